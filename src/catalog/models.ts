@@ -1,0 +1,325 @@
+/**
+ * The model catalog: every fact pixelgate knows about a Replicate model lives here as data,
+ * so prices and limits can be updated without touching logic. Prices are integer micro-dollars
+ * per output image (official Replicate image models bill per output). Sources: DESIGN §3 and
+ * shared/replicate-models.md (checked 2026).
+ */
+import { z } from 'zod';
+import { parseUsdToMicros as usd, type Micros } from '../money.ts';
+
+/** How a model reports progress in its prediction logs. */
+export type LogStyle = 'tqdm' | 'plain';
+
+/** Quality tiers used by the recommendation rule; `high` is only chosen when asked for. */
+export type QualityTier = 'draft' | 'standard' | 'high';
+
+export interface ModelSpec {
+  /** Stable slug used in the GraphQL API (`flux-schnell`). */
+  readonly id: string;
+  readonly name: string;
+  /** `owner/name` on Replicate; official models are run through `/models/{owner}/{name}/predictions`. */
+  readonly replicateModel: string;
+  readonly costPerImageMicros: Micros;
+  /** Typical wall time of one prediction on Replicate, in seconds. */
+  readonly averageSeconds: number;
+  readonly tier: QualityTier;
+  /** Higher is better; the recommender picks the highest affordable rank. */
+  readonly qualityRank: number;
+  readonly logStyle: LogStyle;
+  /** Whether Replicate returns an array of URLs (`true`) or a single URL string. */
+  readonly outputIsArray: boolean;
+  readonly aspectRatios: readonly string[];
+  readonly takesNegativePrompt: boolean;
+  readonly takesSeed: boolean;
+  /** The most images one prediction can return (`num_outputs` max), 1 without `num_outputs`. */
+  readonly maxOutputsPerPrediction: number;
+  /** Same input + seed → same image (FLUX Schnell with `go_fast` is not). */
+  readonly deterministic: boolean;
+  /** None of the catalog models outputs a transparent PNG natively. */
+  readonly supportsTransparentBackground: boolean;
+  /** The input pixelgate sends unless the request says otherwise. */
+  readonly defaultInput: Readonly<Record<string, unknown>>;
+  /** The full input Replicate accepts for this model; unknown keys are rejected. */
+  readonly inputSchema: z.ZodType<Record<string, unknown>>;
+  readonly kind: 'generate' | 'postprocess';
+}
+
+export const DEFAULT_NEGATIVE_PROMPT =
+  'blurry, low quality, pixelated, watermark, text overlay, copyright, signature, distorted, amateur, poor lighting';
+
+export const MAX_PROMPT_LENGTH = 4000;
+
+const prompt = z.string().trim().min(1, 'must not be empty').max(MAX_PROMPT_LENGTH);
+const seed = z.number().int().min(0).max(2_147_483_647);
+const url = z.url({ protocol: /^https?$/ });
+
+const FLUX_ASPECT_RATIOS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21'] as const;
+const ULTRA_ASPECT_RATIOS = ['21:9', '16:9', '3:2', '4:3', '5:4', '1:1', '4:5', '3:4', '2:3', '9:16', '9:21'] as const;
+const IMAGEN_ASPECT_RATIOS = ['1:1', '9:16', '16:9', '3:4', '4:3'] as const;
+const SEEDREAM_ASPECT_RATIOS = ['match_input_image', '1:1', '4:3', '3:4', '16:9', '9:16', '3:2', '2:3', '21:9'] as const;
+
+const fluxSchnellInput = z.strictObject({
+  prompt,
+  aspect_ratio: z.enum(FLUX_ASPECT_RATIOS).optional(),
+  num_outputs: z.number().int().min(1).max(4).optional(),
+  num_inference_steps: z.number().int().min(1).max(4).optional(),
+  seed: seed.optional(),
+  output_format: z.enum(['webp', 'jpg', 'png']).optional(),
+  output_quality: z.number().int().min(0).max(100).optional(),
+  disable_safety_checker: z.boolean().optional(),
+  go_fast: z.boolean().optional(),
+  megapixels: z.enum(['1', '0.25']).optional(),
+});
+
+const fluxDevInput = z.strictObject({
+  ...fluxSchnellInput.shape,
+  num_inference_steps: z.number().int().min(1).max(50).optional(),
+  guidance: z.number().min(0).max(10).optional(),
+  image: url.optional(),
+  prompt_strength: z.number().min(0).max(1).optional(),
+});
+
+const fluxProInput = z.strictObject({
+  prompt,
+  aspect_ratio: z.enum([...FLUX_ASPECT_RATIOS, 'custom']).optional(),
+  width: z.number().int().min(256).max(1440).multipleOf(32).optional(),
+  height: z.number().int().min(256).max(1440).multipleOf(32).optional(),
+  safety_tolerance: z.number().int().min(1).max(6).optional(),
+  prompt_upsampling: z.boolean().optional(),
+  seed: seed.optional(),
+  output_format: z.enum(['webp', 'jpg', 'png']).optional(),
+  output_quality: z.number().int().min(0).max(100).optional(),
+  image_prompt: url.optional(),
+});
+
+const fluxUltraInput = z.strictObject({
+  prompt,
+  image_prompt: url.optional(),
+  image_prompt_strength: z.number().min(0).max(1).optional(),
+  aspect_ratio: z.enum(ULTRA_ASPECT_RATIOS).optional(),
+  safety_tolerance: z.number().int().min(1).max(6).optional(),
+  seed: seed.optional(),
+  raw: z.boolean().optional(),
+  output_format: z.enum(['jpg', 'png']).optional(),
+});
+
+const imagenInput = z.strictObject({
+  prompt,
+  aspect_ratio: z.enum(IMAGEN_ASPECT_RATIOS).optional(),
+  output_format: z.enum(['jpg', 'png']).optional(),
+  safety_filter_level: z.enum(['block_low_and_above', 'block_medium_and_above', 'block_only_high']).optional(),
+  image_size: z.enum(['1K', '2K']).optional(),
+});
+
+const seedreamInput = z.strictObject({
+  prompt,
+  size: z.enum(['1K', '2K', '4K', 'custom']).optional(),
+  width: z.number().int().min(1024).max(4096).optional(),
+  height: z.number().int().min(1024).max(4096).optional(),
+  aspect_ratio: z.enum(SEEDREAM_ASPECT_RATIOS).optional(),
+  image_input: z.array(url).min(1).max(10).optional(),
+  sequential_image_generation: z.enum(['disabled', 'auto']).optional(),
+  max_images: z.number().int().min(1).max(15).optional(),
+  enhance_prompt: z.boolean().optional(),
+});
+
+const removeBackgroundInput = z.strictObject({ image: url });
+
+export const MODELS: readonly ModelSpec[] = [
+  {
+    id: 'flux-schnell',
+    name: 'FLUX Schnell',
+    replicateModel: 'black-forest-labs/flux-schnell',
+    costPerImageMicros: usd('0.003'),
+    averageSeconds: 2,
+    tier: 'draft',
+    qualityRank: 1,
+    logStyle: 'tqdm',
+    outputIsArray: true,
+    aspectRatios: FLUX_ASPECT_RATIOS,
+    takesNegativePrompt: false,
+    takesSeed: true,
+    maxOutputsPerPrediction: 4,
+    deterministic: false,
+    supportsTransparentBackground: false,
+    defaultInput: { num_inference_steps: 4, go_fast: true, output_quality: 80, megapixels: '1' },
+    inputSchema: fluxSchnellInput,
+    kind: 'generate',
+  },
+  {
+    id: 'imagen-4-fast',
+    name: 'Google Imagen 4 Fast',
+    replicateModel: 'google/imagen-4-fast',
+    costPerImageMicros: usd('0.02'),
+    averageSeconds: 4,
+    tier: 'standard',
+    qualityRank: 2,
+    logStyle: 'plain',
+    outputIsArray: false,
+    aspectRatios: IMAGEN_ASPECT_RATIOS,
+    takesNegativePrompt: false,
+    takesSeed: false,
+    maxOutputsPerPrediction: 1,
+    deterministic: false,
+    supportsTransparentBackground: false,
+    defaultInput: { safety_filter_level: 'block_only_high' },
+    inputSchema: imagenInput,
+    kind: 'generate',
+  },
+  {
+    id: 'flux-dev',
+    name: 'FLUX Dev',
+    replicateModel: 'black-forest-labs/flux-dev',
+    costPerImageMicros: usd('0.025'),
+    averageSeconds: 6,
+    tier: 'standard',
+    qualityRank: 3,
+    logStyle: 'tqdm',
+    outputIsArray: true,
+    aspectRatios: FLUX_ASPECT_RATIOS,
+    takesNegativePrompt: false,
+    takesSeed: true,
+    maxOutputsPerPrediction: 4,
+    deterministic: true,
+    supportsTransparentBackground: false,
+    defaultInput: { num_inference_steps: 28, guidance: 3, output_quality: 80, go_fast: false },
+    inputSchema: fluxDevInput,
+    kind: 'generate',
+  },
+  {
+    id: 'seedream-4',
+    name: 'ByteDance Seedream 4',
+    replicateModel: 'bytedance/seedream-4',
+    costPerImageMicros: usd('0.03'),
+    averageSeconds: 12,
+    tier: 'standard',
+    qualityRank: 4,
+    logStyle: 'plain',
+    outputIsArray: true,
+    aspectRatios: SEEDREAM_ASPECT_RATIOS.filter((ratio) => ratio !== 'match_input_image'),
+    takesNegativePrompt: false,
+    takesSeed: false,
+    maxOutputsPerPrediction: 1,
+    deterministic: false,
+    supportsTransparentBackground: false,
+    defaultInput: { size: '2K', sequential_image_generation: 'disabled', enhance_prompt: true },
+    inputSchema: seedreamInput,
+    kind: 'generate',
+  },
+  {
+    id: 'imagen-4',
+    name: 'Google Imagen 4',
+    replicateModel: 'google/imagen-4',
+    costPerImageMicros: usd('0.04'),
+    averageSeconds: 8,
+    tier: 'standard',
+    qualityRank: 5,
+    logStyle: 'plain',
+    outputIsArray: false,
+    aspectRatios: IMAGEN_ASPECT_RATIOS,
+    takesNegativePrompt: false,
+    takesSeed: false,
+    maxOutputsPerPrediction: 1,
+    deterministic: false,
+    supportsTransparentBackground: false,
+    defaultInput: { safety_filter_level: 'block_only_high', image_size: '1K' },
+    inputSchema: imagenInput,
+    kind: 'generate',
+  },
+  {
+    id: 'flux-1.1-pro',
+    name: 'FLUX 1.1 Pro',
+    replicateModel: 'black-forest-labs/flux-1.1-pro',
+    costPerImageMicros: usd('0.04'),
+    averageSeconds: 8,
+    tier: 'standard',
+    qualityRank: 6,
+    logStyle: 'plain',
+    outputIsArray: false,
+    aspectRatios: FLUX_ASPECT_RATIOS,
+    takesNegativePrompt: false,
+    takesSeed: true,
+    maxOutputsPerPrediction: 1,
+    deterministic: true,
+    supportsTransparentBackground: false,
+    defaultInput: { safety_tolerance: 2, prompt_upsampling: false, output_quality: 80 },
+    inputSchema: fluxProInput,
+    kind: 'generate',
+  },
+  {
+    id: 'imagen-4-ultra',
+    name: 'Google Imagen 4 Ultra',
+    replicateModel: 'google/imagen-4-ultra',
+    costPerImageMicros: usd('0.06'),
+    averageSeconds: 15,
+    tier: 'high',
+    qualityRank: 7,
+    logStyle: 'plain',
+    outputIsArray: false,
+    aspectRatios: IMAGEN_ASPECT_RATIOS,
+    takesNegativePrompt: false,
+    takesSeed: false,
+    maxOutputsPerPrediction: 1,
+    deterministic: false,
+    supportsTransparentBackground: false,
+    defaultInput: { safety_filter_level: 'block_only_high', image_size: '2K' },
+    inputSchema: imagenInput,
+    kind: 'generate',
+  },
+  {
+    id: 'flux-1.1-pro-ultra',
+    name: 'FLUX 1.1 Pro Ultra',
+    replicateModel: 'black-forest-labs/flux-1.1-pro-ultra',
+    costPerImageMicros: usd('0.06'),
+    averageSeconds: 10,
+    tier: 'high',
+    qualityRank: 8,
+    logStyle: 'plain',
+    outputIsArray: false,
+    aspectRatios: ULTRA_ASPECT_RATIOS,
+    takesNegativePrompt: false,
+    takesSeed: true,
+    maxOutputsPerPrediction: 1,
+    deterministic: true,
+    supportsTransparentBackground: false,
+    defaultInput: { safety_tolerance: 2, raw: false },
+    inputSchema: fluxUltraInput,
+    kind: 'generate',
+  },
+  {
+    id: 'remove-background',
+    name: 'Recraft Remove Background',
+    replicateModel: 'recraft-ai/recraft-remove-background',
+    costPerImageMicros: usd('0.01'),
+    averageSeconds: 3,
+    tier: 'standard',
+    qualityRank: 0,
+    logStyle: 'plain',
+    outputIsArray: false,
+    aspectRatios: [],
+    takesNegativePrompt: false,
+    takesSeed: false,
+    maxOutputsPerPrediction: 1,
+    deterministic: true,
+    supportsTransparentBackground: true,
+    defaultInput: {},
+    inputSchema: removeBackgroundInput,
+    kind: 'postprocess',
+  },
+];
+
+/** Models a user can generate with (the post-processors are internal steps). */
+export const GENERATION_MODELS = MODELS.filter((model) => model.kind === 'generate');
+
+const byId = new Map(MODELS.map((model) => [model.id, model]));
+const byReplicateModel = new Map(MODELS.map((model) => [model.replicateModel, model]));
+
+export function findModel(id: string): ModelSpec | undefined {
+  return byId.get(id);
+}
+
+export function findModelByReplicateName(replicateModel: string): ModelSpec | undefined {
+  return byReplicateModel.get(replicateModel);
+}
+
+export const REMOVE_BACKGROUND_MODEL = byId.get('remove-background')!;

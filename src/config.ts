@@ -1,0 +1,145 @@
+/**
+ * The only reader of process.env. Every setting is validated once at start-up; a bad value stops
+ * the process with a message that names the variable and what it expects, never the value itself
+ * (some of them are secrets).
+ */
+import { z } from 'zod';
+import { parseUsdToMicros } from './money.ts';
+
+const usdSetting = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      const micros = parseUsdToMicros(value);
+      if (micros < 0) throw new Error('negative');
+      return micros;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'a non-negative USD amount with at most 6 decimals, e.g. 5 or 0.25' });
+      return z.NEVER;
+    }
+  })
+  .optional();
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'a positive whole number')
+    .transform(Number)
+    .pipe(z.number().int().positive('a positive whole number'))
+    .optional()
+    .transform((value) => value ?? fallback);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z
+    .string()
+    .regex(/^\d+$/, 'a port number from 0 to 65535')
+    .transform(Number)
+    .pipe(z.number().int().min(0, 'a port number from 0 to 65535').max(65535, 'a port number from 0 to 65535'))
+    .optional()
+    .transform((value) => value ?? 4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL')
+    .optional(),
+  PIXELGATE_DATA_DIR: z.string().min(1).default('./.pixelgate'),
+  REPLICATE_API_TOKEN: z.string().min(1, 'a Replicate API token').optional(),
+  REPLICATE_API_BASE_URL: httpUrl.default('https://api.replicate.com/v1'),
+  REPLICATE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'a secret of the form whsec_<base64>').optional(),
+  PUBLIC_URL: httpUrl.optional(),
+  PIXELGATE_ADMIN_TOKEN: z.string().min(16, 'a token of at least 16 characters').optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
+  GLOBAL_DAILY_BUDGET_USD: usdSetting,
+  DEFAULT_USER_DAILY_BUDGET_USD: usdSetting,
+  DEFAULT_USER_MONTHLY_BUDGET_USD: usdSetting,
+  DEFAULT_USER_RATE_LIMIT_PER_MINUTE: positiveInt(60),
+  DEFAULT_USER_MAX_CONCURRENT_GENERATIONS: positiveInt(10),
+  SIMULATOR_SPEED: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'a positive number (1 = realistic, 0.05 = 20x faster)')
+    .transform(Number)
+    .pipe(z.number().positive('a positive number (1 = realistic, 0.05 = 20x faster)'))
+    .optional()
+    .transform((value) => value ?? 1),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  readonly nodeEnv: Env['NODE_ENV'];
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: Env['LOG_LEVEL'];
+  /** Unset → embedded Postgres in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** Unset (outside production) → the built-in Replicate simulator. */
+  readonly replicateApiToken: string | undefined;
+  readonly replicateApiBaseUrl: string;
+  readonly replicateWebhookSecret: string | undefined;
+  /** Set → predictions are created with a webhook to `${publicUrl}/webhooks/replicate`. */
+  readonly publicUrl: string | undefined;
+  readonly adminToken: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly globalDailyBudgetMicros: number | undefined;
+  readonly defaultUserDailyBudgetMicros: number;
+  readonly defaultUserMonthlyBudgetMicros: number | undefined;
+  readonly defaultUserRateLimitPerMinute: number;
+  readonly defaultUserMaxConcurrentGenerations: number;
+  readonly simulatorSpeed: number;
+}
+
+/** What a user without a budget of their own may spend per UTC day when nothing is configured. */
+export const FALLBACK_USER_DAILY_BUDGET_MICROS = 5_000_000;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment. Empty strings count as unset. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .map((name) => [name, env[name]])
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: expected ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.REPLICATE_API_TOKEN) {
+    throw new ConfigError([
+      'REPLICATE_API_TOKEN: expected a Replicate API token; production never falls back to the simulator',
+    ]);
+  }
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.PIXELGATE_DATA_DIR,
+    replicateApiToken: e.REPLICATE_API_TOKEN,
+    replicateApiBaseUrl: e.REPLICATE_API_BASE_URL.replace(/\/+$/, ''),
+    replicateWebhookSecret: e.REPLICATE_WEBHOOK_SECRET,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    adminToken: e.PIXELGATE_ADMIN_TOKEN,
+    redisUrl: e.REDIS_URL,
+    globalDailyBudgetMicros: e.GLOBAL_DAILY_BUDGET_USD,
+    defaultUserDailyBudgetMicros: e.DEFAULT_USER_DAILY_BUDGET_USD ?? FALLBACK_USER_DAILY_BUDGET_MICROS,
+    defaultUserMonthlyBudgetMicros: e.DEFAULT_USER_MONTHLY_BUDGET_USD,
+    defaultUserRateLimitPerMinute: e.DEFAULT_USER_RATE_LIMIT_PER_MINUTE,
+    defaultUserMaxConcurrentGenerations: e.DEFAULT_USER_MAX_CONCURRENT_GENERATIONS,
+    simulatorSpeed: e.SIMULATOR_SPEED,
+  };
+}
