@@ -1,0 +1,174 @@
+/**
+ * The typed errors of the Replicate client. Callers branch on the class; the GraphQL layer only
+ * needs `graphqlCode` and `graphqlExtensions()`.
+ *
+ * Messages are written here, never copied from Replicate: they never carry the token, an upstream
+ * body (beyond the validated list of invalid fields) or a prompt.
+ */
+
+/** The `extensions.code` values (DESIGN §4) that an upstream failure can surface as. */
+export type UpstreamGraphQLCode =
+  'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_INSUFFICIENT_CREDITS' | 'BAD_USER_INPUT' | 'RATE_LIMITED' | 'NOT_FOUND';
+
+export interface InvalidField {
+  readonly field: string;
+  readonly description: string;
+}
+
+export interface UpstreamGraphQLExtensions {
+  readonly code: UpstreamGraphQLCode;
+  readonly retryAfterSeconds?: number;
+  readonly invalidFields?: readonly InvalidField[];
+}
+
+export abstract class ReplicateError extends Error {
+  abstract readonly graphqlCode: UpstreamGraphQLCode;
+  /** The HTTP status Replicate answered with, when it answered. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.status = options.status;
+  }
+
+  graphqlExtensions(): UpstreamGraphQLExtensions {
+    return { code: this.graphqlCode };
+  }
+}
+
+/**
+ * 401/403: the token is missing, wrong or lacks access. This is the operator's problem, not the
+ * user's, so GraphQL masks it as UPSTREAM_UNAVAILABLE (and the client logs it at error level).
+ */
+export class ReplicateAuthError extends ReplicateError {
+  readonly graphqlCode = 'UPSTREAM_UNAVAILABLE';
+  constructor(status: number) {
+    super(`Replicate rejected the API token (HTTP ${status}); check REPLICATE_API_TOKEN.`, { status });
+  }
+}
+
+/** 402: the Replicate account has run out of credit. */
+export class ReplicateInsufficientCreditsError extends ReplicateError {
+  readonly graphqlCode = 'UPSTREAM_INSUFFICIENT_CREDITS';
+  constructor() {
+    super('The Replicate account has insufficient credit.', { status: 402 });
+  }
+}
+
+/** 429 after our retries, or with a Retry-After too long to wait for. */
+export class ReplicateRateLimitedError extends ReplicateError {
+  readonly graphqlCode = 'RATE_LIMITED';
+  constructor(readonly retryAfterSeconds: number | undefined) {
+    super(
+      retryAfterSeconds === undefined
+        ? 'Replicate is rate limiting requests.'
+        : `Replicate is rate limiting requests; retry after ${retryAfterSeconds} s.`,
+      { status: 429 },
+    );
+  }
+
+  override graphqlExtensions(): UpstreamGraphQLExtensions {
+    return this.retryAfterSeconds === undefined
+      ? { code: this.graphqlCode }
+      : { code: this.graphqlCode, retryAfterSeconds: this.retryAfterSeconds };
+  }
+}
+
+/** 422: Replicate validated the input and refused it; `invalidFields` says which fields. */
+export class ReplicateInvalidInputError extends ReplicateError {
+  readonly graphqlCode = 'BAD_USER_INPUT';
+  constructor(readonly invalidFields: readonly InvalidField[]) {
+    super(
+      invalidFields.length === 0
+        ? 'Replicate rejected the input.'
+        : `Replicate rejected the input: ${invalidFields.map((f) => `${f.field}: ${f.description}`).join('; ')}`,
+      { status: 422 },
+    );
+  }
+
+  override graphqlExtensions(): UpstreamGraphQLExtensions {
+    return { code: this.graphqlCode, invalidFields: this.invalidFields };
+  }
+}
+
+/** 404: no such prediction or model (or the token cannot see it). */
+export class ReplicateNotFoundError extends ReplicateError {
+  readonly graphqlCode = 'NOT_FOUND';
+  constructor(what: string) {
+    super(`Replicate has no ${what}.`, { status: 404 });
+  }
+}
+
+export type UnavailableReason =
+  'server_error' | 'network' | 'circuit_open' | 'unparsable_response' | 'unexpected_response' | 'retry_after_too_long';
+
+/**
+ * Replicate could not be reached or did not answer usefully (5xx, network failure, a body we
+ * cannot parse, a redirect), or the circuit breaker for the model is open. For a create this is
+ * only thrown when the request provably never reached Replicate or was refused outright.
+ */
+export class ReplicateUnavailableError extends ReplicateError {
+  readonly graphqlCode = 'UPSTREAM_UNAVAILABLE';
+  readonly reason: UnavailableReason;
+  /** The network error code (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, …) when there was one. */
+  readonly networkCode: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    message: string,
+    details: {
+      reason: UnavailableReason;
+      status?: number;
+      networkCode?: string;
+      retryAfterSeconds?: number;
+      cause?: unknown;
+    },
+  ) {
+    super(message, { status: details.status, cause: details.cause });
+    this.reason = details.reason;
+    this.networkCode = details.networkCode;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+}
+
+/** What a caller needs to find a prediction that may or may not have been created. */
+export interface CreateCorrelation {
+  /** The caller's own id for this create (e.g. the generation id), echoed back untouched. */
+  readonly correlationId: string | undefined;
+  /** `owner/name` for official models, or the version id. */
+  readonly target: string;
+  /** The webhook URL sent with the create; callers put their own id in it to reconcile. */
+  readonly webhook: string | undefined;
+  /** The prediction, if created, has a `created_at` inside this window (allow for clock skew). */
+  readonly sentAt: Date;
+  readonly failedAt: Date;
+  /** The attempt whose outcome is unknown (earlier attempts provably never reached Replicate). */
+  readonly attempt: number;
+}
+
+/**
+ * A create was sent and we cannot tell whether Replicate created the prediction (connection reset,
+ * timeout, 5xx, a body we could not parse). Re-sending could pay twice, so the client never does:
+ * the caller must reconcile (list recent predictions and match on `correlation`).
+ */
+export class ReplicateOutcomeUnknownError extends ReplicateError {
+  readonly graphqlCode = 'UPSTREAM_UNAVAILABLE';
+  readonly networkCode: string | undefined;
+
+  constructor(
+    readonly correlation: CreateCorrelation,
+    details: { status?: number; networkCode?: string; cause?: unknown },
+  ) {
+    const what = details.status !== undefined ? `HTTP ${details.status}` : (details.networkCode ?? 'no usable answer');
+    super(`The outcome of creating a Replicate prediction is unknown (${what}); it must be reconciled.`, {
+      status: details.status,
+      cause: details.cause,
+    });
+    this.networkCode = details.networkCode;
+  }
+}
+
+export function isReplicateError(error: unknown): error is ReplicateError {
+  return error instanceof ReplicateError;
+}
