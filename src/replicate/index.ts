@@ -1,0 +1,51 @@
+/** The public surface of the Replicate integration. */
+export {
+  cancelAfterHeader,
+  createReplicateClient,
+  type CreatePredictionOptions,
+  type ListPredictionsOptions,
+  type PredictionPage,
+  type PredictionTarget,
+  type ReplicateClient,
+  type ReplicateClientOptions,
+  type WebhookEventType,
+} from './client.ts';
+export {
+  isReplicateError,
+  ReplicateAuthError,
+  ReplicateError,
+  ReplicateInsufficientCreditsError,
+  ReplicateInvalidInputError,
+  ReplicateNotFoundError,
+  ReplicateOutcomeUnknownError,
+  ReplicateRateLimitedError,
+  ReplicateUnavailableError,
+  type CreateCorrelation,
+  type InvalidField,
+  type UnavailableReason,
+  type UpstreamGraphQLCode,
+  type UpstreamGraphQLExtensions,
+} from './errors.ts';
+export {
+  PREDICTION_STATUSES,
+  TERMINAL_PREDICTION_STATUSES,
+  type Prediction,
+  type PredictionStatus,
+  type ReplicateModel,
+} from './schemas.ts';
+export { DEFAULT_REPLICATE_BASE_URL, isLoopbackHost, parseReplicateBaseUrl } from './base-url.ts';
+export type { BreakerState, CircuitBreakerSettings } from './breaker.ts';
+export type { OutboundLimiterSettings } from './limiter.ts';
+export type { RetrySchedule } from './retry.ts';
+export type { TransportSettings } from './transport.ts';
+export { parseProgressPercent } from './progress.ts';
+export {
+  signWebhook,
+  verifyWebhook,
+  webhookHeaders,
+  type SignWebhookOptions,
+  type VerifyWebhookOptions,
+  type WebhookHeaders,
+  type WebhookRejection,
+  type WebhookVerification,
+} from './webhooks.ts';
