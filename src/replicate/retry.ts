@@ -92,7 +92,8 @@ export function parseRetryAfter(value: string | undefined, now: Date = new Date(
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text));
-  const date = Date.parse(text);
+  // An HTTP date names its day and month; Date.parse alone would also take "-5" as a year.
+  const date = /[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - now.getTime()) / 1000));
 }
