@@ -61,7 +61,8 @@ describe('outbound limiter', () => {
     let call = 0;
     const { server, client, delays } = await setup((request, response) => {
       call++;
-      const exhausted = call === 1 ? { 'ratelimit-remaining': '0', 'ratelimit-reset': '3' } : {};
+      const exhausted: Record<string, string> =
+        call === 1 ? { 'ratelimit-remaining': '0', 'ratelimit-reset': '3' } : {};
       json(response, request.method === 'POST' ? 201 : 200, predictionBody('p1'), {
         'ratelimit-limit': '600',
         ...exhausted,
