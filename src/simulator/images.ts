@@ -1,0 +1,131 @@
+/**
+ * Real, decodable PNGs for simulated outputs. They are small (longest side ≤ 256 px) so tests stay
+ * fast, but keep the exact requested aspect ratio, because the gateway reports width and height
+ * and tests check them. The pattern is a seeded gradient with a few discs, so two outputs differ
+ * visibly and a deterministic model with a fixed seed returns the same picture again.
+ */
+import { PNG } from 'pngjs';
+
+export interface Dimensions {
+  readonly width: number;
+  readonly height: number;
+}
+
+export const MAX_SIDE = 256;
+
+/** `"16:9"` → 256×144. Reduces the ratio first so the result is exact whenever it can be. */
+export function dimensionsForAspectRatio(ratio: string): Dimensions {
+  const match = /^(\d+):(\d+)$/.exec(ratio);
+  if (!match) return { width: MAX_SIDE, height: MAX_SIDE };
+  return dimensionsForSize(Number(match[1]), Number(match[2]));
+}
+
+/** Scales `width`×`height` down to fit `MAX_SIDE`, exactly when the reduced ratio allows it. */
+export function dimensionsForSize(width: number, height: number): Dimensions {
+  if (width <= 0 || height <= 0) return { width: MAX_SIDE, height: MAX_SIDE };
+  const divisor = gcd(width, height);
+  const [w, h] = [width / divisor, height / divisor];
+  const longest = Math.max(w, h);
+  if (longest <= MAX_SIDE) {
+    const factor = Math.floor(MAX_SIDE / longest);
+    return { width: w * factor, height: h * factor };
+  }
+  // No exact small representation (e.g. 4095×1024): keep the ratio as closely as pixels allow.
+  const scale = MAX_SIDE / Math.max(width, height);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/** An opaque RGB PNG with a gradient and discs derived from `seed`. */
+export function renderGeneratedImage(size: Dimensions, seed: number): Buffer {
+  const random = mulberry32(seed);
+  const png = new PNG({ width: size.width, height: size.height });
+  const from = randomColor(random);
+  const to = randomColor(random);
+  const angle = random() * Math.PI * 2;
+  const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
+  const discs = Array.from({ length: 3 }, () => ({
+    x: random() * size.width,
+    y: random() * size.height,
+    radius: (0.1 + random() * 0.2) * Math.min(size.width, size.height),
+    color: randomColor(random),
+  }));
+  const span = Math.abs(dx) * size.width + Math.abs(dy) * size.height || 1;
+  for (let y = 0; y < size.height; y++) {
+    for (let x = 0; x < size.width; x++) {
+      const t = ((x - size.width / 2) * dx + (y - size.height / 2) * dy) / span + 0.5;
+      let color = mix(from, to, t);
+      for (const disc of discs) {
+        if ((x - disc.x) ** 2 + (y - disc.y) ** 2 <= disc.radius ** 2) color = mix(color, disc.color, 0.7);
+      }
+      const offset = (y * size.width + x) * 4;
+      png.data[offset] = color[0];
+      png.data[offset + 1] = color[1];
+      png.data[offset + 2] = color[2];
+      png.data[offset + 3] = 255;
+    }
+  }
+  return PNG.sync.write(png, { colorType: 2 });
+}
+
+/** Size of a PNG without decoding its pixels; throws when the bytes are not a PNG. */
+export function readPngDimensions(bytes: Buffer): Dimensions {
+  const decoded = PNG.sync.read(bytes);
+  return { width: decoded.width, height: decoded.height };
+}
+
+/**
+ * What `recraft-ai/recraft-remove-background` returns: the source pixels as RGBA with the
+ * "background" fully transparent. The simulator has no segmentation model, so the subject is the
+ * centred ellipse; alpha is strictly 0 outside it and 255 inside, which makes transparency easy to
+ * assert on. Throws when `source` is not a PNG (Replicate fails such predictions too).
+ */
+export function removeBackground(source: Buffer): Buffer {
+  const png = PNG.sync.read(source);
+  const [cx, cy] = [png.width / 2, png.height / 2];
+  const [rx, ry] = [png.width * 0.35, png.height * 0.4];
+  for (let y = 0; y < png.height; y++) {
+    for (let x = 0; x < png.width; x++) {
+      const inside = ((x + 0.5 - cx) / rx) ** 2 + ((y + 0.5 - cy) / ry) ** 2 <= 1;
+      const offset = (y * png.width + x) * 4;
+      if (inside) {
+        png.data[offset + 3] = 255;
+      } else {
+        png.data.fill(0, offset, offset + 4);
+      }
+    }
+  }
+  return PNG.sync.write(png, { colorType: 6 });
+}
+
+type Rgb = readonly [number, number, number];
+
+function randomColor(random: () => number): Rgb {
+  return [Math.floor(random() * 256), Math.floor(random() * 256), Math.floor(random() * 256)];
+}
+
+function mix(a: Rgb, b: Rgb, t: number): Rgb {
+  const k = Math.min(1, Math.max(0, t));
+  return [
+    Math.round(a[0] + (b[0] - a[0]) * k),
+    Math.round(a[1] + (b[1] - a[1]) * k),
+    Math.round(a[2] + (b[2] - a[2]) * k),
+  ];
+}
+
+/** Small, fast, seedable PRNG: the pattern only needs to be reproducible, not random. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gcd(a: number, b: number): number {
+  let [x, y] = [Math.round(a), Math.round(b)];
+  while (y) [x, y] = [y, x % y];
+  return x || 1;
+}

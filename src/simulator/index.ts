@@ -1,0 +1,219 @@
+/**
+ * The built-in Replicate simulator: Replicate's HTTP API for the catalog's models on plain
+ * `node:http`, faithful enough that a client written from Replicate's docs works against it
+ * unchanged — predictions with a realistic lifecycle and logs, real PNG outputs, webhooks signed
+ * per Standard Webhooks, rate limits, credits, problem+json errors — plus test controls: prompt
+ * markers (`[sim:fail]`, `[sim:nsfw]`, `[sim:slow]`, `[sim:cold]`) and transport fault injection
+ * (`POST /_simulator/faults`). See DESIGN §4 "Simulator control".
+ *
+ *     const sim = await startSimulator({ port: 0, speed: 0.02 });
+ *     // REPLICATE_API_BASE_URL = sim.baseUrl
+ *     await sim.close();
+ */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'undici';
+import { silentLogger, type Logger } from '../logger.ts';
+import { CreditAccount } from './account.ts';
+import { FaultInjector, faultRuleSchema, type FaultRuleInput } from './faults.ts';
+import { ModelInputError } from './outputs.ts';
+import { PredictionEngine } from './predictions.ts';
+import { DEFAULT_RATE_LIMITS, SlidingWindowRateLimiter, type RateLimits } from './rate-limit.ts';
+import { Scheduler } from './scheduler.ts';
+import { createRequestListener, RequestLog, type ReceivedRequest } from './server.ts';
+import type { SimulatedPredictionSnapshot } from './types.ts';
+import { generateWebhookSecret, webhookSigningKey, WebhookDispatcher } from './webhooks.ts';
+
+export type { FaultKind, FaultRuleInput } from './faults.ts';
+export { FAULT_KINDS } from './faults.ts';
+export type { PredictionJson, PredictionStatus, SimulatedPredictionSnapshot } from './types.ts';
+export type { ReceivedRequest } from './server.ts';
+export type { RateLimits } from './rate-limit.ts';
+
+export interface SimulatorOptions {
+  /** Scales every simulated duration: 1 = realistic, 0.05 = 20× faster. Default 1. */
+  speed?: number;
+  /** Accepted bearer tokens; default 'any' (any non-empty token). */
+  tokens?: string[] | 'any';
+  /** Credit balance in micro-dollars; once spent, creates answer 402. Default: unlimited. */
+  creditsMicros?: number;
+  /** Per-token sliding one-minute windows. Default 600 creates / 3000 other requests a minute. */
+  rateLimits?: RateLimits;
+  /** `whsec_<base64>`; generated when absent; served at `GET /v1/webhooks/default/secret`. */
+  webhookSecret?: string;
+  logger?: Logger;
+  /** Clock (ms) for timestamps, rate-limit windows and data removal; default `Date.now`. */
+  now?: () => number;
+}
+
+export interface StartSimulatorOptions extends SimulatorOptions {
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+export interface RunningSimulator {
+  /** `http://127.0.0.1:PORT/v1`: use as REPLICATE_API_BASE_URL. */
+  readonly baseUrl: string;
+  /** `http://127.0.0.1:PORT` */
+  readonly origin: string;
+  readonly webhookSecret: string;
+  /** Every request received since the last `resetCounters()` (a snapshot, oldest first). */
+  readonly requests: ReadonlyArray<ReceivedRequest>;
+  /** Requests whose method matches (case-insensitive; `*` for any) and whose path matches `pathPattern`. */
+  countRequests(method: string, pathPattern: RegExp): number;
+  /** Predictions created since the last `resetCounters()`, oldest first. */
+  predictions(): ReadonlyArray<SimulatedPredictionSnapshot>;
+  /** Forgets recorded requests and created predictions (the predictions themselves keep running). */
+  resetCounters(): void;
+  /** Same as `POST /_simulator/faults`. */
+  injectFaults(rules: readonly FaultRuleInput[]): void;
+  /** Same as `DELETE /_simulator/faults`. */
+  clearFaults(): void;
+  /** Closes the server, every socket, timer and outgoing webhook; leaves no open handles. */
+  close(): Promise<void>;
+}
+
+/** Input images from loopback URLs larger than this fail the prediction. */
+const MAX_INPUT_IMAGE_BYTES = 20 * 1024 * 1024;
+const INPUT_IMAGE_TIMEOUT_MS = 10_000;
+
+export async function startSimulator(options: StartSimulatorOptions = {}): Promise<RunningSimulator> {
+  const speed = options.speed ?? 1;
+  if (!Number.isFinite(speed) || speed <= 0) throw new RangeError('simulator speed must be a positive number');
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const webhookSecret = options.webhookSecret ?? generateWebhookSecret();
+  webhookSigningKey(webhookSecret); // fail fast on a malformed secret
+  const tokens = options.tokens === undefined || options.tokens === 'any' ? 'any' : new Set(options.tokens);
+
+  const server = createServer();
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const origin = `http://${advertisedHost(address.address)}:${address.port}`;
+  const apiBaseUrl = `${origin}/v1`;
+
+  const scheduler = new Scheduler(logger);
+  // Own connection pool for webhooks and input images, so close() can destroy its sockets.
+  const agent = new Agent({ keepAliveTimeout: 1_000, connect: { timeout: 5_000 } });
+  const webhooks = new WebhookDispatcher({ secret: webhookSecret, speed, now, scheduler, dispatcher: agent, logger });
+  const credits = new CreditAccount(options.creditsMicros);
+  const faults = new FaultInjector();
+  const requestLog = new RequestLog();
+
+  const engine: PredictionEngine = new PredictionEngine({
+    speed,
+    now,
+    scheduler,
+    webhooks,
+    credits,
+    apiBaseUrl,
+    origin,
+    logger,
+    fetchImage: async (url) => {
+      // The simulator's own output files are read directly: same answer, no self-inflicted faults.
+      const ownFile = new RegExp(`^${escapeRegExp(origin)}/files/([a-z0-9]+)/(\\d+)\\.png$`).exec(url);
+      if (ownFile) {
+        const bytes = engine.file(ownFile[1]!, Number(ownFile[2]));
+        if (!bytes) throw new ModelInputError(`Failed to download image from ${url}: HTTP 404`);
+        return bytes;
+      }
+      return downloadImage(url, agent, scheduler);
+    },
+  });
+
+  server.on(
+    'request',
+    createRequestListener({
+      api: {
+        engine,
+        credits,
+        rateLimiter: new SlidingWindowRateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, now),
+        speed,
+        tokens,
+        webhookSecret,
+        apiBaseUrl,
+      },
+      control: { faults, engine, credits, webhooks, requestCount: () => requestLog.count },
+      engine,
+      faults,
+      scheduler,
+      requestLog,
+      speed,
+      now,
+      logger,
+    }),
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    baseUrl: apiBaseUrl,
+    origin,
+    webhookSecret,
+    get requests() {
+      return [...requestLog.all];
+    },
+    countRequests(method, pathPattern) {
+      const wanted = method.toUpperCase();
+      return requestLog.all.filter(
+        (entry) => (wanted === '*' || entry.method === wanted) && pathPattern.test(entry.path),
+      ).length;
+    },
+    predictions: () => engine.snapshots(),
+    resetCounters() {
+      requestLog.clear();
+      engine.resetCounters();
+    },
+    injectFaults(rules) {
+      faults.add(rules.map((rule) => faultRuleSchema.parse(rule)));
+    },
+    clearFaults: () => faults.clear(),
+    close() {
+      closing ??= (async () => {
+        scheduler.close();
+        webhooks.close();
+        const closed = once(server, 'close');
+        server.close();
+        server.closeAllConnections();
+        await closed;
+        await agent.destroy();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function downloadImage(url: string, agent: Agent, scheduler: Scheduler): Promise<Buffer> {
+  const controller = new AbortController();
+  const cancelTimeout = scheduler.after(INPUT_IMAGE_TIMEOUT_MS, () => controller.abort());
+  try {
+    const response = await request(url, { dispatcher: agent, signal: controller.signal });
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      await response.body.dump();
+      throw new ModelInputError(`Failed to download image from ${url}: HTTP ${response.statusCode}`);
+    }
+    const bytes = Buffer.from(await response.body.arrayBuffer());
+    if (bytes.length > MAX_INPUT_IMAGE_BYTES) throw new ModelInputError(`Image at ${url} is too large`);
+    return bytes;
+  } catch (error) {
+    if (error instanceof ModelInputError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ModelInputError(`Failed to download image from ${url}: ${reason}`);
+  } finally {
+    cancelTimeout();
+  }
+}
+
+/** Wildcard listen addresses are not reachable URLs; advertise loopback instead. */
+function advertisedHost(address: string): string {
+  if (address === '0.0.0.0' || address === '') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,108 @@
+/**
+ * What a simulated model returns for a given input: how many images, of which shape, and — for
+ * models that read images — from which source. Input images on loopback hosts (the simulator's own
+ * output files, a gateway under test) are really downloaded, so a broken link fails the prediction
+ * as it would upstream; any other URL cannot be reached from a sandbox, so a stand-in image is
+ * synthesised from the URL instead.
+ */
+import type { ModelSpec } from '../catalog/models.ts';
+import { hash32 } from './ids.ts';
+import {
+  dimensionsForAspectRatio,
+  dimensionsForSize,
+  readPngDimensions,
+  removeBackground,
+  renderGeneratedImage,
+  type Dimensions,
+} from './images.ts';
+
+/** Downloads an input image from a loopback URL; rejects with a message fit for `prediction.error`. */
+export type ImageFetcher = (url: string) => Promise<Buffer>;
+
+/** A failure the model itself would report; its message becomes the prediction's `error`. */
+export class ModelInputError extends Error {}
+
+export interface OutputRequest {
+  readonly model: ModelSpec;
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly predictionId: string;
+  readonly fetchImage: ImageFetcher;
+}
+
+export function isLoopbackUrl(url: string): boolean {
+  let hostname: string;
+  try {
+    hostname = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** Number of images a prediction with this input returns (what it is billed for). */
+export function expectedImageCount(model: ModelSpec, input: Readonly<Record<string, unknown>>): number {
+  if (typeof input.num_outputs === 'number') return input.num_outputs;
+  // Seedream decides how many images to make when sequential generation is `auto`, up to max_images.
+  if (input.sequential_image_generation === 'auto' && typeof input.max_images === 'number') return input.max_images;
+  return 1;
+}
+
+/** PNG bytes of every output image, in output order. */
+export async function renderOutputs(request: OutputRequest): Promise<Buffer[]> {
+  const { model, input } = request;
+  if (typeof input.image === 'string' && model.kind === 'postprocess') {
+    const source = await loadSourceImage(input.image, request.fetchImage);
+    try {
+      return [removeBackground(source)];
+    } catch {
+      throw new ModelInputError(`cannot identify image file ${JSON.stringify(input.image)}`);
+    }
+  }
+  const size = await outputSize(request);
+  const count = expectedImageCount(model, input);
+  return Array.from({ length: count }, (_, index) => renderGeneratedImage(size, imageSeed(request, index)));
+}
+
+async function outputSize({ input, fetchImage }: OutputRequest): Promise<Dimensions> {
+  const width = typeof input.width === 'number' ? input.width : undefined;
+  const height = typeof input.height === 'number' ? input.height : undefined;
+  if ((input.aspect_ratio === 'custom' || input.size === 'custom') && width && height) {
+    return dimensionsForSize(width, height);
+  }
+  const ratio = typeof input.aspect_ratio === 'string' ? input.aspect_ratio : undefined;
+  // Seedream's default is to match the first input image.
+  if ((ratio === undefined || ratio === 'match_input_image') && Array.isArray(input.image_input)) {
+    const first: unknown = input.image_input[0];
+    if (typeof first === 'string') {
+      const { width: w, height: h } = readDimensionsOrFail(await loadSourceImage(first, fetchImage), first);
+      return dimensionsForSize(w, h);
+    }
+  }
+  return dimensionsForAspectRatio(ratio && ratio !== 'match_input_image' && ratio !== 'custom' ? ratio : '1:1');
+}
+
+/**
+ * A deterministic model with an explicit seed draws the same picture for the same input, so the
+ * pattern seed comes from the input; otherwise every prediction gets its own picture.
+ */
+function imageSeed({ model, input, predictionId }: OutputRequest, index: number): number {
+  if (model.deterministic && typeof input.seed === 'number') {
+    return hash32(
+      `${model.replicateModel}|${input.seed}|${String(input.prompt)}|${String(input.aspect_ratio)}|${index}`,
+    );
+  }
+  return hash32(`${predictionId}|${index}`);
+}
+
+async function loadSourceImage(url: string, fetchImage: ImageFetcher): Promise<Buffer> {
+  if (isLoopbackUrl(url)) return fetchImage(url);
+  return renderGeneratedImage(dimensionsForAspectRatio('1:1'), hash32(url));
+}
+
+function readDimensionsOrFail(bytes: Buffer, url: string): Dimensions {
+  try {
+    return readPngDimensions(bytes);
+  } catch {
+    throw new ModelInputError(`cannot identify image file ${JSON.stringify(url)}`);
+  }
+}
