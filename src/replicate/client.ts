@@ -42,7 +42,7 @@ import {
   type Prediction,
   type ReplicateModel,
 } from './schemas.ts';
-import { createTransport, type RawResponse, type TransportSettings } from './transport.ts';
+import { createTransport, type RawResponse, type TransportSettings, type TransportStats } from './transport.ts';
 
 export type WebhookEventType = 'start' | 'output' | 'logs' | 'completed';
 
@@ -104,6 +104,8 @@ export interface ReplicateClient {
   getWebhookSecret(): Promise<string>;
   /** State of a model's create circuit breaker (`owner/name` or version id). */
   breakerState(target: PredictionTarget): BreakerState;
+  /** Connection counts of the keep-alive pool, for metrics and benchmarks. */
+  transportStats(): TransportStats;
   /** Closes pooled connections and stops timers; the client is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -405,13 +407,25 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
         { sleep, random },
       );
       if (outcome.kind === 'ok') return outcome.value;
-      throw createError(outcome, {
+      const error = createError(outcome, {
         correlationId: createOptions.correlationId,
         target: targetName,
         webhook: createOptions.webhook,
         sentAt: lastAttempt.sentAt,
         attempt: lastAttempt.number,
       });
+      if (error instanceof ReplicateOutcomeUnknownError) {
+        logger.warn(
+          {
+            target: targetName,
+            correlationId: createOptions.correlationId,
+            status: error.status,
+            networkCode: error.networkCode,
+          },
+          'Replicate create outcome unknown; not re-sending, the prediction must be reconciled',
+        );
+      }
+      throw error;
     });
   }
 
@@ -496,6 +510,8 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
     breakerState(target) {
       return breakers.stateOf('model' in target ? target.model : target.version);
     },
+
+    transportStats: () => transport.stats(),
 
     async close() {
       if (closed) return;

@@ -37,7 +37,7 @@ export { DEFAULT_REPLICATE_BASE_URL, isLoopbackHost, parseReplicateBaseUrl } fro
 export type { BreakerState, CircuitBreakerSettings } from './breaker.ts';
 export type { OutboundLimiterSettings } from './limiter.ts';
 export type { RetrySchedule } from './retry.ts';
-export type { TransportSettings } from './transport.ts';
+export type { TransportSettings, TransportStats } from './transport.ts';
 export { parseProgressPercent } from './progress.ts';
 export {
   signWebhook,

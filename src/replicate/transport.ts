@@ -37,8 +37,15 @@ export interface ExchangeRequest {
   readonly extraTimeoutMs?: number;
 }
 
+export interface TransportStats {
+  /** TCP connections opened since start: with keep-alive this stays near the pool size. */
+  readonly connectionsOpened: number;
+  readonly connectionsOpen: number;
+}
+
 export interface Transport {
   exchange(request: ExchangeRequest): Promise<ExchangeResult>;
+  stats(): TransportStats;
   close(): Promise<void>;
 }
 
@@ -54,6 +61,15 @@ export function createTransport(origin: string, settings: TransportSettings): Tr
     bodyTimeout: requestTimeoutMs,
     keepAliveTimeout: settings.keepAliveTimeoutMs ?? 4_000,
     maxResponseSize: settings.maxResponseBytes ?? 16 * 1024 * 1024,
+  });
+  let connectionsOpened = 0;
+  let connectionsOpen = 0;
+  pool.on('connect', () => {
+    connectionsOpened++;
+    connectionsOpen++;
+  });
+  pool.on('disconnect', () => {
+    connectionsOpen--;
   });
 
   return {
@@ -81,6 +97,8 @@ export function createTransport(origin: string, settings: TransportSettings): Tr
         clearTimeout(timer);
       }
     },
+
+    stats: () => ({ connectionsOpened, connectionsOpen }),
 
     async close() {
       await pool.destroy();

@@ -1,0 +1,285 @@
+/**
+ * The client against the Replicate simulator, fault by fault, counting what the simulator actually
+ * received. The rule under test: a create is re-sent only when it provably never reached Replicate
+ * (connection refused) or Replicate answered 429; every other failure is an outcome-unknown error
+ * and exactly one POST.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createReplicateClient,
+  ReplicateInvalidInputError,
+  ReplicateNotFoundError,
+  ReplicateOutcomeUnknownError,
+  ReplicateRateLimitedError,
+  ReplicateUnavailableError,
+  type ReplicateClient,
+  type ReplicateClientOptions,
+} from '../../src/replicate/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
+import { closedPort, recordingSleep } from './helpers.ts';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+const SCHNELL = { model: 'black-forest-labs/flux-schnell' } as const;
+const CREATE_PATH = '/v1/models/black-forest-labs/flux-schnell/predictions';
+const CREATE_PATTERN = /^\/v1\/models\/black-forest-labs\/flux-schnell\/predictions$/;
+const GET_PATTERN = /^\/v1\/predictions\/[^/]+$/;
+/** Short enough to keep `timeout` and `slow_body` faults quick, long enough for a loaded CI box. */
+const REQUEST_TIMEOUT_MS = 400;
+
+let simulator: Simulator;
+const clients: ReplicateClient[] = [];
+
+beforeAll(async () => {
+  simulator = await startSimulator({ port: 0, speed: 0.01 });
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close()));
+  await simulator.close();
+});
+
+beforeEach(async () => {
+  await clearFaults();
+  simulator.resetCounters();
+});
+
+async function injectFault(rule: {
+  method: string;
+  path: string;
+  fault: string;
+  times?: number;
+  retryAfterSeconds?: number;
+  chunkDelayMs?: number;
+}) {
+  const response = await fetch(`${simulator.origin}/_simulator/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ rules: [{ times: 1, ...rule }] }),
+  });
+  expect(response.ok).toBe(true);
+}
+
+async function clearFaults() {
+  const response = await fetch(`${simulator.origin}/_simulator/faults`, { method: 'DELETE' });
+  await response.body?.cancel();
+}
+
+function newClient(options: Partial<ReplicateClientOptions> = {}) {
+  const { sleep, delays } = recordingSleep();
+  const client = createReplicateClient({
+    token: 'r8_simulator_test_token',
+    baseUrl: simulator.baseUrl,
+    transport: { requestTimeoutMs: REQUEST_TIMEOUT_MS },
+    sleep,
+    random: () => 0.5,
+    ...options,
+  });
+  clients.push(client);
+  return { client, delays };
+}
+
+function predictionCount(): number {
+  return simulator.predictions().length;
+}
+
+const createRequests = () => simulator.countRequests('POST', CREATE_PATTERN);
+
+describe('against the simulator: the happy path', () => {
+  it('creates, reads, lists, cancels, and reads models and the webhook secret', async () => {
+    const { client } = newClient();
+    const created = await client.createPrediction(SCHNELL, {
+      input: { prompt: 'a red bicycle [sim:slow]' },
+      correlationId: 'gen_happy',
+    });
+    expect(created.status).toMatch(/starting|processing/);
+    const read = await client.getPrediction(created.id);
+    expect(read.id).toBe(created.id);
+    const page = await client.listPredictions();
+    expect(page.predictions.some((prediction) => prediction.id === created.id)).toBe(true);
+    const canceled = await client.cancelPrediction(created.id);
+    expect(canceled.id).toBe(created.id);
+    expect((await client.getModel('black-forest-labs', 'flux-schnell')).name).toBe('flux-schnell');
+    expect(await client.getWebhookSecret()).toMatch(/^whsec_/);
+  });
+
+  it('maps the simulator’s 422 and 404 to typed errors', async () => {
+    const { client } = newClient();
+    const invalid = await client
+      .createPrediction(SCHNELL, { input: { prompt: 'x', aspect_ratio: '7:3' } })
+      .catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(ReplicateInvalidInputError);
+    expect((invalid as ReplicateInvalidInputError).invalidFields.map((f) => f.field)).toContain('input.aspect_ratio');
+    await expect(client.getPrediction('doesnotexist')).rejects.toBeInstanceOf(ReplicateNotFoundError);
+  });
+});
+
+describe('against the simulator: creates are never blindly re-sent', () => {
+  it.each([
+    // Delivered badly after the prediction was made: it exists upstream.
+    ['reset_after_create', 1],
+    ['timeout', 1],
+    ['malformed_body', 1],
+    ['slow_body', 1],
+    // Refused before processing: nothing exists, but the client cannot know that.
+    ['status_500', 0],
+    ['status_503', 0],
+    ['reset_before_response', 0],
+  ] as const)('%s → outcome unknown after exactly one POST', async (fault, predictionsUpstream) => {
+    const { client, delays } = newClient();
+    const before = predictionCount();
+    await injectFault({ method: 'POST', path: CREATE_PATH, fault, chunkDelayMs: REQUEST_TIMEOUT_MS * 3 });
+    const error = await client
+      .createPrediction(SCHNELL, { input: { prompt: 'a harbour at dawn' }, correlationId: `gen_${fault}` })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReplicateOutcomeUnknownError);
+    expect((error as ReplicateOutcomeUnknownError).correlation.correlationId).toBe(`gen_${fault}`);
+    expect(createRequests()).toBe(1);
+    expect(predictionCount() - before).toBe(predictionsUpstream);
+    expect(delays).toEqual([]);
+  });
+
+  it('429 → waits Retry-After, re-sends, and one prediction exists', async () => {
+    const { client, delays } = newClient();
+    const before = predictionCount();
+    await injectFault({ method: 'POST', path: CREATE_PATH, fault: 'status_429', retryAfterSeconds: 2 });
+    const prediction = await client.createPrediction(SCHNELL, { input: { prompt: 'a quiet library' } });
+    expect(prediction.id).toBeTruthy();
+    expect(createRequests()).toBe(2);
+    expect(predictionCount() - before).toBe(1);
+    expect(delays).toEqual([2000]);
+  });
+
+  it('429 with Retry-After above 60 s → fails fast with the wait, nothing created', async () => {
+    const { client, delays } = newClient();
+    const before = predictionCount();
+    await injectFault({ method: 'POST', path: CREATE_PATH, fault: 'status_429', retryAfterSeconds: 120 });
+    const error = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReplicateRateLimitedError);
+    expect((error as ReplicateRateLimitedError).retryAfterSeconds).toBe(120);
+    expect(createRequests()).toBe(1);
+    expect(predictionCount()).toBe(before);
+    expect(delays).toEqual([]);
+  });
+
+  it('connection refused → re-sent until the simulator is up; exactly one POST, one prediction', async () => {
+    const port = await closedPort();
+    let late: Simulator | undefined;
+    const delays: number[] = [];
+    const client = createReplicateClient({
+      token: 'r8_simulator_test_token',
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      random: () => 0.5,
+      // The first backoff is when the simulator comes up on the port that refused us.
+      sleep: async (ms) => {
+        delays.push(ms);
+        late ??= await startSimulator({ port, speed: 0.01 });
+      },
+    });
+    try {
+      const prediction = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } });
+      expect(prediction.id).toBeTruthy();
+      expect(delays).toEqual([500]);
+      expect(late?.countRequests('POST', CREATE_PATTERN)).toBe(1);
+      expect(late?.predictions()).toHaveLength(1);
+    } finally {
+      await client.close();
+      await late?.close();
+    }
+  });
+
+  it('connection refused throughout → retried 3 times, then typed unavailable', async () => {
+    const port = await closedPort();
+    const { client, delays } = newClient({ baseUrl: `http://127.0.0.1:${port}/v1` });
+    const error = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReplicateUnavailableError);
+    expect(error).toMatchObject({ reason: 'network', networkCode: 'ECONNREFUSED' });
+    expect(delays).toEqual([500, 1000, 2000]);
+  });
+});
+
+describe('against the simulator: reads are retried', () => {
+  it.each(['status_500', 'status_503', 'reset_before_response', 'malformed_body', 'timeout', 'slow_body'] as const)(
+    '%s twice → third GET succeeds with backoff 1 s, 2 s (full jitter)',
+    async (fault) => {
+      const { client, delays } = newClient();
+      const created = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } });
+      simulator.resetCounters();
+      await injectFault({
+        method: 'GET',
+        path: '/v1/predictions/*',
+        fault,
+        times: 2,
+        chunkDelayMs: REQUEST_TIMEOUT_MS * 3,
+      });
+      await expect(client.getPrediction(created.id)).resolves.toMatchObject({ id: created.id });
+      expect(simulator.countRequests('GET', GET_PATTERN)).toBe(3);
+      expect(delays).toEqual([500, 1000]);
+    },
+  );
+
+  it('429 on a read → waits Retry-After', async () => {
+    const { client, delays } = newClient();
+    const created = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } });
+    await injectFault({ method: 'GET', path: '/v1/predictions/*', fault: 'status_429', retryAfterSeconds: 3 });
+    await client.getPrediction(created.id);
+    expect(delays).toEqual([3000]);
+  });
+
+  it('a read that keeps failing ends typed unavailable after 4 GETs', async () => {
+    const { client, delays } = newClient();
+    const created = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } });
+    simulator.resetCounters();
+    await injectFault({ method: 'GET', path: '/v1/predictions/*', fault: 'status_503', times: 10 });
+    const error = await client.getPrediction(created.id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReplicateUnavailableError);
+    expect(simulator.countRequests('GET', GET_PATTERN)).toBe(4);
+    expect(delays).toEqual([500, 1000, 2000]);
+  });
+
+  it('a cancel is retried like a read', async () => {
+    const { client } = newClient();
+    const created = await client.createPrediction(SCHNELL, { input: { prompt: 'x [sim:slow]' } });
+    simulator.resetCounters();
+    await injectFault({ method: 'POST', path: '/v1/predictions/*/cancel', fault: 'reset_before_response' });
+    await expect(client.cancelPrediction(created.id)).resolves.toMatchObject({ id: created.id });
+    expect(simulator.countRequests('POST', /\/cancel$/)).toBe(2);
+  });
+});
+
+describe('against the simulator: upstream rate-limit headers', () => {
+  it('pauses when ratelimit-remaining reaches 0 until ratelimit-reset, then goes on without a 429', async () => {
+    // One clock for both sides: the client's pause advances the simulator's sliding window.
+    let clock = Date.now();
+    const limited = await startSimulator({
+      port: 0,
+      speed: 0.01,
+      now: () => clock,
+      rateLimits: { createsPerMinute: 600, otherPerMinute: 2 },
+    });
+    const delays: number[] = [];
+    const client = createReplicateClient({
+      token: 'r8_simulator_test_token',
+      baseUrl: limited.baseUrl,
+      now: () => new Date(clock),
+      sleep: async (ms) => {
+        delays.push(ms);
+        clock += ms;
+      },
+    });
+    try {
+      const created = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } });
+      await client.getPrediction(created.id);
+      await client.getPrediction(created.id); // ratelimit-remaining: 0, reset ≈ 60 s
+      expect(delays).toEqual([]);
+      await client.getPrediction(created.id);
+      expect(delays).toHaveLength(1);
+      expect(delays[0]).toBeGreaterThanOrEqual(59_000);
+      expect(delays[0]).toBeLessThanOrEqual(60_000);
+      expect(limited.requests.filter((request) => request.method === 'GET')).toHaveLength(3);
+    } finally {
+      await client.close();
+      await limited.close();
+    }
+  });
+});
