@@ -13,6 +13,12 @@ export interface Dimensions {
 
 export const MAX_SIDE = 256;
 
+/**
+ * pngjs tries every row filter by default; a fixed Sub filter and a lighter deflate halve the
+ * encoding time of these smooth images for a slightly bigger file. Simulated bytes are free.
+ */
+const FAST_ENCODING_RGB = { colorType: 2, filterType: 1, deflateLevel: 3 } as const;
+
 /** `"16:9"` → 256×144. Reduces the ratio first so the result is exact whenever it can be. */
 export function dimensionsForAspectRatio(ratio: string): Dimensions {
   const match = /^(\d+):(\d+)$/.exec(ratio);
@@ -64,7 +70,7 @@ export function renderGeneratedImage(size: Dimensions, seed: number): Buffer {
       png.data[offset + 3] = 255;
     }
   }
-  return PNG.sync.write(png, { colorType: 2 });
+  return PNG.sync.write(png, FAST_ENCODING_RGB);
 }
 
 /** Size of a PNG without decoding its pixels; throws when the bytes are not a PNG. */
@@ -94,7 +100,7 @@ export function removeBackground(source: Buffer): Buffer {
       }
     }
   }
-  return PNG.sync.write(png, { colorType: 6 });
+  return PNG.sync.write(png, { ...FAST_ENCODING_RGB, colorType: 6 });
 }
 
 type Rgb = readonly [number, number, number];

@@ -47,20 +47,34 @@ export function expectedImageCount(model: ModelSpec, input: Readonly<Record<stri
   return 1;
 }
 
-/** PNG bytes of every output image, in output order. */
-export async function renderOutputs(request: OutputRequest): Promise<Buffer[]> {
-  const { model, input } = request;
+/** What the model read before generating: downloaded input images and the output size. */
+export interface PreparedInputs {
+  readonly size: Dimensions;
+  /** remove-background: the image to cut out. */
+  readonly sourceImage: Buffer | undefined;
+}
+
+/**
+ * Downloads and checks input images. Runs when processing starts, so a broken input fails the
+ * prediction early, as upstream models fail while loading their inputs.
+ */
+export async function prepareInputs(request: OutputRequest): Promise<PreparedInputs> {
+  const { model, input, fetchImage } = request;
   if (typeof input.image === 'string' && model.kind === 'postprocess') {
-    const source = await loadSourceImage(input.image, request.fetchImage);
-    try {
-      return [removeBackground(source)];
-    } catch {
-      throw new ModelInputError(`cannot identify image file ${JSON.stringify(input.image)}`);
-    }
+    const sourceImage = await loadSourceImage(input.image, fetchImage);
+    return { size: readDimensionsOrFail(sourceImage, input.image), sourceImage };
   }
-  const size = await outputSize(request);
-  const count = expectedImageCount(model, input);
-  return Array.from({ length: count }, (_, index) => renderGeneratedImage(size, imageSeed(request, index)));
+  return { size: await outputSize(request), sourceImage: undefined };
+}
+
+/**
+ * PNG bytes of every output image, in output order. CPU-bound (a few ms per image), so it runs
+ * once, when the model "returns", rather than while progress is being logged.
+ */
+export function renderOutputs(request: OutputRequest, prepared: PreparedInputs): Buffer[] {
+  if (prepared.sourceImage) return [removeBackground(prepared.sourceImage)];
+  const count = expectedImageCount(request.model, request.input);
+  return Array.from({ length: count }, (_, index) => renderGeneratedImage(prepared.size, imageSeed(request, index)));
 }
 
 async function outputSize({ input, fetchImage }: OutputRequest): Promise<Dimensions> {

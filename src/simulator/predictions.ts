@@ -14,7 +14,15 @@ import type { CreditAccount } from './account.ts';
 import { newPredictionId, randomSeed } from './ids.ts';
 import { plainLog, seedLine, tqdmLine } from './logs.ts';
 import { readPromptMarkers, type PromptMarkers } from './markers.ts';
-import { expectedImageCount, ModelInputError, renderOutputs, type ImageFetcher } from './outputs.ts';
+import {
+  expectedImageCount,
+  ModelInputError,
+  prepareInputs,
+  renderOutputs,
+  type ImageFetcher,
+  type OutputRequest,
+  type PreparedInputs,
+} from './outputs.ts';
 import type { CancelTimer, Scheduler } from './scheduler.ts';
 import { FAILURE_POINT, planTimeline, SLOW_HEARTBEAT_SECONDS, type Timeline } from './timeline.ts';
 import {
@@ -57,8 +65,8 @@ interface PredictionRecord {
   /** Pending lifecycle timers: cleared when the prediction ends early. */
   readonly timers: Set<CancelTimer>;
   readonly terminalListeners: Set<() => void>;
-  /** Output images being rendered (and input images downloaded) since processing started. */
-  outputs: Promise<Buffer[]> | undefined;
+  /** Input images being downloaded since processing started. */
+  inputs: Promise<PreparedInputs> | undefined;
 }
 
 export interface CreatePredictionParams {
@@ -133,7 +141,7 @@ export class PredictionEngine {
       webhook,
       timers: new Set(),
       terminalListeners: new Set(),
-      outputs: undefined,
+      inputs: undefined,
     };
     this.records.set(id, record);
     this.createdSinceReset.push(id);
@@ -288,17 +296,10 @@ export class PredictionEngine {
       this.appendLogs(record, [seedLine(record.seed), plainLog.generating]);
     }
 
-    // Rendering (and downloading input images) starts now; a bad input image fails the run early.
-    record.outputs = renderOutputs({
-      model,
-      input: record.input,
-      predictionId: record.id,
-      fetchImage: this.options.fetchImage,
-    });
-    record.outputs.catch((error: unknown) => {
-      if (record.status !== 'processing') return;
-      const message = error instanceof ModelInputError ? error.message : 'Prediction failed: could not process input';
-      this.fail(record, message, [`Error: ${message}`]);
+    // Input images are fetched now: a broken one fails the run early, as upstream.
+    record.inputs = prepareInputs(this.outputRequest(record));
+    record.inputs.catch((error: unknown) => {
+      if (record.status === 'processing') this.failOnInput(record, error);
     });
 
     if (markers.fail) {
@@ -335,12 +336,13 @@ export class PredictionEngine {
   }
 
   private async completeProcessing(record: PredictionRecord): Promise<void> {
-    if (record.status !== 'processing' || !record.outputs) return;
+    if (record.status !== 'processing' || !record.inputs) return;
     let files: Buffer[];
     try {
-      files = await record.outputs;
-    } catch {
-      return; // already failed by the rejection handler set in start()
+      files = renderOutputs(this.outputRequest(record), await record.inputs);
+    } catch (error) {
+      if (record.status === 'processing') this.failOnInput(record, error);
+      return;
     }
     if (record.status !== 'processing') return;
     const seconds = record.timeline.processingSeconds;
@@ -359,6 +361,14 @@ export class PredictionEngine {
     record.imageCount = files.length;
     this.emit(record, 'output');
     this.schedule(record, this.scaledMs(UPLOAD_SECONDS), () => this.finish(record, 'succeeded'));
+  }
+
+  private failOnInput(record: PredictionRecord, error: unknown): void {
+    const message = error instanceof ModelInputError ? error.message : 'Prediction failed: could not process input';
+    if (!(error instanceof ModelInputError)) {
+      this.options.logger.error({ err: error, predictionId: record.id }, 'simulator: unexpected model error');
+    }
+    this.fail(record, message, [`Error: ${message}`]);
   }
 
   private failAsRequested(record: PredictionRecord): void {
@@ -425,6 +435,10 @@ export class PredictionEngine {
       return task();
     });
     record.timers.add(cancel);
+  }
+
+  private outputRequest(record: PredictionRecord): OutputRequest {
+    return { model: record.model, input: record.input, predictionId: record.id, fetchImage: this.options.fetchImage };
   }
 
   private metrics(record: PredictionRecord): PredictionMetrics {

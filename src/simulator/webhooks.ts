@@ -160,7 +160,7 @@ export class WebhookDispatcher {
     }
     const ok = status !== null && status >= 200 && status < 300;
     this.history.push({ predictionId: target.predictionId, event, messageId, attempt, status, ok });
-    logger.debug({ predictionId: target.predictionId, event, attempt, status }, 'simulator: webhook delivered');
+    logger.debug({ predictionId: target.predictionId, event, attempt, status }, 'simulator: webhook attempt finished');
     if (event === 'completed') this.throttles.delete(target.predictionId);
     const retryDelay = COMPLETED_RETRY_DELAYS_SECONDS[attempt - 1];
     if (!ok && event === 'completed' && retryDelay !== undefined) {
