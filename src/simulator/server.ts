@@ -68,8 +68,13 @@ const SLOW_BODY_DEFAULT_CHUNK_DELAY_SECONDS = 1;
 export function createRequestListener(context: ServerContext): RequestListener {
   return (req, res) => {
     handle(context, req, res).catch((error: unknown) => {
+      // A client that hangs up mid-request (or close() destroying its socket) is not a failure.
+      if (req.socket.destroyed) {
+        context.logger.debug({ err: error, method: req.method, url: req.url }, 'simulator: request abandoned');
+        return;
+      }
       context.logger.error({ err: error, method: req.method, url: req.url }, 'simulator: request failed');
-      if (!res.headersSent && !res.destroyed) write(req, res, serverError(500));
+      if (!res.headersSent) write(req, res, serverError(500));
       else req.socket.destroy();
     });
   };
