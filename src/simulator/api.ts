@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { findModelByReplicateName, type ModelSpec } from '../catalog/models.ts';
-import type { CreditAccount } from './account.ts';
-import { SIMULATED_ACCOUNT } from './account.ts';
+import { SIMULATED_ACCOUNT, type CreditAccount } from './account.ts';
+import { versionIdFor } from './ids.ts';
 import { BodyTooLargeError, headerValue, jsonResponse, readBody, withHeaders, type SimResponse } from './http.ts';
 import { parseListQuery, paginate } from './listing.ts';
 import { HIDDEN_VERSION, modelJson, resolveVersion, versionJson } from './model-resources.ts';
@@ -23,7 +23,6 @@ import {
 } from './problems.ts';
 import { rateLimitHeaders, type RateLimitBucket, type SlidingWindowRateLimiter } from './rate-limit.ts';
 import { parseBearerToken, parseCancelAfter, parsePreferWait } from './request-headers.ts';
-import { versionIdFor } from './ids.ts';
 import {
   modelPredictionRequestSchema,
   validate,
@@ -111,10 +110,20 @@ async function route(context: ApiContext, request: ApiRequest): Promise<SimRespo
     if (!match) continue;
     const handler = handlers[request.method];
     if (!handler) return methodNotAllowed(Object.keys(handlers));
-    const params = match.slice(1).map((segment) => decodeURIComponent(segment));
+    const params = decodePathSegments(match.slice(1));
+    if (!params) return notFound();
     return handler(context, request, params);
   }
   return notFound();
+}
+
+/** undefined when a segment is not valid percent-encoding (no such resource, rather than a 500). */
+function decodePathSegments(segments: readonly string[]): string[] | undefined {
+  try {
+    return segments.map((segment) => decodeURIComponent(segment));
+  } catch {
+    return undefined;
+  }
 }
 
 // ── models ─────────────────────────────────────────────────────────────────────────────────────

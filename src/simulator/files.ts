@@ -3,7 +3,7 @@
  * and the prediction's web page (`urls.web`). Files disappear with the prediction's data, one
  * simulated hour after completion.
  */
-import { bytesResponse, type SimResponse } from './http.ts';
+import { bytesResponse, withHeaders, type SimResponse } from './http.ts';
 import type { PredictionEngine } from './predictions.ts';
 
 const FILE_PATH = /^\/files\/([a-z0-9]+)\/(\d+)\.png$/;
@@ -14,11 +14,9 @@ export function isPublicPath(path: string): boolean {
 }
 
 export function handlePublicRequest(engine: PredictionEngine, method: string, path: string): SimResponse {
-  if (method !== 'GET' && method !== 'HEAD')
-    return {
-      ...bytesResponse(405, 'text/plain', 'Method Not Allowed\n'),
-      headers: { 'content-type': 'text/plain', allow: 'GET, HEAD' },
-    };
+  if (method !== 'GET' && method !== 'HEAD') {
+    return withHeaders(bytesResponse(405, 'text/plain', 'Method Not Allowed\n'), { allow: 'GET, HEAD' });
+  }
   const file = FILE_PATH.exec(path);
   if (file) {
     const bytes = engine.file(file[1]!, Number(file[2]));

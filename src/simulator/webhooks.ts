@@ -26,6 +26,8 @@ const THROTTLE_SECONDS = 0.5;
 const MIN_SCALED_DELAY_MS = 10;
 const ATTEMPT_TIMEOUT_SECONDS = 10;
 const MIN_ATTEMPT_TIMEOUT_MS = 1_000;
+/** Delivery records kept for `/_simulator/state`; older ones are dropped. */
+const MAX_HISTORY = 10_000;
 
 export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
@@ -160,6 +162,7 @@ export class WebhookDispatcher {
     }
     const ok = status !== null && status >= 200 && status < 300;
     this.history.push({ predictionId: target.predictionId, event, messageId, attempt, status, ok });
+    if (this.history.length > MAX_HISTORY) this.history.splice(0, this.history.length - MAX_HISTORY);
     logger.debug({ predictionId: target.predictionId, event, attempt, status }, 'simulator: webhook attempt finished');
     if (event === 'completed') this.throttles.delete(target.predictionId);
     const retryDelay = COMPLETED_RETRY_DELAYS_SECONDS[attempt - 1];
