@@ -97,15 +97,15 @@ async function outputSize({ input, fetchImage }: OutputRequest): Promise<Dimensi
 
 /**
  * A deterministic model with an explicit seed draws the same picture for the same input, so the
- * pattern seed comes from the input; otherwise every prediction gets its own picture.
+ * pattern seed comes from the input; otherwise every prediction gets its own picture. The index is
+ * added (not hashed in) so the outputs of one prediction always differ from each other.
  */
 function imageSeed({ model, input, predictionId }: OutputRequest, index: number): number {
-  if (model.deterministic && typeof input.seed === 'number') {
-    return hash32(
-      `${model.replicateModel}|${input.seed}|${String(input.prompt)}|${String(input.aspect_ratio)}|${index}`,
-    );
-  }
-  return hash32(`${predictionId}|${index}`);
+  const base =
+    model.deterministic && typeof input.seed === 'number'
+      ? hash32(`${model.replicateModel}|${input.seed}|${String(input.prompt)}|${String(input.aspect_ratio)}`)
+      : hash32(predictionId);
+  return base + index;
 }
 
 async function loadSourceImage(url: string, fetchImage: ImageFetcher): Promise<Buffer> {
