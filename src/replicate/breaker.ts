@@ -23,7 +23,9 @@ export type BreakerState = 'closed' | 'open' | 'half_open';
 
 /** Only upstream-availability failures trip the breaker. */
 export function countsAgainstAvailability(error: unknown): boolean {
-  if (error instanceof ReplicateUnavailableError) return error.reason !== 'circuit_open';
+  if (error instanceof ReplicateUnavailableError) {
+    return error.reason !== 'circuit_open' && error.reason !== 'client_closed';
+  }
   return error instanceof ReplicateOutcomeUnknownError;
 }
 

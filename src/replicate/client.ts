@@ -5,7 +5,9 @@
  * anything transient; creates retry only what proves no prediction was made (see CREATE_RETRIES_ON)
  * and otherwise throw ReplicateOutcomeUnknownError, so a prediction is never paid for twice.
  */
+import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { z } from 'zod';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { AttemptFailure, AttemptOutcome } from './attempt.ts';
@@ -85,8 +87,11 @@ export interface ReplicateClientOptions {
   readonly limiter?: OutboundLimiterSettings;
   readonly breaker?: CircuitBreakerSettings;
   readonly retry?: Partial<RetrySchedule>;
-  /** Injected for tests: waits between retries and during rate-limit pauses. */
-  readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Injected for tests: waits between retries and during rate-limit pauses. The signal aborts when
+   * the client closes; an injected sleep may ignore it (the client checks it after waking).
+   */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Injected for tests: uniform in [0, 1), drives the backoff jitter. */
   readonly random?: () => number;
   readonly now?: () => Date;
@@ -110,16 +115,28 @@ export interface ReplicateClient {
   close(): Promise<void>;
 }
 
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function packageVersion(): string {
+/** A timer that close() cuts short, so no wait outlives the client. */
+async function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
   try {
-    const pkg: unknown = createRequire(import.meta.url)('../../package.json');
-    if (typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string') {
-      return pkg.version;
+    await delay(ms, undefined, { signal });
+  } catch (error) {
+    signal.throwIfAborted();
+    throw error;
+  }
+}
+
+/** Our version for the User-Agent, from the package.json above this file (src/ or dist/ layout). */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const candidate of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg: unknown = require(candidate);
+      if (typeof pkg === 'object' && pkg !== null && 'name' in pkg && pkg.name === 'pixelgate') {
+        if ('version' in pkg && typeof pkg.version === 'string') return pkg.version;
+      }
+    } catch {
+      // Not at this level: try the next one.
     }
-  } catch {
-    // Running from an unusual layout: the User-Agent just loses its version.
   }
   return '0.0.0';
 }
@@ -185,9 +202,22 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
   };
 
   const transport = createTransport(origin, options.transport ?? {});
-  const limiter = createOutboundLimiter(options.limiter ?? {}, { sleep, now: () => now().getTime(), logger });
+  // Aborted by close(): queued requests, backoff waits and rate-limit pauses end at once with this
+  // reason instead of holding timers (and callers) after the client is gone.
+  const shutdown = new AbortController();
+  // One listener per queued or waiting request (removed as each settles): not a leak.
+  setMaxListeners(0, shutdown.signal);
+  const sleepUnlessClosed = async (ms: number) => {
+    await sleep(ms, shutdown.signal);
+    shutdown.signal.throwIfAborted();
+  };
+  const limiter = createOutboundLimiter(options.limiter ?? {}, {
+    sleep: sleepUnlessClosed,
+    now: () => now().getTime(),
+    logger,
+    signal: shutdown.signal,
+  });
   const breakers = createModelBreakers<Prediction>(options.breaker ?? {}, logger);
-  let closed = false;
 
   interface Call<T> {
     readonly method: 'GET' | 'POST';
@@ -348,9 +378,9 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
   }
 
   async function read<T>(call: Call<T>): Promise<T> {
-    if (closed) throw new ReplicateUnavailableError('The Replicate client is closed.', { reason: 'network' });
+    shutdown.signal.throwIfAborted();
     const outcome = await withRetries((attempt) => attemptOnce(call, attempt), READ_RETRIES_ON, schedule, {
-      sleep,
+      sleep: sleepUnlessClosed,
       random,
     });
     if (outcome.kind === 'ok') return outcome.value;
@@ -358,7 +388,7 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
   }
 
   async function create(target: PredictionTarget, createOptions: CreatePredictionOptions): Promise<Prediction> {
-    if (closed) throw new ReplicateUnavailableError('The Replicate client is closed.', { reason: 'network' });
+    shutdown.signal.throwIfAborted();
     const isOfficialModel = 'model' in target;
     const targetName = isOfficialModel ? target.model : target.version;
     if (!(isOfficialModel ? MODEL_NAME : VERSION_ID).test(targetName)) {
@@ -404,7 +434,7 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
         },
         CREATE_RETRIES_ON,
         schedule,
-        { sleep, random },
+        { sleep: sleepUnlessClosed, random },
       );
       if (outcome.kind === 'ok') return outcome.value;
       const error = createError(outcome, {
@@ -514,10 +544,9 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
     transportStats: () => transport.stats(),
 
     async close() {
-      if (closed) return;
-      closed = true;
+      if (shutdown.signal.aborted) return;
+      shutdown.abort(new ReplicateUnavailableError('The Replicate client is closed.', { reason: 'client_closed' }));
       breakers.shutdown();
-      await limiter.stop();
       await transport.close();
     },
   };

@@ -101,7 +101,13 @@ export class ReplicateNotFoundError extends ReplicateError {
 }
 
 export type UnavailableReason =
-  'server_error' | 'network' | 'circuit_open' | 'unparsable_response' | 'unexpected_response' | 'retry_after_too_long';
+  | 'server_error'
+  | 'network'
+  | 'circuit_open'
+  | 'unparsable_response'
+  | 'unexpected_response'
+  | 'retry_after_too_long'
+  | 'client_closed';
 
 /**
  * Replicate could not be reached or did not answer usefully (5xx, network failure, a body we

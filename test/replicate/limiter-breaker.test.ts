@@ -42,11 +42,12 @@ async function setup(handler: StubHandler, options: Partial<ReplicateClientOptio
 
 describe('outbound limiter', () => {
   it('spreads requests over the configured rate', async () => {
+    const shutdown = new AbortController();
     const limiter = createOutboundLimiter(
       { otherRequestsPerMinute: 120 },
-      { sleep: async () => {}, now: Date.now, logger: silentLogger },
+      { sleep: async () => {}, now: Date.now, logger: silentLogger, signal: shutdown.signal },
     );
-    cleanups.push(() => limiter.stop());
+    cleanups.push(async () => shutdown.abort());
     const startedAt = Date.now();
     const starts = await Promise.all(
       [1, 2, 3].map(() => limiter.schedule('other', async () => Date.now() - startedAt)),
@@ -168,5 +169,45 @@ describe('close()', () => {
     expect(after.get('TCPSocketWrap') ?? 0).toBeLessThanOrEqual(before.get('TCPSocketWrap') ?? 0);
     expect(after.get('Timeout') ?? 0).toBeLessThanOrEqual(before.get('Timeout') ?? 0);
     await expect(client.getPrediction('p1')).rejects.toBeInstanceOf(ReplicateUnavailableError);
+  });
+
+  it('ends waits in progress (backoff, rate-limit pause, queue) at once with a typed error', async () => {
+    let answered = 0;
+    const server = await startStubServer((_request, response) => {
+      answered++;
+      // The first answer exhausts the upstream budget for a long while; the second is a 503.
+      if (answered === 1) {
+        json(response, 200, predictionBody('p1'), { 'ratelimit-remaining': '0', 'ratelimit-reset': '50' });
+      } else {
+        json(response, 503, {}, { 'retry-after': '40' });
+      }
+    });
+    cleanups.push(() => server.close());
+    // Real timers: what is checked is that close() cancels them.
+    const client = createReplicateClient({
+      token: 'r8_test',
+      baseUrl: server.baseUrl,
+      limiter: { createsPerMinute: 60 },
+    });
+    await client.getPrediction('p1');
+    const paused = client.getPrediction('p1').catch((e: unknown) => e);
+    const firstCreate = client.createPrediction(SCHNELL, { input: {} }).catch((e: unknown) => e);
+    const queuedCreate = client.createPrediction(SCHNELL, { input: {} }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const timersBeforeClose = countResources().get('Timeout') ?? 0;
+    const closedAt = Date.now();
+    await client.close();
+    const outcomes = await Promise.all([paused, firstCreate, queuedCreate]);
+    expect(Date.now() - closedAt).toBeLessThan(1_000);
+    for (const outcome of outcomes.slice(0, 1).concat(outcomes.slice(2))) {
+      expect(outcome).toMatchObject({ name: 'ReplicateUnavailableError', reason: 'client_closed' });
+    }
+    // The first create was sent and answered 503: its outcome is unknown, whatever close() does.
+    expect(outcomes[1]).toBeInstanceOf(ReplicateOutcomeUnknownError);
+    await nextTick();
+    // The 50 s pause timer is cancelled, not merely abandoned: no ref'd timer is left at all
+    // (this file runs in its own process, and everything earlier in it has been closed).
+    expect(timersBeforeClose).toBeGreaterThan(0);
+    expect(countResources().get('Timeout') ?? 0).toBe(0);
   });
 });
