@@ -2,66 +2,37 @@
  * The Replicate client: the only code that speaks HTTP to Replicate.
  *
  * Every call goes limiter → transport → classification → retry rule → typed error. Reads retry
- * anything transient; creates retry only what proves no prediction was made (see CREATE_RETRIES_ON)
+ * anything transient; creates retry only what proves no prediction was made (CREATE_RETRIES_ON)
  * and otherwise throw ReplicateOutcomeUnknownError, so a prediction is never paid for twice.
  */
 import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { z } from 'zod';
 import { silentLogger, type Logger } from '../logger.ts';
-import type { AttemptFailure, AttemptOutcome } from './attempt.ts';
+import type { AttemptOutcome } from './attempt.ts';
 import { DEFAULT_REPLICATE_BASE_URL, parseReplicateBaseUrl } from './base-url.ts';
 import { createModelBreakers, type BreakerState, type CircuitBreakerSettings } from './breaker.ts';
-import {
-  ReplicateAuthError,
-  ReplicateInsufficientCreditsError,
-  ReplicateInvalidInputError,
-  ReplicateNotFoundError,
-  ReplicateOutcomeUnknownError,
-  ReplicateRateLimitedError,
-  ReplicateUnavailableError,
-  type CreateCorrelation,
-  type InvalidField,
-  type ReplicateError,
-} from './errors.ts';
+import { buildCreateRequest, type CreatePredictionOptions, type PredictionTarget } from './create-request.ts';
+import { ReplicateAuthError, ReplicateOutcomeUnknownError, ReplicateUnavailableError } from './errors.ts';
 import { createOutboundLimiter, type OutboundLimiterSettings, type RequestBucket } from './limiter.ts';
+import { classifyResponse, createFailureError, readFailureError, type ExpectedAnswer } from './outcomes.ts';
 import {
   CREATE_RETRIES_ON,
   DEFAULT_RETRY_SCHEDULE,
-  exceedsRetryAfterLimit,
-  parseRetryAfter,
   READ_RETRIES_ON,
   withRetries,
+  type RetryDependencies,
   type RetrySchedule,
 } from './retry.ts';
 import {
   modelSchema,
   predictionPageSchema,
   predictionSchema,
-  problemSchema,
   webhookSecretSchema,
   type Prediction,
   type ReplicateModel,
 } from './schemas.ts';
-import { createTransport, type RawResponse, type TransportSettings, type TransportStats } from './transport.ts';
-
-export type WebhookEventType = 'start' | 'output' | 'logs' | 'completed';
-
-/** An official model by name (`owner/name`), or any model by version id. */
-export type PredictionTarget = { readonly model: string } | { readonly version: string };
-
-export interface CreatePredictionOptions {
-  readonly input: Readonly<Record<string, unknown>>;
-  readonly webhook?: string;
-  readonly webhookEventsFilter?: readonly WebhookEventType[];
-  /** `Prefer: wait=N` (1-60): hold the response until the prediction finishes or N seconds pass. */
-  readonly preferWaitSeconds?: number;
-  /** `Cancel-After`: seconds, or a duration such as `90s`, `5m`, `1h30m` (minimum 5 s). */
-  readonly cancelAfter?: number | string;
-  /** The caller's id for this create (e.g. the generation id), for logs and reconciliation. */
-  readonly correlationId?: string;
-}
+import { createTransport, type TransportSettings, type TransportStats } from './transport.ts';
 
 export interface ListPredictionsOptions {
   /** The opaque cursor from a previous page's `nextCursor`. */
@@ -111,80 +82,19 @@ export interface ReplicateClient {
   breakerState(target: PredictionTarget): BreakerState;
   /** Connection counts of the keep-alive pool, for metrics and benchmarks. */
   transportStats(): TransportStats;
-  /** Closes pooled connections and stops timers; the client is unusable afterwards. */
+  /** Closes pooled connections and cancels waits and timers; later calls fail with client_closed. */
   close(): Promise<void>;
 }
 
-/** A timer that close() cuts short, so no wait outlives the client. */
-async function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await delay(ms, undefined, { signal });
-  } catch (error) {
-    signal.throwIfAborted();
-    throw error;
-  }
-}
-
-/** Our version for the User-Agent, from the package.json above this file (src/ or dist/ layout). */
-function packageVersion(): string {
-  const require = createRequire(import.meta.url);
-  for (const candidate of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg: unknown = require(candidate);
-      if (typeof pkg === 'object' && pkg !== null && 'name' in pkg && pkg.name === 'pixelgate') {
-        if ('version' in pkg && typeof pkg.version === 'string') return pkg.version;
-      }
-    } catch {
-      // Not at this level: try the next one.
-    }
-  }
-  return '0.0.0';
-}
-
-const MODEL_NAME = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
-const VERSION_ID = /^[A-Za-z0-9][\w.:/-]*$/;
-const CANCEL_AFTER = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$/;
-
-export function cancelAfterHeader(cancelAfter: number | string): string {
-  if (typeof cancelAfter === 'number') {
-    if (!Number.isInteger(cancelAfter) || cancelAfter < 5)
-      throw new RangeError('cancelAfter must be ≥ 5 whole seconds.');
-    return `${cancelAfter}s`;
-  }
-  const match = CANCEL_AFTER.exec(cancelAfter);
-  if (!cancelAfter || !match) throw new RangeError('cancelAfter must look like 30, 90s, 5m or 1h30m.');
-  const [, hours = '0', minutes = '0', seconds = '0'] = match;
-  if (Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds) < 5) {
-    throw new RangeError('cancelAfter must be at least 5 seconds.');
-  }
-  return cancelAfter;
-}
-
-function encodeSegment(value: string, what: string): string {
-  if (!value || value.includes('/')) throw new TypeError(`Invalid ${what}.`);
-  return encodeURIComponent(value);
-}
-
-function headerValue(headers: RawResponse['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Field names and descriptions, bounded: they reach users, and must not echo a whole prompt. */
-function invalidFieldsOf(problem: z.output<typeof problemSchema> | undefined): InvalidField[] {
-  const clip = (value: unknown, max: number) => (typeof value === 'string' ? value.slice(0, max) : '');
-  return (problem?.invalid_fields ?? [])
-    .map((entry) => ({ field: clip(entry.field, 100), description: clip(entry.description, 200) }))
-    .filter((entry) => entry.field !== '' || entry.description !== '')
-    .slice(0, 20);
+/** One upstream call as the retry loop sees it. */
+interface Call<T> extends ExpectedAnswer<T> {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly bucket: RequestBucket;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  readonly extraTimeoutMs?: number;
+  readonly correlationId?: string;
 }
 
 export function createReplicateClient(options: ReplicateClientOptions): ReplicateClient {
@@ -192,7 +102,6 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
   const { origin, basePath } = parseReplicateBaseUrl(options.baseUrl ?? DEFAULT_REPLICATE_BASE_URL);
   const logger = options.logger ?? silentLogger;
   const sleep = options.sleep ?? sleepFor;
-  const random = options.random ?? Math.random;
   const now = options.now ?? (() => new Date());
   const schedule: RetrySchedule = { ...DEFAULT_RETRY_SCHEDULE, ...options.retry };
   const baseHeaders: Record<string, string> = {
@@ -201,16 +110,18 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
     accept: 'application/json',
   };
 
-  const transport = createTransport(origin, options.transport ?? {});
-  // Aborted by close(): queued requests, backoff waits and rate-limit pauses end at once with this
+  // Aborted by close(): queued requests, backoff waits and rate-limit pauses end at once with its
   // reason instead of holding timers (and callers) after the client is gone.
   const shutdown = new AbortController();
-  // One listener per queued or waiting request (removed as each settles): not a leak.
+  // One listener per queued or waiting request, removed as each settles: not a leak.
   setMaxListeners(0, shutdown.signal);
   const sleepUnlessClosed = async (ms: number) => {
     await sleep(ms, shutdown.signal);
     shutdown.signal.throwIfAborted();
   };
+  const retryDependencies: RetryDependencies = { sleep: sleepUnlessClosed, random: options.random ?? Math.random };
+
+  const transport = createTransport(origin, options.transport ?? {});
   const limiter = createOutboundLimiter(options.limiter ?? {}, {
     sleep: sleepUnlessClosed,
     now: () => now().getTime(),
@@ -219,81 +130,23 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
   });
   const breakers = createModelBreakers<Prediction>(options.breaker ?? {}, logger);
 
-  interface Call<T> {
-    readonly method: 'GET' | 'POST';
-    readonly path: string;
-    readonly bucket: RequestBucket;
-    readonly schema: z.ZodType<T>;
-    /** What a 404 means, for its error message. */
-    readonly notFound: string;
-    readonly body?: unknown;
-    readonly headers?: Record<string, string>;
-    readonly extraTimeoutMs?: number;
-    readonly correlationId?: string;
-  }
-
-  /** Turns an HTTP answer into an outcome: parsed value, or the failure it proves. */
-  function classifyResponse<T>(call: Call<T>, response: RawResponse): AttemptOutcome<T> {
-    const { status } = response;
-    if (status >= 200 && status < 300) {
-      const parsed = call.schema.safeParse(parseJson(response.bodyText));
-      return parsed.success ? { kind: 'ok', value: parsed.data } : { kind: 'answer_lost', status };
-    }
-    const retryAfterSeconds = () => {
-      const fromHeader = parseRetryAfter(headerValue(response.headers, 'retry-after'), now());
-      if (fromHeader !== undefined) return fromHeader;
-      const problem = problemSchema.safeParse(parseJson(response.bodyText));
-      return problem.success && problem.data.retry_after !== undefined
-        ? Math.ceil(problem.data.retry_after)
-        : undefined;
-    };
-    if (status >= 300 && status < 400) return { kind: 'redirected', status };
-    if (status === 429) return { kind: 'rate_limited', retryAfterSeconds: retryAfterSeconds() };
-    if (status >= 500) return { kind: 'server_error', status, retryAfterSeconds: retryAfterSeconds() };
-    return { kind: 'rejected', error: clientErrorFor(call, response) };
-  }
-
-  function clientErrorFor<T>(call: Call<T>, response: RawResponse): ReplicateError {
-    switch (response.status) {
-      case 401:
-      case 403:
-        return new ReplicateAuthError(response.status);
-      case 402:
-        return new ReplicateInsufficientCreditsError();
-      case 404:
-        return new ReplicateNotFoundError(call.notFound);
-      case 422: {
-        const problem = problemSchema.safeParse(parseJson(response.bodyText));
-        return new ReplicateInvalidInputError(invalidFieldsOf(problem.success ? problem.data : undefined));
-      }
-      default:
-        return new ReplicateUnavailableError(`Replicate refused the request (HTTP ${response.status}).`, {
-          reason: 'unexpected_response',
-          status: response.status,
-        });
-    }
-  }
-
   async function attemptOnce<T>(call: Call<T>, attempt: number): Promise<AttemptOutcome<T>> {
     return limiter.schedule(call.bucket, async () => {
       const startedAt = performance.now();
       const result = await transport.exchange({
         method: call.method,
         path: call.path,
-        headers:
-          call.body === undefined
-            ? { ...baseHeaders, ...call.headers }
-            : {
-                ...baseHeaders,
-                'content-type': 'application/json',
-                ...call.headers,
-              },
+        headers: {
+          ...baseHeaders,
+          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...call.headers,
+        },
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
         extraTimeoutMs: call.extraTimeoutMs,
       });
       const durationMs = Math.round(performance.now() - startedAt);
-      const outcome: AttemptOutcome<T> = result.kind === 'response' ? classifyResponse(call, result.response) : result;
       if (result.kind === 'response') limiter.observeResponseHeaders(call.bucket, result.response.headers);
+      const outcome = result.kind === 'response' ? classifyResponse(result.response, call, now()) : result;
       // Method, path, status, timing only: never headers (the token) nor bodies (prompts).
       logger.debug(
         {
@@ -318,114 +171,34 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
     });
   }
 
-  /** The error for a read that failed for good. */
-  function readError(failure: AttemptFailure): ReplicateError {
-    switch (failure.kind) {
-      case 'rejected':
-        return failure.error;
-      case 'rate_limited':
-        return new ReplicateRateLimitedError(failure.retryAfterSeconds);
-      case 'server_error':
-        return new ReplicateUnavailableError(`Replicate answered HTTP ${failure.status}.`, {
-          reason: exceedsRetryAfterLimit(failure.retryAfterSeconds, schedule) ? 'retry_after_too_long' : 'server_error',
-          status: failure.status,
-          retryAfterSeconds: failure.retryAfterSeconds,
-        });
-      case 'redirected':
-        return new ReplicateUnavailableError(`Replicate answered with a redirect (HTTP ${failure.status}).`, {
-          reason: 'unexpected_response',
-          status: failure.status,
-        });
-      case 'never_sent':
-        return new ReplicateUnavailableError(`Replicate could not be reached (${failure.networkCode}).`, {
-          reason: 'network',
-          networkCode: failure.networkCode,
-          cause: failure.cause,
-        });
-      case 'answer_lost':
-        return failure.networkCode === undefined
-          ? new ReplicateUnavailableError('Replicate sent a response we could not parse.', {
-              reason: 'unparsable_response',
-              status: failure.status,
-            })
-          : new ReplicateUnavailableError(`Replicate did not answer usefully (${failure.networkCode}).`, {
-              reason: 'network',
-              networkCode: failure.networkCode,
-              cause: failure.cause,
-            });
-    }
-  }
-
-  /**
-   * The error for a create that failed for good. Only a definite refusal, a 429 or a request that
-   * never left us is "nothing was created"; anything else means the prediction may exist.
-   */
-  function createError(failure: AttemptFailure, correlation: Omit<CreateCorrelation, 'failedAt'>): ReplicateError {
-    switch (failure.kind) {
-      case 'rejected':
-      case 'rate_limited':
-      case 'never_sent':
-        return readError(failure);
-      case 'answer_lost':
-        return new ReplicateOutcomeUnknownError(
-          { ...correlation, failedAt: now() },
-          { status: failure.status, networkCode: failure.networkCode, cause: failure.cause },
-        );
-      case 'server_error':
-      case 'redirected':
-        return new ReplicateOutcomeUnknownError({ ...correlation, failedAt: now() }, { status: failure.status });
-    }
-  }
-
   async function read<T>(call: Call<T>): Promise<T> {
     shutdown.signal.throwIfAborted();
-    const outcome = await withRetries((attempt) => attemptOnce(call, attempt), READ_RETRIES_ON, schedule, {
-      sleep: sleepUnlessClosed,
-      random,
-    });
+    const outcome = await withRetries(
+      (attempt) => attemptOnce(call, attempt),
+      READ_RETRIES_ON,
+      schedule,
+      retryDependencies,
+    );
     if (outcome.kind === 'ok') return outcome.value;
-    throw readError(outcome);
+    throw readFailureError(outcome, schedule);
   }
 
-  async function create(target: PredictionTarget, createOptions: CreatePredictionOptions): Promise<Prediction> {
+  async function createPrediction(target: PredictionTarget, createOptions: CreatePredictionOptions) {
     shutdown.signal.throwIfAborted();
-    const isOfficialModel = 'model' in target;
-    const targetName = isOfficialModel ? target.model : target.version;
-    if (!(isOfficialModel ? MODEL_NAME : VERSION_ID).test(targetName)) {
-      throw new TypeError(isOfficialModel ? 'model must be owner/name.' : 'Invalid version id.');
-    }
-    const headers: Record<string, string> = {};
-    if (createOptions.preferWaitSeconds !== undefined) {
-      const wait = createOptions.preferWaitSeconds;
-      if (!Number.isInteger(wait) || wait < 1 || wait > 60) throw new RangeError('preferWaitSeconds must be 1-60.');
-      headers.prefer = `wait=${wait}`;
-    }
-    if (createOptions.cancelAfter !== undefined) headers['cancel-after'] = cancelAfterHeader(createOptions.cancelAfter);
-
-    const body = {
-      ...(isOfficialModel ? {} : { version: target.version }),
-      input: createOptions.input,
-      ...(createOptions.webhook === undefined ? {} : { webhook: createOptions.webhook }),
-      ...(createOptions.webhookEventsFilter === undefined
-        ? {}
-        : { webhook_events_filter: createOptions.webhookEventsFilter }),
-    };
-    const [owner = '', name = ''] = isOfficialModel ? target.model.split('/') : [];
+    const request = buildCreateRequest(basePath, target, createOptions);
     const call: Call<Prediction> = {
       method: 'POST',
-      path: isOfficialModel
-        ? `${basePath}/models/${encodeSegment(owner, 'model owner')}/${encodeSegment(name, 'model name')}/predictions`
-        : `${basePath}/predictions`,
+      path: request.path,
       bucket: 'create',
       schema: predictionSchema,
-      notFound: `model ${targetName}`,
-      body,
-      headers,
-      extraTimeoutMs: (createOptions.preferWaitSeconds ?? 0) * 1000,
+      notFound: `model ${request.targetName}`,
+      body: request.body,
+      headers: request.headers,
+      extraTimeoutMs: request.extraTimeoutMs,
       correlationId: createOptions.correlationId,
     };
 
-    return breakers.run(targetName, async () => {
+    return breakers.run(request.targetName, async () => {
       let lastAttempt = { number: 0, sentAt: now() };
       const outcome = await withRetries(
         (attempt) => {
@@ -434,24 +207,21 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
         },
         CREATE_RETRIES_ON,
         schedule,
-        { sleep: sleepUnlessClosed, random },
+        retryDependencies,
       );
       if (outcome.kind === 'ok') return outcome.value;
-      const error = createError(outcome, {
+      const correlation = {
         correlationId: createOptions.correlationId,
-        target: targetName,
+        target: request.targetName,
         webhook: createOptions.webhook,
         sentAt: lastAttempt.sentAt,
+        failedAt: now(),
         attempt: lastAttempt.number,
-      });
+      };
+      const error = createFailureError(outcome, correlation, schedule);
       if (error instanceof ReplicateOutcomeUnknownError) {
         logger.warn(
-          {
-            target: targetName,
-            correlationId: createOptions.correlationId,
-            status: error.status,
-            networkCode: error.networkCode,
-          },
+          { ...correlation, status: error.status, networkCode: error.networkCode },
           'Replicate create outcome unknown; not re-sending, the prediction must be reconciled',
         );
       }
@@ -477,12 +247,12 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
   }
 
   return {
-    createPrediction: create,
+    createPrediction,
 
     getPrediction(id) {
       return read({
         method: 'GET',
-        path: `${basePath}/predictions/${encodeSegment(id, 'prediction id')}`,
+        path: `${basePath}/predictions/${pathSegment(id, 'prediction id')}`,
         bucket: 'other',
         schema: predictionSchema,
         notFound: 'such prediction',
@@ -493,7 +263,7 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
       // Cancelling twice is harmless upstream, so cancel retries like a read.
       return read({
         method: 'POST',
-        path: `${basePath}/predictions/${encodeSegment(id, 'prediction id')}/cancel`,
+        path: `${basePath}/predictions/${pathSegment(id, 'prediction id')}/cancel`,
         bucket: 'other',
         schema: predictionSchema,
         notFound: 'such prediction',
@@ -519,7 +289,7 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
     getModel(owner, name) {
       return read({
         method: 'GET',
-        path: `${basePath}/models/${encodeSegment(owner, 'model owner')}/${encodeSegment(name, 'model name')}`,
+        path: `${basePath}/models/${pathSegment(owner, 'model owner')}/${pathSegment(name, 'model name')}`,
         bucket: 'other',
         schema: modelSchema,
         notFound: `model ${owner}/${name}`,
@@ -550,6 +320,38 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
       await transport.close();
     },
   };
+}
+
+/** A timer that close() cuts short, so no wait outlives the client. */
+async function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (error) {
+    signal.throwIfAborted();
+    throw error;
+  }
+}
+
+/** Our version for the User-Agent, from the package.json above this file (src/ or dist/ layout). */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const candidate of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg: unknown = require(candidate);
+      if (typeof pkg === 'object' && pkg !== null && 'name' in pkg && pkg.name === 'pixelgate') {
+        if ('version' in pkg && typeof pkg.version === 'string') return pkg.version;
+      }
+    } catch {
+      // Not at this level: try the next one.
+    }
+  }
+  return '0.0.0';
+}
+
+/** An id or name as one path segment: a slash would silently address another resource. */
+function pathSegment(value: string, what: string): string {
+  if (!value || value.includes('/')) throw new TypeError(`Invalid ${what}.`);
+  return encodeURIComponent(value);
 }
 
 /**

@@ -1,15 +1,17 @@
 /** The public surface of the Replicate integration. */
 export {
-  cancelAfterHeader,
   createReplicateClient,
-  type CreatePredictionOptions,
   type ListPredictionsOptions,
   type PredictionPage,
-  type PredictionTarget,
   type ReplicateClient,
   type ReplicateClientOptions,
-  type WebhookEventType,
 } from './client.ts';
+export {
+  cancelAfterHeader,
+  type CreatePredictionOptions,
+  type PredictionTarget,
+  type WebhookEventType,
+} from './create-request.ts';
 export {
   isReplicateError,
   ReplicateAuthError,
