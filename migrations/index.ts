@@ -1,0 +1,10 @@
+/**
+ * The ordered list of migrations. A static list (rather than reading the folder) keeps the
+ * migrations inside the compiled build and makes their order explicit.
+ */
+import type { Migration } from 'kysely';
+import * as initial from './0001_initial.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+};

@@ -1,0 +1,82 @@
+/**
+ * Composition root: database (external or embedded), migrations, services, job worker and the
+ * HTTP server, started in order and stopped in reverse.
+ */
+import type { Runner } from 'graphile-worker';
+import type { Config } from './config.ts';
+import { connectDatabase, type DatabaseHandle } from './db/index.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { buildSchema } from './graphql/schema.ts';
+import { healthRoutes } from './health.ts';
+import { startJobWorker } from './jobs/worker.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createGraphQLServer, listen, type RunningServer } from './server.ts';
+import type { AppServices } from './services.ts';
+
+export interface StartAppOptions {
+  readonly config: Config;
+  readonly logger?: Logger;
+  readonly now?: () => Date;
+  /** Run the durable job worker in this process (the default for `serve`). */
+  readonly runWorker?: boolean;
+}
+
+export interface RunningApp {
+  readonly url: string;
+  readonly port: number;
+  readonly services: AppServices;
+  close(): Promise<void>;
+}
+
+/** Starts the database an app needs: the configured one, or embedded Postgres in the data dir. */
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+): Promise<{ handle: DatabaseHandle; embedded: EmbeddedDatabase | undefined }> {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedPostgres(`${config.dataDir}`, logger);
+    url = embedded.url;
+    logger.info('DATABASE_URL is not set: using embedded Postgres in PIXELGATE_DATA_DIR');
+  }
+  return { handle: connectDatabase(url, logger), embedded };
+}
+
+export async function startApp(options: StartAppOptions): Promise<RunningApp> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const cleanups: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
+    }
+  };
+
+  try {
+    const { handle, embedded } = await openDatabase(config, logger);
+    if (embedded) cleanups.push(() => embedded.stop());
+    cleanups.push(() => handle.close());
+    const applied = await migrateToLatest(handle.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+
+    const metrics = createMetrics();
+    const services: AppServices = { config, db: handle.db, logger, now: options.now ?? (() => new Date()) };
+
+    if (options.runWorker ?? true) {
+      const worker: Runner = await startJobWorker({ pool: handle.pool, logger, taskList: {} });
+      cleanups.push(() => worker.stop());
+    }
+
+    const server = createGraphQLServer(services, buildSchema(), healthRoutes(services, metrics));
+    const running: RunningServer = await listen(server, config.port, config.host);
+    cleanups.push(() => running.close());
+
+    return { url: running.url, port: running.port, services, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

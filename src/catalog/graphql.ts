@@ -1,0 +1,114 @@
+/** GraphQL types and queries for the public model catalog. */
+import { builder } from '../graphql/builder.ts';
+import { badUserInput } from '../graphql/errors.ts';
+import { GENERATION_MODELS, findModel, type ModelSpec } from './models.ts';
+import { CatalogInputError, estimateCost, maxImagesPerGeneration, recommendModel } from './pricing.ts';
+
+export const QualityTierEnum = builder.enumType('QualityTier', {
+  values: {
+    DRAFT: { value: 'draft', description: 'Fast and cheap; for previews and iteration.' },
+    STANDARD: { value: 'standard' },
+    HIGH: { value: 'high', description: 'The best models; recommended only when high quality is asked for.' },
+  } as const,
+});
+
+export const ProgressKindEnum = builder.enumType('ProgressKind', {
+  description: 'Where a model’s progress percentage comes from.',
+  values: {
+    LOGGED: { value: 'tqdm', description: 'Parsed from the percentages the model logs while it runs.' },
+    PHASE_ONLY: { value: 'plain', description: 'The model logs no percentages: progress is by phase only.' },
+  } as const,
+});
+
+export const ImageModelRef = builder.objectRef<ModelSpec>('ImageModel').implement({
+  description: 'An image model on Replicate that pixelgate can run.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable slug, e.g. "flux-schnell".' }),
+    name: t.exposeString('name'),
+    replicateModel: t.exposeString('replicateModel', { description: 'owner/name on Replicate.' }),
+    costPerImageUsd: t.field({ type: 'USD', resolve: (model) => model.costPerImageMicros }),
+    averageSeconds: t.exposeFloat('averageSeconds'),
+    supportsTransparentBackground: t.exposeBoolean('supportsTransparentBackground', {
+      description: 'Whether the model itself outputs transparent PNGs (none does; pixelgate can chain background removal).',
+    }),
+    defaultInput: t.field({ type: 'JSON', resolve: (model) => model.defaultInput }),
+    tier: t.field({ type: QualityTierEnum, resolve: (model) => model.tier }),
+    maxImagesPerPrediction: t.exposeInt('maxOutputsPerPrediction'),
+    maxImagesPerGeneration: t.int({ resolve: (model) => maxImagesPerGeneration(model) }),
+    aspectRatios: t.exposeStringList('aspectRatios'),
+    acceptsNegativePrompt: t.exposeBoolean('takesNegativePrompt'),
+    acceptsSeed: t.exposeBoolean('takesSeed'),
+    deterministic: t.exposeBoolean('deterministic', { description: 'Same input and seed give the same image.' }),
+    progress: t.field({ type: ProgressKindEnum, resolve: (model) => model.logStyle }),
+  }),
+});
+
+const CostEstimateRef = builder.objectRef<{ perImageMicros: number; totalMicros: number }>('CostEstimate').implement({
+  fields: (t) => ({
+    perImageUsd: t.field({ type: 'USD', resolve: (estimate) => estimate.perImageMicros }),
+    totalUsd: t.field({ type: 'USD', resolve: (estimate) => estimate.totalMicros }),
+  }),
+});
+
+const EstimateCostInput = builder.inputType('EstimateCostInput', {
+  fields: (t) => ({
+    modelId: t.id({ required: true }),
+    count: t.int({ required: false, defaultValue: 1 }),
+    transparentBackground: t.boolean({ required: false, defaultValue: false }),
+  }),
+});
+
+const RecommendModelInput = builder.inputType('RecommendModelInput', {
+  fields: (t) => ({
+    budgetUsd: t.field({ type: 'USD', required: true }),
+    iterations: t.int({ required: false, defaultValue: 1 }),
+    needsHighQuality: t.boolean({ required: false, defaultValue: false }),
+  }),
+});
+
+/** Runs a catalog function, turning its input errors into BAD_USER_INPUT on the right field. */
+function catalogInput<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof CatalogInputError) {
+      throw badUserInput(error.message, [{ path: `input.${error.field}`, message: error.message }]);
+    }
+    throw error;
+  }
+}
+
+builder.queryFields((t) => ({
+  models: t.field({
+    type: [ImageModelRef],
+    description: 'Every model pixelgate can generate with, cheapest first.',
+    resolve: () => [...GENERATION_MODELS].sort((a, b) => a.costPerImageMicros - b.costPerImageMicros),
+  }),
+  model: t.field({
+    type: ImageModelRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }) => {
+      const model = findModel(String(id));
+      return model?.kind === 'generate' ? model : null;
+    },
+  }),
+  estimateCost: t.field({
+    type: CostEstimateRef,
+    args: { input: t.arg({ type: EstimateCostInput, required: true }) },
+    resolve: (_root, { input }) =>
+      catalogInput(() => estimateCost(String(input.modelId), input.count ?? 1, input.transparentBackground ?? false)),
+  }),
+  recommendModel: t.field({
+    type: ImageModelRef,
+    args: { input: t.arg({ type: RecommendModelInput, required: true }) },
+    resolve: (_root, { input }) =>
+      catalogInput(() =>
+        recommendModel({
+          budgetMicros: input.budgetUsd,
+          iterations: input.iterations ?? 1,
+          needsHighQuality: input.needsHighQuality ?? false,
+        }),
+      ),
+  }),
+}));

@@ -1,0 +1,92 @@
+/**
+ * Cost estimates and the model recommendation rule. Pure functions over the catalog; the GraphQL
+ * layer only translates their errors.
+ */
+import { formatMicrosAsUsd, type Micros } from '../money.ts';
+import { GENERATION_MODELS, REMOVE_BACKGROUND_MODEL, findModel, type ModelSpec } from './models.ts';
+
+/** A generation may fan out into at most this many predictions (batching beyond num_outputs). */
+export const MAX_PREDICTIONS_PER_GENERATION = 4;
+
+export function maxImagesPerGeneration(model: ModelSpec): number {
+  return model.maxOutputsPerPrediction * MAX_PREDICTIONS_PER_GENERATION;
+}
+
+export class CatalogInputError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+export function requireGenerationModel(id: string, field = 'modelId'): ModelSpec {
+  const model = findModel(id);
+  if (!model || model.kind !== 'generate') {
+    throw new CatalogInputError(
+      `Unknown model "${id}". Valid model ids: ${GENERATION_MODELS.map((candidate) => candidate.id).join(', ')}.`,
+      field,
+    );
+  }
+  return model;
+}
+
+export function requireImageCount(model: ModelSpec, count: number, field = 'count'): number {
+  const max = maxImagesPerGeneration(model);
+  if (!Number.isInteger(count) || count < 1 || count > max) {
+    throw new CatalogInputError(`count must be a whole number from 1 to ${max} for ${model.id}.`, field);
+  }
+  return count;
+}
+
+export interface CostEstimate {
+  readonly perImageMicros: Micros;
+  readonly totalMicros: Micros;
+}
+
+/** Price per delivered image: the model's price, plus background removal when asked for. */
+export function perImageCost(model: ModelSpec, transparentBackground: boolean): Micros {
+  return model.costPerImageMicros + (transparentBackground ? REMOVE_BACKGROUND_MODEL.costPerImageMicros : 0);
+}
+
+export function estimateCost(modelId: string, count: number, transparentBackground: boolean): CostEstimate {
+  const model = requireGenerationModel(modelId);
+  requireImageCount(model, count);
+  const perImageMicros = perImageCost(model, transparentBackground);
+  return { perImageMicros, totalMicros: perImageMicros * count };
+}
+
+export interface RecommendRequest {
+  readonly budgetMicros: Micros;
+  readonly iterations: number;
+  readonly needsHighQuality: boolean;
+}
+
+/**
+ * The seed's rule, generalised to the whole catalog: the money available per iteration is
+ * budget ÷ iterations; pick the best-ranked model whose price fits it. The high tier is only
+ * considered when high quality is asked for.
+ */
+export function recommendModel({ budgetMicros, iterations, needsHighQuality }: RecommendRequest): ModelSpec {
+  if (!Number.isSafeInteger(budgetMicros) || budgetMicros <= 0) {
+    throw new CatalogInputError('budgetUsd must be greater than 0.', 'budgetUsd');
+  }
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    throw new CatalogInputError('iterations must be a whole number of at least 1.', 'iterations');
+  }
+  const perIterationMicros = budgetMicros / iterations;
+  const eligible = GENERATION_MODELS.filter((model) => needsHighQuality || model.tier !== 'high');
+  const affordable = eligible.filter((model) => model.costPerImageMicros <= perIterationMicros);
+  if (affordable.length === 0) {
+    const cheapest = eligible.reduce((a, b) => (b.costPerImageMicros < a.costPerImageMicros ? b : a));
+    throw new CatalogInputError(
+      `A budget of ${formatMicrosAsUsd(budgetMicros)} USD over ${iterations} iterations allows ` +
+        `${formatMicrosAsUsd(Math.floor(perIterationMicros))} USD per image; the cheapest model (${cheapest.id}) ` +
+        `costs ${formatMicrosAsUsd(cheapest.costPerImageMicros)}. The minimum budget is ` +
+        `${formatMicrosAsUsd(cheapest.costPerImageMicros * iterations)} USD.`,
+      'budgetUsd',
+    );
+  }
+  return affordable.reduce((best, model) => (model.qualityRank > best.qualityRank ? model : best));
+}

@@ -1,0 +1,55 @@
+/**
+ * The database handle: a pg pool wrapped by Kysely. Transactions are passed explicitly
+ * (`Executor`) into store functions; nothing reaches for a global connection.
+ */
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../logger.ts';
+import type { Database } from './types.ts';
+
+export type { Database } from './types.ts';
+/** Anything queries can run on: the database itself or an open transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+export type Db = Kysely<Database>;
+
+// int8 (bigint money, counts) as JS numbers: micro-dollar amounts stay far below 2^53, and a value
+// that would not fit is refused loudly rather than rounded.
+pg.types.setTypeParser(pg.types.builtins.INT8, (text: string) => {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`int8 value out of safe range: ${text}`);
+  return value;
+});
+// `date` stays text (YYYY-MM-DD): budget windows are calendar days in UTC, not instants.
+pg.types.setTypeParser(pg.types.builtins.DATE, (text: string) => text);
+
+export interface DatabaseHandle {
+  readonly db: Db;
+  readonly pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function connectDatabase(connectionString: string, logger: Logger, options: { max?: number } = {}): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 20,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'pixelgate',
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn({ err: error }, 'database connection failed'));
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    db,
+    pool,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

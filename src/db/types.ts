@@ -1,0 +1,166 @@
+/** Kysely table types; they mirror `migrations/`. Money columns are bigint micro-dollars. */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** jsonb: written as a JSON string or object, read back parsed. */
+type Json<T> = ColumnType<T, T | string, T | string>;
+
+export type GenerationStatus = 'QUEUED' | 'STARTING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
+export type GenerationMode = 'PREVIEW' | 'STANDARD' | 'FINAL';
+export type PredictionState =
+  | 'pending'
+  | 'creating'
+  | 'unknown'
+  | 'starting'
+  | 'processing'
+  | 'succeeded'
+  | 'failed'
+  | 'canceled'
+  | 'aborted';
+export type HoldState = 'held' | 'settled' | 'released';
+export type LedgerKind = 'hold' | 'settle' | 'release' | 'adjust';
+export type BudgetPeriod = 'day' | 'month';
+
+export interface UsersTable {
+  id: Generated<string>;
+  name: string;
+  daily_budget_micros: number | null;
+  monthly_budget_micros: number | null;
+  rate_limit_per_minute: number | null;
+  max_concurrent_generations: number | null;
+  created_at: CreatedAt;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  user_id: string;
+  prefix: string;
+  key_hash: Buffer;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface GenerationsTable {
+  id: Generated<string>;
+  user_id: string;
+  model_id: string;
+  mode: GenerationMode;
+  status: ColumnType<GenerationStatus, GenerationStatus | undefined, GenerationStatus>;
+  percent: number | null;
+  prompt: string;
+  request: Json<Record<string, unknown>>;
+  request_fingerprint: string;
+  idempotency_key: string | null;
+  image_count: number;
+  estimated_cost_micros: number;
+  cost_micros: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  deadline_at: Timestamp;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  started_at: Timestamp | null;
+  completed_at: Timestamp | null;
+}
+
+export interface PredictionsTable {
+  id: Generated<string>;
+  generation_id: string;
+  position: ColumnType<number, number | undefined, number>;
+  purpose: ColumnType<'generate' | 'remove_background', 'generate' | 'remove_background' | undefined, never>;
+  replicate_model: string;
+  input: Json<Record<string, unknown>>;
+  image_count: number;
+  state: ColumnType<PredictionState, PredictionState | undefined, PredictionState>;
+  replicate_id: string | null;
+  create_attempts: ColumnType<number, number | undefined, number>;
+  create_started_at: Timestamp | null;
+  percent: number | null;
+  output: Json<unknown> | null;
+  error: string | null;
+  metrics: Json<Record<string, unknown>> | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  completed_at: Timestamp | null;
+}
+
+export interface ImagesTable {
+  id: Generated<string>;
+  generation_id: string;
+  position: number;
+  storage_key: string;
+  content_type: string;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+  created_at: CreatedAt;
+}
+
+export interface BudgetWindowsTable {
+  subject: string;
+  period: BudgetPeriod;
+  window_start: ColumnType<string, string, never>;
+  limit_micros: number;
+  spent_micros: ColumnType<number, number | undefined, number>;
+  reserved_micros: ColumnType<number, number | undefined, number>;
+}
+
+export interface HoldWindowRef {
+  subject: string;
+  period: BudgetPeriod;
+  windowStart: string;
+}
+
+export interface HoldsTable {
+  id: Generated<string>;
+  user_id: string;
+  generation_id: string;
+  amount_micros: number;
+  state: ColumnType<HoldState, HoldState | undefined, HoldState>;
+  windows: Json<HoldWindowRef[]>;
+  settled_micros: number | null;
+  created_at: CreatedAt;
+  resolved_at: Timestamp | null;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<number>;
+  user_id: string;
+  hold_id: string | null;
+  generation_id: string | null;
+  kind: LedgerKind;
+  amount_micros: number;
+  reason: string | null;
+  created_at: CreatedAt;
+}
+
+export interface WebhookDeliveriesTable {
+  webhook_id: string;
+  received_at: CreatedAt;
+}
+
+export interface Database {
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  generations: GenerationsTable;
+  predictions: PredictionsTable;
+  images: ImagesTable;
+  budget_windows: BudgetWindowsTable;
+  holds: HoldsTable;
+  ledger_entries: LedgerEntriesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type GenerationRow = Selectable<GenerationsTable>;
+export type NewGeneration = Insertable<GenerationsTable>;
+export type GenerationUpdate = Updateable<GenerationsTable>;
+export type PredictionRow = Selectable<PredictionsTable>;
+export type ImageRow = Selectable<ImagesTable>;
+export type HoldRow = Selectable<HoldsTable>;
+export type LedgerEntryRow = Selectable<LedgerEntriesTable>;

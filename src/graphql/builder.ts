@@ -1,0 +1,66 @@
+/**
+ * The Pothos schema builder. Auth is declarative: `authScopes: { user: true }` or `{ admin: true }`
+ * on a field; the catalog and estimates are public.
+ */
+import SchemaBuilder from '@pothos/core';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import type { Micros } from '../money.ts';
+import type { GraphQLContext } from './context.ts';
+import { forbidden, unauthenticated } from './errors.ts';
+import {
+  jsonLiteral,
+  parseDateTime,
+  parseUsdInput,
+  serializeDateTime,
+  serializeUsd,
+  usdLiteral,
+} from './scalars.ts';
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  AuthScopes: { user: boolean; admin: boolean; userOrAdmin: boolean };
+  Scalars: {
+    USD: { Input: Micros; Output: Micros };
+    DateTime: { Input: Date; Output: Date | string };
+    JSON: { Input: unknown; Output: unknown };
+  };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin, DataloaderPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (context) => ({
+      user: context.viewer?.kind === 'user',
+      admin: context.viewer?.kind === 'admin',
+      userOrAdmin: context.viewer !== null,
+    }),
+    // No credentials at all → UNAUTHENTICATED; valid credentials of the wrong kind → FORBIDDEN.
+    unauthorizedError: (_parent, context) =>
+      context.viewer === null ? unauthenticated() : forbidden('This operation needs other credentials.'),
+  },
+});
+
+builder.scalarType('USD', {
+  description: 'An amount in US dollars as a decimal string with at most 6 decimals, e.g. "0.003".',
+  serialize: serializeUsd,
+  parseValue: parseUsdInput,
+  parseLiteral: usdLiteral,
+});
+
+builder.scalarType('DateTime', {
+  description: 'An instant as an ISO 8601 string in UTC.',
+  serialize: serializeDateTime,
+  parseValue: parseDateTime,
+  parseLiteral: (node) => parseDateTime('value' in node ? node.value : undefined),
+});
+
+builder.scalarType('JSON', {
+  description: 'Arbitrary JSON; validated by the field that takes it.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: jsonLiteral,
+});
+
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,17 @@
+/** Assembles the schema: each domain registers its types on the shared builder when imported. */
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import '../catalog/graphql.ts';
+import '../auth/graphql.ts';
+import { builder } from './builder.ts';
+
+let schema: GraphQLSchema | undefined;
+
+export function buildSchema(): GraphQLSchema {
+  schema ??= builder.toSchema({ sortSchema: false });
+  return schema;
+}
+
+/** The SDL checked in at schema/schema.graphql. */
+export function printedSchema(): string {
+  return `${printSchema(lexicographicSortSchema(buildSchema()))}\n`;
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+/**
+ * The `pixelgate` command line: serve | migrate | worker | simulator | users create | keys create.
+ */
+import { parseArgs } from 'node:util';
+import { openDatabase, startApp } from './app.ts';
+import { createApiKey } from './auth/api-keys.ts';
+import { createUser, findUser, userNameSchema } from './auth/users.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import type { Db } from './db/index.ts';
+import { startJobWorker } from './jobs/worker.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { MoneyFormatError, parseUsdToMicros } from './money.ts';
+
+const USAGE = `Usage: pixelgate <command>
+
+Commands:
+  serve                       start the gateway (migrations and a job worker included)
+  migrate                     apply database migrations and exit
+  worker                      run only the durable job worker
+  simulator --port N          run the built-in Replicate simulator alone
+  users create --name NAME [--daily-budget-usd X] [--monthly-budget-usd Y]
+                              create a user and print its id
+  keys create --user ID       create an API key and print it (shown once)
+`;
+
+class UsageError extends Error {}
+
+function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // Graceful shutdown must finish within 10 s; past that, exit anyway.
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+async function withDatabase<T>(config: Config, logger: Logger, work: (db: Db) => Promise<T>): Promise<T> {
+  const { handle, embedded } = await openDatabase(config, logger);
+  try {
+    await migrateToLatest(handle.db);
+    return await work(handle.db);
+  } finally {
+    await handle.close();
+    // A server adopted from a running gateway belongs to that gateway; leave it up.
+    if (embedded && !embedded.reused) await embedded.stop();
+  }
+}
+
+function usdOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const micros = parseUsdToMicros(value);
+    if (micros < 0) throw new MoneyFormatError('negative');
+    return micros;
+  } catch {
+    throw new UsageError(`--${name} expects a non-negative USD amount with at most 6 decimals, e.g. 5 or 0.25`);
+  }
+}
+
+async function serve(config: Config, logger: Logger): Promise<void> {
+  const app = await startApp({ config, logger });
+  onShutdownSignal(logger, () => app.close());
+  logger.info({ url: `${app.url}/graphql` }, 'pixelgate is listening');
+  process.stdout.write(`\npixelgate is ready: GraphiQL at ${app.url}/graphql\n\n`);
+}
+
+async function runCommand(argv: string[]): Promise<void> {
+  const [command, subcommand, ...rest] = argv;
+  const config = loadConfig();
+  // Commands that print a result keep stdout for it; logs go to stderr.
+  const logger = createLogger(config.logLevel, command === 'serve' ? undefined : process.stderr);
+
+  switch (command) {
+    case 'serve':
+      return serve(config, logger);
+    case 'migrate': {
+      await withDatabase(config, logger, async (db) => {
+        const applied = await migrateToLatest(db);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'migrations are current\n');
+      });
+      return;
+    }
+    case 'worker': {
+      const { handle, embedded } = await openDatabase(config, logger);
+      await migrateToLatest(handle.db);
+      const worker = await startJobWorker({ pool: handle.pool, logger, taskList: {} });
+      onShutdownSignal(logger, async () => {
+        await worker.stop();
+        await handle.close();
+        if (embedded && !embedded.reused) await embedded.stop();
+      });
+      logger.info('job worker running');
+      return;
+    }
+    case 'simulator': {
+      const { values } = parseArgs({ args: [subcommand, ...rest].filter(Boolean) as string[], options: { port: { type: 'string' }, host: { type: 'string' } } });
+      const port = Number(values.port ?? 8787);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port expects a port number');
+      const { startSimulator } = await import('./simulator/index.ts');
+      const simulator = await startSimulator({
+        port,
+        host: values.host ?? '127.0.0.1',
+        speed: config.simulatorSpeed,
+        logger,
+      });
+      onShutdownSignal(logger, () => simulator.close());
+      process.stdout.write(`Replicate simulator listening: ${simulator.baseUrl}\n`);
+      return;
+    }
+    case 'users': {
+      if (subcommand !== 'create') throw new UsageError('expected: pixelgate users create --name NAME');
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          name: { type: 'string' },
+          'daily-budget-usd': { type: 'string' },
+          'monthly-budget-usd': { type: 'string' },
+        },
+      });
+      const name = userNameSchema.safeParse(values.name ?? '');
+      if (!name.success) throw new UsageError('--name is required (1 to 200 characters)');
+      const dailyBudgetMicros = usdOption(values['daily-budget-usd'], 'daily-budget-usd');
+      const monthlyBudgetMicros = usdOption(values['monthly-budget-usd'], 'monthly-budget-usd');
+      const user = await withDatabase(config, logger, (db) =>
+        createUser(db, { name: name.data, dailyBudgetMicros, monthlyBudgetMicros }),
+      );
+      process.stdout.write(`${user.id}\n`);
+      return;
+    }
+    case 'keys': {
+      if (subcommand !== 'create') throw new UsageError('expected: pixelgate keys create --user ID');
+      const { values } = parseArgs({ args: rest, options: { user: { type: 'string' } } });
+      if (!values.user) throw new UsageError('--user is required');
+      const userId = values.user;
+      const created = await withDatabase(config, logger, async (db) => {
+        if (!(await findUser(db, userId))) throw new UsageError(`no user with id ${userId}`);
+        return createApiKey(db, userId);
+      });
+      process.stdout.write(`${created.key}\n`);
+      return;
+    }
+    default:
+      throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
+  }
+}
+
+runCommand(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`pixelgate: ${error.message}\n`);
+  } else if (error instanceof UsageError) {
+    process.stderr.write(`pixelgate: ${error.message}\n\n${USAGE}`);
+  } else {
+    process.stderr.write(`pixelgate: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+/**
+ * Everything a request or a job may use, built once at start-up (see `app.ts`) and passed down
+ * explicitly. Tests build the same container against their own database and simulator.
+ */
+import type { Config } from './config.ts';
+import type { Db } from './db/index.ts';
+import type { Logger } from './logger.ts';
+
+export interface AppServices {
+  readonly config: Config;
+  readonly db: Db;
+  readonly logger: Logger;
+  /** The time source for budgets and deadlines; tests inject their own. */
+  readonly now: () => Date;
+}

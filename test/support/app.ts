@@ -1,0 +1,56 @@
+/** Starts a real pixelgate on a port of its own against a fresh database, for end-to-end tests. */
+import { startApp, type RunningApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createEmptyDatabase, type TestDatabase } from './database.ts';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestApp extends RunningApp {
+  readonly database: TestDatabase;
+  /** POSTs a GraphQL operation; `token` is an API key or the admin token. */
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { database?: TestDatabase; runWorker?: boolean; now?: () => Date } = {},
+): Promise<TestApp> {
+  const database = options.database ?? (await createEmptyDatabase());
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PIXELGATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    ...env,
+  });
+  const app = await startApp({
+    config,
+    logger: createLogger(config.logLevel),
+    runWorker: options.runWorker,
+    now: options.now,
+  });
+  return {
+    ...app,
+    database,
+    async graphql(query, variables, token) {
+      const response = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as never;
+    },
+    async stop() {
+      await app.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}

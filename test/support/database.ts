@@ -1,0 +1,58 @@
+/**
+ * Each test file gets a database of its own, created from the admin connection and dropped
+ * afterwards, so files never see each other's rows and can run in parallel.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { connectDatabase, type DatabaseHandle } from '../../src/db/index.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { silentLogger } from '../../src/logger.ts';
+
+export interface TestDatabase {
+  readonly url: string;
+  readonly name: string;
+  drop(): Promise<void>;
+}
+
+function withDatabaseName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** An empty database (no migrations applied). */
+export async function createEmptyDatabase(): Promise<TestDatabase> {
+  const name = `pixelgate_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create database ${name}`);
+  return {
+    name,
+    url: withDatabaseName(inject('adminDatabaseUrl'), name),
+    drop: () => adminQuery(`drop database if exists ${name} with (force)`),
+  };
+}
+
+/** A migrated database with a Kysely handle, for store-level tests. */
+export async function createMigratedDatabase(): Promise<TestDatabase & { handle: DatabaseHandle }> {
+  const database = await createEmptyDatabase();
+  const handle = connectDatabase(database.url, silentLogger);
+  await migrateToLatest(handle.db);
+  return {
+    ...database,
+    handle,
+    async drop() {
+      await handle.close();
+      await database.drop();
+    },
+  };
+}
