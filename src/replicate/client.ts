@@ -325,7 +325,7 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
 /** A timer that close() cuts short, so no wait outlives the client. */
 async function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
   try {
-    await delay(ms);
+    await delay(ms, undefined, { signal });
   } catch (error) {
     signal.throwIfAborted();
     throw error;

@@ -1,6 +1,7 @@
 /**
  * The client against the Replicate simulator, fault by fault, counting what the simulator actually
- * received. The rule under test: a create is re-sent only when it provably never reached Replicate
+ * received (policies — errors, logs, rate limits, breaker, close — are in
+ * client-simulator-policies.test.ts). The rule under test: a create is re-sent only when it provably never reached Replicate
  * (connection refused) or Replicate answered 429; every other failure is an outcome-unknown error
  * and exactly one POST.
  */
@@ -129,11 +130,20 @@ describe('against the simulator: creates are never blindly re-sent', () => {
     const { client, delays } = newClient();
     const before = predictionCount();
     await injectFault({ method: 'POST', path: CREATE_PATH, fault, chunkDelayMs: REQUEST_TIMEOUT_MS * 3 });
+    // Loopback and closed: the simulator really delivers webhooks, and tests never leave the machine.
+    const webhook = `https://127.0.0.1:1/webhooks/replicate?generation=gen_${fault}`;
     const error = await client
-      .createPrediction(SCHNELL, { input: { prompt: 'a harbour at dawn' }, correlationId: `gen_${fault}` })
+      .createPrediction(SCHNELL, { input: { prompt: 'a harbour at dawn' }, correlationId: `gen_${fault}`, webhook })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReplicateOutcomeUnknownError);
-    expect((error as ReplicateOutcomeUnknownError).correlation.correlationId).toBe(`gen_${fault}`);
+    const { correlation } = error as ReplicateOutcomeUnknownError;
+    expect(correlation).toMatchObject({
+      correlationId: `gen_${fault}`,
+      target: 'black-forest-labs/flux-schnell',
+      webhook,
+      attempt: 1,
+    });
+    expect(correlation.sentAt.getTime()).toBeLessThanOrEqual(correlation.failedAt.getTime());
     expect(createRequests()).toBe(1);
     expect(predictionCount() - before).toBe(predictionsUpstream);
     expect(delays).toEqual([]);
@@ -244,42 +254,5 @@ describe('against the simulator: reads are retried', () => {
     await injectFault({ method: 'POST', path: '/v1/predictions/*/cancel', fault: 'reset_before_response' });
     await expect(client.cancelPrediction(created.id)).resolves.toMatchObject({ id: created.id });
     expect(simulator.countRequests('POST', /\/cancel$/)).toBe(2);
-  });
-});
-
-describe('against the simulator: upstream rate-limit headers', () => {
-  it('pauses when ratelimit-remaining reaches 0 until ratelimit-reset, then goes on without a 429', async () => {
-    // One clock for both sides: the client's pause advances the simulator's sliding window.
-    let clock = Date.now();
-    const limited = await startSimulator({
-      port: 0,
-      speed: 0.01,
-      now: () => clock,
-      rateLimits: { createsPerMinute: 600, otherPerMinute: 2 },
-    });
-    const delays: number[] = [];
-    const client = createReplicateClient({
-      token: 'r8_simulator_test_token',
-      baseUrl: limited.baseUrl,
-      now: () => new Date(clock),
-      sleep: async (ms) => {
-        delays.push(ms);
-        clock += ms;
-      },
-    });
-    try {
-      const created = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } });
-      await client.getPrediction(created.id);
-      await client.getPrediction(created.id); // ratelimit-remaining: 0, reset ≈ 60 s
-      expect(delays).toEqual([]);
-      await client.getPrediction(created.id);
-      expect(delays).toHaveLength(1);
-      expect(delays[0]).toBeGreaterThanOrEqual(59_000);
-      expect(delays[0]).toBeLessThanOrEqual(60_000);
-      expect(limited.requests.filter((request) => request.method === 'GET')).toHaveLength(3);
-    } finally {
-      await client.close();
-      await limited.close();
-    }
   });
 });
