@@ -2,7 +2,13 @@
 import { builder } from '../graphql/builder.ts';
 import { badUserInput } from '../graphql/errors.ts';
 import { GENERATION_MODELS, findModel, type ModelSpec } from './models.ts';
-import { CatalogInputError, estimateCost, maxImagesPerGeneration, recommendModel } from './pricing.ts';
+import {
+  CatalogInputError,
+  estimateCost,
+  maxImagesPerGeneration,
+  recommendModel,
+  type CostEstimate,
+} from './pricing.ts';
 
 export const QualityTierEnum = builder.enumType('QualityTier', {
   values: {
@@ -29,7 +35,8 @@ export const ImageModelRef = builder.objectRef<ModelSpec>('ImageModel').implemen
     costPerImageUsd: t.field({ type: 'USD', resolve: (model) => model.costPerImageMicros }),
     averageSeconds: t.exposeFloat('averageSeconds'),
     supportsTransparentBackground: t.exposeBoolean('supportsTransparentBackground', {
-      description: 'Whether the model itself outputs transparent PNGs (none does; pixelgate can chain background removal).',
+      description:
+        'Whether the model itself outputs transparent PNGs (none does; pixelgate can chain background removal).',
     }),
     defaultInput: t.field({ type: 'JSON', resolve: (model) => model.defaultInput }),
     tier: t.field({ type: QualityTierEnum, resolve: (model) => model.tier }),
@@ -43,10 +50,16 @@ export const ImageModelRef = builder.objectRef<ModelSpec>('ImageModel').implemen
   }),
 });
 
-const CostEstimateRef = builder.objectRef<{ perImageMicros: number; totalMicros: number }>('CostEstimate').implement({
+const CostEstimateRef = builder.objectRef<CostEstimate>('CostEstimate').implement({
   fields: (t) => ({
-    perImageUsd: t.field({ type: 'USD', resolve: (estimate) => estimate.perImageMicros }),
+    perImageUsd: t.field({
+      type: 'USD',
+      description: 'Per requested image, background removal included when asked for.',
+      resolve: (estimate) => estimate.perImageMicros,
+    }),
     totalUsd: t.field({ type: 'USD', resolve: (estimate) => estimate.totalMicros }),
+    previewsUsd: t.field({ type: 'USD', resolve: (estimate) => estimate.previewsMicros }),
+    finalsUsd: t.field({ type: 'USD', resolve: (estimate) => estimate.finalsMicros }),
   }),
 });
 
@@ -55,6 +68,12 @@ const EstimateCostInput = builder.inputType('EstimateCostInput', {
     modelId: t.id({ required: true }),
     count: t.int({ required: false, defaultValue: 1 }),
     transparentBackground: t.boolean({ required: false, defaultValue: false }),
+    previews: t.int({
+      required: false,
+      defaultValue: 0,
+      description: 'Preview rounds on FLUX Schnell before the `count` final images (a design plan).',
+    }),
+    variationsPerPreview: t.int({ required: false, defaultValue: 4, description: 'Images per preview round (1-4).' }),
   }),
 });
 
@@ -97,7 +116,12 @@ builder.queryFields((t) => ({
     type: CostEstimateRef,
     args: { input: t.arg({ type: EstimateCostInput, required: true }) },
     resolve: (_root, { input }) =>
-      catalogInput(() => estimateCost(String(input.modelId), input.count ?? 1, input.transparentBackground ?? false)),
+      catalogInput(() =>
+        estimateCost(String(input.modelId), input.count ?? 1, input.transparentBackground ?? false, {
+          previews: input.previews ?? 0,
+          variationsPerPreview: input.variationsPerPreview ?? 4,
+        }),
+      ),
   }),
   recommendModel: t.field({
     type: ImageModelRef,

@@ -56,7 +56,17 @@ const url = z.url({ protocol: /^https?$/ });
 const FLUX_ASPECT_RATIOS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21'] as const;
 const ULTRA_ASPECT_RATIOS = ['21:9', '16:9', '3:2', '4:3', '5:4', '1:1', '4:5', '3:4', '2:3', '9:16', '9:21'] as const;
 const IMAGEN_ASPECT_RATIOS = ['1:1', '9:16', '16:9', '3:4', '4:3'] as const;
-const SEEDREAM_ASPECT_RATIOS = ['match_input_image', '1:1', '4:3', '3:4', '16:9', '9:16', '3:2', '2:3', '21:9'] as const;
+const SEEDREAM_ASPECT_RATIOS = [
+  'match_input_image',
+  '1:1',
+  '4:3',
+  '3:4',
+  '16:9',
+  '9:16',
+  '3:2',
+  '2:3',
+  '21:9',
+] as const;
 
 const fluxSchnellInput = z.strictObject({
   prompt,

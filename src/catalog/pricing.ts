@@ -43,6 +43,20 @@ export function requireImageCount(model: ModelSpec, count: number, field = 'coun
 export interface CostEstimate {
   readonly perImageMicros: Micros;
   readonly totalMicros: Micros;
+  /** The part spent on previews (0 without a preview plan). */
+  readonly previewsMicros: Micros;
+  /** The part spent on the requested (final) images. */
+  readonly finalsMicros: Micros;
+}
+
+/** The model previews run on: the cheapest fast model, several variations per prediction. */
+export const PREVIEW_MODEL_ID = 'flux-schnell';
+
+export interface PreviewPlan {
+  /** How many preview rounds (one prediction each). */
+  readonly previews: number;
+  /** Images per preview round (FLUX Schnell returns up to 4 per prediction). */
+  readonly variationsPerPreview: number;
 }
 
 /** Price per delivered image: the model's price, plus background removal when asked for. */
@@ -50,11 +64,33 @@ export function perImageCost(model: ModelSpec, transparentBackground: boolean): 
   return model.costPerImageMicros + (transparentBackground ? REMOVE_BACKGROUND_MODEL.costPerImageMicros : 0);
 }
 
-export function estimateCost(modelId: string, count: number, transparentBackground: boolean): CostEstimate {
+/**
+ * Prices `count` images on a model and, optionally, a whole design plan before them: N preview
+ * rounds on the preview model, then the finals.
+ */
+export function estimateCost(
+  modelId: string,
+  count: number,
+  transparentBackground: boolean,
+  plan: PreviewPlan = { previews: 0, variationsPerPreview: 1 },
+): CostEstimate {
   const model = requireGenerationModel(modelId);
   requireImageCount(model, count);
+  const previewModel = requireGenerationModel(PREVIEW_MODEL_ID);
+  if (!Number.isInteger(plan.previews) || plan.previews < 0 || plan.previews > 1000) {
+    throw new CatalogInputError('previews must be a whole number from 0 to 1000.', 'previews');
+  }
+  if (plan.previews > 0) requireImageCount(previewModel, plan.variationsPerPreview, 'variationsPerPreview');
+  if (plan.variationsPerPreview > previewModel.maxOutputsPerPrediction) {
+    throw new CatalogInputError(
+      `variationsPerPreview must be from 1 to ${previewModel.maxOutputsPerPrediction}.`,
+      'variationsPerPreview',
+    );
+  }
   const perImageMicros = perImageCost(model, transparentBackground);
-  return { perImageMicros, totalMicros: perImageMicros * count };
+  const finalsMicros = perImageMicros * count;
+  const previewsMicros = plan.previews * plan.variationsPerPreview * previewModel.costPerImageMicros;
+  return { perImageMicros, finalsMicros, previewsMicros, totalMicros: finalsMicros + previewsMicros };
 }
 
 export interface RecommendRequest {
