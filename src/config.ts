@@ -29,10 +29,14 @@ const positiveInt = (fallback: number) =>
     .optional()
     .transform((value) => value ?? fallback);
 
+/** zod's own enum message ("Invalid option: …") reads badly after "expected"; list the choices. */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `one of ${values.join(', ')}` });
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  NODE_ENV: oneOf(['development', 'production', 'test']).default('development'),
   PORT: z
     .string()
     .regex(/^\d+$/, 'a port number from 0 to 65535')
@@ -41,7 +45,7 @@ const envSchema = z.object({
     .optional()
     .transform((value) => value ?? 4000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL')
@@ -103,12 +107,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads and validates the environment. Empty strings count as unset. */
+/** Reads and validates the environment. Empty or blank strings count as unset. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(
     Object.keys(envSchema.shape)
       .map((name) => [name, env[name]])
-      .filter(([, value]) => value !== undefined && value !== ''),
+      .filter(([, value]) => value !== undefined && value.trim() !== ''),
   );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
