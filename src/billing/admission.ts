@@ -1,13 +1,22 @@
 /**
  * The single gate every new generation passes before anything is sent upstream, inside the same
- * transaction that inserts the generation: today the budget hold; the cost-control work adds the
- * per-user rate limit and concurrency cap here, so generation code has one call to make.
+ * transaction that inserts the generation (READ COMMITTED, the default): the per-user lock, the
+ * request rate, the concurrency cap and the budget hold, in that order. Any refusal is a typed
+ * GraphQL error (RATE_LIMITED or BUDGET_EXCEEDED) and rolls the whole transaction back, taking
+ * the rate-limit slot with it; if the database cannot answer, the transaction fails and nothing
+ * goes upstream (fail closed).
+ *
+ * The user's limits are read from their row under the lock, not from the caller's copy, so an
+ * admin change applies from the very next admission.
  */
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { HoldRow, UserRow } from '../db/types.ts';
 import type { Micros } from '../money.ts';
-import { budgetLimitsFor, reserveHold } from './holds.ts';
+import { budgetLimitsFor, BudgetExceededError, reserveHold } from './holds.ts';
+import { reportRateLimit } from './http.ts';
+import { checkConcurrency, RateLimitedError, takeRateLimitSlot, type RateLimitState } from './rate-limit.ts';
+import { billingDb } from './tables.ts';
 
 export interface AdmissionRequest {
   readonly user: UserRow;
@@ -17,12 +26,71 @@ export interface AdmissionRequest {
   readonly now: Date;
 }
 
+export class UnknownUserError extends Error {
+  constructor(readonly userId: string) {
+    super(`user ${userId} does not exist`);
+    this.name = 'UnknownUserError';
+  }
+}
+
+type LimitSettings = Pick<Config, 'defaultUserRateLimitPerMinute' | 'defaultUserMaxConcurrentGenerations'>;
+
+export function rateLimitPerMinuteFor(user: Pick<UserRow, 'rate_limit_per_minute'>, config: LimitSettings): number {
+  return user.rate_limit_per_minute ?? config.defaultUserRateLimitPerMinute;
+}
+
+export function maxConcurrentGenerationsFor(
+  user: Pick<UserRow, 'max_concurrent_generations'>,
+  config: LimitSettings,
+): number {
+  return user.max_concurrent_generations ?? config.defaultUserMaxConcurrentGenerations;
+}
+
+/**
+ * Locks the user's row for the rest of the transaction and returns its current settings. `FOR NO
+ * KEY UPDATE` serialises admissions per user without blocking inserts that reference the user.
+ */
+export async function lockUser(trx: Executor, userId: string): Promise<UserRow> {
+  const user = await trx.selectFrom('users').selectAll().where('id', '=', userId).forNoKeyUpdate().executeTakeFirst();
+  if (!user) throw new UnknownUserError(userId);
+  return user;
+}
+
 export async function admitGeneration(trx: Executor, config: Config, request: AdmissionRequest): Promise<HoldRow> {
-  return reserveHold(trx, {
-    userId: request.user.id,
-    generationId: request.generationId,
-    amountMicros: request.amountMicros,
-    limits: budgetLimitsFor(request.user, config),
-    now: request.now,
-  });
+  const db = billingDb(trx);
+  const user = await lockUser(trx, request.user.id);
+  let rate: RateLimitState;
+  try {
+    rate = await takeRateLimitSlot(db, {
+      userId: user.id,
+      limitPerMinute: rateLimitPerMinuteFor(user, config),
+      now: request.now,
+    });
+  } catch (error) {
+    const state = (error as { state?: RateLimitState }).state;
+    if (state) reportRateLimit(state);
+    throw error;
+  }
+  // Reported now, corrected below if the slot is rolled back with a refusal.
+  reportRateLimit(rate);
+  try {
+    await checkConcurrency(db, {
+      userId: user.id,
+      generationId: request.generationId,
+      maxConcurrent: maxConcurrentGenerationsFor(user, config),
+      now: request.now,
+    });
+    return await reserveHold(trx, {
+      userId: user.id,
+      generationId: request.generationId,
+      amountMicros: request.amountMicros,
+      limits: budgetLimitsFor(user, config),
+      now: request.now,
+    });
+  } catch (error) {
+    if (error instanceof BudgetExceededError || error instanceof RateLimitedError) {
+      reportRateLimit({ ...rate, remaining: Math.min(rate.limit, rate.remaining + 1) });
+    }
+    throw error;
+  }
 }

@@ -1,35 +1,78 @@
 /**
  * Budget holds: money is reserved before anything is sent upstream and resolved exactly once.
  *
- * Reserving is one conditional UPDATE per budget window (`… WHERE spent + reserved + amount <=
- * limit`): under READ COMMITTED the row lock serialises concurrent holds and each re-checks the
- * condition, so a window admits exactly as many holds as fit — never check-then-write. Settling
- * and releasing are single-winner UPDATEs on the hold (`WHERE state = 'held'`), so a webhook,
- * a poller, a sweeper and a cancel can race and only one of them moves the money.
+ * Reserving is one conditional UPDATE per budget window (`… WHERE spent + reserved + adjusted +
+ * amount <= limit`): under READ COMMITTED the row lock serialises concurrent holds and each
+ * re-checks the condition, so a window admits exactly as many holds as fit — never
+ * check-then-write; the table's CHECK is the last guard. Settling and releasing are single-winner
+ * UPDATEs on the hold (`WHERE state = 'held'`), so a webhook, a poller, a sweeper and a cancel can
+ * race and only one of them moves the money.
+ *
+ * Lock order, everywhere money moves: the user row (admission only), then the user's day, the
+ * user's month, the global day — so concurrent holds, settles and adjustments never deadlock.
  */
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { BudgetPeriod, HoldRow, HoldWindowRef, UserRow } from '../db/types.ts';
-import type { Micros } from '../money.ts';
+import { AppError } from '../graphql/errors.ts';
+import { formatMicrosAsUsd, type Micros } from '../money.ts';
+import { billingDb, type BillingExecutor, type BudgetWindowRow } from './tables.ts';
 
 export const GLOBAL_SUBJECT = 'global';
 
 export interface BudgetLimits {
   readonly userDailyMicros: Micros;
+  /** Null: no monthly limit (the month is still tracked). */
   readonly userMonthlyMicros: Micros | null;
+  /** Null: no deployment-wide cap (and no global window, so no deployment-wide hot row). */
   readonly globalDailyMicros: Micros | null;
 }
 
 export type BudgetScope = 'user_day' | 'user_month' | 'global_day';
 
-export class BudgetExceededError extends Error {
+/** The `extensions.window` value of a BUDGET_EXCEEDED error. */
+export const BUDGET_WINDOW_NAMES: Record<BudgetScope, 'DAILY' | 'MONTHLY' | 'GLOBAL_DAILY'> = {
+  user_day: 'DAILY',
+  user_month: 'MONTHLY',
+  global_day: 'GLOBAL_DAILY',
+};
+
+function describeWindow(scope: BudgetScope, windowStart: string): string {
+  switch (scope) {
+    case 'user_day':
+      return `Your daily budget for ${windowStart} (UTC)`;
+    case 'user_month':
+      return `Your monthly budget for ${windowStart.slice(0, 7)} (UTC)`;
+    case 'global_day':
+      return `The deployment's daily budget for ${windowStart} (UTC)`;
+  }
+}
+
+/** A hold (or a charge) does not fit one of its windows. A typed GraphQL error: BUDGET_EXCEEDED. */
+export class BudgetExceededError extends AppError {
   constructor(
     readonly scope: BudgetScope,
     readonly limitMicros: Micros,
     readonly requestedMicros: Micros,
+    readonly remainingMicros: Micros,
+    readonly windowStart: string,
   ) {
-    super(`budget exceeded (${scope})`);
+    const remaining = formatMicrosAsUsd(remainingMicros);
+    // The deployment's cap is the operator's business: users learn what is left, not the limit.
+    const limitText = scope === 'global_day' ? '' : ` of $${formatMicrosAsUsd(limitMicros)}`;
+    super(
+      'BUDGET_EXCEEDED',
+      `${describeWindow(scope, windowStart)} has $${remaining}${limitText} left; this needs up to $${formatMicrosAsUsd(requestedMicros)}.`,
+      {
+        window: BUDGET_WINDOW_NAMES[scope],
+        windowStart,
+        resetsAt: windowEnd(scope === 'user_month' ? 'month' : 'day', windowStart).toISOString(),
+        remainingUsd: remaining,
+        requestedUsd: formatMicrosAsUsd(requestedMicros),
+        ...(scope === 'global_day' ? {} : { limitUsd: formatMicrosAsUsd(limitMicros) }),
+      },
+    );
     this.name = 'BudgetExceededError';
   }
 }
@@ -51,25 +94,36 @@ export function windowStart(period: BudgetPeriod, now: Date): string {
   return period === 'day' ? day : `${day.slice(0, 8)}01`;
 }
 
-interface ApplicableWindow extends HoldWindowRef {
+/** The first instant after a window (its reset time). */
+export function windowEnd(period: BudgetPeriod, start: string): Date {
+  const [year, month, day] = start.split('-').map(Number) as [number, number, number];
+  return period === 'day' ? new Date(Date.UTC(year, month - 1, day + 1)) : new Date(Date.UTC(year, month, 1));
+}
+
+export interface ApplicableWindow extends HoldWindowRef {
   readonly scope: BudgetScope;
-  readonly limitMicros: Micros;
+  /** Null: tracked without a limit. */
+  readonly limitMicros: Micros | null;
 }
 
 /** Every window a hold must fit, in a fixed order so concurrent holds lock rows in the same order. */
 export function applicableWindows(userId: string, limits: BudgetLimits, now: Date): ApplicableWindow[] {
   const windows: ApplicableWindow[] = [
-    { scope: 'user_day', subject: userId, period: 'day', windowStart: windowStart('day', now), limitMicros: limits.userDailyMicros },
-  ];
-  if (limits.userMonthlyMicros !== null) {
-    windows.push({
+    {
+      scope: 'user_day',
+      subject: userId,
+      period: 'day',
+      windowStart: windowStart('day', now),
+      limitMicros: limits.userDailyMicros,
+    },
+    {
       scope: 'user_month',
       subject: userId,
       period: 'month',
       windowStart: windowStart('month', now),
       limitMicros: limits.userMonthlyMicros,
-    });
-  }
+    },
+  ];
   if (limits.globalDailyMicros !== null) {
     windows.push({
       scope: 'global_day',
@@ -82,6 +136,76 @@ export function applicableWindows(userId: string, limits: BudgetLimits, now: Dat
   return windows;
 }
 
+export function windowRef(window: HoldWindowRef): HoldWindowRef {
+  return { subject: window.subject, period: window.period, windowStart: window.windowStart };
+}
+
+/** Remaining headroom of a window under `limitMicros` (the current setting): never negative. */
+export function remainingIn(
+  row: Pick<BudgetWindowRow, 'spent_micros' | 'reserved_micros' | 'adjusted_micros'> | undefined,
+  limitMicros: Micros,
+): Micros {
+  const used = row ? row.spent_micros + row.reserved_micros + row.adjusted_micros : 0;
+  return Math.max(0, limitMicros - used);
+}
+
+/**
+ * Adds `amountMicros` to one window's `reserved` (or `adjusted`) column if it fits the current
+ * limit, refreshing the stored limit in the same statement — so a budget change applies from the
+ * next hold and a lowered limit can never be overshot. The row is created on first use; the
+ * common path (row exists) is a single UPDATE.
+ */
+export async function addToWindowIfItFits(
+  db: BillingExecutor,
+  window: ApplicableWindow,
+  column: 'reserved_micros' | 'adjusted_micros',
+  amountMicros: Micros,
+): Promise<void> {
+  const limit = window.limitMicros;
+  const tryUpdate = () =>
+    db
+      .updateTable('budget_windows')
+      .set((eb) => ({
+        [column]: eb(column, '+', amountMicros),
+        limit_micros: limit,
+      }))
+      .where('subject', '=', window.subject)
+      .where('period', '=', window.period)
+      .where('window_start', '=', window.windowStart)
+      .where(
+        limit === null
+          ? sql<boolean>`true`
+          : sql<boolean>`spent_micros + reserved_micros + adjusted_micros + ${amountMicros} <= ${limit}`,
+      )
+      .returning('subject')
+      .executeTakeFirst();
+
+  if (await tryUpdate()) return;
+  // No row yet, or it did not fit: create it if missing (a racing request may have just done so)
+  // and try once more; a window that exists and is full pays two extra statements, no more.
+  await db
+    .insertInto('budget_windows')
+    .values({ subject: window.subject, period: window.period, window_start: window.windowStart, limit_micros: limit })
+    .onConflict((conflict) => conflict.doNothing())
+    .execute();
+  if (await tryUpdate()) return;
+  const row = await db
+    .selectFrom('budget_windows')
+    .selectAll()
+    .where('subject', '=', window.subject)
+    .where('period', '=', window.period)
+    .where('window_start', '=', window.windowStart)
+    .executeTakeFirst();
+  const limitMicros = limit ?? 0;
+  throw new BudgetExceededError(
+    window.scope,
+    limitMicros,
+    amountMicros,
+    remainingIn(row, limitMicros),
+    window.windowStart,
+  );
+}
+
 /**
  * Reserves `amountMicros` in every applicable window and records the hold and its ledger row.
  * Must run inside a transaction: a BudgetExceededError from any window rolls back the others.
@@ -92,60 +216,42 @@ export async function reserveHold(
 ): Promise<HoldRow> {
   const { userId, generationId, amountMicros, limits, now } = request;
   if (!Number.isSafeInteger(amountMicros) || amountMicros <= 0) throw new RangeError('a hold must be positive');
+  const db = billingDb(trx);
   const windows = applicableWindows(userId, limits, now);
-  for (const window of windows) {
-    await trx
-      .insertInto('budget_windows')
-      .values({
-        subject: window.subject,
-        period: window.period,
-        window_start: window.windowStart,
-        limit_micros: window.limitMicros,
-      })
-      .onConflict((conflict) => conflict.doNothing())
-      .execute();
-    // The limit is refreshed from the current settings in the same statement that checks it, so
-    // a budget change applies from the next hold and a lowered limit can never be overshot.
-    const reserved = await trx
-      .updateTable('budget_windows')
-      .set({
-        reserved_micros: sql`reserved_micros + ${amountMicros}`,
-        limit_micros: window.limitMicros,
-      })
-      .where('subject', '=', window.subject)
-      .where('period', '=', window.period)
-      .where('window_start', '=', window.windowStart)
-      .where(sql<boolean>`spent_micros + reserved_micros + ${amountMicros} <= ${window.limitMicros}`)
-      .returning('subject')
-      .executeTakeFirst();
-    if (!reserved) throw new BudgetExceededError(window.scope, window.limitMicros, amountMicros);
-  }
+  for (const window of windows) await addToWindowIfItFits(db, window, 'reserved_micros', amountMicros);
   const hold = await trx
     .insertInto('holds')
     .values({
       user_id: userId,
       generation_id: generationId,
       amount_micros: amountMicros,
-      windows: JSON.stringify(windows.map(({ subject, period, windowStart: start }) => ({ subject, period, windowStart: start }))),
+      windows: JSON.stringify(windows.map(windowRef)),
       created_at: now,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
   await trx
     .insertInto('ledger_entries')
-    .values({ user_id: userId, hold_id: hold.id, generation_id: generationId, kind: 'hold', amount_micros: amountMicros })
+    .values({
+      user_id: userId,
+      hold_id: hold.id,
+      generation_id: generationId,
+      kind: 'hold',
+      amount_micros: amountMicros,
+    })
     .execute();
   return hold;
 }
 
 async function moveWindowMoney(trx: Executor, hold: HoldRow, spentMicros: Micros): Promise<void> {
+  const db = billingDb(trx);
   for (const window of hold.windows) {
-    await trx
+    await db
       .updateTable('budget_windows')
-      .set({
-        reserved_micros: sql`reserved_micros - ${hold.amount_micros}`,
-        spent_micros: sql`spent_micros + ${spentMicros}`,
-      })
+      .set((eb) => ({
+        reserved_micros: eb('reserved_micros', '-', hold.amount_micros),
+        spent_micros: eb('spent_micros', '+', spentMicros),
+      }))
       .where('subject', '=', window.subject)
       .where('period', '=', window.period)
       .where('window_start', '=', window.windowStart)
@@ -154,8 +260,8 @@ async function moveWindowMoney(trx: Executor, hold: HoldRow, spentMicros: Micros
 }
 
 /**
- * Charges the actual cost (≤ the hold) and frees the rest. Returns null when the hold was already
- * resolved by someone else — the caller lost the race and must not act on money.
+ * Charges the actual cost (≤ the hold) and frees the rest at once. Returns null when the hold was
+ * already resolved by someone else — the caller lost the race and must not act on money.
  */
 export async function settleHold(
   trx: Executor,
@@ -163,6 +269,7 @@ export async function settleHold(
   actualMicros: Micros,
   now: Date,
 ): Promise<HoldRow | null> {
+  if (!Number.isSafeInteger(actualMicros) || actualMicros < 0) throw new RangeError('a charge must not be negative');
   const hold = await trx
     .updateTable('holds')
     .set({ state: 'settled', settled_micros: sql`least(${actualMicros}::bigint, amount_micros)`, resolved_at: now })
@@ -175,13 +282,24 @@ export async function settleHold(
   await moveWindowMoney(trx, hold, charged);
   await trx
     .insertInto('ledger_entries')
-    .values({ user_id: hold.user_id, hold_id: hold.id, generation_id: generationId, kind: 'settle', amount_micros: charged })
+    .values({
+      user_id: hold.user_id,
+      hold_id: hold.id,
+      generation_id: generationId,
+      kind: 'settle',
+      amount_micros: charged,
+    })
     .execute();
   return hold;
 }
 
 /** Frees the whole hold (failed, canceled, aborted, rejected upstream). Null when already resolved. */
-export async function releaseHold(trx: Executor, generationId: string, now: Date, reason?: string): Promise<HoldRow | null> {
+export async function releaseHold(
+  trx: Executor,
+  generationId: string,
+  now: Date,
+  reason?: string,
+): Promise<HoldRow | null> {
   const hold = await trx
     .updateTable('holds')
     .set({ state: 'released', resolved_at: now })
