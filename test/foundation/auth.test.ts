@@ -1,0 +1,326 @@
+import { createHash } from 'node:crypto';
+import { createClient, type Client } from 'graphql-ws';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createApiKey, revokeApiKey, verifyApiKey } from '../../src/auth/api-keys.ts';
+import { createUser } from '../../src/auth/users.ts';
+import type { Db } from '../../src/db/index.ts';
+import { graphql } from '../gql/index.ts';
+import { createMigratedDatabase } from '../support/database.ts';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { errorCode, execute, postGraphQL } from './graphql-client.ts';
+
+const CreateUserMutation = graphql(`
+  mutation CreateUser($input: CreateUserInput!) {
+    createUser(input: $input) {
+      id
+      name
+    }
+  }
+`);
+
+const CreateApiKeyMutation = graphql(`
+  mutation CreateApiKey($userId: ID!) {
+    createApiKey(userId: $userId) {
+      key
+      apiKey {
+        id
+        prefix
+      }
+    }
+  }
+`);
+
+const RevokeApiKeyMutation = graphql(`
+  mutation RevokeApiKey($id: ID!) {
+    revokeApiKey(id: $id) {
+      id
+      revokedAt
+    }
+  }
+`);
+
+const ViewerQuery = graphql(`
+  query Viewer {
+    viewer {
+      id
+      name
+    }
+  }
+`);
+
+const API_KEY_SHAPE = /^pg_[A-Za-z0-9_-]{43}$/;
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+describe('API keys (store)', () => {
+  let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
+  let db: Db;
+  let userId: string;
+  beforeAll(async () => {
+    database = await createMigratedDatabase();
+    db = database.handle.db;
+    userId = (await createUser(db, { name: 'Key owner' })).id;
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('creates pg_ keys of 32 random bytes, storing only a SHA-256 hash and a short prefix', async () => {
+    const created = await createApiKey(db, userId);
+    expect(created.key).toMatch(API_KEY_SHAPE);
+    expect(Buffer.from(created.key.slice(3), 'base64url')).toHaveLength(32);
+    expect(created.key.startsWith(created.prefix)).toBe(true);
+    expect(created.prefix.length).toBeLessThan(created.key.length / 2);
+
+    const row = await db.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+    expect(row.prefix).toBe(created.prefix);
+    expect(Buffer.compare(row.key_hash, sha256(created.key))).toBe(0);
+    // The secret part of the key appears nowhere in the database row.
+    const stored = await sql<{
+      row: string;
+    }>`select row_to_json(k)::text as row from api_keys k where id = ${created.id}`.execute(db);
+    expect(stored.rows[0]!.row).not.toContain(created.key.slice(created.prefix.length));
+    expect(stored.rows[0]!.row).not.toContain(created.key);
+  });
+
+  it('gives every key its own value and prefix', async () => {
+    const keys = await Promise.all(Array.from({ length: 20 }, () => createApiKey(db, userId)));
+    expect(new Set(keys.map((key) => key.key)).size).toBe(20);
+    expect(new Set(keys.map((key) => key.prefix)).size).toBe(20);
+  });
+
+  it('verifies a key, records when it was last used, and throttles that write', async () => {
+    const created = await createApiKey(db, userId);
+    const lastUsed = async () =>
+      (await db.selectFrom('api_keys').select('last_used_at').where('id', '=', created.id).executeTakeFirstOrThrow())
+        .last_used_at;
+    expect(await lastUsed()).toBeNull();
+
+    const t0 = new Date('2026-03-01T10:00:00Z');
+    expect(await verifyApiKey(db, created.key, t0)).toEqual({ apiKeyId: created.id, userId });
+    expect((await lastUsed())?.toISOString()).toBe(t0.toISOString());
+
+    // Within a minute: no write per request.
+    await verifyApiKey(db, created.key, new Date(t0.getTime() + 30_000));
+    expect((await lastUsed())?.toISOString()).toBe(t0.toISOString());
+
+    const t1 = new Date(t0.getTime() + 5 * 60_000);
+    await verifyApiKey(db, created.key, t1);
+    expect((await lastUsed())?.toISOString()).toBe(t1.toISOString());
+  });
+
+  it('refuses malformed, unknown and tampered keys', async () => {
+    const created = await createApiKey(db, userId);
+    const lastChar = created.key.at(-1)!;
+    const tampered = created.key.slice(0, -1) + (lastChar === 'A' ? 'B' : 'A');
+    for (const candidate of [
+      '',
+      'pg_',
+      'pg_short',
+      `${created.key}x`,
+      created.key.toUpperCase(),
+      tampered,
+      `pg_${'A'.repeat(43)}`,
+      created.key.replace(/^pg_/, 'sk_'),
+    ]) {
+      expect(await verifyApiKey(db, candidate), candidate).toBeNull();
+    }
+  });
+
+  it('revokes a key for good; revoking again keeps the first time', async () => {
+    const created = await createApiKey(db, userId);
+    const t0 = new Date('2026-03-02T00:00:00Z');
+    const revoked = await revokeApiKey(db, created.id, t0);
+    expect(revoked?.revoked_at?.toISOString()).toBe(t0.toISOString());
+    expect(await verifyApiKey(db, created.key)).toBeNull();
+    const again = await revokeApiKey(db, created.id, new Date('2026-03-03T00:00:00Z'));
+    expect(again?.revoked_at?.toISOString()).toBe(t0.toISOString());
+    expect(await revokeApiKey(db, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
+  });
+});
+
+describe('identity over GraphQL', () => {
+  let app: TestApp;
+  let db: Db;
+  beforeAll(async () => {
+    app = await startTestApp({}, { runWorker: false });
+    db = app.services.db;
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  async function newUserWithKey(name: string) {
+    const user = await execute(app.url, CreateUserMutation, { input: { name } }, TEST_ADMIN_TOKEN);
+    expect(user.errors).toBeUndefined();
+    const userId = user.data!.createUser.id;
+    const key = await execute(app.url, CreateApiKeyMutation, { userId }, TEST_ADMIN_TOKEN);
+    expect(key.errors).toBeUndefined();
+    return { userId, ...key.data!.createApiKey };
+  }
+
+  it('lets the admin create a user and a key that is shown once; the key sees its viewer', async () => {
+    const { userId, key, apiKey } = await newUserWithKey('Grace');
+    expect(key).toMatch(API_KEY_SHAPE);
+    expect(key.startsWith(apiKey.prefix)).toBe(true);
+
+    const viewer = await execute(app.url, ViewerQuery, {}, key);
+    expect(viewer.data?.viewer).toEqual({ id: userId, name: 'Grace' });
+
+    const row = await db.selectFrom('api_keys').selectAll().where('id', '=', apiKey.id).executeTakeFirstOrThrow();
+    expect(row.last_used_at).not.toBeNull();
+    expect(Buffer.compare(row.key_hash, sha256(key))).toBe(0);
+  });
+
+  it('stores the budgets given to createUser', async () => {
+    const result = await execute(
+      app.url,
+      CreateUserMutation,
+      { input: { name: 'Budgeted', dailyBudgetUsd: '2.5', monthlyBudgetUsd: 40 } },
+      TEST_ADMIN_TOKEN,
+    );
+    const row = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', result.data!.createUser.id)
+      .executeTakeFirstOrThrow();
+    expect(row.daily_budget_micros).toBe(2_500_000);
+    expect(row.monthly_budget_micros).toBe(40_000_000);
+  });
+
+  it('refuses a revoked key with UNAUTHENTICATED', async () => {
+    const { key, apiKey } = await newUserWithKey('Revoked');
+    expect((await execute(app.url, ViewerQuery, {}, key)).errors).toBeUndefined();
+    const revoked = await execute(app.url, RevokeApiKeyMutation, { id: apiKey.id }, TEST_ADMIN_TOKEN);
+    expect(revoked.data?.revokeApiKey.revokedAt).toEqual(expect.any(String));
+    const after = await execute(app.url, ViewerQuery, {}, key);
+    expect(errorCode(after)).toBe('UNAUTHENTICATED');
+    expect(after.errors![0]!.message).toContain('revoked');
+  });
+
+  it('answers UNAUTHENTICATED when a per-user field has no key', async () => {
+    const result = await execute(app.url, ViewerQuery);
+    expect(errorCode(result)).toBe('UNAUTHENTICATED');
+    expect(result.errors![0]!.message).toContain('Bearer pg_');
+  });
+
+  it('lets anyone read the catalog without a key', async () => {
+    const result = await postGraphQL(app.url, '{ models { id } }');
+    expect(result.errors).toBeUndefined();
+  });
+
+  it.each([
+    ['a non-Bearer scheme', 'Basic dXNlcjpwYXNz'],
+    ['Bearer without a token', 'Bearer'],
+    ['two tokens', 'Bearer one two'],
+    ['an unknown API key', `Bearer pg_${'x'.repeat(43)}`],
+    ['a malformed API key', 'Bearer pg_short'],
+    ['a wrong admin token', 'Bearer not-the-admin-token-at-all'],
+  ])('refuses %s with UNAUTHENTICATED, even for public fields', async (_label, authorization) => {
+    const result = await postGraphQL(app.url, '{ models { id } }', {}, undefined, { authorization });
+    expect(errorCode(result)).toBe('UNAUTHENTICATED');
+    expect(result.data ?? null).toBeNull();
+    // The presented credential is not echoed back.
+    const token = authorization.split(' ')[1];
+    if (token && token.length > 8) expect(JSON.stringify(result)).not.toContain(token);
+  });
+
+  it('answers FORBIDDEN when a user key calls admin operations', async () => {
+    const { userId, key, apiKey } = await newUserWithKey('Not an admin');
+    const usersBefore = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const createUserResult = await execute(app.url, CreateUserMutation, { input: { name: 'Sneaky' } }, key);
+    expect(errorCode(createUserResult)).toBe('FORBIDDEN');
+    expect(errorCode(await execute(app.url, CreateApiKeyMutation, { userId }, key))).toBe('FORBIDDEN');
+    expect(errorCode(await execute(app.url, RevokeApiKeyMutation, { id: apiKey.id }, key))).toBe('FORBIDDEN');
+    const usersAfter = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(usersAfter.n).toBe(usersBefore.n);
+  });
+
+  it('answers UNAUTHENTICATED (not FORBIDDEN) for admin operations without credentials', async () => {
+    const result = await execute(app.url, CreateUserMutation, { input: { name: 'Anonymous' } });
+    expect(errorCode(result)).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers FORBIDDEN when the admin token asks for a viewer', async () => {
+    expect(errorCode(await execute(app.url, ViewerQuery, {}, TEST_ADMIN_TOKEN))).toBe('FORBIDDEN');
+  });
+
+  it.each([
+    [{ name: '' }, 'input.name'],
+    [{ name: '   ' }, 'input.name'],
+    [{ name: 'x'.repeat(201) }, 'input.name'],
+    [{ name: 'Negative', dailyBudgetUsd: '-1' }, 'input.dailyBudgetUsd'],
+    [{ name: 'Negative', monthlyBudgetUsd: -0.5 }, 'input.monthlyBudgetUsd'],
+  ])('rejects createUser %o with BAD_USER_INPUT and creates nothing', async (input, field) => {
+    const before = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const result = await execute(app.url, CreateUserMutation, { input }, TEST_ADMIN_TOKEN);
+    expect(errorCode(result)).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(result.errors![0]!.extensions)).toContain(field);
+    const after = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+  });
+
+  it('answers NOT_FOUND for a key for an unknown user, and for revoking an unknown key', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(errorCode(await execute(app.url, CreateApiKeyMutation, { userId: unknown }, TEST_ADMIN_TOKEN))).toBe(
+      'NOT_FOUND',
+    );
+    expect(errorCode(await execute(app.url, CreateApiKeyMutation, { userId: 'nope' }, TEST_ADMIN_TOKEN))).toBe(
+      'NOT_FOUND',
+    );
+    expect(errorCode(await execute(app.url, RevokeApiKeyMutation, { id: unknown }, TEST_ADMIN_TOKEN))).toBe(
+      'NOT_FOUND',
+    );
+  });
+
+  describe('over WebSocket (graphql-transport-ws)', () => {
+    const clients: Client[] = [];
+    afterAll(async () => {
+      for (const client of clients.splice(0)) await client.dispose();
+    });
+
+    function connect(authorization?: string) {
+      const closed: { code?: number } = {};
+      const client = createClient({
+        url: `${app.url.replace(/^http/, 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: authorization ? { authorization } : {},
+        retryAttempts: 0,
+        lazy: true,
+        on: { closed: (event) => void (closed.code = (event as { code: number }).code) },
+      });
+      clients.push(client);
+      return { client, closed };
+    }
+
+    async function run(client: Client, query: string) {
+      return new Promise<{ data?: unknown; errors?: unknown }>((resolve, reject) => {
+        let result: { data?: unknown; errors?: unknown } = {};
+        client.subscribe(
+          { query },
+          { next: (value) => void (result = value as typeof result), error: reject, complete: () => resolve(result) },
+        );
+      });
+    }
+
+    it('authenticates the connection from connection_init', async () => {
+      const { userId, key } = await newUserWithKey('Socket user');
+      const { client } = connect(`Bearer ${key}`);
+      const result = await run(client, '{ viewer { id } }');
+      expect(result).toEqual({ data: { viewer: { id: userId } } });
+    });
+
+    it('treats a connection without credentials as anonymous', async () => {
+      const { client } = connect();
+      const result = (await run(client, '{ viewer { id } }')) as { errors?: Array<{ extensions?: { code?: string } }> };
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('closes a connection presenting a bad key with 4403', async () => {
+      const { client, closed } = connect(`Bearer pg_${'y'.repeat(43)}`);
+      await expect(run(client, '{ models { id } }')).rejects.toBeDefined();
+      expect(closed.code).toBe(4403);
+    });
+  });
+});
