@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `pixelgate` command line: serve | migrate | worker | simulator | users create | keys create.
+ * The `pixelgate` command line: serve | migrate | worker | simulator | users create | keys create |
+ * ledger verify.
  */
 import { parseArgs } from 'node:util';
 import { openDatabase, startApp } from './app.ts';
 import { createApiKey } from './auth/api-keys.ts';
 import { createUser, findUser, userNameSchema } from './auth/users.ts';
+import { formatLedgerReport, verifyLedger } from './billing/ledger.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Db } from './db/index.ts';
@@ -23,6 +25,7 @@ Commands:
   users create --name NAME [--daily-budget-usd X] [--monthly-budget-usd Y]
                               create a user and print its id
   keys create --user ID       create an API key and print it (shown once)
+  ledger verify               prove every budget balance equals its ledger sum (exit 1 if not)
 `;
 
 class UsageError extends Error {}
@@ -154,6 +157,13 @@ async function runCommand(argv: string[]): Promise<void> {
         return createApiKey(db, userId);
       });
       process.stdout.write(`${created.key}\n`);
+      return;
+    }
+    case 'ledger': {
+      if (subcommand !== 'verify') throw new UsageError('expected: pixelgate ledger verify');
+      const report = await withDatabase(config, logger, (db) => verifyLedger(db));
+      process.stdout.write(formatLedgerReport(report));
+      if (!report.ok) process.exitCode = 1;
       return;
     }
     default:

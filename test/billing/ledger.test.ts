@@ -1,4 +1,5 @@
 /** The ledger: append-only, adjustments with their sign convention, and verification that catches drift. */
+import { spawn } from 'node:child_process';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleHold, windowStart } from '../../src/billing/holds.ts';
@@ -168,4 +169,38 @@ describe('adjustBalance (positive = charge, negative = credit)', () => {
       adjustBalance(db, config, { userId: user.id, amountMicros: 0, reason: 'nothing', now: new Date() }),
     ).rejects.toThrow(RangeError);
   });
+});
+
+describe('pixelgate ledger verify', () => {
+  const runCli = (url: string) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['bin/pixelgate.js', 'ledger', 'verify'], {
+        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', NODE_ENV: 'test' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => resolve({ code, stdout }));
+    });
+
+  it('exits 0 with a summary when balances match, 1 with a report when not', async () => {
+    const isolated = await createMigratedDatabase();
+    try {
+      const idb = isolated.handle.db;
+      const user = await insertUser(idb, OUT_OF_THE_WAY);
+      expect((await tryAdmit(idb, config, user)).ok).toBe(true);
+      const good = await runCli(isolated.url);
+      expect(good.code).toBe(0);
+      expect(good.stdout).toMatch(/^ledger OK/);
+      expect(good.stdout).toMatch(/held \$0\.03/);
+      await idb.updateTable('budget_windows').set({ spent_micros: 5 }).where('subject', '=', user.id).execute();
+      const bad = await runCli(isolated.url);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/^ledger MISMATCH: 2 problem\(s\)/);
+      expect(bad.stdout).toMatch(/spent \$0\.000005 but the ledger says \$0/);
+    } finally {
+      await isolated.drop();
+    }
+  }, 60_000);
 });
