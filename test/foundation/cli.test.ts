@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyApiKey } from '../../src/auth/api-keys.ts';
+import { connectDatabase, type DatabaseHandle } from '../../src/db/index.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
+import { runCli } from './process.ts';
+
+const UUID_LINE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n$/;
+const KEY_LINE = /^pg_[A-Za-z0-9_-]{43}\n$/;
+/** Nothing listens here: a command that got past its argument checks would fail to connect. */
+const UNREACHABLE_DATABASE = 'postgres://nobody@127.0.0.1:1/none';
+
+describe('pixelgate CLI', () => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    // Empty: the commands apply migrations themselves.
+    database = await createEmptyDatabase();
+    handle = connectDatabase(database.url, silentLogger, { max: 2 });
+    env = { DATABASE_URL: database.url };
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await database?.drop();
+  });
+
+  const userCount = async () =>
+    (await handle.db.selectFrom('users').select(handle.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+
+  it('users create prints only the new user id; keys create prints only the key, which works', async () => {
+    const user = await runCli(
+      ['users', 'create', '--name', 'Ada Lovelace', '--daily-budget-usd', '5', '--monthly-budget-usd', '50.25'],
+      env,
+    );
+    expect(user.stderr).toBe('');
+    expect(user.code).toBe(0);
+    expect(user.stdout).toMatch(UUID_LINE);
+    const userId = user.stdout.trim();
+    const row = await handle.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      name: 'Ada Lovelace',
+      daily_budget_micros: 5_000_000,
+      monthly_budget_micros: 50_250_000,
+    });
+
+    const key = await runCli(['keys', 'create', '--user', userId], env);
+    expect(key.code).toBe(0);
+    expect(key.stdout).toMatch(KEY_LINE);
+    const verified = await verifyApiKey(handle.db, key.stdout.trim());
+    expect(verified?.userId).toBe(userId);
+    // Only the hash is stored.
+    const stored = await handle.db.selectFrom('api_keys').select('prefix').where('user_id', '=', userId).execute();
+    expect(stored).toHaveLength(1);
+    expect(key.stdout.trim().startsWith(stored[0]!.prefix)).toBe(true);
+  });
+
+  it('users create without budgets leaves them to the defaults', async () => {
+    const user = await runCli(['users', 'create', '--name', 'Defaults'], env);
+    expect(user.code).toBe(0);
+    const row = await handle.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', user.stdout.trim())
+      .executeTakeFirstOrThrow();
+    expect(row.daily_budget_micros).toBeNull();
+    expect(row.monthly_budget_micros).toBeNull();
+  });
+
+  it('migrate applies nothing more on a migrated database', async () => {
+    const result = await runCli(['migrate'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('migrations are current\n');
+  });
+
+  it.for([
+    [['--daily-budget-usd', 'five'], '--daily-budget-usd expects a non-negative USD amount with at most 6 decimals'],
+    [['--daily-budget-usd=-1'], '--daily-budget-usd expects a non-negative USD amount'],
+    [['--daily-budget-usd', '1.0000001'], '--daily-budget-usd expects a non-negative USD amount'],
+    [['--monthly-budget-usd', '1e3'], '--monthly-budget-usd expects a non-negative USD amount'],
+  ] as const)(
+    'users create %j exits 1 with a message and creates nothing',
+    async ([budgetArgs, message], { expect }) => {
+      const before = await userCount();
+      const result = await runCli(['users', 'create', '--name', 'Bad budget', ...budgetArgs], env);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(message);
+      expect(await userCount()).toBe(before);
+    },
+  );
+
+  it.for([
+    [['users', 'create'], '--name is required'],
+    [['users', 'delete'], 'expected: pixelgate users create'],
+    [['keys', 'create'], '--user is required'],
+    [['keys', 'create', '--user', '00000000-0000-4000-8000-000000000000'], 'no user with id'],
+    [['launch'], 'unknown command "launch"'],
+    [[], 'a command is required'],
+  ] as const)('%j exits 1 with a message', async ([args, message], { expect }) => {
+    const result = await runCli(args, env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+  });
+
+  it('stops on bad configuration, naming the variable and never echoing a secret', async () => {
+    const result = await runCli(['serve'], {
+      DATABASE_URL: UNREACHABLE_DATABASE,
+      PORT: 'http',
+      PIXELGATE_ADMIN_TOKEN: 'tiny-secret',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('PORT: expected a port number from 0 to 65535');
+    expect(result.stderr).toContain('PIXELGATE_ADMIN_TOKEN: expected a token of at least 16 characters');
+    expect(result.stderr).not.toContain('tiny-secret');
+  });
+
+  it('refuses to serve in production without REPLICATE_API_TOKEN', async () => {
+    const result = await runCli(['serve'], { DATABASE_URL: UNREACHABLE_DATABASE, NODE_ENV: 'production' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('REPLICATE_API_TOKEN: expected a Replicate API token');
+  });
+});
