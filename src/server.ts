@@ -10,6 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError as defaultMaskError, type YogaInitialContext } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { resolveViewer } from './auth/viewer.ts';
+import { databaseUnavailableError, useRateLimitHeaders } from './billing/http.ts';
 import type { GraphQLContext, Viewer } from './graphql/context.ts';
 import type { AppServices } from './services.ts';
 
@@ -63,8 +64,15 @@ export function createGraphQLServer(
     landingPage: false,
     graphiql: production ? false : { subscriptionsProtocol: 'WS', title: 'pixelgate' },
     logging: false,
+    plugins: [useRateLimitHeaders()],
     maskedErrors: {
       maskError(error, message, isDev) {
+        // A database outage is reported as such (typed), not as "Unexpected error.".
+        const unavailable = databaseUnavailableError(error);
+        if (unavailable) {
+          logger.warn({ err: error }, 'database unavailable during a GraphQL operation');
+          return unavailable;
+        }
         const masked = defaultMaskError(error, message, isDev);
         if (masked !== error) logger.error({ err: error }, 'unexpected error in a GraphQL operation');
         return masked;

@@ -2,6 +2,7 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import '../catalog/graphql.ts';
 import '../auth/graphql.ts';
+import '../billing/graphql.ts';
 import { builder } from './builder.ts';
 
 let schema: GraphQLSchema | undefined;

@@ -1,0 +1,252 @@
+/**
+ * Usage figures: a user's current windows (for `viewer.usage`), reports grouped by user, model or
+ * UTC day (the seed's monitoring fields: model, cost, processing time, success), and per-generation
+ * costs. Every function answers for many users or generations in one statement, so GraphQL can
+ * batch them through dataloaders.
+ */
+import { sql } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Executor } from '../db/index.ts';
+import type { GenerationStatus, HoldState, UserRow } from '../db/types.ts';
+import type { Micros } from '../money.ts';
+import { budgetLimitsFor, remainingIn, windowEnd, windowStart } from './holds.ts';
+import { maxConcurrentGenerationsFor, rateLimitPerMinuteFor } from './admission.ts';
+import { ACTIVE_GENERATION_STATUSES, RATE_LIMIT_WINDOW_MS } from './rate-limit.ts';
+import { billingDb, type BudgetWindowRow } from './tables.ts';
+
+export interface WindowUsage {
+  readonly period: 'day' | 'month';
+  readonly windowStart: string;
+  readonly resetsAt: Date;
+  /** The current setting; null = no limit. */
+  readonly limitMicros: Micros | null;
+  readonly spentMicros: Micros;
+  readonly reservedMicros: Micros;
+  readonly adjustedMicros: Micros;
+  /** Null when there is no limit. */
+  readonly remainingMicros: Micros | null;
+}
+
+export interface UserUsage {
+  readonly userId: string;
+  readonly day: WindowUsage;
+  readonly month: WindowUsage;
+  readonly activeGenerations: number;
+  readonly maxConcurrentGenerations: number;
+  readonly requestsInLastMinute: number;
+  readonly rateLimitPerMinute: number;
+}
+
+function windowUsage(
+  period: 'day' | 'month',
+  start: string,
+  limitMicros: Micros | null,
+  row: BudgetWindowRow | undefined,
+): WindowUsage {
+  return {
+    period,
+    windowStart: start,
+    resetsAt: windowEnd(period, start),
+    limitMicros,
+    spentMicros: row?.spent_micros ?? 0,
+    reservedMicros: row?.reserved_micros ?? 0,
+    adjustedMicros: row?.adjusted_micros ?? 0,
+    remainingMicros: limitMicros === null ? null : remainingIn(row, limitMicros),
+  };
+}
+
+/** Current usage of many users in three statements, whatever their number. Ordered like `users`. */
+export async function usageOfUsers(
+  db: Executor,
+  config: Config,
+  users: readonly UserRow[],
+  now: Date,
+): Promise<UserUsage[]> {
+  if (users.length === 0) return [];
+  const bdb = billingDb(db);
+  const ids = users.map((user) => user.id);
+  const day = windowStart('day', now);
+  const month = windowStart('month', now);
+  const [windows, active, requests] = await Promise.all([
+    bdb
+      .selectFrom('budget_windows')
+      .selectAll()
+      .where('subject', 'in', ids)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('period', '=', 'day'), eb('window_start', '=', day)]),
+          eb.and([eb('period', '=', 'month'), eb('window_start', '=', month)]),
+        ]),
+      )
+      .execute(),
+    bdb
+      .selectFrom('generations')
+      .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('user_id', 'in', ids)
+      .where('status', 'in', ACTIVE_GENERATION_STATUSES)
+      .groupBy('user_id')
+      .execute(),
+    bdb
+      .selectFrom('rate_limit_events')
+      .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('user_id', 'in', ids)
+      .where('at', '>', new Date(now.getTime() - RATE_LIMIT_WINDOW_MS))
+      .where('at', '<=', now)
+      .groupBy('user_id')
+      .execute(),
+  ]);
+  const windowKey = (subject: string, period: string) => `${subject}/${period}`;
+  const byWindow = new Map(windows.map((row) => [windowKey(row.subject, row.period), row as BudgetWindowRow]));
+  const activeBy = new Map(active.map((row) => [row.user_id, Number(row.n)]));
+  const requestsBy = new Map(requests.map((row) => [row.user_id, Number(row.n)]));
+  return users.map((user) => {
+    const limits = budgetLimitsFor(user, config);
+    return {
+      userId: user.id,
+      day: windowUsage('day', day, limits.userDailyMicros, byWindow.get(windowKey(user.id, 'day'))),
+      month: windowUsage('month', month, limits.userMonthlyMicros, byWindow.get(windowKey(user.id, 'month'))),
+      activeGenerations: activeBy.get(user.id) ?? 0,
+      maxConcurrentGenerations: maxConcurrentGenerationsFor(user, config),
+      requestsInLastMinute: requestsBy.get(user.id) ?? 0,
+      rateLimitPerMinute: rateLimitPerMinuteFor(user, config),
+    };
+  });
+}
+
+export type UsageGroupBy = 'user' | 'model' | 'day';
+
+export interface UsageReportRow {
+  /** The user id, model id or UTC day (YYYY-MM-DD) the row is about. */
+  readonly key: string;
+  readonly generations: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly canceled: number;
+  readonly active: number;
+  readonly images: number;
+  /** Settled charges of the group's generations. */
+  readonly costMicros: Micros;
+  /** Still held for the group's unfinished generations. */
+  readonly heldMicros: Micros;
+  /** Adjustments made in the range (USER and DAY groupings; 0 by model). */
+  readonly adjustedMicros: Micros;
+  /** Mean seconds from start (or creation) to completion of succeeded generations. */
+  readonly averageProcessingSeconds: number | null;
+}
+
+export interface UsageReportFilter {
+  readonly from: Date;
+  readonly to: Date;
+  readonly groupBy: UsageGroupBy;
+  readonly userId?: string;
+}
+
+/** One statement for the generations, one for the adjustments; rows ordered by key. */
+export async function usageReport(db: Executor, filter: UsageReportFilter): Promise<UsageReportRow[]> {
+  const { from, to, groupBy, userId } = filter;
+  const key =
+    groupBy === 'user'
+      ? sql<string>`g.user_id::text`
+      : groupBy === 'model'
+        ? sql<string>`g.model_id`
+        : sql<string>`to_char(g.created_at at time zone 'UTC', 'YYYY-MM-DD')`;
+  const userFilter = userId ? sql`and g.user_id = ${userId}` : sql``;
+  const generations = await sql<Omit<UsageReportRow, 'adjustedMicros'>>`
+    select ${key} as key,
+      count(*)::int as generations,
+      (count(*) filter (where g.status = 'SUCCEEDED'))::int as succeeded,
+      (count(*) filter (where g.status = 'FAILED'))::int as failed,
+      (count(*) filter (where g.status = 'CANCELED'))::int as canceled,
+      (count(*) filter (where g.status in ('QUEUED', 'STARTING', 'PROCESSING')))::int as active,
+      coalesce(sum(img.n), 0)::int as images,
+      coalesce(sum(h.settled_micros) filter (where h.state = 'settled'), 0)::bigint as "costMicros",
+      coalesce(sum(h.amount_micros) filter (where h.state = 'held'), 0)::bigint as "heldMicros",
+      (avg(extract(epoch from g.completed_at - coalesce(g.started_at, g.created_at)))
+        filter (where g.status = 'SUCCEEDED' and g.completed_at is not null))::float8 as "averageProcessingSeconds"
+    from generations g
+      left join holds h on h.generation_id = g.id
+      left join lateral (select count(*) as n from images i where i.generation_id = g.id) img on true
+    where g.created_at >= ${from} and g.created_at < ${to} ${userFilter}
+    group by 1
+    order by 1
+  `.execute(db);
+
+  const adjustments = new Map<string, number>();
+  if (groupBy !== 'model') {
+    const adjustKey =
+      groupBy === 'user'
+        ? sql<string>`l.user_id::text`
+        : sql<string>`to_char(l.created_at at time zone 'UTC', 'YYYY-MM-DD')`;
+    const adjustUser = userId ? sql`and l.user_id = ${userId}` : sql``;
+    const rows = await sql<{ key: string; adjusted: number }>`
+      select ${adjustKey} as key, sum(l.amount_micros)::bigint as adjusted
+      from ledger_entries l
+      where l.kind = 'adjust' and l.created_at >= ${from} and l.created_at < ${to} ${adjustUser}
+      group by 1
+    `.execute(db);
+    for (const row of rows.rows) adjustments.set(row.key, row.adjusted);
+  }
+
+  const rows: UsageReportRow[] = generations.rows.map((row) => ({
+    ...row,
+    adjustedMicros: adjustments.get(row.key) ?? 0,
+  }));
+  const seen = new Set(rows.map((row) => row.key));
+  for (const [adjustedKey, adjustedMicros] of adjustments) {
+    if (seen.has(adjustedKey)) continue;
+    rows.push({
+      key: adjustedKey,
+      generations: 0,
+      succeeded: 0,
+      failed: 0,
+      canceled: 0,
+      active: 0,
+      images: 0,
+      costMicros: 0,
+      heldMicros: 0,
+      adjustedMicros,
+      averageProcessingSeconds: null,
+    });
+  }
+  return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+export interface GenerationCost {
+  readonly generationId: string;
+  readonly userId: string;
+  readonly modelId: string;
+  readonly status: GenerationStatus;
+  readonly imageCount: number;
+  readonly images: number;
+  readonly estimatedCostMicros: Micros;
+  readonly holdState: HoldState | null;
+  readonly heldMicros: Micros | null;
+  readonly chargedMicros: Micros | null;
+  readonly processingSeconds: number | null;
+  readonly createdAt: Date;
+  readonly completedAt: Date | null;
+}
+
+/** Generations with what they held and cost, newest first, in one statement. */
+export async function generationCosts(
+  db: Executor,
+  filter: { from: Date; to: Date; userId?: string; limit: number },
+): Promise<GenerationCost[]> {
+  const userFilter = filter.userId ? sql`and g.user_id = ${filter.userId}` : sql``;
+  const result = await sql<GenerationCost>`
+    select g.id as "generationId", g.user_id as "userId", g.model_id as "modelId", g.status,
+      g.image_count as "imageCount",
+      (select count(*)::int from images i where i.generation_id = g.id) as images,
+      g.estimated_cost_micros as "estimatedCostMicros",
+      h.state as "holdState", h.amount_micros as "heldMicros",
+      case when h.state = 'settled' then h.settled_micros when h.state = 'released' then 0 end as "chargedMicros",
+      case when g.completed_at is not null
+        then extract(epoch from g.completed_at - coalesce(g.started_at, g.created_at))::float8 end as "processingSeconds",
+      g.created_at as "createdAt", g.completed_at as "completedAt"
+    from generations g left join holds h on h.generation_id = g.id
+    where g.created_at >= ${filter.from} and g.created_at < ${filter.to} ${userFilter}
+    order by g.created_at desc, g.id desc
+    limit ${filter.limit}
+  `.execute(db);
+  return result.rows;
+}

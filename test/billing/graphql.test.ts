@@ -1,0 +1,378 @@
+/**
+ * Billing through GraphQL on a real server: admin budgets, limits and adjustments, `viewer.usage`,
+ * usage reports, dataloaders (a constant number of SQL statements per page) and the typed error
+ * when the database goes away.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settleHold, releaseHold } from '../../src/billing/holds.ts';
+import type { Db } from '../../src/db/index.ts';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { billingConfig, expectLedgerVerified, insertUser, tryAdmit } from './helpers.ts';
+
+let app: TestApp;
+let db: Db;
+const now = new Date('2031-11-20T12:00:00Z');
+
+const admin = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
+  app.graphql<T>(query, variables, TEST_ADMIN_TOKEN);
+
+async function createUserWithKey(name: string): Promise<{ id: string; key: string }> {
+  const created = await admin<{ createUser: { id: string } }>(
+    'mutation($name: String!) { createUser(input: { name: $name }) { id } }',
+    { name },
+  );
+  const id = created.data!.createUser.id;
+  const key = await admin<{ createApiKey: { key: string } }>(
+    'mutation($id: ID!) { createApiKey(userId: $id) { key } }',
+    { id },
+  );
+  return { id, key: key.data!.createApiKey.key };
+}
+
+beforeAll(async () => {
+  app = await startTestApp(
+    { DEFAULT_USER_DAILY_BUDGET_USD: '2', DEFAULT_USER_MONTHLY_BUDGET_USD: '20' },
+    { runWorker: false, now: () => now },
+  );
+  db = app.services.db;
+});
+
+afterAll(async () => {
+  await app?.stop();
+});
+
+describe('admin settings', () => {
+  it('setBudget and setLimits change the user; omitted fields stay, null returns to the default', async () => {
+    const { id } = await createUserWithKey('Grace');
+    const fields = 'id dailyBudgetUsd monthlyBudgetUsd rateLimitPerMinute maxConcurrentGenerations usesDefaultLimits';
+    const budget = await admin<{ setBudget: Record<string, unknown> }>(
+      `mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: "1.5", monthlyUsd: 10 }) { ${fields} } }`,
+      { id },
+    );
+    expect(budget.data?.setBudget).toEqual({
+      id,
+      dailyBudgetUsd: '1.5',
+      monthlyBudgetUsd: '10',
+      rateLimitPerMinute: 60,
+      maxConcurrentGenerations: 10,
+      usesDefaultLimits: false,
+    });
+    const limits = await admin<{ setLimits: Record<string, unknown> }>(
+      `mutation($id: ID!) { setLimits(input: { userId: $id, ratePerMinute: 5, maxConcurrentGenerations: 2 }) { ${fields} } }`,
+      { id },
+    );
+    expect(limits.data?.setLimits).toMatchObject({
+      dailyBudgetUsd: '1.5',
+      rateLimitPerMinute: 5,
+      maxConcurrentGenerations: 2,
+    });
+
+    const reset = await admin<{ setBudget: Record<string, unknown> }>(
+      `mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: null }) { ${fields} } }`,
+      { id },
+    );
+    expect(reset.data?.setBudget).toMatchObject({ dailyBudgetUsd: '2', monthlyBudgetUsd: '10', rateLimitPerMinute: 5 });
+  });
+
+  it('rejects bad values with BAD_USER_INPUT, unknown users with NOT_FOUND, users with FORBIDDEN', async () => {
+    const { id, key } = await createUserWithKey('Linus');
+    const negative = await admin(`mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: "-1" }) { id } }`, {
+      id,
+    });
+    expect(negative.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      invalidFields: [{ path: 'input.dailyUsd' }],
+    });
+    const tooPrecise = await admin(
+      `mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: "0.0000001" }) { id } }`,
+      { id },
+    );
+    expect(tooPrecise.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const zeroRate = await admin(`mutation($id: ID!) { setLimits(input: { userId: $id, ratePerMinute: 0 }) { id } }`, {
+      id,
+    });
+    expect(zeroRate.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      invalidFields: [{ path: 'input.ratePerMinute' }],
+    });
+    const missing = await admin(
+      `mutation { setBudget(input: { userId: "00000000-0000-4000-8000-000000000000", dailyUsd: 1 }) { id } }`,
+    );
+    expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const asUser = await app.graphql(
+      `mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: 100 }) { id } }`,
+      { id },
+      key,
+    );
+    expect(asUser.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const zero = await admin(`mutation($id: ID!) { adjustBalance(userId: $id, amountUsd: 0, reason: "x") { id } }`, {
+      id,
+    });
+    expect(zero.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const noReason = await admin(
+      `mutation($id: ID!) { adjustBalance(userId: $id, amountUsd: 1, reason: "  ") { id } }`,
+      { id },
+    );
+    expect(noReason.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('viewer.usage', () => {
+  it('shows spent, reserved, limits and what is left today and this month', async () => {
+    const { id, key } = await createUserWithKey('Ada');
+    await admin(`mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: "1", monthlyUsd: "3" }) { id } }`, {
+      id,
+    });
+    const user = (await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow())!;
+    const config = billingConfig();
+    const first = await tryAdmit(db, config, user, { amountMicros: 120_000, now });
+    const second = await tryAdmit(db, config, user, { amountMicros: 60_000, now });
+    if (!first.ok || !second.ok) throw new Error('not admitted');
+    await db.transaction().execute((trx) => settleHold(trx, first.generationId, 90_000, now));
+    const credit = await admin<{ adjustBalance: Record<string, unknown> }>(
+      `mutation($id: ID!) { adjustBalance(userId: $id, amountUsd: "-0.05", reason: "goodwill") { kind amountUsd reason user { id } } }`,
+      { id },
+    );
+    expect(credit.data?.adjustBalance).toEqual({
+      kind: 'ADJUST',
+      amountUsd: '-0.05',
+      reason: 'goodwill',
+      user: { id },
+    });
+
+    const result = await app.graphql<{ viewer: { usage: Record<string, unknown> } }>(
+      `{ viewer { usage {
+          spentUsd reservedUsd dailyBudgetUsd monthlyBudgetUsd remainingDailyUsd remainingMonthlyUsd
+          spentThisMonthUsd activeGenerations maxConcurrentGenerations requestsInLastMinute rateLimitPerMinute
+          day { period start resetsAt limitUsd spentUsd reservedUsd adjustedUsd remainingUsd }
+          month { period start resetsAt remainingUsd }
+      } } }`,
+      {},
+      key,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.viewer.usage).toEqual({
+      spentUsd: '0.09',
+      reservedUsd: '0.06',
+      dailyBudgetUsd: '1',
+      monthlyBudgetUsd: '3',
+      remainingDailyUsd: '0.9', // 1 − 0.09 − 0.06 + 0.05
+      remainingMonthlyUsd: '2.9',
+      spentThisMonthUsd: '0.09',
+      activeGenerations: 2,
+      maxConcurrentGenerations: 10,
+      requestsInLastMinute: 2,
+      rateLimitPerMinute: 60,
+      day: {
+        period: 'DAY',
+        start: '2031-11-20',
+        resetsAt: '2031-11-21T00:00:00.000Z',
+        limitUsd: '1',
+        spentUsd: '0.09',
+        reservedUsd: '0.06',
+        adjustedUsd: '-0.05',
+        remainingUsd: '0.9',
+      },
+      month: { period: 'MONTH', start: '2031-11-01', resetsAt: '2031-12-01T00:00:00.000Z', remainingUsd: '2.9' },
+    });
+    await expectLedgerVerified(db);
+  });
+
+  it('a new user sees the defaults and nothing spent', async () => {
+    const { key } = await createUserWithKey('Newcomer');
+    const result = await app.graphql<{ viewer: { usage: Record<string, unknown> } }>(
+      '{ viewer { usage { spentUsd reservedUsd dailyBudgetUsd monthlyBudgetUsd remainingDailyUsd remainingMonthlyUsd } } }',
+      {},
+      key,
+    );
+    expect(result.data?.viewer.usage).toEqual({
+      spentUsd: '0',
+      reservedUsd: '0',
+      dailyBudgetUsd: '2',
+      monthlyBudgetUsd: '20',
+      remainingDailyUsd: '2',
+      remainingMonthlyUsd: '20',
+    });
+  });
+});
+
+/** Counts statements sent by every pg client in this process while `work` runs. */
+async function countStatements(work: () => Promise<unknown>): Promise<number> {
+  const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = prototype.query;
+  let count = 0;
+  prototype.query = function (this: unknown, ...args: unknown[]) {
+    count += 1;
+    return original.apply(this, args);
+  };
+  try {
+    await work();
+  } finally {
+    prototype.query = original;
+  }
+  return count;
+}
+
+describe('reports', () => {
+  let reportUsers: Array<{ id: string }>;
+  const day1 = new Date('2031-11-10T09:00:00Z');
+  const day2 = new Date('2031-11-11T09:00:00Z');
+
+  beforeAll(async () => {
+    // 120 generations over 12 users, two models, two days; settled, released and open holds.
+    const config = billingConfig();
+    reportUsers = [];
+    for (let u = 0; u < 12; u += 1) {
+      const user = await insertUser(db, { dailyMicros: 10_000_000, ratePerMinute: 10_000, maxConcurrent: 10_000 });
+      reportUsers.push(user);
+      for (let g = 0; g < 10; g += 1) {
+        const at = g % 2 === 0 ? day1 : day2;
+        const outcome = await tryAdmit(db, config, user, { amountMicros: 60_000, now: at });
+        if (!outcome.ok) throw new Error(`not admitted: ${outcome.code}`);
+        const model = g < 5 ? 'seedream-4' : 'flux-schnell';
+        const status = g % 5 === 4 ? 'FAILED' : g % 5 === 3 ? 'PROCESSING' : 'SUCCEEDED';
+        await db
+          .updateTable('generations')
+          .set({
+            model_id: model,
+            status,
+            started_at: status === 'PROCESSING' || status === 'SUCCEEDED' ? new Date(at.getTime() + 1_000) : null,
+            completed_at: status === 'PROCESSING' ? null : new Date(at.getTime() + 5_000),
+          })
+          .where('id', '=', outcome.generationId)
+          .execute();
+        if (status === 'SUCCEEDED') {
+          await db
+            .insertInto('images')
+            .values({
+              generation_id: outcome.generationId,
+              position: 0,
+              storage_key: `${outcome.generationId}/0.png`,
+              content_type: 'image/png',
+              width: 64,
+              height: 64,
+              bytes: 100,
+              sha256: 'x',
+            })
+            .execute();
+          await db.transaction().execute((trx) => settleHold(trx, outcome.generationId, 30_000, at));
+        } else if (status === 'FAILED') {
+          await db.transaction().execute((trx) => releaseHold(trx, outcome.generationId, at, 'failed'));
+        }
+      }
+    }
+  });
+
+  const range = { from: '2031-11-10T00:00:00Z', to: '2031-11-12T00:00:00Z' };
+
+  it('groups by model: generations, success rate, images, cost, average processing time', async () => {
+    const result = await admin<{ usage: Array<Record<string, unknown>> }>(
+      `query($from: DateTime!, $to: DateTime!) { usage(from: $from, to: $to, groupBy: MODEL) {
+        key model { id } generations succeeded failed active successRate images costUsd heldUsd averageProcessingSeconds
+      } }`,
+      range,
+    );
+    expect(result.errors).toBeUndefined();
+    // Per user: seedream g0..g4 → S S S P F; flux g5..g9 → S S S P F.
+    const expected = (key: string) => ({
+      key,
+      model: { id: key },
+      generations: 60,
+      succeeded: 36,
+      failed: 12,
+      active: 12,
+      successRate: 0.75,
+      images: 36,
+      costUsd: '1.08',
+      heldUsd: '0.72',
+      averageProcessingSeconds: 4,
+    });
+    expect(result.data?.usage).toEqual([expected('flux-schnell'), expected('seedream-4')]);
+  });
+
+  it('groups by user and by UTC day', async () => {
+    const byUser = await admin<{
+      usage: Array<{ key: string; user: { id: string }; generations: number; costUsd: string }>;
+    }>(
+      `query($from: DateTime!, $to: DateTime!) { usage(from: $from, to: $to, groupBy: USER) { key user { id } generations costUsd } }`,
+      range,
+    );
+    expect(byUser.data?.usage).toHaveLength(12);
+    for (const row of byUser.data!.usage)
+      expect(row).toEqual({ key: row.user.id, user: { id: row.key }, generations: 10, costUsd: '0.18' });
+    const byDay = await admin<{ usage: Array<Record<string, unknown>> }>(
+      `query($from: DateTime!, $to: DateTime!) { usage(from: $from, to: $to, groupBy: DAY) { key day generations succeeded } }`,
+      range,
+    );
+    expect(byDay.data?.usage).toEqual([
+      { key: '2031-11-10', day: '2031-11-10', generations: 60, succeeded: 36 },
+      { key: '2031-11-11', day: '2031-11-11', generations: 60, succeeded: 36 },
+    ]);
+    const bad = await admin(
+      `{ usage(from: "2031-11-12T00:00:00Z", to: "2031-11-10T00:00:00Z", groupBy: DAY) { key } }`,
+    );
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('lists 100 generations with their model and user in the same number of statements as 10', async () => {
+    const query = `query($from: DateTime!, $to: DateTime!, $first: Int) {
+      generationCosts(from: $from, to: $to, first: $first) {
+        generationId status model { id costPerImageUsd } user { id name dailyBudgetUsd usage { remainingDailyUsd } }
+        holdState heldUsd chargedUsd processingSeconds
+      } }`;
+    let small: { data?: { generationCosts: unknown[] } } = {};
+    let large: { data?: { generationCosts: Array<{ user: { id: string } }> } } = {};
+    const ten = await countStatements(async () => (small = await admin(query, { ...range, first: 10 })));
+    const hundred = await countStatements(async () => (large = await admin(query, { ...range, first: 100 })));
+    expect(small.data?.generationCosts).toHaveLength(10);
+    expect(large.data?.generationCosts).toHaveLength(100);
+    expect(new Set(large.data!.generationCosts.map((row) => row.user.id)).size).toBeGreaterThan(5);
+    // The page, its users, and their usage (windows, active generations, rate log).
+    expect(ten).toBeGreaterThanOrEqual(3);
+    expect(hundred).toBe(ten);
+    expect(hundred).toBeLessThanOrEqual(5);
+  });
+
+  it('lists ledger rows with their users through the same loader', async () => {
+    const query = `{ ledgerEntries(first: 200) { kind amountUsd user { id } } }`;
+    let result: { data?: { ledgerEntries: Array<{ user: { id: string } }> } } = {};
+    const statements = await countStatements(async () => (result = await admin(query)));
+    expect(result.data?.ledgerEntries).toHaveLength(200);
+    expect(statements).toBeLessThanOrEqual(2);
+  });
+
+  it('ledgerReport says the books balance', async () => {
+    const result = await admin<{ ledgerReport: { ok: boolean; problems: string[]; totals: { openHolds: number } } }>(
+      '{ ledgerReport { ok problems problemCount totals { entries holds openHolds heldUsd settledUsd releasedUsd openUsd } } }',
+    );
+    expect(result.data?.ledgerReport).toMatchObject({ ok: true, problems: [] });
+    expect(result.data!.ledgerReport.totals.openHolds).toBeGreaterThanOrEqual(24);
+  });
+});
+
+describe('when the database cannot answer', () => {
+  it('answers with a typed error instead of "Unexpected error.", and recovers', async () => {
+    const name = app.database.name;
+    const adminClient = new pg.Client({ connectionString: app.database.url.replace(/\/[^/]+$/, '/postgres') });
+    await adminClient.connect();
+    try {
+      await adminClient.query(`alter database ${name} allow_connections false`);
+      await adminClient.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [name],
+      );
+      const result = await admin('{ ledgerReport { ok } }');
+      expect(result.errors?.[0]?.extensions).toMatchObject({
+        code: 'INTERNAL_SERVER_ERROR',
+        reason: 'DATABASE_UNAVAILABLE',
+      });
+      expect(result.errors?.[0]?.message).toMatch(/database is unavailable/);
+    } finally {
+      await adminClient.query(`alter database ${name} allow_connections true`);
+      await adminClient.end();
+    }
+    const recovered = await admin<{ ledgerReport: { ok: boolean } }>('{ ledgerReport { ok } }');
+    expect(recovered.data?.ledgerReport.ok).toBe(true);
+  });
+});
