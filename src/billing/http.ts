@@ -91,6 +91,8 @@ const CONNECTION_ERROR_MESSAGES = [
   /Client has encountered a connection error and is not queryable/,
   /Cannot use a pool after calling end on the pool/,
   /^connect ECONNREFUSED/,
+  /is not currently accepting connections/, // 55000 while ALLOW_CONNECTIONS is off
+  /the database system is (starting up|shutting down|in recovery mode)/,
 ];
 
 /** True when `error` (or what it wraps) says the database could not be reached or answer. */
