@@ -29,7 +29,11 @@ describe('a freshly started gateway', () => {
       { id: userId },
       TEST_ADMIN_TOKEN,
     );
-    const viewer = await app.graphql<{ viewer: { id: string } }>('{ viewer { id name } }', {}, key.data!.createApiKey.key);
+    const viewer = await app.graphql<{ viewer: { id: string } }>(
+      '{ viewer { id name } }',
+      {},
+      key.data!.createApiKey.key,
+    );
     expect(viewer.data?.viewer.id).toBe(userId);
   });
 });
