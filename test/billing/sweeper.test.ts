@@ -1,0 +1,210 @@
+/**
+ * The stale-hold sweeper against the Replicate simulator: holds past their generation's deadline
+ * are settled at price × images for what succeeded upstream, released when nothing did, and left
+ * alone while Replicate is still working or the outcome is unknown.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settleHold } from '../../src/billing/holds.ts';
+import {
+  sweepStaleHolds,
+  billingTasks,
+  SWEEP_STALE_HOLDS_TASK,
+  type StaleHoldSweepDependencies,
+} from '../../src/billing/sweeper.ts';
+import type { Db } from '../../src/db/index.ts';
+import type { PredictionState, UserRow } from '../../src/db/types.ts';
+import { silentLogger } from '../../src/logger.ts';
+import {
+  createReplicateClient,
+  TERMINAL_PREDICTION_STATUSES,
+  type ReplicateClient,
+} from '../../src/replicate/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
+import { createMigratedDatabase } from '../support/database.ts';
+import { billingConfig, expectLedgerVerified, insertUser, OUT_OF_THE_WAY, tryAdmit } from './helpers.ts';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
+let db: Db;
+let simulator: Simulator;
+let replicate: ReplicateClient;
+let user: UserRow;
+const config = billingConfig();
+const SCHNELL = 'black-forest-labs/flux-schnell';
+const SCHNELL_PRICE = 3_000;
+
+beforeAll(async () => {
+  database = await createMigratedDatabase();
+  db = database.handle.db;
+  simulator = await startSimulator({ port: 0, speed: 0.02 });
+  replicate = createReplicateClient({ token: 'r8_test', baseUrl: simulator.baseUrl });
+  user = await insertUser(db, { dailyMicros: 10_000_000, ...OUT_OF_THE_WAY });
+});
+
+afterAll(async () => {
+  await replicate?.close();
+  await simulator?.close();
+  await database?.drop();
+});
+
+const deps = (overrides: Partial<StaleHoldSweepDependencies> = {}): StaleHoldSweepDependencies => ({
+  db,
+  replicate,
+  logger: silentLogger,
+  now: () => new Date(),
+  graceMs: 60_000,
+  ...overrides,
+});
+
+async function upstreamPrediction(prompt: string, numOutputs = 1): Promise<string> {
+  const created = await replicate.createPrediction({ model: SCHNELL }, { input: { prompt, num_outputs: numOutputs } });
+  return created.id;
+}
+
+async function waitUntilTerminal(id: string): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    if (TERMINAL_PREDICTION_STATUSES.has((await replicate.getPrediction(id)).status)) return;
+    await delay(50);
+  }
+  throw new Error(`prediction ${id} did not finish`);
+}
+
+/**
+ * A generation admitted an hour ago (its deadline 50 minutes past) holding `holdMicros`, with
+ * predictions in the given local states and Replicate ids.
+ */
+async function staleGeneration(
+  holdMicros: number,
+  predictions: ReadonlyArray<{ state: PredictionState; replicateId: string | null; images?: number }>,
+  options: { deadlineInFuture?: boolean } = {},
+): Promise<string> {
+  const admittedAt = options.deadlineInFuture ? new Date() : new Date(Date.now() - 60 * 60_000);
+  const outcome = await tryAdmit(db, config, user, { amountMicros: holdMicros, now: admittedAt });
+  if (!outcome.ok) throw new Error(`not admitted: ${outcome.code}`);
+  await db
+    .updateTable('generations')
+    .set({ status: 'PROCESSING', model_id: 'flux-schnell' })
+    .where('id', '=', outcome.generationId)
+    .execute();
+  let position = 0;
+  for (const prediction of predictions) {
+    await db
+      .insertInto('predictions')
+      .values({
+        generation_id: outcome.generationId,
+        position: position++,
+        replicate_model: SCHNELL,
+        input: JSON.stringify({ prompt: 'x' }),
+        image_count: prediction.images ?? 1,
+        state: prediction.state,
+        replicate_id: prediction.replicateId,
+      })
+      .execute();
+  }
+  return outcome.generationId;
+}
+
+const holdOf = (generationId: string) =>
+  db.selectFrom('holds').selectAll().where('generation_id', '=', generationId).executeTakeFirstOrThrow();
+const generationOf = (generationId: string) =>
+  db.selectFrom('generations').selectAll().where('id', '=', generationId).executeTakeFirstOrThrow();
+
+describe('the stale-hold sweeper', () => {
+  it('settles at price × images that succeeded upstream, releases failures and never-sent work, skips the rest', async () => {
+    const succeededId = await upstreamPrediction('two lighthouses', 2);
+    const failedId = await upstreamPrediction('a lighthouse [sim:fail]');
+    await Promise.all([waitUntilTerminal(succeededId), waitUntilTerminal(failedId)]);
+    const slowId = await upstreamPrediction('a lighthouse on a cold machine [sim:cold]');
+    const freshId = await upstreamPrediction('a fresh lighthouse');
+
+    // Held for four images, two came back: charged 2 × $0.003, the rest freed.
+    const succeeded = await staleGeneration(4 * SCHNELL_PRICE, [
+      { state: 'processing', replicateId: succeededId, images: 4 },
+    ]);
+    const failed = await staleGeneration(SCHNELL_PRICE, [{ state: 'processing', replicateId: failedId }]);
+    const neverSent = await staleGeneration(SCHNELL_PRICE, [{ state: 'pending', replicateId: null }]);
+    const stillRunning = await staleGeneration(SCHNELL_PRICE, [{ state: 'processing', replicateId: slowId }]);
+    const unknown = await staleGeneration(SCHNELL_PRICE, [{ state: 'unknown', replicateId: null }]);
+    const notStale = await staleGeneration(SCHNELL_PRICE, [{ state: 'processing', replicateId: freshId }], {
+      deadlineInFuture: true,
+    });
+
+    simulator.resetCounters();
+    const result = await sweepStaleHolds(deps());
+    expect(result).toEqual({
+      examined: 5,
+      settled: 1,
+      released: 2,
+      resolvedElsewhere: 0,
+      stillRunning: 1,
+      undetermined: 1,
+    });
+    // It asked Replicate about every prediction with an id (and nothing else).
+    expect(simulator.countRequests('GET', /^\/v1\/predictions\/[^/]+$/)).toBe(3);
+    expect(simulator.countRequests('POST', /.*/)).toBe(0);
+
+    expect(await holdOf(succeeded)).toMatchObject({ state: 'settled', settled_micros: 2 * SCHNELL_PRICE });
+    expect(await generationOf(succeeded)).toMatchObject({
+      status: 'FAILED',
+      error_code: 'TIMEOUT',
+      cost_micros: 2 * SCHNELL_PRICE,
+    });
+    expect(await holdOf(failed)).toMatchObject({ state: 'released' });
+    expect(await generationOf(failed)).toMatchObject({ cost_micros: 0 });
+    expect(await holdOf(neverSent)).toMatchObject({ state: 'released' });
+    expect(await holdOf(stillRunning)).toMatchObject({ state: 'held' });
+    expect(await holdOf(unknown)).toMatchObject({ state: 'held' });
+    expect(await holdOf(notStale)).toMatchObject({ state: 'held' });
+    await expectLedgerVerified(db);
+
+    // Once Replicate has finished it, the next sweep settles the slow one too.
+    await waitUntilTerminal(slowId);
+    const next = await sweepStaleHolds(deps());
+    expect(next).toMatchObject({ settled: 1, stillRunning: 0, undetermined: 1 });
+    expect(await holdOf(stillRunning)).toMatchObject({ state: 'settled', settled_micros: SCHNELL_PRICE });
+    await expectLedgerVerified(db);
+    // Clean up the undetermined one so later tests start from a known state.
+    await db.updateTable('predictions').set({ state: 'aborted' }).where('generation_id', '=', unknown).execute();
+    await sweepStaleHolds(deps());
+  });
+
+  it('several sweepers racing resolve each hold once', async () => {
+    const ids = await Promise.all(Array.from({ length: 4 }, (_, i) => upstreamPrediction(`race ${i}`)));
+    await Promise.all(ids.map(waitUntilTerminal));
+    const generations = [];
+    for (const id of ids)
+      generations.push(await staleGeneration(SCHNELL_PRICE, [{ state: 'processing', replicateId: id }]));
+    const results = await Promise.all(Array.from({ length: 4 }, () => sweepStaleHolds(deps())));
+    const settled = results.reduce((sum, result) => sum + result.settled, 0);
+    expect(settled).toBe(4);
+    for (const generation of generations) expect(await holdOf(generation)).toMatchObject({ state: 'settled' });
+    await expectLedgerVerified(db);
+  });
+
+  it('hands upstream answers to the tracker first when one is wired, and counts what it resolved', async () => {
+    const id = await upstreamPrediction('handed over');
+    await waitUntilTerminal(id);
+    const generation = await staleGeneration(SCHNELL_PRICE, [{ state: 'processing', replicateId: id }]);
+    const seen: string[] = [];
+    const result = await sweepStaleHolds(
+      deps({
+        applyUpstream: async (prediction, upstream) => {
+          seen.push(`${prediction.replicate_id}:${upstream.status}`);
+          // Stands in for the tracker: it settles through the same single-winner function.
+          await db.transaction().execute((trx) => settleHold(trx, prediction.generation_id, SCHNELL_PRICE, new Date()));
+        },
+      }),
+    );
+    expect(seen).toEqual([`${id}:succeeded`]);
+    expect(result).toMatchObject({ examined: 1, resolvedElsewhere: 1, settled: 0 });
+    expect(await holdOf(generation)).toMatchObject({ state: 'settled' });
+    await expectLedgerVerified(db);
+  });
+
+  it('is a worker task that reschedules itself', () => {
+    const tasks = billingTasks(deps());
+    expect(Object.keys(tasks)).toEqual([SWEEP_STALE_HOLDS_TASK]);
+  });
+});
