@@ -1,0 +1,3 @@
+export type { MessageBus, MessageListener } from './bus.ts';
+export { createPostgresBus } from './postgres.ts';
+export { createRedisBus } from './redis.ts';

@@ -1,0 +1,143 @@
+/**
+ * Downloads a model output before Replicate deletes it (one hour after completion): bounded in
+ * time and size, retried when the failure may be transient, and accepted only when the bytes are
+ * an image. Outputs are fetched without credentials; only https is followed (plain http only to
+ * loopback hosts, i.e. the simulator).
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { Agent, request } from 'undici';
+import { isLoopbackHost } from '../replicate/index.ts';
+import { readImageInfo, type ImageInfo } from './image-info.ts';
+
+export interface DownloadSettings {
+  /** Whole download, headers to last byte. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** Larger outputs are refused. Default 50 MiB. */
+  readonly maxBytes?: number;
+  /** Attempts per URL for transient failures. Default 3. */
+  readonly attempts?: number;
+  /** First backoff; doubles per retry. Default 500 ms. */
+  readonly backoffMs?: number;
+}
+
+export interface DownloadedImage {
+  readonly bytes: Buffer;
+  readonly info: ImageInfo;
+}
+
+/** `permanent`: retrying cannot help (gone, not an image, too large). */
+export class DownloadError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = 'DownloadError';
+  }
+}
+
+const MAX_REDIRECTS = 3;
+const ACCEPTED_CONTENT_TYPES = /^(image\/(png|jpeg|webp)|application\/octet-stream|binary\/octet-stream)\b/i;
+
+export interface Downloader {
+  download(url: string): Promise<DownloadedImage>;
+  close(): Promise<void>;
+}
+
+export function createDownloader(settings: DownloadSettings = {}): Downloader {
+  const timeoutMs = settings.timeoutMs ?? 30_000;
+  const maxBytes = settings.maxBytes ?? 50 * 1024 * 1024;
+  const attempts = settings.attempts ?? 3;
+  const backoffMs = settings.backoffMs ?? 500;
+  const agent = new Agent({ connections: 16, keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
+
+  async function fetchOnce(url: string): Promise<DownloadedImage> {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    let current = checkedUrl(url);
+    for (let redirects = 0; ; redirects++) {
+      let response: Awaited<ReturnType<typeof request>>;
+      try {
+        response = await request(current, { method: 'GET', dispatcher: agent, signal: deadline });
+      } catch (error) {
+        throw new DownloadError(`download failed: ${describe(error)}`, false);
+      }
+      const { statusCode, headers } = response;
+      if (statusCode >= 300 && statusCode < 400 && typeof headers.location === 'string') {
+        await response.body.dump();
+        if (redirects >= MAX_REDIRECTS) throw new DownloadError('too many redirects', true);
+        current = checkedUrl(new URL(headers.location, current).toString());
+        continue;
+      }
+      if (statusCode !== 200) {
+        await response.body.dump();
+        const transient = statusCode === 408 || statusCode === 429 || statusCode >= 500;
+        throw new DownloadError(`output answered HTTP ${statusCode}`, !transient);
+      }
+      const contentType = String(headers['content-type'] ?? '');
+      if (contentType && !ACCEPTED_CONTENT_TYPES.test(contentType)) {
+        await response.body.dump();
+        throw new DownloadError(`output is not an image (${contentType.slice(0, 60)})`, true);
+      }
+      const declared = Number(headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        await response.body.dump();
+        throw new DownloadError(`output is larger than ${maxBytes} bytes`, true);
+      }
+      const chunks: Buffer[] = [];
+      let received = 0;
+      try {
+        for await (const chunk of response.body) {
+          received += (chunk as Buffer).length;
+          if (received > maxBytes) {
+            response.body.destroy();
+            throw new DownloadError(`output is larger than ${maxBytes} bytes`, true);
+          }
+          chunks.push(chunk as Buffer);
+        }
+      } catch (error) {
+        if (error instanceof DownloadError) throw error;
+        throw new DownloadError(`download interrupted: ${describe(error)}`, false);
+      }
+      const bytes = Buffer.concat(chunks);
+      const info = readImageInfo(bytes);
+      if (!info) throw new DownloadError('output is not a PNG, JPEG or WebP image', true);
+      return { bytes, info };
+    }
+  }
+
+  return {
+    async download(url) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await fetchOnce(url);
+        } catch (error) {
+          if (!(error instanceof DownloadError) || error.permanent || attempt >= attempts) throw error;
+          await delay(backoffMs * 2 ** (attempt - 1));
+        }
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+function checkedUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new DownloadError('output URL is not a valid URL', true);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new DownloadError('output URL must use https', true);
+  }
+  if (url.username || url.password) throw new DownloadError('output URL must not carry credentials', true);
+  return url.toString();
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? code : error.name;
+  }
+  return 'unknown error';
+}
