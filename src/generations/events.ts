@@ -1,0 +1,233 @@
+/**
+ * Live progress. Every committed change to a generation is published on the message bus
+ * (Postgres NOTIFY or Redis) as `{ id, status, version }`; every instance hears it. Per instance,
+ * one feed per followed generation reloads the generation once per change — however many
+ * subscribers follow it — throttled to a few events per second (terminal states skip the
+ * throttle), and fans the result out. Subscribers skip anything not newer than what they have.
+ *
+ * Delivery over the bus is best effort, so feeds also re-read their generation every few seconds
+ * while nothing arrives, and after the bus reconnects: a missed event delays an update, it never
+ * leaves a subscriber hanging.
+ */
+import { Repeater, SlidingBuffer } from 'graphql-yoga';
+import type { Db } from '../db/index.ts';
+import type { ImageRow } from '../db/types.ts';
+import type { Logger } from '../logger.ts';
+import type { MessageBus } from '../pubsub/index.ts';
+import { findGeneration, imagesOf, isTerminalGeneration, type Generation, type GenerationChange } from './store.ts';
+
+export const GENERATION_CHANNEL = 'generation-changes';
+
+export interface GenerationView {
+  readonly generation: Generation;
+  readonly images: readonly ImageRow[];
+}
+
+export async function loadGenerationView(db: Db, id: string): Promise<GenerationView | undefined> {
+  const generation = await findGeneration(db, id);
+  if (!generation) return undefined;
+  return { generation, images: await imagesOf(db, [id]) };
+}
+
+export interface FeedSettings {
+  /** Minimum time between two non-terminal events of one generation (250 ms → ≤ 4/s). */
+  readonly throttleMs: number;
+  /** A followed generation is re-read when nothing arrived for this long. */
+  readonly resyncMs: number;
+}
+
+type ViewListener = (view: GenerationView) => void;
+
+interface Feed {
+  readonly id: string;
+  readonly listeners: Set<ViewListener>;
+  /** Version of the last view fanned out; -1 before the first. */
+  version: number;
+  lastEmitAt: number;
+  trailing: NodeJS.Timeout | undefined;
+  loading: boolean;
+  /** A change arrived while loading: load again afterwards. */
+  dirty: boolean;
+  dirtyTerminal: boolean;
+}
+
+function parseChange(message: unknown): GenerationChange | null {
+  if (typeof message !== 'object' || message === null) return null;
+  const { id, status, version } = message as Record<string, unknown>;
+  if (typeof id !== 'string' || typeof status !== 'string' || typeof version !== 'number') return null;
+  return { id, status: status as GenerationChange['status'], version };
+}
+
+export class GenerationEvents {
+  private readonly feeds = new Map<string, Feed>();
+  private readonly stopBus: Array<() => void> = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly db: Db,
+    private readonly settings: FeedSettings,
+    private readonly logger: Logger,
+  ) {
+    this.stopBus.push(
+      bus.subscribe(GENERATION_CHANNEL, (message) => {
+        const change = parseChange(message);
+        if (change) this.onChange(change);
+      }),
+      bus.onReconnect(() => {
+        for (const feed of this.feeds.values()) void this.refresh(feed);
+      }),
+    );
+    this.resyncTimer = setInterval(() => this.resyncQuietFeeds(), Math.max(100, settings.resyncMs / 2));
+    this.resyncTimer.unref();
+  }
+
+  /** Tells every instance about committed changes. Never throws: the resync covers a lost one. */
+  publish(changes: readonly (GenerationChange | null | undefined)[]): void {
+    // Only the newest change of each generation matters to subscribers.
+    const newest = new Map<string, GenerationChange>();
+    for (const change of changes) {
+      if (!change) continue;
+      const seen = newest.get(change.id);
+      if (!seen || seen.version < change.version) newest.set(change.id, change);
+    }
+    for (const change of newest.values()) {
+      this.bus.publish(GENERATION_CHANNEL, change).catch((error: unknown) => {
+        this.logger.warn({ err: error, generationId: change.id }, 'could not publish a generation change');
+      });
+    }
+  }
+
+  /** Calls `listener` with each newer view of the generation until the returned function is called. */
+  follow(id: string, listener: ViewListener): () => void {
+    let feed = this.feeds.get(id);
+    if (!feed) {
+      feed = {
+        id,
+        listeners: new Set(),
+        version: -1,
+        lastEmitAt: Date.now(),
+        trailing: undefined,
+        loading: false,
+        dirty: false,
+        dirtyTerminal: false,
+      };
+      this.feeds.set(id, feed);
+    }
+    feed.listeners.add(listener);
+    const current = feed;
+    return () => {
+      current.listeners.delete(listener);
+      if (current.listeners.size === 0 && this.feeds.get(id) === current) {
+        clearTimeout(current.trailing);
+        this.feeds.delete(id);
+      }
+    };
+  }
+
+  /**
+   * The generation's current state at once, then each newer state, ending after a terminal one.
+   * Slow consumers get the newest state rather than a backlog (a sliding buffer of one).
+   */
+  stream(initial: GenerationView): AsyncIterableIterator<GenerationView> {
+    return new Repeater<GenerationView>(async (push, stop) => {
+      let lastVersion = -1;
+      const deliver = (view: GenerationView) => {
+        if (view.generation.version <= lastVersion) return;
+        lastVersion = view.generation.version;
+        void push(view);
+        if (isTerminalGeneration(view.generation.status)) stop();
+      };
+      const unfollow = this.follow(initial.generation.id, deliver);
+      try {
+        deliver(initial);
+        // The state may have moved between the caller's read and `follow`: read once more.
+        if (!isTerminalGeneration(initial.generation.status)) {
+          const latest = await loadGenerationView(this.db, initial.generation.id);
+          if (latest) deliver(latest);
+        }
+        await stop;
+      } finally {
+        unfollow();
+      }
+    }, new SlidingBuffer(1));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.resyncTimer);
+    for (const stop of this.stopBus.splice(0)) stop();
+    for (const feed of this.feeds.values()) clearTimeout(feed.trailing);
+    this.feeds.clear();
+  }
+
+  private onChange(change: GenerationChange): void {
+    const feed = this.feeds.get(change.id);
+    if (!feed || change.version <= feed.version) return;
+    this.schedule(feed, isTerminalGeneration(change.status));
+  }
+
+  private schedule(feed: Feed, terminal: boolean): void {
+    if (terminal) {
+      clearTimeout(feed.trailing);
+      feed.trailing = undefined;
+      void this.refresh(feed, true);
+      return;
+    }
+    if (feed.trailing) return;
+    const wait = feed.lastEmitAt + this.settings.throttleMs - Date.now();
+    if (wait <= 0) {
+      void this.refresh(feed);
+      return;
+    }
+    feed.trailing = setTimeout(() => {
+      feed.trailing = undefined;
+      void this.refresh(feed);
+    }, wait);
+  }
+
+  private async refresh(feed: Feed, terminal = false): Promise<void> {
+    if (this.closed) return;
+    if (feed.loading) {
+      feed.dirty = true;
+      feed.dirtyTerminal ||= terminal;
+      return;
+    }
+    feed.loading = true;
+    try {
+      const view = await loadGenerationView(this.db, feed.id);
+      if (view && view.generation.version > feed.version && !this.closed) {
+        feed.version = view.generation.version;
+        feed.lastEmitAt = Date.now();
+        for (const listener of [...feed.listeners]) {
+          try {
+            listener(view);
+          } catch (error) {
+            this.logger.error({ err: error }, 'generation subscriber failed');
+          }
+        }
+      }
+    } catch (error) {
+      this.logger.warn({ err: error, generationId: feed.id }, 'could not reload a followed generation');
+    } finally {
+      feed.loading = false;
+    }
+    if (feed.dirty && this.feeds.get(feed.id) === feed) {
+      const dirtyTerminal = feed.dirtyTerminal;
+      feed.dirty = false;
+      feed.dirtyTerminal = false;
+      this.schedule(feed, dirtyTerminal);
+    }
+  }
+
+  private resyncQuietFeeds(): void {
+    const now = Date.now();
+    for (const feed of this.feeds.values()) {
+      if (!feed.loading && !feed.trailing && now - feed.lastEmitAt >= this.settings.resyncMs) {
+        feed.lastEmitAt = now;
+        void this.refresh(feed);
+      }
+    }
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * From a `generateImage` input to what pixelgate stores and what Replicate receives. Pure: no
+ * database, no network, so every rule here is checked before anything is held or created.
+ *
+ * Replicate's input is built as the seed does: the catalog's defaults, then the prompt, the
+ * negative prompt (only for models that take one), an aspect ratio (4:3 where the model allows
+ * it, else the nearest it allows), PNG output, then the user's settings — each validated by the
+ * model's strict schema, so an unknown or mistyped setting is refused here, not by Replicate.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { DEFAULT_NEGATIVE_PROMPT, MAX_PROMPT_LENGTH, type ModelSpec } from '../catalog/models.ts';
+import { CatalogInputError, perImageCost, requireGenerationModel, requireImageCount } from '../catalog/pricing.ts';
+import type { GenerationMode } from '../db/types.ts';
+import type { Micros } from '../money.ts';
+
+/** The seed's print-on-demand default. */
+export const DEFAULT_ASPECT_RATIO = '4:3';
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/**
+ * Replicate inputs that the request's own fields control. Setting them through `settings` would
+ * bypass validation of those fields (or, for `num_outputs`, the budget hold), so they are refused
+ * there with a pointer to the right field.
+ */
+const RESERVED_SETTINGS: Readonly<Record<string, string>> = {
+  prompt: 'input.prompt',
+  negative_prompt: 'input.negativePrompt',
+  aspect_ratio: 'input.aspectRatio',
+  seed: 'input.seed',
+  num_outputs: 'input.count',
+  // Seedream's "auto" mode returns up to `max_images` images: more than the hold covers.
+  sequential_image_generation: 'input.count',
+  max_images: 'input.count',
+};
+
+export interface GenerateImageRequest {
+  readonly modelId: string;
+  readonly prompt: string;
+  readonly negativePrompt?: string | null;
+  readonly mode?: GenerationMode | null;
+  readonly count?: number | null;
+  readonly aspectRatio?: string | null;
+  readonly seed?: number | null;
+  readonly transparentBackground?: boolean | null;
+  readonly settings?: unknown;
+  readonly idempotencyKey?: string | null;
+}
+
+export interface InvalidInputField {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class GenerationInputError extends Error {
+  constructor(
+    message: string,
+    readonly invalidFields: readonly InvalidInputField[],
+  ) {
+    super(message);
+    this.name = 'GenerationInputError';
+  }
+}
+
+/** One upstream prediction of a generation. */
+export interface PlannedPrediction {
+  readonly position: number;
+  readonly imageCount: number;
+  readonly input: Record<string, unknown>;
+}
+
+export interface GenerationPlan {
+  readonly model: ModelSpec;
+  readonly mode: GenerationMode;
+  readonly prompt: string;
+  readonly imageCount: number;
+  /** The request as understood (defaults applied): shown back to the user and fingerprinted. */
+  readonly normalized: Record<string, unknown>;
+  /** Same normalized request → same fingerprint; the idempotency check compares these. */
+  readonly fingerprint: string;
+  readonly idempotencyKey: string | null;
+  readonly perImageMicros: Micros;
+  /** The hold: the most this generation can cost. */
+  readonly estimatedCostMicros: Micros;
+  readonly predictions: readonly PlannedPrediction[];
+}
+
+function fail(path: string, message: string): never {
+  throw new GenerationInputError(`${path} ${message}`, [{ path, message }]);
+}
+
+function catalogRule<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof CatalogInputError) {
+      throw new GenerationInputError(error.message, [{ path: `input.${error.field}`, message: error.message }]);
+    }
+    throw error;
+  }
+}
+
+function promptText(value: string, path: string): string {
+  const text = value.trim();
+  if (text.length === 0) fail(path, 'must not be empty.');
+  if (text.length > MAX_PROMPT_LENGTH)
+    fail(path, `must be at most ${MAX_PROMPT_LENGTH} characters (got ${text.length}).`);
+  return text;
+}
+
+function ratioValue(ratio: string): number | undefined {
+  const match = /^(\d+):(\d+)$/.exec(ratio);
+  if (!match) return undefined;
+  const value = Number(match[1]) / Number(match[2]);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** The allowed ratio closest to `wanted` in log space (so 2:1 and 1:2 are equally far from 1:1). */
+export function nearestAspectRatio(allowed: readonly string[], wanted: string): string | undefined {
+  if (allowed.includes(wanted)) return wanted;
+  const target = ratioValue(wanted);
+  if (target === undefined) return undefined;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of allowed) {
+    const value = ratioValue(candidate);
+    if (value === undefined) continue;
+    const distance = Math.abs(Math.log(value / target));
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function acceptsInput(model: ModelSpec, key: string): boolean {
+  return model.inputSchema instanceof z.ZodObject && key in model.inputSchema.shape;
+}
+
+function settingsObject(value: unknown): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) fail('input.settings', 'must be a JSON object.');
+  const settings = value as Record<string, unknown>;
+  const reserved = Object.keys(settings).filter((key) => key in RESERVED_SETTINGS);
+  if (reserved.length > 0) {
+    throw new GenerationInputError(
+      `input.settings may not set ${reserved.join(', ')}: use ${reserved.map((key) => RESERVED_SETTINGS[key]).join(', ')}.`,
+      reserved.map((key) => ({
+        path: `input.settings.${key}`,
+        message: `set through ${RESERVED_SETTINGS[key]} instead`,
+      })),
+    );
+  }
+  return settings;
+}
+
+/** Where a problem with Replicate input key `key` came from, in the GraphQL request. */
+function requestPathOf(key: string, fromSettings: ReadonlySet<string>): string {
+  if (fromSettings.has(key)) return `input.settings.${key}`;
+  return RESERVED_SETTINGS[key] ?? `input.settings.${key}`;
+}
+
+function validateUpstreamInput(model: ModelSpec, input: Record<string, unknown>, fromSettings: ReadonlySet<string>) {
+  const parsed = model.inputSchema.safeParse(input);
+  if (parsed.success) return;
+  const fields: InvalidInputField[] = [];
+  for (const issue of parsed.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        fields.push({ path: requestPathOf(key, fromSettings), message: `is not a setting of ${model.id}` });
+      }
+      continue;
+    }
+    const [key, ...rest] = issue.path.map(String);
+    const base = key === undefined ? 'input.settings' : requestPathOf(key, fromSettings);
+    fields.push({ path: [base, ...rest].join('.'), message: issue.message });
+  }
+  const summary = fields.map((field) => `${field.path}: ${field.message}`).join('; ');
+  throw new GenerationInputError(`Invalid input for ${model.id}: ${summary}`, fields);
+}
+
+/** Canonical JSON (sorted keys) so that key order never changes a fingerprint. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, entry]) => entry !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Validates a request and plans its predictions; throws GenerationInputError naming the field. */
+export function planGeneration(request: GenerateImageRequest): GenerationPlan {
+  const model = catalogRule(() => requireGenerationModel(request.modelId));
+  const prompt = promptText(request.prompt, 'input.prompt');
+  const negativePrompt =
+    request.negativePrompt === undefined || request.negativePrompt === null
+      ? null
+      : promptText(request.negativePrompt, 'input.negativePrompt');
+  const count = catalogRule(() => requireImageCount(model, request.count ?? 1));
+  const mode = request.mode ?? 'STANDARD';
+
+  if (request.transparentBackground) {
+    // The background-removal step is chained by a later change (predictions carry `purpose`);
+    // accepting the flag now would charge for a step that does not run.
+    fail('input.transparentBackground', 'is not available yet: generate without it.');
+  }
+
+  let aspectRatio: string | null = null;
+  if (model.aspectRatios.length > 0) {
+    if (request.aspectRatio !== undefined && request.aspectRatio !== null) {
+      if (!model.aspectRatios.includes(request.aspectRatio)) {
+        fail('input.aspectRatio', `must be one of ${model.aspectRatios.join(', ')} for ${model.id}.`);
+      }
+      aspectRatio = request.aspectRatio;
+    } else {
+      aspectRatio = nearestAspectRatio(model.aspectRatios, DEFAULT_ASPECT_RATIO) ?? null;
+    }
+  } else if (request.aspectRatio !== undefined && request.aspectRatio !== null) {
+    fail('input.aspectRatio', `cannot be chosen for ${model.id}.`);
+  }
+
+  const seed = request.seed ?? null;
+  if (seed !== null && (!Number.isInteger(seed) || seed < 0 || seed > 2_147_483_647)) {
+    fail('input.seed', 'must be a whole number from 0 to 2147483647.');
+  }
+
+  let idempotencyKey: string | null = null;
+  if (request.idempotencyKey !== undefined && request.idempotencyKey !== null) {
+    idempotencyKey = request.idempotencyKey;
+    if (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      fail('input.idempotencyKey', `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
+    }
+  }
+
+  const settings = settingsObject(request.settings);
+  const fromSettings = new Set(Object.keys(settings));
+
+  const base: Record<string, unknown> = { ...model.defaultInput, prompt };
+  if (model.takesNegativePrompt) base.negative_prompt = negativePrompt ?? DEFAULT_NEGATIVE_PROMPT;
+  if (aspectRatio !== null) base.aspect_ratio = aspectRatio;
+  if (acceptsInput(model, 'output_format')) base.output_format = 'png';
+
+  // Split the count into predictions of at most `num_outputs` images each.
+  const perPrediction = model.maxOutputsPerPrediction;
+  const predictions: PlannedPrediction[] = [];
+  for (let position = 0, remaining = count; remaining > 0; position++) {
+    const imageCount = Math.min(perPrediction, remaining);
+    remaining -= imageCount;
+    const input: Record<string, unknown> = { ...base };
+    if (perPrediction > 1) input.num_outputs = imageCount;
+    // Distinct seeds per prediction: the same seed twice would return the same picture twice.
+    if (seed !== null && model.takesSeed) input.seed = (seed + position) % 2_147_483_648;
+    Object.assign(input, settings);
+    validateUpstreamInput(model, input, fromSettings);
+    predictions.push({ position, imageCount, input });
+  }
+
+  const normalized: Record<string, unknown> = {
+    modelId: model.id,
+    prompt,
+    negativePrompt,
+    mode,
+    count,
+    aspectRatio,
+    seed,
+    transparentBackground: false,
+    settings,
+  };
+  const perImageMicros = perImageCost(model, false);
+  return {
+    model,
+    mode,
+    prompt,
+    imageCount: count,
+    normalized,
+    fingerprint: createHash('sha256').update(canonicalJson(normalized)).digest('hex'),
+    idempotencyKey,
+    perImageMicros,
+    estimatedCostMicros: perImageMicros * count,
+    predictions,
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The plain HTTP routes of generations:
+ *
+ * - `POST /webhooks/replicate`: Replicate's webhook deliveries. The raw body is verified
+ *   (Standard Webhooks, with `REPLICATE_WEBHOOK_SECRET` or the account's default secret fetched
+ *   from Replicate), deduplicated by `webhook-id`, applied with the same single-winner
+ *   transitions as the poller, and answered at once: 2xx once recorded, 401 for a bad signature.
+ *   A success only nudges the prediction's job, which stores the outputs (a download has no
+ *   place in a webhook answer).
+ * - `GET /images/<key>`: stored images, immutable, under unguessable keys (content hash).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../logger.ts';
+import { verifyWebhook, type ReplicateClient } from '../replicate/index.ts';
+import { predictionSchema } from '../replicate/schemas.ts';
+import { sendJson, type HttpRoute } from '../server.ts';
+import { isSafeStorageKey, type ImageStorage } from '../storage/index.ts';
+import { scheduleTrack } from './jobs.ts';
+import {
+  findImageByKey,
+  findPrediction,
+  findPredictionByReplicateId,
+  recordWebhookDelivery,
+  type Prediction,
+} from './store.ts';
+import type { PredictionTracker } from './tracker.ts';
+import { isUuid } from '../auth/users.ts';
+
+const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
+/** A fetched secret is refetched on a signature mismatch at most this often (rotation). */
+const SECRET_REFRESH_MS = 60_000;
+
+export interface RouteDependencies {
+  readonly db: Db;
+  readonly replicate: ReplicateClient;
+  readonly tracker: PredictionTracker;
+  readonly storage: ImageStorage;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly webhookSecret: string | undefined;
+}
+
+class BodyTooLarge extends Error {}
+
+async function readRawBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_WEBHOOK_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The configured secret, or the account's default one fetched from Replicate and cached. */
+function webhookSecrets(deps: RouteDependencies) {
+  let fetched: { secret: string; at: number } | undefined;
+  let fetching: Promise<string> | undefined;
+  return async (refresh: boolean): Promise<string[]> => {
+    if (deps.webhookSecret) return [deps.webhookSecret];
+    const stale = !fetched || (refresh && Date.now() - fetched.at > SECRET_REFRESH_MS);
+    if (stale) {
+      fetching ??= deps.replicate.getWebhookSecret().finally(() => {
+        fetching = undefined;
+      });
+      fetched = { secret: await fetching, at: Date.now() };
+    }
+    return fetched ? [fetched.secret] : [];
+  };
+}
+
+export function webhookRoute(deps: RouteDependencies): HttpRoute {
+  const secrets = webhookSecrets(deps);
+  return {
+    method: 'POST',
+    path: '/webhooks/replicate',
+    async handle(request, response, url) {
+      let rawBody: Buffer;
+      try {
+        rawBody = await readRawBody(request);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return sendJson(response, 413, { error: 'payload_too_large' });
+        throw error;
+      }
+      let verification = verifyWebhook({ rawBody, headers: request.headers, secrets: await secrets(false) });
+      if (!verification.ok && verification.reason === 'no_matching_signature' && !deps.webhookSecret) {
+        verification = verifyWebhook({ rawBody, headers: request.headers, secrets: await secrets(true) });
+      }
+      if (!verification.ok) {
+        deps.logger.warn({ reason: verification.reason }, 'rejected a webhook delivery');
+        return sendJson(response, 401, { error: 'invalid_signature' });
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(rawBody.toString('utf8'));
+      } catch {
+        return sendJson(response, 400, { error: 'invalid_json' });
+      }
+      const upstream = predictionSchema.safeParse(body);
+      if (!upstream.success) return sendJson(response, 400, { error: 'not_a_prediction' });
+
+      const prediction = await predictionFor(deps.db, url, upstream.data.id);
+      if (!prediction) {
+        // Not ours (or already forgotten): acknowledge so Replicate stops retrying.
+        return sendJson(response, 200, { status: 'ignored' });
+      }
+      const { tracker } = deps;
+      const outcome = await tracker.transact(async (trx, changes) => {
+        if (!(await recordWebhookDelivery(trx, verification.id, deps.now()))) return 'duplicate';
+        const row = await tracker.adoptIn(trx, prediction, upstream.data.id, changes);
+        if (!row) return 'ignored';
+        if (upstream.data.status === 'succeeded') {
+          // Stored by the job, now: the poller and this nudge collapse into one run.
+          await scheduleTrack(trx, { predictionId: row.id, poll: 0 }, 0);
+        } else if (upstream.data.status === 'starting' || upstream.data.status === 'processing') {
+          changes.push(...(await tracker.applyProgressIn(trx, row, upstream.data)));
+        } else {
+          changes.push(...(await tracker.applyFailureIn(trx, row, upstream.data)));
+        }
+        return 'applied';
+      });
+      sendJson(response, 200, { status: outcome });
+    },
+  };
+}
+
+/** By the ids we put in the webhook URL; by Replicate's id for anything else. */
+async function predictionFor(db: Db, url: URL, replicateId: string): Promise<Prediction | undefined> {
+  const ours = url.searchParams.get('prediction');
+  if (ours && isUuid(ours)) {
+    const prediction = await findPrediction(db, ours);
+    if (prediction && (prediction.replicate_id === null || prediction.replicate_id === replicateId)) return prediction;
+    if (prediction) return undefined;
+  }
+  return findPredictionByReplicateId(db, replicateId);
+}
+
+const IMAGE_PATH = /^\/images\/(.+)$/;
+
+export function imageRoute(deps: Pick<RouteDependencies, 'db' | 'storage' | 'logger'>): HttpRoute {
+  return {
+    method: 'GET',
+    path: IMAGE_PATH,
+    async handle(request, response, url) {
+      const key = IMAGE_PATH.exec(url.pathname)?.[1] ?? '';
+      const image = isSafeStorageKey(key) ? await findImageByKey(deps.db, key) : undefined;
+      const stored = image ? await deps.storage.open(key) : null;
+      if (!image || !stored) return notFound(response);
+      const etag = `"${image.sha256}"`;
+      const headers = {
+        'content-type': image.content_type,
+        // The key contains the content hash: the bytes behind a URL never change.
+        'cache-control': 'public, max-age=31536000, immutable',
+        etag,
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'",
+      };
+      if (request.headers['if-none-match'] === etag) {
+        stored.stream.destroy();
+        response.writeHead(304, headers).end();
+        return;
+      }
+      response.writeHead(200, { ...headers, 'content-length': stored.bytes });
+      if (request.method === 'HEAD') {
+        stored.stream.destroy();
+        response.end();
+        return;
+      }
+      await pipeline(stored.stream, response);
+    },
+  };
+}
+
+function notFound(response: ServerResponse): void {
+  sendJson(response, 404, { error: 'not_found' });
+}

@@ -1,0 +1,272 @@
+/**
+ * Wires the generations domain for one process: the Replicate client (or, with no token, the
+ * built-in simulator on a loopback port), the message bus, storage, heartbeats, the tracker, the
+ * service, its HTTP routes and its durable job handlers.
+ */
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Runner, TaskList } from 'graphile-worker';
+import type pg from 'pg';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../logger.ts';
+import { createPostgresBus, createRedisBus, type MessageBus } from '../pubsub/index.ts';
+import {
+  createReplicateClient,
+  DEFAULT_REPLICATE_BASE_URL,
+  type ReplicateClient,
+  type ReplicateClientOptions,
+} from '../replicate/index.ts';
+import type { HttpRoute } from '../server.ts';
+import { createDownloader, createLocalDiskStorage, type DownloadSettings } from '../storage/index.ts';
+import { findModel } from '../catalog/models.ts';
+import { GenerationEvents, type FeedSettings } from './events.ts';
+import {
+  installJobSchema,
+  MAINTENANCE_TASK,
+  parseTrackPayload,
+  predictionsWithoutTracker,
+  scheduleMaintenance,
+  scheduleTrack,
+  TRACK_PREDICTION_TASK,
+} from './jobs.ts';
+import { Liveness, type LivenessSettings } from './liveness.ts';
+import { imageRoute, webhookRoute } from './routes.ts';
+import { GenerationService } from './service.ts';
+import { pruneWebhookDeliveries } from './store.ts';
+import { PredictionTracker, type TrackerSettings } from './tracker.ts';
+
+export interface GenerationSettings {
+  readonly tracker: TrackerSettings;
+  readonly feed: FeedSettings;
+  readonly liveness: LivenessSettings;
+  readonly download: DownloadSettings;
+  /** Per-model deadline in seconds (the seed's "120 polls" as a time limit). */
+  readonly deadlineSeconds: (modelId: string) => number;
+  /** The job sends the create itself if the request has not within this time. */
+  readonly createHandoffMs: number;
+  /** Sweep for lost trackers, dead processes and old webhook ids. */
+  readonly maintenanceIntervalMs: number;
+  /** `webhook-id`s are remembered at least this long (Replicate retries for less). */
+  readonly webhookRetentionMs: number;
+}
+
+/** A generation may take this many times its model's average, within [2 min, 10 min]. */
+export function defaultDeadlineSeconds(modelId: string): number {
+  const average = findModel(modelId)?.averageSeconds ?? 30;
+  return Math.min(600, Math.max(120, Math.ceil(average * 20)));
+}
+
+export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
+  tracker: {
+    poll: { firstMs: 1_000, factor: 1.5, maxMs: 5_000 },
+    webhookPoll: { firstMs: 5_000, factor: 1.5, maxMs: 30_000 },
+    cancelAfterGraceSeconds: 15,
+    reconcileSettleMs: 3_000,
+    reconcileRetryMs: 1_000,
+    createRetryMs: 5_000,
+    creatingTimeoutMs: 10 * 60_000,
+    maxPersistAttempts: 6,
+  },
+  feed: { throttleMs: 250, resyncMs: 5_000 },
+  liveness: { heartbeatMs: 5_000, staleMs: 20_000 },
+  download: {},
+  deadlineSeconds: defaultDeadlineSeconds,
+  createHandoffMs: 15_000,
+  maintenanceIntervalMs: 10_000,
+  webhookRetentionMs: 4 * 24 * 3600_000,
+};
+
+/** What requests use (`AppServices.generations`). */
+export interface Generations {
+  readonly service: GenerationService;
+  readonly tracker: PredictionTracker;
+  /** The public URL of a stored image. */
+  imageUrl(storageKey: string): string;
+}
+
+export interface GenerationsRuntime extends Generations {
+  readonly replicate: ReplicateClient;
+  readonly routes: readonly HttpRoute[];
+  readonly taskList: TaskList;
+  /** Set when generations run against the in-process simulator. */
+  readonly simulatorUrl: string | undefined;
+  readonly bus: MessageBus;
+  /** Lets this process's heartbeat vouch for the worker's job locks. */
+  attachWorker(runner: Runner): void;
+  /** Image URLs are absolute: PUBLIC_URL, else the address the server listens on. */
+  setServerUrl(url: string): void;
+  /** Schedules the maintenance sweep (its job key keeps one across instances). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StartGenerationsOptions {
+  readonly config: Config;
+  readonly db: Db;
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly settings?: Partial<GenerationSettings>;
+  /** Overrides for the Replicate client (tests: short timeouts). */
+  readonly replicate?: Partial<ReplicateClientOptions>;
+  /**
+   * Without a token and a base URL, start the built-in simulator in this process (`serve`).
+   * A standalone worker must not: its predictions would live in a simulator nobody else sees.
+   */
+  readonly allowInProcessSimulator: boolean;
+}
+
+interface Upstream {
+  readonly client: ReplicateClient;
+  readonly simulatorUrl: string | undefined;
+  close(): Promise<void>;
+}
+
+async function connectUpstream(options: StartGenerationsOptions): Promise<Upstream> {
+  const { config, logger } = options;
+  const clientOptions = (token: string, baseUrl: string) =>
+    createReplicateClient({ token, baseUrl, logger, ...options.replicate });
+  if (config.replicateApiToken) {
+    const client = clientOptions(config.replicateApiToken, config.replicateApiBaseUrl);
+    return { client, simulatorUrl: undefined, close: () => client.close() };
+  }
+  if (config.replicateApiBaseUrl !== DEFAULT_REPLICATE_BASE_URL) {
+    // A simulator (or proxy) started separately, e.g. `pixelgate simulator`: any token will do.
+    logger.warn(
+      { baseUrl: config.replicateApiBaseUrl },
+      'REPLICATE_API_TOKEN is not set: using REPLICATE_API_BASE_URL',
+    );
+    const client = clientOptions('pixelgate-simulator', config.replicateApiBaseUrl);
+    return { client, simulatorUrl: config.replicateApiBaseUrl, close: () => client.close() };
+  }
+  if (!options.allowInProcessSimulator) {
+    throw new Error(
+      'REPLICATE_API_TOKEN is not set. A standalone worker cannot use an in-process simulator: set the token, ' +
+        'or point REPLICATE_API_BASE_URL at a running simulator (`pixelgate simulator --port N`).',
+    );
+  }
+  const { startSimulator } = await import('../simulator/index.ts');
+  const simulator = await startSimulator({ port: 0, host: '127.0.0.1', speed: config.simulatorSpeed, logger });
+  logger.warn(
+    { simulator: simulator.baseUrl, speed: config.simulatorSpeed },
+    '*** SIMULATED REPLICATE *** REPLICATE_API_TOKEN is not set: generations run against the built-in simulator ' +
+      '(fake images, no charges). Set REPLICATE_API_TOKEN to use Replicate.',
+  );
+  const client = clientOptions('pixelgate-simulator', simulator.baseUrl);
+  return {
+    client,
+    simulatorUrl: simulator.baseUrl,
+    async close() {
+      await client.close();
+      await simulator.close();
+    },
+  };
+}
+
+export async function startGenerationsRuntime(options: StartGenerationsOptions): Promise<GenerationsRuntime> {
+  const { config, db, pool, logger, now } = options;
+  const settings: GenerationSettings = { ...DEFAULT_GENERATION_SETTINGS, ...options.settings };
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((error: unknown) => logger.error({ err: error }, 'error while stopping generations'));
+    }
+  };
+
+  try {
+    await installJobSchema(pool, logger);
+    const upstream = await connectUpstream(options);
+    closers.push(() => upstream.close());
+
+    const bus = config.redisUrl
+      ? await createRedisBus({ url: config.redisUrl, logger })
+      : await createPostgresBus({ connectionString: String(pool.options.connectionString), pool, logger });
+    closers.push(() => bus.close());
+
+    const instanceId = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const liveness = new Liveness(db, instanceId, settings.liveness, logger);
+    await liveness.start();
+    closers.push(() => liveness.stop());
+
+    const events = new GenerationEvents(bus, db, settings.feed, logger);
+    closers.push(() => events.close());
+    const storage = createLocalDiskStorage(path.join(config.dataDir, 'images'));
+    const downloader = createDownloader(settings.download);
+    closers.push(() => downloader.close());
+
+    const tracker = new PredictionTracker({
+      db,
+      config,
+      replicate: upstream.client,
+      storage,
+      downloader,
+      events,
+      liveness,
+      logger,
+      now,
+      settings: settings.tracker,
+    });
+    const service = new GenerationService({
+      db,
+      config,
+      tracker,
+      events,
+      now,
+      deadlineSeconds: settings.deadlineSeconds,
+      createHandoffMs: settings.createHandoffMs,
+    });
+
+    let serverUrl = '';
+    const taskList: TaskList = {
+      [TRACK_PREDICTION_TASK]: async (payload) => {
+        const parsed = parseTrackPayload(payload);
+        if (parsed) await tracker.runJob(parsed);
+      },
+      [MAINTENANCE_TASK]: async () => {
+        // Re-armed first: a failing sweep must not stop the sweeps that follow it.
+        await scheduleMaintenance(db, settings.maintenanceIntervalMs);
+        await liveness.reapDeadInstances();
+        for (const predictionId of await predictionsWithoutTracker(db, 500)) {
+          logger.warn({ predictionId }, 'prediction had no tracker job; rescheduling it');
+          await scheduleTrack(db, { predictionId, poll: 0 }, 0);
+        }
+        await pruneWebhookDeliveries(db, new Date(now().getTime() - settings.webhookRetentionMs));
+      },
+    };
+
+    return {
+      service,
+      tracker,
+      replicate: upstream.client,
+      bus,
+      simulatorUrl: upstream.simulatorUrl,
+      routes: [
+        webhookRoute({
+          db,
+          replicate: upstream.client,
+          tracker,
+          storage,
+          logger,
+          now,
+          webhookSecret: config.replicateWebhookSecret,
+        }),
+        imageRoute({ db, storage, logger }),
+      ],
+      taskList,
+      imageUrl: (storageKey) => `${config.publicUrl ?? serverUrl}/images/${storageKey}`,
+      attachWorker(runner) {
+        runner.events.on('job:start', ({ worker }) => liveness.noteWorker(worker.workerId));
+      },
+      setServerUrl(url) {
+        serverUrl = url.replace(/\/+$/, '');
+      },
+      start: () => scheduleMaintenance(db, 0),
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
