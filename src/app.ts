@@ -11,7 +11,9 @@ import { buildSchema } from './graphql/schema.ts';
 import { healthRoutes } from './health.ts';
 import { startJobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { startGenerationsRuntime, type GenerationSettings } from './generations/runtime.ts';
 import { createMetrics } from './metrics.ts';
+import type { ReplicateClientOptions } from './replicate/index.ts';
 import { createGraphQLServer, listen, type RunningServer } from './server.ts';
 import type { AppServices } from './services.ts';
 
@@ -21,12 +23,18 @@ export interface StartAppOptions {
   readonly now?: () => Date;
   /** Run the durable job worker in this process (the default for `serve`). */
   readonly runWorker?: boolean;
+  /** Tracker timings and limits (tests shorten them). */
+  readonly generations?: Partial<GenerationSettings>;
+  /** Overrides for the Replicate client (tests: short timeouts). */
+  readonly replicate?: Partial<ReplicateClientOptions>;
 }
 
 export interface RunningApp {
   readonly url: string;
   readonly port: number;
   readonly services: AppServices;
+  /** Set when generations run against the in-process Replicate simulator (no token). */
+  readonly simulatorUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -63,18 +71,49 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
     const metrics = createMetrics();
-    const services: AppServices = { config, db: handle.db, logger, now: options.now ?? (() => new Date()) };
+    const now = options.now ?? (() => new Date());
+    const generations = await startGenerationsRuntime({
+      config,
+      db: handle.db,
+      pool: handle.pool,
+      logger,
+      now,
+      settings: options.generations,
+      replicate: options.replicate,
+      allowInProcessSimulator: true,
+    });
+    cleanups.push(() => generations.close());
+    const services: AppServices = {
+      config,
+      db: handle.db,
+      logger,
+      now,
+      replicate: generations.replicate,
+      generations,
+    };
 
     if (options.runWorker ?? true) {
-      const worker: Runner = await startJobWorker({ pool: handle.pool, logger, taskList: {} });
+      const worker: Runner = await startJobWorker({ pool: handle.pool, logger, taskList: generations.taskList });
+      generations.attachWorker(worker);
       cleanups.push(() => worker.stop());
     }
+    await generations.start();
 
-    const server = createGraphQLServer(services, buildSchema(), healthRoutes(services, metrics));
+    const server = createGraphQLServer(services, buildSchema(), [
+      ...healthRoutes(services, metrics),
+      ...generations.routes,
+    ]);
     const running: RunningServer = await listen(server, config.port, config.host);
+    generations.setServerUrl(running.url);
     cleanups.push(() => running.close());
 
-    return { url: running.url, port: running.port, services, close: closeAll };
+    return {
+      url: running.url,
+      port: running.port,
+      services,
+      simulatorUrl: generations.simulatorUrl,
+      close: closeAll,
+    };
   } catch (error) {
     await closeAll();
     throw error;

@@ -11,6 +11,7 @@ import { formatLedgerReport, verifyLedger } from './billing/ledger.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Db } from './db/index.ts';
+import { startGenerationsRuntime } from './generations/runtime.ts';
 import { startJobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { MoneyFormatError, parseUsdToMicros } from './money.ts';
@@ -82,6 +83,12 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   onShutdownSignal(logger, () => app.close());
   logger.info({ url: `${app.url}/graphql` }, 'pixelgate is listening');
   process.stdout.write(`\npixelgate is ready: GraphiQL at ${app.url}/graphql\n\n`);
+  if (app.simulatorUrl) {
+    process.stdout.write(
+      `*** SIMULATED REPLICATE at ${app.simulatorUrl}: REPLICATE_API_TOKEN is not set, so images come from the\n` +
+        `*** built-in simulator (no real models, no charges). Set REPLICATE_API_TOKEN to use Replicate.\n\n`,
+    );
+  }
 }
 
 async function runCommand(argv: string[]): Promise<void> {
@@ -103,9 +110,20 @@ async function runCommand(argv: string[]): Promise<void> {
     case 'worker': {
       const { handle, embedded } = await openDatabase(config, logger);
       await migrateToLatest(handle.db);
-      const worker = await startJobWorker({ pool: handle.pool, logger, taskList: {} });
+      const generations = await startGenerationsRuntime({
+        config,
+        db: handle.db,
+        pool: handle.pool,
+        logger,
+        now: () => new Date(),
+        allowInProcessSimulator: false,
+      });
+      const worker = await startJobWorker({ pool: handle.pool, logger, taskList: generations.taskList });
+      generations.attachWorker(worker);
+      await generations.start();
       onShutdownSignal(logger, async () => {
         await worker.stop();
+        await generations.close();
         await handle.close();
         if (embedded && !embedded.reused) await embedded.stop();
       });

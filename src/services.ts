@@ -4,7 +4,9 @@
  */
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
+import type { Generations } from './generations/runtime.ts';
 import type { Logger } from './logger.ts';
+import type { ReplicateClient } from './replicate/index.ts';
 
 export interface AppServices {
   readonly config: Config;
@@ -12,4 +14,7 @@ export interface AppServices {
   readonly logger: Logger;
   /** The time source for budgets and deadlines; tests inject their own. */
   readonly now: () => Date;
+  /** The Replicate client (pointed at the built-in simulator when no token is configured). */
+  readonly replicate: ReplicateClient;
+  readonly generations: Generations;
 }

@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import '../catalog/graphql.ts';
 import '../auth/graphql.ts';
 import '../billing/graphql.ts';
+import '../generations/graphql.ts';
 import { builder } from './builder.ts';
 
 let schema: GraphQLSchema | undefined;
