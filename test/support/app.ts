@@ -1,5 +1,5 @@
 /** Starts a real pixelgate on a port of its own against a fresh database, for end-to-end tests. */
-import { startApp, type RunningApp } from '../../src/app.ts';
+import { startApp, type RunningApp, type StartAppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createEmptyDatabase, type TestDatabase } from './database.ts';
@@ -19,7 +19,14 @@ export interface TestApp extends RunningApp {
 
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { database?: TestDatabase; runWorker?: boolean; now?: () => Date } = {},
+  options: {
+    database?: TestDatabase;
+    runWorker?: boolean;
+    now?: () => Date;
+    /** Tracker timings and Replicate client overrides, passed to startApp as they are. */
+    generations?: StartAppOptions['generations'];
+    replicate?: StartAppOptions['replicate'];
+  } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createEmptyDatabase());
   const config = loadConfig({
@@ -36,6 +43,8 @@ export async function startTestApp(
     logger: createLogger(config.logLevel),
     runWorker: options.runWorker,
     now: options.now,
+    generations: options.generations,
+    replicate: options.replicate,
   });
   return {
     ...app,
