@@ -1,7 +1,8 @@
 /**
  * The single gate every new generation passes before anything is sent upstream, inside the same
- * transaction that inserts the generation (READ COMMITTED, the default): the per-user lock, the
- * request rate, the concurrency cap and the budget hold, in that order. Any refusal is a typed
+ * transaction that inserts the generation (READ COMMITTED, the default): the hold's ledger rows,
+ * then the per-user lock, the request rate and concurrency cap (one statement), and the budget
+ * windows, in that order. Any refusal is a typed
  * GraphQL error (RATE_LIMITED or BUDGET_EXCEEDED) and rolls the whole transaction back, taking
  * the rate-limit slot with it; if the database cannot answer, the transaction fails and nothing
  * goes upstream (fail closed).
@@ -13,9 +14,9 @@ import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { HoldRow, UserRow } from '../db/types.ts';
 import type { Micros } from '../money.ts';
-import { budgetLimitsFor, BudgetExceededError, reserveHold } from './holds.ts';
+import { applicableWindows, budgetLimitsFor, BudgetExceededError, insertHold, reserveInWindows } from './holds.ts';
 import { reportRateLimit } from './http.ts';
-import { checkConcurrency, RateLimitedError, takeRateLimitSlot, type RateLimitState } from './rate-limit.ts';
+import { takeRequestSlot, type RateLimitState } from './rate-limit.ts';
 import { billingDb } from './tables.ts';
 
 export interface AdmissionRequest {
@@ -58,12 +59,23 @@ export async function lockUser(trx: Executor, userId: string): Promise<UserRow> 
 
 export async function admitGeneration(trx: Executor, config: Config, request: AdmissionRequest): Promise<HoldRow> {
   const db = billingDb(trx);
+  // The hold's rows first, outside the user's lock: which windows it names depends only on the
+  // user, the day and the configuration, never on the limits the lock is about to read.
+  const hold = await insertHold(trx, {
+    userId: request.user.id,
+    generationId: request.generationId,
+    amountMicros: request.amountMicros,
+    windows: applicableWindows(request.user.id, budgetLimitsFor(request.user, config), request.now),
+    now: request.now,
+  });
   const user = await lockUser(trx, request.user.id);
   let rate: RateLimitState;
   try {
-    rate = await takeRateLimitSlot(db, {
+    rate = await takeRequestSlot(db, {
       userId: user.id,
+      generationId: request.generationId,
       limitPerMinute: rateLimitPerMinuteFor(user, config),
+      maxConcurrent: maxConcurrentGenerationsFor(user, config),
       now: request.now,
     });
   } catch (error) {
@@ -74,21 +86,10 @@ export async function admitGeneration(trx: Executor, config: Config, request: Ad
   // Reported now, corrected below if the slot is rolled back with a refusal.
   reportRateLimit(rate);
   try {
-    await checkConcurrency(db, {
-      userId: user.id,
-      generationId: request.generationId,
-      maxConcurrent: maxConcurrentGenerationsFor(user, config),
-      now: request.now,
-    });
-    return await reserveHold(trx, {
-      userId: user.id,
-      generationId: request.generationId,
-      amountMicros: request.amountMicros,
-      limits: budgetLimitsFor(user, config),
-      now: request.now,
-    });
+    await reserveInWindows(trx, hold, applicableWindows(user.id, budgetLimitsFor(user, config), request.now));
+    return hold;
   } catch (error) {
-    if (error instanceof BudgetExceededError || error instanceof RateLimitedError) {
+    if (error instanceof BudgetExceededError) {
       reportRateLimit({ ...rate, remaining: Math.min(rate.limit, rate.remaining + 1) });
     }
     throw error;

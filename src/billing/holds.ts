@@ -11,7 +11,7 @@
  * Lock order, everywhere money moves: the user row (admission only), then the user's day, the
  * user's month, the global day — so concurrent holds, settles and adjustments never deadlock.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { BudgetPeriod, HoldRow, HoldWindowRef, UserRow } from '../db/types.ts';
@@ -207,6 +207,43 @@ export async function addToWindowIfItFits(
 }
 
 /**
+ * Records a hold and its ledger row (one statement) naming `windows`, without touching them yet:
+ * `reserveInWindows` must follow in the same transaction. Split so admission can write the rows
+ * before it takes the user's lock, keeping the locked stretch short.
+ */
+export async function insertHold(
+  trx: Executor,
+  request: { userId: string; generationId: string; amountMicros: Micros; windows: readonly HoldWindowRef[]; now: Date },
+): Promise<HoldRow> {
+  const { userId, generationId, amountMicros, windows, now } = request;
+  if (!Number.isSafeInteger(amountMicros) || amountMicros <= 0) throw new RangeError('a hold must be positive');
+  const result = await sql<HoldRow>`
+    with hold as (
+      insert into holds (user_id, generation_id, amount_micros, windows, created_at)
+      values (${userId}, ${generationId}, ${amountMicros}, ${JSON.stringify(windows.map(windowRef))}::jsonb, ${now})
+      returning *
+    ), entry as (
+      insert into ledger_entries (user_id, hold_id, generation_id, kind, amount_micros)
+      select user_id, id, generation_id, 'hold', amount_micros from hold
+    )
+    select * from hold
+  `.execute(trx);
+  return result.rows[0]!;
+}
+
+/** Reserves the hold's amount in each window, in lock order; BudgetExceededError if one is full. */
+export async function reserveInWindows(
+  trx: Executor,
+  hold: Pick<HoldRow, 'amount_micros' | 'windows'>,
+  windows: readonly ApplicableWindow[],
+): Promise<void> {
+  const named = JSON.stringify(hold.windows.map(windowRef));
+  if (named !== JSON.stringify(windows.map(windowRef))) throw new Error('a hold must reserve in the windows it names');
+  const db = billingDb(trx);
+  for (const window of windows) await addToWindowIfItFits(db, window, 'reserved_micros', hold.amount_micros);
+}
+
+/**
  * Reserves `amountMicros` in every applicable window and records the hold and its ledger row.
  * Must run inside a transaction: a BudgetExceededError from any window rolls back the others.
  */
@@ -214,32 +251,9 @@ export async function reserveHold(
   trx: Executor,
   request: { userId: string; generationId: string; amountMicros: Micros; limits: BudgetLimits; now: Date },
 ): Promise<HoldRow> {
-  const { userId, generationId, amountMicros, limits, now } = request;
-  if (!Number.isSafeInteger(amountMicros) || amountMicros <= 0) throw new RangeError('a hold must be positive');
-  const db = billingDb(trx);
-  const windows = applicableWindows(userId, limits, now);
-  for (const window of windows) await addToWindowIfItFits(db, window, 'reserved_micros', amountMicros);
-  const hold = await trx
-    .insertInto('holds')
-    .values({
-      user_id: userId,
-      generation_id: generationId,
-      amount_micros: amountMicros,
-      windows: JSON.stringify(windows.map(windowRef)),
-      created_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('ledger_entries')
-    .values({
-      user_id: userId,
-      hold_id: hold.id,
-      generation_id: generationId,
-      kind: 'hold',
-      amount_micros: amountMicros,
-    })
-    .execute();
+  const windows = applicableWindows(request.userId, request.limits, request.now);
+  const hold = await insertHold(trx, { ...request, windows });
+  await reserveInWindows(trx, hold, windows);
   return hold;
 }
 
@@ -270,26 +284,16 @@ export async function settleHold(
   now: Date,
 ): Promise<HoldRow | null> {
   if (!Number.isSafeInteger(actualMicros) || actualMicros < 0) throw new RangeError('a charge must not be negative');
-  const hold = await trx
-    .updateTable('holds')
-    .set({ state: 'settled', settled_micros: sql`least(${actualMicros}::bigint, amount_micros)`, resolved_at: now })
-    .where('generation_id', '=', generationId)
-    .where('state', '=', 'held')
-    .returningAll()
-    .executeTakeFirst();
+  const hold = await resolveHoldRow(trx, {
+    generationId,
+    state: 'settled',
+    settledMicros: sql<number>`least(${actualMicros}::bigint, amount_micros)`,
+    ledgerAmount: sql<number>`settled_micros`,
+    reason: null,
+    now,
+  });
   if (!hold) return null;
-  const charged = hold.settled_micros ?? 0;
-  await moveWindowMoney(trx, hold, charged);
-  await trx
-    .insertInto('ledger_entries')
-    .values({
-      user_id: hold.user_id,
-      hold_id: hold.id,
-      generation_id: generationId,
-      kind: 'settle',
-      amount_micros: charged,
-    })
-    .execute();
+  await moveWindowMoney(trx, hold, hold.settled_micros ?? 0);
   return hold;
 }
 
@@ -300,25 +304,45 @@ export async function releaseHold(
   now: Date,
   reason?: string,
 ): Promise<HoldRow | null> {
-  const hold = await trx
-    .updateTable('holds')
-    .set({ state: 'released', resolved_at: now })
-    .where('generation_id', '=', generationId)
-    .where('state', '=', 'held')
-    .returningAll()
-    .executeTakeFirst();
+  const hold = await resolveHoldRow(trx, {
+    generationId,
+    state: 'released',
+    settledMicros: sql<null>`null`,
+    ledgerAmount: sql<number>`amount_micros`,
+    reason: reason ?? null,
+    now,
+  });
   if (!hold) return null;
   await moveWindowMoney(trx, hold, 0);
-  await trx
-    .insertInto('ledger_entries')
-    .values({
-      user_id: hold.user_id,
-      hold_id: hold.id,
-      generation_id: generationId,
-      kind: 'release',
-      amount_micros: hold.amount_micros,
-      reason: reason ?? null,
-    })
-    .execute();
   return hold;
+}
+
+/**
+ * The single-winner transition of a hold (`WHERE state = 'held'`) and its ledger row, in one
+ * statement; no row when someone else resolved the hold first.
+ */
+async function resolveHoldRow(
+  trx: Executor,
+  change: {
+    generationId: string;
+    state: 'settled' | 'released';
+    settledMicros: RawBuilder<number | null>;
+    ledgerAmount: RawBuilder<number>;
+    reason: string | null;
+    now: Date;
+  },
+): Promise<HoldRow | undefined> {
+  const kind = change.state === 'settled' ? 'settle' : 'release';
+  const result = await sql<HoldRow>`
+    with resolved as (
+      update holds set state = ${change.state}, settled_micros = ${change.settledMicros}, resolved_at = ${change.now}
+      where generation_id = ${change.generationId} and state = 'held'
+      returning *
+    ), entry as (
+      insert into ledger_entries (user_id, hold_id, generation_id, kind, amount_micros, reason)
+      select user_id, id, generation_id, ${kind}, ${change.ledgerAmount}, ${change.reason} from resolved
+    )
+    select * from resolved
+  `.execute(trx);
+  return result.rows[0];
 }

@@ -2,8 +2,8 @@
  * Per-user request rate (the seed's 60 requests per minute, as a true sliding window) and
  * concurrency cap, shared by every instance through Postgres.
  *
- * The window is a log of admitted requests (`rate_limit_events`). Both checks run inside the
- * admission transaction after the user's row is locked (`FOR NO KEY UPDATE`, which does not
+ * The window is a log of admitted requests (`rate_limit_events`). Both checks run in one statement
+ * inside the admission transaction after the user's row is locked (`FOR NO KEY UPDATE`, which does not
  * conflict with the `FOR KEY SHARE` that inserting a generation takes on it), so two instances
  * admitting for the same user take turns and each sees the other's committed requests.
  *
@@ -52,36 +52,64 @@ export class RateLimitedError extends AppError {
 
 const secondsUntil = (instant: Date, now: Date) => Math.max(1, Math.ceil((instant.getTime() - now.getTime()) / 1000));
 
+/** Upper bound for the concurrency hint: a client should come back soon, not in a minute. */
+const MAX_CONCURRENCY_RETRY_SECONDS = 30;
+
+export interface SlotRequest {
+  readonly userId: string;
+  /** Excluded from the active count (it is being admitted). */
+  readonly generationId: string;
+  readonly limitPerMinute: number;
+  readonly maxConcurrent: number;
+  readonly now: Date;
+}
+
 /**
- * Takes one slot in the user's sliding window if one is free, in one statement: expired entries
- * are pruned, the window counted and the slot inserted together. The caller must hold the user's
- * row lock. Throws RateLimitedError (with the state, for headers) when the window is full.
+ * Takes one slot in the user's sliding window if the window has room and the user has fewer than
+ * `maxConcurrent` active generations — in one statement: expired entries are pruned, the window
+ * and the active generations counted, and the slot inserted together.
+ *
+ * The caller must hold the user's row lock and run this as a statement of its own after taking
+ * it, so READ COMMITTED shows every request and generation committed before the lock was granted.
+ * Throws RateLimitedError (carrying the state, for headers) when either limit is reached; the
+ * request rate is reported first when both are.
  */
-export async function takeRateLimitSlot(
-  db: BillingExecutor,
-  request: { userId: string; limitPerMinute: number; now: Date },
-): Promise<RateLimitState> {
-  const { userId, limitPerMinute: limit, now } = request;
+export async function takeRequestSlot(db: BillingExecutor, request: SlotRequest): Promise<RateLimitState> {
+  const { userId, generationId, limitPerMinute: limit, maxConcurrent, now } = request;
   const cutoff = new Date(now.getTime() - RATE_LIMIT_WINDOW_MS);
   // Data-modifying CTEs all run on one snapshot: `recent` and the sub-selects see the window as it
   // was before this statement's own delete and insert.
-  const result = await sql<{ used: number; taken: number; oldest: Date | null; frees_at: Date | null }>`
+  const result = await sql<{
+    used: number;
+    running: number;
+    taken: number;
+    oldest: Date | null;
+    frees_at: Date | null;
+  }>`
     with expired as (
       delete from rate_limit_events where user_id = ${userId} and at <= ${cutoff}
     ), recent as (
       select count(*)::int as used from rate_limit_events where user_id = ${userId} and at > ${cutoff}
+    ), active as (
+      select count(*)::int as running from (
+        select 1 from generations
+        where user_id = ${userId} and status in ('QUEUED', 'STARTING', 'PROCESSING') and id <> ${generationId}
+        limit ${maxConcurrent}
+      ) as running_generations
     ), taken as (
       insert into rate_limit_events (user_id, at)
-      select ${userId}, ${now} from recent where recent.used < ${limit}
+      select ${userId}, ${now} from recent, active
+      where recent.used < ${limit} and active.running < ${maxConcurrent}
       returning at
     )
     select
       recent.used,
+      active.running,
       (select count(*)::int from taken) as taken,
       (select min(at) from rate_limit_events where user_id = ${userId} and at > ${cutoff}) as oldest,
       (select at from rate_limit_events where user_id = ${userId} and at > ${cutoff}
          order by at offset greatest(recent.used - ${limit}, 0) limit 1) as frees_at
-    from recent
+    from recent, active
   `.execute(db);
   const row = result.rows[0]!;
   const windowEndOf = (at: Date) => new Date(at.getTime() + RATE_LIMIT_WINDOW_MS);
@@ -92,25 +120,26 @@ export async function takeRateLimitSlot(
       resetSeconds: secondsUntil(windowEndOf(row.oldest ?? now), now),
     };
   }
-  // Full: the slot that frees first belongs to the (used - limit + 1)-th oldest request.
-  const retryAfterSeconds = secondsUntil(windowEndOf(row.frees_at ?? now), now);
-  throw Object.assign(new RateLimitedError('REQUESTS_PER_MINUTE', limit, retryAfterSeconds), {
-    state: { limit, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterSeconds } satisfies RateLimitState,
+  if (row.used >= limit) {
+    // Full: the slot that frees first belongs to the (used - limit + 1)-th oldest request.
+    const retryAfterSeconds = secondsUntil(windowEndOf(row.frees_at ?? now), now);
+    throw Object.assign(new RateLimitedError('REQUESTS_PER_MINUTE', limit, retryAfterSeconds), {
+      state: { limit, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterSeconds } satisfies RateLimitState,
+    });
+  }
+  const retryAfterSeconds = await concurrencyRetryHint(db, request);
+  throw Object.assign(new RateLimitedError('CONCURRENT_GENERATIONS', maxConcurrent, retryAfterSeconds), {
+    state: {
+      limit,
+      remaining: Math.max(0, limit - row.used),
+      resetSeconds: secondsUntil(windowEndOf(row.oldest ?? now), now),
+      retryAfterSeconds,
+    } satisfies RateLimitState,
   });
 }
 
-/** Upper bound for the concurrency hint: a client should come back soon, not in a minute. */
-const MAX_CONCURRENCY_RETRY_SECONDS = 30;
-
-/**
- * Refuses a new generation while the user already has `maxConcurrent` active ones (this one
- * excluded). The caller must hold the user's row lock and run this as a statement of its own
- * after taking it, so READ COMMITTED shows every generation committed before the lock was granted.
- */
-export async function checkConcurrency(
-  db: BillingExecutor,
-  request: { userId: string; generationId: string; maxConcurrent: number; now: Date },
-): Promise<number> {
+/** A hint, not a promise: seconds until the first running generation is expected to finish. */
+async function concurrencyRetryHint(db: BillingExecutor, request: SlotRequest): Promise<number> {
   const active = await db
     .selectFrom('generations')
     .select(['model_id', 'created_at'])
@@ -119,14 +148,9 @@ export async function checkConcurrency(
     .where('id', '<>', request.generationId)
     .limit(request.maxConcurrent)
     .execute();
-  if (active.length < request.maxConcurrent) return active.length;
-  // A hint, not a promise: when the first running generation is expected to finish.
+  if (active.length === 0) return 1;
   const expectedEnds = active.map(
     (generation) => generation.created_at.getTime() + (findModel(generation.model_id)?.averageSeconds ?? 10) * 1000,
   );
-  const seconds = Math.min(
-    MAX_CONCURRENCY_RETRY_SECONDS,
-    secondsUntil(new Date(Math.min(...expectedEnds)), request.now),
-  );
-  throw new RateLimitedError('CONCURRENT_GENERATIONS', request.maxConcurrent, seconds);
+  return Math.min(MAX_CONCURRENCY_RETRY_SECONDS, secondsUntil(new Date(Math.min(...expectedEnds)), request.now));
 }

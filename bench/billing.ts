@@ -1,0 +1,197 @@
+/**
+ * Benchmark: budget holds per second through `admitGeneration`, the gate every generation passes.
+ *
+ * Each scenario runs the transaction the generation service runs — insert the generation, then
+ * admission — a fixed number of times with a fixed number in flight:
+ *
+ * - baseline: the same transaction without admission (the plain path with no budgets);
+ * - one user: every hold on the same user (worst contention: one user row, one day and one month
+ *   window row serialise everything);
+ * - 1,000 users: holds spread round-robin (little contention);
+ * - 1,000 users + global cap: as above, with GLOBAL_DAILY_BUDGET_USD set, so every hold also
+ *   takes the one deployment-wide window row.
+ *
+ * Budgets, rate and concurrency limits are raised so nothing is refused: this measures the cost
+ * of admission, not the policy. Uses a fresh database created through DATABASE_URL (its server
+ * must allow CREATE DATABASE), or embedded Postgres in a temporary directory when it is unset;
+ * the database is dropped afterwards. Loopback only, bounded by count and a time cap.
+ *
+ *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/billing.ts
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { admitGeneration } from '../src/billing/admission.ts';
+import { verifyLedger } from '../src/billing/ledger.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { connectDatabase, type Db } from '../src/db/index.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import type { UserRow } from '../src/db/types.ts';
+import { silentLogger } from '../src/logger.ts';
+
+const TRANSACTIONS = 3_000;
+const WARM_UP = 200;
+const CONCURRENCY = 32;
+const SPREAD_USERS = 1_000;
+const TIME_CAP_MS = 180_000;
+const HOLD_MICROS = 3_000;
+
+interface RunResult {
+  readonly name: string;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+function percentile(sorted: readonly number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
+}
+
+async function drive(count: number, call: (index: number) => Promise<void>) {
+  const latencies: number[] = [];
+  const deadline = performance.now() + TIME_CAP_MS;
+  let next = 0;
+  const startedAt = performance.now();
+  async function worker() {
+    while (next < count) {
+      if (performance.now() > deadline) throw new Error(`Benchmark exceeded ${TIME_CAP_MS} ms; stopping.`);
+      const index = next++;
+      const began = performance.now();
+      await call(index);
+      latencies.push(performance.now() - began);
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { latencies: latencies.sort((a, b) => a - b), elapsedMs: performance.now() - startedAt };
+}
+
+async function measure(name: string, call: (index: number) => Promise<void>): Promise<RunResult> {
+  await drive(WARM_UP, (index) => call(TRANSACTIONS + index));
+  const { latencies, elapsedMs } = await drive(TRANSACTIONS, call);
+  return {
+    name,
+    perSecond: (TRANSACTIONS / elapsedMs) * 1000,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
+}
+
+async function insertUsers(db: Db, count: number): Promise<UserRow[]> {
+  const rows = Array.from({ length: count }, (_, index) => ({
+    name: `bench-${index}`,
+    daily_budget_micros: 1_000_000_000_000,
+    rate_limit_per_minute: 100_000,
+    max_concurrent_generations: 10_000,
+  }));
+  return db.insertInto('users').values(rows).returningAll().execute();
+}
+
+/** The generation service's transaction: insert the generation, then (optionally) admission. */
+function generationTransaction(db: Db, config: Config, admit: boolean) {
+  return async (user: UserRow) => {
+    const now = new Date();
+    await db.transaction().execute(async (trx) => {
+      const generation = await trx
+        .insertInto('generations')
+        .values({
+          user_id: user.id,
+          model_id: 'flux-schnell',
+          mode: 'PREVIEW',
+          prompt: 'bench',
+          request: '{}',
+          request_fingerprint: randomUUID(),
+          image_count: 1,
+          estimated_cost_micros: HOLD_MICROS,
+          deadline_at: new Date(now.getTime() + 600_000),
+          // Terminal at once: the concurrency cap counts active generations, and this measures holds.
+          status: 'SUCCEEDED',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      if (admit)
+        await admitGeneration(trx, config, { user, generationId: generation.id, amountMicros: HOLD_MICROS, now });
+    });
+  };
+}
+
+async function openDatabase(): Promise<{ url: string; close: () => Promise<void> }> {
+  const configured = process.env.DATABASE_URL;
+  if (configured) {
+    const name = `pixelgate_bench_${randomBytes(4).toString('hex')}`;
+    const admin = async (statement: string) => {
+      const client = new pg.Client({ connectionString: configured });
+      await client.connect();
+      try {
+        await client.query(statement);
+      } finally {
+        await client.end();
+      }
+    };
+    await admin(`create database ${name}`);
+    const url = new URL(configured);
+    url.pathname = `/${name}`;
+    return { url: url.toString(), close: () => admin(`drop database if exists ${name} with (force)`) };
+  }
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-pg-'));
+  const embedded = await startEmbeddedPostgres(dataDir, silentLogger);
+  return {
+    url: embedded.url,
+    close: async () => {
+      await embedded.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const database = await openDatabase();
+  const handle = connectDatabase(database.url, silentLogger, { max: CONCURRENCY });
+  try {
+    await migrateToLatest(handle.db);
+    const db = handle.db;
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+    const capped = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GLOBAL_DAILY_BUDGET_USD: '1000000' });
+    const [single] = await insertUsers(db, 1);
+    const spread = await insertUsers(db, SPREAD_USERS);
+    const baselineUsers = await insertUsers(db, SPREAD_USERS);
+
+    const results: RunResult[] = [];
+    const plain = generationTransaction(db, config, false);
+    const held = generationTransaction(db, config, true);
+    const heldCapped = generationTransaction(db, capped, true);
+    results.push(await measure('baseline: no admission (1,000 users)', (i) => plain(baselineUsers[i % SPREAD_USERS]!)));
+    results.push(await measure('holds, all on one user', () => held(single!)));
+    results.push(await measure('holds, spread over 1,000 users', (i) => held(spread[i % SPREAD_USERS]!)));
+    results.push(await measure('holds, 1,000 users + global cap', (i) => heldCapped(spread[i % SPREAD_USERS]!)));
+
+    const report = await verifyLedger(db);
+    const baseline = results[0]!.perSecond;
+    process.stdout.write(
+      `\nbilling admission: ${TRANSACTIONS} transactions per scenario, ${CONCURRENCY} in flight, pool of ${CONCURRENCY}\n\n`,
+    );
+    process.stdout.write(
+      `${'scenario'.padEnd(40)} ${'tx/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  vs baseline\n`,
+    );
+    for (const result of results) {
+      process.stdout.write(
+        `${result.name.padEnd(40)} ${result.perSecond.toFixed(0).padStart(8)} ${result.p50Ms.toFixed(1).padStart(8)} ${result.p99Ms
+          .toFixed(1)
+          .padStart(8)}  ${((result.perSecond / baseline) * 100).toFixed(0)}%\n`,
+      );
+    }
+    process.stdout.write(
+      `\nledger after the run: ${report.ok ? 'verified' : `MISMATCH (${report.problemCount})`}, ` +
+        `${report.totals.holds} holds, ${report.totals.entries} ledger rows\n`,
+    );
+    if (!report.ok) process.exitCode = 1;
+  } finally {
+    await handle.close();
+    await database.close();
+  }
+}
+
+await main();
