@@ -192,6 +192,43 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+export interface PredictionFields {
+  readonly prompt: string;
+  readonly negativePrompt: string | null;
+  readonly aspectRatio: string | null;
+  readonly seed: number | null;
+  readonly count: number;
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Replicate's input for each prediction of a generation, in the seed's order (defaults, prompt,
+ * negative prompt where accepted, aspect ratio, PNG, settings), each validated by the model's
+ * schema. A count above the model's `num_outputs` maximum is split over several predictions.
+ */
+export function planPredictions(model: ModelSpec, fields: PredictionFields): PlannedPrediction[] {
+  const fromSettings = new Set(Object.keys(fields.settings));
+  const base: Record<string, unknown> = { ...model.defaultInput, prompt: fields.prompt };
+  if (model.takesNegativePrompt) base.negative_prompt = fields.negativePrompt ?? DEFAULT_NEGATIVE_PROMPT;
+  if (fields.aspectRatio !== null) base.aspect_ratio = fields.aspectRatio;
+  if (acceptsInput(model, 'output_format')) base.output_format = 'png';
+
+  const perPrediction = model.maxOutputsPerPrediction;
+  const predictions: PlannedPrediction[] = [];
+  for (let position = 0, remaining = fields.count; remaining > 0; position++) {
+    const imageCount = Math.min(perPrediction, remaining);
+    remaining -= imageCount;
+    const input: Record<string, unknown> = { ...base };
+    if (perPrediction > 1) input.num_outputs = imageCount;
+    // Distinct seeds per prediction: the same seed twice would return the same picture twice.
+    if (fields.seed !== null && model.takesSeed) input.seed = (fields.seed + position) % 2_147_483_648;
+    Object.assign(input, fields.settings);
+    validateUpstreamInput(model, input, fromSettings);
+    predictions.push({ position, imageCount, input });
+  }
+  return predictions;
+}
+
 /** Validates a request and plans its predictions; throws GenerationInputError naming the field. */
 export function planGeneration(request: GenerateImageRequest): GenerationPlan {
   const model = catalogRule(() => requireGenerationModel(request.modelId));
@@ -237,27 +274,7 @@ export function planGeneration(request: GenerateImageRequest): GenerationPlan {
   }
 
   const settings = settingsObject(request.settings);
-  const fromSettings = new Set(Object.keys(settings));
-
-  const base: Record<string, unknown> = { ...model.defaultInput, prompt };
-  if (model.takesNegativePrompt) base.negative_prompt = negativePrompt ?? DEFAULT_NEGATIVE_PROMPT;
-  if (aspectRatio !== null) base.aspect_ratio = aspectRatio;
-  if (acceptsInput(model, 'output_format')) base.output_format = 'png';
-
-  // Split the count into predictions of at most `num_outputs` images each.
-  const perPrediction = model.maxOutputsPerPrediction;
-  const predictions: PlannedPrediction[] = [];
-  for (let position = 0, remaining = count; remaining > 0; position++) {
-    const imageCount = Math.min(perPrediction, remaining);
-    remaining -= imageCount;
-    const input: Record<string, unknown> = { ...base };
-    if (perPrediction > 1) input.num_outputs = imageCount;
-    // Distinct seeds per prediction: the same seed twice would return the same picture twice.
-    if (seed !== null && model.takesSeed) input.seed = (seed + position) % 2_147_483_648;
-    Object.assign(input, settings);
-    validateUpstreamInput(model, input, fromSettings);
-    predictions.push({ position, imageCount, input });
-  }
+  const predictions = planPredictions(model, { prompt, negativePrompt, aspectRatio, seed, count, settings });
 
   const normalized: Record<string, unknown> = {
     modelId: model.id,
