@@ -38,7 +38,10 @@ export function connectDatabase(connectionString: string, logger: Logger, option
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  const open = new Set<pg.PoolClient>();
   pool.on('connect', (client) => {
+    open.add(client);
+    client.once('end', () => open.delete(client));
     client.on('error', (error) => logger.warn({ err: error }, 'database connection failed'));
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -50,6 +53,13 @@ export function connectDatabase(connectionString: string, logger: Logger, option
       if (closed) return;
       closed = true;
       await db.destroy();
+      // pool.end() resolves once it has *asked* its clients to end, not once they have. Wait for the
+      // sockets (briefly), so that stopping embedded Postgres right after does not terminate
+      // connections mid-goodbye and log spurious "terminating connection" errors.
+      await Promise.race([
+        Promise.all([...open].map((client) => new Promise((resolve) => client.once('end', resolve)))),
+        new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
+      ]);
     },
   };
 }
