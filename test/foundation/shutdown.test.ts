@@ -1,5 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
@@ -13,8 +17,8 @@ interface Served {
 }
 
 /** `pixelgate serve` on a free port; resolves once it prints its GraphiQL URL. */
-async function serve(databaseUrl: string): Promise<Served> {
-  const child = spawnCli(['serve'], { DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+async function serve(database: { DATABASE_URL: string } | { PIXELGATE_DATA_DIR: string }): Promise<Served> {
+  const child = spawnCli(['serve'], { ...database, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
@@ -68,7 +72,7 @@ describe('graceful shutdown of `pixelgate serve`', () => {
   it.for(['SIGTERM', 'SIGINT'] as const)(
     'on %s closes WebSockets with 1001, stops listening and exits 0 within 10 s',
     async (signal, { expect }) => {
-      const served = await serve(database.url);
+      const served = await serve({ DATABASE_URL: database.url });
       children.push(served.child);
       expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
       const { socket, closed } = await openSocket(served.url);
@@ -87,7 +91,7 @@ describe('graceful shutdown of `pixelgate serve`', () => {
   );
 
   it('finishes a request that is in flight when SIGTERM arrives', async () => {
-    const served = await serve(database.url);
+    const served = await serve({ DATABASE_URL: database.url });
     children.push(served.child);
     const body = JSON.stringify({ query: '{ models { id } }' });
     // Headers and half the body now, the rest after the signal: the request is mid-flight.
@@ -116,5 +120,21 @@ describe('graceful shutdown of `pixelgate serve`', () => {
     expect(JSON.parse(answered.text)).toMatchObject({ data: { models: expect.any(Array) } });
     expect(await served.exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
+  });
+
+  it('with embedded Postgres, stops the database too, without connection errors on the way out', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-shutdown-test-'));
+    await chmod(dataDir, 0o755);
+    try {
+      const served = await serve({ PIXELGATE_DATA_DIR: dataDir });
+      children.push(served.child);
+      expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(true);
+      served.child.kill('SIGTERM');
+      expect(await served.exited).toEqual({ code: 0, signal: null });
+      expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+      expect(served.output()).not.toMatch(/terminating connection|database connection failed/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
