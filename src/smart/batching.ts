@@ -1,0 +1,75 @@
+/**
+ * Batching, at two levels:
+ *
+ * - inside one generation: `count` images are split into as few predictions as the model allows
+ *   (`num_outputs` up to `maxOutputsPerPrediction`; one image per prediction for models without
+ *   it), and the generation's progress aggregates its predictions weighted by their images;
+ * - across generations: `generateImages` admits up to `MAX_BATCH_ITEMS` different requests in one
+ *   transaction (every hold or none) and answers per item.
+ */
+import type { PredictionState } from '../db/types.ts';
+
+/** Most requests one `generateImages` call may carry. */
+export const MAX_BATCH_ITEMS = 20;
+
+/** Images per prediction, in position order: `[4, 4, 2]` for 10 images at 4 per prediction. */
+export function splitIntoPredictions(count: number, maxOutputsPerPrediction: number): number[] {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError('count must be a positive whole number');
+  if (!Number.isInteger(maxOutputsPerPrediction) || maxOutputsPerPrediction < 1) {
+    throw new RangeError('maxOutputsPerPrediction must be a positive whole number');
+  }
+  const sizes: number[] = [];
+  for (let remaining = count; remaining > 0; remaining -= maxOutputsPerPrediction) {
+    sizes.push(Math.min(maxOutputsPerPrediction, remaining));
+  }
+  return sizes;
+}
+
+export interface PredictionProgress {
+  readonly imageCount: number;
+  readonly state: PredictionState;
+  /** The prediction's own logged percentage, when the model logs one. */
+  readonly percent: number | null;
+}
+
+/**
+ * The share of a set of predictions that is done, 0-100, each weighted by its images: a finished
+ * prediction counts 100, a running one its logged percentage, one not started 0.
+ */
+export function aggregatePercent(predictions: readonly PredictionProgress[]): number {
+  const total = predictions.reduce((sum, prediction) => sum + prediction.imageCount, 0);
+  if (total === 0) return 0;
+  const done = predictions.reduce(
+    (sum, prediction) =>
+      sum + prediction.imageCount * (prediction.state === 'succeeded' ? 100 : (prediction.percent ?? 0)),
+    0,
+  );
+  return Math.max(0, Math.min(100, Math.floor(done / total)));
+}
+
+export interface BatchItemShape {
+  readonly idempotencyKey?: string | null;
+}
+
+export interface BatchShapeProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** What is wrong with a batch as a whole (size, repeated idempotency keys); empty when nothing. */
+export function batchShapeProblems(items: readonly BatchItemShape[]): BatchShapeProblem[] {
+  if (items.length === 0) return [{ path: 'inputs', message: 'must contain at least one request.' }];
+  if (items.length > MAX_BATCH_ITEMS) {
+    return [{ path: 'inputs', message: `may contain at most ${MAX_BATCH_ITEMS} requests (got ${items.length}).` }];
+  }
+  const problems: BatchShapeProblem[] = [];
+  const firstIndexOfKey = new Map<string, number>();
+  items.forEach((item, index) => {
+    const key = item.idempotencyKey;
+    if (key === undefined || key === null) return;
+    const first = firstIndexOfKey.get(key);
+    if (first === undefined) firstIndexOfKey.set(key, index);
+    else problems.push({ path: `inputs.${index}.idempotencyKey`, message: `repeats the key of inputs.${first}.` });
+  });
+  return problems;
+}

@@ -1,0 +1,135 @@
+/**
+ * The SQL of smart generation: the columns `0004_smart` adds, the user's remaining budget and
+ * finalize history (for automatic model choice), result-cache lookups and the preview ↔ finals
+ * links. Functions take an executor and never open transactions themselves.
+ */
+import { sql, type ColumnType, type Kysely, type Transaction } from 'kysely';
+import { usageOfUsers } from '../billing/usage.ts';
+import type { Config } from '../config.ts';
+import type { Executor } from '../db/index.ts';
+import type { UserRow } from '../db/types.ts';
+import { generationsDb, type Generation, type GenerationsDatabase } from '../generations/store.ts';
+import type { Micros } from '../money.ts';
+import type { GenerationPhase } from './transparency.ts';
+
+export type ImageSource = 'generate' | 'remove_background';
+
+/** Columns `0004_smart` adds. */
+export interface SmartGenerationColumns {
+  preview_id: string | null;
+  preview_image_index: number | null;
+  cached_from: string | null;
+  cache_key: string | null;
+  selection_reason: string | null;
+  batch_id: string | null;
+  transparent_background: ColumnType<boolean, boolean | undefined, boolean>;
+  phase: ColumnType<GenerationPhase, GenerationPhase | undefined, GenerationPhase>;
+  warning_code: string | null;
+  warning_message: string | null;
+}
+
+type SmartExtension = {
+  generations: SmartGenerationColumns;
+  images: { source: ColumnType<ImageSource, ImageSource | undefined, never> };
+};
+
+export type SmartDatabase = GenerationsDatabase & SmartExtension;
+type SmartExecutor = Kysely<SmartDatabase> | Transaction<SmartDatabase>;
+
+/** The same connection or transaction, typed with the columns of `0004_smart`. */
+export function smartDb(executor: Executor): SmartExecutor {
+  return generationsDb(executor).withTables<SmartExtension>() as SmartExecutor;
+}
+
+export type SmartGeneration = Generation & {
+  readonly [K in keyof SmartGenerationColumns]: SmartGenerationColumns[K] extends ColumnType<infer S, unknown, unknown>
+    ? S
+    : SmartGenerationColumns[K];
+};
+
+/**
+ * What the user may still spend now: the smaller of the day's and the month's headroom (holds in
+ * flight count as spent). Null when neither window has a limit.
+ */
+export async function remainingBudgetOf(
+  executor: Executor,
+  config: Config,
+  user: UserRow,
+  now: Date,
+): Promise<Micros | null> {
+  const [usage] = await usageOfUsers(executor, config, [user], now);
+  if (!usage) return null;
+  const limits = [usage.day.remainingMicros, usage.month.remainingMicros].filter(
+    (remaining): remaining is number => remaining !== null,
+  );
+  return limits.length === 0 ? null : Math.min(...limits);
+}
+
+/** How often the user finalized a preview with each model (successful finals only). */
+export async function finalizeHistoryOf(executor: Executor, userId: string): Promise<Map<string, number>> {
+  const rows = await smartDb(executor)
+    .selectFrom('generations')
+    .select(['model_id', (eb) => eb.fn.countAll<number>().as('finals')])
+    .where('user_id', '=', userId)
+    .where('preview_id', 'is not', null)
+    .where('status', '=', 'SUCCEEDED')
+    .groupBy('model_id')
+    .execute();
+  return new Map(rows.map((row) => [row.model_id, Number(row.finals)]));
+}
+
+export interface CachedResult {
+  readonly generationId: string;
+  readonly imageCount: number;
+}
+
+/**
+ * The newest successful, complete, warning-free generation of this user with this cache key that
+ * completed at or after `cutoff` — the one whose images a repeated request gets.
+ */
+export async function findCachedResult(
+  executor: Executor,
+  userId: string,
+  cacheKey: string,
+  cutoff: Date,
+): Promise<CachedResult | undefined> {
+  const row = await smartDb(executor)
+    .selectFrom('generations as g')
+    .select(['g.id', 'g.image_count'])
+    .where('g.user_id', '=', userId)
+    .where('g.cache_key', '=', cacheKey)
+    .where('g.status', '=', 'SUCCEEDED')
+    .where('g.cached_from', 'is', null)
+    .where('g.warning_code', 'is', null)
+    .where('g.completed_at', '>=', cutoff)
+    .where(
+      (eb) =>
+        eb
+          .selectFrom('images as i')
+          .select(sql<number>`count(distinct i.position)`.as('n'))
+          .whereRef('i.generation_id', '=', 'g.id'),
+      '=',
+      sql<number>`g.image_count`,
+    )
+    .orderBy('g.completed_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { generationId: row.id, imageCount: row.image_count } : undefined;
+}
+
+/** Finals made from each preview, oldest first (one statement for many previews). */
+export async function finalsOf(executor: Executor, previewIds: readonly string[]): Promise<SmartGeneration[]> {
+  if (previewIds.length === 0) return [];
+  return (await smartDb(executor)
+    .selectFrom('generations')
+    .selectAll()
+    .where('preview_id', 'in', previewIds)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()) as SmartGeneration[];
+}
+
+export async function findSmartGeneration(executor: Executor, id: string): Promise<SmartGeneration | undefined> {
+  return (await smartDb(executor).selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst()) as
+    SmartGeneration | undefined;
+}
