@@ -1,0 +1,283 @@
+/**
+ * Cost control end to end: `generateImage` over HTTP on real gateways (one, then two sharing a
+ * database) against the Replicate simulator, counting what reached "Replicate".
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/auth/api-keys.ts';
+import { verifyLedger } from '../../src/billing/ledger.ts';
+import type { Db } from '../../src/db/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
+import { expectLedgerVerified, insertUser, OUT_OF_THE_WAY } from './helpers.ts';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+const GENERATE = `mutation($input: GenerateImageInput!) { generateImage(input: $input) { id status } }`;
+const CREATE_PATTERN = /^\/v1\/models\/[^/]+\/[^/]+\/predictions$/;
+
+let simulator: Simulator;
+let database: TestDatabase;
+let gatewayA: TestApp;
+let gatewayB: TestApp;
+let db: Db;
+let clockOffsetMs = 0;
+const now = () => new Date(Date.now() + clockOffsetMs);
+
+beforeAll(async () => {
+  simulator = await startSimulator({
+    port: 0,
+    speed: 0.02,
+    rateLimits: { createsPerMinute: 100_000, otherPerMinute: 1_000_000 },
+  });
+  database = await createEmptyDatabase();
+  const env = { REPLICATE_API_TOKEN: 'r8_billing_e2e', REPLICATE_API_BASE_URL: simulator.baseUrl };
+  gatewayA = await startTestApp(env, { database, now });
+  gatewayB = await startTestApp(env, { database, now, runWorker: false });
+  db = gatewayA.services.db;
+});
+
+afterAll(async () => {
+  await gatewayB?.close();
+  await gatewayA?.close();
+  await simulator?.close();
+  await database?.drop();
+});
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: { generateImage?: { id: string; status: string } | null };
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  };
+}
+
+async function generate(gateway: TestApp, key: string, input: Record<string, unknown>): Promise<Answer> {
+  const response = await fetch(`${gateway.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query: GENERATE, variables: { input } }),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
+}
+
+const outcomeOf = (answer: Answer) =>
+  answer.body.data?.generateImage
+    ? 'ACCEPTED'
+    : String(answer.body.errors?.[0]?.extensions?.code ?? answer.body.errors?.[0]?.message);
+
+function tally(answers: readonly Answer[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const answer of answers) counts[outcomeOf(answer)] = (counts[outcomeOf(answer)] ?? 0) + 1;
+  return counts;
+}
+
+async function userWithKey(settings: Parameters<typeof insertUser>[1]): Promise<{ id: string; key: string }> {
+  const user = await insertUser(db, settings);
+  return { id: user.id, key: (await createApiKey(db, user.id)).key };
+}
+
+async function waitForNoOpenHolds(userId: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await db
+      .selectFrom('holds')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('state', '=', 'held')
+      .execute();
+    if (open.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`${open.length} holds still open after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const SEEDREAM = { modelId: 'seedream-4', prompt: 'a lighthouse at dusk' };
+
+describe('generateImage against a $1.00 budget at $0.03 each', () => {
+  it('100 concurrent requests: exactly 33 accepted and sent upstream, 67 BUDGET_EXCEEDED (3 rounds)', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const { id, key } = await userWithKey({ dailyMicros: 1_000_000, ...OUT_OF_THE_WAY });
+      simulator.resetCounters();
+      const answers = await Promise.all(Array.from({ length: 100 }, () => generate(gatewayA, key, SEEDREAM)));
+      expect(tally(answers)).toEqual({ ACCEPTED: 33, BUDGET_EXCEEDED: 67 });
+      expect(simulator.countRequests('POST', CREATE_PATTERN)).toBe(33);
+      const refused = answers.find((answer) => outcomeOf(answer) === 'BUDGET_EXCEEDED')!;
+      expect(refused.body.errors![0]!.extensions).toMatchObject({
+        window: 'DAILY',
+        remainingUsd: '0.01',
+        requestedUsd: '0.03',
+      });
+      await expectLedgerVerified(db);
+      // Every accepted generation finishes and settles; the ledger still balances.
+      await waitForNoOpenHolds(id);
+      await expectLedgerVerified(db);
+    }
+  });
+
+  it('split across two gateway instances: still exactly 33 (2 rounds)', async () => {
+    for (let round = 0; round < 2; round += 1) {
+      const { id, key } = await userWithKey({ dailyMicros: 1_000_000, ...OUT_OF_THE_WAY });
+      simulator.resetCounters();
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, (_, index) => generate(index % 2 === 0 ? gatewayA : gatewayB, key, SEEDREAM)),
+      );
+      expect(tally(answers)).toEqual({ ACCEPTED: 33, BUDGET_EXCEEDED: 67 });
+      expect(simulator.countRequests('POST', CREATE_PATTERN)).toBe(33);
+      await expectLedgerVerified(db);
+      await waitForNoOpenHolds(id);
+      await expectLedgerVerified(db);
+    }
+  });
+
+  it("a brand-new user's first 20 concurrent requests stay within the default budget", async () => {
+    // A third gateway whose deployment default is $0.10 a day; the user has no settings at all.
+    const gatewayC = await startTestApp(
+      {
+        REPLICATE_API_TOKEN: 'r8_billing_e2e',
+        REPLICATE_API_BASE_URL: simulator.baseUrl,
+        DEFAULT_USER_DAILY_BUDGET_USD: '0.1',
+      },
+      { database, now, runWorker: false },
+    );
+    try {
+      for (let round = 0; round < 3; round += 1) {
+        const fresh = await insertUser(db);
+        const key = (await createApiKey(db, fresh.id)).key;
+        simulator.resetCounters();
+        const answers = await Promise.all(Array.from({ length: 20 }, () => generate(gatewayC, key, SEEDREAM)));
+        expect(tally(answers)).toEqual({ ACCEPTED: 3, BUDGET_EXCEEDED: 17 });
+        expect(simulator.countRequests('POST', CREATE_PATTERN)).toBe(3);
+        const usage = await gatewayC.graphql<{
+          viewer: { usage: { reservedUsd: string; spentUsd: string; dailyBudgetUsd: string } };
+        }>('{ viewer { usage { reservedUsd spentUsd dailyBudgetUsd } } }', {}, key);
+        const { reservedUsd, spentUsd, dailyBudgetUsd } = usage.data!.viewer.usage;
+        expect(dailyBudgetUsd).toBe('0.1');
+        expect(Number(reservedUsd) + Number(spentUsd)).toBeLessThanOrEqual(0.1);
+        await expectLedgerVerified(db);
+      }
+    } finally {
+      await gatewayC.close();
+    }
+  });
+});
+
+describe('rate limits over HTTP', () => {
+  it('the 61st request inside 60 s is refused with retryAfterSeconds and Retry-After; two instances share the window', async () => {
+    const { key } = await userWithKey({ dailyMicros: 100_000_000, maxConcurrent: 1000 });
+    const schnell = { modelId: 'flux-schnell', prompt: 'a quick sketch' };
+    clockOffsetMs = 0;
+    const first = await generate(gatewayA, key, schnell);
+    expect(outcomeOf(first)).toBe('ACCEPTED');
+    expect(first.headers.get('ratelimit-limit')).toBe('60');
+    expect(first.headers.get('ratelimit-remaining')).toBe('59');
+    expect(first.headers.get('ratelimit-reset')).toBe('60');
+    expect(first.headers.get('retry-after')).toBeNull();
+    const firstAt = now().getTime();
+
+    const rest = await Promise.all(
+      Array.from({ length: 59 }, (_, index) => generate(index % 2 ? gatewayA : gatewayB, key, schnell)),
+    );
+    expect(tally(rest)).toEqual({ ACCEPTED: 59 });
+    const remaining = rest.map((answer) => Number(answer.headers.get('ratelimit-remaining'))).sort((a, b) => a - b);
+    expect(remaining).toEqual(Array.from({ length: 59 }, (_, index) => index));
+
+    // 30 s later on the app's clock, the window is still full on both instances.
+    clockOffsetMs = 30_000;
+    for (const gateway of [gatewayB, gatewayA]) {
+      const refused = await generate(gateway, key, schnell);
+      expect(outcomeOf(refused)).toBe('RATE_LIMITED');
+      const seconds = refused.body.errors![0]!.extensions!.retryAfterSeconds as number;
+      const expected = Math.ceil((firstAt + 60_000 - now().getTime()) / 1000);
+      expect(seconds).toBeGreaterThanOrEqual(expected);
+      expect(seconds).toBeLessThanOrEqual(30);
+      expect(refused.headers.get('retry-after')).toBe(String(seconds));
+      expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+      expect(refused.body.errors![0]!.extensions).toMatchObject({ limit: 'REQUESTS_PER_MINUTE', limitValue: 60 });
+    }
+
+    // A minute after the first request, its slot is free again.
+    clockOffsetMs = 61_000;
+    expect(outcomeOf(await generate(gatewayB, key, schnell))).toBe('ACCEPTED');
+    clockOffsetMs = 0;
+    await expectLedgerVerified(db);
+  });
+
+  it('the concurrency cap refuses a third running generation', async () => {
+    const { id, key } = await userWithKey({ dailyMicros: 100_000_000, ratePerMinute: 1000, maxConcurrent: 2 });
+    await admin(`mutation($id: ID!) { setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) { id } }`, { id });
+    const slow = { modelId: 'flux-schnell', prompt: 'a slow one [sim:slow]' };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => generate(gatewayA, key, slow)));
+    expect(tally(answers)).toEqual({ ACCEPTED: 2, RATE_LIMITED: 3 });
+    const refused = answers.find((answer) => outcomeOf(answer) === 'RATE_LIMITED')!;
+    expect(refused.body.errors![0]!.extensions).toMatchObject({ limit: 'CONCURRENT_GENERATIONS', limitValue: 2 });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    await waitForNoOpenHolds(id);
+    expect(outcomeOf(await generate(gatewayA, key, slow))).toBe('ACCEPTED');
+  });
+});
+
+function admin(query: string, variables: Record<string, unknown>) {
+  return gatewayA.graphql(query, variables, TEST_ADMIN_TOKEN);
+}
+
+describe('when the database stops mid-run', () => {
+  it('mutations fail with a typed error, nothing unpaid goes upstream, and no money stays held once it is back', async () => {
+    const { id, key } = await userWithKey({ dailyMicros: 100_000_000, ...OUT_OF_THE_WAY });
+    simulator.resetCounters();
+    const admin = new pg.Client({ connectionString: database.url.replace(/\/[^/]+$/, '/postgres') });
+    await admin.connect();
+    const answers: Answer[] = [];
+    try {
+      // A steady stream of requests; the database goes away while they are in flight.
+      const stream = (async () => {
+        for (let i = 0; i < 12; i += 1) {
+          const batch = await Promise.all(
+            Array.from({ length: 5 }, () => generate(i % 2 ? gatewayA : gatewayB, key, SEEDREAM)),
+          );
+          answers.push(...batch);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await admin.query(`alter database ${database.name} allow_connections false`);
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [database.name]);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await admin.query(`alter database ${database.name} allow_connections true`);
+      await stream;
+    } finally {
+      await admin.query(`alter database ${database.name} allow_connections true`);
+      await admin.end();
+    }
+
+    const counts = tally(answers);
+    expect(counts.ACCEPTED ?? 0).toBeGreaterThan(0);
+    const failed = answers.filter((answer) => outcomeOf(answer) !== 'ACCEPTED');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const answer of failed) {
+      // Typed, never "Unexpected error.".
+      expect(answer.body.errors![0]!.extensions).toMatchObject({
+        code: 'INTERNAL_SERVER_ERROR',
+        reason: 'DATABASE_UNAVAILABLE',
+      });
+    }
+
+    // Whatever reached Replicate belongs to a generation whose hold was committed first.
+    await waitForNoOpenHolds(id, 60_000);
+    const generations = await db.selectFrom('generations').select(['id', 'status']).where('user_id', '=', id).execute();
+    const upstream = simulator.countRequests('POST', CREATE_PATTERN);
+    expect(upstream).toBeLessThanOrEqual(generations.length);
+    expect(generations.length).toBeGreaterThanOrEqual(counts.ACCEPTED ?? 0);
+    const report = await verifyLedger(db);
+    expect(report.problems).toEqual([]);
+    const open = await db
+      .selectFrom('holds')
+      .select('id')
+      .where('user_id', '=', id)
+      .where('state', '=', 'held')
+      .execute();
+    expect(open).toEqual([]);
+  }, 120_000);
+});
