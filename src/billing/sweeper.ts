@@ -50,10 +50,11 @@ export interface StaleHoldSweepDependencies {
   readonly intervalMs?: number;
   /**
    * The generations tracker, when wired: applies an upstream answer to our prediction (ends it,
-   * stores outputs, finalises the generation and settles). Errors are logged and the sweeper
-   * falls back to resolving the money itself.
+   * stores outputs, finalises the generation and settles), e.g.
+   * `(id, upstream) => findPrediction(db, id).then((p) => p && tracker.applyUpstream(p, upstream))`.
+   * Errors are logged and the sweeper falls back to resolving the money itself.
    */
-  readonly applyUpstream?: (prediction: PredictionRow, upstream: UpstreamPrediction) => Promise<unknown>;
+  readonly applyUpstream?: (predictionId: string, upstream: UpstreamPrediction) => Promise<unknown>;
 }
 
 export interface SweepResult {
@@ -212,7 +213,7 @@ export async function sweepStaleHolds(deps: StaleHoldSweepDependencies): Promise
     if (deps.applyUpstream) {
       for (const { prediction, upstream } of verdict.upstream) {
         try {
-          await deps.applyUpstream(prediction, upstream);
+          await deps.applyUpstream(prediction.id, upstream);
         } catch (error) {
           deps.logger.warn(
             { err: error, predictionId: prediction.id },

@@ -2,10 +2,13 @@
  * Cost control end to end: `generateImage` over HTTP on real gateways (one, then two sharing a
  * database) against the Replicate simulator, counting what reached "Replicate".
  */
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { verifyLedger } from '../../src/billing/ledger.ts';
+import { sweepStaleHolds } from '../../src/billing/sweeper.ts';
+import { findPrediction } from '../../src/generations/store.ts';
 import type { Db } from '../../src/db/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
@@ -78,6 +81,9 @@ async function userWithKey(settings: Parameters<typeof insertUser>[1]): Promise<
   const user = await insertUser(db, settings);
   return { id: user.id, key: (await createApiKey(db, user.id)).key };
 }
+
+const holdOf = (generationId: string) =>
+  db.selectFrom('holds').selectAll().where('generation_id', '=', generationId).executeTakeFirstOrThrow();
 
 async function waitForNoOpenHolds(userId: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -280,4 +286,62 @@ describe('when the database stops mid-run', () => {
       .execute();
     expect(open).toEqual([]);
   }, 120_000);
+});
+
+describe('the stale-hold sweeper with the real tracker', () => {
+  it('resolves a generation whose tracker was lost through the tracker itself: images stored, hold settled', async () => {
+    // Gateway B runs no worker: after the request sends the create, nobody follows the prediction.
+    const { id, key } = await userWithKey({ dailyMicros: 100_000_000, ...OUT_OF_THE_WAY });
+    await db.updateTable('users').set({ daily_budget_micros: 100_000_000 }).where('id', '=', id).execute();
+    const lostGateway = await startTestApp(
+      { REPLICATE_API_TOKEN: 'r8_billing_e2e', REPLICATE_API_BASE_URL: simulator.baseUrl },
+      { database, now, runWorker: false },
+    );
+    try {
+      const answer = await generate(lostGateway, key, { modelId: 'flux-schnell', prompt: 'left behind', count: 2 });
+      const generationId = answer.body.data!.generateImage!.id;
+      // Keep gateway A's worker away from it: its tracker job, pushed an hour out, is what "was lost"
+      // (still present, so the maintenance sweep does not re-arm it).
+      const pushed = await sql`
+        update graphile_worker._private_jobs set run_at = now() + interval '1 hour'
+        where key in (select 'prediction:' || id::text from predictions where generation_id = ${generationId})
+      `.execute(db);
+      expect(pushed.numAffectedRows).toBe(1n);
+      const prediction = await db
+        .selectFrom('predictions')
+        .selectAll()
+        .where('generation_id', '=', generationId)
+        .executeTakeFirstOrThrow();
+      expect(prediction.replicate_id).toBeTruthy();
+      for (let i = 0; i < 100; i += 1) {
+        if ((await lostGateway.services.replicate.getPrediction(prediction.replicate_id!)).status === 'succeeded')
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await holdOf(generationId)).state).toBe('held');
+
+      const tracker = lostGateway.services.generations.tracker;
+      const result = await sweepStaleHolds({
+        db,
+        replicate: lostGateway.services.replicate,
+        logger: lostGateway.services.logger,
+        // An hour later: well past the deadline and the grace period.
+        now: () => new Date(Date.now() + 3_600_000),
+        applyUpstream: async (predictionId, upstream) => {
+          const row = await findPrediction(db, predictionId);
+          if (row) await tracker.applyUpstream(row, upstream);
+        },
+      });
+      expect(result).toMatchObject({ examined: 1, resolvedElsewhere: 1 });
+      expect(await holdOf(generationId)).toMatchObject({ state: 'settled', settled_micros: 6_000 });
+      const generation = await lostGateway.graphql<{
+        generation: { status: string; costUsd: string; images: unknown[] };
+      }>('query($id: ID!) { generation(id: $id) { status costUsd images { url } } }', { id: generationId }, key);
+      expect(generation.data?.generation).toMatchObject({ status: 'SUCCEEDED', costUsd: '0.006' });
+      expect(generation.data?.generation.images).toHaveLength(2);
+      await expectLedgerVerified(db);
+    } finally {
+      await lostGateway.close();
+    }
+  });
 });

@@ -190,7 +190,12 @@ describe('the stale-hold sweeper', () => {
     const seen: string[] = [];
     const result = await sweepStaleHolds(
       deps({
-        applyUpstream: async (prediction, upstream) => {
+        applyUpstream: async (predictionId, upstream) => {
+          const prediction = await db
+            .selectFrom('predictions')
+            .selectAll()
+            .where('id', '=', predictionId)
+            .executeTakeFirstOrThrow();
           seen.push(`${prediction.replicate_id}:${upstream.status}`);
           // Stands in for the tracker: it settles through the same single-winner function.
           await db.transaction().execute((trx) => settleHold(trx, prediction.generation_id, SCHNELL_PRICE, new Date()));
