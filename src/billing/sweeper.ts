@@ -29,7 +29,8 @@ import {
   type ReplicateClient,
 } from '../replicate/index.ts';
 import { releaseHold, settleHold } from './holds.ts';
-import { ACTIVE_GENERATION_STATUSES } from './rate-limit.ts';
+import { ACTIVE_GENERATION_STATUSES, RATE_LIMIT_WINDOW_MS } from './rate-limit.ts';
+import { billingDb } from './tables.ts';
 
 export const SWEEP_STALE_HOLDS_TASK = 'billing:sweep-stale-holds';
 const SWEEP_JOB_KEY = SWEEP_STALE_HOLDS_TASK;
@@ -242,6 +243,18 @@ export async function sweepStaleHolds(deps: StaleHoldSweepDependencies): Promise
   return counts;
 }
 
+/**
+ * Drops request-log entries that left every window. Admission prunes a user's own entries as it
+ * goes; this catches users who stopped sending, so the log stays at most a minute deep.
+ */
+export async function pruneRateLimitEvents(db: Executor, now: Date): Promise<number> {
+  const result = await billingDb(db)
+    .deleteFrom('rate_limit_events')
+    .where('at', '<=', new Date(now.getTime() - RATE_LIMIT_WINDOW_MS))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** (Re)schedules the recurring sweep; one job for the whole deployment (job key). */
 export async function scheduleStaleHoldSweep(
   executor: Executor,
@@ -270,6 +283,7 @@ export function billingTasks(deps: StaleHoldSweepDependencies): TaskList {
       try {
         const result = await sweepStaleHolds(deps);
         if (result.examined > 0) deps.logger.info({ sweep: result }, 'stale-hold sweep');
+        await pruneRateLimitEvents(deps.db, deps.now());
       } finally {
         await scheduleStaleHoldSweep(deps.db, deps.intervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
       }

@@ -7,11 +7,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleHold } from '../../src/billing/holds.ts';
 import {
+  pruneRateLimitEvents,
   sweepStaleHolds,
   billingTasks,
   SWEEP_STALE_HOLDS_TASK,
   type StaleHoldSweepDependencies,
 } from '../../src/billing/sweeper.ts';
+import { billingDb } from '../../src/billing/tables.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { PredictionState, UserRow } from '../../src/db/types.ts';
 import { silentLogger } from '../../src/logger.ts';
@@ -211,5 +213,21 @@ describe('the stale-hold sweeper', () => {
   it('is a worker task that reschedules itself', () => {
     const tasks = billingTasks(deps());
     expect(Object.keys(tasks)).toEqual([SWEEP_STALE_HOLDS_TASK]);
+  });
+});
+
+describe('the recurring job', () => {
+  it('prunes request-log entries that left the window', async () => {
+    const fresh = await insertUser(db, OUT_OF_THE_WAY);
+    const longAgo = new Date(Date.now() - 5 * 60_000);
+    expect((await tryAdmit(db, config, fresh, { now: longAgo })).ok).toBe(true);
+    expect((await tryAdmit(db, config, fresh)).ok).toBe(true);
+    expect(await pruneRateLimitEvents(db, new Date())).toBeGreaterThanOrEqual(1);
+    const left = await billingDb(db)
+      .selectFrom('rate_limit_events')
+      .select('at')
+      .where('user_id', '=', fresh.id)
+      .execute();
+    expect(left).toHaveLength(1);
   });
 });
