@@ -35,6 +35,9 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 
+/** Default RESULT_CACHE_TTL_SECONDS: a week (Replicate itself keeps outputs for an hour; pixelgate keeps them). */
+export const DEFAULT_RESULT_CACHE_TTL_SECONDS = 7 * 24 * 3600;
+
 const envSchema = z.object({
   NODE_ENV: oneOf(['development', 'production', 'test']).default('development'),
   PORT: z
@@ -53,15 +56,27 @@ const envSchema = z.object({
   PIXELGATE_DATA_DIR: z.string().min(1).default('./.pixelgate'),
   REPLICATE_API_TOKEN: z.string().min(1, 'a Replicate API token').optional(),
   REPLICATE_API_BASE_URL: httpUrl.default('https://api.replicate.com/v1'),
-  REPLICATE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'a secret of the form whsec_<base64>').optional(),
+  REPLICATE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]+$/, 'a secret of the form whsec_<base64>')
+    .optional(),
   PUBLIC_URL: httpUrl.optional(),
   PIXELGATE_ADMIN_TOKEN: z.string().min(16, 'a token of at least 16 characters').optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// URL')
+    .optional(),
   GLOBAL_DAILY_BUDGET_USD: usdSetting,
   DEFAULT_USER_DAILY_BUDGET_USD: usdSetting,
   DEFAULT_USER_MONTHLY_BUDGET_USD: usdSetting,
   DEFAULT_USER_RATE_LIMIT_PER_MINUTE: positiveInt(60),
   DEFAULT_USER_MAX_CONCURRENT_GENERATIONS: positiveInt(10),
+  RESULT_CACHE_TTL_SECONDS: z
+    .string()
+    .regex(/^\d+$/, 'a whole number of seconds (0 turns the result cache off)')
+    .transform(Number)
+    .optional()
+    .transform((value) => value ?? DEFAULT_RESULT_CACHE_TTL_SECONDS),
   SIMULATOR_SPEED: z
     .string()
     .regex(/^\d+(\.\d+)?$/, 'a positive number (1 = realistic, 0.05 = 20x faster)')
@@ -95,6 +110,8 @@ export interface Config {
   readonly defaultUserRateLimitPerMinute: number;
   readonly defaultUserMaxConcurrentGenerations: number;
   readonly simulatorSpeed: number;
+  /** How long a successful deterministic result answers identical requests; 0 = no result cache. */
+  readonly resultCacheTtlSeconds: number;
 }
 
 /** What a user without a budget of their own may spend per UTC day when nothing is configured. */
@@ -145,5 +162,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultUserRateLimitPerMinute: e.DEFAULT_USER_RATE_LIMIT_PER_MINUTE,
     defaultUserMaxConcurrentGenerations: e.DEFAULT_USER_MAX_CONCURRENT_GENERATIONS,
     simulatorSpeed: e.SIMULATOR_SPEED,
+    resultCacheTtlSeconds: e.RESULT_CACHE_TTL_SECONDS,
   };
 }

@@ -22,9 +22,6 @@ import { canonicalJson } from '../generations/request.ts';
 /** Models that are deterministic with a seed once `go_fast` is off (see replicate-models.md). */
 const DETERMINISTIC_WITHOUT_GO_FAST: ReadonlySet<string> = new Set(['flux-schnell']);
 
-/** Default time-to-live of a cached result (RESULT_CACHE_TTL_SECONDS); 0 turns the cache off. */
-export const DEFAULT_RESULT_CACHE_TTL_SECONDS = 7 * 24 * 3600;
-
 export interface CacheableRequest {
   readonly model: Pick<ModelSpec, 'id' | 'replicateModel' | 'deterministic'>;
   /** The upstream input of each prediction, in position order. */

@@ -7,7 +7,7 @@ import { sql, type ColumnType, type Kysely, type Transaction } from 'kysely';
 import { usageOfUsers } from '../billing/usage.ts';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
-import type { UserRow } from '../db/types.ts';
+import type { ImageRow, UserRow } from '../db/types.ts';
 import { generationsDb, type Generation, type GenerationsDatabase } from '../generations/store.ts';
 import type { Micros } from '../money.ts';
 import type { GenerationPhase } from './transparency.ts';
@@ -132,4 +132,109 @@ export async function finalsOf(executor: Executor, previewIds: readonly string[]
 export async function findSmartGeneration(executor: Executor, id: string): Promise<SmartGeneration | undefined> {
   return (await smartDb(executor).selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst()) as
     SmartGeneration | undefined;
+}
+
+export interface SmartColumns {
+  readonly selectionReason: string | null;
+  readonly previewId: string | null;
+  readonly previewImageIndex: number | null;
+  readonly cacheKey: string | null;
+  readonly batchId: string | null;
+  readonly transparentBackground: boolean;
+}
+
+/** Writes the smart columns of a generation just inserted in the same transaction. */
+export async function setSmartColumns(executor: Executor, id: string, columns: SmartColumns): Promise<void> {
+  await smartDb(executor)
+    .updateTable('generations')
+    .set({
+      selection_reason: columns.selectionReason,
+      preview_id: columns.previewId,
+      preview_image_index: columns.previewImageIndex,
+      cache_key: columns.cacheKey,
+      batch_id: columns.batchId,
+      transparent_background: columns.transparentBackground,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Turns a generation just inserted into a result-cache answer: SUCCEEDED at once, nothing held,
+ * nothing charged, its images those of `sourceId`.
+ */
+export async function markCachedIn(
+  executor: Executor,
+  id: string,
+  sourceId: string,
+  now: Date,
+): Promise<{ id: string; status: 'SUCCEEDED'; version: number; userId: string } | null> {
+  const row = await smartDb(executor)
+    .updateTable('generations')
+    .set({
+      cached_from: sourceId,
+      status: 'SUCCEEDED',
+      percent: 100,
+      estimated_cost_micros: 0,
+      cost_micros: 0,
+      started_at: now,
+      completed_at: now,
+      version: sql<number>`version + 1`,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'QUEUED')
+    .returning(['id', 'version', 'user_id'])
+    .executeTakeFirst();
+  return row ? { id: row.id, status: 'SUCCEEDED', version: row.version, userId: row.user_id } : null;
+}
+
+export type SourcedImage = ImageRow & { readonly source: ImageSource };
+
+/**
+ * The images each generation shows, keyed by generation id: a cached generation shows its
+ * source's; a transparent one shows, per position, the background-removed image where there is
+ * one and the opaque original otherwise. One statement for any number of generations.
+ */
+export async function imagesForGenerations(
+  executor: Executor,
+  generations: readonly Pick<SmartGeneration, 'id' | 'cached_from'>[],
+): Promise<Map<string, SourcedImage[]>> {
+  const result = new Map<string, SourcedImage[]>(generations.map((generation) => [generation.id, []]));
+  if (generations.length === 0) return result;
+  const ownerOf = (generation: Pick<SmartGeneration, 'id' | 'cached_from'>) => generation.cached_from ?? generation.id;
+  const owners = [...new Set(generations.map(ownerOf))];
+  const rows = (await smartDb(executor)
+    .selectFrom('images')
+    .selectAll()
+    .where('generation_id', 'in', owners)
+    .orderBy('generation_id')
+    .orderBy('position')
+    .execute()) as SourcedImage[];
+  const best = new Map<string, Map<number, SourcedImage>>();
+  for (const row of rows) {
+    let positions = best.get(row.generation_id);
+    if (!positions) {
+      positions = new Map();
+      best.set(row.generation_id, positions);
+    }
+    const current = positions.get(row.position);
+    if (!current || (current.source === 'generate' && row.source === 'remove_background')) {
+      positions.set(row.position, row);
+    }
+  }
+  for (const generation of generations) {
+    const positions = best.get(ownerOf(generation));
+    result.set(generation.id, positions ? [...positions.values()].sort((a, b) => a.position - b.position) : []);
+  }
+  return result;
+}
+
+/** Distinct image positions a generation shows (its variations, for a preview). */
+export async function shownImageCount(
+  executor: Executor,
+  generation: Pick<SmartGeneration, 'id' | 'cached_from'>,
+): Promise<number> {
+  const images = await imagesForGenerations(executor, [generation]);
+  return images.get(generation.id)?.length ?? 0;
 }

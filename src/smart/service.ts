@@ -1,0 +1,525 @@
+/**
+ * Smart generation, from a GraphQL request to admitted generations:
+ *
+ * 1. resolve what the user left open — a PREVIEW's model (FLUX Schnell) and seed, a model chosen
+ *    automatically from the remaining budget, a final's model and its preview's prompt, aspect
+ *    ratio and variation seed — then plan the predictions (`planGeneration`: validation, catalog
+ *    defaults, splitting `count` into predictions);
+ * 2. look the request up in the result cache (deterministic, seeded requests only);
+ * 3. money first, in one short transaction, as for any generation: the idempotency check, the
+ *    generation rows, admission (one hold each — for a batch, all of them or none), the
+ *    prediction rows and their durable jobs. A cache hit is written SUCCEEDED at once, with no
+ *    hold, no prediction and no cost;
+ * 4. after commit, the predictions are created upstream by the request itself (their jobs take
+ *    over if the process dies), exactly as `GenerationService.generate` does.
+ *
+ * Idempotency keys compare the request as the user sent it (not the resolved one): a replay must
+ * find its generation even when a drawn seed or an automatic choice would come out differently.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { admitGeneration } from '../billing/admission.ts';
+import { findUser, isUuid } from '../auth/users.ts';
+import { REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
+import { CatalogInputError, requireGenerationModel } from '../catalog/pricing.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/index.ts';
+import type { GenerationMode, UserRow } from '../db/types.ts';
+import { loadGenerationView, type GenerationView } from '../generations/events.ts';
+import { scheduleTrack } from '../generations/jobs.ts';
+import {
+  canonicalJson,
+  GenerationInputError,
+  planGeneration,
+  type GenerateImageRequest,
+  type GenerationPlan,
+} from '../generations/request.ts';
+import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamRejectedError } from '../generations/service.ts';
+import {
+  findGenerationByIdempotencyKey,
+  insertGeneration,
+  insertPredictions,
+  type Generation,
+  type Prediction,
+} from '../generations/store.ts';
+import type { PredictionTracker } from '../generations/tracker.ts';
+import type { Micros } from '../money.ts';
+import { chooseModelAutomatically } from './auto.ts';
+import { batchAdmission } from './batch-admission.ts';
+import { batchShapeProblems } from './batching.ts';
+import { cacheCutoff, resultCacheKey } from './cache.ts';
+import {
+  finalizeHistoryOf,
+  findCachedResult,
+  findSmartGeneration,
+  markCachedIn,
+  remainingBudgetOf,
+  setSmartColumns,
+  shownImageCount,
+  type CachedResult,
+  type SmartColumns,
+} from './store.ts';
+import {
+  bestAffordableFinalModel,
+  finalizeRefusal,
+  finalRequestFor,
+  previewChoice,
+  type PreviewFacts,
+} from './tiers.ts';
+
+/** `generateImage`'s input: `modelId` may be omitted, `iterations` hints the automatic choice. */
+export interface SmartGenerateInput {
+  readonly modelId?: string | null;
+  readonly prompt: string;
+  readonly negativePrompt?: string | null;
+  readonly mode?: GenerationMode | null;
+  readonly count?: number | null;
+  readonly aspectRatio?: string | null;
+  readonly seed?: number | null;
+  readonly transparentBackground?: boolean | null;
+  readonly settings?: unknown;
+  readonly idempotencyKey?: string | null;
+  readonly iterations?: number | null;
+}
+
+export interface FinalizeInput {
+  readonly previewId: string;
+  readonly imageIndex: number;
+  readonly modelId?: string | null;
+  readonly count?: number | null;
+  readonly transparentBackground?: boolean | null;
+  readonly settings?: unknown;
+  readonly idempotencyKey?: string | null;
+}
+
+export interface SmartServiceDependencies {
+  readonly db: Db;
+  readonly config: Config;
+  readonly tracker: PredictionTracker;
+  readonly now: () => Date;
+  readonly deadlineSeconds: (modelId: string) => number;
+  readonly createHandoffMs: number;
+}
+
+export interface BatchItemResult {
+  readonly index: number;
+  readonly view: GenerationView;
+  /** The item repeated an idempotency key: this is the earlier generation, nothing new was held. */
+  readonly replayed: boolean;
+}
+
+export interface BatchResult {
+  readonly batchId: string;
+  readonly items: readonly BatchItemResult[];
+}
+
+/** A request resolved and planned, ready for admission. */
+interface Prepared {
+  readonly plan: GenerationPlan;
+  readonly columns: SmartColumns;
+  readonly cached: CachedResult | undefined;
+}
+
+/** Per call: the user's remaining budget and finalize history, read once. */
+interface CallContext {
+  readonly user: UserRow;
+  readonly now: Date;
+  /** Null: no limit. Lowered by each item planned before (a batch shares one budget). */
+  remainingMicros: Micros | null;
+  history: Map<string, number> | undefined;
+}
+
+function fingerprintOf(kind: string, request: Record<string, unknown>): string {
+  return createHash('sha256')
+    .update(canonicalJson({ kind, ...request }))
+    .digest('hex');
+}
+
+/** The request as sent, defaults applied: what idempotency keys compare. */
+function userFingerprint(input: SmartGenerateInput): string {
+  return fingerprintOf('generate', {
+    modelId: input.modelId ?? null,
+    prompt: input.prompt.trim(),
+    negativePrompt: input.negativePrompt ?? null,
+    mode: input.mode ?? 'STANDARD',
+    count: input.count ?? 1,
+    aspectRatio: input.aspectRatio ?? null,
+    seed: input.seed ?? null,
+    transparentBackground: input.transparentBackground ?? false,
+    settings: input.settings ?? {},
+    iterations: input.iterations ?? null,
+  });
+}
+
+function finalizeFingerprint(input: FinalizeInput): string {
+  return fingerprintOf('finalize', {
+    previewId: input.previewId,
+    imageIndex: input.imageIndex,
+    modelId: input.modelId ?? null,
+    count: input.count ?? 1,
+    transparentBackground: input.transparentBackground ?? false,
+    settings: input.settings ?? {},
+  });
+}
+
+/** Runs `plan` with catalog errors reported as input errors on the right field. */
+function asInputError<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof CatalogInputError) {
+      throw new GenerationInputError(error.message, [{ path: `input.${error.field}`, message: error.message }]);
+    }
+    throw error;
+  }
+}
+
+/** Re-roots `input.…` paths under `inputs.<index>.…` for batch items. */
+function inBatchItem(error: GenerationInputError, index: number): GenerationInputError {
+  const reroot = (path: string) => path.replace(/^input(\.|$)/, `inputs.${index}$1`);
+  return new GenerationInputError(
+    `inputs.${index}: ${error.message}`,
+    error.invalidFields.map((field) => ({ path: reroot(field.path), message: field.message })),
+  );
+}
+
+export class SmartGenerationService {
+  constructor(private readonly deps: SmartServiceDependencies) {}
+
+  /** `generateImage`: one request, possibly without a model, possibly answered by the cache. */
+  async generate(userId: string, input: SmartGenerateInput): Promise<GenerationView> {
+    const fingerprint = userFingerprint(input);
+    const replay = await this.replayOf(userId, input.idempotencyKey, fingerprint);
+    if (replay) return replay;
+    const context = await this.context(userId);
+    const prepared = await this.prepare(context, input, fingerprint);
+    const [result] = await this.start(context, [prepared], null);
+    return result!.view;
+  }
+
+  /** `finalizeGeneration`: the approved variation of a preview, on a high-quality model. */
+  async finalize(userId: string, input: FinalizeInput): Promise<GenerationView> {
+    const fingerprint = finalizeFingerprint(input);
+    const replay = await this.replayOf(userId, input.idempotencyKey, fingerprint);
+    if (replay) return replay;
+    const preview = isUuid(input.previewId) ? await findSmartGeneration(this.deps.db, input.previewId) : undefined;
+    const facts: PreviewFacts | undefined = preview && {
+      id: preview.id,
+      userId: preview.user_id,
+      mode: preview.mode,
+      status: preview.status,
+      prompt: preview.prompt,
+      negativePrompt: (preview.request.negativePrompt as string | null | undefined) ?? null,
+      aspectRatio: (preview.request.aspectRatio as string | null | undefined) ?? null,
+      seed: (preview.request.seed as number | null | undefined) ?? null,
+      storedImages: await shownImageCount(this.deps.db, preview),
+    };
+    const refusal = finalizeRefusal(facts, userId, input.imageIndex);
+    if (refusal?.kind === 'not-found') throw new GenerationNotFoundError(input.previewId);
+    if (refusal) throw new GenerationInputError(`${refusal.path} ${refusal.message}`, [refusal]);
+
+    const context = await this.context(userId);
+    const count = input.count ?? 1;
+    const transparentBackground = input.transparentBackground ?? false;
+    const choice =
+      input.modelId === undefined || input.modelId === null
+        ? bestAffordableFinalModel(context.remainingMicros, count, transparentBackground)
+        : { model: asInputError(() => requireGenerationModel(input.modelId!)), reason: null };
+    const final = finalRequestFor(facts!, input.imageIndex, choice.model);
+    const request: GenerateImageRequest = {
+      ...final,
+      count,
+      transparentBackground,
+      settings: input.settings,
+      idempotencyKey: input.idempotencyKey ?? null,
+    };
+    const prepared = await this.planned(context, request, {
+      fingerprint,
+      selectionReason: choice.reason,
+      previewId: facts!.id,
+      previewImageIndex: input.imageIndex,
+    });
+    const [result] = await this.start(context, [prepared], null);
+    return result!.view;
+  }
+
+  /** `generateImages`: up to 20 requests, one admission for all of them (every hold or none). */
+  async generateBatch(userId: string, inputs: readonly SmartGenerateInput[]): Promise<BatchResult> {
+    const problems = batchShapeProblems(inputs);
+    if (problems.length > 0) {
+      throw new GenerationInputError(
+        problems.map((problem) => `${problem.path} ${problem.message}`).join(' '),
+        problems,
+      );
+    }
+    const fingerprints = inputs.map(userFingerprint);
+    const replays = new Map<number, GenerationView>();
+    for (const [index, input] of inputs.entries()) {
+      const replay = await this.replayOf(userId, input.idempotencyKey, fingerprints[index]!);
+      if (replay) replays.set(index, replay);
+    }
+    const context = await this.context(userId);
+    const fresh: Array<{ index: number; prepared: Prepared }> = [];
+    for (const [index, input] of inputs.entries()) {
+      if (replays.has(index)) continue;
+      try {
+        fresh.push({ index, prepared: await this.prepare(context, input, fingerprints[index]!) });
+      } catch (error) {
+        if (error instanceof GenerationInputError) throw inBatchItem(error, index);
+        throw error;
+      }
+    }
+    const batchId = randomUUID();
+    const started = await this.start(
+      context,
+      fresh.map((item) => item.prepared),
+      batchId,
+    );
+    const items: BatchItemResult[] = inputs.map((_, index) => {
+      const replay = replays.get(index);
+      if (replay) return { index, view: replay, replayed: true };
+      const position = fresh.findIndex((item) => item.index === index);
+      const result = started[position]!;
+      return { index, view: result.view, replayed: result.replayed };
+    });
+    return { batchId, items };
+  }
+
+  // ── resolving and planning ─────────────────────────────────────────────────────────────────
+
+  private async context(userId: string): Promise<CallContext> {
+    const user = await findUser(this.deps.db, userId);
+    if (!user) throw new Error('the user of this API key no longer exists');
+    const now = this.deps.now();
+    return {
+      user,
+      now,
+      remainingMicros: await remainingBudgetOf(this.deps.db, this.deps.config, user, now),
+      history: undefined,
+    };
+  }
+
+  private async prepare(context: CallContext, input: SmartGenerateInput, fingerprint: string): Promise<Prepared> {
+    const mode = input.mode ?? 'STANDARD';
+    const base = {
+      prompt: input.prompt,
+      negativePrompt: input.negativePrompt ?? null,
+      mode,
+      count: input.count ?? 1,
+      aspectRatio: input.aspectRatio ?? null,
+      seed: input.seed ?? null,
+      transparentBackground: input.transparentBackground ?? false,
+      settings: input.settings,
+      idempotencyKey: input.idempotencyKey ?? null,
+    };
+    if (input.iterations !== undefined && input.iterations !== null) {
+      if (!Number.isInteger(input.iterations) || input.iterations < 1 || input.iterations > 10_000) {
+        throw new GenerationInputError('input.iterations must be a whole number from 1 to 10000.', [
+          { path: 'input.iterations', message: 'must be a whole number from 1 to 10000' },
+        ]);
+      }
+    }
+    if (mode === 'PREVIEW') {
+      const choice = previewChoice(input);
+      const named = input.modelId !== undefined && input.modelId !== null;
+      return this.planned(
+        context,
+        { ...base, modelId: choice.modelId, seed: choice.seed },
+        {
+          fingerprint,
+          selectionReason: named ? null : choice.reason,
+        },
+      );
+    }
+    if (input.modelId !== undefined && input.modelId !== null) {
+      return this.planned(context, { ...base, modelId: input.modelId }, { fingerprint, selectionReason: null });
+    }
+    if (typeof input.prompt !== 'string' || input.prompt.trim().length === 0) {
+      // planGeneration names the field; the heuristic needs a prompt first.
+      planGeneration({ ...base, modelId: 'flux-schnell' });
+    }
+    context.history ??= await finalizeHistoryOf(this.deps.db, context.user.id);
+    const choice = asInputError(() =>
+      chooseModelAutomatically({
+        prompt: input.prompt,
+        count: base.count,
+        iterations: input.iterations ?? null,
+        transparentBackground: base.transparentBackground,
+        aspectRatio: base.aspectRatio,
+        remainingMicros: context.remainingMicros,
+        finalizedByModel: context.history!,
+      }),
+    );
+    return this.planned(
+      context,
+      { ...base, modelId: choice.modelId, aspectRatio: choice.aspectRatio },
+      { fingerprint, selectionReason: choice.reason },
+    );
+  }
+
+  private async planned(
+    context: CallContext,
+    request: GenerateImageRequest,
+    extras: {
+      fingerprint: string;
+      selectionReason: string | null;
+      previewId?: string;
+      previewImageIndex?: number;
+    },
+  ): Promise<Prepared> {
+    const plan = { ...planGeneration(request), fingerprint: extras.fingerprint };
+    const transparentBackground = request.transparentBackground ?? false;
+    const cacheKey = resultCacheKey({
+      model: plan.model,
+      inputs: plan.predictions.map((prediction) => prediction.input),
+      imageCount: plan.imageCount,
+      transparentBackground,
+    });
+    const cutoff = cacheCutoff(context.now, this.deps.config.resultCacheTtlSeconds);
+    const cached =
+      cacheKey !== null && cutoff !== null
+        ? await findCachedResult(this.deps.db, context.user.id, cacheKey, cutoff)
+        : undefined;
+    if (!cached && context.remainingMicros !== null) {
+      context.remainingMicros = Math.max(0, context.remainingMicros - plan.estimatedCostMicros);
+    }
+    return {
+      plan,
+      cached,
+      columns: {
+        selectionReason: extras.selectionReason,
+        previewId: extras.previewId ?? null,
+        previewImageIndex: extras.previewImageIndex ?? null,
+        cacheKey,
+        batchId: null,
+        transparentBackground,
+      },
+    };
+  }
+
+  // ── admission and start ────────────────────────────────────────────────────────────────────
+
+  private async replayOf(
+    userId: string,
+    key: string | null | undefined,
+    fingerprint: string,
+  ): Promise<GenerationView | undefined> {
+    if (key === undefined || key === null) return undefined;
+    const existing = await findGenerationByIdempotencyKey(this.deps.db, userId, key);
+    if (!existing) return undefined;
+    return this.replay(existing, fingerprint);
+  }
+
+  private async replay(existing: Generation, fingerprint: string): Promise<GenerationView> {
+    if (existing.request_fingerprint !== fingerprint) throw new IdempotencyKeyReusedError(existing.id);
+    return this.view(existing.id);
+  }
+
+  private deadlineOf(plan: GenerationPlan, transparent: boolean, now: Date): Date {
+    const seconds =
+      this.deps.deadlineSeconds(plan.model.id) +
+      (transparent ? this.deps.deadlineSeconds(REMOVE_BACKGROUND_MODEL.id) : 0);
+    return new Date(now.getTime() + seconds * 1000);
+  }
+
+  /**
+   * The money-first transaction for one or more prepared requests, then the upstream creates.
+   * With a batch id, admission is the batch's (every hold or none); without, billing's own gate.
+   */
+  private async start(
+    context: CallContext,
+    items: readonly Prepared[],
+    batchId: string | null,
+  ): Promise<Array<{ view: GenerationView; replayed: boolean }>> {
+    const { db, config, tracker } = this.deps;
+    const { user, now } = context;
+    const ids = items.map(() => randomUUID());
+    const outcome = await tracker.transact(async (trx, changes) => {
+      const admission = batchId === null ? null : batchAdmission(trx, config, user.id, now);
+      await admission?.begin();
+      let admitted = 0;
+      const created: Prediction[][] = [];
+      const raced: boolean[] = [];
+      for (const [index, item] of items.entries()) {
+        const { plan, columns, cached } = item;
+        const id = ids[index]!;
+        const generation = await insertGeneration(trx, {
+          id,
+          userId: user.id,
+          modelId: plan.model.id,
+          mode: plan.mode,
+          prompt: plan.prompt,
+          request: plan.normalized,
+          fingerprint: plan.fingerprint,
+          idempotencyKey: plan.idempotencyKey,
+          imageCount: plan.imageCount,
+          estimatedCostMicros: cached ? 0 : plan.estimatedCostMicros,
+          deadlineAt: this.deadlineOf(plan, columns.transparentBackground, now),
+          now,
+        });
+        if (!generation) {
+          // Same key, same user: a concurrent request got there first.
+          raced.push(true);
+          created.push([]);
+          continue;
+        }
+        raced.push(false);
+        await setSmartColumns(trx, id, { ...columns, batchId });
+        if (cached) {
+          changes.push(await markCachedIn(trx, id, cached.generationId, now));
+          created.push([]);
+          continue;
+        }
+        if (admission) await admission.admit(admitted++, id, plan.estimatedCostMicros);
+        else
+          await admitGeneration(trx, config, { user, generationId: id, amountMicros: plan.estimatedCostMicros, now });
+        const predictions = await insertPredictions(
+          trx,
+          plan.predictions.map((planned) => ({
+            generationId: id,
+            position: planned.position,
+            replicateModel: plan.model.replicateModel,
+            input: planned.input,
+            imageCount: planned.imageCount,
+            now,
+          })),
+        );
+        for (const prediction of predictions) {
+          await scheduleTrack(trx, { predictionId: prediction.id, poll: 0 }, this.deps.createHandoffMs);
+        }
+        changes.push({ id, status: generation.status, version: generation.version });
+        created.push(predictions);
+      }
+      admission?.finish();
+      return { created, raced };
+    });
+
+    // Outside any transaction: Replicate may take its time, and may fail in ways the jobs handle.
+    const results = await Promise.all(
+      outcome.created.map((predictions) =>
+        Promise.all(predictions.map((prediction) => tracker.create(prediction, ['pending']))),
+      ),
+    );
+    const answers: Array<{ view: GenerationView; replayed: boolean }> = [];
+    for (const [index, item] of items.entries()) {
+      if (outcome.raced[index]) {
+        const existing = await findGenerationByIdempotencyKey(db, user.id, item.plan.idempotencyKey ?? '');
+        if (!existing) throw new Error('idempotency conflict without a generation');
+        answers.push({ view: await this.replay(existing, item.plan.fingerprint), replayed: true });
+        continue;
+      }
+      const rejected = results[index]!.find((result) => result.kind === 'rejected');
+      // One request: Replicate's refusal is the mutation's error (as for generateImage). In a
+      // batch it is that item's outcome: its generation is FAILED with the reason.
+      if (rejected?.kind === 'rejected' && batchId === null)
+        throw new UpstreamRejectedError(rejected.error, ids[index]!);
+      answers.push({ view: await this.view(ids[index]!), replayed: false });
+    }
+    return answers;
+  }
+
+  private async view(id: string): Promise<GenerationView> {
+    const view = await loadGenerationView(this.deps.db, id);
+    if (!view) throw new GenerationNotFoundError(id);
+    return view;
+  }
+}
