@@ -1,0 +1,132 @@
+/**
+ * The tracker's side of transparent backgrounds and of per-step money (see `transparency.ts`):
+ *
+ * - `chainRemovalsIn`: inside the transaction that stores a generate prediction's images and ends
+ *   it, insert one removal prediction per image (positions `REMOVAL_POSITION_BASE + image`, so a
+ *   second tracker storing the same outputs inserts nothing: one upstream prediction per step),
+ *   schedule their durable jobs and move the generation to REMOVING_BACKGROUND. The generation's
+ *   last prediction is then a removal, so it cannot end before the second phase has.
+ * - `settledCostOf`: what a generation costs once every prediction has ended — each succeeded
+ *   prediction at its own model's price × the images it produced (a failed removal costs nothing),
+ *   never more than the hold.
+ * - `outcomeWithRemovals`: the generation's result judged on its generate predictions; failed
+ *   removals turn a success into a success with a warning, never into a failure.
+ */
+import { sql } from 'kysely';
+import { findModelByReplicateName, REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
+import type { Executor } from '../db/index.ts';
+import { scheduleTrack } from '../generations/jobs.ts';
+import type { Prediction } from '../generations/store.ts';
+import type { Micros } from '../money.ts';
+import { smartDb } from './store.ts';
+import { imagePositionOfRemoval, planRemovals, removalWarning } from './transparency.ts';
+
+/**
+ * Chains the removals of the images `outputUrls` (at image positions from `firstImagePosition`)
+ * of an active transparent generation. Returns only the predictions this call inserted.
+ */
+export async function chainRemovalsIn(
+  trx: Executor,
+  generationId: string,
+  outputUrls: readonly string[],
+  firstImagePosition: number,
+  now: Date,
+  createHandoffMs: number,
+): Promise<Prediction[]> {
+  const removals = planRemovals(outputUrls, firstImagePosition);
+  if (removals.length === 0) return [];
+  const inserted = (await smartDb(trx)
+    .insertInto('predictions')
+    .values(
+      removals.map((removal) => ({
+        generation_id: generationId,
+        position: removal.position,
+        purpose: 'remove_background' as const,
+        replicate_model: REMOVE_BACKGROUND_MODEL.replicateModel,
+        input: JSON.stringify(removal.input),
+        image_count: removal.imageCount,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
+    .onConflict((conflict) => conflict.columns(['generation_id', 'position']).doNothing())
+    .returningAll()
+    .execute()) as Prediction[];
+  for (const prediction of inserted) {
+    await scheduleTrack(trx, { predictionId: prediction.id, poll: 0 }, createHandoffMs);
+  }
+  return inserted;
+}
+
+/** Moves an active generation into its second phase; the change, or null when it already was. */
+export async function enterRemovalPhaseIn(
+  trx: Executor,
+  generationId: string,
+  now: Date,
+): Promise<{ id: string; status: 'QUEUED' | 'STARTING' | 'PROCESSING'; version: number; userId: string } | null> {
+  const row = await smartDb(trx)
+    .updateTable('generations')
+    .set({ phase: 'REMOVING_BACKGROUND', version: sql<number>`version + 1`, updated_at: now })
+    .where('id', '=', generationId)
+    .where('phase', '=', 'GENERATING')
+    .where('status', 'in', ['QUEUED', 'STARTING', 'PROCESSING'])
+    .returning(['id', 'status', 'version', 'user_id'])
+    .executeTakeFirst();
+  return row
+    ? {
+        id: row.id,
+        status: row.status as 'QUEUED' | 'STARTING' | 'PROCESSING',
+        version: row.version,
+        userId: row.user_id,
+      }
+    : null;
+}
+
+function producedImagesOf(prediction: Pick<Prediction, 'metrics'>): number {
+  const produced = prediction.metrics?.produced_images;
+  return typeof produced === 'number' ? produced : 0;
+}
+
+/** Each succeeded prediction at its model's price × images produced, capped at the hold. */
+export function settledCostOf(
+  predictions: readonly Pick<Prediction, 'state' | 'replicate_model' | 'metrics'>[],
+  estimatedMicros: Micros,
+  fallbackPerImageMicros: Micros,
+): Micros {
+  const charged = predictions
+    .filter((prediction) => prediction.state === 'succeeded')
+    .reduce((sum, prediction) => {
+      const price = findModelByReplicateName(prediction.replicate_model)?.costPerImageMicros ?? fallbackPerImageMicros;
+      return sum + price * producedImagesOf(prediction);
+    }, 0);
+  return Math.min(estimatedMicros, charged);
+}
+
+export interface Warning {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The warning of a generation whose removals did not all succeed (null otherwise). */
+export function warningOf(
+  predictions: readonly Pick<Prediction, 'purpose' | 'position' | 'state' | 'error'>[],
+): Warning | null {
+  const removals = predictions.filter((prediction) => prediction.purpose === 'remove_background');
+  return removalWarning(
+    removals.map((removal) => ({
+      imagePosition: imagePositionOfRemoval(removal.position) ?? removal.position,
+      state: removal.state,
+      error: removal.error,
+    })),
+  );
+}
+
+/** Records a SUCCEEDED generation's warning (single winner: only while none is recorded). */
+export async function recordWarningIn(trx: Executor, generationId: string, warning: Warning, now: Date): Promise<void> {
+  await smartDb(trx)
+    .updateTable('generations')
+    .set({ warning_code: warning.code, warning_message: warning.message, updated_at: now })
+    .where('id', '=', generationId)
+    .where('warning_code', 'is', null)
+    .execute();
+}
