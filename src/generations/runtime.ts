@@ -70,7 +70,7 @@ export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
     maxPersistAttempts: 6,
   },
   feed: { throttleMs: 250, resyncMs: 5_000 },
-  liveness: { heartbeatMs: 5_000, staleMs: 20_000 },
+  liveness: { heartbeatMs: 2_000, staleMs: 10_000 },
   download: {},
   deadlineSeconds: defaultDeadlineSeconds,
   createHandoffMs: 15_000,

@@ -1,0 +1,45 @@
+/**
+ * A process killed in the middle of a job (here: while downloading the outputs) leaves that job
+ * locked in graphile-worker, which would only expire the lock after 4 hours. The dead process's
+ * heartbeat stops, the next sweep unlocks its workers' jobs, and the restarted server finishes.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GENERATE, sleep, type GenerationResult } from './helpers.ts';
+import { startRestartHarness, type RestartHarness } from './served.ts';
+
+describe('SIGKILL while a job runs', () => {
+  let harness: RestartHarness;
+  beforeAll(async () => {
+    harness = await startRestartHarness(0.05);
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('killed while storing outputs: its job is unlocked within seconds and the generation completes', async () => {
+    const prompt = 'a fox stored by a dying server';
+    // The output download trickles (10 chunks, 3 s apart): the job is busy, and locked, for 30 s.
+    harness.sim.injectFaults([{ method: 'GET', path: '/files/**', fault: 'slow_body', chunkDelayMs: 3_000 }]);
+    const first = await harness.start();
+    const result = await harness.graphql<{ generateImage: GenerationResult }>(first.url, GENERATE, {
+      input: { modelId: 'flux-schnell', prompt },
+    });
+    const generation = result.data!.generateImage;
+    for (let waited = 0; harness.sim.countRequests('GET', /^\/files\//) === 0 && waited < 10_000; waited += 50) {
+      await sleep(50);
+    }
+    const locked = await sql`select locked_by from graphile_worker.jobs where locked_by is not null`.execute(
+      harness.db,
+    );
+    expect(locked.rows.length).toBeGreaterThan(0);
+    await harness.kill(first);
+
+    const second = await harness.start();
+    const startedAt = Date.now();
+    await harness.expectCompletedOnce(second.url, generation.id, prompt);
+    // Heartbeats go stale after 10 s and the sweep runs every 10 s: far from graphile's 4 hours.
+    expect(Date.now() - startedAt).toBeLessThan(40_000);
+    await harness.kill(second);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * `pixelgate serve` as a child process against a simulator in the test process, for the restart
+ * tests: start it, SIGKILL it, start it again, and check that a generation finished exactly once.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { createApiKey } from '../../src/auth/api-keys.ts';
+import { createUser } from '../../src/auth/users.ts';
+import type { Db } from '../../src/db/index.ts';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import { spawnCli } from '../foundation/process.ts';
+import { createMigratedDatabase } from '../support/database.ts';
+import { GET, ledgerKinds, simulatedPredictionsFor, sleep, TERMINAL, type GenerationResult } from './helpers.ts';
+
+export interface Served {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly exited: Promise<unknown>;
+}
+
+export interface RestartHarness {
+  readonly sim: RunningSimulator;
+  readonly db: Db;
+  readonly key: string;
+  start(): Promise<Served>;
+  kill(served: Served): Promise<void>;
+  graphql<T>(url: string, query: string, variables: Record<string, unknown>): Promise<{ data?: T; errors?: unknown[] }>;
+  expectCompletedOnce(url: string, id: string, prompt: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRestartHarness(speed: number): Promise<RestartHarness> {
+  const sim = await startSimulator({
+    port: 0,
+    speed,
+    rateLimits: { createsPerMinute: 10_000, otherPerMinute: 100_000 },
+  });
+  const database = await createMigratedDatabase();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-restart-'));
+  const user = await createUser(database.handle.db, { name: 'restart', dailyBudgetMicros: 10_000_000 });
+  const key = (await createApiKey(database.handle.db, user.id)).key;
+  const env = {
+    DATABASE_URL: database.url,
+    REPLICATE_API_TOKEN: 'r8_test_token_for_the_simulator',
+    REPLICATE_API_BASE_URL: sim.baseUrl,
+    PIXELGATE_DATA_DIR: dataDir,
+  };
+  const children: ChildProcess[] = [];
+
+  const graphql = async <T>(url: string, query: string, variables: Record<string, unknown>) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as { data?: T; errors?: unknown[] };
+  };
+
+  return {
+    sim,
+    db: database.handle.db,
+    key,
+    graphql,
+    async start() {
+      const child = spawnCli(['serve'], { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+      children.push(child);
+      let output = '';
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const url = await new Promise<string>((resolve, reject) => {
+        const onData = (chunk: string) => {
+          output += chunk;
+          const match = /GraphiQL at (http:\/\/\S+)\/graphql/.exec(output);
+          if (match) resolve(match[1]!);
+        };
+        child.stdout!.setEncoding('utf8').on('data', onData);
+        child.stderr!.setEncoding('utf8').on('data', onData);
+        void exited.then(() => reject(new Error(`serve exited early:\n${output}`)));
+      });
+      return { child, url, exited };
+    },
+    async kill(served) {
+      served.child.kill('SIGKILL');
+      await served.exited;
+    },
+    async expectCompletedOnce(url, id, prompt) {
+      const deadline = Date.now() + 45_000;
+      let done: GenerationResult | undefined;
+      while (!done) {
+        const generation = (await graphql<{ generation: GenerationResult }>(url, GET, { id })).data?.generation;
+        if (generation && TERMINAL.has(generation.status) && generation.costUsd !== null) done = generation;
+        else if (Date.now() > deadline)
+          throw new Error(`generation ${id} did not finish: ${JSON.stringify(generation)}`);
+        else await sleep(100);
+      }
+      expect(done.status).toBe('SUCCEEDED');
+      expect(done.images).toHaveLength(1);
+      const image = await fetch(done.images[0]!.url);
+      expect(image.status).toBe(200);
+      expect(image.headers.get('content-type')).toBe('image/png');
+      expect(done.costUsd).toBe('0.003');
+      expect(await ledgerKinds(database.handle.db, id)).toEqual({ hold: 1, settle: 1 });
+      expect(simulatedPredictionsFor(sim, prompt)).toHaveLength(1);
+    },
+    async close() {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await sim.close();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
