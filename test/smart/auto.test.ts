@@ -5,12 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findModel } from '../../src/catalog/models.ts';
-import { finalize, generate, startGenerationsEnv, traces, waitForEnd, type GenerationsEnv } from './helpers.ts';
+import {
+  finalize,
+  generate,
+  startGenerationsEnv,
+  traces,
+  waitForEnd,
+  type GenerationsEnv,
+  SMART_INTEGRATED,
+} from './helpers.ts';
 
 const COMPLEX =
   'photorealistic portrait of an old fisherman with intricate wrinkles, cinematic lighting, a harbour at dusk, boats and gulls';
 
-describe('automatic model choice', () => {
+describe.runIf(SMART_INTEGRATED)('automatic model choice', () => {
   let env: GenerationsEnv;
   beforeAll(async () => {
     env = await startGenerationsEnv();

@@ -14,9 +14,10 @@ import {
   traces,
   waitForEnd,
   type GenerationsEnv,
+  SMART_INTEGRATED,
 } from './helpers.ts';
 
-describe('batching', () => {
+describe.runIf(SMART_INTEGRATED)('batching', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
   beforeAll(async () => {

@@ -14,9 +14,10 @@ import {
   startGenerationsEnv,
   waitForEnd,
   type GenerationsEnv,
+  SMART_INTEGRATED,
 } from './helpers.ts';
 
-describe('result cache', () => {
+describe.runIf(SMART_INTEGRATED)('result cache', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
   beforeAll(async () => {
@@ -80,7 +81,7 @@ describe('result cache', () => {
   });
 });
 
-describe('result cache turned off', () => {
+describe.runIf(SMART_INTEGRATED)('result cache turned off', () => {
   let env: GenerationsEnv;
   beforeAll(async () => {
     env = await startGenerationsEnv({ env: { RESULT_CACHE_TTL_SECONDS: '0' } });

@@ -12,9 +12,10 @@ import {
   waitForEnd,
   wsClient,
   type GenerationsEnv,
+  SMART_INTEGRATED,
 } from './helpers.ts';
 
-describe('myGenerations', () => {
+describe.runIf(SMART_INTEGRATED)('myGenerations', () => {
   let env: GenerationsEnv;
   beforeAll(async () => {
     env = await startGenerationsEnv({ speed: 0.1 });

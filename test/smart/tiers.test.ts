@@ -14,9 +14,10 @@ import {
   traces,
   waitForEnd,
   type GenerationsEnv,
+  SMART_INTEGRATED,
 } from './helpers.ts';
 
-describe('preview → final tiers', () => {
+describe.runIf(SMART_INTEGRATED)('preview → final tiers', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
   beforeAll(async () => {

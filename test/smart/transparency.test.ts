@@ -16,12 +16,13 @@ import {
   wsClient,
   type GenerationsEnv,
   type SmartGeneration,
+  SMART_INTEGRATED,
 } from './helpers.ts';
 import { SMART_FIELDS } from './helpers.ts';
 
 const REMOVAL_MODEL = 'recraft-ai/recraft-remove-background';
 
-describe('transparent backgrounds', () => {
+describe.runIf(SMART_INTEGRATED)('transparent backgrounds', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
   beforeAll(async () => {
@@ -99,7 +100,7 @@ describe('transparent backgrounds', () => {
   });
 });
 
-describe('a failed background removal', () => {
+describe.runIf(SMART_INTEGRATED)('a failed background removal', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
   beforeAll(async () => {
