@@ -13,7 +13,11 @@ export type CreateUserInput = {
 export type EstimateCostInput = {
   count?: number | null | undefined;
   modelId: string | number;
+  /** Preview rounds on FLUX Schnell before the `count` final images (a design plan). */
+  previews?: number | null | undefined;
   transparentBackground?: boolean | null | undefined;
+  /** Images per preview round (1-4). */
+  variationsPerPreview?: number | null | undefined;
 };
 
 export type RecommendModelInput = {
