@@ -23,9 +23,11 @@ let instanceB: DatabaseHandle;
 
 beforeAll(async () => {
   database = await createMigratedDatabase();
-  // Two pools stand for two gateway instances sharing the database.
-  instanceA = connectDatabase(database.url, silentLogger, { max: 25 });
-  instanceB = connectDatabase(database.url, silentLogger, { max: 25 });
+  // Two pools stand for two gateway instances sharing the database. Small on purpose: the server's
+  // connections are shared with every other test file, and 100 requests queueing for 10
+  // connections each still contend for the same rows.
+  instanceA = connectDatabase(database.url, silentLogger, { max: 10 });
+  instanceB = connectDatabase(database.url, silentLogger, { max: 10 });
 });
 
 afterAll(async () => {
@@ -159,8 +161,9 @@ describe('windows', () => {
   it('the global daily cap stops every user', async () => {
     // Its own database: the global window is shared by everything in it.
     const isolated = await createMigratedDatabase();
+    const pool = connectDatabase(isolated.url, silentLogger, { max: 8 });
     try {
-      const db = isolated.handle.db;
+      const db = pool.db;
       const config = billingConfig({ GLOBAL_DAILY_BUDGET_USD: '0.1' });
       const now = new Date('2031-06-01T12:00:00Z');
       const users = await Promise.all(
@@ -186,6 +189,7 @@ describe('windows', () => {
       });
       await expectLedgerVerified(db);
     } finally {
+      await pool.close();
       await isolated.drop();
     }
   });

@@ -6,8 +6,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
-import { verifyLedger } from '../../src/billing/ledger.ts';
 import { sweepStaleHolds } from '../../src/billing/sweeper.ts';
+import { DEFAULT_GENERATION_SETTINGS } from '../../src/generations/runtime.ts';
 import { findPrediction } from '../../src/generations/store.ts';
 import type { Db } from '../../src/db/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
@@ -23,10 +23,32 @@ const CREATE_PATTERN = /^\/v1\/models\/[^/]+\/[^/]+\/predictions$/;
 let simulator: Simulator;
 let database: TestDatabase;
 let gatewayA: TestApp;
-let gatewayB: TestApp;
 let db: Db;
 let clockOffsetMs = 0;
 const now = () => new Date(Date.now() + clockOffsetMs);
+
+/** Short tracker timings: a create cut off by the outage is reconciled in seconds, not minutes. */
+const GENERATIONS = {
+  tracker: { ...DEFAULT_GENERATION_SETTINGS.tracker, creatingTimeoutMs: 2_000, reconcileSettleMs: 500 },
+  createHandoffMs: 1_000,
+};
+const ENV = () => ({ REPLICATE_API_TOKEN: 'r8_billing_e2e', REPLICATE_API_BASE_URL: simulator.baseUrl });
+
+/**
+ * A second instance on the same database, for the tests that need two. Opened only while needed:
+ * each gateway's pool takes up to 20 of the server's connections, which other test files share.
+ */
+async function withSecondGateway(work: (gateway: TestApp) => Promise<void>, env: Record<string, string> = {}) {
+  const gateway = await startTestApp(
+    { ...ENV(), ...env },
+    { database, now, runWorker: false, generations: GENERATIONS },
+  );
+  try {
+    await work(gateway);
+  } finally {
+    await gateway.close();
+  }
+}
 
 beforeAll(async () => {
   simulator = await startSimulator({
@@ -35,14 +57,11 @@ beforeAll(async () => {
     rateLimits: { createsPerMinute: 100_000, otherPerMinute: 1_000_000 },
   });
   database = await createEmptyDatabase();
-  const env = { REPLICATE_API_TOKEN: 'r8_billing_e2e', REPLICATE_API_BASE_URL: simulator.baseUrl };
-  gatewayA = await startTestApp(env, { database, now });
-  gatewayB = await startTestApp(env, { database, now, runWorker: false });
+  gatewayA = await startTestApp(ENV(), { database, now, generations: GENERATIONS });
   db = gatewayA.services.db;
 });
 
 afterAll(async () => {
-  await gatewayB?.close();
   await gatewayA?.close();
   await simulator?.close();
   await database?.drop();
@@ -124,91 +143,88 @@ describe('generateImage against a $1.00 budget at $0.03 each', () => {
   });
 
   it('split across two gateway instances: still exactly 33 (2 rounds)', async () => {
-    for (let round = 0; round < 2; round += 1) {
-      const { id, key } = await userWithKey({ dailyMicros: 1_000_000, ...OUT_OF_THE_WAY });
-      simulator.resetCounters();
-      const answers = await Promise.all(
-        Array.from({ length: 100 }, (_, index) => generate(index % 2 === 0 ? gatewayA : gatewayB, key, SEEDREAM)),
-      );
-      expect(tally(answers)).toEqual({ ACCEPTED: 33, BUDGET_EXCEEDED: 67 });
-      expect(simulator.countRequests('POST', CREATE_PATTERN)).toBe(33);
-      await expectLedgerVerified(db);
-      await waitForNoOpenHolds(id);
-      await expectLedgerVerified(db);
-    }
+    await withSecondGateway(async (gatewayB) => {
+      for (let round = 0; round < 2; round += 1) {
+        const { id, key } = await userWithKey({ dailyMicros: 1_000_000, ...OUT_OF_THE_WAY });
+        simulator.resetCounters();
+        const answers = await Promise.all(
+          Array.from({ length: 100 }, (_, index) => generate(index % 2 === 0 ? gatewayA : gatewayB, key, SEEDREAM)),
+        );
+        expect(tally(answers)).toEqual({ ACCEPTED: 33, BUDGET_EXCEEDED: 67 });
+        expect(simulator.countRequests('POST', CREATE_PATTERN)).toBe(33);
+        await expectLedgerVerified(db);
+        await waitForNoOpenHolds(id);
+        await expectLedgerVerified(db);
+      }
+    });
   });
 
   it("a brand-new user's first 20 concurrent requests stay within the default budget", async () => {
-    // A third gateway whose deployment default is $0.10 a day; the user has no settings at all.
-    const gatewayC = await startTestApp(
-      {
-        REPLICATE_API_TOKEN: 'r8_billing_e2e',
-        REPLICATE_API_BASE_URL: simulator.baseUrl,
-        DEFAULT_USER_DAILY_BUDGET_USD: '0.1',
+    // A second gateway whose deployment default is $0.10 a day; the user has no settings at all.
+    await withSecondGateway(
+      async (gatewayC) => {
+        for (let round = 0; round < 3; round += 1) {
+          const fresh = await insertUser(db);
+          const key = (await createApiKey(db, fresh.id)).key;
+          simulator.resetCounters();
+          const answers = await Promise.all(Array.from({ length: 20 }, () => generate(gatewayC, key, SEEDREAM)));
+          expect(tally(answers)).toEqual({ ACCEPTED: 3, BUDGET_EXCEEDED: 17 });
+          expect(simulator.countRequests('POST', CREATE_PATTERN)).toBe(3);
+          const usage = await gatewayC.graphql<{
+            viewer: { usage: { reservedUsd: string; spentUsd: string; dailyBudgetUsd: string } };
+          }>('{ viewer { usage { reservedUsd spentUsd dailyBudgetUsd } } }', {}, key);
+          const { reservedUsd, spentUsd, dailyBudgetUsd } = usage.data!.viewer.usage;
+          expect(dailyBudgetUsd).toBe('0.1');
+          expect(Number(reservedUsd) + Number(spentUsd)).toBeLessThanOrEqual(0.1);
+          await expectLedgerVerified(db);
+        }
       },
-      { database, now, runWorker: false },
+      { DEFAULT_USER_DAILY_BUDGET_USD: '0.1' },
     );
-    try {
-      for (let round = 0; round < 3; round += 1) {
-        const fresh = await insertUser(db);
-        const key = (await createApiKey(db, fresh.id)).key;
-        simulator.resetCounters();
-        const answers = await Promise.all(Array.from({ length: 20 }, () => generate(gatewayC, key, SEEDREAM)));
-        expect(tally(answers)).toEqual({ ACCEPTED: 3, BUDGET_EXCEEDED: 17 });
-        expect(simulator.countRequests('POST', CREATE_PATTERN)).toBe(3);
-        const usage = await gatewayC.graphql<{
-          viewer: { usage: { reservedUsd: string; spentUsd: string; dailyBudgetUsd: string } };
-        }>('{ viewer { usage { reservedUsd spentUsd dailyBudgetUsd } } }', {}, key);
-        const { reservedUsd, spentUsd, dailyBudgetUsd } = usage.data!.viewer.usage;
-        expect(dailyBudgetUsd).toBe('0.1');
-        expect(Number(reservedUsd) + Number(spentUsd)).toBeLessThanOrEqual(0.1);
-        await expectLedgerVerified(db);
-      }
-    } finally {
-      await gatewayC.close();
-    }
   });
 });
 
 describe('rate limits over HTTP', () => {
   it('the 61st request inside 60 s is refused with retryAfterSeconds and Retry-After; two instances share the window', async () => {
-    const { key } = await userWithKey({ dailyMicros: 100_000_000, maxConcurrent: 1000 });
-    const schnell = { modelId: 'flux-schnell', prompt: 'a quick sketch' };
-    clockOffsetMs = 0;
-    const first = await generate(gatewayA, key, schnell);
-    expect(outcomeOf(first)).toBe('ACCEPTED');
-    expect(first.headers.get('ratelimit-limit')).toBe('60');
-    expect(first.headers.get('ratelimit-remaining')).toBe('59');
-    expect(first.headers.get('ratelimit-reset')).toBe('60');
-    expect(first.headers.get('retry-after')).toBeNull();
-    const firstAt = now().getTime();
+    await withSecondGateway(async (gatewayB) => {
+      const { key } = await userWithKey({ dailyMicros: 100_000_000, maxConcurrent: 1000 });
+      const schnell = { modelId: 'flux-schnell', prompt: 'a quick sketch' };
+      clockOffsetMs = 0;
+      const first = await generate(gatewayA, key, schnell);
+      expect(outcomeOf(first)).toBe('ACCEPTED');
+      expect(first.headers.get('ratelimit-limit')).toBe('60');
+      expect(first.headers.get('ratelimit-remaining')).toBe('59');
+      expect(first.headers.get('ratelimit-reset')).toBe('60');
+      expect(first.headers.get('retry-after')).toBeNull();
+      const firstAt = now().getTime();
 
-    const rest = await Promise.all(
-      Array.from({ length: 59 }, (_, index) => generate(index % 2 ? gatewayA : gatewayB, key, schnell)),
-    );
-    expect(tally(rest)).toEqual({ ACCEPTED: 59 });
-    const remaining = rest.map((answer) => Number(answer.headers.get('ratelimit-remaining'))).sort((a, b) => a - b);
-    expect(remaining).toEqual(Array.from({ length: 59 }, (_, index) => index));
+      const rest = await Promise.all(
+        Array.from({ length: 59 }, (_, index) => generate(index % 2 ? gatewayA : gatewayB, key, schnell)),
+      );
+      expect(tally(rest)).toEqual({ ACCEPTED: 59 });
+      const remaining = rest.map((answer) => Number(answer.headers.get('ratelimit-remaining'))).sort((a, b) => a - b);
+      expect(remaining).toEqual(Array.from({ length: 59 }, (_, index) => index));
 
-    // 30 s later on the app's clock, the window is still full on both instances.
-    clockOffsetMs = 30_000;
-    for (const gateway of [gatewayB, gatewayA]) {
-      const refused = await generate(gateway, key, schnell);
-      expect(outcomeOf(refused)).toBe('RATE_LIMITED');
-      const seconds = refused.body.errors![0]!.extensions!.retryAfterSeconds as number;
-      const expected = Math.ceil((firstAt + 60_000 - now().getTime()) / 1000);
-      expect(seconds).toBeGreaterThanOrEqual(expected);
-      expect(seconds).toBeLessThanOrEqual(30);
-      expect(refused.headers.get('retry-after')).toBe(String(seconds));
-      expect(refused.headers.get('ratelimit-remaining')).toBe('0');
-      expect(refused.body.errors![0]!.extensions).toMatchObject({ limit: 'REQUESTS_PER_MINUTE', limitValue: 60 });
-    }
+      // 30 s later on the app's clock, the window is still full on both instances.
+      clockOffsetMs = 30_000;
+      for (const gateway of [gatewayB, gatewayA]) {
+        const refused = await generate(gateway, key, schnell);
+        expect(outcomeOf(refused)).toBe('RATE_LIMITED');
+        const seconds = refused.body.errors![0]!.extensions!.retryAfterSeconds as number;
+        const expected = Math.ceil((firstAt + 60_000 - now().getTime()) / 1000);
+        expect(seconds).toBeGreaterThanOrEqual(expected);
+        expect(seconds).toBeLessThanOrEqual(30);
+        expect(refused.headers.get('retry-after')).toBe(String(seconds));
+        expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+        expect(refused.body.errors![0]!.extensions).toMatchObject({ limit: 'REQUESTS_PER_MINUTE', limitValue: 60 });
+      }
 
-    // A minute after the first request, its slot is free again.
-    clockOffsetMs = 61_000;
-    expect(outcomeOf(await generate(gatewayB, key, schnell))).toBe('ACCEPTED');
-    clockOffsetMs = 0;
-    await expectLedgerVerified(db);
+      // A minute after the first request, its slot is free again.
+      clockOffsetMs = 61_000;
+      expect(outcomeOf(await generate(gatewayB, key, schnell))).toBe('ACCEPTED');
+      clockOffsetMs = 0;
+      await expectLedgerVerified(db);
+    });
   });
 
   it('the concurrency cap refuses a third running generation', async () => {
@@ -229,75 +245,12 @@ function admin(query: string, variables: Record<string, unknown>) {
   return gatewayA.graphql(query, variables, TEST_ADMIN_TOKEN);
 }
 
-describe('when the database stops mid-run', () => {
-  it('mutations fail with a typed error, nothing unpaid goes upstream, and no money stays held once it is back', async () => {
-    const { id, key } = await userWithKey({ dailyMicros: 100_000_000, ...OUT_OF_THE_WAY });
-    simulator.resetCounters();
-    const admin = new pg.Client({ connectionString: database.url.replace(/\/[^/]+$/, '/postgres') });
-    await admin.connect();
-    const answers: Answer[] = [];
-    try {
-      // A steady stream of requests; the database goes away while they are in flight.
-      const stream = (async () => {
-        for (let i = 0; i < 12; i += 1) {
-          const batch = await Promise.all(
-            Array.from({ length: 5 }, () => generate(i % 2 ? gatewayA : gatewayB, key, SEEDREAM)),
-          );
-          answers.push(...batch);
-          await new Promise((resolve) => setTimeout(resolve, 30));
-        }
-      })();
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      await admin.query(`alter database ${database.name} allow_connections false`);
-      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [database.name]);
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      await admin.query(`alter database ${database.name} allow_connections true`);
-      await stream;
-    } finally {
-      await admin.query(`alter database ${database.name} allow_connections true`);
-      await admin.end();
-    }
-
-    const counts = tally(answers);
-    expect(counts.ACCEPTED ?? 0).toBeGreaterThan(0);
-    const failed = answers.filter((answer) => outcomeOf(answer) !== 'ACCEPTED');
-    expect(failed.length).toBeGreaterThan(0);
-    for (const answer of failed) {
-      // Typed, never "Unexpected error.".
-      expect(answer.body.errors![0]!.extensions).toMatchObject({
-        code: 'INTERNAL_SERVER_ERROR',
-        reason: 'DATABASE_UNAVAILABLE',
-      });
-    }
-
-    // Whatever reached Replicate belongs to a generation whose hold was committed first.
-    await waitForNoOpenHolds(id, 60_000);
-    const generations = await db.selectFrom('generations').select(['id', 'status']).where('user_id', '=', id).execute();
-    const upstream = simulator.countRequests('POST', CREATE_PATTERN);
-    expect(upstream).toBeLessThanOrEqual(generations.length);
-    expect(generations.length).toBeGreaterThanOrEqual(counts.ACCEPTED ?? 0);
-    const report = await verifyLedger(db);
-    expect(report.problems).toEqual([]);
-    const open = await db
-      .selectFrom('holds')
-      .select('id')
-      .where('user_id', '=', id)
-      .where('state', '=', 'held')
-      .execute();
-    expect(open).toEqual([]);
-  }, 120_000);
-});
-
 describe('the stale-hold sweeper with the real tracker', () => {
   it('resolves a generation whose tracker was lost through the tracker itself: images stored, hold settled', async () => {
-    // Gateway B runs no worker: after the request sends the create, nobody follows the prediction.
+    // A gateway without a worker: after the request sends the create, nobody follows the prediction.
     const { id, key } = await userWithKey({ dailyMicros: 100_000_000, ...OUT_OF_THE_WAY });
     await db.updateTable('users').set({ daily_budget_micros: 100_000_000 }).where('id', '=', id).execute();
-    const lostGateway = await startTestApp(
-      { REPLICATE_API_TOKEN: 'r8_billing_e2e', REPLICATE_API_BASE_URL: simulator.baseUrl },
-      { database, now, runWorker: false },
-    );
-    try {
+    await withSecondGateway(async (lostGateway) => {
       const answer = await generate(lostGateway, key, { modelId: 'flux-schnell', prompt: 'left behind', count: 2 });
       const generationId = answer.body.data!.generateImage!.id;
       // Keep gateway A's worker away from it: its tracker job, pushed an hour out, is what "was lost"
@@ -332,7 +285,8 @@ describe('the stale-hold sweeper with the real tracker', () => {
           if (row) await tracker.applyUpstream(row, upstream);
         },
       });
-      expect(result).toMatchObject({ examined: 1, resolvedElsewhere: 1 });
+      expect(result.examined).toBeGreaterThanOrEqual(1);
+      expect(result.resolvedElsewhere).toBeGreaterThanOrEqual(1);
       expect(await holdOf(generationId)).toMatchObject({ state: 'settled', settled_micros: 6_000 });
       const generation = await lostGateway.graphql<{
         generation: { status: string; costUsd: string; images: unknown[] };
@@ -340,8 +294,67 @@ describe('the stale-hold sweeper with the real tracker', () => {
       expect(generation.data?.generation).toMatchObject({ status: 'SUCCEEDED', costUsd: '0.006' });
       expect(generation.data?.generation.images).toHaveLength(2);
       await expectLedgerVerified(db);
-    } finally {
-      await lostGateway.close();
-    }
+    });
   });
+});
+
+describe('when the database stops mid-run', () => {
+  it('mutations fail with a typed error, nothing unpaid goes upstream, and no money stays held once it is back', async () => {
+    const { id, key } = await userWithKey({ dailyMicros: 100_000_000, ...OUT_OF_THE_WAY });
+    simulator.resetCounters();
+    const creates = () => simulator.countRequests('POST', CREATE_PATTERN);
+    const batch = (size: number) => Promise.all(Array.from({ length: size }, () => generate(gatewayA, key, SEEDREAM)));
+    const typed = (answer: Answer) =>
+      outcomeOf(answer) === 'ACCEPTED' ||
+      (answer.body.errors?.[0]?.extensions?.code === 'INTERNAL_SERVER_ERROR' &&
+        answer.body.errors[0].extensions.reason === 'DATABASE_UNAVAILABLE');
+    const admin = new pg.Client({ connectionString: database.url.replace(/\/[^/]+$/, '/postgres') });
+    await admin.connect();
+    const stop = async () => {
+      await admin.query(`alter database ${database.name} allow_connections false`);
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [database.name]);
+    };
+    const start = () => admin.query(`alter database ${database.name} allow_connections true`);
+    try {
+      expect(tally(await batch(5))).toEqual({ ACCEPTED: 5 });
+
+      // Cut while requests are in flight: each one is either accepted or a typed failure.
+      const inFlight = batch(10);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      await stop();
+      const cut = await inFlight;
+      for (const answer of cut) expect(typed(answer)).toBe(true);
+
+      // While it is down: every request fails closed, typed, and nothing reaches Replicate.
+      const before = creates();
+      const down = await batch(10);
+      expect(tally(down)).toEqual({ INTERNAL_SERVER_ERROR: 10 });
+      for (const answer of down) expect(typed(answer)).toBe(true);
+      expect(down[0]!.body.errors![0]!.message).toMatch(/nothing was started or charged/);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(creates()).toBe(before);
+
+      await start();
+      // Back: the pool reconnects and requests are admitted again.
+      expect(tally(await batch(5))).toEqual({ ACCEPTED: 5 });
+    } finally {
+      await start();
+      await admin.end();
+    }
+
+    // Every hold is resolved once the trackers catch up (reconciling creates the cut interrupted),
+    // whatever reached Replicate belongs to a generation whose hold was committed first, and the
+    // books balance.
+    await waitForNoOpenHolds(id, 60_000);
+    const generations = await db.selectFrom('generations').select('id').where('user_id', '=', id).execute();
+    expect(creates()).toBeLessThanOrEqual(generations.length);
+    await expectLedgerVerified(db);
+    const day = await db
+      .selectFrom('budget_windows')
+      .select('reserved_micros')
+      .where('subject', '=', id)
+      .where('period', '=', 'day')
+      .executeTakeFirstOrThrow();
+    expect(day.reserved_micros).toBe(0);
+  }, 120_000);
 });

@@ -197,13 +197,18 @@ describe('viewer.usage', () => {
   });
 });
 
-/** Counts statements sent by every pg client in this process while `work` runs. */
+/** Background work of a running gateway (heartbeats, job queue, pub/sub), not the request's. */
+const BACKGROUND = /gateway_instances|graphile_worker|pg_notify|^\s*(un)?listen\b/i;
+
+/** Counts the statements pg clients in this process send while `work` runs, background excluded. */
 async function countStatements(work: () => Promise<unknown>): Promise<number> {
   const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const original = prototype.query;
   let count = 0;
   prototype.query = function (this: unknown, ...args: unknown[]) {
-    count += 1;
+    const first = args[0];
+    const text = typeof first === 'string' ? first : ((first as { text?: unknown } | undefined)?.text ?? '');
+    if (!BACKGROUND.test(String(text))) count += 1;
     return original.apply(this, args);
   };
   try {

@@ -15,8 +15,8 @@ let instanceB: DatabaseHandle;
 
 beforeAll(async () => {
   database = await createMigratedDatabase();
-  instanceA = connectDatabase(database.url, silentLogger, { max: 20 });
-  instanceB = connectDatabase(database.url, silentLogger, { max: 20 });
+  instanceA = connectDatabase(database.url, silentLogger, { max: 8 });
+  instanceB = connectDatabase(database.url, silentLogger, { max: 8 });
 });
 
 afterAll(async () => {
