@@ -341,7 +341,8 @@ export async function predictionsOf(executor: Executor, generationId: string): P
 
 /**
  * Takes the right to send the create: only one caller moves a prediction from `from` to
- * `creating`, so the request and a job can never both POST it.
+ * `creating`, and only while its generation is active, so the request and a job can never both
+ * POST it and nothing is created for a canceled generation. Returns the row and the deadline.
  */
 export async function claimCreate(
   executor: Executor,
@@ -349,20 +350,24 @@ export async function claimCreate(
   from: readonly ('pending' | 'unknown' | 'creating')[],
   instanceId: string,
   now: Date,
-): Promise<Prediction | undefined> {
+): Promise<(Prediction & { deadline_at: Date }) | undefined> {
   return generationsDb(executor)
     .updateTable('predictions')
+    .from('generations')
     .set({
       state: 'creating',
-      create_attempts: sql<number>`create_attempts + 1`,
+      create_attempts: sql<number>`predictions.create_attempts + 1`,
       create_started_at: now,
       create_started_by: instanceId,
       updated_at: now,
     })
-    .where('id', '=', id)
-    .where('state', 'in', from)
-    .where('replicate_id', 'is', null)
-    .returningAll()
+    .whereRef('generations.id', '=', 'predictions.generation_id')
+    .where('predictions.id', '=', id)
+    .where('predictions.state', 'in', from)
+    .where('predictions.replicate_id', 'is', null)
+    .where('generations.status', 'in', ACTIVE_GENERATION_STATUSES)
+    .returningAll('predictions')
+    .returning('generations.deadline_at')
     .executeTakeFirst();
 }
 

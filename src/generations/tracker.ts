@@ -352,7 +352,11 @@ export class PredictionTracker {
   ): Promise<Prediction | undefined> {
     if (prediction.replicate_id) return prediction.replicate_id === replicateId ? prediction : undefined;
     const adopted = await adoptReplicateId(trx, prediction.id, replicateId, this.deps.now());
-    if (!adopted) return undefined;
+    if (!adopted) {
+      // Adopted meanwhile (a webhook can beat the create's answer): fine if it is the same one.
+      const current = await findPrediction(trx, prediction.id);
+      return current?.replicate_id === replicateId ? current : undefined;
+    }
     const generation = await findGeneration(trx, adopted.generation_id);
     if (generation) changes.push(await this.advanceGenerationIn(trx, generation));
     return adopted;
@@ -433,14 +437,9 @@ export class PredictionTracker {
     const { replicate, logger, settings, config } = this.deps;
     const claimed = await claimCreate(this.db, candidate.id, from, this.deps.liveness.instanceId, this.deps.now());
     if (!claimed) return { kind: 'skipped' };
-    const generation = await findGeneration(this.db, claimed.generation_id);
-    if (!generation || isTerminalGeneration(generation.status)) {
-      await this.endNeverCreated(claimed);
-      return { kind: 'skipped' };
-    }
-    const secondsLeft = Math.ceil((generation.deadline_at.getTime() - this.deps.now().getTime()) / 1000);
+    const secondsLeft = Math.ceil((claimed.deadline_at.getTime() - this.deps.now().getTime()) / 1000);
     const webhook = config.publicUrl
-      ? `${config.publicUrl}/webhooks/replicate?generation=${generation.id}&prediction=${claimed.id}`
+      ? `${config.publicUrl}/webhooks/replicate?generation=${claimed.generation_id}&prediction=${claimed.id}`
       : undefined;
 
     let upstream: Upstream;
@@ -458,21 +457,21 @@ export class PredictionTracker {
       return this.onCreateFailed(claimed, error);
     }
 
-    await this.transact(async (trx, changes) => {
-      const adopted = await this.adoptIn(trx, claimed, upstream.id, changes);
-      if (adopted) changes.push(...(await this.applyProgressIn(trx, adopted, upstream)));
+    const recorded = await this.transact(async (trx, changes) => {
+      const row = await this.adoptIn(trx, claimed, upstream.id, changes);
+      if (!row) return undefined;
+      if (upstream.status === 'processing') changes.push(...(await this.applyProgressIn(trx, row, upstream)));
+      await scheduleTrack(trx, { predictionId: row.id, poll: 0 }, this.schedule.firstMs);
+      // A cancel committed while the create was in flight could not cancel what did not exist yet.
+      const generation = await findGeneration(trx, row.generation_id);
+      return { row, stopped: !generation || isTerminalGeneration(generation.status) };
     });
-    // A webhook may have adopted the id first; either way the row must now carry it.
-    const row = await findPrediction(this.db, claimed.id);
-    if (!row || row.replicate_id !== upstream.id) {
+    if (!recorded) {
       logger.error({ predictionId: claimed.id, replicateId: upstream.id }, 'created prediction could not be recorded');
       return { kind: 'unknown' };
     }
-    await scheduleTrack(this.db, { predictionId: row.id, poll: 0 }, this.schedule.firstMs);
-    if (TERMINAL_PREDICTION_STATUSES.has(upstream.status)) await this.applyUpstream(row, upstream);
-    // A cancel may have landed while the create was in flight: it could not cancel what did not exist.
-    const latest = await findGeneration(this.db, generation.id);
-    if (latest && isTerminalGeneration(latest.status)) await this.cancelUpstream(row);
+    if (TERMINAL_PREDICTION_STATUSES.has(upstream.status)) await this.applyUpstream(recorded.row, upstream);
+    if (recorded.stopped) await this.cancelUpstream(recorded.row);
     return { kind: 'created' };
   }
 
