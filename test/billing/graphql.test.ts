@@ -274,7 +274,7 @@ describe('reports', () => {
   it('groups by model: generations, success rate, images, cost, average processing time', async () => {
     const result = await admin<{ usage: Array<Record<string, unknown>> }>(
       `query($from: DateTime!, $to: DateTime!) { usage(from: $from, to: $to, groupBy: MODEL) {
-        key model { id } generations succeeded failed active successRate images costUsd heldUsd averageProcessingSeconds
+        key model { id } user { id } day generations succeeded failed active successRate images costUsd heldUsd averageProcessingSeconds
       } }`,
       range,
     );
@@ -283,6 +283,8 @@ describe('reports', () => {
     const expected = (key: string) => ({
       key,
       model: { id: key },
+      user: null,
+      day: null,
       generations: 60,
       succeeded: 36,
       failed: 12,
