@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { findModel, type ModelSpec } from '../catalog/models.ts';
 import type { Config } from '../config.ts';
 import type { Db, Executor } from '../db/index.ts';
+import type { PredictionRow } from '../db/types.ts';
 import { releaseHold, settleHold } from '../billing/holds.ts';
 import type { Logger } from '../logger.ts';
 import {
@@ -149,12 +150,12 @@ function clip(text: string): string {
   return text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE - 1)}…` : text;
 }
 
-function failureCodeOf(prediction: Prediction): GenerationErrorCode | null {
+function failureCodeOf(prediction: PredictionRow): GenerationErrorCode | null {
   const code = prediction.metrics?.failure_code;
   return typeof code === 'string' ? (code as GenerationErrorCode) : null;
 }
 
-function producedImagesOf(prediction: Prediction): number {
+function producedImagesOf(prediction: PredictionRow): number {
   const produced = prediction.metrics?.produced_images;
   return typeof produced === 'number' ? produced : 0;
 }
@@ -165,6 +166,12 @@ function classifyModelFailure(error: string | null): { code: GenerationErrorCode
   if (/nsfw|sensitive|safety|flagged/i.test(text)) return { code: 'CONTENT_FILTERED', message: clip(text) };
   return { code: 'MODEL_FAILED', message: clip(text) };
 }
+
+/** What users read; Replicate's own words stay in the logs (a 401 is the operator's business). */
+const REJECTION_MESSAGES: Partial<Record<GenerationErrorCode, string>> = {
+  UPSTREAM_INSUFFICIENT_CREDITS: 'The Replicate account behind this gateway is out of credit.',
+  UPSTREAM_UNAVAILABLE: 'Replicate could not run this generation.',
+};
 
 function rejectionCode(error: ReplicateError): GenerationErrorCode {
   if (error instanceof ReplicateInvalidInputError) return 'BAD_USER_INPUT';
@@ -288,7 +295,7 @@ export class PredictionTracker {
    * Applies what Replicate says about a prediction (from a poll, a create or cancel answer).
    * Returns true when the prediction has ended (or its end is being retried by the job).
    */
-  async applyUpstream(prediction: Prediction, upstream: Upstream, payload?: TrackPayload): Promise<boolean> {
+  async applyUpstream(prediction: PredictionRow, upstream: Upstream, payload?: TrackPayload): Promise<boolean> {
     switch (upstream.status) {
       case 'starting':
       case 'processing':
@@ -310,7 +317,7 @@ export class PredictionTracker {
   // ── transitions inside a caller's transaction (shared with webhooks) ─────────────────────
 
   /** starting/processing and log progress; a replay or an older event changes nothing. */
-  async applyProgressIn(trx: Executor, prediction: Prediction, upstream: Upstream): Promise<ChangeLog> {
+  async applyProgressIn(trx: Executor, prediction: PredictionRow, upstream: Upstream): Promise<ChangeLog> {
     if (upstream.status !== 'starting' && upstream.status !== 'processing') return [];
     const generation = await findGeneration(trx, prediction.generation_id);
     if (!generation) return [];
@@ -322,7 +329,7 @@ export class PredictionTracker {
   }
 
   /** failed, canceled, aborted: ends the prediction and, with its last sibling, the generation. */
-  async applyFailureIn(trx: Executor, prediction: Prediction, upstream: Upstream): Promise<ChangeLog> {
+  async applyFailureIn(trx: Executor, prediction: PredictionRow, upstream: Upstream): Promise<ChangeLog> {
     if (upstream.status !== 'failed' && upstream.status !== 'canceled' && upstream.status !== 'aborted') return [];
     const ended = await endPrediction(
       trx,
@@ -492,13 +499,16 @@ export class PredictionTracker {
       error instanceof ReplicateAuthError ||
       error instanceof ReplicateNotFoundError
     ) {
+      const code = rejectionCode(error);
       await this.endPrediction(claimed, {
         state: 'failed',
         output: null,
-        error: error.message,
-        metrics: { failure_code: rejectionCode(error) },
+        error: REJECTION_MESSAGES[code] ?? error.message,
+        metrics: { failure_code: code },
         producedImages: 0,
       });
+      if (code === 'UPSTREAM_UNAVAILABLE')
+        logger.error({ err: error, predictionId: claimed.id }, 'Replicate refused a create');
       await this.cancelSiblings(claimed);
       return { kind: 'rejected', error };
     }
@@ -590,7 +600,7 @@ export class PredictionTracker {
   // ── outputs ────────────────────────────────────────────────────────────────────────────────
 
   /** Stores every output, then ends the prediction: SUCCEEDED is only ever shown with images. */
-  private async completeSuccess(prediction: Prediction, upstream: Upstream, payload: TrackPayload): Promise<void> {
+  private async completeSuccess(prediction: PredictionRow, upstream: Upstream, payload: TrackPayload): Promise<void> {
     const generation = await findGeneration(this.db, prediction.generation_id);
     if (!generation) return;
     const urls = outputUrls(upstream.output);
@@ -642,7 +652,7 @@ export class PredictionTracker {
     });
   }
 
-  private async storeOutputs(generation: Generation, prediction: Prediction, urls: readonly string[]) {
+  private async storeOutputs(generation: Generation, prediction: PredictionRow, urls: readonly string[]) {
     const model = modelOf(generation);
     return Promise.all(
       urls.map(async (url, index): Promise<NewImageRow> => {
@@ -696,7 +706,7 @@ export class PredictionTracker {
   }
 
   /** Best effort: a failure leaves the job to try again on its next run. */
-  async cancelUpstream(prediction: Prediction): Promise<void> {
+  async cancelUpstream(prediction: PredictionRow): Promise<void> {
     if (!prediction.replicate_id) return;
     try {
       const upstream = await this.deps.replicate.cancelPrediction(prediction.replicate_id);
@@ -709,7 +719,7 @@ export class PredictionTracker {
   }
 
   /** When one prediction of a generation fails, the others are canceled rather than paid for. */
-  private async cancelSiblings(prediction: Prediction): Promise<void> {
+  private async cancelSiblings(prediction: PredictionRow): Promise<void> {
     for (const sibling of await predictionsOf(this.db, prediction.generation_id)) {
       if (sibling.id === prediction.id || isTerminalPrediction(sibling.state)) continue;
       if (sibling.replicate_id) await this.cancelUpstream(sibling);
@@ -717,11 +727,11 @@ export class PredictionTracker {
     }
   }
 
-  private async endNeverCreated(prediction: Prediction): Promise<void> {
+  private async endNeverCreated(prediction: PredictionRow): Promise<void> {
     await this.endPrediction(prediction, neverCreated());
   }
 
-  private async endPrediction(prediction: Prediction, end: PredictionEnd): Promise<void> {
+  private async endPrediction(prediction: PredictionRow, end: PredictionEnd): Promise<void> {
     await this.transact(async (trx, changes) => {
       const ended = await endPrediction(trx, prediction.id, end, this.deps.now());
       if (ended) changes.push(...(await this.finalizeIfDone(trx, prediction.generation_id)));
