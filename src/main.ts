@@ -82,7 +82,8 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const app = await startApp({ config, logger });
   onShutdownSignal(logger, () => app.close());
   logger.info({ url: `${app.url}/graphql` }, 'pixelgate is listening');
-  process.stdout.write(`\npixelgate is ready: GraphiQL at ${app.url}/graphql\n\n`);
+  const where = config.nodeEnv === 'production' ? `GraphQL at ${app.url}/graphql` : `GraphiQL at ${app.url}/graphql`;
+  process.stdout.write(`\npixelgate is ready: ${where}\n\n`);
   if (app.simulatorUrl) {
     process.stdout.write(
       `*** SIMULATED REPLICATE at ${app.simulatorUrl}: REPLICATE_API_TOKEN is not set, so images come from the\n` +
@@ -93,6 +94,10 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 
 async function runCommand(argv: string[]): Promise<void> {
   const [command, subcommand, ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return;
+  }
   const config = loadConfig();
   // Commands that print a result keep stdout for it; logs go to stderr.
   const logger = createLogger(config.logLevel, command === 'serve' ? undefined : process.stderr);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError as defaultMaskError, type YogaInitialContext } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -38,6 +38,15 @@ type YogaServerContext = {
   /** Set for WebSocket operations, where there is no HTTP request to read headers from. */
   wsViewer?: Viewer | null;
 };
+
+function authorizationFromExtensions(extensions: Record<string, unknown> | null | undefined): string | null {
+  const headers = extensions?.headers;
+  if (typeof headers !== 'object' || headers === null) return null;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'authorization' && typeof value === 'string') return value;
+  }
+  return null;
+}
 
 export function sendJson(response: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) {
   const payload = JSON.stringify(body);
@@ -99,6 +108,11 @@ export function createGraphQLServer(
     const incomingId = request.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID_PATTERN.test(incomingId) ? incomingId : randomUUID();
     response.setHeader('x-request-id', requestId);
+    // Once the server stops listening, a kept-alive connection that finishes a request is closed
+    // at once instead of idling until its keep-alive timeout delays the shutdown.
+    response.once('finish', () => {
+      if (!server.listening) request.socket.end();
+    });
     const url = new URL(request.url ?? '/', 'http://localhost');
     try {
       const route = routeFor(request.method ?? 'GET', url.pathname);
@@ -136,13 +150,23 @@ export function createGraphQLServer(
       execute: (args) => (args.rootValue as { execute: (a: typeof args) => never }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: (a: typeof args) => never }).subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
+        let wsViewer = wsViewers.get(ctx.extra.socket) ?? null;
+        // GraphiQL sends its Headers pane with every operation rather than in connection_init.
+        const operationAuthorization = authorizationFromExtensions(payload.extensions);
+        if (wsViewer === null && operationAuthorization !== null) {
+          try {
+            wsViewer = await resolveViewer(services, operationAuthorization);
+          } catch (error) {
+            return [error as GraphQLError];
+          }
+        }
         const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           requestId: randomUUID(),
-          wsViewer: wsViewers.get(ctx.extra.socket) ?? null,
+          wsViewer,
         });
         const document = parse(payload.query);
         const errors = validate(envelopedSchema, document);

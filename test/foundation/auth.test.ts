@@ -294,11 +294,11 @@ describe('identity over GraphQL', () => {
       return { client, closed };
     }
 
-    async function run(client: Client, query: string) {
+    async function run(client: Client, query: string, extensions?: Record<string, unknown>) {
       return new Promise<{ data?: unknown; errors?: unknown }>((resolve, reject) => {
         let result: { data?: unknown; errors?: unknown } = {};
         client.subscribe(
-          { query },
+          { query, extensions },
           { next: (value) => void (result = value as typeof result), error: reject, complete: () => resolve(result) },
         );
       });
@@ -315,6 +315,17 @@ describe('identity over GraphQL', () => {
       const { client } = connect();
       const result = (await run(client, '{ viewer { id } }')) as { errors?: Array<{ extensions?: { code?: string } }> };
       expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('authenticates an operation from the headers GraphiQL sends in its extensions', async () => {
+      const { userId, key } = await newUserWithKey('GraphiQL user');
+      const { client } = connect();
+      const result = await run(client, '{ viewer { id } }', { headers: { Authorization: `Bearer ${key}` } });
+      expect(result).toEqual({ data: { viewer: { id: userId } } });
+      const refused = (await run(client, '{ viewer { id } }', { headers: { authorization: 'Bearer pg_nope' } }).catch(
+        (errors: unknown) => ({ errors }),
+      )) as { errors?: Array<{ extensions?: { code?: string } }> };
+      expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
 
     it('closes a connection presenting a bad key with 4403', async () => {
