@@ -167,7 +167,10 @@ export async function findGenerationByIdempotencyKey(
     .executeTakeFirst();
 }
 
-/** Serialises the finalisation of one generation (see `finalizeIfDone`). */
+/**
+ * Serialises the finalisation of one generation (see `finalizeIfDone`). Lock order everywhere:
+ * a generation's prediction rows first, then the generation row, then its hold.
+ */
 export async function lockGeneration(executor: Executor, id: string): Promise<Generation | undefined> {
   return generationsDb(executor)
     .selectFrom('generations')
@@ -330,13 +333,17 @@ export async function findPredictionByReplicateId(
     .executeTakeFirst();
 }
 
-export async function predictionsOf(executor: Executor, generationId: string): Promise<Prediction[]> {
-  return generationsDb(executor)
+export async function predictionsOf(
+  executor: Executor,
+  generationId: string,
+  options: { lock?: boolean } = {},
+): Promise<Prediction[]> {
+  const query = generationsDb(executor)
     .selectFrom('predictions')
     .selectAll()
     .where('generation_id', '=', generationId)
-    .orderBy('position')
-    .execute();
+    .orderBy('position');
+  return options.lock ? query.forUpdate().execute() : query.execute();
 }
 
 /**

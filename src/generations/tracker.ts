@@ -274,21 +274,14 @@ export class PredictionTracker {
         return;
       }
       this.deps.logger.warn({ err: error, predictionId: prediction.id }, 'could not read a prediction; will retry');
-      await scheduleTrack(
-        this.db,
-        { ...payload, poll: payload.poll + 1 },
-        nextPollDelayMs(this.schedule, payload.poll),
-      );
+      await this.scheduleNextPoll(payload);
       return;
     }
-    const ended = await this.applyUpstream(prediction, upstream, payload);
-    if (!ended) {
-      await scheduleTrack(
-        this.db,
-        { ...payload, poll: payload.poll + 1 },
-        nextPollDelayMs(this.schedule, payload.poll),
-      );
-    }
+    if (!(await this.applyUpstream(prediction, upstream, payload))) await this.scheduleNextPoll(payload);
+  }
+
+  private scheduleNextPoll(payload: TrackPayload): Promise<void> {
+    return scheduleTrack(this.db, { ...payload, poll: payload.poll + 1 }, nextPollDelayMs(this.schedule, payload.poll));
   }
 
   /**
@@ -685,10 +678,12 @@ export class PredictionTracker {
    */
   async stopGeneration(generation: Generation, outcome: TerminalOutcome): Promise<boolean> {
     const stopped = await this.transact(async (trx, changes) => {
+      // Predictions before the generation, as every other transition locks them.
+      const predictions = await predictionsOf(trx, generation.id, { lock: true });
       const change = await endGeneration(trx, generation.id, outcome, this.deps.now());
       if (!change) return false;
       changes.push(change);
-      for (const prediction of await predictionsOf(trx, generation.id)) {
+      for (const prediction of predictions) {
         if (prediction.state === 'pending') await endPrediction(trx, prediction.id, neverCreated(), this.deps.now());
       }
       changes.push(...(await this.finalizeIfDone(trx, generation.id)));
