@@ -222,7 +222,7 @@ async function followOne(
     timer = setTimeout(() => reject(new Error('subscribers did not complete in time')), deadline - performance.now());
   });
   const completed = await Promise.race([Promise.all(done), timeout]).finally(() => clearTimeout(timer));
-  await Promise.all(clients.map((client) => client.dispose()));
+  await Promise.all(clients.map(async (client) => client.dispose()));
   const [prediction] = await app.services.db
     .selectFrom('predictions')
     .select('replicate_id')

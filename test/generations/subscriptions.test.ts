@@ -121,7 +121,7 @@ describe('generationProgress', () => {
       Array.from({ length: 20 }, () => recordProgress(client, generation!.id)),
     );
     await Promise.all(records.map((record) => record.done));
-    await Promise.all(clients.map((client) => client.dispose()));
+    await Promise.all(clients.map(async (client) => client.dispose()));
     for (const record of records) {
       expect(record.errors).toEqual([]);
       expect(record.events.at(-1)?.generation.status).toBe('SUCCEEDED');
