@@ -1,8 +1,10 @@
 /**
  * Which gateway processes are alive. Each process writes a heartbeat every few seconds with the
- * graphile-worker ids it runs. Two decisions depend on it:
- * - a prediction left `creating` by a process that stopped beating is reconciled at once, while
- *   one whose creator is alive is left alone (its create call may still succeed);
+ * graphile-worker ids it runs, and renews a lease on each create call it has in flight. Two
+ * decisions depend on it:
+ * - a prediction left `creating` is reconciled only once its lease has lapsed — its creator died,
+ *   or finished without recording the answer — never while the call may still succeed (however
+ *   long it waits in the outbound rate limiter);
  * - jobs locked by workers of dead processes are unlocked, instead of waiting out graphile-worker's
  *   4-hour lock expiry — so a SIGKILLed instance's trackers resume within seconds.
  */
@@ -19,6 +21,7 @@ export interface LivenessSettings {
 
 export class Liveness {
   private readonly workerIds = new Set<string>();
+  private readonly createsInFlight = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
 
@@ -48,14 +51,32 @@ export class Liveness {
     void this.beat().catch(() => undefined);
   }
 
-  async isAlive(executor: Executor, instanceId: string | null): Promise<boolean> {
-    if (!instanceId) return false;
-    if (instanceId === this.instanceId) return true;
+  /** Marks a create call of this process as in flight until the returned function is called. */
+  holdCreateLease(predictionId: string): () => void {
+    this.createsInFlight.add(predictionId);
+    return () => this.createsInFlight.delete(predictionId);
+  }
+
+  /**
+   * Whether the create of a `creating` prediction may still be answered: its process is alive
+   * and renewed the lease within `leaseMs` (database time on both sides, so an injected app
+   * clock cannot expire it).
+   */
+  async createInFlight(
+    executor: Executor,
+    prediction: { id: string; create_started_by: string | null },
+    leaseMs: number,
+  ): Promise<boolean> {
+    if (!prediction.create_started_by) return false;
+    if (prediction.create_started_by === this.instanceId) return this.createsInFlight.has(prediction.id);
     const row = await generationsDb(executor)
-      .selectFrom('gateway_instances')
-      .select('id')
-      .where('id', '=', instanceId)
-      .where(sql<boolean>`heartbeat_at > now() - ${this.settings.staleMs} * interval '1 millisecond'`)
+      .selectFrom('predictions')
+      .innerJoin('gateway_instances', 'gateway_instances.id', 'predictions.create_started_by')
+      .select('predictions.id')
+      .where('predictions.id', '=', prediction.id)
+      .where('predictions.state', '=', 'creating')
+      .where(sql<boolean>`predictions.updated_at > now() - ${leaseMs} * interval '1 millisecond'`)
+      .where(sql<boolean>`gateway_instances.heartbeat_at > now() - ${this.settings.staleMs} * interval '1 millisecond'`)
       .executeTakeFirst();
     return row !== undefined;
   }
@@ -95,5 +116,15 @@ export class Liveness {
         conflict.column('id').doUpdateSet({ worker_ids: workerIds, heartbeat_at: sql<Date>`now()` }),
       )
       .execute();
+    const inFlight = [...this.createsInFlight];
+    if (inFlight.length > 0) {
+      await generationsDb(this.db)
+        .updateTable('predictions')
+        .set({ updated_at: sql<Date>`now()` })
+        .where('id', 'in', inFlight)
+        .where('state', '=', 'creating')
+        .where('create_started_by', '=', this.instanceId)
+        .execute();
+    }
   }
 }

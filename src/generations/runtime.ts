@@ -66,7 +66,7 @@ export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
     reconcileSettleMs: 3_000,
     reconcileRetryMs: 1_000,
     createRetryMs: 5_000,
-    creatingTimeoutMs: 10 * 60_000,
+    creatingTimeoutMs: 10_000,
     maxPersistAttempts: 6,
   },
   feed: { throttleMs: 250, resyncMs: 5_000 },

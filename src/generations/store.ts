@@ -356,7 +356,6 @@ export async function claimCreate(
   id: string,
   from: readonly ('pending' | 'unknown' | 'creating')[],
   instanceId: string,
-  now: Date,
 ): Promise<(Prediction & { deadline_at: Date }) | undefined> {
   return generationsDb(executor)
     .updateTable('predictions')
@@ -364,9 +363,11 @@ export async function claimCreate(
     .set({
       state: 'creating',
       create_attempts: sql<number>`predictions.create_attempts + 1`,
-      create_started_at: now,
+      // Database time, not the app's (injectable) clock: the reconciliation window is compared with
+      // Replicate's `created_at`, and the create lease with heartbeats (see liveness.ts).
+      create_started_at: sql<Date>`now()`,
       create_started_by: instanceId,
-      updated_at: now,
+      updated_at: sql<Date>`now()`,
     })
     .whereRef('generations.id', '=', 'predictions.generation_id')
     .where('predictions.id', '=', id)

@@ -95,7 +95,10 @@ export interface TrackerSettings {
   readonly reconcileRetryMs: number;
   /** A create that made nothing (429, unreachable) is retried after this, or its Retry-After. */
   readonly createRetryMs: number;
-  /** A creator that has not answered for this long is presumed dead even if its process lives. */
+  /**
+   * A create's lease (renewed with each heartbeat while the call is in flight) lapses after this:
+   * then its creator died or lost the answer, and the prediction is reconciled.
+   */
   readonly creatingTimeoutMs: number;
   /** Transient output-download failures are retried this many times before giving up. */
   readonly maxPersistAttempts: number;
@@ -241,8 +244,10 @@ export class PredictionTracker {
           await scheduleTrack(this.db, { ...payload, poll: 0 }, this.deps.settings.reconcileRetryMs);
           return;
         }
-        await markCreateUnknown(this.db, prediction.id, this.deps.now());
-        await this.reconcile({ ...prediction, state: 'unknown' }, stopping);
+        // Its creator died or lost the answer. (If the state moved meanwhile, the creator finished.)
+        if (await markCreateUnknown(this.db, prediction.id, this.deps.now())) {
+          await this.reconcile({ ...prediction, state: 'unknown' }, stopping);
+        }
         return;
       case 'unknown':
         await this.reconcile(prediction, stopping);
@@ -434,9 +439,18 @@ export class PredictionTracker {
    * that proved the prediction absent).
    */
   async create(candidate: Prediction, from: readonly ('pending' | 'unknown')[]): Promise<CreateResult> {
-    const { replicate, logger, settings, config } = this.deps;
-    const claimed = await claimCreate(this.db, candidate.id, from, this.deps.liveness.instanceId, this.deps.now());
+    const claimed = await claimCreate(this.db, candidate.id, from, this.deps.liveness.instanceId);
     if (!claimed) return { kind: 'skipped' };
+    const releaseLease = this.deps.liveness.holdCreateLease(claimed.id);
+    try {
+      return await this.sendCreate(claimed);
+    } finally {
+      releaseLease();
+    }
+  }
+
+  private async sendCreate(claimed: Prediction & { deadline_at: Date }): Promise<CreateResult> {
+    const { replicate, logger, settings, config } = this.deps;
     const secondsLeft = Math.ceil((claimed.deadline_at.getTime() - this.deps.now().getTime()) / 1000);
     const webhook = config.publicUrl
       ? `${config.publicUrl}/webhooks/replicate?generation=${claimed.generation_id}&prediction=${claimed.id}`
@@ -514,10 +528,8 @@ export class PredictionTracker {
     return { kind: 'unknown' };
   }
 
-  private async creatorMayStillAnswer(prediction: Prediction): Promise<boolean> {
-    const startedAt = prediction.create_started_at?.getTime() ?? 0;
-    if (this.deps.now().getTime() - startedAt > this.deps.settings.creatingTimeoutMs) return false;
-    return this.deps.liveness.isAlive(this.db, prediction.create_started_by);
+  private creatorMayStillAnswer(prediction: Prediction): Promise<boolean> {
+    return this.deps.liveness.createInFlight(this.db, prediction, this.deps.settings.creatingTimeoutMs);
   }
 
   /** Finds our prediction upstream after an unknown create; creates it only if provably absent. */
@@ -566,7 +578,8 @@ export class PredictionTracker {
       return;
     }
 
-    const age = this.deps.now().getTime() - sentAt.getTime();
+    // Real time: create_started_at is database time, like Replicate's clock.
+    const age = Date.now() - sentAt.getTime();
     if (age < settings.reconcileSettleMs) {
       await scheduleTrack(this.db, { predictionId: prediction.id, poll: 0 }, settings.reconcileSettleMs - age);
       return;
