@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import { resolveViewer } from './auth/viewer.ts';
 import { databaseUnavailableError, useRateLimitHeaders } from './billing/http.ts';
 import type { GraphQLContext, Viewer } from './graphql/context.ts';
+import { useInputErrorCodes } from './graphql/error-codes.ts';
 import type { AppServices } from './services.ts';
 
 export interface HttpRoute {
@@ -73,7 +74,7 @@ export function createGraphQLServer(
     landingPage: false,
     graphiql: production ? false : { subscriptionsProtocol: 'WS', title: 'pixelgate' },
     logging: false,
-    plugins: [useRateLimitHeaders()],
+    plugins: [useRateLimitHeaders(), useInputErrorCodes()],
     maskedErrors: {
       maskError(error, message, isDev) {
         // A database outage is reported as such (typed), not as "Unexpected error.".

@@ -21,6 +21,7 @@ import {
 import type { HttpRoute } from '../server.ts';
 import { createDownloader, createLocalDiskStorage, type DownloadSettings } from '../storage/index.ts';
 import { findModel } from '../catalog/models.ts';
+import { billingTasks, scheduleStaleHoldSweep } from '../billing/sweeper.ts';
 import { GenerationEvents, type FeedSettings } from './events.ts';
 import {
   installJobSchema,
@@ -34,7 +35,7 @@ import {
 import { Liveness, type LivenessSettings } from './liveness.ts';
 import { imageRoute, webhookRoute } from './routes.ts';
 import { GenerationService } from './service.ts';
-import { pruneWebhookDeliveries } from './store.ts';
+import { findPrediction, pruneWebhookDeliveries } from './store.ts';
 import { PredictionTracker, type TrackerSettings } from './tracker.ts';
 
 export interface GenerationSettings {
@@ -234,6 +235,18 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
         }
         await pruneWebhookDeliveries(db, new Date(now().getTime() - settings.webhookRetentionMs));
       },
+      // Holds past their deadline are resolved from what Replicate says, through the tracker so
+      // images are stored and the generation ends exactly as a poll would have ended it.
+      ...billingTasks({
+        db,
+        replicate: upstream.client,
+        logger,
+        now,
+        applyUpstream: async (predictionId, answer) => {
+          const prediction = await findPrediction(db, predictionId);
+          return prediction ? tracker.applyUpstream(prediction, answer) : undefined;
+        },
+      }),
     };
 
     return {
@@ -262,7 +275,10 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
       setServerUrl(url) {
         serverUrl = url.replace(/\/+$/, '');
       },
-      start: () => scheduleMaintenance(db, 0),
+      start: async () => {
+        await scheduleMaintenance(db, 0);
+        await scheduleStaleHoldSweep(db, 0, 'preserve_run_at');
+      },
       close: closeAll,
     };
   } catch (error) {

@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+
+describe("GraphQL's own refusals carry a code", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({}, { runWorker: false });
+  });
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  it.each([
+    ['a syntax error', '{ models { id ', undefined],
+    ['an unknown field', '{ models { nope } }', undefined],
+    [
+      'a variable of the wrong type',
+      'query($input: EstimateCostInput!) { estimateCost(input: $input) { totalUsd } }',
+      { input: { modelId: 'flux-schnell', count: 'two' } },
+    ],
+  ])('%s → BAD_USER_INPUT', async (_case, query, variables) => {
+    const result = await app.graphql(query, variables);
+    expect(result.data ?? null).toBeNull();
+    expect(result.errors?.length).toBeGreaterThan(0);
+    for (const error of result.errors ?? []) expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('keeps the code of errors that have one', async () => {
+    const result = await app.graphql('{ viewer { id } }');
+    expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
