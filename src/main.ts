@@ -136,7 +136,10 @@ async function runCommand(argv: string[]): Promise<void> {
       return;
     }
     case 'simulator': {
-      const { values } = parseArgs({ args: [subcommand, ...rest].filter(Boolean) as string[], options: { port: { type: 'string' }, host: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: [subcommand, ...rest].filter(Boolean) as string[],
+        options: { port: { type: 'string' }, host: { type: 'string' } },
+      });
       const port = Number(values.port ?? 8787);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port expects a port number');
       const { startSimulator } = await import('./simulator/index.ts');

@@ -1,4 +1,5 @@
 /** Users, API keys and the viewer. Admin operations need the admin token. */
+import type { Db } from '../db/index.ts';
 import type { ApiKeyRow, UserRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
 import { badUserInput, notFound } from '../graphql/errors.ts';
@@ -45,7 +46,7 @@ function requireNonNegative(micros: number | null | undefined, path: string): nu
   return micros;
 }
 
-export async function requireUser(context: { services: { db: import('../db/index.ts').Db } }, id: string) {
+export async function requireUser(context: { services: { db: Db } }, id: string) {
   const user = await findUser(context.services.db, id);
   if (!user) throw notFound('User', id);
   return user;
@@ -56,7 +57,8 @@ builder.queryField('viewer', (t) =>
     type: UserRef,
     description: 'The user the API key belongs to.',
     authScopes: { user: true },
-    resolve: (_root, _args, context) => requireUser(context, context.viewer!.kind === 'user' ? context.viewer!.userId : ''),
+    resolve: (_root, _args, context) =>
+      requireUser(context, context.viewer!.kind === 'user' ? context.viewer!.userId : ''),
   }),
 );
 
@@ -98,7 +100,9 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
-      const key = isUuid(String(id)) ? await revokeApiKey(context.services.db, String(id), context.services.now()) : undefined;
+      const key = isUuid(String(id))
+        ? await revokeApiKey(context.services.db, String(id), context.services.now())
+        : undefined;
       if (!key) throw notFound('API key', String(id));
       return key;
     },

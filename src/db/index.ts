@@ -28,7 +28,11 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function connectDatabase(connectionString: string, logger: Logger, options: { max?: number } = {}): DatabaseHandle {
+export function connectDatabase(
+  connectionString: string,
+  logger: Logger,
+  options: { max?: number } = {},
+): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 20,

@@ -10,15 +10,7 @@ type Json<T> = ColumnType<T, T | string, T | string>;
 export type GenerationStatus = 'QUEUED' | 'STARTING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
 export type GenerationMode = 'PREVIEW' | 'STANDARD' | 'FINAL';
 export type PredictionState =
-  | 'pending'
-  | 'creating'
-  | 'unknown'
-  | 'starting'
-  | 'processing'
-  | 'succeeded'
-  | 'failed'
-  | 'canceled'
-  | 'aborted';
+  'pending' | 'creating' | 'unknown' | 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
 export type HoldState = 'held' | 'settled' | 'released';
 export type LedgerKind = 'hold' | 'settle' | 'release' | 'adjust';
 export type BudgetPeriod = 'day' | 'month';

@@ -8,14 +8,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { Micros } from '../money.ts';
 import type { GraphQLContext } from './context.ts';
 import { forbidden, unauthenticated } from './errors.ts';
-import {
-  jsonLiteral,
-  parseDateTime,
-  parseUsdInput,
-  serializeDateTime,
-  serializeUsd,
-  usdLiteral,
-} from './scalars.ts';
+import { jsonLiteral, parseDateTime, parseUsdInput, serializeDateTime, serializeUsd, usdLiteral } from './scalars.ts';
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;

@@ -3,8 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { AppServices } from '../services.ts';
 
 export type Viewer =
-  | { readonly kind: 'user'; readonly userId: string; readonly apiKeyId: string }
-  | { readonly kind: 'admin' };
+  { readonly kind: 'user'; readonly userId: string; readonly apiKeyId: string } | { readonly kind: 'admin' };
 
 export interface GraphQLContext {
   readonly services: AppServices;

@@ -14,7 +14,6 @@ import {
   ReplicateOutcomeUnknownError,
   ReplicateRateLimitedError,
   ReplicateUnavailableError,
-  type ReplicateClient,
   type ReplicateClientOptions,
 } from '../../src/replicate/index.ts';
 import { startSimulator, type StartSimulatorOptions } from '../../src/simulator/index.ts';
