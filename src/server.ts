@@ -13,6 +13,7 @@ import { resolveViewer } from './auth/viewer.ts';
 import { databaseUnavailableError, useRateLimitHeaders } from './billing/http.ts';
 import type { GraphQLContext, Viewer } from './graphql/context.ts';
 import { useInputErrorCodes } from './graphql/error-codes.ts';
+import { localGraphiQL } from './graphiql.ts';
 import type { AppServices } from './services.ts';
 
 export interface HttpRoute {
@@ -72,12 +73,15 @@ export function createGraphQLServer(
 ): http.Server & { disposeGraphQL(): Promise<void> } {
   const { logger, config } = services;
   const production = config.nodeEnv === 'production';
+  const graphiql = production ? null : localGraphiQL();
+  const allRoutes = graphiql ? [...routes, graphiql.route] : routes;
 
   const yoga = createYoga<YogaServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: production ? false : { subscriptionsProtocol: 'WS', title: 'pixelgate' },
+    ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     logging: false,
     plugins: [useRateLimitHeaders(), useInputErrorCodes()],
     maskedErrors: {
@@ -104,7 +108,7 @@ export function createGraphQLServer(
   });
 
   const routeFor = (method: string, path: string) =>
-    routes.find(
+    allRoutes.find(
       (route) =>
         (route.method === method || (method === 'HEAD' && route.method === 'GET')) &&
         (typeof route.path === 'string' ? route.path === path : route.path.test(path)),

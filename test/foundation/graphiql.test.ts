@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+
+describe('GraphiQL works offline', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({}, { runWorker: false });
+  });
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  it('serves the page with scripts from this server, not a CDN', async () => {
+    const page = await (await fetch(`${app.url}/graphql`, { headers: { accept: 'text/html' } })).text();
+    expect(page).toContain('/graphiql/assets/yoga-graphiql.umd.js');
+    expect(page).not.toContain('unpkg.com');
+    const script = await fetch(`${app.url}/graphiql/assets/yoga-graphiql.umd.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('javascript');
+  });
+
+  it('serves nothing outside the GraphiQL bundle', async () => {
+    for (const path of [
+      '/graphiql/assets/../package.json',
+      '/graphiql/assets/%2e%2e/package.json',
+      '/graphiql/assets/nope.js',
+    ]) {
+      expect((await fetch(`${app.url}${path}`)).status).toBe(404);
+    }
+  });
+});
