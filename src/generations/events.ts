@@ -14,7 +14,8 @@ import type { Db } from '../db/index.ts';
 import type { ImageRow } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageBus } from '../pubsub/index.ts';
-import { findGeneration, imagesOf, isTerminalGeneration, type Generation, type GenerationChange } from './store.ts';
+import { imagesForGenerations, type SmartGeneration } from '../smart/store.ts';
+import { findGeneration, isTerminalGeneration, type Generation, type GenerationChange } from './store.ts';
 
 export const GENERATION_CHANNEL = 'generation-changes';
 
@@ -26,7 +27,9 @@ export interface GenerationView {
 export async function loadGenerationView(db: Db, id: string): Promise<GenerationView | undefined> {
   const generation = await findGeneration(db, id);
   if (!generation) return undefined;
-  return { generation, images: await imagesOf(db, [id]) };
+  // A cached generation shows its source's images; a transparent one its background-removed ones.
+  const images = await imagesForGenerations(db, [generation as SmartGeneration]);
+  return { generation, images: images.get(id) ?? [] };
 }
 
 export interface FeedSettings {

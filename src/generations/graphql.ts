@@ -14,7 +14,7 @@ import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamRejectedErr
 const MAX_PAGE_SIZE = 100;
 
 /** Domain errors as the contract's typed GraphQL errors; anything else stays unexpected (masked). */
-async function asGraphQL<T>(run: () => Promise<T>): Promise<T> {
+export async function asGraphQL<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
@@ -95,7 +95,7 @@ const GenerationErrorCodeEnum = builder.enumType('GenerationErrorCode', {
   } as const,
 });
 
-const GeneratedImageRef = builder.objectRef<ImageRow>('GeneratedImage').implement({
+export const GeneratedImageRef = builder.objectRef<ImageRow>('GeneratedImage').implement({
   description: 'An image stored by pixelgate (Replicate deletes its own copy after an hour).',
   fields: (t) => ({
     url: t.string({
@@ -240,9 +240,15 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   throw badUserInput('after is not a cursor from this list.', [{ path: 'after', message: 'invalid cursor' }]);
 }
 
-const GenerateImageInput = builder.inputType('GenerateImageInput', {
+export const GenerateImageInput = builder.inputType('GenerateImageInput', {
   fields: (t) => ({
-    modelId: t.id({ required: true, description: 'A model slug from `models`, e.g. "flux-schnell".' }),
+    modelId: t.id({
+      required: false,
+      description:
+        'A model slug from `models`, e.g. "flux-schnell". Omitted: pixelgate picks one from your remaining budget, ' +
+        '`iterations`, the prompt and the models you finalize with (see `Generation.selectionReason`); a PREVIEW ' +
+        'always runs on flux-schnell.',
+    }),
     prompt: t.string({ required: true }),
     negativePrompt: t.string({
       required: false,
@@ -269,6 +275,12 @@ const GenerateImageInput = builder.inputType('GenerateImageInput', {
       required: false,
       description: 'Repeat a request with the same key to get the same generation instead of a new one.',
     }),
+    iterations: t.int({
+      required: false,
+      description:
+        'For automatic model choice (no `modelId`): how many generations you expect to make from your remaining ' +
+        'budget (default 10). Ignored when `modelId` is given.',
+    }),
   }),
 });
 
@@ -282,9 +294,9 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: GenerateImageInput, required: true }) },
     resolve: (_root, { input }, context) =>
       asGraphQL(() =>
-        context.services.generations.service.generate(requireUserId(context), {
+        context.services.generations.smart.generate(requireUserId(context), {
           ...input,
-          modelId: String(input.modelId),
+          modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
         }),
       ),
   }),

@@ -240,11 +240,9 @@ export function planGeneration(request: GenerateImageRequest): GenerationPlan {
   const count = catalogRule(() => requireImageCount(model, request.count ?? 1));
   const mode = request.mode ?? 'STANDARD';
 
-  if (request.transparentBackground) {
-    // The background-removal step is chained by a later change (predictions carry `purpose`);
-    // accepting the flag now would charge for a step that does not run.
-    fail('input.transparentBackground', 'is not available yet: generate without it.');
-  }
+  // Transparency is a second step chained after each image (smart/transparency.ts); the hold
+  // covers both from the start.
+  const transparentBackground = request.transparentBackground ?? false;
 
   let aspectRatio: string | null = null;
   if (model.aspectRatios.length > 0) {
@@ -284,10 +282,10 @@ export function planGeneration(request: GenerateImageRequest): GenerationPlan {
     count,
     aspectRatio,
     seed,
-    transparentBackground: false,
+    transparentBackground,
     settings,
   };
-  const perImageMicros = perImageCost(model, false);
+  const perImageMicros = perImageCost(model, transparentBackground);
   return {
     model,
     mode,

@@ -37,6 +37,8 @@ import { imageRoute, webhookRoute } from './routes.ts';
 import { GenerationService } from './service.ts';
 import { findPrediction, pruneWebhookDeliveries } from './store.ts';
 import { PredictionTracker, type TrackerSettings } from './tracker.ts';
+import { GalleryStreams } from '../smart/gallery.ts';
+import { SmartGenerationService } from '../smart/service.ts';
 
 export interface GenerationSettings {
   readonly tracker: TrackerSettings;
@@ -82,6 +84,10 @@ export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
 /** What requests use (`AppServices.generations`). */
 export interface Generations {
   readonly service: GenerationService;
+  /** Starting generations: single, batched, finals of previews; automatic choice; result cache. */
+  readonly smart: SmartGenerationService;
+  /** `myGenerations`: every change to a user's generations. */
+  readonly gallery: GalleryStreams;
   readonly tracker: PredictionTracker;
   /** The public URL of a stored image. */
   imageUrl(storageKey: string): string;
@@ -209,15 +215,17 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
       now,
       settings: settings.tracker,
     });
-    const service = new GenerationService({
+    const service = new GenerationService({ db, config, tracker, events, now });
+    const smart = new SmartGenerationService({
       db,
       config,
       tracker,
-      events,
       now,
       deadlineSeconds: settings.deadlineSeconds,
       createHandoffMs: settings.createHandoffMs,
     });
+    const gallery = new GalleryStreams({ bus, db, events, settings: settings.feed, logger, now });
+    closers.push(() => gallery.close());
 
     let serverUrl = '';
     const taskList: TaskList = {
@@ -251,6 +259,8 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
 
     return {
       service,
+      smart,
+      gallery,
       tracker,
       replicate: upstream.client,
       bus,

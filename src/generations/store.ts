@@ -28,7 +28,11 @@ type GenerationsExtension = {
     started_at: ColumnType<Date, Date | string | undefined, never>;
     heartbeat_at: ColumnType<Date, Date | string | undefined, Date | string>;
   };
+  /** `0004_smart`: which step stored an image (a transparent generation keeps both). */
+  images: { source: ColumnType<ImageSource, ImageSource | undefined, never> };
 };
+
+export type ImageSource = 'generate' | 'remove_background';
 
 export type GenerationsDatabase = Database & GenerationsExtension;
 type GenerationsExecutor = Kysely<GenerationsDatabase> | Transaction<GenerationsDatabase>;
@@ -94,15 +98,19 @@ function statusesBelow(status: GenerationStatus): GenerationStatus[] {
   );
 }
 
-/** What subscribers are told: enough to skip stale events and to let terminal ones through. */
+/**
+ * What subscribers are told: enough to skip stale events and to let terminal ones through, and
+ * whose generation it is (the gallery stream follows a user's generations).
+ */
 export interface GenerationChange {
   readonly id: string;
   readonly status: GenerationStatus;
   readonly version: number;
+  readonly userId?: string;
 }
 
-function changeOf(row: { id: string; status: GenerationStatus; version: number }): GenerationChange {
-  return { id: row.id, status: row.status, version: row.version };
+function changeOf(row: { id: string; status: GenerationStatus; version: number; user_id: string }): GenerationChange {
+  return { id: row.id, status: row.status, version: row.version, userId: row.user_id };
 }
 
 // ── generations ──────────────────────────────────────────────────────────────────────────────
@@ -235,7 +243,7 @@ export async function advanceGeneration(
       const moves = eb('status', 'in', forward);
       return percent === null ? moves : eb.or([moves, eb(sql<number>`coalesce(percent, -1)`, '<', percent)]);
     })
-    .returning(['id', 'status', 'version'])
+    .returning(['id', 'status', 'version', 'user_id'])
     .executeTakeFirst();
   return updated ? changeOf(updated) : null;
 }
@@ -266,7 +274,7 @@ export async function endGeneration(
     })
     .where('id', '=', id)
     .where('status', 'in', ACTIVE_GENERATION_STATUSES)
-    .returning(['id', 'status', 'version'])
+    .returning(['id', 'status', 'version', 'user_id'])
     .executeTakeFirst();
   return updated ? changeOf(updated) : null;
 }
@@ -283,7 +291,7 @@ export async function recordCost(
     .set({ cost_micros: costMicros, version: sql<number>`version + 1`, updated_at: now })
     .where('id', '=', id)
     .where('cost_micros', 'is', null)
-    .returning(['id', 'status', 'version'])
+    .returning(['id', 'status', 'version', 'user_id'])
     .executeTakeFirst();
   return updated ? changeOf(updated) : null;
 }
@@ -516,6 +524,8 @@ export interface NewImageRow {
   readonly height: number;
   readonly bytes: number;
   readonly sha256: string;
+  /** The background-removed version of the image at `position` (`remove_background`), or the image itself. */
+  readonly source: ImageSource;
 }
 
 /** Idempotent: a second persister of the same output (webhook and poller racing) adds nothing. */
@@ -533,9 +543,10 @@ export async function insertImages(executor: Executor, rows: readonly NewImageRo
         height: row.height,
         bytes: row.bytes,
         sha256: row.sha256,
+        source: row.source,
       })),
     )
-    .onConflict((conflict) => conflict.columns(['generation_id', 'position']).doNothing())
+    .onConflict((conflict) => conflict.columns(['generation_id', 'position', 'source']).doNothing())
     .execute();
 }
 

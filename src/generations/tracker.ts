@@ -14,7 +14,7 @@
  * exact input in the creation window. Only when it is provably absent is the create sent again.
  */
 import { createHash } from 'node:crypto';
-import { findModel, type ModelSpec } from '../catalog/models.ts';
+import { findModel, findModelByReplicateName, type ModelSpec } from '../catalog/models.ts';
 import type { Config } from '../config.ts';
 import type { Db, Executor } from '../db/index.ts';
 import type { PredictionRow } from '../db/types.ts';
@@ -36,6 +36,9 @@ import {
   type ReplicateError,
 } from '../replicate/index.ts';
 import { DownloadError, IMAGE_EXTENSIONS, type Downloader, type ImageStorage } from '../storage/index.ts';
+import { chainRemovalsIn, recordWarningIn, settledCostOf, warningOf } from '../smart/chain.ts';
+import type { SmartGeneration } from '../smart/store.ts';
+import { imagePositionOfRemoval, phasedProgress } from '../smart/transparency.ts';
 import type { GenerationEvents } from './events.ts';
 import { scheduleTrack, type TrackPayload } from './jobs.ts';
 import type { Liveness } from './liveness.ts';
@@ -102,6 +105,8 @@ export interface TrackerSettings {
   readonly creatingTimeoutMs: number;
   /** Transient output-download failures are retried this many times before giving up. */
   readonly maxPersistAttempts: number;
+  /** A chained background removal's job sends its create if the chaining caller has not by then (15 s). */
+  readonly removalHandoffMs?: number;
 }
 
 export interface TrackerDependencies {
@@ -158,11 +163,6 @@ function failureCodeOf(prediction: PredictionRow): GenerationErrorCode | null {
   return typeof code === 'string' ? (code as GenerationErrorCode) : null;
 }
 
-function producedImagesOf(prediction: PredictionRow): number {
-  const produced = prediction.metrics?.produced_images;
-  return typeof produced === 'number' ? produced : 0;
-}
-
 /** How an upstream failure reads to the user. */
 function classifyModelFailure(error: string | null): { code: GenerationErrorCode; message: string } {
   const text = error ?? 'The model failed without a message.';
@@ -182,8 +182,13 @@ function rejectionCode(error: ReplicateError): GenerationErrorCode {
   return 'UPSTREAM_UNAVAILABLE';
 }
 
-/** The generation's outcome once every prediction has ended (unless a cancel or timeout set it). */
-function outcomeOf(predictions: readonly Prediction[]): TerminalOutcome {
+/**
+ * The generation's outcome once every prediction has ended (unless a cancel or timeout set it),
+ * judged on the predictions that make its images: a failed background removal does not fail it
+ * (see `warningOf`).
+ */
+function outcomeOf(all: readonly Prediction[]): TerminalOutcome {
+  const predictions = all.filter((prediction) => prediction.purpose !== 'remove_background');
   const unsuccessful = predictions.find((prediction) => prediction.state !== 'succeeded');
   if (!unsuccessful) return { status: 'SUCCEEDED', errorCode: null, errorMessage: null };
   const failed = predictions.find((prediction) => prediction.state === 'failed') ?? unsuccessful;
@@ -319,8 +324,9 @@ export class PredictionTracker {
     if (upstream.status !== 'starting' && upstream.status !== 'processing') return [];
     const generation = await findGeneration(trx, prediction.generation_id);
     if (!generation) return [];
-    const model = modelOf(generation);
-    const percent = model.logStyle === 'tqdm' ? parseProgressPercent(upstream.logs) : null;
+    // The prediction's own model: a background removal logs no percentages, whatever made the image.
+    const logStyle = findModelByReplicateName(prediction.replicate_model)?.logStyle ?? modelOf(generation).logStyle;
+    const percent = logStyle === 'tqdm' ? parseProgressPercent(upstream.logs) : null;
     const moved = await advancePrediction(trx, prediction.id, upstream.status, percent, this.deps.now());
     if (!moved) return [];
     return [await this.advanceGenerationIn(trx, generation)];
@@ -373,16 +379,12 @@ export class PredictionTracker {
     const running = predictions.some((p) => p.state === 'processing' || p.state === 'succeeded');
     const started = running || predictions.some((p) => p.state === 'starting');
     if (!started) return null;
-    let percent: number | null = null;
-    if (model.logStyle === 'tqdm') {
-      const total = predictions.reduce((sum, p) => sum + p.image_count, 0);
-      const done = predictions.reduce(
-        (sum, p) => sum + p.image_count * (p.state === 'succeeded' ? 100 : (p.percent ?? 0)),
-        0,
-      );
-      // 100 means "done and stored": a finished bar still has its outputs to download.
-      percent = Math.min(99, Math.floor(done / total));
-    }
+    // Aggregated over the predictions, mapped across the phases of a transparent generation; never
+    // 100 here: that means "done and stored", and a finished bar still has outputs to download.
+    const { percent } = phasedProgress(
+      predictions.map((p) => ({ purpose: p.purpose, imageCount: p.image_count, state: p.state, percent: p.percent })),
+      { logged: model.logStyle === 'tqdm', transparent: (generation as SmartGeneration).transparent_background },
+    );
     return advanceGeneration(trx, generation.id, running ? 'PROCESSING' : 'STARTING', percent, this.deps.now());
   }
 
@@ -402,14 +404,15 @@ export class PredictionTracker {
     const now = this.deps.now();
     const changes: ChangeLog = [];
     if (!isTerminalGeneration(generation.status)) {
-      changes.push(await endGeneration(trx, generationId, outcomeOf(predictions), now));
+      const outcome = outcomeOf(predictions);
+      const warning = outcome.status === 'SUCCEEDED' ? warningOf(predictions) : null;
+      if (warning) await recordWarningIn(trx, generationId, warning, now);
+      changes.push(await endGeneration(trx, generationId, outcome, now));
     }
     if (generation.cost_micros === null) {
-      const produced = predictions
-        .filter((prediction) => prediction.state === 'succeeded')
-        .reduce((sum, prediction) => sum + producedImagesOf(prediction), 0);
+      // Each step that ran at its own price (a background removal is priced apart from the image).
       const perImage = Math.round(generation.estimated_cost_micros / generation.image_count);
-      const actual = Math.min(generation.estimated_cost_micros, perImage * produced);
+      const actual = settledCostOf(predictions, generation.estimated_cost_micros, perImage);
       const won =
         actual > 0
           ? await settleHold(trx, generationId, actual, now)
@@ -516,7 +519,8 @@ export class PredictionTracker {
       });
       if (code === 'UPSTREAM_UNAVAILABLE')
         logger.error({ err: error, predictionId: claimed.id }, 'Replicate refused a create');
-      await this.cancelSiblings(claimed);
+      // A refused background removal costs the generation a warning, not its other images.
+      if (claimed.purpose !== 'remove_background') await this.cancelSiblings(claimed);
       return { kind: 'rejected', error };
     }
     // Outcome unknown (or an unexpected failure around the call): never re-send blindly.
@@ -640,7 +644,7 @@ export class PredictionTracker {
       return;
     }
 
-    await this.transact(async (trx, changes) => {
+    const removals = await this.transact(async (trx, changes) => {
       await insertImages(trx, images);
       const ended = await endPrediction(
         trx,
@@ -654,17 +658,37 @@ export class PredictionTracker {
         },
         this.deps.now(),
       );
-      if (ended) changes.push(...(await this.finalizeIfDone(trx, generation.id)));
+      if (!ended) return [];
+      // A transparent generation's images go on to background removal, chained in this same
+      // transaction: the generation cannot end (or settle) before its second phase has.
+      const chained =
+        prediction.purpose === 'generate' && (generation as SmartGeneration).transparent_background
+          ? await chainRemovalsIn(
+              trx,
+              generation.id,
+              urls,
+              images.map((image) => image.position),
+              this.deps.now(),
+              this.deps.settings.removalHandoffMs ?? 15_000,
+              changes,
+            )
+          : [];
+      changes.push(...(await this.finalizeIfDone(trx, generation.id)));
+      return chained;
     });
+    // Outside the transaction, as every create; their jobs send them if this process cannot.
+    await Promise.all(removals.map((removal) => this.create(removal, ['pending'])));
   }
 
   private async storeOutputs(generation: Generation, prediction: PredictionRow, urls: readonly string[]) {
     const model = modelOf(generation);
+    // A background removal stores the transparent version of the image it was chained for.
+    const removalOf = prediction.purpose === 'remove_background' ? imagePositionOfRemoval(prediction.position) : null;
     return Promise.all(
       urls.map(async (url, index): Promise<NewImageRow> => {
         const { bytes, info } = await this.deps.downloader.download(url);
         const sha256 = createHash('sha256').update(bytes).digest('hex');
-        const position = prediction.position * model.maxOutputsPerPrediction + index;
+        const position = removalOf ?? prediction.position * model.maxOutputsPerPrediction + index;
         // The content hash makes the URL unguessable and the write idempotent for racing trackers.
         const storageKey = `${generation.id}/${position}-${sha256.slice(0, 32)}.${IMAGE_EXTENSIONS[info.contentType]}`;
         await this.deps.storage.put(storageKey, bytes, info.contentType);
@@ -677,6 +701,7 @@ export class PredictionTracker {
           height: info.height,
           bytes: bytes.length,
           sha256,
+          source: removalOf === null ? 'generate' : 'remove_background',
         };
       }),
     );

@@ -4,6 +4,7 @@ import '../catalog/graphql.ts';
 import '../auth/graphql.ts';
 import '../billing/graphql.ts';
 import '../generations/graphql.ts';
+import '../smart/graphql.ts';
 import { builder } from './builder.ts';
 
 let schema: GraphQLSchema | undefined;

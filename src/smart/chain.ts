@@ -16,24 +16,37 @@ import { sql } from 'kysely';
 import { findModelByReplicateName, REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
 import type { Executor } from '../db/index.ts';
 import { scheduleTrack } from '../generations/jobs.ts';
-import type { Prediction } from '../generations/store.ts';
+import {
+  ACTIVE_GENERATION_STATUSES,
+  isTerminalGeneration,
+  lockGeneration,
+  type GenerationChange,
+  type Prediction,
+} from '../generations/store.ts';
 import type { Micros } from '../money.ts';
 import { smartDb } from './store.ts';
 import { imagePositionOfRemoval, planRemovals, removalWarning } from './transparency.ts';
 
 /**
- * Chains the removals of the images `outputUrls` (at image positions from `firstImagePosition`)
- * of an active transparent generation. Returns only the predictions this call inserted.
+ * Chains the removals of the images just stored (`outputUrls[i]` is the image at
+ * `imagePositions[i]`) of a transparent generation — only while it is active: a cancel or the
+ * deadline may have ended it. Moves it into its second phase (the change goes to `changes`).
+ * Returns the predictions this call inserted; a second tracker storing the same outputs inserts
+ * none. Lock order as everywhere: the prediction rows (the caller ended its own), then the
+ * generation.
  */
 export async function chainRemovalsIn(
   trx: Executor,
   generationId: string,
   outputUrls: readonly string[],
-  firstImagePosition: number,
+  imagePositions: readonly number[],
   now: Date,
-  createHandoffMs: number,
+  handoffMs: number,
+  changes: Array<GenerationChange | null>,
 ): Promise<Prediction[]> {
-  const removals = planRemovals(outputUrls, firstImagePosition);
+  const generation = await lockGeneration(trx, generationId);
+  if (!generation || isTerminalGeneration(generation.status)) return [];
+  const removals = planRemovals(outputUrls, imagePositions);
   if (removals.length === 0) return [];
   const inserted = (await smartDb(trx)
     .insertInto('predictions')
@@ -53,33 +66,23 @@ export async function chainRemovalsIn(
     .returningAll()
     .execute()) as Prediction[];
   for (const prediction of inserted) {
-    await scheduleTrack(trx, { predictionId: prediction.id, poll: 0 }, createHandoffMs);
+    await scheduleTrack(trx, { predictionId: prediction.id, poll: 0 }, handoffMs);
   }
+  changes.push(await enterRemovalPhaseIn(trx, generationId, now));
   return inserted;
 }
 
 /** Moves an active generation into its second phase; the change, or null when it already was. */
-export async function enterRemovalPhaseIn(
-  trx: Executor,
-  generationId: string,
-  now: Date,
-): Promise<{ id: string; status: 'QUEUED' | 'STARTING' | 'PROCESSING'; version: number; userId: string } | null> {
+async function enterRemovalPhaseIn(trx: Executor, generationId: string, now: Date): Promise<GenerationChange | null> {
   const row = await smartDb(trx)
     .updateTable('generations')
     .set({ phase: 'REMOVING_BACKGROUND', version: sql<number>`version + 1`, updated_at: now })
     .where('id', '=', generationId)
     .where('phase', '=', 'GENERATING')
-    .where('status', 'in', ['QUEUED', 'STARTING', 'PROCESSING'])
+    .where('status', 'in', ACTIVE_GENERATION_STATUSES)
     .returning(['id', 'status', 'version', 'user_id'])
     .executeTakeFirst();
-  return row
-    ? {
-        id: row.id,
-        status: row.status as 'QUEUED' | 'STARTING' | 'PROCESSING',
-        version: row.version,
-        userId: row.user_id,
-      }
-    : null;
+  return row ? { id: row.id, status: row.status, version: row.version, userId: row.user_id } : null;
 }
 
 function producedImagesOf(prediction: Pick<Prediction, 'metrics'>): number {

@@ -486,7 +486,7 @@ export class SmartGenerationService {
         for (const prediction of predictions) {
           await scheduleTrack(trx, { predictionId: prediction.id, poll: 0 }, this.deps.createHandoffMs);
         }
-        changes.push({ id, status: generation.status, version: generation.version });
+        changes.push({ id, status: generation.status, version: generation.version, userId: user.id });
         created.push(predictions);
       }
       admission?.finish();

@@ -8,11 +8,9 @@ import { usageOfUsers } from '../billing/usage.ts';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { ImageRow, UserRow } from '../db/types.ts';
-import { generationsDb, type Generation, type GenerationsDatabase } from '../generations/store.ts';
+import { generationsDb, type Generation, type GenerationsDatabase, type ImageSource } from '../generations/store.ts';
 import type { Micros } from '../money.ts';
 import type { GenerationPhase } from './transparency.ts';
-
-export type ImageSource = 'generate' | 'remove_background';
 
 /** Columns `0004_smart` adds. */
 export interface SmartGenerationColumns {
@@ -30,7 +28,6 @@ export interface SmartGenerationColumns {
 
 type SmartExtension = {
   generations: SmartGenerationColumns;
-  images: { source: ColumnType<ImageSource, ImageSource | undefined, never> };
 };
 
 export type SmartDatabase = GenerationsDatabase & SmartExtension;

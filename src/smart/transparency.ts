@@ -51,14 +51,15 @@ export function imagePositionOfRemoval(predictionPosition: number): number | nul
 }
 
 /**
- * The removals to chain after a generate prediction succeeded: one per output URL, for the images
- * at `firstImagePosition`, `firstImagePosition + 1`, …. Each input is validated by the removal
- * model's own schema, as every upstream input is.
+ * The removals to chain after a generate prediction succeeded: one per output URL, for the image
+ * stored at the same index of `imagePositions`. Each input is validated by the removal model's
+ * own schema, as every upstream input is.
  */
-export function planRemovals(outputUrls: readonly string[], firstImagePosition: number): PlannedRemoval[] {
+export function planRemovals(outputUrls: readonly string[], imagePositions: readonly number[]): PlannedRemoval[] {
+  if (outputUrls.length !== imagePositions.length) throw new RangeError('one image position per output is needed');
   return outputUrls.map((url, index) => {
     const input = REMOVE_BACKGROUND_MODEL.inputSchema.parse({ ...REMOVE_BACKGROUND_MODEL.defaultInput, image: url });
-    const imagePosition = firstImagePosition + index;
+    const imagePosition = imagePositions[index]!;
     return {
       position: removalPosition(imagePosition),
       imagePosition,
@@ -81,6 +82,10 @@ export interface PhasedProgress {
 /**
  * The generation's phase and percent from its predictions. `logged`: the generation model logs
  * percentages. Never 100: that is shown once the generation SUCCEEDED (images stored).
+ *
+ * With transparency, the images' progress fills 0-80 and finished removals 80-99, each removal
+ * worth its share of the images — so a generation whose predictions finish at different times
+ * moves forward smoothly, and the percent never goes back.
  */
 export function phasedProgress(
   predictions: readonly PhasedPrediction[],
@@ -101,11 +106,26 @@ export function phasedProgress(
           : Math.min(GENERATING_SHARE - 1, Math.floor((generatePercent * GENERATING_SHARE) / 100)),
     };
   }
+  const images = Math.max(
+    1,
+    generating.reduce((sum, prediction) => sum + prediction.imageCount, 0),
+  );
+  // Models without logged progress: an image counts once its prediction has finished.
+  const imagesShare =
+    generatePercent ??
+    (100 *
+      generating
+        .filter((prediction) => prediction.state === 'succeeded')
+        .reduce((sum, prediction) => sum + prediction.imageCount, 0)) /
+      images;
   const finished = removals.filter((removal) => isEnded(removal.state)).length;
   const removalShare = 99 - GENERATING_SHARE;
   return {
     phase: 'REMOVING_BACKGROUND',
-    percent: Math.min(99, GENERATING_SHARE + Math.floor((removalShare * finished) / removals.length)),
+    percent: Math.min(
+      99,
+      Math.floor((imagesShare * GENERATING_SHARE) / 100 + (removalShare * Math.min(finished, images)) / images),
+    ),
   };
 }
 

@@ -131,11 +131,6 @@ describe('generateImage with bad input', () => {
     ],
     ['a negative seed', { modelId: 'flux-schnell', prompt: 'a fox', seed: -1 }, 'input.seed'],
     [
-      'a transparent background (not available yet)',
-      { modelId: 'flux-schnell', prompt: 'a fox', transparentBackground: true },
-      'input.transparentBackground',
-    ],
-    [
       'an empty idempotency key',
       { modelId: 'flux-schnell', prompt: 'a fox', idempotencyKey: '' },
       'input.idempotencyKey',

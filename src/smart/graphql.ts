@@ -1,0 +1,220 @@
+/**
+ * GraphQL for smart generation: the tier, cache, selection, transparency and batch fields of
+ * `Generation`, `finalizeGeneration`, `generateImages` and the `myGenerations` gallery stream.
+ * (`generateImage` itself, with `modelId` optional and the `iterations` hint, lives with the
+ * Generation type in `generations/graphql.ts`.)
+ */
+import { builder } from '../graphql/builder.ts';
+import type { GraphQLContext } from '../graphql/context.ts';
+import { forbidden, unauthenticated } from '../graphql/errors.ts';
+import { loadGenerationView, type GenerationView } from '../generations/events.ts';
+import { asGraphQL, GeneratedImageRef, GenerateImageInput, GenerationRef } from '../generations/graphql.ts';
+import { finalsOf, imagesForGenerations, type SmartGeneration, type SourcedImage } from './store.ts';
+
+function requireUserId(context: GraphQLContext): string {
+  if (!context.viewer) throw unauthenticated();
+  if (context.viewer.kind !== 'user') throw forbidden('Generations are made with a user’s API key.');
+  return context.viewer.userId;
+}
+
+const smart = (view: GenerationView) => view.generation as SmartGeneration;
+
+const GenerationPhaseEnum = builder.enumType('GenerationPhase', {
+  description: 'Where a generation is: a transparent one runs a second phase after its images are made.',
+  values: {
+    GENERATING: { description: 'The model is making the images.' },
+    REMOVING_BACKGROUND: { description: 'Background removal runs on each image (transparentBackground).' },
+  } as const,
+});
+
+const GenerationWarningCodeEnum = builder.enumType('GenerationWarningCode', {
+  values: {
+    BACKGROUND_REMOVAL_FAILED: {
+      description: 'Background removal failed for some images; their opaque originals are kept and not charged for it.',
+    },
+  } as const,
+});
+
+const GenerationWarningRef = builder.objectRef<{ code: string; message: string }>('GenerationWarning').implement({
+  description: 'A SUCCEEDED generation whose optional step did not fully work.',
+  fields: (t) => ({
+    code: t.field({
+      type: GenerationWarningCodeEnum,
+      resolve: (warning) => warning.code as 'BACKGROUND_REMOVAL_FAILED',
+    }),
+    message: t.exposeString('message'),
+  }),
+});
+
+builder.objectFields(GeneratedImageRef, (t) => ({
+  position: t.int({
+    description: 'Index of the image in its generation (the variation index of a preview).',
+    resolve: (image) => image.position,
+  }),
+  transparent: t.boolean({
+    description: 'A background-removed RGBA PNG (transparentBackground); false for the opaque original.',
+    resolve: (image) => (image as SourcedImage).source === 'remove_background',
+  }),
+}));
+
+async function viewOf(id: string | null, context: GraphQLContext): Promise<GenerationView | null> {
+  if (!id) return null;
+  return (await loadGenerationView(context.services.db, id)) ?? null;
+}
+
+builder.objectFields(GenerationRef, (t) => ({
+  selectionReason: t.string({
+    nullable: true,
+    description:
+      'Why pixelgate picked the model, when the request left it to pixelgate (one sentence); null when you chose it.',
+    resolve: (view) => smart(view).selection_reason,
+  }),
+  transparentBackground: t.boolean({ resolve: (view) => smart(view).transparent_background }),
+  phase: t.field({
+    type: GenerationPhaseEnum,
+    description: 'The current (or last) phase; see `percent` for how progress maps across phases.',
+    resolve: (view) => smart(view).phase,
+  }),
+  warning: t.field({
+    type: GenerationWarningRef,
+    nullable: true,
+    resolve: (view) => {
+      const generation = smart(view);
+      return generation.warning_code
+        ? { code: generation.warning_code, message: generation.warning_message ?? '' }
+        : null;
+    },
+  }),
+  preview: t.field({
+    type: GenerationRef,
+    nullable: true,
+    description: 'For a final: the preview it was made from.',
+    resolve: (view, _args, context) => viewOf(smart(view).preview_id, context),
+  }),
+  previewImageIndex: t.int({
+    nullable: true,
+    description: 'For a final: which variation of the preview it re-runs.',
+    resolve: (view) => smart(view).preview_image_index,
+  }),
+  finals: t.field({
+    type: [GenerationRef],
+    description: 'For a preview: the finals made from it, oldest first.',
+    resolve: async (view, _args, context) => {
+      const finals = await finalsOf(context.services.db, [view.generation.id]);
+      const images = await imagesForGenerations(context.services.db, finals);
+      return finals.map((generation) => ({ generation, images: images.get(generation.id) ?? [] }));
+    },
+  }),
+  cachedFrom: t.field({
+    type: GenerationRef,
+    nullable: true,
+    description:
+      'Answered by the result cache: the earlier generation whose stored images these are (no cost, no prediction).',
+    resolve: (view, _args, context) => viewOf(smart(view).cached_from, context),
+  }),
+  batchId: t.id({
+    nullable: true,
+    description: 'The `generateImages` call this generation was admitted with.',
+    resolve: (view) => smart(view).batch_id,
+  }),
+}));
+
+const FinalizeGenerationInput = builder.inputType('FinalizeGenerationInput', {
+  fields: (t) => ({
+    previewId: t.id({ required: true, description: 'A SUCCEEDED PREVIEW of yours.' }),
+    imageIndex: t.int({ required: true, description: 'Which variation (`GeneratedImage.position`) to finalize.' }),
+    modelId: t.id({
+      required: false,
+      description: 'The final model; default: the best model your remaining budget allows.',
+    }),
+    count: t.int({ required: false, defaultValue: 1 }),
+    transparentBackground: t.boolean({ required: false, defaultValue: false }),
+    settings: t.field({ type: 'JSON', required: false, description: 'Model-specific settings for the final model.' }),
+    idempotencyKey: t.string({ required: false }),
+  }),
+});
+
+interface BatchItemView {
+  readonly index: number;
+  readonly replayed: boolean;
+  readonly view: GenerationView;
+}
+
+const GenerationBatchItemRef = builder.objectRef<BatchItemView>('GenerationBatchItem').implement({
+  description: 'One request of a batch: its generation (see its status and error for how it went).',
+  fields: (t) => ({
+    index: t.exposeInt('index', { description: 'Position of the request in `inputs`.' }),
+    replayed: t.exposeBoolean('replayed', {
+      description: 'The request repeated an idempotency key: this is the earlier generation; nothing new was held.',
+    }),
+    generation: t.field({ type: GenerationRef, resolve: (item) => item.view }),
+  }),
+});
+
+const GenerationBatchRef = builder
+  .objectRef<{ batchId: string; items: readonly BatchItemView[] }>('GenerationBatch')
+  .implement({
+    fields: (t) => ({
+      id: t.id({ resolve: (batch) => batch.batchId }),
+      estimatedCostUsd: t.field({
+        type: 'USD',
+        description: 'What the batch held on your budget (the sum of its new items’ holds).',
+        resolve: (batch) =>
+          batch.items
+            .filter((item) => !item.replayed)
+            .reduce((sum, item) => sum + item.view.generation.estimated_cost_micros, 0),
+      }),
+      items: t.field({ type: [GenerationBatchItemRef], resolve: (batch) => [...batch.items] }),
+    }),
+  });
+
+builder.mutationFields((t) => ({
+  finalizeGeneration: t.field({
+    type: GenerationRef,
+    description:
+      'Re-runs variation `imageIndex` of a preview — its prompt, aspect ratio (the nearest the final model allows) and ' +
+      'seed (where the final model takes one) — on a high-quality model, linked to the preview.',
+    authScopes: { user: true },
+    args: { input: t.arg({ type: FinalizeGenerationInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      asGraphQL(() =>
+        context.services.generations.smart.finalize(requireUserId(context), {
+          ...input,
+          previewId: String(input.previewId),
+          modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
+        }),
+      ),
+  }),
+  generateImages: t.field({
+    type: GenerationBatchRef,
+    description:
+      'Up to 20 different requests in one call, admitted all or nothing (every hold, or none and an error), with ' +
+      'one generation per request.',
+    authScopes: { user: true },
+    args: { inputs: t.arg({ type: [GenerateImageInput], required: true }) },
+    resolve: (_root, { inputs }, context) =>
+      asGraphQL(async () => {
+        const result = await context.services.generations.smart.generateBatch(
+          requireUserId(context),
+          inputs.map((input) => ({
+            ...input,
+            modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
+          })),
+        );
+        return { batchId: result.batchId, items: result.items };
+      }),
+  }),
+}));
+
+builder.subscriptionField('myGenerations', (t) =>
+  t.field({
+    type: GenerationRef,
+    description:
+      'Every change to any of your generations over one connection (a gallery): your running generations at once, ' +
+      'then each change — with the same throttle as `generationProgress` (about 4 events a second per generation, ' +
+      'final states at once). Never completes on its own.',
+    authScopes: { user: true },
+    subscribe: (_root, _args, context) => context.services.generations.gallery.stream(requireUserId(context)),
+    resolve: (view: GenerationView) => view,
+  }),
+);
