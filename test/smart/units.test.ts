@@ -229,7 +229,7 @@ describe('tiers', () => {
 
 describe('transparency', () => {
   it('plans one removal per output at positions above every image position', () => {
-    const removals = planRemovals(['http://127.0.0.1:1/files/a/0.png', 'http://127.0.0.1:1/files/a/1.png'], 4);
+    const removals = planRemovals(['http://127.0.0.1:1/files/a/0.png', 'http://127.0.0.1:1/files/a/1.png'], [4, 5]);
     expect(removals.map((removal) => [removal.position, removal.imagePosition])).toEqual([
       [removalPosition(4), 4],
       [removalPosition(5), 5],
@@ -237,7 +237,8 @@ describe('transparency', () => {
     expect(removals[0]?.input).toEqual({ image: 'http://127.0.0.1:1/files/a/0.png' });
     expect(imagePositionOfRemoval(removalPosition(5))).toBe(5);
     expect(imagePositionOfRemoval(3)).toBeNull();
-    expect(() => planRemovals(['not a url'], 0)).toThrow();
+    expect(() => planRemovals(['not a url'], [0])).toThrow();
+    expect(() => planRemovals(['http://127.0.0.1:1/a.png'], [])).toThrow(RangeError);
     expect(REMOVE_BACKGROUND_MODEL.replicateModel).toBe('recraft-ai/recraft-remove-background');
   });
 
