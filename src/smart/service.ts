@@ -42,6 +42,7 @@ import {
   type Prediction,
 } from '../generations/store.ts';
 import type { PredictionTracker } from '../generations/tracker.ts';
+import { AppError } from '../graphql/errors.ts';
 import type { Micros } from '../money.ts';
 import { chooseModelAutomatically } from './auto.ts';
 import { batchAdmission } from './batch-admission.ts';
@@ -173,6 +174,14 @@ function asInputError<T>(run: () => T): T {
   }
 }
 
+/** A batch item's refusal (budget, rate): the whole batch is refused, naming the item. */
+function refusalOfItem(error: unknown, inputIndex: number): unknown {
+  if (!(error instanceof AppError)) return error;
+  // Billing reported the rate-limit state for the response headers already; the extensions keep
+  // `retryAfterSeconds` for Retry-After.
+  return new AppError(error.code, `inputs.${inputIndex}: ${error.message}`, { ...error.extensions, inputIndex });
+}
+
 /** Re-roots `input.…` paths under `inputs.<index>.…` for batch items. */
 function inBatchItem(error: GenerationInputError, index: number): GenerationInputError {
   const reroot = (path: string) => path.replace(/^input(\.|$)/, `inputs.${index}$1`);
@@ -272,7 +281,7 @@ export class SmartGenerationService {
     const started = await this.start(
       context,
       fresh.map((item) => item.prepared),
-      batchId,
+      { batchId, inputIndexes: fresh.map((item) => item.index) },
     );
     const items: BatchItemResult[] = inputs.map((_, index) => {
       const replay = replays.get(index);
@@ -428,9 +437,10 @@ export class SmartGenerationService {
   private async start(
     context: CallContext,
     items: readonly Prepared[],
-    batchId: string | null,
+    batch: { batchId: string; inputIndexes: readonly number[] } | null,
   ): Promise<Array<{ view: GenerationView; replayed: boolean }>> {
     const { db, config, tracker } = this.deps;
+    const batchId = batch?.batchId ?? null;
     const { user, now } = context;
     const ids = items.map(() => randomUUID());
     const outcome = await tracker.transact(async (trx, changes) => {
@@ -469,8 +479,13 @@ export class SmartGenerationService {
           created.push([]);
           continue;
         }
-        if (admission) await admission.admit(admitted++, id, plan.estimatedCostMicros);
-        else
+        if (admission) {
+          try {
+            await admission.admit(admitted++, id, plan.estimatedCostMicros);
+          } catch (error) {
+            throw refusalOfItem(error, batch!.inputIndexes[index]!);
+          }
+        } else
           await admitGeneration(trx, config, { user, generationId: id, amountMicros: plan.estimatedCostMicros, now });
         const predictions = await insertPredictions(
           trx,

@@ -15,6 +15,7 @@ import {
   waitForEnd,
   type GenerationsEnv,
   SMART_INTEGRATED,
+  ledgerProblems,
 } from './helpers.ts';
 
 describe.runIf(SMART_INTEGRATED)('batching', () => {
@@ -26,6 +27,11 @@ describe.runIf(SMART_INTEGRATED)('batching', () => {
   });
   afterAll(async () => {
     await env?.close();
+  });
+
+  afterAll(async () => {
+    // Runs before the environment closes (hooks run in reverse order).
+    expect(await ledgerProblems(env.gateway.db)).toEqual([]);
   });
 
   it('count ≤ num_outputs: one prediction; beyond it: several, one generation, images in order', async () => {
@@ -115,6 +121,8 @@ describe.runIf(SMART_INTEGRATED)('batching', () => {
       { modelId: 'flux-1.1-pro-ultra', prompt: 'over budget 2' },
     ]);
     expect(overBudget.errors?.[0]?.extensions?.code).toBe('BUDGET_EXCEEDED');
+    expect(overBudget.errors?.[0]?.extensions?.inputIndex).toBe(1);
+    expect(overBudget.errors?.[0]?.message).toMatch(/^inputs\.1: /);
 
     const badItem = await generateBatch(env.gateway, poor.key, [
       { modelId: 'flux-schnell', prompt: 'fine' },

@@ -15,6 +15,7 @@ import {
   waitForEnd,
   type GenerationsEnv,
   SMART_INTEGRATED,
+  ledgerProblems,
 } from './helpers.ts';
 
 describe.runIf(SMART_INTEGRATED)('result cache', () => {
@@ -26,6 +27,11 @@ describe.runIf(SMART_INTEGRATED)('result cache', () => {
   });
   afterAll(async () => {
     await env?.close();
+  });
+
+  afterAll(async () => {
+    // Runs before the environment closes (hooks run in reverse order).
+    expect(await ledgerProblems(env.gateway.db)).toEqual([]);
   });
 
   const request = { modelId: 'flux-1.1-pro-ultra', prompt: 'a brass compass on a map', seed: 42, aspectRatio: '1:1' };

@@ -6,6 +6,7 @@ import type { Client } from 'graphql-ws';
 import { sql } from 'kysely';
 import { PNG } from 'pngjs';
 import { migrations } from '../../migrations/index.ts';
+import { verifyLedger } from '../../src/billing/ledger.ts';
 import type { Db } from '../../src/db/index.ts';
 import {
   GENERATION_FIELDS,
@@ -208,4 +209,10 @@ export function recordGallery(client: Client, fields = SMART_FIELDS): GalleryRec
     },
   );
   return { events, errors, stop };
+}
+
+/** Balances equal ledger sums (billing's own proof), after everything a test file did. */
+export async function ledgerProblems(db: Db): Promise<string[]> {
+  const report = await verifyLedger(db);
+  return [...report.problems];
 }

@@ -15,6 +15,7 @@ import {
   waitForEnd,
   type GenerationsEnv,
   SMART_INTEGRATED,
+  ledgerProblems,
 } from './helpers.ts';
 
 describe.runIf(SMART_INTEGRATED)('preview → final tiers', () => {
@@ -26,6 +27,11 @@ describe.runIf(SMART_INTEGRATED)('preview → final tiers', () => {
   });
   afterAll(async () => {
     await env?.close();
+  });
+
+  afterAll(async () => {
+    // Runs before the environment closes (hooks run in reverse order).
+    expect(await ledgerProblems(env.gateway.db)).toEqual([]);
   });
 
   it('a PREVIEW runs FLUX Schnell, 4 variations in one prediction, with a drawn and recorded seed', async () => {

@@ -17,6 +17,7 @@ import {
   type GenerationsEnv,
   type SmartGeneration,
   SMART_INTEGRATED,
+  ledgerProblems,
 } from './helpers.ts';
 import { SMART_FIELDS } from './helpers.ts';
 
@@ -31,6 +32,11 @@ describe.runIf(SMART_INTEGRATED)('transparent backgrounds', () => {
   });
   afterAll(async () => {
     await env?.close();
+  });
+
+  afterAll(async () => {
+    // Runs before the environment closes (hooks run in reverse order).
+    expect(await ledgerProblems(env.gateway.db)).toEqual([]);
   });
 
   it('chains a removal per image; RGBA PNGs; both phases shown; hold and cost cover both steps', async () => {
