@@ -129,7 +129,9 @@ export const GenerationRef = builder.objectRef<GenerationView>('Generation').imp
     percent: t.int({
       nullable: true,
       description:
-        'Progress 0-100 parsed from the model’s logs (see `progressKind`); null while unknown. 100 only once SUCCEEDED.',
+        'Progress 0-100 parsed from the model’s logs (see `progressKind`); null while unknown. 100 only once SUCCEEDED. ' +
+        'With `transparentBackground` it spans both phases: 0-79 while GENERATING, 80-99 while REMOVING_BACKGROUND ' +
+        '(by removals finished).',
       resolve: ({ generation }) => (generation.status === 'SUCCEEDED' ? 100 : generation.percent),
     }),
     progressKind: t.field({
