@@ -70,7 +70,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     const applied = await migrateToLatest(handle.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
-    const metrics = createMetrics();
+    const metrics = createMetrics(handle.db);
     const now = options.now ?? (() => new Date());
     const generations = await startGenerationsRuntime({
       config,

@@ -1,0 +1,22 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGenerationsEnv, type GenerationsEnv } from './helpers.ts';
+
+describe('/metrics', () => {
+  let env: GenerationsEnv;
+  beforeAll(async () => {
+    env = await startGenerationsEnv();
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('reports generations, settled cost and held money from the database', async () => {
+    const { key } = await env.user();
+    const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a kite', count: 2 });
+    await env.gateway.waitFor(key, generation!.id);
+    const text = await (await fetch(`${env.gateway.app.url}/metrics`)).text();
+    expect(text).toContain('pixelgate_generations{model="flux-schnell",status="SUCCEEDED"} 1');
+    expect(text).toContain('pixelgate_settled_cost_micros{model="flux-schnell"} 6000');
+    expect(text).toMatch(/^pixelgate_reserved_micros 0$/m);
+  });
+});
