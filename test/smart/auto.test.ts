@@ -12,13 +12,12 @@ import {
   traces,
   waitForEnd,
   type GenerationsEnv,
-  SMART_INTEGRATED,
 } from './helpers.ts';
 
 const COMPLEX =
   'photorealistic portrait of an old fisherman with intricate wrinkles, cinematic lighting, a harbour at dusk, boats and gulls';
 
-describe.runIf(SMART_INTEGRATED)('automatic model choice', () => {
+describe('automatic model choice', () => {
   let env: GenerationsEnv;
   beforeAll(async () => {
     env = await startGenerationsEnv();

@@ -14,11 +14,10 @@ import {
   traces,
   waitForEnd,
   type GenerationsEnv,
-  SMART_INTEGRATED,
   ledgerProblems,
 } from './helpers.ts';
 
-describe.runIf(SMART_INTEGRATED)('batching', () => {
+describe('batching', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
   beforeAll(async () => {

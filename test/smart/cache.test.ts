@@ -14,11 +14,10 @@ import {
   startGenerationsEnv,
   waitForEnd,
   type GenerationsEnv,
-  SMART_INTEGRATED,
   ledgerProblems,
 } from './helpers.ts';
 
-describe.runIf(SMART_INTEGRATED)('result cache', () => {
+describe('result cache', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
   beforeAll(async () => {
@@ -94,7 +93,7 @@ describe.runIf(SMART_INTEGRATED)('result cache', () => {
   });
 });
 
-describe.runIf(SMART_INTEGRATED)('result cache turned off', () => {
+describe('result cache turned off', () => {
   let env: GenerationsEnv;
   beforeAll(async () => {
     env = await startGenerationsEnv({ env: { RESULT_CACHE_TTL_SECONDS: '0' } });

@@ -12,10 +12,9 @@ import {
   waitForEnd,
   wsClient,
   type GenerationsEnv,
-  SMART_INTEGRATED,
 } from './helpers.ts';
 
-describe.runIf(SMART_INTEGRATED)('myGenerations', () => {
+describe('myGenerations', () => {
   let env: GenerationsEnv;
   beforeAll(async () => {
     env = await startGenerationsEnv({ speed: 0.1 });

@@ -5,7 +5,6 @@
 import type { Client } from 'graphql-ws';
 import { sql } from 'kysely';
 import { PNG } from 'pngjs';
-import { migrations } from '../../migrations/index.ts';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import type { Db } from '../../src/db/index.ts';
 import {
@@ -30,9 +29,6 @@ export {
   wsClient,
   type GenerationsEnv,
 } from '../generations/helpers.ts';
-
-/** Until smart generation is wired in (its migration registered), its end-to-end tests are skipped. */
-export const SMART_INTEGRATED = '0004_smart' in migrations;
 
 export const SMART_FIELDS = `${GENERATION_FIELDS}
   seed aspectRatio selectionReason transparentBackground phase batchId previewImageIndex

@@ -16,14 +16,13 @@ import {
   wsClient,
   type GenerationsEnv,
   type SmartGeneration,
-  SMART_INTEGRATED,
   ledgerProblems,
 } from './helpers.ts';
 import { SMART_FIELDS } from './helpers.ts';
 
 const REMOVAL_MODEL = 'recraft-ai/recraft-remove-background';
 
-describe.runIf(SMART_INTEGRATED)('transparent backgrounds', () => {
+describe('transparent backgrounds', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
   beforeAll(async () => {
@@ -106,7 +105,7 @@ describe.runIf(SMART_INTEGRATED)('transparent backgrounds', () => {
   });
 });
 
-describe.runIf(SMART_INTEGRATED)('a failed background removal', () => {
+describe('a failed background removal', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
   beforeAll(async () => {
