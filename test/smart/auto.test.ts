@@ -5,14 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findModel } from '../../src/catalog/models.ts';
-import {
-  finalize,
-  generate,
-  startGenerationsEnv,
-  traces,
-  waitForEnd,
-  type GenerationsEnv,
-} from './helpers.ts';
+import { finalize, generate, startGenerationsEnv, traces, waitForEnd, type GenerationsEnv } from './helpers.ts';
 
 const COMPLEX =
   'photorealistic portrait of an old fisherman with intricate wrinkles, cinematic lighting, a harbour at dusk, boats and gulls';
