@@ -68,19 +68,10 @@ import {
 } from './tiers.ts';
 
 /** `generateImage`'s input: `modelId` may be omitted, `iterations` hints the automatic choice. */
-export interface SmartGenerateInput {
+export type SmartGenerateInput = Omit<GenerateImageRequest, 'modelId'> & {
   readonly modelId?: string | null;
-  readonly prompt: string;
-  readonly negativePrompt?: string | null;
-  readonly mode?: GenerationMode | null;
-  readonly count?: number | null;
-  readonly aspectRatio?: string | null;
-  readonly seed?: number | null;
-  readonly transparentBackground?: boolean | null;
-  readonly settings?: unknown;
-  readonly idempotencyKey?: string | null;
   readonly iterations?: number | null;
-}
+};
 
 export interface FinalizeInput {
   readonly previewId: string;
