@@ -17,7 +17,6 @@ import type { Micros } from '../money.ts';
 import { applicableWindows, budgetLimitsFor, BudgetExceededError, insertHold, reserveInWindows } from './holds.ts';
 import { reportRateLimit } from './http.ts';
 import { takeRequestSlot, type RateLimitState } from './rate-limit.ts';
-import { billingDb } from './tables.ts';
 
 export interface AdmissionRequest {
   readonly user: UserRow;
@@ -58,7 +57,7 @@ export async function lockUser(trx: Executor, userId: string): Promise<UserRow> 
 }
 
 export async function admitGeneration(trx: Executor, config: Config, request: AdmissionRequest): Promise<HoldRow> {
-  const db = billingDb(trx);
+  const db = trx;
   // The hold's rows first, outside the user's lock: which windows it names depends only on the
   // user, the day and the configuration, never on the limits the lock is about to read.
   const hold = await insertHold(trx, {

@@ -17,7 +17,7 @@ import type { Executor } from '../db/index.ts';
 import type { BudgetPeriod, HoldRow, HoldWindowRef, UserRow } from '../db/types.ts';
 import { AppError } from '../graphql/errors.ts';
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
-import { billingDb, type BillingExecutor, type BudgetWindowRow } from './tables.ts';
+import type { BudgetWindowRow } from '../db/types.ts';
 
 export const GLOBAL_SUBJECT = 'global';
 
@@ -156,7 +156,7 @@ export function remainingIn(
  * common path (row exists) is a single UPDATE.
  */
 export async function addToWindowIfItFits(
-  db: BillingExecutor,
+  db: Executor,
   window: ApplicableWindow,
   column: 'reserved_micros' | 'adjusted_micros',
   amountMicros: Micros,
@@ -239,7 +239,7 @@ export async function reserveInWindows(
 ): Promise<void> {
   const named = JSON.stringify(hold.windows.map(windowRef));
   if (named !== JSON.stringify(windows.map(windowRef))) throw new Error('a hold must reserve in the windows it names');
-  const db = billingDb(trx);
+  const db = trx;
   for (const window of windows) await addToWindowIfItFits(db, window, 'reserved_micros', hold.amount_micros);
 }
 
@@ -258,7 +258,7 @@ export async function reserveHold(
 }
 
 async function moveWindowMoney(trx: Executor, hold: HoldRow, spentMicros: Micros): Promise<void> {
-  const db = billingDb(trx);
+  const db = trx;
   for (const window of hold.windows) {
     await db
       .updateTable('budget_windows')

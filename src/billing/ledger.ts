@@ -18,10 +18,10 @@ import type { HoldWindowRef } from '../db/types.ts';
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
 import { lockUser } from './admission.ts';
 import { addToWindowIfItFits, applicableWindows, budgetLimitsFor, windowRef } from './holds.ts';
-import { billingDb, type BillingLedgerEntriesTable } from './tables.ts';
+import type { LedgerEntriesTable } from '../db/types.ts';
 import type { Selectable } from 'kysely';
 
-export type LedgerEntry = Selectable<BillingLedgerEntriesTable>;
+export type LedgerEntry = Selectable<LedgerEntriesTable>;
 
 export const MAX_ADJUSTMENT_REASON_LENGTH = 500;
 
@@ -44,7 +44,7 @@ export async function adjustBalance(db: Db, config: Config, request: AdjustmentR
     throw new RangeError('an adjustment must be a non-zero whole number of micros');
   return db.transaction().execute(async (trx) => {
     const user = await lockUser(trx, userId);
-    const bdb = billingDb(trx);
+    const bdb = trx;
     const windows = applicableWindows(user.id, budgetLimitsFor(user, config), now).filter(
       (window) => window.subject === user.id,
     );
@@ -303,7 +303,7 @@ export async function ledgerEntriesFor(
   db: Executor,
   filter: { userId?: string; from?: Date; to?: Date; limit: number },
 ): Promise<LedgerEntry[]> {
-  let query = billingDb(db).selectFrom('ledger_entries').selectAll();
+  let query = db.selectFrom('ledger_entries').selectAll();
   if (filter.userId) query = query.where('user_id', '=', filter.userId);
   if (filter.from) query = query.where('created_at', '>=', filter.from);
   if (filter.to) query = query.where('created_at', '<', filter.to);

@@ -15,7 +15,7 @@
 import { sql } from 'kysely';
 import { findModel } from '../catalog/models.ts';
 import { AppError } from '../graphql/errors.ts';
-import type { BillingExecutor } from './tables.ts';
+import type { Executor } from '../db/index.ts';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 export const ACTIVE_GENERATION_STATUSES = ['QUEUED', 'STARTING', 'PROCESSING'] as const;
@@ -74,7 +74,7 @@ export interface SlotRequest {
  * Throws RateLimitedError (carrying the state, for headers) when either limit is reached; the
  * request rate is reported first when both are.
  */
-export async function takeRequestSlot(db: BillingExecutor, request: SlotRequest): Promise<RateLimitState> {
+export async function takeRequestSlot(db: Executor, request: SlotRequest): Promise<RateLimitState> {
   const { userId, generationId, limitPerMinute: limit, maxConcurrent, now } = request;
   const cutoff = new Date(now.getTime() - RATE_LIMIT_WINDOW_MS);
   // Data-modifying CTEs all run on one snapshot: `recent` and the sub-selects see the window as it
@@ -139,7 +139,7 @@ export async function takeRequestSlot(db: BillingExecutor, request: SlotRequest)
 }
 
 /** A hint, not a promise: seconds until the first running generation is expected to finish. */
-async function concurrencyRetryHint(db: BillingExecutor, request: SlotRequest): Promise<number> {
+async function concurrencyRetryHint(db: Executor, request: SlotRequest): Promise<number> {
   const active = await db
     .selectFrom('generations')
     .select(['model_id', 'created_at'])

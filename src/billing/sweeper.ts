@@ -30,7 +30,6 @@ import {
 } from '../replicate/index.ts';
 import { releaseHold, settleHold } from './holds.ts';
 import { ACTIVE_GENERATION_STATUSES, RATE_LIMIT_WINDOW_MS } from './rate-limit.ts';
-import { billingDb } from './tables.ts';
 
 export const SWEEP_STALE_HOLDS_TASK = 'billing:sweep-stale-holds';
 const SWEEP_JOB_KEY = SWEEP_STALE_HOLDS_TASK;
@@ -248,7 +247,7 @@ export async function sweepStaleHolds(deps: StaleHoldSweepDependencies): Promise
  * goes; this catches users who stopped sending, so the log stays at most a minute deep.
  */
 export async function pruneRateLimitEvents(db: Executor, now: Date): Promise<number> {
-  const result = await billingDb(db)
+  const result = await db
     .deleteFrom('rate_limit_events')
     .where('at', '<=', new Date(now.getTime() - RATE_LIMIT_WINDOW_MS))
     .executeTakeFirst();

@@ -12,7 +12,7 @@ import type { Micros } from '../money.ts';
 import { budgetLimitsFor, remainingIn, windowEnd, windowStart } from './holds.ts';
 import { maxConcurrentGenerationsFor, rateLimitPerMinuteFor } from './admission.ts';
 import { ACTIVE_GENERATION_STATUSES, RATE_LIMIT_WINDOW_MS } from './rate-limit.ts';
-import { billingDb, type BudgetWindowRow } from './tables.ts';
+import type { BudgetWindowRow } from '../db/types.ts';
 
 export interface WindowUsage {
   readonly period: 'day' | 'month';
@@ -63,7 +63,7 @@ export async function usageOfUsers(
   now: Date,
 ): Promise<UserUsage[]> {
   if (users.length === 0) return [];
-  const bdb = billingDb(db);
+  const bdb = db;
   const ids = users.map((user) => user.id);
   const day = windowStart('day', now);
   const month = windowStart('month', now);

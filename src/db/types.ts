@@ -1,4 +1,4 @@
-/** Kysely table types; they mirror `migrations/`. Money columns are bigint micro-dollars. */
+/** Kysely table types; they mirror every migration in `migrations/`. Money columns are bigint micro-dollars. */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -14,6 +14,8 @@ export type PredictionState =
 export type HoldState = 'held' | 'settled' | 'released';
 export type LedgerKind = 'hold' | 'settle' | 'release' | 'adjust';
 export type BudgetPeriod = 'day' | 'month';
+export type GenerationPhase = 'GENERATING' | 'REMOVING_BACKGROUND';
+export type ImageSource = 'generate' | 'remove_background';
 
 export interface UsersTable {
   id: Generated<string>;
@@ -56,6 +58,20 @@ export interface GenerationsTable {
   updated_at: UpdatedAt;
   started_at: Timestamp | null;
   completed_at: Timestamp | null;
+  /** 0002: bumped by every change, so subscribers can order what they receive. */
+  version: ColumnType<number, number | undefined, number>;
+  /** 0004: a final names the preview image it was made from. */
+  preview_id: string | null;
+  preview_image_index: number | null;
+  /** 0004: a result-cache answer names the generation whose images it returns. */
+  cached_from: string | null;
+  cache_key: string | null;
+  selection_reason: string | null;
+  batch_id: string | null;
+  transparent_background: ColumnType<boolean, boolean | undefined, boolean>;
+  phase: ColumnType<GenerationPhase, GenerationPhase | undefined, GenerationPhase>;
+  warning_code: string | null;
+  warning_message: string | null;
 }
 
 export interface PredictionsTable {
@@ -77,6 +93,8 @@ export interface PredictionsTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   completed_at: Timestamp | null;
+  /** 0002: the gateway instance whose create call holds the lease. */
+  create_started_by: string | null;
 }
 
 export interface ImagesTable {
@@ -90,15 +108,20 @@ export interface ImagesTable {
   bytes: number;
   sha256: string;
   created_at: CreatedAt;
+  /** 0004: which step stored the image (a transparent generation keeps both). */
+  source: ColumnType<ImageSource, ImageSource | undefined, never>;
 }
 
 export interface BudgetWindowsTable {
   subject: string;
   period: BudgetPeriod;
   window_start: ColumnType<string, string, never>;
-  limit_micros: number;
+  /** Null: no limit (0003: a user's month without a monthly budget is still tracked). */
+  limit_micros: number | null;
   spent_micros: ColumnType<number, number | undefined, number>;
   reserved_micros: ColumnType<number, number | undefined, number>;
+  /** 0003: signed sum of adjustments: positive = charges, negative = credits. */
+  adjusted_micros: ColumnType<number, number | undefined, number>;
 }
 
 export interface HoldWindowRef {
@@ -127,7 +150,23 @@ export interface LedgerEntriesTable {
   kind: LedgerKind;
   amount_micros: number;
   reason: string | null;
+  /** 0003, adjust rows only: the windows the adjustment moved. */
+  windows: Json<HoldWindowRef[]> | null;
   created_at: CreatedAt;
+}
+
+/** 0003: the sliding-window log of admitted generation requests per user. */
+export interface RateLimitEventsTable {
+  user_id: string;
+  at: ColumnType<Date, Date | string, never>;
+}
+
+/** 0002: live gateway processes, so work held by a dead one can be taken over. */
+export interface GatewayInstancesTable {
+  id: string;
+  worker_ids: ColumnType<string[], string[] | undefined, string[]>;
+  started_at: ColumnType<Date, Date | string | undefined, never>;
+  heartbeat_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface WebhookDeliveriesTable {
@@ -145,6 +184,8 @@ export interface Database {
   holds: HoldsTable;
   ledger_entries: LedgerEntriesTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  rate_limit_events: RateLimitEventsTable;
+  gateway_instances: GatewayInstancesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -156,3 +197,4 @@ export type PredictionRow = Selectable<PredictionsTable>;
 export type ImageRow = Selectable<ImagesTable>;
 export type HoldRow = Selectable<HoldsTable>;
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
+export type BudgetWindowRow = Selectable<BudgetWindowsTable>;

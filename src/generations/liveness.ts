@@ -11,7 +11,6 @@
 import { sql } from 'kysely';
 import type { Db, Executor } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
-import { generationsDb } from './store.ts';
 
 export interface LivenessSettings {
   readonly heartbeatMs: number;
@@ -69,7 +68,7 @@ export class Liveness {
   ): Promise<boolean> {
     if (!prediction.create_started_by) return false;
     if (prediction.create_started_by === this.instanceId) return this.createsInFlight.has(prediction.id);
-    const row = await generationsDb(executor)
+    const row = await executor
       .selectFrom('predictions')
       .innerJoin('gateway_instances', 'gateway_instances.id', 'predictions.create_started_by')
       .select('predictions.id')
@@ -87,7 +86,7 @@ export class Liveness {
    */
   async reapDeadInstances(): Promise<number> {
     const stale = sql<Date>`now() - ${this.settings.staleMs} * interval '1 millisecond'`;
-    await generationsDb(this.db).deleteFrom('gateway_instances').where('heartbeat_at', '<', stale).execute();
+    await this.db.deleteFrom('gateway_instances').where('heartbeat_at', '<', stale).execute();
     const orphaned = await sql<{ locked_by: string }>`
       select distinct j.locked_by from graphile_worker.jobs j
       where j.locked_by is not null
@@ -104,12 +103,12 @@ export class Liveness {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.beating;
-    await generationsDb(this.db).deleteFrom('gateway_instances').where('id', '=', this.instanceId).execute();
+    await this.db.deleteFrom('gateway_instances').where('id', '=', this.instanceId).execute();
   }
 
   private async beat(): Promise<void> {
     const workerIds = [...this.workerIds];
-    await generationsDb(this.db)
+    await this.db
       .insertInto('gateway_instances')
       .values({ id: this.instanceId, worker_ids: workerIds })
       .onConflict((conflict) =>
@@ -118,7 +117,7 @@ export class Liveness {
       .execute();
     const inFlight = [...this.createsInFlight];
     if (inFlight.length > 0) {
-      await generationsDb(this.db)
+      await this.db
         .updateTable('predictions')
         .set({ updated_at: sql<Date>`now()` })
         .where('id', 'in', inFlight)

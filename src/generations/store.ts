@@ -7,43 +7,21 @@
  *
  * Functions take an executor (`db` or an open transaction) and never open transactions themselves.
  */
-import { sql, type ColumnType, type Kysely, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { Executor } from '../db/index.ts';
 import type {
-  Database,
   GenerationRow,
   GenerationStatus,
   ImageRow,
+  ImageSource,
   PredictionRow,
   PredictionState,
 } from '../db/types.ts';
 
-/** Columns `0002_generations` adds; typed here because the shared table types mirror 0001. */
-type GenerationsExtension = {
-  generations: { version: ColumnType<number, number | undefined, number> };
-  predictions: { create_started_by: string | null };
-  gateway_instances: {
-    id: string;
-    worker_ids: ColumnType<string[], string[] | undefined, string[]>;
-    started_at: ColumnType<Date, Date | string | undefined, never>;
-    heartbeat_at: ColumnType<Date, Date | string | undefined, Date | string>;
-  };
-  /** `0004_smart`: which step stored an image (a transparent generation keeps both). */
-  images: { source: ColumnType<ImageSource, ImageSource | undefined, never> };
-};
+export type { ImageSource };
 
-export type ImageSource = 'generate' | 'remove_background';
-
-export type GenerationsDatabase = Database & GenerationsExtension;
-type GenerationsExecutor = Kysely<GenerationsDatabase> | Transaction<GenerationsDatabase>;
-
-/** The same connection or transaction, typed with the columns of `0002_generations`. */
-export function generationsDb(executor: Executor): GenerationsExecutor {
-  return executor.withTables<GenerationsExtension>() as GenerationsExecutor;
-}
-
-export type Generation = GenerationRow & { readonly version: number };
-export type Prediction = PredictionRow & { readonly create_started_by: string | null };
+export type Generation = GenerationRow;
+export type Prediction = PredictionRow;
 
 export const ACTIVE_GENERATION_STATUSES: readonly GenerationStatus[] = ['QUEUED', 'STARTING', 'PROCESSING'];
 export const TERMINAL_GENERATION_STATUSES: readonly GenerationStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELED'];
@@ -135,7 +113,7 @@ export interface NewGenerationRow {
  * concurrent insert with the same key waits for the other transaction and then yields).
  */
 export async function insertGeneration(executor: Executor, row: NewGenerationRow): Promise<Generation | null> {
-  const inserted = await generationsDb(executor)
+  const inserted = await executor
     .insertInto('generations')
     .values({
       id: row.id,
@@ -159,7 +137,7 @@ export async function insertGeneration(executor: Executor, row: NewGenerationRow
 }
 
 export async function findGeneration(executor: Executor, id: string): Promise<Generation | undefined> {
-  return generationsDb(executor).selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst();
+  return executor.selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function findGenerationByIdempotencyKey(
@@ -167,7 +145,7 @@ export async function findGenerationByIdempotencyKey(
   userId: string,
   key: string,
 ): Promise<Generation | undefined> {
-  return generationsDb(executor)
+  return executor
     .selectFrom('generations')
     .selectAll()
     .where('user_id', '=', userId)
@@ -180,12 +158,7 @@ export async function findGenerationByIdempotencyKey(
  * a generation's prediction rows first, then the generation row, then its hold.
  */
 export async function lockGeneration(executor: Executor, id: string): Promise<Generation | undefined> {
-  return generationsDb(executor)
-    .selectFrom('generations')
-    .selectAll()
-    .where('id', '=', id)
-    .forUpdate()
-    .executeTakeFirst();
+  return executor.selectFrom('generations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export interface GenerationPage {
@@ -200,7 +173,7 @@ export async function listUserGenerations(
   first: number,
   after: { createdAt: Date; id: string } | null,
 ): Promise<GenerationPage> {
-  let query = generationsDb(executor)
+  let query = executor
     .selectFrom('generations')
     .selectAll()
     .where('user_id', '=', userId)
@@ -226,7 +199,7 @@ export async function advanceGeneration(
   now: Date,
 ): Promise<GenerationChange | null> {
   const forward = statusesBelow(status);
-  const updated = await generationsDb(executor)
+  const updated = await executor
     .updateTable('generations')
     .set({
       status: sql<GenerationStatus>`case when status in (${sql.join(forward)}) then ${status} else status end`,
@@ -261,7 +234,7 @@ export async function endGeneration(
   outcome: TerminalOutcome,
   now: Date,
 ): Promise<GenerationChange | null> {
-  const updated = await generationsDb(executor)
+  const updated = await executor
     .updateTable('generations')
     .set({
       status: outcome.status,
@@ -286,7 +259,7 @@ export async function recordCost(
   costMicros: number,
   now: Date,
 ): Promise<GenerationChange | null> {
-  const updated = await generationsDb(executor)
+  const updated = await executor
     .updateTable('generations')
     .set({ cost_micros: costMicros, version: sql<number>`version + 1`, updated_at: now })
     .where('id', '=', id)
@@ -308,7 +281,7 @@ export interface NewPredictionRow {
 }
 
 export async function insertPredictions(executor: Executor, rows: readonly NewPredictionRow[]): Promise<Prediction[]> {
-  return generationsDb(executor)
+  return executor
     .insertInto('predictions')
     .values(
       rows.map((row) => ({
@@ -327,18 +300,14 @@ export async function insertPredictions(executor: Executor, rows: readonly NewPr
 }
 
 export async function findPrediction(executor: Executor, id: string): Promise<Prediction | undefined> {
-  return generationsDb(executor).selectFrom('predictions').selectAll().where('id', '=', id).executeTakeFirst();
+  return executor.selectFrom('predictions').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function findPredictionByReplicateId(
   executor: Executor,
   replicateId: string,
 ): Promise<Prediction | undefined> {
-  return generationsDb(executor)
-    .selectFrom('predictions')
-    .selectAll()
-    .where('replicate_id', '=', replicateId)
-    .executeTakeFirst();
+  return executor.selectFrom('predictions').selectAll().where('replicate_id', '=', replicateId).executeTakeFirst();
 }
 
 export async function predictionsOf(
@@ -346,7 +315,7 @@ export async function predictionsOf(
   generationId: string,
   options: { lock?: boolean } = {},
 ): Promise<Prediction[]> {
-  const query = generationsDb(executor)
+  const query = executor
     .selectFrom('predictions')
     .selectAll()
     .where('generation_id', '=', generationId)
@@ -365,7 +334,7 @@ export async function claimCreate(
   from: readonly ('pending' | 'unknown' | 'creating')[],
   instanceId: string,
 ): Promise<(Prediction & { deadline_at: Date }) | undefined> {
-  return generationsDb(executor)
+  return executor
     .updateTable('predictions')
     .from('generations')
     .set({
@@ -389,7 +358,7 @@ export async function claimCreate(
 
 /** A create that provably made nothing upstream (429, never sent): it may be sent again later. */
 export async function releaseCreate(executor: Executor, id: string, now: Date): Promise<boolean> {
-  const result = await generationsDb(executor)
+  const result = await executor
     .updateTable('predictions')
     .set({ state: 'pending', create_started_by: null, updated_at: now })
     .where('id', '=', id)
@@ -400,7 +369,7 @@ export async function releaseCreate(executor: Executor, id: string, now: Date): 
 
 /** A create whose outcome is unknown: never re-sent until reconciliation proves it absent. */
 export async function markCreateUnknown(executor: Executor, id: string, now: Date): Promise<boolean> {
-  const result = await generationsDb(executor)
+  const result = await executor
     .updateTable('predictions')
     .set({ state: 'unknown', create_started_by: null, updated_at: now })
     .where('id', '=', id)
@@ -420,7 +389,7 @@ export async function adoptReplicateId(
   replicateId: string,
   now: Date,
 ): Promise<Prediction | undefined> {
-  return generationsDb(executor)
+  return executor
     .updateTable('predictions')
     .set({ replicate_id: replicateId, state: 'starting', updated_at: now })
     .where('id', '=', id)
@@ -439,7 +408,7 @@ export async function advancePrediction(
   now: Date,
 ): Promise<Prediction | undefined> {
   const forward = statesBelow(state);
-  return generationsDb(executor)
+  return executor
     .updateTable('predictions')
     .set({
       state: sql<PredictionState>`case when state in (${sql.join(forward)}) then ${state} else state end`,
@@ -474,7 +443,7 @@ export async function endPrediction(
   end: PredictionEnd,
   now: Date,
 ): Promise<Prediction | undefined> {
-  return generationsDb(executor)
+  return executor
     .updateTable('predictions')
     .set({
       state: end.state,
@@ -493,7 +462,7 @@ export async function endPrediction(
 
 /** Predictions no tracker has a live job for, or whose creator died (see the sweep). */
 export async function activePredictions(executor: Executor, limit: number): Promise<Prediction[]> {
-  return generationsDb(executor)
+  return executor
     .selectFrom('predictions')
     .selectAll()
     .where('state', 'in', ACTIVE_PREDICTION_STATES)
@@ -505,7 +474,7 @@ export async function activePredictions(executor: Executor, limit: number): Prom
 /** Replicate ids among `candidates` that some prediction row already owns. */
 export async function ownedReplicateIds(executor: Executor, candidates: readonly string[]): Promise<Set<string>> {
   if (candidates.length === 0) return new Set();
-  const rows = await generationsDb(executor)
+  const rows = await executor
     .selectFrom('predictions')
     .select('replicate_id')
     .where('replicate_id', 'in', candidates)
@@ -531,7 +500,7 @@ export interface NewImageRow {
 /** Idempotent: a second persister of the same output (webhook and poller racing) adds nothing. */
 export async function insertImages(executor: Executor, rows: readonly NewImageRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await generationsDb(executor)
+  await executor
     .insertInto('images')
     .values(
       rows.map((row) => ({
@@ -552,7 +521,7 @@ export async function insertImages(executor: Executor, rows: readonly NewImageRo
 
 export async function imagesOf(executor: Executor, generationIds: readonly string[]): Promise<ImageRow[]> {
   if (generationIds.length === 0) return [];
-  return generationsDb(executor)
+  return executor
     .selectFrom('images')
     .selectAll()
     .where('generation_id', 'in', generationIds)
@@ -562,18 +531,14 @@ export async function imagesOf(executor: Executor, generationIds: readonly strin
 }
 
 export async function findImageByKey(executor: Executor, storageKey: string): Promise<ImageRow | undefined> {
-  return generationsDb(executor)
-    .selectFrom('images')
-    .selectAll()
-    .where('storage_key', '=', storageKey)
-    .executeTakeFirst();
+  return executor.selectFrom('images').selectAll().where('storage_key', '=', storageKey).executeTakeFirst();
 }
 
 // ── webhook deliveries ───────────────────────────────────────────────────────────────────────
 
 /** True the first time a `webhook-id` is seen; false for a redelivery. */
 export async function recordWebhookDelivery(executor: Executor, webhookId: string, now: Date): Promise<boolean> {
-  const inserted = await generationsDb(executor)
+  const inserted = await executor
     .insertInto('webhook_deliveries')
     .values({ webhook_id: webhookId, received_at: now })
     .onConflict((conflict) => conflict.column('webhook_id').doNothing())
@@ -583,7 +548,7 @@ export async function recordWebhookDelivery(executor: Executor, webhookId: strin
 }
 
 export async function pruneWebhookDeliveries(executor: Executor, olderThan: Date): Promise<number> {
-  const result = await generationsDb(executor)
+  const result = await executor
     .deleteFrom('webhook_deliveries')
     .where('received_at', '<', olderThan)
     .executeTakeFirst();

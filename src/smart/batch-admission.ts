@@ -17,7 +17,6 @@ import { lockUser, maxConcurrentGenerationsFor, rateLimitPerMinuteFor } from '..
 import { budgetLimitsFor, reserveHold } from '../billing/holds.ts';
 import { reportRateLimit } from '../billing/http.ts';
 import { takeRequestSlot, type RateLimitState } from '../billing/rate-limit.ts';
-import { billingDb } from '../billing/tables.ts';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { HoldRow, UserRow } from '../db/types.ts';
@@ -42,7 +41,7 @@ export function batchAdmission(trx: Executor, config: Config, userId: string, no
     async admit(index, generationId, amountMicros) {
       if (!user) throw new Error('batch admission used before begin()');
       try {
-        lastRate = await takeRequestSlot(billingDb(trx), {
+        lastRate = await takeRequestSlot(trx, {
           userId: user.id,
           generationId,
           limitPerMinute: rateLimitPerMinuteFor(user, config),

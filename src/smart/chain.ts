@@ -24,7 +24,6 @@ import {
   type Prediction,
 } from '../generations/store.ts';
 import type { Micros } from '../money.ts';
-import { smartDb } from './store.ts';
 import { imagePositionOfRemoval, planRemovals, removalWarning } from './transparency.ts';
 
 /**
@@ -48,7 +47,7 @@ export async function chainRemovalsIn(
   if (!generation || isTerminalGeneration(generation.status)) return [];
   const removals = planRemovals(outputUrls, imagePositions);
   if (removals.length === 0) return [];
-  const inserted = (await smartDb(trx)
+  const inserted = (await trx
     .insertInto('predictions')
     .values(
       removals.map((removal) => ({
@@ -74,7 +73,7 @@ export async function chainRemovalsIn(
 
 /** Moves an active generation into its second phase; the change, or null when it already was. */
 async function enterRemovalPhaseIn(trx: Executor, generationId: string, now: Date): Promise<GenerationChange | null> {
-  const row = await smartDb(trx)
+  const row = await trx
     .updateTable('generations')
     .set({ phase: 'REMOVING_BACKGROUND', version: sql<number>`version + 1`, updated_at: now })
     .where('id', '=', generationId)
@@ -126,7 +125,7 @@ export function warningOf(
 
 /** Records a SUCCEEDED generation's warning (single winner: only while none is recorded). */
 export async function recordWarningIn(trx: Executor, generationId: string, warning: Warning, now: Date): Promise<void> {
-  await smartDb(trx)
+  await trx
     .updateTable('generations')
     .set({ warning_code: warning.code, warning_message: warning.message, updated_at: now })
     .where('id', '=', generationId)

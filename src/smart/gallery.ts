@@ -24,7 +24,7 @@ import {
   type GenerationEvents,
   type GenerationView,
 } from '../generations/events.ts';
-import { generationsDb, isTerminalGeneration } from '../generations/store.ts';
+import { isTerminalGeneration } from '../generations/store.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageBus } from '../pubsub/index.ts';
 
@@ -103,7 +103,7 @@ class GallerySubscriber {
     if (this.stopped || this.resyncing) return;
     this.resyncing = true;
     try {
-      const rows = await generationsDb(this.gallery.db)
+      const rows = await this.gallery.db
         .selectFrom('generations')
         .select(['id', 'status', 'version', 'updated_at'])
         .where('user_id', '=', this.userId)
@@ -187,7 +187,7 @@ export class GalleryStreams {
       }
       set.add(subscriber);
       try {
-        const running = await generationsDb(this.deps.db)
+        const running = await this.deps.db
           .selectFrom('generations')
           .select(['id', 'status', 'version'])
           .where('user_id', '=', userId)
@@ -223,7 +223,7 @@ export class GalleryStreams {
   private async ownerOf(id: string): Promise<string | undefined> {
     const known = this.owners.get(id);
     if (known) return known;
-    const row = await generationsDb(this.deps.db)
+    const row = await this.deps.db
       .selectFrom('generations')
       .select('user_id')
       .where('id', '=', id)

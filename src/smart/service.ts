@@ -23,7 +23,7 @@ import { REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
 import { CatalogInputError, requireGenerationModel } from '../catalog/pricing.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
-import type { GenerationMode, UserRow } from '../db/types.ts';
+import type { UserRow } from '../db/types.ts';
 import { loadGenerationView, type GenerationView } from '../generations/events.ts';
 import { scheduleTrack } from '../generations/jobs.ts';
 import {

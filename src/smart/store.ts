@@ -3,46 +3,15 @@
  * finalize history (for automatic model choice), result-cache lookups and the preview ↔ finals
  * links. Functions take an executor and never open transactions themselves.
  */
-import { sql, type ColumnType, type Kysely, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { usageOfUsers } from '../billing/usage.ts';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { ImageRow, UserRow } from '../db/types.ts';
-import { generationsDb, type Generation, type GenerationsDatabase, type ImageSource } from '../generations/store.ts';
+import type { Generation, ImageSource } from '../generations/store.ts';
 import type { Micros } from '../money.ts';
-import type { GenerationPhase } from './transparency.ts';
 
-/** Columns `0004_smart` adds. */
-export interface SmartGenerationColumns {
-  preview_id: string | null;
-  preview_image_index: number | null;
-  cached_from: string | null;
-  cache_key: string | null;
-  selection_reason: string | null;
-  batch_id: string | null;
-  transparent_background: ColumnType<boolean, boolean | undefined, boolean>;
-  phase: ColumnType<GenerationPhase, GenerationPhase | undefined, GenerationPhase>;
-  warning_code: string | null;
-  warning_message: string | null;
-}
-
-type SmartExtension = {
-  generations: SmartGenerationColumns;
-};
-
-export type SmartDatabase = GenerationsDatabase & SmartExtension;
-type SmartExecutor = Kysely<SmartDatabase> | Transaction<SmartDatabase>;
-
-/** The same connection or transaction, typed with the columns of `0004_smart`. */
-export function smartDb(executor: Executor): SmartExecutor {
-  return generationsDb(executor).withTables<SmartExtension>() as SmartExecutor;
-}
-
-export type SmartGeneration = Generation & {
-  readonly [K in keyof SmartGenerationColumns]: SmartGenerationColumns[K] extends ColumnType<infer S, unknown, unknown>
-    ? S
-    : SmartGenerationColumns[K];
-};
+export type SmartGeneration = Generation;
 
 /**
  * What the user may still spend now: the smaller of the day's and the month's headroom (holds in
@@ -64,7 +33,7 @@ export async function remainingBudgetOf(
 
 /** How often the user finalized a preview with each model (successful finals only). */
 export async function finalizeHistoryOf(executor: Executor, userId: string): Promise<Map<string, number>> {
-  const rows = await smartDb(executor)
+  const rows = await executor
     .selectFrom('generations')
     .select(['model_id', (eb) => eb.fn.countAll<number>().as('finals')])
     .where('user_id', '=', userId)
@@ -90,7 +59,7 @@ export async function findCachedResult(
   cacheKey: string,
   cutoff: Date,
 ): Promise<CachedResult | undefined> {
-  const row = await smartDb(executor)
+  const row = await executor
     .selectFrom('generations as g')
     .select(['g.id', 'g.image_count'])
     .where('g.user_id', '=', userId)
@@ -117,7 +86,7 @@ export async function findCachedResult(
 /** Finals made from each preview, oldest first (one statement for many previews). */
 export async function finalsOf(executor: Executor, previewIds: readonly string[]): Promise<SmartGeneration[]> {
   if (previewIds.length === 0) return [];
-  return (await smartDb(executor)
+  return (await executor
     .selectFrom('generations')
     .selectAll()
     .where('preview_id', 'in', previewIds)
@@ -127,7 +96,7 @@ export async function finalsOf(executor: Executor, previewIds: readonly string[]
 }
 
 export async function findSmartGeneration(executor: Executor, id: string): Promise<SmartGeneration | undefined> {
-  return (await smartDb(executor).selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst()) as
+  return (await executor.selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst()) as
     SmartGeneration | undefined;
 }
 
@@ -142,7 +111,7 @@ export interface SmartColumns {
 
 /** Writes the smart columns of a generation just inserted in the same transaction. */
 export async function setSmartColumns(executor: Executor, id: string, columns: SmartColumns): Promise<void> {
-  await smartDb(executor)
+  await executor
     .updateTable('generations')
     .set({
       selection_reason: columns.selectionReason,
@@ -166,7 +135,7 @@ export async function markCachedIn(
   sourceId: string,
   now: Date,
 ): Promise<{ id: string; status: 'SUCCEEDED'; version: number; userId: string } | null> {
-  const row = await smartDb(executor)
+  const row = await executor
     .updateTable('generations')
     .set({
       cached_from: sourceId,
@@ -201,7 +170,7 @@ export async function imagesForGenerations(
   if (generations.length === 0) return result;
   const ownerOf = (generation: Pick<SmartGeneration, 'id' | 'cached_from'>) => generation.cached_from ?? generation.id;
   const owners = [...new Set(generations.map(ownerOf))];
-  const rows = (await smartDb(executor)
+  const rows = (await executor
     .selectFrom('images')
     .selectAll()
     .where('generation_id', 'in', owners)

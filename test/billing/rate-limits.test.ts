@@ -3,7 +3,6 @@
  * two pools standing for two instances.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { billingDb } from '../../src/billing/tables.ts';
 import { connectDatabase, type DatabaseHandle } from '../../src/db/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createMigratedDatabase } from '../support/database.ts';
@@ -80,7 +79,7 @@ describe('requests per minute (sliding window)', () => {
         ),
       );
       expect(tally(outcomes)).toEqual({ ACCEPTED: 60, RATE_LIMITED: 40 });
-      const events = await billingDb(instanceB.db)
+      const events = await instanceB.db
         .selectFrom('rate_limit_events')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('user_id', '=', user.id)

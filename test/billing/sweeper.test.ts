@@ -13,7 +13,6 @@ import {
   SWEEP_STALE_HOLDS_TASK,
   type StaleHoldSweepDependencies,
 } from '../../src/billing/sweeper.ts';
-import { billingDb } from '../../src/billing/tables.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { PredictionState, UserRow } from '../../src/db/types.ts';
 import { silentLogger } from '../../src/logger.ts';
@@ -223,11 +222,7 @@ describe('the recurring job', () => {
     expect((await tryAdmit(db, config, fresh, { now: longAgo })).ok).toBe(true);
     expect((await tryAdmit(db, config, fresh)).ok).toBe(true);
     expect(await pruneRateLimitEvents(db, new Date())).toBeGreaterThanOrEqual(1);
-    const left = await billingDb(db)
-      .selectFrom('rate_limit_events')
-      .select('at')
-      .where('user_id', '=', fresh.id)
-      .execute();
+    const left = await db.selectFrom('rate_limit_events').select('at').where('user_id', '=', fresh.id).execute();
     expect(left).toHaveLength(1);
   });
 });
