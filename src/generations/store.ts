@@ -515,7 +515,9 @@ export async function insertImages(executor: Executor, rows: readonly NewImageRo
         source: row.source,
       })),
     )
-    .onConflict((conflict) => conflict.columns(['generation_id', 'position', 'source']).doNothing())
+    // No conflict target: racing writers of the same image collide on (generation, position,
+    // source) and on storage_key alike, and either way the image is already stored.
+    .onConflict((conflict) => conflict.doNothing())
     .execute();
 }
 
