@@ -18,20 +18,16 @@
  *
  *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/billing.ts
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { admitGeneration } from '../src/billing/admission.ts';
 import { verifyLedger } from '../src/billing/ledger.ts';
 import { loadConfig, type Config } from '../src/config.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { connectDatabase, type Db } from '../src/db/index.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import type { UserRow } from '../src/db/types.ts';
 import { silentLogger } from '../src/logger.ts';
+import { openBenchDatabase, percentile } from './support.ts';
 
 const TRANSACTIONS = 3_000;
 const WARM_UP = 200;
@@ -45,10 +41,6 @@ interface RunResult {
   readonly perSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-}
-
-function percentile(sorted: readonly number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
 async function drive(count: number, call: (index: number) => Promise<void>) {
@@ -118,37 +110,8 @@ function generationTransaction(db: Db, config: Config, admit: boolean) {
   };
 }
 
-async function openDatabase(): Promise<{ url: string; close: () => Promise<void> }> {
-  const configured = process.env.DATABASE_URL;
-  if (configured) {
-    const name = `pixelgate_bench_${randomBytes(4).toString('hex')}`;
-    const admin = async (statement: string) => {
-      const client = new pg.Client({ connectionString: configured });
-      await client.connect();
-      try {
-        await client.query(statement);
-      } finally {
-        await client.end();
-      }
-    };
-    await admin(`create database ${name}`);
-    const url = new URL(configured);
-    url.pathname = `/${name}`;
-    return { url: url.toString(), close: () => admin(`drop database if exists ${name} with (force)`) };
-  }
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-pg-'));
-  const embedded = await startEmbeddedPostgres(dataDir, silentLogger);
-  return {
-    url: embedded.url,
-    close: async () => {
-      await embedded.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function main(): Promise<void> {
-  const database = await openDatabase();
+  const database = await openBenchDatabase();
   const handle = connectDatabase(database.url, silentLogger, { max: CONCURRENCY });
   try {
     await migrateToLatest(handle.db);

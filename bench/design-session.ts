@@ -19,20 +19,18 @@
  *
  *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/design-session.ts
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { startApp, type RunningApp } from '../src/app.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { createUser } from '../src/auth/users.ts';
 import { loadConfig } from '../src/config.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/logger.ts';
 import { formatMicrosAsUsd, parseUsdToMicros } from '../src/money.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
+import { openBenchDatabase } from './support.ts';
 
 const PROMPTS = [
   'a minimalist fox logo, flat vector',
@@ -233,37 +231,8 @@ async function straightSession(app: RunningApp, key: string, sim: RunningSimulat
   return figures;
 }
 
-async function openDatabase(): Promise<{ url: string; close: () => Promise<void> }> {
-  const configured = process.env.DATABASE_URL;
-  if (configured) {
-    const name = `pixelgate_bench_${randomBytes(4).toString('hex')}`;
-    const admin = async (statement: string) => {
-      const client = new pg.Client({ connectionString: configured });
-      await client.connect();
-      try {
-        await client.query(statement);
-      } finally {
-        await client.end();
-      }
-    };
-    await admin(`create database ${name}`);
-    const url = new URL(configured);
-    url.pathname = `/${name}`;
-    return { url: url.toString(), close: () => admin(`drop database if exists ${name} with (force)`) };
-  }
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-pg-'));
-  const embedded = await startEmbeddedPostgres(dataDir, silentLogger);
-  return {
-    url: embedded.url,
-    close: async () => {
-      await embedded.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function main(): Promise<void> {
-  const database = await openDatabase();
+  const database = await openBenchDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-images-'));
   const sim = await startSimulator({
     port: 0,

@@ -18,21 +18,19 @@
  *
  *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/generations.ts
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
 import { startApp, type RunningApp } from '../src/app.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { createUser } from '../src/auth/users.ts';
 import { loadConfig } from '../src/config.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/logger.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
+import { openBenchDatabase, percentile } from './support.ts';
 
 const SPEED = 0.05;
 const GENERATIONS = 200;
@@ -40,37 +38,16 @@ const SUBSCRIBERS = 1_000;
 const TIME_CAP_MS = 180_000;
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 
-function percentile(sorted: readonly number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
-}
-
 function ms(value: number): string {
   return `${value.toFixed(1)} ms`;
 }
 
 async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
-  const admin = process.env.DATABASE_URL;
-  if (admin) {
-    const name = `pixelgate_bench_${randomBytes(5).toString('hex')}`;
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    await client.query(`create database ${name}`);
-    try {
-      const url = new URL(admin);
-      url.pathname = `/${name}`;
-      return await work(url.toString());
-    } finally {
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    }
-  }
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-pg-'));
-  const embedded = await startEmbeddedPostgres(dir, silentLogger);
+  const database = await openBenchDatabase();
   try {
-    return await work(embedded.url);
+    return await work(database.url);
   } finally {
-    await embedded.stop();
-    await rm(dir, { recursive: true, force: true });
+    await database.close();
   }
 }
 

@@ -14,6 +14,7 @@ import { request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createReplicateClient, type ReplicateClient } from '../src/replicate/index.ts';
 import { startSimulator } from '../src/simulator/index.ts';
+import { percentile } from './support.ts';
 
 const TOTAL_REQUESTS = 10_000;
 const CONCURRENCY = 32;
@@ -30,10 +31,6 @@ interface RunResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly connectionsOpened: number;
-}
-
-function percentile(sorted: readonly number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
 /** Runs `count` calls with `CONCURRENCY` in flight, returning per-call latencies and wall time. */
