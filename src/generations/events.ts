@@ -27,9 +27,14 @@ export interface GenerationView {
 export async function loadGenerationView(db: Db, id: string): Promise<GenerationView | undefined> {
   const generation = await findGeneration(db, id);
   if (!generation) return undefined;
+  return (await viewsOf(db, [generation]))[0];
+}
+
+/** Views of many generations with one query for all their images. */
+export async function viewsOf(db: Db, generations: readonly Generation[]): Promise<GenerationView[]> {
   // A cached generation shows its source's images; a transparent one its background-removed ones.
-  const images = await imagesForGenerations(db, [generation as SmartGeneration]);
-  return { generation, images: images.get(id) ?? [] };
+  const images = await imagesForGenerations(db, generations as SmartGeneration[]);
+  return generations.map((generation) => ({ generation, images: images.get(generation.id) ?? [] }));
 }
 
 export interface FeedSettings {

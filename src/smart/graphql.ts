@@ -7,9 +7,9 @@
 import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { forbidden, unauthenticated } from '../graphql/errors.ts';
-import { loadGenerationView, type GenerationView } from '../generations/events.ts';
+import { viewsOf, type GenerationView } from '../generations/events.ts';
 import { asGraphQL, GeneratedImageRef, GenerateImageInput, GenerationRef } from '../generations/graphql.ts';
-import { finalsOf, imagesForGenerations, type SmartGeneration, type SourcedImage } from './store.ts';
+import { finalsOf, type SmartGeneration, type SourcedImage } from './store.ts';
 
 function requireUserId(context: GraphQLContext): string {
   if (!context.viewer) throw unauthenticated();
@@ -57,9 +57,11 @@ builder.objectFields(GeneratedImageRef, (t) => ({
   }),
 }));
 
-async function viewOf(id: string | null, context: GraphQLContext): Promise<GenerationView | null> {
-  if (!id) return null;
-  return (await loadGenerationView(context.services.db, id)) ?? null;
+/** Batches the generations one response links to (previews, cache sources) into one query. */
+async function loadViews(ids: string[], context: GraphQLContext): Promise<Array<GenerationView | null>> {
+  const generations = await context.services.db.selectFrom('generations').selectAll().where('id', 'in', ids).execute();
+  const views = new Map((await viewsOf(context.services.db, generations)).map((view) => [view.generation.id, view]));
+  return ids.map((id) => views.get(id) ?? null);
 }
 
 builder.objectFields(GenerationRef, (t) => ({
@@ -85,32 +87,34 @@ builder.objectFields(GenerationRef, (t) => ({
         : null;
     },
   }),
-  preview: t.field({
+  preview: t.loadable({
     type: GenerationRef,
     nullable: true,
     description: 'For a final: the preview it was made from.',
-    resolve: (view, _args, context) => viewOf(smart(view).preview_id, context),
+    load: loadViews,
+    resolve: (view) => smart(view).preview_id,
   }),
   previewImageIndex: t.int({
     nullable: true,
     description: 'For a final: which variation of the preview it re-runs.',
     resolve: (view) => smart(view).preview_image_index,
   }),
-  finals: t.field({
-    type: [GenerationRef],
+  finals: t.loadableList({
+    type: GenerationRef,
     description: 'For a preview: the finals made from it, oldest first.',
-    resolve: async (view, _args, context) => {
-      const finals = await finalsOf(context.services.db, [view.generation.id]);
-      const images = await imagesForGenerations(context.services.db, finals);
-      return finals.map((generation) => ({ generation, images: images.get(generation.id) ?? [] }));
+    load: async (previewIds: string[], context: GraphQLContext) => {
+      const views = await viewsOf(context.services.db, await finalsOf(context.services.db, previewIds));
+      return previewIds.map((id) => views.filter((final) => smart(final).preview_id === id));
     },
+    resolve: (view) => view.generation.id,
   }),
-  cachedFrom: t.field({
+  cachedFrom: t.loadable({
     type: GenerationRef,
     nullable: true,
     description:
       'Answered by the result cache: the earlier generation whose stored images these are (no cost, no prediction).',
-    resolve: (view, _args, context) => viewOf(smart(view).cached_from, context),
+    load: loadViews,
+    resolve: (view) => smart(view).cached_from,
   }),
   batchId: t.id({
     nullable: true,
