@@ -19,7 +19,6 @@
  *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/billing.ts
  */
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { admitGeneration } from '../src/billing/admission.ts';
 import { verifyLedger } from '../src/billing/ledger.ts';
 import { loadConfig, type Config } from '../src/config.ts';
@@ -27,13 +26,14 @@ import { connectDatabase, type Db } from '../src/db/index.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import type { UserRow } from '../src/db/types.ts';
 import { silentLogger } from '../src/logger.ts';
-import { openBenchDatabase, percentile } from './support.ts';
+import { drive, openBenchDatabase, percentile } from './support.ts';
 
 const TRANSACTIONS = 3_000;
 const WARM_UP = 200;
 const CONCURRENCY = 32;
 const SPREAD_USERS = 1_000;
 const TIME_CAP_MS = 180_000;
+const LOAD = { concurrency: CONCURRENCY, timeCapMs: TIME_CAP_MS };
 const HOLD_MICROS = 3_000;
 
 interface RunResult {
@@ -43,27 +43,9 @@ interface RunResult {
   readonly p99Ms: number;
 }
 
-async function drive(count: number, call: (index: number) => Promise<void>) {
-  const latencies: number[] = [];
-  const deadline = performance.now() + TIME_CAP_MS;
-  let next = 0;
-  const startedAt = performance.now();
-  async function worker() {
-    while (next < count) {
-      if (performance.now() > deadline) throw new Error(`Benchmark exceeded ${TIME_CAP_MS} ms; stopping.`);
-      const index = next++;
-      const began = performance.now();
-      await call(index);
-      latencies.push(performance.now() - began);
-    }
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { latencies: latencies.sort((a, b) => a - b), elapsedMs: performance.now() - startedAt };
-}
-
 async function measure(name: string, call: (index: number) => Promise<void>): Promise<RunResult> {
-  await drive(WARM_UP, (index) => call(TRANSACTIONS + index));
-  const { latencies, elapsedMs } = await drive(TRANSACTIONS, call);
+  await drive(WARM_UP, (index) => call(TRANSACTIONS + index), LOAD);
+  const { latencies, elapsedMs } = await drive(TRANSACTIONS, call, LOAD);
   return {
     name,
     perSecond: (TRANSACTIONS / elapsedMs) * 1000,

@@ -11,10 +11,9 @@
  *     npx tsx bench/replicate-client.ts
  */
 import { request as httpRequest } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { createReplicateClient, type ReplicateClient } from '../src/replicate/index.ts';
 import { startSimulator } from '../src/simulator/index.ts';
-import { percentile } from './support.ts';
+import { drive, percentile } from './support.ts';
 
 const TOTAL_REQUESTS = 10_000;
 const CONCURRENCY = 32;
@@ -22,6 +21,7 @@ const POOL_SIZE = 8;
 const PREDICTIONS = 5;
 const WARM_UP_REQUESTS = 200;
 const TIME_CAP_MS = 120_000;
+const LOAD = { concurrency: CONCURRENCY, timeCapMs: TIME_CAP_MS };
 const TOKEN = 'r8_bench_token';
 const UNLIMITED_PER_MINUTE = 1_000_000_000;
 
@@ -33,32 +33,13 @@ interface RunResult {
   readonly connectionsOpened: number;
 }
 
-/** Runs `count` calls with `CONCURRENCY` in flight, returning per-call latencies and wall time. */
-async function drive(count: number, call: (index: number) => Promise<void>) {
-  const latencies: number[] = [];
-  const deadline = performance.now() + TIME_CAP_MS;
-  let next = 0;
-  const startedAt = performance.now();
-  async function worker() {
-    while (next < count) {
-      if (performance.now() > deadline) throw new Error(`Benchmark exceeded ${TIME_CAP_MS} ms; stopping.`);
-      const index = next++;
-      const began = performance.now();
-      await call(index);
-      latencies.push(performance.now() - began);
-    }
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { latencies: latencies.sort((a, b) => a - b), elapsedMs: performance.now() - startedAt };
-}
-
 async function measure(
   name: string,
   call: (index: number) => Promise<void>,
   connectionsOpened: () => number,
 ): Promise<RunResult> {
-  await drive(WARM_UP_REQUESTS, call);
-  const { latencies, elapsedMs } = await drive(TOTAL_REQUESTS, call);
+  await drive(WARM_UP_REQUESTS, call, LOAD);
+  const { latencies, elapsedMs } = await drive(TOTAL_REQUESTS, call, LOAD);
   return {
     name,
     requestsPerSecond: TOTAL_REQUESTS / (elapsedMs / 1000),

@@ -1,8 +1,9 @@
-/** What every benchmark needs: a database of its own and percentiles. */
+/** What the benchmarks share: a database of their own, a bounded load driver and percentiles. */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/logger.ts';
@@ -42,4 +43,30 @@ export async function openBenchDatabase(): Promise<{ url: string; close: () => P
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs `count` calls with `concurrency` in flight, returning sorted per-call latencies (ms) and
+ * the wall time. Stops with an error past `timeCapMs`, so a benchmark always ends by itself.
+ */
+export async function drive(
+  count: number,
+  call: (index: number) => Promise<void>,
+  options: { concurrency: number; timeCapMs: number },
+): Promise<{ latencies: number[]; elapsedMs: number }> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + options.timeCapMs;
+  let next = 0;
+  const startedAt = performance.now();
+  async function worker() {
+    while (next < count) {
+      if (performance.now() > deadline) throw new Error(`Benchmark exceeded ${options.timeCapMs} ms; stopping.`);
+      const index = next++;
+      const began = performance.now();
+      await call(index);
+      latencies.push(performance.now() - began);
+    }
+  }
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  return { latencies: latencies.sort((a, b) => a - b), elapsedMs: performance.now() - startedAt };
 }

@@ -73,15 +73,15 @@ export type SmartGenerateInput = Omit<GenerateImageRequest, 'modelId'> & {
   readonly iterations?: number | null;
 };
 
-export interface FinalizeInput {
+/** `finalizeGeneration`'s input: the preview image to re-run, plus the request fields a final may set. */
+export type FinalizeInput = Pick<
+  GenerateImageRequest,
+  'count' | 'transparentBackground' | 'settings' | 'idempotencyKey'
+> & {
   readonly previewId: string;
   readonly imageIndex: number;
   readonly modelId?: string | null;
-  readonly count?: number | null;
-  readonly transparentBackground?: boolean | null;
-  readonly settings?: unknown;
-  readonly idempotencyKey?: string | null;
-}
+};
 
 export interface SmartServiceDependencies {
   readonly db: Db;
