@@ -13,7 +13,7 @@ import { resolveViewer } from './auth/viewer.ts';
 import { databaseUnavailableError, useRateLimitHeaders } from './billing/http.ts';
 import type { GraphQLContext, Viewer } from './graphql/context.ts';
 import { useInputErrorCodes } from './graphql/error-codes.ts';
-import { localGraphiQL } from './graphiql.ts';
+import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.ts';
 import type { AppServices } from './services.ts';
 
 export interface HttpRoute {
@@ -80,7 +80,7 @@ export function createGraphQLServer(
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: production ? false : { subscriptionsProtocol: 'WS', title: 'pixelgate' },
+    graphiql: production ? false : GRAPHIQL_OPTIONS,
     ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     logging: false,
     plugins: [useRateLimitHeaders(), useInputErrorCodes()],

@@ -17,12 +17,23 @@ describe('GraphiQL works offline', () => {
     const script = await fetch(`${app.url}/graphiql/assets/yoga-graphiql.umd.js`);
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toContain('javascript');
+    expect(page).not.toContain('raw.githubusercontent.com');
+  });
+
+  it('serves the Monaco workers, whose file names contain ".."', async () => {
+    const worker = await fetch(`${app.url}/graphiql/assets/monacoeditorwork/graphql.worker..bundle.js`);
+    expect(worker.status).toBe(200);
+    expect(worker.headers.get('content-type')).toContain('javascript');
   });
 
   it('serves nothing outside the GraphiQL bundle', async () => {
     for (const path of [
       '/graphiql/assets/../package.json',
       '/graphiql/assets/%2e%2e/package.json',
+      '/graphiql/assets/..%2Fpackage.json',
+      '/graphiql/assets/monacoeditorwork%2F..%2F..%2Fpackage.json',
+      '/graphiql/assets/%2Fetc%2Fpasswd',
+      '/graphiql/assets/monacoeditorwork',
       '/graphiql/assets/nope.js',
     ]) {
       expect((await fetch(`${app.url}${path}`)).status).toBe(404);
