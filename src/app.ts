@@ -27,6 +27,8 @@ export interface StartAppOptions {
   readonly generations?: Partial<GenerationSettings>;
   /** Overrides for the Replicate client (tests: short timeouts). */
   readonly replicate?: Partial<ReplicateClientOptions>;
+  /** Called with the SQL and parameters of every query the app runs through Kysely (tests count queries). */
+  readonly onQuery?: (sql: string, parameters: readonly unknown[]) => void;
 }
 
 export interface RunningApp {
@@ -42,6 +44,7 @@ export interface RunningApp {
 export async function openDatabase(
   config: Config,
   logger: Logger,
+  onQuery?: (sql: string, parameters: readonly unknown[]) => void,
 ): Promise<{ handle: DatabaseHandle; embedded: EmbeddedDatabase | undefined }> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
@@ -50,7 +53,7 @@ export async function openDatabase(
     url = embedded.url;
     logger.info('DATABASE_URL is not set: using embedded Postgres in PIXELGATE_DATA_DIR');
   }
-  return { handle: connectDatabase(url, logger), embedded };
+  return { handle: connectDatabase(url, logger, { onQuery }), embedded };
 }
 
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
@@ -64,7 +67,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   };
 
   try {
-    const { handle, embedded } = await openDatabase(config, logger);
+    const { handle, embedded } = await openDatabase(config, logger, options.onQuery);
     if (embedded) cleanups.push(() => embedded.stop());
     cleanups.push(() => handle.close());
     const applied = await migrateToLatest(handle.db);

@@ -31,7 +31,11 @@ export interface DatabaseHandle {
 export function connectDatabase(
   connectionString: string,
   logger: Logger,
-  options: { max?: number } = {},
+  options: {
+    max?: number;
+    /** Called with the SQL and parameters of every query run through Kysely (tests count queries with it). */
+    onQuery?: (sql: string, parameters: readonly unknown[]) => void;
+  } = {},
 ): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString,
@@ -48,7 +52,11 @@ export function connectDatabase(
     client.once('end', () => open.delete(client));
     client.on('error', (error) => logger.warn({ err: error }, 'database connection failed'));
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const { onQuery } = options;
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...(onQuery ? { log: (event) => onQuery(event.query.sql, event.query.parameters) } : {}),
+  });
   let closed = false;
   return {
     db,

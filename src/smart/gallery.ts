@@ -9,7 +9,13 @@
  * change per instance however many subscribers watch it. A generation is followed until it ends;
  * a later change to it (rare: a cost recorded after the end) is read once directly.
  *
- * Bus delivery is best effort, so each subscriber also re-reads the user's recently updated
+ * Everything is shared per user per instance (`UserGallery`): one read of the running
+ * generations when the user's first subscription starts (later ones get the latest states from
+ * memory), one read per change, one resync per period — so N subscriptions of one user cost the
+ * database what one does, and a user opening 1,000 of them adds no load on anyone else's queries.
+ * A subscription itself is a listener and a bounded buffer.
+ *
+ * Bus delivery is best effort, so each user's gallery also re-reads the user's recently updated
  * generations every `resyncMs` and after a reconnect; versions make repeated sightings harmless.
  * A consumer that falls more than 256 events behind loses the oldest of them (a bounded buffer:
  * one stuck client must not hold unbounded memory); `generation(id)` reads the current state.
@@ -60,9 +66,21 @@ export interface GalleryDependencies {
 /** Resyncs look this far behind the newest change seen: clocks of instances differ a little. */
 const RESYNC_SLACK_MS = 2_000;
 
-class GallerySubscriber {
+/** Versions remembered per user gallery: enough to skip repeats, bounded whatever the history. */
+const MAX_REMEMBERED_VERSIONS = 2_000;
+
+type ViewListener = (view: GenerationView) => void;
+
+/** One user's gallery on this instance, shared by all of that user's subscriptions. */
+class UserGallery {
+  readonly listeners = new Set<ViewListener>();
+  /** The newest version delivered per generation (insertion-ordered, oldest dropped first). */
   private readonly versions = new Map<string, number>();
+  /** Latest views of the running generations, handed to subscriptions that join later. */
+  private readonly running = new Map<string, GenerationView>();
   private readonly follows = new Map<string, () => void>();
+  /** The first read of the running generations; subscriptions that join meanwhile wait for it. */
+  readonly ready: Promise<void>;
   /** High-water mark of `updated_at` already looked at by resyncs. */
   private since: Date;
   private resyncing = false;
@@ -71,19 +89,38 @@ class GallerySubscriber {
   constructor(
     readonly userId: string,
     private readonly gallery: GalleryStreams,
-    private readonly push: (view: GenerationView) => void,
     since: Date,
   ) {
     this.since = since;
+    this.ready = this.loadRunning();
+  }
+
+  /** Adds a subscription: it gets the running generations' latest states now, then every change. */
+  join(listener: ViewListener): void {
+    this.listeners.add(listener);
+    for (const view of this.running.values()) listener(view);
   }
 
   deliver(view: GenerationView): void {
     if (this.stopped) return;
     const { generation } = view;
     if ((this.versions.get(generation.id) ?? -1) >= generation.version) return;
+    this.versions.delete(generation.id);
     this.versions.set(generation.id, generation.version);
-    this.push(view);
-    if (isTerminalGeneration(generation.status)) this.unfollow(generation.id);
+    if (this.versions.size > MAX_REMEMBERED_VERSIONS) this.versions.delete(this.versions.keys().next().value!);
+    if (isTerminalGeneration(generation.status)) {
+      this.running.delete(generation.id);
+      this.unfollow(generation.id);
+    } else {
+      this.running.set(generation.id, view);
+    }
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(view);
+      } catch (error) {
+        this.gallery.logger.error({ err: error }, 'gallery subscriber failed');
+      }
+    }
   }
 
   onChange(change: OwnedChange): void {
@@ -124,7 +161,20 @@ class GallerySubscriber {
 
   stop(): void {
     this.stopped = true;
+    this.listeners.clear();
+    this.running.clear();
     for (const id of [...this.follows.keys()]) this.unfollow(id);
+  }
+
+  private async loadRunning(): Promise<void> {
+    const running = await this.gallery.db
+      .selectFrom('generations')
+      .select(['id', 'status', 'version'])
+      .where('user_id', '=', this.userId)
+      .where('status', 'in', ['QUEUED', 'STARTING', 'PROCESSING'])
+      .orderBy('created_at')
+      .execute();
+    for (const row of running) this.onChange({ ...row, userId: this.userId });
   }
 
   private unfollow(id: string): void {
@@ -135,7 +185,7 @@ class GallerySubscriber {
 }
 
 export class GalleryStreams {
-  private readonly subscribers = new Map<string, Set<GallerySubscriber>>();
+  private readonly users = new Map<string, UserGallery>();
   private readonly owners = new Map<string, string>();
   private readonly stopBus: Array<() => void> = [];
   private readonly resyncTimer: NodeJS.Timeout;
@@ -147,9 +197,9 @@ export class GalleryStreams {
         const change = parseChange(message);
         if (change) void this.onChange(change);
       }),
-      deps.bus.onReconnect(() => this.resyncAll()),
+      deps.bus.onReconnect(() => void this.resyncAll()),
     );
-    this.resyncTimer = setInterval(() => this.resyncAll(), Math.max(100, deps.settings.resyncMs));
+    this.resyncTimer = setInterval(() => void this.resyncAll(), Math.max(100, deps.settings.resyncMs));
     this.resyncTimer.unref();
   }
 
@@ -178,45 +228,48 @@ export class GalleryStreams {
    */
   stream(userId: string): AsyncIterableIterator<GenerationView> {
     return new Repeater<GenerationView>(async (push, stop) => {
-      const startedAt = this.deps.now();
-      const subscriber = new GallerySubscriber(userId, this, (view) => void push(view), startedAt);
-      let set = this.subscribers.get(userId);
-      if (!set) {
-        set = new Set();
-        this.subscribers.set(userId, set);
+      let gallery = this.users.get(userId);
+      if (!gallery) {
+        gallery = new UserGallery(userId, this, this.deps.now());
+        this.users.set(userId, gallery);
       }
-      set.add(subscriber);
+      const listener: ViewListener = (view) => void push(view);
+      gallery.join(listener);
       try {
-        const running = await this.deps.db
-          .selectFrom('generations')
-          .select(['id', 'status', 'version'])
-          .where('user_id', '=', userId)
-          .where('status', 'in', ['QUEUED', 'STARTING', 'PROCESSING'])
-          .orderBy('created_at')
-          .execute();
-        for (const row of running) subscriber.onChange({ ...row, userId });
+        await gallery.ready.catch((error: unknown) => {
+          // The next subscription of this user starts a fresh gallery rather than this failed one.
+          if (this.users.get(userId) === gallery) this.users.delete(userId);
+          throw error;
+        });
         await stop;
       } finally {
-        subscriber.stop();
-        set.delete(subscriber);
-        if (set.size === 0 && this.subscribers.get(userId) === set) this.subscribers.delete(userId);
+        gallery.listeners.delete(listener);
+        if (gallery.listeners.size === 0) {
+          gallery.stop();
+          if (this.users.get(userId) === gallery) this.users.delete(userId);
+        }
       }
     }, new SlidingBuffer(256));
+  }
+
+  /** Re-reads every followed user's recent changes now (also run every `resyncMs` and after a bus reconnect). */
+  async resyncAll(): Promise<void> {
+    await Promise.all([...this.users.values()].map((gallery) => gallery.resync()));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.resyncTimer);
     for (const stop of this.stopBus.splice(0)) stop();
-    for (const set of this.subscribers.values()) for (const subscriber of set) subscriber.stop();
-    this.subscribers.clear();
+    for (const gallery of this.users.values()) gallery.stop();
+    this.users.clear();
   }
 
   private async onChange(change: OwnedChange): Promise<void> {
-    if (this.closed || this.subscribers.size === 0) return;
+    if (this.closed || this.users.size === 0) return;
     const owner = change.userId ?? (await this.ownerOf(change.id));
     if (!owner) return;
-    for (const subscriber of this.subscribers.get(owner) ?? []) subscriber.onChange(change);
+    this.users.get(owner)?.onChange(change);
   }
 
   /** Fallback for change messages that do not name the owner. */
@@ -233,9 +286,5 @@ export class GalleryStreams {
     if (this.owners.size >= MAX_REMEMBERED_OWNERS) this.owners.clear();
     this.owners.set(id, row.user_id);
     return row.user_id;
-  }
-
-  private resyncAll(): void {
-    for (const set of this.subscribers.values()) for (const subscriber of set) void subscriber.resync();
   }
 }

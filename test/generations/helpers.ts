@@ -85,6 +85,7 @@ export interface GatewayOptions {
   readonly runWorker?: boolean;
   readonly generations?: StartAppOptions['generations'];
   readonly replicate?: StartAppOptions['replicate'];
+  readonly onQuery?: StartAppOptions['onQuery'];
 }
 
 export async function startGenerationsEnv(

@@ -26,6 +26,7 @@ export async function startTestApp(
     /** Tracker timings and Replicate client overrides, passed to startApp as they are. */
     generations?: StartAppOptions['generations'];
     replicate?: StartAppOptions['replicate'];
+    onQuery?: StartAppOptions['onQuery'];
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createEmptyDatabase());
@@ -45,6 +46,7 @@ export async function startTestApp(
     now: options.now,
     generations: options.generations,
     replicate: options.replicate,
+    onQuery: options.onQuery,
   });
   return {
     ...app,

@@ -1,0 +1,173 @@
+/**
+ * The gallery stream costs the database O(1) per user, not per subscription: the running
+ * generations are read once when a user's first subscription starts, each change once, each
+ * resync once — however many subscriptions the user holds. Counted as behaviour: the queries the
+ * gateway sends about the user's generations (Kysely's log hook), never timings.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { advanceGeneration, insertGeneration } from '../../src/generations/store.ts';
+import { eventually, startGenerationsEnv, wsClient, type GenerationsEnv } from './helpers.ts';
+
+const SOCKETS = 20;
+const PER_SOCKET = 50;
+
+interface Gallery {
+  readonly events: Array<{ id: string; status: string; percent: number | null }>;
+  readonly errors: unknown[];
+  stop(): void;
+}
+
+function subscribeGallery(client: Client): Gallery {
+  const events: Gallery['events'] = [];
+  const errors: unknown[] = [];
+  const stop = client.subscribe<{ myGenerations: Gallery['events'][number] }>(
+    { query: 'subscription { myGenerations { id status percent } }' },
+    {
+      next: (message) => {
+        if (message.errors) errors.push(...message.errors);
+        if (message.data) events.push(message.data.myGenerations);
+      },
+      error: (error) => errors.push(error),
+      complete: () => undefined,
+    },
+  );
+  return { events, errors, stop };
+}
+
+describe('myGenerations shares its database work per user', () => {
+  let env: GenerationsEnv;
+  /** SQL and parameters of every query the gateway ran. */
+  const queries: Array<{ sql: string; parameters: readonly unknown[] }> = [];
+
+  beforeAll(async () => {
+    env = await startGenerationsEnv({
+      gateway: {
+        // Resyncs run when the test says so (`resyncAll`), maintenance stays out of the way.
+        generations: {
+          feed: { throttleMs: 250, resyncMs: 600_000 },
+          maintenanceIntervalMs: 600_000,
+          createHandoffMs: 600_000,
+        },
+        onQuery: (sql, parameters) => queries.push({ sql, parameters }),
+      },
+    });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  /** Queries on generations that name this user or this generation. */
+  const about = (userId: string, generationId: string) => () =>
+    queries.filter(
+      (query) =>
+        query.sql.includes('"generations"') &&
+        query.parameters.some((value) => value === userId || value === generationId),
+    ).length;
+
+  /** A running generation that nothing upstream moves: the test moves it and publishes each change. */
+  async function runningGeneration(userId: string) {
+    const now = new Date();
+    const generation = await insertGeneration(env.gateway.db, {
+      id: randomUUID(),
+      userId,
+      modelId: 'flux-schnell',
+      mode: 'STANDARD',
+      prompt: 'gallery sharing',
+      request: {},
+      fingerprint: randomUUID(),
+      idempotencyKey: null,
+      imageCount: 1,
+      estimatedCostMicros: 3_000,
+      deadlineAt: new Date(now.getTime() + 3_600_000),
+      now,
+    });
+    let percent = 0;
+    return {
+      id: generation!.id,
+      async advance() {
+        percent += 10;
+        const change = await advanceGeneration(env.gateway.db, generation!.id, 'PROCESSING', percent, new Date());
+        env.gateway.app.services.generations.gallery.events.publish([change]);
+        return percent;
+      },
+    };
+  }
+
+  it('N subscriptions of one user add no queries: not at start, not per change, not per resync', async () => {
+    const viewer = await env.user();
+    const other = await env.user();
+    const generation = await runningGeneration(viewer.userId);
+    const count = about(viewer.userId, generation.id);
+    const gallery = env.gateway.app.services.generations.gallery;
+
+    // One subscription: the cost of a gallery.
+    const sockets = Array.from({ length: SOCKETS }, () => wsClient(env.gateway.app, viewer.key));
+    const first = subscribeGallery(sockets[0]!);
+    await eventually(
+      async () => first.events.length,
+      (length) => length === 1,
+    );
+    const atStart = count();
+    let percent = await generation.advance();
+    await eventually(
+      async () => first.events.at(-1)?.percent,
+      (seen) => seen === percent,
+    );
+    const perChangeWithOne = count() - atStart;
+    let before = count();
+    await gallery.resyncAll();
+    const perResyncWithOne = count() - before;
+    expect(perResyncWithOne).toBe(1);
+
+    // 999 more over 20 sockets: each gets the running generation at once, from memory.
+    before = count();
+    const rest = sockets.flatMap((socket, index) =>
+      Array.from({ length: index === 0 ? PER_SOCKET - 1 : PER_SOCKET }, () => subscribeGallery(socket)),
+    );
+    const all = [first, ...rest];
+    expect(all).toHaveLength(SOCKETS * PER_SOCKET);
+    await eventually(
+      async () => rest.filter((subscription) => subscription.events.some((event) => event.percent === percent)).length,
+      (ready) => ready === rest.length,
+      20_000,
+    );
+    expect(count() - before).toBe(0);
+
+    // A change: read as often as for one subscription, delivered to all 1,000.
+    before = count();
+    percent = await generation.advance();
+    await eventually(
+      async () => all.filter((subscription) => subscription.events.at(-1)?.percent === percent).length,
+      (delivered) => delivered === all.length,
+      20_000,
+    );
+    expect(count() - before).toBe(perChangeWithOne);
+
+    // A resync round: one query for the user, not one per subscription.
+    before = count();
+    await gallery.resyncAll();
+    expect(count() - before).toBe(perResyncWithOne);
+
+    // Another user's read meanwhile: answered, and runs its own queries only — nothing of the
+    // 1,000 subscriptions queues ahead of it.
+    const otherGeneration = await runningGeneration(other.userId);
+    const otherCount = about(other.userId, otherGeneration.id);
+    before = count();
+    const answer = await env.gateway.app.graphql<{ generation: { id: string; status: string } }>(
+      'query($id: ID!) { generation(id: $id) { id status } }',
+      { id: otherGeneration.id },
+      other.key,
+    );
+    expect(answer.data?.generation).toEqual({ id: otherGeneration.id, status: 'QUEUED' });
+    expect(otherCount()).toBeGreaterThan(0);
+    expect(count() - before).toBe(0);
+
+    for (const subscription of all) {
+      subscription.stop();
+      expect(subscription.errors).toEqual([]);
+    }
+    await Promise.all(sockets.map((socket) => socket.dispose()));
+  }, 60_000);
+});
