@@ -168,6 +168,6 @@ describe('myGenerations shares its database work per user', () => {
       subscription.stop();
       expect(subscription.errors).toEqual([]);
     }
-    await Promise.all(sockets.map((socket) => socket.dispose()));
+    for (const socket of sockets) await socket.dispose();
   }, 60_000);
 });
