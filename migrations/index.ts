@@ -7,10 +7,12 @@ import * as initial from './0001_initial.ts';
 import * as generations from './0002_generations.ts';
 import * as billing from './0003_billing.ts';
 import * as smart from './0004_smart.ts';
+import * as upstreamBudget from './0005_upstream_budget.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_generations': generations,
   '0003_billing': billing,
   '0004_smart': smart,
+  '0005_upstream_budget': upstreamBudget,
 };

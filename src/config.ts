@@ -6,6 +6,10 @@
 import { z } from 'zod';
 import { parseUsdToMicros } from './money.ts';
 
+/** 90 % of Replicate's limits per token (600 creates, 3000 other requests a minute), fleet-wide. */
+export const DEFAULT_CREATES_PER_MINUTE = 540;
+export const DEFAULT_OTHER_REQUESTS_PER_MINUTE = 2700;
+
 const usdSetting = z
   .string()
   .transform((value, ctx) => {
@@ -71,6 +75,8 @@ const envSchema = z.object({
   DEFAULT_USER_MONTHLY_BUDGET_USD: usdSetting,
   DEFAULT_USER_RATE_LIMIT_PER_MINUTE: positiveInt(60),
   DEFAULT_USER_MAX_CONCURRENT_GENERATIONS: positiveInt(10),
+  UPSTREAM_CREATES_PER_MINUTE: positiveInt(DEFAULT_CREATES_PER_MINUTE),
+  UPSTREAM_OTHER_REQUESTS_PER_MINUTE: positiveInt(DEFAULT_OTHER_REQUESTS_PER_MINUTE),
   RESULT_CACHE_TTL_SECONDS: z
     .string()
     .regex(/^\d+$/, 'a whole number of seconds (0 turns the result cache off)')
@@ -110,6 +116,9 @@ export interface Config {
   readonly defaultUserRateLimitPerMinute: number;
   readonly defaultUserMaxConcurrentGenerations: number;
   readonly simulatorSpeed: number;
+  /** The upstream budget per Replicate token, shared by every instance (Postgres, or Redis when set). */
+  readonly upstreamCreatesPerMinute: number;
+  readonly upstreamOtherRequestsPerMinute: number;
   /** How long a successful deterministic result answers identical requests; 0 = no result cache. */
   readonly resultCacheTtlSeconds: number;
 }
@@ -162,6 +171,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultUserRateLimitPerMinute: e.DEFAULT_USER_RATE_LIMIT_PER_MINUTE,
     defaultUserMaxConcurrentGenerations: e.DEFAULT_USER_MAX_CONCURRENT_GENERATIONS,
     simulatorSpeed: e.SIMULATOR_SPEED,
+    upstreamCreatesPerMinute: e.UPSTREAM_CREATES_PER_MINUTE,
+    upstreamOtherRequestsPerMinute: e.UPSTREAM_OTHER_REQUESTS_PER_MINUTE,
     resultCacheTtlSeconds: e.RESULT_CACHE_TTL_SECONDS,
   };
 }

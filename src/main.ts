@@ -22,7 +22,9 @@ Commands:
   serve                       start the gateway (migrations and a job worker included)
   migrate                     apply database migrations and exit
   worker                      run only the durable job worker
-  simulator --port N          run the built-in Replicate simulator alone
+  simulator --port N [--creates-per-minute C] [--other-per-minute O]
+                              run the built-in Replicate simulator alone (rate limits per
+                              token; default 600 creates and 3000 other requests a minute)
   users create --name NAME [--daily-budget-usd X] [--monthly-budget-usd Y]
                               create a user and print its id
   keys create --user ID       create an API key and print it (shown once)
@@ -76,6 +78,12 @@ function usdOption(value: string | undefined, name: string): number | undefined 
   } catch {
     throw new UsageError(`--${name} expects a non-negative USD amount with at most 6 decimals, e.g. 5 or 0.25`);
   }
+}
+
+function perMinuteOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} expects a positive whole number`);
+  return Number(value);
 }
 
 async function serve(config: Config, logger: Logger): Promise<void> {
@@ -138,15 +146,26 @@ async function runCommand(argv: string[]): Promise<void> {
     case 'simulator': {
       const { values } = parseArgs({
         args: [subcommand, ...rest].filter(Boolean) as string[],
-        options: { port: { type: 'string' }, host: { type: 'string' } },
+        options: {
+          port: { type: 'string' },
+          host: { type: 'string' },
+          'creates-per-minute': { type: 'string' },
+          'other-per-minute': { type: 'string' },
+        },
       });
       const port = Number(values.port ?? 8787);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port expects a port number');
-      const { startSimulator } = await import('./simulator/index.ts');
+      const { startSimulator, DEFAULT_RATE_LIMITS } = await import('./simulator/index.ts');
       const simulator = await startSimulator({
         port,
         host: values.host ?? '127.0.0.1',
         speed: config.simulatorSpeed,
+        rateLimits: {
+          createsPerMinute:
+            perMinuteOption(values['creates-per-minute'], 'creates-per-minute') ?? DEFAULT_RATE_LIMITS.createsPerMinute,
+          otherPerMinute:
+            perMinuteOption(values['other-per-minute'], 'other-per-minute') ?? DEFAULT_RATE_LIMITS.otherPerMinute,
+        },
         logger,
       });
       onShutdownSignal(logger, () => simulator.close());

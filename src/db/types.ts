@@ -174,6 +174,14 @@ export interface WebhookDeliveriesTable {
   received_at: CreatedAt;
 }
 
+/** rate-limiter-flexible's Postgres store: one row per token and bucket (migration 0005). */
+export interface UpstreamBudgetTable {
+  key: string;
+  points: number;
+  /** End of the current window, epoch milliseconds (bigint). */
+  expire: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   api_keys: ApiKeysTable;
@@ -186,6 +194,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   rate_limit_events: RateLimitEventsTable;
   gateway_instances: GatewayInstancesTable;
+  upstream_budget: UpstreamBudgetTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -17,7 +17,9 @@ import {
   DEFAULT_REPLICATE_BASE_URL,
   type ReplicateClient,
   type ReplicateClientOptions,
+  type UpstreamBudgetStore,
 } from '../replicate/index.ts';
+import { Redis } from 'ioredis';
 import type { HttpRoute } from '../server.ts';
 import { createDownloader, createLocalDiskStorage, type DownloadSettings } from '../storage/index.ts';
 import { findModel } from '../catalog/models.ts';
@@ -131,10 +133,43 @@ interface Upstream {
   close(): Promise<void>;
 }
 
-async function connectUpstream(options: StartGenerationsOptions): Promise<Upstream> {
+/**
+ * The fleet-wide upstream budget: in Redis when REDIS_URL is set (a connection of its own that
+ * fails fast while Redis is away, so the limiter falls back at once instead of queueing), else in
+ * Postgres.
+ */
+async function connectBudgetStore(options: StartGenerationsOptions): Promise<{
+  store: UpstreamBudgetStore;
+  close(): Promise<void>;
+}> {
+  const { config, pool, logger } = options;
+  if (!config.redisUrl) return { store: { kind: 'postgres', pool }, close: async () => {} };
+  const client = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectionName: 'pixelgate-upstream-budget',
+  });
+  client.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection (upstream budget) failed'));
+  await client.connect();
+  return { store: { kind: 'redis', client }, close: async () => void (await client.quit().catch(() => undefined)) };
+}
+
+async function connectUpstream(options: StartGenerationsOptions, store: UpstreamBudgetStore): Promise<Upstream> {
   const { config, logger } = options;
+  const limiter = {
+    createsPerMinute: config.upstreamCreatesPerMinute,
+    otherRequestsPerMinute: config.upstreamOtherRequestsPerMinute,
+    store,
+  };
   const clientOptions = (token: string, baseUrl: string) =>
-    createReplicateClient({ token, baseUrl, logger, ...options.replicate });
+    createReplicateClient({
+      token,
+      baseUrl,
+      logger,
+      ...options.replicate,
+      limiter: { ...limiter, ...options.replicate?.limiter },
+    });
   if (config.replicateApiToken) {
     const client = clientOptions(config.replicateApiToken, config.replicateApiBaseUrl);
     return { client, simulatorUrl: undefined, close: () => client.close() };
@@ -184,7 +219,9 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
 
   try {
     await installJobSchema(pool, logger);
-    const upstream = await connectUpstream(options);
+    const budget = await connectBudgetStore(options);
+    closers.push(() => budget.close());
+    const upstream = await connectUpstream(options, budget.store);
     closers.push(() => upstream.close());
 
     const bus = config.redisUrl

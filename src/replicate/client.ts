@@ -127,6 +127,7 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
     now: () => now().getTime(),
     logger,
     signal: shutdown.signal,
+    token: options.token,
   });
   const breakers = createModelBreakers<Prediction>(options.breaker ?? {}, logger);
 
@@ -145,7 +146,9 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
         extraTimeoutMs: call.extraTimeoutMs,
       });
       const durationMs = Math.round(performance.now() - startedAt);
-      if (result.kind === 'response') limiter.observeResponseHeaders(call.bucket, result.response.headers);
+      if (result.kind === 'response') {
+        limiter.observeResponse(call.bucket, result.response.status, result.response.headers);
+      }
       const outcome = result.kind === 'response' ? classifyResponse(result.response, call, now()) : result;
       // Method, path, status, timing only: never headers (the token) nor bodies (prompts).
       logger.debug(

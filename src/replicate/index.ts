@@ -37,7 +37,7 @@ export {
 } from './schemas.ts';
 export { DEFAULT_REPLICATE_BASE_URL, isLoopbackHost, parseReplicateBaseUrl } from './base-url.ts';
 export type { BreakerState, CircuitBreakerSettings } from './breaker.ts';
-export type { OutboundLimiterSettings } from './limiter.ts';
+export type { OutboundLimiterSettings, UpstreamBudgetStore } from './limiter.ts';
 export type { RetrySchedule } from './retry.ts';
 export type { TransportSettings, TransportStats } from './transport.ts';
 export { parseProgressPercent } from './progress.ts';

@@ -1,41 +1,77 @@
 /**
- * Outbound rate limiting, kept below Replicate's limits (600 creates/min, 3000 other requests/min)
- * so that our own traffic does not earn 429s. Each bucket is a p-queue in strict (sliding window)
- * mode; on top of it, a response that says `ratelimit-remaining: 0` pauses the bucket until
- * `ratelimit-reset`, because Replicate's view of our usage (other instances, other tools on the
- * same token) beats our local estimate.
+ * Outbound rate limiting: one upstream budget per Replicate token, shared by every gateway instance
+ * that uses the token, kept below Replicate's limits (600 creates/min, 3000 other requests/min).
  *
- * Why p-queue and not bottleneck: bottleneck's local store yields to a 0 ms timer on every
- * operation, serialised, which measured ~2.5 ms per request and capped the client near 400
- * requests/s; p-queue starts tasks synchronously when the window has room.
+ * Each bucket (creates, other requests) is a fixed-window counter from rate-limiter-flexible, kept
+ * in Postgres (a row per token and bucket, updated by one atomic upsert) or in Redis — or in memory
+ * when no store is given (a single process, tests). The windows are short (about a second), so a
+ * minute's budget is never spent in one burst and N instances together never exceed it: in any
+ * minute at most `perMinute + perWindow` requests start, and the defaults (90 % of Replicate's
+ * limits) leave room for that.
  *
- * Limits are per process: several gateway instances sharing one token should divide the budget.
+ * A response that says `ratelimit-remaining: 0` (until `ratelimit-reset`) or a 429 (for its
+ * `Retry-After`) pauses the bucket here at once and, through the store, on every instance: the
+ * shared counter is blocked until the pause ends, because Replicate's view of our usage beats our
+ * estimate.
+ *
+ * When the store cannot be reached (Postgres or Redis away), each instance falls back to an
+ * in-memory bucket at the same rate (rate-limiter-flexible's insurance limiter): the fleet may then
+ * exceed the budget until the store is back, and what Replicate answers with 429 is re-sent only
+ * after its pause (a 429 proves nothing was created). With the Postgres store, no job runs while
+ * the database is away anyway.
+ *
+ * Within a process, tokens are taken one at a time per bucket in arrival order (p-queue with a
+ * concurrency of one), so waiting requests are served first come first served and each process
+ * asks the store at most once per window while the bucket is exhausted.
  */
-import PQueue from 'p-queue';
+import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
+import PQueue from 'p-queue';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { DEFAULT_CREATES_PER_MINUTE, DEFAULT_OTHER_REQUESTS_PER_MINUTE } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { parseRetryAfter } from './retry.ts';
 
 export type RequestBucket = 'create' | 'other';
 
+/** Where the fleet-wide budget lives. Postgres needs the `upstream_budget` table (migrations). */
+export type UpstreamBudgetStore =
+  { readonly kind: 'postgres'; readonly pool: pg.Pool } | { readonly kind: 'redis'; readonly client: Redis };
+
 export interface OutboundLimiterSettings {
-  /** Default 540: 90 % of Replicate's 600, leaving room for clock drift and other tools. */
+  /** Default 540: 90 % of Replicate's 600, leaving room for window edges and other tools. */
   readonly createsPerMinute?: number;
   /** Default 2700: 90 % of Replicate's 3000. */
   readonly otherRequestsPerMinute?: number;
   /** An upstream pause longer than this is capped (a bad header must not stall us for hours). */
   readonly maxPauseSeconds?: number;
+  /** The fleet-wide budget; absent → this process only (in memory). */
+  readonly store?: UpstreamBudgetStore;
 }
 
 export interface OutboundLimiter {
   /**
-   * Runs `task` when the bucket's window has room and no upstream pause is on. Rejects with the
-   * signal's reason, without running `task`, if the signal aborts first.
+   * Runs `task` once the bucket has room and no upstream pause is on. Rejects with the signal's
+   * reason, without running `task`, if the signal aborts first.
    */
   schedule<T>(bucket: RequestBucket, task: () => Promise<T>): Promise<T>;
-  /** Reads `ratelimit-remaining` / `ratelimit-reset` from a response of that bucket. */
-  observeResponseHeaders(bucket: RequestBucket, headers: IncomingHttpHeaders): void;
-  /** Milliseconds until the bucket's upstream pause ends (0 when not paused). */
+  /** Reads `ratelimit-remaining` / `ratelimit-reset` (and a 429's `Retry-After`) from a response. */
+  observeResponse(bucket: RequestBucket, status: number, headers: IncomingHttpHeaders): void;
+  /** Pauses the bucket on every instance for that long (a 429 with its `Retry-After`). */
+  pause(bucket: RequestBucket, seconds: number): void;
+  /** Milliseconds until the bucket's upstream pause ends, as far as this process knows (0 when not paused). */
   pausedForMs(bucket: RequestBucket): number;
+  /** Milliseconds before `ahead` more requests of the bucket can have started, at the budget's rate. */
+  expectedWaitMs(bucket: RequestBucket, ahead: number): number;
 }
 
 interface LimiterDependencies {
@@ -43,22 +79,28 @@ interface LimiterDependencies {
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
   readonly logger: Logger;
-  /** Aborted when the owner shuts down: queued tasks are dropped and pauses cut short. */
+  /** Aborted when the owner shuts down: queued tasks are dropped and waits cut short. */
   readonly signal: AbortSignal;
+  /** Names the budget: every client with the same token shares it (only a hash is stored). */
+  readonly token: string;
+}
+
+export interface BudgetWindow {
+  /** Requests that may start per window. */
+  readonly intervalCap: number;
+  /** Window length in milliseconds. */
+  readonly interval: number;
 }
 
 /**
- * A sliding window of about one second (longer for rates under 60/min) rather than a whole minute,
- * so a full minute's budget is never spent in one burst. Never above the rate in any window.
+ * A window of about one second (longer for rates under 60/min), never above the rate; a multiple
+ * of `granularityMs` (Redis keys expire in whole seconds).
  */
-export function slidingWindowFor(perMinute: number): { intervalCap: number; interval: number } {
+export function slidingWindowFor(perMinute: number, granularityMs = 1): BudgetWindow {
   if (!Number.isFinite(perMinute) || perMinute <= 0) throw new RangeError('Limiter rates must be positive.');
   const intervalCap = Math.max(1, Math.floor(perMinute / 60));
-  return { intervalCap, interval: Math.ceil((60_000 * intervalCap) / perMinute) };
-}
-
-function rateLimitedQueue(perMinute: number): PQueue {
-  return new PQueue({ ...slidingWindowFor(perMinute), strict: true });
+  const interval = Math.ceil((60_000 * intervalCap) / perMinute / granularityMs) * granularityMs;
+  return { intervalCap, interval };
 }
 
 function headerNumber(headers: IncomingHttpHeaders, name: string): number | undefined {
@@ -68,25 +110,68 @@ function headerNumber(headers: IncomingHttpHeaders, name: string): number | unde
   return Number(text);
 }
 
+function budgetCounter(store: UpstreamBudgetStore | undefined, window: BudgetWindow): RateLimiterAbstract {
+  const options = { points: window.intervalCap, duration: window.interval / 1000, keyPrefix: 'upstream' };
+  // Used when the store fails, per call: the same rate, this process only.
+  const insuranceLimiter = new RateLimiterMemory(options);
+  switch (store?.kind) {
+    case 'postgres':
+      return new RateLimiterPostgres({
+        ...options,
+        storeClient: store.pool,
+        storeType: 'pool',
+        tableName: 'upstream_budget',
+        tableCreated: true,
+        clearExpiredByTimeout: false,
+        insuranceLimiter,
+      });
+    case 'redis':
+      return new RateLimiterRedis({
+        ...options,
+        storeClient: store.client,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter,
+      });
+    default:
+      return insuranceLimiter;
+  }
+}
+
+/** Shortest wait between two asks of an exhausted store (a window that ends "now" must not spin). */
+const MIN_RETRY_MS = 5;
+
 export function createOutboundLimiter(
   settings: OutboundLimiterSettings,
   dependencies: LimiterDependencies,
 ): OutboundLimiter {
-  const { signal } = dependencies;
+  const { signal, logger } = dependencies;
   const maxPauseMs = (settings.maxPauseSeconds ?? 60) * 1000;
-  const buckets: Record<RequestBucket, { queue: PQueue; pausedUntil: number }> = {
-    create: { queue: rateLimitedQueue(settings.createsPerMinute ?? 540), pausedUntil: 0 },
-    other: { queue: rateLimitedQueue(settings.otherRequestsPerMinute ?? 2700), pausedUntil: 0 },
+  const granularityMs = settings.store?.kind === 'redis' ? 1000 : 1;
+  const tokenId = createHash('sha256').update(dependencies.token).digest('hex').slice(0, 16);
+
+  function bucketOf(perMinute: number, name: RequestBucket) {
+    const window = slidingWindowFor(perMinute, granularityMs);
+    return {
+      window,
+      key: `${tokenId}:${name}`,
+      counter: budgetCounter(settings.store, window),
+      // One take at a time: arrival order, and one ask of the store per process while exhausted.
+      takers: new PQueue({ concurrency: 1 }),
+      pausedUntil: 0,
+    };
+  }
+  const buckets = {
+    create: bucketOf(settings.createsPerMinute ?? DEFAULT_CREATES_PER_MINUTE, 'create'),
+    other: bucketOf(settings.otherRequestsPerMinute ?? DEFAULT_OTHER_REQUESTS_PER_MINUTE, 'other'),
   };
   signal.addEventListener(
     'abort',
     () => {
-      // Deferred so that p-queue's own abort listeners reject the queued tasks first (clear() would
-      // drop them unsettled); what is left to do is stopping the window timers.
+      // Deferred so that p-queue's own abort listeners reject the queued takes first.
       queueMicrotask(() => {
-        for (const { queue } of Object.values(buckets)) {
-          queue.pause();
-          queue.clear();
+        for (const { takers } of Object.values(buckets)) {
+          takers.pause();
+          takers.clear();
         }
       });
     },
@@ -97,34 +182,69 @@ export function createOutboundLimiter(
     return Math.max(0, buckets[bucket].pausedUntil - dependencies.now());
   }
 
+  /** Waits until the shared counter grants one request (honouring pauses begun meanwhile). */
+  async function take(bucket: RequestBucket): Promise<void> {
+    const { counter, key } = buckets[bucket];
+    for (;;) {
+      const pausedMs = pausedForMs(bucket);
+      if (pausedMs > 0) {
+        await dependencies.sleep(pausedMs);
+        continue;
+      }
+      try {
+        await counter.consume(key, 1);
+        return;
+      } catch (refusal) {
+        if (!(refusal instanceof RateLimiterRes)) throw refusal;
+        await delay(Math.max(MIN_RETRY_MS, refusal.msBeforeNext), undefined, { signal });
+      }
+    }
+  }
+
+  function pause(bucket: RequestBucket, seconds: number): void {
+    const pauseMs = Math.min(maxPauseMs, Math.max(0, Math.ceil(seconds * 1000)));
+    const until = dependencies.now() + pauseMs;
+    const state = buckets[bucket];
+    if (pauseMs === 0 || until <= state.pausedUntil) return;
+    state.pausedUntil = until;
+    logger.info({ bucket, pauseMs }, 'Replicate rate limit exhausted; pausing outbound requests');
+    if (!settings.store) return;
+    // Every other instance learns of the pause from the shared counter: blocked until it ends
+    // (whole seconds, so that Redis never sees a zero expiry, i.e. a block without end).
+    state.counter.block(state.key, Math.ceil(pauseMs / 1000)).catch((error: unknown) => {
+      logger.warn({ err: error, bucket }, 'could not share an upstream rate-limit pause');
+    });
+  }
+
   return {
     async schedule(bucket, task) {
       signal.throwIfAborted();
-      // The pause is checked when the task starts, not when it is queued, so that tasks already
-      // waiting for room also honour a pause that began after they were queued.
-      return buckets[bucket].queue.add(
-        async () => {
-          const waitMs = pausedForMs(bucket);
-          if (waitMs > 0) await dependencies.sleep(waitMs);
-          return task();
-        },
-        { signal },
-      );
+      await buckets[bucket].takers.add(() => take(bucket), { signal });
+      signal.throwIfAborted();
+      return task();
     },
 
-    observeResponseHeaders(bucket, headers) {
+    observeResponse(bucket, status, headers) {
+      if (status === 429) {
+        const retryAfter = headers['retry-after'];
+        pause(
+          bucket,
+          parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, new Date(dependencies.now())) ?? 1,
+        );
+        return;
+      }
       if (headerNumber(headers, 'ratelimit-remaining') !== 0) return;
       const reset = headerNumber(headers, 'ratelimit-reset');
       // The IETF draft sends delta-seconds; some servers send a Unix time instead.
-      const resetSeconds = reset === undefined ? 1 : reset > 1e9 ? reset - dependencies.now() / 1000 : reset;
-      const pauseMs = Math.min(maxPauseMs, Math.max(0, Math.ceil(resetSeconds * 1000)));
-      const until = dependencies.now() + pauseMs;
-      if (until > buckets[bucket].pausedUntil) {
-        buckets[bucket].pausedUntil = until;
-        dependencies.logger.info({ bucket, pauseMs }, 'Replicate rate limit exhausted; pausing outbound requests');
-      }
+      pause(bucket, reset === undefined ? 1 : reset > 1e9 ? reset - dependencies.now() / 1000 : reset);
     },
 
+    pause,
     pausedForMs,
+
+    expectedWaitMs(bucket, ahead) {
+      const { window } = buckets[bucket];
+      return pausedForMs(bucket) + Math.floor(Math.max(0, ahead) / window.intervalCap) * window.interval;
+    },
   };
 }

@@ -9,6 +9,7 @@ import { faultRulesRequestSchema, type FaultInjector } from './faults.ts';
 import { BodyTooLargeError, jsonResponse, readBody, type SimResponse } from './http.ts';
 import type { PredictionEngine } from './predictions.ts';
 import { badRequest, methodNotAllowed, notFound, payloadTooLarge } from './problems.ts';
+import type { ThrottleCounter } from './server.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
 
 export interface ControlContext {
@@ -17,6 +18,7 @@ export interface ControlContext {
   readonly credits: CreditAccount;
   readonly webhooks: WebhookDispatcher;
   readonly requestCount: () => number;
+  readonly throttled: ThrottleCounter;
 }
 
 export const CONTROL_PREFIX = '/_simulator/';
@@ -69,6 +71,8 @@ function state(context: ControlContext): Record<string, unknown> {
   const byStatus = context.engine.countByStatus();
   return {
     requests: context.requestCount(),
+    // 429s answered: refused by the per-token rate limits (creates / other requests) or injected.
+    throttled: context.throttled.snapshot(),
     predictions: { total: Object.values(byStatus).reduce((sum, count) => sum + count, 0), byStatus },
     credits: { spentMicros: context.credits.spentMicros, remainingMicros: context.credits.remainingMicros ?? null },
     webhooks: {

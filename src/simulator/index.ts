@@ -21,7 +21,7 @@ import { ModelInputError } from './outputs.ts';
 import { PredictionEngine } from './predictions.ts';
 import { DEFAULT_RATE_LIMITS, SlidingWindowRateLimiter, type RateLimits } from './rate-limit.ts';
 import { Scheduler } from './scheduler.ts';
-import { createRequestListener, RequestLog, type ReceivedRequest } from './server.ts';
+import { createRequestListener, RequestLog, ThrottleCounter, type ReceivedRequest } from './server.ts';
 import type { SimulatedPredictionSnapshot } from './types.ts';
 import { generateWebhookSecret, webhookSigningKey, WebhookDispatcher } from './webhooks.ts';
 
@@ -29,7 +29,7 @@ export type { FaultKind, FaultRuleInput } from './faults.ts';
 export { FAULT_KINDS } from './faults.ts';
 export type { PredictionJson, PredictionStatus, SimulatedPredictionSnapshot } from './types.ts';
 export type { ReceivedRequest } from './server.ts';
-export type { RateLimits } from './rate-limit.ts';
+export { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.ts';
 
 export interface SimulatorOptions {
   /** Scales every simulated duration: 1 = realistic, 0.05 = 20× faster. Default 1. */
@@ -66,7 +66,9 @@ export interface RunningSimulator {
   countRequests(method: string, pathPattern: RegExp): number;
   /** Predictions created since the last `resetCounters()`, oldest first. */
   predictions(): ReadonlyArray<SimulatedPredictionSnapshot>;
-  /** Forgets recorded requests and created predictions (the predictions themselves keep running). */
+  /** 429s answered since the last `resetCounters()` (as `GET /_simulator/state` reports them). */
+  throttled(): { total: number; creates: number; other: number; injected: number };
+  /** Forgets recorded requests, 429 counts and created predictions (the predictions keep running). */
   resetCounters(): void;
   /** Same as `POST /_simulator/faults`. */
   injectFaults(rules: readonly FaultRuleInput[]): void;
@@ -103,6 +105,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const credits = new CreditAccount(options.creditsMicros);
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
+  const throttled = new ThrottleCounter();
 
   const engine: PredictionEngine = new PredictionEngine({
     speed,
@@ -137,7 +140,8 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
         webhookSecret,
         apiBaseUrl,
       },
-      control: { faults, engine, credits, webhooks, requestCount: () => requestLog.count },
+      control: { faults, engine, credits, webhooks, requestCount: () => requestLog.count, throttled },
+      throttled,
       engine,
       faults,
       scheduler,
@@ -163,8 +167,10 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       ).length;
     },
     predictions: () => engine.snapshots(),
+    throttled: () => throttled.snapshot(),
     resetCounters() {
       requestLog.clear();
+      throttled.clear();
       engine.resetCounters();
     },
     injectFaults(rules) {

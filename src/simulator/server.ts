@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
-import { handleApiRequest, type ApiContext } from './api.ts';
+import { handleApiRequest, rateLimitBucketOf, type ApiContext } from './api.ts';
 import { CONTROL_PREFIX, handleControlRequest, type ControlContext } from './control.ts';
 import { PRE_PROCESSING_FAULTS, type ActiveFault, type FaultInjector } from './faults.ts';
 import { handlePublicRequest, isPublicPath } from './files.ts';
@@ -49,8 +49,27 @@ export class RequestLog {
   }
 }
 
+/** How many 429s the simulator answered: refused by the rate limits (per bucket) or injected as faults. */
+export class ThrottleCounter {
+  creates = 0;
+  other = 0;
+  injected = 0;
+
+  snapshot(): { total: number; creates: number; other: number; injected: number } {
+    const { creates, other, injected } = this;
+    return { total: creates + other + injected, creates, other, injected };
+  }
+
+  clear(): void {
+    this.creates = 0;
+    this.other = 0;
+    this.injected = 0;
+  }
+}
+
 export interface ServerContext {
   readonly api: ApiContext;
+  readonly throttled: ThrottleCounter;
   readonly control: ControlContext;
   readonly engine: PredictionEngine;
   readonly faults: FaultInjector;
@@ -107,6 +126,11 @@ async function handle(context: ServerContext, req: IncomingMessage, res: ServerR
     response = notFound();
   }
 
+  if (response.status === 429) {
+    if (fault) context.throttled.injected += 1;
+    else if (rateLimitBucketOf(method, path) === 'create') context.throttled.creates += 1;
+    else context.throttled.other += 1;
+  }
   context.logger.debug(
     { method, path, status: response.status, fault: fault?.fault, ms: Math.round(performance.now() - startedAt) },
     'simulator: request',

@@ -3,7 +3,8 @@ import { verifyApiKey } from '../../src/auth/api-keys.ts';
 import { connectDatabase, type DatabaseHandle } from '../../src/db/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
-import { runCli } from './process.ts';
+import { once } from 'node:events';
+import { runCli, spawnCli } from './process.ts';
 
 const UUID_LINE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n$/;
 const KEY_LINE = /^pg_[A-Za-z0-9_-]{43}\n$/;
@@ -121,4 +122,36 @@ describe('pixelgate CLI', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('REPLICATE_API_TOKEN: expected a Replicate API token');
   });
+
+  it('simulator takes its rate limits from --creates-per-minute / --other-per-minute and counts its 429s', async () => {
+    const bad = await runCli(['simulator', '--port', '0', '--creates-per-minute', '0'], {});
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--creates-per-minute expects a positive whole number');
+
+    const child = spawnCli(['simulator', '--port', '0', '--creates-per-minute', '1', '--other-per-minute', '2'], {});
+    try {
+      let stdout = '';
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      await expect.poll(() => /listening: (\S+)/.exec(stdout)?.[1], { timeout: 60_000 }).toBeTruthy();
+      const baseUrl = /listening: (\S+)/.exec(stdout)![1]!;
+      const headers = { authorization: 'Bearer r8_cli', 'content-type': 'application/json' };
+      const create = () =>
+        fetch(`${baseUrl}/models/black-forest-labs/flux-schnell/predictions`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ input: { prompt: 'x [sim:cold]' } }),
+        });
+      expect((await create()).status).toBe(201);
+      expect((await create()).status).toBe(429);
+      const read = () => fetch(`${baseUrl}/account`, { headers });
+      expect((await read()).status).toBe(200);
+      expect((await read()).status).toBe(200);
+      expect((await read()).status).toBe(429);
+      const state = (await (await fetch(new URL('/_simulator/state', baseUrl))).json()) as Record<string, unknown>;
+      expect(state.throttled).toEqual({ total: 2, creates: 1, other: 1, injected: 0 });
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'close');
+    }
+  }, 150_000);
 });

@@ -22,6 +22,7 @@ function limiterFor(settings: Parameters<typeof createOutboundLimiter>[0]) {
     now: Date.now,
     logger: silentLogger,
     signal: shutdown.signal,
+    token: 'r8_test',
   });
   cleanups.push(async () => shutdown.abort(new Error('test over')));
   return { limiter, shutdown };
@@ -37,6 +38,11 @@ describe('outbound limiter', () => {
   ])('%i/min → a window of %j (never above the rate)', (perMinute, window) => {
     expect(slidingWindowFor(perMinute)).toEqual(window);
     expect((window.intervalCap * 60_000) / window.interval).toBeLessThanOrEqual(perMinute);
+  });
+
+  it('rounds windows up to whole seconds for Redis (its keys expire in seconds)', () => {
+    expect(slidingWindowFor(540, 1000)).toEqual({ intervalCap: 9, interval: 1000 });
+    expect(slidingWindowFor(54, 1000)).toEqual({ intervalCap: 1, interval: 2000 });
   });
 
   it('spreads requests over the configured rate', async () => {

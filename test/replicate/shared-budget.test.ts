@@ -1,0 +1,120 @@
+/**
+ * One upstream budget per Replicate token, shared by every instance: two limiters (two gateway
+ * processes) on the same store take from one counter, a pause seen by one holds the other, and a
+ * store that cannot be reached falls back to this process's own bucket. Postgres and Redis stores
+ * both run for real. The end-to-end check (two gateways, 80 generations, no 429) is in
+ * test/generations/shared-budget.test.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.ts';
+import {
+  createOutboundLimiter,
+  type OutboundLimiterSettings,
+  type UpstreamBudgetStore,
+} from '../../src/replicate/limiter.ts';
+import { createMigratedDatabase } from '../support/database.ts';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
+let redis: Redis;
+beforeAll(async () => {
+  database = await createMigratedDatabase();
+  redis = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  await redis.connect();
+});
+afterAll(async () => {
+  await redis.quit();
+  await database.drop();
+});
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length > 0) cleanups.pop()!();
+});
+
+/** One gateway process's limiter. */
+function instance(token: string, settings: OutboundLimiterSettings) {
+  const shutdown = new AbortController();
+  const limiter = createOutboundLimiter(settings, {
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: Date.now,
+    logger: silentLogger,
+    signal: shutdown.signal,
+    token,
+  });
+  cleanups.push(() => shutdown.abort(new Error('test over')));
+  return limiter;
+}
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const stores: Array<[string, () => UpstreamBudgetStore]> = [
+  ['Postgres', () => ({ kind: 'postgres', pool: database.handle.pool })],
+  ['Redis', () => ({ kind: 'redis', client: redis })],
+];
+
+describe.each(stores)('the upstream budget in %s', (_name, store) => {
+  it('is one budget for every instance using the token', async () => {
+    const token = `r8_${randomBytes(6).toString('hex')}`;
+    // One create a minute: whichever instance takes it, the other must wait for the next minute.
+    const [first, second] = [
+      instance(token, { createsPerMinute: 1, store: store() }),
+      instance(token, { createsPerMinute: 1, store: store() }),
+    ];
+    const started: string[] = [];
+    void first.schedule('create', async () => started.push('first')).catch(() => {});
+    void second.schedule('create', async () => started.push('second')).catch(() => {});
+    await expect.poll(() => started.length).toBe(1);
+    await settle(300);
+    expect(started).toHaveLength(1);
+
+    // Another token has a budget of its own.
+    const other = instance(`r8_${randomBytes(6).toString('hex')}`, { createsPerMinute: 1, store: store() });
+    await expect(other.schedule('create', async () => 'ran')).resolves.toBe('ran');
+    // And other requests are a bucket of their own.
+    await expect(second.schedule('other', async () => 'ran')).resolves.toBe('ran');
+  });
+
+  it('pauses every instance when one of them is told to back off', async () => {
+    const token = `r8_${randomBytes(6).toString('hex')}`;
+    const seeing = instance(token, { store: store() });
+    const unaware = instance(token, { store: store() });
+    await expect(unaware.schedule('create', async () => 'before')).resolves.toBe('before');
+
+    seeing.observeResponse('create', 429, { 'retry-after': '30' });
+    expect(seeing.pausedForMs('create')).toBeGreaterThan(29_000);
+    // The instance that saw nothing learns of the pause from the shared budget.
+    await settle(300);
+    let ran = false;
+    void unaware.schedule('create', async () => (ran = true)).catch(() => {});
+    await settle(500);
+    expect(ran).toBe(false);
+    // The other bucket is not paused.
+    await expect(unaware.schedule('other', async () => 'ran')).resolves.toBe('ran');
+  });
+});
+
+describe('when the store cannot be reached', () => {
+  it('falls back to this instance’s own bucket at the same rate', async () => {
+    const away = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    away.on('error', () => {});
+    const limiter = instance(`r8_${randomBytes(6).toString('hex')}`, {
+      createsPerMinute: 1,
+      store: { kind: 'redis', client: away },
+    });
+    await expect(limiter.schedule('create', async () => 'ran')).resolves.toBe('ran');
+    let second = false;
+    void limiter.schedule('create', async () => (second = true)).catch(() => {});
+    await settle(300);
+    expect(second).toBe(false);
+    away.disconnect();
+  });
+});
