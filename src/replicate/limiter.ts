@@ -66,8 +66,6 @@ export interface OutboundLimiter {
   schedule<T>(bucket: RequestBucket, task: () => Promise<T>): Promise<T>;
   /** Reads `ratelimit-remaining` / `ratelimit-reset` (and a 429's `Retry-After`) from a response. */
   observeResponse(bucket: RequestBucket, status: number, headers: IncomingHttpHeaders): void;
-  /** Pauses the bucket on every instance for that long (a 429 with its `Retry-After`). */
-  pause(bucket: RequestBucket, seconds: number): void;
   /** Milliseconds until the bucket's upstream pause ends, as far as this process knows (0 when not paused). */
   pausedForMs(bucket: RequestBucket): number;
   /** Milliseconds before `ahead` more requests of the bucket can have started, at the budget's rate. */
@@ -182,38 +180,46 @@ export function createOutboundLimiter(
     return Math.max(0, buckets[bucket].pausedUntil - dependencies.now());
   }
 
-  /** Waits until the shared counter grants one request (honouring pauses begun meanwhile). */
+  /** Waits out a pause this process knows of, then until the shared counter grants one request. */
   async function take(bucket: RequestBucket): Promise<void> {
     const { counter, key } = buckets[bucket];
+    const pausedMs = pausedForMs(bucket);
+    if (pausedMs > 0) await dependencies.sleep(pausedMs);
     for (;;) {
-      const pausedMs = pausedForMs(bucket);
-      if (pausedMs > 0) {
-        await dependencies.sleep(pausedMs);
-        continue;
-      }
       try {
         await counter.consume(key, 1);
         return;
       } catch (refusal) {
         if (!(refusal instanceof RateLimiterRes)) throw refusal;
+        // Spent, or blocked by a pause another instance saw: wait for the window (or pause) to end.
         await delay(Math.max(MIN_RETRY_MS, refusal.msBeforeNext), undefined, { signal });
       }
     }
   }
 
+  /** Holds the bucket on every other instance until the pause ends (shared stores only). */
+  function sharePause(bucket: RequestBucket, pauseMs: number): void {
+    if (!settings.store || pauseMs <= 0) return;
+    const state = buckets[bucket];
+    // Whole seconds, so that Redis never sees a zero expiry (a block without end).
+    state.counter.block(state.key, Math.ceil(pauseMs / 1000)).catch((error: unknown) => {
+      logger.warn({ err: error, bucket }, 'could not share an upstream rate-limit pause');
+    });
+  }
+
+  function cappedMs(seconds: number): number {
+    return Math.min(maxPauseMs, Math.max(0, Math.ceil(seconds * 1000)));
+  }
+
+  /** `ratelimit-remaining: 0`: this process waits before its next request, and so does every other. */
   function pause(bucket: RequestBucket, seconds: number): void {
-    const pauseMs = Math.min(maxPauseMs, Math.max(0, Math.ceil(seconds * 1000)));
+    const pauseMs = cappedMs(seconds);
     const until = dependencies.now() + pauseMs;
     const state = buckets[bucket];
     if (pauseMs === 0 || until <= state.pausedUntil) return;
     state.pausedUntil = until;
     logger.info({ bucket, pauseMs }, 'Replicate rate limit exhausted; pausing outbound requests');
-    if (!settings.store) return;
-    // Every other instance learns of the pause from the shared counter: blocked until it ends
-    // (whole seconds, so that Redis never sees a zero expiry, i.e. a block without end).
-    state.counter.block(state.key, Math.ceil(pauseMs / 1000)).catch((error: unknown) => {
-      logger.warn({ err: error, bucket }, 'could not share an upstream rate-limit pause');
-    });
+    sharePause(bucket, pauseMs);
   }
 
   return {
@@ -226,11 +232,11 @@ export function createOutboundLimiter(
 
     observeResponse(bucket, status, headers) {
       if (status === 429) {
+        // The refused request itself waits its Retry-After in the retry loop; the others, here and
+        // on every instance, are held by the shared budget.
         const retryAfter = headers['retry-after'];
-        pause(
-          bucket,
-          parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, new Date(dependencies.now())) ?? 1,
-        );
+        const text = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+        sharePause(bucket, cappedMs(parseRetryAfter(text, new Date(dependencies.now())) ?? 1));
         return;
       }
       if (headerNumber(headers, 'ratelimit-remaining') !== 0) return;
@@ -239,7 +245,6 @@ export function createOutboundLimiter(
       pause(bucket, reset === undefined ? 1 : reset > 1e9 ? reset - dependencies.now() / 1000 : reset);
     },
 
-    pause,
     pausedForMs,
 
     expectedWaitMs(bucket, ahead) {
