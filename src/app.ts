@@ -3,6 +3,7 @@
  * HTTP server, started in order and stopped in reverse.
  */
 import type { Runner } from 'graphile-worker';
+import { ApiKeyCache } from './auth/key-cache.ts';
 import type { Config } from './config.ts';
 import { connectDatabase, type DatabaseHandle } from './db/index.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
@@ -16,6 +17,9 @@ import { createMetrics } from './metrics.ts';
 import type { ReplicateClientOptions } from './replicate/index.ts';
 import { createGraphQLServer, listen, type RunningServer } from './server.ts';
 import type { AppServices } from './services.ts';
+
+/** `last_used_at` is a hint for humans: uses are written in one statement this often. */
+const API_KEY_USE_FLUSH_MS = 60_000;
 
 export interface StartAppOptions {
   readonly config: Config;
@@ -86,6 +90,15 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       allowInProcessSimulator: true,
     });
     cleanups.push(() => generations.close());
+    const keys = new ApiKeyCache(handle.db, now);
+    const stopFollowingRevocations = keys.follow(generations.bus);
+    const stopFlushingKeyUses = keys.flushEvery(API_KEY_USE_FLUSH_MS, (error) =>
+      logger.warn({ err: error }, 'could not record when API keys were last used'),
+    );
+    cleanups.push(async () => {
+      stopFollowingRevocations();
+      await stopFlushingKeyUses();
+    });
     const services: AppServices = {
       config,
       db: handle.db,
@@ -93,6 +106,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       now,
       replicate: generations.replicate,
       generations,
+      keys,
     };
 
     if (options.runWorker ?? true) {

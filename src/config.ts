@@ -83,6 +83,10 @@ const envSchema = z.object({
     .transform(Number)
     .optional()
     .transform((value) => value ?? DEFAULT_RESULT_CACHE_TTL_SECONDS),
+  WS_MAX_SOCKETS: positiveInt(10_000),
+  WS_MAX_SOCKETS_PER_USER: positiveInt(20),
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(50),
+  WS_MAX_BUFFERED_BYTES: positiveInt(2 * 1024 * 1024),
   SIMULATOR_SPEED: z
     .string()
     .regex(/^\d+(\.\d+)?$/, 'a positive number (1 = realistic, 0.05 = 20x faster)')
@@ -121,6 +125,16 @@ export interface Config {
   readonly upstreamOtherRequestsPerMinute: number;
   /** How long a successful deterministic result answers identical requests; 0 = no result cache. */
   readonly resultCacheTtlSeconds: number;
+  readonly webSocket: {
+    /** Open sockets per instance. */
+    readonly maxSockets: number;
+    /** Open sockets per user per instance. */
+    readonly maxSocketsPerUser: number;
+    /** Operations running at once on one socket. */
+    readonly maxSubscriptionsPerSocket: number;
+    /** Bytes waiting to be sent to one socket before it is closed as a slow consumer. */
+    readonly maxBufferedBytes: number;
+  };
 }
 
 /** What a user without a budget of their own may spend per UTC day when nothing is configured. */
@@ -174,5 +188,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     upstreamCreatesPerMinute: e.UPSTREAM_CREATES_PER_MINUTE,
     upstreamOtherRequestsPerMinute: e.UPSTREAM_OTHER_REQUESTS_PER_MINUTE,
     resultCacheTtlSeconds: e.RESULT_CACHE_TTL_SECONDS,
+    webSocket: {
+      maxSockets: e.WS_MAX_SOCKETS,
+      maxSocketsPerUser: e.WS_MAX_SOCKETS_PER_USER,
+      maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+    },
   };
 }

@@ -5,14 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GraphQLError, GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, maskError as defaultMaskError, type YogaInitialContext } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
 import { resolveViewer } from './auth/viewer.ts';
 import { databaseUnavailableError, useRateLimitHeaders } from './billing/http.ts';
 import type { GraphQLContext, Viewer } from './graphql/context.ts';
 import { useInputErrorCodes } from './graphql/error-codes.ts';
+import { attachGraphQLWebSocket } from './graphql/websocket.ts';
 import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.ts';
 import type { AppServices } from './services.ts';
 
@@ -33,6 +32,8 @@ export interface RunningServer {
 
 /** WebSocket messages are small GraphQL documents; ws would accept 100 MiB by default. */
 const MAX_WS_PAYLOAD_BYTES = 256 * 1024;
+/** Every socket's key is re-checked this often, in case a revocation push was lost. */
+const WS_KEY_RECHECK_MS = 10_000;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 
 type YogaServerContext = {
@@ -40,15 +41,6 @@ type YogaServerContext = {
   /** Set for WebSocket operations, where there is no HTTP request to read headers from. */
   wsViewer?: Viewer | null;
 };
-
-function authorizationFromExtensions(extensions: Record<string, unknown> | null | undefined): string | null {
-  const headers = extensions?.headers;
-  if (typeof headers !== 'object' || headers === null) return null;
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() === 'authorization' && typeof value === 'string') return value;
-  }
-  return null;
-}
 
 export function sendJson(
   response: http.ServerResponse,
@@ -142,70 +134,25 @@ export function createGraphQLServer(
     }
   });
 
-  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_WS_PAYLOAD_BYTES });
-  const wsViewers = new WeakMap<object, Viewer | null>();
-  const graphqlWs = useServer<{ authorization?: unknown } | undefined>(
-    {
-      // WebSocket traffic bypasses Yoga's HTTP pipeline, so authentication happens here.
-      onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization;
-        try {
-          const viewer = await resolveViewer(services, typeof authorization === 'string' ? authorization : null);
-          wsViewers.set(ctx.extra.socket, viewer);
-          return true;
-        } catch {
-          return false; // graphql-ws closes with 4403 Forbidden
-        }
-      },
-      execute: (args) => (args.rootValue as { execute: (a: typeof args) => never }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: (a: typeof args) => never }).subscribe(args),
-      onSubscribe: async (ctx, _id, payload) => {
-        let wsViewer = wsViewers.get(ctx.extra.socket) ?? null;
-        // GraphiQL sends its Headers pane with every operation rather than in connection_init.
-        const operationAuthorization = authorizationFromExtensions(payload.extensions);
-        if (wsViewer === null && operationAuthorization !== null) {
-          try {
-            wsViewer = await resolveViewer(services, operationAuthorization);
-          } catch (error) {
-            return [error as GraphQLError];
-          }
-        }
-        const {
-          schema: envelopedSchema,
-          execute,
-          subscribe,
-          contextFactory,
-          parse,
-          validate,
-        } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          requestId: randomUUID(),
-          wsViewer,
-        });
-        const document = parse(payload.query);
-        const errors = validate(envelopedSchema, document);
-        if (errors.length > 0) return errors;
-        return {
-          schema: envelopedSchema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-      },
+  const webSocket = attachGraphQLWebSocket({
+    server,
+    yoga,
+    limits: { ...config.webSocket, maxPayloadBytes: MAX_WS_PAYLOAD_BYTES, recheckIntervalMs: WS_KEY_RECHECK_MS },
+    logger,
+    auth: {
+      resolve: (authorization) => resolveViewer(services, authorization),
+      isCredentialError: (error) => error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED',
+      isDatabaseUnavailable: (error) => databaseUnavailableError(error) !== undefined,
     },
-    wsServer,
+  });
+  const stopHearingRevocations = services.keys.onRevocation((apiKeyId) =>
+    apiKeyId === null ? void webSocket.recheckAll() : webSocket.closeSocketsOfKey(apiKeyId),
   );
 
   return Object.assign(server, {
     async disposeGraphQL() {
-      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
-      await graphqlWs.dispose();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      stopHearingRevocations();
+      await webSocket.dispose();
       await yoga.dispose();
     },
   });

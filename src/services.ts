@@ -2,6 +2,7 @@
  * Everything a request or a job may use, built once at start-up (see `app.ts`) and passed down
  * explicitly. Tests build the same container against their own database and simulator.
  */
+import type { ApiKeyCache } from './auth/key-cache.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
 import type { Generations } from './generations/runtime.ts';
@@ -17,4 +18,6 @@ export interface AppServices {
   /** The Replicate client (pointed at the built-in simulator when no token is configured). */
   readonly replicate: ReplicateClient;
   readonly generations: Generations;
+  /** Resolved API keys (revocations reach every instance through the message bus). */
+  readonly keys: ApiKeyCache;
 }

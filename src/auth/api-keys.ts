@@ -7,9 +7,7 @@ import type { Executor } from '../db/index.ts';
 
 export const API_KEY_PREFIX = 'pg_';
 const VISIBLE_PREFIX_LENGTH = API_KEY_PREFIX.length + 10;
-const API_KEY_PATTERN = /^pg_[A-Za-z0-9_-]{43}$/;
-/** last_used_at is a hint for humans; writing it on every request would cost a write per call. */
-const LAST_USED_RESOLUTION_MS = 60_000;
+export const API_KEY_PATTERN = /^pg_[A-Za-z0-9_-]{43}$/;
 
 export interface CreatedApiKey {
   readonly id: string;
@@ -20,7 +18,7 @@ export interface CreatedApiKey {
   readonly createdAt: Date;
 }
 
-function hashKey(key: string): Buffer {
+export function hashApiKey(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }
 
@@ -29,7 +27,7 @@ export async function createApiKey(db: Executor, userId: string): Promise<Create
   const prefix = key.slice(0, VISIBLE_PREFIX_LENGTH);
   const row = await db
     .insertInto('api_keys')
-    .values({ user_id: userId, prefix, key_hash: hashKey(key) })
+    .values({ user_id: userId, prefix, key_hash: hashApiKey(key) })
     .returning(['id', 'created_at'])
     .executeTakeFirstOrThrow();
   return { id: row.id, userId, key, prefix, createdAt: row.created_at };
@@ -40,21 +38,25 @@ export interface VerifiedApiKey {
   readonly userId: string;
 }
 
-/** Returns the key's owner, or null for a malformed, unknown or revoked key. */
-export async function verifyApiKey(db: Executor, key: string, now: Date = new Date()): Promise<VerifiedApiKey | null> {
+/**
+ * The key's owner (null when unknown, revoked or not matching its hash) and when it was last
+ * used. Reads only; callers go through `ApiKeyCache`, which batches the `last_used_at` writes.
+ */
+export async function lookUpApiKey(
+  db: Executor,
+  key: string,
+): Promise<{ verified: VerifiedApiKey | null; lastUsedAt: Date | null } | null> {
   if (!API_KEY_PATTERN.test(key)) return null;
   const row = await db
     .selectFrom('api_keys')
     .select(['id', 'user_id', 'key_hash', 'revoked_at', 'last_used_at'])
     .where('prefix', '=', key.slice(0, VISIBLE_PREFIX_LENGTH))
     .executeTakeFirst();
-  if (!row || row.revoked_at !== null) return null;
-  const presented = hashKey(key);
+  if (!row) return null;
+  const presented = hashApiKey(key);
   if (presented.length !== row.key_hash.length || !timingSafeEqual(presented, row.key_hash)) return null;
-  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
-    await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
-  }
-  return { apiKeyId: row.id, userId: row.user_id };
+  if (row.revoked_at !== null) return { verified: null, lastUsedAt: row.last_used_at };
+  return { verified: { apiKeyId: row.id, userId: row.user_id }, lastUsedAt: row.last_used_at };
 }
 
 /** Idempotent: revoking a revoked key keeps its first revocation time. Null when no such key. */

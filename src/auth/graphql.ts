@@ -104,6 +104,7 @@ builder.mutationFields((t) => ({
         ? await revokeApiKey(context.services.db, String(id), context.services.now())
         : undefined;
       if (!key) throw notFound('API key', String(id));
+      await context.services.keys.announceRevocation(key.id);
       return key;
     },
   }),

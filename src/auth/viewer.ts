@@ -5,10 +5,10 @@
 import type { Viewer } from '../graphql/context.ts';
 import { unauthenticated } from '../graphql/errors.ts';
 import type { AppServices } from '../services.ts';
-import { API_KEY_PREFIX, constantTimeEquals, verifyApiKey } from './api-keys.ts';
+import { API_KEY_PREFIX, constantTimeEquals } from './api-keys.ts';
 
 export async function resolveViewer(
-  services: Pick<AppServices, 'db' | 'config' | 'now'>,
+  services: Pick<AppServices, 'keys' | 'config'>,
   authorization: string | null | undefined,
 ): Promise<Viewer | null> {
   if (authorization === null || authorization === undefined || authorization.trim() === '') return null;
@@ -16,7 +16,7 @@ export async function resolveViewer(
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <API key or admin token>".');
   const token = match[1]!;
   if (token.startsWith(API_KEY_PREFIX)) {
-    const verified = await verifyApiKey(services.db, token, services.now());
+    const verified = await services.keys.verify(token);
     if (!verified) throw unauthenticated('The API key is invalid or has been revoked.');
     return { kind: 'user', userId: verified.userId, apiKeyId: verified.apiKeyId };
   }

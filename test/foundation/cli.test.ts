@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyApiKey } from '../../src/auth/api-keys.ts';
+import { lookUpApiKey } from '../../src/auth/api-keys.ts';
 import { connectDatabase, type DatabaseHandle } from '../../src/db/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
@@ -48,8 +48,8 @@ describe('pixelgate CLI', () => {
     const key = await runCli(['keys', 'create', '--user', userId], env);
     expect(key.code).toBe(0);
     expect(key.stdout).toMatch(KEY_LINE);
-    const verified = await verifyApiKey(handle.db, key.stdout.trim());
-    expect(verified?.userId).toBe(userId);
+    const found = await lookUpApiKey(handle.db, key.stdout.trim());
+    expect(found?.verified?.userId).toBe(userId);
     // Only the hash is stored.
     const stored = await handle.db.selectFrom('api_keys').select('prefix').where('user_id', '=', userId).execute();
     expect(stored).toHaveLength(1);

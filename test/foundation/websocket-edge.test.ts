@@ -1,0 +1,234 @@
+/**
+ * The WebSocket edge: how sockets authenticate, what bounds them, and that a revoked key ends
+ * what it allowed at once, on every instance.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+
+interface RawSocket {
+  readonly socket: WebSocket;
+  readonly messages: Array<{ id?: string; type: string; payload?: unknown }>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  send(message: unknown): void;
+  /** Resolves with the first message matching, or rejects when the socket closes first. */
+  next(match: (message: { id?: string; type: string; payload?: unknown }) => boolean): Promise<unknown>;
+}
+
+function openRaw(url: string, options: { headers?: Record<string, string> } = {}): Promise<RawSocket> {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
+    headers: options.headers,
+  });
+  const messages: RawSocket['messages'] = [];
+  const waiters = new Set<() => void>();
+  socket.on('message', (data) => {
+    messages.push(JSON.parse(String(data)) as RawSocket['messages'][number]);
+    for (const waiter of [...waiters]) waiter();
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => {
+      resolve({ code, reason: String(reason) });
+      for (const waiter of [...waiters]) waiter();
+    }),
+  );
+  const raw: RawSocket = {
+    socket,
+    messages,
+    closed,
+    send: (message) => socket.send(JSON.stringify(message)),
+    next: (match) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const found = messages.find(match);
+          if (found) {
+            waiters.delete(check);
+            resolve(found);
+          } else if (socket.readyState === WebSocket.CLOSED) {
+            waiters.delete(check);
+            reject(new Error('socket closed'));
+          }
+        };
+        waiters.add(check);
+        check();
+      }),
+  };
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve(raw));
+    socket.once('unexpected-response', (_request, response) =>
+      reject(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { status: response.statusCode })),
+    );
+    socket.once('error', reject);
+  });
+}
+
+/** Opens a socket and sends `connection_init`; resolves once acknowledged (or closed). */
+async function connect(app: TestApp, payload?: unknown, headers?: Record<string, string>) {
+  const raw = await openRaw(app.url, { headers });
+  raw.send({ type: 'connection_init', payload });
+  const outcome = await Promise.race([
+    raw.next((message) => message.type === 'connection_ack').then(() => 'ack' as const),
+    raw.closed.then(() => 'closed' as const),
+  ]).catch(() => 'closed' as const);
+  return { raw, acknowledged: outcome === 'ack' };
+}
+
+const VIEWER = 'query { viewer { id } }';
+const GALLERY = 'subscription { myGenerations { id status } }';
+
+async function createUserWithKey(app: TestApp, name: string) {
+  const user = await app.graphql<{ createUser: { id: string } }>(
+    'mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }',
+    { input: { name } },
+    TEST_ADMIN_TOKEN,
+  );
+  const userId = user.data!.createUser.id;
+  const key = await app.graphql<{ createApiKey: { key: string; apiKey: { id: string } } }>(
+    'mutation ($userId: ID!) { createApiKey(userId: $userId) { key apiKey { id } } }',
+    { userId },
+    TEST_ADMIN_TOKEN,
+  );
+  return { userId, key: key.data!.createApiKey.key, keyId: key.data!.createApiKey.apiKey.id };
+}
+
+describe('WebSocket edge', () => {
+  let app: TestApp;
+  let other: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      WS_MAX_SOCKETS: '6',
+      WS_MAX_SOCKETS_PER_USER: '2',
+      WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '2',
+      WS_MAX_BUFFERED_BYTES: '65536',
+    });
+    // A second instance on the same database: revocations must reach its sockets too.
+    other = await startTestApp({}, { database: app.database, runWorker: false });
+  });
+  afterAll(async () => {
+    await other?.stop();
+    await app?.stop();
+  });
+
+  it('reads the key from connectionParams in any case, Apollo-style headers, or the upgrade request', async () => {
+    const { key, userId } = await createUserWithKey(app, 'Auth forms');
+    const forms: Array<[unknown, Record<string, string> | undefined]> = [
+      [{ authorization: `Bearer ${key}` }, undefined],
+      [{ Authorization: `Bearer ${key}` }, undefined],
+      [{ headers: { Authorization: `Bearer ${key}` } }, undefined],
+      [undefined, { authorization: `Bearer ${key}` }],
+    ];
+    for (const [payload, headers] of forms) {
+      const { raw, acknowledged } = await connect(other, payload, headers);
+      expect(acknowledged).toBe(true);
+      raw.send({ id: '1', type: 'subscribe', payload: { query: VIEWER } });
+      const next = (await raw.next((message) => message.id === '1' && message.type === 'next')) as {
+        payload: { data: { viewer: { id: string } } };
+      };
+      expect(next.payload.data.viewer.id).toBeTruthy();
+      expect(JSON.stringify(next.payload)).not.toContain('errors');
+      raw.socket.close();
+    }
+    expect(userId).toBeTruthy();
+  });
+
+  it('closes 4403 with a reason that says the key is wrong', async () => {
+    const { raw, acknowledged } = await connect(other, { authorization: `Bearer pg_${'A'.repeat(43)}` });
+    expect(acknowledged).toBe(false);
+    const closed = await raw.closed;
+    expect(closed.code).toBe(4403);
+    expect(closed.reason).toMatch(/API key is invalid or has been revoked/);
+  });
+
+  it('answers a syntax error with an error for that id; the socket and its other operations live on', async () => {
+    const { key } = await createUserWithKey(app, 'Syntax');
+    const { raw } = await connect(other, { authorization: `Bearer ${key}` });
+    raw.send({ id: 'gallery', type: 'subscribe', payload: { query: GALLERY } });
+    raw.send({ id: 'broken', type: 'subscribe', payload: { query: 'subscription { myGenerations { id ' } });
+    const error = (await raw.next((message) => message.id === 'broken' && message.type === 'error')) as {
+      payload: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    expect(error.payload[0]!.message).toMatch(/Syntax Error/);
+    expect(error.payload[0]!.extensions?.code).toBe('BAD_USER_INPUT');
+    raw.send({ id: 'invalid', type: 'subscribe', payload: { query: '{ nope }' } });
+    await raw.next((message) => message.id === 'invalid' && message.type === 'error');
+    raw.send({ id: 'after', type: 'subscribe', payload: { query: VIEWER } });
+    await raw.next((message) => message.id === 'after' && message.type === 'next');
+    expect(raw.socket.readyState).toBe(WebSocket.OPEN);
+    raw.socket.close();
+  });
+
+  it('caps operations per socket, sockets per user and sockets per instance', async () => {
+    const { key } = await createUserWithKey(app, 'Caps');
+    const first = await connect(app, { authorization: `Bearer ${key}` });
+    first.raw.send({ id: 'a', type: 'subscribe', payload: { query: GALLERY } });
+    first.raw.send({ id: 'b', type: 'subscribe', payload: { query: GALLERY } });
+    first.raw.send({ id: 'c', type: 'subscribe', payload: { query: GALLERY } });
+    const refused = (await first.raw.next((message) => message.id === 'c' && message.type === 'error')) as {
+      payload: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    expect(refused.payload[0]!.extensions?.code).toBe('RATE_LIMITED');
+    expect(refused.payload[0]!.message).toMatch(/limit/);
+    expect(first.raw.socket.readyState).toBe(WebSocket.OPEN);
+
+    const second = await connect(app, { authorization: `Bearer ${key}` });
+    expect(second.acknowledged).toBe(true);
+    const third = await connect(app, { authorization: `Bearer ${key}` });
+    expect(third.acknowledged).toBe(false);
+    expect((await third.raw.closed).code).toBe(4429);
+
+    // The instance cap (6) refuses the upgrade itself.
+    const anonymous = await Promise.all(
+      Array.from({ length: 4 }, () => openRaw(app.url).catch((error: { status?: number }) => error)),
+    );
+    const refusedUpgrade = await openRaw(app.url).catch((error: { status?: number }) => error);
+    expect((refusedUpgrade as { status?: number }).status).toBe(503);
+    for (const socket of [first.raw, second.raw, ...anonymous]) (socket as RawSocket).socket?.close();
+  });
+
+  it('closes a slow consumer instead of buffering for it', async () => {
+    const { key } = await createUserWithKey(app, 'Slow');
+    const { raw } = await connect(app, { authorization: `Bearer ${key}` });
+    const underlying = (raw.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    underlying.pause(); // stop reading: whatever the server sends now waits in its buffers
+    // Each refused operation echoes its (long) id: kernel buffers fill, then the server's queue grows.
+    const query = '{ models { id name replicateModel costPerImageUsd averageSeconds defaultInput } }';
+    for (let i = 0; i < 1_500; i += 1) {
+      raw.send({ id: `${i}-${'x'.repeat(8_000)}`, type: 'subscribe', payload: { query } });
+      if (i % 250 === 249) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    underlying.resume();
+    const closed = await raw.closed;
+    expect(closed.code).toBe(1008);
+  });
+
+  it('a revoked key ends its sockets on every instance and is refused at once over HTTP', async () => {
+    const { key, keyId } = await createUserWithKey(app, 'Revoked');
+    const here = await connect(app, { authorization: `Bearer ${key}` });
+    const there = await connect(other, { authorization: `Bearer ${key}` });
+    for (const { raw } of [here, there]) raw.send({ id: 'g', type: 'subscribe', payload: { query: GALLERY } });
+    // Warm the other instance's key cache over HTTP too.
+    expect((await other.graphql(VIEWER, {}, key)).errors).toBeUndefined();
+
+    const revoked = await app.graphql(
+      'mutation ($id: ID!) { revokeApiKey(id: $id) { id } }',
+      { id: keyId },
+      TEST_ADMIN_TOKEN,
+    );
+    expect(revoked.errors).toBeUndefined();
+
+    // Closed by the push, not by the key cache's TTL (30 s) or the periodic re-check (10 s).
+    const pushed = new Promise<'too late'>((resolve) => setTimeout(() => resolve('too late'), 5_000).unref());
+    const closedHere = await Promise.race([here.raw.closed, pushed]);
+    const closedThere = await Promise.race([there.raw.closed, pushed]);
+    if (closedHere === 'too late' || closedThere === 'too late') throw new Error('a socket outlived its key');
+    expect(closedHere.code).toBe(4403);
+    expect(closedThere.code).toBe(4403);
+    expect(closedThere.reason).toMatch(/revoked/);
+    for (const instance of [app, other]) {
+      const refused = await instance.graphql(VIEWER, {}, key);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    const reconnect = await connect(other, { authorization: `Bearer ${key}` });
+    expect(reconnect.acknowledged).toBe(false);
+  });
+});
