@@ -4,7 +4,7 @@
 #   docker run -p 4000:4000 -e REPLICATE_API_TOKEN=... -e DATABASE_URL=postgres://... pixelgate
 ARG NODE_IMAGE=node:20.20-bookworm-slim
 
-# --- build: compile TypeScript (src/ and migrations/) to dist/ ------------------------------------
+# --- build: compile TypeScript (src/ and migrations/) to dist/, pixelgate Studio to studio/dist/ ---
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -12,6 +12,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
+COPY scripts/ensure-studio.js ./scripts/ensure-studio.js
+COPY studio ./studio
 RUN npm run build
 
 # --- deps: production dependencies only (no tsx, typescript, vitest, eslint) ----------------------
@@ -32,6 +34,7 @@ ENV NODE_ENV=production \
 # Application files stay root-owned (read-only to the process); only /data belongs to `node`.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/studio/dist ./studio/dist
 COPY package.json ./
 COPY bin ./bin
 RUN mkdir -p /data && chown node:node /data

@@ -7,7 +7,16 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['dist/**', 'node_modules/**', 'coverage/**', 'test/gql/**', '.pixelgate/**']),
+  globalIgnores([
+    'dist/**',
+    'node_modules/**',
+    'coverage/**',
+    'test/gql/**',
+    '.pixelgate/**',
+    'studio/dist/**',
+    'studio/src/gql/**',
+    'test-results/**',
+  ]),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

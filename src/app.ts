@@ -17,6 +17,7 @@ import { createMetrics } from './metrics.ts';
 import type { ReplicateClientOptions } from './replicate/index.ts';
 import { createGraphQLServer, listen, type RunningServer } from './server.ts';
 import type { AppServices } from './services.ts';
+import { studioRoutes } from './studio.ts';
 
 /** `last_used_at` is a hint for humans: uses are written in one statement this often. */
 const API_KEY_USE_FLUSH_MS = 60_000;
@@ -119,6 +120,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     const server = createGraphQLServer(services, buildSchema(), [
       ...healthRoutes(services, metrics),
       ...generations.routes,
+      ...studioRoutes(),
     ]);
     const running: RunningServer = await listen(server, config.port, config.host);
     generations.setServerUrl(running.url);

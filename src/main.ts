@@ -91,7 +91,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   onShutdownSignal(logger, () => app.close());
   logger.info({ url: `${app.url}/graphql` }, 'pixelgate is listening');
   const where = config.nodeEnv === 'production' ? `GraphQL at ${app.url}/graphql` : `GraphiQL at ${app.url}/graphql`;
-  process.stdout.write(`\npixelgate is ready: ${where}\n\n`);
+  process.stdout.write(`\npixelgate is ready: ${where}, pixelgate Studio at ${app.url}/studio\n\n`);
   if (app.simulatorUrl) {
     process.stdout.write(
       `*** SIMULATED REPLICATE at ${app.simulatorUrl}: REPLICATE_API_TOKEN is not set, so images come from the\n` +

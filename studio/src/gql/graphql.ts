@@ -1,0 +1,538 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type EstimateCostInput = {
+  count?: number | null | undefined;
+  modelId: string | number;
+  /** Preview rounds on FLUX Schnell before the `count` final images (a design plan). */
+  previews?: number | null | undefined;
+  transparentBackground?: boolean | null | undefined;
+  /** Images per preview round (1-4). */
+  variationsPerPreview?: number | null | undefined;
+};
+
+export type FinalizeGenerationInput = {
+  count?: number | null | undefined;
+  idempotencyKey?: string | null | undefined;
+  /** Which variation (`GeneratedImage.position`) to finalize. */
+  imageIndex: number;
+  /** The final model; default: the best model your remaining budget allows. */
+  modelId?: string | number | null | undefined;
+  /** A SUCCEEDED PREVIEW of yours. */
+  previewId: string | number;
+  /** Model-specific settings for the final model. */
+  settings?: unknown;
+  transparentBackground?: boolean | null | undefined;
+};
+
+export type GenerateImageInput = {
+  /** One of the model’s `aspectRatios`; default 4:3 (or the nearest the model allows). */
+  aspectRatio?: string | null | undefined;
+  /** Images to make (see ImageModel.maxImagesPerGeneration). */
+  count?: number | null | undefined;
+  /** Repeat a request with the same key to get the same generation instead of a new one. */
+  idempotencyKey?: string | null | undefined;
+  /** For automatic model choice (no `modelId`): how many generations you expect to make from your remaining budget (default 10). Ignored when `modelId` is given. */
+  iterations?: number | null | undefined;
+  mode?: GenerationMode | null | undefined;
+  /** A model slug from `models`, e.g. "flux-schnell". Omitted: pixelgate picks one from your remaining budget, `iterations`, the prompt and the models you finalize with (see `Generation.selectionReason`); a PREVIEW always runs on flux-schnell. */
+  modelId?: string | number | null | undefined;
+  /** For models that accept one; they get a sensible default when omitted. Ignored by the others. */
+  negativePrompt?: string | null | undefined;
+  prompt: string;
+  /** For models that accept one; ignored by the others. */
+  seed?: number | null | undefined;
+  /** Model-specific Replicate inputs (see ImageModel.defaultInput), validated against the model. */
+  settings?: unknown;
+  transparentBackground?: boolean | null | undefined;
+};
+
+export type GenerationErrorCode =
+  /** Replicate refused the input. */
+  | 'BAD_USER_INPUT'
+  /** The model’s safety filter rejected the input or the output. */
+  | 'CONTENT_FILTERED'
+  /** The model failed while running. */
+  | 'MODEL_FAILED'
+  /** The model succeeded but its images could not be stored. */
+  | 'OUTPUT_UNAVAILABLE'
+  /** The per-model deadline passed; the prediction was canceled upstream. */
+  | 'TIMEOUT'
+  /** The Replicate account is out of credit. */
+  | 'UPSTREAM_INSUFFICIENT_CREDITS'
+  /** Replicate could not run the prediction. */
+  | 'UPSTREAM_UNAVAILABLE';
+
+export type GenerationMode =
+  /** The version to keep. */
+  | 'FINAL'
+  /** A quick, cheap look at the idea. */
+  | 'PREVIEW'
+  | 'STANDARD';
+
+/** Where a generation is: a transparent one runs a second phase after its images are made. */
+export type GenerationPhase =
+  /** The model is making the images. */
+  | 'GENERATING'
+  /** Background removal runs on each image (transparentBackground). */
+  | 'REMOVING_BACKGROUND';
+
+export type GenerationStatus =
+  /** Canceled by its owner or an admin. */
+  | 'CANCELED'
+  /** See `error`; a failed generation costs nothing. */
+  | 'FAILED'
+  /** The model is running. */
+  | 'PROCESSING'
+  /** Accepted and paid for (held); the upstream prediction is being created. */
+  | 'QUEUED'
+  /** The prediction exists upstream and is waiting for the model. */
+  | 'STARTING'
+  /** Every image is stored and served by pixelgate. */
+  | 'SUCCEEDED';
+
+export type QualityTier =
+  /** Fast and cheap; for previews and iteration. */
+  | 'DRAFT'
+  /** The best models; recommended only when high quality is asked for. */
+  | 'HIGH'
+  | 'STANDARD';
+
+export type RecommendModelInput = {
+  budgetUsd: string | number;
+  iterations?: number | null | undefined;
+  needsHighQuality?: boolean | null | undefined;
+};
+
+export type StudioGenerationFragment = { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null };
+
+export type StudioModelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StudioModelsQuery = { models: Array<{ id: string, name: string, tier: QualityTier, costPerImageUsd: string, averageSeconds: number, aspectRatios: Array<string>, maxImagesPerGeneration: number }> };
+
+export type StudioViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StudioViewerQuery = { viewer: { id: string, name: string, usage: { spentUsd: string, reservedUsd: string, dailyBudgetUsd: string, remainingDailyUsd: string } } };
+
+export type StudioGalleryQueryVariables = Exact<{
+  first: number;
+  after?: string | null | undefined;
+}>;
+
+
+export type StudioGalleryQuery = { viewer: { id: string, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } };
+
+export type StudioEstimateQueryVariables = Exact<{
+  input: EstimateCostInput;
+}>;
+
+
+export type StudioEstimateQuery = { estimateCost: { perImageUsd: string, totalUsd: string } };
+
+export type StudioRecommendQueryVariables = Exact<{
+  input: RecommendModelInput;
+}>;
+
+
+export type StudioRecommendQuery = { recommendModel: { id: string, name: string } };
+
+export type StudioGenerateMutationVariables = Exact<{
+  input: GenerateImageInput;
+}>;
+
+
+export type StudioGenerateMutation = { generateImage: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+
+export type StudioFinalizeMutationVariables = Exact<{
+  input: FinalizeGenerationInput;
+}>;
+
+
+export type StudioFinalizeMutation = { finalizeGeneration: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+
+export type StudioCancelMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StudioCancelMutation = { cancelGeneration: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+
+export type StudioProgressSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StudioProgressSubscription = { generationProgress: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+
+export type StudioMyGenerationsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StudioMyGenerationsSubscription = { myGenerations: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const StudioGenerationFragmentDoc = new TypedDocumentString(`
+    fragment StudioGeneration on Generation {
+  id
+  status
+  phase
+  percent
+  mode
+  prompt
+  count
+  transparentBackground
+  estimatedCostUsd
+  costUsd
+  createdAt
+  selectionReason
+  previewImageIndex
+  model {
+    id
+    name
+  }
+  preview {
+    id
+  }
+  images {
+    url
+    width
+    height
+    position
+    transparent
+  }
+  error {
+    code
+    message
+  }
+  warning {
+    message
+  }
+}
+    `, {"fragmentName":"StudioGeneration"}) as unknown as TypedDocumentString<StudioGenerationFragment, unknown>;
+export const StudioModelsDocument = new TypedDocumentString(`
+    query StudioModels {
+  models {
+    id
+    name
+    tier
+    costPerImageUsd
+    averageSeconds
+    aspectRatios
+    maxImagesPerGeneration
+  }
+}
+    `) as unknown as TypedDocumentString<StudioModelsQuery, StudioModelsQueryVariables>;
+export const StudioViewerDocument = new TypedDocumentString(`
+    query StudioViewer {
+  viewer {
+    id
+    name
+    usage {
+      spentUsd
+      reservedUsd
+      dailyBudgetUsd
+      remainingDailyUsd
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StudioViewerQuery, StudioViewerQueryVariables>;
+export const StudioGalleryDocument = new TypedDocumentString(`
+    query StudioGallery($first: Int!, $after: String) {
+  viewer {
+    id
+    generations(first: $first, after: $after) {
+      edges {
+        node {
+          ...StudioGeneration
+        }
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
+  }
+}
+    fragment StudioGeneration on Generation {
+  id
+  status
+  phase
+  percent
+  mode
+  prompt
+  count
+  transparentBackground
+  estimatedCostUsd
+  costUsd
+  createdAt
+  selectionReason
+  previewImageIndex
+  model {
+    id
+    name
+  }
+  preview {
+    id
+  }
+  images {
+    url
+    width
+    height
+    position
+    transparent
+  }
+  error {
+    code
+    message
+  }
+  warning {
+    message
+  }
+}`) as unknown as TypedDocumentString<StudioGalleryQuery, StudioGalleryQueryVariables>;
+export const StudioEstimateDocument = new TypedDocumentString(`
+    query StudioEstimate($input: EstimateCostInput!) {
+  estimateCost(input: $input) {
+    perImageUsd
+    totalUsd
+  }
+}
+    `) as unknown as TypedDocumentString<StudioEstimateQuery, StudioEstimateQueryVariables>;
+export const StudioRecommendDocument = new TypedDocumentString(`
+    query StudioRecommend($input: RecommendModelInput!) {
+  recommendModel(input: $input) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<StudioRecommendQuery, StudioRecommendQueryVariables>;
+export const StudioGenerateDocument = new TypedDocumentString(`
+    mutation StudioGenerate($input: GenerateImageInput!) {
+  generateImage(input: $input) {
+    ...StudioGeneration
+  }
+}
+    fragment StudioGeneration on Generation {
+  id
+  status
+  phase
+  percent
+  mode
+  prompt
+  count
+  transparentBackground
+  estimatedCostUsd
+  costUsd
+  createdAt
+  selectionReason
+  previewImageIndex
+  model {
+    id
+    name
+  }
+  preview {
+    id
+  }
+  images {
+    url
+    width
+    height
+    position
+    transparent
+  }
+  error {
+    code
+    message
+  }
+  warning {
+    message
+  }
+}`) as unknown as TypedDocumentString<StudioGenerateMutation, StudioGenerateMutationVariables>;
+export const StudioFinalizeDocument = new TypedDocumentString(`
+    mutation StudioFinalize($input: FinalizeGenerationInput!) {
+  finalizeGeneration(input: $input) {
+    ...StudioGeneration
+  }
+}
+    fragment StudioGeneration on Generation {
+  id
+  status
+  phase
+  percent
+  mode
+  prompt
+  count
+  transparentBackground
+  estimatedCostUsd
+  costUsd
+  createdAt
+  selectionReason
+  previewImageIndex
+  model {
+    id
+    name
+  }
+  preview {
+    id
+  }
+  images {
+    url
+    width
+    height
+    position
+    transparent
+  }
+  error {
+    code
+    message
+  }
+  warning {
+    message
+  }
+}`) as unknown as TypedDocumentString<StudioFinalizeMutation, StudioFinalizeMutationVariables>;
+export const StudioCancelDocument = new TypedDocumentString(`
+    mutation StudioCancel($id: ID!) {
+  cancelGeneration(id: $id) {
+    ...StudioGeneration
+  }
+}
+    fragment StudioGeneration on Generation {
+  id
+  status
+  phase
+  percent
+  mode
+  prompt
+  count
+  transparentBackground
+  estimatedCostUsd
+  costUsd
+  createdAt
+  selectionReason
+  previewImageIndex
+  model {
+    id
+    name
+  }
+  preview {
+    id
+  }
+  images {
+    url
+    width
+    height
+    position
+    transparent
+  }
+  error {
+    code
+    message
+  }
+  warning {
+    message
+  }
+}`) as unknown as TypedDocumentString<StudioCancelMutation, StudioCancelMutationVariables>;
+export const StudioProgressDocument = new TypedDocumentString(`
+    subscription StudioProgress($id: ID!) {
+  generationProgress(id: $id) {
+    ...StudioGeneration
+  }
+}
+    fragment StudioGeneration on Generation {
+  id
+  status
+  phase
+  percent
+  mode
+  prompt
+  count
+  transparentBackground
+  estimatedCostUsd
+  costUsd
+  createdAt
+  selectionReason
+  previewImageIndex
+  model {
+    id
+    name
+  }
+  preview {
+    id
+  }
+  images {
+    url
+    width
+    height
+    position
+    transparent
+  }
+  error {
+    code
+    message
+  }
+  warning {
+    message
+  }
+}`) as unknown as TypedDocumentString<StudioProgressSubscription, StudioProgressSubscriptionVariables>;
+export const StudioMyGenerationsDocument = new TypedDocumentString(`
+    subscription StudioMyGenerations {
+  myGenerations {
+    ...StudioGeneration
+  }
+}
+    fragment StudioGeneration on Generation {
+  id
+  status
+  phase
+  percent
+  mode
+  prompt
+  count
+  transparentBackground
+  estimatedCostUsd
+  costUsd
+  createdAt
+  selectionReason
+  previewImageIndex
+  model {
+    id
+    name
+  }
+  preview {
+    id
+  }
+  images {
+    url
+    width
+    height
+    position
+    transparent
+  }
+  error {
+    code
+    message
+  }
+  warning {
+    message
+  }
+}`) as unknown as TypedDocumentString<StudioMyGenerationsSubscription, StudioMyGenerationsSubscriptionVariables>;

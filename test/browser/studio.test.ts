@@ -1,0 +1,145 @@
+/**
+ * pixelgate Studio end to end in Chromium, against a gateway on the built-in simulator: paste a
+ * key, see prices and the estimate, make a preview grid, finalize a variation, make a transparent
+ * image, cancel a running generation, and find everything in the gallery with its cost after a
+ * reload. Also checks what the gateway serves at /studio and that a phone-width screen works.
+ */
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
+import { launchChromium, screenshot, type TestBrowser } from './chromium.ts';
+
+const PHONE = { width: 390, height: 844 };
+
+describe('pixelgate Studio in Chromium', () => {
+  let env: GenerationsEnv;
+  let browser: TestBrowser;
+  let page: Page;
+  let key: string;
+
+  const card = (status: string, text: string): Locator =>
+    page.locator(`#gallery li.card[data-status="${status}"]`, { hasText: text });
+
+  beforeAll(async () => {
+    // 0.1: a preview takes ~0.2 s, a final ~1-2 s; "[sim:cold] [sim:slow]" runs 9 s, time to cancel.
+    env = await startGenerationsEnv({ speed: 0.1 });
+    ({ key } = await env.user());
+    browser = await launchChromium();
+    page = await browser.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+  });
+
+  it('is served at /studio with hashed assets cached as immutable, and nothing outside its build', async () => {
+    const url = env.gateway.app.url;
+    const index = await fetch(`${url}/studio`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const html = await index.text();
+    const script = /src="(\/studio\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeTruthy();
+    const asset = await fetch(`${url}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${url}/studio/favicon.svg`)).headers.get('content-type')).toBe('image/svg+xml');
+    for (const path of [
+      '/studio/../package.json',
+      '/studio/%2e%2e/package.json',
+      '/studio/..%2F..%2Fpackage.json',
+      '/studio/assets/..%2F..%2Fvite.config.ts',
+      '/studio/.source-hash',
+      '/studio/nope.js',
+    ]) {
+      expect((await fetch(`${url}${path}`)).status, path).toBe(404);
+    }
+  });
+
+  it('shows the models with their prices and takes the API key', async () => {
+    await page.goto(`${env.gateway.app.url}/studio`);
+    await expect.poll(() => page.locator('#models').innerText()).toContain('$0.003 / image');
+    await page.getByLabel('API key', { exact: true }).fill(key);
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await expect.poll(() => page.locator('#key-status').innerText()).toContain('Signed in as');
+    await expect.poll(() => page.locator('#budget').innerText()).toContain('left of $100.00');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+  });
+
+  it('estimates, then makes a preview grid of variations', async () => {
+    await page.getByLabel('Prompt').fill('a lighthouse at dusk, watercolor');
+    await page.getByLabel(/^Images/).fill('4');
+    await expect.poll(() => page.locator('#estimate').innerText()).toContain('$0.012 (4 × $0.003)');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    const preview = card('SUCCEEDED', 'a lighthouse at dusk');
+    await preview.waitFor();
+    expect(await preview.locator('img').count()).toBe(4);
+    expect(await preview.locator('.card-cost').innerText()).toBe('Cost $0.012');
+  });
+
+  it('finalizes a variation, with live progress, and shows its cost', async () => {
+    await page.getByRole('button', { name: 'Finalize variation 2' }).click();
+    const final = page
+      .locator('#gallery li.card', { hasText: 'a lighthouse at dusk' })
+      .filter({ has: page.locator('.badge', { hasText: /^Final$/ }) });
+    await final.waitFor();
+    await final.and(page.locator('[data-status="SUCCEEDED"]')).waitFor({ timeout: 30_000 });
+    expect(await final.locator('.card-cost').innerText()).toMatch(/^Cost \$0\.0\d+$/);
+    expect(await final.locator('img').count()).toBe(1);
+  });
+
+  it('shows a transparent image on a checkerboard', async () => {
+    await page.getByLabel(/Generate directly/).check();
+    await page.getByRole('radio', { name: /^FLUX Schnell/ }).check();
+    await page.getByLabel('Prompt').fill('a red apple, product shot');
+    await page.getByLabel(/^Images/).fill('1');
+    await page.getByLabel('Transparent background').check();
+    await page.getByRole('button', { name: 'Generate' }).click();
+    const transparent = card('SUCCEEDED', 'a red apple');
+    await transparent.waitFor({ timeout: 30_000 });
+    expect(await transparent.locator('figure.checker img').count()).toBe(1);
+    await page.getByLabel('Transparent background').uncheck();
+  });
+
+  it('cancels a running generation', async () => {
+    await page.getByLabel('Prompt').fill('a slow harbour [sim:cold] [sim:slow]');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    const running = page.locator('#gallery li.card', { hasText: 'a slow harbour' });
+    await running.locator('progress').waitFor();
+    await screenshot(page, 'studio-running');
+    await running.getByRole('button', { name: 'Cancel' }).click();
+    await card('CANCELED', 'a slow harbour').waitFor();
+    expect(await card('CANCELED', 'a slow harbour').locator('.card-cost').innerText()).toContain('nothing charged');
+  });
+
+  it('lists everything in the gallery with its cost after a reload (the key kept for the tab)', async () => {
+    await page.reload();
+    await expect.poll(() => page.locator('#key-status').innerText()).toContain('Signed in as');
+    await card('SUCCEEDED', 'a red apple').waitFor();
+    const cards = page.locator('#gallery li.card');
+    expect(await cards.count()).toBe(4);
+    const costs = await page.locator('#gallery .card-cost').allInnerTexts();
+    expect(costs.filter((text) => /^Cost \$\d/.test(text))).toHaveLength(4);
+    await screenshot(page, 'studio-desktop');
+  });
+
+  it('works at phone width without sideways scrolling', async () => {
+    const phone = await browser.newPage(PHONE);
+    await phone.goto(`${env.gateway.app.url}/studio`);
+    // sessionStorage belongs to one tab: this one asks for the key again.
+    await phone.getByLabel('API key', { exact: true }).fill(key);
+    await phone.getByLabel('API key', { exact: true }).press('Enter');
+    await phone.locator('#gallery li.card').first().waitFor();
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await screenshot(phone, 'studio-phone');
+    await phone.close();
+  });
+
+  it('fetched nothing from outside this server and logged no errors', () => {
+    expect(browser.offLoopbackRequests).toEqual([]);
+    expect(browser.pageErrors).toEqual([]);
+  });
+});
