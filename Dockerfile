@@ -2,7 +2,8 @@
 # pixelgate: build with the dev toolchain, run with production dependencies only, as a non-root user.
 #   docker build -t pixelgate .
 #   docker run -p 4000:4000 -e REPLICATE_API_TOKEN=... -e DATABASE_URL=postgres://... pixelgate
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+# Node 24 LTS: the production runtime (Node 20 reached end of life on 2026-04-30).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: compile TypeScript (src/ and migrations/) to dist/, pixelgate Studio to studio/dist/ ---
 FROM ${NODE_IMAGE} AS build
