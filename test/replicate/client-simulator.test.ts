@@ -88,7 +88,9 @@ const createRequests = () => simulator.countRequests('POST', CREATE_PATTERN);
 
 describe('against the simulator: the happy path', () => {
   it('creates, reads, lists, cancels, and reads models and the webhook secret', async () => {
-    const { client } = newClient();
+    // No fault here, so no reason for the short deadline: a cold first exchange on a loaded
+    // machine can take longer than it.
+    const { client } = newClient({ transport: { requestTimeoutMs: 30_000 } });
     const created = await client.createPrediction(SCHNELL, {
       input: { prompt: 'a red bicycle [sim:slow]' },
       correlationId: 'gen_happy',
@@ -105,7 +107,7 @@ describe('against the simulator: the happy path', () => {
   });
 
   it('maps the simulator’s 422 and 404 to typed errors', async () => {
-    const { client } = newClient();
+    const { client } = newClient({ transport: { requestTimeoutMs: 30_000 } });
     const invalid = await client
       .createPrediction(SCHNELL, { input: { prompt: 'x', aspect_ratio: '7:3' } })
       .catch((e: unknown) => e);
