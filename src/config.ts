@@ -147,20 +147,25 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads and validates the environment. Empty or blank strings count as unset. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** The variables a schema names, validated. Empty or blank strings count as unset. */
+function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
   const present = Object.fromEntries(
-    Object.keys(envSchema.shape)
+    Object.keys(schema.shape)
       .map((name) => [name, env[name]])
       .filter(([, value]) => value !== undefined && value.trim() !== ''),
   );
-  const parsed = envSchema.safeParse(present);
+  const parsed = schema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: expected ${issue.message}`),
     );
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Reads and validates the environment. Empty or blank strings count as unset. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const e = parseEnv(envSchema, env);
   if (e.NODE_ENV === 'production' && !e.REPLICATE_API_TOKEN) {
     throw new ConfigError([
       'REPLICATE_API_TOKEN: expected a Replicate API token; production never falls back to the simulator',
@@ -195,4 +200,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     },
   };
+}
+
+/**
+ * The terminal client (`pixelgate generate`) reads its own two variables, never the server's: it
+ * talks to a gateway over HTTP like any other app. The key comes only from the environment, so it
+ * stays out of shell history and process listings.
+ */
+const clientEnvSchema = z.object({
+  PIXELGATE_URL: httpUrl.default('http://localhost:4000/graphql'),
+  PIXELGATE_API_KEY: z.string().min(1).optional(),
+});
+
+export interface ClientConfig {
+  /** The gateway's GraphQL endpoint (HTTP; subscriptions use the same path over WebSocket). */
+  readonly url: string;
+  readonly apiKey: string | undefined;
+}
+
+export function loadClientConfig(env: Record<string, string | undefined> = process.env): ClientConfig {
+  const e = parseEnv(clientEnvSchema, env);
+  return { url: e.PIXELGATE_URL, apiKey: e.PIXELGATE_API_KEY?.trim() };
 }

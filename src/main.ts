@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
  * The `pixelgate` command line: serve | migrate | worker | simulator | users create | keys create |
- * ledger verify.
+ * ledger verify | generate (the terminal client, in src/cli/).
  */
 import { parseArgs } from 'node:util';
 import { openDatabase, startApp } from './app.ts';
 import { createApiKey } from './auth/api-keys.ts';
 import { createUser, findUser, userNameSchema } from './auth/users.ts';
 import { formatLedgerReport, verifyLedger } from './billing/ledger.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ClientError, runGenerate } from './cli/generate.ts';
+import { ConfigError, loadClientConfig, loadConfig, type Config } from './config.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Db } from './db/index.ts';
 import { startGenerationsRuntime } from './generations/runtime.ts';
@@ -29,6 +30,9 @@ Commands:
                               create a user and print its id
   keys create --user ID       create an API key and print it (shown once)
   ledger verify               prove every budget balance equals its ledger sum (exit 1 if not)
+  generate PROMPT [--model ID] [--count N] [--mode PREVIEW|STANDARD|FINAL] [--transparent] [--out DIR] [--url URL]
+                              generate images on a running gateway (API key from PIXELGATE_API_KEY):
+                              estimate, live progress, saved images, settled cost
 `;
 
 class UsageError extends Error {}
@@ -104,6 +108,17 @@ async function runCommand(argv: string[]): Promise<void> {
   const [command, subcommand, ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
+    return;
+  }
+  // The terminal client is an app of the gateway's public API: no server configuration.
+  if (command === 'generate') {
+    process.exitCode = await runGenerate(
+      [subcommand, ...rest].filter((arg) => arg !== undefined),
+      loadClientConfig(),
+      {
+        out: process.stdout,
+      },
+    );
     return;
   }
   const config = loadConfig();
@@ -219,6 +234,8 @@ async function runCommand(argv: string[]): Promise<void> {
 runCommand(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`pixelgate: ${error.message}\n`);
+  } else if (error instanceof ClientError) {
+    process.stderr.write(`pixelgate generate: ${error.message}\n`);
   } else if (error instanceof UsageError) {
     process.stderr.write(`pixelgate: ${error.message}\n\n${USAGE}`);
   } else {

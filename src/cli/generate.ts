@@ -1,0 +1,327 @@
+/**
+ * `pixelgate generate "a prompt"`: the terminal client. It talks to a running gateway over the
+ * public API only — GraphQL over HTTP for the estimate and the generation, the
+ * `generationProgress` subscription over graphql-ws for the progress bar, plain GETs for the
+ * stored images — exactly what any other app would do, so it needs no database or server config.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { ClientConfig } from '../config.ts';
+
+export const GENERATE_USAGE = `Usage: pixelgate generate PROMPT [options]
+
+Generates images on a running pixelgate gateway: shows the estimate, follows the progress live,
+saves the images and prints what they cost. The API key comes from PIXELGATE_API_KEY (pg_…).
+
+Options:
+  --model ID        a model id from the catalog (default: pixelgate chooses within your budget)
+  --count N         how many images (default 1)
+  --mode MODE       PREVIEW, STANDARD or FINAL (default STANDARD)
+  --transparent     remove the background (a chained step, priced in the estimate)
+  --out DIR         where to save the images (default: the current directory)
+  --url URL         the gateway's GraphQL URL (default: PIXELGATE_URL or http://localhost:4000/graphql)
+`;
+
+const MODES = ['PREVIEW', 'STANDARD', 'FINAL'] as const;
+type Mode = (typeof MODES)[number];
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
+const REQUEST_TIMEOUT_MS = 30_000;
+const BAR_WIDTH = 24;
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+};
+
+/** A failure the user can act on: printed as it is, exit status 1. */
+export class ClientError extends Error {}
+
+interface GenerateOptions {
+  readonly prompt: string;
+  readonly modelId: string | undefined;
+  readonly count: number;
+  readonly mode: Mode;
+  readonly transparentBackground: boolean;
+  readonly outDir: string;
+  readonly url: string;
+}
+
+interface Generation {
+  id: string;
+  status: string;
+  percent: number | null;
+  phase: string;
+  estimatedCostUsd: string;
+  costUsd: string | null;
+  selectionReason: string | null;
+  model: { id: string; name: string };
+  images: Array<{ url: string; position: number; contentType: string; width: number; height: number }>;
+  error: { code: string; message: string } | null;
+  warning: { code: string; message: string } | null;
+}
+
+const GENERATION_FIELDS = `
+  id status percent phase estimatedCostUsd costUsd selectionReason
+  model { id name }
+  images { url position contentType width height }
+  error { code message }
+  warning { code message }
+`;
+
+export interface Terminal {
+  readonly out: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+function parseOptions(args: readonly string[], config: ClientConfig): GenerateOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        count: { type: 'string' },
+        mode: { type: 'string' },
+        transparent: { type: 'boolean' },
+        out: { type: 'string' },
+        url: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new ClientError(`${error instanceof Error ? error.message : String(error)}\n\n${GENERATE_USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length !== 1 || !positionals[0]!.trim()) {
+    throw new ClientError(`give exactly one prompt, in quotes\n\n${GENERATE_USAGE}`);
+  }
+  const count = values.count === undefined ? 1 : Number(values.count);
+  if (!/^\d+$/.test(values.count ?? '1') || count < 1) throw new ClientError('--count expects a whole number from 1');
+  const mode = (values.mode ?? 'STANDARD').toUpperCase();
+  if (!(MODES as readonly string[]).includes(mode)) throw new ClientError(`--mode expects one of ${MODES.join(', ')}`);
+  const url = values.url ?? config.url;
+  if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url)) throw new ClientError('--url expects an http(s) URL');
+  return {
+    prompt: positionals[0]!,
+    modelId: values.model,
+    count,
+    mode: mode as Mode,
+    transparentBackground: values.transparent ?? false,
+    outDir: values.out ?? '.',
+    url,
+  };
+}
+
+/** One GraphQL operation over HTTP; errors become ClientErrors that say what to do. */
+async function graphqlRequest<T>(
+  url: string,
+  apiKey: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw unreachable(url, error);
+  }
+  let body: { data?: T | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    throw new ClientError(`${url} answered HTTP ${response.status} without GraphQL: is it a pixelgate gateway?`);
+  }
+  const [first] = body.errors ?? [];
+  if (first) throw new ClientError(describeGraphQLError(first));
+  if (!body.data) throw new ClientError(`${url} answered HTTP ${response.status} without data`);
+  return body.data;
+}
+
+function describeGraphQLError(error: { message: string; extensions?: { code?: string } }): string {
+  const code = error.extensions?.code;
+  const hint =
+    code === 'UNAUTHENTICATED'
+      ? ' Check PIXELGATE_API_KEY (a key from `pixelgate keys create --user ID`).'
+      : code === 'BUDGET_EXCEEDED'
+        ? ' Ask for fewer images, a cheaper model (--model) or --mode PREVIEW, or a larger budget.'
+        : '';
+  return `${code ? `${code}: ` : ''}${error.message}${hint}`;
+}
+
+function unreachable(url: string, error: unknown): ClientError {
+  const { cause, name } = error as { cause?: { code?: string; message?: string }; name?: string };
+  const reason = name === 'TimeoutError' ? 'no answer in 30 s' : (cause?.code ?? cause?.message);
+  return new ClientError(
+    `cannot reach the gateway at ${url}${reason ? ` (${reason})` : ''}. Is it running (\`npm start\`)? ` +
+      'Set PIXELGATE_URL or --url to point elsewhere.',
+  );
+}
+
+function progressLine(generation: Pick<Generation, 'status' | 'percent' | 'phase'>): string {
+  const percent = generation.percent;
+  const filled = percent === null ? 0 : Math.round((Math.min(percent, 100) / 100) * BAR_WIDTH);
+  const bar = '#'.repeat(filled) + '-'.repeat(BAR_WIDTH - filled);
+  const figure = percent === null ? '   ?' : `${String(percent).padStart(3)}%`;
+  const phase = generation.phase === 'REMOVING_BACKGROUND' ? ' (removing background)' : '';
+  return `[${bar}] ${figure}  ${generation.status}${phase}`;
+}
+
+/**
+ * Follows generationProgress until a terminal state. A TTY gets one bar redrawn in place; a pipe
+ * gets a line per visible change, so logs stay readable.
+ */
+async function followProgress(
+  options: GenerateOptions,
+  apiKey: string,
+  id: string,
+  terminal: Terminal,
+): Promise<Generation> {
+  const wsUrl = new URL(options.url);
+  wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+  const client = createClient({
+    url: wsUrl.toString(),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${apiKey}` },
+    lazy: true,
+    // A dropped connection resumes: the subscription sends the current state first.
+    retryAttempts: 3,
+  });
+  const tty = terminal.out.isTTY === true;
+  let last: Generation | undefined;
+  let lastLine = '';
+  try {
+    const updates = client.iterate<{ generationProgress: Generation }>({
+      query: `subscription Progress($id: ID!) { generationProgress(id: $id) { ${GENERATION_FIELDS} } }`,
+      variables: { id },
+    });
+    for await (const update of updates) {
+      const [first] = update.errors ?? [];
+      if (first) throw new ClientError(describeGraphQLError(first as never));
+      const generation = update.data?.generationProgress;
+      if (!generation) continue;
+      last = generation;
+      const line = progressLine(generation);
+      if (line !== lastLine) {
+        terminal.out.write(tty ? `\r${line}` : `${line}\n`);
+        lastLine = line;
+      }
+      if (TERMINAL.has(generation.status)) break;
+    }
+  } catch (error) {
+    if (error instanceof ClientError) throw error;
+    const reason = Array.isArray(error)
+      ? error.map((item: { message?: string }) => item.message).join('; ')
+      : error instanceof Error
+        ? error.message
+        : 'the connection closed';
+    throw new ClientError(
+      `lost the progress stream (${reason || 'the connection closed'}); generation ${id} goes on in the gateway`,
+    );
+  } finally {
+    if (tty && lastLine) terminal.out.write('\n');
+    await client.dispose();
+  }
+  if (!last || !TERMINAL.has(last.status)) {
+    throw new ClientError(`the progress stream ended early; generation ${id} goes on in the gateway`);
+  }
+  return last;
+}
+
+/** File names from the opaque id: safe on every file system, and one per image position. */
+function imageFileName(generationId: string, position: number, contentType: string): string {
+  const safeId = generationId.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 80);
+  return `pixelgate-${safeId}-${position}.${EXTENSIONS[contentType] ?? 'bin'}`;
+}
+
+async function saveImages(options: GenerateOptions, generation: Generation): Promise<string[]> {
+  await mkdir(options.outDir, { recursive: true });
+  const saved: string[] = [];
+  for (const image of [...generation.images].sort((a, b) => a.position - b.position)) {
+    const imageUrl = new URL(image.url, options.url);
+    let response: Response;
+    try {
+      // Stored images are public URLs: the API key is not sent with them.
+      response = await fetch(imageUrl, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (error) {
+      throw unreachable(imageUrl.origin, error);
+    }
+    if (!response.ok) throw new ClientError(`downloading ${imageUrl} failed: HTTP ${response.status}`);
+    const file = path.join(options.outDir, imageFileName(generation.id, image.position, image.contentType));
+    await writeFile(file, Buffer.from(await response.arrayBuffer()));
+    saved.push(file);
+  }
+  return saved;
+}
+
+/** Runs the command; resolves to the exit status. */
+export async function runGenerate(args: readonly string[], config: ClientConfig, terminal: Terminal): Promise<number> {
+  const options = parseOptions(args, config);
+  if (options === 'help') {
+    terminal.out.write(GENERATE_USAGE);
+    return 0;
+  }
+  const apiKey = config.apiKey;
+  if (!apiKey) {
+    throw new ClientError(
+      'PIXELGATE_API_KEY is not set. Create a key (`pixelgate keys create --user ID`, or the admin ' +
+        'mutation createApiKey) and export it: export PIXELGATE_API_KEY=pg_…',
+    );
+  }
+  const out = (line: string) => terminal.out.write(`${line}\n`);
+
+  // The estimate needs a model; when pixelgate chooses, the generation below reports its hold.
+  if (options.modelId && options.mode !== 'PREVIEW') {
+    const { estimateCost } = await graphqlRequest<{ estimateCost: { perImageUsd: string; totalUsd: string } }>(
+      options.url,
+      apiKey,
+      `query Estimate($input: EstimateCostInput!) { estimateCost(input: $input) { perImageUsd totalUsd } }`,
+      {
+        input: {
+          modelId: options.modelId,
+          count: options.count,
+          transparentBackground: options.transparentBackground,
+        },
+      },
+    );
+    out(
+      `Estimate: ${estimateCost.totalUsd} USD (${options.count} × ${estimateCost.perImageUsd} USD on ${options.modelId})`,
+    );
+  }
+
+  const { generateImage: created } = await graphqlRequest<{ generateImage: Generation }>(
+    options.url,
+    apiKey,
+    `mutation Generate($input: GenerateImageInput!) { generateImage(input: $input) { ${GENERATION_FIELDS} } }`,
+    {
+      input: {
+        prompt: options.prompt,
+        modelId: options.modelId,
+        count: options.count,
+        mode: options.mode,
+        transparentBackground: options.transparentBackground,
+      },
+    },
+  );
+  out(`Generation ${created.id} on ${created.model.id}: ${created.estimatedCostUsd} USD held on your budget`);
+  if (created.selectionReason) out(`  ${created.selectionReason}`);
+
+  const final = TERMINAL.has(created.status) ? created : await followProgress(options, apiKey, created.id, terminal);
+  if (final.status !== 'SUCCEEDED') {
+    const why = final.error ? `: ${final.error.code}: ${final.error.message}` : '';
+    throw new ClientError(`generation ${final.id} ${final.status}${why} (cost ${final.costUsd ?? '0'} USD)`);
+  }
+  if (final.warning) out(`Warning: ${final.warning.code}: ${final.warning.message}`);
+  for (const file of await saveImages(options, final)) out(`Saved ${file}`);
+  out(final.costUsd === null ? 'Cost: not settled yet (query generation(id:) later)' : `Cost: ${final.costUsd} USD`);
+  return 0;
+}

@@ -1,0 +1,123 @@
+/**
+ * The terminal client end to end: the real `pixelgate generate` process against a running
+ * gateway and the simulator, over real HTTP and WebSocket — nothing but the public API between.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../foundation/process.ts';
+import { startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** Each run starts a process through tsx: seconds on an idle machine, far more on a loaded one. */
+const CLI_TIMEOUT_MS = 240_000;
+
+describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
+  let env: GenerationsEnv;
+  let key: string;
+  let url: string;
+  let outDir: string;
+  beforeAll(async () => {
+    env = await startGenerationsEnv({ speed: 0.05 });
+    key = (await env.user()).key;
+    url = `${env.gateway.app.url}/graphql`;
+    outDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-cli-out-'));
+  });
+  afterAll(async () => {
+    await env?.close();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  const generate = (args: string[], vars: Record<string, string> = { PIXELGATE_API_KEY: key }) =>
+    runCli(['generate', ...args], { PIXELGATE_URL: url, ...vars }, CLI_TIMEOUT_MS);
+
+  it('shows the estimate, follows progress to SUCCEEDED, saves the stored images and prints the settled cost', async () => {
+    const dir = path.join(outDir, 'lighthouse');
+    const result = await generate([
+      'a lighthouse at dusk [sim:slow]',
+      '--model',
+      'flux-schnell',
+      '--count',
+      '2',
+      '--out',
+      dir,
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('Estimate: 0.006 USD (2 × 0.003 USD on flux-schnell)');
+    const id = /^Generation (\S+) on flux-schnell: 0\.006 USD held on your budget$/.exec(lines[1]!)?.[1];
+    expect(id).toBeDefined();
+    // The bar comes from the subscription: the last line it draws is the terminal state.
+    const bars = lines.filter((line) => line.startsWith('['));
+    expect(bars.length).toBeGreaterThanOrEqual(1);
+    expect(bars.at(-1)).toBe(`[${'#'.repeat(24)}] 100%  SUCCEEDED`);
+    expect(lines.at(-1)).toBe('Cost: 0.006 USD');
+
+    const stored = await env.gateway.get(key, id!);
+    expect(stored.costUsd).toBe('0.006');
+    const files = (await readdir(dir)).sort();
+    expect(files).toHaveLength(2);
+    for (const [index, image] of stored.images.entries()) {
+      const file = path.join(dir, files[index]!);
+      expect(lines).toContain(`Saved ${file}`);
+      const bytes = await readFile(file);
+      expect(bytes.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(image.sha256);
+    }
+  });
+
+  it('a FAILED generation exits 1 with the reason and saves nothing', async () => {
+    const dir = path.join(outDir, 'failed');
+    const result = await generate(['a fox [sim:fail]', '--model', 'flux-schnell', '--out', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^pixelgate generate: generation \S+ FAILED: \w+: .+\(cost 0 USD\)\n$/);
+    await expect(readdir(dir)).rejects.toThrow();
+  });
+
+  it('BUDGET_EXCEEDED is an error that says what to do; nothing is generated', async () => {
+    const poor = await env.user({ dailyBudgetMicros: 1_000 });
+    const result = await generate(['a fox', '--model', 'flux-1.1-pro-ultra', '--out', outDir], {
+      PIXELGATE_API_KEY: poor.key,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('Estimate: 0.06 USD (1 × 0.06 USD on flux-1.1-pro-ultra)\n');
+    expect(result.stderr).toMatch(/^pixelgate generate: BUDGET_EXCEEDED: .+ Ask for fewer images/);
+    const generations = await env.gateway.db
+      .selectFrom('generations')
+      .select('id')
+      .where('user_id', '=', poor.userId)
+      .execute();
+    expect(generations).toEqual([]);
+  });
+
+  it('without PIXELGATE_API_KEY, or with a gateway that is not there, it says so and exits 1', async () => {
+    const noKey = await generate(['a fox'], {});
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/^pixelgate generate: PIXELGATE_API_KEY is not set\. Create a key/);
+
+    const nowhere = await generate(['a fox'], { PIXELGATE_API_KEY: key, PIXELGATE_URL: 'http://127.0.0.1:9/graphql' });
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(/^pixelgate generate: cannot reach the gateway at http:\/\/127\.0\.0\.1:9\/graphql/);
+
+    const badKey = await generate(['a fox'], { PIXELGATE_API_KEY: 'pg_not_a_key' });
+    expect(badKey.code).toBe(1);
+    expect(badKey.stderr).toMatch(/^pixelgate generate: UNAUTHENTICATED: .+ Check PIXELGATE_API_KEY/);
+  });
+
+  it('--help prints the options; bad arguments are usage errors', async () => {
+    const help = await generate(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: pixelgate generate PROMPT [options]');
+    for (const option of ['--model', '--count', '--mode', '--out', '--url']) expect(help.stdout).toContain(option);
+
+    const badMode = await generate(['a fox', '--mode', 'ULTRA']);
+    expect(badMode.code).toBe(1);
+    expect(badMode.stderr).toBe('pixelgate generate: --mode expects one of PREVIEW, STANDARD, FINAL\n');
+    const noPrompt = await generate([]);
+    expect(noPrompt.code).toBe(1);
+    expect(noPrompt.stderr).toContain('give exactly one prompt');
+  });
+});
