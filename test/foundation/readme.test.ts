@@ -7,6 +7,43 @@ import { REPO_ROOT } from './process.ts';
 
 const readme = await readFile(`${REPO_ROOT}/README.md`, 'utf8');
 const graphqlBlocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]!);
+const schema = buildSchema();
+
+/**
+ * Operations written inline in prose (`viewer { generations(first: 10) { … } }`), each as a whole
+ * document to validate: spans that start with an operation keyword, or with a root field followed
+ * by arguments or a selection (wrapped in every operation type that has that field). Spans that do
+ * not parse are signatures (`estimateCost(input: { modelId, count })`), not something to paste.
+ */
+function inlineOperations(markdown: string): Array<{ span: string; documents: string[] }> {
+  const prose = markdown.replace(/```[\s\S]*?```/g, '').replace(/``[\s\S]*?``/g, '');
+  const roots = (['query', 'mutation', 'subscription'] as const).map((operation) => ({
+    operation,
+    fields: new Set(Object.keys(schema.getRootType(operation as never)?.getFields() ?? {})),
+  }));
+  const found: Array<{ span: string; documents: string[] }> = [];
+  for (const [, span] of prose.matchAll(/`([^`\n]+)`/g)) {
+    const text = span!.trim();
+    let documents: string[];
+    if (/^(query|mutation|subscription)\b.*\{|^\{/.test(text)) documents = [text];
+    else {
+      const field = /^(\w+)\s*[({]/.exec(text)?.[1];
+      documents = roots
+        .filter((root) => field && root.fields.has(field))
+        .map((root) => `${root.operation} { ${text} }`);
+    }
+    documents = documents.filter((document) => {
+      try {
+        parse(document);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (documents.length > 0) found.push({ span: text, documents });
+  }
+  return found;
+}
 
 describe('README', () => {
   it('has GraphQL examples', () => {
@@ -22,7 +59,19 @@ describe('README', () => {
       block,
     ]),
   )('example "%s" validates against the schema', (_first, block) => {
-    expect(validate(buildSchema(), parse(block)).map((error) => error.message)).toEqual([]);
+    expect(validate(schema, parse(block)).map((error) => error.message)).toEqual([]);
+  });
+
+  it('has inline operations, and each runs as written', () => {
+    const operations = inlineOperations(readme);
+    expect(operations.map((operation) => operation.span)).toContain(
+      'viewer { generations(first: 10) { nodes { id status } } }',
+    );
+    for (const { span, documents } of operations) {
+      const outcomes = documents.map((document) => validate(schema, parse(document)).map((error) => error.message));
+      // Valid under one of the operation types that has the field.
+      expect(outcomes.find((messages) => messages.length === 0) ?? outcomes[0], span).toEqual([]);
+    }
   });
 
   it('documents every environment variable that src/config.ts reads', async () => {
