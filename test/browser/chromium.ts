@@ -93,9 +93,13 @@ export async function launchChromium(): Promise<TestBrowser> {
   }
 }
 
-/** Saves a full-page PNG as test-results/<name>.png (kept by CI as an artifact). */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves a full-page PNG (or the `clip` of it) as test-results/<name>.png (kept by CI as an artifact). */
+export async function screenshot(
+  page: Page,
+  name: string,
+  clip?: { x: number; y: number; width: number; height: number },
+): Promise<string> {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: true, ...(clip ? { clip } : {}) });
   return file;
 }

@@ -124,6 +124,8 @@ describe('pixelgate Studio in Chromium', () => {
     const costs = await page.locator('#gallery .card-cost').allInnerTexts();
     expect(costs.filter((text) => /^Cost \$\d/.test(text))).toHaveLength(4);
     await screenshot(page, 'studio-desktop');
+    // The README's picture (docs/studio.png is a copy): the forms and the first row of the gallery.
+    await screenshot(page, 'studio-overview', { x: 0, y: 0, width: 1280, height: 1340 });
   });
 
   it('works at phone width without sideways scrolling', async () => {
