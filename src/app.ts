@@ -12,7 +12,7 @@ import { buildSchema } from './graphql/schema.ts';
 import { healthRoutes } from './health.ts';
 import { startJobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { startGenerationsRuntime, type GenerationSettings } from './generations/runtime.ts';
+import { startGenerationsRuntime, type GenerationSettings } from './runtime.ts';
 import { createMetrics } from './metrics.ts';
 import type { ReplicateClientOptions } from './replicate/index.ts';
 import { createGraphQLServer, listen, type RunningServer } from './server.ts';

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { renderGraphiQL, type GraphiQLOptions } from 'graphql-yoga';
 import { staticDirectory } from './http/static-files.ts';
-import type { HttpRoute } from './server.ts';
+import type { HttpRoute } from './http/index.ts';
 
 const ASSET_PREFIX = '/graphiql/assets/';
 const CDN_DIST = /https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g;

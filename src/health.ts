@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { migrationsAreCurrent } from './db/migrate.ts';
 import type { Metrics } from './metrics.ts';
-import { sendJson, type HttpRoute } from './server.ts';
+import { sendJson, type HttpRoute } from './http/index.ts';
 import type { AppServices } from './services.ts';
 
 const READY_CHECK_TIMEOUT_MS = 2_000;

@@ -12,7 +12,7 @@ import { ClientError, runGenerate } from './cli/generate.ts';
 import { ConfigError, loadClientConfig, loadConfig, type Config } from './config.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Db } from './db/index.ts';
-import { startGenerationsRuntime } from './generations/runtime.ts';
+import { startGenerationsRuntime } from './runtime.ts';
 import { startJobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { MoneyFormatError, parseUsdToMicros } from './money.ts';

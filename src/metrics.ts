@@ -7,6 +7,7 @@
  */
 import { sql } from 'kysely';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { heldMicros } from './billing/holds.ts';
 import type { Db } from './db/index.ts';
 
 export function createMetrics(db: Db) {
@@ -51,12 +52,7 @@ export function createMetrics(db: Db) {
     help: 'Money currently held for generations that have not ended, in micro-dollars.',
     registers: [registry],
     async collect() {
-      const row = await db
-        .selectFrom('holds')
-        .select(sql<number>`coalesce(sum(amount_micros), 0)::bigint`.as('micros'))
-        .where('state', '=', 'held')
-        .executeTakeFirst();
-      this.set(Number(row?.micros ?? 0));
+      this.set(await heldMicros(db));
     },
   });
 

@@ -8,19 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, maskError as defaultMaskError, type YogaInitialContext } from 'graphql-yoga';
 import { resolveViewer } from './auth/viewer.ts';
-import { databaseUnavailableError, useRateLimitHeaders } from './billing/http.ts';
+import { databaseUnavailableError } from './graphql/errors.ts';
+import { useRateLimitHeaders } from './graphql/rate-limit-headers.ts';
 import type { GraphQLContext, Viewer } from './graphql/context.ts';
 import { useInputErrorCodes } from './graphql/error-codes.ts';
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
 import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.ts';
+import { sendJson, type HttpRoute } from './http/index.ts';
 import type { AppServices } from './services.ts';
-
-export interface HttpRoute {
-  readonly method: 'GET' | 'POST' | 'HEAD';
-  /** Exact path, or a pattern tested against the path (query string removed). */
-  readonly path: string | RegExp;
-  handle(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> | void;
-}
 
 export interface RunningServer {
   readonly url: string;
@@ -41,22 +36,6 @@ type YogaServerContext = {
   /** Set for WebSocket operations, where there is no HTTP request to read headers from. */
   wsViewer?: Viewer | null;
 };
-
-export function sendJson(
-  response: http.ServerResponse,
-  status: number,
-  body: unknown,
-  headers: http.OutgoingHttpHeaders = {},
-) {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  response.end(payload);
-}
 
 export function createGraphQLServer(
   services: AppServices,

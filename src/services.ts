@@ -1,15 +1,18 @@
 /**
  * Everything a request or a job may use, built once at start-up (see `app.ts`) and passed down
- * explicitly. Tests build the same container against their own database and simulator.
+ * explicitly. Tests build the same container against their own database and simulator. Only the
+ * composition layer (app, server, runtime, CLI) sees it: resolvers get `ResolverServices`, and
+ * the domains take exactly the dependencies they use.
  */
 import type { ApiKeyCache } from './auth/key-cache.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
-import type { Generations } from './generations/runtime.ts';
+import type { ResolverServices } from './graphql/context.ts';
+import type { Generations } from './runtime.ts';
 import type { Logger } from './logger.ts';
 import type { ReplicateClient } from './replicate/index.ts';
 
-export interface AppServices {
+export interface AppServices extends ResolverServices {
   readonly config: Config;
   readonly db: Db;
   readonly logger: Logger;

@@ -15,7 +15,7 @@ import type { Executor } from '../db/index.ts';
 import type { HoldRow, UserRow } from '../db/types.ts';
 import type { Micros } from '../money.ts';
 import { applicableWindows, budgetLimitsFor, BudgetExceededError, insertHold, reserveInWindows } from './holds.ts';
-import { reportRateLimit } from './http.ts';
+import { reportRateLimit } from './rate-limit-report.ts';
 import { takeRequestSlot, type RateLimitState } from './rate-limit.ts';
 
 export interface AdmissionRequest {

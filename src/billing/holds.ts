@@ -318,6 +318,43 @@ export async function releaseHold(
 }
 
 /**
+ * The settlement the generation tracker uses once every prediction of a generation has ended:
+ * settles the hold at `actualMicros` (capped at the hold), or releases it when nothing is owed.
+ * Returns what the generation costs — what this call charged, or, when someone else (a billing
+ * sweep) resolved the hold first, what they charged — and null when there is no resolved hold.
+ */
+export async function settleGenerationHold(
+  trx: Executor,
+  generationId: string,
+  actualMicros: Micros,
+  now: Date,
+  releaseReason: string,
+): Promise<Micros | null> {
+  const won =
+    actualMicros > 0
+      ? await settleHold(trx, generationId, actualMicros, now)
+      : await releaseHold(trx, generationId, now, releaseReason);
+  if (won) return actualMicros > 0 ? (won.settled_micros ?? actualMicros) : 0;
+  const hold = await trx
+    .selectFrom('holds')
+    .select(['state', 'settled_micros'])
+    .where('generation_id', '=', generationId)
+    .executeTakeFirst();
+  if (!hold || hold.state === 'held') return null;
+  return hold.state === 'settled' ? (hold.settled_micros ?? 0) : 0;
+}
+
+/** Money currently held for generations that have not ended (the `pixelgate_reserved_micros` gauge). */
+export async function heldMicros(executor: Executor): Promise<Micros> {
+  const row = await executor
+    .selectFrom('holds')
+    .select(sql<number>`coalesce(sum(amount_micros), 0)::bigint`.as('micros'))
+    .where('state', '=', 'held')
+    .executeTakeFirst();
+  return Number(row?.micros ?? 0);
+}
+
+/**
  * The single-winner transition of a hold (`WHERE state = 'held'`) and its ledger row, in one
  * statement; no row when someone else resolved the hold first.
  */

@@ -14,7 +14,7 @@ import type { Db } from '../db/index.ts';
 import type { ImageRow } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageBus } from '../pubsub/index.ts';
-import { imagesForGenerations, type SmartGeneration } from '../smart/store.ts';
+import { imagesForGenerations } from './images.ts';
 import { findGeneration, isTerminalGeneration, type Generation, type GenerationChange } from './store.ts';
 
 export const GENERATION_CHANNEL = 'generation-changes';
@@ -33,7 +33,7 @@ export async function loadGenerationView(db: Db, id: string): Promise<Generation
 /** Views of many generations with one query for all their images. */
 export async function viewsOf(db: Db, generations: readonly Generation[]): Promise<GenerationView[]> {
   // A cached generation shows its source's images; a transparent one its background-removed ones.
-  const images = await imagesForGenerations(db, generations as SmartGeneration[]);
+  const images = await imagesForGenerations(db, generations);
   return generations.map((generation) => ({ generation, images: images.get(generation.id) ?? [] }));
 }
 

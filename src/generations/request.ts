@@ -240,7 +240,7 @@ export function planGeneration(request: GenerateImageRequest): GenerationPlan {
   const count = catalogRule(() => requireImageCount(model, request.count ?? 1));
   const mode = request.mode ?? 'STANDARD';
 
-  // Transparency is a second step chained after each image (smart/transparency.ts); the hold
+  // Transparency is a second step chained after each image (transparency.ts); the hold
   // covers both from the start.
   const transparentBackground = request.transparentBackground ?? false;
 

@@ -9,13 +9,13 @@
  *   place in a webhook answer).
  * - `GET /images/<key>`: stored images, immutable, under unguessable keys (content hash).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
 import { verifyWebhook, type ReplicateClient } from '../replicate/index.ts';
 import { predictionSchema } from '../replicate/schemas.ts';
-import { sendJson, type HttpRoute } from '../server.ts';
+import { BodyTooLargeError, readBody, sendJson, type HttpRoute } from '../http/index.ts';
 import { isSafeStorageKey, type ImageStorage } from '../storage/index.ts';
 import { scheduleTrack } from './jobs.ts';
 import {
@@ -40,19 +40,6 @@ export interface RouteDependencies {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly webhookSecret: string | undefined;
-}
-
-class BodyTooLarge extends Error {}
-
-async function readRawBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_WEBHOOK_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** The configured secret, or the account's default one fetched from Replicate and cached. */
@@ -80,9 +67,9 @@ export function webhookRoute(deps: RouteDependencies): HttpRoute {
     async handle(request, response, url) {
       let rawBody: Buffer;
       try {
-        rawBody = await readRawBody(request);
+        rawBody = await readBody(request, MAX_WEBHOOK_BYTES);
       } catch (error) {
-        if (error instanceof BodyTooLarge) return sendJson(response, 413, { error: 'payload_too_large' });
+        if (error instanceof BodyTooLargeError) return sendJson(response, 413, { error: 'payload_too_large' });
         throw error;
       }
       let verification = verifyWebhook({ rawBody, headers: request.headers, secrets: await secrets(false) });

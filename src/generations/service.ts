@@ -10,9 +10,9 @@
 import { isUuid } from '../auth/users.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
-import type { Viewer } from '../graphql/context.ts';
-import { imagesForGenerations, type SmartGeneration } from '../smart/store.ts';
+import type { Viewer } from '../auth/viewer.ts';
 import type { ReplicateError } from '../replicate/index.ts';
+import { imagesForGenerations } from './images.ts';
 import { loadGenerationView, type GenerationEvents, type GenerationView } from './events.ts';
 import { findGeneration, isTerminalGeneration, listUserGenerations, type Generation } from './store.ts';
 import type { PredictionTracker } from './tracker.ts';
@@ -72,7 +72,7 @@ export class GenerationService {
 
   async get(viewer: Viewer, id: string): Promise<GenerationView> {
     const generation = await this.visibleGeneration(viewer, id);
-    const images = await imagesForGenerations(this.deps.db, [generation as SmartGeneration]);
+    const images = await imagesForGenerations(this.deps.db, [generation]);
     return { generation, images: images.get(generation.id) ?? [] };
   }
 
@@ -84,8 +84,8 @@ export class GenerationService {
   async list(userId: string, first: number, after: { createdAt: Date; id: string } | null): Promise<GenerationPage> {
     const page = await listUserGenerations(this.deps.db, userId, first, after);
     // What each generation shows: a cached one its source's images, a transparent one the
-    // background-removed versions (see smart/store.ts). One statement for the page.
-    const images = await imagesForGenerations(this.deps.db, page.rows as SmartGeneration[]);
+    // background-removed versions (see images.ts). One statement for the page.
+    const images = await imagesForGenerations(this.deps.db, page.rows);
     return {
       views: page.rows.map((generation) => ({ generation, images: images.get(generation.id) ?? [] })),
       hasNextPage: page.hasNextPage,

@@ -18,7 +18,7 @@ import { findModel, findModelByReplicateName, type ModelSpec } from '../catalog/
 import type { Config } from '../config.ts';
 import type { Db, Executor } from '../db/index.ts';
 import type { PredictionRow } from '../db/types.ts';
-import { releaseHold, settleHold } from '../billing/holds.ts';
+import { settleGenerationHold } from '../billing/holds.ts';
 import type { Logger } from '../logger.ts';
 import {
   isReplicateError,
@@ -36,13 +36,12 @@ import {
   type ReplicateError,
 } from '../replicate/index.ts';
 import { DownloadError, IMAGE_EXTENSIONS, type Downloader, type ImageStorage } from '../storage/index.ts';
-import { chainRemovalsIn, recordWarningIn, settledCostOf, warningOf } from '../smart/chain.ts';
-import type { SmartGeneration } from '../smart/store.ts';
-import { imagePositionOfRemoval, phasedProgress } from '../smart/transparency.ts';
+import { chainRemovalsIn, recordWarningIn, settledCostOf, warningOf } from './chain.ts';
 import type { GenerationEvents } from './events.ts';
 import { scheduleTrack, type TrackPayload } from './jobs.ts';
 import type { Liveness } from './liveness.ts';
 import { canonicalJson } from './request.ts';
+import { imagePositionOfRemoval, phasedProgress } from './transparency.ts';
 import {
   adoptReplicateId,
   advanceGeneration,
@@ -383,7 +382,7 @@ export class PredictionTracker {
     // 100 here: that means "done and stored", and a finished bar still has outputs to download.
     const { percent } = phasedProgress(
       predictions.map((p) => ({ purpose: p.purpose, imageCount: p.image_count, state: p.state, percent: p.percent })),
-      { logged: model.logStyle === 'tqdm', transparent: (generation as SmartGeneration).transparent_background },
+      { logged: model.logStyle === 'tqdm', transparent: generation.transparent_background },
     );
     return advanceGeneration(trx, generation.id, running ? 'PROCESSING' : 'STARTING', percent, this.deps.now());
   }
@@ -413,25 +412,16 @@ export class PredictionTracker {
       // Each step that ran at its own price (a background removal is priced apart from the image).
       const perImage = Math.round(generation.estimated_cost_micros / generation.image_count);
       const actual = settledCostOf(predictions, generation.estimated_cost_micros, perImage);
-      const won =
-        actual > 0
-          ? await settleHold(trx, generationId, actual, now)
-          : await releaseHold(trx, generationId, now, `generation ${generation.status.toLowerCase()}`);
-      const cost = won ? (actual > 0 ? (won.settled_micros ?? actual) : 0) : await this.resolvedCost(trx, generationId);
+      const cost = await settleGenerationHold(
+        trx,
+        generationId,
+        actual,
+        now,
+        `generation ${generation.status.toLowerCase()}`,
+      );
       if (cost !== null) changes.push(await recordCost(trx, generationId, cost, now));
     }
     return changes;
-  }
-
-  /** The cost of a hold someone else resolved (e.g. a billing sweep), or null while it is held. */
-  private async resolvedCost(trx: Executor, generationId: string): Promise<number | null> {
-    const hold = await trx
-      .selectFrom('holds')
-      .select(['state', 'settled_micros'])
-      .where('generation_id', '=', generationId)
-      .executeTakeFirst();
-    if (!hold || hold.state === 'held') return null;
-    return hold.state === 'settled' ? (hold.settled_micros ?? 0) : 0;
   }
 
   // ── creating ───────────────────────────────────────────────────────────────────────────────
@@ -662,7 +652,7 @@ export class PredictionTracker {
       // A transparent generation's images go on to background removal, chained in this same
       // transaction: the generation cannot end (or settle) before its second phase has.
       const chained =
-        prediction.purpose === 'generate' && (generation as SmartGeneration).transparent_background
+        prediction.purpose === 'generate' && generation.transparent_background
           ? await chainRemovalsIn(
               trx,
               generation.id,

@@ -1,17 +1,43 @@
 /** The per-request (or per-WebSocket-operation) GraphQL context. */
+import type { ApiKeyCache } from '../auth/key-cache.ts';
+import type { Viewer } from '../auth/viewer.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/index.ts';
+import type { GenerationService } from '../generations/service.ts';
 import type { Logger } from '../logger.ts';
-import type { AppServices } from '../services.ts';
+import type { GalleryStreams } from '../smart/gallery.ts';
+import type { SmartGenerationService } from '../smart/service.ts';
 
-export type Viewer =
-  { readonly kind: 'user'; readonly userId: string; readonly apiKeyId: string } | { readonly kind: 'admin' };
+export type { Viewer };
+
+/** The generation services resolvers call. */
+export interface GenerationsApi {
+  readonly service: GenerationService;
+  /** Starting generations: single, batched, finals of previews; automatic choice; result cache. */
+  readonly smart: SmartGenerationService;
+  /** `myGenerations`: every change to a user's generations. */
+  readonly gallery: GalleryStreams;
+  /** The public URL of a stored image. */
+  imageUrl(storageKey: string): string;
+}
+
+/**
+ * What resolvers may use. The composition root's `AppServices` provides at least this; the
+ * GraphQL layer never sees the rest of it (workers, routes, the upstream client).
+ */
+export interface ResolverServices {
+  readonly config: Config;
+  readonly db: Db;
+  /** The time source for budgets and deadlines; tests inject their own. */
+  readonly now: () => Date;
+  readonly generations: GenerationsApi;
+  /** Resolved API keys (revocations reach every instance through the message bus). */
+  readonly keys: ApiKeyCache;
+}
 
 export interface GraphQLContext {
-  readonly services: AppServices;
+  readonly services: ResolverServices;
   readonly viewer: Viewer | null;
   readonly requestId: string;
   readonly logger: Logger;
-}
-
-export function viewerUserId(context: GraphQLContext): string | null {
-  return context.viewer?.kind === 'user' ? context.viewer.userId : null;
 }

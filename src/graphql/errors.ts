@@ -3,6 +3,7 @@
  * else that escapes a resolver is masked by Yoga as "Unexpected error." and logged.
  */
 import { GraphQLError } from 'graphql';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -48,3 +49,21 @@ export const rateLimited = (retryAfterSeconds: number, message = 'Too many reque
   new AppError('RATE_LIMITED', `${message} Retry in ${retryAfterSeconds} s.`, {
     retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)),
   });
+
+export const DATABASE_UNAVAILABLE_MESSAGE =
+  'The database is unavailable, so nothing was started or charged and nothing was sent upstream. Try again shortly.';
+
+/**
+ * The typed replacement for a database outage (`extensions.code` INTERNAL_SERVER_ERROR,
+ * `extensions.reason` DATABASE_UNAVAILABLE), or undefined for any other error. Keeps the path and
+ * locations of a resolver error.
+ */
+export function databaseUnavailableError(error: unknown): GraphQLError | undefined {
+  if (!isDatabaseUnavailable(error)) return undefined;
+  const located = error instanceof GraphQLError ? error : undefined;
+  return new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
+    nodes: located?.nodes,
+    path: located?.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DATABASE_UNAVAILABLE' },
+  });
+}

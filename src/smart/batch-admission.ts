@@ -15,7 +15,7 @@
  */
 import { lockUser, maxConcurrentGenerationsFor, rateLimitPerMinuteFor } from '../billing/admission.ts';
 import { budgetLimitsFor, reserveHold } from '../billing/holds.ts';
-import { reportRateLimit } from '../billing/http.ts';
+import { reportRateLimit } from '../billing/rate-limit-report.ts';
 import { takeRequestSlot, type RateLimitState } from '../billing/rate-limit.ts';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';

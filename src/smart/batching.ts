@@ -3,11 +3,11 @@
  *
  * - inside one generation: `count` images are split into as few predictions as the model allows
  *   (`num_outputs` up to `maxOutputsPerPrediction`; one image per prediction for models without
- *   it), and the generation's progress aggregates its predictions weighted by their images;
+ *   it), and the generation's progress aggregates its predictions weighted by their images
+ *   (`aggregatePercent`, in `generations/transparency.ts`);
  * - across generations: `generateImages` admits up to `MAX_BATCH_ITEMS` different requests in one
  *   transaction (every hold or none) and answers per item.
  */
-import type { PredictionState } from '../db/types.ts';
 
 /** Most requests one `generateImages` call may carry. */
 export const MAX_BATCH_ITEMS = 20;
@@ -23,28 +23,6 @@ export function splitIntoPredictions(count: number, maxOutputsPerPrediction: num
     sizes.push(Math.min(maxOutputsPerPrediction, remaining));
   }
   return sizes;
-}
-
-export interface PredictionProgress {
-  readonly imageCount: number;
-  readonly state: PredictionState;
-  /** The prediction's own logged percentage, when the model logs one. */
-  readonly percent: number | null;
-}
-
-/**
- * The share of a set of predictions that is done, 0-100, each weighted by its images: a finished
- * prediction counts 100, a running one its logged percentage, one not started 0.
- */
-export function aggregatePercent(predictions: readonly PredictionProgress[]): number {
-  const total = predictions.reduce((sum, prediction) => sum + prediction.imageCount, 0);
-  if (total === 0) return 0;
-  const done = predictions.reduce(
-    (sum, prediction) =>
-      sum + prediction.imageCount * (prediction.state === 'succeeded' ? 100 : (prediction.percent ?? 0)),
-    0,
-  );
-  return Math.max(0, Math.min(100, Math.floor(done / total)));
 }
 
 export interface BatchItemShape {

@@ -9,7 +9,8 @@ import type { GraphQLContext } from '../graphql/context.ts';
 import { forbidden, unauthenticated } from '../graphql/errors.ts';
 import { viewsOf, type GenerationView } from '../generations/events.ts';
 import { asGraphQL, GeneratedImageRef, GenerateImageInput, GenerationRef } from '../generations/graphql.ts';
-import { finalsOf, type SmartGeneration, type SourcedImage } from './store.ts';
+import type { SourcedImage } from '../generations/images.ts';
+import { finalsOf, type SmartGeneration } from './store.ts';
 
 function requireUserId(context: GraphQLContext): string {
   if (!context.viewer) throw unauthenticated();

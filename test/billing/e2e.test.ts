@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { sweepStaleHolds } from '../../src/billing/sweeper.ts';
-import { DEFAULT_GENERATION_SETTINGS } from '../../src/generations/runtime.ts';
+import { DEFAULT_GENERATION_SETTINGS } from '../../src/runtime.ts';
 import { findPrediction } from '../../src/generations/store.ts';
 import type { Db } from '../../src/db/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';

@@ -2,12 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { findModel, REMOVE_BACKGROUND_MODEL } from '../../src/catalog/models.ts';
 import { chooseModelAutomatically, NoAffordableModelError } from '../../src/smart/auto.ts';
-import {
-  aggregatePercent,
-  batchShapeProblems,
-  MAX_BATCH_ITEMS,
-  splitIntoPredictions,
-} from '../../src/smart/batching.ts';
+import { batchShapeProblems, MAX_BATCH_ITEMS, splitIntoPredictions } from '../../src/smart/batching.ts';
 import { cacheability, cacheCutoff, resultCacheKey } from '../../src/smart/cache.ts';
 import {
   bestAffordableFinalModel,
@@ -20,12 +15,13 @@ import {
   type PreviewFacts,
 } from '../../src/smart/tiers.ts';
 import {
+  aggregatePercent,
   imagePositionOfRemoval,
   phasedProgress,
   planRemovals,
   removalPosition,
   removalWarning,
-} from '../../src/smart/transparency.ts';
+} from '../../src/generations/transparency.ts';
 import { GenerationInputError } from '../../src/generations/request.ts';
 
 const model = (id: string) => findModel(id)!;

@@ -20,7 +20,6 @@
  */
 import { REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
 import type { PredictionState } from '../db/types.ts';
-import { aggregatePercent, type PredictionProgress } from './batching.ts';
 
 /** Removal predictions sit above every image position a generation can have. */
 export const REMOVAL_POSITION_BASE = 1000;
@@ -67,6 +66,28 @@ export function planRemovals(outputUrls: readonly string[], imagePositions: read
       input: { image: String(input.image) },
     };
   });
+}
+
+export interface PredictionProgress {
+  readonly imageCount: number;
+  readonly state: PredictionState;
+  /** The prediction's own logged percentage, when the model logs one. */
+  readonly percent: number | null;
+}
+
+/**
+ * The share of a set of predictions that is done, 0-100, each weighted by its images: a finished
+ * prediction counts 100, a running one its logged percentage, one not started 0.
+ */
+export function aggregatePercent(predictions: readonly PredictionProgress[]): number {
+  const total = predictions.reduce((sum, prediction) => sum + prediction.imageCount, 0);
+  if (total === 0) return 0;
+  const done = predictions.reduce(
+    (sum, prediction) =>
+      sum + prediction.imageCount * (prediction.state === 'succeeded' ? 100 : (prediction.percent ?? 0)),
+    0,
+  );
+  return Math.max(0, Math.min(100, Math.floor(done / total)));
 }
 
 export interface PhasedPrediction extends PredictionProgress {

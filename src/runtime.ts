@@ -8,23 +8,24 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Runner, TaskList } from 'graphile-worker';
 import type pg from 'pg';
-import type { Config } from '../config.ts';
-import type { Db } from '../db/index.ts';
-import type { Logger } from '../logger.ts';
-import { createPostgresBus, createRedisBus, type MessageBus } from '../pubsub/index.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/index.ts';
+import type { Logger } from './logger.ts';
+import { createPostgresBus, createRedisBus, type MessageBus } from './pubsub/index.ts';
 import {
   createReplicateClient,
   DEFAULT_REPLICATE_BASE_URL,
   type ReplicateClient,
   type ReplicateClientOptions,
   type UpstreamBudgetStore,
-} from '../replicate/index.ts';
+} from './replicate/index.ts';
 import { Redis } from 'ioredis';
-import type { HttpRoute } from '../server.ts';
-import { createDownloader, createLocalDiskStorage, type DownloadSettings } from '../storage/index.ts';
-import { findModel } from '../catalog/models.ts';
-import { billingTasks, scheduleStaleHoldSweep } from '../billing/sweeper.ts';
-import { GenerationEvents, type FeedSettings } from './events.ts';
+import type { GenerationsApi } from './graphql/context.ts';
+import type { HttpRoute } from './http/index.ts';
+import { createDownloader, createLocalDiskStorage, type DownloadSettings } from './storage/index.ts';
+import { findModel } from './catalog/models.ts';
+import { billingTasks, scheduleStaleHoldSweep } from './billing/sweeper.ts';
+import { GenerationEvents, type FeedSettings } from './generations/events.ts';
 import {
   installJobSchema,
   MAINTENANCE_TASK,
@@ -33,14 +34,14 @@ import {
   scheduleMaintenance,
   scheduleTrack,
   TRACK_PREDICTION_TASK,
-} from './jobs.ts';
-import { Liveness, type LivenessSettings } from './liveness.ts';
-import { imageRoute, webhookRoute } from './routes.ts';
-import { GenerationService } from './service.ts';
-import { findPrediction, pruneWebhookDeliveries } from './store.ts';
-import { PredictionTracker, type TrackerSettings } from './tracker.ts';
-import { GalleryStreams } from '../smart/gallery.ts';
-import { SmartGenerationService } from '../smart/service.ts';
+} from './generations/jobs.ts';
+import { Liveness, type LivenessSettings } from './generations/liveness.ts';
+import { imageRoute, webhookRoute } from './generations/routes.ts';
+import { GenerationService } from './generations/service.ts';
+import { findPrediction, pruneWebhookDeliveries } from './generations/store.ts';
+import { PredictionTracker, type TrackerSettings } from './generations/tracker.ts';
+import { GalleryStreams } from './smart/gallery.ts';
+import { SmartGenerationService } from './smart/service.ts';
 
 export interface GenerationSettings {
   readonly tracker: TrackerSettings;
@@ -83,16 +84,9 @@ export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
   webhookRetentionMs: 4 * 24 * 3600_000,
 };
 
-/** What requests use (`AppServices.generations`). */
-export interface Generations {
-  readonly service: GenerationService;
-  /** Starting generations: single, batched, finals of previews; automatic choice; result cache. */
-  readonly smart: SmartGenerationService;
-  /** `myGenerations`: every change to a user's generations. */
-  readonly gallery: GalleryStreams;
+/** What requests use (`AppServices.generations`): the resolvers' services and the tracker. */
+export interface Generations extends GenerationsApi {
   readonly tracker: PredictionTracker;
-  /** The public URL of a stored image. */
-  imageUrl(storageKey: string): string;
 }
 
 export interface GenerationsRuntime extends Generations {
@@ -189,7 +183,7 @@ async function connectUpstream(options: StartGenerationsOptions, store: Upstream
         'or point REPLICATE_API_BASE_URL at a running simulator (`pixelgate simulator --port N`).',
     );
   }
-  const { startSimulator } = await import('../simulator/index.ts');
+  const { startSimulator } = await import('./simulator/index.ts');
   const simulator = await startSimulator({ port: 0, host: '127.0.0.1', speed: config.simulatorSpeed, logger });
   logger.warn(
     { simulator: simulator.baseUrl, speed: config.simulatorSpeed },

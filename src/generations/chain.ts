@@ -15,14 +15,14 @@
 import { sql } from 'kysely';
 import { findModelByReplicateName, REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
 import type { Executor } from '../db/index.ts';
-import { scheduleTrack } from '../generations/jobs.ts';
+import { scheduleTrack } from './jobs.ts';
 import {
   ACTIVE_GENERATION_STATUSES,
   isTerminalGeneration,
   lockGeneration,
   type GenerationChange,
   type Prediction,
-} from '../generations/store.ts';
+} from './store.ts';
 import type { Micros } from '../money.ts';
 import { imagePositionOfRemoval, planRemovals, removalWarning } from './transparency.ts';
 
