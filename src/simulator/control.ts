@@ -9,7 +9,7 @@ import { faultRulesRequestSchema, type FaultInjector } from './faults.ts';
 import { BodyTooLargeError, jsonResponse, readBody, type SimResponse } from './http.ts';
 import type { PredictionEngine } from './predictions.ts';
 import { badRequest, methodNotAllowed, notFound, payloadTooLarge } from './problems.ts';
-import type { ThrottleCounter } from './server.ts';
+import type { ThrottleCounter } from './rate-limit.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
 
 export interface ControlContext {

@@ -19,9 +19,9 @@ import { CreditAccount } from './account.ts';
 import { FaultInjector, faultRuleSchema, type FaultRuleInput } from './faults.ts';
 import { ModelInputError } from './outputs.ts';
 import { PredictionEngine } from './predictions.ts';
-import { DEFAULT_RATE_LIMITS, SlidingWindowRateLimiter, type RateLimits } from './rate-limit.ts';
+import { DEFAULT_RATE_LIMITS, SlidingWindowRateLimiter, ThrottleCounter, type RateLimits } from './rate-limit.ts';
 import { Scheduler } from './scheduler.ts';
-import { createRequestListener, RequestLog, ThrottleCounter, type ReceivedRequest } from './server.ts';
+import { createRequestListener, RequestLog, type ReceivedRequest } from './server.ts';
 import type { SimulatedPredictionSnapshot } from './types.ts';
 import { generateWebhookSecret, webhookSigningKey, WebhookDispatcher } from './webhooks.ts';
 

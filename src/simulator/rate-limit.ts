@@ -59,3 +59,21 @@ export function rateLimitHeaders(decision: RateLimitDecision): Record<string, st
     'ratelimit-reset': String(decision.resetSeconds),
   };
 }
+
+/** How many 429s the simulator answered: refused by the rate limits (per bucket) or injected as faults. */
+export class ThrottleCounter {
+  creates = 0;
+  other = 0;
+  injected = 0;
+
+  snapshot(): { total: number; creates: number; other: number; injected: number } {
+    const { creates, other, injected } = this;
+    return { total: creates + other + injected, creates, other, injected };
+  }
+
+  clear(): void {
+    this.creates = 0;
+    this.other = 0;
+    this.injected = 0;
+  }
+}

@@ -7,6 +7,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from '../logger.ts';
 import { handleApiRequest, rateLimitBucketOf, type ApiContext } from './api.ts';
 import { CONTROL_PREFIX, handleControlRequest, type ControlContext } from './control.ts';
+import type { ThrottleCounter } from './rate-limit.ts';
 import { PRE_PROCESSING_FAULTS, type ActiveFault, type FaultInjector } from './faults.ts';
 import { handlePublicRequest, isPublicPath } from './files.ts';
 import type { SimResponse } from './http.ts';
@@ -46,24 +47,6 @@ export class RequestLog {
   clear(): void {
     this.entries = [];
     this.total = 0;
-  }
-}
-
-/** How many 429s the simulator answered: refused by the rate limits (per bucket) or injected as faults. */
-export class ThrottleCounter {
-  creates = 0;
-  other = 0;
-  injected = 0;
-
-  snapshot(): { total: number; creates: number; other: number; injected: number } {
-    const { creates, other, injected } = this;
-    return { total: creates + other + injected, creates, other, injected };
-  }
-
-  clear(): void {
-    this.creates = 0;
-    this.other = 0;
-    this.injected = 0;
   }
 }
 
