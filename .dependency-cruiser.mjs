@@ -16,7 +16,7 @@ const LAYERS = [
   { name: '4 generations', path: '^src/generations/(?!graphql\\.ts$)' },
   { name: '5 generation policies and the start service', path: '^src/smart/(?!graphql\\.ts$)' },
   { name: '6 GraphQL', path: '^src/(graphql/|[^/]+/graphql\\.ts$)' },
-  { name: '7 composition', path: '^src/(?!(money|logger|config)\\.ts$)[^/]+\\.ts$' },
+  { name: '7 composition and CLI', path: '^src/(cli/|(?!(money|logger|config)\\.ts$)[^/]+\\.ts$)' },
 ];
 
 const upward = LAYERS.slice(0, -1).map((layer, index) => ({

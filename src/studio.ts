@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { staticDirectory } from './http/static-files.ts';
-import type { HttpRoute } from './server.ts';
+import type { HttpRoute } from './http/index.ts';
 
 const PREFIX = '/studio/';
 const HASHED_ASSET = /^assets\/[^/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
