@@ -14,7 +14,6 @@
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Db, Executor } from '../db/index.ts';
-import type { HoldWindowRef } from '../db/types.ts';
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
 import { lockUser } from './admission.ts';
 import { addToWindowIfItFits, applicableWindows, budgetLimitsFor, windowRef } from './holds.ts';
@@ -291,11 +290,6 @@ export function formatLedgerReport(report: LedgerReport): string {
   ];
   if (report.problemCount > report.problems.length) lines.push(`  … and more (first ${report.problems.length} shown)`);
   return `${lines.join('\n')}\n`;
-}
-
-/** Windows a ledger row moved (adjust rows) — for reports. */
-export function ledgerWindows(entry: LedgerEntry): readonly HoldWindowRef[] {
-  return entry.windows ?? [];
 }
 
 /** Ledger rows of a user, newest first (admin reports). */

@@ -1,5 +1,5 @@
 /** Kysely table types; they mirror every migration in `migrations/`. Money columns are bigint micro-dollars. */
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -200,10 +200,7 @@ export interface Database {
 export type UserRow = Selectable<UsersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type GenerationRow = Selectable<GenerationsTable>;
-export type NewGeneration = Insertable<GenerationsTable>;
-export type GenerationUpdate = Updateable<GenerationsTable>;
 export type PredictionRow = Selectable<PredictionsTable>;
 export type ImageRow = Selectable<ImagesTable>;
 export type HoldRow = Selectable<HoldsTable>;
-export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
 export type BudgetWindowRow = Selectable<BudgetWindowsTable>;

@@ -460,17 +460,6 @@ export async function endPrediction(
     .executeTakeFirst();
 }
 
-/** Predictions no tracker has a live job for, or whose creator died (see the sweep). */
-export async function activePredictions(executor: Executor, limit: number): Promise<Prediction[]> {
-  return executor
-    .selectFrom('predictions')
-    .selectAll()
-    .where('state', 'in', ACTIVE_PREDICTION_STATES)
-    .orderBy('created_at')
-    .limit(limit)
-    .execute();
-}
-
 /** Replicate ids among `candidates` that some prediction row already owns. */
 export async function ownedReplicateIds(executor: Executor, candidates: readonly string[]): Promise<Set<string>> {
   if (candidates.length === 0) return new Set();
@@ -518,17 +507,6 @@ export async function insertImages(executor: Executor, rows: readonly NewImageRo
     // No conflict target: racing writers of the same image collide on (generation, position,
     // source) and on storage_key alike, and either way the image is already stored.
     .onConflict((conflict) => conflict.doNothing())
-    .execute();
-}
-
-export async function imagesOf(executor: Executor, generationIds: readonly string[]): Promise<ImageRow[]> {
-  if (generationIds.length === 0) return [];
-  return executor
-    .selectFrom('images')
-    .selectAll()
-    .where('generation_id', 'in', generationIds)
-    .orderBy('generation_id')
-    .orderBy('position')
     .execute();
 }
 

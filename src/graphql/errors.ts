@@ -45,11 +45,6 @@ export function badUserInput(message: string, invalidFields: readonly InvalidFie
   return new AppError('BAD_USER_INPUT', message, invalidFields.length ? { invalidFields } : {});
 }
 
-export const rateLimited = (retryAfterSeconds: number, message = 'Too many requests.') =>
-  new AppError('RATE_LIMITED', `${message} Retry in ${retryAfterSeconds} s.`, {
-    retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)),
-  });
-
 export const DATABASE_UNAVAILABLE_MESSAGE =
   'The database is unavailable, so nothing was started or charged and nothing was sent upstream. Try again shortly.';
 
