@@ -10,6 +10,7 @@ import { createYoga, maskError as defaultMaskError, type YogaInitialContext } fr
 import { resolveViewer } from './auth/viewer.ts';
 import { databaseUnavailableError } from './graphql/errors.ts';
 import { useRateLimitHeaders } from './graphql/rate-limit-headers.ts';
+import { useCatalogCache } from './graphql/catalog-cache.ts';
 import type { GraphQLContext, Viewer } from './graphql/context.ts';
 import { useInputErrorCodes } from './graphql/error-codes.ts';
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
@@ -54,7 +55,7 @@ export function createGraphQLServer(
     graphiql: production ? false : GRAPHIQL_OPTIONS,
     ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     logging: false,
-    plugins: [useRateLimitHeaders(), useInputErrorCodes()],
+    plugins: [useCatalogCache(), useRateLimitHeaders(), useInputErrorCodes()],
     maskedErrors: {
       maskError(error, message, isDev) {
         // A database outage is reported as such (typed), not as "Unexpected error.".
