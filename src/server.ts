@@ -13,6 +13,7 @@ import { useRateLimitHeaders } from './graphql/rate-limit-headers.ts';
 import { useCatalogCache } from './graphql/catalog-cache.ts';
 import type { GraphQLContext, Viewer } from './graphql/context.ts';
 import { useInputErrorCodes } from './graphql/error-codes.ts';
+import { useSharedSubscriptionExecution } from './graphql/shared-execution.ts';
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
 import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.ts';
 import { sendJson, type HttpRoute } from './http/index.ts';
@@ -55,7 +56,7 @@ export function createGraphQLServer(
     graphiql: production ? false : GRAPHIQL_OPTIONS,
     ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     logging: false,
-    plugins: [useCatalogCache(), useRateLimitHeaders(), useInputErrorCodes()],
+    plugins: [useCatalogCache(), useSharedSubscriptionExecution(), useRateLimitHeaders(), useInputErrorCodes()],
     maskedErrors: {
       maskError(error, message, isDev) {
         // A database outage is reported as such (typed), not as "Unexpected error.".

@@ -51,7 +51,10 @@ interface Feed {
   readonly listeners: Set<ViewListener>;
   /** Version of the last view fanned out; -1 before the first. */
   version: number;
+  /** When the feed last read or fanned out (resyncs wait `resyncMs` after it). */
   lastEmitAt: number;
+  /** When the feed last fanned out a view; 0 before the first, so the first change goes at once. */
+  lastFanOutAt: number;
   trailing: NodeJS.Timeout | undefined;
   loading: boolean;
   /** A change arrived while loading: load again afterwards. */
@@ -116,6 +119,7 @@ export class GenerationEvents {
         listeners: new Set(),
         version: -1,
         lastEmitAt: Date.now(),
+        lastFanOutAt: 0,
         trailing: undefined,
         loading: false,
         dirty: false,
@@ -184,7 +188,9 @@ export class GenerationEvents {
       return;
     }
     if (feed.trailing) return;
-    const wait = feed.lastEmitAt + this.settings.throttleMs - Date.now();
+    // Leading edge: the first change of a window goes at once; later ones in it are coalesced
+    // into one trailing read at the window's end (terminal states skip the wait, above).
+    const wait = feed.lastFanOutAt + this.settings.throttleMs - Date.now();
     if (wait <= 0) {
       void this.refresh(feed);
       return;
@@ -208,6 +214,7 @@ export class GenerationEvents {
       if (view && view.generation.version > feed.version && !this.closed) {
         feed.version = view.generation.version;
         feed.lastEmitAt = Date.now();
+        feed.lastFanOutAt = feed.lastEmitAt;
         for (const listener of [...feed.listeners]) {
           try {
             listener(view);

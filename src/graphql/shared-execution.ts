@@ -1,0 +1,97 @@
+/**
+ * Live fan-out executes each change once per distinct (document, variables, viewer), not once
+ * per subscriber. The event sources (`GenerationEvents`, the gallery) hand the *same* view object
+ * to every subscriber of a generation; this plugin replaces the subscription's per-event
+ * execution with one that remembers, per event object, the result for each such key — so 5,000
+ * subscribers of one generation with the same selection cost one execution per change, and every
+ * one of them gets that result object.
+ *
+ * What stays per subscriber: the subscription's own source stream (its authorization — a foreign
+ * generation is NOT_FOUND —, its first state, its throttle and bounded buffer, its end after the
+ * final state) and the first event, which is the subscriber's own read. The viewer is part of the
+ * key (`user:<id>`, `admin`), so nobody receives a result executed for someone else. Results are
+ * held only as long as the event object is (a WeakMap), never beyond.
+ */
+import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { GraphQLContext } from './context.ts';
+
+type MaybePromise<T> = T | Promise<T>;
+
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+
+function principalOf(context: unknown): string {
+  const viewer = (context as Partial<GraphQLContext> | undefined)?.viewer;
+  if (!viewer) return 'anonymous';
+  return viewer.kind === 'user' ? `user:${viewer.userId}` : viewer.kind;
+}
+
+/** The key under which two subscribers' executions of one event are interchangeable. */
+function shareKey(args: ExecutionArgs): string {
+  let documentId = documentIds.get(args.document);
+  if (documentId === undefined) {
+    documentId = nextDocumentId++;
+    documentIds.set(args.document, documentId);
+  }
+  return JSON.stringify([
+    documentId,
+    args.operationName ?? null,
+    args.variableValues ?? null,
+    principalOf(args.contextValue),
+  ]);
+}
+
+/** Maps a source iterator without an async generator, so `return()` ends an idle subscription at once. */
+function mapEvents<T, R>(source: AsyncIterator<T>, map: (value: T) => MaybePromise<R>): AsyncIterableIterator<R> {
+  return {
+    async next() {
+      const step = await source.next();
+      return step.done ? { done: true, value: undefined } : { done: false, value: await map(step.value) };
+    },
+    async return() {
+      await source.return?.();
+      return { done: true, value: undefined };
+    },
+    async throw(error: unknown) {
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+export function useSharedSubscriptionExecution(): Plugin {
+  const executions = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
+
+  function executeOnce(args: ExecutionArgs, key: string, payload: unknown): MaybePromise<ExecutionResult> {
+    const run = () => execute({ ...args, rootValue: payload });
+    if (typeof payload !== 'object' || payload === null) return run();
+    let byKey = executions.get(payload);
+    if (!byKey) {
+      byKey = new Map();
+      executions.set(payload, byKey);
+    }
+    let result = byKey.get(key);
+    if (!result) {
+      result = run();
+      byKey.set(key, result);
+    }
+    return result;
+  }
+
+  async function subscribe(args: ExecutionArgs) {
+    const source = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
+    const key = shareKey(args);
+    return mapEvents(source[Symbol.asyncIterator](), (payload) => executeOnce(args, key, payload));
+  }
+
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(subscribe as never);
+    },
+  };
+}
