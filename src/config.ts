@@ -42,6 +42,26 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 /** Default RESULT_CACHE_TTL_SECONDS: a week (Replicate itself keeps outputs for an hour; pixelgate keeps them). */
 export const DEFAULT_RESULT_CACHE_TTL_SECONDS = 7 * 24 * 3600;
 
+/** What one GraphQL operation may ask for (enforced by src/graphql/limits.ts). */
+export interface OperationLimits {
+  readonly maxTokens: number;
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  readonly maxCost: number;
+  readonly maxResponseBytes: number;
+}
+
+/** Operation limits when the environment sets none (README "Security"). */
+export const DEFAULT_OPERATION_LIMITS = {
+  maxTokens: 2000,
+  maxDepth: 10,
+  maxAliases: 30,
+  maxDirectives: 20,
+  maxCost: 25_000,
+  maxResponseBytes: 4 * 1024 * 1024,
+} as const;
+
 const envSchema = z.object({
   NODE_ENV: oneOf(['development', 'production', 'test']).default('development'),
   PORT: z
@@ -87,6 +107,12 @@ const envSchema = z.object({
   WS_MAX_SOCKETS_PER_USER: positiveInt(20),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(50),
   WS_MAX_BUFFERED_BYTES: positiveInt(2 * 1024 * 1024),
+  GRAPHQL_MAX_TOKENS: positiveInt(DEFAULT_OPERATION_LIMITS.maxTokens),
+  GRAPHQL_MAX_DEPTH: positiveInt(DEFAULT_OPERATION_LIMITS.maxDepth),
+  GRAPHQL_MAX_ALIASES: positiveInt(DEFAULT_OPERATION_LIMITS.maxAliases),
+  GRAPHQL_MAX_DIRECTIVES: positiveInt(DEFAULT_OPERATION_LIMITS.maxDirectives),
+  GRAPHQL_MAX_COST: positiveInt(DEFAULT_OPERATION_LIMITS.maxCost),
+  GRAPHQL_MAX_RESPONSE_BYTES: positiveInt(DEFAULT_OPERATION_LIMITS.maxResponseBytes),
   SIMULATOR_SPEED: z
     .string()
     .regex(/^\d+(\.\d+)?$/, 'a positive number (1 = realistic, 0.05 = 20x faster)')
@@ -135,6 +161,8 @@ export interface Config {
     /** Bytes waiting to be sent to one socket before it is closed as a slow consumer. */
     readonly maxBufferedBytes: number;
   };
+  /** Checked before any operation executes, over HTTP and WebSocket. */
+  readonly operationLimits: OperationLimits;
 }
 
 /** What a user without a budget of their own may spend per UTC day when nothing is configured. */
@@ -198,6 +226,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSocketsPerUser: e.WS_MAX_SOCKETS_PER_USER,
       maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+    },
+    operationLimits: {
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
     },
   };
 }

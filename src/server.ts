@@ -13,6 +13,7 @@ import { useRateLimitHeaders } from './graphql/rate-limit-headers.ts';
 import { useCatalogCache } from './graphql/catalog-cache.ts';
 import type { GraphQLContext, Viewer } from './graphql/context.ts';
 import { useInputErrorCodes } from './graphql/error-codes.ts';
+import { useOperationLimits } from './graphql/limits.ts';
 import { useSharedSubscriptionExecution } from './graphql/shared-execution.ts';
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
 import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.ts';
@@ -56,7 +57,13 @@ export function createGraphQLServer(
     graphiql: production ? false : GRAPHIQL_OPTIONS,
     ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     logging: false,
-    plugins: [useCatalogCache(), useSharedSubscriptionExecution(), useRateLimitHeaders(), useInputErrorCodes()],
+    plugins: [
+      ...useOperationLimits(config.operationLimits),
+      useCatalogCache(),
+      useSharedSubscriptionExecution(),
+      useRateLimitHeaders(),
+      useInputErrorCodes(),
+    ],
     maskedErrors: {
       maskError(error, message, isDev) {
         // A database outage is reported as such (typed), not as "Unexpected error.".

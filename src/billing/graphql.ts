@@ -427,6 +427,12 @@ function requireRange(from: Date, to: Date): void {
   }
 }
 
+/** Cost of an admin list: `first` rows (an out-of-range `first` is refused by the resolver instead). */
+const pageCost = ({ first }: { first?: number | null }) => ({
+  field: 1,
+  multiplier: Math.min(Math.max(first ?? 100, 1), MAX_PAGE),
+});
+
 function pageSize(first: number | null | undefined): number {
   const size = first ?? 100;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) {
@@ -476,6 +482,7 @@ builder.queryFields((t) => ({
       userId: t.arg.id({ required: false }),
       first: t.arg.int({ required: false, defaultValue: 100 }),
     },
+    complexity: pageCost,
     resolve: (_root, args, context) => {
       requireRange(args.from, args.to);
       return generationCosts(context.services.db, {
@@ -496,6 +503,7 @@ builder.queryFields((t) => ({
       to: t.arg({ type: 'DateTime', required: false }),
       first: t.arg.int({ required: false, defaultValue: 100 }),
     },
+    complexity: pageCost,
     resolve: (_root, args, context) => {
       return ledgerEntriesFor(context.services.db, {
         userId: optionalUserId(args.userId),

@@ -101,6 +101,7 @@ builder.queryFields((t) => ({
   models: t.field({
     type: [ImageModelRef],
     description: 'Every model pixelgate can generate with, cheapest first.',
+    complexity: { field: 1, multiplier: GENERATION_MODELS.length },
     resolve: () => [...GENERATION_MODELS].sort((a, b) => a.costPerImageMicros - b.costPerImageMicros),
   }),
   model: t.field({

@@ -1,7 +1,8 @@
 /** GraphQL for generations: the type, generateImage, cancelGeneration, generation, progress, history. */
 import { UserRef } from '../auth/graphql.ts';
 import { ImageModelRef, ProgressKindEnum } from '../catalog/graphql.ts';
-import { findModel } from '../catalog/models.ts';
+import { findModel, GENERATION_MODELS } from '../catalog/models.ts';
+import { maxImagesPerGeneration } from '../catalog/pricing.ts';
 import type { ImageRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext, Viewer } from '../graphql/context.ts';
@@ -12,6 +13,8 @@ import { GenerationInputError } from './request.ts';
 import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamRejectedError } from './service.ts';
 
 const MAX_PAGE_SIZE = 100;
+/** The list multiplier of `Generation.images` in the operation cost. */
+const MAX_IMAGES_PER_GENERATION = Math.max(...GENERATION_MODELS.map(maxImagesPerGeneration));
 
 /** Domain errors as the contract's typed GraphQL errors; anything else stays unexpected (masked). */
 export async function asGraphQL<T>(run: () => Promise<T>): Promise<T> {
@@ -178,7 +181,11 @@ export const GenerationRef = builder.objectRef<GenerationView>('Generation').imp
       description: 'What it cost (price × images produced); null until settled. Failed and canceled ones cost 0.',
       resolve: ({ generation }) => generation.cost_micros,
     }),
-    images: t.field({ type: [GeneratedImageRef], resolve: ({ images }) => [...images] }),
+    images: t.field({
+      type: [GeneratedImageRef],
+      complexity: { field: 1, multiplier: MAX_IMAGES_PER_GENERATION },
+      resolve: ({ images }) => [...images],
+    }),
     error: t.field({
       type: GenerationErrorRef,
       nullable: true,
@@ -213,8 +220,9 @@ const GenerationConnectionRef = builder
   .objectRef<{ views: GenerationView[]; hasNextPage: boolean }>('GenerationConnection')
   .implement({
     fields: (t) => ({
-      edges: t.field({ type: [GenerationEdgeRef], resolve: (page) => page.views }),
-      nodes: t.field({ type: [GenerationRef], resolve: (page) => page.views }),
+      // The page size is already counted by `generations(first:)`.
+      edges: t.field({ type: [GenerationEdgeRef], complexity: { multiplier: 1 }, resolve: (page) => page.views }),
+      nodes: t.field({ type: [GenerationRef], complexity: { multiplier: 1 }, resolve: (page) => page.views }),
       pageInfo: t.field({
         type: PageInfoRef,
         resolve: ({ views, hasNextPage }) => {
@@ -345,6 +353,8 @@ builder.objectFields(UserRef, (t) => ({
       first: t.arg.int({ required: false, defaultValue: 20 }),
       after: t.arg.string({ required: false }),
     },
+    // An out-of-range `first` is refused by the resolver with its own message, not by the cost.
+    complexity: ({ first }) => ({ field: 1, multiplier: Math.min(Math.max(first ?? 20, 1), MAX_PAGE_SIZE) }),
     resolve: (user, { first, after }, context) => {
       const viewer = requireViewer(context);
       if (viewer.kind === 'user' && viewer.userId !== user.id) throw forbidden();

@@ -3,6 +3,7 @@
  * on a field; the catalog and estimates are public.
  */
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { Micros } from '../money.ts';
@@ -20,8 +21,12 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ScopeAuthPlugin, DataloaderPlugin],
+  plugins: [ScopeAuthPlugin, DataloaderPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
+  // Fields declare their cost here (`complexity`); the limit is enforced before execution by
+  // useOperationLimits (src/graphql/limits.ts), for HTTP and WebSocket operations alike, so the
+  // plugin's own per-resolver check stays off.
+  complexity: { defaultComplexity: 1, defaultListMultiplier: 10, disabled: true },
   scopeAuth: {
     authScopes: (context) => ({
       user: context.viewer?.kind === 'user',

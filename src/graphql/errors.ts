@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'UPSTREAM_INSUFFICIENT_CREDITS'
   | 'UPSTREAM_UNAVAILABLE'
+  | 'QUERY_TOO_COMPLEX'
   | 'INTERNAL_SERVER_ERROR';
 
 export class AppError extends GraphQLError {

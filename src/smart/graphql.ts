@@ -11,6 +11,7 @@ import { viewsOf, type GenerationView } from '../generations/events.ts';
 import { asGraphQL, GeneratedImageRef, GenerateImageInput, GenerationRef } from '../generations/graphql.ts';
 import type { SourcedImage } from '../generations/images.ts';
 import { finalsOf, type SmartGeneration } from './store.ts';
+import { MAX_BATCH_ITEMS } from './batching.ts';
 
 function requireUserId(context: GraphQLContext): string {
   if (!context.viewer) throw unauthenticated();
@@ -103,6 +104,8 @@ builder.objectFields(GenerationRef, (t) => ({
   finals: t.loadableList({
     type: GenerationRef,
     description: 'For a preview: the finals made from it, oldest first.',
+    // Finals per preview are not capped; the cost assumes ten, like any list without a bound.
+    complexity: { field: 1, multiplier: 10 },
     load: async (previewIds: string[], context: GraphQLContext) => {
       const views = await viewsOf(context.services.db, await finalsOf(context.services.db, previewIds));
       return previewIds.map((id) => views.filter((final) => smart(final).preview_id === id));
@@ -169,7 +172,11 @@ const GenerationBatchRef = builder
             .filter((item) => !item.replayed)
             .reduce((sum, item) => sum + item.view.generation.estimated_cost_micros, 0),
       }),
-      items: t.field({ type: [GenerationBatchItemRef], resolve: (batch) => [...batch.items] }),
+      items: t.field({
+        type: [GenerationBatchItemRef],
+        complexity: { multiplier: 1 },
+        resolve: (batch) => [...batch.items],
+      }),
     }),
   });
 
@@ -197,6 +204,8 @@ builder.mutationFields((t) => ({
       'one generation per request.',
     authScopes: { user: true },
     args: { inputs: t.arg({ type: [GenerateImageInput], required: true }) },
+    // The batch's items are its inputs: their selection costs once per input (at most a full batch).
+    complexity: ({ inputs }) => ({ field: 1, multiplier: Math.min(Math.max(inputs.length, 1), MAX_BATCH_ITEMS) }),
     resolve: (_root, { inputs }, context) =>
       asGraphQL(async () => {
         const result = await context.services.generations.smart.generateBatch(

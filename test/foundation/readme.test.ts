@@ -1,7 +1,9 @@
 /** The README stays true to the code: its GraphQL examples validate and its tables are complete. */
 import { readFile } from 'node:fs/promises';
-import { parse, validate } from 'graphql';
+import { Lexer, parse, Source, TokenKind, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPERATION_LIMITS } from '../../src/config.ts';
+import { limitValidationRules, operationCost } from '../../src/graphql/limits.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
 import { REPO_ROOT } from './process.ts';
 
@@ -73,6 +75,20 @@ describe('README', () => {
       expect(outcomes.find((messages) => messages.length === 0) ?? outcomes[0], span).toEqual([]);
     }
   });
+
+  it.each(graphqlBlocks.map((block, index) => [index, block]))(
+    'example %i passes the default operation limits',
+    (_index, block) => {
+      const lexer = new Lexer(new Source(block));
+      let tokens = 0;
+      while (lexer.advance().kind !== TokenKind.EOF) tokens += 1;
+      expect(tokens).toBeLessThanOrEqual(DEFAULT_OPERATION_LIMITS.maxTokens);
+      const document = parse(block);
+      const schema = buildSchema();
+      expect(validate(schema, document, limitValidationRules(DEFAULT_OPERATION_LIMITS))).toEqual([]);
+      expect(operationCost({ schema, document }) ?? 0).toBeLessThanOrEqual(DEFAULT_OPERATION_LIMITS.maxCost);
+    },
+  );
 
   it('documents every environment variable that src/config.ts reads', async () => {
     const config = await readFile(`${REPO_ROOT}/src/config.ts`, 'utf8');
