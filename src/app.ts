@@ -78,8 +78,8 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     const applied = await migrateToLatest(handle.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
-    const metrics = createMetrics(handle.db);
     const now = options.now ?? (() => new Date());
+    const metrics = createMetrics(handle.db, now);
     const generations = await startGenerationsRuntime({
       config,
       db: handle.db,

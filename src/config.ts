@@ -113,6 +113,15 @@ const envSchema = z.object({
   GRAPHQL_MAX_DIRECTIVES: positiveInt(DEFAULT_OPERATION_LIMITS.maxDirectives),
   GRAPHQL_MAX_COST: positiveInt(DEFAULT_OPERATION_LIMITS.maxCost),
   GRAPHQL_MAX_RESPONSE_BYTES: positiveInt(DEFAULT_OPERATION_LIMITS.maxResponseBytes),
+  GRAPHQL_INTROSPECTION: oneOf(['true', 'false']).optional(),
+  METRICS_TOKEN: z.string().min(16, 'a token of at least 16 characters').optional(),
+  CORS_ORIGINS: z
+    .string()
+    .regex(
+      /^(\*|https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*)$/,
+      'a comma-separated list of origins such as https://app.example.com, or *',
+    )
+    .optional(),
   SIMULATOR_SPEED: z
     .string()
     .regex(/^\d+(\.\d+)?$/, 'a positive number (1 = realistic, 0.05 = 20x faster)')
@@ -163,6 +172,12 @@ export interface Config {
   };
   /** Checked before any operation executes, over HTTP and WebSocket. */
   readonly operationLimits: OperationLimits;
+  /** Schema introspection; default: on outside production, off in production. */
+  readonly introspection: boolean;
+  /** Set → /metrics needs `Authorization: Bearer <token>`; unset → open outside production, off in production. */
+  readonly metricsToken: string | undefined;
+  /** Origins allowed to call /graphql from a browser; `'*'` = any (never with credentials). */
+  readonly corsOrigins: readonly string[] | '*';
 }
 
 /** What a user without a budget of their own may spend per UTC day when nothing is configured. */
@@ -173,6 +188,13 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** Unset: any origin outside production (GraphiQL elsewhere, local apps), none in production. */
+function corsOrigins(value: string | undefined, nodeEnv: Env['NODE_ENV']): readonly string[] | '*' {
+  if (value === undefined) return nodeEnv === 'production' ? [] : '*';
+  if (value.trim() === '*') return '*';
+  return value.split(',').map((origin) => origin.trim());
 }
 
 /** The variables a schema names, validated. Empty or blank strings count as unset. */
@@ -227,6 +249,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     },
+    introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
+    metricsToken: e.METRICS_TOKEN,
+    corsOrigins: corsOrigins(e.CORS_ORIGINS, e.NODE_ENV),
     operationLimits: {
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxDepth: e.GRAPHQL_MAX_DEPTH,

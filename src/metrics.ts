@@ -1,18 +1,71 @@
 /**
  * Prometheus metrics on a registry of our own (tests start several apps in one process).
  *
- * Business figures are read from Postgres when scraped rather than counted in memory: Postgres is
- * the source of truth, so every instance reports the same totals however many instances run and
- * whichever of them handled a generation.
+ * Business figures are read from Postgres rather than counted in memory: Postgres is the source of
+ * truth, so every instance reports the same totals however many instances run and whichever of
+ * them handled a generation. They are cached for a few seconds so scrapes cannot load the database.
  */
 import { sql } from 'kysely';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { heldMicros } from './billing/holds.ts';
 import type { Db } from './db/index.ts';
 
-export function createMetrics(db: Db) {
+/** Database figures are read at most once per this many milliseconds, however often /metrics is scraped. */
+export const METRICS_REFRESH_MS = 5_000;
+
+interface BusinessFigures {
+  readonly generations: ReadonlyArray<{ model_id: string; status: string; count: number }>;
+  readonly settledCost: ReadonlyArray<{ model_id: string; micros: number }>;
+  readonly reservedMicros: number;
+}
+
+async function readBusinessFigures(db: Db): Promise<BusinessFigures> {
+  const [generations, settledCost, reserved] = await Promise.all([
+    db
+      .selectFrom('generations')
+      .select(['model_id', 'status', sql<number>`count(*)::int`.as('count')])
+      .groupBy(['model_id', 'status'])
+      .execute(),
+    db
+      .selectFrom('generations')
+      .select(['model_id', sql<number>`coalesce(sum(cost_micros), 0)::bigint`.as('micros')])
+      .where('cost_micros', 'is not', null)
+      .groupBy('model_id')
+      .execute(),
+    heldMicros(db),
+  ]);
+  return {
+    generations,
+    settledCost: settledCost.map((row) => ({ model_id: row.model_id, micros: Number(row.micros) })),
+    reservedMicros: reserved,
+  };
+}
+
+/**
+ * The figures, read once per `refreshMs` at most: a scrape flood costs the database one read per
+ * window (concurrent scrapes share it), never one per scrape.
+ */
+function cachedFigures(db: Db, now: () => Date, refreshMs: number): () => Promise<BusinessFigures> {
+  let cached: { readAt: number; figures: Promise<BusinessFigures> } | undefined;
+  return () => {
+    const at = now().getTime();
+    if (cached === undefined || at - cached.readAt >= refreshMs) {
+      const figures = readBusinessFigures(db);
+      const entry = { readAt: at, figures };
+      cached = entry;
+      // A failed read is not kept: the next scrape tries again.
+      figures.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.figures;
+  };
+}
+
+export function createMetrics(db: Db, now: () => Date = () => new Date(), refreshMs = METRICS_REFRESH_MS) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pixelgate_' });
+  const figures = cachedFigures(db, now, refreshMs);
 
   new Gauge({
     name: 'pixelgate_generations',
@@ -20,13 +73,9 @@ export function createMetrics(db: Db) {
     labelNames: ['model', 'status'] as const,
     registers: [registry],
     async collect() {
-      const rows = await db
-        .selectFrom('generations')
-        .select(['model_id', 'status', sql<number>`count(*)::int`.as('count')])
-        .groupBy(['model_id', 'status'])
-        .execute();
+      const { generations } = await figures();
       this.reset();
-      for (const row of rows) this.set({ model: row.model_id, status: row.status }, row.count);
+      for (const row of generations) this.set({ model: row.model_id, status: row.status }, row.count);
     },
   });
 
@@ -36,14 +85,9 @@ export function createMetrics(db: Db) {
     labelNames: ['model'] as const,
     registers: [registry],
     async collect() {
-      const rows = await db
-        .selectFrom('generations')
-        .select(['model_id', sql<number>`coalesce(sum(cost_micros), 0)::bigint`.as('micros')])
-        .where('cost_micros', 'is not', null)
-        .groupBy('model_id')
-        .execute();
+      const { settledCost } = await figures();
       this.reset();
-      for (const row of rows) this.set({ model: row.model_id }, Number(row.micros));
+      for (const row of settledCost) this.set({ model: row.model_id }, row.micros);
     },
   });
 
@@ -52,7 +96,7 @@ export function createMetrics(db: Db) {
     help: 'Money currently held for generations that have not ended, in micro-dollars.',
     registers: [registry],
     async collect() {
-      this.set(await heldMicros(db));
+      this.set((await figures()).reservedMicros);
     },
   });
 

@@ -13,6 +13,8 @@ import { useRateLimitHeaders } from './graphql/rate-limit-headers.ts';
 import { useCatalogCache } from './graphql/catalog-cache.ts';
 import type { GraphQLContext, Viewer } from './graphql/context.ts';
 import { useInputErrorCodes } from './graphql/error-codes.ts';
+import { useSchemaExposure } from './graphql/exposure.ts';
+import { corsPolicy, useJsonPostsOnly } from './graphql/http-policy.ts';
 import { useOperationLimits } from './graphql/limits.ts';
 import { useSharedSubscriptionExecution } from './graphql/shared-execution.ts';
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
@@ -40,6 +42,22 @@ type YogaServerContext = {
   wsViewer?: Viewer | null;
 };
 
+/**
+ * Yoga attaches `extensions.originalError` to some refusals of its own — for a malformed JSON body,
+ * the parser's message, which quotes the body. A client never sees it.
+ */
+function withoutOriginalError(error: Error): Error {
+  if (!(error instanceof GraphQLError) || error.extensions?.originalError === undefined) return error;
+  const { originalError: _omitted, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions,
+  });
+}
+
 export function createGraphQLServer(
   services: AppServices,
   schema: GraphQLSchema,
@@ -57,24 +75,28 @@ export function createGraphQLServer(
     graphiql: production ? false : GRAPHIQL_OPTIONS,
     ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     logging: false,
+    cors: corsPolicy(config.corsOrigins),
     plugins: [
+      useJsonPostsOnly(),
       ...useOperationLimits(config.operationLimits),
+      useSchemaExposure({ introspection: config.introspection, suggestions: !production }),
       useCatalogCache(),
       useSharedSubscriptionExecution(),
       useRateLimitHeaders(),
       useInputErrorCodes(),
     ],
     maskedErrors: {
-      maskError(error, message, isDev) {
+      maskError(error, message) {
         // A database outage is reported as such (typed), not as "Unexpected error.".
         const unavailable = databaseUnavailableError(error);
         if (unavailable) {
           logger.warn({ err: error }, 'database unavailable during a GraphQL operation');
           return unavailable;
         }
-        const masked = defaultMaskError(error, message, isDev);
+        // Never "dev" masking: it would answer with stack traces and the original error.
+        const masked = defaultMaskError(error, message, false);
         if (masked !== error) logger.error({ err: error }, 'unexpected error in a GraphQL operation');
-        return masked;
+        return withoutOriginalError(masked);
       },
     },
     context: async (initial: YogaInitialContext & YogaServerContext): Promise<GraphQLContext> => {

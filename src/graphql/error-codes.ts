@@ -8,8 +8,8 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
-/** Yoga's own codes for documents it refuses, kept as `reason` beside the contract's code. */
-const DOCUMENT_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+/** Yoga's own codes for requests and documents it refuses, kept as `reason` beside the contract's code. */
+const DOCUMENT_ERROR_CODES = new Set(['BAD_REQUEST', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
 
 function withCode(error: GraphQLError): GraphQLError {
   const code = error.extensions?.code;
