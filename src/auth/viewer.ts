@@ -11,6 +11,10 @@ import type { ApiKeyCache } from './key-cache.ts';
 export type Viewer =
   { readonly kind: 'user'; readonly userId: string; readonly apiKeyId: string } | { readonly kind: 'admin' };
 
+/** What a would-be admin hears from a server started without an admin token. */
+export const ADMIN_OFF_MESSAGE =
+  'Admin operations are off: this server was started without PIXELGATE_ADMIN_TOKEN. Restart it with PIXELGATE_ADMIN_TOKEN set (at least 16 characters) and send "Authorization: Bearer <that token>".';
+
 export interface ViewerDependencies {
   readonly keys: Pick<ApiKeyCache, 'verify'>;
   readonly config: Pick<Config, 'adminToken'>;
@@ -30,6 +34,8 @@ export async function resolveViewer(
     return { kind: 'user', userId: verified.userId, apiKeyId: verified.apiKeyId };
   }
   const adminToken = deps.config.adminToken;
-  if (adminToken && constantTimeEquals(token, adminToken)) return { kind: 'admin' };
+  if (adminToken === undefined)
+    throw unauthenticated(`The bearer token is not an API key (pg_…). ${ADMIN_OFF_MESSAGE}`);
+  if (constantTimeEquals(token, adminToken)) return { kind: 'admin' };
   throw unauthenticated('The bearer token is not a valid API key or admin token.');
 }

@@ -5,7 +5,8 @@
 import SchemaBuilder from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
-import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
+import { ADMIN_OFF_MESSAGE, type Viewer } from '../auth/viewer.ts';
 import type { Micros } from '../money.ts';
 import type { GraphQLContext } from './context.ts';
 import { forbidden, unauthenticated } from './errors.ts';
@@ -34,8 +35,13 @@ export const builder = new SchemaBuilder<{
       userOrAdmin: context.viewer !== null,
     }),
     // No credentials at all → UNAUTHENTICATED; valid credentials of the wrong kind → FORBIDDEN.
-    unauthorizedError: (_parent, context) =>
-      context.viewer === null ? unauthenticated() : forbidden('This operation needs other credentials.'),
+    // Either way the message says which credentials the field needs.
+    unauthorizedError: (_parent, context, _info, result) =>
+      credentialsError(
+        requiredScopes(result.failure),
+        context.viewer,
+        context.services.config.adminToken !== undefined,
+      ),
   },
 });
 
@@ -63,3 +69,28 @@ builder.scalarType('JSON', {
 builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
+
+/** The scopes a failed check asked for (`user`, `admin`, `userOrAdmin`). */
+function requiredScopes(failure: AuthFailure): Set<string> {
+  const scopes = new Set<string>();
+  const visit = (current: AuthFailure) => {
+    if (current.kind === AuthScopeFailureType.AuthScope) scopes.add(current.scope);
+    if (current.kind === AuthScopeFailureType.AnyAuthScopes || current.kind === AuthScopeFailureType.AllAuthScopes) {
+      current.failures.forEach(visit);
+    }
+  };
+  visit(failure);
+  return scopes;
+}
+
+function credentialsError(scopes: Set<string>, viewer: Viewer | null, adminEnabled: boolean) {
+  const adminOnly = scopes.has('admin') && !scopes.has('user') && !scopes.has('userOrAdmin');
+  if (adminOnly) {
+    if (!adminEnabled) return unauthenticated(ADMIN_OFF_MESSAGE);
+    return viewer === null
+      ? unauthenticated('This operation needs the admin token: send "Authorization: Bearer <PIXELGATE_ADMIN_TOKEN>".')
+      : forbidden('This operation needs the admin token (PIXELGATE_ADMIN_TOKEN); an API key cannot run it.');
+  }
+  if (viewer === null) return unauthenticated();
+  return forbidden('This operation acts as one user: send that user’s API key (pg_…), not the admin token.');
+}

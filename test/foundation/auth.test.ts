@@ -212,6 +212,7 @@ describe('identity over GraphQL', () => {
     const usersBefore = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const createUserResult = await execute(app.url, CreateUserMutation, { input: { name: 'Sneaky' } }, key);
     expect(errorCode(createUserResult)).toBe('FORBIDDEN');
+    expect(createUserResult.errors?.[0]?.message).toMatch(/needs the admin token \(PIXELGATE_ADMIN_TOKEN\)/);
     expect(errorCode(await execute(app.url, CreateApiKeyMutation, { userId }, key))).toBe('FORBIDDEN');
     expect(errorCode(await execute(app.url, RevokeApiKeyMutation, { id: apiKey.id }, key))).toBe('FORBIDDEN');
     const usersAfter = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -221,10 +222,26 @@ describe('identity over GraphQL', () => {
   it('answers UNAUTHENTICATED (not FORBIDDEN) for admin operations without credentials', async () => {
     const result = await execute(app.url, CreateUserMutation, { input: { name: 'Anonymous' } });
     expect(errorCode(result)).toBe('UNAUTHENTICATED');
+    expect(result.errors?.[0]?.message).toMatch(/needs the admin token/);
   });
 
-  it('answers FORBIDDEN when the admin token asks for a viewer', async () => {
-    expect(errorCode(await execute(app.url, ViewerQuery, {}, TEST_ADMIN_TOKEN))).toBe('FORBIDDEN');
+  it('answers FORBIDDEN when the admin token asks for a viewer, saying a user’s API key is needed', async () => {
+    const result = await execute(app.url, ViewerQuery, {}, TEST_ADMIN_TOKEN);
+    expect(errorCode(result)).toBe('FORBIDDEN');
+    expect(result.errors?.[0]?.message).toMatch(/user’s API key/);
+  });
+
+  it('says admin operations are off, and how to turn them on, on a server without PIXELGATE_ADMIN_TOKEN', async () => {
+    const withoutAdmin = await startTestApp({ PIXELGATE_ADMIN_TOKEN: '' }, { runWorker: false });
+    try {
+      for (const token of [undefined, TEST_ADMIN_TOKEN]) {
+        const result = await execute(withoutAdmin.url, CreateUserMutation, { input: { name: 'Nobody' } }, token);
+        expect(errorCode(result)).toBe('UNAUTHENTICATED');
+        expect(result.errors?.[0]?.message).toMatch(/Admin operations are off.*PIXELGATE_ADMIN_TOKEN/);
+      }
+    } finally {
+      await withoutAdmin.stop();
+    }
   });
 
   it.each([
