@@ -2,7 +2,6 @@
  * Composition root: database (external or embedded), migrations, services, job worker and the
  * HTTP server, started in order and stopped in reverse.
  */
-import type { Runner } from 'graphile-worker';
 import { ApiKeyCache } from './auth/key-cache.ts';
 import type { Config } from './config.ts';
 import { connectDatabase, type DatabaseHandle } from './db/index.ts';
@@ -10,7 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { healthRoutes } from './health.ts';
-import { startJobWorker } from './jobs/worker.ts';
+import { startJobWorker, type JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startGenerationsRuntime, type GenerationSettings } from './runtime.ts';
 import { createMetrics } from './metrics.ts';
@@ -45,16 +44,21 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Starts the database an app needs: the configured one, or embedded Postgres in the data dir. */
+/**
+ * Starts the database an app needs: the configured one, or embedded Postgres in the data dir.
+ * `command` names what runs: `serve` refuses a data directory another live pixelgate serves; the
+ * other commands share its cluster.
+ */
 export async function openDatabase(
   config: Config,
   logger: Logger,
+  command: string,
   onQuery?: (sql: string, parameters: readonly unknown[]) => void,
 ): Promise<{ handle: DatabaseHandle; embedded: EmbeddedDatabase | undefined }> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
   if (!url) {
-    embedded = await startEmbeddedPostgres(`${config.dataDir}`, logger);
+    embedded = await startEmbeddedPostgres(`${config.dataDir}`, logger, { command });
     url = embedded.url;
     logger.info('DATABASE_URL is not set: using embedded Postgres in PIXELGATE_DATA_DIR');
   }
@@ -72,7 +76,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   };
 
   try {
-    const { handle, embedded } = await openDatabase(config, logger, options.onQuery);
+    const { handle, embedded } = await openDatabase(config, logger, 'serve', options.onQuery);
     if (embedded) cleanups.push(() => embedded.stop());
     cleanups.push(() => handle.close());
     const applied = await migrateToLatest(handle.db);
@@ -111,7 +115,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     };
 
     if (options.runWorker ?? true) {
-      const worker: Runner = await startJobWorker({ pool: handle.pool, logger, taskList: generations.taskList });
+      const worker: JobWorker = await startJobWorker({ pool: handle.pool, logger, taskList: generations.taskList });
       generations.attachWorker(worker);
       cleanups.push(() => worker.stop());
     }
@@ -125,6 +129,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     const running: RunningServer = await listen(server, config.port, config.host);
     generations.setServerUrl(running.url);
     cleanups.push(() => running.close());
+    await embedded?.announce(running.url);
 
     return {
       url: running.url,

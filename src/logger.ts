@@ -39,7 +39,43 @@ export function redactText(text: string): string {
   );
 }
 
+/**
+ * What an error may put in a log line: its class, message and code (for Postgres errors also
+ * severity and routine), its cause by the same rules, and its stack only at debug level. Never the
+ * objects errors carry — a pg Client with its connection parameters and backend secret, a socket,
+ * a pool — which a generic serializer would dump whole.
+ */
+export function serializeError(error: unknown, withStack = false, depth = 0): Record<string, unknown> {
+  if (typeof error !== 'object' || error === null) return { message: redactText(String(error)) };
+  const fields = error as {
+    message?: unknown;
+    code?: unknown;
+    severity?: unknown;
+    routine?: unknown;
+    stack?: unknown;
+    cause?: unknown;
+    originalError?: unknown;
+  };
+  const serialized: Record<string, unknown> = {
+    type: (error as { constructor?: { name?: string } }).constructor?.name ?? 'Object',
+    message: redactText(typeof fields.message === 'string' ? fields.message : String(error)),
+  };
+  if (typeof fields.code === 'string' || typeof fields.code === 'number') serialized.code = fields.code;
+  if (typeof fields.severity === 'string') serialized.severity = fields.severity;
+  if (typeof fields.routine === 'string') serialized.routine = fields.routine;
+  if (withStack && typeof fields.stack === 'string') serialized.stack = redactText(fields.stack);
+  const cause = fields.cause ?? fields.originalError;
+  if (cause !== undefined && cause !== null && cause !== error && depth < 2) {
+    serialized.cause = serializeError(cause, withStack, depth + 1);
+  }
+  return serialized;
+}
+
+const DEBUG_LEVELS = new Set(['debug', 'trace']);
+
 export function createLogger(level: string = 'info', destination?: pino.DestinationStream): Logger {
+  const withStack = DEBUG_LEVELS.has(level);
+  const errorSerializer = (error: unknown) => serializeError(error, withStack);
   return pino(
     {
       level,
@@ -51,14 +87,7 @@ export function createLogger(level: string = 'info', destination?: pino.Destinat
           method.apply(this, redacted as Parameters<typeof method>);
         },
       },
-      serializers: {
-        err: (error: unknown) => {
-          const serialized = pino.stdSerializers.err(error as Error);
-          if (serialized && typeof serialized.message === 'string') serialized.message = redactText(serialized.message);
-          if (serialized && typeof serialized.stack === 'string') serialized.stack = redactText(serialized.stack);
-          return serialized;
-        },
-      },
+      serializers: { err: errorSerializer, error: errorSerializer },
     },
     destination,
   );

@@ -16,6 +16,7 @@ import { startGenerationsRuntime } from './runtime.ts';
 import { startJobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { MoneyFormatError, parseUsdToMicros } from './money.ts';
+import { installProcessPolicy } from './process-policy.ts';
 
 const USAGE = `Usage: pixelgate <command>
 
@@ -37,38 +38,61 @@ Commands:
 
 class UsageError extends Error {}
 
+/** Past this, a stop that has not finished exits anyway. */
+const STOP_DEADLINE_MS = 10_000;
+
+/** Set once a command runs a service: what a signal or a fatal error stops. */
+let stopService: (() => Promise<void>) | undefined;
+let stopping = false;
+
+function stopProcess(logger: Logger, exitCode: number): void {
+  if (stopping) return;
+  stopping = true;
+  const force = setTimeout(() => {
+    logger.error(`stopping took longer than ${STOP_DEADLINE_MS / 1000} s; exiting`);
+    process.exit(1);
+  }, STOP_DEADLINE_MS);
+  force.unref();
+  (stopService ?? (async () => undefined))().then(
+    () => {
+      logger.info('stopped');
+      process.exit(exitCode);
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+}
+
+/**
+ * SIGINT (Ctrl-C reaches the whole process group) and SIGTERM stop the service in order. A
+ * repeated signal is ignored: `npm start` forwards the one the terminal already delivered.
+ */
 function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
+  stopService = stop;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) return;
-    stopping = true;
     logger.info({ signal }, 'shutting down');
-    // Graceful shutdown must finish within 10 s; past that, exit anyway.
-    const force = setTimeout(() => {
-      logger.error('shutdown took longer than 10 s; exiting');
-      process.exit(1);
-    }, 10_000);
-    force.unref();
-    stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    stopProcess(logger, 0);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
 }
 
-async function withDatabase<T>(config: Config, logger: Logger, work: (db: Db) => Promise<T>): Promise<T> {
-  const { handle, embedded } = await openDatabase(config, logger);
+async function withDatabase<T>(
+  config: Config,
+  logger: Logger,
+  command: string,
+  work: (db: Db) => Promise<T>,
+): Promise<T> {
+  const { handle, embedded } = await openDatabase(config, logger, command);
   try {
     await migrateToLatest(handle.db);
     return await work(handle.db);
   } finally {
     await handle.close();
-    // A server adopted from a running gateway belongs to that gateway; leave it up.
+    // A cluster shared with a live pixelgate, or adopted from a dead one, stays up for the next.
     if (embedded && !embedded.reused) await embedded.stop();
   }
 }
@@ -124,19 +148,20 @@ async function runCommand(argv: string[]): Promise<void> {
   const config = loadConfig();
   // Commands that print a result keep stdout for it; logs go to stderr.
   const logger = createLogger(config.logLevel, command === 'serve' ? undefined : process.stderr);
+  installProcessPolicy(logger, () => stopProcess(logger, 1));
 
   switch (command) {
     case 'serve':
       return serve(config, logger);
     case 'migrate': {
-      await withDatabase(config, logger, async (db) => {
+      await withDatabase(config, logger, 'migrate', async (db) => {
         const applied = await migrateToLatest(db);
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'migrations are current\n');
       });
       return;
     }
     case 'worker': {
-      const { handle, embedded } = await openDatabase(config, logger);
+      const { handle, embedded } = await openDatabase(config, logger, 'worker');
       await migrateToLatest(handle.db);
       const generations = await startGenerationsRuntime({
         config,
@@ -201,7 +226,7 @@ async function runCommand(argv: string[]): Promise<void> {
       if (!name.success) throw new UsageError('--name is required (1 to 200 characters)');
       const dailyBudgetMicros = usdOption(values['daily-budget-usd'], 'daily-budget-usd');
       const monthlyBudgetMicros = usdOption(values['monthly-budget-usd'], 'monthly-budget-usd');
-      const user = await withDatabase(config, logger, (db) =>
+      const user = await withDatabase(config, logger, 'users create', (db) =>
         createUser(db, { name: name.data, dailyBudgetMicros, monthlyBudgetMicros }),
       );
       process.stdout.write(`${user.id}\n`);
@@ -212,7 +237,7 @@ async function runCommand(argv: string[]): Promise<void> {
       const { values } = parseArgs({ args: rest, options: { user: { type: 'string' } } });
       if (!values.user) throw new UsageError('--user is required');
       const userId = values.user;
-      const created = await withDatabase(config, logger, async (db) => {
+      const created = await withDatabase(config, logger, 'keys create', async (db) => {
         if (!(await findUser(db, userId))) throw new UsageError(`no user with id ${userId}`);
         return createApiKey(db, userId);
       });
@@ -221,7 +246,7 @@ async function runCommand(argv: string[]): Promise<void> {
     }
     case 'ledger': {
       if (subcommand !== 'verify') throw new UsageError('expected: pixelgate ledger verify');
-      const report = await withDatabase(config, logger, (db) => verifyLedger(db));
+      const report = await withDatabase(config, logger, 'ledger verify', (db) => verifyLedger(db));
       process.stdout.write(formatLedgerReport(report));
       if (!report.ok) process.exitCode = 1;
       return;

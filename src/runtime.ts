@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Runner, TaskList } from 'graphile-worker';
+import type { TaskList, WorkerEvents } from 'graphile-worker';
 import type pg from 'pg';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
@@ -97,7 +97,7 @@ export interface GenerationsRuntime extends Generations {
   readonly simulatorUrl: string | undefined;
   readonly bus: MessageBus;
   /** Lets this process's heartbeat vouch for the worker's job locks. */
-  attachWorker(runner: Runner): void;
+  attachWorker(worker: { readonly events: WorkerEvents }): void;
   /** Image URLs are absolute: PUBLIC_URL, else the address the server listens on. */
   setServerUrl(url: string): void;
   /** Schedules the maintenance sweep (its job key keeps one across instances). */
@@ -310,8 +310,9 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
       ],
       taskList,
       imageUrl: (storageKey) => `${config.publicUrl ?? serverUrl}/images/${storageKey}`,
-      attachWorker(runner) {
-        runner.events.on('job:start', ({ worker }) => liveness.noteWorker(worker.workerId));
+      attachWorker({ events }) {
+        // Jobs are locked in the name of the worker pool, not of its single workers.
+        events.on('job:start', ({ worker }) => liveness.noteWorker(worker.workerPool.id));
       },
       setServerUrl(url) {
         serverUrl = url.replace(/\/+$/, '');

