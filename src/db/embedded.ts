@@ -345,7 +345,12 @@ function postgresUserIds(): { uid?: number; gid?: number } {
  * Starts the postmaster detached (its own session and process group), logging to a file so that
  * nothing ties it to this process's pipes; resolves once it accepts connections.
  */
-async function spawnPostgres(binary: string, databaseDir: string, port: number, logFile: string): Promise<ChildProcess> {
+async function spawnPostgres(
+  binary: string,
+  databaseDir: string,
+  port: number,
+  logFile: string,
+): Promise<ChildProcess> {
   const log = await open(logFile, 'w');
   let child: ChildProcess;
   try {
