@@ -30,6 +30,7 @@ import {
 } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
 import type { OperationLimits } from '../config.ts';
+import { serializedResult } from './serialized-result.ts';
 
 type LimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost' | 'responseBytes';
 
@@ -82,7 +83,8 @@ function armorRule(
 }
 
 function answerTooLarge(limits: OperationLimits, result: ExecutionResult): ExecutionResult | undefined {
-  const bytes = Buffer.byteLength(JSON.stringify(result));
+  // Shared by every subscriber of one shared execution, and by the WebSocket layer that sends it.
+  const bytes = serializedResult(result).length;
   if (bytes <= limits.maxResponseBytes) return undefined;
   return {
     data: null,

@@ -11,6 +11,9 @@
  * final state) and the first event, which is the subscriber's own read. The viewer is part of the
  * key (`user:<id>`, `admin`), so nobody receives a result executed for someone else. Results are
  * held only as long as the event object is (a WeakMap), never beyond.
+ *
+ * Because the result is one object, its JSON is made once too (`serializedResult`, keyed by the
+ * result): the WebSocket layer sends those bytes to every subscriber inside its own `next` message.
  */
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';

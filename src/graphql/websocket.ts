@@ -9,15 +9,22 @@
  * - sockets per user: close 4429 after `connection_init`;
  * - subscriptions per socket: an `error` message for that operation id;
  * - bytes waiting to be sent on one socket (a slow consumer): close 1008, never buffered unbounded.
+ *
+ * Subscription events are written here rather than by graphql-ws (`sendEvents`): graphql-ws
+ * stringifies every `next` message per subscriber, while the result shared by thousands of
+ * subscribers (`shared-execution.ts`) has one serialization; only the `id` around it differs.
+ * The hook is graphql-ws's `onOperation`, which may replace an operation's result stream —
+ * supported API, unlike wrapping `socket.send` or re-parsing its strings.
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from './context.ts';
 import type { Logger } from '../logger.ts';
+import { serializedResult } from './serialized-result.ts';
 
 export interface WebSocketLimits {
   /** Open sockets on this instance. */
@@ -126,6 +133,59 @@ export function attachGraphQLWebSocket(options: {
     return true;
   };
 
+  /**
+   * A subscription's events, sent straight to its socket as `{"id":…,"type":"next","payload":…}`
+   * around the result's bytes — serialized once per result object (`serializedResult`), so every
+   * subscriber sharing one execution gets the same bytes; graphql-ws would stringify each message
+   * per subscriber. Each send is awaited, as graphql-ws does. The iterator handed back to
+   * graphql-ws yields nothing: it ends when the source ends (graphql-ws then sends `complete`, or
+   * `error` if the source threw), and its `return()` — the client's `complete`, the socket closing —
+   * ends the source at once.
+   */
+  const sendEvents = (
+    socket: WebSocket,
+    id: string,
+    source: AsyncIterable<ExecutionResult>,
+  ): AsyncIterableIterator<never> => {
+    const events = source[Symbol.asyncIterator]();
+    const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+    let ended = false;
+    const end = async (): Promise<IteratorReturnResult<undefined>> => {
+      ended = true;
+      await events.return?.();
+      return { done: true, value: undefined };
+    };
+    const send = (bytes: Buffer) =>
+      new Promise<void>((resolve, reject) =>
+        // A text frame, as graphql-transport-ws requires (Buffers are sent as binary by default).
+        socket.send(bytes, { binary: false }, (error) => (error ? reject(error) : resolve())),
+      );
+    return {
+      async next() {
+        for (;;) {
+          const step = await events.next();
+          if (step.done || ended) return { done: true, value: undefined };
+          // A closing socket or a slow consumer (closed here) gets nothing more.
+          if (isSlowConsumer(socket)) continue;
+          try {
+            await send(Buffer.concat([head, serializedResult(step.value), MESSAGE_END]));
+          } catch (error) {
+            await end();
+            throw error;
+          }
+        }
+      },
+      return: end,
+      async throw(error: unknown) {
+        await end();
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  };
+
   const closeForCredentials = (socket: WebSocket, error: unknown): boolean => {
     if (auth.isCredentialError(error)) {
       return refuse(socket, WS_CLOSE.forbidden, (error as Error).message, {});
@@ -225,6 +285,11 @@ export function attachGraphQLWebSocket(options: {
       },
       execute: (args) => (args.rootValue as { execute: (a: typeof args) => never }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: (a: typeof args) => never }).subscribe(args),
+      // A subscription's events are sent here, from bytes serialized once per result; graphql-ws
+      // still runs the operation, its errors and its `complete`.
+      onOperation: (ctx, id, _payload, _args, result) =>
+        isAsyncIterable(result) ? sendEvents(ctx.extra.socket, id, result) : undefined,
+      // Single results (queries and mutations over the socket) are sent by graphql-ws itself.
       onNext: (ctx) => {
         isSlowConsumer(ctx.extra.socket);
       },
@@ -271,6 +336,12 @@ export function attachGraphQLWebSocket(options: {
       await graphqlWs.dispose();
     },
   };
+}
+
+const MESSAGE_END = Buffer.from('}');
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {
+  return typeof (value as Partial<AsyncIterable<unknown>> | null)?.[Symbol.asyncIterator] === 'function';
 }
 
 function toGraphQLError(error: unknown): GraphQLError {

@@ -1,0 +1,159 @@
+/**
+ * Over graphql-ws, an event shared by many subscribers is serialized once per (document,
+ * variables, viewer) and every one of them gets those bytes inside its own `next` message.
+ * Serializations are counted by a scalar whose value counts its `toJSON` calls.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphQLInt, GraphQLObjectType, GraphQLScalarType, GraphQLSchema, GraphQLString } from 'graphql';
+import { createYoga, Repeater } from 'graphql-yoga';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { useSharedSubscriptionExecution } from '../../src/graphql/shared-execution.ts';
+import { attachGraphQLWebSocket } from '../../src/graphql/websocket.ts';
+import { silentLogger } from '../../src/logger.ts';
+
+interface Tick {
+  readonly n: number;
+  readonly last: boolean;
+}
+
+function tickSchema() {
+  const listeners = new Set<(tick: Tick) => void>();
+  const counts = { serialized: 0 };
+  // Its serialized value is an object whose `toJSON` counts each time a result holding it is stringified.
+  const Counted = new GraphQLScalarType({
+    name: 'Counted',
+    serialize: (value) => ({
+      toJSON() {
+        counts.serialized++;
+        return value;
+      },
+    }),
+  });
+  const schema = new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+    subscription: new GraphQLObjectType({
+      name: 'Subscription',
+      fields: {
+        tick: {
+          type: Counted,
+          args: { offset: { type: GraphQLInt } },
+          subscribe: () =>
+            new Repeater<Tick>(async (push, stop) => {
+              const listener = (tick: Tick) => {
+                void push(tick);
+                if (tick.last) stop();
+              };
+              listeners.add(listener);
+              await stop;
+              listeners.delete(listener);
+            }),
+          resolve: (tick: Tick, args: { offset?: number | null }) => tick.n + (args.offset ?? 0),
+        },
+      },
+    }),
+  });
+  return { schema, counts, listeners, emit: (tick: Tick) => [...listeners].forEach((listener) => listener(tick)) };
+}
+
+interface Subscriber {
+  readonly socket: WebSocket;
+  /** Every message as received: text frames only. */
+  readonly frames: string[];
+  until(match: (frame: string) => boolean): Promise<void>;
+}
+
+async function subscriber(url: string, id: string, offset: number): Promise<Subscriber> {
+  const socket = new WebSocket(url, 'graphql-transport-ws');
+  const frames: string[] = [];
+  const waiters = new Set<() => void>();
+  socket.on('message', (data, isBinary) => {
+    frames.push(isBinary ? '<binary>' : String(data));
+    for (const waiter of [...waiters]) waiter();
+  });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const until = (match: (frame: string) => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!frames.some(match)) return;
+        waiters.delete(check);
+        resolve();
+      };
+      waiters.add(check);
+      check();
+    });
+  socket.send(JSON.stringify({ type: 'connection_init' }));
+  await until((frame) => frame.includes('connection_ack'));
+  socket.send(
+    JSON.stringify({
+      id,
+      type: 'subscribe',
+      payload: { query: 'subscription($offset: Int) { tick(offset: $offset) }', variables: { offset } },
+    }),
+  );
+  return { socket, frames, until };
+}
+
+describe('WebSocket fan-out', () => {
+  const { schema, counts, listeners, emit } = tickSchema();
+  const yoga = createYoga({ schema, plugins: [useSharedSubscriptionExecution()], logging: false });
+  const server = http.createServer();
+  const webSocket = attachGraphQLWebSocket({
+    server,
+    yoga,
+    logger: silentLogger,
+    auth: { resolve: async () => null, isCredentialError: () => false, isDatabaseUnavailable: () => false },
+    limits: {
+      maxSockets: 100,
+      maxSocketsPerUser: 10,
+      maxSubscriptionsPerSocket: 10,
+      maxBufferedBytes: 1 << 20,
+      maxPayloadBytes: 1 << 16,
+      recheckIntervalMs: 60_000,
+    },
+  });
+  let url = '';
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  });
+  afterAll(async () => {
+    await webSocket.dispose();
+    await new Promise((resolve) => server.close(resolve));
+    await yoga.dispose();
+  });
+
+  it('serializes each event once per document and variables; each subscriber gets it under its own id', async () => {
+    const shared = await Promise.all(['a', 'b', 'c'].map((id) => subscriber(url, id, 0)));
+    const other = await subscriber(url, 'd', 5);
+    const everyone = [...shared, other];
+    await expect.poll(() => listeners.size).toBe(everyone.length);
+
+    emit({ n: 1, last: false });
+    await Promise.all(everyone.map((s) => s.until((frame) => frame.includes('"next"'))));
+    for (const [index, s] of shared.entries()) {
+      expect(s.frames.at(-1)).toBe(`{"id":"${'abc'[index]}","type":"next","payload":{"data":{"tick":1}}}`);
+    }
+    expect(JSON.parse(other.frames.at(-1)!)).toEqual({ id: 'd', type: 'next', payload: { data: { tick: 6 } } });
+    // One serialization for a, b and c together, one for d.
+    expect(counts.serialized).toBe(2);
+
+    // A subscriber that completes stops receiving; its source ends at once.
+    shared[2]!.socket.send(JSON.stringify({ id: 'c', type: 'complete' }));
+    await expect.poll(() => listeners.size).toBe(3);
+
+    emit({ n: 2, last: true });
+    const live = [shared[0]!, shared[1]!, other];
+    await Promise.all(live.map((s) => s.until((frame) => frame.includes('"complete"'))));
+    for (const s of live) {
+      const types = s.frames.slice(1).map((frame) => (JSON.parse(frame) as { type: string }).type);
+      expect(types).toEqual(['next', 'next', 'complete']);
+    }
+    expect(JSON.parse(shared[0]!.frames.at(-2)!)).toEqual({ id: 'a', type: 'next', payload: { data: { tick: 2 } } });
+    expect(shared[2]!.frames.filter((frame) => frame.includes('"tick":2'))).toEqual([]);
+    expect(counts.serialized).toBe(4);
+    for (const s of everyone) s.socket.close();
+  });
+});
