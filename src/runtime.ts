@@ -38,7 +38,8 @@ import {
 import { Liveness, type LivenessSettings } from './generations/liveness.ts';
 import { imageRoute, webhookRoute } from './generations/routes.ts';
 import { GenerationService } from './generations/service.ts';
-import { findPrediction, pruneWebhookDeliveries } from './generations/store.ts';
+import { findPrediction } from './generations/predictions-store.ts';
+import { pruneWebhookDeliveries } from './generations/store.ts';
 import { PredictionTracker, type TrackerSettings } from './generations/tracker.ts';
 import { GalleryStreams } from './smart/gallery.ts';
 import { SmartGenerationService } from './smart/service.ts';
@@ -251,6 +252,7 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
       db,
       config,
       tracker,
+      events,
       now,
       deadlineSeconds: settings.deadlineSeconds,
       createHandoffMs: settings.createHandoffMs,
@@ -300,7 +302,7 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
         webhookRoute({
           db,
           replicate: upstream.client,
-          tracker,
+          events,
           storage,
           logger,
           now,

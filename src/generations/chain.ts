@@ -16,13 +16,8 @@ import { sql } from 'kysely';
 import { findModelByReplicateName, REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
 import type { Executor } from '../db/index.ts';
 import { scheduleTrack } from './jobs.ts';
-import {
-  ACTIVE_GENERATION_STATUSES,
-  isTerminalGeneration,
-  lockGeneration,
-  type GenerationChange,
-  type Prediction,
-} from './store.ts';
+import { ACTIVE_GENERATION_STATUSES, isTerminalGeneration, lockGeneration, type GenerationChange } from './store.ts';
+import type { Prediction } from './predictions-store.ts';
 import type { Micros } from '../money.ts';
 import { imagePositionOfRemoval, planRemovals, removalWarning } from './transparency.ts';
 

@@ -18,14 +18,11 @@ import { predictionSchema } from '../replicate/schemas.ts';
 import { BodyTooLargeError, readBody, sendJson, type HttpRoute } from '../http/index.ts';
 import { isSafeStorageKey, type ImageStorage } from '../storage/index.ts';
 import { scheduleTrack } from './jobs.ts';
-import {
-  findImageByKey,
-  findPrediction,
-  findPredictionByReplicateId,
-  recordWebhookDelivery,
-  type Prediction,
-} from './store.ts';
-import type { PredictionTracker } from './tracker.ts';
+import type { GenerationEvents } from './events.ts';
+import { findPrediction, findPredictionByReplicateId, type Prediction } from './predictions-store.ts';
+import { findImageByKey, recordWebhookDelivery } from './store.ts';
+import { transact } from './transact.ts';
+import { adoptIn, applyFailureIn, applyProgressIn } from './transitions.ts';
 import { isUuid } from '../auth/users.ts';
 
 const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
@@ -35,7 +32,7 @@ const SECRET_REFRESH_MS = 60_000;
 export interface RouteDependencies {
   readonly db: Db;
   readonly replicate: ReplicateClient;
-  readonly tracker: PredictionTracker;
+  readonly events: Pick<GenerationEvents, 'publish'>;
   readonly storage: ImageStorage;
   readonly logger: Logger;
   readonly now: () => Date;
@@ -94,18 +91,18 @@ export function webhookRoute(deps: RouteDependencies): HttpRoute {
         // Not ours (or already forgotten): acknowledge so Replicate stops retrying.
         return sendJson(response, 200, { status: 'ignored' });
       }
-      const { tracker } = deps;
-      const outcome = await tracker.transact(async (trx, changes) => {
-        if (!(await recordWebhookDelivery(trx, verification.id, deps.now()))) return 'duplicate';
-        const row = await tracker.adoptIn(trx, prediction, upstream.data.id, changes);
+      const outcome = await transact(deps.db, deps.events, async (trx, changes) => {
+        const now = deps.now();
+        if (!(await recordWebhookDelivery(trx, verification.id, now))) return 'duplicate';
+        const row = await adoptIn(trx, prediction, upstream.data.id, changes, now);
         if (!row) return 'ignored';
         if (upstream.data.status === 'succeeded') {
           // Stored by the job, now: the poller and this nudge collapse into one run.
           await scheduleTrack(trx, { predictionId: row.id, poll: 0 }, 0);
         } else if (upstream.data.status === 'starting' || upstream.data.status === 'processing') {
-          changes.push(...(await tracker.applyProgressIn(trx, row, upstream.data)));
+          changes.push(...(await applyProgressIn(trx, row, upstream.data, now)));
         } else {
-          changes.push(...(await tracker.applyFailureIn(trx, row, upstream.data)));
+          changes.push(...(await applyFailureIn(trx, row, upstream.data, now)));
         }
         return 'applied';
       });

@@ -34,13 +34,10 @@ import {
   type GenerationPlan,
 } from '../generations/request.ts';
 import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamRejectedError } from '../generations/service.ts';
-import {
-  findGenerationByIdempotencyKey,
-  insertGeneration,
-  insertPredictions,
-  type Generation,
-  type Prediction,
-} from '../generations/store.ts';
+import { insertPredictions, type Prediction } from '../generations/predictions-store.ts';
+import { findGenerationByIdempotencyKey, insertGeneration, type Generation } from '../generations/store.ts';
+import type { GenerationEvents } from '../generations/events.ts';
+import { transact } from '../generations/transact.ts';
 import type { PredictionTracker } from '../generations/tracker.ts';
 import { AppError } from '../graphql/errors.ts';
 import type { Micros } from '../money.ts';
@@ -87,6 +84,7 @@ export interface SmartServiceDependencies {
   readonly db: Db;
   readonly config: Config;
   readonly tracker: PredictionTracker;
+  readonly events: Pick<GenerationEvents, 'publish'>;
   readonly now: () => Date;
   readonly deadlineSeconds: (modelId: string) => number;
   readonly createHandoffMs: number;
@@ -430,11 +428,11 @@ export class SmartGenerationService {
     items: readonly Prepared[],
     batch: { batchId: string; inputIndexes: readonly number[] } | null,
   ): Promise<Array<{ view: GenerationView; replayed: boolean }>> {
-    const { db, config, tracker } = this.deps;
+    const { db, config, events, tracker } = this.deps;
     const batchId = batch?.batchId ?? null;
     const { user, now } = context;
     const ids = items.map(() => randomUUID());
-    const outcome = await tracker.transact(async (trx, changes) => {
+    const outcome = await transact(db, events, async (trx, changes) => {
       const admission = batchId === null ? null : batchAdmission(trx, config, user.id, now);
       await admission?.begin();
       let admitted = 0;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { sweepStaleHolds } from '../../src/billing/sweeper.ts';
 import { DEFAULT_GENERATION_SETTINGS } from '../../src/runtime.ts';
-import { findPrediction } from '../../src/generations/store.ts';
+import { findPrediction } from '../../src/generations/predictions-store.ts';
 import type { Db } from '../../src/db/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
