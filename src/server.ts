@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { createYoga, maskError as defaultMaskError, type YogaInitialContext } from 'graphql-yoga';
-import { resolveViewer } from './auth/viewer.ts';
-import { databaseUnavailableError } from './graphql/errors.ts';
+import type { GraphQLSchema } from 'graphql';
+import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import { resolveViewer, UnauthenticatedError } from './auth/viewer.ts';
+import { databaseUnavailableError, maskContractErrors } from './graphql/errors.ts';
 import { useRateLimitHeaders } from './graphql/rate-limit-headers.ts';
 import { useCatalogCache } from './graphql/catalog-cache.ts';
 import type { GraphQLContext, Viewer } from './graphql/context.ts';
@@ -42,22 +42,6 @@ type YogaServerContext = {
   wsViewer?: Viewer | null;
 };
 
-/**
- * Yoga attaches `extensions.originalError` to some refusals of its own — for a malformed JSON body,
- * the parser's message, which quotes the body. A client never sees it.
- */
-function withoutOriginalError(error: Error): Error {
-  if (!(error instanceof GraphQLError) || error.extensions?.originalError === undefined) return error;
-  const { originalError: _omitted, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    extensions,
-  });
-}
-
 export function createGraphQLServer(
   services: AppServices,
   schema: GraphQLSchema,
@@ -85,20 +69,7 @@ export function createGraphQLServer(
       useRateLimitHeaders(),
       useInputErrorCodes(),
     ],
-    maskedErrors: {
-      maskError(error, message) {
-        // A database outage is reported as such (typed), not as "Unexpected error.".
-        const unavailable = databaseUnavailableError(error);
-        if (unavailable) {
-          logger.warn({ err: error }, 'database unavailable during a GraphQL operation');
-          return unavailable;
-        }
-        // Never "dev" masking: it would answer with stack traces and the original error.
-        const masked = defaultMaskError(error, message, false);
-        if (masked !== error) logger.error({ err: error }, 'unexpected error in a GraphQL operation');
-        return withoutOriginalError(masked);
-      },
-    },
+    maskedErrors: { maskError: maskContractErrors(logger) },
     context: async (initial: YogaInitialContext & YogaServerContext): Promise<GraphQLContext> => {
       const requestId = initial.requestId ?? randomUUID();
       const viewer =
@@ -151,7 +122,7 @@ export function createGraphQLServer(
     logger,
     auth: {
       resolve: (authorization) => resolveViewer(services, authorization),
-      isCredentialError: (error) => error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED',
+      isCredentialError: (error) => error instanceof UnauthenticatedError,
       isDatabaseUnavailable: (error) => databaseUnavailableError(error) !== undefined,
     },
   });

@@ -4,9 +4,16 @@
  * silently anonymous.
  */
 import type { Config } from '../config.ts';
-import { unauthenticated } from '../graphql/errors.ts';
 import { API_KEY_PREFIX, constantTimeEquals } from './api-keys.ts';
 import type { ApiKeyCache } from './key-cache.ts';
+
+/** The credentials are missing, malformed or wrong: the GraphQL layer answers UNAUTHENTICATED. */
+export class UnauthenticatedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnauthenticatedError';
+  }
+}
 
 export type Viewer =
   { readonly kind: 'user'; readonly userId: string; readonly apiKeyId: string } | { readonly kind: 'admin' };
@@ -26,16 +33,16 @@ export async function resolveViewer(
 ): Promise<Viewer | null> {
   if (authorization === null || authorization === undefined || authorization.trim() === '') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!match) throw unauthenticated('The Authorization header must be "Bearer <API key or admin token>".');
+  if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <API key or admin token>".');
   const token = match[1]!;
   if (token.startsWith(API_KEY_PREFIX)) {
     const verified = await deps.keys.verify(token);
-    if (!verified) throw unauthenticated('The API key is invalid or has been revoked.');
+    if (!verified) throw new UnauthenticatedError('The API key is invalid or has been revoked.');
     return { kind: 'user', userId: verified.userId, apiKeyId: verified.apiKeyId };
   }
   const adminToken = deps.config.adminToken;
   if (adminToken === undefined)
-    throw unauthenticated(`The bearer token is not an API key (pg_…). ${ADMIN_OFF_MESSAGE}`);
+    throw new UnauthenticatedError(`The bearer token is not an API key (pg_…). ${ADMIN_OFF_MESSAGE}`);
   if (constantTimeEquals(token, adminToken)) return { kind: 'admin' };
-  throw unauthenticated('The bearer token is not a valid API key or admin token.');
+  throw new UnauthenticatedError('The bearer token is not a valid API key or admin token.');
 }

@@ -16,7 +16,7 @@ import type { HoldRow, UserRow } from '../db/types.ts';
 import type { Micros } from '../money.ts';
 import { applicableWindows, budgetLimitsFor, BudgetExceededError, insertHold, reserveInWindows } from './holds.ts';
 import { reportRateLimit } from './rate-limit-report.ts';
-import { takeRequestSlot, type RateLimitState } from './rate-limit.ts';
+import { RateLimitedError, takeRequestSlot, type RateLimitState } from './rate-limit.ts';
 
 export interface AdmissionRequest {
   readonly user: UserRow;
@@ -78,8 +78,7 @@ export async function admitGeneration(trx: Executor, config: Config, request: Ad
       now: request.now,
     });
   } catch (error) {
-    const state = (error as { state?: RateLimitState }).state;
-    if (state) reportRateLimit(state);
+    if (error instanceof RateLimitedError) reportRateLimit(error.state);
     throw error;
   }
   // Reported now, corrected below if the slot is rolled back with a refusal.

@@ -15,7 +15,6 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { BudgetPeriod, HoldRow, HoldWindowRef, UserRow } from '../db/types.ts';
-import { AppError } from '../graphql/errors.ts';
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
 import type { BudgetWindowRow } from '../db/types.ts';
 
@@ -31,13 +30,6 @@ export interface BudgetLimits {
 
 export type BudgetScope = 'user_day' | 'user_month' | 'global_day';
 
-/** The `extensions.window` value of a BUDGET_EXCEEDED error. */
-export const BUDGET_WINDOW_NAMES: Record<BudgetScope, 'DAILY' | 'MONTHLY' | 'GLOBAL_DAILY'> = {
-  user_day: 'DAILY',
-  user_month: 'MONTHLY',
-  global_day: 'GLOBAL_DAILY',
-};
-
 function describeWindow(scope: BudgetScope, windowStart: string): string {
   switch (scope) {
     case 'user_day':
@@ -49,8 +41,11 @@ function describeWindow(scope: BudgetScope, windowStart: string): string {
   }
 }
 
-/** A hold (or a charge) does not fit one of its windows. A typed GraphQL error: BUDGET_EXCEEDED. */
-export class BudgetExceededError extends AppError {
+/** A hold (or a charge) does not fit one of its windows: the GraphQL layer answers BUDGET_EXCEEDED. */
+export class BudgetExceededError extends Error {
+  /** When the window resets. */
+  readonly resetsAt: Date;
+
   constructor(
     readonly scope: BudgetScope,
     readonly limitMicros: Micros,
@@ -58,22 +53,13 @@ export class BudgetExceededError extends AppError {
     readonly remainingMicros: Micros,
     readonly windowStart: string,
   ) {
-    const remaining = formatMicrosAsUsd(remainingMicros);
     // The deployment's cap is the operator's business: users learn what is left, not the limit.
     const limitText = scope === 'global_day' ? '' : ` of $${formatMicrosAsUsd(limitMicros)}`;
     super(
-      'BUDGET_EXCEEDED',
-      `${describeWindow(scope, windowStart)} has $${remaining}${limitText} left; this needs up to $${formatMicrosAsUsd(requestedMicros)}.`,
-      {
-        window: BUDGET_WINDOW_NAMES[scope],
-        windowStart,
-        resetsAt: windowEnd(scope === 'user_month' ? 'month' : 'day', windowStart).toISOString(),
-        remainingUsd: remaining,
-        requestedUsd: formatMicrosAsUsd(requestedMicros),
-        ...(scope === 'global_day' ? {} : { limitUsd: formatMicrosAsUsd(limitMicros) }),
-      },
+      `${describeWindow(scope, windowStart)} has $${formatMicrosAsUsd(remainingMicros)}${limitText} left; this needs up to $${formatMicrosAsUsd(requestedMicros)}.`,
     );
     this.name = 'BudgetExceededError';
+    this.resetsAt = windowEnd(scope === 'user_month' ? 'month' : 'day', windowStart);
   }
 }
 

@@ -14,7 +14,6 @@
  */
 import { sql } from 'kysely';
 import { findModel } from '../catalog/models.ts';
-import { AppError } from '../graphql/errors.ts';
 import type { Executor } from '../db/index.ts';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -32,21 +31,26 @@ export interface RateLimitState {
 
 export type RateLimitKind = 'REQUESTS_PER_MINUTE' | 'CONCURRENT_GENERATIONS';
 
-export class RateLimitedError extends AppError {
+/** A request over the user's rate or concurrency limit: the GraphQL layer answers RATE_LIMITED. */
+export class RateLimitedError extends Error {
+  /** Whole seconds, at least 1 (what Retry-After says). */
+  readonly retryAfterSeconds: number;
+
   constructor(
     readonly kind: RateLimitKind,
     readonly limit: number,
-    readonly retryAfterSeconds: number,
+    retryAfterSeconds: number,
+    /** The window as it stands, for the RateLimit-* headers. */
+    readonly state: RateLimitState,
   ) {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
     super(
-      'RATE_LIMITED',
       kind === 'REQUESTS_PER_MINUTE'
         ? `Rate limit reached: at most ${limit} generation requests per minute. Retry in ${seconds} s.`
         : `Too many generations running: at most ${limit} at a time. Retry in ${seconds} s or when one finishes.`,
-      { retryAfterSeconds: seconds, limit: kind, limitValue: limit },
     );
     this.name = 'RateLimitedError';
+    this.retryAfterSeconds = seconds;
   }
 }
 
@@ -123,18 +127,19 @@ export async function takeRequestSlot(db: Executor, request: SlotRequest): Promi
   if (row.used >= limit) {
     // Full: the slot that frees first belongs to the (used - limit + 1)-th oldest request.
     const retryAfterSeconds = secondsUntil(windowEndOf(row.frees_at ?? now), now);
-    throw Object.assign(new RateLimitedError('REQUESTS_PER_MINUTE', limit, retryAfterSeconds), {
-      state: { limit, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterSeconds } satisfies RateLimitState,
+    throw new RateLimitedError('REQUESTS_PER_MINUTE', limit, retryAfterSeconds, {
+      limit,
+      remaining: 0,
+      resetSeconds: retryAfterSeconds,
+      retryAfterSeconds,
     });
   }
   const retryAfterSeconds = await concurrencyRetryHint(db, request);
-  throw Object.assign(new RateLimitedError('CONCURRENT_GENERATIONS', maxConcurrent, retryAfterSeconds), {
-    state: {
-      limit,
-      remaining: Math.max(0, limit - row.used),
-      resetSeconds: secondsUntil(windowEndOf(row.oldest ?? now), now),
-      retryAfterSeconds,
-    } satisfies RateLimitState,
+  throw new RateLimitedError('CONCURRENT_GENERATIONS', maxConcurrent, retryAfterSeconds, {
+    limit,
+    remaining: Math.max(0, limit - row.used),
+    resetSeconds: secondsUntil(windowEndOf(row.oldest ?? now), now),
+    retryAfterSeconds,
   });
 }
 

@@ -1,14 +1,7 @@
 /** GraphQL types and queries for the public model catalog. */
 import { builder } from '../graphql/builder.ts';
-import { badUserInput } from '../graphql/errors.ts';
 import { GENERATION_MODELS, findModel, type ModelSpec } from './models.ts';
-import {
-  CatalogInputError,
-  estimateCost,
-  maxImagesPerGeneration,
-  recommendModel,
-  type CostEstimate,
-} from './pricing.ts';
+import { estimateCost, maxImagesPerGeneration, recommendModel, type CostEstimate } from './pricing.ts';
 
 export const QualityTierEnum = builder.enumType('QualityTier', {
   values: {
@@ -85,18 +78,6 @@ const RecommendModelInput = builder.inputType('RecommendModelInput', {
   }),
 });
 
-/** Runs a catalog function, turning its input errors into BAD_USER_INPUT on the right field. */
-function catalogInput<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof CatalogInputError) {
-      throw badUserInput(error.message, [{ path: `input.${error.field}`, message: error.message }]);
-    }
-    throw error;
-  }
-}
-
 builder.queryFields((t) => ({
   models: t.field({
     type: [ImageModelRef],
@@ -117,23 +98,19 @@ builder.queryFields((t) => ({
     type: CostEstimateRef,
     args: { input: t.arg({ type: EstimateCostInput, required: true }) },
     resolve: (_root, { input }) =>
-      catalogInput(() =>
-        estimateCost(String(input.modelId), input.count ?? 1, input.transparentBackground ?? false, {
-          previews: input.previews ?? 0,
-          variationsPerPreview: input.variationsPerPreview ?? 4,
-        }),
-      ),
+      estimateCost(String(input.modelId), input.count ?? 1, input.transparentBackground ?? false, {
+        previews: input.previews ?? 0,
+        variationsPerPreview: input.variationsPerPreview ?? 4,
+      }),
   }),
   recommendModel: t.field({
     type: ImageModelRef,
     args: { input: t.arg({ type: RecommendModelInput, required: true }) },
     resolve: (_root, { input }) =>
-      catalogInput(() =>
-        recommendModel({
-          budgetMicros: input.budgetUsd,
-          iterations: input.iterations ?? 1,
-          needsHighQuality: input.needsHighQuality ?? false,
-        }),
-      ),
+      recommendModel({
+        budgetMicros: input.budgetUsd,
+        iterations: input.iterations ?? 1,
+        needsHighQuality: input.needsHighQuality ?? false,
+      }),
   }),
 }));

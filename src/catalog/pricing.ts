@@ -12,12 +12,17 @@ export function maxImagesPerGeneration(model: ModelSpec): number {
   return model.maxOutputsPerPrediction * MAX_PREDICTIONS_PER_GENERATION;
 }
 
+/** A catalog rule refused an input field: the GraphQL layer answers BAD_USER_INPUT on `input.<field>`. */
 export class CatalogInputError extends Error {
+  readonly invalidFields: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+
   constructor(
     message: string,
     readonly field: string,
   ) {
     super(message);
+    this.name = 'CatalogInputError';
+    this.invalidFields = [{ path: `input.${field}`, message }];
   }
 }
 

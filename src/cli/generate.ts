@@ -147,8 +147,9 @@ async function graphqlRequest<T>(
   return body.data;
 }
 
-function describeGraphQLError(error: { message: string; extensions?: { code?: string } }): string {
-  const code = error.extensions?.code;
+/** A client's reading of an error answer: the contract code, the message and what to do about it. */
+function describeGraphQLError(error: { message: string; extensions?: Readonly<Record<string, unknown>> }): string {
+  const code = typeof error.extensions?.code === 'string' ? error.extensions.code : undefined;
   const hint =
     code === 'UNAUTHENTICATED'
       ? ' Check PIXELGATE_API_KEY (a key from `pixelgate keys create --user ID`).'
@@ -206,7 +207,7 @@ async function followProgress(
     });
     for await (const update of updates) {
       const [first] = update.errors ?? [];
-      if (first) throw new ClientError(describeGraphQLError(first as never));
+      if (first) throw new ClientError(describeGraphQLError(first));
       const generation = update.data?.generationProgress;
       if (!generation) continue;
       last = generation;

@@ -6,55 +6,12 @@ import { maxImagesPerGeneration } from '../catalog/pricing.ts';
 import type { ImageRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext, Viewer } from '../graphql/context.ts';
-import { AppError, badUserInput, forbidden, notFound, unauthenticated } from '../graphql/errors.ts';
-import { ReplicateInvalidInputError } from '../replicate/index.ts';
+import { badUserInput, forbidden, unauthenticated } from '../graphql/errors.ts';
 import type { GenerationView } from './events.ts';
-import { GenerationInputError } from './request.ts';
-import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamRejectedError } from './service.ts';
 
 const MAX_PAGE_SIZE = 100;
 /** The list multiplier of `Generation.images` in the operation cost. */
 const MAX_IMAGES_PER_GENERATION = Math.max(...GENERATION_MODELS.map(maxImagesPerGeneration));
-
-/** Domain errors as the contract's typed GraphQL errors; anything else stays unexpected (masked). */
-export async function asGraphQL<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    if (error instanceof GenerationInputError) throw badUserInput(error.message, error.invalidFields);
-    if (error instanceof GenerationNotFoundError) throw notFound('Generation', error.generationId);
-    if (error instanceof IdempotencyKeyReusedError) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', error.message, { generationId: error.generationId });
-    }
-    if (error instanceof UpstreamRejectedError) throw upstreamRejection(error);
-    throw error;
-  }
-}
-
-function upstreamRejection(error: UpstreamRejectedError): AppError {
-  const { upstream, generationId } = error;
-  if (upstream instanceof ReplicateInvalidInputError) {
-    return badUserInput(
-      upstream.message,
-      upstream.invalidFields.map((field) => ({
-        path: `input.settings.${field.field.replace(/^input\./, '')}`,
-        message: field.description,
-      })),
-    );
-  }
-  if (upstream.graphqlCode === 'UPSTREAM_INSUFFICIENT_CREDITS') {
-    return new AppError(
-      'UPSTREAM_INSUFFICIENT_CREDITS',
-      'The Replicate account behind this gateway is out of credit.',
-      {
-        generationId,
-      },
-    );
-  }
-  // 401/403/404: the operator's problem; the details are in the logs, not in the answer.
-  return new AppError('UPSTREAM_UNAVAILABLE', 'Replicate cannot run this generation right now.', { generationId });
-}
 
 function requireViewer(context: GraphQLContext): Viewer {
   if (!context.viewer) throw unauthenticated();
@@ -303,12 +260,10 @@ builder.mutationFields((t) => ({
     authScopes: { user: true },
     args: { input: t.arg({ type: GenerateImageInput, required: true }) },
     resolve: (_root, { input }, context) =>
-      asGraphQL(() =>
-        context.services.generations.smart.generate(requireUserId(context), {
-          ...input,
-          modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
-        }),
-      ),
+      context.services.generations.smart.generate(requireUserId(context), {
+        ...input,
+        modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
+      }),
   }),
   cancelGeneration: t.field({
     type: GenerationRef,
@@ -316,7 +271,7 @@ builder.mutationFields((t) => ({
     authScopes: { userOrAdmin: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) =>
-      asGraphQL(() => context.services.generations.service.cancel(requireViewer(context), String(id))),
+      context.services.generations.service.cancel(requireViewer(context), String(id)),
   }),
 }));
 
@@ -326,8 +281,7 @@ builder.queryField('generation', (t) =>
     description: 'One of your generations (any, for admins).',
     authScopes: { userOrAdmin: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, context) =>
-      asGraphQL(() => context.services.generations.service.get(requireViewer(context), String(id))),
+    resolve: (_root, { id }, context) => context.services.generations.service.get(requireViewer(context), String(id)),
   }),
 );
 
@@ -340,7 +294,7 @@ builder.subscriptionField('generationProgress', (t) =>
     authScopes: { userOrAdmin: true },
     args: { id: t.arg.id({ required: true }) },
     subscribe: (_root, { id }, context) =>
-      asGraphQL(() => context.services.generations.service.follow(requireViewer(context), String(id))),
+      context.services.generations.service.follow(requireViewer(context), String(id)),
     resolve: (view: GenerationView) => view,
   }),
 );

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_NEGATIVE_PROMPT, MAX_PROMPT_LENGTH, type ModelSpec } from '../catalog/models.ts';
-import { CatalogInputError, perImageCost, requireGenerationModel, requireImageCount } from '../catalog/pricing.ts';
+import { perImageCost, requireGenerationModel, requireImageCount } from '../catalog/pricing.ts';
 import type { GenerationMode } from '../db/types.ts';
 import type { Micros } from '../money.ts';
 
@@ -87,17 +87,6 @@ export interface GenerationPlan {
 
 function fail(path: string, message: string): never {
   throw new GenerationInputError(`${path} ${message}`, [{ path, message }]);
-}
-
-function catalogRule<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof CatalogInputError) {
-      throw new GenerationInputError(error.message, [{ path: `input.${error.field}`, message: error.message }]);
-    }
-    throw error;
-  }
 }
 
 function promptText(value: string, path: string): string {
@@ -231,13 +220,13 @@ export function planPredictions(model: ModelSpec, fields: PredictionFields): Pla
 
 /** Validates a request and plans its predictions; throws GenerationInputError naming the field. */
 export function planGeneration(request: GenerateImageRequest): GenerationPlan {
-  const model = catalogRule(() => requireGenerationModel(request.modelId));
+  const model = requireGenerationModel(request.modelId);
   const prompt = promptText(request.prompt, 'input.prompt');
   const negativePrompt =
     request.negativePrompt === undefined || request.negativePrompt === null
       ? null
       : promptText(request.negativePrompt, 'input.negativePrompt');
-  const count = catalogRule(() => requireImageCount(model, request.count ?? 1));
+  const count = requireImageCount(model, request.count ?? 1);
   const mode = request.mode ?? 'STANDARD';
 
   // Transparency is a second step chained after each image (transparency.ts); the hold

@@ -1,9 +1,26 @@
 /**
- * Expected failures are GraphQL errors with a stable `extensions.code` (DESIGN §4). Anything
- * else that escapes a resolver is masked by Yoga as "Unexpected error." and logged.
+ * The one place where failures become the contract's GraphQL errors. Domain code (auth, billing,
+ * generations, smart, catalog) throws plain classes that carry the figures a client needs;
+ * `contractError` turns each into its stable `extensions.code` and extensions. Yoga's error masking
+ * (`maskContractErrors`, in `server.ts`) and the WebSocket path (`websocket.ts`) both go through it,
+ * so a resolver never translates an error itself. Anything it does not know is unexpected: masked
+ * as "Unexpected error." and logged.
  */
 import { GraphQLError } from 'graphql';
+import { maskError as yogaMaskError } from 'graphql-yoga';
+import { UnauthenticatedError } from '../auth/viewer.ts';
+import type { BudgetScope } from '../billing/holds.ts';
+import { BudgetExceededError } from '../billing/holds.ts';
+import { RateLimitedError } from '../billing/rate-limit.ts';
+import { CatalogInputError } from '../catalog/pricing.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { GenerationInputError } from '../generations/request.ts';
+import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamRejectedError } from '../generations/service.ts';
+import type { Logger } from '../logger.ts';
+import { formatMicrosAsUsd } from '../money.ts';
+import { ReplicateInsufficientCreditsError, ReplicateInvalidInputError } from '../replicate/index.ts';
+import { NoAffordableModelError } from '../smart/auto.ts';
+import { BatchItemRefusedError } from '../smart/batch-admission.ts';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -18,6 +35,7 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   | 'INTERNAL_SERVER_ERROR';
 
+/** An error the GraphQL layer raises itself (scope checks, argument rules of a resolver). */
 export class AppError extends GraphQLError {
   constructor(
     readonly code: ErrorCode,
@@ -46,6 +64,122 @@ export function badUserInput(message: string, invalidFields: readonly InvalidFie
   return new AppError('BAD_USER_INPUT', message, invalidFields.length ? { invalidFields } : {});
 }
 
+/** The `extensions.window` value of a BUDGET_EXCEEDED error. */
+const BUDGET_WINDOW_NAMES: Record<BudgetScope, 'DAILY' | 'MONTHLY' | 'GLOBAL_DAILY'> = {
+  user_day: 'DAILY',
+  user_month: 'MONTHLY',
+  global_day: 'GLOBAL_DAILY',
+};
+
+interface Contract {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly extensions?: Record<string, unknown>;
+}
+
+const inputContract = (message: string, invalidFields: readonly InvalidField[]): Contract => ({
+  code: 'BAD_USER_INPUT',
+  message,
+  extensions: invalidFields.length ? { invalidFields } : {},
+});
+
+function upstreamRejection({ upstream, generationId }: UpstreamRejectedError): Contract {
+  if (upstream instanceof ReplicateInvalidInputError) {
+    return inputContract(
+      upstream.message,
+      upstream.invalidFields.map((field) => ({
+        path: `input.settings.${field.field.replace(/^input\./, '')}`,
+        message: field.description,
+      })),
+    );
+  }
+  if (upstream instanceof ReplicateInsufficientCreditsError) {
+    return {
+      code: 'UPSTREAM_INSUFFICIENT_CREDITS',
+      message: 'The Replicate account behind this gateway is out of credit.',
+      extensions: { generationId },
+    };
+  }
+  // 401/403/404: the operator's problem; the details are in the logs, not in the answer.
+  return {
+    code: 'UPSTREAM_UNAVAILABLE',
+    message: 'Replicate cannot run this generation right now.',
+    extensions: { generationId },
+  };
+}
+
+function budgetExceeded(error: BudgetExceededError): Contract {
+  const global = error.scope === 'global_day';
+  return {
+    code: 'BUDGET_EXCEEDED',
+    message: error.message,
+    extensions: {
+      window: BUDGET_WINDOW_NAMES[error.scope],
+      windowStart: error.windowStart,
+      resetsAt: error.resetsAt.toISOString(),
+      remainingUsd: formatMicrosAsUsd(error.remainingMicros),
+      requestedUsd: formatMicrosAsUsd(error.requestedMicros),
+      // The deployment's cap is the operator's business: users learn what is left, not the limit.
+      ...(global ? {} : { limitUsd: formatMicrosAsUsd(error.limitMicros) }),
+    },
+  };
+}
+
+/** The contract's code, message and extensions for a domain error; undefined for anything else. */
+function contractOf(error: unknown): Contract | undefined {
+  if (error instanceof UnauthenticatedError) return { code: 'UNAUTHENTICATED', message: error.message };
+  if (error instanceof GenerationInputError || error instanceof CatalogInputError) {
+    return inputContract(error.message, error.invalidFields);
+  }
+  if (error instanceof GenerationNotFoundError) return { code: 'NOT_FOUND', message: error.message };
+  if (error instanceof IdempotencyKeyReusedError) {
+    return { code: 'IDEMPOTENCY_KEY_REUSED', message: error.message, extensions: { generationId: error.generationId } };
+  }
+  if (error instanceof UpstreamRejectedError) return upstreamRejection(error);
+  if (error instanceof BudgetExceededError) return budgetExceeded(error);
+  if (error instanceof NoAffordableModelError) {
+    return {
+      code: 'BUDGET_EXCEEDED',
+      message: error.message,
+      extensions: { remainingUsd: formatMicrosAsUsd(error.remainingMicros) },
+    };
+  }
+  if (error instanceof RateLimitedError) {
+    return {
+      code: 'RATE_LIMITED',
+      message: error.message,
+      extensions: { retryAfterSeconds: error.retryAfterSeconds, limit: error.kind, limitValue: error.limit },
+    };
+  }
+  if (error instanceof BatchItemRefusedError) {
+    const item = contractOf(error.refusal);
+    if (!item) return undefined;
+    return {
+      code: item.code,
+      message: `inputs.${error.inputIndex}: ${item.message}`,
+      extensions: { ...item.extensions, inputIndex: error.inputIndex },
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The contract's GraphQL error for a domain error — thrown as is, or as the `originalError` of a
+ * resolver's located error, whose path and locations are kept — or undefined for anything else.
+ */
+export function contractError(error: unknown): GraphQLError | undefined {
+  const located = error instanceof GraphQLError ? error : undefined;
+  const contract = contractOf(located ? located.originalError : error);
+  if (!contract) return undefined;
+  return new GraphQLError(contract.message, {
+    nodes: located?.nodes,
+    source: located?.source,
+    positions: located?.positions,
+    path: located?.path,
+    extensions: { ...contract.extensions, code: contract.code },
+  });
+}
+
 export const DATABASE_UNAVAILABLE_MESSAGE =
   'The database is unavailable, so nothing was started or charged and nothing was sent upstream. Try again shortly.';
 
@@ -62,4 +196,40 @@ export function databaseUnavailableError(error: unknown): GraphQLError | undefin
     path: located?.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DATABASE_UNAVAILABLE' },
   });
+}
+
+/**
+ * Yoga attaches `extensions.originalError` to some refusals of its own — for a malformed JSON body,
+ * the parser's message, which quotes the body. A client never sees it.
+ */
+function withoutOriginalError(error: Error): Error {
+  if (!(error instanceof GraphQLError) || error.extensions?.originalError === undefined) return error;
+  const { originalError: _omitted, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions,
+  });
+}
+
+/**
+ * Yoga's `maskError`: a domain error becomes its contract error, a database outage is reported as
+ * such (typed, not "Unexpected error."), any other error is masked and logged.
+ */
+export function maskContractErrors(logger: Logger) {
+  return (error: unknown, message: string): Error => {
+    const contract = contractError(error);
+    if (contract) return contract;
+    const unavailable = databaseUnavailableError(error);
+    if (unavailable) {
+      logger.warn({ err: error }, 'database unavailable during a GraphQL operation');
+      return unavailable;
+    }
+    // Never "dev" masking: it would answer with stack traces and the original error.
+    const masked = yogaMaskError(error, message, false);
+    if (masked !== error) logger.error({ err: error }, 'unexpected error in a GraphQL operation');
+    return withoutOriginalError(masked);
+  };
 }

@@ -28,13 +28,14 @@ export function useRateLimitHeaders(): Plugin {
       if (!sink) byRequest.set(request, (sink = {}));
       const current = sink;
       setExecuteFn((executionArgs) => collectRateLimitReport(current, () => executeFn(executionArgs)));
-      return {
-        onExecuteDone({ result }) {
-          if (Symbol.asyncIterator in result) return;
-          const seconds = retryAfterIn(result);
-          if (seconds !== undefined) current.retryAfterSeconds = Math.max(current.retryAfterSeconds ?? 0, seconds);
-        },
-      };
+    },
+    // After execution and error masking: a domain error's `retryAfterSeconds` is an extension only
+    // once the contract mapper (`errors.ts`) has turned it into its GraphQL error.
+    onExecutionResult({ request, result }) {
+      const sink = byRequest.get(request);
+      if (!sink || result === undefined || Symbol.asyncIterator in result) return;
+      const seconds = retryAfterIn(result);
+      if (seconds !== undefined) sink.retryAfterSeconds = Math.max(sink.retryAfterSeconds ?? 0, seconds);
     },
     onResponse({ request, response }) {
       const sink = byRequest.get(request);

@@ -23,6 +23,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from './context.ts';
+import { contractError } from './errors.ts';
 import type { Logger } from '../logger.ts';
 import { serializedResult } from './serialized-result.ts';
 
@@ -344,7 +345,10 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult
   return typeof (value as Partial<AsyncIterable<unknown>> | null)?.[Symbol.asyncIterator] === 'function';
 }
 
+/** A refusal before execution (credentials, a document that does not parse) as the contract's error. */
 function toGraphQLError(error: unknown): GraphQLError {
+  const contract = contractError(error);
+  if (contract) return contract;
   if (error instanceof GraphQLError) {
     return error.extensions?.code === undefined
       ? new GraphQLError(error.message, {

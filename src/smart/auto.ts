@@ -9,7 +9,6 @@
 import { REMOVE_BACKGROUND_MODEL, findModel } from '../catalog/models.ts';
 import { CatalogInputError } from '../catalog/pricing.ts';
 import { selectModel } from '../catalog/selection.ts';
-import { AppError } from '../graphql/errors.ts';
 import { nearestAspectRatio } from '../generations/request.ts';
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
 
@@ -30,10 +29,13 @@ export interface AutoChoice {
   readonly aspectRatio: string | null;
 }
 
-/** Nothing in the catalog fits the remaining budget. */
-export class NoAffordableModelError extends AppError {
-  constructor(message: string, remainingMicros: Micros) {
-    super('BUDGET_EXCEEDED', message, { remainingUsd: formatMicrosAsUsd(remainingMicros) });
+/** Nothing in the catalog fits the remaining budget: the GraphQL layer answers BUDGET_EXCEEDED. */
+export class NoAffordableModelError extends Error {
+  constructor(
+    message: string,
+    readonly remainingMicros: Micros,
+  ) {
+    super(message);
     this.name = 'NoAffordableModelError';
   }
 }

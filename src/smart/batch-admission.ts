@@ -14,13 +14,24 @@
  * (Applied per item, the default cap of 10 would make batches of more than 10 impossible.)
  */
 import { lockUser, maxConcurrentGenerationsFor, rateLimitPerMinuteFor } from '../billing/admission.ts';
-import { budgetLimitsFor, reserveHold } from '../billing/holds.ts';
+import { type BudgetExceededError, budgetLimitsFor, reserveHold } from '../billing/holds.ts';
 import { reportRateLimit } from '../billing/rate-limit-report.ts';
-import { takeRequestSlot, type RateLimitState } from '../billing/rate-limit.ts';
+import { RateLimitedError, takeRequestSlot, type RateLimitState } from '../billing/rate-limit.ts';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { HoldRow, UserRow } from '../db/types.ts';
 import type { Micros } from '../money.ts';
+
+/** An item of a batch was refused (budget, rate): the whole batch is, naming the item. */
+export class BatchItemRefusedError extends Error {
+  constructor(
+    readonly inputIndex: number,
+    readonly refusal: BudgetExceededError | RateLimitedError,
+  ) {
+    super(`inputs.${inputIndex}: ${refusal.message}`);
+    this.name = 'BatchItemRefusedError';
+  }
+}
 
 export interface BatchAdmission {
   /** Locks the user's row; call once, before the first item. */
@@ -50,8 +61,7 @@ export function batchAdmission(trx: Executor, config: Config, userId: string, no
           now,
         });
       } catch (error) {
-        const state = (error as { state?: RateLimitState }).state;
-        if (state) reportRateLimit(state);
+        if (error instanceof RateLimitedError) reportRateLimit(error.state);
         throw error;
       }
       return reserveHold(trx, {

@@ -8,7 +8,7 @@ import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { forbidden, unauthenticated } from '../graphql/errors.ts';
 import { viewsOf, type GenerationView } from '../generations/events.ts';
-import { asGraphQL, GeneratedImageRef, GenerateImageInput, GenerationRef } from '../generations/graphql.ts';
+import { GeneratedImageRef, GenerateImageInput, GenerationRef } from '../generations/graphql.ts';
 import type { SourcedImage } from '../generations/images.ts';
 import { finalsOf, type SmartGeneration } from './store.ts';
 import { MAX_BATCH_ITEMS } from './batching.ts';
@@ -189,13 +189,11 @@ builder.mutationFields((t) => ({
     authScopes: { user: true },
     args: { input: t.arg({ type: FinalizeGenerationInput, required: true }) },
     resolve: (_root, { input }, context) =>
-      asGraphQL(() =>
-        context.services.generations.smart.finalize(requireUserId(context), {
-          ...input,
-          previewId: String(input.previewId),
-          modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
-        }),
-      ),
+      context.services.generations.smart.finalize(requireUserId(context), {
+        ...input,
+        previewId: String(input.previewId),
+        modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
+      }),
   }),
   generateImages: t.field({
     type: GenerationBatchRef,
@@ -206,17 +204,16 @@ builder.mutationFields((t) => ({
     args: { inputs: t.arg({ type: [GenerateImageInput], required: true }) },
     // The batch's items are its inputs: their selection costs once per input (at most a full batch).
     complexity: ({ inputs }) => ({ field: 1, multiplier: Math.min(Math.max(inputs.length, 1), MAX_BATCH_ITEMS) }),
-    resolve: (_root, { inputs }, context) =>
-      asGraphQL(async () => {
-        const result = await context.services.generations.smart.generateBatch(
-          requireUserId(context),
-          inputs.map((input) => ({
-            ...input,
-            modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
-          })),
-        );
-        return { batchId: result.batchId, items: result.items };
-      }),
+    resolve: async (_root, { inputs }, context) => {
+      const result = await context.services.generations.smart.generateBatch(
+        requireUserId(context),
+        inputs.map((input) => ({
+          ...input,
+          modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
+        })),
+      );
+      return { batchId: result.batchId, items: result.items };
+    },
   }),
 }));
 

@@ -18,6 +18,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { admitGeneration } from '../billing/admission.ts';
+import { BudgetExceededError } from '../billing/holds.ts';
+import { RateLimitedError } from '../billing/rate-limit.ts';
 import { findUser, isUuid } from '../auth/users.ts';
 import { REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
 import { CatalogInputError, requireGenerationModel } from '../catalog/pricing.ts';
@@ -39,10 +41,9 @@ import { findGenerationByIdempotencyKey, insertGeneration, type Generation } fro
 import type { GenerationEvents } from '../generations/events.ts';
 import { transact } from '../generations/transact.ts';
 import type { PredictionTracker } from '../generations/tracker.ts';
-import { AppError } from '../graphql/errors.ts';
 import type { Micros } from '../money.ts';
 import { chooseModelAutomatically } from './auto.ts';
-import { batchAdmission } from './batch-admission.ts';
+import { BatchItemRefusedError, batchAdmission } from './batch-admission.ts';
 import { batchShapeProblems } from './batching.ts';
 import { cacheCutoff, resultCacheKey } from './cache.ts';
 import {
@@ -151,28 +152,8 @@ function finalizeFingerprint(input: FinalizeInput): string {
   });
 }
 
-/** Runs `plan` with catalog errors reported as input errors on the right field. */
-function asInputError<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof CatalogInputError) {
-      throw new GenerationInputError(error.message, [{ path: `input.${error.field}`, message: error.message }]);
-    }
-    throw error;
-  }
-}
-
-/** A batch item's refusal (budget, rate): the whole batch is refused, naming the item. */
-function refusalOfItem(error: unknown, inputIndex: number): unknown {
-  if (!(error instanceof AppError)) return error;
-  // Billing reported the rate-limit state for the response headers already; the extensions keep
-  // `retryAfterSeconds` for Retry-After.
-  return new AppError(error.code, `inputs.${inputIndex}: ${error.message}`, { ...error.extensions, inputIndex });
-}
-
 /** Re-roots `input.…` paths under `inputs.<index>.…` for batch items. */
-function inBatchItem(error: GenerationInputError, index: number): GenerationInputError {
+function inBatchItem(error: GenerationInputError | CatalogInputError, index: number): GenerationInputError {
   const reroot = (path: string) => path.replace(/^input(\.|$)/, `inputs.${index}$1`);
   return new GenerationInputError(
     `inputs.${index}: ${error.message}`,
@@ -221,7 +202,7 @@ export class SmartGenerationService {
     const choice =
       input.modelId === undefined || input.modelId === null
         ? bestAffordableFinalModel(context.remainingMicros, count, transparentBackground)
-        : { model: asInputError(() => requireGenerationModel(input.modelId!)), reason: null };
+        : { model: requireGenerationModel(input.modelId), reason: null };
     const final = finalRequestFor(facts!, input.imageIndex, choice.model);
     const request: GenerateImageRequest = {
       ...final,
@@ -262,7 +243,8 @@ export class SmartGenerationService {
       try {
         fresh.push({ index, prepared: await this.prepare(context, input, fingerprints[index]!) });
       } catch (error) {
-        if (error instanceof GenerationInputError) throw inBatchItem(error, index);
+        if (error instanceof GenerationInputError || error instanceof CatalogInputError)
+          throw inBatchItem(error, index);
         throw error;
       }
     }
@@ -336,17 +318,15 @@ export class SmartGenerationService {
       planGeneration({ ...base, modelId: 'flux-schnell' });
     }
     context.history ??= await finalizeHistoryOf(this.deps.db, context.user.id);
-    const choice = asInputError(() =>
-      chooseModelAutomatically({
-        prompt: input.prompt,
-        count: base.count,
-        iterations: input.iterations ?? null,
-        transparentBackground: base.transparentBackground,
-        aspectRatio: base.aspectRatio,
-        remainingMicros: context.remainingMicros,
-        finalizedByModel: context.history!,
-      }),
-    );
+    const choice = chooseModelAutomatically({
+      prompt: input.prompt,
+      count: base.count,
+      iterations: input.iterations ?? null,
+      transparentBackground: base.transparentBackground,
+      aspectRatio: base.aspectRatio,
+      remainingMicros: context.remainingMicros,
+      finalizedByModel: context.history!,
+    });
     return this.planned(
       context,
       { ...base, modelId: choice.modelId, aspectRatio: choice.aspectRatio },
@@ -472,7 +452,10 @@ export class SmartGenerationService {
           try {
             await admission.admit(admitted++, id, plan.estimatedCostMicros);
           } catch (error) {
-            throw refusalOfItem(error, batch!.inputIndexes[index]!);
+            if (error instanceof BudgetExceededError || error instanceof RateLimitedError) {
+              throw new BatchItemRefusedError(batch!.inputIndexes[index]!, error);
+            }
+            throw error;
           }
         } else
           await admitGeneration(trx, config, { user, generationId: id, amountMicros: plan.estimatedCostMicros, now });

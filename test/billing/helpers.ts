@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { admitGeneration } from '../../src/billing/admission.ts';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
+import { contractError } from '../../src/graphql/errors.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { UserRow } from '../../src/db/types.ts';
 import type { Micros } from '../../src/money.ts';
@@ -100,11 +101,18 @@ export async function tryAdmit(
     });
     return { ok: true, generationId };
   } catch (error) {
-    const extensions = ((error as { extensions?: Record<string, unknown> }).extensions ?? {}) as Record<
-      string,
-      unknown
-    >;
+    // Billing throws plain domain errors; what a client would see is their contract error.
+    const extensions = (contractError(error)?.extensions ?? {}) as Record<string, unknown>;
     return { ok: false, code: String(extensions.code ?? (error as Error).name), error, extensions };
+  }
+}
+
+/** Runs billing code and, when it refuses, rejects with the contract error a client would see. */
+export async function asClientSees<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw contractError(error) ?? error;
   }
 }
 

@@ -7,6 +7,7 @@ import { adjustBalance, formatLedgerReport, verifyLedger } from '../../src/billi
 import type { Db } from '../../src/db/index.ts';
 import { createMigratedDatabase } from '../support/database.ts';
 import {
+  asClientSees,
   billingConfig,
   expectLedgerVerified,
   insertUser,
@@ -120,7 +121,7 @@ describe('adjustBalance (positive = charge, negative = credit)', () => {
 
     // Full again: a charge must fit like a hold.
     await expect(
-      adjustBalance(db, config, { userId: user.id, amountMicros: 20_000, reason: 'manual charge', now }),
+      asClientSees(adjustBalance(db, config, { userId: user.id, amountMicros: 20_000, reason: 'manual charge', now })),
     ).rejects.toMatchObject({ extensions: { code: 'BUDGET_EXCEEDED', window: 'DAILY', remainingUsd: '0.01' } });
     await adjustBalance(db, config, { userId: user.id, amountMicros: 10_000, reason: 'manual charge', now });
     expect(await windowOf(db, user.id, 'day', '2031-10-10')).toMatchObject({
@@ -148,7 +149,9 @@ describe('adjustBalance (positive = charge, negative = credit)', () => {
     const now = new Date('2031-10-12T10:00:00Z');
     const work = Array.from({ length: 60 }, (_, index) =>
       index % 3 === 0
-        ? adjustBalance(db, config, { userId: user.id, amountMicros: 30_000, reason: 'charge', now }).then(
+        ? asClientSees(
+            adjustBalance(db, config, { userId: user.id, amountMicros: 30_000, reason: 'charge', now }),
+          ).then(
             () => 'CHARGED',
             (error: { extensions?: { code?: string } }) => error.extensions?.code ?? 'ERROR',
           )
