@@ -49,7 +49,7 @@ export interface GenerationSettings {
   readonly feed: FeedSettings;
   readonly liveness: LivenessSettings;
   readonly download: DownloadSettings;
-  /** Per-model deadline in seconds (the seed's "120 polls" as a time limit). */
+  /** Per-model deadline in seconds: past it the prediction is canceled upstream and the generation fails (TIMEOUT). */
   readonly deadlineSeconds: (modelId: string) => number;
   /** The job sends the create itself if the request has not within this time. */
   readonly createHandoffMs: number;

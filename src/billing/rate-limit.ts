@@ -1,5 +1,6 @@
 /**
- * Per-user request rate (the seed's 60 requests per minute, as a true sliding window) and
+ * Per-user request rate (60 generation requests per minute by default, as a true sliding window,
+ * so a burst at the end of one minute cannot be followed by another at the start of the next) and
  * concurrency cap, shared by every instance through Postgres.
  *
  * The window is a log of admitted requests (`rate_limit_events`). Both checks run in one statement

@@ -1,6 +1,6 @@
 /**
  * Usage figures: a user's current windows (for `viewer.usage`), reports grouped by user, model or
- * UTC day (the seed's monitoring fields: model, cost, processing time, success), and per-generation
+ * UTC day (what an operator monitors: model, cost, processing time, success), and per-generation
  * costs. Every function answers for many users or generations in one statement, so GraphQL can
  * batch them through dataloaders.
  */

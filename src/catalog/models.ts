@@ -1,8 +1,8 @@
 /**
  * The model catalog: every fact pixelgate knows about a Replicate model lives here as data,
  * so prices and limits can be updated without touching logic. Prices are integer micro-dollars
- * per output image (official Replicate image models bill per output). Sources: DESIGN §3 and
- * shared/replicate-models.md (checked 2026).
+ * per output image (official Replicate image models bill per output). Ids, prices and limits are
+ * those Replicate publishes on each model's page (checked 2026).
  */
 import { z } from 'zod';
 import { parseUsdToMicros as usd, type Micros } from '../money.ts';

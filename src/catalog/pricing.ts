@@ -105,8 +105,8 @@ export interface RecommendRequest {
 }
 
 /**
- * The seed's rule, generalised to the whole catalog: the money available per iteration is
- * budget ÷ iterations; pick the best-ranked model whose price fits it. The high tier is only
+ * A design session iterates: the money available per iteration is budget ÷ iterations, and the
+ * best-ranked model whose price fits it gives the most quality the session can afford each time. The high tier is only
  * considered when high quality is asked for.
  */
 export function recommendModel({ budgetMicros, iterations, needsHighQuality }: RecommendRequest): ModelSpec {

@@ -2,7 +2,8 @@
  * From a `generateImage` input to what pixelgate stores and what Replicate receives. Pure: no
  * database, no network, so every rule here is checked before anything is held or created.
  *
- * Replicate's input is built as the seed does: the catalog's defaults, then the prompt, the
+ * Replicate's input is built in a fixed order, so the same request always sends the same input (the
+ * result cache and idempotency compare it): the catalog's defaults, then the prompt, the
  * negative prompt (only for models that take one), an aspect ratio (4:3 where the model allows
  * it, else the nearest it allows), PNG output, then the user's settings — each validated by the
  * model's strict schema, so an unknown or mistyped setting is refused here, not by Replicate.
@@ -14,7 +15,7 @@ import { perImageCost, requireGenerationModel, requireImageCount } from '../cata
 import type { GenerationMode } from '../db/types.ts';
 import type { Micros } from '../money.ts';
 
-/** The seed's print-on-demand default. */
+/** Print-on-demand products are mostly 4:3, so a request without a ratio gets it. */
 export const DEFAULT_ASPECT_RATIO = '4:3';
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
@@ -191,7 +192,7 @@ export interface PredictionFields {
 }
 
 /**
- * Replicate's input for each prediction of a generation, in the seed's order (defaults, prompt,
+ * Replicate's input for each prediction of a generation, in a fixed order (defaults, prompt,
  * negative prompt where accepted, aspect ratio, PNG, settings), each validated by the model's
  * schema. A count above the model's `num_outputs` maximum is split over several predictions.
  */

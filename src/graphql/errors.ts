@@ -36,7 +36,7 @@ export type ErrorCode =
   | 'INTERNAL_SERVER_ERROR';
 
 /** An error the GraphQL layer raises itself (scope checks, argument rules of a resolver). */
-export class AppError extends GraphQLError {
+class AppError extends GraphQLError {
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -180,7 +180,7 @@ export function contractError(error: unknown): GraphQLError | undefined {
   });
 }
 
-export const DATABASE_UNAVAILABLE_MESSAGE =
+const DATABASE_UNAVAILABLE_MESSAGE =
   'The database is unavailable, so nothing was started or charged and nothing was sent upstream. Try again shortly.';
 
 /**

@@ -6,7 +6,7 @@
  * body (beyond the validated list of invalid fields) or a prompt.
  */
 
-/** The `extensions.code` values (DESIGN §4) that an upstream failure can surface as. */
+/** The contract's `extensions.code` values (README, "Errors") that an upstream failure can surface as. */
 export type UpstreamGraphQLCode =
   'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_INSUFFICIENT_CREDITS' | 'BAD_USER_INPUT' | 'RATE_LIMITED' | 'NOT_FOUND';
 

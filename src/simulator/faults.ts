@@ -1,12 +1,13 @@
 /**
- * Transport fault injection (DESIGN §4 "Simulator control"). A rule affects the next `times`
+ * Transport fault injection, so tests can break the connection to Replicate in each way the client
+ * must survive (`POST /_simulator/faults`). A rule affects the next `times`
  * requests that match its method and path, then expires. Faults split in two groups:
  *
  * - refused before processing (`reset_before_response`, `status_429`, `status_500`, `status_503`):
  *   nothing happens upstream, exactly like a request that never reached Replicate;
  * - delivered badly after full processing (`reset_after_create`, `timeout`, `malformed_body`,
  *   `slow_body`): the prediction exists, the client just cannot know — the "outcome unknown" cases
- *   DESIGN §3 says must be reconciled, never blindly re-sent.
+ *   that must be reconciled, never blindly re-sent (a re-send would run, and bill, it twice).
  *
  * Path patterns: a pattern without `*` must equal the request path (query string excluded).
  * `*` matches any run of characters except `/` (one path segment or part of it) and `**` matches

@@ -4,7 +4,7 @@
  * unchanged — predictions with a realistic lifecycle and logs, real PNG outputs, webhooks signed
  * per Standard Webhooks, rate limits, credits, problem+json errors — plus test controls: prompt
  * markers (`[sim:fail]`, `[sim:nsfw]`, `[sim:slow]`, `[sim:cold]`) and transport fault injection
- * (`POST /_simulator/faults`). See DESIGN §4 "Simulator control".
+ * (`POST /_simulator/faults`); see `markers.ts` and `faults.ts`.
  *
  *     const sim = await startSimulator({ port: 0, speed: 0.02 });
  *     // REPLICATE_API_BASE_URL = sim.baseUrl

@@ -1,5 +1,6 @@
 /**
- * Prompt markers steer one simulated prediction (DESIGN §4 "Simulator control"). They are read
+ * Prompt markers steer one simulated prediction, so a test can make a single prediction fail, be
+ * filtered, run slowly or boot cold through the public API alone. They are read
  * from the `prompt` input as sent and are not stripped, so the echoed `input` stays what the
  * client sent.
  */

@@ -2,28 +2,14 @@
  * Batching, at two levels:
  *
  * - inside one generation: `count` images are split into as few predictions as the model allows
- *   (`num_outputs` up to `maxOutputsPerPrediction`; one image per prediction for models without
- *   it), and the generation's progress aggregates its predictions weighted by their images
- *   (`aggregatePercent`, in `generations/transparency.ts`);
+ *   (`planPredictions`, in `generations/request.ts`), and the generation's progress aggregates
+ *   its predictions weighted by their images (`aggregatePercent`, in `generations/transparency.ts`);
  * - across generations: `generateImages` admits up to `MAX_BATCH_ITEMS` different requests in one
  *   transaction (every hold or none) and answers per item.
  */
 
 /** Most requests one `generateImages` call may carry. */
 export const MAX_BATCH_ITEMS = 20;
-
-/** Images per prediction, in position order: `[4, 4, 2]` for 10 images at 4 per prediction. */
-export function splitIntoPredictions(count: number, maxOutputsPerPrediction: number): number[] {
-  if (!Number.isInteger(count) || count < 1) throw new RangeError('count must be a positive whole number');
-  if (!Number.isInteger(maxOutputsPerPrediction) || maxOutputsPerPrediction < 1) {
-    throw new RangeError('maxOutputsPerPrediction must be a positive whole number');
-  }
-  const sizes: number[] = [];
-  for (let remaining = count; remaining > 0; remaining -= maxOutputsPerPrediction) {
-    sizes.push(Math.min(maxOutputsPerPrediction, remaining));
-  }
-  return sizes;
-}
 
 export interface BatchItemShape {
   readonly idempotencyKey?: string | null;

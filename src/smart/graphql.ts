@@ -10,7 +10,7 @@ import { forbidden, unauthenticated } from '../graphql/errors.ts';
 import { viewsOf, type GenerationView } from '../generations/events.ts';
 import { GeneratedImageRef, GenerateImageInput, GenerationRef } from '../generations/graphql.ts';
 import type { SourcedImage } from '../generations/images.ts';
-import { finalsOf, type SmartGeneration } from './store.ts';
+import { finalsOf } from './store.ts';
 import { MAX_BATCH_ITEMS } from './batching.ts';
 
 function requireUserId(context: GraphQLContext): string {
@@ -18,8 +18,6 @@ function requireUserId(context: GraphQLContext): string {
   if (context.viewer.kind !== 'user') throw forbidden('Generations are made with a user’s API key.');
   return context.viewer.userId;
 }
-
-const smart = (view: GenerationView) => view.generation as SmartGeneration;
 
 const GenerationPhaseEnum = builder.enumType('GenerationPhase', {
   description: 'Where a generation is: a transparent one runs a second phase after its images are made.',
@@ -71,19 +69,19 @@ builder.objectFields(GenerationRef, (t) => ({
     nullable: true,
     description:
       'Why pixelgate picked the model, when the request left it to pixelgate (one sentence); null when you chose it.',
-    resolve: (view) => smart(view).selection_reason,
+    resolve: (view) => view.generation.selection_reason,
   }),
-  transparentBackground: t.boolean({ resolve: (view) => smart(view).transparent_background }),
+  transparentBackground: t.boolean({ resolve: (view) => view.generation.transparent_background }),
   phase: t.field({
     type: GenerationPhaseEnum,
     description: 'The current (or last) phase; see `percent` for how progress maps across phases.',
-    resolve: (view) => smart(view).phase,
+    resolve: (view) => view.generation.phase,
   }),
   warning: t.field({
     type: GenerationWarningRef,
     nullable: true,
     resolve: (view) => {
-      const generation = smart(view);
+      const generation = view.generation;
       return generation.warning_code
         ? { code: generation.warning_code, message: generation.warning_message ?? '' }
         : null;
@@ -94,12 +92,12 @@ builder.objectFields(GenerationRef, (t) => ({
     nullable: true,
     description: 'For a final: the preview it was made from.',
     load: loadViews,
-    resolve: (view) => smart(view).preview_id,
+    resolve: (view) => view.generation.preview_id,
   }),
   previewImageIndex: t.int({
     nullable: true,
     description: 'For a final: which variation of the preview it re-runs.',
-    resolve: (view) => smart(view).preview_image_index,
+    resolve: (view) => view.generation.preview_image_index,
   }),
   finals: t.loadableList({
     type: GenerationRef,
@@ -108,7 +106,7 @@ builder.objectFields(GenerationRef, (t) => ({
     complexity: { field: 1, multiplier: 10 },
     load: async (previewIds: string[], context: GraphQLContext) => {
       const views = await viewsOf(context.services.db, await finalsOf(context.services.db, previewIds));
-      return previewIds.map((id) => views.filter((final) => smart(final).preview_id === id));
+      return previewIds.map((id) => views.filter((final) => final.generation.preview_id === id));
     },
     resolve: (view) => view.generation.id,
   }),
@@ -118,12 +116,12 @@ builder.objectFields(GenerationRef, (t) => ({
     description:
       'Answered by the result cache: the earlier generation whose stored images these are (no cost, no prediction).',
     load: loadViews,
-    resolve: (view) => smart(view).cached_from,
+    resolve: (view) => view.generation.cached_from,
   }),
   batchId: t.id({
     nullable: true,
     description: 'The `generateImages` call this generation was admitted with.',
-    resolve: (view) => smart(view).batch_id,
+    resolve: (view) => view.generation.batch_id,
   }),
 }));
 

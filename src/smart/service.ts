@@ -11,7 +11,7 @@
  *    prediction rows and their durable jobs. A cache hit is written SUCCEEDED at once, with no
  *    hold, no prediction and no cost;
  * 4. after commit, the predictions are created upstream by the request itself (their jobs take
- *    over if the process dies), exactly as `GenerationService.generate` does.
+ *    over if the process dies).
  *
  * Idempotency keys compare the request as the user sent it (not the resolved one): a replay must
  * find its generation even when a drawn seed or an automatic choice would come out differently.
@@ -37,7 +37,12 @@ import {
 } from '../generations/request.ts';
 import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamRejectedError } from '../generations/service.ts';
 import { insertPredictions, type Prediction } from '../generations/predictions-store.ts';
-import { findGenerationByIdempotencyKey, insertGeneration, type Generation } from '../generations/store.ts';
+import {
+  findGeneration,
+  findGenerationByIdempotencyKey,
+  insertGeneration,
+  type Generation,
+} from '../generations/store.ts';
 import type { GenerationEvents } from '../generations/events.ts';
 import { transact } from '../generations/transact.ts';
 import type { PredictionTracker } from '../generations/tracker.ts';
@@ -49,7 +54,6 @@ import { cacheCutoff, resultCacheKey } from './cache.ts';
 import {
   finalizeHistoryOf,
   findCachedResult,
-  findSmartGeneration,
   markCachedIn,
   remainingBudgetOf,
   setSmartColumns,
@@ -180,7 +184,7 @@ export class SmartGenerationService {
     const fingerprint = finalizeFingerprint(input);
     const replay = await this.replayOf(userId, input.idempotencyKey, fingerprint);
     if (replay) return replay;
-    const preview = isUuid(input.previewId) ? await findSmartGeneration(this.deps.db, input.previewId) : undefined;
+    const preview = isUuid(input.previewId) ? await findGeneration(this.deps.db, input.previewId) : undefined;
     const facts: PreviewFacts | undefined = preview && {
       id: preview.id,
       userId: preview.user_id,

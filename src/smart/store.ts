@@ -12,8 +12,6 @@ import { imagesForGenerations } from '../generations/images.ts';
 import type { Generation } from '../generations/store.ts';
 import type { Micros } from '../money.ts';
 
-export type SmartGeneration = Generation;
-
 /**
  * What the user may still spend now: the smaller of the day's and the month's headroom (holds in
  * flight count as spent). Null when neither window has a limit.
@@ -85,20 +83,15 @@ export async function findCachedResult(
 }
 
 /** Finals made from each preview, oldest first (one statement for many previews). */
-export async function finalsOf(executor: Executor, previewIds: readonly string[]): Promise<SmartGeneration[]> {
+export async function finalsOf(executor: Executor, previewIds: readonly string[]): Promise<Generation[]> {
   if (previewIds.length === 0) return [];
-  return (await executor
+  return executor
     .selectFrom('generations')
     .selectAll()
     .where('preview_id', 'in', previewIds)
     .orderBy('created_at')
     .orderBy('id')
-    .execute()) as SmartGeneration[];
-}
-
-export async function findSmartGeneration(executor: Executor, id: string): Promise<SmartGeneration | undefined> {
-  return (await executor.selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst()) as
-    SmartGeneration | undefined;
+    .execute();
 }
 
 export interface SmartColumns {
@@ -159,7 +152,7 @@ export async function markCachedIn(
 /** Distinct image positions a generation shows (its variations, for a preview). */
 export async function shownImageCount(
   executor: Executor,
-  generation: Pick<SmartGeneration, 'id' | 'cached_from'>,
+  generation: Pick<Generation, 'id' | 'cached_from'>,
 ): Promise<number> {
   const images = await imagesForGenerations(executor, [generation]);
   return images.get(generation.id)?.length ?? 0;

@@ -46,7 +46,7 @@ const RecommendModelQuery = graphql(`
   }
 `);
 
-/** DESIGN §3: the real Replicate ids and 2026 prices per image. */
+/** The real Replicate ids and 2026 prices per image, as Replicate publishes them. */
 const CATALOG = [
   { id: 'flux-schnell', replicateModel: 'black-forest-labs/flux-schnell', costPerImageUsd: '0.003' },
   { id: 'imagen-4-fast', replicateModel: 'google/imagen-4-fast', costPerImageUsd: '0.02' },
@@ -85,7 +85,7 @@ describe('catalog', () => {
     for (const model of models) {
       expect(model.name).not.toBe('');
       expect(model.averageSeconds).toBeGreaterThan(0);
-      // None of them outputs a transparent PNG natively (DESIGN §3).
+      // None of them outputs a transparent PNG natively (Replicate's model pages).
       expect(model.supportsTransparentBackground).toBe(false);
       expect(model.defaultInput).toEqual(expect.any(Object));
       expect(model.maxImagesPerGeneration).toBeGreaterThanOrEqual(1);

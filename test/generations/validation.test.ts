@@ -48,6 +48,14 @@ describe('planning Replicate input', () => {
     expect(plan.estimatedCostMicros).toBe(6 * 25_000);
   });
 
+  it('uses as few predictions as num_outputs allows: one when the count fits, the rest in the last', () => {
+    const sizes = (count: number) =>
+      planGeneration({ modelId: 'flux-dev', prompt: 'a fox', count }).predictions.map((p) => p.imageCount);
+    expect(sizes(4)).toEqual([4]);
+    expect(sizes(10)).toEqual([4, 4, 2]);
+    expect(sizes(1)).toEqual([1]);
+  });
+
   it('sends the default negative prompt to models that take one, and the given one when set', () => {
     const base = MODELS.find((model) => model.id === 'flux-schnell')!;
     const withNegative: ModelSpec = { ...base, takesNegativePrompt: true, inputSchema: base.inputSchema };

@@ -20,7 +20,7 @@ const correlation = {
   attempt: 1,
 };
 
-describe('GraphQL codes of upstream errors (DESIGN §3)', () => {
+describe('GraphQL codes of upstream errors', () => {
   it.each<[ReplicateError, string]>([
     [new ReplicateAuthError(401), 'UPSTREAM_UNAVAILABLE'],
     [new ReplicateAuthError(403), 'UPSTREAM_UNAVAILABLE'],

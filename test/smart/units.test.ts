@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { findModel, REMOVE_BACKGROUND_MODEL } from '../../src/catalog/models.ts';
 import { chooseModelAutomatically, NoAffordableModelError } from '../../src/smart/auto.ts';
-import { batchShapeProblems, MAX_BATCH_ITEMS, splitIntoPredictions } from '../../src/smart/batching.ts';
+import { batchShapeProblems, MAX_BATCH_ITEMS } from '../../src/smart/batching.ts';
 import { cacheability, cacheCutoff, resultCacheKey } from '../../src/smart/cache.ts';
 import {
   bestAffordableFinalModel,
@@ -132,13 +132,6 @@ describe('result cache key', () => {
 });
 
 describe('batching', () => {
-  it('splits a count into as few predictions as num_outputs allows', () => {
-    expect(splitIntoPredictions(4, 4)).toEqual([4]);
-    expect(splitIntoPredictions(10, 4)).toEqual([4, 4, 2]);
-    expect(splitIntoPredictions(3, 1)).toEqual([1, 1, 1]);
-    expect(() => splitIntoPredictions(0, 4)).toThrow(RangeError);
-  });
-
   it('aggregates progress weighted by images', () => {
     expect(
       aggregatePercent([
