@@ -133,7 +133,7 @@ async function concurrentGenerations(app: RunningApp, sim: RunningSimulator, key
     `  succeeded:                  ${statuses.filter((row) => row.status === 'SUCCEEDED').length}/${GENERATIONS}`,
   );
   console.log(
-    `  returned STARTING:          ${created.filter((generation) => generation.status === 'STARTING').length}/${GENERATIONS}`,
+    `  returned QUEUED:            ${created.filter((generation) => generation.status === 'QUEUED').length}/${GENERATIONS}`,
   );
   console.log(
     `  mutation latency:           p50 ${ms(percentile(latencies, 0.5))}, p99 ${ms(percentile(latencies, 0.99))}`,

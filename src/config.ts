@@ -8,6 +8,8 @@ import { parseUsdToMicros } from './money.ts';
 
 /** 90 % of Replicate's limits per token (600 creates, 3000 other requests a minute), fleet-wide. */
 export const DEFAULT_CREATES_PER_MINUTE = 540;
+/** Two minutes: the shortest model deadline, and at the default rate a queue of about 1,000 creates. */
+export const DEFAULT_MAX_QUEUE_WAIT_SECONDS = 120;
 export const DEFAULT_OTHER_REQUESTS_PER_MINUTE = 2700;
 
 const usdSetting = z
@@ -97,6 +99,7 @@ const envSchema = z.object({
   DEFAULT_USER_MAX_CONCURRENT_GENERATIONS: positiveInt(10),
   UPSTREAM_CREATES_PER_MINUTE: positiveInt(DEFAULT_CREATES_PER_MINUTE),
   UPSTREAM_OTHER_REQUESTS_PER_MINUTE: positiveInt(DEFAULT_OTHER_REQUESTS_PER_MINUTE),
+  MAX_QUEUE_WAIT_SECONDS: positiveInt(DEFAULT_MAX_QUEUE_WAIT_SECONDS),
   RESULT_CACHE_TTL_SECONDS: z
     .string()
     .regex(/^\d+$/, 'a whole number of seconds (0 turns the result cache off)')
@@ -158,6 +161,11 @@ export interface Config {
   /** The upstream budget per Replicate token, shared by every instance (Postgres, or Redis when set). */
   readonly upstreamCreatesPerMinute: number;
   readonly upstreamOtherRequestsPerMinute: number;
+  /**
+   * The longest a new generation may wait in the create queue (by the upstream budget's rate);
+   * one that would wait longer, or past its deadline, is refused with UPSTREAM_BUSY before any hold.
+   */
+  readonly maxQueueWaitSeconds: number;
   /** How long a successful deterministic result answers identical requests; 0 = no result cache. */
   readonly resultCacheTtlSeconds: number;
   readonly webSocket: {
@@ -242,6 +250,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     simulatorSpeed: e.SIMULATOR_SPEED,
     upstreamCreatesPerMinute: e.UPSTREAM_CREATES_PER_MINUTE,
     upstreamOtherRequestsPerMinute: e.UPSTREAM_OTHER_REQUESTS_PER_MINUTE,
+    maxQueueWaitSeconds: e.MAX_QUEUE_WAIT_SECONDS,
     resultCacheTtlSeconds: e.RESULT_CACHE_TTL_SECONDS,
     webSocket: {
       maxSockets: e.WS_MAX_SOCKETS,

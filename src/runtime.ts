@@ -51,8 +51,6 @@ export interface GenerationSettings {
   readonly download: DownloadSettings;
   /** Per-model deadline in seconds: past it the prediction is canceled upstream and the generation fails (TIMEOUT). */
   readonly deadlineSeconds: (modelId: string) => number;
-  /** The job sends the create itself if the request has not within this time. */
-  readonly createHandoffMs: number;
   /** Sweep for lost trackers, dead processes and old webhook ids. */
   readonly maintenanceIntervalMs: number;
   /** `webhook-id`s are remembered at least this long (Replicate retries for less). */
@@ -80,7 +78,6 @@ export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
   liveness: { heartbeatMs: 2_000, staleMs: 10_000 },
   download: {},
   deadlineSeconds: defaultDeadlineSeconds,
-  createHandoffMs: 15_000,
   maintenanceIntervalMs: 10_000,
   webhookRetentionMs: 4 * 24 * 3600_000,
 };
@@ -251,11 +248,10 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
     const smart = new SmartGenerationService({
       db,
       config,
-      tracker,
       events,
       now,
       deadlineSeconds: settings.deadlineSeconds,
-      createHandoffMs: settings.createHandoffMs,
+      expectedCreateWaitMs: (ahead) => upstream.client.expectedCreateWaitMs(ahead),
     });
     const gallery = new GalleryStreams({ bus, db, events, settings: settings.feed, logger, now });
     closers.push(() => gallery.close());
@@ -311,6 +307,7 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
         imageRoute({ db, storage, logger }),
       ],
       taskList,
+      expectedCreateWaitMs: (ahead) => upstream.client.expectedCreateWaitMs(ahead),
       imageUrl: (storageKey) => `${config.publicUrl ?? serverUrl}/images/${storageKey}`,
       attachWorker({ events }) {
         // Jobs are locked in the name of the worker pool, not of its single workers.

@@ -15,6 +15,7 @@ import type { ImageRow } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageBus } from '../pubsub/index.ts';
 import { imagesForGenerations } from './images.ts';
+import { createsWaiting } from './predictions-store.ts';
 import { findGeneration, isTerminalGeneration, type Generation, type GenerationChange } from './store.ts';
 
 export const GENERATION_CHANNEL = 'generation-changes';
@@ -22,12 +23,28 @@ export const GENERATION_CHANNEL = 'generation-changes';
 export interface GenerationView {
   readonly generation: Generation;
   readonly images: readonly ImageRow[];
+  /** While QUEUED: 1 + the creates waiting ahead of it fleet-wide (undefined: not read yet). */
+  readonly queuePosition?: number | null;
 }
 
+/** 1 + the predictions waiting for their create ahead of this generation's; null unless QUEUED. */
+export async function queuePositionOf(db: Db, generation: Generation): Promise<number | null> {
+  if (generation.status !== 'QUEUED') return null;
+  return (await createsWaiting(db, generation)) + 1;
+}
+
+/** The generation as subscribers see it, with its place in the create queue while QUEUED. */
 export async function loadGenerationView(db: Db, id: string): Promise<GenerationView | undefined> {
   const generation = await findGeneration(db, id);
   if (!generation) return undefined;
-  return (await viewsOf(db, [generation]))[0];
+  const [view] = await viewsOf(db, [generation]);
+  return { ...view!, queuePosition: await queuePositionOf(db, generation) };
+}
+
+/** Newer than what a subscriber has: a later version, or the same one further up the queue. */
+function isNewer(view: GenerationView, version: number, queuePosition: number | null | undefined): boolean {
+  const { generation } = view;
+  return generation.version > version || (generation.version === version && view.queuePosition !== queuePosition);
 }
 
 /** Views of many generations with one query for all their images. */
@@ -51,6 +68,9 @@ interface Feed {
   readonly listeners: Set<ViewListener>;
   /** Version of the last view fanned out; -1 before the first. */
   version: number;
+  /** Status and queue position of the last view fanned out. */
+  status: Generation['status'] | undefined;
+  queuePosition: number | null | undefined;
   /** When the feed last read or fanned out (resyncs wait `resyncMs` after it). */
   lastEmitAt: number;
   /** When the feed last fanned out a view; 0 before the first, so the first change goes at once. */
@@ -118,6 +138,8 @@ export class GenerationEvents {
         id,
         listeners: new Set(),
         version: -1,
+        status: undefined,
+        queuePosition: undefined,
         lastEmitAt: Date.now(),
         lastFanOutAt: 0,
         trailing: undefined,
@@ -145,9 +167,11 @@ export class GenerationEvents {
   stream(initial: GenerationView): AsyncIterableIterator<GenerationView> {
     return new Repeater<GenerationView>(async (push, stop) => {
       let lastVersion = -1;
+      let lastPosition: number | null | undefined;
       const deliver = (view: GenerationView) => {
-        if (view.generation.version <= lastVersion) return;
+        if (!isNewer(view, lastVersion, lastPosition)) return;
         lastVersion = view.generation.version;
+        lastPosition = view.queuePosition;
         void push(view);
         if (isTerminalGeneration(view.generation.status)) stop();
       };
@@ -175,6 +199,12 @@ export class GenerationEvents {
   }
 
   private onChange(change: GenerationChange): void {
+    // A generation that left the queue moves every queued one up: their positions are re-read.
+    if (change.status !== 'QUEUED') {
+      for (const queued of this.feeds.values()) {
+        if (queued.id !== change.id && (queued.status ?? 'QUEUED') === 'QUEUED') this.schedule(queued, false);
+      }
+    }
     const feed = this.feeds.get(change.id);
     if (!feed || change.version <= feed.version) return;
     this.schedule(feed, isTerminalGeneration(change.status));
@@ -211,8 +241,10 @@ export class GenerationEvents {
     feed.loading = true;
     try {
       const view = await loadGenerationView(this.db, feed.id);
-      if (view && view.generation.version > feed.version && !this.closed) {
+      if (view && isNewer(view, feed.version, feed.queuePosition) && !this.closed) {
         feed.version = view.generation.version;
+        feed.status = view.generation.status;
+        feed.queuePosition = view.queuePosition;
         feed.lastEmitAt = Date.now();
         feed.lastFanOutAt = feed.lastEmitAt;
         for (const listener of [...feed.listeners]) {

@@ -7,7 +7,7 @@ import type { ImageRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext, Viewer } from '../graphql/context.ts';
 import { badUserInput, forbidden, unauthenticated } from '../graphql/errors.ts';
-import type { GenerationView } from './events.ts';
+import { queuePositionOf, type GenerationView } from './events.ts';
 
 const MAX_PAGE_SIZE = 100;
 /** The list multiplier of `Generation.images` in the operation cost. */
@@ -26,7 +26,11 @@ function requireUserId(context: GraphQLContext): string {
 
 const GenerationStatusEnum = builder.enumType('GenerationStatus', {
   values: {
-    QUEUED: { description: 'Accepted and paid for (held); the upstream prediction is being created.' },
+    QUEUED: {
+      description:
+        'Accepted and paid for (held); waiting for a worker to create the upstream prediction (`queuePosition`, ' +
+        '`estimatedStartAt`). Cancel releases the hold without any upstream call while it has not been sent.',
+    },
     STARTING: { description: 'The prediction exists upstream and is waiting for the model.' },
     PROCESSING: { description: 'The model is running.' },
     SUCCEEDED: { description: 'Every image is stored and served by pixelgate.' },
@@ -86,6 +90,30 @@ export const GenerationRef = builder.objectRef<GenerationView>('Generation').imp
   fields: (t) => ({
     id: t.id({ resolve: ({ generation }) => generation.id }),
     status: t.field({ type: GenerationStatusEnum, resolve: ({ generation }) => generation.status }),
+    queuePosition: t.int({
+      nullable: true,
+      description:
+        'While QUEUED: its place in the queue of predictions waiting to be created upstream, across every ' +
+        'instance (1 = next). Null once it has started. `generationProgress` sends it again as it moves up.',
+      resolve: (view, _args, context) =>
+        view.queuePosition !== undefined ? view.queuePosition : queuePositionOf(context.services.db, view.generation),
+    }),
+    estimatedStartAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'While QUEUED: when its create should be sent, from the queue ahead of it and the upstream budget ' +
+        'shared by every instance (`UPSTREAM_CREATES_PER_MINUTE`). An estimate; null once it has started.',
+      resolve: async (view, _args, context) => {
+        const position =
+          view.queuePosition !== undefined
+            ? view.queuePosition
+            : await queuePositionOf(context.services.db, view.generation);
+        if (position === null) return null;
+        const waitMs = context.services.generations.expectedCreateWaitMs(position - 1);
+        return new Date(context.services.now().getTime() + waitMs);
+      },
+    }),
     percent: t.int({
       nullable: true,
       description:
@@ -255,8 +283,10 @@ builder.mutationFields((t) => ({
   generateImage: t.field({
     type: GenerationRef,
     description:
-      'Holds the most it can cost on your budget, starts the prediction and returns at once (STARTING, or QUEUED while ' +
-      'the prediction is being created). Follow it with `generationProgress`.',
+      'Holds the most it can cost on your budget and returns at once, QUEUED (see `queuePosition` and ' +
+      '`estimatedStartAt`): the prediction is created upstream by a worker, never inside this request. ' +
+      'Refused with UPSTREAM_BUSY, before anything is held, when the queue is too long for it to start in time. ' +
+      'Follow it with `generationProgress`.',
     authScopes: { user: true },
     args: { input: t.arg({ type: GenerateImageInput, required: true }) },
     resolve: (_root, { input }, context) =>

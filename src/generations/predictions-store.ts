@@ -237,3 +237,23 @@ export async function ownedReplicateIds(executor: Executor, candidates: readonly
     .execute();
   return new Set(rows.map((row) => row.replicate_id).filter((id): id is string => id !== null));
 }
+
+/**
+ * Predictions waiting for their create, fleet-wide (the create queue: `pending`, or claimed and
+ * waiting for the upstream budget) — with `before`, only those queued ahead of that generation.
+ */
+export async function createsWaiting(
+  executor: Executor,
+  before?: { readonly id: string; readonly created_at: Date },
+): Promise<number> {
+  let query = executor
+    .selectFrom('predictions')
+    .select((eb) => eb.fn.countAll<string>().as('waiting'))
+    .where('state', 'in', ['pending', 'creating'])
+    .where('replicate_id', 'is', null);
+  if (before) {
+    query = query.where(sql<boolean>`(created_at, generation_id) < (${before.created_at}, ${before.id}::uuid)`);
+  }
+  const row = await query.executeTakeFirstOrThrow();
+  return Number(row.waiting);
+}

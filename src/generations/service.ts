@@ -3,17 +3,15 @@
  *
  * Starting generations — "money first": the idempotency check, the budget hold (an upper bound of
  * the cost), the generation and prediction rows and each prediction's durable job in one short
- * transaction, all or nothing, then Replicate called by the request itself so the answer can
- * already say STARTING, with the job taking over if the process dies — lives in
+ * transaction, all or nothing, answered QUEUED at once; the job sends the create — lives in
  * `smart/service.ts`, which adds tiers, automatic model choice, the result cache and batches to it.
  */
 import { isUuid } from '../auth/users.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { Viewer } from '../auth/viewer.ts';
-import type { ReplicateError } from '../replicate/index.ts';
 import { imagesForGenerations } from './images.ts';
-import { loadGenerationView, type GenerationEvents, type GenerationView } from './events.ts';
+import { loadGenerationView, queuePositionOf, type GenerationEvents, type GenerationView } from './events.ts';
 import { findGeneration, isTerminalGeneration, listUserGenerations, type Generation } from './store.ts';
 import type { PredictionTracker } from './tracker.ts';
 
@@ -34,14 +32,21 @@ export class IdempotencyKeyReusedError extends Error {
   }
 }
 
-/** Replicate refused the generation outright (422, 402, …): it is FAILED and its hold released. */
-export class UpstreamRejectedError extends Error {
-  constructor(
-    readonly upstream: ReplicateError,
-    readonly generationId: string,
-  ) {
-    super(upstream.message);
-    this.name = 'UpstreamRejectedError';
+/**
+ * The create queue is too long for a new generation to start before its deadline or within
+ * `MAX_QUEUE_WAIT_SECONDS`: refused before anything is held.
+ */
+export class UpstreamBusyError extends Error {
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super(
+      `Replicate is busy: too many generations are waiting to start, so this one could not start in time. ` +
+        `Nothing was held or charged. Retry in ${seconds} s.`,
+    );
+    this.name = 'UpstreamBusyError';
+    this.retryAfterSeconds = seconds;
   }
 }
 
@@ -73,7 +78,8 @@ export class GenerationService {
   async get(viewer: Viewer, id: string): Promise<GenerationView> {
     const generation = await this.visibleGeneration(viewer, id);
     const images = await imagesForGenerations(this.deps.db, [generation]);
-    return { generation, images: images.get(generation.id) ?? [] };
+    const queuePosition = await queuePositionOf(this.deps.db, generation);
+    return { generation, images: images.get(generation.id) ?? [], queuePosition };
   }
 
   /** The current state at once, then each change until a terminal state. */

@@ -19,6 +19,8 @@ export interface GenerationsApi {
   readonly gallery: GalleryStreams;
   /** The public URL of a stored image. */
   imageUrl(storageKey: string): string;
+  /** Milliseconds before `ahead` more creates can have started at the shared upstream budget's rate. */
+  expectedCreateWaitMs(ahead: number): number;
 }
 
 /**

@@ -15,10 +15,9 @@ import { RateLimitedError } from '../billing/rate-limit.ts';
 import { CatalogInputError } from '../catalog/pricing.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { GenerationInputError } from '../generations/request.ts';
-import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamRejectedError } from '../generations/service.ts';
+import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamBusyError } from '../generations/service.ts';
 import type { Logger } from '../logger.ts';
 import { formatMicrosAsUsd } from '../money.ts';
-import { ReplicateInsufficientCreditsError, ReplicateInvalidInputError } from '../replicate/index.ts';
 import { NoAffordableModelError } from '../smart/auto.ts';
 import { BatchItemRefusedError } from '../smart/batch-admission.ts';
 
@@ -32,6 +31,7 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'UPSTREAM_INSUFFICIENT_CREDITS'
   | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_BUSY'
   | 'QUERY_TOO_COMPLEX'
   | 'INTERNAL_SERVER_ERROR';
 
@@ -83,31 +83,6 @@ const inputContract = (message: string, invalidFields: readonly InvalidField[]):
   extensions: invalidFields.length ? { invalidFields } : {},
 });
 
-function upstreamRejection({ upstream, generationId }: UpstreamRejectedError): Contract {
-  if (upstream instanceof ReplicateInvalidInputError) {
-    return inputContract(
-      upstream.message,
-      upstream.invalidFields.map((field) => ({
-        path: `input.settings.${field.field.replace(/^input\./, '')}`,
-        message: field.description,
-      })),
-    );
-  }
-  if (upstream instanceof ReplicateInsufficientCreditsError) {
-    return {
-      code: 'UPSTREAM_INSUFFICIENT_CREDITS',
-      message: 'The Replicate account behind this gateway is out of credit.',
-      extensions: { generationId },
-    };
-  }
-  // 401/403/404: the operator's problem; the details are in the logs, not in the answer.
-  return {
-    code: 'UPSTREAM_UNAVAILABLE',
-    message: 'Replicate cannot run this generation right now.',
-    extensions: { generationId },
-  };
-}
-
 function budgetExceeded(error: BudgetExceededError): Contract {
   const global = error.scope === 'global_day';
   return {
@@ -135,7 +110,13 @@ function contractOf(error: unknown): Contract | undefined {
   if (error instanceof IdempotencyKeyReusedError) {
     return { code: 'IDEMPOTENCY_KEY_REUSED', message: error.message, extensions: { generationId: error.generationId } };
   }
-  if (error instanceof UpstreamRejectedError) return upstreamRejection(error);
+  if (error instanceof UpstreamBusyError) {
+    return {
+      code: 'UPSTREAM_BUSY',
+      message: error.message,
+      extensions: { retryAfterSeconds: error.retryAfterSeconds },
+    };
+  }
   if (error instanceof BudgetExceededError) return budgetExceeded(error);
   if (error instanceof NoAffordableModelError) {
     return {

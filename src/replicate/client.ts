@@ -82,6 +82,11 @@ export interface ReplicateClient {
   breakerState(target: PredictionTarget): BreakerState;
   /** Connection counts of the keep-alive pool, for metrics and benchmarks. */
   transportStats(): TransportStats;
+  /**
+   * Milliseconds before `ahead` more creates can have started at the shared budget's rate (plus
+   * any upstream pause this process knows of): what a queued generation waits for.
+   */
+  expectedCreateWaitMs(ahead: number): number;
   /** Closes pooled connections and cancels waits and timers; later calls fail with client_closed. */
   close(): Promise<void>;
 }
@@ -315,6 +320,8 @@ export function createReplicateClient(options: ReplicateClientOptions): Replicat
     },
 
     transportStats: () => transport.stats(),
+
+    expectedCreateWaitMs: (ahead) => limiter.expectedWaitMs('create', ahead),
 
     async close() {
       if (shutdown.signal.aborted) return;

@@ -183,7 +183,8 @@ builder.mutationFields((t) => ({
     type: GenerationRef,
     description:
       'Re-runs variation `imageIndex` of a preview — its prompt, aspect ratio (the nearest the final model allows) and ' +
-      'seed (where the final model takes one) — on a high-quality model, linked to the preview.',
+      'seed (where the final model takes one) — on a high-quality model, linked to the preview. Answers QUEUED at ' +
+      'once, like `generateImage` (and like it may be refused with UPSTREAM_BUSY before anything is held).',
     authScopes: { user: true },
     args: { input: t.arg({ type: FinalizeGenerationInput, required: true }) },
     resolve: (_root, { input }, context) =>
@@ -197,7 +198,8 @@ builder.mutationFields((t) => ({
     type: GenerationBatchRef,
     description:
       'Up to 20 different requests in one call, admitted all or nothing (every hold, or none and an error), with ' +
-      'one generation per request.',
+      'one generation per request, each answered QUEUED at once (UPSTREAM_BUSY, nothing held, when the queue is too ' +
+      'long for all of them to start in time).',
     authScopes: { user: true },
     args: { inputs: t.arg({ type: [GenerateImageInput], required: true }) },
     // The batch's items are its inputs: their selection costs once per input (at most a full batch).

@@ -35,8 +35,8 @@ import {
   type GenerateImageRequest,
   type GenerationPlan,
 } from '../generations/request.ts';
-import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamRejectedError } from '../generations/service.ts';
-import { insertPredictions, type Prediction } from '../generations/predictions-store.ts';
+import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamBusyError } from '../generations/service.ts';
+import { createsWaiting, insertPredictions } from '../generations/predictions-store.ts';
 import {
   findGeneration,
   findGenerationByIdempotencyKey,
@@ -45,7 +45,6 @@ import {
 } from '../generations/store.ts';
 import type { GenerationEvents } from '../generations/events.ts';
 import { transact } from '../generations/transact.ts';
-import type { PredictionTracker } from '../generations/tracker.ts';
 import type { Micros } from '../money.ts';
 import { chooseModelAutomatically } from './auto.ts';
 import { BatchItemRefusedError, batchAdmission } from './batch-admission.ts';
@@ -88,11 +87,11 @@ export type FinalizeInput = Pick<
 export interface SmartServiceDependencies {
   readonly db: Db;
   readonly config: Config;
-  readonly tracker: PredictionTracker;
   readonly events: Pick<GenerationEvents, 'publish'>;
   readonly now: () => Date;
   readonly deadlineSeconds: (modelId: string) => number;
-  readonly createHandoffMs: number;
+  /** Milliseconds before `ahead` more creates can have started at the shared upstream budget's rate. */
+  readonly expectedCreateWaitMs: (ahead: number) => number;
 }
 
 export interface BatchItemResult {
@@ -404,23 +403,43 @@ export class SmartGenerationService {
   }
 
   /**
-   * The money-first transaction for one or more prepared requests, then the upstream creates.
-   * With a batch id, admission is the batch's (every hold or none); without, billing's own gate.
+   * Backpressure before money: the new predictions join the create queue behind every one waiting
+   * fleet-wide; when the last of them could not start (at the upstream budget's rate) before its
+   * generation's deadline or within `MAX_QUEUE_WAIT_SECONDS`, the request is refused now, before
+   * anything is held, with the time after which it would fit.
+   */
+  private async refuseWhenQueueTooLong(items: readonly Prepared[], now: Date): Promise<void> {
+    const creates = items.reduce((sum, item) => sum + (item.cached ? 0 : item.plan.predictions.length), 0);
+    if (creates === 0) return;
+    const waitMs = this.deps.expectedCreateWaitMs((await createsWaiting(this.deps.db)) + creates - 1);
+    const allowedMs = Math.min(
+      this.deps.config.maxQueueWaitSeconds * 1000,
+      ...items.map(
+        (item) => this.deadlineOf(item.plan, item.columns.transparentBackground, now).getTime() - now.getTime(),
+      ),
+    );
+    if (waitMs > allowedMs) throw new UpstreamBusyError((waitMs - allowedMs) / 1000);
+  }
+
+  /**
+   * The money-first transaction for one or more prepared requests; each prediction's job, due at
+   * once, sends its create (the request never waits on Replicate). With a batch id, admission is
+   * the batch's (every hold or none); without, billing's own gate.
    */
   private async start(
     context: CallContext,
     items: readonly Prepared[],
     batch: { batchId: string; inputIndexes: readonly number[] } | null,
   ): Promise<Array<{ view: GenerationView; replayed: boolean }>> {
-    const { db, config, events, tracker } = this.deps;
+    const { db, config, events } = this.deps;
     const batchId = batch?.batchId ?? null;
     const { user, now } = context;
+    await this.refuseWhenQueueTooLong(items, now);
     const ids = items.map(() => randomUUID());
     const outcome = await transact(db, events, async (trx, changes) => {
       const admission = batchId === null ? null : batchAdmission(trx, config, user.id, now);
       await admission?.begin();
       let admitted = 0;
-      const created: Prediction[][] = [];
       const raced: boolean[] = [];
       for (const [index, item] of items.entries()) {
         const { plan, columns, cached } = item;
@@ -442,14 +461,12 @@ export class SmartGenerationService {
         if (!generation) {
           // Same key, same user: a concurrent request got there first.
           raced.push(true);
-          created.push([]);
           continue;
         }
         raced.push(false);
         await setSmartColumns(trx, id, { ...columns, batchId });
         if (cached) {
           changes.push(await markCachedIn(trx, id, cached.generationId, now));
-          created.push([]);
           continue;
         }
         if (admission) {
@@ -475,21 +492,14 @@ export class SmartGenerationService {
           })),
         );
         for (const prediction of predictions) {
-          await scheduleTrack(trx, { predictionId: prediction.id, poll: 0 }, this.deps.createHandoffMs);
+          await scheduleTrack(trx, { predictionId: prediction.id, poll: 0 }, 0);
         }
         changes.push({ id, status: generation.status, version: generation.version, userId: user.id });
-        created.push(predictions);
       }
       admission?.finish();
-      return { created, raced };
+      return { raced };
     });
 
-    // Outside any transaction: Replicate may take its time, and may fail in ways the jobs handle.
-    const results = await Promise.all(
-      outcome.created.map((predictions) =>
-        Promise.all(predictions.map((prediction) => tracker.create(prediction, ['pending']))),
-      ),
-    );
     const answers: Array<{ view: GenerationView; replayed: boolean }> = [];
     for (const [index, item] of items.entries()) {
       if (outcome.raced[index]) {
@@ -498,11 +508,6 @@ export class SmartGenerationService {
         answers.push({ view: await this.replay(existing, item.plan.fingerprint), replayed: true });
         continue;
       }
-      const rejected = results[index]!.find((result) => result.kind === 'rejected');
-      // One request: Replicate's refusal is the mutation's error (as for generateImage). In a
-      // batch it is that item's outcome: its generation is FAILED with the reason.
-      if (rejected?.kind === 'rejected' && batchId === null)
-        throw new UpstreamRejectedError(rejected.error, ids[index]!);
       answers.push({ view: await this.view(ids[index]!), replayed: false });
     }
     return answers;

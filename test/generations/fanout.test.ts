@@ -45,7 +45,6 @@ describe('live fan-out', () => {
         generations: {
           feed: { throttleMs: 600_000, resyncMs: 600_000 },
           maintenanceIntervalMs: 600_000,
-          createHandoffMs: 600_000,
         },
       },
     });

@@ -32,13 +32,13 @@ describe('generations against the simulator', () => {
   });
 
   it.each(GENERATION_MODELS.map((model) => [model.id, model] as const))(
-    '%s: STARTING at once, then SUCCEEDED with stored PNGs and the cost settled once',
+    '%s: QUEUED at once, then SUCCEEDED with stored PNGs and the cost settled once',
     async (modelId, model) => {
       const count = Math.min(2, model.maxOutputsPerPrediction * 2);
       const prompt = `a lighthouse at dusk (${modelId})`;
       const { generation, errors } = await env.gateway.generate(key, { modelId, prompt, count });
       expect(errors).toBeUndefined();
-      expect(generation!.status).toBe('STARTING');
+      expect(generation!.status).toBe('QUEUED');
       expect(generation!.estimatedCostUsd).toBe(formatMicrosAsUsd(model.costPerImageMicros * count));
 
       const done = await env.gateway.waitFor(key, generation!.id);
@@ -244,7 +244,7 @@ describe('the tracker’s own deadline', () => {
       modelId: 'flux-schnell',
       prompt: 'a cold fox [sim:cold]',
     });
-    expect(generation!.status).toBe('STARTING');
+    expect(generation!.status).toBe('QUEUED');
     const done = await env.gateway.waitFor(key, generation!.id, (g) => g.costUsd !== null, 10_000);
     expect(done.status).toBe('FAILED');
     expect(done.error?.code).toBe('TIMEOUT');

@@ -137,6 +137,9 @@ describe('races between webhooks and pollers (no worker: the test plays the poll
   async function startedGeneration(prompt: string, modelId = 'flux-schnell') {
     const { generation, errors } = await env.gateway.generate(key, { modelId, prompt });
     expect(errors).toBeUndefined();
+    // No worker: the test sends the create, as the prediction's job would.
+    const [pending] = await predictionRows(env.gateway.db, generation!.id);
+    await env.gateway.app.services.generations.tracker.create(pending!, ['pending']);
     const [row] = await predictionRows(env.gateway.db, generation!.id);
     const upstream = await eventually(
       () => upstreamPrediction(env, row!.replicate_id!),

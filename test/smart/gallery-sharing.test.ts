@@ -48,7 +48,6 @@ describe('myGenerations shares its database work per user', () => {
         generations: {
           feed: { throttleMs: 250, resyncMs: 600_000 },
           maintenanceIntervalMs: 600_000,
-          createHandoffMs: 600_000,
         },
         onQuery: (sql, parameters) => queries.push({ sql, parameters }),
       },
