@@ -1,0 +1,226 @@
+/**
+ * Benchmark: how fast `generateImage` is admitted now that the request never waits on Replicate.
+ * Prints figures; not a test. Three measurements:
+ *
+ * 1. `generateImage` over GraphQL, 200 users at 50 connections (closed loop, DURATION s each),
+ *    beside the bare Yoga + Pothos `{ hello }` baseline, in alternating rounds of one run.
+ *    Accepted/s counts the generations committed during the run (answers with errors — e.g.
+ *    UPSTREAM_BUSY — are not accepted); p50/p99 are every answer's.
+ * 2. The answer time of `generateImage` while every upstream create hangs (the simulator's
+ *    `timeout` fault): 20 requests one after another.
+ * 3. The stop time of `pixelgate serve` after SIGINT to its process group, with generations
+ *    queued behind hung creates.
+ *
+ * One gateway in this process with the built-in simulator's HTTP server (speed 0.05) and its own
+ * worker (which creates the queued predictions at the default shared budget of 540/min); the
+ * load generator runs in a worker thread. `MAX_QUEUE_WAIT_SECONDS` is raised for measurement 1
+ * so that backpressure does not refuse the queue the run builds (it measures admission, not the
+ * budget). Loopback only, bounded by the durations.
+ *
+ *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/admission.ts
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import { startApp } from '../src/app.ts';
+import { createApiKey } from '../src/auth/api-keys.ts';
+import { createUser } from '../src/auth/users.ts';
+import { loadConfig } from '../src/config.ts';
+import { silentLogger } from '../src/logger.ts';
+import { startSimulator } from '../src/simulator/index.ts';
+import { alternate, formatLoad, HELLO, loadAtConnections, startBareYoga, type LoadResult } from './baseline.ts';
+import { openBenchDatabase, percentile } from './support.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = 50;
+const USERS = 200;
+const HUNG_REQUESTS = 20;
+
+const GENERATE = 'mutation($input: GenerateImageInput!) { generateImage(input: $input) { id status } }';
+
+interface AdmissionResult extends LoadResult {
+  readonly acceptedPerSecond: number;
+}
+
+function median<T extends LoadResult>(results: readonly T[]): T {
+  const sorted = [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const database = await openBenchDatabase();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-admission-'));
+  const sim = await startSimulator({ port: 0, speed: 0.05 });
+  const bare = await startBareYoga();
+  const keys: string[] = [];
+  try {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      REPLICATE_API_TOKEN: 'r8_bench_admission',
+      REPLICATE_API_BASE_URL: sim.baseUrl,
+      PIXELGATE_DATA_DIR: dataDir,
+      MAX_QUEUE_WAIT_SECONDS: '86400',
+    });
+    const app = await startApp({ config, logger: silentLogger });
+    try {
+      const db = app.services.db;
+      for (let index = 0; index < USERS; index++) {
+        const user = await createUser(db, { name: `bench-${index}`, dailyBudgetMicros: 1_000_000_000_000 });
+        keys.push((await createApiKey(db, user.id)).key);
+      }
+      // Per-user rate and concurrency limits are not what this measures.
+      await db
+        .updateTable('users')
+        .set({ rate_limit_per_minute: 1_000_000, max_concurrent_generations: 1_000_000 })
+        .execute();
+
+      // Each connection cycles through the 200 users' keys.
+      const requests = keys.map((key, index) => ({
+        method: 'POST' as const,
+        path: '/graphql',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({
+          query: GENERATE,
+          variables: { input: { modelId: 'flux-schnell', prompt: `an admitted lighthouse ${index}` } },
+        }),
+      }));
+      const generations = async () =>
+        Number((await sql<{ n: string }>`select count(*) as n from generations`.execute(db)).rows[0]!.n);
+      const admission = async (): Promise<AdmissionResult> => {
+        const before = await generations();
+        const result = await autocannon({
+          url: app.url,
+          connections: CONNECTIONS,
+          duration: DURATION_S,
+          requests,
+          workers: 1,
+        });
+        const accepted = (await generations()) - before;
+        return {
+          requestsPerSecond: result.requests.total / Math.max(1e-3, result.duration),
+          acceptedPerSecond: accepted / Math.max(1e-3, result.duration),
+          p50Ms: result.latency.p50,
+          p99Ms: result.latency.p99,
+          requests: result.requests.total,
+          failures: result.non2xx + result.errors + result.timeouts,
+        };
+      };
+
+      console.log(
+        `\n1. ${USERS} users at ${CONNECTIONS} connections × ${DURATION_S} s, ${ROUNDS} alternating rounds (median shown)`,
+      );
+      const runs = await alternate<LoadResult | AdmissionResult>(ROUNDS, [
+        ['bare Yoga { hello }', () => loadAtConnections({ url: bare.url, query: HELLO }, CONNECTIONS, DURATION_S)],
+        ['generateImage', admission],
+      ]);
+      const base = median(runs.get('bare Yoga { hello }')!);
+      const generate = median(runs.get('generateImage')! as AdmissionResult[]);
+      console.log(`  bare Yoga { hello }   ${formatLoad(base)}`);
+      console.log(`  generateImage         ${formatLoad(generate, base)}`);
+      console.log(
+        `  accepted: ${generate.acceptedPerSecond.toFixed(0)}/s (rounds: ${(
+          runs.get('generateImage') as AdmissionResult[]
+        )
+          .map((run) => run.acceptedPerSecond.toFixed(0))
+          .join(', ')})`,
+      );
+
+      // 2. Every create hangs: the answer must not wait for it.
+      await sql`delete from graphile_worker._private_jobs`.execute(db);
+      sim.injectFaults([{ method: 'POST', path: '/v1/models/**', fault: 'timeout', times: 100_000 }]);
+      const latencies: number[] = [];
+      const statuses = new Set<string>();
+      for (let index = 0; index < HUNG_REQUESTS; index++) {
+        const startedAt = performance.now();
+        const response = await fetch(`${app.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[index]}` },
+          body: JSON.stringify({
+            query: GENERATE,
+            variables: { input: { modelId: 'flux-schnell', prompt: `a hung lighthouse ${index}` } },
+          }),
+        });
+        const body = (await response.json()) as { data?: { generateImage?: { status: string } } };
+        latencies.push(performance.now() - startedAt);
+        statuses.add(body.data?.generateImage?.status ?? 'error');
+      }
+      latencies.sort((a, b) => a - b);
+      console.log(
+        `\n2. generateImage while every upstream create hangs (${HUNG_REQUESTS} in a row): p50 ` +
+          `${percentile(latencies, 0.5).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms, answers ${[...statuses].join(', ')}`,
+      );
+      sim.clearFaults();
+    } finally {
+      await app.close();
+    }
+
+    // 3. `pixelgate serve` stopped with SIGINT to its process group, creates hanging upstream.
+    sim.injectFaults([{ method: 'POST', path: '/v1/models/**', fault: 'timeout', times: 100_000 }]);
+    const stopMs = await stopTime(keys[0]!, {
+      DATABASE_URL: database.url,
+      REPLICATE_API_TOKEN: 'r8_bench_admission',
+      REPLICATE_API_BASE_URL: sim.baseUrl,
+      PIXELGATE_DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
+    console.log(`\n3. pixelgate serve, SIGINT to the process group → exit: ${stopMs.toFixed(0)} ms`);
+    sim.clearFaults();
+  } finally {
+    await bare.close();
+    await sim.close();
+    await database.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function stopTime(key: string, env: Record<string, string>): Promise<number> {
+  const bin = fileURLToPath(new URL('../bin/pixelgate.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'serve'], {
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: string) => {
+      output += chunk;
+      const match = /GraphiQL at (http:\/\/\S+)\/graphql/.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout!.setEncoding('utf8').on('data', onData);
+    child.stderr!.setEncoding('utf8').on('data', onData);
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
+    void exited.then(() => reject(new Error(`serve exited early:\n${output}`))).finally(() => clearTimeout(timer));
+  });
+  // A queued generation whose create hangs upstream: the stop must not wait for it.
+  await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({
+      query: GENERATE,
+      variables: { input: { modelId: 'flux-schnell', prompt: 'a lighthouse at shutdown' } },
+    }),
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const startedAt = performance.now();
+  process.kill(-child.pid!, 'SIGINT');
+  const code = await exited;
+  const elapsed = performance.now() - startedAt;
+  if (code !== 0) console.log(`   (exit code ${code})`);
+  return elapsed;
+}
+
+await main();
