@@ -4,7 +4,7 @@
  * (some of them are secrets).
  */
 import { z } from 'zod';
-import { parseUsdToMicros } from './money.ts';
+import { MAX_USD_AMOUNT, parseUsdToMicros } from './money.ts';
 
 /** 90 % of Replicate's limits per token (600 creates, 3000 other requests a minute), fleet-wide. */
 export const DEFAULT_CREATES_PER_MINUTE = 540;
@@ -20,7 +20,10 @@ const usdSetting = z
       if (micros < 0) throw new Error('negative');
       return micros;
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'a non-negative USD amount with at most 6 decimals, e.g. 5 or 0.25' });
+      ctx.addIssue({
+        code: 'custom',
+        message: `a non-negative USD amount with at most 6 decimals, up to ${MAX_USD_AMOUNT}, e.g. 5 or 0.25`,
+      });
       return z.NEVER;
     }
   })

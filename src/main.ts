@@ -15,7 +15,7 @@ import type { Db } from './db/index.ts';
 import { startGenerationsRuntime } from './runtime.ts';
 import { startJobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { MoneyFormatError, parseUsdToMicros } from './money.ts';
+import { MAX_USD_AMOUNT, MoneyFormatError, parseUsdToMicros } from './money.ts';
 import { installProcessPolicy } from './process-policy.ts';
 
 const USAGE = `Usage: pixelgate <command>
@@ -104,7 +104,9 @@ function usdOption(value: string | undefined, name: string): number | undefined 
     if (micros < 0) throw new MoneyFormatError('negative');
     return micros;
   } catch {
-    throw new UsageError(`--${name} expects a non-negative USD amount with at most 6 decimals, e.g. 5 or 0.25`);
+    throw new UsageError(
+      `--${name} expects a non-negative USD amount with at most 6 decimals, up to ${MAX_USD_AMOUNT}, e.g. 5 or 0.25`,
+    );
   }
 }
 

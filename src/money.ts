@@ -9,16 +9,33 @@ export const MICROS_PER_USD = 1_000_000;
 
 export class MoneyFormatError extends Error {}
 
-const USD_PATTERN = /^(-)?(\d{1,12})(?:\.(\d{1,6}))?$/;
+/** The largest amount, either way, that pixelgate accepts as input (env, CLI, GraphQL). */
+export const MAX_USD_AMOUNT = 1_000_000;
+const MAX_MICROS = MAX_USD_AMOUNT * MICROS_PER_USD;
 
-/** "0.003" → 3000. Rejects more than 6 decimals, exponents, NaN, infinities and empty text. */
+const USD_PATTERN = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+/**
+ * "0.003" → 3000. Whitespace around a string is ignored (as around every text input); anything
+ * else but digits, one leading "-" and one "." is refused, as are more than 6 decimals, exponents,
+ * NaN, infinities, empty text and amounts beyond ±MAX_USD_AMOUNT.
+ */
 export function parseUsdToMicros(value: string | number): Micros {
+  if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) > MAX_USD_AMOUNT) throw tooLarge();
   const text = typeof value === 'number' ? numberToPlainText(value) : value.trim();
   const match = USD_PATTERN.exec(text);
   if (!match) throw new MoneyFormatError('expected a USD amount with at most 6 decimals, e.g. "0.25"');
-  const [, minus, whole, fraction = ''] = match;
+  const [, minus, digits = '', fraction = ''] = match;
+  if (fraction.length > 6) throw new MoneyFormatError('at most 6 decimals are allowed (1 micro-dollar)');
+  const whole = digits.replace(/^0+(?=\d)/, '');
+  if (whole.length > String(MAX_USD_AMOUNT).length) throw tooLarge();
   const micros = Number(whole) * MICROS_PER_USD + Number(fraction.padEnd(6, '0'));
+  if (micros > MAX_MICROS) throw tooLarge();
   return minus ? -micros : micros;
+}
+
+function tooLarge(): MoneyFormatError {
+  return new MoneyFormatError(`must be between -${MAX_USD_AMOUNT} and ${MAX_USD_AMOUNT} USD`);
 }
 
 function numberToPlainText(value: number): string {

@@ -15,6 +15,7 @@ import type { GraphQLContext, Viewer } from './graphql/context.ts';
 import { useInputErrorCodes } from './graphql/error-codes.ts';
 import { useSchemaExposure } from './graphql/exposure.ts';
 import { corsPolicy, useJsonPostsOnly } from './graphql/http-policy.ts';
+import { useWellFormedText } from './graphql/input-text.ts';
 import { useOperationLimits } from './graphql/limits.ts';
 import { useSharedSubscriptionExecution } from './graphql/shared-execution.ts';
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
@@ -63,6 +64,7 @@ export function createGraphQLServer(
     plugins: [
       useJsonPostsOnly(),
       ...useOperationLimits(config.operationLimits),
+      useWellFormedText(),
       useSchemaExposure({ introspection: config.introspection, suggestions: !production }),
       useCatalogCache(),
       useSharedSubscriptionExecution(),

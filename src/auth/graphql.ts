@@ -73,27 +73,31 @@ builder.mutationFields((t) => ({
         const message = name.error.issues[0]?.message ?? 'invalid';
         throw badUserInput(`input.name ${message}.`, [{ path: 'input.name', message }]);
       }
-      return createUser(context.services.db, {
+      const user = {
         name: name.data,
         dailyBudgetMicros: requireNonNegative(input.dailyBudgetUsd, 'input.dailyBudgetUsd'),
         monthlyBudgetMicros: requireNonNegative(input.monthlyBudgetUsd, 'input.monthlyBudgetUsd'),
-      });
+      };
+      // Validated in full above; the write and the read of the row it returns commit together.
+      return context.services.db.transaction().execute((trx) => createUser(trx, user));
     },
   }),
   createApiKey: t.field({
     type: CreatedApiKeyRef,
     authScopes: { admin: true },
     args: { userId: t.arg.id({ required: true }) },
-    resolve: async (_root, { userId }, context) => {
-      const user = await requireUser(context, String(userId));
-      const created = await createApiKey(context.services.db, user.id);
-      const apiKey = await context.services.db
-        .selectFrom('api_keys')
-        .selectAll()
-        .where('id', '=', created.id)
-        .executeTakeFirstOrThrow();
-      return { key: created.key, apiKey };
-    },
+    resolve: (_root, { userId }, context) =>
+      context.services.db.transaction().execute(async (trx) => {
+        const user = await findUser(trx, String(userId));
+        if (!user) throw notFound('User', String(userId));
+        const created = await createApiKey(trx, user.id);
+        const apiKey = await trx
+          .selectFrom('api_keys')
+          .selectAll()
+          .where('id', '=', created.id)
+          .executeTakeFirstOrThrow();
+        return { key: created.key, apiKey };
+      }),
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,
@@ -101,7 +105,9 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
       const key = isUuid(String(id))
-        ? await revokeApiKey(context.services.db, String(id), context.services.now())
+        ? await context.services.db
+            .transaction()
+            .execute((trx) => revokeApiKey(trx, String(id), context.services.now()))
         : undefined;
       if (!key) throw notFound('API key', String(id));
       await context.services.keys.announceRevocation(key.id);

@@ -206,15 +206,15 @@ async function updateUser(
 ): Promise<UserRow> {
   const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
   if (!isUuid(userId)) throw notFound('User', userId);
+  // Validated in full by the caller; the write and the read of the row it returns commit together.
   const row =
     Object.keys(defined).length === 0
       ? await findUser(context.services.db, userId)
       : await context.services.db
-          .updateTable('users')
-          .set(defined)
-          .where('id', '=', userId)
-          .returningAll()
-          .executeTakeFirst();
+          .transaction()
+          .execute((trx) =>
+            trx.updateTable('users').set(defined).where('id', '=', userId).returningAll().executeTakeFirst(),
+          );
   if (!row) throw notFound('User', userId);
   return row;
 }

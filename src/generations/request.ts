@@ -132,23 +132,31 @@ function settingsObject(value: unknown): Record<string, unknown> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) fail('input.settings', 'must be a JSON object.');
   const settings = value as Record<string, unknown>;
-  const reserved = Object.keys(settings).filter((key) => key in RESERVED_SETTINGS);
+  const reserved = Object.keys(settings).flatMap((key) => {
+    const field = reservedField(key);
+    return field === undefined ? [] : [{ key, field }];
+  });
   if (reserved.length > 0) {
     throw new GenerationInputError(
-      `input.settings may not set ${reserved.join(', ')}: use ${reserved.map((key) => RESERVED_SETTINGS[key]).join(', ')}.`,
-      reserved.map((key) => ({
-        path: `input.settings.${key}`,
-        message: `set through ${RESERVED_SETTINGS[key]} instead`,
-      })),
+      `input.settings may not set ${reserved.map(({ key }) => key).join(', ')}: use ${reserved.map(({ field }) => field).join(', ')}.`,
+      reserved.map(({ key, field }) => ({ path: `input.settings.${key}`, message: `set through ${field} instead` })),
     );
   }
   return settings;
 }
 
+/**
+ * The request field that controls Replicate input `key`, if any. An own-property look-up: `key`
+ * comes from the user, and `__proto__` or `constructor` must not find Object.prototype's.
+ */
+function reservedField(key: string): string | undefined {
+  return Object.hasOwn(RESERVED_SETTINGS, key) ? RESERVED_SETTINGS[key] : undefined;
+}
+
 /** Where a problem with Replicate input key `key` came from, in the GraphQL request. */
 function requestPathOf(key: string, fromSettings: ReadonlySet<string>): string {
   if (fromSettings.has(key)) return `input.settings.${key}`;
-  return RESERVED_SETTINGS[key] ?? `input.settings.${key}`;
+  return reservedField(key) ?? `input.settings.${key}`;
 }
 
 function validateUpstreamInput(model: ModelSpec, input: Record<string, unknown>, fromSettings: ReadonlySet<string>) {
@@ -212,7 +220,11 @@ export function planPredictions(model: ModelSpec, fields: PredictionFields): Pla
     if (perPrediction > 1) input.num_outputs = imageCount;
     // Distinct seeds per prediction: the same seed twice would return the same picture twice.
     if (fields.seed !== null && model.takesSeed) input.seed = (fields.seed + position) % 2_147_483_648;
-    Object.assign(input, fields.settings);
+    // Own data properties, never assignments: a `__proto__` setting stays a key (and is refused as
+    // an unknown setting) instead of replacing the input's prototype.
+    for (const [key, value] of Object.entries(fields.settings)) {
+      Object.defineProperty(input, key, { value, enumerable: true, writable: true, configurable: true });
+    }
     validateUpstreamInput(model, input, fromSettings);
     predictions.push({ position, imageCount, input });
   }

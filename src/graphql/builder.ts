@@ -7,7 +7,7 @@ import ComplexityPlugin from '@pothos/plugin-complexity';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import { ADMIN_OFF_MESSAGE, type Viewer } from '../auth/viewer.ts';
-import type { Micros } from '../money.ts';
+import { MAX_USD_AMOUNT, type Micros } from '../money.ts';
 import type { GraphQLContext } from './context.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { jsonLiteral, parseDateTime, parseUsdInput, serializeDateTime, serializeUsd, usdLiteral } from './scalars.ts';
@@ -46,7 +46,9 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.scalarType('USD', {
-  description: 'An amount in US dollars as a decimal string with at most 6 decimals, e.g. "0.003".',
+  description:
+    'An amount in US dollars as a decimal string with at most 6 decimals, e.g. "0.003". As input: such a ' +
+    `string (whitespace around it is ignored) or a number, from -${MAX_USD_AMOUNT} to ${MAX_USD_AMOUNT}.`,
   serialize: serializeUsd,
   parseValue: parseUsdInput,
   parseLiteral: usdLiteral,

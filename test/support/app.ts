@@ -1,4 +1,5 @@
 /** Starts a real pixelgate on a port of its own against a fresh database, for end-to-end tests. */
+import type { DestinationStream } from 'pino';
 import { startApp, type RunningApp, type StartAppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -27,6 +28,8 @@ export async function startTestApp(
     generations?: StartAppOptions['generations'];
     replicate?: StartAppOptions['replicate'];
     onQuery?: StartAppOptions['onQuery'];
+    /** Where log lines go (at the env's LOG_LEVEL); tests that read the log pass their own. */
+    logDestination?: DestinationStream;
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createEmptyDatabase());
@@ -41,7 +44,7 @@ export async function startTestApp(
   });
   const app = await startApp({
     config,
-    logger: createLogger(config.logLevel),
+    logger: createLogger(config.logLevel, options.logDestination),
     runWorker: options.runWorker,
     now: options.now,
     generations: options.generations,
