@@ -239,13 +239,15 @@ describe('idempotency keys', () => {
 
   it('same key with a different input → IDEMPOTENCY_KEY_REUSED, nothing new', async () => {
     const before = createRequests(env.sim);
-    await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'first', idempotencyKey: 'k-2' });
+    const first = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'first', idempotencyKey: 'k-2' });
     const reused = await env.gateway.generate(key, {
       modelId: 'flux-schnell',
       prompt: 'second',
       idempotencyKey: 'k-2',
     });
     expect(reused.errors?.[0]?.extensions?.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // The first one's create is the worker's: once it has ended, exactly one create was sent.
+    await env.gateway.waitFor(key, first.generation!.id);
     expect(createRequests(env.sim)).toBe(before + 1);
   });
 
