@@ -93,11 +93,23 @@ async function runAutocannon(
   operation: GraphQLOperation,
   options: { connections: number; durationSeconds: number; overallRate?: number },
 ): Promise<LoadResult> {
+  const body = JSON.stringify({ query: operation.query, variables: operation.variables });
+  return runLoad({ url: operation.url, body, headers: operation.headers }, options);
+}
+
+/**
+ * Any body POSTed to `${url}/graphql`, unchecked: for requests that are meant to be refused
+ * (bench/abuse.ts), whose latency is the refusal's.
+ */
+export async function runLoad(
+  request: { url: string; body: string; headers?: Record<string, string> },
+  options: { connections: number; durationSeconds: number; overallRate?: number },
+): Promise<LoadResult> {
   const result = await autocannon({
-    url: `${operation.url}/graphql`,
+    url: `${request.url}/graphql`,
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...operation.headers },
-    body: JSON.stringify({ query: operation.query, variables: operation.variables }),
+    headers: { 'content-type': 'application/json', ...request.headers },
+    body: request.body,
     connections: options.connections,
     duration: options.durationSeconds,
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),

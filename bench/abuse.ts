@@ -1,0 +1,304 @@
+/**
+ * Benchmark: the attacks of issue 11, each run for a few seconds against `pixelgate serve` (a child
+ * process, default limits) while another user's cheap query (`{ viewer { id } }`, database-backed)
+ * is offered at a fixed rate. Prints, per attack, how each attack request was answered, the
+ * refusal latency (p50/p99), the cheap query's p50/p99 during the attack, and the server's RSS
+ * after it. Goals: refusals well under 50 ms, the cheap query's p99 under 100 ms. Not a test.
+ *
+ * HTTP attacks run through autocannon in a worker thread (as the cheap query does); WebSocket
+ * attacks are driven from this process, which the server does not share. Loopback only; every
+ * phase is bounded by its duration or a fixed count.
+ *
+ *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/abuse.ts
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { createApiKey } from '../src/auth/api-keys.ts';
+import { createUser } from '../src/auth/users.ts';
+import { connectDatabase } from '../src/db/index.ts';
+import { silentLogger } from '../src/logger.ts';
+import { startSimulator } from '../src/simulator/index.ts';
+import { loadAtRate, runLoad, type GraphQLOperation, type LoadResult } from './baseline.ts';
+import { openBenchDatabase, percentile } from './support.ts';
+
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
+const CHEAP_RATE = 100;
+const ATTACK_CONNECTIONS = 4;
+const BIN = fileURLToPath(new URL('../bin/pixelgate.js', import.meta.url));
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function rssMiB(pid: number): Promise<string> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return Number.isNaN(kib) ? 'n/a' : `${(kib / 1024).toFixed(0)} MiB`;
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const loadLine = (result: LoadResult) =>
+  `p50 ${ms(result.p50Ms)} p99 ${ms(result.p99Ms)} (${result.requests} answered${result.failures ? `, ${result.failures} failed!` : ''})`;
+
+/** How the server answers one attack request: HTTP status and the first error's code and limit. */
+async function answerOf(url: string, body: string, headers: Record<string, string> = {}): Promise<string> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  const text = await response.text();
+  try {
+    const json = JSON.parse(text) as { errors?: Array<{ extensions?: { code?: string; limit?: string } }> };
+    const error = json.errors?.[0]?.extensions;
+    return `${response.status} ${error?.code ?? 'data'}${error?.limit ? ` (${error.limit})` : ''}`;
+  } catch {
+    return `${response.status} (not JSON)`;
+  }
+}
+
+function aliases(count: number, selection: string): string {
+  return `{ ${Array.from({ length: count }, (_, index) => `a${index}: ${selection}`).join(' ')} }`;
+}
+
+function nested(levels: number): string {
+  let inner = 'id';
+  for (let level = 0; level < levels; level++) inner = `finals { preview { ${inner} } }`;
+  return `{ generation(id: "00000000-0000-4000-8000-000000000000") { ${inner} } }`;
+}
+
+interface Socket {
+  readonly ws: WebSocket;
+  readonly closed: Promise<{ code: number; at: number }>;
+  readonly messages: Array<{ message: { id?: string; type: string }; at: number }>;
+  onMessage?: (message: { id?: string; type: string }, at: number) => void;
+}
+
+/** A graphql-transport-ws socket past `connection_ack` (or closed before it). */
+async function openSocket(wsUrl: string, authorization?: string): Promise<Socket & { acked: boolean }> {
+  const ws = new WebSocket(wsUrl, 'graphql-transport-ws');
+  const socket: Socket & { acked: boolean } = {
+    ws,
+    acked: false,
+    messages: [],
+    closed: new Promise((resolve) => ws.once('close', (code) => resolve({ code, at: performance.now() }))),
+  };
+  const acked = new Promise<void>((resolve) => {
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { id?: string; type: string };
+      const at = performance.now();
+      if (message.type === 'connection_ack') {
+        socket.acked = true;
+        resolve();
+      }
+      socket.messages.push({ message, at });
+      socket.onMessage?.(message, at);
+    });
+    void socket.closed.then(() => resolve());
+  });
+  ws.on('error', () => {});
+  await new Promise<void>((resolve) => {
+    ws.once('open', () => resolve());
+    void socket.closed.then(() => resolve());
+  });
+  if (ws.readyState === WebSocket.OPEN) {
+    ws.send(JSON.stringify({ type: 'connection_init', payload: authorization ? { authorization } : {} }));
+  }
+  await acked;
+  return socket;
+}
+
+async function main(): Promise<void> {
+  const database = await openBenchDatabase();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-abuse-'));
+  const sim = await startSimulator({ speed: 0.05 });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const wsUrl = `ws://127.0.0.1:${port}/graphql`;
+  const server = spawn(process.execPath, [BIN, 'serve'], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      DATABASE_URL: database.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PIXELGATE_DATA_DIR: dataDir,
+      PIXELGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+      REPLICATE_API_TOKEN: 'r8_bench_token',
+      REPLICATE_API_BASE_URL: sim.baseUrl,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const handle = connectDatabase(database.url, silentLogger);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const ready = await fetch(`${url}/readyz`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ready) break;
+      if (attempt > 300) throw new Error('pixelgate serve did not become ready in 60 s');
+      await sleep(200);
+    }
+    const victim = await createApiKey(handle.db, (await createUser(handle.db, { name: 'victim' })).id);
+    const attacker = await createApiKey(handle.db, (await createUser(handle.db, { name: 'attacker' })).id);
+    const cheap: GraphQLOperation = {
+      url,
+      query: '{ viewer { id } }',
+      headers: { authorization: `Bearer ${victim.key}` },
+    };
+    const attackerHeaders = { authorization: `Bearer ${attacker.key}` };
+
+    console.log(
+      `pixelgate serve (default limits) on loopback; cheap query: another user's { viewer { id } } at ${CHEAP_RATE} req/s; ${DURATION_S} s per attack\n`,
+    );
+    console.log(`no attack                         cheap ${loadLine(await loadAtRate(cheap, CHEAP_RATE, DURATION_S))}`);
+
+    const httpAttacks: Array<[string, string, Record<string, string>]> = [
+      ['deep nesting (finals/preview × 10)', JSON.stringify({ query: nested(10) }), {}],
+      [
+        '20,000 aliases of models { … }, no key',
+        JSON.stringify({ query: aliases(20_000, 'models { id name costPerImageUsd averageSeconds }') }),
+        {},
+      ],
+      [
+        '100,000 aliases of models { … }, no key',
+        JSON.stringify({ query: aliases(100_000, 'models { id name costPerImageUsd averageSeconds }') }),
+        {},
+      ],
+      [
+        '10,000 aliases of viewer { usage { … } }',
+        JSON.stringify({ query: aliases(10_000, 'viewer { usage { spentUsd reservedUsd } }') }),
+        attackerHeaders,
+      ],
+      [
+        '30 aliases × models × every field (cost)',
+        JSON.stringify({
+          query: aliases(30, 'models { id name costPerImageUsd averageSeconds defaultInput aspectRatios }'),
+        }),
+        {},
+      ],
+    ];
+    for (const [name, body, headers] of httpAttacks) {
+      const answer = await answerOf(url, body, headers);
+      const [attack, during] = await Promise.all([
+        runLoad({ url, body, headers }, { connections: ATTACK_CONNECTIONS, durationSeconds: DURATION_S }),
+        loadAtRate(cheap, CHEAP_RATE, DURATION_S),
+      ]);
+      console.log(
+        `${name} (${(body.length / 1e6).toFixed(2)} MB): answered ${answer}; ${attack.requests} refusals at ` +
+          `${ATTACK_CONNECTIONS} connections, p50 ${ms(attack.p50Ms)} p99 ${ms(attack.p99Ms)}; ` +
+          `cheap ${loadLine(during)}; server RSS ${await rssMiB(server.pid!)}`,
+      );
+    }
+
+    // 10 sockets × 1,000 subscriptions: 50 per socket run, the rest are refused one by one.
+    {
+      const sockets = await Promise.all(Array.from({ length: 10 }, () => openSocket(wsUrl, `Bearer ${attacker.key}`)));
+      const refusals: number[] = [];
+      let accepted = 0;
+      const during = loadAtRate(cheap, CHEAP_RATE, DURATION_S);
+      for (const socket of sockets) {
+        const sentAt = new Map<string, number>();
+        socket.onMessage = (message, at) => {
+          if (message.type === 'error' && message.id && sentAt.has(message.id))
+            refusals.push(at - sentAt.get(message.id)!);
+        };
+        for (let index = 0; index < 1_000; index++) {
+          const id = `s${index}`;
+          sentAt.set(id, performance.now());
+          socket.ws.send(
+            JSON.stringify({
+              id,
+              type: 'subscribe',
+              payload: { query: 'subscription { myGenerations { id status } }' },
+            }),
+          );
+        }
+      }
+      const cheapResult = await during;
+      for (const socket of sockets)
+        accepted += 1_000 - socket.messages.filter((m) => m.message.type === 'error').length;
+      refusals.sort((a, b) => a - b);
+      console.log(
+        `10 sockets × 1,000 myGenerations subscriptions: ${accepted} running, ${refusals.length} refused, ` +
+          `refusal p50 ${ms(percentile(refusals, 0.5))} p99 ${ms(percentile(refusals, 0.99))}; ` +
+          `cheap ${loadLine(cheapResult)}; server RSS ${await rssMiB(server.pid!)}`,
+      );
+      for (const socket of sockets) socket.ws.close();
+      await Promise.all(sockets.map((socket) => socket.closed));
+    }
+
+    // One user opens 500 sockets (50 at a time): 20 are kept, the rest closed 4429.
+    {
+      const during = loadAtRate(cheap, CHEAP_RATE, DURATION_S);
+      const sockets: Socket[] = [];
+      const refusals: number[] = [];
+      const codes = new Map<number, number>();
+      for (let batch = 0; batch < 10; batch++) {
+        const opened = await Promise.all(
+          Array.from({ length: 50 }, async () => {
+            const began = performance.now();
+            const socket = await openSocket(wsUrl, `Bearer ${attacker.key}`);
+            void socket.closed.then(({ code, at }) => {
+              codes.set(code, (codes.get(code) ?? 0) + 1);
+              if (code === 4429) refusals.push(at - began);
+            });
+            return socket;
+          }),
+        );
+        sockets.push(...opened);
+      }
+      await sleep(500);
+      const cheapResult = await during;
+      refusals.sort((a, b) => a - b);
+      const open = sockets.filter((socket) => socket.ws.readyState === WebSocket.OPEN).length;
+      console.log(
+        `one user, 500 sockets: ${open} open, closes ${JSON.stringify(Object.fromEntries(codes))}, ` +
+          `refusal (open → close) p50 ${ms(percentile(refusals, 0.5))} p99 ${ms(percentile(refusals, 0.99))}; ` +
+          `cheap ${loadLine(cheapResult)}; server RSS ${await rssMiB(server.pid!)}`,
+      );
+      for (const socket of sockets) socket.ws.close();
+      await Promise.all(sockets.map((socket) => socket.closed));
+    }
+
+    // 2,000 anonymous sockets held open (under the 10,000 instance cap: held, not refused).
+    {
+      const sockets: Socket[] = [];
+      for (let batch = 0; batch < 20; batch++) {
+        sockets.push(...(await Promise.all(Array.from({ length: 100 }, () => openSocket(wsUrl)))));
+      }
+      const open = sockets.filter((socket) => socket.ws.readyState === WebSocket.OPEN).length;
+      const cheapResult = await loadAtRate(cheap, CHEAP_RATE, DURATION_S);
+      console.log(
+        `2,000 anonymous sockets held: ${open} open; cheap ${loadLine(cheapResult)}; server RSS ${await rssMiB(server.pid!)}`,
+      );
+      for (const socket of sockets) socket.ws.close();
+      await Promise.all(sockets.map((socket) => socket.closed));
+    }
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('close', resolve));
+    await handle.close();
+    await sim.close();
+    await database.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
