@@ -13,7 +13,7 @@ import type { Logger } from '../logger.ts';
 import type { CreditAccount } from './account.ts';
 import { newPredictionId, randomSeed } from './ids.ts';
 import { plainLog, seedLine, tqdmLine } from './logs.ts';
-import { readPromptMarkers, type PromptMarkers } from './markers.ts';
+import { readPromptMarkers } from './markers.ts';
 import {
   expectedImageCount,
   ModelInputError,
@@ -21,14 +21,13 @@ import {
   renderOutputs,
   type ImageFetcher,
   type OutputRequest,
-  type PreparedInputs,
 } from './outputs.ts';
-import type { CancelTimer, Scheduler } from './scheduler.ts';
-import { FAILURE_POINT, planTimeline, SLOW_HEARTBEAT_SECONDS, type Timeline } from './timeline.ts';
+import type { Scheduler } from './scheduler.ts';
+import { FAILURE_POINT, planTimeline, SLOW_HEARTBEAT_SECONDS } from './timeline.ts';
+import { predictionJson, type PredictionRecord } from './prediction-record.ts';
 import {
   TERMINAL_STATUSES,
   type PredictionJson,
-  type PredictionMetrics,
   type PredictionStatus,
   type SimulatedPredictionSnapshot,
 } from './types.ts';
@@ -38,36 +37,6 @@ import type { WebhookDispatcher, WebhookEvent, WebhookTarget } from './webhooks.
 export const DATA_RETENTION_SECONDS = 3600;
 /** Simulated seconds between the model returning and the prediction completing (upload). */
 const UPLOAD_SECONDS = 0.05;
-
-interface PredictionRecord {
-  readonly id: string;
-  /** Creation order; breaks ties between equal `createdAt` in listings and cursors. */
-  readonly sequence: number;
-  readonly model: ModelSpec;
-  readonly version: string;
-  input: Readonly<Record<string, unknown>>;
-  status: PredictionStatus;
-  logs: string;
-  outputUrls: string[] | null;
-  files: Buffer[];
-  error: string | null;
-  readonly createdAt: number;
-  startedAt: number | undefined;
-  completedAt: number | undefined;
-  readonly deadline: number | undefined;
-  dataRemoved: boolean;
-  imageCount: number | undefined;
-  chargedMicros: number;
-  readonly seed: number;
-  readonly markers: PromptMarkers;
-  readonly timeline: Timeline;
-  readonly webhook: WebhookTarget | null;
-  /** Pending lifecycle timers: cleared when the prediction ends early. */
-  readonly timers: Set<CancelTimer>;
-  readonly terminalListeners: Set<() => void>;
-  /** Input images being downloaded since processing started. */
-  inputs: Promise<PreparedInputs> | undefined;
-}
 
 export interface CreatePredictionParams {
   readonly model: ModelSpec;
@@ -212,31 +181,7 @@ export class PredictionEngine {
   }
 
   toJson(prediction: Prediction): PredictionJson {
-    const record = this.record(prediction);
-    const { apiBaseUrl, origin } = this.options;
-    const output = record.outputUrls && (record.model.outputIsArray ? [...record.outputUrls] : record.outputUrls[0]);
-    return {
-      id: record.id,
-      model: record.model.replicateModel,
-      version: record.version,
-      input: record.input,
-      logs: record.logs,
-      output: output ?? null,
-      data_removed: record.dataRemoved,
-      error: record.error,
-      status: record.status,
-      created_at: iso(record.createdAt),
-      ...(record.startedAt !== undefined && { started_at: iso(record.startedAt) }),
-      ...(record.completedAt !== undefined && { completed_at: iso(record.completedAt) }),
-      ...(record.deadline !== undefined && { deadline: iso(record.deadline) }),
-      source: 'api',
-      metrics: this.metrics(record),
-      urls: {
-        get: `${apiBaseUrl}/predictions/${record.id}`,
-        cancel: `${apiBaseUrl}/predictions/${record.id}/cancel`,
-        web: `${origin}/p/${record.id}`,
-      },
-    };
+    return predictionJson(this.record(prediction), this.options);
   }
 
   snapshots(): SimulatedPredictionSnapshot[] {
@@ -441,15 +386,6 @@ export class PredictionEngine {
     return { model: record.model, input: record.input, predictionId: record.id, fetchImage: this.options.fetchImage };
   }
 
-  private metrics(record: PredictionRecord): PredictionMetrics {
-    if (record.completedAt === undefined) return {};
-    return {
-      ...(record.startedAt !== undefined && { predict_time: seconds(record.completedAt - record.startedAt) }),
-      total_time: seconds(record.completedAt - record.createdAt),
-      ...(record.imageCount !== undefined && record.status === 'succeeded' && { image_count: record.imageCount }),
-    };
-  }
-
   private scaledMs(simulatedSeconds: number): number {
     return simulatedSeconds * 1000 * this.options.speed;
   }
@@ -467,12 +403,4 @@ function nsfwMessage(model: ModelSpec): string {
     return 'The input or output was flagged as sensitive. Please try again with different inputs. (E005)';
   }
   return 'NSFW content detected. Try running it again, or try a different prompt.';
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function seconds(ms: number): number {
-  return Math.round(ms) / 1000;
 }

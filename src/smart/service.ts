@@ -16,20 +16,18 @@
  * Idempotency keys compare the request as the user sent it (not the resolved one): a replay must
  * find its generation even when a drawn seed or an automatic choice would come out differently.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { admitGeneration } from '../billing/admission.ts';
 import { BudgetExceededError } from '../billing/holds.ts';
 import { RateLimitedError } from '../billing/rate-limit.ts';
-import { findUser, isUuid } from '../auth/users.ts';
+import { isUuid } from '../auth/users.ts';
 import { REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
 import { CatalogInputError, requireGenerationModel } from '../catalog/pricing.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
-import type { UserRow } from '../db/types.ts';
 import { loadGenerationView, type GenerationView } from '../generations/events.ts';
 import { scheduleTrack } from '../generations/jobs.ts';
 import {
-  canonicalJson,
   GenerationInputError,
   planGeneration,
   type GenerateImageRequest,
@@ -45,8 +43,15 @@ import {
 } from '../generations/store.ts';
 import type { GenerationEvents } from '../generations/events.ts';
 import { transact } from '../generations/transact.ts';
-import type { Micros } from '../money.ts';
+import {
+  finalizeFingerprint,
+  inBatchItem,
+  userFingerprint,
+  type FinalizeInput,
+  type SmartGenerateInput,
+} from './inputs.ts';
 import { chooseModelAutomatically } from './auto.ts';
+import { loadCallContext, type CallContext } from './call-context.ts';
 import { BatchItemRefusedError, batchAdmission } from './batch-admission.ts';
 import { batchShapeProblems } from './batching.ts';
 import { cacheCutoff, resultCacheKey } from './cache.ts';
@@ -54,7 +59,6 @@ import {
   finalizeHistoryOf,
   findCachedResult,
   markCachedIn,
-  remainingBudgetOf,
   setSmartColumns,
   shownImageCount,
   type CachedResult,
@@ -67,22 +71,6 @@ import {
   previewChoice,
   type PreviewFacts,
 } from './tiers.ts';
-
-/** `generateImage`'s input: `modelId` may be omitted, `iterations` hints the automatic choice. */
-export type SmartGenerateInput = Omit<GenerateImageRequest, 'modelId'> & {
-  readonly modelId?: string | null;
-  readonly iterations?: number | null;
-};
-
-/** `finalizeGeneration`'s input: the preview image to re-run, plus the request fields a final may set. */
-export type FinalizeInput = Pick<
-  GenerateImageRequest,
-  'count' | 'transparentBackground' | 'settings' | 'idempotencyKey'
-> & {
-  readonly previewId: string;
-  readonly imageIndex: number;
-  readonly modelId?: string | null;
-};
 
 export interface SmartServiceDependencies {
   readonly db: Db;
@@ -113,57 +101,6 @@ interface Prepared {
   readonly cached: CachedResult | undefined;
 }
 
-/** Per call: the user's remaining budget and finalize history, read once. */
-interface CallContext {
-  readonly user: UserRow;
-  readonly now: Date;
-  /** Null: no limit. Lowered by each item planned before (a batch shares one budget). */
-  remainingMicros: Micros | null;
-  history: Map<string, number> | undefined;
-}
-
-function fingerprintOf(kind: string, request: Record<string, unknown>): string {
-  return createHash('sha256')
-    .update(canonicalJson({ kind, ...request }))
-    .digest('hex');
-}
-
-/** The request as sent, defaults applied: what idempotency keys compare. */
-function userFingerprint(input: SmartGenerateInput): string {
-  return fingerprintOf('generate', {
-    modelId: input.modelId ?? null,
-    prompt: input.prompt.trim(),
-    negativePrompt: input.negativePrompt ?? null,
-    mode: input.mode ?? 'STANDARD',
-    count: input.count ?? 1,
-    aspectRatio: input.aspectRatio ?? null,
-    seed: input.seed ?? null,
-    transparentBackground: input.transparentBackground ?? false,
-    settings: input.settings ?? {},
-    iterations: input.iterations ?? null,
-  });
-}
-
-function finalizeFingerprint(input: FinalizeInput): string {
-  return fingerprintOf('finalize', {
-    previewId: input.previewId,
-    imageIndex: input.imageIndex,
-    modelId: input.modelId ?? null,
-    count: input.count ?? 1,
-    transparentBackground: input.transparentBackground ?? false,
-    settings: input.settings ?? {},
-  });
-}
-
-/** Re-roots `input.…` paths under `inputs.<index>.…` for batch items. */
-function inBatchItem(error: GenerationInputError | CatalogInputError, index: number): GenerationInputError {
-  const reroot = (path: string) => path.replace(/^input(\.|$)/, `inputs.${index}$1`);
-  return new GenerationInputError(
-    `inputs.${index}: ${error.message}`,
-    error.invalidFields.map((field) => ({ path: reroot(field.path), message: field.message })),
-  );
-}
-
 export class SmartGenerationService {
   constructor(private readonly deps: SmartServiceDependencies) {}
 
@@ -172,7 +109,7 @@ export class SmartGenerationService {
     const fingerprint = userFingerprint(input);
     const replay = await this.replayOf(userId, input.idempotencyKey, fingerprint);
     if (replay) return replay;
-    const context = await this.context(userId);
+    const context = await loadCallContext(this.deps, userId);
     const prepared = await this.prepare(context, input, fingerprint);
     const [result] = await this.start(context, [prepared], null);
     return result!.view;
@@ -199,7 +136,7 @@ export class SmartGenerationService {
     if (refusal?.kind === 'not-found') throw new GenerationNotFoundError(input.previewId);
     if (refusal) throw new GenerationInputError(`${refusal.path} ${refusal.message}`, [refusal]);
 
-    const context = await this.context(userId);
+    const context = await loadCallContext(this.deps, userId);
     const count = input.count ?? 1;
     const transparentBackground = input.transparentBackground ?? false;
     const choice =
@@ -239,7 +176,7 @@ export class SmartGenerationService {
       const replay = await this.replayOf(userId, input.idempotencyKey, fingerprints[index]!);
       if (replay) replays.set(index, replay);
     }
-    const context = await this.context(userId);
+    const context = await loadCallContext(this.deps, userId);
     const fresh: Array<{ index: number; prepared: Prepared }> = [];
     for (const [index, input] of inputs.entries()) {
       if (replays.has(index)) continue;
@@ -268,18 +205,6 @@ export class SmartGenerationService {
   }
 
   // ── resolving and planning ─────────────────────────────────────────────────────────────────
-
-  private async context(userId: string): Promise<CallContext> {
-    const user = await findUser(this.deps.db, userId);
-    if (!user) throw new Error('the user of this API key no longer exists');
-    const now = this.deps.now();
-    return {
-      user,
-      now,
-      remainingMicros: await remainingBudgetOf(this.deps.db, this.deps.config, user, now),
-      history: undefined,
-    };
-  }
 
   private async prepare(context: CallContext, input: SmartGenerateInput, fingerprint: string): Promise<Prepared> {
     const mode = input.mode ?? 'STANDARD';

@@ -1,0 +1,66 @@
+/**
+ * What a user sends to start generations, and the fingerprints idempotency keys compare: the
+ * request as sent, defaults applied (not as resolved), so a replay finds its generation even
+ * when a drawn seed or an automatic model choice would come out differently.
+ */
+import { createHash } from 'node:crypto';
+import type { CatalogInputError } from '../catalog/pricing.ts';
+import { canonicalJson, GenerationInputError, type GenerateImageRequest } from '../generations/request.ts';
+
+/** `generateImage`'s input: `modelId` may be omitted, `iterations` hints the automatic choice. */
+export type SmartGenerateInput = Omit<GenerateImageRequest, 'modelId'> & {
+  readonly modelId?: string | null;
+  readonly iterations?: number | null;
+};
+
+/** `finalizeGeneration`'s input: the preview image to re-run, plus the request fields a final may set. */
+export type FinalizeInput = Pick<
+  GenerateImageRequest,
+  'count' | 'transparentBackground' | 'settings' | 'idempotencyKey'
+> & {
+  readonly previewId: string;
+  readonly imageIndex: number;
+  readonly modelId?: string | null;
+};
+
+function fingerprintOf(kind: string, request: Record<string, unknown>): string {
+  return createHash('sha256')
+    .update(canonicalJson({ kind, ...request }))
+    .digest('hex');
+}
+
+/** The request as sent, defaults applied: what idempotency keys compare. */
+export function userFingerprint(input: SmartGenerateInput): string {
+  return fingerprintOf('generate', {
+    modelId: input.modelId ?? null,
+    prompt: input.prompt.trim(),
+    negativePrompt: input.negativePrompt ?? null,
+    mode: input.mode ?? 'STANDARD',
+    count: input.count ?? 1,
+    aspectRatio: input.aspectRatio ?? null,
+    seed: input.seed ?? null,
+    transparentBackground: input.transparentBackground ?? false,
+    settings: input.settings ?? {},
+    iterations: input.iterations ?? null,
+  });
+}
+
+export function finalizeFingerprint(input: FinalizeInput): string {
+  return fingerprintOf('finalize', {
+    previewId: input.previewId,
+    imageIndex: input.imageIndex,
+    modelId: input.modelId ?? null,
+    count: input.count ?? 1,
+    transparentBackground: input.transparentBackground ?? false,
+    settings: input.settings ?? {},
+  });
+}
+
+/** Re-roots `input.…` paths under `inputs.<index>.…` for batch items. */
+export function inBatchItem(error: GenerationInputError | CatalogInputError, index: number): GenerationInputError {
+  const reroot = (path: string) => path.replace(/^input(\.|$)/, `inputs.${index}$1`);
+  return new GenerationInputError(
+    `inputs.${index}: ${error.message}`,
+    error.invalidFields.map((field) => ({ path: reroot(field.path), message: field.message })),
+  );
+}
