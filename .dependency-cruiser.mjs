@@ -10,12 +10,12 @@ const LAYERS = [
   { name: '1 foundation', path: '^src/((money|logger|config)\\.ts$|http/)' },
   {
     name: '2 infrastructure',
-    path: '^src/(db|catalog|pubsub|storage|replicate|simulator|jobs)/(?!graphql\\.ts$)',
+    path: '^src/(db|catalog|pubsub|storage|replicate|simulator|jobs)/(?!graphql[^/]*\\.ts$)',
   },
-  { name: '3 auth and billing', path: '^src/(auth|billing)/(?!graphql\\.ts$)' },
-  { name: '4 generations', path: '^src/generations/(?!graphql\\.ts$)' },
-  { name: '5 generation policies and the start service', path: '^src/smart/(?!graphql\\.ts$)' },
-  { name: '6 GraphQL', path: '^src/(graphql/|[^/]+/graphql\\.ts$)' },
+  { name: '3 auth and billing', path: '^src/(auth|billing)/(?!graphql[^/]*\\.ts$)' },
+  { name: '4 generations', path: '^src/generations/(?!graphql[^/]*\\.ts$)' },
+  { name: '5 generation policies and the start service', path: '^src/smart/(?!graphql[^/]*\\.ts$)' },
+  { name: '6 GraphQL', path: '^src/(graphql/|[^/]+/graphql[^/]*\\.ts$)' },
   { name: '7 composition and CLI', path: '^src/(cli/|(?!(money|logger|config)\\.ts$)[^/]+\\.ts$)' },
 ];
 

@@ -17,6 +17,7 @@ import { startJobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { MAX_USD_AMOUNT, MoneyFormatError, parseUsdToMicros } from './money.ts';
 import { installProcessPolicy } from './process-policy.ts';
+import { globalId, localId } from './graphql/global-ids.ts';
 
 const USAGE = `Usage: pixelgate <command>
 
@@ -231,7 +232,8 @@ async function runCommand(argv: string[]): Promise<void> {
       const user = await withDatabase(config, logger, 'users create', (db) =>
         createUser(db, { name: name.data, dailyBudgetMicros, monthlyBudgetMicros }),
       );
-      process.stdout.write(`${user.id}\n`);
+      // The id the API uses (a global id), so it can go straight into `keys create` or a query.
+      process.stdout.write(`${globalId('User', user.id)}\n`);
       return;
     }
     case 'keys': {
@@ -240,8 +242,9 @@ async function runCommand(argv: string[]): Promise<void> {
       if (!values.user) throw new UsageError('--user is required');
       const userId = values.user;
       const created = await withDatabase(config, logger, 'keys create', async (db) => {
-        if (!(await findUser(db, userId))) throw new UsageError(`no user with id ${userId}`);
-        return createApiKey(db, userId);
+        const user = await findUser(db, localId('User', userId) ?? '');
+        if (!user) throw new UsageError(`no user with id ${userId}`);
+        return createApiKey(db, user.id);
       });
       process.stdout.write(`${created.key}\n`);
       return;

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Executor } from '../db/index.ts';
+import type { ApiKeyRow } from '../db/types.ts';
 
 export const API_KEY_PREFIX = 'pg_';
 const VISIBLE_PREFIX_LENGTH = API_KEY_PREFIX.length + 10;
@@ -67,6 +68,10 @@ export async function revokeApiKey(db: Executor, id: string, now: Date = new Dat
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .execute();
+  return findApiKey(db, id);
+}
+
+export async function findApiKey(db: Executor, id: string): Promise<ApiKeyRow | undefined> {
   return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
 }
 

@@ -1,24 +1,33 @@
-/** Users, API keys and the viewer. Admin operations need the admin token. */
+/** Users (a Relay node), API keys and the viewer. Admin operations need the admin token. */
 import type { Db } from '../db/index.ts';
 import type { ApiKeyRow, UserRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
 import { badUserInput, notFound } from '../graphql/errors.ts';
-import { createApiKey, revokeApiKey } from './api-keys.ts';
-import { createUser, findUser, isUuid, userNameSchema } from './users.ts';
+import { localId, nodeVisibility } from '../graphql/global-ids.ts';
+import { createApiKey, findApiKey, revokeApiKey } from './api-keys.ts';
+import { createUser, findUser, findUsers, isUuid, userNameSchema } from './users.ts';
 
-export const UserRef = builder.objectRef<UserRow>('User').implement({
+/** Users load through one dataloader per request: a page of 100 rows naming users costs one query. */
+export const UserRef = builder.loadableNode('User', {
+  id: { resolve: (user: UserRow) => user.id },
+  load: async (ids: string[], context) => {
+    const byId = new Map((await findUsers(context.services.db, ids)).map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? notFound('User', id));
+  },
   fields: (t) => ({
-    id: t.exposeID('id'),
     name: t.exposeString('name'),
     createdAt: t.field({ type: 'DateTime', resolve: (user) => user.created_at }),
   }),
 });
 
+// A user sees only themself; the admin sees everyone.
+nodeVisibility<UserRow>('User', (user, viewer) => viewer?.kind === 'admin' || viewer?.userId === user.id);
+
 export const ApiKeyRef = builder.objectRef<ApiKeyRow>('ApiKey').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     prefix: t.exposeString('prefix', { description: 'The visible start of the key, to tell keys apart.' }),
-    userId: t.exposeID('user_id'),
+    userId: t.globalID({ resolve: (key) => ({ type: UserRef, id: key.user_id }) }),
     createdAt: t.field({ type: 'DateTime', resolve: (key) => key.created_at }),
     lastUsedAt: t.field({ type: 'DateTime', nullable: true, resolve: (key) => key.last_used_at }),
     revokedAt: t.field({ type: 'DateTime', nullable: true, resolve: (key) => key.revoked_at }),
@@ -46,26 +55,24 @@ function requireNonNegative(micros: number | null | undefined, path: string): nu
   return micros;
 }
 
-export async function requireUser(context: { services: { db: Db } }, id: string) {
-  const user = await findUser(context.services.db, id);
-  if (!user) throw notFound('User', id);
+/** The user a global id names; NOT_FOUND (naming the id as sent) when there is none. */
+export async function requireUser(context: { services: { db: Db } }, userId: string): Promise<UserRow> {
+  const user = await findUser(context.services.db, localId('User', userId) ?? '');
+  if (!user) throw notFound('User', userId);
   return user;
 }
 
 builder.queryField('viewer', (t) =>
-  t.field({
+  t.withAuth({ user: true }).field({
     type: UserRef,
     description: 'The user the API key belongs to.',
-    authScopes: { user: true },
-    resolve: (_root, _args, context) =>
-      requireUser(context, context.viewer!.kind === 'user' ? context.viewer!.userId : ''),
+    resolve: (_root, _args, context) => context.viewer.userId,
   }),
 );
 
 builder.mutationFields((t) => ({
-  createUser: t.field({
+  createUser: t.withAuth({ admin: true }).field({
     type: UserRef,
-    authScopes: { admin: true },
     args: { input: t.arg({ type: CreateUserInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const name = userNameSchema.safeParse(input.name);
@@ -82,34 +89,27 @@ builder.mutationFields((t) => ({
       return context.services.db.transaction().execute((trx) => createUser(trx, user));
     },
   }),
-  createApiKey: t.field({
+  createApiKey: t.withAuth({ admin: true }).field({
     type: CreatedApiKeyRef,
-    authScopes: { admin: true },
     args: { userId: t.arg.id({ required: true }) },
     resolve: (_root, { userId }, context) =>
       context.services.db.transaction().execute(async (trx) => {
-        const user = await findUser(trx, String(userId));
-        if (!user) throw notFound('User', String(userId));
+        const user = await findUser(trx, localId('User', userId) ?? '');
+        if (!user) throw notFound('User', userId);
         const created = await createApiKey(trx, user.id);
-        const apiKey = await trx
-          .selectFrom('api_keys')
-          .selectAll()
-          .where('id', '=', created.id)
-          .executeTakeFirstOrThrow();
+        const apiKey = await findApiKey(trx, created.id);
+        if (!apiKey) throw new Error(`API key ${created.id} vanished after its insert`);
         return { key: created.key, apiKey };
       }),
   }),
-  revokeApiKey: t.field({
+  revokeApiKey: t.withAuth({ admin: true }).field({
     type: ApiKeyRef,
-    authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
-      const key = isUuid(String(id))
-        ? await context.services.db
-            .transaction()
-            .execute((trx) => revokeApiKey(trx, String(id), context.services.now()))
+      const key = isUuid(id)
+        ? await context.services.db.transaction().execute((trx) => revokeApiKey(trx, id, context.services.now()))
         : undefined;
-      if (!key) throw notFound('API key', String(id));
+      if (!key) throw notFound('API key', id);
       await context.services.keys.announceRevocation(key.id);
       return key;
     },

@@ -32,3 +32,10 @@ export async function findUser(db: Executor, id: string): Promise<UserRow | unde
   if (!isUuid(id)) return undefined;
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** The users with these ids, in no particular order (ids that are not uuids match nothing). */
+export async function findUsers(db: Executor, ids: readonly string[]): Promise<UserRow[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('id', 'in', valid).execute();
+}

@@ -14,6 +14,7 @@
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Db, Executor } from '../db/index.ts';
+import { keysetPage, type KeysetPage } from '../db/keyset.ts';
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
 import { lockUser } from './admission.ts';
 import { addToWindowIfItFits, applicableWindows, budgetLimitsFor, windowRef } from './holds.ts';
@@ -295,11 +296,11 @@ export function formatLedgerReport(report: LedgerReport): string {
 /** Ledger rows of a user, newest first (admin reports). */
 export async function ledgerEntriesFor(
   db: Executor,
-  filter: { userId?: string; from?: Date; to?: Date; limit: number },
+  filter: { userId?: string; from?: Date; to?: Date; page: KeysetPage },
 ): Promise<LedgerEntry[]> {
   let query = db.selectFrom('ledger_entries').selectAll();
   if (filter.userId) query = query.where('user_id', '=', filter.userId);
   if (filter.from) query = query.where('created_at', '>=', filter.from);
   if (filter.to) query = query.where('created_at', '<', filter.to);
-  return query.orderBy('id', 'desc').limit(filter.limit).execute();
+  return keysetPage(query, filter.page, 'ledger_entries').execute();
 }

@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
+import { keysetSql, type KeysetPage } from '../db/keyset.ts';
 import type { GenerationStatus, HoldState, UserRow } from '../db/types.ts';
 import type { Micros } from '../money.ts';
 import { budgetLimitsFor, remainingIn, windowEnd, windowStart } from './holds.ts';
@@ -246,9 +247,10 @@ export interface GenerationCost {
 /** Generations with what they held and cost, newest first, in one statement. */
 export async function generationCosts(
   db: Executor,
-  filter: { from: Date; to: Date; userId?: string; limit: number },
+  filter: { from: Date; to: Date; userId?: string; page: KeysetPage },
 ): Promise<GenerationCost[]> {
   const userFilter = filter.userId ? sql`and g.user_id = ${filter.userId}` : sql``;
+  const { bounds, order } = keysetSql(filter.page, 'g');
   const result = await sql<GenerationCost>`
     select g.id as "generationId", g.user_id as "userId", g.model_id as "modelId", g.status,
       g.image_count as "imageCount",
@@ -260,9 +262,9 @@ export async function generationCosts(
         then extract(epoch from g.completed_at - coalesce(g.started_at, g.created_at))::float8 end as "processingSeconds",
       g.created_at as "createdAt", g.completed_at as "completedAt"
     from generations g left join holds h on h.generation_id = g.id
-    where g.created_at >= ${filter.from} and g.created_at < ${filter.to} ${userFilter}
-    order by g.created_at desc, g.id desc
-    limit ${filter.limit}
+    where g.created_at >= ${filter.from} and g.created_at < ${filter.to} ${userFilter} ${bounds}
+    order by ${order}
+    limit ${filter.page.limit}
   `.execute(db);
   return result.rows;
 }

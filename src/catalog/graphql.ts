@@ -19,10 +19,17 @@ export const ProgressKindEnum = builder.enumType('ProgressKind', {
   } as const,
 });
 
-export const ImageModelRef = builder.objectRef<ModelSpec>('ImageModel').implement({
+const generationModel = (slug: string) => {
+  const model = findModel(slug);
+  return model?.kind === 'generate' ? model : null;
+};
+
+/** A Relay node whose global id is its slug (see graphql/global-ids.ts). */
+export const ImageModelRef = builder.node(builder.objectRef<ModelSpec>('ImageModel'), {
   description: 'An image model on Replicate that pixelgate can run.',
+  id: { resolve: (model) => model.id, description: 'Stable slug, e.g. "flux-schnell" (also its global id).' },
+  loadOne: (slug) => generationModel(slug),
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'Stable slug, e.g. "flux-schnell".' }),
     name: t.exposeString('name'),
     replicateModel: t.exposeString('replicateModel', { description: 'owner/name on Replicate.' }),
     costPerImageUsd: t.field({ type: 'USD', resolve: (model) => model.costPerImageMicros }),
@@ -89,16 +96,13 @@ builder.queryFields((t) => ({
     type: ImageModelRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }) => {
-      const model = findModel(String(id));
-      return model?.kind === 'generate' ? model : null;
-    },
+    resolve: (_root, { id }) => generationModel(id),
   }),
   estimateCost: t.field({
     type: CostEstimateRef,
     args: { input: t.arg({ type: EstimateCostInput, required: true }) },
     resolve: (_root, { input }) =>
-      estimateCost(String(input.modelId), input.count ?? 1, input.transparentBackground ?? false, {
+      estimateCost(input.modelId, input.count ?? 1, input.transparentBackground ?? false, {
         previews: input.previews ?? 0,
         variationsPerPreview: input.variationsPerPreview ?? 4,
       }),

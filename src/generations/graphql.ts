@@ -1,27 +1,29 @@
-/** GraphQL for generations: the type, generateImage, cancelGeneration, generation, progress, history. */
+/**
+ * GraphQL for generations: the type (a Relay node), generateImage, cancelGeneration, generation,
+ * progress, and `User.generations` (a Relay connection, newest first).
+ */
 import { UserRef } from '../auth/graphql.ts';
 import { ImageModelRef, ProgressKindEnum } from '../catalog/graphql.ts';
 import { findModel, GENERATION_MODELS } from '../catalog/models.ts';
 import { maxImagesPerGeneration } from '../catalog/pricing.ts';
 import type { ImageRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
-import type { GraphQLContext, Viewer } from '../graphql/context.ts';
-import { badUserInput, forbidden, unauthenticated } from '../graphql/errors.ts';
+import { pageCost, resolveKeysetConnection, type PageRules } from '../graphql/connections.ts';
+import { forbidden, notFound } from '../graphql/errors.ts';
+import { globalId, localId, nodeVisibility } from '../graphql/global-ids.ts';
 import { queuePositionOf, type GenerationView } from './events.ts';
+import { generationViews, userGenerationPage } from './history.ts';
 
-const MAX_PAGE_SIZE = 100;
+/** `User.generations`: 20 a page unless asked, at most 100. */
+const HISTORY_PAGE: PageRules = { defaultSize: 20, maxSize: 100, sizeMessage: 'out of range', id: /^[0-9a-f-]{36}$/i };
 /** The list multiplier of `Generation.images` in the operation cost. */
 const MAX_IMAGES_PER_GENERATION = Math.max(...GENERATION_MODELS.map(maxImagesPerGeneration));
 
-function requireViewer(context: GraphQLContext): Viewer {
-  if (!context.viewer) throw unauthenticated();
-  return context.viewer;
-}
-
-function requireUserId(context: GraphQLContext): string {
-  const viewer = requireViewer(context);
-  if (viewer.kind !== 'user') throw forbidden('Generations are made with a user’s API key.');
-  return viewer.userId;
+/** The database id inside a Generation's global id; NOT_FOUND (naming the id as sent) otherwise. */
+export function generationIdOf(id: string): string {
+  const local = localId('Generation', id);
+  if (local === null) throw notFound('Generation', id);
+  return local;
 }
 
 const GenerationStatusEnum = builder.enumType('GenerationStatus', {
@@ -85,10 +87,15 @@ function requestField(view: GenerationView, key: string): unknown {
   return view.generation.request[key];
 }
 
-export const GenerationRef = builder.objectRef<GenerationView>('Generation').implement({
+/** Generations referenced by id (`node`, `preview`, `cachedFrom`) load through one dataloader per request. */
+export const GenerationRef = builder.loadableNode('Generation', {
   description: 'One request for images: its money, its progress and, once SUCCEEDED, its stored images.',
+  id: { resolve: (view: GenerationView) => view.generation.id },
+  load: async (ids: string[], context) => {
+    const views = await generationViews(context.services.db, ids);
+    return ids.map((id) => views.get(id) ?? notFound('Generation', globalId('Generation', id)));
+  },
   fields: (t) => ({
-    id: t.id({ resolve: ({ generation }) => generation.id }),
     status: t.field({ type: GenerationStatusEnum, resolve: ({ generation }) => generation.status }),
     queuePosition: t.int({
       nullable: true,
@@ -185,55 +192,11 @@ export const GenerationRef = builder.objectRef<GenerationView>('Generation').imp
   }),
 });
 
-const GenerationEdgeRef = builder.objectRef<GenerationView>('GenerationEdge').implement({
-  fields: (t) => ({
-    cursor: t.string({ resolve: ({ generation }) => encodeCursor(generation.created_at, generation.id) }),
-    node: t.field({ type: GenerationRef, resolve: (view) => view }),
-  }),
-});
-
-const PageInfoRef = builder
-  .objectRef<{ hasNextPage: boolean; endCursor: string | null }>('GenerationPageInfo')
-  .implement({
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-      endCursor: t.exposeString('endCursor', { nullable: true }),
-    }),
-  });
-
-const GenerationConnectionRef = builder
-  .objectRef<{ views: GenerationView[]; hasNextPage: boolean }>('GenerationConnection')
-  .implement({
-    fields: (t) => ({
-      // The page size is already counted by `generations(first:)`.
-      edges: t.field({ type: [GenerationEdgeRef], complexity: { multiplier: 1 }, resolve: (page) => page.views }),
-      nodes: t.field({ type: [GenerationRef], complexity: { multiplier: 1 }, resolve: (page) => page.views }),
-      pageInfo: t.field({
-        type: PageInfoRef,
-        resolve: ({ views, hasNextPage }) => {
-          const last = views.at(-1)?.generation;
-          return { hasNextPage, endCursor: last ? encodeCursor(last.created_at, last.id) : null };
-        },
-      }),
-    }),
-  });
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const date = new Date(String(createdAt));
-    if (typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) && !Number.isNaN(date.getTime())) {
-      return { createdAt: date, id };
-    }
-  } catch {
-    // fall through
-  }
-  throw badUserInput('after is not a cursor from this list.', [{ path: 'after', message: 'invalid cursor' }]);
-}
+// The owner and the admin see a generation through `node`; nobody else learns that it exists.
+nodeVisibility<GenerationView>(
+  'Generation',
+  (view, viewer) => viewer?.kind === 'admin' || viewer?.userId === view.generation.user_id,
+);
 
 export const GenerateImageInput = builder.inputType('GenerateImageInput', {
   fields: (t) => ({
@@ -280,73 +243,68 @@ export const GenerateImageInput = builder.inputType('GenerateImageInput', {
 });
 
 builder.mutationFields((t) => ({
-  generateImage: t.field({
+  generateImage: t.withAuth({ user: true }).field({
     type: GenerationRef,
     description:
       'Holds the most it can cost on your budget and returns at once, QUEUED (see `queuePosition` and ' +
       '`estimatedStartAt`): the prediction is created upstream by a worker, never inside this request. ' +
       'Refused with UPSTREAM_BUSY, before anything is held, when the queue is too long for it to start in time. ' +
       'Follow it with `generationProgress`.',
-    authScopes: { user: true },
     args: { input: t.arg({ type: GenerateImageInput, required: true }) },
     resolve: (_root, { input }, context) =>
-      context.services.generations.smart.generate(requireUserId(context), {
+      context.services.generations.smart.generate(context.viewer.userId, {
         ...input,
-        modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
+        modelId: input.modelId ?? null,
       }),
   }),
-  cancelGeneration: t.field({
+  cancelGeneration: t.withAuth({ userOrAdmin: true }).field({
     type: GenerationRef,
     description: 'Cancels upstream and releases the hold. Canceling an ended generation returns it unchanged.',
-    authScopes: { userOrAdmin: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) =>
-      context.services.generations.service.cancel(requireViewer(context), String(id)),
+      context.services.generations.service.cancel(context.viewer, generationIdOf(id)),
   }),
 }));
 
 builder.queryField('generation', (t) =>
-  t.field({
+  t.withAuth({ userOrAdmin: true }).field({
     type: GenerationRef,
     description: 'One of your generations (any, for admins).',
-    authScopes: { userOrAdmin: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, context) => context.services.generations.service.get(requireViewer(context), String(id)),
+    resolve: (_root, { id }, context) => context.services.generations.service.get(context.viewer, generationIdOf(id)),
   }),
 );
 
 builder.subscriptionField('generationProgress', (t) =>
-  t.field({
+  t.withAuth({ userOrAdmin: true }).field({
     type: GenerationRef,
     description:
       'The generation now, then each change (at most about 4 a second; the final state always), until it ends. ' +
       'Subscribing to an ended generation yields its final state and completes.',
-    authScopes: { userOrAdmin: true },
     args: { id: t.arg.id({ required: true }) },
     subscribe: (_root, { id }, context) =>
-      context.services.generations.service.follow(requireViewer(context), String(id)),
+      context.services.generations.service.follow(context.viewer, generationIdOf(id)),
     resolve: (view: GenerationView) => view,
   }),
 );
 
 builder.objectFields(UserRef, (t) => ({
-  generations: t.field({
-    type: GenerationConnectionRef,
-    description: 'Newest first.',
-    args: {
-      first: t.arg.int({ required: false, defaultValue: 20 }),
-      after: t.arg.string({ required: false }),
+  generations: t.withAuth({ userOrAdmin: true }).connection(
+    {
+      type: GenerationRef,
+      description: `Newest first; ${HISTORY_PAGE.defaultSize} a page unless \`first\` or \`last\` says otherwise.`,
+      complexity: pageCost(HISTORY_PAGE),
+      resolve: (user, args, context) => {
+        if (context.viewer.kind === 'user' && context.viewer.userId !== user.id) throw forbidden();
+        return resolveKeysetConnection(
+          args,
+          HISTORY_PAGE,
+          ({ generation }: GenerationView) => ({ createdAt: generation.created_at, id: generation.id }),
+          (page) => userGenerationPage(context.services.db, user.id, page),
+        );
+      },
     },
-    // An out-of-range `first` is refused by the resolver with its own message, not by the cost.
-    complexity: ({ first }) => ({ field: 1, multiplier: Math.min(Math.max(first ?? 20, 1), MAX_PAGE_SIZE) }),
-    resolve: (user, { first, after }, context) => {
-      const viewer = requireViewer(context);
-      if (viewer.kind === 'user' && viewer.userId !== user.id) throw forbidden();
-      const size = first ?? 20;
-      if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-        throw badUserInput(`first must be from 1 to ${MAX_PAGE_SIZE}.`, [{ path: 'first', message: 'out of range' }]);
-      }
-      return context.services.generations.service.list(user.id, size, after ? decodeCursor(after) : null);
-    },
-  }),
+    { name: 'GenerationConnection' },
+    { name: 'GenerationEdge' },
+  ),
 }));

@@ -12,7 +12,7 @@ import type { Db } from '../db/index.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import { imagesForGenerations } from './images.ts';
 import { loadGenerationView, queuePositionOf, type GenerationEvents, type GenerationView } from './events.ts';
-import { findGeneration, isTerminalGeneration, listUserGenerations, type Generation } from './store.ts';
+import { findGeneration, isTerminalGeneration, type Generation } from './store.ts';
 import type { PredictionTracker } from './tracker.ts';
 
 export class GenerationNotFoundError extends Error {
@@ -58,11 +58,6 @@ export interface GenerationServiceDependencies {
   readonly now: () => Date;
 }
 
-export interface GenerationPage {
-  readonly views: GenerationView[];
-  readonly hasNextPage: boolean;
-}
-
 export class GenerationService {
   constructor(private readonly deps: GenerationServiceDependencies) {}
 
@@ -85,17 +80,6 @@ export class GenerationService {
   /** The current state at once, then each change until a terminal state. */
   async follow(viewer: Viewer, id: string): Promise<AsyncIterableIterator<GenerationView>> {
     return this.deps.events.stream(await this.get(viewer, id));
-  }
-
-  async list(userId: string, first: number, after: { createdAt: Date; id: string } | null): Promise<GenerationPage> {
-    const page = await listUserGenerations(this.deps.db, userId, first, after);
-    // What each generation shows: a cached one its source's images, a transparent one the
-    // background-removed versions (see images.ts). One statement for the page.
-    const images = await imagesForGenerations(this.deps.db, page.rows);
-    return {
-      views: page.rows.map((generation) => ({ generation, images: images.get(generation.id) ?? [] })),
-      hasNextPage: page.hasNextPage,
-    };
   }
 
   private async view(id: string): Promise<GenerationView> {

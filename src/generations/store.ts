@@ -121,32 +121,6 @@ export async function lockGeneration(executor: Executor, id: string): Promise<Ge
   return executor.selectFrom('generations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-export interface GenerationPage {
-  readonly rows: Generation[];
-  readonly hasNextPage: boolean;
-}
-
-/** A user's generations, newest first, after the keyset position (created_at, id). */
-export async function listUserGenerations(
-  executor: Executor,
-  userId: string,
-  first: number,
-  after: { createdAt: Date; id: string } | null,
-): Promise<GenerationPage> {
-  let query = executor
-    .selectFrom('generations')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(first + 1);
-  if (after) {
-    query = query.where(sql<boolean>`(created_at, id) < (${after.createdAt}, ${after.id}::uuid)`);
-  }
-  const rows = await query.execute();
-  return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
-}
-
 /**
  * Moves an active generation forward to `status` and/or raises its percent. Returns the change,
  * or null when it would not move anything forward (a replay, an older event, a terminal row).

@@ -17,6 +17,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { GenerationInputError } from '../generations/request.ts';
 import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamBusyError } from '../generations/service.ts';
 import type { Logger } from '../logger.ts';
+import { globalId } from './global-ids.ts';
 import { formatMicrosAsUsd } from '../money.ts';
 import { NoAffordableModelError } from '../smart/auto.ts';
 import { BatchItemRefusedError } from '../smart/batch-admission.ts';
@@ -106,9 +107,16 @@ function contractOf(error: unknown): Contract | undefined {
   if (error instanceof GenerationInputError || error instanceof CatalogInputError) {
     return inputContract(error.message, error.invalidFields);
   }
-  if (error instanceof GenerationNotFoundError) return { code: 'NOT_FOUND', message: error.message };
+  // Generations are named by their global id, as the client sent it.
+  if (error instanceof GenerationNotFoundError) {
+    return { code: 'NOT_FOUND', message: `Generation ${globalId('Generation', error.generationId)} was not found.` };
+  }
   if (error instanceof IdempotencyKeyReusedError) {
-    return { code: 'IDEMPOTENCY_KEY_REUSED', message: error.message, extensions: { generationId: error.generationId } };
+    return {
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      message: error.message,
+      extensions: { generationId: globalId('Generation', error.generationId) },
+    };
   }
   if (error instanceof UpstreamBusyError) {
     return {

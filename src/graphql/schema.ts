@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import '../catalog/graphql.ts';
 import '../auth/graphql.ts';
 import '../billing/graphql.ts';
+import '../billing/graphql-reports.ts';
 import '../generations/graphql.ts';
 import '../smart/graphql.ts';
 import { builder } from './builder.ts';

@@ -6,18 +6,11 @@
  */
 import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
-import { forbidden, unauthenticated } from '../graphql/errors.ts';
 import { viewsOf, type GenerationView } from '../generations/events.ts';
-import { GeneratedImageRef, GenerateImageInput, GenerationRef } from '../generations/graphql.ts';
+import { GeneratedImageRef, GenerateImageInput, generationIdOf, GenerationRef } from '../generations/graphql.ts';
 import type { SourcedImage } from '../generations/images.ts';
 import { finalsOf } from './store.ts';
 import { MAX_BATCH_ITEMS } from './batching.ts';
-
-function requireUserId(context: GraphQLContext): string {
-  if (!context.viewer) throw unauthenticated();
-  if (context.viewer.kind !== 'user') throw forbidden('Generations are made with a user’s API key.');
-  return context.viewer.userId;
-}
 
 const GenerationPhaseEnum = builder.enumType('GenerationPhase', {
   description: 'Where a generation is: a transparent one runs a second phase after its images are made.',
@@ -57,13 +50,6 @@ builder.objectFields(GeneratedImageRef, (t) => ({
   }),
 }));
 
-/** Batches the generations one response links to (previews, cache sources) into one query. */
-async function loadViews(ids: string[], context: GraphQLContext): Promise<Array<GenerationView | null>> {
-  const generations = await context.services.db.selectFrom('generations').selectAll().where('id', 'in', ids).execute();
-  const views = new Map((await viewsOf(context.services.db, generations)).map((view) => [view.generation.id, view]));
-  return ids.map((id) => views.get(id) ?? null);
-}
-
 builder.objectFields(GenerationRef, (t) => ({
   selectionReason: t.string({
     nullable: true,
@@ -87,11 +73,11 @@ builder.objectFields(GenerationRef, (t) => ({
         : null;
     },
   }),
-  preview: t.loadable({
+  // Linked generations load by id through the Generation node's dataloader: one query per response.
+  preview: t.field({
     type: GenerationRef,
     nullable: true,
     description: 'For a final: the preview it was made from.',
-    load: loadViews,
     resolve: (view) => view.generation.preview_id,
   }),
   previewImageIndex: t.int({
@@ -110,12 +96,11 @@ builder.objectFields(GenerationRef, (t) => ({
     },
     resolve: (view) => view.generation.id,
   }),
-  cachedFrom: t.loadable({
+  cachedFrom: t.field({
     type: GenerationRef,
     nullable: true,
     description:
       'Answered by the result cache: the earlier generation whose stored images these are (no cost, no prediction).',
-    load: loadViews,
     resolve: (view) => view.generation.cached_from,
   }),
   batchId: t.id({
@@ -179,38 +164,33 @@ const GenerationBatchRef = builder
   });
 
 builder.mutationFields((t) => ({
-  finalizeGeneration: t.field({
+  finalizeGeneration: t.withAuth({ user: true }).field({
     type: GenerationRef,
     description:
       'Re-runs variation `imageIndex` of a preview — its prompt, aspect ratio (the nearest the final model allows) and ' +
       'seed (where the final model takes one) — on a high-quality model, linked to the preview. Answers QUEUED at ' +
       'once, like `generateImage` (and like it may be refused with UPSTREAM_BUSY before anything is held).',
-    authScopes: { user: true },
     args: { input: t.arg({ type: FinalizeGenerationInput, required: true }) },
     resolve: (_root, { input }, context) =>
-      context.services.generations.smart.finalize(requireUserId(context), {
+      context.services.generations.smart.finalize(context.viewer.userId, {
         ...input,
-        previewId: String(input.previewId),
-        modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
+        previewId: generationIdOf(input.previewId),
+        modelId: input.modelId ?? null,
       }),
   }),
-  generateImages: t.field({
+  generateImages: t.withAuth({ user: true }).field({
     type: GenerationBatchRef,
     description:
       'Up to 20 different requests in one call, admitted all or nothing (every hold, or none and an error), with ' +
       'one generation per request, each answered QUEUED at once (UPSTREAM_BUSY, nothing held, when the queue is too ' +
       'long for all of them to start in time).',
-    authScopes: { user: true },
     args: { inputs: t.arg({ type: [GenerateImageInput], required: true }) },
     // The batch's items are its inputs: their selection costs once per input (at most a full batch).
     complexity: ({ inputs }) => ({ field: 1, multiplier: Math.min(Math.max(inputs.length, 1), MAX_BATCH_ITEMS) }),
     resolve: async (_root, { inputs }, context) => {
       const result = await context.services.generations.smart.generateBatch(
-        requireUserId(context),
-        inputs.map((input) => ({
-          ...input,
-          modelId: input.modelId === null || input.modelId === undefined ? null : String(input.modelId),
-        })),
+        context.viewer.userId,
+        inputs.map((input) => ({ ...input, modelId: input.modelId ?? null })),
       );
       return { batchId: result.batchId, items: result.items };
     },
@@ -218,14 +198,13 @@ builder.mutationFields((t) => ({
 }));
 
 builder.subscriptionField('myGenerations', (t) =>
-  t.field({
+  t.withAuth({ user: true }).field({
     type: GenerationRef,
     description:
       'Every change to any of your generations over one connection (a gallery): your running generations at once, ' +
       'then each change — with the same throttle as `generationProgress` (about 4 events a second per generation, ' +
       'final states at once). Never completes on its own.',
-    authScopes: { user: true },
-    subscribe: (_root, _args, context) => context.services.generations.gallery.stream(requireUserId(context)),
+    subscribe: (_root, _args, context) => context.services.generations.gallery.stream(context.viewer.userId),
     resolve: (view: GenerationView) => view,
   }),
 );

@@ -14,6 +14,7 @@ import { startSimulator } from '../../src/simulator/index.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
 import { expectLedgerVerified, insertUser, OUT_OF_THE_WAY } from './helpers.ts';
+import { gid, rowId } from '../support/ids.ts';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -104,7 +105,7 @@ async function userWithKey(settings: Parameters<typeof insertUser>[1]): Promise<
 }
 
 const holdOf = (generationId: string) =>
-  db.selectFrom('holds').selectAll().where('generation_id', '=', generationId).executeTakeFirstOrThrow();
+  db.selectFrom('holds').selectAll().where('generation_id', '=', rowId(generationId)).executeTakeFirstOrThrow();
 
 async function waitForNoOpenHolds(userId: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -232,7 +233,9 @@ describe('rate limits over HTTP', () => {
 
   it('the concurrency cap refuses a third running generation', async () => {
     const { id, key } = await userWithKey({ dailyMicros: 100_000_000, ratePerMinute: 1000, maxConcurrent: 2 });
-    await admin(`mutation($id: ID!) { setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) { id } }`, { id });
+    await admin(`mutation($id: ID!) { setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) { id } }`, {
+      id: gid('User', id),
+    });
     const slow = { modelId: 'flux-schnell', prompt: 'a slow one [sim:slow]' };
     const answers = await Promise.all(Array.from({ length: 5 }, () => generate(gatewayA, key, slow)));
     expect(tally(answers)).toEqual({ ACCEPTED: 2, RATE_LIMITED: 3 });
@@ -271,13 +274,13 @@ describe('the stale-hold sweeper with the real tracker', () => {
       // (still present, so the maintenance sweep does not re-arm it).
       const pushed = await sql`
         update graphile_worker._private_jobs set run_at = now() + interval '1 hour'
-        where key in (select 'prediction:' || id::text from predictions where generation_id = ${generationId})
+        where key in (select 'prediction:' || id::text from predictions where generation_id = ${rowId(generationId)})
       `.execute(db);
       expect(pushed.numAffectedRows).toBe(1n);
       const prediction = await db
         .selectFrom('predictions')
         .selectAll()
-        .where('generation_id', '=', generationId)
+        .where('generation_id', '=', rowId(generationId))
         .executeTakeFirstOrThrow();
       expect(prediction.replicate_id).toBeTruthy();
       for (let i = 0; i < 100; i += 1) {

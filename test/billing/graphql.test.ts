@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleHold, releaseHold } from '../../src/billing/holds.ts';
 import type { Db } from '../../src/db/index.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { dbId } from '../support/ids.ts';
 import { billingConfig, expectLedgerVerified, insertUser, tryAdmit } from './helpers.ts';
 
 let app: TestApp;
@@ -124,7 +125,11 @@ describe('viewer.usage', () => {
     await admin(`mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: "1", monthlyUsd: "3" }) { id } }`, {
       id,
     });
-    const user = (await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow())!;
+    const user = (await db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', dbId('User', id))
+      .executeTakeFirstOrThrow())!;
     const config = billingConfig();
     const first = await tryAdmit(db, config, user, { amountMicros: 120_000, now });
     const second = await tryAdmit(db, config, user, { amountMicros: 60_000, now });
@@ -324,17 +329,17 @@ describe('reports', () => {
 
   it('lists 100 generations with their model and user in the same number of statements as 10', async () => {
     const query = `query($from: DateTime!, $to: DateTime!, $first: Int) {
-      generationCosts(from: $from, to: $to, first: $first) {
+      generationCosts(from: $from, to: $to, first: $first) { nodes {
         generationId status model { id costPerImageUsd } user { id name dailyBudgetUsd usage { remainingDailyUsd } }
         holdState heldUsd chargedUsd processingSeconds
-      } }`;
-    let small: { data?: { generationCosts: unknown[] } } = {};
-    let large: { data?: { generationCosts: Array<{ user: { id: string } }> } } = {};
+      } } }`;
+    let small: { data?: { generationCosts: { nodes: unknown[] } } } = {};
+    let large: { data?: { generationCosts: { nodes: Array<{ user: { id: string } }> } } } = {};
     const ten = await countStatements(async () => (small = await admin(query, { ...range, first: 10 })));
     const hundred = await countStatements(async () => (large = await admin(query, { ...range, first: 100 })));
-    expect(small.data?.generationCosts).toHaveLength(10);
-    expect(large.data?.generationCosts).toHaveLength(100);
-    expect(new Set(large.data!.generationCosts.map((row) => row.user.id)).size).toBeGreaterThan(5);
+    expect(small.data?.generationCosts.nodes).toHaveLength(10);
+    expect(large.data?.generationCosts.nodes).toHaveLength(100);
+    expect(new Set(large.data!.generationCosts.nodes.map((row) => row.user.id)).size).toBeGreaterThan(5);
     // The page, its users, and their usage (windows, active generations, rate log).
     expect(ten).toBeGreaterThanOrEqual(3);
     expect(hundred).toBe(ten);
@@ -342,10 +347,10 @@ describe('reports', () => {
   });
 
   it('lists ledger rows with their users through the same loader', async () => {
-    const query = `{ ledgerEntries(first: 200) { kind amountUsd user { id } } }`;
-    let result: { data?: { ledgerEntries: Array<{ user: { id: string } }> } } = {};
+    const query = `{ ledgerEntries(first: 200) { nodes { kind amountUsd user { id } } } }`;
+    let result: { data?: { ledgerEntries: { nodes: Array<{ user: { id: string } }> } } } = {};
     const statements = await countStatements(async () => (result = await admin(query)));
-    expect(result.data?.ledgerEntries).toHaveLength(200);
+    expect(result.data?.ledgerEntries.nodes).toHaveLength(200);
     expect(statements).toBeLessThanOrEqual(2);
   });
 

@@ -8,6 +8,7 @@ import { createUser } from '../../src/auth/users.ts';
 import type { Db } from '../../src/db/index.ts';
 import { graphql } from '../gql/index.ts';
 import { createMigratedDatabase } from '../support/database.ts';
+import { dbId } from '../support/ids.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { errorCode, execute, postGraphQL } from './graphql-client.ts';
 
@@ -164,7 +165,7 @@ describe('identity over GraphQL', () => {
     const row = await db
       .selectFrom('users')
       .selectAll()
-      .where('id', '=', result.data!.createUser.id)
+      .where('id', '=', dbId('User', result.data!.createUser.id))
       .executeTakeFirstOrThrow();
     expect(row.daily_budget_micros).toBe(2_500_000);
     expect(row.monthly_budget_micros).toBe(40_000_000);

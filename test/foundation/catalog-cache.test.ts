@@ -7,6 +7,7 @@ import { createApiKey } from '../../src/auth/api-keys.ts';
 import { createUser } from '../../src/auth/users.ts';
 import { isPublicCatalogOperation } from '../../src/graphql/catalog-cache.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { gid } from '../support/ids.ts';
 
 interface Answer {
   status: number;
@@ -23,7 +24,7 @@ describe('catalog response cache', () => {
     app = await startTestApp();
     for (const name of ['cache-a', 'cache-b']) {
       const user = await createUser(app.services.db, { name, dailyBudgetMicros: 1_000_000 });
-      userIds.push(user.id);
+      userIds.push(gid('User', user.id));
       keys.push((await createApiKey(app.services.db, user.id)).key);
     }
   });

@@ -5,8 +5,10 @@ import { silentLogger } from '../../src/logger.ts';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
 import { once } from 'node:events';
 import { runCli, spawnCli } from './process.ts';
+import { dbId, gid } from '../support/ids.ts';
 
-const UUID_LINE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n$/;
+/** A user's global id (base64 of `User:<uuid>`). */
+const ID_LINE = /^[A-Za-z0-9+/]+=*\n$/;
 const KEY_LINE = /^pg_[A-Za-z0-9_-]{43}\n$/;
 /** Nothing listens here: a command that got past its argument checks would fail to connect. */
 const UNREACHABLE_DATABASE = 'postgres://nobody@127.0.0.1:1/none';
@@ -36,8 +38,8 @@ describe('pixelgate CLI', () => {
     );
     expect(user.stderr).toBe('');
     expect(user.code).toBe(0);
-    expect(user.stdout).toMatch(UUID_LINE);
-    const userId = user.stdout.trim();
+    expect(user.stdout).toMatch(ID_LINE);
+    const userId = dbId('User', user.stdout.trim());
     const row = await handle.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({
       name: 'Ada Lovelace',
@@ -45,7 +47,7 @@ describe('pixelgate CLI', () => {
       monthly_budget_micros: 50_250_000,
     });
 
-    const key = await runCli(['keys', 'create', '--user', userId], env);
+    const key = await runCli(['keys', 'create', '--user', user.stdout.trim()], env);
     expect(key.code).toBe(0);
     expect(key.stdout).toMatch(KEY_LINE);
     const found = await lookUpApiKey(handle.db, key.stdout.trim());
@@ -62,7 +64,7 @@ describe('pixelgate CLI', () => {
     const row = await handle.db
       .selectFrom('users')
       .selectAll()
-      .where('id', '=', user.stdout.trim())
+      .where('id', '=', dbId('User', user.stdout.trim()))
       .executeTakeFirstOrThrow();
     expect(row.daily_budget_micros).toBeNull();
     expect(row.monthly_budget_micros).toBeNull();
@@ -95,7 +97,7 @@ describe('pixelgate CLI', () => {
     [['users', 'create'], '--name is required'],
     [['users', 'delete'], 'expected: pixelgate users create'],
     [['keys', 'create'], '--user is required'],
-    [['keys', 'create', '--user', '00000000-0000-4000-8000-000000000000'], 'no user with id'],
+    [['keys', 'create', '--user', gid('User', '00000000-0000-4000-8000-000000000000')], 'no user with id'],
     [['launch'], 'unknown command "launch"'],
     [[], 'a command is required'],
   ] as const)('%j exits 1 with a message', async ([args, message], { expect }) => {

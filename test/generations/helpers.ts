@@ -16,6 +16,7 @@ import type { Db } from '../../src/db/index.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
+import { rowId } from '../support/ids.ts';
 
 export const GENERATION_FIELDS = `
   id status percent progressKind prompt count mode estimatedCostUsd costUsd
@@ -190,26 +191,28 @@ export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => bo
   }
 }
 
+// The row helpers below take a generation's id from the API (a global id) or from the database.
+
 /** Ledger rows of a generation by kind, e.g. { hold: 1, settle: 1 }. */
 export async function ledgerKinds(db: Db, generationId: string): Promise<Record<string, number>> {
   const rows = await db
     .selectFrom('ledger_entries')
     .select(['kind', sql<number>`count(*)::int`.as('count')])
-    .where('generation_id', '=', generationId)
+    .where('generation_id', '=', rowId(generationId))
     .groupBy('kind')
     .execute();
   return Object.fromEntries(rows.map((row) => [row.kind, row.count]));
 }
 
 export async function holdOf(db: Db, generationId: string) {
-  return db.selectFrom('holds').selectAll().where('generation_id', '=', generationId).executeTakeFirst();
+  return db.selectFrom('holds').selectAll().where('generation_id', '=', rowId(generationId)).executeTakeFirst();
 }
 
 export async function predictionRows(db: Db, generationId: string) {
   return db
     .selectFrom('predictions')
     .selectAll()
-    .where('generation_id', '=', generationId)
+    .where('generation_id', '=', rowId(generationId))
     .orderBy('position')
     .execute();
 }

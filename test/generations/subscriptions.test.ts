@@ -16,6 +16,7 @@ import {
   type GenerationsEnv,
   type SubscriptionRecord,
 } from './helpers.ts';
+import { rowId } from '../support/ids.ts';
 
 const STATUS_ORDER = ['QUEUED', 'STARTING', 'PROCESSING', 'SUCCEEDED'];
 
@@ -131,7 +132,7 @@ describe('generationProgress', () => {
     const [prediction] = await env.gateway.db
       .selectFrom('predictions')
       .select('replicate_id')
-      .where('generation_id', '=', generation!.id)
+      .where('generation_id', '=', rowId(generation!.id))
       .execute();
     // ~3.3 s of upstream life at 1, 1.5, 2.25, ... s: a handful of polls, not one per subscriber.
     expect(pollTimes(env, prediction!.replicate_id!).length).toBeLessThanOrEqual(6);
@@ -157,7 +158,7 @@ describe('across instances', () => {
       const [prediction] = await b.db
         .selectFrom('predictions')
         .select('replicate_id')
-        .where('generation_id', '=', generation!.id)
+        .where('generation_id', '=', rowId(generation!.id))
         .execute();
       const polls = pollTimes(env, prediction!.replicate_id!);
       expect(polls.length).toBeGreaterThanOrEqual(2);

@@ -8,6 +8,7 @@ import { DEFAULT_NEGATIVE_PROMPT, MAX_PROMPT_LENGTH, MODELS, type ModelSpec } fr
 import { nearestAspectRatio, planGeneration, planPredictions } from '../../src/generations/request.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { createRequests, startGenerationsEnv, type GenerationsEnv } from './helpers.ts';
+import { rowId } from '../support/ids.ts';
 
 describe('planning Replicate input', () => {
   it('applies catalog defaults, the prompt, 4:3, PNG and then the settings; no negative prompt for FLUX', () => {
@@ -232,7 +233,11 @@ describe('idempotency keys', () => {
     const again = await env.gateway.generate(key, input);
     expect(again.generation?.id).toBe(id);
     expect(again.generation?.status).toBe('SUCCEEDED');
-    const holds = await env.gateway.db.selectFrom('holds').selectAll().where('generation_id', '=', id!).execute();
+    const holds = await env.gateway.db
+      .selectFrom('holds')
+      .selectAll()
+      .where('generation_id', '=', rowId(id!))
+      .execute();
     expect(holds).toHaveLength(1);
     expect(createRequests(env.sim)).toBe(1);
   });

@@ -16,6 +16,7 @@ import {
   type GenerationsEnv,
   ledgerProblems,
 } from './helpers.ts';
+import { rowId } from '../support/ids.ts';
 
 describe('batching', () => {
   let env: GenerationsEnv;
@@ -73,7 +74,7 @@ describe('batching', () => {
       .where(
         'generation_id',
         'in',
-        done.map((generation) => generation.id),
+        done.map((generation) => rowId(generation.id)),
       )
       .execute();
     expect(holds).toHaveLength(4);

@@ -9,6 +9,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advanceGeneration, insertGeneration } from '../../src/generations/store.ts';
 import { eventually, startGenerationsEnv, wsClient, type GenerationsEnv } from './helpers.ts';
+import { gid } from '../support/ids.ts';
 
 const SOCKETS = 20;
 const PER_SOCKET = 50;
@@ -156,10 +157,10 @@ describe('myGenerations shares its database work per user', () => {
     before = count();
     const answer = await env.gateway.app.graphql<{ generation: { id: string; status: string } }>(
       'query($id: ID!) { generation(id: $id) { id status } }',
-      { id: otherGeneration.id },
+      { id: gid('Generation', otherGeneration.id) },
       other.key,
     );
-    expect(answer.data?.generation).toEqual({ id: otherGeneration.id, status: 'QUEUED' });
+    expect(answer.data?.generation).toEqual({ id: gid('Generation', otherGeneration.id), status: 'QUEUED' });
     expect(otherCount()).toBeGreaterThan(0);
     expect(count() - before).toBe(0);
 

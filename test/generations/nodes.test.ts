@@ -1,0 +1,160 @@
+/**
+ * Relay: `node`/`nodes` refetch a Generation, a User and an ImageModel by global id (only what the
+ * viewer may see), and the connections page by keyset cursors in both directions.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { gid } from '../support/ids.ts';
+import { startGenerationsEnv, type GenerationsEnv } from './helpers.ts';
+
+const NODE = `query($id: ID!) { node(id: $id) {
+  __typename id
+  ... on Generation { prompt }
+  ... on User { name }
+  ... on ImageModel { name }
+} }`;
+
+type NodeAnswer = { node: { __typename: string; id: string } | null };
+
+describe('Relay nodes and connections', () => {
+  let env: GenerationsEnv;
+  let owner: { userId: string; key: string };
+  let stranger: { userId: string; key: string };
+  const generationIds: string[] = [];
+
+  beforeAll(async () => {
+    env = await startGenerationsEnv();
+    owner = await env.user();
+    stranger = await env.user();
+    for (const prompt of ['one', 'two', 'three']) {
+      const { generation, errors } = await env.gateway.generate(owner.key, { modelId: 'flux-schnell', prompt });
+      expect(errors).toBeUndefined();
+      generationIds.push(generation!.id);
+    }
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  const ask = <T>(query: string, variables: Record<string, unknown>, token?: string) =>
+    env.gateway.app.graphql<T>(query, variables, token);
+
+  it('node(id:) refetches a Generation, the viewer and an ImageModel by the ids the API gave', async () => {
+    const viewer = await ask<{ viewer: { id: string } }>('{ viewer { id } }', {}, owner.key);
+    const generation = await ask<NodeAnswer>(NODE, { id: generationIds[0] }, owner.key);
+    expect(generation.data?.node).toEqual({ __typename: 'Generation', id: generationIds[0], prompt: 'one' });
+    const user = await ask<NodeAnswer>(NODE, { id: viewer.data!.viewer.id }, owner.key);
+    expect(user.data?.node).toMatchObject({ __typename: 'User', id: gid('User', owner.userId) });
+    const model = await ask<NodeAnswer>(NODE, { id: 'flux-schnell' });
+    expect(model.data?.node).toEqual({ __typename: 'ImageModel', id: 'flux-schnell', name: expect.any(String) });
+  });
+
+  it('node answers null for what the viewer may not see, for unknown ids and for malformed ones', async () => {
+    for (const [id, token] of [
+      [generationIds[0], stranger.key],
+      [generationIds[0], undefined],
+      [gid('User', owner.userId), stranger.key],
+      [gid('Generation', '00000000-0000-4000-8000-000000000000'), owner.key],
+      [gid('ImageModel', 'dall-e-9'), owner.key],
+      ['not a global id', owner.key],
+      [owner.userId, TEST_ADMIN_TOKEN],
+    ] as const) {
+      const answer = await ask<NodeAnswer>(NODE, { id }, token);
+      expect(answer.errors, String(id)).toBeUndefined();
+      expect(answer.data?.node, String(id)).toBeNull();
+    }
+    // The admin sees everyone's.
+    const asAdmin = await ask<NodeAnswer>(NODE, { id: generationIds[1] }, TEST_ADMIN_TOKEN);
+    expect(asAdmin.data?.node?.id).toBe(generationIds[1]);
+  });
+
+  it('nodes(ids:) answers in order, null where nothing is visible, and refuses more than 100 ids', async () => {
+    const query = 'query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }';
+    const answer = await ask<{ nodes: Array<{ id: string } | null> }>(
+      query,
+      { ids: [generationIds[2], 'flux-dev', 'nope', generationIds[0]] },
+      owner.key,
+    );
+    expect(answer.data?.nodes.map((node) => node?.id ?? null)).toEqual([
+      generationIds[2],
+      'flux-dev',
+      null,
+      generationIds[0],
+    ]);
+    const tooMany = await ask(query, { ids: Array.from({ length: 101 }, () => 'flux-dev') }, owner.key);
+    expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('inputs take global ids only: a database id is NOT_FOUND', async () => {
+    const byDbId = await ask('query($id: ID!) { generation(id: $id) { id } }', { id: owner.userId }, owner.key);
+    expect(byDbId.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const wrongType = await ask(
+      'query($id: ID!) { generation(id: $id) { id } }',
+      { id: gid('User', owner.userId) },
+      owner.key,
+    );
+    expect(wrongType.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('User.generations pages backwards with last/before, and refuses a foreign cursor', async () => {
+    type Page = {
+      viewer: {
+        generations: {
+          nodes: Array<{ id: string }>;
+          pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string };
+        };
+      };
+    };
+    const page = `query($first: Int, $last: Int, $after: String, $before: String) { viewer {
+      generations(first: $first, last: $last, after: $after, before: $before) {
+        nodes { id } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`;
+    const all = await ask<Page>(page, { first: 3 }, owner.key);
+    expect(all.data?.viewer.generations.nodes.map((node) => node.id)).toEqual([...generationIds].reverse());
+    const oldestTwo = await ask<Page>(page, { last: 2 }, owner.key);
+    expect(oldestTwo.data?.viewer.generations.nodes.map((node) => node.id)).toEqual([
+      generationIds[1],
+      generationIds[0],
+    ]);
+    expect(oldestTwo.data?.viewer.generations.pageInfo.hasPreviousPage).toBe(true);
+    const newest = await ask<Page>(
+      page,
+      { last: 5, before: oldestTwo.data!.viewer.generations.pageInfo.startCursor },
+      owner.key,
+    );
+    expect(newest.data?.viewer.generations.nodes.map((node) => node.id)).toEqual([generationIds[2]]);
+    const foreign = await ask(page, { first: 1, after: 'bm90IGEgY3Vyc29y' }, owner.key);
+    expect(foreign.errors?.[0]).toMatchObject({
+      message: 'after is not a cursor from this list.',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    const tooBig = await ask(page, { first: 101 }, owner.key);
+    expect(tooBig.errors?.[0]?.message).toBe('first must be from 1 to 100.');
+  });
+
+  it('the admin lists are connections: ledgerEntries pages by cursor without repeating a row', async () => {
+    const query = `query($userId: ID, $after: String) { ledgerEntries(userId: $userId, first: 2, after: $after) {
+      edges { cursor node { id kind generationId user { id } } } pageInfo { hasNextPage endCursor } } }`;
+    type Page = {
+      ledgerEntries: {
+        edges: Array<{ node: { id: string; generationId: string | null; user: { id: string } } }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+    };
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let i = 0; i < 10; i += 1) {
+      const answer = await ask<Page>(query, { userId: gid('User', owner.userId), after }, TEST_ADMIN_TOKEN);
+      expect(answer.errors).toBeUndefined();
+      const { edges, pageInfo } = answer.data!.ledgerEntries;
+      for (const { node } of edges) {
+        expect(node.user.id).toBe(gid('User', owner.userId));
+        expect(generationIds).toContain(node.generationId);
+        seen.push(node.id);
+      }
+      if (!pageInfo.hasNextPage) break;
+      after = pageInfo.endCursor;
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+});
