@@ -9,6 +9,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advanceGeneration, endGeneration, insertGeneration } from '../../src/generations/store.ts';
 import { eventually, startGenerationsEnv, wsClient, type GenerationsEnv } from './helpers.ts';
+import { gid } from '../support/ids.ts';
 
 interface Seen {
   readonly events: Array<{ id: string; status: string; percent: number | null }>;
@@ -74,11 +75,13 @@ describe('live fan-out', () => {
     const events = env.gateway.app.services.generations.gallery.events;
     const sockets = Array.from({ length: 3 }, () => wsClient(env.gateway.app, viewer.key));
     const progress = sockets.flatMap((socket) =>
-      Array.from({ length: 4 }, () => follow(socket, PROGRESS, { id: generation.id }, 'generationProgress')),
+      Array.from({ length: 4 }, () =>
+        follow(socket, PROGRESS, { id: gid('Generation', generation.id) }, 'generationProgress'),
+      ),
     );
     const galleries = sockets.map((socket) => follow(socket, GALLERY, {}, 'myGenerations'));
     const strangerSocket = wsClient(env.gateway.app, stranger.key);
-    const foreign = follow(strangerSocket, PROGRESS, { id: generation.id }, 'generationProgress');
+    const foreign = follow(strangerSocket, PROGRESS, { id: gid('Generation', generation.id) }, 'generationProgress');
     const all = [...progress, ...galleries];
 
     await eventually(

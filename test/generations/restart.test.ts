@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequests, GENERATE, simulatedPredictionsFor, sleep, type GenerationResult } from './helpers.ts';
 import { startRestartHarness, type RestartHarness } from './served.ts';
+import { gid } from '../support/ids.ts';
 
 describe('SIGKILL and restart', () => {
   let harness: RestartHarness;
@@ -76,7 +77,7 @@ describe('SIGKILL and restart', () => {
     expect(row?.state).toBe('creating');
 
     const second = await harness.start();
-    await harness.expectCompletedOnce(second.url, row!.id, prompt);
+    await harness.expectCompletedOnce(second.url, gid('Generation', row!.id), prompt);
     await harness.kill(second);
   });
 });

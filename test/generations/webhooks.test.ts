@@ -16,6 +16,7 @@ import {
   type Gateway,
   type GenerationsEnv,
 } from './helpers.ts';
+import { rowId } from '../support/ids.ts';
 
 type Payload = Record<string, unknown>;
 
@@ -145,7 +146,12 @@ describe('races between webhooks and pollers (no worker: the test plays the poll
       () => upstreamPrediction(env, row!.replicate_id!),
       (prediction) => ['succeeded', 'failed', 'canceled'].includes(String(prediction.status)),
     );
-    return { generation: generation!, row: row!, upstream, query: { generation: generation!.id, prediction: row!.id } };
+    return {
+      generation: generation!,
+      row: row!,
+      upstream,
+      query: { generation: rowId(generation!.id), prediction: row!.id },
+    };
   }
 
   it('success seen by 5 webhooks and 5 pollers at once: one set of images, settled once', async () => {
@@ -160,7 +166,7 @@ describe('races between webhooks and pollers (no worker: the test plays the poll
     expect(done.images).toHaveLength(1);
     expect(done.costUsd).toBe('0.003');
     expect(await ledgerKinds(env.gateway.db, generation.id)).toEqual({ hold: 1, settle: 1 });
-    const files = await readdir(path.join(env.dataDir, 'images', generation.id));
+    const files = await readdir(path.join(env.dataDir, 'images', rowId(generation.id)));
     expect(files.filter((file) => !file.endsWith('.tmp'))).toHaveLength(1);
   });
 
