@@ -87,7 +87,7 @@ export type GenerationStatus =
   | 'FAILED'
   /** The model is running. */
   | 'PROCESSING'
-  /** Accepted and paid for (held); the upstream prediction is being created. */
+  /** Accepted and paid for (held); waiting for a worker to create the upstream prediction (`queuePosition`, `estimatedStartAt`). Cancel releases the hold without any upstream call while it has not been sent. */
   | 'QUEUED'
   /** The prediction exists upstream and is waiting for the model. */
   | 'STARTING'
