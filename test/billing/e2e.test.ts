@@ -265,7 +265,7 @@ describe('the stale-hold sweeper with the real tracker', () => {
         const created = await db
           .selectFrom('predictions')
           .select('replicate_id')
-          .where('generation_id', '=', generationId)
+          .where('generation_id', '=', rowId(generationId))
           .executeTakeFirst();
         if (created?.replicate_id) break;
         await new Promise((resolve) => setTimeout(resolve, 10));

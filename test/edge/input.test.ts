@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { createUser } from '../../src/auth/users.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { gid, rowId } from '../support/ids.ts';
 
 const GENERATE = 'mutation ($input: GenerateImageInput!) { generateImage(input: $input) { id } }';
 const CREATE_USER = 'mutation ($input: CreateUserInput!) { createUser(input: $input) { id dailyBudgetUsd } }';
@@ -147,7 +148,7 @@ describe('input hardening', () => {
         const refused = await run(GENERATE, { input: { ...base, prompt: `a${NUL}` } });
         refusedNaming(refused.errors, 'input.prompt');
         const viewer = await run('{ viewer { id } }', {});
-        expect(viewer.data).toEqual({ viewer: { id: userId } });
+        expect(viewer.data).toEqual({ viewer: { id: gid('User', userId) } });
       } finally {
         await client.dispose();
       }
@@ -212,8 +213,8 @@ describe('input hardening', () => {
         TEST_ADMIN_TOKEN,
       );
       expect(apiKey.data?.createApiKey.key).toMatch(/^pg_/);
-      await app.services.db.deleteFrom('api_keys').where('user_id', '=', created.data!.createUser.id).execute();
-      await app.services.db.deleteFrom('users').where('id', '=', created.data!.createUser.id).execute();
+      await app.services.db.deleteFrom('api_keys').where('user_id', '=', rowId(created.data!.createUser.id)).execute();
+      await app.services.db.deleteFrom('users').where('id', '=', rowId(created.data!.createUser.id)).execute();
     });
 
     it.each([

@@ -21,6 +21,7 @@ import { webhookHeaders } from '../../src/replicate/index.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { freePort } from '../generations/helpers.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { rowId } from '../support/ids.ts';
 
 const alnum = (bytes: number) => randomBytes(bytes).toString('hex');
 const WEBHOOK_KEY = randomBytes(32);
@@ -185,13 +186,13 @@ describe('secret canaries', () => {
     const prediction = await app.services.db
       .selectFrom('predictions')
       .select(['id', 'replicate_id'])
-      .where('generation_id', '=', generationId)
+      .where('generation_id', '=', rowId(generationId))
       .executeTakeFirstOrThrow();
     const upstream = await fetch(`${sim.baseUrl}/predictions/${prediction.replicate_id}`, {
       headers: { authorization: `Bearer ${CANARY.replicateToken}` },
     });
     const rawBody = JSON.stringify(await upstream.json());
-    const url = `/webhooks/replicate?generation=${generationId}&prediction=${prediction.id}`;
+    const url = `/webhooks/replicate?generation=${rowId(generationId)}&prediction=${prediction.id}`;
     const post = (headers: Record<string, string>, body = rawBody) =>
       call(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
     const signed = (secret: string, id = `msg_canary_${alnum(4)}`) =>

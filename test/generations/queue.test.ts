@@ -208,10 +208,12 @@ describe('two instances sharing one token', () => {
   const SIMULATED_SPEEDUP = 10;
   let env: GenerationsEnv;
   beforeAll(async () => {
-    // The simulator's clock runs 10× fast, so its 60-creates-a-minute window is 6 s of real time
-    // (600 a real minute, Replicate's own limit); both gateways share the default 540/min budget.
+    // The simulator's clock runs 10× fast, so its 60-creates-a-minute window is 6 s of real time.
+    // Both gateways share one budget of 54 creates a (real) minute: the first 54 may leave at once
+    // (a burst the simulator's window still takes), the other 26 only in the budget's next minute.
     const startedAt = Date.now();
     env = await startGenerationsEnv({
+      env: { UPSTREAM_CREATES_PER_MINUTE: '54' },
       // Slow enough that the simulator (on its fast clock) keeps outputs until they are stored.
       speed: 0.5,
       simulator: {
