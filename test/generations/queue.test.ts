@@ -241,7 +241,7 @@ describe('two instances sharing one token', () => {
     expect(answers.flatMap((answer) => answer.errors ?? [])).toEqual([]);
     const done = await Promise.all(
       answers.map((answer, index) =>
-        env.gateways[index % 2]!.waitFor(users[index % 8]!.key, answer.generation!.id, undefined, 90_000),
+        env.gateways[index % 2]!.waitFor(users[index % 8]!.key, answer.generation!.id, undefined, 150_000),
       ),
     );
     expect(done.filter((generation) => generation.status !== 'SUCCEEDED')).toEqual([]);
@@ -249,5 +249,5 @@ describe('two instances sharing one token', () => {
       throttled: { total: number };
     };
     expect(state.throttled.total).toBe(0);
-  }, 180_000);
+  }, 240_000);
 });
