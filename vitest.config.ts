@@ -22,7 +22,7 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default'],
     // graphile-worker 0.17.3 releases a finished job (completeJob/failJob) without awaiting the
-    // query. Tests that cut the database's connections can catch one of those releases mid-flight,
+    // query. Tests that cut the database's connections (or drop its database as they end) can catch one of those releases mid-flight,
     // and its rejection has no owner. pixelgate's process policy survives exactly this in
     // production; here only that rejection is ignored, every other unhandled error still fails.
     onUnhandledError(error) {
@@ -30,7 +30,9 @@ export default defineConfig({
       const lostRelease =
         /graphile-worker/.test(stack) &&
         /(failJobs|completeJobs)/.test(stack) &&
-        /Connection terminated|terminating connection|connection error/.test(error.message ?? '');
+        /Connection terminated|terminating connection|connection error|is not currently accepting connections|does not exist/.test(
+          error.message ?? '',
+        );
       return lostRelease ? false : undefined;
     },
   },
