@@ -22,8 +22,8 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default'],
     // graphile-worker 0.17.3 releases a finished job (completeJob/failJob) without awaiting the
-    // query. Tests that cut the database's connections (or drop its database as they end) can catch one of those releases mid-flight,
-    // and its rejection has no owner. pixelgate's process policy survives exactly this in
+    // query. Tests that cut the database's connections (or drop the database as they end) can catch
+    // one of those releases mid-flight, and its rejection has no owner. pixelgate's process policy survives exactly this in
     // production; here only that rejection is ignored, every other unhandled error still fails.
     onUnhandledError(error) {
       const stack = 'stack' in error && typeof error.stack === 'string' ? error.stack : '';
