@@ -1,28 +1,18 @@
 /**
- * The typed errors of the Replicate client. Callers branch on the class; the GraphQL layer only
- * needs `graphqlCode` and `graphqlExtensions()`.
+ * The typed errors of the Replicate client. Callers branch on the class and read the figures it
+ * carries (`status`, `retryAfterSeconds`, `invalidFields`); which contract code a user sees is
+ * decided above this layer (a refused create becomes the generation's `error.code`).
  *
  * Messages are written here, never copied from Replicate: they never carry the token, an upstream
  * body (beyond the validated list of invalid fields) or a prompt.
  */
-
-/** The contract's `extensions.code` values (README, "Errors") that an upstream failure can surface as. */
-export type UpstreamGraphQLCode =
-  'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_INSUFFICIENT_CREDITS' | 'BAD_USER_INPUT' | 'RATE_LIMITED' | 'NOT_FOUND';
 
 export interface InvalidField {
   readonly field: string;
   readonly description: string;
 }
 
-export interface UpstreamGraphQLExtensions {
-  readonly code: UpstreamGraphQLCode;
-  readonly retryAfterSeconds?: number;
-  readonly invalidFields?: readonly InvalidField[];
-}
-
 export abstract class ReplicateError extends Error {
-  abstract readonly graphqlCode: UpstreamGraphQLCode;
   /** The HTTP status Replicate answered with, when it answered. */
   readonly status: number | undefined;
 
@@ -31,18 +21,13 @@ export abstract class ReplicateError extends Error {
     this.name = new.target.name;
     this.status = options.status;
   }
-
-  graphqlExtensions(): UpstreamGraphQLExtensions {
-    return { code: this.graphqlCode };
-  }
 }
 
 /**
  * 401/403: the token is missing, wrong or lacks access. This is the operator's problem, not the
- * user's, so GraphQL masks it as UPSTREAM_UNAVAILABLE (and the client logs it at error level).
+ * user's: users are told Replicate could not run the generation (and the client logs it at error level).
  */
 export class ReplicateAuthError extends ReplicateError {
-  readonly graphqlCode = 'UPSTREAM_UNAVAILABLE';
   constructor(status: number) {
     super(`Replicate rejected the API token (HTTP ${status}); check REPLICATE_API_TOKEN.`, { status });
   }
@@ -50,7 +35,6 @@ export class ReplicateAuthError extends ReplicateError {
 
 /** 402: the Replicate account has run out of credit. */
 export class ReplicateInsufficientCreditsError extends ReplicateError {
-  readonly graphqlCode = 'UPSTREAM_INSUFFICIENT_CREDITS';
   constructor() {
     super('The Replicate account has insufficient credit.', { status: 402 });
   }
@@ -58,7 +42,6 @@ export class ReplicateInsufficientCreditsError extends ReplicateError {
 
 /** 429 after our retries, or with a Retry-After too long to wait for. */
 export class ReplicateRateLimitedError extends ReplicateError {
-  readonly graphqlCode = 'RATE_LIMITED';
   constructor(readonly retryAfterSeconds: number | undefined) {
     super(
       retryAfterSeconds === undefined
@@ -67,17 +50,10 @@ export class ReplicateRateLimitedError extends ReplicateError {
       { status: 429 },
     );
   }
-
-  override graphqlExtensions(): UpstreamGraphQLExtensions {
-    return this.retryAfterSeconds === undefined
-      ? { code: this.graphqlCode }
-      : { code: this.graphqlCode, retryAfterSeconds: this.retryAfterSeconds };
-  }
 }
 
 /** 422: Replicate validated the input and refused it; `invalidFields` says which fields. */
 export class ReplicateInvalidInputError extends ReplicateError {
-  readonly graphqlCode = 'BAD_USER_INPUT';
   constructor(readonly invalidFields: readonly InvalidField[]) {
     super(
       invalidFields.length === 0
@@ -86,15 +62,10 @@ export class ReplicateInvalidInputError extends ReplicateError {
       { status: 422 },
     );
   }
-
-  override graphqlExtensions(): UpstreamGraphQLExtensions {
-    return { code: this.graphqlCode, invalidFields: this.invalidFields };
-  }
 }
 
 /** 404: no such prediction or model (or the token cannot see it). */
 export class ReplicateNotFoundError extends ReplicateError {
-  readonly graphqlCode = 'NOT_FOUND';
   constructor(what: string) {
     super(`Replicate has no ${what}.`, { status: 404 });
   }
@@ -115,7 +86,6 @@ export type UnavailableReason =
  * only thrown when the request provably never reached Replicate or was refused outright.
  */
 export class ReplicateUnavailableError extends ReplicateError {
-  readonly graphqlCode = 'UPSTREAM_UNAVAILABLE';
   readonly reason: UnavailableReason;
   /** The network error code (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, …) when there was one. */
   readonly networkCode: string | undefined;
@@ -159,7 +129,6 @@ export interface CreateCorrelation {
  * the caller must reconcile (list recent predictions and match on `correlation`).
  */
 export class ReplicateOutcomeUnknownError extends ReplicateError {
-  readonly graphqlCode = 'UPSTREAM_UNAVAILABLE';
   readonly networkCode: string | undefined;
 
   constructor(

@@ -25,8 +25,6 @@ export {
   type CreateCorrelation,
   type InvalidField,
   type UnavailableReason,
-  type UpstreamGraphQLCode,
-  type UpstreamGraphQLExtensions,
 } from './errors.ts';
 export {
   PREDICTION_STATUSES,

@@ -146,19 +146,19 @@ describe('error mapping', () => {
     expect(error).toBeInstanceOf(ReplicateInvalidInputError);
     const invalid = error as ReplicateInvalidInputError;
     expect(invalid.invalidFields).toEqual([{ field: 'input.aspect_ratio', description: 'must be one of 1:1, 16:9' }]);
-    expect(invalid.graphqlExtensions()).toEqual({ code: 'BAD_USER_INPUT', invalidFields: invalid.invalidFields });
+    expect(invalid.status).toBe(422);
     expect(invalid.message).not.toContain(PROMPT);
     expect(server.requests).toHaveLength(1);
   });
 
   it.each([
-    [403, ReplicateAuthError, 'UPSTREAM_UNAVAILABLE'],
-    [400, ReplicateUnavailableError, 'UPSTREAM_UNAVAILABLE'],
-  ] as const)('maps %i without retrying', async (status, errorClass, code) => {
+    [403, ReplicateAuthError],
+    [400, ReplicateUnavailableError],
+  ] as const)('maps %i without retrying', async (status, errorClass) => {
     const { server, client } = await setup(sequence([status, { detail: 'nope' }]));
     const error = await client.getPrediction('p1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(errorClass);
-    expect((error as ReplicateAuthError).graphqlCode).toBe(code);
+    expect((error as ReplicateAuthError).status).toBe(status);
     expect(server.requests).toHaveLength(1);
   });
 

@@ -81,7 +81,7 @@ describe('errors and logs', () => {
     const { client } = newClient({ logger: logs.logger }, strict);
     const error = await client.createPrediction(SCHNELL, { input: { prompt: PROMPT } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReplicateAuthError);
-    expect((error as ReplicateAuthError).graphqlCode).toBe('UPSTREAM_UNAVAILABLE');
+    expect((error as ReplicateAuthError).status).toBe(401);
     expect(strict.countRequests('POST', /predictions$/)).toBe(1);
     const errorLine = logs.lines.find((line) => line.level === 50);
     expect(errorLine?.msg).toMatch(/check REPLICATE_API_TOKEN/);
@@ -93,7 +93,7 @@ describe('errors and logs', () => {
     const { client, delays } = newClient({}, broke);
     const error = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReplicateInsufficientCreditsError);
-    expect((error as ReplicateInsufficientCreditsError).graphqlCode).toBe('UPSTREAM_INSUFFICIENT_CREDITS');
+    expect((error as ReplicateInsufficientCreditsError).status).toBe(402);
     expect(broke.countRequests('POST', /predictions$/)).toBe(1);
     expect(delays).toEqual([]);
   });
@@ -139,10 +139,7 @@ describe('backoff and Retry-After on reads', () => {
     ]);
     const error = await client.getPrediction('anything').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReplicateRateLimitedError);
-    expect((error as ReplicateRateLimitedError).graphqlExtensions()).toEqual({
-      code: 'RATE_LIMITED',
-      retryAfterSeconds: 2,
-    });
+    expect(error).toMatchObject({ status: 429, retryAfterSeconds: 2 });
     expect(simulator.countRequests('GET', /^\/v1\/predictions\/anything$/)).toBe(4);
     expect(delays).toEqual([2000, 2000, 2000]);
   });
@@ -201,7 +198,7 @@ describe('per-model circuit breaker', () => {
 
     const fastFailure = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } }).catch((e: unknown) => e);
     expect(fastFailure).toBeInstanceOf(ReplicateUnavailableError);
-    expect(fastFailure).toMatchObject({ reason: 'circuit_open', graphqlCode: 'UPSTREAM_UNAVAILABLE' });
+    expect(fastFailure).toMatchObject({ reason: 'circuit_open', status: undefined });
     expect(simulator.countRequests('POST', /flux-schnell\/predictions$/)).toBe(2);
 
     // Another model has its own breaker.

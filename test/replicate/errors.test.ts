@@ -20,35 +20,30 @@ const correlation = {
   attempt: 1,
 };
 
-describe('GraphQL codes of upstream errors', () => {
-  it.each<[ReplicateError, string]>([
-    [new ReplicateAuthError(401), 'UPSTREAM_UNAVAILABLE'],
-    [new ReplicateAuthError(403), 'UPSTREAM_UNAVAILABLE'],
-    [new ReplicateInsufficientCreditsError(), 'UPSTREAM_INSUFFICIENT_CREDITS'],
-    [new ReplicateInvalidInputError([]), 'BAD_USER_INPUT'],
-    [new ReplicateRateLimitedError(5), 'RATE_LIMITED'],
-    [new ReplicateNotFoundError('such prediction'), 'NOT_FOUND'],
-    [new ReplicateUnavailableError('x', { reason: 'server_error', status: 503 }), 'UPSTREAM_UNAVAILABLE'],
-    [new ReplicateUnavailableError('x', { reason: 'circuit_open' }), 'UPSTREAM_UNAVAILABLE'],
-    [new ReplicateOutcomeUnknownError(correlation, { networkCode: 'ECONNRESET' }), 'UPSTREAM_UNAVAILABLE'],
-  ])('%s → %s', (error, code) => {
-    expect(error.graphqlCode).toBe(code);
-    expect(error.graphqlExtensions().code).toBe(code);
+// Which contract code a user sees for each of these is decided above the client: a refused create
+// becomes the generation's error.code, asserted through GraphQL in test/generations/faults.test.ts.
+describe('upstream errors carry what callers branch on', () => {
+  it.each<[ReplicateError, number | undefined]>([
+    [new ReplicateAuthError(401), 401],
+    [new ReplicateAuthError(403), 403],
+    [new ReplicateInsufficientCreditsError(), 402],
+    [new ReplicateInvalidInputError([]), 422],
+    [new ReplicateRateLimitedError(5), 429],
+    [new ReplicateNotFoundError('such prediction'), 404],
+    [new ReplicateUnavailableError('x', { reason: 'server_error', status: 503 }), 503],
+    [new ReplicateUnavailableError('x', { reason: 'circuit_open' }), undefined],
+    [new ReplicateOutcomeUnknownError(correlation, { networkCode: 'ECONNRESET' }), undefined],
+  ])('%s → HTTP %s', (error, status) => {
+    expect(error.status).toBe(status);
     expect(isReplicateError(error)).toBe(true);
     expect(error.name).toBe(error.constructor.name);
   });
 
-  it('adds retryAfterSeconds to RATE_LIMITED and the fields to BAD_USER_INPUT', () => {
-    expect(new ReplicateRateLimitedError(30).graphqlExtensions()).toEqual({
-      code: 'RATE_LIMITED',
-      retryAfterSeconds: 30,
-    });
-    expect(new ReplicateRateLimitedError(undefined).graphqlExtensions()).toEqual({ code: 'RATE_LIMITED' });
+  it('keeps Retry-After on a rate limit and the fields of an invalid input', () => {
+    expect(new ReplicateRateLimitedError(30).retryAfterSeconds).toBe(30);
+    expect(new ReplicateRateLimitedError(undefined).retryAfterSeconds).toBeUndefined();
     const fields = [{ field: 'input.seed', description: 'must be an integer' }];
-    expect(new ReplicateInvalidInputError(fields).graphqlExtensions()).toEqual({
-      code: 'BAD_USER_INPUT',
-      invalidFields: fields,
-    });
+    expect(new ReplicateInvalidInputError(fields).invalidFields).toEqual(fields);
   });
 
   it('tells the operator where to look on auth failures without a secret', () => {
