@@ -22,7 +22,12 @@ export const GENERATION_CHANNEL = 'generation-changes';
 
 export interface GenerationView {
   readonly generation: Generation;
-  readonly images: readonly ImageRow[];
+  /**
+   * The images, read with the generation when the view is published to subscribers: one read per
+   * change, shared by every subscriber of it. Absent on views read for a single request, whose
+   * `Generation.images` load through a per-request dataloader (one query for a whole page).
+   */
+  readonly images?: readonly ImageRow[];
   /** While QUEUED: 1 + the creates waiting ahead of it fleet-wide (undefined: not read yet). */
   readonly queuePosition?: number | null;
 }
@@ -33,25 +38,23 @@ export async function queuePositionOf(db: Db, generation: Generation): Promise<n
   return (await createsWaiting(db, generation)) + 1;
 }
 
-/** The generation as subscribers see it, with its place in the create queue while QUEUED. */
+/** The generation as subscribers see it: with its images and its place in the create queue while QUEUED. */
+export async function publishedView(db: Db, generation: Generation): Promise<GenerationView> {
+  // A cached generation shows its source's images; a transparent one its background-removed ones.
+  const images = await imagesForGenerations(db, [generation]);
+  return { generation, images: images.get(generation.id) ?? [], queuePosition: await queuePositionOf(db, generation) };
+}
+
+/** `publishedView` of the generation with this id; undefined when there is none. */
 export async function loadGenerationView(db: Db, id: string): Promise<GenerationView | undefined> {
   const generation = await findGeneration(db, id);
-  if (!generation) return undefined;
-  const [view] = await viewsOf(db, [generation]);
-  return { ...view!, queuePosition: await queuePositionOf(db, generation) };
+  return generation ? publishedView(db, generation) : undefined;
 }
 
 /** Newer than what a subscriber has: a later version, or the same one further up the queue. */
 function isNewer(view: GenerationView, version: number, queuePosition: number | null | undefined): boolean {
   const { generation } = view;
   return generation.version > version || (generation.version === version && view.queuePosition !== queuePosition);
-}
-
-/** Views of many generations with one query for all their images. */
-export async function viewsOf(db: Db, generations: readonly Generation[]): Promise<GenerationView[]> {
-  // A cached generation shows its source's images; a transparent one its background-removed ones.
-  const images = await imagesForGenerations(db, generations);
-  return generations.map((generation) => ({ generation, images: images.get(generation.id) ?? [] }));
 }
 
 export interface FeedSettings {

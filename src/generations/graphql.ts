@@ -13,6 +13,7 @@ import { forbidden, notFound } from '../graphql/errors.ts';
 import { globalId, localId, nodeVisibility } from '../graphql/global-ids.ts';
 import { queuePositionOf, type GenerationView } from './events.ts';
 import { generationViews, userGenerationPage } from './history.ts';
+import { imagesForGenerations } from './images.ts';
 
 /** `User.generations`: 20 a page unless asked, at most 100. */
 const HISTORY_PAGE: PageRules = { defaultSize: 20, maxSize: 100, sizeMessage: 'out of range', id: /^[0-9a-f-]{36}$/i };
@@ -173,10 +174,19 @@ export const GenerationRef = builder.loadableNode('Generation', {
       description: 'What it cost (price × images produced); null until settled. Failed and canceled ones cost 0.',
       resolve: ({ generation }) => generation.cost_micros,
     }),
-    images: t.field({
-      type: [GeneratedImageRef],
+    // A view published to subscribers carries its images (read once per change for all of them);
+    // any other loads them here, one query for every generation in the response. No cache: a
+    // subscription's context lives through many events, and each must show the images of its own.
+    images: t.loadableList({
+      type: GeneratedImageRef,
       complexity: { field: 1, multiplier: MAX_IMAGES_PER_GENERATION },
-      resolve: ({ images }) => [...images],
+      loaderOptions: { cache: false },
+      load: async (views: GenerationView[], context) => {
+        const unread = views.filter((view) => view.images === undefined).map((view) => view.generation);
+        const read = await imagesForGenerations(context.services.db, unread);
+        return views.map((view) => [...(view.images ?? read.get(view.generation.id) ?? [])]);
+      },
+      resolve: (view) => view,
     }),
     error: t.field({
       type: GenerationErrorRef,

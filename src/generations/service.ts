@@ -10,8 +10,13 @@ import { isUuid } from '../auth/users.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { Viewer } from '../auth/viewer.ts';
-import { imagesForGenerations } from './images.ts';
-import { loadGenerationView, queuePositionOf, type GenerationEvents, type GenerationView } from './events.ts';
+import {
+  loadGenerationView,
+  publishedView,
+  queuePositionOf,
+  type GenerationEvents,
+  type GenerationView,
+} from './events.ts';
 import { findGeneration, isTerminalGeneration, type Generation } from './store.ts';
 import type { PredictionTracker } from './tracker.ts';
 
@@ -70,16 +75,16 @@ export class GenerationService {
     return this.view(id);
   }
 
+  /** The generation for one request (its images load with the response's others, if asked for). */
   async get(viewer: Viewer, id: string): Promise<GenerationView> {
     const generation = await this.visibleGeneration(viewer, id);
-    const images = await imagesForGenerations(this.deps.db, [generation]);
-    const queuePosition = await queuePositionOf(this.deps.db, generation);
-    return { generation, images: images.get(generation.id) ?? [], queuePosition };
+    return { generation, queuePosition: await queuePositionOf(this.deps.db, generation) };
   }
 
-  /** The current state at once, then each change until a terminal state. */
+  /** The current state at once, then each change until a terminal state; every view with its images. */
   async follow(viewer: Viewer, id: string): Promise<AsyncIterableIterator<GenerationView>> {
-    return this.deps.events.stream(await this.get(viewer, id));
+    const generation = await this.visibleGeneration(viewer, id);
+    return this.deps.events.stream(await publishedView(this.deps.db, generation));
   }
 
   private async view(id: string): Promise<GenerationView> {

@@ -6,7 +6,7 @@
  */
 import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
-import { viewsOf, type GenerationView } from '../generations/events.ts';
+import type { GenerationView } from '../generations/events.ts';
 import { GeneratedImageRef, GenerateImageInput, generationIdOf, GenerationRef } from '../generations/graphql.ts';
 import type { SourcedImage } from '../generations/images.ts';
 import { finalsOf } from './store.ts';
@@ -91,8 +91,10 @@ builder.objectFields(GenerationRef, (t) => ({
     // Finals per preview are not capped; the cost assumes ten, like any list without a bound.
     complexity: { field: 1, multiplier: 10 },
     load: async (previewIds: string[], context: GraphQLContext) => {
-      const views = await viewsOf(context.services.db, await finalsOf(context.services.db, previewIds));
-      return previewIds.map((id) => views.filter((final) => final.generation.preview_id === id));
+      const finals = await finalsOf(context.services.db, previewIds);
+      return previewIds.map((id) =>
+        finals.filter((final) => final.preview_id === id).map((generation): GenerationView => ({ generation })),
+      );
     },
     resolve: (view) => view.generation.id,
   }),

@@ -21,9 +21,14 @@ describe('Relay nodes and connections', () => {
   let owner: { userId: string; key: string };
   let stranger: { userId: string; key: string };
   const generationIds: string[] = [];
+  /** Every SQL statement the gateway sends through kysely, while `recording`. */
+  const statements: string[] = [];
+  let recording = false;
 
   beforeAll(async () => {
-    env = await startGenerationsEnv();
+    env = await startGenerationsEnv({
+      gateway: { onQuery: (text) => void (recording && statements.push(text)) },
+    });
     owner = await env.user();
     stranger = await env.user();
     for (const prompt of ['one', 'two', 'three']) {
@@ -129,6 +134,41 @@ describe('Relay nodes and connections', () => {
     });
     const tooBig = await ask(page, { first: 101 }, owner.key);
     expect(tooBig.errors?.[0]?.message).toBe('first must be from 1 to 100.');
+  });
+
+  it('a page of generations loads the images of all of them in one statement', async () => {
+    for (const id of generationIds) {
+      expect((await env.gateway.waitFor(owner.key, id)).status).toBe('SUCCEEDED');
+    }
+    const page = `query($first: Int) { viewer { generations(first: $first) { nodes { id images { url position } } } } }`;
+    type Page = { viewer: { generations: { nodes: Array<{ id: string; images?: Array<{ url: string }> }> } } };
+    const recorded = async (first: number, query = page) => {
+      statements.length = 0;
+      recording = true;
+      try {
+        const answer = await ask<Page>(query, { first }, owner.key);
+        expect(answer.errors).toBeUndefined();
+        return { nodes: answer.data!.viewer.generations.nodes, sent: [...statements] };
+      } finally {
+        recording = false;
+      }
+    };
+    await recorded(1); // the API key is looked up once and cached
+    const one = await recorded(1);
+    const three = await recorded(3);
+    expect(three.nodes.map((node) => node.id)).toEqual([...generationIds].reverse());
+    for (const node of [...one.nodes, ...three.nodes]) expect(node.images).toHaveLength(1);
+    // One read of the viewer, one of the page and one of every image on it, whatever its size.
+    const reads = (sent: string[], table: string) => sent.filter((text) => text.startsWith(`select * from "${table}"`));
+    for (const table of ['users', 'generations', 'images']) {
+      expect(reads(one.sent, table), table).toHaveLength(1);
+      expect(reads(three.sent, table), table).toHaveLength(1);
+    }
+    expect(reads(three.sent, 'images')[0]).toContain('in ($1, $2, $3)');
+    // A page that does not ask for images does not read them.
+    const bare = await recorded(3, `query($first: Int) { viewer { generations(first: $first) { nodes { id } } } }`);
+    expect(bare.nodes).toHaveLength(3);
+    expect(reads(bare.sent, 'images')).toEqual([]);
   });
 
   it('the admin lists are connections: ledgerEntries pages by cursor without repeating a row', async () => {
