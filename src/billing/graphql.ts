@@ -2,7 +2,9 @@
  * GraphQL for cost control: budgets and limits on `User` (so `viewer.usage`), admin `setBudget`,
  * `setLimits` and `adjustBalance`. The admin reports are in `graphql-reports.ts`.
  */
-import { requireUser, UserRef } from '../auth/graphql.ts';
+import { createContextCache } from '@pothos/core';
+import DataLoader from 'dataloader';
+import { readViewerRowWith, requireUser, UserRef } from '../auth/graphql.ts';
 import type { UserRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
@@ -11,7 +13,7 @@ import { globalId, localId } from '../graphql/global-ids.ts';
 import { maxConcurrentGenerationsFor, rateLimitPerMinuteFor } from './admission.ts';
 import { budgetLimitsFor } from './holds.ts';
 import { adjustBalance, MAX_ADJUSTMENT_REASON_LENGTH, type LedgerEntry } from './ledger.ts';
-import { usageOfUsers, type UserUsage, type WindowUsage } from './usage.ts';
+import { usageOfUsers, userWithUsage, type UserUsage, type WindowUsage } from './usage.ts';
 import { setUserLimits, type UserLimits } from './user-limits.ts';
 
 /** Bounds for admin-set limits: large enough for any real use, small enough to stay integers. */
@@ -119,15 +121,28 @@ builder.objectFields(UserRef, (t) => ({
       user.rate_limit_per_minute === null &&
       user.max_concurrent_generations === null,
   }),
-  usage: t.loadable({
+  usage: t.field({
     type: UsageRef,
     description: 'Spending and limits now (UTC day and month).',
-    load: async (users: UserRow[], context: GraphQLContext) =>
-      usageOfUsers(context.services.db, context.services.config, users, context.services.now()),
-    loaderOptions: { cacheKeyFn: (user: UserRow) => user.id },
-    resolve: (user) => user,
+    resolve: (user, _args, context) => usageLoader(context).load(user),
   }),
 }));
+
+/** Usage per request: every user a page names costs one statement together. */
+const usageLoader = createContextCache(
+  (context: GraphQLContext) =>
+    new DataLoader<UserRow, UserUsage, string>(
+      (users) => usageOfUsers(context.services.db, context.services.config, users, context.services.now()),
+      { cacheKeyFn: (user) => user.id },
+    ),
+);
+
+// `viewer { usage }`: the viewer's row and its usage in one statement.
+readViewerRowWith('usage', async (context, userId) => {
+  const found = await userWithUsage(context.services.db, context.services.config, userId, context.services.now());
+  if (found) usageLoader(context).prime(found.user, found.usage);
+  return found?.user;
+});
 
 // --- admin: budgets, limits, adjustments ---------------------------------------------------------
 

@@ -4,7 +4,7 @@
  * costs. Every function answers for many users or generations in one statement, so GraphQL can
  * batch them through dataloaders.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import { keysetSql, type KeysetPage } from '../db/keyset.ts';
@@ -59,17 +59,28 @@ function windowUsage(
 // Literal, so that the planner can use the partial index on active generations.
 const ACTIVE_STATUS_LIST = sql.join(ACTIVE_GENERATION_STATUSES.map((status) => sql.lit(status)));
 
+/** One user's usage columns; prefixed, so they never shadow a `users` column beside them. */
 interface UsageRow {
-  readonly user_id: string;
-  readonly day_spent: number | null;
-  readonly day_reserved: number | null;
-  readonly day_adjusted: number | null;
-  readonly month_spent: number | null;
-  readonly month_reserved: number | null;
-  readonly month_adjusted: number | null;
-  readonly active: number;
-  readonly requests: number;
+  readonly usage_day_spent: number | null;
+  readonly usage_day_reserved: number | null;
+  readonly usage_day_adjusted: number | null;
+  readonly usage_month_spent: number | null;
+  readonly usage_month_reserved: number | null;
+  readonly usage_month_adjusted: number | null;
+  readonly usage_active: number | string;
+  readonly usage_requests: number | string;
 }
+
+const USAGE_COLUMNS: ReadonlySet<string> = new Set<keyof UsageRow>([
+  'usage_day_spent',
+  'usage_day_reserved',
+  'usage_day_adjusted',
+  'usage_month_spent',
+  'usage_month_reserved',
+  'usage_month_adjusted',
+  'usage_active',
+  'usage_requests',
+]);
 
 function windowRow(spent: number | null, reserved: number | null, adjusted: number | null) {
   return spent === null
@@ -78,7 +89,54 @@ function windowRow(spent: number | null, reserved: number | null, adjusted: numb
 }
 
 /**
- * Current usage of many users in one statement, whatever their number (`viewer.usage` is one
+ * The usage columns of the user whose id is the SQL expression `userId`, with the joins they need
+ * (`d` and `m`: the current day and month windows).
+ */
+function usageSql(userId: RawBuilder<unknown>, now: Date) {
+  const since = new Date(now.getTime() - RATE_LIMIT_WINDOW_MS);
+  return {
+    columns: sql`
+      d.spent_micros as usage_day_spent, d.reserved_micros as usage_day_reserved,
+      d.adjusted_micros as usage_day_adjusted,
+      m.spent_micros as usage_month_spent, m.reserved_micros as usage_month_reserved,
+      m.adjusted_micros as usage_month_adjusted,
+      (select count(*) from generations g
+        where g.user_id = ${userId} and g.status in (${ACTIVE_STATUS_LIST})) as usage_active,
+      (select count(*) from rate_limit_events e
+        where e.user_id = ${userId} and e.at > ${since} and e.at <= ${now}) as usage_requests`,
+    joins: sql`
+      left join budget_windows d
+        on d.subject = ${userId}::text and d.period = 'day' and d.window_start = ${windowStart('day', now)}
+      left join budget_windows m
+        on m.subject = ${userId}::text and m.period = 'month' and m.window_start = ${windowStart('month', now)}`,
+  };
+}
+
+function toUsage(config: Config, user: UserRow, row: UsageRow | undefined, now: Date): UserUsage {
+  const limits = budgetLimitsFor(user, config);
+  return {
+    userId: user.id,
+    day: windowUsage(
+      'day',
+      windowStart('day', now),
+      limits.userDailyMicros,
+      windowRow(row?.usage_day_spent ?? null, row?.usage_day_reserved ?? null, row?.usage_day_adjusted ?? null),
+    ),
+    month: windowUsage(
+      'month',
+      windowStart('month', now),
+      limits.userMonthlyMicros,
+      windowRow(row?.usage_month_spent ?? null, row?.usage_month_reserved ?? null, row?.usage_month_adjusted ?? null),
+    ),
+    activeGenerations: Number(row?.usage_active ?? 0),
+    maxConcurrentGenerations: maxConcurrentGenerationsFor(user, config),
+    requestsInLastMinute: Number(row?.usage_requests ?? 0),
+    rateLimitPerMinute: rateLimitPerMinuteFor(user, config),
+  };
+}
+
+/**
+ * Current usage of many users in one statement, whatever their number (`User.usage` is one
  * round trip per request through its dataloader). Ordered like `users`.
  */
 export async function usageOfUsers(
@@ -88,46 +146,40 @@ export async function usageOfUsers(
   now: Date,
 ): Promise<UserUsage[]> {
   if (users.length === 0) return [];
-  const ids = users.map((user) => user.id);
-  const day = windowStart('day', now);
-  const month = windowStart('month', now);
-  const since = new Date(now.getTime() - RATE_LIMIT_WINDOW_MS);
-  const { rows } = await sql<UsageRow>`
-    select ids.id as user_id,
-      d.spent_micros as day_spent, d.reserved_micros as day_reserved, d.adjusted_micros as day_adjusted,
-      m.spent_micros as month_spent, m.reserved_micros as month_reserved, m.adjusted_micros as month_adjusted,
-      (select count(*) from generations g
-        where g.user_id = ids.id and g.status in (${ACTIVE_STATUS_LIST})) as active,
-      (select count(*) from rate_limit_events e
-        where e.user_id = ids.id and e.at > ${since} and e.at <= ${now}) as requests
-    from unnest(${ids}::uuid[]) as ids(id)
-    left join budget_windows d on d.subject = ids.id::text and d.period = 'day' and d.window_start = ${day}
-    left join budget_windows m on m.subject = ids.id::text and m.period = 'month' and m.window_start = ${month}
+  const usage = usageSql(sql.ref('ids.id'), now);
+  const { rows } = await sql<UsageRow & { user_id: string }>`
+    select ids.id as user_id, ${usage.columns}
+    from unnest(${users.map((user) => user.id)}::uuid[]) as ids(id) ${usage.joins}
   `.execute(db);
   const byUser = new Map(rows.map((row) => [row.user_id, row]));
-  return users.map((user) => {
-    const limits = budgetLimitsFor(user, config);
-    const row = byUser.get(user.id);
-    return {
-      userId: user.id,
-      day: windowUsage(
-        'day',
-        day,
-        limits.userDailyMicros,
-        windowRow(row?.day_spent ?? null, row?.day_reserved ?? null, row?.day_adjusted ?? null),
-      ),
-      month: windowUsage(
-        'month',
-        month,
-        limits.userMonthlyMicros,
-        windowRow(row?.month_spent ?? null, row?.month_reserved ?? null, row?.month_adjusted ?? null),
-      ),
-      activeGenerations: Number(row?.active ?? 0),
-      maxConcurrentGenerations: maxConcurrentGenerationsFor(user, config),
-      requestsInLastMinute: Number(row?.requests ?? 0),
-      rateLimitPerMinute: rateLimitPerMinuteFor(user, config),
-    };
-  });
+  return users.map((user) => toUsage(config, user, byUser.get(user.id), now));
+}
+
+/**
+ * A user's row and current usage in one statement — what `viewer { usage }` needs, since the row
+ * holds the limits the usage is measured against; undefined when there is no such user.
+ */
+export async function userWithUsage(
+  db: Executor,
+  config: Config,
+  userId: string,
+  now: Date,
+): Promise<{ user: UserRow; usage: UserUsage } | undefined> {
+  const usage = usageSql(sql.ref('u.id'), now);
+  const { rows } = await sql<Record<string, unknown>>`
+    select u.*, ${usage.columns}
+    from users u ${usage.joins}
+    where u.id = ${userId}
+  `.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  const user: Record<string, unknown> = {};
+  const figures: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) (USAGE_COLUMNS.has(column) ? figures : user)[column] = value;
+  return {
+    user: user as UserRow,
+    usage: toUsage(config, user as UserRow, figures as unknown as UsageRow, now),
+  };
 }
 
 export type UsageGroupBy = 'user' | 'model' | 'day';

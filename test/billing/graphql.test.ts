@@ -203,7 +203,7 @@ describe('viewer.usage', () => {
 });
 
 /** Background work of a running gateway (heartbeats, job queue, pub/sub), not the request's. */
-const BACKGROUND = /gateway_instances|graphile_worker|pg_notify|^\s*(un)?listen\b/i;
+const BACKGROUND = /gateway_instances|graphile_worker|pg_notify|^\s*(un)?listen\b|set last_used_at/i;
 
 /** Counts the statements pg clients in this process send while `work` runs, background excluded. */
 async function countStatements(work: () => Promise<unknown>): Promise<number> {
@@ -223,6 +223,46 @@ async function countStatements(work: () => Promise<unknown>): Promise<number> {
   }
   return count;
 }
+
+describe('viewer.usage round trips', () => {
+  it('answers { viewer { id usage { … } } } in one statement, with the same figures as a page of users', async () => {
+    const { id, key } = await createUserWithKey('Counted');
+    await admin(`mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: "1.5" }) { id } }`, { id });
+    const user = await db.selectFrom('users').selectAll().where('id', '=', dbId('User', id)).executeTakeFirstOrThrow();
+    const admitted = await tryAdmit(db, billingConfig(), user, { amountMicros: 250_000, now });
+    if (!admitted.ok) throw new Error('not admitted');
+    await db.transaction().execute((trx) => settleHold(trx, admitted.generationId, 100_000, now));
+    const second = await tryAdmit(db, billingConfig(), user, { amountMicros: 30_000, now });
+    if (!second.ok) throw new Error('not admitted');
+    await app.graphql('{ viewer { id } }', {}, key); // the key is resolved (and cached) here
+
+    const query = `{ viewer { id usage { spentUsd reservedUsd remainingDailyUsd } } }`;
+    let result: { data?: { viewer: Record<string, unknown> }; errors?: unknown } = {};
+    const statements = await countStatements(async () => (result = await app.graphql(query, {}, key)));
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.viewer).toEqual({
+      id,
+      usage: { spentUsd: '0.1', reservedUsd: '0.03', remainingDailyUsd: '1.37' },
+    });
+    expect(statements).toBe(1);
+
+    // Through a fragment, beside other User fields: still one statement, same figures.
+    const fragment = `{ viewer { ...Me } } fragment Me on User { name dailyBudgetUsd usage { spentUsd reservedUsd activeGenerations } }`;
+    let viaFragment: { data?: { viewer: Record<string, unknown> } } = {};
+    expect(await countStatements(async () => (viaFragment = await app.graphql(fragment, {}, key)))).toBe(1);
+    expect(viaFragment.data?.viewer).toEqual({
+      name: 'Counted',
+      dailyBudgetUsd: '1.5',
+      usage: { spentUsd: '0.1', reservedUsd: '0.03', activeGenerations: 2 }, // settling a hold leaves the generation's status
+    });
+    // The admin's view of the same user (the batched statement) agrees.
+    const asAdmin = await admin<{ node: { usage: Record<string, unknown> } }>(
+      `query($id: ID!) { node(id: $id) { ... on User { usage { spentUsd reservedUsd remainingDailyUsd } } } }`,
+      { id },
+    );
+    expect(asAdmin.data?.node.usage).toEqual({ spentUsd: '0.1', reservedUsd: '0.03', remainingDailyUsd: '1.37' });
+  });
+});
 
 describe('reports', () => {
   let reportUsers: Array<{ id: string }>;
