@@ -84,7 +84,6 @@ async function main(): Promise<void> {
         .set({ rate_limit_per_minute: 1_000_000, max_concurrent_generations: 1_000_000 })
         .execute();
 
-      // Each connection cycles through the 200 users' keys.
       const requests = keys.map((key, index) => ({
         method: 'POST' as const,
         path: '/graphql',
@@ -96,13 +95,17 @@ async function main(): Promise<void> {
       }));
       const generations = async () =>
         Number((await sql<{ n: string }>`select count(*) as n from generations`.execute(db)).rows[0]!.n);
+      // Each connection sends its own users' requests (see admission-connection.cjs).
+      process.env.PIXELGATE_BENCH_REQUESTS = JSON.stringify(requests);
+      process.env.PIXELGATE_BENCH_CONNECTIONS = String(CONNECTIONS);
       const admission = async (): Promise<AdmissionResult> => {
         const before = await generations();
         const result = await autocannon({
           url: app.url,
           connections: CONNECTIONS,
           duration: DURATION_S,
-          requests,
+          // In workers mode autocannon takes its hooks as file paths; its types know only functions.
+          setupClient: fileURLToPath(new URL('./admission-connection.cjs', import.meta.url)) as never,
           workers: 1,
         });
         const accepted = (await generations()) - before;
