@@ -277,6 +277,32 @@ async function main(): Promise<void> {
       await Promise.all(sockets.map((socket) => socket.closed));
     }
 
+    // A slow consumer: one socket stops reading while its requests make the server answer (each
+    // refused operation echoes its 8 KB id). The server closes it (1008) above
+    // WS_MAX_BUFFERED_BYTES instead of buffering for it; the bench times send → close.
+    {
+      const socket = await openSocket(wsUrl, `Bearer ${attacker.key}`);
+      const underlying = (socket.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      const during = loadAtRate(cheap, CHEAP_RATE, DURATION_S);
+      const began = performance.now();
+      underlying.pause();
+      const query = '{ models { id name replicateModel costPerImageUsd averageSeconds defaultInput } }';
+      let sent = 0;
+      for (; sent < 1_500 && socket.ws.readyState === WebSocket.OPEN; sent++) {
+        socket.ws.send(JSON.stringify({ id: `${sent}-${'x'.repeat(8_000)}`, type: 'subscribe', payload: { query } }));
+        if (sent % 250 === 249) await sleep(10);
+      }
+      underlying.resume();
+      const closed = await Promise.race([socket.closed, sleep(30_000).then(() => undefined)]);
+      const cheapResult = await during;
+      console.log(
+        `slow consumer (stops reading, ${sent} × 8 KB requests): ` +
+          (closed ? `closed ${closed.code} after ${ms(closed.at - began)}` : 'still open after 30 s!') +
+          `; cheap ${loadLine(cheapResult)}; server RSS ${await rssMiB(server.pid!)}`,
+      );
+      socket.ws.terminate();
+    }
+
     // 2,000 anonymous sockets held open (under the 10,000 instance cap: held, not refused).
     {
       const sockets: Socket[] = [];
