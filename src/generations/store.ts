@@ -66,6 +66,13 @@ export interface NewGenerationRow {
   readonly estimatedCostMicros: number;
   readonly deadlineAt: Date;
   readonly now: Date;
+  /** How the request was resolved (tiers, automatic choice, result cache, batches); default none. */
+  readonly selectionReason?: string | null;
+  readonly previewId?: string | null;
+  readonly previewImageIndex?: number | null;
+  readonly cacheKey?: string | null;
+  readonly batchId?: string | null;
+  readonly transparentBackground?: boolean;
 }
 
 /**
@@ -89,6 +96,12 @@ export async function insertGeneration(executor: Executor, row: NewGenerationRow
       deadline_at: row.deadlineAt,
       created_at: row.now,
       updated_at: row.now,
+      selection_reason: row.selectionReason ?? null,
+      preview_id: row.previewId ?? null,
+      preview_image_index: row.previewImageIndex ?? null,
+      cache_key: row.cacheKey ?? null,
+      batch_id: row.batchId ?? null,
+      transparent_background: row.transparentBackground ?? false,
     })
     .onConflict((conflict) => conflict.columns(['user_id', 'idempotency_key']).doNothing())
     .returningAll()

@@ -10,8 +10,8 @@
  *    generation rows, admission (one hold each — for a batch, all of them or none), the
  *    prediction rows and their durable jobs. A cache hit is written SUCCEEDED at once, with no
  *    hold, no prediction and no cost;
- * 4. after commit, the predictions are created upstream by the request itself (their jobs take
- *    over if the process dies).
+ * 4. the answer is the generation as committed, QUEUED with its place in the create queue; each
+ *    prediction's job sends its create (the request never waits on Replicate).
  *
  * Idempotency keys compare the request as the user sent it (not the resolved one): a replay must
  * find its generation even when a drawn seed or an automatic choice would come out differently.
@@ -25,7 +25,7 @@ import { REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
 import { CatalogInputError, requireGenerationModel } from '../catalog/pricing.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
-import { loadGenerationView, type GenerationView } from '../generations/events.ts';
+import { loadGenerationView, queuePositionOf, type GenerationView } from '../generations/events.ts';
 import { scheduleTrack } from '../generations/jobs.ts';
 import {
   GenerationInputError,
@@ -59,7 +59,6 @@ import {
   finalizeHistoryOf,
   findCachedResult,
   markCachedIn,
-  setSmartColumns,
   shownImageCount,
   type CachedResult,
   type SmartColumns,
@@ -141,7 +140,7 @@ export class SmartGenerationService {
     const transparentBackground = input.transparentBackground ?? false;
     const choice =
       input.modelId === undefined || input.modelId === null
-        ? bestAffordableFinalModel(context.remainingMicros, count, transparentBackground)
+        ? bestAffordableFinalModel(await context.remainingMicros(), count, transparentBackground)
         : { model: requireGenerationModel(input.modelId), reason: null };
     const final = finalRequestFor(facts!, input.imageIndex, choice.model);
     const request: GenerateImageRequest = {
@@ -252,7 +251,7 @@ export class SmartGenerationService {
       iterations: input.iterations ?? null,
       transparentBackground: base.transparentBackground,
       aspectRatio: base.aspectRatio,
-      remainingMicros: context.remainingMicros,
+      remainingMicros: await context.remainingMicros(),
       finalizedByModel: context.history!,
     });
     return this.planned(
@@ -285,9 +284,7 @@ export class SmartGenerationService {
       cacheKey !== null && cutoff !== null
         ? await findCachedResult(this.deps.db, context.user.id, cacheKey, cutoff)
         : undefined;
-    if (!cached && context.remainingMicros !== null) {
-      context.remainingMicros = Math.max(0, context.remainingMicros - plan.estimatedCostMicros);
-    }
+    if (!cached) context.notePlanned(plan.estimatedCostMicros);
     return {
       plan,
       cached,
@@ -327,6 +324,20 @@ export class SmartGenerationService {
     return new Date(now.getTime() + seconds * 1000);
   }
 
+  private queueLengthInFlight: Promise<number> | undefined;
+
+  /**
+   * The fleet-wide create queue's length. Requests that arrive while a count is in flight share
+   * it rather than each scanning the queue: under a burst the answer is at most one query's
+   * duration old, which backpressure (an estimate of start time) does not notice.
+   */
+  private queueLength(): Promise<number> {
+    this.queueLengthInFlight ??= createsWaiting(this.deps.db).finally(() => {
+      this.queueLengthInFlight = undefined;
+    });
+    return this.queueLengthInFlight;
+  }
+
   /**
    * Backpressure before money: the new predictions join the create queue behind every one waiting
    * fleet-wide; when the last of them could not start (at the upstream budget's rate) before its
@@ -336,7 +347,7 @@ export class SmartGenerationService {
   private async refuseWhenQueueTooLong(items: readonly Prepared[], now: Date): Promise<void> {
     const creates = items.reduce((sum, item) => sum + (item.cached ? 0 : item.plan.predictions.length), 0);
     if (creates === 0) return;
-    const waitMs = this.deps.expectedCreateWaitMs((await createsWaiting(this.deps.db)) + creates - 1);
+    const waitMs = this.deps.expectedCreateWaitMs((await this.queueLength()) + creates - 1);
     const allowedMs = Math.min(
       this.deps.config.maxQueueWaitSeconds * 1000,
       ...items.map(
@@ -361,11 +372,14 @@ export class SmartGenerationService {
     const { user, now } = context;
     await this.refuseWhenQueueTooLong(items, now);
     const ids = items.map(() => randomUUID());
-    const outcome = await transact(db, events, async (trx, changes) => {
+    const { raced, inserted } = await transact(db, events, async (trx, changes) => {
+      const raced: boolean[] = [];
+      // The row as committed when admitted and queued (nothing else writes it in this
+      // transaction); null when it raced an earlier request or was a cache hit.
+      const inserted: Array<Generation | null> = [];
       const admission = batchId === null ? null : batchAdmission(trx, config, user.id, now);
       await admission?.begin();
       let admitted = 0;
-      const raced: boolean[] = [];
       for (const [index, item] of items.entries()) {
         const { plan, columns, cached } = item;
         const id = ids[index]!;
@@ -382,15 +396,17 @@ export class SmartGenerationService {
           estimatedCostMicros: cached ? 0 : plan.estimatedCostMicros,
           deadlineAt: this.deadlineOf(plan, columns.transparentBackground, now),
           now,
+          ...columns,
+          batchId,
         });
+        raced.push(!generation);
         if (!generation) {
           // Same key, same user: a concurrent request got there first.
-          raced.push(true);
+          inserted.push(null);
           continue;
         }
-        raced.push(false);
-        await setSmartColumns(trx, id, { ...columns, batchId });
         if (cached) {
+          inserted.push(null);
           changes.push(await markCachedIn(trx, id, cached.generationId, now));
           continue;
         }
@@ -420,20 +436,26 @@ export class SmartGenerationService {
           await scheduleTrack(trx, { predictionId: prediction.id, poll: 0 }, 0);
         }
         changes.push({ id, status: generation.status, version: generation.version, userId: user.id });
+        inserted.push(generation);
       }
       admission?.finish();
-      return { raced };
+      return { raced, inserted };
     });
 
     const answers: Array<{ view: GenerationView; replayed: boolean }> = [];
     for (const [index, item] of items.entries()) {
-      if (outcome.raced[index]) {
+      if (raced[index]) {
         const existing = await findGenerationByIdempotencyKey(db, user.id, item.plan.idempotencyKey ?? '');
         if (!existing) throw new Error('idempotency conflict without a generation');
         answers.push({ view: await this.replay(existing, item.plan.fingerprint), replayed: true });
         continue;
       }
-      answers.push({ view: await this.view(ids[index]!), replayed: false });
+      const generation = inserted[index];
+      // A queued generation is answered as committed: no images yet, its place in the queue now.
+      const view = generation
+        ? { generation, images: [], queuePosition: await queuePositionOf(db, generation) }
+        : await this.view(ids[index]!);
+      answers.push({ view, replayed: false });
     }
     return answers;
   }

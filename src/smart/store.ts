@@ -103,22 +103,6 @@ export interface SmartColumns {
   readonly transparentBackground: boolean;
 }
 
-/** Writes the smart columns of a generation just inserted in the same transaction. */
-export async function setSmartColumns(executor: Executor, id: string, columns: SmartColumns): Promise<void> {
-  await executor
-    .updateTable('generations')
-    .set({
-      selection_reason: columns.selectionReason,
-      preview_id: columns.previewId,
-      preview_image_index: columns.previewImageIndex,
-      cache_key: columns.cacheKey,
-      batch_id: columns.batchId,
-      transparent_background: columns.transparentBackground,
-    })
-    .where('id', '=', id)
-    .execute();
-}
-
 /**
  * Turns a generation just inserted into a result-cache answer: SUCCEEDED at once, nothing held,
  * nothing charged, its images those of `sourceId`.
