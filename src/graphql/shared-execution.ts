@@ -13,13 +13,19 @@
  * held only as long as the event object is (a WeakMap), never beyond.
  *
  * Because the result is one object, its JSON is made once too (`serializedResult`, keyed by the
- * result): the WebSocket layer sends those bytes to every subscriber inside its own `next` message.
+ * result): the WebSocket layer sends those bytes to every subscriber inside its own `next` message,
+ * and Yoga's SSE writer gets that text through the result's `stringify` (`shareSerialization`).
  */
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from './context.ts';
+import { shareSerialization } from './serialized-result.ts';
 
 type MaybePromise<T> = T | Promise<T>;
+
+function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as Partial<Promise<T>> | null)?.then === 'function';
+}
 
 const documentIds = new WeakMap<DocumentNode, number>();
 let nextDocumentId = 0;
@@ -79,7 +85,8 @@ export function useSharedSubscriptionExecution(): Plugin {
     }
     let result = byKey.get(key);
     if (!result) {
-      result = run();
+      const ran = run();
+      result = isPromise(ran) ? ran.then(shareSerialization) : shareSerialization(ran);
       byKey.set(key, result);
     }
     return result;

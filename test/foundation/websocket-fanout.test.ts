@@ -1,12 +1,13 @@
 /**
  * Over graphql-ws, an event shared by many subscribers is serialized once per (document,
- * variables, viewer) and every one of them gets those bytes inside its own `next` message.
+ * variables, viewer) and every one of them gets those bytes inside its own `next` message; Yoga's
+ * SSE subscribers (`text/event-stream`) get the same serialization, in the text Yoga writes.
  * Serializations are counted by a scalar whose value counts its `toJSON` calls.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLInt, GraphQLObjectType, GraphQLScalarType, GraphQLSchema, GraphQLString } from 'graphql';
-import { createYoga, Repeater } from 'graphql-yoga';
+import { createYoga, Repeater, type YogaServerInstance } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { useSharedSubscriptionExecution } from '../../src/graphql/shared-execution.ts';
@@ -95,10 +96,41 @@ async function subscriber(url: string, id: string, offset: number): Promise<Subs
   return { socket, frames, until };
 }
 
+interface SseSubscriber {
+  /** The stream so far, keep-alive comments (`:`) left out. */
+  text(): string;
+  /** The `data` of each `next` event so far. */
+  events(): string[];
+  readonly done: Promise<void>;
+}
+
+/** A subscription over Yoga's GraphQL-over-SSE (what `Accept: text/event-stream` gets). */
+async function sseSubscriber(server: YogaServerInstance<object, object>, offset: number): Promise<SseSubscriber> {
+  const response = await server.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ query: 'subscription($offset: Int) { tick(offset: $offset) }', variables: { offset } }),
+  });
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  let raw = '';
+  const decoder = new TextDecoder();
+  const done = (async () => {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      raw += decoder.decode(chunk, { stream: true });
+    }
+  })();
+  const text = () => raw.replace(/^:\n\n/gm, '');
+  return {
+    text,
+    events: () => [...text().matchAll(/^event: next\ndata: (.*)\n\n/gm)].map((match) => match[1]!),
+    done,
+  };
+}
+
 describe('WebSocket fan-out', () => {
   const { schema, counts, listeners, emit } = tickSchema();
   const yoga = createYoga({ schema, plugins: [useSharedSubscriptionExecution()], logging: false });
-  const server = http.createServer();
+  const server = http.createServer(yoga);
   const webSocket = attachGraphQLWebSocket({
     server,
     yoga,
@@ -155,5 +187,35 @@ describe('WebSocket fan-out', () => {
     expect(shared[2]!.frames.filter((frame) => frame.includes('"tick":2'))).toEqual([]);
     expect(counts.serialized).toBe(4);
     for (const s of everyone) s.socket.close();
+  });
+  it('serializes each event once for SSE subscribers too, shared with WebSocket subscribers; the SSE text is unchanged', async () => {
+    // The reference: Yoga without the shared execution writes the text clients got before.
+    const plain = createYoga({ schema, logging: false });
+    const before = counts.serialized;
+    const sockets = await Promise.all(['e', 'f'].map((id) => subscriber(url, id, 0)));
+    const streams = await Promise.all([0, 0, 0].map((offset) => sseSubscriber(yoga, offset)));
+    const reference = await sseSubscriber(plain, 0);
+    await expect.poll(() => listeners.size).toBe(sockets.length + streams.length + 1);
+
+    emit({ n: 1, last: false });
+    await Promise.all(sockets.map((s) => s.until((frame) => frame.includes('"next"'))));
+    await expect.poll(() => [...streams, reference].map((s) => s.events().length)).toEqual([1, 1, 1, 1]);
+    // One serialization for two sockets and three streams together, one for the reference.
+    expect(counts.serialized - before).toBe(2);
+
+    emit({ n: 2, last: true });
+    await Promise.all([...streams, reference].map((s) => s.done));
+    await Promise.all(sockets.map((s) => s.until((frame) => frame.includes('"complete"'))));
+    expect(counts.serialized - before).toBe(4);
+    for (const s of streams) {
+      expect(s.events()).toEqual(['{"data":{"tick":1}}', '{"data":{"tick":2}}']);
+      expect(s.text()).toBe(reference.text());
+    }
+    expect(reference.text()).toBe(
+      'event: next\ndata: {"data":{"tick":1}}\n\nevent: next\ndata: {"data":{"tick":2}}\n\nevent: complete\ndata:\n\n',
+    );
+    expect(JSON.parse(sockets[0]!.frames.at(-2)!)).toEqual({ id: 'e', type: 'next', payload: { data: { tick: 2 } } });
+    for (const s of sockets) s.socket.close();
+    await plain.dispose();
   });
 });
