@@ -168,6 +168,10 @@ export class GenerationEvents {
    * Slow consumers get the newest state rather than a backlog (a sliding buffer of one).
    */
   stream(initial: GenerationView): AsyncIterableIterator<GenerationView> {
+    const id = initial.generation.id;
+    // Handed over once: an idle subscriber keeps neither its first view nor the re-read one (rows
+    // with prompts, inputs and images), only what `deliver` compares.
+    let first: GenerationView | undefined = initial;
     return new Repeater<GenerationView>(async (push, stop) => {
       let lastVersion = -1;
       let lastPosition: number | null | undefined;
@@ -178,14 +182,19 @@ export class GenerationEvents {
         void push(view);
         if (isTerminalGeneration(view.generation.status)) stop();
       };
-      const unfollow = this.follow(initial.generation.id, deliver);
+      const unfollow = this.follow(id, deliver);
       try {
-        deliver(initial);
-        // The state may have moved between the caller's read and `follow`: read once more.
-        if (!isTerminalGeneration(initial.generation.status)) {
-          const latest = await loadGenerationView(this.db, initial.generation.id);
+        // In a function of its own, whose frame (holding both views) is gone once it returns.
+        const catchUp = async () => {
+          const view = first!;
+          first = undefined;
+          deliver(view);
+          // The state may have moved between the caller's read and `follow`: read once more.
+          if (isTerminalGeneration(view.generation.status)) return;
+          const latest = await loadGenerationView(this.db, id);
           if (latest) deliver(latest);
-        }
+        };
+        await catchUp();
         await stop;
       } finally {
         unfollow();
