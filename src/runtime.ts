@@ -258,9 +258,11 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
 
     let serverUrl = '';
     const taskList: TaskList = {
-      [TRACK_PREDICTION_TASK]: async (payload) => {
+      // The worker aborts the signal shortly after it starts stopping (`jobs/worker.ts`): a create
+      // or poll hung upstream must not hold the stop; the run leaves the prediction to the next.
+      [TRACK_PREDICTION_TASK]: async (payload, helpers) => {
         const parsed = parseTrackPayload(payload);
-        if (parsed) await tracker.runJob(parsed);
+        if (parsed) await tracker.runJob(parsed, helpers.abortSignal);
       },
       [MAINTENANCE_TASK]: async () => {
         // Re-armed first: a failing sweep must not stop the sweeps that follow it.

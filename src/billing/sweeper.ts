@@ -24,6 +24,7 @@ import type { PredictionRow } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
 import type { Micros } from '../money.ts';
 import {
+  isInterruptedCall,
   TERMINAL_PREDICTION_STATUSES,
   type Prediction as UpstreamPrediction,
   type ReplicateClient,
@@ -40,7 +41,8 @@ const DEFAULT_BATCH_SIZE = 100;
 
 export interface StaleHoldSweepDependencies {
   readonly db: Db;
-  readonly replicate: Pick<ReplicateClient, 'getPrediction'>;
+  /** `withSignal`, when given, lets the recurring job's reads end with the worker's stop. */
+  readonly replicate: Pick<ReplicateClient, 'getPrediction'> & Partial<Pick<ReplicateClient, 'withSignal'>>;
   readonly logger: Logger;
   readonly now: () => Date;
   /** How long after a generation's deadline its hold counts as stale (default 5 min). */
@@ -78,6 +80,8 @@ interface StaleHold {
 type Verdict =
   | { readonly kind: 'running' }
   | { readonly kind: 'undetermined'; readonly why: string }
+  /** The worker is stopping: the next sweep looks again. */
+  | { readonly kind: 'stopped' }
   | {
       readonly kind: 'known';
       readonly chargeMicros: Micros;
@@ -111,6 +115,7 @@ async function judge(deps: StaleHoldSweepDependencies, predictions: readonly Pre
     try {
       upstream = await deps.replicate.getPrediction(prediction.replicate_id);
     } catch (error) {
+      if (isInterruptedCall(error)) return { kind: 'stopped' };
       deps.logger.warn({ err: error, predictionId: prediction.id }, 'stale-hold sweep: Replicate did not answer');
       return { kind: 'undetermined', why: `Replicate did not answer for prediction ${prediction.id}` };
     }
@@ -201,6 +206,7 @@ export async function sweepStaleHolds(deps: StaleHoldSweepDependencies): Promise
       .orderBy('position')
       .execute();
     const verdict = await judge(deps, predictions);
+    if (verdict.kind === 'stopped') break;
     if (verdict.kind === 'running') {
       counts.stillRunning += 1;
       continue;
@@ -278,9 +284,10 @@ export async function scheduleStaleHoldSweep(
  */
 export function billingTasks(deps: StaleHoldSweepDependencies): TaskList {
   return {
-    [SWEEP_STALE_HOLDS_TASK]: async () => {
+    [SWEEP_STALE_HOLDS_TASK]: async (_payload, helpers) => {
       try {
-        const result = await sweepStaleHolds(deps);
+        const replicate = deps.replicate.withSignal?.(helpers.abortSignal) ?? deps.replicate;
+        const result = await sweepStaleHolds({ ...deps, replicate });
         if (result.examined > 0) deps.logger.info({ sweep: result }, 'stale-hold sweep');
         await pruneRateLimitEvents(deps.db, deps.now());
       } finally {

@@ -6,8 +6,10 @@
  * is provably absent is the create sent again. Replicate is never called inside a transaction.
  */
 import {
+  isInterruptedCall,
   isReplicateError,
   ReplicateAuthError,
+  ReplicateCreateInterruptedError,
   ReplicateInsufficientCreditsError,
   ReplicateInvalidInputError,
   ReplicateNotFoundError,
@@ -85,6 +87,12 @@ async function sendCreate(tracker: Tracker, claimed: Prediction & { deadline_at:
         ...(webhook ? { webhook, webhookEventsFilter: WEBHOOK_EVENTS } : {}),
         cancelAfter: Math.max(5, secondsLeft + settings.cancelAfterGraceSeconds),
         correlationId: claimed.id,
+        // The claim is not the send: the create may wait in the upstream budget's queue, and a
+        // cancel (or the deadline) committed meanwhile must not pay for a prediction.
+        stillWanted: async () => {
+          const generation = await findGeneration(tracker.deps.db, claimed.generation_id);
+          return generation !== undefined && !isTerminalGeneration(generation.status);
+        },
       },
     );
   } catch (error) {
@@ -112,6 +120,26 @@ async function sendCreate(tracker: Tracker, claimed: Prediction & { deadline_at:
 async function onCreateFailed(tracker: Tracker, claimed: Prediction, error: unknown): Promise<CreateResult> {
   const { db, settings, logger } = tracker.deps;
   const now = tracker.deps.now();
+  if (error instanceof ReplicateUnavailableError && error.reason === 'withdrawn') {
+    // Its generation ended between the claim and the send: nothing was sent, nothing is owed.
+    await endNeverCreated(tracker, claimed);
+    return { kind: 'withdrawn' };
+  }
+  if (error instanceof ReplicateCreateInterruptedError) {
+    // Stopped (shutdown) after the request may have left: a second POST could be a second paid
+    // prediction, so the next run (here or on another instance) reconciles it first.
+    await markCreateUnknown(db, claimed.id, now);
+    await scheduleTrack(db, { predictionId: claimed.id, poll: 0 }, settings.reconcileRetryMs);
+    logger.info({ predictionId: claimed.id }, 'create interrupted by shutdown; it will be reconciled');
+    return { kind: 'unknown' };
+  }
+  if (isInterruptedCall(error)) {
+    // Stopped (shutdown) before the request was sent: due again at once, for whichever worker.
+    await releaseCreate(db, claimed.id, now);
+    await scheduleTrack(db, { predictionId: claimed.id, poll: 0 }, 0);
+    logger.debug({ predictionId: claimed.id }, 'create stopped before it was sent; queued again');
+    return { kind: 'queued' };
+  }
   if (error instanceof ReplicateRateLimitedError || error instanceof ReplicateUnavailableError) {
     // Provably nothing was created (the client only throws these for a create when so).
     await releaseCreate(db, claimed.id, now);
@@ -169,7 +197,9 @@ export async function reconcile(tracker: Tracker, prediction: Prediction, stoppi
     }
   } catch (error) {
     if (!isReplicateError(error)) throw error;
-    logger.warn({ err: error, predictionId: prediction.id }, 'could not list predictions to reconcile; will retry');
+    if (isInterruptedCall(error)) logger.debug({ predictionId: prediction.id }, 'reconcile stopped; will retry');
+    else
+      logger.warn({ err: error, predictionId: prediction.id }, 'could not list predictions to reconcile; will retry');
     await scheduleTrack(db, { predictionId: prediction.id, poll: 0 }, settings.reconcileRetryMs * 2);
     return;
   }

@@ -52,6 +52,11 @@ export async function completeSuccess(
     images = await storeOutputs(tracker, generation, prediction, urls);
   } catch (error) {
     if (!(error instanceof DownloadError)) throw error;
+    if (error.aborted) {
+      // This process is stopping: not a failed attempt; due again at once, for whichever worker.
+      await scheduleTrack(db, payload, 0);
+      return;
+    }
     const attempt = (payload.persistAttempt ?? 0) + 1;
     if (error.permanent || attempt >= settings.maxPersistAttempts) {
       await lost(error.message);

@@ -5,7 +5,12 @@
  * look) is applied.
  */
 import type { PredictionRow } from '../db/types.ts';
-import { isReplicateError, ReplicateNotFoundError, type Prediction as Upstream } from '../replicate/index.ts';
+import {
+  isInterruptedCall,
+  isReplicateError,
+  ReplicateNotFoundError,
+  type Prediction as Upstream,
+} from '../replicate/index.ts';
 import { creatorMayStillAnswer, create, reconcile } from './create.ts';
 import { scheduleTrack, type TrackPayload } from './jobs.ts';
 import { completeSuccess } from './outputs.ts';
@@ -78,7 +83,8 @@ async function poll(tracker: Tracker, prediction: Prediction, payload: TrackPayl
       });
       return;
     }
-    logger.warn({ err: error, predictionId: prediction.id }, 'could not read a prediction; will retry');
+    if (isInterruptedCall(error)) logger.debug({ predictionId: prediction.id }, 'poll stopped; will retry');
+    else logger.warn({ err: error, predictionId: prediction.id }, 'could not read a prediction; will retry');
     await scheduleNextPoll(tracker, payload);
     return;
   }

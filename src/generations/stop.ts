@@ -5,7 +5,7 @@
  * paid for.
  */
 import type { PredictionRow } from '../db/types.ts';
-import { isReplicateError } from '../replicate/index.ts';
+import { isInterruptedCall, isReplicateError } from '../replicate/index.ts';
 import { DownloadError } from '../storage/index.ts';
 import { scheduleTrack } from './jobs.ts';
 import { endPrediction, isTerminalPrediction, predictionsOf } from './predictions-store.ts';
@@ -56,7 +56,9 @@ export async function cancelUpstream(tracker: Tracker, prediction: PredictionRow
     await tracker.applyUpstream(prediction, upstream);
   } catch (error) {
     if (!isReplicateError(error) && !(error instanceof DownloadError)) throw error;
-    logger.warn({ err: error, predictionId: prediction.id }, 'cancel upstream failed; the job retries');
+    if (isInterruptedCall(error) || (error instanceof DownloadError && error.aborted)) {
+      logger.debug({ predictionId: prediction.id }, 'cancel upstream stopped; the job retries');
+    } else logger.warn({ err: error, predictionId: prediction.id }, 'cancel upstream failed; the job retries');
     await scheduleTrack(db, { predictionId: prediction.id, poll: 0 }, settings.poll.firstMs);
   }
 }

@@ -33,9 +33,23 @@ export class PredictionTracker implements Tracker {
     return this.deps.config.publicUrl ? this.deps.settings.webhookPoll : this.deps.settings.poll;
   }
 
-  /** One run of a prediction's durable job: move it one step on and schedule the next run. */
-  runJob(payload: TrackPayload): Promise<void> {
-    return runJob(this, payload);
+  /**
+   * One run of a prediction's durable job: move it one step on and schedule the next run.
+   * `signal` (the worker's, aborted when it stops) ends the run's upstream calls and downloads
+   * early; each step leaves the prediction for the next run to pick up (see `create.ts`).
+   */
+  runJob(payload: TrackPayload, signal?: AbortSignal): Promise<void> {
+    return runJob(signal ? this.abortableBy(signal) : this, payload);
+  }
+
+  /** The same tracker whose Replicate calls and downloads end when `signal` aborts. */
+  private abortableBy(signal: AbortSignal): PredictionTracker {
+    const { replicate, downloader } = this.deps;
+    return new PredictionTracker({
+      ...this.deps,
+      replicate: replicate.withSignal(signal),
+      downloader: { download: (url) => downloader.download(url, signal), close: () => downloader.close() },
+    });
   }
 
   applyUpstream(prediction: PredictionRow, upstream: Upstream, payload?: TrackPayload): Promise<boolean> {

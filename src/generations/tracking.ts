@@ -64,6 +64,8 @@ export type CreateResult =
   | { readonly kind: 'queued' }
   | { readonly kind: 'unknown' }
   | { readonly kind: 'skipped' }
+  /** Claimed, but its generation ended before the send: ended as never created. */
+  | { readonly kind: 'withdrawn' }
   | { readonly kind: 'rejected'; readonly error: ReplicateError };
 
 /** The operations the tracker's parts call on one another. */

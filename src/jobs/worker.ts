@@ -21,6 +21,12 @@ import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Logger } from '../logger.ts';
 
 export const JOB_POLL_INTERVAL_MS = 250;
+/**
+ * Once stopping, running jobs get this long to finish; then their `helpers.abortSignal` aborts,
+ * and what they wait on upstream (a hung create, a poll, a download) ends at once. Every job
+ * leaves durable state the next run picks up, so an early end costs a little repeated work.
+ */
+export const JOB_ABORT_AFTER_STOP_MS = 250;
 /** A release not done after this long is treated as lost. */
 const RELEASE_CHECK_AFTER_MS = 5_000;
 /** A job failed by a database outage is made due again once its failure has been recorded. */
@@ -205,6 +211,7 @@ export async function startJobWorker(options: {
     concurrency: options.concurrency ?? 10,
     pollInterval: JOB_POLL_INTERVAL_MS,
     noHandleSignals: true,
+    gracefulShutdownAbortTimeout: JOB_ABORT_AFTER_STOP_MS,
     logger: workerLogger(logger),
     forbiddenFlags: gate.pass,
   });

@@ -24,7 +24,12 @@ export type AttemptOutcome<T> =
   /** A 3xx: we never follow redirects (the token would go wherever they point). */
   | { readonly kind: 'redirected'; readonly status: number }
   /** A definite refusal (4xx): retrying cannot change it, and nothing was created. */
-  | { readonly kind: 'rejected'; readonly error: ReplicateError };
+  | { readonly kind: 'rejected'; readonly error: ReplicateError }
+  /**
+   * The caller's signal (a stopping job, a closing client) ended the exchange. The request may
+   * have reached Replicate: for a create this is an unknown outcome, never "nothing was created".
+   */
+  | { readonly kind: 'aborted' };
 
 export type AttemptFailure = Exclude<AttemptOutcome<unknown>, { kind: 'ok' }>;
 export type AttemptFailureKind = AttemptFailure['kind'];

@@ -6,7 +6,7 @@
  */
 import CircuitBreaker from 'opossum';
 import type { Logger } from '../logger.ts';
-import { ReplicateOutcomeUnknownError, ReplicateUnavailableError } from './errors.ts';
+import { ReplicateCreateInterruptedError, ReplicateOutcomeUnknownError, ReplicateUnavailableError } from './errors.ts';
 
 export interface CircuitBreakerSettings {
   /** Failure percentage within the window above which the breaker opens. Default 50. */
@@ -21,11 +21,12 @@ export interface CircuitBreakerSettings {
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
-/** Only upstream-availability failures trip the breaker. */
+const NOT_UPSTREAM_FAILURES: ReadonlySet<string> = new Set(['circuit_open', 'client_closed', 'aborted', 'withdrawn']);
+
+/** Only upstream-availability failures trip the breaker (not our own shutdown or withdrawal). */
 export function countsAgainstAvailability(error: unknown): boolean {
-  if (error instanceof ReplicateUnavailableError) {
-    return error.reason !== 'circuit_open' && error.reason !== 'client_closed';
-  }
+  if (error instanceof ReplicateUnavailableError) return !NOT_UPSTREAM_FAILURES.has(error.reason);
+  if (error instanceof ReplicateCreateInterruptedError) return false;
   return error instanceof ReplicateOutcomeUnknownError;
 }
 

@@ -17,6 +17,12 @@ export interface CreatePredictionOptions {
   readonly cancelAfter?: number | string;
   /** The caller's id for this create (e.g. the generation id), for logs and reconciliation. */
   readonly correlationId?: string;
+  /**
+   * Asked once the outbound budget grants an attempt, right before its request is sent: false
+   * sends nothing and fails the call with `ReplicateUnavailableError` (reason `withdrawn`). A
+   * create can wait a while in the budget's queue; what it was for may have been canceled.
+   */
+  readonly stillWanted?: () => Promise<boolean>;
 }
 
 export interface CreateRequest {

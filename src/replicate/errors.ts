@@ -78,7 +78,11 @@ export type UnavailableReason =
   | 'unparsable_response'
   | 'unexpected_response'
   | 'retry_after_too_long'
-  | 'client_closed';
+  | 'client_closed'
+  /** The caller's signal ended the call before its request was sent (a stopping job). */
+  | 'aborted'
+  /** A create's `stillWanted` check said no right before sending: nothing was sent. */
+  | 'withdrawn';
 
 /**
  * Replicate could not be reached or did not answer usefully (5xx, network failure, a body we
@@ -142,6 +146,27 @@ export class ReplicateOutcomeUnknownError extends ReplicateError {
     });
     this.networkCode = details.networkCode;
   }
+}
+
+/**
+ * A create ended by the caller's signal (a stopping job, a closing client) after its request may
+ * have left: like any unknown outcome it must be reconciled, never re-sent blindly. Its own class
+ * so that a shutdown is logged quietly and does not count against the model's circuit breaker.
+ */
+export class ReplicateCreateInterruptedError extends ReplicateOutcomeUnknownError {
+  constructor(correlation: CreateCorrelation) {
+    super(correlation, { networkCode: 'ABORTED' });
+    this.message = 'A Replicate create was interrupted after it may have been sent; it must be reconciled.';
+  }
+}
+
+/**
+ * A call that this process stopped (shutdown) rather than one Replicate failed: worth no warning.
+ * For a create, the interrupted kind still means "reconcile", the others "nothing was sent".
+ */
+export function isInterruptedCall(error: unknown): boolean {
+  if (error instanceof ReplicateCreateInterruptedError) return true;
+  return error instanceof ReplicateUnavailableError && (error.reason === 'aborted' || error.reason === 'client_closed');
 }
 
 export function isReplicateError(error: unknown): error is ReplicateError {

@@ -13,8 +13,10 @@ export {
   type WebhookEventType,
 } from './create-request.ts';
 export {
+  isInterruptedCall,
   isReplicateError,
   ReplicateAuthError,
+  ReplicateCreateInterruptedError,
   ReplicateError,
   ReplicateInsufficientCreditsError,
   ReplicateInvalidInputError,

@@ -61,9 +61,10 @@ export interface OutboundLimiterSettings {
 export interface OutboundLimiter {
   /**
    * Runs `task` once the bucket has room and no upstream pause is on. Rejects with the signal's
-   * reason, without running `task`, if the signal aborts first.
+   * reason, without running `task`, if the signal aborts first (the owner's signal, or `signal`:
+   * one caller's, which must abort when the owner's does).
    */
-  schedule<T>(bucket: RequestBucket, task: () => Promise<T>): Promise<T>;
+  schedule<T>(bucket: RequestBucket, task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Reads `ratelimit-remaining` / `ratelimit-reset` (and a 429's `Retry-After`) from a response. */
   observeResponse(bucket: RequestBucket, status: number, headers: IncomingHttpHeaders): void;
   /** Milliseconds until the bucket's upstream pause ends, as far as this process knows (0 when not paused). */
@@ -74,7 +75,7 @@ export interface OutboundLimiter {
 
 interface LimiterDependencies {
   /** Waits out an upstream pause; must reject once `signal` aborts. */
-  readonly sleep: (ms: number) => Promise<void>;
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly now: () => number;
   readonly logger: Logger;
   /** Aborted when the owner shuts down: queued tasks are dropped and waits cut short. */
@@ -181,10 +182,10 @@ export function createOutboundLimiter(
   }
 
   /** Waits out a pause this process knows of, then until the shared counter grants one request. */
-  async function take(bucket: RequestBucket): Promise<void> {
+  async function take(bucket: RequestBucket, callSignal: AbortSignal): Promise<void> {
     const { counter, key } = buckets[bucket];
     const pausedMs = pausedForMs(bucket);
-    if (pausedMs > 0) await dependencies.sleep(pausedMs);
+    if (pausedMs > 0) await dependencies.sleep(pausedMs, callSignal);
     for (;;) {
       try {
         await counter.consume(key, 1);
@@ -192,7 +193,7 @@ export function createOutboundLimiter(
       } catch (refusal) {
         if (!(refusal instanceof RateLimiterRes)) throw refusal;
         // Spent, or blocked by a pause another instance saw: wait for the window (or pause) to end.
-        await delay(Math.max(MIN_RETRY_MS, refusal.msBeforeNext), undefined, { signal });
+        await delay(Math.max(MIN_RETRY_MS, refusal.msBeforeNext), undefined, { signal: callSignal });
       }
     }
   }
@@ -223,10 +224,10 @@ export function createOutboundLimiter(
   }
 
   return {
-    async schedule(bucket, task) {
-      signal.throwIfAborted();
-      await buckets[bucket].takers.add(() => take(bucket), { signal });
-      signal.throwIfAborted();
+    async schedule(bucket, task, callSignal = signal) {
+      callSignal.throwIfAborted();
+      await buckets[bucket].takers.add(() => take(bucket, callSignal), { signal: callSignal });
+      callSignal.throwIfAborted();
       return task();
     },
 

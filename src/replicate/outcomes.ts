@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { AttemptFailure, AttemptOutcome } from './attempt.ts';
 import {
   ReplicateAuthError,
+  ReplicateCreateInterruptedError,
   ReplicateInsufficientCreditsError,
   ReplicateInvalidInputError,
   ReplicateNotFoundError,
@@ -63,6 +64,8 @@ export function readFailureError(failure: AttemptFailure, schedule: RetrySchedul
         networkCode: failure.networkCode,
         cause: failure.cause,
       });
+    case 'aborted':
+      return new ReplicateUnavailableError('The Replicate call was aborted.', { reason: 'aborted' });
     case 'answer_lost':
       return failure.networkCode === undefined
         ? new ReplicateUnavailableError('Replicate sent a response we could not parse.', {
@@ -100,6 +103,8 @@ export function createFailureError(
     case 'server_error':
     case 'redirected':
       return new ReplicateOutcomeUnknownError(correlation, { status: failure.status });
+    case 'aborted':
+      return new ReplicateCreateInterruptedError(correlation);
   }
 }
 

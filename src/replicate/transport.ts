@@ -14,6 +14,13 @@ export interface TransportSettings {
   readonly connectTimeoutMs?: number;
   /** Whole exchange, from dispatch to the last body byte. Default 30 s. */
   readonly requestTimeoutMs?: number;
+  /**
+   * Whole exchange of a prediction create. Default 10 s (or `requestTimeoutMs` when shorter): a
+   * create only enqueues work upstream and answers in well under a second, so one still
+   * unanswered after this is hung; its outcome is unknown and it is reconciled (listed, adopted)
+   * instead of holding a worker slot for 30 s.
+   */
+  readonly createTimeoutMs?: number;
   /** An idle keep-alive socket is closed after this (unless the server hints shorter). Default 4 s. */
   readonly keepAliveTimeoutMs?: number;
   /** Larger bodies are refused rather than buffered. Default 16 MiB. */
@@ -35,6 +42,10 @@ export interface ExchangeRequest {
   readonly body?: string;
   /** Extra time on top of the request timeout (a create with `Prefer: wait` is held open). */
   readonly extraTimeoutMs?: number;
+  /** A prediction create: its own, shorter timeout applies. */
+  readonly create?: boolean;
+  /** Ends the exchange early (a stopping job, a closing client): the answer is `aborted`. */
+  readonly signal?: AbortSignal;
 }
 
 export interface TransportStats {
@@ -54,6 +65,7 @@ export const REQUEST_DEADLINE_CODE = 'REQUEST_DEADLINE_EXCEEDED';
 
 export function createTransport(origin: string, settings: TransportSettings): Transport {
   const requestTimeoutMs = settings.requestTimeoutMs ?? 30_000;
+  const createTimeoutMs = Math.min(settings.createTimeoutMs ?? 10_000, requestTimeoutMs);
   const pool = new Pool(origin, {
     connections: settings.connections ?? 16,
     connect: { timeout: settings.connectTimeoutMs ?? 10_000 },
@@ -74,9 +86,12 @@ export function createTransport(origin: string, settings: TransportSettings): Tr
 
   return {
     async exchange(request) {
-      const timeoutMs = requestTimeoutMs + (request.extraTimeoutMs ?? 0);
+      // Not even started: nothing can have left, but "aborted" is what the caller asked for.
+      if (request.signal?.aborted) return { kind: 'aborted' };
+      const timeoutMs = (request.create ? createTimeoutMs : requestTimeoutMs) + (request.extraTimeoutMs ?? 0);
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(), timeoutMs);
+      const signal = request.signal ? AbortSignal.any([deadline.signal, request.signal]) : deadline.signal;
       try {
         // undici's request() never follows redirects: a 3xx comes back as a response.
         const response = await pool.request({
@@ -84,13 +99,14 @@ export function createTransport(origin: string, settings: TransportSettings): Tr
           path: request.path,
           headers: request.headers,
           body: request.body,
-          signal: deadline.signal,
+          signal,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });
         const bodyText = await response.body.text();
         return { kind: 'response', response: { status: response.statusCode, headers: response.headers, bodyText } };
       } catch (error) {
+        if (request.signal?.aborted) return { kind: 'aborted' };
         if (deadline.signal.aborted) return { kind: 'answer_lost', networkCode: REQUEST_DEADLINE_CODE, cause: error };
         return classifyNetworkError(error);
       } finally {

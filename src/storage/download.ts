@@ -25,11 +25,15 @@ export interface DownloadedImage {
   readonly info: ImageInfo;
 }
 
-/** `permanent`: retrying cannot help (gone, not an image, too large). */
+/**
+ * `permanent`: retrying cannot help (gone, not an image, too large). `aborted`: the caller's
+ * signal stopped it (a stopping job): it says nothing about the output.
+ */
 export class DownloadError extends Error {
   constructor(
     message: string,
     readonly permanent: boolean,
+    readonly aborted = false,
   ) {
     super(message);
     this.name = 'DownloadError';
@@ -40,7 +44,8 @@ const MAX_REDIRECTS = 3;
 const ACCEPTED_CONTENT_TYPES = /^(image\/(png|jpeg|webp)|application\/octet-stream|binary\/octet-stream)\b/i;
 
 export interface Downloader {
-  download(url: string): Promise<DownloadedImage>;
+  /** `signal` ends the download (and its retries) early with an `aborted` DownloadError. */
+  download(url: string, signal?: AbortSignal): Promise<DownloadedImage>;
   close(): Promise<void>;
 }
 
@@ -51,14 +56,16 @@ export function createDownloader(settings: DownloadSettings = {}): Downloader {
   const backoffMs = settings.backoffMs ?? 500;
   const agent = new Agent({ connections: 16, keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
 
-  async function fetchOnce(url: string): Promise<DownloadedImage> {
-    const deadline = AbortSignal.timeout(timeoutMs);
+  async function fetchOnce(url: string, caller: AbortSignal | undefined): Promise<DownloadedImage> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const deadline = caller ? AbortSignal.any([timeout, caller]) : timeout;
     let current = checkedUrl(url);
     for (let redirects = 0; ; redirects++) {
       let response: Awaited<ReturnType<typeof request>>;
       try {
         response = await request(current, { method: 'GET', dispatcher: agent, signal: deadline });
       } catch (error) {
+        if (caller?.aborted) throw abortedDownload();
         throw new DownloadError(`download failed: ${describe(error)}`, false);
       }
       const { statusCode, headers } = response;
@@ -96,6 +103,7 @@ export function createDownloader(settings: DownloadSettings = {}): Downloader {
         }
       } catch (error) {
         if (error instanceof DownloadError) throw error;
+        if (caller?.aborted) throw abortedDownload();
         throw new DownloadError(`download interrupted: ${describe(error)}`, false);
       }
       const bytes = Buffer.concat(chunks);
@@ -106,18 +114,25 @@ export function createDownloader(settings: DownloadSettings = {}): Downloader {
   }
 
   return {
-    async download(url) {
+    async download(url, signal) {
       for (let attempt = 1; ; attempt++) {
+        if (signal?.aborted) throw abortedDownload();
         try {
-          return await fetchOnce(url);
+          return await fetchOnce(url, signal);
         } catch (error) {
-          if (!(error instanceof DownloadError) || error.permanent || attempt >= attempts) throw error;
-          await delay(backoffMs * 2 ** (attempt - 1));
+          if (!(error instanceof DownloadError) || error.permanent || error.aborted || attempt >= attempts) throw error;
+          await delay(backoffMs * 2 ** (attempt - 1), undefined, signal ? { signal } : undefined).catch(() => {
+            throw abortedDownload();
+          });
         }
       }
     },
     close: () => agent.close(),
   };
+}
+
+function abortedDownload(): DownloadError {
+  return new DownloadError('download aborted', false, true);
 }
 
 function checkedUrl(text: string): string {

@@ -6,11 +6,13 @@
  * sharing one token stay under Replicate's create limit together.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyLedger } from '../../src/billing/ledger.ts';
 import {
   createRequests,
   eventually,
   holdOf,
   ledgerKinds,
+  predictionRows,
   recordProgress,
   simulatedPredictionsFor,
   startGenerationsEnv,
@@ -98,6 +100,55 @@ describe('while every upstream create hangs', () => {
       expect(view.estimatedStartAt).not.toBeNull();
     }
   });
+});
+
+describe('a cancel between the claim and the send', () => {
+  let env: GenerationsEnv;
+  let key: string;
+  beforeAll(async () => {
+    // Six creates a minute: one per 10 s window, so a second create is claimed by the worker and
+    // then waits for the budget before it is sent.
+    env = await startGenerationsEnv({ env: { UPSTREAM_CREATES_PER_MINUTE: '6' } });
+    key = (await env.user()).key;
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('sends no create: the claimed prediction ends never created and the hold is released', async () => {
+    const before = createRequests(env.sim);
+    const first = (await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'takes the window' }))
+      .generation!;
+    await eventually(
+      async () => createRequests(env.sim) - before,
+      (sent) => sent === 1,
+    );
+    const prompt = 'canceled while its create waits to be sent';
+    const second = (await env.gateway.generate(key, { modelId: 'flux-schnell', prompt })).generation!;
+    expect(second.status).toBe('QUEUED');
+    // Claimed: the worker owns the create now, and it waits for the next window.
+    await eventually(
+      async () => (await predictionRows(env.gateway.db, second.id)).map((row) => row.state),
+      (states) => states.join() === 'creating',
+    );
+
+    const canceled = await env.gateway.app.graphql<{ cancelGeneration: Queued }>(CANCEL_QUEUED, { id: second.id }, key);
+    expect(canceled.errors).toBeUndefined();
+    expect(canceled.data!.cancelGeneration.status).toBe('CANCELED');
+    // When the budget grants the create, the worker sees the cancel and sends nothing.
+    await eventually(
+      async () => (await holdOf(env.gateway.db, second.id))?.state,
+      (state) => state === 'released',
+      60_000,
+    );
+    expect((await predictionRows(env.gateway.db, second.id)).map((row) => row.state)).toEqual(['canceled']);
+    expect(await ledgerKinds(env.gateway.db, second.id)).toEqual({ hold: 1, release: 1 });
+    expect((await env.gateway.get(key, second.id)).costUsd).toBe('0');
+    expect(simulatedPredictionsFor(env.sim, prompt)).toHaveLength(0);
+    await env.gateway.waitFor(key, first.id, undefined, 60_000);
+    expect(createRequests(env.sim) - before).toBe(1);
+    expect((await verifyLedger(env.gateway.db)).ok).toBe(true);
+  }, 90_000);
 });
 
 describe('queued without a worker', () => {

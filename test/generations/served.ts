@@ -18,15 +18,20 @@ import { GET, ledgerKinds, simulatedPredictionsFor, sleep, TERMINAL, type Genera
 export interface Served {
   readonly child: ChildProcess;
   readonly url: string;
-  readonly exited: Promise<unknown>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
 }
 
 export interface RestartHarness {
   readonly sim: RunningSimulator;
   readonly db: Db;
   readonly key: string;
-  start(): Promise<Served>;
+  /** `env` adds to (or overrides) the server's environment; it leads a process group of its own. */
+  start(env?: Record<string, string>): Promise<Served>;
   kill(served: Served): Promise<void>;
+  /** Ctrl-C in a terminal: SIGINT to its whole process group; resolves with how it exited. */
+  interrupt(served: Served): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   graphql<T>(url: string, query: string, variables: Record<string, unknown>): Promise<{ data?: T; errors?: unknown[] }>;
   expectCompletedOnce(url: string, id: string, prompt: string): Promise<void>;
   close(): Promise<void>;
@@ -64,11 +69,17 @@ export async function startRestartHarness(speed: number): Promise<RestartHarness
     db: database.handle.db,
     key,
     graphql,
-    async start() {
-      const child = spawnCli(['serve'], { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    async start(extra = {}) {
+      const child = spawnCli(
+        ['serve'],
+        { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extra },
+        { detached: true },
+      );
       children.push(child);
       let output = '';
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
       const url = await new Promise<string>((resolve, reject) => {
         const onData = (chunk: string) => {
           output += chunk;
@@ -79,11 +90,15 @@ export async function startRestartHarness(speed: number): Promise<RestartHarness
         child.stderr!.setEncoding('utf8').on('data', onData);
         void exited.then(() => reject(new Error(`serve exited early:\n${output}`)));
       });
-      return { child, url, exited };
+      return { child, url, exited, output: () => output };
     },
     async kill(served) {
       served.child.kill('SIGKILL');
       await served.exited;
+    },
+    async interrupt(served) {
+      process.kill(-served.child.pid!, 'SIGINT');
+      return served.exited;
     },
     async expectCompletedOnce(url, id, prompt) {
       const deadline = Date.now() + 45_000;

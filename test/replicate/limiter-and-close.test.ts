@@ -6,7 +6,12 @@
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
-import { createReplicateClient } from '../../src/replicate/index.ts';
+import {
+  createReplicateClient,
+  isInterruptedCall,
+  ReplicateCreateInterruptedError,
+  ReplicateOutcomeUnknownError,
+} from '../../src/replicate/index.ts';
 import { createOutboundLimiter, slidingWindowFor } from '../../src/replicate/limiter.ts';
 import { json, predictionBody, startStubServer } from './helpers.ts';
 
@@ -124,5 +129,62 @@ describe('close()', () => {
     // Cancelled, not merely abandoned: no ref'd timer is left at all (this file runs in its own
     // process, and everything earlier in it has been closed).
     expect(timerCount()).toBe(0);
+  });
+});
+
+describe('a call ended by its own signal (a stopping job)', () => {
+  it('a create in flight → interrupted: an unknown outcome to reconcile, never "nothing was created"', async () => {
+    // Takes the create and never answers, as a hung Replicate would.
+    const server = await startStubServer(() => undefined);
+    cleanups.push(() => server.close());
+    const client = createReplicateClient({ token: 'r8_test', baseUrl: server.baseUrl });
+    cleanups.push(() => client.close());
+    const job = new AbortController();
+    const pending = client
+      .withSignal(job.signal)
+      .createPrediction({ model: 'a/b' }, { input: {} })
+      .catch((e: unknown) => e);
+    while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    job.abort();
+    const error = await pending;
+    expect(error).toBeInstanceOf(ReplicateCreateInterruptedError);
+    expect(error).toBeInstanceOf(ReplicateOutcomeUnknownError);
+    expect(isInterruptedCall(error)).toBe(true);
+    expect(client.breakerState({ model: 'a/b' })).toBe('closed');
+    // The client itself stays usable for other callers.
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a create still waiting for the budget → aborted before it was sent; nothing reaches Replicate', async () => {
+    const server = await startStubServer((_request, response) => json(response, 201, predictionBody('p1')));
+    cleanups.push(() => server.close());
+    const client = createReplicateClient({
+      token: 'r8_test',
+      baseUrl: server.baseUrl,
+      limiter: { createsPerMinute: 1 },
+    });
+    cleanups.push(() => client.close());
+    await client.createPrediction({ model: 'a/b' }, { input: {} });
+    const job = new AbortController();
+    const queued = client
+      .withSignal(job.signal)
+      .createPrediction({ model: 'a/b' }, { input: {} })
+      .catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    job.abort();
+    expect(await queued).toMatchObject({ name: 'ReplicateUnavailableError', reason: 'aborted' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('stillWanted → false once the budget grants it: withdrawn, nothing sent', async () => {
+    const server = await startStubServer((_request, response) => json(response, 201, predictionBody('p1')));
+    cleanups.push(() => server.close());
+    const client = createReplicateClient({ token: 'r8_test', baseUrl: server.baseUrl });
+    cleanups.push(() => client.close());
+    const outcome = await client
+      .createPrediction({ model: 'a/b' }, { input: {}, stillWanted: async () => false })
+      .catch((e: unknown) => e);
+    expect(outcome).toMatchObject({ name: 'ReplicateUnavailableError', reason: 'withdrawn' });
+    expect(server.requests).toHaveLength(0);
   });
 });
