@@ -72,11 +72,21 @@ function mapEvents<T, R>(source: AsyncIterator<T>, map: (value: T) => MaybePromi
   };
 }
 
+/**
+ * Each event executes in a copy of the subscription's context. Per-request caches hang on the
+ * context object (Pothos's dataloaders and auth-scope caches): on the subscription's own context
+ * they would live as long as it does, holding the rows, views and resolver info of its first
+ * event while it idles, and serving one event's reads to the next. On the copy they go with it.
+ */
+function eventContext(context: unknown): unknown {
+  return typeof context === 'object' && context !== null ? { ...context } : context;
+}
+
 export function useSharedSubscriptionExecution(): Plugin {
   const executions = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
 
   function executeOnce(args: ExecutionArgs, key: string, payload: unknown): MaybePromise<ExecutionResult> {
-    const run = () => execute({ ...args, rootValue: payload });
+    const run = () => execute({ ...args, rootValue: payload, contextValue: eventContext(args.contextValue) });
     if (typeof payload !== 'object' || payload === null) return run();
     let byKey = executions.get(payload);
     if (!byKey) {
