@@ -1,11 +1,11 @@
 /** The public surface of the Replicate integration. */
-export {
-  createReplicateClient,
-  type ListPredictionsOptions,
-  type PredictionPage,
-  type ReplicateClient,
-  type ReplicateClientOptions,
-} from './client.ts';
+export { createReplicateClient } from './client.ts';
+export type {
+  ListPredictionsOptions,
+  PredictionPage,
+  ReplicateClient,
+  ReplicateClientOptions,
+} from './client-contract.ts';
 export {
   cancelAfterHeader,
   type CreatePredictionOptions,

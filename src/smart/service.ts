@@ -33,8 +33,8 @@ import {
   type GenerateImageRequest,
   type GenerationPlan,
 } from '../generations/request.ts';
-import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamBusyError } from '../generations/service.ts';
-import { createsWaiting, insertPredictions } from '../generations/predictions-store.ts';
+import { GenerationNotFoundError, IdempotencyKeyReusedError } from '../generations/service.ts';
+import { insertPredictions } from '../generations/predictions-store.ts';
 import {
   findGeneration,
   findGenerationByIdempotencyKey,
@@ -51,6 +51,7 @@ import {
   type SmartGenerateInput,
 } from './inputs.ts';
 import { chooseModelAutomatically } from './auto.ts';
+import { CreateQueueGate } from './backpressure.ts';
 import { loadCallContext, type CallContext } from './call-context.ts';
 import { BatchItemRefusedError, batchAdmission } from './batch-admission.ts';
 import { batchShapeProblems } from './batching.ts';
@@ -101,7 +102,11 @@ interface Prepared {
 }
 
 export class SmartGenerationService {
-  constructor(private readonly deps: SmartServiceDependencies) {}
+  private readonly queueGate: CreateQueueGate;
+
+  constructor(private readonly deps: SmartServiceDependencies) {
+    this.queueGate = new CreateQueueGate({ ...deps, maxQueueWaitSeconds: deps.config.maxQueueWaitSeconds });
+  }
 
   /** `generateImage`: one request, possibly without a model, possibly answered by the cache. */
   async generate(userId: string, input: SmartGenerateInput): Promise<GenerationView> {
@@ -324,39 +329,6 @@ export class SmartGenerationService {
     return new Date(now.getTime() + seconds * 1000);
   }
 
-  private queueLengthInFlight: Promise<number> | undefined;
-
-  /**
-   * The fleet-wide create queue's length. Requests that arrive while a count is in flight share
-   * it rather than each scanning the queue: under a burst the answer is at most one query's
-   * duration old, which backpressure (an estimate of start time) does not notice.
-   */
-  private queueLength(): Promise<number> {
-    this.queueLengthInFlight ??= createsWaiting(this.deps.db).finally(() => {
-      this.queueLengthInFlight = undefined;
-    });
-    return this.queueLengthInFlight;
-  }
-
-  /**
-   * Backpressure before money: the new predictions join the create queue behind every one waiting
-   * fleet-wide; when the last of them could not start (at the upstream budget's rate) before its
-   * generation's deadline or within `MAX_QUEUE_WAIT_SECONDS`, the request is refused now, before
-   * anything is held, with the time after which it would fit.
-   */
-  private async refuseWhenQueueTooLong(items: readonly Prepared[], now: Date): Promise<void> {
-    const creates = items.reduce((sum, item) => sum + (item.cached ? 0 : item.plan.predictions.length), 0);
-    if (creates === 0) return;
-    const waitMs = this.deps.expectedCreateWaitMs((await this.queueLength()) + creates - 1);
-    const allowedMs = Math.min(
-      this.deps.config.maxQueueWaitSeconds * 1000,
-      ...items.map(
-        (item) => this.deadlineOf(item.plan, item.columns.transparentBackground, now).getTime() - now.getTime(),
-      ),
-    );
-    if (waitMs > allowedMs) throw new UpstreamBusyError((waitMs - allowedMs) / 1000);
-  }
-
   /**
    * The money-first transaction for one or more prepared requests; each prediction's job, due at
    * once, sends its create (the request never waits on Replicate). With a batch id, admission is
@@ -370,7 +342,11 @@ export class SmartGenerationService {
     const { db, config, events } = this.deps;
     const batchId = batch?.batchId ?? null;
     const { user, now } = context;
-    await this.refuseWhenQueueTooLong(items, now);
+    await this.queueGate.refuseWhenQueueTooLong(
+      items.reduce((sum, item) => sum + (item.cached ? 0 : item.plan.predictions.length), 0),
+      items.map((item) => this.deadlineOf(item.plan, item.columns.transparentBackground, now)),
+      now,
+    );
     const ids = items.map(() => randomUUID());
     const { raced, inserted } = await transact(db, events, async (trx, changes) => {
       const raced: boolean[] = [];
