@@ -115,4 +115,48 @@ describe('shared subscription execution', () => {
     expect(result.errors?.[0]?.message).toBe('not yours');
     await yoga.dispose();
   });
+  it('executes each event in a context of its own: what a per-request loader read for one event is not served to the next', async () => {
+    const stock = { apples: 1 };
+    const loads: number[] = [];
+    // A per-request cache keyed by the context object, as Pothos's dataloaders are.
+    const cached = new WeakMap<object, number>();
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+      subscription: new GraphQLObjectType({
+        name: 'Subscription',
+        fields: {
+          apples: {
+            type: GraphQLInt,
+            subscribe: () =>
+              new Repeater<object>(async (push, stop) => {
+                await push({});
+                stock.apples = 2;
+                await push({});
+                stop();
+              }),
+            resolve: (_event: object, _args: unknown, context: { viewer: unknown }) => {
+              expect(context.viewer).toEqual({ kind: 'admin' });
+              if (!cached.has(context)) {
+                loads.push(stock.apples);
+                cached.set(context, stock.apples);
+              }
+              return cached.get(context);
+            },
+          },
+        },
+      }),
+    });
+    const yoga = createYoga({ schema, plugins: [useSharedSubscriptionExecution()], logging: false });
+    const { subscribe, parse } = yoga.getEnveloped({});
+    const events = (await subscribe({
+      schema,
+      document: parse('subscription { apples }'),
+      contextValue: { viewer: { kind: 'admin' } },
+    })) as AsyncIterableIterator<ExecutionResult>;
+    const seen: unknown[] = [];
+    for await (const event of events) seen.push(event.data?.apples);
+    expect(seen).toEqual([1, 2]);
+    expect(loads).toEqual([1, 2]);
+    await yoga.dispose();
+  });
 });
