@@ -10,13 +10,14 @@ import { sweepStaleHolds } from '../../src/billing/sweeper.ts';
 import { DEFAULT_GENERATION_SETTINGS } from '../../src/runtime.ts';
 import { findPrediction } from '../../src/generations/predictions-store.ts';
 import type { Db } from '../../src/db/index.ts';
-import { startSimulator } from '../../src/simulator/index.ts';
+import type { RunningSimulator } from '../../src/simulator/index.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
 import { expectLedgerVerified, insertUser, OUT_OF_THE_WAY } from './helpers.ts';
 import { gid, rowId } from '../support/ids.ts';
+import { startTestSimulator } from '../support/fixtures.ts';
 
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+type Simulator = RunningSimulator;
 
 const GENERATE = `mutation($input: GenerateImageInput!) { generateImage(input: $input) { id status } }`;
 const CREATE_PATTERN = /^\/v1\/models\/[^/]+\/[^/]+\/predictions$/;
@@ -54,11 +55,7 @@ async function withSecondGateway(work: (gateway: TestApp) => Promise<void>, env:
 }
 
 beforeAll(async () => {
-  simulator = await startSimulator({
-    port: 0,
-    speed: 0.02,
-    rateLimits: { createsPerMinute: 100_000, otherPerMinute: 1_000_000 },
-  });
+  simulator = await startTestSimulator(0.02);
   database = await createEmptyDatabase();
   gatewayA = await startTestApp(ENV(), { database, now, generations: GENERATIONS });
   db = gatewayA.services.db;

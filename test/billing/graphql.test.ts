@@ -3,13 +3,13 @@
  * usage reports, dataloaders (a constant number of SQL statements per page) and the typed error
  * when the database goes away.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleHold, releaseHold } from '../../src/billing/holds.ts';
 import type { Db } from '../../src/db/index.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { dbId } from '../support/ids.ts';
 import { billingConfig, expectLedgerVerified, insertUser, tryAdmit } from './helpers.ts';
+import { countStatements, withDatabaseClosed } from '../support/fixtures.ts';
 
 let app: TestApp;
 let db: Db;
@@ -202,28 +202,6 @@ describe('viewer.usage', () => {
   });
 });
 
-/** Background work of a running gateway (heartbeats, job queue, pub/sub), not the request's. */
-const BACKGROUND = /gateway_instances|graphile_worker|pg_notify|^\s*(un)?listen\b|set last_used_at/i;
-
-/** Counts the statements pg clients in this process send while `work` runs, background excluded. */
-async function countStatements(work: () => Promise<unknown>): Promise<number> {
-  const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = prototype.query;
-  let count = 0;
-  prototype.query = function (this: unknown, ...args: unknown[]) {
-    const first = args[0];
-    const text = typeof first === 'string' ? first : ((first as { text?: unknown } | undefined)?.text ?? '');
-    if (!BACKGROUND.test(String(text))) count += 1;
-    return original.apply(this, args);
-  };
-  try {
-    await work();
-  } finally {
-    prototype.query = original;
-  }
-  return count;
-}
-
 describe('viewer.usage round trips', () => {
   it('answers { viewer { id usage { … } } } in one statement, with the same figures as a page of users', async () => {
     const { id, key } = await createUserWithKey('Counted');
@@ -405,25 +383,14 @@ describe('reports', () => {
 
 describe('when the database cannot answer', () => {
   it('answers with a typed error instead of "Unexpected error.", and recovers', async () => {
-    const name = app.database.name;
-    const adminClient = new pg.Client({ connectionString: app.database.url.replace(/\/[^/]+$/, '/postgres') });
-    await adminClient.connect();
-    try {
-      await adminClient.query(`alter database ${name} allow_connections false`);
-      await adminClient.query(
-        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-        [name],
-      );
+    await withDatabaseClosed(app.database, async () => {
       const result = await admin('{ ledgerReport { ok } }');
       expect(result.errors?.[0]?.extensions).toMatchObject({
         code: 'INTERNAL_SERVER_ERROR',
         reason: 'DATABASE_UNAVAILABLE',
       });
       expect(result.errors?.[0]?.message).toMatch(/database is unavailable/);
-    } finally {
-      await adminClient.query(`alter database ${name} allow_connections true`);
-      await adminClient.end();
-    }
+    });
     const recovered = await admin<{ ledgerReport: { ok: boolean } }>('{ ledgerReport { ok } }');
     expect(recovered.data?.ledgerReport.ok).toBe(true);
   });

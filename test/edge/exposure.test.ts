@@ -14,6 +14,7 @@ import { METRICS_REFRESH_MS } from '../../src/metrics.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { postGraphQL } from '../foundation/graphql-client.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { useTestApp } from '../support/fixtures.ts';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 
@@ -211,12 +212,7 @@ describe('/metrics with METRICS_TOKEN', () => {
 
 describe('CORS outside production without CORS_ORIGINS', () => {
   let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp();
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
+  useTestApp((ready) => (app = ready));
 
   it('allows any origin, without credentials', async () => {
     const response = await fetch(`${app.url}/graphql`, {

@@ -15,6 +15,7 @@ import { createUser } from '../../src/auth/users.ts';
 import { DEFAULT_OPERATION_LIMITS } from '../../src/config.ts';
 import { postGraphQL, type GraphQLResponse } from '../foundation/graphql-client.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { useTestApp } from '../support/fixtures.ts';
 
 const CHEAP = '{ models { id } }';
 
@@ -196,12 +197,7 @@ describe('operation limits', () => {
 
 describe('the answer-size cap', () => {
   let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({ GRAPHQL_MAX_RESPONSE_BYTES: '1000' });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
+  useTestApp((ready) => (app = ready), { GRAPHQL_MAX_RESPONSE_BYTES: '1000' });
 
   it('replaces an answer over the cap by a refusal naming its size; smaller answers pass', async () => {
     const error = refusal(await postGraphQL(app.url, '{ models { id name defaultInput aspectRatios } }'));

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { describe, expect, it } from 'vitest';
+import { type TestApp } from '../support/app.ts';
+import { useTestApp } from '../support/fixtures.ts';
 
 describe('GraphiQL works offline', () => {
   let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({}, { runWorker: false });
-  });
-  afterAll(async () => {
-    await app.stop();
-  });
+  useTestApp((ready) => (app = ready), {}, { runWorker: false });
 
   it('serves the page with scripts from this server, not a CDN', async () => {
     const page = await (await fetch(`${app.url}/graphql`, { headers: { accept: 'text/html' } })).text();

@@ -1,9 +1,10 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/db/index.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { type TestApp } from '../support/app.ts';
+import { useTestApp } from '../support/fixtures.ts';
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url);
@@ -26,12 +27,7 @@ async function onServer(databaseUrl: string, statement: string): Promise<void> {
 
 describe('health and readiness', () => {
   let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({}, { runWorker: false });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
+  useTestApp((ready) => (app = ready), {}, { runWorker: false });
 
   it('/healthz answers 200 with a small JSON body', async () => {
     const { status, body } = await getJson(`${app.url}/healthz`);

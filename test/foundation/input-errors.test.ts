@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { describe, expect, it } from 'vitest';
+import { type TestApp } from '../support/app.ts';
+import { useTestApp } from '../support/fixtures.ts';
 
 describe("GraphQL's own refusals carry a code", () => {
   let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({}, { runWorker: false });
-  });
-  afterAll(async () => {
-    await app.stop();
-  });
+  useTestApp((ready) => (app = ready), {}, { runWorker: false });
 
   it.each([
     ['a syntax error', '{ models { id ', undefined],

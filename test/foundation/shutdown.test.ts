@@ -7,36 +7,17 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
-import { runCli, spawnCli } from './process.ts';
+import { runCli } from './process.ts';
+import { serveCli, type ServedCli } from '../support/fixtures.ts';
 
-interface Served {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
+type Served = ServedCli;
 
-/** `pixelgate serve` on a free port; resolves once it prints its GraphiQL URL. */
-async function serve(
+/** `pixelgate serve` on a free port, logging at info; resolves once it prints its GraphiQL URL. */
+function serve(
   database: { DATABASE_URL: string } | { PIXELGATE_DATA_DIR: string },
   options: { detached?: boolean } = {},
 ): Promise<Served> {
-  const child = spawnCli(['serve'], { ...database, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, options);
-  let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: string) => {
-      output += chunk;
-      const match = /GraphiQL at (http:\/\/\S+)\/graphql/.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout!.setEncoding('utf8').on('data', onData);
-    child.stderr!.setEncoding('utf8').on('data', onData);
-    void exited.then(({ code, signal }) => reject(new Error(`serve exited early (${code ?? signal}):\n${output}`)));
-  });
-  return { child, url, exited, output: () => output };
+  return serveCli(database, { ...options, logLevel: 'info' });
 }
 
 /** A graphql-transport-ws connection that has been acknowledged by the server. */

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { describe, expect, it } from 'vitest';
+import { TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { useTestApp } from '../support/fixtures.ts';
 
 describe('a freshly started gateway', () => {
   let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp();
-  });
-  afterAll(async () => {
-    await app.stop();
-  });
+  useTestApp((ready) => (app = ready));
 
   it('lists the catalog with real Replicate ids', async () => {
     const result = await app.graphql<{ models: Array<{ id: string; replicateModel: string }> }>(

@@ -2,10 +2,10 @@
  * The WebSocket edge: how sockets authenticate, what bounds them, and that a revoked key ends
  * what it allowed at once, on every instance.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { withDatabaseClosed } from '../support/fixtures.ts';
 
 interface RawSocket {
   readonly socket: WebSocket;
@@ -235,24 +235,13 @@ describe('WebSocket edge', () => {
 
   it('a database outage at connect gets a retryable close (1013), not Forbidden', async () => {
     const { key } = await createUserWithKey(app, 'Outage'); // not yet cached by `other`
-    const name = other.database.name;
-    const adminClient = new pg.Client({ connectionString: other.database.url.replace(/\/[^/]+$/, '/postgres') });
-    await adminClient.connect();
-    try {
-      await adminClient.query(`alter database ${name} allow_connections false`);
-      await adminClient.query(
-        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-        [name],
-      );
+    await withDatabaseClosed(other.database, async () => {
       const { raw, acknowledged } = await connect(other, { authorization: `Bearer ${key}` });
       expect(acknowledged).toBe(false);
       const closed = await raw.closed;
       expect(closed.code).toBe(1013);
       expect(closed.reason).toMatch(/database is unavailable/);
-    } finally {
-      await adminClient.query(`alter database ${name} allow_connections true`);
-      await adminClient.end();
-    }
+    });
     const { raw, acknowledged } = await connect(other, { authorization: `Bearer ${key}` });
     expect(acknowledged).toBe(true);
     raw.socket.close();

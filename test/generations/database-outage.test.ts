@@ -11,14 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApiKey } from '../../src/auth/api-keys.ts';
-import { createUser } from '../../src/auth/users.ts';
 import { verifyLedger } from '../../src/billing/ledger.ts';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { spawnCli } from '../foundation/process.ts';
+import { type RunningSimulator } from '../../src/simulator/index.ts';
 import type { DatabaseHandle } from '../../src/db/index.ts';
 import { createMigratedDatabase, type TestDatabase } from '../support/database.ts';
 import { GENERATE, GET, simulatedPredictionsFor, sleep, TERMINAL, type GenerationResult } from './helpers.ts';
+import { createUserWithKey, serveCli, startTestSimulator } from '../support/fixtures.ts';
 
 interface Reply {
   readonly generation?: GenerationResult;
@@ -50,47 +48,25 @@ describe('a database that goes away and comes back', () => {
   let database: TestDatabase & { handle: DatabaseHandle };
   let dataDir: string;
   let served: ChildProcess | undefined;
-  let output = '';
+  let output: () => string = () => '';
   let key: string;
   let url: string;
 
   beforeAll(async () => {
-    sim = await startSimulator({
-      port: 0,
-      speed: 0.2,
-      rateLimits: { createsPerMinute: 100_000, otherPerMinute: 1_000_000 },
-    });
+    sim = await startTestSimulator(0.2);
     database = await createMigratedDatabase();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-outage-'));
-    const user = await createUser(database.handle.db, { name: 'outage', dailyBudgetMicros: 50_000_000 });
-    await database.handle.db
-      .updateTable('users')
-      .set({ rate_limit_per_minute: 100_000, max_concurrent_generations: 10_000 })
-      .where('id', '=', user.id)
-      .execute();
-    key = (await createApiKey(database.handle.db, user.id)).key;
+    ({ key } = await createUserWithKey(database.handle.db, { name: 'outage', dailyBudgetMicros: 50_000_000 }));
 
-    const child = spawnCli(['serve'], {
+    const started = await serveCli({
       DATABASE_URL: database.url,
       REPLICATE_API_TOKEN: 'r8_test_token_for_the_simulator',
       REPLICATE_API_BASE_URL: sim.baseUrl,
       PIXELGATE_DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
     });
-    served = child;
-    const exited = new Promise<unknown>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-    url = await new Promise<string>((resolve, reject) => {
-      const onData = (chunk: string) => {
-        output += chunk;
-        const match = /GraphiQL at (http:\/\/\S+)\/graphql/.exec(output);
-        if (match) resolve(match[1]!);
-      };
-      child.stdout!.setEncoding('utf8').on('data', onData);
-      child.stderr!.setEncoding('utf8').on('data', onData);
-      void exited.then((status) => reject(new Error(`serve exited early (${String(status)}):\n${output}`)));
-    });
+    served = started.child;
+    output = started.output;
+    url = started.url;
   });
   afterAll(async () => {
     if (served && served.exitCode === null && served.signalCode === null) served.kill('SIGKILL');
@@ -211,9 +187,9 @@ describe('a database that goes away and comes back', () => {
     // The money adds up, and the process never died.
     const report = await verifyLedger(database.handle.db);
     expect(report.ok, JSON.stringify(report.problems)).toBe(true);
-    expect(served!.exitCode, output).toBeNull();
+    expect(served!.exitCode, output()).toBeNull();
     expect(await readyz()).toBe(200);
     // No database client, pool or socket was ever dumped into the log.
-    expect(output).not.toMatch(/secretKey|connectionParameters|_connecting|"_events"|Symbol\(/);
+    expect(output()).not.toMatch(/secretKey|connectionParameters|_connecting|"_events"|Symbol\(/);
   });
 });

@@ -4,12 +4,12 @@
  * coalesced, and the final state reaches every subscriber at once — generationProgress and
  * myGenerations alike. A foreign generation stays NOT_FOUND for each subscriber.
  */
-import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advanceGeneration, endGeneration, insertGeneration } from '../../src/generations/store.ts';
-import { eventually, startGenerationsEnv, wsClient, type GenerationsEnv } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { advanceGeneration, endGeneration } from '../../src/generations/store.ts';
+import { eventually, wsClient, type GenerationsEnv } from './helpers.ts';
 import { gid } from '../support/ids.ts';
+import { insertRunningGeneration, useGenerationsEnv } from '../support/fixtures.ts';
 
 interface Seen {
   readonly events: Array<{ id: string; status: string; percent: number | null }>;
@@ -40,38 +40,19 @@ const GALLERY = 'subscription { myGenerations { id status percent } }';
 
 describe('live fan-out', () => {
   let env: GenerationsEnv;
-  beforeAll(async () => {
-    env = await startGenerationsEnv({
-      gateway: {
-        generations: {
-          feed: { throttleMs: 600_000, resyncMs: 600_000 },
-          maintenanceIntervalMs: 600_000,
-        },
+  useGenerationsEnv((ready) => ({ env } = ready), {
+    gateway: {
+      generations: {
+        feed: { throttleMs: 600_000, resyncMs: 600_000 },
+        maintenanceIntervalMs: 600_000,
       },
-    });
-  });
-  afterAll(async () => {
-    await env?.close();
+    },
   });
 
   it('leading edge at once, the rest coalesced, the final state to every subscriber; foreign is NOT_FOUND', async () => {
     const viewer = await env.user();
     const stranger = await env.user();
-    const now = new Date();
-    const generation = (await insertGeneration(env.gateway.db, {
-      id: randomUUID(),
-      userId: viewer.userId,
-      modelId: 'flux-schnell',
-      mode: 'STANDARD',
-      prompt: 'fan-out',
-      request: {},
-      fingerprint: randomUUID(),
-      idempotencyKey: null,
-      imageCount: 1,
-      estimatedCostMicros: 3_000,
-      deadlineAt: new Date(now.getTime() + 3_600_000),
-      now,
-    }))!;
+    const generation = await insertRunningGeneration(env.gateway.db, viewer.userId, 'fan-out');
     const events = env.gateway.app.services.generations.gallery.events;
     const sockets = Array.from({ length: 3 }, () => wsClient(env.gateway.app, viewer.key));
     const progress = sockets.flatMap((socket) =>

@@ -15,21 +15,16 @@ import {
   startGenerationsEnv,
   type GenerationsEnv,
 } from './helpers.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 const CREATE_PATH = '/v1/models/**';
 
 describe('create faults', () => {
   let env: GenerationsEnv;
   let key: string;
-  beforeAll(async () => {
-    env = await startGenerationsEnv({
-      // A create that never answers is given up after 1 s instead of the usual 30 s.
-      gateway: { replicate: { transport: { requestTimeoutMs: 1_000 } } },
-    });
-    key = (await env.user()).key;
-  });
-  afterAll(async () => {
-    await env?.close();
+  useGenerationsEnv((ready) => ({ env, key } = ready), {
+    // A create that never answers is given up after 1 s instead of the usual 30 s.
+    gateway: { replicate: { transport: { requestTimeoutMs: 1_000 } } },
   });
 
   it.each(['reset_after_create', 'timeout', 'malformed_body'] as const)(

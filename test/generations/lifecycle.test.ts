@@ -3,7 +3,7 @@
  * cancel, deadlines, access, history. Money is checked through the holds and the ledger.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GENERATION_MODELS } from '../../src/catalog/models.ts';
 import { formatMicrosAsUsd } from '../../src/money.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
@@ -15,21 +15,15 @@ import {
   ledgerKinds,
   predictionRows,
   simulatedPredictionsFor,
-  startGenerationsEnv,
   type GenerationResult,
   type GenerationsEnv,
 } from './helpers.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 describe('generations against the simulator', () => {
   let env: GenerationsEnv;
   let key: string;
-  beforeAll(async () => {
-    env = await startGenerationsEnv();
-    key = (await env.user()).key;
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env, key } = ready));
 
   it.each(GENERATION_MODELS.map((model) => [model.id, model] as const))(
     '%s: QUEUED at once, then SUCCEEDED with stored PNGs and the cost settled once',
@@ -206,13 +200,7 @@ describe('generations against the simulator', () => {
 describe('deadlines', () => {
   let env: GenerationsEnv;
   let key: string;
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ gateway: { generations: { deadlineSeconds: () => 5 } } });
-    key = (await env.user()).key;
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env, key } = ready), { gateway: { generations: { deadlineSeconds: () => 5 } } });
 
   it('past the deadline (Cancel-After upstream) → FAILED with TIMEOUT, hold released', async () => {
     // Deadline 5 s + 15 s grace = Cancel-After 20 s, 0.4 s at speed 0.02; [sim:slow] runs 0.6 s.
@@ -230,13 +218,10 @@ describe('deadlines', () => {
 describe('the tracker’s own deadline', () => {
   let env: GenerationsEnv;
   let key: string;
-  beforeAll(async () => {
-    // Real-time simulator: Cancel-After (1 + 15 s) cannot fire before our 1 s deadline check.
-    env = await startGenerationsEnv({ speed: 1, gateway: { generations: { deadlineSeconds: () => 1 } } });
-    key = (await env.user()).key;
-  });
-  afterAll(async () => {
-    await env?.close();
+  // Real-time simulator: Cancel-After (1 + 15 s) cannot fire before our 1 s deadline check.
+  useGenerationsEnv((ready) => ({ env, key } = ready), {
+    speed: 1,
+    gateway: { generations: { deadlineSeconds: () => 1 } },
   });
 
   it('cancels upstream, FAILED with TIMEOUT, hold released', async () => {

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGenerationsEnv, type GenerationsEnv } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { GenerationsEnv } from './helpers.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 describe('/metrics', () => {
   let env: GenerationsEnv;
-  beforeAll(async () => {
-    env = await startGenerationsEnv();
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env } = ready));
 
   it('reports generations, settled cost and held money from the database', async () => {
     const { key } = await env.user();

@@ -19,6 +19,7 @@ import {
   wsClient,
   type GenerationsEnv,
 } from './helpers.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 const CREATE_PATH = '/v1/models/**';
 const QUEUE_FIELDS = 'id status queuePosition estimatedStartAt';
@@ -36,15 +37,9 @@ interface Queued {
 describe('a create that hangs upstream', () => {
   let env: GenerationsEnv;
   let key: string;
-  beforeAll(async () => {
-    env = await startGenerationsEnv({
-      // A create that never answers is given up after 2 s (then reconciled) instead of 30 s.
-      gateway: { replicate: { transport: { requestTimeoutMs: 2_000 } } },
-    });
-    key = (await env.user()).key;
-  });
-  afterAll(async () => {
-    await env?.close();
+  useGenerationsEnv((ready) => ({ env, key } = ready), {
+    // A create that never answers is given up after 2 s (then reconciled) instead of 30 s.
+    gateway: { replicate: { transport: { requestTimeoutMs: 2_000 } } },
   });
 
   it('the mutation answers QUEUED while the create hangs; the generation proceeds once the fault clears', async () => {
@@ -154,14 +149,8 @@ describe('a cancel between the claim and the send', () => {
 describe('queued without a worker', () => {
   let env: GenerationsEnv;
   let key: string;
-  beforeAll(async () => {
-    // No worker anywhere: nothing is ever created upstream, so the generations stay QUEUED.
-    env = await startGenerationsEnv({ gateway: { runWorker: false } });
-    key = (await env.user()).key;
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  // No worker anywhere: nothing is ever created upstream, so the generations stay QUEUED.
+  useGenerationsEnv((ready) => ({ env, key } = ready), { gateway: { runWorker: false } });
 
   it('queuePosition counts the creates ahead, moves up through generationProgress, and cancel makes no upstream call', async () => {
     const before = createRequests(env.sim);

@@ -7,13 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { createApiKey } from '../../src/auth/api-keys.ts';
-import { createUser } from '../../src/auth/users.ts';
 import type { Db } from '../../src/db/index.ts';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { spawnCli } from '../foundation/process.ts';
+import { type RunningSimulator } from '../../src/simulator/index.ts';
 import { createMigratedDatabase } from '../support/database.ts';
 import { GET, ledgerKinds, simulatedPredictionsFor, sleep, TERMINAL, type GenerationResult } from './helpers.ts';
+import { createUserWithKey, serveCli, startTestSimulator } from '../support/fixtures.ts';
 
 export interface Served {
   readonly child: ChildProcess;
@@ -38,15 +36,14 @@ export interface RestartHarness {
 }
 
 export async function startRestartHarness(speed: number): Promise<RestartHarness> {
-  const sim = await startSimulator({
-    port: 0,
-    speed,
-    rateLimits: { createsPerMinute: 10_000, otherPerMinute: 100_000 },
-  });
+  const sim = await startTestSimulator(speed, { rateLimits: { createsPerMinute: 10_000, otherPerMinute: 100_000 } });
   const database = await createMigratedDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-restart-'));
-  const user = await createUser(database.handle.db, { name: 'restart', dailyBudgetMicros: 10_000_000 });
-  const key = (await createApiKey(database.handle.db, user.id)).key;
+  const { key } = await createUserWithKey(database.handle.db, {
+    name: 'restart',
+    dailyBudgetMicros: 10_000_000,
+    openLimits: false,
+  });
   const env = {
     DATABASE_URL: database.url,
     REPLICATE_API_TOKEN: 'r8_test_token_for_the_simulator',
@@ -70,27 +67,9 @@ export async function startRestartHarness(speed: number): Promise<RestartHarness
     key,
     graphql,
     async start(extra = {}) {
-      const child = spawnCli(
-        ['serve'],
-        { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extra },
-        { detached: true },
-      );
-      children.push(child);
-      let output = '';
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.once('exit', (code, signal) => resolve({ code, signal })),
-      );
-      const url = await new Promise<string>((resolve, reject) => {
-        const onData = (chunk: string) => {
-          output += chunk;
-          const match = /GraphiQL at (http:\/\/\S+)\/graphql/.exec(output);
-          if (match) resolve(match[1]!);
-        };
-        child.stdout!.setEncoding('utf8').on('data', onData);
-        child.stderr!.setEncoding('utf8').on('data', onData);
-        void exited.then(() => reject(new Error(`serve exited early:\n${output}`)));
-      });
-      return { child, url, exited, output: () => output };
+      const served = await serveCli({ ...env, ...extra }, { detached: true });
+      children.push(served.child);
+      return served;
     },
     async kill(served) {
       served.child.kill('SIGKILL');

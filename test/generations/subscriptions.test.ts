@@ -17,6 +17,7 @@ import {
   type SubscriptionRecord,
 } from './helpers.ts';
 import { rowId } from '../support/ids.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 const STATUS_ORDER = ['QUEUED', 'STARTING', 'PROCESSING', 'SUCCEEDED'];
 
@@ -37,13 +38,7 @@ function pollTimes(env: GenerationsEnv, replicateId: string): number[] {
 describe('generationProgress', () => {
   let env: GenerationsEnv;
   let key: string;
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ speed: 0.1 });
-    key = (await env.user()).key;
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env, key } = ready), { speed: 0.1 });
 
   it('sends the current state at once, then throttled changes, the final state with images, then completes', async () => {
     // [sim:slow]: 3 s of processing with a tqdm bar, at speed 0.1.

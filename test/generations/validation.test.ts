@@ -3,12 +3,13 @@
  * generation rows, no holds, no ledger rows, nothing sent upstream. Plus idempotency keys and
  * how Replicate's input is built.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_NEGATIVE_PROMPT, MAX_PROMPT_LENGTH, MODELS, type ModelSpec } from '../../src/catalog/models.ts';
 import { nearestAspectRatio, planGeneration, planPredictions } from '../../src/generations/request.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
-import { createRequests, startGenerationsEnv, type GenerationsEnv } from './helpers.ts';
+import { createRequests, type GenerationsEnv } from './helpers.ts';
 import { rowId } from '../support/ids.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 describe('planning Replicate input', () => {
   it('applies catalog defaults, the prompt, 4:3, PNG and then the settings; no negative prompt for FLUX', () => {
@@ -91,13 +92,7 @@ describe('planning Replicate input', () => {
 describe('generateImage with bad input', () => {
   let env: GenerationsEnv;
   let key: string;
-  beforeAll(async () => {
-    env = await startGenerationsEnv();
-    key = (await env.user()).key;
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env, key } = ready));
 
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['an unknown model', { modelId: 'dall-e-9', prompt: 'a fox' }, 'input.modelId'],
@@ -214,13 +209,7 @@ describe('generateImage with bad input', () => {
 describe('idempotency keys', () => {
   let env: GenerationsEnv;
   let key: string;
-  beforeAll(async () => {
-    env = await startGenerationsEnv();
-    key = (await env.user()).key;
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env, key } = ready));
 
   it('same key and input → the same generation, one hold and one prediction, even concurrently', async () => {
     const input = { modelId: 'flux-schnell', prompt: 'idempotent fox', idempotencyKey: 'order-42' };

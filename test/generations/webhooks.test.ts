@@ -17,6 +17,7 @@ import {
   type GenerationsEnv,
 } from './helpers.ts';
 import { rowId } from '../support/ids.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 type Payload = Record<string, unknown>;
 
@@ -127,13 +128,7 @@ describe('with PUBLIC_URL: webhooks drive the generation', () => {
 describe('races between webhooks and pollers (no worker: the test plays the poller)', () => {
   let env: GenerationsEnv;
   let key: string;
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ gateway: { runWorker: false } });
-    key = (await env.user()).key;
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env, key } = ready), { gateway: { runWorker: false } });
 
   async function startedGeneration(prompt: string, modelId = 'flux-schnell') {
     const { generation, errors } = await env.gateway.generate(key, { modelId, prompt });

@@ -3,21 +3,17 @@
  * rule on the user's remaining budget, the `iterations` hint, the prompt heuristic and the
  * user's finalize history, and says why in `selectionReason`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findModel } from '../../src/catalog/models.ts';
-import { finalize, generate, startGenerationsEnv, traces, waitForEnd, type GenerationsEnv } from './helpers.ts';
+import { finalize, generate, traces, waitForEnd, type GenerationsEnv } from './helpers.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 const COMPLEX =
   'photorealistic portrait of an old fisherman with intricate wrinkles, cinematic lighting, a harbour at dusk, boats and gulls';
 
 describe('automatic model choice', () => {
   let env: GenerationsEnv;
-  beforeAll(async () => {
-    env = await startGenerationsEnv();
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env } = ready));
 
   it('picks a model within the remaining budget and explains the choice', async () => {
     const rich = await env.user({ dailyBudgetMicros: 10_000_000 });

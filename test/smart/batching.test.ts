@@ -3,31 +3,25 @@
  * predictions under one generation with aggregated progress; `generateImages` admits up to 20
  * requests with one all-or-nothing admission and answers per item.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   createRequests,
   generate,
   generateBatch,
   predictionRows,
   simulatedPredictionsFor,
-  startGenerationsEnv,
   traces,
   waitForEnd,
   type GenerationsEnv,
   ledgerProblems,
 } from './helpers.ts';
 import { rowId } from '../support/ids.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 describe('batching', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
-  beforeAll(async () => {
-    env = await startGenerationsEnv();
-    user = await env.user();
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env, user } = ready));
 
   afterAll(async () => {
     // Runs before the environment closes (hooks run in reverse order).

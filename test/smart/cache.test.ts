@@ -4,29 +4,23 @@
  * everything else — another user, no seed, a nondeterministic model, FLUX Schnell with go_fast,
  * an expired entry — generates again.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   createRequests,
   generate,
   holdOf,
   ledgerKinds,
   sleep,
-  startGenerationsEnv,
   waitForEnd,
   type GenerationsEnv,
   ledgerProblems,
 } from './helpers.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 describe('result cache', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ env: { RESULT_CACHE_TTL_SECONDS: '2' } });
-    user = await env.user();
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env, user } = ready), { env: { RESULT_CACHE_TTL_SECONDS: '2' } });
 
   afterAll(async () => {
     // Runs before the environment closes (hooks run in reverse order).
@@ -95,12 +89,7 @@ describe('result cache', () => {
 
 describe('result cache turned off', () => {
   let env: GenerationsEnv;
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ env: { RESULT_CACHE_TTL_SECONDS: '0' } });
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env } = ready), { env: { RESULT_CACHE_TTL_SECONDS: '0' } });
 
   it('RESULT_CACHE_TTL_SECONDS=0: identical requests generate again', async () => {
     const user = await env.user();

@@ -4,12 +4,12 @@
  * resync once — however many subscriptions the user holds. Counted as behaviour: the queries the
  * gateway sends about the user's generations (Kysely's log hook), never timings.
  */
-import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advanceGeneration, insertGeneration } from '../../src/generations/store.ts';
+import { advanceGeneration } from '../../src/generations/store.ts';
 import { eventually, startGenerationsEnv, wsClient, type GenerationsEnv } from './helpers.ts';
 import { gid } from '../support/ids.ts';
+import { insertRunningGeneration } from '../support/fixtures.ts';
 
 const SOCKETS = 20;
 const PER_SOCKET = 50;
@@ -68,27 +68,13 @@ describe('myGenerations shares its database work per user', () => {
 
   /** A running generation that nothing upstream moves: the test moves it and publishes each change. */
   async function runningGeneration(userId: string) {
-    const now = new Date();
-    const generation = await insertGeneration(env.gateway.db, {
-      id: randomUUID(),
-      userId,
-      modelId: 'flux-schnell',
-      mode: 'STANDARD',
-      prompt: 'gallery sharing',
-      request: {},
-      fingerprint: randomUUID(),
-      idempotencyKey: null,
-      imageCount: 1,
-      estimatedCostMicros: 3_000,
-      deadlineAt: new Date(now.getTime() + 3_600_000),
-      now,
-    });
+    const generation = await insertRunningGeneration(env.gateway.db, userId, 'gallery sharing');
     let percent = 0;
     return {
-      id: generation!.id,
+      id: generation.id,
       async advance() {
         percent += 10;
-        const change = await advanceGeneration(env.gateway.db, generation!.id, 'PROCESSING', percent, new Date());
+        const change = await advanceGeneration(env.gateway.db, generation.id, 'PROCESSING', percent, new Date());
         env.gateway.app.services.generations.gallery.events.publish([change]);
         return percent;
       },

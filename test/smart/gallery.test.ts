@@ -2,26 +2,21 @@
  * The gallery stream end to end over graphql-ws: one subscription sees every change to every
  * generation of the viewer (and nobody else's), with the same throttle as generationProgress.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   eventually,
   generate,
   generateBatch,
   recordGallery,
-  startGenerationsEnv,
   waitForEnd,
   wsClient,
   type GenerationsEnv,
 } from './helpers.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 describe('myGenerations', () => {
   let env: GenerationsEnv;
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ speed: 0.1 });
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env } = ready), { speed: 0.1 });
 
   it('streams the viewer’s generations — new, running, finished, cached — over one connection', async () => {
     const viewer = await env.user();

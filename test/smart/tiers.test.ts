@@ -4,29 +4,23 @@
  * with the preview's prompt, aspect ratio and the variation's seed; the links both ways; plan
  * pricing; and the refusals that must leave nothing behind.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   createRequests,
   finalize,
   generate,
   simulatedPredictionsFor,
-  startGenerationsEnv,
   traces,
   waitForEnd,
   type GenerationsEnv,
   ledgerProblems,
 } from './helpers.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 describe('preview → final tiers', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
-  beforeAll(async () => {
-    env = await startGenerationsEnv();
-    user = await env.user({ dailyBudgetMicros: 10_000_000 });
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env, user } = ready), {}, { dailyBudgetMicros: 10_000_000 });
 
   afterAll(async () => {
     // Runs before the environment closes (hooks run in reverse order).

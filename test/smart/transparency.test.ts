@@ -4,14 +4,13 @@
  * transparency (decoded with pngjs), and a failed removal keeps the opaque image with a warning
  * and charges only what ran.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   decodePng,
   generate,
   holdOf,
   ledgerKinds,
   predictionRows,
-  startGenerationsEnv,
   waitForEnd,
   wsClient,
   type GenerationsEnv,
@@ -19,19 +18,14 @@ import {
   ledgerProblems,
 } from './helpers.ts';
 import { SMART_FIELDS } from './helpers.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
 
 const REMOVAL_MODEL = 'recraft-ai/recraft-remove-background';
 
 describe('transparent backgrounds', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ speed: 0.05 });
-    user = await env.user();
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  useGenerationsEnv((ready) => ({ env, user } = ready), { speed: 0.05 });
 
   afterAll(async () => {
     // Runs before the environment closes (hooks run in reverse order).
@@ -108,15 +102,9 @@ describe('transparent backgrounds', () => {
 describe('a failed background removal', () => {
   let env: GenerationsEnv;
   let user: { userId: string; key: string };
-  beforeAll(async () => {
-    // Replicate's account can pay for the image (0.003) but not for its removal (0.01): the
-    // removal's create is refused with 402.
-    env = await startGenerationsEnv({ speed: 0.05, simulator: { creditsMicros: 5_000 } });
-    user = await env.user();
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  // Replicate's account can pay for the image (0.003) but not for its removal (0.01): the
+  // removal's create is refused with 402.
+  useGenerationsEnv((ready) => ({ env, user } = ready), { speed: 0.05, simulator: { creditsMicros: 5_000 } });
 
   it('keeps the opaque image, SUCCEEDS with a warning, and charges only the step that ran', async () => {
     const { data } = await generate(env.gateway, user.key, {
