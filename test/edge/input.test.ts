@@ -3,6 +3,9 @@
  * USD amounts beyond the documented maximum, admin inputs that do not fit, and `settings` keys that
  * name Object.prototype's members. Each is refused as BAD_USER_INPUT naming the field, logs nothing
  * at error level, and changes nothing: no user, key, generation, hold or ledger row.
+ *
+ * Operations are sent as strings (GENERATE is the typed document's text): the inputs are invalid on
+ * purpose, which typed variables would not let through.
  */
 import { sql } from 'kysely';
 import { createClient } from 'graphql-ws';

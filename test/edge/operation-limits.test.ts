@@ -4,6 +4,8 @@
  * an operation that would have failed in its resolver (NOT_FOUND for an unknown id) fails with
  * QUERY_TOO_COMPLEX instead — and a cheap query sent alongside is answered. The same limits hold
  * for operations over WebSocket.
+ *
+ * The attack documents stay strings, built at run time: they are not typed codegen documents on purpose.
  */
 import { randomUUID } from 'node:crypto';
 import { getIntrospectionQuery } from 'graphql';

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import { sql } from 'kysely';
+import { print, type DocumentNode } from 'graphql';
 import WebSocket from 'ws';
 import type { StartAppOptions } from '../../src/app.ts';
 import { createApiKey } from '../../src/auth/api-keys.ts';
@@ -17,12 +18,51 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/index
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
 import { rowId } from '../support/ids.ts';
+import { graphql } from '../gql/index.ts';
+import type { GenerateImageInput } from '../gql/graphql.ts';
 
-export const GENERATION_FIELDS = `
-  id status percent progressKind prompt count mode estimatedCostUsd costUsd
-  model { id } images { url width height contentType bytes sha256 }
-  error { code message } createdAt updatedAt startedAt completedAt
-`;
+const GenerationFieldsFragment = graphql(`
+  fragment GenerationFields on Generation {
+    id
+    status
+    percent
+    progressKind
+    prompt
+    count
+    mode
+    estimatedCostUsd
+    costUsd
+    model {
+      id
+    }
+    images {
+      url
+      width
+      height
+      contentType
+      bytes
+      sha256
+    }
+    error {
+      code
+      message
+    }
+    createdAt
+    updatedAt
+    startedAt
+    completedAt
+  }
+`);
+
+/** A fragment document's own selection as text (the definitions of fragments it spreads left out). */
+export function fieldsOf(fragment: DocumentNode): string {
+  return print(fragment.definitions[0]!)
+    .replace(/^fragment \w+ on \w+ \{/, '')
+    .replace(/\}\s*$/, '');
+}
+
+/** The fields of `GenerationFields`, for operations written as strings (subscriptions with fields of their own). */
+export const GENERATION_FIELDS = fieldsOf(GenerationFieldsFragment);
 
 export interface GenerationResult {
   id: string;
@@ -48,9 +88,34 @@ export interface GraphQLErrorShape {
   extensions?: Record<string, unknown>;
 }
 
-export const GENERATE = `mutation($input: GenerateImageInput!) { generateImage(input: $input) { ${GENERATION_FIELDS} } }`;
-export const GET = `query($id: ID!) { generation(id: $id) { ${GENERATION_FIELDS} } }`;
-export const CANCEL = `mutation($id: ID!) { cancelGeneration(id: $id) { ${GENERATION_FIELDS} } }`;
+export const GenerateDocument = graphql(`
+  mutation Generate($input: GenerateImageInput!) {
+    generateImage(input: $input) {
+      ...GenerationFields
+    }
+  }
+`);
+
+export const GetGenerationDocument = graphql(`
+  query GetGeneration($id: ID!) {
+    generation(id: $id) {
+      ...GenerationFields
+    }
+  }
+`);
+
+export const CancelGenerationDocument = graphql(`
+  mutation CancelGeneration($id: ID!) {
+    cancelGeneration(id: $id) {
+      ...GenerationFields
+    }
+  }
+`);
+
+/** The same operations as text, for senders without the typed client (a child process's HTTP, raw fetch). */
+export const GENERATE = print(GenerateDocument);
+export const GET = print(GetGenerationDocument);
+export const CANCEL = print(CancelGenerationDocument);
 
 export const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 
@@ -123,11 +188,12 @@ export async function startGenerationsEnv(
       app,
       db,
       async generate(key, input) {
-        const result = await app.graphql<{ generateImage: GenerationResult }>(GENERATE, { input }, key);
+        // Inputs are what each test sends, invalid ones included: checked by the server, not by tsc.
+        const result = await app.graphql(GenerateDocument, { input: input as GenerateImageInput }, key);
         return { generation: result.data?.generateImage ?? undefined, errors: result.errors };
       },
       async get(key, id) {
-        const result = await app.graphql<{ generation: GenerationResult }>(GET, { id }, key);
+        const result = await app.graphql(GetGenerationDocument, { id }, key);
         if (!result.data?.generation) throw new Error(`generation ${id}: ${JSON.stringify(result.errors)}`);
         return result.data.generation;
       },

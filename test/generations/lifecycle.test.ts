@@ -8,14 +8,13 @@ import { GENERATION_MODELS } from '../../src/catalog/models.ts';
 import { formatMicrosAsUsd } from '../../src/money.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import {
-  CANCEL,
+  CancelGenerationDocument,
   createRequests,
   eventually,
   holdOf,
   ledgerKinds,
   predictionRows,
   simulatedPredictionsFor,
-  type GenerationResult,
   type GenerationsEnv,
 } from './helpers.ts';
 import { useGenerationsEnv } from '../support/fixtures.ts';
@@ -95,20 +94,12 @@ describe('generations against the simulator', () => {
       prompt: 'a fox [sim:slow] cancel',
     });
     const stranger = await env.user();
-    const denied = await env.gateway.app.graphql(CANCEL, { id: generation!.id }, stranger.key);
+    const denied = await env.gateway.app.graphql(CancelGenerationDocument, { id: generation!.id }, stranger.key);
     expect(denied.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
 
-    const canceled = await env.gateway.app.graphql<{ cancelGeneration: GenerationResult }>(
-      CANCEL,
-      { id: generation!.id },
-      key,
-    );
+    const canceled = await env.gateway.app.graphql(CancelGenerationDocument, { id: generation!.id }, key);
     expect(canceled.data?.cancelGeneration.status).toBe('CANCELED');
-    const again = await env.gateway.app.graphql<{ cancelGeneration: GenerationResult }>(
-      CANCEL,
-      { id: generation!.id },
-      TEST_ADMIN_TOKEN,
-    );
+    const again = await env.gateway.app.graphql(CancelGenerationDocument, { id: generation!.id }, TEST_ADMIN_TOKEN);
     expect(again.data?.cancelGeneration.status).toBe('CANCELED');
 
     const settled = await eventually(
@@ -124,11 +115,7 @@ describe('generations against the simulator', () => {
   it('canceling a finished generation returns it unchanged', async () => {
     const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'done already' });
     const done = await env.gateway.waitFor(key, generation!.id);
-    const canceled = await env.gateway.app.graphql<{ cancelGeneration: GenerationResult }>(
-      CANCEL,
-      { id: done.id },
-      key,
-    );
+    const canceled = await env.gateway.app.graphql(CancelGenerationDocument, { id: done.id }, key);
     expect(canceled.data?.cancelGeneration.status).toBe('SUCCEEDED');
     expect(canceled.data?.cancelGeneration.costUsd).toBe(done.costUsd);
   });

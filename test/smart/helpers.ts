@@ -8,6 +8,7 @@ import { PNG } from 'pngjs';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import type { Db } from '../../src/db/index.ts';
 import {
+  fieldsOf,
   GENERATION_FIELDS,
   sleep,
   TERMINAL,
@@ -15,6 +16,8 @@ import {
   type GenerationResult,
   type GraphQLErrorShape,
 } from '../generations/helpers.ts';
+import { graphql } from '../gql/index.ts';
+import type { FinalizeGenerationInput, GenerateImageInput } from '../gql/graphql.ts';
 
 export {
   createRequests,
@@ -30,14 +33,81 @@ export {
   type GenerationsEnv,
 } from '../generations/helpers.ts';
 
-export const SMART_FIELDS = `${GENERATION_FIELDS}
-  seed aspectRatio selectionReason transparentBackground phase batchId previewImageIndex
-  warning { code message }
-  images { url width height contentType bytes sha256 position transparent }
-  preview { id }
-  finals { id model { id } }
-  cachedFrom { id }
-`;
+const SmartGenerationFieldsFragment = graphql(`
+  fragment SmartGenerationFields on Generation {
+    ...GenerationFields
+    seed
+    aspectRatio
+    selectionReason
+    transparentBackground
+    phase
+    batchId
+    previewImageIndex
+    warning {
+      code
+      message
+    }
+    images {
+      position
+      transparent
+    }
+    preview {
+      id
+    }
+    finals {
+      id
+      model {
+        id
+      }
+    }
+    cachedFrom {
+      id
+    }
+  }
+`);
+
+/** The fields of `SmartGenerationFields` (with `GenerationFields`), for the gallery subscription written as a string. */
+export const SMART_FIELDS = `${GENERATION_FIELDS} ${fieldsOf(SmartGenerationFieldsFragment).replace('...GenerationFields', '')}`;
+
+const GenerateSmartDocument = graphql(`
+  mutation GenerateSmart($input: GenerateImageInput!) {
+    generateImage(input: $input) {
+      ...SmartGenerationFields
+    }
+  }
+`);
+
+const FinalizeDocument = graphql(`
+  mutation Finalize($input: FinalizeGenerationInput!) {
+    finalizeGeneration(input: $input) {
+      ...SmartGenerationFields
+    }
+  }
+`);
+
+const GenerateBatchDocument = graphql(`
+  mutation GenerateBatch($inputs: [GenerateImageInput!]!) {
+    generateImages(inputs: $inputs) {
+      id
+      estimatedCostUsd
+      items {
+        index
+        replayed
+        generation {
+          ...SmartGenerationFields
+        }
+      }
+    }
+  }
+`);
+
+const GetSmartGenerationDocument = graphql(`
+  query GetSmartGeneration($id: ID!) {
+    generation(id: $id) {
+      ...SmartGenerationFields
+    }
+  }
+`);
 
 export interface SmartImage {
   url: string;
@@ -75,11 +145,8 @@ export async function generate(
   key: string,
   input: Record<string, unknown>,
 ): Promise<Outcome<SmartGeneration>> {
-  const result = await gateway.app.graphql<{ generateImage: SmartGeneration }>(
-    `mutation($input: GenerateImageInput!) { generateImage(input: $input) { ${SMART_FIELDS} } }`,
-    { input },
-    key,
-  );
+  // Inputs are what each test sends, invalid ones included: checked by the server, not by tsc.
+  const result = await gateway.app.graphql(GenerateSmartDocument, { input: input as GenerateImageInput }, key);
   return { data: result.data?.generateImage ?? undefined, errors: result.errors };
 }
 
@@ -88,11 +155,7 @@ export async function finalize(
   key: string,
   input: Record<string, unknown>,
 ): Promise<Outcome<SmartGeneration>> {
-  const result = await gateway.app.graphql<{ finalizeGeneration: SmartGeneration }>(
-    `mutation($input: FinalizeGenerationInput!) { finalizeGeneration(input: $input) { ${SMART_FIELDS} } }`,
-    { input },
-    key,
-  );
+  const result = await gateway.app.graphql(FinalizeDocument, { input: input as FinalizeGenerationInput }, key);
   return { data: result.data?.finalizeGeneration ?? undefined, errors: result.errors };
 }
 
@@ -107,22 +170,12 @@ export async function generateBatch(
   key: string,
   inputs: Array<Record<string, unknown>>,
 ): Promise<Outcome<BatchOutcome>> {
-  const result = await gateway.app.graphql<{ generateImages: BatchOutcome }>(
-    `mutation($inputs: [GenerateImageInput!]!) {
-       generateImages(inputs: $inputs) { id estimatedCostUsd items { index replayed generation { ${SMART_FIELDS} } } }
-     }`,
-    { inputs },
-    key,
-  );
+  const result = await gateway.app.graphql(GenerateBatchDocument, { inputs: inputs as GenerateImageInput[] }, key);
   return { data: result.data?.generateImages ?? undefined, errors: result.errors };
 }
 
 export async function getGeneration(gateway: Gateway, key: string, id: string): Promise<SmartGeneration> {
-  const result = await gateway.app.graphql<{ generation: SmartGeneration }>(
-    `query($id: ID!) { generation(id: $id) { ${SMART_FIELDS} } }`,
-    { id },
-    key,
-  );
+  const result = await gateway.app.graphql(GetSmartGenerationDocument, { id }, key);
   if (!result.data?.generation) throw new Error(`generation ${id}: ${JSON.stringify(result.errors)}`);
   return result.data.generation;
 }

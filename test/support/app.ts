@@ -1,4 +1,6 @@
 /** Starts a real pixelgate on a port of its own against a fresh database, for end-to-end tests. */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import type { DestinationStream } from 'pino';
 import { startApp, type RunningApp, type StartAppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -7,14 +9,24 @@ import { createEmptyDatabase, type TestDatabase } from './database.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
+export interface GraphQLAnswer<T> {
+  data?: T;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
 export interface TestApp extends RunningApp {
   readonly database: TestDatabase;
-  /** POSTs a GraphQL operation; `token` is an API key or the admin token. */
+  /**
+   * POSTs a GraphQL operation; `token` is an API key or the admin token. A typed document from
+   * test/gql (`graphql(…)`) checks its variables and types its answer; a string is for documents
+   * built at run time or wrong on purpose.
+   */
+  graphql<T, V>(document: TypedDocumentNode<T, V>, variables?: V, token?: string): Promise<GraphQLAnswer<T>>;
   graphql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     token?: string,
-  ): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
+  ): Promise<GraphQLAnswer<T>>;
   stop(): Promise<void>;
 }
 
@@ -54,7 +66,8 @@ export async function startTestApp(
   return {
     ...app,
     database,
-    async graphql(query, variables, token) {
+    async graphql(document: string | TypedDocumentNode, variables?: unknown, token?: string) {
+      const query = typeof document === 'string' ? document : print(document);
       const response = await fetch(`${app.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
