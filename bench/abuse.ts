@@ -278,8 +278,9 @@ async function main(): Promise<void> {
     }
 
     // A slow consumer: one socket stops reading while its requests make the server answer (each
-    // refused operation echoes its 8 KB id). The server closes it (1008) above
-    // WS_MAX_BUFFERED_BYTES instead of buffering for it; the bench times send → close.
+    // refused operation echoes its 8 KB id: ~32 MB, more than loopback's kernel buffers hold plus
+    // the default 2 MiB WS_MAX_BUFFERED_BYTES). The server closes it (1008) instead of buffering
+    // for it; the bench times first send → close.
     {
       const socket = await openSocket(wsUrl, `Bearer ${attacker.key}`);
       const underlying = (socket.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
@@ -288,7 +289,7 @@ async function main(): Promise<void> {
       underlying.pause();
       const query = '{ models { id name replicateModel costPerImageUsd averageSeconds defaultInput } }';
       let sent = 0;
-      for (; sent < 1_500 && socket.ws.readyState === WebSocket.OPEN; sent++) {
+      for (; sent < 4_000 && socket.ws.readyState === WebSocket.OPEN; sent++) {
         socket.ws.send(JSON.stringify({ id: `${sent}-${'x'.repeat(8_000)}`, type: 'subscribe', payload: { query } }));
         if (sent % 250 === 249) await sleep(10);
       }
