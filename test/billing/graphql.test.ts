@@ -3,31 +3,394 @@
  * usage reports, dataloaders (a constant number of SQL statements per page) and the typed error
  * when the database goes away.
  */
+import type { ResultOf, TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleHold, releaseHold } from '../../src/billing/holds.ts';
 import type { Db } from '../../src/db/index.ts';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { startTestApp, TEST_ADMIN_TOKEN, type GraphQLAnswer, type TestApp } from '../support/app.ts';
 import { dbId } from '../support/ids.ts';
 import { billingConfig, expectLedgerVerified, insertUser, tryAdmit } from './helpers.ts';
 import { countStatements, withDatabaseClosed } from '../support/fixtures.ts';
+import { graphql } from '../gql/index.ts';
 
 let app: TestApp;
 let db: Db;
 const now = new Date('2031-11-20T12:00:00Z');
 
-const admin = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
-  app.graphql<T>(query, variables, TEST_ADMIN_TOKEN);
+const BillingCreateUserMutation = graphql(`
+  mutation BillingCreateUser($name: String!) {
+    createUser(input: { name: $name }) {
+      id
+    }
+  }
+`);
+
+const BillingCreateApiKeyMutation = graphql(`
+  mutation BillingCreateApiKey($id: ID!) {
+    createApiKey(userId: $id) {
+      key
+    }
+  }
+`);
+
+graphql(`
+  fragment UserLimitFields on User {
+    id
+    dailyBudgetUsd
+    monthlyBudgetUsd
+    rateLimitPerMinute
+    maxConcurrentGenerations
+    usesDefaultLimits
+  }
+`);
+
+const SetDailyAndMonthlyBudgetMutation = graphql(`
+  mutation SetDailyAndMonthlyBudget($id: ID!) {
+    setBudget(input: { userId: $id, dailyUsd: "1.5", monthlyUsd: 10 }) {
+      ...UserLimitFields
+    }
+  }
+`);
+
+const SetRateAndConcurrencyMutation = graphql(`
+  mutation SetRateAndConcurrency($id: ID!) {
+    setLimits(input: { userId: $id, ratePerMinute: 5, maxConcurrentGenerations: 2 }) {
+      ...UserLimitFields
+    }
+  }
+`);
+
+const ResetDailyBudgetMutation = graphql(`
+  mutation ResetDailyBudget($id: ID!) {
+    setBudget(input: { userId: $id, dailyUsd: null }) {
+      ...UserLimitFields
+    }
+  }
+`);
+
+// Invalid values are literals in the documents, as clients write them: the server rejects them.
+const SetNegativeDailyBudgetMutation = graphql(`
+  mutation SetNegativeDailyBudget($id: ID!) {
+    setBudget(input: { userId: $id, dailyUsd: "-1" }) {
+      id
+    }
+  }
+`);
+
+const SetTooPreciseDailyBudgetMutation = graphql(`
+  mutation SetTooPreciseDailyBudget($id: ID!) {
+    setBudget(input: { userId: $id, dailyUsd: "0.0000001" }) {
+      id
+    }
+  }
+`);
+
+const SetZeroRateLimitMutation = graphql(`
+  mutation SetZeroRateLimit($id: ID!) {
+    setLimits(input: { userId: $id, ratePerMinute: 0 }) {
+      id
+    }
+  }
+`);
+
+const SetBudgetOfUnknownUserMutation = graphql(`
+  mutation SetBudgetOfUnknownUser {
+    setBudget(input: { userId: "00000000-0000-4000-8000-000000000000", dailyUsd: 1 }) {
+      id
+    }
+  }
+`);
+
+const SetDailyBudgetTo100Mutation = graphql(`
+  mutation SetDailyBudgetTo100($id: ID!) {
+    setBudget(input: { userId: $id, dailyUsd: 100 }) {
+      id
+    }
+  }
+`);
+
+const AdjustBalanceByZeroMutation = graphql(`
+  mutation AdjustBalanceByZero($id: ID!) {
+    adjustBalance(userId: $id, amountUsd: 0, reason: "x") {
+      id
+    }
+  }
+`);
+
+const AdjustBalanceWithoutReasonMutation = graphql(`
+  mutation AdjustBalanceWithoutReason($id: ID!) {
+    adjustBalance(userId: $id, amountUsd: 1, reason: "  ") {
+      id
+    }
+  }
+`);
+
+const SetDailyBudget1MonthlyBudget3Mutation = graphql(`
+  mutation SetDailyBudget1MonthlyBudget3($id: ID!) {
+    setBudget(input: { userId: $id, dailyUsd: "1", monthlyUsd: "3" }) {
+      id
+    }
+  }
+`);
+
+const AdjustBalanceGoodwillMutation = graphql(`
+  mutation AdjustBalanceGoodwill($id: ID!) {
+    adjustBalance(userId: $id, amountUsd: "-0.05", reason: "goodwill") {
+      kind
+      amountUsd
+      reason
+      user {
+        id
+      }
+    }
+  }
+`);
+
+const ViewerUsageInFullQuery = graphql(`
+  query ViewerUsageInFull {
+    viewer {
+      usage {
+        spentUsd
+        reservedUsd
+        dailyBudgetUsd
+        monthlyBudgetUsd
+        remainingDailyUsd
+        remainingMonthlyUsd
+        spentThisMonthUsd
+        activeGenerations
+        maxConcurrentGenerations
+        requestsInLastMinute
+        rateLimitPerMinute
+        day {
+          period
+          start
+          resetsAt
+          limitUsd
+          spentUsd
+          reservedUsd
+          adjustedUsd
+          remainingUsd
+        }
+        month {
+          period
+          start
+          resetsAt
+          remainingUsd
+        }
+      }
+    }
+  }
+`);
+
+const ViewerUsageBudgetsQuery = graphql(`
+  query ViewerUsageBudgets {
+    viewer {
+      usage {
+        spentUsd
+        reservedUsd
+        dailyBudgetUsd
+        monthlyBudgetUsd
+        remainingDailyUsd
+        remainingMonthlyUsd
+      }
+    }
+  }
+`);
+
+const SetDailyBudget1point5Mutation = graphql(`
+  mutation SetDailyBudget1point5($id: ID!) {
+    setBudget(input: { userId: $id, dailyUsd: "1.5" }) {
+      id
+    }
+  }
+`);
+
+const BillingViewerIdQuery = graphql(`
+  query BillingViewerId {
+    viewer {
+      id
+    }
+  }
+`);
+
+const ViewerIdAndUsageQuery = graphql(`
+  query ViewerIdAndUsage {
+    viewer {
+      id
+      usage {
+        spentUsd
+        reservedUsd
+        remainingDailyUsd
+      }
+    }
+  }
+`);
+
+graphql(`
+  fragment UsageBesideUserFields on User {
+    name
+    dailyBudgetUsd
+    usage {
+      spentUsd
+      reservedUsd
+      activeGenerations
+    }
+  }
+`);
+
+const ViewerThroughFragmentQuery = graphql(`
+  query ViewerThroughFragment {
+    viewer {
+      ...UsageBesideUserFields
+    }
+  }
+`);
+
+const UserUsageAsAdminQuery = graphql(`
+  query UserUsageAsAdmin($id: ID!) {
+    node(id: $id) {
+      ... on User {
+        usage {
+          spentUsd
+          reservedUsd
+          remainingDailyUsd
+        }
+      }
+    }
+  }
+`);
+
+const UsageByModelQuery = graphql(`
+  query UsageByModel($from: DateTime!, $to: DateTime!) {
+    usage(from: $from, to: $to, groupBy: MODEL) {
+      key
+      model {
+        id
+      }
+      user {
+        id
+      }
+      day
+      generations
+      succeeded
+      failed
+      active
+      successRate
+      images
+      costUsd
+      heldUsd
+      averageProcessingSeconds
+    }
+  }
+`);
+
+const UsageByUserQuery = graphql(`
+  query UsageByUser($from: DateTime!, $to: DateTime!) {
+    usage(from: $from, to: $to, groupBy: USER) {
+      key
+      user {
+        id
+      }
+      generations
+      costUsd
+    }
+  }
+`);
+
+const UsageByDayQuery = graphql(`
+  query UsageByDay($from: DateTime!, $to: DateTime!) {
+    usage(from: $from, to: $to, groupBy: DAY) {
+      key
+      day
+      generations
+      succeeded
+    }
+  }
+`);
+
+const UsageOverReversedRangeQuery = graphql(`
+  query UsageOverReversedRange {
+    usage(from: "2031-11-12T00:00:00Z", to: "2031-11-10T00:00:00Z", groupBy: DAY) {
+      key
+    }
+  }
+`);
+
+const GenerationCostsPageQuery = graphql(`
+  query GenerationCostsPage($from: DateTime!, $to: DateTime!, $first: Int) {
+    generationCosts(from: $from, to: $to, first: $first) {
+      nodes {
+        generationId
+        status
+        model {
+          id
+          costPerImageUsd
+        }
+        user {
+          id
+          name
+          dailyBudgetUsd
+          usage {
+            remainingDailyUsd
+          }
+        }
+        holdState
+        heldUsd
+        chargedUsd
+        processingSeconds
+      }
+    }
+  }
+`);
+
+const LedgerEntriesPageQuery = graphql(`
+  query LedgerEntriesPage {
+    ledgerEntries(first: 200) {
+      nodes {
+        kind
+        amountUsd
+        user {
+          id
+        }
+      }
+    }
+  }
+`);
+
+const LedgerReportInFullQuery = graphql(`
+  query LedgerReportInFull {
+    ledgerReport {
+      ok
+      problems
+      problemCount
+      totals {
+        entries
+        holds
+        openHolds
+        heldUsd
+        settledUsd
+        releasedUsd
+        openUsd
+      }
+    }
+  }
+`);
+
+const LedgerReportOkQuery = graphql(`
+  query LedgerReportOk {
+    ledgerReport {
+      ok
+    }
+  }
+`);
+
+const admin = <T, V>(document: TypedDocumentNode<T, V>, variables?: V) =>
+  app.graphql(document, variables, TEST_ADMIN_TOKEN);
 
 async function createUserWithKey(name: string): Promise<{ id: string; key: string }> {
-  const created = await admin<{ createUser: { id: string } }>(
-    'mutation($name: String!) { createUser(input: { name: $name }) { id } }',
-    { name },
-  );
+  const created = await admin(BillingCreateUserMutation, { name });
   const id = created.data!.createUser.id;
-  const key = await admin<{ createApiKey: { key: string } }>(
-    'mutation($id: ID!) { createApiKey(userId: $id) { key } }',
-    { id },
-  );
+  const key = await admin(BillingCreateApiKeyMutation, { id });
   return { id, key: key.data!.createApiKey.key };
 }
 
@@ -46,11 +409,7 @@ afterAll(async () => {
 describe('admin settings', () => {
   it('setBudget and setLimits change the user; omitted fields stay, null returns to the default', async () => {
     const { id } = await createUserWithKey('Grace');
-    const fields = 'id dailyBudgetUsd monthlyBudgetUsd rateLimitPerMinute maxConcurrentGenerations usesDefaultLimits';
-    const budget = await admin<{ setBudget: Record<string, unknown> }>(
-      `mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: "1.5", monthlyUsd: 10 }) { ${fields} } }`,
-      { id },
-    );
+    const budget = await admin(SetDailyAndMonthlyBudgetMutation, { id });
     expect(budget.data?.setBudget).toEqual({
       id,
       dailyBudgetUsd: '1.5',
@@ -59,62 +418,38 @@ describe('admin settings', () => {
       maxConcurrentGenerations: 10,
       usesDefaultLimits: false,
     });
-    const limits = await admin<{ setLimits: Record<string, unknown> }>(
-      `mutation($id: ID!) { setLimits(input: { userId: $id, ratePerMinute: 5, maxConcurrentGenerations: 2 }) { ${fields} } }`,
-      { id },
-    );
+    const limits = await admin(SetRateAndConcurrencyMutation, { id });
     expect(limits.data?.setLimits).toMatchObject({
       dailyBudgetUsd: '1.5',
       rateLimitPerMinute: 5,
       maxConcurrentGenerations: 2,
     });
 
-    const reset = await admin<{ setBudget: Record<string, unknown> }>(
-      `mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: null }) { ${fields} } }`,
-      { id },
-    );
+    const reset = await admin(ResetDailyBudgetMutation, { id });
     expect(reset.data?.setBudget).toMatchObject({ dailyBudgetUsd: '2', monthlyBudgetUsd: '10', rateLimitPerMinute: 5 });
   });
 
   it('rejects bad values with BAD_USER_INPUT, unknown users with NOT_FOUND, users with FORBIDDEN', async () => {
     const { id, key } = await createUserWithKey('Linus');
-    const negative = await admin(`mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: "-1" }) { id } }`, {
-      id,
-    });
+    const negative = await admin(SetNegativeDailyBudgetMutation, { id });
     expect(negative.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       invalidFields: [{ path: 'input.dailyUsd' }],
     });
-    const tooPrecise = await admin(
-      `mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: "0.0000001" }) { id } }`,
-      { id },
-    );
+    const tooPrecise = await admin(SetTooPreciseDailyBudgetMutation, { id });
     expect(tooPrecise.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const zeroRate = await admin(`mutation($id: ID!) { setLimits(input: { userId: $id, ratePerMinute: 0 }) { id } }`, {
-      id,
-    });
+    const zeroRate = await admin(SetZeroRateLimitMutation, { id });
     expect(zeroRate.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       invalidFields: [{ path: 'input.ratePerMinute' }],
     });
-    const missing = await admin(
-      `mutation { setBudget(input: { userId: "00000000-0000-4000-8000-000000000000", dailyUsd: 1 }) { id } }`,
-    );
+    const missing = await admin(SetBudgetOfUnknownUserMutation);
     expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const asUser = await app.graphql(
-      `mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: 100 }) { id } }`,
-      { id },
-      key,
-    );
+    const asUser = await app.graphql(SetDailyBudgetTo100Mutation, { id }, key);
     expect(asUser.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const zero = await admin(`mutation($id: ID!) { adjustBalance(userId: $id, amountUsd: 0, reason: "x") { id } }`, {
-      id,
-    });
+    const zero = await admin(AdjustBalanceByZeroMutation, { id });
     expect(zero.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const noReason = await admin(
-      `mutation($id: ID!) { adjustBalance(userId: $id, amountUsd: 1, reason: "  ") { id } }`,
-      { id },
-    );
+    const noReason = await admin(AdjustBalanceWithoutReasonMutation, { id });
     expect(noReason.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
@@ -122,9 +457,7 @@ describe('admin settings', () => {
 describe('viewer.usage', () => {
   it('shows spent, reserved, limits and what is left today and this month', async () => {
     const { id, key } = await createUserWithKey('Ada');
-    await admin(`mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: "1", monthlyUsd: "3" }) { id } }`, {
-      id,
-    });
+    await admin(SetDailyBudget1MonthlyBudget3Mutation, { id });
     const user = (await db
       .selectFrom('users')
       .selectAll()
@@ -135,10 +468,7 @@ describe('viewer.usage', () => {
     const second = await tryAdmit(db, config, user, { amountMicros: 60_000, now });
     if (!first.ok || !second.ok) throw new Error('not admitted');
     await db.transaction().execute((trx) => settleHold(trx, first.generationId, 90_000, now));
-    const credit = await admin<{ adjustBalance: Record<string, unknown> }>(
-      `mutation($id: ID!) { adjustBalance(userId: $id, amountUsd: "-0.05", reason: "goodwill") { kind amountUsd reason user { id } } }`,
-      { id },
-    );
+    const credit = await admin(AdjustBalanceGoodwillMutation, { id });
     expect(credit.data?.adjustBalance).toEqual({
       kind: 'ADJUST',
       amountUsd: '-0.05',
@@ -146,16 +476,7 @@ describe('viewer.usage', () => {
       user: { id },
     });
 
-    const result = await app.graphql<{ viewer: { usage: Record<string, unknown> } }>(
-      `{ viewer { usage {
-          spentUsd reservedUsd dailyBudgetUsd monthlyBudgetUsd remainingDailyUsd remainingMonthlyUsd
-          spentThisMonthUsd activeGenerations maxConcurrentGenerations requestsInLastMinute rateLimitPerMinute
-          day { period start resetsAt limitUsd spentUsd reservedUsd adjustedUsd remainingUsd }
-          month { period start resetsAt remainingUsd }
-      } } }`,
-      {},
-      key,
-    );
+    const result = await app.graphql(ViewerUsageInFullQuery, {}, key);
     expect(result.errors).toBeUndefined();
     expect(result.data?.viewer.usage).toEqual({
       spentUsd: '0.09',
@@ -186,11 +507,7 @@ describe('viewer.usage', () => {
 
   it('a new user sees the defaults and nothing spent', async () => {
     const { key } = await createUserWithKey('Newcomer');
-    const result = await app.graphql<{ viewer: { usage: Record<string, unknown> } }>(
-      '{ viewer { usage { spentUsd reservedUsd dailyBudgetUsd monthlyBudgetUsd remainingDailyUsd remainingMonthlyUsd } } }',
-      {},
-      key,
-    );
+    const result = await app.graphql(ViewerUsageBudgetsQuery, {}, key);
     expect(result.data?.viewer.usage).toEqual({
       spentUsd: '0',
       reservedUsd: '0',
@@ -205,18 +522,17 @@ describe('viewer.usage', () => {
 describe('viewer.usage round trips', () => {
   it('answers { viewer { id usage { … } } } in one statement, with the same figures as a page of users', async () => {
     const { id, key } = await createUserWithKey('Counted');
-    await admin(`mutation($id: ID!) { setBudget(input: { userId: $id, dailyUsd: "1.5" }) { id } }`, { id });
+    await admin(SetDailyBudget1point5Mutation, { id });
     const user = await db.selectFrom('users').selectAll().where('id', '=', dbId('User', id)).executeTakeFirstOrThrow();
     const admitted = await tryAdmit(db, billingConfig(), user, { amountMicros: 250_000, now });
     if (!admitted.ok) throw new Error('not admitted');
     await db.transaction().execute((trx) => settleHold(trx, admitted.generationId, 100_000, now));
     const second = await tryAdmit(db, billingConfig(), user, { amountMicros: 30_000, now });
     if (!second.ok) throw new Error('not admitted');
-    await app.graphql('{ viewer { id } }', {}, key); // the key is resolved (and cached) here
+    await app.graphql(BillingViewerIdQuery, {}, key); // the key is resolved (and cached) here
 
-    const query = `{ viewer { id usage { spentUsd reservedUsd remainingDailyUsd } } }`;
-    let result: { data?: { viewer: Record<string, unknown> }; errors?: unknown } = {};
-    const statements = await countStatements(async () => (result = await app.graphql(query, {}, key)));
+    let result: GraphQLAnswer<ResultOf<typeof ViewerIdAndUsageQuery>> = {};
+    const statements = await countStatements(async () => (result = await app.graphql(ViewerIdAndUsageQuery, {}, key)));
     expect(result.errors).toBeUndefined();
     expect(result.data?.viewer).toEqual({
       id,
@@ -225,20 +541,23 @@ describe('viewer.usage round trips', () => {
     expect(statements).toBe(1);
 
     // Through a fragment, beside other User fields: still one statement, same figures.
-    const fragment = `{ viewer { ...Me } } fragment Me on User { name dailyBudgetUsd usage { spentUsd reservedUsd activeGenerations } }`;
-    let viaFragment: { data?: { viewer: Record<string, unknown> } } = {};
-    expect(await countStatements(async () => (viaFragment = await app.graphql(fragment, {}, key)))).toBe(1);
+    let viaFragment: GraphQLAnswer<ResultOf<typeof ViewerThroughFragmentQuery>> = {};
+    expect(
+      await countStatements(async () => (viaFragment = await app.graphql(ViewerThroughFragmentQuery, {}, key))),
+    ).toBe(1);
     expect(viaFragment.data?.viewer).toEqual({
       name: 'Counted',
       dailyBudgetUsd: '1.5',
       usage: { spentUsd: '0.1', reservedUsd: '0.03', activeGenerations: 2 }, // settling a hold leaves the generation's status
     });
     // The admin's view of the same user (the batched statement) agrees.
-    const asAdmin = await admin<{ node: { usage: Record<string, unknown> } }>(
-      `query($id: ID!) { node(id: $id) { ... on User { usage { spentUsd reservedUsd remainingDailyUsd } } } }`,
-      { id },
-    );
-    expect(asAdmin.data?.node.usage).toEqual({ spentUsd: '0.1', reservedUsd: '0.03', remainingDailyUsd: '1.37' });
+    const asAdmin = await admin(UserUsageAsAdminQuery, { id });
+    const node = asAdmin.data?.node;
+    expect(node && 'usage' in node ? node.usage : undefined).toEqual({
+      spentUsd: '0.1',
+      reservedUsd: '0.03',
+      remainingDailyUsd: '1.37',
+    });
   });
 });
 
@@ -295,12 +614,7 @@ describe('reports', () => {
   const range = { from: '2031-11-10T00:00:00Z', to: '2031-11-12T00:00:00Z' };
 
   it('groups by model: generations, success rate, images, cost, average processing time', async () => {
-    const result = await admin<{ usage: Array<Record<string, unknown>> }>(
-      `query($from: DateTime!, $to: DateTime!) { usage(from: $from, to: $to, groupBy: MODEL) {
-        key model { id } user { id } day generations succeeded failed active successRate images costUsd heldUsd averageProcessingSeconds
-      } }`,
-      range,
-    );
+    const result = await admin(UsageByModelQuery, range);
     expect(result.errors).toBeUndefined();
     // Per user: seedream g0..g4 → S S S P F; flux g5..g9 → S S S P F.
     const expected = (key: string) => ({
@@ -322,37 +636,23 @@ describe('reports', () => {
   });
 
   it('groups by user and by UTC day', async () => {
-    const byUser = await admin<{
-      usage: Array<{ key: string; user: { id: string }; generations: number; costUsd: string }>;
-    }>(
-      `query($from: DateTime!, $to: DateTime!) { usage(from: $from, to: $to, groupBy: USER) { key user { id } generations costUsd } }`,
-      range,
-    );
+    const byUser = await admin(UsageByUserQuery, range);
     expect(byUser.data?.usage).toHaveLength(12);
     for (const row of byUser.data!.usage)
-      expect(row).toEqual({ key: row.user.id, user: { id: row.key }, generations: 10, costUsd: '0.18' });
-    const byDay = await admin<{ usage: Array<Record<string, unknown>> }>(
-      `query($from: DateTime!, $to: DateTime!) { usage(from: $from, to: $to, groupBy: DAY) { key day generations succeeded } }`,
-      range,
-    );
+      expect(row).toEqual({ key: row.user?.id, user: { id: row.key }, generations: 10, costUsd: '0.18' });
+    const byDay = await admin(UsageByDayQuery, range);
     expect(byDay.data?.usage).toEqual([
       { key: '2031-11-10', day: '2031-11-10', generations: 60, succeeded: 36 },
       { key: '2031-11-11', day: '2031-11-11', generations: 60, succeeded: 36 },
     ]);
-    const bad = await admin(
-      `{ usage(from: "2031-11-12T00:00:00Z", to: "2031-11-10T00:00:00Z", groupBy: DAY) { key } }`,
-    );
+    const bad = await admin(UsageOverReversedRangeQuery);
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('lists 100 generations with their model and user in the same number of statements as 10', async () => {
-    const query = `query($from: DateTime!, $to: DateTime!, $first: Int) {
-      generationCosts(from: $from, to: $to, first: $first) { nodes {
-        generationId status model { id costPerImageUsd } user { id name dailyBudgetUsd usage { remainingDailyUsd } }
-        holdState heldUsd chargedUsd processingSeconds
-      } } }`;
-    let small: { data?: { generationCosts: { nodes: unknown[] } } } = {};
-    let large: { data?: { generationCosts: { nodes: Array<{ user: { id: string } }> } } } = {};
+    const query = GenerationCostsPageQuery;
+    let small: GraphQLAnswer<ResultOf<typeof query>> = {};
+    let large: GraphQLAnswer<ResultOf<typeof query>> = {};
     const ten = await countStatements(async () => (small = await admin(query, { ...range, first: 10 })));
     const hundred = await countStatements(async () => (large = await admin(query, { ...range, first: 100 })));
     expect(small.data?.generationCosts.nodes).toHaveLength(10);
@@ -365,17 +665,14 @@ describe('reports', () => {
   });
 
   it('lists ledger rows with their users through the same loader', async () => {
-    const query = `{ ledgerEntries(first: 200) { nodes { kind amountUsd user { id } } } }`;
-    let result: { data?: { ledgerEntries: { nodes: Array<{ user: { id: string } }> } } } = {};
-    const statements = await countStatements(async () => (result = await admin(query)));
+    let result: GraphQLAnswer<ResultOf<typeof LedgerEntriesPageQuery>> = {};
+    const statements = await countStatements(async () => (result = await admin(LedgerEntriesPageQuery)));
     expect(result.data?.ledgerEntries.nodes).toHaveLength(200);
     expect(statements).toBeLessThanOrEqual(2);
   });
 
   it('ledgerReport says the books balance', async () => {
-    const result = await admin<{ ledgerReport: { ok: boolean; problems: string[]; totals: { openHolds: number } } }>(
-      '{ ledgerReport { ok problems problemCount totals { entries holds openHolds heldUsd settledUsd releasedUsd openUsd } } }',
-    );
+    const result = await admin(LedgerReportInFullQuery);
     expect(result.data?.ledgerReport).toMatchObject({ ok: true, problems: [] });
     expect(result.data!.ledgerReport.totals.openHolds).toBeGreaterThanOrEqual(24);
   });
@@ -384,14 +681,14 @@ describe('reports', () => {
 describe('when the database cannot answer', () => {
   it('answers with a typed error instead of "Unexpected error.", and recovers', async () => {
     await withDatabaseClosed(app.database, async () => {
-      const result = await admin('{ ledgerReport { ok } }');
+      const result = await admin(LedgerReportOkQuery);
       expect(result.errors?.[0]?.extensions).toMatchObject({
         code: 'INTERNAL_SERVER_ERROR',
         reason: 'DATABASE_UNAVAILABLE',
       });
       expect(result.errors?.[0]?.message).toMatch(/database is unavailable/);
     });
-    const recovered = await admin<{ ledgerReport: { ok: boolean } }>('{ ledgerReport { ok } }');
+    const recovered = await admin(LedgerReportOkQuery);
     expect(recovered.data?.ledgerReport.ok).toBe(true);
   });
 });

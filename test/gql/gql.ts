@@ -14,6 +14,37 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  mutation BillingCreateUser($name: String!) {\n    createUser(input: { name: $name }) {\n      id\n    }\n  }\n": typeof types.BillingCreateUserDocument,
+    "\n  mutation BillingCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n    }\n  }\n": typeof types.BillingCreateApiKeyDocument,
+    "\n  fragment UserLimitFields on User {\n    id\n    dailyBudgetUsd\n    monthlyBudgetUsd\n    rateLimitPerMinute\n    maxConcurrentGenerations\n    usesDefaultLimits\n  }\n": typeof types.UserLimitFieldsFragmentDoc,
+    "\n  mutation SetDailyAndMonthlyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\", monthlyUsd: 10 }) {\n      ...UserLimitFields\n    }\n  }\n": typeof types.SetDailyAndMonthlyBudgetDocument,
+    "\n  mutation SetRateAndConcurrency($id: ID!) {\n    setLimits(input: { userId: $id, ratePerMinute: 5, maxConcurrentGenerations: 2 }) {\n      ...UserLimitFields\n    }\n  }\n": typeof types.SetRateAndConcurrencyDocument,
+    "\n  mutation ResetDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: null }) {\n      ...UserLimitFields\n    }\n  }\n": typeof types.ResetDailyBudgetDocument,
+    "\n  mutation SetNegativeDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"-1\" }) {\n      id\n    }\n  }\n": typeof types.SetNegativeDailyBudgetDocument,
+    "\n  mutation SetTooPreciseDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"0.0000001\" }) {\n      id\n    }\n  }\n": typeof types.SetTooPreciseDailyBudgetDocument,
+    "\n  mutation SetZeroRateLimit($id: ID!) {\n    setLimits(input: { userId: $id, ratePerMinute: 0 }) {\n      id\n    }\n  }\n": typeof types.SetZeroRateLimitDocument,
+    "\n  mutation SetBudgetOfUnknownUser {\n    setBudget(input: { userId: \"00000000-0000-4000-8000-000000000000\", dailyUsd: 1 }) {\n      id\n    }\n  }\n": typeof types.SetBudgetOfUnknownUserDocument,
+    "\n  mutation SetDailyBudgetTo100($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: 100 }) {\n      id\n    }\n  }\n": typeof types.SetDailyBudgetTo100Document,
+    "\n  mutation AdjustBalanceByZero($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: 0, reason: \"x\") {\n      id\n    }\n  }\n": typeof types.AdjustBalanceByZeroDocument,
+    "\n  mutation AdjustBalanceWithoutReason($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: 1, reason: \"  \") {\n      id\n    }\n  }\n": typeof types.AdjustBalanceWithoutReasonDocument,
+    "\n  mutation SetDailyBudget1MonthlyBudget3($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1\", monthlyUsd: \"3\" }) {\n      id\n    }\n  }\n": typeof types.SetDailyBudget1MonthlyBudget3Document,
+    "\n  mutation AdjustBalanceGoodwill($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.05\", reason: \"goodwill\") {\n      kind\n      amountUsd\n      reason\n      user {\n        id\n      }\n    }\n  }\n": typeof types.AdjustBalanceGoodwillDocument,
+    "\n  query ViewerUsageInFull {\n    viewer {\n      usage {\n        spentUsd\n        reservedUsd\n        dailyBudgetUsd\n        monthlyBudgetUsd\n        remainingDailyUsd\n        remainingMonthlyUsd\n        spentThisMonthUsd\n        activeGenerations\n        maxConcurrentGenerations\n        requestsInLastMinute\n        rateLimitPerMinute\n        day {\n          period\n          start\n          resetsAt\n          limitUsd\n          spentUsd\n          reservedUsd\n          adjustedUsd\n          remainingUsd\n        }\n        month {\n          period\n          start\n          resetsAt\n          remainingUsd\n        }\n      }\n    }\n  }\n": typeof types.ViewerUsageInFullDocument,
+    "\n  query ViewerUsageBudgets {\n    viewer {\n      usage {\n        spentUsd\n        reservedUsd\n        dailyBudgetUsd\n        monthlyBudgetUsd\n        remainingDailyUsd\n        remainingMonthlyUsd\n      }\n    }\n  }\n": typeof types.ViewerUsageBudgetsDocument,
+    "\n  mutation SetDailyBudget1point5($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\" }) {\n      id\n    }\n  }\n": typeof types.SetDailyBudget1point5Document,
+    "\n  query BillingViewerId {\n    viewer {\n      id\n    }\n  }\n": typeof types.BillingViewerIdDocument,
+    "\n  query ViewerIdAndUsage {\n    viewer {\n      id\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n      }\n    }\n  }\n": typeof types.ViewerIdAndUsageDocument,
+    "\n  fragment UsageBesideUserFields on User {\n    name\n    dailyBudgetUsd\n    usage {\n      spentUsd\n      reservedUsd\n      activeGenerations\n    }\n  }\n": typeof types.UsageBesideUserFieldsFragmentDoc,
+    "\n  query ViewerThroughFragment {\n    viewer {\n      ...UsageBesideUserFields\n    }\n  }\n": typeof types.ViewerThroughFragmentDocument,
+    "\n  query UserUsageAsAdmin($id: ID!) {\n    node(id: $id) {\n      ... on User {\n        usage {\n          spentUsd\n          reservedUsd\n          remainingDailyUsd\n        }\n      }\n    }\n  }\n": typeof types.UserUsageAsAdminDocument,
+    "\n  query UsageByModel($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: MODEL) {\n      key\n      model {\n        id\n      }\n      user {\n        id\n      }\n      day\n      generations\n      succeeded\n      failed\n      active\n      successRate\n      images\n      costUsd\n      heldUsd\n      averageProcessingSeconds\n    }\n  }\n": typeof types.UsageByModelDocument,
+    "\n  query UsageByUser($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: USER) {\n      key\n      user {\n        id\n      }\n      generations\n      costUsd\n    }\n  }\n": typeof types.UsageByUserDocument,
+    "\n  query UsageByDay($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: DAY) {\n      key\n      day\n      generations\n      succeeded\n    }\n  }\n": typeof types.UsageByDayDocument,
+    "\n  query UsageOverReversedRange {\n    usage(from: \"2031-11-12T00:00:00Z\", to: \"2031-11-10T00:00:00Z\", groupBy: DAY) {\n      key\n    }\n  }\n": typeof types.UsageOverReversedRangeDocument,
+    "\n  query GenerationCostsPage($from: DateTime!, $to: DateTime!, $first: Int) {\n    generationCosts(from: $from, to: $to, first: $first) {\n      nodes {\n        generationId\n        status\n        model {\n          id\n          costPerImageUsd\n        }\n        user {\n          id\n          name\n          dailyBudgetUsd\n          usage {\n            remainingDailyUsd\n          }\n        }\n        holdState\n        heldUsd\n        chargedUsd\n        processingSeconds\n      }\n    }\n  }\n": typeof types.GenerationCostsPageDocument,
+    "\n  query LedgerEntriesPage {\n    ledgerEntries(first: 200) {\n      nodes {\n        kind\n        amountUsd\n        user {\n          id\n        }\n      }\n    }\n  }\n": typeof types.LedgerEntriesPageDocument,
+    "\n  query LedgerReportInFull {\n    ledgerReport {\n      ok\n      problems\n      problemCount\n      totals {\n        entries\n        holds\n        openHolds\n        heldUsd\n        settledUsd\n        releasedUsd\n        openUsd\n      }\n    }\n  }\n": typeof types.LedgerReportInFullDocument,
+    "\n  query LedgerReportOk {\n    ledgerReport {\n      ok\n    }\n  }\n": typeof types.LedgerReportOkDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
@@ -33,6 +64,37 @@ type Documents = {
     "\n  query GetSmartGeneration($id: ID!) {\n    generation(id: $id) {\n      ...SmartGenerationFields\n    }\n  }\n": typeof types.GetSmartGenerationDocument,
 };
 const documents: Documents = {
+    "\n  mutation BillingCreateUser($name: String!) {\n    createUser(input: { name: $name }) {\n      id\n    }\n  }\n": types.BillingCreateUserDocument,
+    "\n  mutation BillingCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n    }\n  }\n": types.BillingCreateApiKeyDocument,
+    "\n  fragment UserLimitFields on User {\n    id\n    dailyBudgetUsd\n    monthlyBudgetUsd\n    rateLimitPerMinute\n    maxConcurrentGenerations\n    usesDefaultLimits\n  }\n": types.UserLimitFieldsFragmentDoc,
+    "\n  mutation SetDailyAndMonthlyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\", monthlyUsd: 10 }) {\n      ...UserLimitFields\n    }\n  }\n": types.SetDailyAndMonthlyBudgetDocument,
+    "\n  mutation SetRateAndConcurrency($id: ID!) {\n    setLimits(input: { userId: $id, ratePerMinute: 5, maxConcurrentGenerations: 2 }) {\n      ...UserLimitFields\n    }\n  }\n": types.SetRateAndConcurrencyDocument,
+    "\n  mutation ResetDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: null }) {\n      ...UserLimitFields\n    }\n  }\n": types.ResetDailyBudgetDocument,
+    "\n  mutation SetNegativeDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"-1\" }) {\n      id\n    }\n  }\n": types.SetNegativeDailyBudgetDocument,
+    "\n  mutation SetTooPreciseDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"0.0000001\" }) {\n      id\n    }\n  }\n": types.SetTooPreciseDailyBudgetDocument,
+    "\n  mutation SetZeroRateLimit($id: ID!) {\n    setLimits(input: { userId: $id, ratePerMinute: 0 }) {\n      id\n    }\n  }\n": types.SetZeroRateLimitDocument,
+    "\n  mutation SetBudgetOfUnknownUser {\n    setBudget(input: { userId: \"00000000-0000-4000-8000-000000000000\", dailyUsd: 1 }) {\n      id\n    }\n  }\n": types.SetBudgetOfUnknownUserDocument,
+    "\n  mutation SetDailyBudgetTo100($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: 100 }) {\n      id\n    }\n  }\n": types.SetDailyBudgetTo100Document,
+    "\n  mutation AdjustBalanceByZero($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: 0, reason: \"x\") {\n      id\n    }\n  }\n": types.AdjustBalanceByZeroDocument,
+    "\n  mutation AdjustBalanceWithoutReason($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: 1, reason: \"  \") {\n      id\n    }\n  }\n": types.AdjustBalanceWithoutReasonDocument,
+    "\n  mutation SetDailyBudget1MonthlyBudget3($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1\", monthlyUsd: \"3\" }) {\n      id\n    }\n  }\n": types.SetDailyBudget1MonthlyBudget3Document,
+    "\n  mutation AdjustBalanceGoodwill($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.05\", reason: \"goodwill\") {\n      kind\n      amountUsd\n      reason\n      user {\n        id\n      }\n    }\n  }\n": types.AdjustBalanceGoodwillDocument,
+    "\n  query ViewerUsageInFull {\n    viewer {\n      usage {\n        spentUsd\n        reservedUsd\n        dailyBudgetUsd\n        monthlyBudgetUsd\n        remainingDailyUsd\n        remainingMonthlyUsd\n        spentThisMonthUsd\n        activeGenerations\n        maxConcurrentGenerations\n        requestsInLastMinute\n        rateLimitPerMinute\n        day {\n          period\n          start\n          resetsAt\n          limitUsd\n          spentUsd\n          reservedUsd\n          adjustedUsd\n          remainingUsd\n        }\n        month {\n          period\n          start\n          resetsAt\n          remainingUsd\n        }\n      }\n    }\n  }\n": types.ViewerUsageInFullDocument,
+    "\n  query ViewerUsageBudgets {\n    viewer {\n      usage {\n        spentUsd\n        reservedUsd\n        dailyBudgetUsd\n        monthlyBudgetUsd\n        remainingDailyUsd\n        remainingMonthlyUsd\n      }\n    }\n  }\n": types.ViewerUsageBudgetsDocument,
+    "\n  mutation SetDailyBudget1point5($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\" }) {\n      id\n    }\n  }\n": types.SetDailyBudget1point5Document,
+    "\n  query BillingViewerId {\n    viewer {\n      id\n    }\n  }\n": types.BillingViewerIdDocument,
+    "\n  query ViewerIdAndUsage {\n    viewer {\n      id\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n      }\n    }\n  }\n": types.ViewerIdAndUsageDocument,
+    "\n  fragment UsageBesideUserFields on User {\n    name\n    dailyBudgetUsd\n    usage {\n      spentUsd\n      reservedUsd\n      activeGenerations\n    }\n  }\n": types.UsageBesideUserFieldsFragmentDoc,
+    "\n  query ViewerThroughFragment {\n    viewer {\n      ...UsageBesideUserFields\n    }\n  }\n": types.ViewerThroughFragmentDocument,
+    "\n  query UserUsageAsAdmin($id: ID!) {\n    node(id: $id) {\n      ... on User {\n        usage {\n          spentUsd\n          reservedUsd\n          remainingDailyUsd\n        }\n      }\n    }\n  }\n": types.UserUsageAsAdminDocument,
+    "\n  query UsageByModel($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: MODEL) {\n      key\n      model {\n        id\n      }\n      user {\n        id\n      }\n      day\n      generations\n      succeeded\n      failed\n      active\n      successRate\n      images\n      costUsd\n      heldUsd\n      averageProcessingSeconds\n    }\n  }\n": types.UsageByModelDocument,
+    "\n  query UsageByUser($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: USER) {\n      key\n      user {\n        id\n      }\n      generations\n      costUsd\n    }\n  }\n": types.UsageByUserDocument,
+    "\n  query UsageByDay($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: DAY) {\n      key\n      day\n      generations\n      succeeded\n    }\n  }\n": types.UsageByDayDocument,
+    "\n  query UsageOverReversedRange {\n    usage(from: \"2031-11-12T00:00:00Z\", to: \"2031-11-10T00:00:00Z\", groupBy: DAY) {\n      key\n    }\n  }\n": types.UsageOverReversedRangeDocument,
+    "\n  query GenerationCostsPage($from: DateTime!, $to: DateTime!, $first: Int) {\n    generationCosts(from: $from, to: $to, first: $first) {\n      nodes {\n        generationId\n        status\n        model {\n          id\n          costPerImageUsd\n        }\n        user {\n          id\n          name\n          dailyBudgetUsd\n          usage {\n            remainingDailyUsd\n          }\n        }\n        holdState\n        heldUsd\n        chargedUsd\n        processingSeconds\n      }\n    }\n  }\n": types.GenerationCostsPageDocument,
+    "\n  query LedgerEntriesPage {\n    ledgerEntries(first: 200) {\n      nodes {\n        kind\n        amountUsd\n        user {\n          id\n        }\n      }\n    }\n  }\n": types.LedgerEntriesPageDocument,
+    "\n  query LedgerReportInFull {\n    ledgerReport {\n      ok\n      problems\n      problemCount\n      totals {\n        entries\n        holds\n        openHolds\n        heldUsd\n        settledUsd\n        releasedUsd\n        openUsd\n      }\n    }\n  }\n": types.LedgerReportInFullDocument,
+    "\n  query LedgerReportOk {\n    ledgerReport {\n      ok\n    }\n  }\n": types.LedgerReportOkDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeApiKeyDocument,
@@ -66,6 +128,130 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BillingCreateUser($name: String!) {\n    createUser(input: { name: $name }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation BillingCreateUser($name: String!) {\n    createUser(input: { name: $name }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BillingCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n    }\n  }\n"): (typeof documents)["\n  mutation BillingCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment UserLimitFields on User {\n    id\n    dailyBudgetUsd\n    monthlyBudgetUsd\n    rateLimitPerMinute\n    maxConcurrentGenerations\n    usesDefaultLimits\n  }\n"): (typeof documents)["\n  fragment UserLimitFields on User {\n    id\n    dailyBudgetUsd\n    monthlyBudgetUsd\n    rateLimitPerMinute\n    maxConcurrentGenerations\n    usesDefaultLimits\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetDailyAndMonthlyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\", monthlyUsd: 10 }) {\n      ...UserLimitFields\n    }\n  }\n"): (typeof documents)["\n  mutation SetDailyAndMonthlyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\", monthlyUsd: 10 }) {\n      ...UserLimitFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetRateAndConcurrency($id: ID!) {\n    setLimits(input: { userId: $id, ratePerMinute: 5, maxConcurrentGenerations: 2 }) {\n      ...UserLimitFields\n    }\n  }\n"): (typeof documents)["\n  mutation SetRateAndConcurrency($id: ID!) {\n    setLimits(input: { userId: $id, ratePerMinute: 5, maxConcurrentGenerations: 2 }) {\n      ...UserLimitFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: null }) {\n      ...UserLimitFields\n    }\n  }\n"): (typeof documents)["\n  mutation ResetDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: null }) {\n      ...UserLimitFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetNegativeDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"-1\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetNegativeDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"-1\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetTooPreciseDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"0.0000001\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetTooPreciseDailyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"0.0000001\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetZeroRateLimit($id: ID!) {\n    setLimits(input: { userId: $id, ratePerMinute: 0 }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetZeroRateLimit($id: ID!) {\n    setLimits(input: { userId: $id, ratePerMinute: 0 }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetBudgetOfUnknownUser {\n    setBudget(input: { userId: \"00000000-0000-4000-8000-000000000000\", dailyUsd: 1 }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetBudgetOfUnknownUser {\n    setBudget(input: { userId: \"00000000-0000-4000-8000-000000000000\", dailyUsd: 1 }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetDailyBudgetTo100($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: 100 }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetDailyBudgetTo100($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: 100 }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdjustBalanceByZero($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: 0, reason: \"x\") {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation AdjustBalanceByZero($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: 0, reason: \"x\") {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdjustBalanceWithoutReason($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: 1, reason: \"  \") {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation AdjustBalanceWithoutReason($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: 1, reason: \"  \") {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetDailyBudget1MonthlyBudget3($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1\", monthlyUsd: \"3\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetDailyBudget1MonthlyBudget3($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1\", monthlyUsd: \"3\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdjustBalanceGoodwill($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.05\", reason: \"goodwill\") {\n      kind\n      amountUsd\n      reason\n      user {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AdjustBalanceGoodwill($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.05\", reason: \"goodwill\") {\n      kind\n      amountUsd\n      reason\n      user {\n        id\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerUsageInFull {\n    viewer {\n      usage {\n        spentUsd\n        reservedUsd\n        dailyBudgetUsd\n        monthlyBudgetUsd\n        remainingDailyUsd\n        remainingMonthlyUsd\n        spentThisMonthUsd\n        activeGenerations\n        maxConcurrentGenerations\n        requestsInLastMinute\n        rateLimitPerMinute\n        day {\n          period\n          start\n          resetsAt\n          limitUsd\n          spentUsd\n          reservedUsd\n          adjustedUsd\n          remainingUsd\n        }\n        month {\n          period\n          start\n          resetsAt\n          remainingUsd\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ViewerUsageInFull {\n    viewer {\n      usage {\n        spentUsd\n        reservedUsd\n        dailyBudgetUsd\n        monthlyBudgetUsd\n        remainingDailyUsd\n        remainingMonthlyUsd\n        spentThisMonthUsd\n        activeGenerations\n        maxConcurrentGenerations\n        requestsInLastMinute\n        rateLimitPerMinute\n        day {\n          period\n          start\n          resetsAt\n          limitUsd\n          spentUsd\n          reservedUsd\n          adjustedUsd\n          remainingUsd\n        }\n        month {\n          period\n          start\n          resetsAt\n          remainingUsd\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerUsageBudgets {\n    viewer {\n      usage {\n        spentUsd\n        reservedUsd\n        dailyBudgetUsd\n        monthlyBudgetUsd\n        remainingDailyUsd\n        remainingMonthlyUsd\n      }\n    }\n  }\n"): (typeof documents)["\n  query ViewerUsageBudgets {\n    viewer {\n      usage {\n        spentUsd\n        reservedUsd\n        dailyBudgetUsd\n        monthlyBudgetUsd\n        remainingDailyUsd\n        remainingMonthlyUsd\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetDailyBudget1point5($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetDailyBudget1point5($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BillingViewerId {\n    viewer {\n      id\n    }\n  }\n"): (typeof documents)["\n  query BillingViewerId {\n    viewer {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerIdAndUsage {\n    viewer {\n      id\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n      }\n    }\n  }\n"): (typeof documents)["\n  query ViewerIdAndUsage {\n    viewer {\n      id\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment UsageBesideUserFields on User {\n    name\n    dailyBudgetUsd\n    usage {\n      spentUsd\n      reservedUsd\n      activeGenerations\n    }\n  }\n"): (typeof documents)["\n  fragment UsageBesideUserFields on User {\n    name\n    dailyBudgetUsd\n    usage {\n      spentUsd\n      reservedUsd\n      activeGenerations\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerThroughFragment {\n    viewer {\n      ...UsageBesideUserFields\n    }\n  }\n"): (typeof documents)["\n  query ViewerThroughFragment {\n    viewer {\n      ...UsageBesideUserFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UserUsageAsAdmin($id: ID!) {\n    node(id: $id) {\n      ... on User {\n        usage {\n          spentUsd\n          reservedUsd\n          remainingDailyUsd\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query UserUsageAsAdmin($id: ID!) {\n    node(id: $id) {\n      ... on User {\n        usage {\n          spentUsd\n          reservedUsd\n          remainingDailyUsd\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UsageByModel($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: MODEL) {\n      key\n      model {\n        id\n      }\n      user {\n        id\n      }\n      day\n      generations\n      succeeded\n      failed\n      active\n      successRate\n      images\n      costUsd\n      heldUsd\n      averageProcessingSeconds\n    }\n  }\n"): (typeof documents)["\n  query UsageByModel($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: MODEL) {\n      key\n      model {\n        id\n      }\n      user {\n        id\n      }\n      day\n      generations\n      succeeded\n      failed\n      active\n      successRate\n      images\n      costUsd\n      heldUsd\n      averageProcessingSeconds\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UsageByUser($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: USER) {\n      key\n      user {\n        id\n      }\n      generations\n      costUsd\n    }\n  }\n"): (typeof documents)["\n  query UsageByUser($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: USER) {\n      key\n      user {\n        id\n      }\n      generations\n      costUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UsageByDay($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: DAY) {\n      key\n      day\n      generations\n      succeeded\n    }\n  }\n"): (typeof documents)["\n  query UsageByDay($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: DAY) {\n      key\n      day\n      generations\n      succeeded\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UsageOverReversedRange {\n    usage(from: \"2031-11-12T00:00:00Z\", to: \"2031-11-10T00:00:00Z\", groupBy: DAY) {\n      key\n    }\n  }\n"): (typeof documents)["\n  query UsageOverReversedRange {\n    usage(from: \"2031-11-12T00:00:00Z\", to: \"2031-11-10T00:00:00Z\", groupBy: DAY) {\n      key\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GenerationCostsPage($from: DateTime!, $to: DateTime!, $first: Int) {\n    generationCosts(from: $from, to: $to, first: $first) {\n      nodes {\n        generationId\n        status\n        model {\n          id\n          costPerImageUsd\n        }\n        user {\n          id\n          name\n          dailyBudgetUsd\n          usage {\n            remainingDailyUsd\n          }\n        }\n        holdState\n        heldUsd\n        chargedUsd\n        processingSeconds\n      }\n    }\n  }\n"): (typeof documents)["\n  query GenerationCostsPage($from: DateTime!, $to: DateTime!, $first: Int) {\n    generationCosts(from: $from, to: $to, first: $first) {\n      nodes {\n        generationId\n        status\n        model {\n          id\n          costPerImageUsd\n        }\n        user {\n          id\n          name\n          dailyBudgetUsd\n          usage {\n            remainingDailyUsd\n          }\n        }\n        holdState\n        heldUsd\n        chargedUsd\n        processingSeconds\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LedgerEntriesPage {\n    ledgerEntries(first: 200) {\n      nodes {\n        kind\n        amountUsd\n        user {\n          id\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query LedgerEntriesPage {\n    ledgerEntries(first: 200) {\n      nodes {\n        kind\n        amountUsd\n        user {\n          id\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LedgerReportInFull {\n    ledgerReport {\n      ok\n      problems\n      problemCount\n      totals {\n        entries\n        holds\n        openHolds\n        heldUsd\n        settledUsd\n        releasedUsd\n        openUsd\n      }\n    }\n  }\n"): (typeof documents)["\n  query LedgerReportInFull {\n    ledgerReport {\n      ok\n      problems\n      problemCount\n      totals {\n        entries\n        holds\n        openHolds\n        heldUsd\n        settledUsd\n        releasedUsd\n        openUsd\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LedgerReportOk {\n    ledgerReport {\n      ok\n    }\n  }\n"): (typeof documents)["\n  query LedgerReportOk {\n    ledgerReport {\n      ok\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
