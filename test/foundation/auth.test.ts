@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { print, type DocumentNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,22 @@ const ViewerQuery = graphql(`
     viewer {
       id
       name
+    }
+  }
+`);
+
+const AuthViewerIdQuery = graphql(`
+  query AuthViewerId {
+    viewer {
+      id
+    }
+  }
+`);
+
+const AuthModelIdsQuery = graphql(`
+  query AuthModelIds {
+    models {
+      id
     }
   }
 `);
@@ -188,7 +205,7 @@ describe('identity over GraphQL', () => {
   });
 
   it('lets anyone read the catalog without a key', async () => {
-    const result = await postGraphQL(app.url, '{ models { id } }');
+    const result = await execute(app.url, AuthModelIdsQuery);
     expect(result.errors).toBeUndefined();
   });
 
@@ -200,7 +217,8 @@ describe('identity over GraphQL', () => {
     ['a malformed API key', 'Bearer pg_short'],
     ['a wrong admin token', 'Bearer not-the-admin-token-at-all'],
   ])('refuses %s with UNAUTHENTICATED, even for public fields', async (_label, authorization) => {
-    const result = await postGraphQL(app.url, '{ models { id } }', {}, undefined, { authorization });
+    // postGraphQL: the Authorization header is raw (malformed on purpose), not a token.
+    const result = await postGraphQL(app.url, print(AuthModelIdsQuery), {}, undefined, { authorization });
     expect(errorCode(result)).toBe('UNAUTHENTICATED');
     expect(result.data ?? null).toBeNull();
     // The presented credential is not echoed back.
@@ -293,11 +311,11 @@ describe('identity over GraphQL', () => {
       return { client, closed };
     }
 
-    async function run(client: Client, query: string, extensions?: Record<string, unknown>) {
+    async function run(client: Client, document: DocumentNode, extensions?: Record<string, unknown>) {
       return new Promise<{ data?: unknown; errors?: unknown }>((resolve, reject) => {
         let result: { data?: unknown; errors?: unknown } = {};
         client.subscribe(
-          { query, extensions },
+          { query: print(document), extensions },
           { next: (value) => void (result = value as typeof result), error: reject, complete: () => resolve(result) },
         );
       });
@@ -306,22 +324,22 @@ describe('identity over GraphQL', () => {
     it('authenticates the connection from connection_init', async () => {
       const { userId, key } = await newUserWithKey('Socket user');
       const { client } = connect(`Bearer ${key}`);
-      const result = await run(client, '{ viewer { id } }');
+      const result = await run(client, AuthViewerIdQuery);
       expect(result).toEqual({ data: { viewer: { id: userId } } });
     });
 
     it('treats a connection without credentials as anonymous', async () => {
       const { client } = connect();
-      const result = (await run(client, '{ viewer { id } }')) as { errors?: Array<{ extensions?: { code?: string } }> };
+      const result = (await run(client, AuthViewerIdQuery)) as { errors?: Array<{ extensions?: { code?: string } }> };
       expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
 
     it('authenticates an operation from the headers GraphiQL sends in its extensions', async () => {
       const { userId, key } = await newUserWithKey('GraphiQL user');
       const { client } = connect();
-      const result = await run(client, '{ viewer { id } }', { headers: { Authorization: `Bearer ${key}` } });
+      const result = await run(client, AuthViewerIdQuery, { headers: { Authorization: `Bearer ${key}` } });
       expect(result).toEqual({ data: { viewer: { id: userId } } });
-      const refused = (await run(client, '{ viewer { id } }', { headers: { authorization: 'Bearer pg_nope' } }).catch(
+      const refused = (await run(client, AuthViewerIdQuery, { headers: { authorization: 'Bearer pg_nope' } }).catch(
         (errors: unknown) => ({ errors }),
       )) as { errors?: Array<{ extensions?: { code?: string } }> };
       expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -329,7 +347,7 @@ describe('identity over GraphQL', () => {
 
     it('closes a connection presenting a bad key with 4403', async () => {
       const { client, closed } = connect(`Bearer pg_${'y'.repeat(43)}`);
-      await expect(run(client, '{ models { id } }')).rejects.toBeDefined();
+      await expect(run(client, AuthModelIdsQuery)).rejects.toBeDefined();
       expect(closed.code).toBe(4403);
     });
   });

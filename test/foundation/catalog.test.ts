@@ -225,6 +225,7 @@ describe('the USD scalar', () => {
   });
 
   it.each(['"1.0000001"', '"1e3"', '"NaN"', 'true'])('rejects the literal %s with BAD_USER_INPUT', async (literal) => {
+    // A string on purpose: the document is built at run time around an invalid literal.
     const result = await postGraphQL(url, `{ recommendModel(input: { budgetUsd: ${literal} }) { id } }`);
     expect(errorCode(result)).toBe('BAD_USER_INPUT');
   });

@@ -2,19 +2,123 @@
  * Relay: `node`/`nodes` refetch a Generation, a User and an ImageModel by global id (only what the
  * viewer may see), and the connections page by keyset cursors in both directions.
  */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql } from '../gql/index.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { gid } from '../support/ids.ts';
 import { startGenerationsEnv, type GenerationsEnv } from './helpers.ts';
 
-const NODE = `query($id: ID!) { node(id: $id) {
-  __typename id
-  ... on Generation { prompt }
-  ... on User { name }
-  ... on ImageModel { name }
-} }`;
+const NodeQuery = graphql(`
+  query Node($id: ID!) {
+    node(id: $id) {
+      __typename
+      id
+      ... on Generation {
+        prompt
+      }
+      ... on User {
+        name
+      }
+      ... on ImageModel {
+        name
+      }
+    }
+  }
+`);
 
-type NodeAnswer = { node: { __typename: string; id: string } | null };
+const NodesViewerIdQuery = graphql(`
+  query NodesViewerId {
+    viewer {
+      id
+    }
+  }
+`);
+
+const NodesQuery = graphql(`
+  query Nodes($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      __typename
+      id
+    }
+  }
+`);
+
+const GenerationIdQuery = graphql(`
+  query GenerationId($id: ID!) {
+    generation(id: $id) {
+      id
+    }
+  }
+`);
+
+const ViewerGenerationsPageQuery = graphql(`
+  query ViewerGenerationsPage($first: Int, $last: Int, $after: String, $before: String) {
+    viewer {
+      generations(first: $first, last: $last, after: $after, before: $before) {
+        nodes {
+          id
+        }
+        pageInfo {
+          hasNextPage
+          hasPreviousPage
+          startCursor
+          endCursor
+        }
+      }
+    }
+  }
+`);
+
+const ViewerGenerationImagesQuery = graphql(`
+  query ViewerGenerationImages($first: Int) {
+    viewer {
+      generations(first: $first) {
+        nodes {
+          id
+          images {
+            url
+            position
+          }
+        }
+      }
+    }
+  }
+`);
+
+const ViewerGenerationIdsQuery = graphql(`
+  query ViewerGenerationIds($first: Int) {
+    viewer {
+      generations(first: $first) {
+        nodes {
+          id
+        }
+      }
+    }
+  }
+`);
+
+const UserLedgerEntriesPageQuery = graphql(`
+  query UserLedgerEntriesPage($userId: ID, $after: String) {
+    ledgerEntries(userId: $userId, first: 2, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          kind
+          generationId
+          user {
+            id
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
 
 describe('Relay nodes and connections', () => {
   let env: GenerationsEnv;
@@ -41,16 +145,16 @@ describe('Relay nodes and connections', () => {
     await env?.close();
   });
 
-  const ask = <T>(query: string, variables: Record<string, unknown>, token?: string) =>
-    env.gateway.app.graphql<T>(query, variables, token);
+  const ask = <T, V>(document: TypedDocumentNode<T, V>, variables: V, token?: string) =>
+    env.gateway.app.graphql(document, variables, token);
 
   it('node(id:) refetches a Generation, the viewer and an ImageModel by the ids the API gave', async () => {
-    const viewer = await ask<{ viewer: { id: string } }>('{ viewer { id } }', {}, owner.key);
-    const generation = await ask<NodeAnswer>(NODE, { id: generationIds[0] }, owner.key);
+    const viewer = await ask(NodesViewerIdQuery, {}, owner.key);
+    const generation = await ask(NodeQuery, { id: generationIds[0]! }, owner.key);
     expect(generation.data?.node).toEqual({ __typename: 'Generation', id: generationIds[0], prompt: 'one' });
-    const user = await ask<NodeAnswer>(NODE, { id: viewer.data!.viewer.id }, owner.key);
+    const user = await ask(NodeQuery, { id: viewer.data!.viewer.id }, owner.key);
     expect(user.data?.node).toMatchObject({ __typename: 'User', id: gid('User', owner.userId) });
-    const model = await ask<NodeAnswer>(NODE, { id: 'flux-schnell' });
+    const model = await ask(NodeQuery, { id: 'flux-schnell' });
     expect(model.data?.node).toEqual({ __typename: 'ImageModel', id: 'flux-schnell', name: expect.any(String) });
   });
 
@@ -64,22 +168,18 @@ describe('Relay nodes and connections', () => {
       ['not a global id', owner.key],
       [owner.userId, TEST_ADMIN_TOKEN],
     ] as const) {
-      const answer = await ask<NodeAnswer>(NODE, { id }, token);
+      const answer = await ask(NodeQuery, { id: id! }, token);
       expect(answer.errors, String(id)).toBeUndefined();
       expect(answer.data?.node, String(id)).toBeNull();
     }
     // The admin sees everyone's.
-    const asAdmin = await ask<NodeAnswer>(NODE, { id: generationIds[1] }, TEST_ADMIN_TOKEN);
+    const asAdmin = await ask(NodeQuery, { id: generationIds[1]! }, TEST_ADMIN_TOKEN);
     expect(asAdmin.data?.node?.id).toBe(generationIds[1]);
   });
 
   it('nodes(ids:) answers in order, null where nothing is visible, and refuses more than 100 ids', async () => {
-    const query = 'query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }';
-    const answer = await ask<{ nodes: Array<{ id: string } | null> }>(
-      query,
-      { ids: [generationIds[2], 'flux-dev', 'nope', generationIds[0]] },
-      owner.key,
-    );
+    const query = NodesQuery;
+    const answer = await ask(query, { ids: [generationIds[2]!, 'flux-dev', 'nope', generationIds[0]!] }, owner.key);
     expect(answer.data?.nodes.map((node) => node?.id ?? null)).toEqual([
       generationIds[2],
       'flux-dev',
@@ -91,37 +191,23 @@ describe('Relay nodes and connections', () => {
   });
 
   it('inputs take global ids only: a database id is NOT_FOUND', async () => {
-    const byDbId = await ask('query($id: ID!) { generation(id: $id) { id } }', { id: owner.userId }, owner.key);
+    const byDbId = await ask(GenerationIdQuery, { id: owner.userId }, owner.key);
     expect(byDbId.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const wrongType = await ask(
-      'query($id: ID!) { generation(id: $id) { id } }',
-      { id: gid('User', owner.userId) },
-      owner.key,
-    );
+    const wrongType = await ask(GenerationIdQuery, { id: gid('User', owner.userId) }, owner.key);
     expect(wrongType.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   it('User.generations pages backwards with last/before, and refuses a foreign cursor', async () => {
-    type Page = {
-      viewer: {
-        generations: {
-          nodes: Array<{ id: string }>;
-          pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string };
-        };
-      };
-    };
-    const page = `query($first: Int, $last: Int, $after: String, $before: String) { viewer {
-      generations(first: $first, last: $last, after: $after, before: $before) {
-        nodes { id } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`;
-    const all = await ask<Page>(page, { first: 3 }, owner.key);
+    const page = ViewerGenerationsPageQuery;
+    const all = await ask(page, { first: 3 }, owner.key);
     expect(all.data?.viewer.generations.nodes.map((node) => node.id)).toEqual([...generationIds].reverse());
-    const oldestTwo = await ask<Page>(page, { last: 2 }, owner.key);
+    const oldestTwo = await ask(page, { last: 2 }, owner.key);
     expect(oldestTwo.data?.viewer.generations.nodes.map((node) => node.id)).toEqual([
       generationIds[1],
       generationIds[0],
     ]);
     expect(oldestTwo.data?.viewer.generations.pageInfo.hasPreviousPage).toBe(true);
-    const newest = await ask<Page>(
+    const newest = await ask(
       page,
       { last: 5, before: oldestTwo.data!.viewer.generations.pageInfo.startCursor },
       owner.key,
@@ -140,22 +226,24 @@ describe('Relay nodes and connections', () => {
     for (const id of generationIds) {
       expect((await env.gateway.waitFor(owner.key, id)).status).toBe('SUCCEEDED');
     }
-    const page = `query($first: Int) { viewer { generations(first: $first) { nodes { id images { url position } } } } }`;
-    type Page = { viewer: { generations: { nodes: Array<{ id: string; images?: Array<{ url: string }> }> } } };
-    const recorded = async (first: number, query = page) => {
+    /** A page's nodes (typed by the document) and the statements it took. */
+    const recorded = async <N>(
+      first: number,
+      query: TypedDocumentNode<{ viewer: { generations: { nodes: N[] } } }, { first?: number | null }>,
+    ) => {
       statements.length = 0;
       recording = true;
       try {
-        const answer = await ask<Page>(query, { first }, owner.key);
+        const answer = await ask(query, { first }, owner.key);
         expect(answer.errors).toBeUndefined();
         return { nodes: answer.data!.viewer.generations.nodes, sent: [...statements] };
       } finally {
         recording = false;
       }
     };
-    await recorded(1); // the API key is looked up once and cached
-    const one = await recorded(1);
-    const three = await recorded(3);
+    await recorded(1, ViewerGenerationImagesQuery); // the API key is looked up once and cached
+    const one = await recorded(1, ViewerGenerationImagesQuery);
+    const three = await recorded(3, ViewerGenerationImagesQuery);
     expect(three.nodes.map((node) => node.id)).toEqual([...generationIds].reverse());
     for (const node of [...one.nodes, ...three.nodes]) expect(node.images).toHaveLength(1);
     // One read of the viewer, one of the page and one of every image on it, whatever its size.
@@ -166,24 +254,17 @@ describe('Relay nodes and connections', () => {
     }
     expect(reads(three.sent, 'images')[0]).toContain('in ($1, $2, $3)');
     // A page that does not ask for images does not read them.
-    const bare = await recorded(3, `query($first: Int) { viewer { generations(first: $first) { nodes { id } } } }`);
+    const bare = await recorded(3, ViewerGenerationIdsQuery);
     expect(bare.nodes).toHaveLength(3);
     expect(reads(bare.sent, 'images')).toEqual([]);
   });
 
   it('the admin lists are connections: ledgerEntries pages by cursor without repeating a row', async () => {
-    const query = `query($userId: ID, $after: String) { ledgerEntries(userId: $userId, first: 2, after: $after) {
-      edges { cursor node { id kind generationId user { id } } } pageInfo { hasNextPage endCursor } } }`;
-    type Page = {
-      ledgerEntries: {
-        edges: Array<{ node: { id: string; generationId: string | null; user: { id: string } } }>;
-        pageInfo: { hasNextPage: boolean; endCursor: string };
-      };
-    };
+    const query = UserLedgerEntriesPageQuery;
     const seen: string[] = [];
-    let after: string | undefined;
+    let after: string | null | undefined;
     for (let i = 0; i < 10; i += 1) {
-      const answer = await ask<Page>(query, { userId: gid('User', owner.userId), after }, TEST_ADMIN_TOKEN);
+      const answer = await ask(query, { userId: gid('User', owner.userId), after }, TEST_ADMIN_TOKEN);
       expect(answer.errors).toBeUndefined();
       const { edges, pageInfo } = answer.data!.ledgerEntries;
       for (const { node } of edges) {

@@ -49,6 +49,8 @@ type Documents = {
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
     "\n  query Viewer {\n    viewer {\n      id\n      name\n    }\n  }\n": typeof types.ViewerDocument,
+    "\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n": typeof types.AuthViewerIdDocument,
+    "\n  query AuthModelIds {\n    models {\n      id\n    }\n  }\n": typeof types.AuthModelIdsDocument,
     "\n  query Models {\n    models {\n      id\n      name\n      replicateModel\n      costPerImageUsd\n      averageSeconds\n      supportsTransparentBackground\n      defaultInput\n      maxImagesPerGeneration\n    }\n  }\n": typeof types.ModelsDocument,
     "\n  query Model($id: ID!) {\n    model(id: $id) {\n      id\n      replicateModel\n      costPerImageUsd\n    }\n  }\n": typeof types.ModelDocument,
     "\n  query EstimateCost($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      perImageUsd\n    }\n  }\n": typeof types.EstimateCostDocument,
@@ -57,6 +59,14 @@ type Documents = {
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GenerateDocument,
     "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GetGenerationDocument,
     "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.CancelGenerationDocument,
+    "\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on Generation {\n        prompt\n      }\n      ... on User {\n        name\n      }\n      ... on ImageModel {\n        name\n      }\n    }\n  }\n": typeof types.NodeDocument,
+    "\n  query NodesViewerId {\n    viewer {\n      id\n    }\n  }\n": typeof types.NodesViewerIdDocument,
+    "\n  query Nodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n    }\n  }\n": typeof types.NodesDocument,
+    "\n  query GenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": typeof types.GenerationIdDocument,
+    "\n  query ViewerGenerationsPage($first: Int, $last: Int, $after: String, $before: String) {\n    viewer {\n      generations(first: $first, last: $last, after: $after, before: $before) {\n        nodes {\n          id\n        }\n        pageInfo {\n          hasNextPage\n          hasPreviousPage\n          startCursor\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.ViewerGenerationsPageDocument,
+    "\n  query ViewerGenerationImages($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n          images {\n            url\n            position\n          }\n        }\n      }\n    }\n  }\n": typeof types.ViewerGenerationImagesDocument,
+    "\n  query ViewerGenerationIds($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n        }\n      }\n    }\n  }\n": typeof types.ViewerGenerationIdsDocument,
+    "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.UserLedgerEntriesPageDocument,
     "\n  fragment SmartGenerationFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n": typeof types.SmartGenerationFieldsFragmentDoc,
     "\n  mutation GenerateSmart($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": typeof types.GenerateSmartDocument,
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": typeof types.FinalizeDocument,
@@ -99,6 +109,8 @@ const documents: Documents = {
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeApiKeyDocument,
     "\n  query Viewer {\n    viewer {\n      id\n      name\n    }\n  }\n": types.ViewerDocument,
+    "\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n": types.AuthViewerIdDocument,
+    "\n  query AuthModelIds {\n    models {\n      id\n    }\n  }\n": types.AuthModelIdsDocument,
     "\n  query Models {\n    models {\n      id\n      name\n      replicateModel\n      costPerImageUsd\n      averageSeconds\n      supportsTransparentBackground\n      defaultInput\n      maxImagesPerGeneration\n    }\n  }\n": types.ModelsDocument,
     "\n  query Model($id: ID!) {\n    model(id: $id) {\n      id\n      replicateModel\n      costPerImageUsd\n    }\n  }\n": types.ModelDocument,
     "\n  query EstimateCost($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      perImageUsd\n    }\n  }\n": types.EstimateCostDocument,
@@ -107,6 +119,14 @@ const documents: Documents = {
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": types.GenerateDocument,
     "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.GetGenerationDocument,
     "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.CancelGenerationDocument,
+    "\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on Generation {\n        prompt\n      }\n      ... on User {\n        name\n      }\n      ... on ImageModel {\n        name\n      }\n    }\n  }\n": types.NodeDocument,
+    "\n  query NodesViewerId {\n    viewer {\n      id\n    }\n  }\n": types.NodesViewerIdDocument,
+    "\n  query Nodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n    }\n  }\n": types.NodesDocument,
+    "\n  query GenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": types.GenerationIdDocument,
+    "\n  query ViewerGenerationsPage($first: Int, $last: Int, $after: String, $before: String) {\n    viewer {\n      generations(first: $first, last: $last, after: $after, before: $before) {\n        nodes {\n          id\n        }\n        pageInfo {\n          hasNextPage\n          hasPreviousPage\n          startCursor\n          endCursor\n        }\n      }\n    }\n  }\n": types.ViewerGenerationsPageDocument,
+    "\n  query ViewerGenerationImages($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n          images {\n            url\n            position\n          }\n        }\n      }\n    }\n  }\n": types.ViewerGenerationImagesDocument,
+    "\n  query ViewerGenerationIds($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n        }\n      }\n    }\n  }\n": types.ViewerGenerationIdsDocument,
+    "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.UserLedgerEntriesPageDocument,
     "\n  fragment SmartGenerationFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n": types.SmartGenerationFieldsFragmentDoc,
     "\n  mutation GenerateSmart($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": types.GenerateSmartDocument,
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": types.FinalizeDocument,
@@ -271,6 +291,14 @@ export function graphql(source: "\n  query Viewer {\n    viewer {\n      id\n   
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n"): (typeof documents)["\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuthModelIds {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query AuthModelIds {\n    models {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query Models {\n    models {\n      id\n      name\n      replicateModel\n      costPerImageUsd\n      averageSeconds\n      supportsTransparentBackground\n      defaultInput\n      maxImagesPerGeneration\n    }\n  }\n"): (typeof documents)["\n  query Models {\n    models {\n      id\n      name\n      replicateModel\n      costPerImageUsd\n      averageSeconds\n      supportsTransparentBackground\n      defaultInput\n      maxImagesPerGeneration\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -300,6 +328,38 @@ export function graphql(source: "\n  query GetGeneration($id: ID!) {\n    genera
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n"): (typeof documents)["\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on Generation {\n        prompt\n      }\n      ... on User {\n        name\n      }\n      ... on ImageModel {\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on Generation {\n        prompt\n      }\n      ... on User {\n        name\n      }\n      ... on ImageModel {\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query NodesViewerId {\n    viewer {\n      id\n    }\n  }\n"): (typeof documents)["\n  query NodesViewerId {\n    viewer {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Nodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n    }\n  }\n"): (typeof documents)["\n  query Nodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  query GenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerGenerationsPage($first: Int, $last: Int, $after: String, $before: String) {\n    viewer {\n      generations(first: $first, last: $last, after: $after, before: $before) {\n        nodes {\n          id\n        }\n        pageInfo {\n          hasNextPage\n          hasPreviousPage\n          startCursor\n          endCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ViewerGenerationsPage($first: Int, $last: Int, $after: String, $before: String) {\n    viewer {\n      generations(first: $first, last: $last, after: $after, before: $before) {\n        nodes {\n          id\n        }\n        pageInfo {\n          hasNextPage\n          hasPreviousPage\n          startCursor\n          endCursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerGenerationImages($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n          images {\n            url\n            position\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ViewerGenerationImages($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n          images {\n            url\n            position\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerGenerationIds($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ViewerGenerationIds($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
