@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { GENERATION_MODELS } from '../../src/catalog/models.ts';
 import { formatMicrosAsUsd } from '../../src/money.ts';
+import { graphql } from '../gql/index.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import {
   CancelGenerationDocument,
@@ -18,6 +19,42 @@ import {
   type GenerationsEnv,
 } from './helpers.ts';
 import { useGenerationsEnv } from '../support/fixtures.ts';
+
+const LifecycleGenerationIdQuery = graphql(`
+  query LifecycleGenerationId($id: ID!) {
+    generation(id: $id) {
+      id
+    }
+  }
+`);
+
+const UnknownGenerationIdQuery = graphql(`
+  query UnknownGenerationId {
+    generation(id: "not-a-uuid") {
+      id
+    }
+  }
+`);
+
+const LifecycleGenerationsPageQuery = graphql(`
+  query LifecycleGenerationsPage($after: String) {
+    viewer {
+      generations(first: 2, after: $after) {
+        nodes {
+          id
+          prompt
+        }
+        edges {
+          cursor
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
+    }
+  }
+`);
 
 describe('generations against the simulator', () => {
   let env: GenerationsEnv;
@@ -123,19 +160,11 @@ describe('generations against the simulator', () => {
   it('a generation is visible to its owner and admins only', async () => {
     const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'private fox' });
     const stranger = await env.user();
-    const hidden = await env.gateway.app.graphql(
-      'query($id: ID!) { generation(id: $id) { id } }',
-      { id: generation!.id },
-      stranger.key,
-    );
+    const hidden = await env.gateway.app.graphql(LifecycleGenerationIdQuery, { id: generation!.id }, stranger.key);
     expect(hidden.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const unknown = await env.gateway.app.graphql('query { generation(id: "not-a-uuid") { id } }', {}, key);
+    const unknown = await env.gateway.app.graphql(UnknownGenerationIdQuery, {}, key);
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const admin = await env.gateway.app.graphql<{ generation: { id: string } }>(
-      'query($id: ID!) { generation(id: $id) { id } }',
-      { id: generation!.id },
-      TEST_ADMIN_TOKEN,
-    );
+    const admin = await env.gateway.app.graphql(LifecycleGenerationIdQuery, { id: generation!.id }, TEST_ADMIN_TOKEN);
     expect(admin.data?.generation.id).toBe(generation!.id);
   });
 
@@ -145,15 +174,11 @@ describe('generations against the simulator', () => {
     for (const prompt of ['one', 'two', 'three']) {
       ids.push((await env.gateway.generate(ownKey, { modelId: 'flux-schnell', prompt })).generation!.id);
     }
-    const page = `query($after: String) { viewer { generations(first: 2, after: $after) {
-      nodes { id prompt } edges { cursor } pageInfo { hasNextPage endCursor } } } }`;
-    type Page = {
-      viewer: { generations: { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
-    };
-    const first = await env.gateway.app.graphql<Page>(page, {}, ownKey);
+    const page = LifecycleGenerationsPageQuery;
+    const first = await env.gateway.app.graphql(page, {}, ownKey);
     expect(first.data?.viewer.generations.nodes.map((node) => node.id)).toEqual([ids[2], ids[1]]);
     expect(first.data?.viewer.generations.pageInfo.hasNextPage).toBe(true);
-    const second = await env.gateway.app.graphql<Page>(
+    const second = await env.gateway.app.graphql(
       page,
       { after: first.data?.viewer.generations.pageInfo.endCursor },
       ownKey,

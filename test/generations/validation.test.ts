@@ -6,10 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NEGATIVE_PROMPT, MAX_PROMPT_LENGTH, MODELS, type ModelSpec } from '../../src/catalog/models.ts';
 import { nearestAspectRatio, planGeneration, planPredictions } from '../../src/generations/request.ts';
+import { graphql } from '../gql/index.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { createRequests, type GenerationsEnv } from './helpers.ts';
 import { rowId } from '../support/ids.ts';
 import { useGenerationsEnv } from '../support/fixtures.ts';
+
+const GenerateXMutation = graphql(`
+  mutation GenerateX {
+    generateImage(input: { modelId: "flux-schnell", prompt: "x" }) {
+      id
+    }
+  }
+`);
 
 describe('planning Replicate input', () => {
   it('applies catalog defaults, the prompt, 4:3, PNG and then the settings; no negative prompt for FLUX', () => {
@@ -166,6 +175,7 @@ describe('generateImage with bad input', () => {
   it('refuses wrongly typed fields through GraphQL itself', async () => {
     const { errors } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a fox', count: 'two' });
     expect(errors?.length).toBeGreaterThan(0);
+    // A string on purpose: the document itself is invalid (a number for a String!), so it cannot be typed.
     const result = await env.gateway.app.graphql(
       'mutation { generateImage(input: { modelId: "flux-schnell", prompt: 42 }) { id } }',
       {},
@@ -175,15 +185,9 @@ describe('generateImage with bad input', () => {
   });
 
   it('needs a user API key', async () => {
-    const anonymous = await env.gateway.app.graphql(
-      'mutation { generateImage(input: { modelId: "flux-schnell", prompt: "x" }) { id } }',
-    );
+    const anonymous = await env.gateway.app.graphql(GenerateXMutation);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const admin = await env.gateway.app.graphql(
-      'mutation { generateImage(input: { modelId: "flux-schnell", prompt: "x" }) { id } }',
-      {},
-      TEST_ADMIN_TOKEN,
-    );
+    const admin = await env.gateway.app.graphql(GenerateXMutation, {}, TEST_ADMIN_TOKEN);
     expect(admin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 

@@ -59,6 +59,9 @@ type Documents = {
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GenerateDocument,
     "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GetGenerationDocument,
     "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.CancelGenerationDocument,
+    "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": typeof types.LifecycleGenerationIdDocument,
+    "\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n": typeof types.UnknownGenerationIdDocument,
+    "\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.LifecycleGenerationsPageDocument,
     "\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on Generation {\n        prompt\n      }\n      ... on User {\n        name\n      }\n      ... on ImageModel {\n        name\n      }\n    }\n  }\n": typeof types.NodeDocument,
     "\n  query NodesViewerId {\n    viewer {\n      id\n    }\n  }\n": typeof types.NodesViewerIdDocument,
     "\n  query Nodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n    }\n  }\n": typeof types.NodesDocument,
@@ -67,6 +70,7 @@ type Documents = {
     "\n  query ViewerGenerationImages($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n          images {\n            url\n            position\n          }\n        }\n      }\n    }\n  }\n": typeof types.ViewerGenerationImagesDocument,
     "\n  query ViewerGenerationIds($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n        }\n      }\n    }\n  }\n": typeof types.ViewerGenerationIdsDocument,
     "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.UserLedgerEntriesPageDocument,
+    "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n": typeof types.GenerateXDocument,
     "\n  fragment SmartGenerationFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n": typeof types.SmartGenerationFieldsFragmentDoc,
     "\n  mutation GenerateSmart($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": typeof types.GenerateSmartDocument,
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": typeof types.FinalizeDocument,
@@ -119,6 +123,9 @@ const documents: Documents = {
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": types.GenerateDocument,
     "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.GetGenerationDocument,
     "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.CancelGenerationDocument,
+    "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": types.LifecycleGenerationIdDocument,
+    "\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n": types.UnknownGenerationIdDocument,
+    "\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.LifecycleGenerationsPageDocument,
     "\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on Generation {\n        prompt\n      }\n      ... on User {\n        name\n      }\n      ... on ImageModel {\n        name\n      }\n    }\n  }\n": types.NodeDocument,
     "\n  query NodesViewerId {\n    viewer {\n      id\n    }\n  }\n": types.NodesViewerIdDocument,
     "\n  query Nodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n    }\n  }\n": types.NodesDocument,
@@ -127,6 +134,7 @@ const documents: Documents = {
     "\n  query ViewerGenerationImages($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n          images {\n            url\n            position\n          }\n        }\n      }\n    }\n  }\n": types.ViewerGenerationImagesDocument,
     "\n  query ViewerGenerationIds($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n        }\n      }\n    }\n  }\n": types.ViewerGenerationIdsDocument,
     "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.UserLedgerEntriesPageDocument,
+    "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n": types.GenerateXDocument,
     "\n  fragment SmartGenerationFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n": types.SmartGenerationFieldsFragmentDoc,
     "\n  mutation GenerateSmart($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": types.GenerateSmartDocument,
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": types.FinalizeDocument,
@@ -331,6 +339,18 @@ export function graphql(source: "\n  mutation CancelGeneration($id: ID!) {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n"): (typeof documents)["\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on Generation {\n        prompt\n      }\n      ... on User {\n        name\n      }\n      ... on ImageModel {\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on Generation {\n        prompt\n      }\n      ... on User {\n        name\n      }\n      ... on ImageModel {\n        name\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -360,6 +380,10 @@ export function graphql(source: "\n  query ViewerGenerationIds($first: Int) {\n 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
