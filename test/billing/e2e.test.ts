@@ -2,6 +2,8 @@
  * Cost control end to end: `generateImage` over HTTP on real gateways (one, then two sharing a
  * database) against the Replicate simulator, counting what reached "Replicate".
  */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,10 +18,53 @@ import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
 import { expectLedgerVerified, insertUser, OUT_OF_THE_WAY } from './helpers.ts';
 import { gid, rowId } from '../support/ids.ts';
 import { startTestSimulator } from '../support/fixtures.ts';
+import { graphql } from '../gql/index.ts';
 
 type Simulator = RunningSimulator;
 
-const GENERATE = `mutation($input: GenerateImageInput!) { generateImage(input: $input) { id status } }`;
+const GenerateIdAndStatusMutation = graphql(`
+  mutation GenerateIdAndStatus($input: GenerateImageInput!) {
+    generateImage(input: $input) {
+      id
+      status
+    }
+  }
+`);
+
+const DailyUsageQuery = graphql(`
+  query DailyUsage {
+    viewer {
+      usage {
+        reservedUsd
+        spentUsd
+        dailyBudgetUsd
+      }
+    }
+  }
+`);
+
+const SetConcurrencyLimitMutation = graphql(`
+  mutation SetConcurrencyLimit($id: ID!) {
+    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {
+      id
+    }
+  }
+`);
+
+const GenerationImagesCostQuery = graphql(`
+  query GenerationImagesCost($id: ID!) {
+    generation(id: $id) {
+      status
+      costUsd
+      images {
+        url
+      }
+    }
+  }
+`);
+
+/** Sent with fetch, for the rate-limit headers of the answer. */
+const GENERATE = print(GenerateIdAndStatusMutation);
 const CREATE_PATTERN = /^\/v1\/models\/[^/]+\/[^/]+\/predictions$/;
 
 let simulator: Simulator;
@@ -169,9 +214,7 @@ describe('generateImage against a $1.00 budget at $0.03 each', () => {
           simulator.resetCounters();
           const answers = await Promise.all(Array.from({ length: 20 }, () => generate(gatewayC, key, SEEDREAM)));
           expect(tally(answers)).toEqual({ ACCEPTED: 3, BUDGET_EXCEEDED: 17 });
-          const usage = await gatewayC.graphql<{
-            viewer: { usage: { reservedUsd: string; spentUsd: string; dailyBudgetUsd: string } };
-          }>('{ viewer { usage { reservedUsd spentUsd dailyBudgetUsd } } }', {}, key);
+          const usage = await gatewayC.graphql(DailyUsageQuery, {}, key);
           const { reservedUsd, spentUsd, dailyBudgetUsd } = usage.data!.viewer.usage;
           expect(dailyBudgetUsd).toBe('0.1');
           expect(Number(reservedUsd) + Number(spentUsd)).toBeLessThanOrEqual(0.1);
@@ -232,9 +275,7 @@ describe('rate limits over HTTP', () => {
 
   it('the concurrency cap refuses a third running generation', async () => {
     const { id, key } = await userWithKey({ dailyMicros: 100_000_000, ratePerMinute: 1000, maxConcurrent: 2 });
-    await admin(`mutation($id: ID!) { setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) { id } }`, {
-      id: gid('User', id),
-    });
+    await admin(SetConcurrencyLimitMutation, { id: gid('User', id) });
     const slow = { modelId: 'flux-schnell', prompt: 'a slow one [sim:slow]' };
     const answers = await Promise.all(Array.from({ length: 5 }, () => generate(gatewayA, key, slow)));
     expect(tally(answers)).toEqual({ ACCEPTED: 2, RATE_LIMITED: 3 });
@@ -246,8 +287,8 @@ describe('rate limits over HTTP', () => {
   });
 });
 
-function admin(query: string, variables: Record<string, unknown>) {
-  return gatewayA.graphql(query, variables, TEST_ADMIN_TOKEN);
+function admin<T, V>(document: TypedDocumentNode<T, V>, variables: V) {
+  return gatewayA.graphql(document, variables, TEST_ADMIN_TOKEN);
 }
 
 describe('the stale-hold sweeper with the real tracker', () => {
@@ -304,9 +345,7 @@ describe('the stale-hold sweeper with the real tracker', () => {
       expect(result.examined).toBeGreaterThanOrEqual(1);
       expect(result.resolvedElsewhere).toBeGreaterThanOrEqual(1);
       expect(await holdOf(generationId)).toMatchObject({ state: 'settled', settled_micros: 6_000 });
-      const generation = await lostGateway.graphql<{
-        generation: { status: string; costUsd: string; images: unknown[] };
-      }>('query($id: ID!) { generation(id: $id) { status costUsd images { url } } }', { id: generationId }, key);
+      const generation = await lostGateway.graphql(GenerationImagesCostQuery, { id: generationId }, key);
       expect(generation.data?.generation).toMatchObject({ status: 'SUCCEEDED', costUsd: '0.006' });
       expect(generation.data?.generation.images).toHaveLength(2);
       await expectLedgerVerified(db);

@@ -14,6 +14,10 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": typeof types.GenerateIdAndStatusDocument,
+    "\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n": typeof types.DailyUsageDocument,
+    "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n": typeof types.SetConcurrencyLimitDocument,
+    "\n  query GenerationImagesCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      images {\n        url\n      }\n    }\n  }\n": typeof types.GenerationImagesCostDocument,
     "\n  mutation BillingCreateUser($name: String!) {\n    createUser(input: { name: $name }) {\n      id\n    }\n  }\n": typeof types.BillingCreateUserDocument,
     "\n  mutation BillingCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n    }\n  }\n": typeof types.BillingCreateApiKeyDocument,
     "\n  fragment UserLimitFields on User {\n    id\n    dailyBudgetUsd\n    monthlyBudgetUsd\n    rateLimitPerMinute\n    maxConcurrentGenerations\n    usesDefaultLimits\n  }\n": typeof types.UserLimitFieldsFragmentDoc,
@@ -78,6 +82,10 @@ type Documents = {
     "\n  query GetSmartGeneration($id: ID!) {\n    generation(id: $id) {\n      ...SmartGenerationFields\n    }\n  }\n": typeof types.GetSmartGenerationDocument,
 };
 const documents: Documents = {
+    "\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": types.GenerateIdAndStatusDocument,
+    "\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n": types.DailyUsageDocument,
+    "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n": types.SetConcurrencyLimitDocument,
+    "\n  query GenerationImagesCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      images {\n        url\n      }\n    }\n  }\n": types.GenerationImagesCostDocument,
     "\n  mutation BillingCreateUser($name: String!) {\n    createUser(input: { name: $name }) {\n      id\n    }\n  }\n": types.BillingCreateUserDocument,
     "\n  mutation BillingCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n    }\n  }\n": types.BillingCreateApiKeyDocument,
     "\n  fragment UserLimitFields on User {\n    id\n    dailyBudgetUsd\n    monthlyBudgetUsd\n    rateLimitPerMinute\n    maxConcurrentGenerations\n    usesDefaultLimits\n  }\n": types.UserLimitFieldsFragmentDoc,
@@ -156,6 +164,22 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n"): (typeof documents)["\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GenerationImagesCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      images {\n        url\n      }\n    }\n  }\n"): (typeof documents)["\n  query GenerationImagesCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      images {\n        url\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
