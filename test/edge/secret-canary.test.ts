@@ -71,6 +71,7 @@ describe('secret canaries', () => {
     return { status: response.status, body };
   }
 
+  // Strings on purpose, sent raw: invalid inputs, forged credentials and every byte of each answer kept.
   async function graphql(query: string, variables: Record<string, unknown> = {}, token?: string) {
     const { body } = await call('/graphql', {
       method: 'POST',

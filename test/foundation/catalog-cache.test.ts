@@ -32,6 +32,7 @@ describe('catalog response cache', () => {
     await app?.stop();
   });
 
+  // Strings on purpose: the cache is keyed by the raw query text, so the exact text sent is what is tested.
   async function post(query: string, options: { key?: string; variables?: Record<string, unknown> } = {}) {
     const response = await fetch(`${app.url}/graphql`, {
       method: 'POST',
