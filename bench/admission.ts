@@ -11,11 +11,13 @@
  * 3. The stop time of `pixelgate serve` after SIGINT to its process group, with generations
  *    queued behind hung creates.
  *
- * One gateway in this process with the built-in simulator's HTTP server (speed 0.05) and its own
- * worker (which creates the queued predictions at the default shared budget of 540/min); the
- * load generator runs in a worker thread. `MAX_QUEUE_WAIT_SECONDS` is raised for measurement 1
- * so that backpressure does not refuse the queue the run builds (it measures admission, not the
- * budget). Loopback only, bounded by the durations.
+ * The gateway runs in this process beside the built-in simulator's HTTP server (speed 0.05); the
+ * load generator runs in a worker thread. Measurement 2 (first, on an empty queue) uses a gateway
+ * with its own worker, so the creates really hang; measurement 1 a gateway without one — the
+ * request path alone, as when workers run in other processes — so that the worker's creates do
+ * not share the 2 cores. The shared upstream budget is raised so that backpressure does not refuse
+ * the queue the run builds (it measures admission, not Replicate's budget). Loopback only,
+ * bounded by the durations.
  *
  *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/admission.ts
  */
@@ -69,9 +71,12 @@ async function main(): Promise<void> {
       REPLICATE_API_TOKEN: 'r8_bench_admission',
       REPLICATE_API_BASE_URL: sim.baseUrl,
       PIXELGATE_DATA_DIR: dataDir,
-      MAX_QUEUE_WAIT_SECONDS: '86400',
+      // Backpressure must not refuse the queue measurement 1 builds: it measures admission, not
+      // Replicate's budget (at the default 540 creates/min a deadline's worth of queue is ~1,000
+      // generations, which a faster admission fills within one round).
+      UPSTREAM_CREATES_PER_MINUTE: '1000000',
     });
-    const app = await startApp({ config, logger: silentLogger });
+    let app = await startApp({ config, logger: silentLogger });
     try {
       const db = app.services.db;
       for (let index = 0; index < USERS; index++) {
@@ -84,6 +89,33 @@ async function main(): Promise<void> {
         .set({ rate_limit_per_minute: 1_000_000, max_concurrent_generations: 1_000_000 })
         .execute();
 
+      // 2. Every create hangs: the answer must not wait for it (this app runs its worker).
+      sim.injectFaults([{ method: 'POST', path: '/v1/models/**', fault: 'timeout', times: 100_000 }]);
+      const latencies: number[] = [];
+      const statuses = new Set<string>();
+      for (let index = 0; index < HUNG_REQUESTS; index++) {
+        const startedAt = performance.now();
+        const response = await fetch(`${app.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[index]}` },
+          body: JSON.stringify({
+            query: GENERATE,
+            variables: { input: { modelId: 'flux-schnell', prompt: `a hung lighthouse ${index}` } },
+          }),
+        });
+        const body = (await response.json()) as { data?: { generateImage?: { status: string } } };
+        latencies.push(performance.now() - startedAt);
+        statuses.add(body.data?.generateImage?.status ?? 'error');
+      }
+      latencies.sort((a, b) => a - b);
+      const hungLine =
+        `\n2. generateImage while every upstream create hangs (${HUNG_REQUESTS} in a row): p50 ` +
+        `${percentile(latencies, 0.5).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms, answers ${[...statuses].join(', ')}`;
+      sim.clearFaults();
+      // 1. Admission alone: a gateway that answers requests while workers elsewhere create.
+      await app.close();
+      app = await startApp({ config, logger: silentLogger, runWorker: false });
+
       const requests = keys.map((key, index) => ({
         method: 'POST' as const,
         path: '/graphql',
@@ -94,7 +126,7 @@ async function main(): Promise<void> {
         }),
       }));
       const generations = async () =>
-        Number((await sql<{ n: string }>`select count(*) as n from generations`.execute(db)).rows[0]!.n);
+        Number((await sql<{ n: string }>`select count(*) as n from generations`.execute(app.services.db)).rows[0]!.n);
       // Each connection sends its own users' requests (see admission-connection.cjs).
       process.env.PIXELGATE_BENCH_REQUESTS = JSON.stringify(requests);
       process.env.PIXELGATE_BENCH_CONNECTIONS = String(CONNECTIONS);
@@ -137,32 +169,7 @@ async function main(): Promise<void> {
           .map((run) => run.acceptedPerSecond.toFixed(0))
           .join(', ')})`,
       );
-
-      // 2. Every create hangs: the answer must not wait for it.
-      await sql`delete from graphile_worker._private_jobs`.execute(db);
-      sim.injectFaults([{ method: 'POST', path: '/v1/models/**', fault: 'timeout', times: 100_000 }]);
-      const latencies: number[] = [];
-      const statuses = new Set<string>();
-      for (let index = 0; index < HUNG_REQUESTS; index++) {
-        const startedAt = performance.now();
-        const response = await fetch(`${app.url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[index]}` },
-          body: JSON.stringify({
-            query: GENERATE,
-            variables: { input: { modelId: 'flux-schnell', prompt: `a hung lighthouse ${index}` } },
-          }),
-        });
-        const body = (await response.json()) as { data?: { generateImage?: { status: string } } };
-        latencies.push(performance.now() - startedAt);
-        statuses.add(body.data?.generateImage?.status ?? 'error');
-      }
-      latencies.sort((a, b) => a - b);
-      console.log(
-        `\n2. generateImage while every upstream create hangs (${HUNG_REQUESTS} in a row): p50 ` +
-          `${percentile(latencies, 0.5).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms, answers ${[...statuses].join(', ')}`,
-      );
-      sim.clearFaults();
+      console.log(hungLine);
     } finally {
       await app.close();
     }
