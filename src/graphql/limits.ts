@@ -132,10 +132,38 @@ export function operationCost(args: {
   return cost;
 }
 
+/** Variables longer than this (as JSON) are costed afresh each time rather than remembered. */
+const MAX_REMEMBERED_VARIABLES_LENGTH = 1_024;
+/** Costs remembered per document (one per operation name and variables). */
+const MAX_COSTS_PER_DOCUMENT = 64;
+
+/**
+ * `operationCost`, remembered per parsed document (Yoga's parse cache hands the same object to
+ * every request with the same text) and operation name and variables: every field's complexity
+ * here is a function of its arguments alone, never of the viewer, so the same operation with the
+ * same variables always costs the same. Bounded: documents are weak keys, and each keeps at most
+ * `MAX_COSTS_PER_DOCUMENT` costs of short variables.
+ */
+function rememberedCost(): (args: Parameters<typeof operationCost>[0]) => number | undefined {
+  const costs = new WeakMap<DocumentNode, Map<string, number | undefined>>();
+  return (args) => {
+    const key = `${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? {})}`;
+    if (key.length > MAX_REMEMBERED_VARIABLES_LENGTH) return operationCost(args);
+    let known = costs.get(args.document);
+    if (known?.has(key)) return known.get(key);
+    const cost = operationCost(args);
+    if (!known) costs.set(args.document, (known = new Map()));
+    if (known.size >= MAX_COSTS_PER_DOCUMENT) known.delete(known.keys().next().value!);
+    known.set(key, cost);
+    return cost;
+  };
+}
+
 export function useOperationLimits(limits: OperationLimits): Plugin[] {
   const rules = limitValidationRules(limits);
+  const costOf = rememberedCost();
   const costRefusal = (args: Parameters<typeof operationCost>[0]): GraphQLError | undefined => {
-    const cost = operationCost(args);
+    const cost = costOf(args);
     if (cost === undefined || cost <= limits.maxCost) return undefined;
     return queryTooComplex('cost', limits.maxCost, cost, 'Ask for smaller pages, fewer nested lists or fewer fields.');
   };

@@ -83,7 +83,7 @@ describe('operation limits', () => {
     expect(shallow.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
-  it('cost follows the page size asked for in variables', async () => {
+  it('cost follows the page size asked for in variables, each time', async () => {
     const query = `query ($first: Int) { viewer { generations(first: $first) {
       nodes { id images { url } finals { id images { url } finals { id images { url } } } } } } }`;
     const big = refusal(await postGraphQL(app.url, query, { first: 100 }, key));
@@ -96,6 +96,9 @@ describe('operation limits', () => {
     );
     expect(small.errors).toBeUndefined();
     expect(small.data?.viewer.generations.nodes).toEqual([]);
+    // Costs are remembered per document and variables: the same text asking for more is still refused.
+    const again = refusal(await postGraphQL(app.url, query, { first: 100 }, key));
+    expect(again.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
   });
 
   it('aliases: 20,000 aliases of models (a 1.6 MB body, no key) stop at the token limit while parsing', async () => {
