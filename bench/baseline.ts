@@ -3,9 +3,10 @@
  *
  * - `startBareYoga()`: graphql-yoga + Pothos answering `{ hello }` on a loopback port — nothing of
  *   pixelgate, so a ratio against it isolates what pixelgate adds on top of the stack.
- * - `loadAtConnections()` / `loadAtRate()`: autocannon (in its own worker thread, so the load
- *   generator does not share the server's event loop) running one GraphQL operation either
- *   closed-loop at N connections for T seconds, or open-loop at a fixed R req/s offered.
+ * - `loadAtConnections()` / `loadAtRate()`: one GraphQL operation, the load generator in its own
+ *   worker thread (so it does not share the server's event loop): closed-loop at N connections
+ *   for T seconds (autocannon), or open-loop at a fixed R req/s offered, evenly spaced
+ *   (`steady-rate-worker.mjs`).
  *   Each run is bounded by its duration; every request goes to loopback.
  *
  * The machine is shared and noisy: report ratios against the baseline measured in the same run,
@@ -14,6 +15,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import SchemaBuilder from '@pothos/core';
 import autocannon from 'autocannon';
 import { createYoga } from 'graphql-yoga';
@@ -135,8 +137,10 @@ export async function loadAtConnections(
 }
 
 /**
- * Open loop: `rate` requests per second offered whatever the answers' speed, over enough
- * connections that waiting for answers does not lower the rate (latency then includes queueing).
+ * Open loop: `rate` requests per second offered, evenly spaced, whatever the answers' speed, over
+ * at most `connections` sockets (latency counts from when each request was due, so it includes
+ * queueing). Its own generator in a worker thread (`steady-rate-worker.mjs`): autocannon's
+ * `overallRate` sends each second's requests in a burst at its start.
  */
 export async function loadAtRate(
   operation: GraphQLOperation,
@@ -145,7 +149,25 @@ export async function loadAtRate(
   connections = 50,
 ): Promise<LoadResult> {
   await checkOperation(operation);
-  return runAutocannon(operation, { connections, durationSeconds, overallRate: rate });
+  const worker = new Worker(new URL('./steady-rate-worker.mjs', import.meta.url), {
+    workerData: {
+      url: `${operation.url}/graphql`,
+      body: JSON.stringify({ query: operation.query, variables: operation.variables }),
+      headers: operation.headers ?? {},
+      rate,
+      durationSeconds,
+      connections,
+    },
+  });
+  try {
+    return await new Promise<LoadResult>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the load generator exited with ${code}`)));
+    });
+  } finally {
+    await worker.terminate();
+  }
 }
 
 /**
