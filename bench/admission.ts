@@ -21,22 +21,21 @@
  *
  *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/admission.ts
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { serveCli } from '../test/foundation/process.ts';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { startApp } from '../src/app.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { createUser } from '../src/auth/users.ts';
-import { loadConfig } from '../src/config.ts';
 import { silentLogger } from '../src/logger.ts';
 import { startSimulator } from '../src/simulator/index.ts';
 import { alternate, formatLoad, HELLO, loadAtConnections, startBareYoga, type LoadResult } from './baseline.ts';
-import { openBenchDatabase, percentile } from './support.ts';
+import { benchConfig, openBenchDatabase, percentile } from './support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
@@ -62,19 +61,14 @@ async function main(): Promise<void> {
   const bare = await startBareYoga();
   const keys: string[] = [];
   try {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      REPLICATE_API_TOKEN: 'r8_bench_admission',
-      REPLICATE_API_BASE_URL: sim.baseUrl,
-      PIXELGATE_DATA_DIR: dataDir,
+    const config = benchConfig({
+      databaseUrl: database.url,
+      dataDir,
+      simulatorUrl: sim.baseUrl,
       // Backpressure must not refuse the queue measurement 1 builds: it measures admission, not
       // Replicate's budget (at the default 540 creates/min a deadline's worth of queue is ~1,000
       // generations, which a faster admission fills within one round).
-      UPSTREAM_CREATES_PER_MINUTE: '1000000',
+      extra: { UPSTREAM_CREATES_PER_MINUTE: '1000000' },
     });
     let app = await startApp({ config, logger: silentLogger });
     try {
@@ -181,9 +175,6 @@ async function main(): Promise<void> {
       REPLICATE_API_TOKEN: 'r8_bench_admission',
       REPLICATE_API_BASE_URL: sim.baseUrl,
       PIXELGATE_DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
     });
     console.log(`\n3. pixelgate serve, SIGINT to the process group → exit: ${stopMs.toFixed(0)} ms`);
     sim.clearFaults();
@@ -196,25 +187,7 @@ async function main(): Promise<void> {
 }
 
 async function stopTime(key: string, env: Record<string, string>): Promise<number> {
-  const bin = fileURLToPath(new URL('../bin/pixelgate.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...process.env, ...env },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: string) => {
-      output += chunk;
-      const match = /GraphiQL at (http:\/\/\S+)\/graphql/.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout!.setEncoding('utf8').on('data', onData);
-    child.stderr!.setEncoding('utf8').on('data', onData);
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
-    void exited.then(() => reject(new Error(`serve exited early:\n${output}`))).finally(() => clearTimeout(timer));
-  });
+  const { child, url, exited } = await serveCli(env, { detached: true });
   // A queued generation whose create hangs upstream: the stop must not wait for it.
   await fetch(`${url}/graphql`, {
     method: 'POST',
@@ -227,7 +200,7 @@ async function stopTime(key: string, env: Record<string, string>): Promise<numbe
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const startedAt = performance.now();
   process.kill(-child.pid!, 'SIGINT');
-  const code = await exited;
+  const { code } = await exited;
   const elapsed = performance.now() - startedAt;
   if (code !== 0) console.log(`   (exit code ${code})`);
   return elapsed;

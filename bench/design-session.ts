@@ -26,11 +26,10 @@ import { performance } from 'node:perf_hooks';
 import { startApp, type RunningApp } from '../src/app.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { createUser } from '../src/auth/users.ts';
-import { loadConfig } from '../src/config.ts';
 import { silentLogger } from '../src/logger.ts';
 import { formatMicrosAsUsd, parseUsdToMicros } from '../src/money.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
-import { openBenchDatabase } from './support.ts';
+import { benchConfig, openBenchDatabase } from './support.ts';
 
 const PROMPTS = [
   'a minimalist fox logo, flat vector',
@@ -243,17 +242,7 @@ async function main(): Promise<void> {
   const apps: RunningApp[] = [];
   try {
     const env = (extra: Record<string, string>) =>
-      loadConfig({
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: database.url,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        REPLICATE_API_TOKEN: 'r8_bench_token_for_the_simulator',
-        REPLICATE_API_BASE_URL: sim.baseUrl,
-        PIXELGATE_DATA_DIR: dataDir,
-        ...extra,
-      });
+      benchConfig({ databaseUrl: database.url, dataDir, simulatorUrl: sim.baseUrl, extra });
     const smart = await startApp({ config: env({}), logger: silentLogger });
     apps.push(smart);
     const plain = await startApp({ config: env({ RESULT_CACHE_TTL_SECONDS: '0' }), logger: silentLogger });

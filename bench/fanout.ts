@@ -30,11 +30,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startApp } from '../src/app.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { createUser } from '../src/auth/users.ts';
-import { loadConfig } from '../src/config.ts';
 import { silentLogger } from '../src/logger.ts';
 import { startSimulator } from '../src/simulator/index.ts';
 import { memory, onMessages, TERMINAL, type Message, type Sample } from './fanout-peers.ts';
-import { openBenchDatabase, percentile } from './support.ts';
+import { benchConfig, openBenchDatabase, percentile } from './support.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 5_000);
 const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 4);
@@ -90,18 +89,12 @@ type Child = ReturnType<typeof spawnChild>;
 async function gatewayProcess(init: Message): Promise<void> {
   const database = await openBenchDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-fanout-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    REPLICATE_API_TOKEN: 'r8_bench_token_for_the_simulator',
-    REPLICATE_API_BASE_URL: String(init.simulatorUrl),
-    PIXELGATE_DATA_DIR: dataDir,
+  const config = benchConfig({
+    databaseUrl: database.url,
+    dataDir,
+    simulatorUrl: String(init.simulatorUrl),
     // One user watching one generation from 5,000 sockets: the per-user cap (20) would refuse them.
-    WS_MAX_SOCKETS_PER_USER: String(SUBSCRIBERS + 100),
-    WS_MAX_SOCKETS: String(SUBSCRIBERS + 100),
+    extra: { WS_MAX_SOCKETS_PER_USER: String(SUBSCRIBERS + 100), WS_MAX_SOCKETS: String(SUBSCRIBERS + 100) },
   });
   // The cold start outlasts flux-schnell's deadline (120 s) when connecting takes long: not what is measured.
   const app = await startApp({ config, logger: silentLogger, generations: { deadlineSeconds: () => 3_600 } });

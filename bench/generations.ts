@@ -27,10 +27,9 @@ import WebSocket from 'ws';
 import { startApp, type RunningApp } from '../src/app.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { createUser } from '../src/auth/users.ts';
-import { loadConfig } from '../src/config.ts';
 import { silentLogger } from '../src/logger.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
-import { openBenchDatabase, percentile } from './support.ts';
+import { benchConfig, openBenchDatabase, percentile } from './support.ts';
 
 const SPEED = 0.05;
 const GENERATIONS = 200;
@@ -224,16 +223,7 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-images-'));
   try {
     await withDatabase(async (databaseUrl) => {
-      const config = loadConfig({
-        NODE_ENV: 'test',
-        DATABASE_URL: databaseUrl,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        REPLICATE_API_TOKEN: 'r8_bench_token_for_the_simulator',
-        REPLICATE_API_BASE_URL: sim.baseUrl,
-        PIXELGATE_DATA_DIR: dataDir,
-      });
+      const config = benchConfig({ databaseUrl, dataDir, simulatorUrl: sim.baseUrl });
       const app = await startApp({
         config,
         logger: silentLogger,

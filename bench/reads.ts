@@ -19,7 +19,6 @@ import path from 'node:path';
 import { startApp } from '../src/app.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { createUser } from '../src/auth/users.ts';
-import { loadConfig } from '../src/config.ts';
 import { silentLogger } from '../src/logger.ts';
 import {
   alternate,
@@ -31,7 +30,7 @@ import {
   type GraphQLOperation,
   type LoadResult,
 } from './baseline.ts';
-import { openBenchDatabase } from './support.ts';
+import { benchConfig, openBenchDatabase } from './support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
@@ -52,17 +51,8 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-reads-'));
   const bare = await startBareYoga();
   try {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      // The simulator's address is never called: reads only.
-      REPLICATE_API_TOKEN: 'r8_bench_token_never_used',
-      REPLICATE_API_BASE_URL: 'http://127.0.0.1:9',
-      PIXELGATE_DATA_DIR: dataDir,
-    });
+    // The simulator's address is never called: reads only.
+    const config = benchConfig({ databaseUrl: database.url, dataDir, simulatorUrl: 'http://127.0.0.1:9' });
     const app = await startApp({ config, logger: silentLogger });
     try {
       const user = await createUser(app.services.db, { name: 'bench', dailyBudgetMicros: 1_000_000_000 });

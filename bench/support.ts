@@ -5,8 +5,32 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { loadConfig, type Config } from '../src/config.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/logger.ts';
+
+/**
+ * A benchmark gateway's configuration: loopback on a free port, silent, its database, data
+ * directory and simulator, plus the settings a benchmark changes (`extra`).
+ */
+export function benchConfig(settings: {
+  databaseUrl: string;
+  dataDir: string;
+  simulatorUrl: string;
+  extra?: Record<string, string>;
+}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: settings.databaseUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    REPLICATE_API_TOKEN: 'r8_bench_token_for_the_simulator',
+    REPLICATE_API_BASE_URL: settings.simulatorUrl,
+    PIXELGATE_DATA_DIR: settings.dataDir,
+    ...settings.extra,
+  });
+}
 
 export function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;

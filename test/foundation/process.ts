@@ -48,3 +48,37 @@ export async function runCli(
   clearTimeout(timer);
   return { code, signal, stdout, stderr };
 }
+
+export interface ServedCli {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+}
+
+/** `pixelgate serve` on a free port; resolves once it prints its GraphiQL URL. */
+export async function serveCli(
+  env: Record<string, string>,
+  options: { detached?: boolean; logLevel?: string } = {},
+): Promise<ServedCli> {
+  const child = spawnCli(
+    ['serve'],
+    { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: options.logLevel ?? 'warn', ...env },
+    { detached: options.detached },
+  );
+  let output = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: string) => {
+      output += chunk;
+      const match = /GraphiQL at (http:\/\/\S+)\/graphql/.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout!.setEncoding('utf8').on('data', onData);
+    child.stderr!.setEncoding('utf8').on('data', onData);
+    void exited.then(({ code, signal }) => reject(new Error(`serve exited early (${code ?? signal}):\n${output}`)));
+  });
+  return { child, url, exited, output: () => output };
+}

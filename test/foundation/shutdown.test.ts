@@ -7,8 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
-import { runCli } from './process.ts';
-import { serveCli, type ServedCli } from '../support/fixtures.ts';
+import { runCli, serveCli, type ServedCli } from './process.ts';
 
 type Served = ServedCli;
 

@@ -16,7 +16,8 @@ import { type RunningSimulator } from '../../src/simulator/index.ts';
 import type { DatabaseHandle } from '../../src/db/index.ts';
 import { createMigratedDatabase, type TestDatabase } from '../support/database.ts';
 import { GENERATE, GET, simulatedPredictionsFor, sleep, TERMINAL, type GenerationResult } from './helpers.ts';
-import { createUserWithKey, serveCli, startTestSimulator } from '../support/fixtures.ts';
+import { serveCli } from '../foundation/process.ts';
+import { createUserWithKey, startTestSimulator } from '../support/fixtures.ts';
 
 interface Reply {
   readonly generation?: GenerationResult;

@@ -11,7 +11,8 @@ import type { Db } from '../../src/db/index.ts';
 import { type RunningSimulator } from '../../src/simulator/index.ts';
 import { createMigratedDatabase } from '../support/database.ts';
 import { GET, ledgerKinds, simulatedPredictionsFor, sleep, TERMINAL, type GenerationResult } from './helpers.ts';
-import { createUserWithKey, serveCli, startTestSimulator } from '../support/fixtures.ts';
+import { serveCli } from '../foundation/process.ts';
+import { createUserWithKey, startTestSimulator } from '../support/fixtures.ts';
 
 export interface Served {
   readonly child: ChildProcess;

@@ -4,7 +4,6 @@
  * budget, a running generation in the database, a database closed to connections for a while, and
  * counting the SQL statements a request sends.
  */
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
@@ -13,7 +12,6 @@ import { createUser } from '../../src/auth/users.ts';
 import type { Db } from '../../src/db/index.ts';
 import { insertGeneration } from '../../src/generations/store.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { spawnCli } from '../foundation/process.ts';
 import { startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
 import { startTestApp, type TestApp } from './app.ts';
 
@@ -87,40 +85,6 @@ export async function createUserWithKey(
       .execute();
   }
   return { userId: user.id, key: (await createApiKey(db, user.id)).key };
-}
-
-export interface ServedCli {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
-
-/** `pixelgate serve` on a free port; resolves once it prints its GraphiQL URL. */
-export async function serveCli(
-  env: Record<string, string>,
-  options: { detached?: boolean; logLevel?: string } = {},
-): Promise<ServedCli> {
-  const child = spawnCli(
-    ['serve'],
-    { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: options.logLevel ?? 'warn', ...env },
-    { detached: options.detached },
-  );
-  let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: string) => {
-      output += chunk;
-      const match = /GraphiQL at (http:\/\/\S+)\/graphql/.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout!.setEncoding('utf8').on('data', onData);
-    child.stderr!.setEncoding('utf8').on('data', onData);
-    void exited.then(({ code, signal }) => reject(new Error(`serve exited early (${code ?? signal}):\n${output}`)));
-  });
-  return { child, url, exited, output: () => output };
 }
 
 /** A PROCESSING-ready generation of `userId` written straight to the database (no prediction, no hold). */
