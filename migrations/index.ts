@@ -8,6 +8,7 @@ import * as generations from './0002_generations.ts';
 import * as billing from './0003_billing.ts';
 import * as smart from './0004_smart.ts';
 import * as upstreamBudget from './0005_upstream_budget.ts';
+import * as usageNotify from './0006_usage_notify.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_billing': billing,
   '0004_smart': smart,
   '0005_upstream_budget': upstreamBudget,
+  '0006_usage_notify': usageNotify,
 };
