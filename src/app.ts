@@ -3,6 +3,7 @@
  * HTTP server, started in order and stopped in reverse.
  */
 import { ApiKeyCache } from './auth/key-cache.ts';
+import { UsageCache } from './billing/usage-cache.ts';
 import type { Config } from './config.ts';
 import { connectDatabase, type DatabaseHandle } from './db/index.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
@@ -84,6 +85,10 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
 
     const now = options.now ?? (() => new Date());
     const metrics = createMetrics(handle.db, now);
+    // Before the generations runtime, which tells it of the changes this instance commits.
+    const usage = new UsageCache({ db: handle.db, config, now, logger });
+    await usage.listen(String(handle.pool.options.connectionString));
+    cleanups.push(() => usage.close());
     const generations = await startGenerationsRuntime({
       config,
       db: handle.db,
@@ -93,6 +98,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       settings: options.generations,
       replicate: options.replicate,
       allowInProcessSimulator: true,
+      usage,
     });
     cleanups.push(() => generations.close());
     const keys = new ApiKeyCache(handle.db, now);
@@ -112,6 +118,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       replicate: generations.replicate,
       generations,
       keys,
+      usage,
     };
 
     if (options.runWorker ?? true) {

@@ -25,6 +25,7 @@ import type { HttpRoute } from './http/index.ts';
 import { createDownloader, createLocalDiskStorage, type DownloadSettings } from './storage/index.ts';
 import { findModel } from './catalog/models.ts';
 import { billingTasks, scheduleStaleHoldSweep } from './billing/sweeper.ts';
+import type { UsageCache } from './billing/usage-cache.ts';
 import { GenerationEvents, type FeedSettings } from './generations/events.ts';
 import {
   installJobSchema,
@@ -117,6 +118,8 @@ export interface StartGenerationsOptions {
    * A standalone worker must not: its predictions would live in a simulator nobody else sees.
    */
   readonly allowInProcessSimulator: boolean;
+  /** The usage cache this instance reads from: told at once of the generation changes it commits. */
+  readonly usage?: Pick<UsageCache, 'invalidate' | 'clear'>;
 }
 
 interface Upstream {
@@ -226,7 +229,12 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
     await liveness.start();
     closers.push(() => liveness.stop());
 
-    const events = new GenerationEvents(bus, db, settings.feed, logger);
+    const events = new GenerationEvents(bus, db, settings.feed, logger, (changes) => {
+      for (const change of changes) {
+        if (change.userId === undefined) options.usage?.clear();
+        else options.usage?.invalidate(change.userId);
+      }
+    });
     closers.push(() => events.close());
     const storage = createLocalDiskStorage(path.join(config.dataDir, 'images'));
     const downloader = createDownloader(settings.download);

@@ -5,6 +5,7 @@
  * the domains take exactly the dependencies they use.
  */
 import type { ApiKeyCache } from './auth/key-cache.ts';
+import type { UsageCache } from './billing/usage-cache.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
 import type { ResolverServices } from './graphql/context.ts';
@@ -23,4 +24,6 @@ export interface AppServices extends ResolverServices {
   readonly generations: Generations;
   /** Resolved API keys (revocations reach every instance through the message bus). */
   readonly keys: ApiKeyCache;
+  /** Users' rows and usage for `viewer { usage }`, dropped fleet-wide on every change (Postgres NOTIFY). */
+  readonly usage: UsageCache;
 }

@@ -13,7 +13,7 @@ import { globalId, localId } from '../graphql/global-ids.ts';
 import { maxConcurrentGenerationsFor, rateLimitPerMinuteFor } from './admission.ts';
 import { budgetLimitsFor } from './holds.ts';
 import { adjustBalance, MAX_ADJUSTMENT_REASON_LENGTH, type LedgerEntry } from './ledger.ts';
-import { usageOfUsers, userWithUsage, type UserUsage, type WindowUsage } from './usage.ts';
+import { usageOfUsers, type UserUsage, type WindowUsage } from './usage.ts';
 import { setUserLimits, type UserLimits } from './user-limits.ts';
 
 /** Bounds for admin-set limits: large enough for any real use, small enough to stay integers. */
@@ -137,9 +137,9 @@ const usageLoader = createContextCache(
     ),
 );
 
-// `viewer { usage }`: the viewer's row and its usage in one statement.
+// `viewer { usage }`: the viewer's row and its usage, from the usage cache or in one statement.
 readViewerRowWith('usage', async (context, userId) => {
-  const found = await userWithUsage(context.services.db, context.services.config, userId, context.services.now());
+  const found = await context.services.usage.read(userId);
   if (found) usageLoader(context).prime(found.user, found.usage);
   return found?.user;
 });
@@ -190,6 +190,7 @@ export function optionalUserId(userId: string | null | undefined): string | unde
 async function updateUser(context: GraphQLContext, userId: string, limits: UserLimits): Promise<UserRow> {
   const row = await setUserLimits(context.services.db, optionalUserId(userId) ?? '', limits);
   if (!row) throw notFound('User', userId);
+  context.services.usage.invalidate(row.id); // committed: this instance's next read sees it
   return row;
 }
 
@@ -267,12 +268,14 @@ builder.mutationFields((t) => ({
         throw badUserInput(`reason ${message}.`, [{ path: 'reason', message }]);
       }
       const user = await requireUser(context, userId);
-      return adjustBalance(context.services.db, context.services.config, {
+      const entry = await adjustBalance(context.services.db, context.services.config, {
         userId: user.id,
         amountMicros: amountUsd,
         reason: text,
         now: context.services.now(),
       });
+      context.services.usage.invalidate(user.id); // committed: this instance's next read sees it
+      return entry;
     },
   }),
 }));

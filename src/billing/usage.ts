@@ -155,6 +155,21 @@ export async function usageOfUsers(
   return users.map((user) => toUsage(config, user, byUser.get(user.id), now));
 }
 
+/** What `userWithUsage` reads: the row, its usage, and until when those figures hold by themselves. */
+export interface UserWithUsage {
+  readonly user: UserRow;
+  readonly usage: UserUsage;
+  /**
+   * The first instant at which the figures may change with no write at all: the end of the UTC
+   * day (a new window), the oldest counted request leaving the sliding minute, or a request
+   * stamped after `now` (another instance's clock) entering it.
+   */
+  readonly validUntil: Date;
+}
+
+/** Columns of `userWithUsage` beside the user's own and the usage ones. */
+const TIMING_COLUMNS: ReadonlySet<string> = new Set(['usage_oldest_request', 'usage_next_request']);
+
 /**
  * A user's row and current usage in one statement — what `viewer { usage }` needs, since the row
  * holds the limits the usage is measured against; undefined when there is no such user.
@@ -164,10 +179,14 @@ export async function userWithUsage(
   config: Config,
   userId: string,
   now: Date,
-): Promise<{ user: UserRow; usage: UserUsage } | undefined> {
+): Promise<UserWithUsage | undefined> {
   const usage = usageSql(sql.ref('u.id'), now);
+  const since = new Date(now.getTime() - RATE_LIMIT_WINDOW_MS);
   const { rows } = await sql<Record<string, unknown>>`
-    select u.*, ${usage.columns}
+    select u.*, ${usage.columns},
+      (select min(e.at) from rate_limit_events e
+        where e.user_id = u.id and e.at > ${since} and e.at <= ${now}) as usage_oldest_request,
+      (select min(e.at) from rate_limit_events e where e.user_id = u.id and e.at > ${now}) as usage_next_request
     from users u ${usage.joins}
     where u.id = ${userId}
   `.execute(db);
@@ -175,10 +194,16 @@ export async function userWithUsage(
   if (!row) return undefined;
   const user: Record<string, unknown> = {};
   const figures: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) (USAGE_COLUMNS.has(column) ? figures : user)[column] = value;
+  for (const [column, value] of Object.entries(row)) {
+    if (!TIMING_COLUMNS.has(column)) (USAGE_COLUMNS.has(column) ? figures : user)[column] = value;
+  }
+  const changes = [windowEnd('day', windowStart('day', now)).getTime()];
+  if (row.usage_oldest_request instanceof Date) changes.push(row.usage_oldest_request.getTime() + RATE_LIMIT_WINDOW_MS);
+  if (row.usage_next_request instanceof Date) changes.push(row.usage_next_request.getTime());
   return {
     user: user as UserRow,
     usage: toUsage(config, user as UserRow, figures as unknown as UsageRow, now),
+    validUntil: new Date(Math.min(...changes)),
   };
 }
 

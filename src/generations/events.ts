@@ -103,6 +103,11 @@ export class GenerationEvents {
     private readonly db: Db,
     private readonly settings: FeedSettings,
     private readonly logger: Logger,
+    /**
+     * Told of this instance's committed changes at once, before the bus carries them anywhere
+     * (the usage cache forgets their owners, so a client reads its own writes).
+     */
+    private readonly committedHere: (changes: readonly GenerationChange[]) => void = () => {},
   ) {
     this.stopBus.push(
       bus.subscribe(GENERATION_CHANNEL, (message) => {
@@ -125,6 +130,12 @@ export class GenerationEvents {
       if (!change) continue;
       const seen = newest.get(change.id);
       if (!seen || seen.version < change.version) newest.set(change.id, change);
+    }
+    if (newest.size === 0) return;
+    try {
+      this.committedHere([...newest.values()]);
+    } catch (error) {
+      this.logger.error({ err: error }, 'a listener of committed generation changes failed');
     }
     for (const change of newest.values()) {
       this.bus.publish(GENERATION_CHANNEL, change).catch((error: unknown) => {

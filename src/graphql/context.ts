@@ -1,6 +1,7 @@
 /** The per-request (or per-WebSocket-operation) GraphQL context. */
 import type { ApiKeyCache } from '../auth/key-cache.ts';
 import type { Viewer } from '../auth/viewer.ts';
+import type { UsageCache } from '../billing/usage-cache.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { GenerationService } from '../generations/service.ts';
@@ -35,6 +36,8 @@ export interface ResolverServices {
   readonly generations: GenerationsApi;
   /** Resolved API keys (revocations reach every instance through the message bus). */
   readonly keys: ApiKeyCache;
+  /** Users' rows and usage figures for `viewer { usage }` (exact: dropped on every change). */
+  readonly usage: UsageCache;
 }
 
 export interface GraphQLContext {

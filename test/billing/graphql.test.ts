@@ -540,11 +540,12 @@ describe('viewer.usage round trips', () => {
     });
     expect(statements).toBe(1);
 
-    // Through a fragment, beside other User fields: still one statement, same figures.
+    // Through a fragment, beside other User fields: at most one statement (none once the usage
+    // cache has the figures; one if a notification of the writes above arrived since), same figures.
     let viaFragment: GraphQLAnswer<ResultOf<typeof ViewerThroughFragmentQuery>> = {};
     expect(
       await countStatements(async () => (viaFragment = await app.graphql(ViewerThroughFragmentQuery, {}, key))),
-    ).toBe(1);
+    ).toBeLessThanOrEqual(1);
     expect(viaFragment.data?.viewer).toEqual({
       name: 'Counted',
       dailyBudgetUsd: '1.5',

@@ -49,6 +49,9 @@ type Documents = {
     "\n  query LedgerEntriesPage {\n    ledgerEntries(first: 200) {\n      nodes {\n        kind\n        amountUsd\n        user {\n          id\n        }\n      }\n    }\n  }\n": typeof types.LedgerEntriesPageDocument,
     "\n  query LedgerReportInFull {\n    ledgerReport {\n      ok\n      problems\n      problemCount\n      totals {\n        entries\n        holds\n        openHolds\n        heldUsd\n        settledUsd\n        releasedUsd\n        openUsd\n      }\n    }\n  }\n": typeof types.LedgerReportInFullDocument,
     "\n  query LedgerReportOk {\n    ledgerReport {\n      ok\n    }\n  }\n": typeof types.LedgerReportOkDocument,
+    "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": typeof types.CachedViewerUsageDocument,
+    "\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n": typeof types.UsageCacheSetBudgetDocument,
+    "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n": typeof types.UsageCacheCreditDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
@@ -117,6 +120,9 @@ const documents: Documents = {
     "\n  query LedgerEntriesPage {\n    ledgerEntries(first: 200) {\n      nodes {\n        kind\n        amountUsd\n        user {\n          id\n        }\n      }\n    }\n  }\n": types.LedgerEntriesPageDocument,
     "\n  query LedgerReportInFull {\n    ledgerReport {\n      ok\n      problems\n      problemCount\n      totals {\n        entries\n        holds\n        openHolds\n        heldUsd\n        settledUsd\n        releasedUsd\n        openUsd\n      }\n    }\n  }\n": types.LedgerReportInFullDocument,
     "\n  query LedgerReportOk {\n    ledgerReport {\n      ok\n    }\n  }\n": types.LedgerReportOkDocument,
+    "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": types.CachedViewerUsageDocument,
+    "\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n": types.UsageCacheSetBudgetDocument,
+    "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n": types.UsageCacheCreditDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeApiKeyDocument,
@@ -304,6 +310,18 @@ export function graphql(source: "\n  query LedgerReportInFull {\n    ledgerRepor
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query LedgerReportOk {\n    ledgerReport {\n      ok\n    }\n  }\n"): (typeof documents)["\n  query LedgerReportOk {\n    ledgerReport {\n      ok\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n"): (typeof documents)["\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
