@@ -1,8 +1,10 @@
 /**
  * The single gate every new generation passes before anything is sent upstream, inside the same
- * transaction that inserts the generation (READ COMMITTED, the default): the hold's ledger rows,
- * then the per-user lock, the request rate and concurrency cap (one statement), and the budget
- * windows, in that order. Any refusal is a typed
+ * transaction that inserts the generation (READ COMMITTED, the default), in two statements: the
+ * hold and its ledger row, and the per-user lock (`admissionCtes`, which the caller may put in
+ * the statement that inserts the generation); then, as a statement of its own so that it sees
+ * every admission committed before the lock was granted, the request rate and concurrency cap and
+ * the budget windows, in that order (`admitUnderLock`). Any refusal is a typed
  * GraphQL error (RATE_LIMITED or BUDGET_EXCEEDED) and rolls the whole transaction back, taking
  * the rate-limit slot with it; if the database cannot answer, the transaction fails and nothing
  * goes upstream (fail closed).
@@ -10,13 +12,29 @@
  * The user's limits are read from their row under the lock, not from the caller's copy, so an
  * admin change applies from the very next admission.
  */
+import { sql, type RawBuilder } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { HoldRow, UserRow } from '../db/types.ts';
 import type { Micros } from '../money.ts';
-import { applicableWindows, budgetLimitsFor, BudgetExceededError, insertHold, reserveInWindows } from './holds.ts';
+import {
+  applicableWindows,
+  budgetLimitsFor,
+  BudgetExceededError,
+  finishReservation,
+  holdCtes,
+  reservationCtes,
+  windowRef,
+} from './holds.ts';
 import { reportRateLimit } from './rate-limit-report.ts';
-import { RateLimitedError, takeRequestSlot, type RateLimitState } from './rate-limit.ts';
+import {
+  RateLimitedError,
+  requestSlotColumns,
+  requestSlotCtes,
+  requestSlotOutcome,
+  type RateLimitState,
+  type RequestSlotRow,
+} from './rate-limit.ts';
 
 export interface AdmissionRequest {
   readonly user: UserRow;
@@ -46,50 +64,157 @@ export function maxConcurrentGenerationsFor(
   return user.max_concurrent_generations ?? config.defaultUserMaxConcurrentGenerations;
 }
 
+/** The columns of the user's row that admission (and an adjustment) reads under the lock. */
+export type LockedUser = Pick<
+  UserRow,
+  'id' | 'daily_budget_micros' | 'monthly_budget_micros' | 'rate_limit_per_minute' | 'max_concurrent_generations'
+>;
+
 /**
- * Locks the user's row for the rest of the transaction and returns its current settings. `FOR NO
- * KEY UPDATE` serialises admissions per user without blocking inserts that reference the user.
+ * Locks the user's row for the rest of the transaction and reads its current settings, as the
+ * CTE `locked_user` of a statement. A select in a CTE runs only when read: the lock is taken
+ * where the statement selects `LOCKED_USER` (a JSON object; `lockedUserOf` reads it). `FOR NO KEY
+ * UPDATE` serialises admissions per user without blocking inserts that reference the user.
  */
-export async function lockUser(trx: Executor, userId: string): Promise<UserRow> {
-  const user = await trx.selectFrom('users').selectAll().where('id', '=', userId).forNoKeyUpdate().executeTakeFirst();
-  if (!user) throw new UnknownUserError(userId);
-  return user;
+export function lockedUserCte(userId: string): RawBuilder<unknown> {
+  return sql`locked_user as (
+      select id, daily_budget_micros, monthly_budget_micros, rate_limit_per_minute, max_concurrent_generations
+      from users where id = ${userId} for no key update
+    )`;
 }
 
-export async function admitGeneration(trx: Executor, config: Config, request: AdmissionRequest): Promise<HoldRow> {
-  const db = trx;
-  // The hold's rows first, outside the user's lock: which windows it names depends only on the
-  // user, the day and the configuration, never on the limits the lock is about to read.
-  const hold = await insertHold(trx, {
-    userId: request.user.id,
-    generationId: request.generationId,
-    amountMicros: request.amountMicros,
-    windows: applicableWindows(request.user.id, budgetLimitsFor(request.user, config), request.now),
-    now: request.now,
-  });
-  const user = await lockUser(trx, request.user.id);
+/** The locked row, in the select list of a statement with `lockedUserCte` (null: no such user). */
+export const LOCKED_USER = sql<LockedUser | null>`(select to_jsonb(locked_user) from locked_user)`;
+
+export function lockedUserOf(value: LockedUser | null, userId: string): LockedUser {
+  if (!value) throw new UnknownUserError(userId);
+  return value;
+}
+
+/** Locks the user's row (`lockedUserCte`) in a statement of its own and returns its settings. */
+export async function lockUser(trx: Executor, userId: string): Promise<LockedUser> {
+  const result = await sql<{ locked: LockedUser | null }>`
+    with ${lockedUserCte(userId)} select ${LOCKED_USER} as locked`.execute(trx);
+  return lockedUserOf(result.rows[0]!.locked, userId);
+}
+
+/**
+ * The rows a new generation's admission writes before the user's lock is needed, as CTEs of one
+ * statement that also takes the lock (`lockedUserCte`; select `LOCKED_USER`): the hold and its
+ * ledger row (`holdCtes`), inserted only `when` (with the generation). Which windows the hold
+ * names depends only on the user, the day and the configuration, never on the limits the lock
+ * reads. `admitUnderLock` must follow, as a statement of its own.
+ */
+export function admissionCtes(
+  config: Config,
+  request: AdmissionRequest,
+  when: RawBuilder<boolean> = sql<boolean>`true`,
+): { ctes: RawBuilder<unknown>; hold: NewHoldRef } {
+  const windows = applicableWindows(request.user.id, budgetLimitsFor(request.user, config), request.now);
+  const hold = { amount_micros: request.amountMicros, windows: windows.map(windowRef) };
+  const ctes = holdCtes(
+    {
+      userId: request.user.id,
+      generationId: request.generationId,
+      amountMicros: request.amountMicros,
+      windows: hold.windows,
+      now: request.now,
+    },
+    when,
+  );
+  return { ctes: sql`${ctes}, ${lockedUserCte(request.user.id)}`, hold };
+}
+
+/** What `admitUnderLock` reserves: the hold's amount, in the windows the hold names. */
+export type NewHoldRef = Pick<HoldRow, 'amount_micros' | 'windows'>;
+
+export interface LockedAdmission {
+  /** The user's row as locked by the statement before this one (`lockUser`, `admissionCtes`). */
+  readonly user: LockedUser;
+  readonly generationId: string;
+  /** The hold the statement before this one wrote (`admissionCtes`). */
+  readonly hold: NewHoldRef;
+  readonly now: Date;
+  /** Active generations not counted against the concurrency cap (earlier items of a batch). */
+  readonly concurrencyAllowance?: number;
+}
+
+export interface LockedAdmissionOutcome {
+  /** The rate-limit window with this request's slot taken. */
+  readonly rate: RateLimitState;
+  /** Set when the hold did not fit a window: the transaction must roll back. */
+  readonly refusal?: BudgetExceededError;
+}
+
+/**
+ * The rest of admission, under the user's lock, in one statement after the one that took it (so
+ * READ COMMITTED shows every admission committed before the lock was granted): the request slot
+ * (`requestSlotCtes`) and then, if it was taken, the hold's reservations in its windows, in lock
+ * order (`reservationCtes`, each a conditional UPDATE re-checked under its row lock). A window
+ * row missing on first use, or full, is settled by `finishReservation` in statements of its own.
+ * Throws RateLimitedError (reported) when the slot was refused; a budget refusal is returned with
+ * the slot's state, for the caller to report as it must and throw.
+ */
+export async function admitUnderLock(
+  trx: Executor,
+  config: Config,
+  request: LockedAdmission,
+): Promise<LockedAdmissionOutcome> {
+  const { user, generationId, hold, now } = request;
+  const slot = {
+    userId: user.id,
+    generationId,
+    limitPerMinute: rateLimitPerMinuteFor(user, config),
+    maxConcurrent: maxConcurrentGenerationsFor(user, config) + (request.concurrencyAllowance ?? 0),
+    now,
+  };
+  const windows = applicableWindows(user.id, budgetLimitsFor(user, config), now);
+  const reservation = reservationCtes(hold, windows, sql<boolean>`exists (select from taken)`);
+  const result = await sql<RequestSlotRow & { reserved: number }>`
+    with ${requestSlotCtes(slot)}, ${reservation.ctes}
+    select ${requestSlotColumns(slot)}, ${reservation.reservedCount} as reserved
+    from recent, active`.execute(trx);
+  const row = result.rows[0]!;
   let rate: RateLimitState;
   try {
-    rate = await takeRequestSlot(db, {
-      userId: user.id,
-      generationId: request.generationId,
-      limitPerMinute: rateLimitPerMinuteFor(user, config),
-      maxConcurrent: maxConcurrentGenerationsFor(user, config),
-      now: request.now,
-    });
+    rate = await requestSlotOutcome(trx, slot, row);
   } catch (error) {
     if (error instanceof RateLimitedError) reportRateLimit(error.state);
     throw error;
   }
-  // Reported now, corrected below if the slot is rolled back with a refusal.
-  reportRateLimit(rate);
   try {
-    await reserveInWindows(trx, hold, applicableWindows(user.id, budgetLimitsFor(user, config), request.now));
-    return hold;
+    if (row.reserved < windows.length) await finishReservation(trx, hold, windows, row.reserved);
+    return { rate };
   } catch (error) {
-    if (error instanceof BudgetExceededError) {
-      reportRateLimit({ ...rate, remaining: Math.min(rate.limit, rate.remaining + 1) });
-    }
+    if (error instanceof BudgetExceededError) return { rate, refusal: error };
     throw error;
   }
+}
+
+/**
+ * `admitUnderLock` for a single generation: reports the rate-limit state (corrected when the
+ * budget refuses, since the refusal's rollback takes the slot with it) and throws the refusal.
+ */
+export async function completeAdmission(trx: Executor, config: Config, request: LockedAdmission): Promise<void> {
+  const { rate, refusal } = await admitUnderLock(trx, config, request);
+  if (refusal) {
+    reportRateLimit({ ...rate, remaining: Math.min(rate.limit, rate.remaining + 1) });
+    throw refusal;
+  }
+  reportRateLimit(rate);
+}
+
+/**
+ * The gate, for a generation whose row this transaction has inserted: the hold, its ledger row
+ * and the user's lock in one statement (`admissionCtes`), then `completeAdmission`.
+ */
+export async function admitGeneration(trx: Executor, config: Config, request: AdmissionRequest): Promise<HoldRow> {
+  const admission = admissionCtes(config, request);
+  const result = await sql<HoldRow & { locked_user: LockedUser | null }>`
+    with ${admission.ctes}
+    select hold.*, ${LOCKED_USER} as locked_user from hold`.execute(trx);
+  const { locked_user: locked, ...hold } = result.rows[0]!;
+  const user = lockedUserOf(locked, request.user.id);
+  await completeAdmission(trx, config, { user, generationId: request.generationId, hold, now: request.now });
+  return hold;
 }

@@ -135,38 +135,49 @@ export function remainingIn(
   return Math.max(0, limitMicros - used);
 }
 
+type WindowColumn = 'reserved_micros' | 'adjusted_micros';
+
 /**
- * Adds `amountMicros` to one window's `reserved` (or `adjusted`) column if it fits the current
- * limit, refreshing the stored limit in the same statement — so a budget change applies from the
- * next hold and a lowered limit can never be overshot. The row is created on first use; the
- * common path (row exists) is a single UPDATE.
+ * The conditional UPDATE that adds `amountMicros` to one window's `reserved` (or `adjusted`)
+ * column if it fits the current limit, refreshing the stored limit in the same statement — so a
+ * budget change applies from the next hold and a lowered limit can never be overshot. A row when
+ * it did; none when it did not fit, the row does not exist yet, or `when` is false.
+ */
+function addToWindowSql(
+  window: ApplicableWindow,
+  column: WindowColumn,
+  amountMicros: Micros,
+  when: RawBuilder<boolean> = sql<boolean>`true`,
+): RawBuilder<{ subject: string }> {
+  const limit = window.limitMicros;
+  const target = sql.ref(column);
+  const fits =
+    limit === null
+      ? sql<boolean>`true`
+      : sql<boolean>`spent_micros + reserved_micros + adjusted_micros + ${amountMicros} <= ${limit}`;
+  return sql<{ subject: string }>`
+    update budget_windows set ${target} = ${target} + ${amountMicros}, limit_micros = ${limit}
+    where subject = ${window.subject} and period = ${window.period} and window_start = ${window.windowStart}
+      and ${fits} and ${when}
+    returning subject`;
+}
+
+/**
+ * Adds `amountMicros` to one window (`addToWindowSql`); the row is created on first use. The
+ * common path (row exists) is a single UPDATE; `tried` says the caller already ran that UPDATE
+ * (in a statement of its own) and it changed nothing.
  */
 export async function addToWindowIfItFits(
   db: Executor,
   window: ApplicableWindow,
-  column: 'reserved_micros' | 'adjusted_micros',
+  column: WindowColumn,
   amountMicros: Micros,
+  options: { tried?: boolean } = {},
 ): Promise<void> {
   const limit = window.limitMicros;
-  const tryUpdate = () =>
-    db
-      .updateTable('budget_windows')
-      .set((eb) => ({
-        [column]: eb(column, '+', amountMicros),
-        limit_micros: limit,
-      }))
-      .where('subject', '=', window.subject)
-      .where('period', '=', window.period)
-      .where('window_start', '=', window.windowStart)
-      .where(
-        limit === null
-          ? sql<boolean>`true`
-          : sql<boolean>`spent_micros + reserved_micros + adjusted_micros + ${amountMicros} <= ${limit}`,
-      )
-      .returning('subject')
-      .executeTakeFirst();
+  const tryUpdate = async () => (await addToWindowSql(window, column, amountMicros).execute(db)).rows.length > 0;
 
-  if (await tryUpdate()) return;
+  if (!options.tried && (await tryUpdate())) return;
   // No row yet, or it did not fit: create it if missing (a racing request may have just done so)
   // and try once more; a window that exists and is full pays two extra statements, no more.
   await db
@@ -192,55 +203,79 @@ export async function addToWindowIfItFits(
   );
 }
 
+export interface NewHold {
+  readonly userId: string;
+  readonly generationId: string;
+  readonly amountMicros: Micros;
+  readonly windows: readonly HoldWindowRef[];
+  readonly now: Date;
+}
+
 /**
- * Records a hold and its ledger row (one statement) naming `windows`, without touching them yet:
- * `reserveInWindows` must follow in the same transaction. Split so admission can write the rows
- * before it takes the user's lock, keeping the locked stretch short.
+ * A hold and its ledger row naming `windows`, without touching them yet (`reservationCtes` must
+ * follow in the same transaction), as the CTEs `hold` (the row) and `hold_entry` of a statement;
+ * nothing is inserted unless `when` holds (admission's statement inserts the hold only with its
+ * generation). Split from the reservation so admission can write the rows before it takes the
+ * user's lock, keeping the locked stretch short.
  */
-export async function insertHold(
-  trx: Executor,
-  request: { userId: string; generationId: string; amountMicros: Micros; windows: readonly HoldWindowRef[]; now: Date },
-): Promise<HoldRow> {
+export function holdCtes(request: NewHold, when: RawBuilder<boolean> = sql<boolean>`true`): RawBuilder<unknown> {
   const { userId, generationId, amountMicros, windows, now } = request;
   if (!Number.isSafeInteger(amountMicros) || amountMicros <= 0) throw new RangeError('a hold must be positive');
-  const result = await sql<HoldRow>`
-    with hold as (
+  return sql`
+    hold as (
       insert into holds (user_id, generation_id, amount_micros, windows, created_at)
-      values (${userId}, ${generationId}, ${amountMicros}, ${JSON.stringify(windows.map(windowRef))}::jsonb, ${now})
+      select ${userId}::uuid, ${generationId}::uuid, ${amountMicros}::bigint,
+        ${JSON.stringify(windows.map(windowRef))}::jsonb, ${now}::timestamptz
+      where ${when}
       returning *
-    ), entry as (
+    ), hold_entry as (
       insert into ledger_entries (user_id, hold_id, generation_id, kind, amount_micros)
       select user_id, id, generation_id, 'hold', amount_micros from hold
-    )
-    select * from hold
-  `.execute(trx);
-  return result.rows[0]!;
-}
-
-/** Reserves the hold's amount in each window, in lock order; BudgetExceededError if one is full. */
-export async function reserveInWindows(
-  trx: Executor,
-  hold: Pick<HoldRow, 'amount_micros' | 'windows'>,
-  windows: readonly ApplicableWindow[],
-): Promise<void> {
-  const named = JSON.stringify(hold.windows.map(windowRef));
-  if (named !== JSON.stringify(windows.map(windowRef))) throw new Error('a hold must reserve in the windows it names');
-  const db = trx;
-  for (const window of windows) await addToWindowIfItFits(db, window, 'reserved_micros', hold.amount_micros);
+    )`;
 }
 
 /**
- * Reserves `amountMicros` in every applicable window and records the hold and its ledger row.
- * Must run inside a transaction: a BudgetExceededError from any window rolls back the others.
+ * The hold's reservation in each window as CTEs of a statement (`reserve_0`, … in lock order),
+ * each run only when the one before it reserved (the first when `after` holds), so the rows are
+ * locked in lock order and none after a refusal. Select `reservedCount`, then pass it to
+ * `finishReservation`, which creates missing rows and names a full window.
  */
-export async function reserveHold(
+export function reservationCtes(
+  hold: Pick<HoldRow, 'amount_micros' | 'windows'>,
+  windows: readonly ApplicableWindow[],
+  after: RawBuilder<boolean>,
+): { ctes: RawBuilder<unknown>; reservedCount: RawBuilder<number> } {
+  const named = JSON.stringify(hold.windows.map(windowRef));
+  if (named !== JSON.stringify(windows.map(windowRef))) throw new Error('a hold must reserve in the windows it names');
+  const names = windows.map((_, index) => sql.raw(`reserve_${index}`));
+  const ctes = windows.map((window, index) => {
+    const when = index === 0 ? after : sql<boolean>`exists (select from ${names[index - 1]!})`;
+    return sql`${names[index]!} as (${addToWindowSql(window, 'reserved_micros', hold.amount_micros, when)})`;
+  });
+  return {
+    ctes: sql.join(ctes),
+    reservedCount: sql<number>`(${sql.join(
+      names.map((name) => sql`(select count(*)::int from ${name})`),
+      sql` + `,
+    )})`,
+  };
+}
+
+/**
+ * Completes a reservation whose statement (`reservationCtes`) reserved the first `reserved`
+ * windows: the next one was missing or full, so it is created if missing and tried once more,
+ * then the rest follow in lock order; BudgetExceededError names the first that is full.
+ */
+export async function finishReservation(
   trx: Executor,
-  request: { userId: string; generationId: string; amountMicros: Micros; limits: BudgetLimits; now: Date },
-): Promise<HoldRow> {
-  const windows = applicableWindows(request.userId, request.limits, request.now);
-  const hold = await insertHold(trx, { ...request, windows });
-  await reserveInWindows(trx, hold, windows);
-  return hold;
+  hold: Pick<HoldRow, 'amount_micros'>,
+  windows: readonly ApplicableWindow[],
+  reserved: number,
+): Promise<void> {
+  for (const [index, window] of windows.entries()) {
+    if (index < reserved) continue;
+    await addToWindowIfItFits(trx, window, 'reserved_micros', hold.amount_micros, { tried: index === reserved });
+  }
 }
 
 async function moveWindowMoney(trx: Executor, hold: HoldRow, spentMicros: Micros): Promise<void> {

@@ -4,7 +4,7 @@
  * concurrency cap, shared by every instance through Postgres.
  *
  * The window is a log of admitted requests (`rate_limit_events`). Both checks run in one statement
- * inside the admission transaction after the user's row is locked (`FOR NO KEY UPDATE`, which does not
+ * (`requestSlotCtes`) inside the admission transaction after the user's row is locked (`FOR NO KEY UPDATE`, which does not
  * conflict with the `FOR KEY SHARE` that inserting a generation takes on it), so two instances
  * admitting for the same user take turns and each sees the other's committed requests.
  *
@@ -13,7 +13,7 @@
  * so rejections never lock a user out for longer; the budget and concurrency checks bound what
  * rejected requests could cost.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { findModel } from '../catalog/models.ts';
 import type { Executor } from '../db/index.ts';
 
@@ -69,29 +69,36 @@ export interface SlotRequest {
   readonly now: Date;
 }
 
+/** The figures the request-slot statement selects (`requestSlotColumns`, from `recent, active`). */
+export interface RequestSlotRow {
+  readonly used: number;
+  readonly running: number;
+  readonly taken: number;
+  readonly oldest: Date | null;
+  readonly frees_at: Date | null;
+}
+
+const cutoffOf = (request: SlotRequest) => new Date(request.now.getTime() - RATE_LIMIT_WINDOW_MS);
+
 /**
  * Takes one slot in the user's sliding window if the window has room and the user has fewer than
  * `maxConcurrent` active generations — in one statement: expired entries are pruned, the window
- * and the active generations counted, and the slot inserted together.
+ * and the active generations counted, and the slot inserted together. These are that statement's
+ * CTEs (`expired`, `recent`, `active`, `taken`: a row when the slot was taken); select
+ * `requestSlotColumns` `from recent, active` and pass the row to `requestSlotOutcome`. Other CTEs
+ * may share the statement (admission's window reservations, run only when `taken` has a row).
  *
- * The caller must hold the user's row lock and run this as a statement of its own after taking
- * it, so READ COMMITTED shows every request and generation committed before the lock was granted.
- * Throws RateLimitedError (carrying the state, for headers) when either limit is reached; the
- * request rate is reported first when both are.
+ * The caller must hold the user's row lock and run this as a statement of its own after the one
+ * that took it, so READ COMMITTED shows every request and generation committed before the lock
+ * was granted.
  */
-export async function takeRequestSlot(db: Executor, request: SlotRequest): Promise<RateLimitState> {
+export function requestSlotCtes(request: SlotRequest): RawBuilder<unknown> {
   const { userId, generationId, limitPerMinute: limit, maxConcurrent, now } = request;
-  const cutoff = new Date(now.getTime() - RATE_LIMIT_WINDOW_MS);
+  const cutoff = cutoffOf(request);
   // Data-modifying CTEs all run on one snapshot: `recent` and the sub-selects see the window as it
   // was before this statement's own delete and insert.
-  const result = await sql<{
-    used: number;
-    running: number;
-    taken: number;
-    oldest: Date | null;
-    frees_at: Date | null;
-  }>`
-    with expired as (
+  return sql`
+    expired as (
       delete from rate_limit_events where user_id = ${userId} and at <= ${cutoff}
     ), recent as (
       select count(*)::int as used from rate_limit_events where user_id = ${userId} and at > ${cutoff}
@@ -106,17 +113,33 @@ export async function takeRequestSlot(db: Executor, request: SlotRequest): Promi
       select ${userId}, ${now} from recent, active
       where recent.used < ${limit} and active.running < ${maxConcurrent}
       returning at
-    )
-    select
+    )`;
+}
+
+/** The select list of the request-slot statement (`RequestSlotRow`), `from recent, active`. */
+export function requestSlotColumns(request: SlotRequest): RawBuilder<unknown> {
+  const { userId, limitPerMinute: limit } = request;
+  const cutoff = cutoffOf(request);
+  return sql`
       recent.used,
       active.running,
       (select count(*)::int from taken) as taken,
       (select min(at) from rate_limit_events where user_id = ${userId} and at > ${cutoff}) as oldest,
       (select at from rate_limit_events where user_id = ${userId} and at > ${cutoff}
-         order by at offset greatest(recent.used - ${limit}, 0) limit 1) as frees_at
-    from recent, active
-  `.execute(db);
-  const row = result.rows[0]!;
+         order by at offset greatest(recent.used - ${limit}, 0) limit 1) as frees_at`;
+}
+
+/**
+ * What the request-slot statement decided: the window's state when the slot was taken, else
+ * RateLimitedError (carrying the state, for headers) — the request rate is reported first when
+ * both limits are reached.
+ */
+export async function requestSlotOutcome(
+  db: Executor,
+  request: SlotRequest,
+  row: RequestSlotRow,
+): Promise<RateLimitState> {
+  const { limitPerMinute: limit, maxConcurrent, now } = request;
   const windowEndOf = (at: Date) => new Date(at.getTime() + RATE_LIMIT_WINDOW_MS);
   if (row.taken === 1) {
     return {

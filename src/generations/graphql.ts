@@ -6,6 +6,7 @@ import { UserRef } from '../auth/graphql.ts';
 import { ImageModelRef, ProgressKindEnum } from '../catalog/graphql.ts';
 import { findModel, GENERATION_MODELS } from '../catalog/models.ts';
 import { maxImagesPerGeneration } from '../catalog/pricing.ts';
+import type { Db } from '../db/index.ts';
 import type { ImageRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
 import { pageCost, resolveKeysetConnection, type PageRules } from '../graphql/connections.ts';
@@ -88,6 +89,20 @@ function requestField(view: GenerationView, key: string): unknown {
   return view.generation.request[key];
 }
 
+/** Queue positions read for views that came without one (read once per view, for both fields). */
+const readPositions = new WeakMap<GenerationView, Promise<number | null>>();
+
+/** The view's place in the create queue: as it came, or read when first asked for. */
+function queuePositionIn(view: GenerationView, db: Db): number | null | Promise<number | null> {
+  if (view.queuePosition !== undefined) return view.queuePosition;
+  let position = readPositions.get(view);
+  if (!position) {
+    position = queuePositionOf(db, view.generation);
+    readPositions.set(view, position);
+  }
+  return position;
+}
+
 /** Generations referenced by id (`node`, `preview`, `cachedFrom`) load through one dataloader per request. */
 export const GenerationRef = builder.loadableNode('Generation', {
   description: 'One request for images: its money, its progress and, once SUCCEEDED, its stored images.',
@@ -103,8 +118,7 @@ export const GenerationRef = builder.loadableNode('Generation', {
       description:
         'While QUEUED: its place in the queue of predictions waiting to be created upstream, across every ' +
         'instance (1 = next). Null once it has started. `generationProgress` sends it again as it moves up.',
-      resolve: (view, _args, context) =>
-        view.queuePosition !== undefined ? view.queuePosition : queuePositionOf(context.services.db, view.generation),
+      resolve: (view, _args, context) => queuePositionIn(view, context.services.db),
     }),
     estimatedStartAt: t.field({
       type: 'DateTime',
@@ -113,10 +127,7 @@ export const GenerationRef = builder.loadableNode('Generation', {
         'While QUEUED: when its create should be sent, from the queue ahead of it and the upstream budget ' +
         'shared by every instance (`UPSTREAM_CREATES_PER_MINUTE`). An estimate; null once it has started.',
       resolve: async (view, _args, context) => {
-        const position =
-          view.queuePosition !== undefined
-            ? view.queuePosition
-            : await queuePositionOf(context.services.db, view.generation);
+        const position = await queuePositionIn(view, context.services.db);
         if (position === null) return null;
         const waitMs = context.services.generations.expectedCreateWaitMs(position - 1);
         return new Date(context.services.now().getTime() + waitMs);

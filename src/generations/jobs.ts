@@ -5,7 +5,7 @@
  * tracker for it. Jobs are added with SQL on the caller's executor, so a job added inside the
  * transaction that creates a generation exists exactly when the generation does.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { runMigrations } from 'graphile-worker';
 import type pg from 'pg';
 import type { Executor } from '../db/index.ts';
@@ -41,16 +41,37 @@ export function parseTrackPayload(payload: unknown): TrackPayload | null {
   };
 }
 
-/** (Re)schedules the tracker of a prediction to run after `delayMs`. */
-export async function scheduleTrack(executor: Executor, payload: TrackPayload, delayMs: number): Promise<void> {
-  await sql`
-    select graphile_worker.add_job(
+/** The `add_job` call of a prediction's tracker job: replaces the pending one under the same key. */
+function addTrackJob(payload: RawBuilder<unknown>, jobKey: RawBuilder<string>, delayMs: number): RawBuilder<unknown> {
+  return sql`graphile_worker.add_job(
       ${TRACK_PREDICTION_TASK},
-      ${JSON.stringify(payload)}::json,
+      ${payload},
       run_at => now() + ${Math.max(0, Math.round(delayMs))} * interval '1 millisecond',
       max_attempts => ${TRACK_MAX_ATTEMPTS},
-      job_key => ${trackJobKey(payload.predictionId)}
-    )`.execute(executor);
+      job_key => ${jobKey}
+    )`;
+}
+
+/** (Re)schedules the tracker of a prediction to run after `delayMs`. */
+export async function scheduleTrack(executor: Executor, payload: TrackPayload, delayMs: number): Promise<void> {
+  const job = addTrackJob(sql`${JSON.stringify(payload)}::json`, sql`${trackJobKey(payload.predictionId)}`, delayMs);
+  await sql`select ${job}`.execute(executor);
+}
+
+/**
+ * The first tracker jobs of new predictions, due at once (`scheduleTrack(…, { poll: 0 }, 0)` for
+ * each), as a select for a statement's CTE, scheduled only when `when` holds. A select in a CTE
+ * runs only when the statement reads it: read every row (`count(*)`).
+ */
+export function firstTrackJobs(predictionIds: readonly string[], when: RawBuilder<boolean>): RawBuilder<unknown> {
+  const jobs = predictionIds.map((predictionId) => {
+    const payload: TrackPayload = { predictionId, poll: 0 };
+    return { payload, key: trackJobKey(predictionId) };
+  });
+  return sql`
+    select ${addTrackJob(sql`jobs.payload`, sql`jobs.key`, 0)}
+    from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as jobs (payload json, key text)
+    where ${when}`;
 }
 
 export async function scheduleMaintenance(executor: Executor, delayMs: number): Promise<void> {

@@ -76,11 +76,12 @@ export interface NewGenerationRow {
 }
 
 /**
- * Inserts the generation; null when the user already has one under this idempotency key (a
- * concurrent insert with the same key waits for the other transaction and then yields).
+ * The insert of a generation, returning it; no row when the user already has one under this
+ * idempotency key (a concurrent insert with the same key waits for the other transaction and then
+ * yields). A query to run (`insertGeneration`) or to put in a statement as a CTE.
  */
-export async function insertGeneration(executor: Executor, row: NewGenerationRow): Promise<Generation | null> {
-  const inserted = await executor
+export function generationInsert(executor: Executor, row: NewGenerationRow) {
+  return executor
     .insertInto('generations')
     .values({
       id: row.id,
@@ -104,9 +105,12 @@ export async function insertGeneration(executor: Executor, row: NewGenerationRow
       transparent_background: row.transparentBackground ?? false,
     })
     .onConflict((conflict) => conflict.columns(['user_id', 'idempotency_key']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  return inserted ?? null;
+    .returningAll();
+}
+
+/** Inserts the generation (`generationInsert`); null when the key was already taken. */
+export async function insertGeneration(executor: Executor, row: NewGenerationRow): Promise<Generation | null> {
+  return (await generationInsert(executor, row).executeTakeFirst()) ?? null;
 }
 
 export async function findGeneration(executor: Executor, id: string): Promise<Generation | undefined> {

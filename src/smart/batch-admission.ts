@@ -1,11 +1,11 @@
 /**
  * Admission of a `generateImages` batch: every item held or none, in the caller's transaction.
  *
- * It is billing's own gate (`lockUser`, `takeRequestSlot`, `reserveHold` — the steps of
- * `admitGeneration`) run once per item under one lock of the user's row, so a refusal of any item
+ * It is billing's own gate run once per item: each item's generation, hold and the lock of the
+ * user's row in one statement (`writeNewGeneration`; the first item takes the lock, later ones
+ * find it held), then `admitUnderLock` (rate slot, budget windows). A refusal of any item
  * (budget, rate, concurrency) rolls the whole transaction back: no hold, no generation, no
- * rate-limit slot is left behind. The caller inserts item i's generation row right before
- * admitting it (holds reference their generation).
+ * rate-limit slot is left behind.
  *
  * Limits, per item: each item takes one slot of the per-minute request window and its own hold,
  * so a batch costs exactly what its items would cost one by one. The concurrency cap is applied
@@ -13,14 +13,12 @@
  * generations outside the batch < cap), and its items then count as running for later requests.
  * (Applied per item, the default cap of 10 would make batches of more than 10 impossible.)
  */
-import { lockUser, maxConcurrentGenerationsFor, rateLimitPerMinuteFor } from '../billing/admission.ts';
-import { type BudgetExceededError, budgetLimitsFor, reserveHold } from '../billing/holds.ts';
+import { admitUnderLock, type LockedAdmission } from '../billing/admission.ts';
+import type { BudgetExceededError } from '../billing/holds.ts';
 import { reportRateLimit } from '../billing/rate-limit-report.ts';
-import { RateLimitedError, takeRequestSlot, type RateLimitState } from '../billing/rate-limit.ts';
+import type { RateLimitedError, RateLimitState } from '../billing/rate-limit.ts';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
-import type { HoldRow, UserRow } from '../db/types.ts';
-import type { Micros } from '../money.ts';
 
 /** An item of a batch was refused (budget, rate): the whole batch is, naming the item. */
 export class BatchItemRefusedError extends Error {
@@ -34,43 +32,23 @@ export class BatchItemRefusedError extends Error {
 }
 
 export interface BatchAdmission {
-  /** Locks the user's row; call once, before the first item. */
-  begin(): Promise<void>;
-  /** Admits one item whose generation row now exists; `index` counts admitted items from 0. */
-  admit(index: number, generationId: string, amountMicros: Micros): Promise<HoldRow>;
+  /**
+   * Admits one item whose generation row, hold and user lock the transaction now holds;
+   * `index` counts admitted items from 0.
+   */
+  admit(index: number, request: Omit<LockedAdmission, 'concurrencyAllowance'>): Promise<void>;
   /** Reports the rate-limit state of the last admitted item (RateLimit-* headers). */
   finish(): void;
 }
 
-export function batchAdmission(trx: Executor, config: Config, userId: string, now: Date): BatchAdmission {
-  let user: UserRow | undefined;
+export function batchAdmission(trx: Executor, config: Config): BatchAdmission {
   let lastRate: RateLimitState | undefined;
   return {
-    async begin() {
-      user = await lockUser(trx, userId);
-    },
-    async admit(index, generationId, amountMicros) {
-      if (!user) throw new Error('batch admission used before begin()');
-      try {
-        lastRate = await takeRequestSlot(trx, {
-          userId: user.id,
-          generationId,
-          limitPerMinute: rateLimitPerMinuteFor(user, config),
-          // Items admitted before this one are running; the batch needs one free slot, not one each.
-          maxConcurrent: maxConcurrentGenerationsFor(user, config) + index,
-          now,
-        });
-      } catch (error) {
-        if (error instanceof RateLimitedError) reportRateLimit(error.state);
-        throw error;
-      }
-      return reserveHold(trx, {
-        userId: user.id,
-        generationId,
-        amountMicros,
-        limits: budgetLimitsFor(user, config),
-        now,
-      });
+    async admit(index, request) {
+      // Items admitted before this one are running; the batch needs one free slot, not one each.
+      const { rate, refusal } = await admitUnderLock(trx, config, { ...request, concurrencyAllowance: index });
+      if (refusal) throw refusal;
+      lastRate = rate;
     },
     finish() {
       if (lastRate) reportRateLimit(lastRate);

@@ -10,14 +10,15 @@
  *    generation rows, admission (one hold each — for a batch, all of them or none), the
  *    prediction rows and their durable jobs. A cache hit is written SUCCEEDED at once, with no
  *    hold, no prediction and no cost;
- * 4. the answer is the generation as committed, QUEUED with its place in the create queue; each
- *    prediction's job sends its create (the request never waits on Replicate).
+ * 4. the answer is the generation as committed, QUEUED (its place in the create queue is read
+ *    only when asked for); each prediction's job sends its create (the request never waits on
+ *    Replicate).
  *
  * Idempotency keys compare the request as the user sent it (not the resolved one): a replay must
  * find its generation even when a drawn seed or an automatic choice would come out differently.
  */
 import { randomUUID } from 'node:crypto';
-import { admitGeneration } from '../billing/admission.ts';
+import { completeAdmission } from '../billing/admission.ts';
 import { BudgetExceededError } from '../billing/holds.ts';
 import { RateLimitedError } from '../billing/rate-limit.ts';
 import { isUuid } from '../auth/users.ts';
@@ -25,8 +26,7 @@ import { REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
 import { CatalogInputError, requireGenerationModel } from '../catalog/pricing.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
-import { loadGenerationView, queuePositionOf, type GenerationView } from '../generations/events.ts';
-import { scheduleTrack } from '../generations/jobs.ts';
+import { loadGenerationView, type GenerationView } from '../generations/events.ts';
 import {
   GenerationInputError,
   planGeneration,
@@ -34,13 +34,7 @@ import {
   type GenerationPlan,
 } from '../generations/request.ts';
 import { GenerationNotFoundError, IdempotencyKeyReusedError } from '../generations/service.ts';
-import { insertPredictions } from '../generations/predictions-store.ts';
-import {
-  findGeneration,
-  findGenerationByIdempotencyKey,
-  insertGeneration,
-  type Generation,
-} from '../generations/store.ts';
+import { findGeneration, findGenerationByIdempotencyKey, type Generation } from '../generations/store.ts';
 import type { GenerationEvents } from '../generations/events.ts';
 import { transact } from '../generations/transact.ts';
 import {
@@ -51,6 +45,7 @@ import {
   type SmartGenerateInput,
 } from './inputs.ts';
 import { chooseModelAutomatically } from './auto.ts';
+import { writeNewGeneration } from './admission-statement.ts';
 import { CreateQueueGate } from './backpressure.ts';
 import { loadCallContext, type CallContext } from './call-context.ts';
 import { BatchItemRefusedError, batchAdmission } from './batch-admission.ts';
@@ -353,64 +348,67 @@ export class SmartGenerationService {
       // The row as committed when admitted and queued (nothing else writes it in this
       // transaction); null when it raced an earlier request or was a cache hit.
       const inserted: Array<Generation | null> = [];
-      const admission = batchId === null ? null : batchAdmission(trx, config, user.id, now);
-      await admission?.begin();
+      const admission = batchId === null ? null : batchAdmission(trx, config);
       let admitted = 0;
       for (const [index, item] of items.entries()) {
         const { plan, columns, cached } = item;
         const id = ids[index]!;
-        const generation = await insertGeneration(trx, {
-          id,
-          userId: user.id,
-          modelId: plan.model.id,
-          mode: plan.mode,
-          prompt: plan.prompt,
-          request: plan.normalized,
-          fingerprint: plan.fingerprint,
-          idempotencyKey: plan.idempotencyKey,
-          imageCount: plan.imageCount,
-          estimatedCostMicros: cached ? 0 : plan.estimatedCostMicros,
-          deadlineAt: this.deadlineOf(plan, columns.transparentBackground, now),
-          now,
-          ...columns,
-          batchId,
-        });
-        raced.push(!generation);
-        if (!generation) {
+        const written = await writeNewGeneration(
+          trx,
+          config,
+          {
+            id,
+            userId: user.id,
+            modelId: plan.model.id,
+            mode: plan.mode,
+            prompt: plan.prompt,
+            request: plan.normalized,
+            fingerprint: plan.fingerprint,
+            idempotencyKey: plan.idempotencyKey,
+            imageCount: plan.imageCount,
+            estimatedCostMicros: cached ? 0 : plan.estimatedCostMicros,
+            deadlineAt: this.deadlineOf(plan, columns.transparentBackground, now),
+            now,
+            ...columns,
+            batchId,
+          },
+          cached
+            ? null
+            : {
+                user,
+                amountMicros: plan.estimatedCostMicros,
+                predictions: plan.predictions.map((planned) => ({
+                  position: planned.position,
+                  replicateModel: plan.model.replicateModel,
+                  input: planned.input,
+                  imageCount: planned.imageCount,
+                  now,
+                })),
+              },
+        );
+        raced.push(!written);
+        if (!written) {
           // Same key, same user: a concurrent request got there first.
           inserted.push(null);
           continue;
         }
+        const { generation, admission: held } = written;
         if (cached) {
           inserted.push(null);
           changes.push(await markCachedIn(trx, id, cached.generationId, now));
           continue;
         }
+        const locked = { ...held!, generationId: id, now };
         if (admission) {
           try {
-            await admission.admit(admitted++, id, plan.estimatedCostMicros);
+            await admission.admit(admitted++, locked);
           } catch (error) {
             if (error instanceof BudgetExceededError || error instanceof RateLimitedError) {
               throw new BatchItemRefusedError(batch!.inputIndexes[index]!, error);
             }
             throw error;
           }
-        } else
-          await admitGeneration(trx, config, { user, generationId: id, amountMicros: plan.estimatedCostMicros, now });
-        const predictions = await insertPredictions(
-          trx,
-          plan.predictions.map((planned) => ({
-            generationId: id,
-            position: planned.position,
-            replicateModel: plan.model.replicateModel,
-            input: planned.input,
-            imageCount: planned.imageCount,
-            now,
-          })),
-        );
-        for (const prediction of predictions) {
-          await scheduleTrack(trx, { predictionId: prediction.id, poll: 0 }, 0);
-        }
+        } else await completeAdmission(trx, config, locked);
         changes.push({ id, status: generation.status, version: generation.version, userId: user.id });
         inserted.push(generation);
       }
@@ -427,10 +425,9 @@ export class SmartGenerationService {
         continue;
       }
       const generation = inserted[index];
-      // A queued generation is answered as committed: no images yet, its place in the queue now.
-      const view = generation
-        ? { generation, images: [], queuePosition: await queuePositionOf(db, generation) }
-        : await this.view(ids[index]!);
+      // A queued generation is answered as committed, with no images yet; its place in the queue
+      // is read only if the client selects it (the resolver reads it when undefined).
+      const view = generation ? { generation, images: [] } : await this.view(ids[index]!);
       answers.push({ view, replayed: false });
     }
     return answers;

@@ -78,6 +78,7 @@ type Documents = {
     "\n  query ViewerGenerationIds($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n        }\n      }\n    }\n  }\n": typeof types.ViewerGenerationIdsDocument,
     "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.UserLedgerEntriesPageDocument,
     "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n": typeof types.GenerateXDocument,
+    "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": typeof types.GenerateWithPositionDocument,
     "\n  fragment SmartGenerationFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n": typeof types.SmartGenerationFieldsFragmentDoc,
     "\n  mutation GenerateSmart($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": typeof types.GenerateSmartDocument,
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": typeof types.FinalizeDocument,
@@ -149,6 +150,7 @@ const documents: Documents = {
     "\n  query ViewerGenerationIds($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n        }\n      }\n    }\n  }\n": types.ViewerGenerationIdsDocument,
     "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.UserLedgerEntriesPageDocument,
     "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n": types.GenerateXDocument,
+    "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": types.GenerateWithPositionDocument,
     "\n  fragment SmartGenerationFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n": types.SmartGenerationFieldsFragmentDoc,
     "\n  mutation GenerateSmart($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": types.GenerateSmartDocument,
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...SmartGenerationFields\n    }\n  }\n": types.FinalizeDocument,
@@ -426,6 +428,10 @@ export function graphql(source: "\n  query UserLedgerEntriesPage($userId: ID, $a
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"): (typeof documents)["\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,0 +1,126 @@
+/**
+ * Each statement of `generateImage`'s admission costs a round trip and its CPU on both ends, so
+ * the request sends as few as billing's rules allow: the user's row, the create queue's length
+ * (shared by concurrent requests), then a transaction of two statements — the generation with its
+ * hold, ledger row, user lock, predictions and their jobs; then the rate slot and the budget
+ * windows under that lock — and no queue position unless the client asks for it. Counted through
+ * the app's `onQuery` hook (BEGIN and COMMIT included), so a regression shows here.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyLedger } from '../../src/billing/ledger.ts';
+import { trackJobKey } from '../../src/generations/jobs.ts';
+import { rowId } from '../support/ids.ts';
+import { graphql } from '../gql/index.ts';
+import { holdOf, ledgerKinds, predictionRows, startGenerationsEnv, type GenerationsEnv } from './helpers.ts';
+
+const GenerateWithPositionDocument = graphql(`
+  mutation GenerateWithPosition($input: GenerateImageInput!) {
+    generateImage(input: $input) {
+      id
+      status
+      queuePosition
+      estimatedStartAt
+    }
+  }
+`);
+
+describe('the statements of one generateImage admission', () => {
+  let env: GenerationsEnv;
+  /** Every statement the gateway sends through kysely while `recording`. */
+  const statements: string[] = [];
+  let recording = false;
+
+  beforeAll(async () => {
+    env = await startGenerationsEnv({
+      // No worker: nothing but the request itself sends statements, and creates stay queued.
+      gateway: { runWorker: false, onQuery: (text) => void (recording && statements.push(text)) },
+    });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  async function recorded<T>(work: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
+    statements.length = 0;
+    recording = true;
+    try {
+      return { result: await work(), sent: [...statements] };
+    } finally {
+      recording = false;
+    }
+  }
+
+  async function jobsOf(generationId: string) {
+    const result = await sql<{ key: string; payload: unknown; task_identifier: string }>`
+      select jobs.key, jobs.payload, tasks.identifier as task_identifier
+      from graphile_worker._private_jobs jobs join graphile_worker._private_tasks tasks on tasks.id = jobs.task_id
+      where jobs.key in (select 'prediction:' || id::text from predictions where generation_id = ${rowId(generationId)})
+    `.execute(env.gateway.db);
+    return result.rows;
+  }
+
+  it('sends at most six statements and writes the generation, hold, ledger row, prediction and job', async () => {
+    const { key } = await env.user();
+    const ask = (prompt: string) => env.gateway.generate(key, { modelId: 'flux-schnell', prompt });
+    // The first request also reads the API key; the second is admission alone.
+    expect((await ask('a first lighthouse')).errors).toBeUndefined();
+    const { result, sent } = await recorded(() => ask('a second lighthouse'));
+    expect(result.errors).toBeUndefined();
+    expect(result.generation!.status).toBe('QUEUED');
+    expect(sent.length, sent.join('\n---\n')).toBeLessThanOrEqual(6);
+
+    const id = result.generation!.id;
+    const hold = await holdOf(env.gateway.db, id);
+    expect(hold).toMatchObject({ state: 'held', amount_micros: 3_000 });
+    expect(await ledgerKinds(env.gateway.db, id)).toEqual({ hold: 1 });
+    const predictions = await predictionRows(env.gateway.db, id);
+    expect(predictions.map((prediction) => prediction.state)).toEqual(['pending']);
+    expect(await jobsOf(id)).toEqual([
+      {
+        key: trackJobKey(predictions[0]!.id),
+        payload: { predictionId: predictions[0]!.id, poll: 0 },
+        task_identifier: 'generations:track-prediction',
+      },
+    ]);
+    await expect(verifyLedger(env.gateway.db)).resolves.toMatchObject({ ok: true });
+  });
+
+  it('reads the queue position only for a client that selects it', async () => {
+    const { key } = await env.user();
+    const input = { modelId: 'flux-schnell', prompt: 'a queued harbour' };
+    await env.gateway.generate(key, input);
+    const without = await recorded(() => env.gateway.generate(key, input));
+    const withPosition = await recorded(() => env.gateway.app.graphql(GenerateWithPositionDocument, { input }, key));
+    // One more statement (both fields share it), and the place is right: no worker runs, so every
+    // create queued so far is ahead of it.
+    expect(withPosition.sent.length).toBe(without.sent.length + 1);
+    const waiting = await sql<{ count: number }>`
+      select count(*)::int as count from predictions where state = 'pending'`.execute(env.gateway.db);
+    const answer = withPosition.result.data!.generateImage;
+    expect(answer.status).toBe('QUEUED');
+    expect(answer.queuePosition).toBe(waiting.rows[0]!.count);
+    expect(answer.estimatedStartAt).not.toBeNull();
+  });
+
+  it('a request that loses an idempotency-key race writes nothing of its own', async () => {
+    const { userId, key } = await env.user();
+    const input = { modelId: 'flux-schnell', prompt: 'one harbour, asked five times', idempotencyKey: 'race-1' };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => env.gateway.generate(key, input)));
+    expect(answers.map((answer) => answer.errors)).toEqual(Array.from({ length: 5 }, () => undefined));
+    const ids = new Set(answers.map((answer) => answer.generation!.id));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    const counts = await sql<{ generations: number; holds: number; predictions: number; slots: number }>`
+      select
+        (select count(*)::int from generations where user_id = ${userId}) as generations,
+        (select count(*)::int from holds where user_id = ${userId}) as holds,
+        (select count(*)::int from predictions p join generations g on g.id = p.generation_id
+          where g.user_id = ${userId}) as predictions,
+        (select count(*)::int from rate_limit_events where user_id = ${userId}) as slots
+    `.execute(env.gateway.db);
+    expect(counts.rows[0]).toEqual({ generations: 1, holds: 1, predictions: 1, slots: 1 });
+    expect(await jobsOf(id!)).toHaveLength(1);
+    await expect(verifyLedger(env.gateway.db)).resolves.toMatchObject({ ok: true });
+  });
+});
