@@ -87,7 +87,12 @@ function generationTransaction(db: Db, config: Config, admit: boolean) {
         .returning('id')
         .executeTakeFirstOrThrow();
       if (admit)
-        await admitGeneration(trx, config, { user, generationId: generation.id, amountMicros: HOLD_MICROS, now });
+        await admitGeneration(trx, config, {
+          userId: user.id,
+          generationId: generation.id,
+          amountMicros: HOLD_MICROS,
+          now,
+        });
     });
   };
 }

@@ -25,7 +25,7 @@ import type { HttpRoute } from './http/index.ts';
 import { createDownloader, createLocalDiskStorage, type DownloadSettings } from './storage/index.ts';
 import { findModel } from './catalog/models.ts';
 import { billingTasks, scheduleStaleHoldSweep } from './billing/sweeper.ts';
-import type { UsageCache } from './billing/usage-cache.ts';
+import { UsageCache } from './billing/usage-cache.ts';
 import { GenerationEvents, type FeedSettings } from './generations/events.ts';
 import {
   installJobSchema,
@@ -118,8 +118,12 @@ export interface StartGenerationsOptions {
    * A standalone worker must not: its predictions would live in a simulator nobody else sees.
    */
   readonly allowInProcessSimulator: boolean;
-  /** The usage cache this instance reads from: told at once of the generation changes it commits. */
-  readonly usage?: Pick<UsageCache, 'invalidate' | 'clear'>;
+  /**
+   * The usage cache this instance reads from (the budget left, for automatic model choice): told
+   * at once of the generation changes it commits. Without one (a standalone worker), a cache that
+   * never listens, so every read goes to the database.
+   */
+  readonly usage?: Pick<UsageCache, 'read' | 'invalidate' | 'clear'>;
 }
 
 interface Upstream {
@@ -204,6 +208,7 @@ async function connectUpstream(options: StartGenerationsOptions, store: Upstream
 
 export async function startGenerationsRuntime(options: StartGenerationsOptions): Promise<GenerationsRuntime> {
   const { config, db, pool, logger, now } = options;
+  const usage = options.usage ?? new UsageCache({ db, config, now, logger });
   const settings: GenerationSettings = { ...DEFAULT_GENERATION_SETTINGS, ...options.settings };
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -231,8 +236,8 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
 
     const events = new GenerationEvents(bus, db, settings.feed, logger, (changes) => {
       for (const change of changes) {
-        if (change.userId === undefined) options.usage?.clear();
-        else options.usage?.invalidate(change.userId);
+        if (change.userId === undefined) usage.clear();
+        else usage.invalidate(change.userId);
       }
     });
     closers.push(() => events.close());
@@ -258,6 +263,7 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
       config,
       events,
       now,
+      usage,
       deadlineSeconds: settings.deadlineSeconds,
       expectedCreateWaitMs: (ahead) => upstream.client.expectedCreateWaitMs(ahead),
     });

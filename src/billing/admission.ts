@@ -9,8 +9,8 @@
  * the rate-limit slot with it; if the database cannot answer, the transaction fails and nothing
  * goes upstream (fail closed).
  *
- * The user's limits are read from their row under the lock, not from the caller's copy, so an
- * admin change applies from the very next admission.
+ * The user's limits are read from their row under the lock (the caller passes only the user's
+ * id), so an admin change applies from the very next admission.
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Config } from '../config.ts';
@@ -23,8 +23,8 @@ import {
   BudgetExceededError,
   finishReservation,
   holdCtes,
+  holdWindows,
   reservationCtes,
-  windowRef,
 } from './holds.ts';
 import { reportRateLimit } from './rate-limit-report.ts';
 import {
@@ -37,7 +37,8 @@ import {
 } from './rate-limit.ts';
 
 export interface AdmissionRequest {
-  readonly user: UserRow;
+  /** The user's limits are read under the lock: admission needs no copy of their row. */
+  readonly userId: string;
   readonly generationId: string;
   /** The upper bound of what the generation can cost. */
   readonly amountMicros: Micros;
@@ -102,19 +103,18 @@ export async function lockUser(trx: Executor, userId: string): Promise<LockedUse
  * The rows a new generation's admission writes before the user's lock is needed, as CTEs of one
  * statement that also takes the lock (`lockedUserCte`; select `LOCKED_USER`): the hold and its
  * ledger row (`holdCtes`), inserted only `when` (with the generation). Which windows the hold
- * names depends only on the user, the day and the configuration, never on the limits the lock
- * reads. `admitUnderLock` must follow, as a statement of its own.
+ * names depends only on the user's id, the day and the configuration, never on the limits the
+ * lock reads (`holdWindows`). `admitUnderLock` must follow, as a statement of its own.
  */
 export function admissionCtes(
   config: Config,
   request: AdmissionRequest,
   when: RawBuilder<boolean> = sql<boolean>`true`,
 ): { ctes: RawBuilder<unknown>; hold: NewHoldRef } {
-  const windows = applicableWindows(request.user.id, budgetLimitsFor(request.user, config), request.now);
-  const hold = { amount_micros: request.amountMicros, windows: windows.map(windowRef) };
+  const hold = { amount_micros: request.amountMicros, windows: holdWindows(request.userId, config, request.now) };
   const ctes = holdCtes(
     {
-      userId: request.user.id,
+      userId: request.userId,
       generationId: request.generationId,
       amountMicros: request.amountMicros,
       windows: hold.windows,
@@ -122,7 +122,7 @@ export function admissionCtes(
     },
     when,
   );
-  return { ctes: sql`${ctes}, ${lockedUserCte(request.user.id)}`, hold };
+  return { ctes: sql`${ctes}, ${lockedUserCte(request.userId)}`, hold };
 }
 
 /** What `admitUnderLock` reserves: the hold's amount, in the windows the hold names. */
@@ -214,7 +214,7 @@ export async function admitGeneration(trx: Executor, config: Config, request: Ad
     with ${admission.ctes}
     select hold.*, ${LOCKED_USER} as locked_user from hold`.execute(trx);
   const { locked_user: locked, ...hold } = result.rows[0]!;
-  const user = lockedUserOf(locked, request.user.id);
+  const user = lockedUserOf(locked, request.userId);
   await completeAdmission(trx, config, { user, generationId: request.generationId, hold, now: request.now });
   return hold;
 }

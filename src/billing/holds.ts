@@ -126,6 +126,21 @@ export function windowRef(window: HoldWindowRef): HoldWindowRef {
   return { subject: window.subject, period: window.period, windowStart: window.windowStart };
 }
 
+/**
+ * The windows a new hold of the user names, in lock order. Which they are depends only on the
+ * user, the day and whether the deployment has a cap — never on the limits (`applicableWindows`
+ * names the same windows whatever they are), so admission needs no copy of the user's row: the
+ * limits are read under the lock.
+ */
+export function holdWindows(
+  userId: string,
+  config: Pick<Config, 'defaultUserDailyBudgetMicros' | 'defaultUserMonthlyBudgetMicros' | 'globalDailyBudgetMicros'>,
+  now: Date,
+): HoldWindowRef[] {
+  const defaults = budgetLimitsFor({ daily_budget_micros: null, monthly_budget_micros: null }, config);
+  return applicableWindows(userId, defaults, now).map(windowRef);
+}
+
 /** Remaining headroom of a window under `limitMicros` (the current setting): never negative. */
 export function remainingIn(
   row: Pick<BudgetWindowRow, 'spent_micros' | 'reserved_micros' | 'adjusted_micros'> | undefined,

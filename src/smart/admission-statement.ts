@@ -16,15 +16,12 @@ import { sql } from 'kysely';
 import { admissionCtes, LOCKED_USER, lockedUserOf, type LockedUser, type NewHoldRef } from '../billing/admission.ts';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
-import type { UserRow } from '../db/types.ts';
 import { firstTrackJobs } from '../generations/jobs.ts';
 import { predictionsInsert, type NewPredictionRow } from '../generations/predictions-store.ts';
 import { generationInsert, type Generation, type NewGenerationRow } from '../generations/store.ts';
 import type { Micros } from '../money.ts';
 
 export interface PaidGeneration {
-  /** The caller's copy of the user (which windows the hold names); limits are read under the lock. */
-  readonly user: UserRow;
   readonly amountMicros: Micros;
   readonly predictions: ReadonlyArray<Omit<NewPredictionRow, 'generationId'>>;
 }
@@ -60,7 +57,7 @@ export async function writeNewGeneration(
     }));
     const admission = admissionCtes(
       config,
-      { user: paid.user, generationId: row.id, amountMicros: paid.amountMicros, now: row.now },
+      { userId: row.userId, generationId: row.id, amountMicros: paid.amountMicros, now: row.now },
       inserted,
     );
     hold = admission.hold;

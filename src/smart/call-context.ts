@@ -1,13 +1,24 @@
 /**
- * What one call to the start service reads once about its user: who, when, and — only when an
- * automatic choice needs it — the budget left. A request that names its model reads no usage.
+ * What one call to the start service knows about its user: who and when, and — only when an
+ * automatic choice needs it — the budget left. Nothing is read up front: admission needs only the
+ * user's id (their limits are read under the lock), and the API key cache has already resolved
+ * the key to an existing user (users are never deleted). The budget left comes from the usage
+ * cache, so an automatic choice costs no statement while the user's figures are cached.
  */
-import { findUser } from '../auth/users.ts';
-import type { Config } from '../config.ts';
-import type { Db } from '../db/index.ts';
-import type { UserRow } from '../db/types.ts';
+import type { UsageCache } from '../billing/usage-cache.ts';
+import type { UserUsage } from '../billing/usage.ts';
 import type { Micros } from '../money.ts';
-import { remainingBudgetOf } from './store.ts';
+
+/**
+ * What the user may still spend now: the smaller of the day's and the month's headroom (holds in
+ * flight count as spent). Null when neither window has a limit.
+ */
+export function remainingBudgetOf(usage: Pick<UserUsage, 'day' | 'month'>): Micros | null {
+  const limits = [usage.day.remainingMicros, usage.month.remainingMicros].filter(
+    (remaining): remaining is number => remaining !== null,
+  );
+  return limits.length === 0 ? null : Math.min(...limits);
+}
 
 export class CallContext {
   /** Estimated cost of the items planned so far in this call (a batch shares one budget). */
@@ -16,14 +27,14 @@ export class CallContext {
   history: Map<string, number> | undefined;
 
   constructor(
-    private readonly deps: { readonly db: Db; readonly config: Config },
-    readonly user: UserRow,
+    private readonly usage: Pick<UsageCache, 'read'>,
+    readonly userId: string,
     readonly now: Date,
   ) {}
 
   /** The budget left for the next item (null: no limit), read at most once per call. */
   async remainingMicros(): Promise<Micros | null> {
-    this.remainingAtStart ??= remainingBudgetOf(this.deps.db, this.deps.config, this.user, this.now);
+    this.remainingAtStart ??= this.readRemaining();
     const remaining = await this.remainingAtStart;
     return remaining === null ? null : Math.max(0, remaining - this.plannedMicros);
   }
@@ -31,13 +42,17 @@ export class CallContext {
   notePlanned(estimatedCostMicros: Micros): void {
     this.plannedMicros += estimatedCostMicros;
   }
+
+  private async readRemaining(): Promise<Micros | null> {
+    const found = await this.usage.read(this.userId);
+    if (!found) throw new Error('the user of this API key no longer exists');
+    return remainingBudgetOf(found.usage);
+  }
 }
 
-export async function loadCallContext(
-  deps: { readonly db: Db; readonly config: Config; readonly now: () => Date },
+export function startCallContext(
+  deps: { readonly usage: Pick<UsageCache, 'read'>; readonly now: () => Date },
   userId: string,
-): Promise<CallContext> {
-  const user = await findUser(deps.db, userId);
-  if (!user) throw new Error('the user of this API key no longer exists');
-  return new CallContext(deps, user, deps.now());
+): CallContext {
+  return new CallContext(deps.usage, userId, deps.now());
 }

@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { completeAdmission } from '../billing/admission.ts';
 import { BudgetExceededError } from '../billing/holds.ts';
 import { RateLimitedError } from '../billing/rate-limit.ts';
+import type { UsageCache } from '../billing/usage-cache.ts';
 import { isUuid } from '../auth/users.ts';
 import { REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
 import { CatalogInputError, requireGenerationModel } from '../catalog/pricing.ts';
@@ -47,7 +48,7 @@ import {
 import { chooseModelAutomatically } from './auto.ts';
 import { writeNewGeneration } from './admission-statement.ts';
 import { CreateQueueGate } from './backpressure.ts';
-import { loadCallContext, type CallContext } from './call-context.ts';
+import { startCallContext, type CallContext } from './call-context.ts';
 import { BatchItemRefusedError, batchAdmission } from './batch-admission.ts';
 import { batchShapeProblems } from './batching.ts';
 import { cacheCutoff, resultCacheKey } from './cache.ts';
@@ -73,6 +74,8 @@ export interface SmartServiceDependencies {
   readonly events: Pick<GenerationEvents, 'publish'>;
   readonly now: () => Date;
   readonly deadlineSeconds: (modelId: string) => number;
+  /** Users' usage figures (the budget left, for automatic model choice), cached exactly per instance. */
+  readonly usage: Pick<UsageCache, 'read'>;
   /** Milliseconds before `ahead` more creates can have started at the shared upstream budget's rate. */
   readonly expectedCreateWaitMs: (ahead: number) => number;
 }
@@ -108,7 +111,7 @@ export class SmartGenerationService {
     const fingerprint = userFingerprint(input);
     const replay = await this.replayOf(userId, input.idempotencyKey, fingerprint);
     if (replay) return replay;
-    const context = await loadCallContext(this.deps, userId);
+    const context = startCallContext(this.deps, userId);
     const prepared = await this.prepare(context, input, fingerprint);
     const [result] = await this.start(context, [prepared], null);
     return result!.view;
@@ -135,7 +138,7 @@ export class SmartGenerationService {
     if (refusal?.kind === 'not-found') throw new GenerationNotFoundError(input.previewId);
     if (refusal) throw new GenerationInputError(`${refusal.path} ${refusal.message}`, [refusal]);
 
-    const context = await loadCallContext(this.deps, userId);
+    const context = startCallContext(this.deps, userId);
     const count = input.count ?? 1;
     const transparentBackground = input.transparentBackground ?? false;
     const choice =
@@ -175,7 +178,7 @@ export class SmartGenerationService {
       const replay = await this.replayOf(userId, input.idempotencyKey, fingerprints[index]!);
       if (replay) replays.set(index, replay);
     }
-    const context = await loadCallContext(this.deps, userId);
+    const context = startCallContext(this.deps, userId);
     const fresh: Array<{ index: number; prepared: Prepared }> = [];
     for (const [index, input] of inputs.entries()) {
       if (replays.has(index)) continue;
@@ -244,7 +247,7 @@ export class SmartGenerationService {
       // planGeneration names the field; the heuristic needs a prompt first.
       planGeneration({ ...base, modelId: 'flux-schnell' });
     }
-    context.history ??= await finalizeHistoryOf(this.deps.db, context.user.id);
+    context.history ??= await finalizeHistoryOf(this.deps.db, context.userId);
     const choice = chooseModelAutomatically({
       prompt: input.prompt,
       count: base.count,
@@ -282,7 +285,7 @@ export class SmartGenerationService {
     const cutoff = cacheCutoff(context.now, this.deps.config.resultCacheTtlSeconds);
     const cached =
       cacheKey !== null && cutoff !== null
-        ? await findCachedResult(this.deps.db, context.user.id, cacheKey, cutoff)
+        ? await findCachedResult(this.deps.db, context.userId, cacheKey, cutoff)
         : undefined;
     if (!cached) context.notePlanned(plan.estimatedCostMicros);
     return {
@@ -336,7 +339,7 @@ export class SmartGenerationService {
   ): Promise<Array<{ view: GenerationView; replayed: boolean }>> {
     const { db, config, events } = this.deps;
     const batchId = batch?.batchId ?? null;
-    const { user, now } = context;
+    const { userId, now } = context;
     await this.queueGate.refuseWhenQueueTooLong(
       items.reduce((sum, item) => sum + (item.cached ? 0 : item.plan.predictions.length), 0),
       items.map((item) => this.deadlineOf(item.plan, item.columns.transparentBackground, now)),
@@ -358,7 +361,7 @@ export class SmartGenerationService {
           config,
           {
             id,
-            userId: user.id,
+            userId,
             modelId: plan.model.id,
             mode: plan.mode,
             prompt: plan.prompt,
@@ -375,7 +378,6 @@ export class SmartGenerationService {
           cached
             ? null
             : {
-                user,
                 amountMicros: plan.estimatedCostMicros,
                 predictions: plan.predictions.map((planned) => ({
                   position: planned.position,
@@ -409,7 +411,7 @@ export class SmartGenerationService {
             throw error;
           }
         } else await completeAdmission(trx, config, locked);
-        changes.push({ id, status: generation.status, version: generation.version, userId: user.id });
+        changes.push({ id, status: generation.status, version: generation.version, userId });
         inserted.push(generation);
       }
       admission?.finish();
@@ -419,7 +421,7 @@ export class SmartGenerationService {
     const answers: Array<{ view: GenerationView; replayed: boolean }> = [];
     for (const [index, item] of items.entries()) {
       if (raced[index]) {
-        const existing = await findGenerationByIdempotencyKey(db, user.id, item.plan.idempotencyKey ?? '');
+        const existing = await findGenerationByIdempotencyKey(db, userId, item.plan.idempotencyKey ?? '');
         if (!existing) throw new Error('idempotency conflict without a generation');
         answers.push({ view: await this.replay(existing, item.plan.fingerprint), replayed: true });
         continue;

@@ -1,34 +1,12 @@
 /**
- * The SQL of smart generation: the columns `0004_smart` adds, the user's remaining budget and
- * finalize history (for automatic model choice), result-cache lookups and the preview ↔ finals
- * links. Functions take an executor and never open transactions themselves.
+ * The SQL of smart generation: the columns `0004_smart` adds, the user's finalize history (for
+ * automatic model choice), result-cache lookups and the preview ↔ finals links. Functions take an
+ * executor and never open transactions themselves.
  */
 import { sql } from 'kysely';
-import { usageOfUsers } from '../billing/usage.ts';
-import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
-import type { UserRow } from '../db/types.ts';
 import { imagesForGenerations } from '../generations/images.ts';
 import type { Generation } from '../generations/store.ts';
-import type { Micros } from '../money.ts';
-
-/**
- * What the user may still spend now: the smaller of the day's and the month's headroom (holds in
- * flight count as spent). Null when neither window has a limit.
- */
-export async function remainingBudgetOf(
-  executor: Executor,
-  config: Config,
-  user: UserRow,
-  now: Date,
-): Promise<Micros | null> {
-  const [usage] = await usageOfUsers(executor, config, [user], now);
-  if (!usage) return null;
-  const limits = [usage.day.remainingMicros, usage.month.remainingMicros].filter(
-    (remaining): remaining is number => remaining !== null,
-  );
-  return limits.length === 0 ? null : Math.min(...limits);
-}
 
 /** How often the user finalized a preview with each model (successful finals only). */
 export async function finalizeHistoryOf(executor: Executor, userId: string): Promise<Map<string, number>> {

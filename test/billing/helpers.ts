@@ -96,7 +96,7 @@ export async function tryAdmit(
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await admitGeneration(trx, config, { user, generationId: generation.id, amountMicros, now });
+      await admitGeneration(trx, config, { userId: user.id, generationId: generation.id, amountMicros, now });
       return generation.id;
     });
     return { ok: true, generationId };

@@ -1,10 +1,12 @@
 /**
  * Each statement of `generateImage`'s admission costs a round trip and its CPU on both ends, so
- * the request sends as few as billing's rules allow: the user's row, the create queue's length
- * (shared by concurrent requests), then a transaction of two statements — the generation with its
- * hold, ledger row, user lock, predictions and their jobs; then the rate slot and the budget
- * windows under that lock — and no queue position unless the client asks for it. Counted through
- * the app's `onQuery` hook (BEGIN and COMMIT included), so a regression shows here.
+ * the request sends as few as billing's rules allow: the create queue's length (shared by
+ * concurrent requests), then a transaction of two statements — the generation with its hold,
+ * ledger row, user lock, predictions and their jobs; then the rate slot and the budget windows
+ * under that lock — and no queue position unless the client asks for it. Nothing is read about the
+ * user first (their limits are read under the lock); an automatic model choice reads the budget
+ * left from the usage cache. Counted through the app's `onQuery` hook (BEGIN and COMMIT included),
+ * so a regression shows here.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +14,14 @@ import { verifyLedger } from '../../src/billing/ledger.ts';
 import { trackJobKey } from '../../src/generations/jobs.ts';
 import { rowId } from '../support/ids.ts';
 import { graphql } from '../gql/index.ts';
-import { holdOf, ledgerKinds, predictionRows, startGenerationsEnv, type GenerationsEnv } from './helpers.ts';
+import {
+  eventually,
+  holdOf,
+  ledgerKinds,
+  predictionRows,
+  startGenerationsEnv,
+  type GenerationsEnv,
+} from './helpers.ts';
 
 const GenerateWithPositionDocument = graphql(`
   mutation GenerateWithPosition($input: GenerateImageInput!) {
@@ -60,7 +69,7 @@ describe('the statements of one generateImage admission', () => {
     return result.rows;
   }
 
-  it('sends at most six statements and writes the generation, hold, ledger row, prediction and job', async () => {
+  it('sends at most five statements and writes the generation, hold, ledger row, prediction and job', async () => {
     const { key } = await env.user();
     const ask = (prompt: string) => env.gateway.generate(key, { modelId: 'flux-schnell', prompt });
     // The first request also reads the API key; the second is admission alone.
@@ -68,7 +77,7 @@ describe('the statements of one generateImage admission', () => {
     const { result, sent } = await recorded(() => ask('a second lighthouse'));
     expect(result.errors).toBeUndefined();
     expect(result.generation!.status).toBe('QUEUED');
-    expect(sent.length, sent.join('\n---\n')).toBeLessThanOrEqual(6);
+    expect(sent.length, sent.join('\n---\n')).toBeLessThanOrEqual(5);
 
     const id = result.generation!.id;
     const hold = await holdOf(env.gateway.db, id);
@@ -101,6 +110,33 @@ describe('the statements of one generateImage admission', () => {
     expect(answer.status).toBe('QUEUED');
     expect(answer.queuePosition).toBe(waiting.rows[0]!.count);
     expect(answer.estimatedStartAt).not.toBeNull();
+  });
+
+  it('an automatic model choice reads the budget left from the usage cache, at no statement when cached', async () => {
+    const { userId, key } = await env.user();
+    const usageReads = (sent: readonly string[]) => sent.filter((text) => text.includes('usage_day_spent')).length;
+    const named = { modelId: 'flux-schnell', prompt: 'a named lighthouse' };
+    expect((await env.gateway.generate(key, named)).errors).toBeUndefined();
+    const withModel = await recorded(() => env.gateway.generate(key, named));
+    expect(withModel.result.errors).toBeUndefined();
+    expect(usageReads(withModel.sent)).toBe(0);
+
+    // This instance's own commit dropped the user's figures: the choice reads them, once.
+    const cold = await recorded(() => env.gateway.generate(key, { prompt: 'an automatic lighthouse' }));
+    expect(cold.result.errors).toBeUndefined();
+    expect(usageReads(cold.sent)).toBe(1);
+
+    // Once the cache holds the figures (notifications of earlier writes may still arrive), none.
+    const usage = env.gateway.app.services.usage;
+    await eventually(
+      async () => (await recorded(() => usage.read(userId))).sent.length,
+      (sent) => sent === 0,
+      5_000,
+    );
+    const warm = await recorded(() => env.gateway.generate(key, { prompt: 'another automatic lighthouse' }));
+    expect(warm.result.errors).toBeUndefined();
+    expect(usageReads(warm.sent)).toBe(0);
+    expect(warm.sent.length).toBe(cold.sent.length - 1);
   });
 
   it('a request that loses an idempotency-key race writes nothing of its own', async () => {
