@@ -5,7 +5,9 @@
  * 1. `generateImage` over GraphQL, 200 users at 50 connections (closed loop, DURATION s each),
  *    beside the bare Yoga + Pothos `{ hello }` baseline, in alternating rounds of one run.
  *    Accepted/s counts the generations committed during the run (answers with errors — e.g.
- *    UPSTREAM_BUSY — are not accepted); p50/p99 are every answer's.
+ *    UPSTREAM_BUSY — are not accepted); p50/p99 are every answer's. Then steady rates below
+ *    that throughput (`STEADY_RATES`, open loop, each request another user's in turn), whose
+ *    latency is the gateway's when it is not saturated.
  * 2. The answer time of `generateImage` while every upstream create hangs (the simulator's
  *    `timeout` fault): 20 requests one after another.
  * 3. The stop time of `pixelgate serve` after SIGINT to its process group, with generations
@@ -34,7 +36,15 @@ import { createApiKey } from '../src/auth/api-keys.ts';
 import { createUser } from '../src/auth/users.ts';
 import { silentLogger } from '../src/logger.ts';
 import { startSimulator } from '../src/simulator/index.ts';
-import { alternate, formatLoad, HELLO, loadAtConnections, startBareYoga, type LoadResult } from './baseline.ts';
+import {
+  alternate,
+  formatLoad,
+  HELLO,
+  loadAtConnections,
+  requestsAtRate,
+  startBareYoga,
+  type LoadResult,
+} from './baseline.ts';
 import { benchConfig, openBenchDatabase, percentile } from './support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -42,6 +52,8 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = 50;
 const USERS = 200;
 const HUNG_REQUESTS = 20;
+/** Offered below the closed loop's throughput, for the latency of an unsaturated gateway. */
+const STEADY_RATES = [100, 200];
 
 const GENERATE = 'mutation($input: GenerateImageInput!) { generateImage(input: $input) { id status } }';
 
@@ -163,6 +175,19 @@ async function main(): Promise<void> {
           .map((run) => run.acceptedPerSecond.toFixed(0))
           .join(', ')})`,
       );
+      // Below saturation, as a steady stream: each request another user's in turn.
+      console.log(`  steady rates offered (${DURATION_S} s each, latency from when each request was due):`);
+      for (const rate of STEADY_RATES) {
+        const before = await generations();
+        const steady = await requestsAtRate(
+          app.url,
+          requests.map(({ body, headers }) => ({ body, headers })),
+          rate,
+          DURATION_S,
+        );
+        const accepted = (await generations()) - before;
+        console.log(`    ${String(rate).padStart(4)} req/s  ${formatLoad(steady)}  accepted ${accepted}`);
+      }
       console.log(hungLine);
     } finally {
       await app.close();

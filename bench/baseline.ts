@@ -149,15 +149,29 @@ export async function loadAtRate(
   connections = 50,
 ): Promise<LoadResult> {
   await checkOperation(operation);
+  const body = JSON.stringify({ query: operation.query, variables: operation.variables });
+  return requestsAtRate(
+    operation.url,
+    [{ body, headers: operation.headers ?? {} }],
+    rate,
+    durationSeconds,
+    connections,
+  );
+}
+
+/**
+ * `loadAtRate` for any bodies POSTed to `${url}/graphql`, unchecked, sent in turn (request i is
+ * `requests[i % n]`): e.g. each request on behalf of another user.
+ */
+export async function requestsAtRate(
+  url: string,
+  requests: ReadonlyArray<{ body: string; headers: Record<string, string> }>,
+  rate: number,
+  durationSeconds: number,
+  connections = 50,
+): Promise<LoadResult> {
   const worker = new Worker(new URL('./steady-rate-worker.mjs', import.meta.url), {
-    workerData: {
-      url: `${operation.url}/graphql`,
-      body: JSON.stringify({ query: operation.query, variables: operation.variables }),
-      headers: operation.headers ?? {},
-      rate,
-      durationSeconds,
-      connections,
-    },
+    workerData: { url: `${url}/graphql`, requests, rate, durationSeconds, connections },
   });
   try {
     return await new Promise<LoadResult>((resolve, reject) => {

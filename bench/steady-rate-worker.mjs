@@ -9,12 +9,19 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { url, body, headers, rate, durationSeconds, connections } = workerData;
+/** `requests`: bodies and headers sent in turn (request i is `requests[i % n]`). */
+const { url, requests, rate, durationSeconds, connections } = workerData;
 const target = new URL(url);
 const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
 const total = Math.max(1, Math.round(rate * durationSeconds));
 const intervalMs = 1000 / rate;
-const payload = Buffer.from(body);
+const prepared = requests.map(({ body, headers }) => {
+  const payload = Buffer.from(body);
+  return {
+    payload,
+    headers: { 'content-type': 'application/json', 'content-length': payload.length, ...headers },
+  };
+});
 const latencies = new Float64Array(total);
 let answered = 0;
 let failures = 0;
@@ -28,6 +35,7 @@ function finish(index, ok) {
 }
 
 function send(index) {
+  const { payload, headers } = prepared[index % prepared.length];
   const request = http.request(
     {
       agent,
@@ -35,7 +43,7 @@ function send(index) {
       port: target.port,
       path: target.pathname,
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': payload.length, ...headers },
+      headers,
     },
     (response) => {
       response.resume();
