@@ -50,6 +50,7 @@ import { benchConfig, openBenchDatabase, percentile } from './support.ts';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = 50;
+const WARM_UP_S = 3;
 const USERS = 200;
 const HUNG_REQUESTS = 20;
 /** Offered below the closed loop's throughput, for the latency of an unsaturated gateway. */
@@ -136,12 +137,12 @@ async function main(): Promise<void> {
       // Each connection sends its own users' requests (see admission-connection.cjs).
       process.env.PIXELGATE_BENCH_REQUESTS = JSON.stringify(requests);
       process.env.PIXELGATE_BENCH_CONNECTIONS = String(CONNECTIONS);
-      const admission = async (): Promise<AdmissionResult> => {
+      const admission = async (durationSeconds = DURATION_S): Promise<AdmissionResult> => {
         const before = await generations();
         const result = await autocannon({
           url: app.url,
           connections: CONNECTIONS,
-          duration: DURATION_S,
+          duration: durationSeconds,
           // In workers mode autocannon takes its hooks as file paths; its types know only functions.
           setupClient: fileURLToPath(new URL('./admission-connection.cjs', import.meta.url)) as never,
           workers: 1,
@@ -160,9 +161,13 @@ async function main(): Promise<void> {
       console.log(
         `\n1. ${USERS} users at ${CONNECTIONS} connections × ${DURATION_S} s, ${ROUNDS} alternating rounds (median shown)`,
       );
+      // Unrecorded warm-up of both servers: the first seconds of a fresh gateway (JIT, pools, the
+      // day's budget-window rows created) ran 10-20 % slower than the rounds after them.
+      await loadAtConnections({ url: bare.url, query: HELLO }, CONNECTIONS, WARM_UP_S);
+      await admission(WARM_UP_S);
       const runs = await alternate<LoadResult | AdmissionResult>(ROUNDS, [
         ['bare Yoga { hello }', () => loadAtConnections({ url: bare.url, query: HELLO }, CONNECTIONS, DURATION_S)],
-        ['generateImage', admission],
+        ['generateImage', () => admission()],
       ]);
       const base = median(runs.get('bare Yoga { hello }')!);
       const generate = median(runs.get('generateImage')! as AdmissionResult[]);
