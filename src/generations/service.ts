@@ -10,13 +10,7 @@ import { isUuid } from '../auth/users.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { Viewer } from '../auth/viewer.ts';
-import {
-  loadGenerationView,
-  publishedView,
-  queuePositionOf,
-  type GenerationEvents,
-  type GenerationView,
-} from './events.ts';
+import { loadGenerationView, publishedView, type GenerationEvents, type GenerationView } from './events.ts';
 import { findGeneration, isTerminalGeneration, type Generation } from './store.ts';
 import type { PredictionTracker } from './tracker.ts';
 
@@ -75,10 +69,12 @@ export class GenerationService {
     return this.view(id);
   }
 
-  /** The generation for one request (its images load with the response's others, if asked for). */
+  /**
+   * The generation for one request (its images load with the response's others, and its queue
+   * position is read, only if asked for).
+   */
   async get(viewer: Viewer, id: string): Promise<GenerationView> {
-    const generation = await this.visibleGeneration(viewer, id);
-    return { generation, queuePosition: await queuePositionOf(this.deps.db, generation) };
+    return { generation: await this.visibleGeneration(viewer, id) };
   }
 
   /** The current state at once, then each change until a terminal state; every view with its images. */
