@@ -25,6 +25,13 @@ export interface PostgresListenerOptions {
   readonly onDisconnected?: () => void;
 }
 
+/** Ends a connection nobody listens on any more; its late errors are of no interest. */
+async function endQuietly(client: pg.Client): Promise<void> {
+  client.removeAllListeners();
+  client.on('error', () => undefined);
+  await client.end().catch(() => undefined);
+}
+
 export class PostgresListener {
   private client: pg.Client | undefined;
   private closed = false;
@@ -59,11 +66,7 @@ export class PostgresListener {
     clearTimeout(this.reconnectTimer);
     const current = this.client;
     this.client = undefined;
-    if (current) {
-      current.removeAllListeners();
-      current.on('error', () => undefined);
-      await current.end().catch(() => undefined);
-    }
+    if (current) await endQuietly(current);
   }
 
   private async connect(): Promise<void> {
@@ -79,13 +82,11 @@ export class PostgresListener {
       await next.connect();
       for (const channel of channels) await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     } catch (error) {
-      next.removeAllListeners();
-      next.on('error', () => undefined);
-      await next.end().catch(() => undefined);
+      await endQuietly(next);
       throw error;
     }
     if (this.closed) {
-      await next.end().catch(() => undefined);
+      await endQuietly(next);
       return;
     }
     this.client = next;
