@@ -4,9 +4,10 @@
  * concurrency cap, shared by every instance through Postgres.
  *
  * The window is a log of admitted requests (`rate_limit_events`). Both checks run in one statement
- * (`requestSlotCtes`) inside the admission transaction after the user's row is locked (`FOR NO KEY UPDATE`, which does not
- * conflict with the `FOR KEY SHARE` that inserting a generation takes on it), so two instances
- * admitting for the same user take turns and each sees the other's committed requests.
+ * (`requestSlotCtes`) inside the admission transaction after the user's row is locked (`FOR NO
+ * KEY UPDATE`, which does not conflict with the `FOR KEY SHARE` that inserting a generation takes
+ * on it), so two instances admitting for the same user take turns and each sees the other's
+ * committed requests.
  *
  * Semantics: only admitted generations consume the window. A request rejected for any reason —
  * rate, concurrency, budget, or a failure later in the same transaction — rolls its slot back,
