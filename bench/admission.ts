@@ -121,7 +121,7 @@ async function main(): Promise<void> {
       sim.clearFaults();
       // 1. Admission alone: a gateway that answers requests while workers elsewhere create.
       await app.close();
-      app = await startApp({ config, logger: silentLogger, runWorker: false });
+      app = await startApp({ config, logger: silentLogger, role: 'api' });
 
       const requests = keys.map((key, index) => ({
         method: 'POST' as const,

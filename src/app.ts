@@ -1,9 +1,12 @@
 /**
- * Composition root: database (external or embedded), migrations, services, job worker and the
- * HTTP server, started in order and stopped in reverse.
+ * Composition root: one function builds every process role — database (external or embedded),
+ * migrations, the generations runtime, then what the role runs (request services and the
+ * GraphQL server, the job worker, or both) — started in order and stopped in reverse. A start
+ * that fails half-way stops what had started, the database included.
  */
 import { ApiKeyCache } from './auth/key-cache.ts';
 import { UsageCache } from './billing/usage-cache.ts';
+import { CloseStack } from './close-stack.ts';
 import type { Config } from './config.ts';
 import { connectDatabase, type DatabaseHandle } from './db/index.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
@@ -12,22 +15,28 @@ import { buildSchema } from './graphql/schema.ts';
 import { healthRoutes } from './health.ts';
 import { startJobWorker, type JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { startGenerationsRuntime, type GenerationSettings } from './runtime.ts';
+import { startGenerationsRuntime, type GenerationSettings, type GenerationsRuntime } from './runtime.ts';
 import { createMetrics } from './metrics.ts';
 import type { ReplicateClientOptions } from './replicate/index.ts';
-import { createGraphQLServer, listen, type RunningServer } from './server.ts';
+import { createGraphQLServer, createRouteServer, listen } from './server.ts';
 import type { AppServices } from './services.ts';
 import { studioRoutes } from './studio.ts';
 
 /** `last_used_at` is a hint for humans: uses are written in one statement this often. */
 const API_KEY_USE_FLUSH_MS = 60_000;
 
-export interface StartAppOptions {
+/**
+ * What one process runs: `all` = HTTP, WebSocket and jobs (`serve`, a laptop); `api` = HTTP and
+ * WebSocket only (`serve --no-worker`, a fleet's API processes); `worker` = jobs only, plus the
+ * health routes on PORT (`worker`).
+ */
+export type ProcessRole = 'all' | 'api' | 'worker';
+
+export interface StartProcessOptions {
   readonly config: Config;
+  readonly role: ProcessRole;
   readonly logger?: Logger;
   readonly now?: () => Date;
-  /** Run the durable job worker in this process (the default for `serve`). */
-  readonly runWorker?: boolean;
   /** Tracker timings and limits (tests shorten them). */
   readonly generations?: Partial<GenerationSettings>;
   /** Overrides for the Replicate client (tests: short timeouts). */
@@ -36,13 +45,24 @@ export interface StartAppOptions {
   readonly onQuery?: (sql: string, parameters: readonly unknown[]) => void;
 }
 
-export interface RunningApp {
+export interface RunningProcess {
+  readonly role: ProcessRole;
   readonly url: string;
   readonly port: number;
-  readonly services: AppServices;
+  /** Set for the roles that serve requests (`all`, `api`). */
+  readonly services: AppServices | undefined;
   /** Set when generations run against the in-process Replicate simulator (no token). */
   readonly simulatorUrl: string | undefined;
   close(): Promise<void>;
+}
+
+export interface StartAppOptions extends Omit<StartProcessOptions, 'role'> {
+  /** `all` (default: the job worker runs in this process too) or `api`. */
+  readonly role?: 'all' | 'api';
+}
+
+export interface RunningApp extends RunningProcess {
+  readonly services: AppServices;
 }
 
 /**
@@ -66,29 +86,59 @@ export async function openDatabase(
   return { handle: connectDatabase(url, logger, { onQuery }), embedded };
 }
 
-export async function startApp(options: StartAppOptions): Promise<RunningApp> {
+/** Opens and migrates the database; closing it (and an embedded cluster this process owns) goes on `stack`. */
+async function startDatabase(
+  options: StartProcessOptions,
+  logger: Logger,
+  stack: CloseStack,
+): Promise<{ handle: DatabaseHandle; embedded: EmbeddedDatabase | undefined }> {
+  const command = options.role === 'worker' ? 'worker' : 'serve';
+  const opened = await openDatabase(options.config, logger, command, options.onQuery);
+  const { embedded, handle } = opened;
+  // A cluster adopted from a dead owner is `serve`'s to stop; a worker leaves it to the next serve.
+  if (embedded && !(embedded.reused && command === 'worker')) stack.push(() => embedded.stop());
+  stack.push(() => handle.close());
+  const applied = await migrateToLatest(handle.db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+  return opened;
+}
+
+/** What resolvers use besides the generations runtime: the usage cache and the API key cache. */
+async function startRequestServices(
+  options: StartProcessOptions,
+  base: { handle: DatabaseHandle; logger: Logger; now: () => Date; usage: UsageCache },
+  generations: GenerationsRuntime,
+  stack: CloseStack,
+): Promise<AppServices> {
   const { config } = options;
+  const { handle, logger, now, usage } = base;
+  const keys = new ApiKeyCache(handle.db, now);
+  const stopFollowingRevocations = keys.follow(generations.bus);
+  const stopFlushingKeyUses = keys.flushEvery(API_KEY_USE_FLUSH_MS, (error) =>
+    logger.warn({ err: error }, 'could not record when API keys were last used'),
+  );
+  stack.push(async () => {
+    stopFollowingRevocations();
+    await stopFlushingKeyUses();
+  });
+  return { config, db: handle.db, logger, now, replicate: generations.replicate, generations, keys, usage };
+}
+
+/** The one composition of every role. */
+export async function startProcess(options: StartProcessOptions): Promise<RunningProcess> {
+  const { config, role } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const cleanups: Array<() => Promise<void>> = [];
-  const closeAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
-    }
-  };
-
-  try {
-    const { handle, embedded } = await openDatabase(config, logger, 'serve', options.onQuery);
-    if (embedded) cleanups.push(() => embedded.stop());
-    cleanups.push(() => handle.close());
-    const applied = await migrateToLatest(handle.db);
-    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-
-    const now = options.now ?? (() => new Date());
-    const metrics = createMetrics(handle.db, now);
-    // Before the generations runtime, which tells it of the changes this instance commits.
+  const now = options.now ?? (() => new Date());
+  const stack = new CloseStack(logger, 'error during shutdown');
+  return stack.unwindOnFailure(async () => {
+    const { handle, embedded } = await startDatabase(options, logger, stack);
+    // A serving process listens for usage changes (made anywhere in the fleet) before the runtime,
+    // which tells it of the changes this process commits; a worker reads usage from the database.
     const usage = new UsageCache({ db: handle.db, config, now, logger });
-    await usage.listen(String(handle.pool.options.connectionString));
-    cleanups.push(() => usage.close());
+    if (role !== 'worker') {
+      await usage.listen(String(handle.pool.options.connectionString));
+      stack.push(() => usage.close());
+    }
     const generations = await startGenerationsRuntime({
       config,
       db: handle.db,
@@ -97,56 +147,44 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       now,
       settings: options.generations,
       replicate: options.replicate,
-      allowInProcessSimulator: true,
+      // A worker's predictions would live in a simulator no other process sees.
+      allowInProcessSimulator: role !== 'worker',
       usage,
     });
-    cleanups.push(() => generations.close());
-    const keys = new ApiKeyCache(handle.db, now);
-    const stopFollowingRevocations = keys.follow(generations.bus);
-    const stopFlushingKeyUses = keys.flushEvery(API_KEY_USE_FLUSH_MS, (error) =>
-      logger.warn({ err: error }, 'could not record when API keys were last used'),
-    );
-    cleanups.push(async () => {
-      stopFollowingRevocations();
-      await stopFlushingKeyUses();
-    });
-    const services: AppServices = {
-      config,
-      db: handle.db,
-      logger,
-      now,
-      replicate: generations.replicate,
-      generations,
-      keys,
-      usage,
-    };
-
-    if (options.runWorker ?? true) {
-      const worker: JobWorker = await startJobWorker({ pool: handle.pool, logger, taskList: generations.taskList });
+    stack.push(() => generations.close());
+    const services =
+      role === 'worker'
+        ? undefined
+        : await startRequestServices(options, { handle, logger, now, usage }, generations, stack);
+    let worker: JobWorker | undefined;
+    if (role !== 'api') {
+      worker = await startJobWorker({ pool: handle.pool, logger, taskList: generations.taskList });
       generations.attachWorker(worker);
-      cleanups.push(() => worker.stop());
+      stack.push(() => worker!.stop());
     }
     await generations.start();
 
-    const server = createGraphQLServer(services, buildSchema(), [
-      ...healthRoutes(services, metrics),
-      ...generations.routes,
-      ...studioRoutes(),
-    ]);
-    const running: RunningServer = await listen(server, config.port, config.host);
+    const health = healthRoutes({ db: handle.db, config }, createMetrics(handle.db, now), { role, worker });
+    const server = services
+      ? createGraphQLServer(services, buildSchema(), [...health, ...generations.routes, ...studioRoutes()])
+      : createRouteServer(health, logger);
+    const running = await listen(server, config.port, config.host);
     generations.setServerUrl(running.url);
-    cleanups.push(() => running.close());
-    await embedded?.announce(running.url);
-
+    stack.push(() => running.close());
+    if (role !== 'worker') await embedded?.announce(running.url);
     return {
+      role,
       url: running.url,
       port: running.port,
       services,
       simulatorUrl: generations.simulatorUrl,
-      close: closeAll,
+      close: () => stack.closeAll(),
     };
-  } catch (error) {
-    await closeAll();
-    throw error;
-  }
+  });
+}
+
+/** A process that serves requests: all-in-one (default) or API-only. */
+export async function startApp(options: StartAppOptions): Promise<RunningApp> {
+  const running = await startProcess({ ...options, role: options.role ?? 'all' });
+  return { ...running, services: running.services! };
 }

@@ -1,8 +1,12 @@
-/** /healthz (the process is alive), /readyz (the database answers and migrations are current), /metrics. */
+/**
+ * /healthz (the process is alive), /readyz (what this process's role needs: the database answers
+ * and migrations are current; for a role that runs jobs, its job worker runs too), /metrics.
+ */
 import { sql } from 'kysely';
 import { constantTimeEquals } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
 import { migrationsAreCurrent } from './db/migrate.ts';
+import type { JobWorker } from './jobs/worker.ts';
 import type { Metrics } from './metrics.ts';
 import { sendJson, type HttpRoute } from './http/index.ts';
 import type { AppServices } from './services.ts';
@@ -34,7 +38,18 @@ function metricsAccess(config: Config, authorization: string | undefined): 'allo
   return constantTimeEquals(presented, config.metricsToken) ? 'allowed' : 'denied';
 }
 
-export function healthRoutes(services: Pick<AppServices, 'db' | 'config'>, metrics: Metrics): HttpRoute[] {
+/** What /readyz checks besides the database: the role it reports and, when the role runs jobs, its worker. */
+export interface Readiness {
+  readonly role: string;
+  readonly worker: Pick<JobWorker, 'running'> | undefined;
+}
+
+export function healthRoutes(
+  services: Pick<AppServices, 'db' | 'config'>,
+  metrics: Metrics,
+  readiness: Readiness,
+): HttpRoute[] {
+  const { role, worker } = readiness;
   return [
     { method: 'GET', path: '/healthz', handle: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
     {
@@ -44,10 +59,20 @@ export function healthRoutes(services: Pick<AppServices, 'db' | 'config'>, metri
         try {
           await withTimeout(sql`select 1`.execute(services.db), READY_CHECK_TIMEOUT_MS);
           const current = await withTimeout(migrationsAreCurrent(services.db), READY_CHECK_TIMEOUT_MS);
-          if (!current) return sendJson(res, 503, { status: 'unavailable', database: 'ok', migrations: 'pending' });
-          sendJson(res, 200, { status: 'ready', database: 'ok', migrations: 'current' });
+          const jobs = worker ? { worker: worker.running() ? 'running' : 'stopped' } : {};
+          if (!current) {
+            return sendJson(res, 503, { status: 'unavailable', role, database: 'ok', migrations: 'pending', ...jobs });
+          }
+          const ready = !worker || worker.running();
+          sendJson(res, ready ? 200 : 503, {
+            status: ready ? 'ready' : 'unavailable',
+            role,
+            database: 'ok',
+            migrations: 'current',
+            ...jobs,
+          });
         } catch {
-          sendJson(res, 503, { status: 'unavailable', database: 'unreachable' });
+          sendJson(res, 503, { status: 'unavailable', role, database: 'unreachable' });
         }
       },
     },

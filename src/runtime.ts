@@ -8,6 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TaskList, WorkerEvents } from 'graphile-worker';
 import type pg from 'pg';
+import { CloseStack } from './close-stack.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
 import type { Logger } from './logger.ts';
@@ -206,102 +207,141 @@ async function connectUpstream(options: StartGenerationsOptions, store: Upstream
   };
 }
 
-export async function startGenerationsRuntime(options: StartGenerationsOptions): Promise<GenerationsRuntime> {
-  const { config, db, pool, logger, now } = options;
-  const usage = options.usage ?? new UsageCache({ db, config, now, logger });
-  const settings: GenerationSettings = { ...DEFAULT_GENERATION_SETTINGS, ...options.settings };
-  const closers: Array<() => Promise<void>> = [];
-  const closeAll = async () => {
-    for (const close of closers.splice(0).reverse()) {
-      await close().catch((error: unknown) => logger.error({ err: error }, 'error while stopping generations'));
+/** The plumbing generations run on, each piece pushed on `stack` to be closed in reverse. */
+interface Infrastructure {
+  readonly upstream: Upstream;
+  readonly bus: MessageBus;
+  readonly liveness: Liveness;
+  readonly events: GenerationEvents;
+  readonly storage: ReturnType<typeof createLocalDiskStorage>;
+  readonly downloader: ReturnType<typeof createDownloader>;
+}
+
+async function connectInfrastructure(
+  options: StartGenerationsOptions,
+  settings: GenerationSettings,
+  usage: NonNullable<StartGenerationsOptions['usage']>,
+  stack: CloseStack,
+): Promise<Infrastructure> {
+  const { config, db, pool, logger } = options;
+  await installJobSchema(pool, logger);
+  const budget = await connectBudgetStore(options);
+  stack.push(() => budget.close());
+  const upstream = await connectUpstream(options, budget.store);
+  stack.push(() => upstream.close());
+
+  const bus = config.redisUrl
+    ? await createRedisBus({ url: config.redisUrl, logger })
+    : await createPostgresBus({ connectionString: String(pool.options.connectionString), pool, logger });
+  stack.push(() => bus.close());
+
+  const instanceId = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const liveness = new Liveness(db, instanceId, settings.liveness, logger);
+  await liveness.start();
+  stack.push(() => liveness.stop());
+
+  const events = new GenerationEvents(bus, db, settings.feed, logger, (changes) => {
+    for (const change of changes) {
+      if (change.userId === undefined) usage.clear();
+      else usage.invalidate(change.userId);
     }
-  };
+  });
+  stack.push(() => events.close());
+  const storage = createLocalDiskStorage(path.join(config.dataDir, 'images'));
+  const downloader = createDownloader(settings.download);
+  stack.push(() => downloader.close());
+  return { upstream, bus, liveness, events, storage, downloader };
+}
 
-  try {
-    await installJobSchema(pool, logger);
-    const budget = await connectBudgetStore(options);
-    closers.push(() => budget.close());
-    const upstream = await connectUpstream(options, budget.store);
-    closers.push(() => upstream.close());
-
-    const bus = config.redisUrl
-      ? await createRedisBus({ url: config.redisUrl, logger })
-      : await createPostgresBus({ connectionString: String(pool.options.connectionString), pool, logger });
-    closers.push(() => bus.close());
-
-    const instanceId = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const liveness = new Liveness(db, instanceId, settings.liveness, logger);
-    await liveness.start();
-    closers.push(() => liveness.stop());
-
-    const events = new GenerationEvents(bus, db, settings.feed, logger, (changes) => {
-      for (const change of changes) {
-        if (change.userId === undefined) usage.clear();
-        else usage.invalidate(change.userId);
+/** The durable job handlers every worker process runs. */
+function generationTasks(
+  options: StartGenerationsOptions,
+  settings: GenerationSettings,
+  infrastructure: Infrastructure,
+  tracker: PredictionTracker,
+): TaskList {
+  const { db, logger, now } = options;
+  const { liveness, upstream } = infrastructure;
+  return {
+    // The worker aborts the signal shortly after it starts stopping (`jobs/worker.ts`): a create
+    // or poll hung upstream must not hold the stop; the run leaves the prediction to the next.
+    [TRACK_PREDICTION_TASK]: async (payload, helpers) => {
+      const parsed = parseTrackPayload(payload);
+      if (parsed) await tracker.runJob(parsed, helpers.abortSignal);
+    },
+    [MAINTENANCE_TASK]: async () => {
+      // Re-armed first: a failing sweep must not stop the sweeps that follow it.
+      await scheduleMaintenance(db, settings.maintenanceIntervalMs);
+      await liveness.reapDeadInstances();
+      for (const predictionId of await predictionsWithoutTracker(db, 500)) {
+        logger.warn({ predictionId }, 'prediction had no tracker job; rescheduling it');
+        await scheduleTrack(db, { predictionId, poll: 0 }, 0);
       }
-    });
-    closers.push(() => events.close());
-    const storage = createLocalDiskStorage(path.join(config.dataDir, 'images'));
-    const downloader = createDownloader(settings.download);
-    closers.push(() => downloader.close());
-
-    const tracker = new PredictionTracker({
+      await pruneWebhookDeliveries(db, new Date(now().getTime() - settings.webhookRetentionMs));
+    },
+    // Holds past their deadline are resolved from what Replicate says, through the tracker so
+    // images are stored and the generation ends exactly as a poll would have ended it.
+    ...billingTasks({
       db,
-      config,
       replicate: upstream.client,
-      storage,
-      downloader,
-      events,
-      liveness,
       logger,
       now,
-      settings: settings.tracker,
-    });
-    const service = new GenerationService({ db, config, tracker, events, now });
-    const smart = new SmartGenerationService({
-      db,
-      config,
-      events,
-      now,
-      usage,
-      deadlineSeconds: settings.deadlineSeconds,
-      expectedCreateWaitMs: (ahead) => upstream.client.expectedCreateWaitMs(ahead),
-    });
-    const gallery = new GalleryStreams({ bus, db, events, settings: settings.feed, logger, now });
-    closers.push(() => gallery.close());
+      applyUpstream: async (predictionId, answer) => {
+        const prediction = await findPrediction(db, predictionId);
+        return prediction ? tracker.applyUpstream(prediction, answer) : undefined;
+      },
+    }),
+  };
+}
+
+/** The services requests use, over the infrastructure. */
+function generationServices(
+  options: StartGenerationsOptions,
+  settings: GenerationSettings,
+  usage: NonNullable<StartGenerationsOptions['usage']>,
+  infrastructure: Infrastructure,
+) {
+  const { config, db, logger, now } = options;
+  const { upstream, bus, events, liveness, storage, downloader } = infrastructure;
+  const tracker = new PredictionTracker({
+    db,
+    config,
+    replicate: upstream.client,
+    storage,
+    downloader,
+    events,
+    liveness,
+    logger,
+    now,
+    settings: settings.tracker,
+  });
+  const service = new GenerationService({ db, config, tracker, events, now });
+  const smart = new SmartGenerationService({
+    db,
+    config,
+    events,
+    now,
+    usage,
+    deadlineSeconds: settings.deadlineSeconds,
+    expectedCreateWaitMs: (ahead) => upstream.client.expectedCreateWaitMs(ahead),
+  });
+  const gallery = new GalleryStreams({ bus, db, events, settings: settings.feed, logger, now });
+  return { tracker, service, smart, gallery };
+}
+
+export async function startGenerationsRuntime(options: StartGenerationsOptions): Promise<GenerationsRuntime> {
+  const { config, db, logger, now } = options;
+  const usage = options.usage ?? new UsageCache({ db, config, now, logger });
+  const settings: GenerationSettings = { ...DEFAULT_GENERATION_SETTINGS, ...options.settings };
+  const stack = new CloseStack(logger, 'error while stopping generations');
+
+  return stack.unwindOnFailure(async () => {
+    const infrastructure = await connectInfrastructure(options, settings, usage, stack);
+    const { upstream, bus, events, liveness, storage } = infrastructure;
+    const { tracker, service, smart, gallery } = generationServices(options, settings, usage, infrastructure);
+    stack.push(() => gallery.close());
 
     let serverUrl = '';
-    const taskList: TaskList = {
-      // The worker aborts the signal shortly after it starts stopping (`jobs/worker.ts`): a create
-      // or poll hung upstream must not hold the stop; the run leaves the prediction to the next.
-      [TRACK_PREDICTION_TASK]: async (payload, helpers) => {
-        const parsed = parseTrackPayload(payload);
-        if (parsed) await tracker.runJob(parsed, helpers.abortSignal);
-      },
-      [MAINTENANCE_TASK]: async () => {
-        // Re-armed first: a failing sweep must not stop the sweeps that follow it.
-        await scheduleMaintenance(db, settings.maintenanceIntervalMs);
-        await liveness.reapDeadInstances();
-        for (const predictionId of await predictionsWithoutTracker(db, 500)) {
-          logger.warn({ predictionId }, 'prediction had no tracker job; rescheduling it');
-          await scheduleTrack(db, { predictionId, poll: 0 }, 0);
-        }
-        await pruneWebhookDeliveries(db, new Date(now().getTime() - settings.webhookRetentionMs));
-      },
-      // Holds past their deadline are resolved from what Replicate says, through the tracker so
-      // images are stored and the generation ends exactly as a poll would have ended it.
-      ...billingTasks({
-        db,
-        replicate: upstream.client,
-        logger,
-        now,
-        applyUpstream: async (predictionId, answer) => {
-          const prediction = await findPrediction(db, predictionId);
-          return prediction ? tracker.applyUpstream(prediction, answer) : undefined;
-        },
-      }),
-    };
-
     return {
       service,
       smart,
@@ -322,12 +362,12 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
         }),
         imageRoute({ db, storage, logger }),
       ],
-      taskList,
+      taskList: generationTasks(options, settings, infrastructure, tracker),
       expectedCreateWaitMs: (ahead) => upstream.client.expectedCreateWaitMs(ahead),
       imageUrl: (storageKey) => `${config.publicUrl ?? serverUrl}/images/${storageKey}`,
-      attachWorker({ events }) {
+      attachWorker({ events: workerEvents }) {
         // Jobs are locked in the name of the worker pool, not of its single workers.
-        events.on('job:start', ({ worker }) => liveness.noteWorker(worker.workerPool.id));
+        workerEvents.on('job:start', ({ worker }) => liveness.noteWorker(worker.workerPool.id));
       },
       setServerUrl(url) {
         serverUrl = url.replace(/\/+$/, '');
@@ -336,10 +376,7 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
         await scheduleMaintenance(db, 0);
         await scheduleStaleHoldSweep(db, 0, 'preserve_run_at');
       },
-      close: closeAll,
+      close: () => stack.closeAll(),
     };
-  } catch (error) {
-    await closeAll();
-    throw error;
-  }
+  });
 }

@@ -21,6 +21,7 @@ import { useSharedSubscriptionExecution } from './graphql/shared-execution.ts';
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
 import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.ts';
 import { sendJson, type HttpRoute } from './http/index.ts';
+import type { Logger } from './logger.ts';
 import type { AppServices } from './services.ts';
 
 export interface RunningServer {
@@ -82,38 +83,13 @@ export function createGraphQLServer(
     },
   });
 
-  const routeFor = (method: string, path: string) =>
-    allRoutes.find(
-      (route) =>
-        (route.method === method || (method === 'HEAD' && route.method === 'GET')) &&
-        (typeof route.path === 'string' ? route.path === path : route.path.test(path)),
-    );
-
-  const server = http.createServer(async (request, response) => {
-    const incomingId = request.headers['x-request-id'];
-    const requestId = typeof incomingId === 'string' && REQUEST_ID_PATTERN.test(incomingId) ? incomingId : randomUUID();
-    response.setHeader('x-request-id', requestId);
-    // Once the server stops listening, a kept-alive connection that finishes a request is closed
-    // at once instead of idling until its keep-alive timeout delays the shutdown.
-    response.once('finish', () => {
-      if (!server.listening) request.socket.end();
-    });
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    try {
-      const route = routeFor(request.method ?? 'GET', url.pathname);
-      if (route) {
-        await route.handle(request, response, url);
-      } else if (url.pathname === '/graphql' || url.pathname.startsWith('/graphql/')) {
-        await yoga(request, response, { requestId });
-      } else if (url.pathname === '/' && !production) {
-        response.writeHead(302, { location: '/graphql' }).end();
-      } else {
-        sendJson(response, 404, { error: 'not_found' });
-      }
-    } catch (error) {
-      logger.error({ err: error, requestId, path: url.pathname }, 'unhandled error in an HTTP route');
-      if (!response.headersSent) sendJson(response, 500, { error: 'internal_error', requestId });
-      else response.destroy();
+  const server = createRouteServer(allRoutes, logger, async (request, response, url, requestId) => {
+    if (url.pathname === '/graphql' || url.pathname.startsWith('/graphql/')) {
+      await yoga(request, response, { requestId });
+    } else if (url.pathname === '/' && !production) {
+      response.writeHead(302, { location: '/graphql' }).end();
+    } else {
+      sendJson(response, 404, { error: 'not_found' });
     }
   });
 
@@ -132,13 +108,59 @@ export function createGraphQLServer(
     apiKeyId === null ? void webSocket.recheckAll() : webSocket.closeSocketsOfKey(apiKeyId),
   );
 
-  return Object.assign(server, {
-    async disposeGraphQL() {
-      stopHearingRevocations();
-      await webSocket.dispose();
-      await yoga.dispose();
-    },
+  server.disposeGraphQL = async () => {
+    stopHearingRevocations();
+    await webSocket.dispose();
+    await yoga.dispose();
+  };
+  return server;
+}
+
+type Unrouted = (
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  url: URL,
+  requestId: string,
+) => Promise<void> | void;
+
+function findRoute(routes: readonly HttpRoute[], method: string, path: string): HttpRoute | undefined {
+  return routes.find(
+    (route) =>
+      (route.method === method || (method === 'HEAD' && route.method === 'GET')) &&
+      (typeof route.path === 'string' ? route.path === path : route.path.test(path)),
+  );
+}
+
+/**
+ * A server of plain routes (a worker's health routes); `unrouted` answers the rest (the GraphQL
+ * server: Yoga), by default a JSON 404. Every answer carries a request id.
+ */
+export function createRouteServer(
+  routes: readonly HttpRoute[],
+  logger: Logger,
+  unrouted: Unrouted = (_request, response) => sendJson(response, 404, { error: 'not_found' }),
+): http.Server & { disposeGraphQL(): Promise<void> } {
+  const server = http.createServer(async (request, response) => {
+    const incomingId = request.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && REQUEST_ID_PATTERN.test(incomingId) ? incomingId : randomUUID();
+    response.setHeader('x-request-id', requestId);
+    // Once the server stops listening, a kept-alive connection that finishes a request is closed
+    // at once instead of idling until its keep-alive timeout delays the shutdown.
+    response.once('finish', () => {
+      if (!server.listening) request.socket.end();
+    });
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    try {
+      const route = findRoute(routes, request.method ?? 'GET', url.pathname);
+      if (route) await route.handle(request, response, url);
+      else await unrouted(request, response, url, requestId);
+    } catch (error) {
+      logger.error({ err: error, requestId, path: url.pathname }, 'unhandled error in an HTTP route');
+      if (!response.headersSent) sendJson(response, 500, { error: 'internal_error', requestId });
+      else response.destroy();
+    }
   });
+  return Object.assign(server, { disposeGraphQL: async () => undefined });
 }
 
 export async function listen(
@@ -146,13 +168,18 @@ export async function listen(
   port: number,
   host: string,
 ): Promise<RunningServer> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await server.disposeGraphQL();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${displayHost}:${address.port}`;

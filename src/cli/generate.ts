@@ -9,7 +9,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { ClientConfig } from '../config.ts';
+import { loadClientConfig, type ClientConfig } from '../config.ts';
+import type { CliCommand } from './command.ts';
 
 export const GENERATE_USAGE = `Usage: pixelgate generate PROMPT [options]
 
@@ -326,3 +327,14 @@ export async function runGenerate(args: readonly string[], config: ClientConfig,
   out(final.costUsd === null ? 'Cost: not settled yet (query generation(id:) later)' : `Cost: ${final.costUsd} USD`);
   return 0;
 }
+
+/** The terminal client is an app of the gateway's public API: it reads no server configuration. */
+export const generateCommand: CliCommand = {
+  name: 'generate',
+  usage: `  generate PROMPT [--model ID] [--count N] [--mode PREVIEW|STANDARD|FINAL] [--transparent] [--out DIR] [--url URL]
+                              generate images on a running gateway (API key from PIXELGATE_API_KEY):
+                              estimate, live progress, saved images, settled cost`,
+  async run(args, context) {
+    process.exitCode = await runGenerate(args, loadClientConfig(), { out: context.stdout });
+  },
+};

@@ -193,6 +193,8 @@ class ReleaseSupervisor {
 
 export interface JobWorker {
   readonly events: WorkerEvents;
+  /** False once the runner has ended: stopped, or crashed beyond graphile-worker's own recovery. */
+  running(): boolean;
   stop(): Promise<void>;
 }
 
@@ -228,9 +230,18 @@ export async function startJobWorker(options: {
   const timer = setInterval(() => void releases.check(), SUPERVISE_EVERY_MS);
   timer.unref();
 
+  let ended = false;
+  runner.promise.then(
+    () => (ended = true),
+    (error: unknown) => {
+      ended = true;
+      logger.error({ err: error }, 'the job worker ended');
+    },
+  );
   let stopping: Promise<void> | undefined;
   return {
     events: runner.events,
+    running: () => !ended,
     stop() {
       stopping ??= (async () => {
         clearInterval(timer);

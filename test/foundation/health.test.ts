@@ -36,10 +36,10 @@ describe('health and readiness', () => {
     expect((await fetch(`${app.url}/healthz`, { method: 'HEAD' })).status).toBe(200);
   });
 
-  it('/readyz answers 200 when the database answers and migrations are current', async () => {
+  it('/readyz of an API-only process answers 200 when the database answers and migrations are current', async () => {
     const { status, body } = await getJson(`${app.url}/readyz`);
     expect(status).toBe(200);
-    expect(body).toEqual({ status: 'ready', database: 'ok', migrations: 'current' });
+    expect(body).toEqual({ status: 'ready', role: 'api', database: 'ok', migrations: 'current' });
   });
 
   it('/metrics serves Prometheus text', async () => {
@@ -60,7 +60,7 @@ describe('health and readiness', () => {
     await onServer(url, `drop database ${name} with (force)`);
     const down = await getJson(`${app.url}/readyz`);
     expect(down.status).toBe(503);
-    expect(down.body).toEqual({ status: 'unavailable', database: 'unreachable' });
+    expect(down.body).toEqual({ status: 'unavailable', role: 'api', database: 'unreachable' });
     // Liveness does not depend on the database: restarting the process would not help.
     expect((await getJson(`${app.url}/healthz`)).status).toBe(200);
 
@@ -68,7 +68,7 @@ describe('health and readiness', () => {
     await onServer(url, `create database ${name}`);
     const pending = await getJson(`${app.url}/readyz`);
     expect(pending.status).toBe(503);
-    expect(pending.body).toEqual({ status: 'unavailable', database: 'ok', migrations: 'pending' });
+    expect(pending.body).toEqual({ status: 'unavailable', role: 'api', database: 'ok', migrations: 'pending' });
 
     const handle = connectDatabase(url, silentLogger, { max: 1 });
     try {

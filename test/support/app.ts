@@ -34,6 +34,7 @@ export async function startTestApp(
   env: Record<string, string> = {},
   options: {
     database?: TestDatabase;
+    /** false: an API-only process (`serve --no-worker`), nothing runs jobs. */
     runWorker?: boolean;
     now?: () => Date;
     /** Tracker timings and Replicate client overrides, passed to startApp as they are. */
@@ -57,7 +58,7 @@ export async function startTestApp(
   const app = await startApp({
     config,
     logger: createLogger(config.logLevel, options.logDestination),
-    runWorker: options.runWorker,
+    role: options.runWorker === false ? 'api' : 'all',
     now: options.now,
     generations: options.generations,
     replicate: options.replicate,
