@@ -6,72 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { withDatabaseClosed } from '../support/fixtures.ts';
-
-interface RawSocket {
-  readonly socket: WebSocket;
-  readonly messages: Array<{ id?: string; type: string; payload?: unknown }>;
-  readonly closed: Promise<{ code: number; reason: string }>;
-  send(message: unknown): void;
-  /** Resolves with the first message matching, or rejects when the socket closes first. */
-  next(match: (message: { id?: string; type: string; payload?: unknown }) => boolean): Promise<unknown>;
-}
-
-function openRaw(url: string, options: { headers?: Record<string, string> } = {}): Promise<RawSocket> {
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
-    headers: options.headers,
-  });
-  const messages: RawSocket['messages'] = [];
-  const waiters = new Set<() => void>();
-  socket.on('message', (data) => {
-    messages.push(JSON.parse(String(data)) as RawSocket['messages'][number]);
-    for (const waiter of [...waiters]) waiter();
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    socket.once('close', (code, reason) => {
-      resolve({ code, reason: String(reason) });
-      for (const waiter of [...waiters]) waiter();
-    }),
-  );
-  const raw: RawSocket = {
-    socket,
-    messages,
-    closed,
-    send: (message) => socket.send(JSON.stringify(message)),
-    next: (match) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = messages.find(match);
-          if (found) {
-            waiters.delete(check);
-            resolve(found);
-          } else if (socket.readyState === WebSocket.CLOSED) {
-            waiters.delete(check);
-            reject(new Error('socket closed'));
-          }
-        };
-        waiters.add(check);
-        check();
-      }),
-  };
-  return new Promise((resolve, reject) => {
-    socket.once('open', () => resolve(raw));
-    socket.once('unexpected-response', (_request, response) =>
-      reject(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { status: response.statusCode })),
-    );
-    socket.once('error', reject);
-  });
-}
-
-/** Opens a socket and sends `connection_init`; resolves once acknowledged (or closed). */
-async function connect(app: TestApp, payload?: unknown, headers?: Record<string, string>) {
-  const raw = await openRaw(app.url, { headers });
-  raw.send({ type: 'connection_init', payload });
-  const outcome = await Promise.race([
-    raw.next((message) => message.type === 'connection_ack').then(() => 'ack' as const),
-    raw.closed.then(() => 'closed' as const),
-  ]).catch(() => 'closed' as const);
-  return { raw, acknowledged: outcome === 'ack' };
-}
+import { connect, openRaw, type RawSocket } from '../support/sockets.ts';
 
 const VIEWER = 'query { viewer { id } }';
 const GALLERY = 'subscription { myGenerations { id status } }';
