@@ -67,6 +67,12 @@ export const DEFAULT_OPERATION_LIMITS = {
   maxResponseBytes: 4 * 1024 * 1024,
 } as const;
 
+/**
+ * The largest request body (HTTP POST, a GET's query string, one WebSocket message): the largest
+ * legitimate request, a batch of generations with settings, is a few KB.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
 const envSchema = z.object({
   NODE_ENV: oneOf(['development', 'production', 'test']).default('development'),
   PORT: z
@@ -109,6 +115,7 @@ const envSchema = z.object({
     .transform(Number)
     .optional()
     .transform((value) => value ?? DEFAULT_RESULT_CACHE_TTL_SECONDS),
+  GRAPHQL_MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
   WS_MAX_SOCKETS: positiveInt(10_000),
   WS_MAX_SOCKETS_PER_USER: positiveInt(20),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(50),
@@ -183,6 +190,8 @@ export interface Config {
   };
   /** Checked before any operation executes, over HTTP and WebSocket. */
   readonly operationLimits: OperationLimits;
+  /** The largest request body, GET query string or WebSocket message (src/graphql/request-bounds.ts). */
+  readonly maxBodyBytes: number;
   /** Schema introspection; default: on outside production, off in production. */
   readonly introspection: boolean;
   /** Set → /metrics needs `Authorization: Bearer <token>`; unset → open outside production, off in production. */
@@ -261,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     },
+    maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
     introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
     metricsToken: e.METRICS_TOKEN,
     corsOrigins: corsOrigins(e.CORS_ORIGINS, e.NODE_ENV),

@@ -17,6 +17,7 @@ import { useSchemaExposure } from './graphql/exposure.ts';
 import { corsPolicy, useJsonPostsOnly } from './graphql/http-policy.ts';
 import { useWellFormedText } from './graphql/input-text.ts';
 import { useOperationLimits } from './graphql/limits.ts';
+import { useRequestBounds } from './graphql/request-bounds.ts';
 import { useSharedSubscriptionExecution } from './graphql/shared-execution.ts';
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
 import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.ts';
@@ -32,8 +33,6 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** WebSocket messages are small GraphQL documents; ws would accept 100 MiB by default. */
-const MAX_WS_PAYLOAD_BYTES = 256 * 1024;
 /** Every socket's key is re-checked this often, in case a revocation push was lost. */
 const WS_KEY_RECHECK_MS = 10_000;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
@@ -62,8 +61,11 @@ export function createGraphQLServer(
     ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     logging: false,
     cors: corsPolicy(config.corsOrigins),
+    // Yoga's own cut-off for a chunked body; useRequestBounds refuses a declared length first.
+    maxRequestBodySize: config.maxBodyBytes,
     plugins: [
       useJsonPostsOnly(),
+      useRequestBounds(config.maxBodyBytes),
       ...useOperationLimits(config.operationLimits),
       useWellFormedText(),
       useSchemaExposure({ introspection: config.introspection, suggestions: !production }),
@@ -96,7 +98,7 @@ export function createGraphQLServer(
   const webSocket = attachGraphQLWebSocket({
     server,
     yoga,
-    limits: { ...config.webSocket, maxPayloadBytes: MAX_WS_PAYLOAD_BYTES, recheckIntervalMs: WS_KEY_RECHECK_MS },
+    limits: { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes, recheckIntervalMs: WS_KEY_RECHECK_MS },
     logger,
     auth: {
       resolve: (authorization) => resolveViewer(services, authorization),

@@ -26,11 +26,16 @@ export class CatalogInputError extends Error {
   }
 }
 
+/** An id as a refusal quotes it: clipped, so a 3 MB id is not sent back (twice, with invalidFields). */
+function quotedId(id: string): string {
+  return JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id);
+}
+
 export function requireGenerationModel(id: string, field = 'modelId'): ModelSpec {
   const model = findModel(id);
   if (!model || model.kind !== 'generate') {
     throw new CatalogInputError(
-      `Unknown model "${id}". Valid model ids: ${GENERATION_MODELS.map((candidate) => candidate.id).join(', ')}.`,
+      `Unknown model ${quotedId(id)}. Valid model ids: ${GENERATION_MODELS.map((candidate) => candidate.id).join(', ')}.`,
       field,
     );
   }

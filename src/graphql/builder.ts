@@ -75,6 +75,9 @@ export const builder = new SchemaBuilder<{
   // plugin's own per-resolver check stays off.
   complexity: { defaultComplexity: 1, defaultListMultiplier: 10, disabled: true },
   scopeAuth: {
+    // Subscriptions are checked when they start, not only per event: without it an anonymous
+    // subscribe reached its `subscribe` (a TypeError: 500 over SSE, masked over WebSocket).
+    authorizeOnSubscribe: true,
     authScopes: (context) => ({
       user: context.viewer?.kind === 'user',
       admin: context.viewer?.kind === 'admin',

@@ -30,6 +30,7 @@ import {
 } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
 import type { OperationLimits } from '../config.ts';
+import { contractError } from './errors.ts';
 import { serializedResult } from './serialized-result.ts';
 
 type LimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost' | 'responseBytes';
@@ -82,9 +83,19 @@ function armorRule(
   });
 }
 
-function answerTooLarge(limits: OperationLimits, result: ExecutionResult): ExecutionResult | undefined {
+/**
+ * The answer as it will be sent: error masking (after this plugin) turns a domain error into its
+ * contract error, which may add `invalidFields`; unexpected errors only shrink to "Unexpected error.".
+ */
+function answerBytes(result: ExecutionResult): number {
   // Shared by every subscriber of one shared execution, and by the WebSocket layer that sends it.
-  const bytes = serializedResult(result).length;
+  if (!result.errors?.length) return serializedResult(result).length;
+  const errors = result.errors.map((error) => contractError(error) ?? error);
+  return Buffer.byteLength(JSON.stringify({ ...result, errors }));
+}
+
+function answerTooLarge(limits: OperationLimits, result: ExecutionResult): ExecutionResult | undefined {
+  const bytes = answerBytes(result);
   if (bytes <= limits.maxResponseBytes) return undefined;
   return {
     data: null,

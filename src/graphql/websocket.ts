@@ -24,6 +24,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from './context.ts';
 import { contractError } from './errors.ts';
+import { paramsBoundsError } from './request-bounds.ts';
 import type { Logger } from '../logger.ts';
 import { serializedResult } from './serialized-result.ts';
 
@@ -67,16 +68,24 @@ interface SocketState {
 // Yoga's server context as the WebSocket layer fills it.
 type WsYogaContext = { requestId: string; wsViewer: Viewer | null };
 
-/** `authorization` in any letter case, at the top of the payload or in Apollo-style `headers`. */
+/**
+ * `authorization` in any letter case, at the top of the payload or in Apollo-style `headers` one
+ * level down — no deeper: a payload nested thousands deep is looked at twice, never walked.
+ */
 export function authorizationFromParams(params: unknown): string | null {
-  if (typeof params !== 'object' || params === null) return null;
-  let nested: unknown;
+  const top = ownAuthorization(params);
+  return top.authorization ?? ownAuthorization(top.headers).authorization;
+}
+
+function ownAuthorization(params: unknown): { authorization: string | null; headers: unknown } {
+  const found = { authorization: null as string | null, headers: undefined as unknown };
+  if (typeof params !== 'object' || params === null) return found;
   for (const [name, value] of Object.entries(params)) {
     const lower = name.toLowerCase();
-    if (lower === 'authorization' && typeof value === 'string') return value;
-    if (lower === 'headers') nested = value;
+    if (lower === 'authorization' && typeof value === 'string') found.authorization ??= value;
+    if (lower === 'headers') found.headers = value;
   }
-  return nested === undefined ? null : authorizationFromParams(nested);
+  return found;
 }
 
 export function attachGraphQLWebSocket(options: {
@@ -234,6 +243,8 @@ export function attachGraphQLWebSocket(options: {
         if (isSlowConsumer(socket)) return [new GraphQLError('The socket is closing.')];
         const state = states.get(socket);
         if (!state) return [new GraphQLError('Not connected.', { extensions: { code: 'UNAUTHENTICATED' } })];
+        const tooLarge = paramsBoundsError(payload);
+        if (tooLarge) return [tooLarge];
         const running = Object.keys(ctx.subscriptions).length;
         if (running > limits.maxSubscriptionsPerSocket) {
           logger.warn(

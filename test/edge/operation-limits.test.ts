@@ -101,9 +101,14 @@ describe('operation limits', () => {
     expect(again.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
   });
 
-  it('aliases: 20,000 aliases of models (a 1.6 MB body, no key) stop at the token limit while parsing', async () => {
-    const document = aliased(20_000, 'models { id name replicateModel costPerImageUsd averageSeconds }');
-    expect(document.length).toBeGreaterThan(1_400_000);
+  it('aliases: 20,000 aliases of models (a 1.6 MB body) are refused by the body limit; 800 (56 KB) stop at the token limit while parsing', async () => {
+    const flood = await withCheapQuery(
+      postGraphQL(app.url, aliased(20_000, 'models { id name replicateModel costPerImageUsd averageSeconds }')),
+    );
+    expect(flood.status).toBe(413);
+    expect(refusal(flood).message).toContain('GRAPHQL_MAX_BODY_BYTES');
+    const document = aliased(800, 'models { id name replicateModel costPerImageUsd averageSeconds }');
+    expect(document.length).toBeGreaterThan(50_000);
     const error = refusal(await withCheapQuery(postGraphQL(app.url, document)));
     expect(error.extensions).toMatchObject({
       code: 'QUERY_TOO_COMPLEX',
@@ -119,9 +124,9 @@ describe('operation limits', () => {
     expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'aliases', found: count });
   });
 
-  it('aliases: 10,000 aliases of viewer { usage } are refused; so are a few over the alias limit', async () => {
+  it('aliases: 1,500 aliases of viewer { usage } are refused; so are a few over the alias limit', async () => {
     const flood = refusal(
-      await withCheapQuery(postGraphQL(app.url, aliased(10_000, 'viewer { usage { spentUsd } }'), {}, key)),
+      await withCheapQuery(postGraphQL(app.url, aliased(1_500, 'viewer { usage { spentUsd } }'), {}, key)),
     );
     expect(flood.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'tokens' });
     const count = DEFAULT_OPERATION_LIMITS.maxAliases + 1;

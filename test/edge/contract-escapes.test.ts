@@ -1,0 +1,135 @@
+/**
+ * Failures that used to escape the contract (issue 21, item 6): each now answers its contract code,
+ * writes no error-level log line, and echoes no oversized input.
+ *
+ * - an anonymous subscription, over SSE (was HTTP 500) and over WebSocket (was INTERNAL_SERVER_ERROR);
+ * - variables nested deeper than the bound (a recursive walk overflowed the stack: 500);
+ * - `connection_init` whose `headers` nest thousands deep (closed 4500);
+ * - an unknown `modelId` of tens of KB (quoted whole, twice, by the refusal and its invalidFields),
+ *   with the answer-size cap measured on the masked answer;
+ * - a body that is not JSON sent with `Accept: application/json` (graphql-http audit BCF8: 400).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/auth/api-keys.ts';
+import { createUser } from '../../src/auth/users.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { connect, type RawSocket } from '../support/sockets.ts';
+
+const GALLERY = 'subscription { myGenerations { id status } }';
+const PROGRESS = 'subscription ($id: ID!) { generationProgress(id: $id) { id status } }';
+const ESTIMATE = 'query ($input: EstimateCostInput!) { estimateCost(input: $input) { totalUsd } }';
+
+/** The errors an operation got: an `error` message, or a result (`next`) carrying errors. */
+async function operationErrors(raw: RawSocket, id: string): Promise<Array<{ extensions?: { code?: string } }>> {
+  const message = (await raw.next(
+    (candidate) => candidate.id === id && (candidate.type === 'error' || candidate.type === 'next'),
+  )) as { type: string; payload: unknown };
+  return (message.type === 'error' ? message.payload : (message.payload as { errors?: unknown }).errors) as Array<{
+    extensions?: { code?: string };
+  }>;
+}
+
+describe('errors that escaped the contract', () => {
+  let app: TestApp;
+  let key: string;
+  const errorLines: Array<{ level: number; msg: string }> = [];
+
+  beforeAll(async () => {
+    app = await startTestApp(
+      { LOG_LEVEL: 'info', GRAPHQL_MAX_RESPONSE_BYTES: '4096' },
+      {
+        runWorker: false,
+        logDestination: {
+          write: (line: string) => {
+            const entry = JSON.parse(line) as { level: number; msg: string };
+            if (entry.level >= 50) errorLines.push(entry);
+          },
+        },
+      },
+    );
+    const user = await createUser(app.services.db, { name: 'escapes' });
+    key = (await createApiKey(app.services.db, user.id)).key;
+  });
+  afterAll(async () => {
+    await app?.stop();
+    expect(errorLines).toEqual([]);
+  });
+
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body,
+    });
+
+  it.each([
+    ['myGenerations', GALLERY, {}],
+    ['generationProgress', PROGRESS, { id: 'R2VuZXJhdGlvbjox' }],
+  ])('an anonymous %s over SSE is UNAUTHENTICATED, not a 500', async (_name, query, variables) => {
+    const response = await post(JSON.stringify({ query, variables }), { accept: 'text/event-stream' });
+    const text = await response.text();
+    expect(response.status).toBeLessThan(500);
+    expect(text).toContain('"code":"UNAUTHENTICATED"');
+    expect(text).not.toContain('INTERNAL_SERVER_ERROR');
+  });
+
+  it('an anonymous subscription over WebSocket is UNAUTHENTICATED, and the socket lives on', async () => {
+    const { raw, acknowledged } = await connect(app, {});
+    expect(acknowledged).toBe(true);
+    raw.send({ id: 's1', type: 'subscribe', payload: { query: GALLERY } });
+    const errors = await operationErrors(raw, 's1');
+    expect(errors[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    raw.send({ id: 'q1', type: 'subscribe', payload: { query: '{ models { id } }' } });
+    await raw.next((message) => message.id === 'q1' && message.type === 'next');
+    raw.socket.close();
+  });
+
+  it('variables nested past the bound are BAD_USER_INPUT, over HTTP and WebSocket', async () => {
+    const depth = 20_000; // 40 KB of JSON: under the body limit, far over the depth bound
+    const variables = `{"input":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const response = await post(`{"query":${JSON.stringify(ESTIMATE)},"variables":${variables}}`);
+    const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(response.status).toBe(400);
+    expect(body.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(body.errors[0]?.message).toMatch(/nest/);
+
+    const { raw } = await connect(app, {});
+    raw.socket.send(
+      `{"id":"d1","type":"subscribe","payload":{"query":${JSON.stringify(ESTIMATE)},"variables":${variables}}}`,
+    );
+    const errors = await operationErrors(raw, 'd1');
+    expect(errors[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    raw.socket.close();
+  });
+
+  it('connection_init with headers nested thousands deep is acknowledged as anonymous, not closed 4500', async () => {
+    const depth = 5_000; // 55 KB: under the message limit
+    const payloadJson = `${'{"headers":'.repeat(depth)}{}${'}'.repeat(depth)}`;
+    const { raw, acknowledged } = await connect(app, undefined, undefined, payloadJson);
+    expect(acknowledged).toBe(true);
+    raw.send({ id: 'v1', type: 'subscribe', payload: { query: '{ viewer { id } }' } });
+    const errors = await operationErrors(raw, 'v1');
+    expect(errors[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    raw.socket.close();
+  });
+
+  it('an unknown modelId of 40 KB is refused briefly: never quoted whole, the masked answer under the cap', async () => {
+    const modelId = `m${'x'.repeat(40_000)}`;
+    const response = await post(JSON.stringify({ query: ESTIMATE, variables: { input: { modelId, count: 1 } } }), {
+      authorization: `Bearer ${key}`,
+    });
+    const text = await response.text();
+    expect(text.length).toBeLessThan(4096);
+    const body = JSON.parse(text) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(body.errors[0]?.message).toContain('Unknown model');
+  });
+
+  it('a body that is not JSON is 400 with Accept: application/json (BCF8)', async () => {
+    const response = await post('{"query":"{ __typename }"', { accept: 'application/json' });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(body.errors[0]?.message).not.toContain('__typename');
+  });
+});
