@@ -1,36 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `pixelgate` command line: a dispatcher over the commands in src/cli/, one file each.
+ * The `pixelgate` command line: a dispatcher over the commands in src/cli/ (listed in `commands.ts`).
  */
-import { generateCommand, ClientError } from './cli/generate.ts';
-import type { CliCommand } from './cli/command.ts';
 import { UsageError } from './cli/command.ts';
-import { keysCommand } from './cli/keys.ts';
-import { ledgerCommand } from './cli/ledger.ts';
-import { migrateCommand } from './cli/migrate.ts';
+import { COMMANDS, USAGE } from './cli/commands.ts';
+import { ClientError } from './cli/generate.ts';
 import { createCommandContext } from './cli/process.ts';
-import { serveCommand } from './cli/serve.ts';
-import { simulatorCommand } from './cli/simulator.ts';
-import { usersCommand } from './cli/users.ts';
-import { workerCommand } from './cli/worker.ts';
 import { ConfigError } from './config.ts';
-
-const COMMANDS: readonly CliCommand[] = [
-  serveCommand,
-  migrateCommand,
-  workerCommand,
-  simulatorCommand,
-  usersCommand,
-  keysCommand,
-  ledgerCommand,
-  generateCommand,
-];
-
-const USAGE = `Usage: pixelgate <command>
-
-Commands:
-${COMMANDS.map((command) => command.usage).join('\n')}
-`;
 
 async function runCommand([name, ...args]: readonly string[]): Promise<void> {
   if (name === 'help' || name === '--help' || name === '-h') {
