@@ -139,30 +139,72 @@ function budgetCounter(store: UpstreamBudgetStore | undefined, window: BudgetWin
 /** Shortest wait between two asks of an exhausted store (a window that ends "now" must not spin). */
 const MIN_RETRY_MS = 5;
 
+/** One budget bucket of one token, as this process holds it. */
+interface Bucket {
+  readonly window: BudgetWindow;
+  /** The shared counter's key: the token's hash and the bucket's name. */
+  readonly key: string;
+  readonly counter: RateLimiterAbstract;
+  /** One take at a time: arrival order, and one ask of the store per process while exhausted. */
+  readonly takers: PQueue;
+  /** Epoch milliseconds until which an upstream pause this process saw holds the bucket. */
+  pausedUntil: number;
+}
+
+interface LimiterParts {
+  readonly buckets: Readonly<Record<RequestBucket, Bucket>>;
+  readonly store: UpstreamBudgetStore | undefined;
+  readonly maxPauseMs: number;
+  readonly dependencies: LimiterDependencies;
+}
+
 export function createOutboundLimiter(
   settings: OutboundLimiterSettings,
   dependencies: LimiterDependencies,
 ): OutboundLimiter {
-  const { signal, logger } = dependencies;
-  const maxPauseMs = (settings.maxPauseSeconds ?? 60) * 1000;
-  const granularityMs = settings.store?.kind === 'redis' ? 1000 : 1;
-  const tokenId = createHash('sha256').update(dependencies.token).digest('hex').slice(0, 16);
+  const parts: LimiterParts = {
+    buckets: bucketsFor(settings, dependencies.token),
+    store: settings.store,
+    maxPauseMs: (settings.maxPauseSeconds ?? 60) * 1000,
+    dependencies,
+  };
+  dropQueuedTakesOnShutdown(dependencies.signal, parts.buckets);
+  return {
+    async schedule(bucket, task, callSignal = dependencies.signal) {
+      callSignal.throwIfAborted();
+      await parts.buckets[bucket].takers.add(() => take(parts, bucket, callSignal), { signal: callSignal });
+      callSignal.throwIfAborted();
+      return task();
+    },
+    observeResponse: (bucket, status, headers) => observeResponse(parts, bucket, status, headers),
+    pausedForMs: (bucket) => pausedForMs(parts, bucket),
+    expectedWaitMs(bucket, ahead) {
+      const { window } = parts.buckets[bucket];
+      return pausedForMs(parts, bucket) + Math.floor(Math.max(0, ahead) / window.intervalCap) * window.interval;
+    },
+  };
+}
 
-  function bucketOf(perMinute: number, name: RequestBucket) {
+function bucketsFor(settings: OutboundLimiterSettings, token: string): Record<RequestBucket, Bucket> {
+  const granularityMs = settings.store?.kind === 'redis' ? 1000 : 1;
+  const tokenId = createHash('sha256').update(token).digest('hex').slice(0, 16);
+  const bucketOf = (perMinute: number, name: RequestBucket): Bucket => {
     const window = slidingWindowFor(perMinute, granularityMs);
     return {
       window,
       key: `${tokenId}:${name}`,
       counter: budgetCounter(settings.store, window),
-      // One take at a time: arrival order, and one ask of the store per process while exhausted.
       takers: new PQueue({ concurrency: 1 }),
       pausedUntil: 0,
     };
-  }
-  const buckets = {
+  };
+  return {
     create: bucketOf(settings.createsPerMinute ?? DEFAULT_CREATES_PER_MINUTE, 'create'),
     other: bucketOf(settings.otherRequestsPerMinute ?? DEFAULT_OTHER_REQUESTS_PER_MINUTE, 'other'),
   };
+}
+
+function dropQueuedTakesOnShutdown(signal: AbortSignal, buckets: Readonly<Record<RequestBucket, Bucket>>): void {
   signal.addEventListener(
     'abort',
     () => {
@@ -176,81 +218,71 @@ export function createOutboundLimiter(
     },
     { once: true },
   );
+}
 
-  function pausedForMs(bucket: RequestBucket): number {
-    return Math.max(0, buckets[bucket].pausedUntil - dependencies.now());
-  }
+function pausedForMs(parts: LimiterParts, bucket: RequestBucket): number {
+  return Math.max(0, parts.buckets[bucket].pausedUntil - parts.dependencies.now());
+}
 
-  /** Waits out a pause this process knows of, then until the shared counter grants one request. */
-  async function take(bucket: RequestBucket, callSignal: AbortSignal): Promise<void> {
-    const { counter, key } = buckets[bucket];
-    const pausedMs = pausedForMs(bucket);
-    if (pausedMs > 0) await dependencies.sleep(pausedMs, callSignal);
-    for (;;) {
-      try {
-        await counter.consume(key, 1);
-        return;
-      } catch (refusal) {
-        if (!(refusal instanceof RateLimiterRes)) throw refusal;
-        // Spent, or blocked by a pause another instance saw: wait for the window (or pause) to end.
-        await delay(Math.max(MIN_RETRY_MS, refusal.msBeforeNext), undefined, { signal: callSignal });
-      }
+/** Waits out a pause this process knows of, then until the shared counter grants one request. */
+async function take(parts: LimiterParts, bucket: RequestBucket, callSignal: AbortSignal): Promise<void> {
+  const { counter, key } = parts.buckets[bucket];
+  const pausedMs = pausedForMs(parts, bucket);
+  if (pausedMs > 0) await parts.dependencies.sleep(pausedMs, callSignal);
+  for (;;) {
+    try {
+      await counter.consume(key, 1);
+      return;
+    } catch (refusal) {
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      // Spent, or blocked by a pause another instance saw: wait for the window (or pause) to end.
+      await delay(Math.max(MIN_RETRY_MS, refusal.msBeforeNext), undefined, { signal: callSignal });
     }
   }
+}
 
-  /** Holds the bucket on every other instance until the pause ends (shared stores only). */
-  function sharePause(bucket: RequestBucket, pauseMs: number): void {
-    if (!settings.store || pauseMs <= 0) return;
-    const state = buckets[bucket];
-    // Whole seconds, so that Redis never sees a zero expiry (a block without end).
-    state.counter.block(state.key, Math.ceil(pauseMs / 1000)).catch((error: unknown) => {
-      logger.warn({ err: error, bucket }, 'could not share an upstream rate-limit pause');
-    });
+function observeResponse(
+  parts: LimiterParts,
+  bucket: RequestBucket,
+  status: number,
+  headers: IncomingHttpHeaders,
+): void {
+  const { now } = parts.dependencies;
+  if (status === 429) {
+    // The refused request itself waits its Retry-After in the retry loop; the others, here and
+    // on every instance, are held by the shared budget.
+    const retryAfter = headers['retry-after'];
+    const text = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+    sharePause(parts, bucket, cappedMs(parts, parseRetryAfter(text, new Date(now())) ?? 1));
+    return;
   }
+  if (headerNumber(headers, 'ratelimit-remaining') !== 0) return;
+  const reset = headerNumber(headers, 'ratelimit-reset');
+  // The IETF draft sends delta-seconds; some servers send a Unix time instead.
+  pause(parts, bucket, reset === undefined ? 1 : reset > 1e9 ? reset - now() / 1000 : reset);
+}
 
-  function cappedMs(seconds: number): number {
-    return Math.min(maxPauseMs, Math.max(0, Math.ceil(seconds * 1000)));
-  }
+/** `ratelimit-remaining: 0`: this process waits before its next request, and so does every other. */
+function pause(parts: LimiterParts, bucket: RequestBucket, seconds: number): void {
+  const pauseMs = cappedMs(parts, seconds);
+  const until = parts.dependencies.now() + pauseMs;
+  const state = parts.buckets[bucket];
+  if (pauseMs === 0 || until <= state.pausedUntil) return;
+  state.pausedUntil = until;
+  parts.dependencies.logger.info({ bucket, pauseMs }, 'Replicate rate limit exhausted; pausing outbound requests');
+  sharePause(parts, bucket, pauseMs);
+}
 
-  /** `ratelimit-remaining: 0`: this process waits before its next request, and so does every other. */
-  function pause(bucket: RequestBucket, seconds: number): void {
-    const pauseMs = cappedMs(seconds);
-    const until = dependencies.now() + pauseMs;
-    const state = buckets[bucket];
-    if (pauseMs === 0 || until <= state.pausedUntil) return;
-    state.pausedUntil = until;
-    logger.info({ bucket, pauseMs }, 'Replicate rate limit exhausted; pausing outbound requests');
-    sharePause(bucket, pauseMs);
-  }
+/** Holds the bucket on every other instance until the pause ends (shared stores only). */
+function sharePause(parts: LimiterParts, bucket: RequestBucket, pauseMs: number): void {
+  if (!parts.store || pauseMs <= 0) return;
+  const state = parts.buckets[bucket];
+  // Whole seconds, so that Redis never sees a zero expiry (a block without end).
+  state.counter.block(state.key, Math.ceil(pauseMs / 1000)).catch((error: unknown) => {
+    parts.dependencies.logger.warn({ err: error, bucket }, 'could not share an upstream rate-limit pause');
+  });
+}
 
-  return {
-    async schedule(bucket, task, callSignal = signal) {
-      callSignal.throwIfAborted();
-      await buckets[bucket].takers.add(() => take(bucket, callSignal), { signal: callSignal });
-      callSignal.throwIfAborted();
-      return task();
-    },
-
-    observeResponse(bucket, status, headers) {
-      if (status === 429) {
-        // The refused request itself waits its Retry-After in the retry loop; the others, here and
-        // on every instance, are held by the shared budget.
-        const retryAfter = headers['retry-after'];
-        const text = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
-        sharePause(bucket, cappedMs(parseRetryAfter(text, new Date(dependencies.now())) ?? 1));
-        return;
-      }
-      if (headerNumber(headers, 'ratelimit-remaining') !== 0) return;
-      const reset = headerNumber(headers, 'ratelimit-reset');
-      // The IETF draft sends delta-seconds; some servers send a Unix time instead.
-      pause(bucket, reset === undefined ? 1 : reset > 1e9 ? reset - dependencies.now() / 1000 : reset);
-    },
-
-    pausedForMs,
-
-    expectedWaitMs(bucket, ahead) {
-      const { window } = buckets[bucket];
-      return pausedForMs(bucket) + Math.floor(Math.max(0, ahead) / window.intervalCap) * window.interval;
-    },
-  };
+function cappedMs(parts: LimiterParts, seconds: number): number {
+  return Math.min(parts.maxPauseMs, Math.max(0, Math.ceil(seconds * 1000)));
 }
