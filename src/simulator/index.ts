@@ -11,7 +11,7 @@
  *     await sim.close();
  */
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { silentLogger, type Logger } from '../logger.ts';
@@ -21,7 +21,7 @@ import { ModelInputError } from './outputs.ts';
 import { PredictionEngine } from './predictions.ts';
 import { DEFAULT_RATE_LIMITS, SlidingWindowRateLimiter, ThrottleCounter, type RateLimits } from './rate-limit.ts';
 import { Scheduler } from './scheduler.ts';
-import { createRequestListener, RequestLog, type ReceivedRequest } from './server.ts';
+import { createRequestListener, RequestLog, type ReceivedRequest, type ServerContext } from './server.ts';
 import type { SimulatedPredictionSnapshot } from './types.ts';
 import { generateWebhookSecret, webhookSigningKey, WebhookDispatcher } from './webhooks.ts';
 
@@ -83,30 +83,69 @@ const MAX_INPUT_IMAGE_BYTES = 20 * 1024 * 1024;
 const INPUT_IMAGE_TIMEOUT_MS = 10_000;
 
 export async function startSimulator(options: StartSimulatorOptions = {}): Promise<RunningSimulator> {
+  const settings = settingsOf(options);
+  const { server, origin } = await listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  const parts = assembleSimulator(settings, origin);
+  server.on('request', createRequestListener(serverContextOf(parts, settings, options.rateLimits)));
+  return runningSimulator(server, parts);
+}
+
+/** The options with their defaults, checked before anything listens. */
+interface SimulatorSettings {
+  readonly speed: number;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly webhookSecret: string;
+  readonly tokens: ReadonlySet<string> | 'any';
+  readonly creditsMicros: number | undefined;
+}
+
+function settingsOf(options: SimulatorOptions): SimulatorSettings {
   const speed = options.speed ?? 1;
   if (!Number.isFinite(speed) || speed <= 0) throw new RangeError('simulator speed must be a positive number');
-  const logger = options.logger ?? silentLogger;
-  const now = options.now ?? Date.now;
   const webhookSecret = options.webhookSecret ?? generateWebhookSecret();
   webhookSigningKey(webhookSecret); // fail fast on a malformed secret
-  const tokens = options.tokens === undefined || options.tokens === 'any' ? 'any' : new Set(options.tokens);
+  return {
+    speed,
+    logger: options.logger ?? silentLogger,
+    now: options.now ?? Date.now,
+    webhookSecret,
+    tokens: options.tokens === undefined || options.tokens === 'any' ? 'any' : new Set(options.tokens),
+    creditsMicros: options.creditsMicros,
+  };
+}
 
+async function listen(port: number, host: string): Promise<{ server: Server; origin: string }> {
   const server = createServer();
-  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  server.listen(port, host);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
-  const origin = `http://${advertisedHost(address.address)}:${address.port}`;
-  const apiBaseUrl = `${origin}/v1`;
+  return { server, origin: `http://${advertisedHost(address.address)}:${address.port}` };
+}
 
+/** The simulator's moving parts, one of each per running simulator. */
+interface SimulatorParts {
+  readonly origin: string;
+  readonly apiBaseUrl: string;
+  readonly webhookSecret: string;
+  readonly scheduler: Scheduler;
+  /** Own connection pool for webhooks and input images, so close() can destroy its sockets. */
+  readonly agent: Agent;
+  readonly webhooks: WebhookDispatcher;
+  readonly credits: CreditAccount;
+  readonly faults: FaultInjector;
+  readonly requestLog: RequestLog;
+  readonly throttled: ThrottleCounter;
+  readonly engine: PredictionEngine;
+}
+
+function assembleSimulator(settings: SimulatorSettings, origin: string): SimulatorParts {
+  const { speed, now, logger, webhookSecret } = settings;
+  const apiBaseUrl = `${origin}/v1`;
   const scheduler = new Scheduler(logger);
-  // Own connection pool for webhooks and input images, so close() can destroy its sockets.
   const agent = new Agent({ keepAliveTimeout: 1_000, connect: { timeout: 5_000 } });
   const webhooks = new WebhookDispatcher({ secret: webhookSecret, speed, now, scheduler, dispatcher: agent, logger });
-  const credits = new CreditAccount(options.creditsMicros);
-  const faults = new FaultInjector();
-  const requestLog = new RequestLog();
-  const throttled = new ThrottleCounter();
-
+  const credits = new CreditAccount(settings.creditsMicros);
   const engine: PredictionEngine = new PredictionEngine({
     speed,
     now,
@@ -116,47 +155,59 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     apiBaseUrl,
     origin,
     logger,
-    fetchImage: async (url) => {
-      // The simulator's own output files are read directly: same answer, no self-inflicted faults.
-      const ownFile = new RegExp(`^${escapeRegExp(origin)}/files/([a-z0-9]+)/(\\d+)\\.png$`).exec(url);
-      if (ownFile) {
-        const bytes = engine.file(ownFile[1]!, Number(ownFile[2]));
-        if (!bytes) throw new ModelInputError(`Failed to download image from ${url}: HTTP 404`);
-        return bytes;
-      }
-      return downloadImage(url, agent, scheduler);
-    },
+    fetchImage: (url) => fetchInputImage(url, { origin, engine, agent, scheduler }),
   });
+  return {
+    origin,
+    apiBaseUrl,
+    webhookSecret,
+    scheduler,
+    agent,
+    webhooks,
+    credits,
+    faults: new FaultInjector(),
+    requestLog: new RequestLog(),
+    throttled: new ThrottleCounter(),
+    engine,
+  };
+}
 
-  server.on(
-    'request',
-    createRequestListener({
-      api: {
-        engine,
-        credits,
-        rateLimiter: new SlidingWindowRateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, now),
-        speed,
-        tokens,
-        webhookSecret,
-        apiBaseUrl,
-      },
-      control: { faults, engine, credits, webhooks, requestCount: () => requestLog.count, throttled },
-      throttled,
+function serverContextOf(
+  parts: SimulatorParts,
+  settings: SimulatorSettings,
+  rateLimits: RateLimits = DEFAULT_RATE_LIMITS,
+): ServerContext {
+  const { engine, credits, faults, webhooks, requestLog, throttled } = parts;
+  const { speed, now, logger } = settings;
+  return {
+    api: {
       engine,
-      faults,
-      scheduler,
-      requestLog,
+      credits,
+      rateLimiter: new SlidingWindowRateLimiter(rateLimits, now),
       speed,
-      now,
-      logger,
-    }),
-  );
+      tokens: settings.tokens,
+      webhookSecret: parts.webhookSecret,
+      apiBaseUrl: parts.apiBaseUrl,
+    },
+    control: { faults, engine, credits, webhooks, requestCount: () => requestLog.count, throttled },
+    throttled,
+    engine,
+    faults,
+    scheduler: parts.scheduler,
+    requestLog,
+    speed,
+    now,
+    logger,
+  };
+}
 
+function runningSimulator(server: Server, parts: SimulatorParts): RunningSimulator {
+  const { engine, requestLog, throttled, faults } = parts;
   let closing: Promise<void> | undefined;
   return {
-    baseUrl: apiBaseUrl,
-    origin,
-    webhookSecret,
+    baseUrl: parts.apiBaseUrl,
+    origin: parts.origin,
+    webhookSecret: parts.webhookSecret,
     get requests() {
       return [...requestLog.all];
     },
@@ -178,18 +229,39 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     },
     clearFaults: () => faults.clear(),
     close() {
-      closing ??= (async () => {
-        scheduler.close();
-        webhooks.close();
-        const closed = once(server, 'close');
-        server.close();
-        server.closeAllConnections();
-        await closed;
-        await agent.destroy();
-      })();
+      closing ??= closeSimulator(server, parts);
       return closing;
     },
   };
+}
+
+async function closeSimulator(server: Server, parts: SimulatorParts): Promise<void> {
+  parts.scheduler.close();
+  parts.webhooks.close();
+  const closed = once(server, 'close');
+  server.close();
+  server.closeAllConnections();
+  await closed;
+  await parts.agent.destroy();
+}
+
+interface InputImageSources {
+  readonly origin: string;
+  readonly engine: PredictionEngine;
+  readonly agent: Agent;
+  readonly scheduler: Scheduler;
+}
+
+/** An input image a prediction names by URL (image-to-image models, background removal). */
+async function fetchInputImage(url: string, sources: InputImageSources): Promise<Buffer> {
+  // The simulator's own output files are read directly: same answer, no self-inflicted faults.
+  const ownFile = new RegExp(`^${escapeRegExp(sources.origin)}/files/([a-z0-9]+)/(\\d+)\\.png$`).exec(url);
+  if (ownFile) {
+    const bytes = sources.engine.file(ownFile[1]!, Number(ownFile[2]));
+    if (!bytes) throw new ModelInputError(`Failed to download image from ${url}: HTTP 404`);
+    return bytes;
+  }
+  return downloadImage(url, sources.agent, sources.scheduler);
 }
 
 async function downloadImage(url: string, agent: Agent, scheduler: Scheduler): Promise<Buffer> {
