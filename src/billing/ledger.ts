@@ -189,95 +189,111 @@ export async function verifyLedger(db: Db): Promise<LedgerReport> {
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
     .execute(async (trx) => {
-      const holdMismatches = await sql<HoldMismatch>`
-        with per_hold as (
-          select l.hold_id,
-            bool_and(l.user_id = h.user_id and l.generation_id is not distinct from h.generation_id) as ledger_user_ok,
-            (count(*) filter (where l.kind = 'hold'))::int as hold_rows,
-            coalesce(sum(l.amount_micros) filter (where l.kind = 'hold'), 0)::bigint as held,
-            (count(*) filter (where l.kind = 'settle'))::int as settle_rows,
-            coalesce(sum(l.amount_micros) filter (where l.kind = 'settle'), 0)::bigint as settled,
-            (count(*) filter (where l.kind = 'release'))::int as release_rows,
-            coalesce(sum(l.amount_micros) filter (where l.kind = 'release'), 0)::bigint as released
-          from ledger_entries l left join holds h on h.id = l.hold_id
-          where l.hold_id is not null
-          group by l.hold_id
-        )
-        select coalesce(h.id, p.hold_id) as hold_id, h.state, h.amount_micros, h.settled_micros, h.user_id as hold_user,
-          coalesce(p.ledger_user_ok, true) as ledger_user_ok,
-          coalesce(p.hold_rows, 0) as hold_rows, coalesce(p.held, 0) as held,
-          coalesce(p.settle_rows, 0) as settle_rows, coalesce(p.settled, 0) as settled,
-          coalesce(p.release_rows, 0) as release_rows, coalesce(p.released, 0) as released
-        from holds h full outer join per_hold p on p.hold_id = h.id
-        where h.id is null
-          or coalesce(p.hold_rows, 0) <> 1
-          or p.held <> h.amount_micros
-          or not p.ledger_user_ok
-          or (h.state = 'held' and p.settle_rows + p.release_rows <> 0)
-          or (h.state = 'settled' and (p.settle_rows <> 1 or p.release_rows <> 0 or p.settled <> h.settled_micros))
-          or (h.state = 'released' and (p.release_rows <> 1 or p.settle_rows <> 0 or p.released <> h.amount_micros))
-        order by 1
-        limit ${MAX_REPORTED_PROBLEMS + 1}
-      `.execute(trx);
-
-      // Every window recomputed from ledger rows: an open hold reserves its ledger amount in each of
-      // its windows, a settled one spends its settle amount there, a released one nothing; an
-      // adjustment moves `adjusted` in the windows its row names.
-      const windowMismatches = await sql<WindowMismatch>`
-        with per_hold as (
-          select hold_id,
-            coalesce(sum(amount_micros) filter (where kind = 'hold'), 0) as held,
-            coalesce(sum(amount_micros) filter (where kind = 'settle'), 0) as settled,
-            count(*) filter (where kind in ('settle', 'release')) as resolutions
-          from ledger_entries where hold_id is not null group by hold_id
-        ), movements as (
-          select w->>'subject' as subject, w->>'period' as period, (w->>'windowStart')::date as window_start,
-            p.settled as spent, case when p.resolutions = 0 then p.held else 0 end as reserved, 0 as adjusted
-          from per_hold p join holds h on h.id = p.hold_id cross join lateral jsonb_array_elements(h.windows) w
-          union all
-          select w->>'subject', w->>'period', (w->>'windowStart')::date, 0, 0, l.amount_micros
-          from ledger_entries l cross join lateral jsonb_array_elements(l.windows) w
-          where l.kind = 'adjust'
-        ), expected as (
-          select subject, period, window_start,
-            sum(spent)::bigint as spent, sum(reserved)::bigint as reserved, sum(adjusted)::bigint as adjusted
-          from movements group by subject, period, window_start
-        )
-        select coalesce(e.subject, b.subject) as subject, coalesce(e.period, b.period) as period,
-          coalesce(e.window_start, b.window_start) as window_start,
-          e.spent as expected_spent, e.reserved as expected_reserved, e.adjusted as expected_adjusted,
-          b.spent_micros, b.reserved_micros, b.adjusted_micros
-        from expected e
-          full outer join budget_windows b
-            on b.subject = e.subject and b.period = e.period and b.window_start = e.window_start
-        where coalesce(e.spent, 0) <> coalesce(b.spent_micros, 0)
-          or coalesce(e.reserved, 0) <> coalesce(b.reserved_micros, 0)
-          or coalesce(e.adjusted, 0) <> coalesce(b.adjusted_micros, 0)
-        order by 1, 2, 3
-        limit ${MAX_REPORTED_PROBLEMS + 1}
-      `.execute(trx);
-
-      const totals = await sql<LedgerTotals>`
-        select
-          (select count(*)::int from ledger_entries) as entries,
-          (select count(*)::int from holds) as holds,
-          (select count(*)::int from holds where state = 'held') as "openHolds",
-          (select count(*)::int from budget_windows) as windows,
-          (select coalesce(sum(amount_micros), 0)::bigint from ledger_entries where kind = 'hold') as "heldMicros",
-          (select coalesce(sum(amount_micros), 0)::bigint from ledger_entries where kind = 'settle') as "settledMicros",
-          (select coalesce(sum(amount_micros), 0)::bigint from ledger_entries where kind = 'release') as "releasedMicros",
-          (select coalesce(sum(amount_micros), 0)::bigint from ledger_entries where kind = 'adjust') as "adjustedMicros",
-          (select coalesce(sum(amount_micros), 0)::bigint from holds where state = 'held') as "openMicros"
-      `.execute(trx);
-
-      const problems = [...holdMismatches.rows.flatMap(describeHold), ...windowMismatches.rows.map(describeWindow)];
+      const problems = [
+        ...(await holdMismatches(trx)).flatMap(describeHold),
+        ...(await windowMismatches(trx)).map(describeWindow),
+      ];
       return {
         ok: problems.length === 0,
-        totals: totals.rows[0]!,
+        totals: await ledgerTotals(trx),
         problems: problems.slice(0, MAX_REPORTED_PROBLEMS),
         problemCount: problems.length,
       };
     });
+}
+
+/** Holds whose ledger rows do not tell their state and amounts (and ledger rows without a hold). */
+async function holdMismatches(trx: Executor): Promise<HoldMismatch[]> {
+  const result = await sql<HoldMismatch>`
+    with per_hold as (
+      select l.hold_id,
+        bool_and(l.user_id = h.user_id and l.generation_id is not distinct from h.generation_id) as ledger_user_ok,
+        (count(*) filter (where l.kind = 'hold'))::int as hold_rows,
+        coalesce(sum(l.amount_micros) filter (where l.kind = 'hold'), 0)::bigint as held,
+        (count(*) filter (where l.kind = 'settle'))::int as settle_rows,
+        coalesce(sum(l.amount_micros) filter (where l.kind = 'settle'), 0)::bigint as settled,
+        (count(*) filter (where l.kind = 'release'))::int as release_rows,
+        coalesce(sum(l.amount_micros) filter (where l.kind = 'release'), 0)::bigint as released
+      from ledger_entries l left join holds h on h.id = l.hold_id
+      where l.hold_id is not null
+      group by l.hold_id
+    )
+    select coalesce(h.id, p.hold_id) as hold_id, h.state, h.amount_micros, h.settled_micros, h.user_id as hold_user,
+      coalesce(p.ledger_user_ok, true) as ledger_user_ok,
+      coalesce(p.hold_rows, 0) as hold_rows, coalesce(p.held, 0) as held,
+      coalesce(p.settle_rows, 0) as settle_rows, coalesce(p.settled, 0) as settled,
+      coalesce(p.release_rows, 0) as release_rows, coalesce(p.released, 0) as released
+    from holds h full outer join per_hold p on p.hold_id = h.id
+    where h.id is null
+      or coalesce(p.hold_rows, 0) <> 1
+      or p.held <> h.amount_micros
+      or not p.ledger_user_ok
+      or (h.state = 'held' and p.settle_rows + p.release_rows <> 0)
+      or (h.state = 'settled' and (p.settle_rows <> 1 or p.release_rows <> 0 or p.settled <> h.settled_micros))
+      or (h.state = 'released' and (p.release_rows <> 1 or p.settle_rows <> 0 or p.released <> h.amount_micros))
+    order by 1
+    limit ${MAX_REPORTED_PROBLEMS + 1}
+  `.execute(trx);
+  return result.rows;
+}
+
+/**
+ * Budget windows whose stored balances differ from the ledger's. Every window is recomputed from
+ * ledger rows: an open hold reserves its ledger amount in each of its windows, a settled one spends
+ * its settle amount there, a released one nothing; an adjustment moves `adjusted` in the windows
+ * its row names.
+ */
+async function windowMismatches(trx: Executor): Promise<WindowMismatch[]> {
+  const result = await sql<WindowMismatch>`
+    with per_hold as (
+      select hold_id,
+        coalesce(sum(amount_micros) filter (where kind = 'hold'), 0) as held,
+        coalesce(sum(amount_micros) filter (where kind = 'settle'), 0) as settled,
+        count(*) filter (where kind in ('settle', 'release')) as resolutions
+      from ledger_entries where hold_id is not null group by hold_id
+    ), movements as (
+      select w->>'subject' as subject, w->>'period' as period, (w->>'windowStart')::date as window_start,
+        p.settled as spent, case when p.resolutions = 0 then p.held else 0 end as reserved, 0 as adjusted
+      from per_hold p join holds h on h.id = p.hold_id cross join lateral jsonb_array_elements(h.windows) w
+      union all
+      select w->>'subject', w->>'period', (w->>'windowStart')::date, 0, 0, l.amount_micros
+      from ledger_entries l cross join lateral jsonb_array_elements(l.windows) w
+      where l.kind = 'adjust'
+    ), expected as (
+      select subject, period, window_start,
+        sum(spent)::bigint as spent, sum(reserved)::bigint as reserved, sum(adjusted)::bigint as adjusted
+      from movements group by subject, period, window_start
+    )
+    select coalesce(e.subject, b.subject) as subject, coalesce(e.period, b.period) as period,
+      coalesce(e.window_start, b.window_start) as window_start,
+      e.spent as expected_spent, e.reserved as expected_reserved, e.adjusted as expected_adjusted,
+      b.spent_micros, b.reserved_micros, b.adjusted_micros
+    from expected e
+      full outer join budget_windows b
+        on b.subject = e.subject and b.period = e.period and b.window_start = e.window_start
+    where coalesce(e.spent, 0) <> coalesce(b.spent_micros, 0)
+      or coalesce(e.reserved, 0) <> coalesce(b.reserved_micros, 0)
+      or coalesce(e.adjusted, 0) <> coalesce(b.adjusted_micros, 0)
+    order by 1, 2, 3
+    limit ${MAX_REPORTED_PROBLEMS + 1}
+  `.execute(trx);
+  return result.rows;
+}
+
+async function ledgerTotals(trx: Executor): Promise<LedgerTotals> {
+  const result = await sql<LedgerTotals>`
+    select
+      (select count(*)::int from ledger_entries) as entries,
+      (select count(*)::int from holds) as holds,
+      (select count(*)::int from holds where state = 'held') as "openHolds",
+      (select count(*)::int from budget_windows) as windows,
+      (select coalesce(sum(amount_micros), 0)::bigint from ledger_entries where kind = 'hold') as "heldMicros",
+      (select coalesce(sum(amount_micros), 0)::bigint from ledger_entries where kind = 'settle') as "settledMicros",
+      (select coalesce(sum(amount_micros), 0)::bigint from ledger_entries where kind = 'release') as "releasedMicros",
+      (select coalesce(sum(amount_micros), 0)::bigint from ledger_entries where kind = 'adjust') as "adjustedMicros",
+      (select coalesce(sum(amount_micros), 0)::bigint from holds where state = 'held') as "openMicros"
+  `.execute(trx);
+  return result.rows[0]!;
 }
 
 /** The report as text for the CLI. */
