@@ -14,9 +14,8 @@ const LAYERS = [
   },
   { name: '3 auth and billing', path: '^src/(auth|billing)/(?!graphql[^/]*\\.ts$)' },
   { name: '4 generations', path: '^src/generations/(?!graphql[^/]*\\.ts$)' },
-  { name: '5 generation policies and the start service', path: '^src/smart/(?!graphql[^/]*\\.ts$)' },
-  { name: '6 GraphQL', path: '^src/(graphql/|[^/]+/graphql[^/]*\\.ts$)' },
-  { name: '7 composition and CLI', path: '^src/(cli/|(?!(money|logger|config)\\.ts$)[^/]+\\.ts$)' },
+  { name: '5 GraphQL', path: '^src/(graphql/|[^/]+/graphql[^/]*\\.ts$)' },
+  { name: '6 composition and CLI', path: '^src/(cli/|(?!(money|logger|config)\\.ts$)[^/]+\\.ts$)' },
 ];
 
 const upward = LAYERS.slice(0, -1).map((layer, index) => ({

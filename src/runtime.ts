@@ -39,12 +39,11 @@ import {
 } from './generations/jobs.ts';
 import { Liveness, type LivenessSettings } from './generations/liveness.ts';
 import { imageRoute, webhookRoute } from './generations/routes.ts';
+import { GalleryStreams } from './generations/gallery.ts';
 import { GenerationService } from './generations/service.ts';
 import { findPrediction } from './generations/predictions-store.ts';
 import { pruneWebhookDeliveries } from './generations/store.ts';
 import { PredictionTracker, type TrackerSettings } from './generations/tracker.ts';
-import { GalleryStreams } from './smart/gallery.ts';
-import { SmartGenerationService } from './smart/service.ts';
 
 export interface GenerationSettings {
   readonly tracker: TrackerSettings;
@@ -315,10 +314,10 @@ function generationServices(
     now,
     settings: settings.tracker,
   });
-  const service = new GenerationService({ db, config, tracker, events, now });
-  const smart = new SmartGenerationService({
+  const service = new GenerationService({
     db,
     config,
+    tracker,
     events,
     now,
     usage,
@@ -326,7 +325,7 @@ function generationServices(
     expectedCreateWaitMs: (ahead) => upstream.client.expectedCreateWaitMs(ahead),
   });
   const gallery = new GalleryStreams({ bus, db, events, settings: settings.feed, logger, now });
-  return { tracker, service, smart, gallery };
+  return { tracker, service, gallery };
 }
 
 export async function startGenerationsRuntime(options: StartGenerationsOptions): Promise<GenerationsRuntime> {
@@ -338,13 +337,12 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
   return stack.unwindOnFailure(async () => {
     const infrastructure = await connectInfrastructure(options, settings, usage, stack);
     const { upstream, bus, events, liveness, storage } = infrastructure;
-    const { tracker, service, smart, gallery } = generationServices(options, settings, usage, infrastructure);
+    const { tracker, service, gallery } = generationServices(options, settings, usage, infrastructure);
     stack.push(() => gallery.close());
 
     let serverUrl = '';
     return {
       service,
-      smart,
       gallery,
       tracker,
       replicate: upstream.client,

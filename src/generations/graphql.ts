@@ -273,7 +273,7 @@ builder.mutationFields((t) => ({
       'Follow it with `generationProgress`.',
     args: { input: t.arg({ type: GenerateImageInput, required: true }) },
     resolve: (_root, { input }, context) =>
-      context.services.generations.smart.generate(context.viewer.userId, {
+      context.services.generations.service.start(context.viewer.userId, {
         ...input,
         modelId: input.modelId ?? null,
       }),

@@ -4,18 +4,16 @@ import type { Viewer } from '../auth/viewer.ts';
 import type { UsageCache } from '../billing/usage-cache.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
+import type { GalleryStreams } from '../generations/gallery.ts';
 import type { GenerationService } from '../generations/service.ts';
 import type { Logger } from '../logger.ts';
-import type { GalleryStreams } from '../smart/gallery.ts';
-import type { SmartGenerationService } from '../smart/service.ts';
 
 export type { Viewer };
 
 /** The generation services resolvers call. */
 export interface GenerationsApi {
+  /** Starting (single, batched, finals of previews), reading, following and cancelling generations. */
   readonly service: GenerationService;
-  /** Starting generations: single, batched, finals of previews; automatic choice; result cache. */
-  readonly smart: SmartGenerationService;
   /** `myGenerations`: every change to a user's generations. */
   readonly gallery: GalleryStreams;
   /** The public URL of a stored image. */

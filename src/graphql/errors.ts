@@ -1,6 +1,6 @@
 /**
  * The one place where failures become the contract's GraphQL errors. Domain code (auth, billing,
- * generations, smart, catalog) throws plain classes that carry the figures a client needs;
+ * generations, catalog) throws plain classes that carry the figures a client needs;
  * `contractError` turns each into its stable `extensions.code` and extensions. Yoga's error masking
  * (`maskContractErrors`, in `server.ts`) and the WebSocket path (`websocket.ts`) both go through it,
  * so a resolver never translates an error itself. Anything it does not know is unexpected: masked
@@ -15,12 +15,12 @@ import { RateLimitedError } from '../billing/rate-limit.ts';
 import { CatalogInputError } from '../catalog/pricing.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { GenerationInputError } from '../generations/request.ts';
-import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamBusyError } from '../generations/service.ts';
+import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamBusyError } from '../generations/errors.ts';
+import { BatchItemRefusedError } from '../generations/batch-admission.ts';
+import { NoAffordableModelError } from '../generations/policies/auto.ts';
 import type { Logger } from '../logger.ts';
 import { globalId } from './global-ids.ts';
 import { formatMicrosAsUsd } from '../money.ts';
-import { NoAffordableModelError } from '../smart/auto.ts';
-import { BatchItemRefusedError } from '../smart/batch-admission.ts';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'

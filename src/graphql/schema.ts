@@ -5,7 +5,7 @@ import '../auth/graphql.ts';
 import '../billing/graphql.ts';
 import '../billing/graphql-reports.ts';
 import '../generations/graphql.ts';
-import '../smart/graphql.ts';
+import '../generations/graphql-start.ts';
 import { builder } from './builder.ts';
 
 let schema: GraphQLSchema | undefined;

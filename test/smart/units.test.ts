@@ -1,9 +1,9 @@
 /** Pure rules of smart generation: cache keys, batching, tiers, transparency phases, automatic choice. */
 import { describe, expect, it } from 'vitest';
 import { findModel, REMOVE_BACKGROUND_MODEL } from '../../src/catalog/models.ts';
-import { chooseModelAutomatically, NoAffordableModelError } from '../../src/smart/auto.ts';
-import { batchShapeProblems, MAX_BATCH_ITEMS } from '../../src/smart/batching.ts';
-import { cacheability, cacheCutoff, resultCacheKey } from '../../src/smart/cache.ts';
+import { chooseModelAutomatically, NoAffordableModelError } from '../../src/generations/policies/auto.ts';
+import { batchShapeProblems, MAX_BATCH_ITEMS } from '../../src/generations/policies/batching.ts';
+import { cacheability, cacheCutoff, resultCacheKey } from '../../src/generations/policies/cache.ts';
 import {
   bestAffordableFinalModel,
   drawSeed,
@@ -13,7 +13,7 @@ import {
   previewChoice,
   variationSeed,
   type PreviewFacts,
-} from '../../src/smart/tiers.ts';
+} from '../../src/generations/policies/tiers.ts';
 import {
   aggregatePercent,
   imagePositionOfRemoval,

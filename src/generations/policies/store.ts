@@ -1,12 +1,12 @@
 /**
- * The SQL of smart generation: the columns `0004_smart` adds, the user's finalize history (for
+ * The SQL of the start policies: the columns `0004_smart` adds, the user's finalize history (for
  * automatic model choice), result-cache lookups and the preview ↔ finals links. Functions take an
  * executor and never open transactions themselves.
  */
 import { sql } from 'kysely';
-import type { Executor } from '../db/index.ts';
-import { imagesForGenerations } from '../generations/images.ts';
-import type { Generation } from '../generations/store.ts';
+import type { Executor } from '../../db/index.ts';
+import { imagesForGenerations } from '../images.ts';
+import type { Generation } from '../store.ts';
 
 /** How often the user finalized a preview with each model (successful finals only). */
 export async function finalizeHistoryOf(executor: Executor, userId: string): Promise<Map<string, number>> {
@@ -72,7 +72,7 @@ export async function finalsOf(executor: Executor, previewIds: readonly string[]
     .execute();
 }
 
-export interface SmartColumns {
+export interface StartColumns {
   readonly selectionReason: string | null;
   readonly previewId: string | null;
   readonly previewImageIndex: number | null;

@@ -32,22 +32,21 @@ export class BatchItemRefusedError extends Error {
 }
 
 export interface BatchAdmission {
-  /**
-   * Admits one item whose generation row, hold and user lock the transaction now holds;
-   * `index` counts admitted items from 0.
-   */
-  admit(index: number, request: Omit<LockedAdmission, 'concurrencyAllowance'>): Promise<void>;
+  /** Admits one item whose generation row, hold and user lock the transaction now holds. */
+  admit(request: Omit<LockedAdmission, 'concurrencyAllowance'>): Promise<void>;
   /** Reports the rate-limit state of the last admitted item (RateLimit-* headers). */
   finish(): void;
 }
 
 export function batchAdmission(trx: Executor, config: Config): BatchAdmission {
   let lastRate: RateLimitState | undefined;
+  let admitted = 0;
   return {
-    async admit(index, request) {
+    async admit(request) {
       // Items admitted before this one are running; the batch needs one free slot, not one each.
-      const { rate, refusal } = await admitUnderLock(trx, config, { ...request, concurrencyAllowance: index });
+      const { rate, refusal } = await admitUnderLock(trx, config, { ...request, concurrencyAllowance: admitted });
       if (refusal) throw refusal;
+      admitted += 1;
       lastRate = rate;
     },
     finish() {

@@ -16,8 +16,8 @@
  * another one: such requests are never served from the cache.
  */
 import { createHash } from 'node:crypto';
-import type { ModelSpec } from '../catalog/models.ts';
-import { canonicalJson } from '../generations/request.ts';
+import type { ModelSpec } from '../../catalog/models.ts';
+import { canonicalJson } from '../request.ts';
 
 /** Models that are deterministic with a seed once `go_fast` is off (see replicate-models.md). */
 const DETERMINISTIC_WITHOUT_GO_FAST: ReadonlySet<string> = new Set(['flux-schnell']);

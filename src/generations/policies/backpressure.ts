@@ -4,9 +4,9 @@
  * generation's deadline or within `MAX_QUEUE_WAIT_SECONDS`, the request is refused before anything
  * is held (`UpstreamBusyError`), with the time after which it would fit.
  */
-import type { Db } from '../db/index.ts';
-import { createsWaiting } from '../generations/predictions-store.ts';
-import { UpstreamBusyError } from '../generations/service.ts';
+import type { Db } from '../../db/index.ts';
+import { createsWaiting } from '../predictions-store.ts';
+import { UpstreamBusyError } from '../errors.ts';
 
 export interface CreateQueueGateDependencies {
   readonly db: Db;

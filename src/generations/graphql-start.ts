@@ -1,16 +1,16 @@
 /**
- * GraphQL for smart generation: the tier, cache, selection, transparency and batch fields of
+ * GraphQL for starting generations beyond `generateImage`: the tier, cache, selection, transparency and batch fields of
  * `Generation`, `finalizeGeneration`, `generateImages` and the `myGenerations` gallery stream.
  * (`generateImage` itself, with `modelId` optional and the `iterations` hint, lives with the
  * Generation type in `generations/graphql.ts`.)
  */
 import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
-import type { GenerationView } from '../generations/events.ts';
-import { GeneratedImageRef, GenerateImageInput, generationIdOf, GenerationRef } from '../generations/graphql.ts';
-import type { SourcedImage } from '../generations/images.ts';
-import { finalsOf } from './store.ts';
-import { MAX_BATCH_ITEMS } from './batching.ts';
+import type { GenerationView } from './events.ts';
+import { GeneratedImageRef, GenerateImageInput, generationIdOf, GenerationRef } from './graphql.ts';
+import type { SourcedImage } from './images.ts';
+import { finalsOf } from './policies/store.ts';
+import { MAX_BATCH_ITEMS } from './policies/batching.ts';
 
 const GenerationPhaseEnum = builder.enumType('GenerationPhase', {
   description: 'Where a generation is: a transparent one runs a second phase after its images are made.',
@@ -174,7 +174,7 @@ builder.mutationFields((t) => ({
       'once, like `generateImage` (and like it may be refused with UPSTREAM_BUSY before anything is held).',
     args: { input: t.arg({ type: FinalizeGenerationInput, required: true }) },
     resolve: (_root, { input }, context) =>
-      context.services.generations.smart.finalize(context.viewer.userId, {
+      context.services.generations.service.finalize(context.viewer.userId, {
         ...input,
         previewId: generationIdOf(input.previewId),
         modelId: input.modelId ?? null,
@@ -190,7 +190,7 @@ builder.mutationFields((t) => ({
     // The batch's items are its inputs: their selection costs once per input (at most a full batch).
     complexity: ({ inputs }) => ({ field: 1, multiplier: Math.min(Math.max(inputs.length, 1), MAX_BATCH_ITEMS) }),
     resolve: async (_root, { inputs }, context) => {
-      const result = await context.services.generations.smart.generateBatch(
+      const result = await context.services.generations.service.startBatch(
         context.viewer.userId,
         inputs.map((input) => ({ ...input, modelId: input.modelId ?? null })),
       );

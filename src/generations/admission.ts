@@ -16,9 +16,9 @@ import { sql } from 'kysely';
 import { admissionCtes, LOCKED_USER, lockedUserOf, type LockedUser, type NewHoldRef } from '../billing/admission.ts';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
-import { firstTrackJobs } from '../generations/jobs.ts';
-import { predictionsInsert, type NewPredictionRow } from '../generations/predictions-store.ts';
-import { generationInsert, type Generation, type NewGenerationRow } from '../generations/store.ts';
+import { firstTrackJobs } from './jobs.ts';
+import { predictionsInsert, type NewPredictionRow } from './predictions-store.ts';
+import { generationInsert, type Generation, type NewGenerationRow } from './store.ts';
 import type { Micros } from '../money.ts';
 
 export interface PaidGeneration {

@@ -6,11 +6,11 @@
  * the chosen model allows (the user did not pick the model, so its ratio list is not theirs to
  * know); a request that names a model keeps the strict check.
  */
-import { REMOVE_BACKGROUND_MODEL, findModel } from '../catalog/models.ts';
-import { CatalogInputError } from '../catalog/pricing.ts';
-import { selectModel } from '../catalog/selection.ts';
-import { nearestAspectRatio } from '../generations/request.ts';
-import { formatMicrosAsUsd, type Micros } from '../money.ts';
+import { REMOVE_BACKGROUND_MODEL, findModel } from '../../catalog/models.ts';
+import { CatalogInputError } from '../../catalog/pricing.ts';
+import { selectModel } from '../../catalog/selection.ts';
+import { nearestAspectRatio } from '../request.ts';
+import { formatMicrosAsUsd, type Micros } from '../../money.ts';
 
 export interface AutoChoiceRequest {
   readonly prompt: string;

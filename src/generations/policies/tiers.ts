@@ -14,11 +14,11 @@
  * input (and can be answered by the result cache).
  */
 import { randomInt } from 'node:crypto';
-import { GENERATION_MODELS, findModel, type ModelSpec } from '../catalog/models.ts';
-import { PREVIEW_MODEL_ID, perImageCost } from '../catalog/pricing.ts';
-import type { GenerationMode, GenerationStatus } from '../db/types.ts';
-import { GenerationInputError, nearestAspectRatio } from '../generations/request.ts';
-import { formatMicrosAsUsd, type Micros } from '../money.ts';
+import { GENERATION_MODELS, findModel, type ModelSpec } from '../../catalog/models.ts';
+import { PREVIEW_MODEL_ID, perImageCost } from '../../catalog/pricing.ts';
+import type { GenerationMode, GenerationStatus } from '../../db/types.ts';
+import { GenerationInputError, nearestAspectRatio } from '../request.ts';
+import { formatMicrosAsUsd, type Micros } from '../../money.ts';
 
 export const MAX_SEED = 2_147_483_647;
 

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { CatalogInputError } from '../catalog/pricing.ts';
-import { canonicalJson, GenerationInputError, type GenerateImageRequest } from '../generations/request.ts';
+import { canonicalJson, GenerationInputError, type GenerateImageRequest } from './request.ts';
 
 /** `generateImage`'s input: `modelId` may be omitted, `iterations` hints the automatic choice. */
-export type SmartGenerateInput = Omit<GenerateImageRequest, 'modelId'> & {
+export type StartInput = Omit<GenerateImageRequest, 'modelId'> & {
   readonly modelId?: string | null;
   readonly iterations?: number | null;
 };
@@ -30,7 +30,7 @@ function fingerprintOf(kind: string, request: Record<string, unknown>): string {
 }
 
 /** The request as sent, defaults applied: what idempotency keys compare. */
-export function userFingerprint(input: SmartGenerateInput): string {
+export function userFingerprint(input: StartInput): string {
   return fingerprintOf('generate', {
     modelId: input.modelId ?? null,
     prompt: input.prompt.trim(),

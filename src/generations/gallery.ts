@@ -29,8 +29,8 @@ import {
   type FeedSettings,
   type GenerationEvents,
   type GenerationView,
-} from '../generations/events.ts';
-import { isTerminalGeneration } from '../generations/store.ts';
+} from './events.ts';
+import { isTerminalGeneration } from './store.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageBus } from '../pubsub/index.ts';
 
