@@ -120,6 +120,9 @@ const envSchema = z.object({
   WS_MAX_SOCKETS_PER_USER: positiveInt(20),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(50),
   WS_MAX_BUFFERED_BYTES: positiveInt(2 * 1024 * 1024),
+  WS_MAX_ANONYMOUS_SOCKETS: positiveInt(1_000),
+  WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: positiveInt(20),
+  WS_ANONYMOUS_IDLE_SECONDS: positiveInt(30),
   GRAPHQL_MAX_TOKENS: positiveInt(DEFAULT_OPERATION_LIMITS.maxTokens),
   GRAPHQL_MAX_DEPTH: positiveInt(DEFAULT_OPERATION_LIMITS.maxDepth),
   GRAPHQL_MAX_ALIASES: positiveInt(DEFAULT_OPERATION_LIMITS.maxAliases),
@@ -178,15 +181,22 @@ export interface Config {
   readonly maxQueueWaitSeconds: number;
   /** How long a successful deterministic result answers identical requests; 0 = no result cache. */
   readonly resultCacheTtlSeconds: number;
+  /** Sockets and SSE streams: one set of limits for both transports (src/graphql/live-connections.ts). */
   readonly webSocket: {
-    /** Open sockets per instance. */
+    /** Open sockets and SSE streams per instance. */
     readonly maxSockets: number;
-    /** Open sockets per user per instance. */
+    /** Open sockets and SSE streams per user per instance. */
     readonly maxSocketsPerUser: number;
     /** Operations running at once on one socket. */
     readonly maxSubscriptionsPerSocket: number;
-    /** Bytes waiting to be sent to one socket before it is closed as a slow consumer. */
+    /** Bytes waiting to be sent to one socket or stream before it is closed as a slow consumer. */
     readonly maxBufferedBytes: number;
+    /** Sockets without credentials per instance (kept well under `maxSockets`: room for users). */
+    readonly maxAnonymousSockets: number;
+    /** Sockets not (yet) authenticated from one source address. */
+    readonly maxAnonymousSocketsPerAddress: number;
+    /** How long an anonymous socket may stay open running no operation. */
+    readonly anonymousIdleSeconds: number;
   };
   /** Checked before any operation executes, over HTTP and WebSocket. */
   readonly operationLimits: OperationLimits;
@@ -269,6 +279,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSocketsPerUser: e.WS_MAX_SOCKETS_PER_USER,
       maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      maxAnonymousSockets: e.WS_MAX_ANONYMOUS_SOCKETS,
+      maxAnonymousSocketsPerAddress: e.WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS,
+      anonymousIdleSeconds: e.WS_ANONYMOUS_IDLE_SECONDS,
     },
     maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
     introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import { createYoga, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
 import { resolveViewer, UnauthenticatedError } from './auth/viewer.ts';
 import { databaseUnavailableError, maskContractErrors } from './graphql/errors.ts';
 import { useRateLimitHeaders } from './graphql/rate-limit-headers.ts';
@@ -17,6 +17,8 @@ import { useSchemaExposure } from './graphql/exposure.ts';
 import { corsPolicy, useJsonPostsOnly } from './graphql/http-policy.ts';
 import { useWellFormedText } from './graphql/input-text.ts';
 import { useOperationLimits } from './graphql/limits.ts';
+import { LiveConnections } from './graphql/live-connections.ts';
+import { useLimitedEventStreams } from './graphql/sse-streams.ts';
 import { useRequestBounds } from './graphql/request-bounds.ts';
 import { useSharedSubscriptionExecution } from './graphql/shared-execution.ts';
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
@@ -35,6 +37,7 @@ export interface RunningServer {
 
 /** Every socket's key is re-checked this often, in case a revocation push was lost. */
 const WS_KEY_RECHECK_MS = 10_000;
+const isCredentialError = (error: unknown) => error instanceof UnauthenticatedError;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 
 type YogaServerContext = {
@@ -53,6 +56,15 @@ export function createGraphQLServer(
   const graphiql = production ? null : localGraphiQL();
   const allRoutes = graphiql ? [...routes, graphiql.route] : routes;
 
+  // Sockets and SSE streams under one set of limits.
+  const live = new LiveConnections(
+    {
+      maxConnections: config.webSocket.maxSockets,
+      maxConnectionsPerUser: config.webSocket.maxSocketsPerUser,
+      maxBufferedBytes: config.webSocket.maxBufferedBytes,
+    },
+    logger,
+  );
   const yoga = createYoga<YogaServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -71,6 +83,7 @@ export function createGraphQLServer(
       useSchemaExposure({ introspection: config.introspection, suggestions: !production }),
       useCatalogCache(),
       useSharedSubscriptionExecution(),
+      useLimitedEventStreams(live, logger),
       useRateLimitHeaders(),
       useInputErrorCodes(),
     ],
@@ -95,27 +108,53 @@ export function createGraphQLServer(
     }
   });
 
+  const stopWebSocket = attachWebSocketTransport(services, server, yoga, live);
+  server.disposeGraphQL = async () => {
+    await stopWebSocket();
+    await yoga.dispose();
+  };
+  return server;
+}
+
+/**
+ * graphql-ws on the server, and revocations (pushed, or "re-check all" after a lost push) ending
+ * what a key opened on either transport. Returns its disposal.
+ */
+function attachWebSocketTransport(
+  services: AppServices,
+  server: http.Server,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yoga's server context type is the caller's
+  yoga: YogaServerInstance<any, any>,
+  live: LiveConnections,
+): () => Promise<void> {
+  const { config, logger } = services;
+  const resolve = (authorization: string | null) => resolveViewer(services, authorization);
   const webSocket = attachGraphQLWebSocket({
     server,
     yoga,
-    limits: { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes, recheckIntervalMs: WS_KEY_RECHECK_MS },
+    live,
+    limits: {
+      maxSubscriptionsPerSocket: config.webSocket.maxSubscriptionsPerSocket,
+      maxPayloadBytes: config.maxBodyBytes,
+      recheckIntervalMs: WS_KEY_RECHECK_MS,
+      maxAnonymousSockets: config.webSocket.maxAnonymousSockets,
+      maxAnonymousSocketsPerAddress: config.webSocket.maxAnonymousSocketsPerAddress,
+      anonymousIdleMs: config.webSocket.anonymousIdleSeconds * 1000,
+    },
     logger,
     auth: {
-      resolve: (authorization) => resolveViewer(services, authorization),
-      isCredentialError: (error) => error instanceof UnauthenticatedError,
+      resolve,
+      isCredentialError,
       isDatabaseUnavailable: (error) => databaseUnavailableError(error) !== undefined,
     },
   });
   const stopHearingRevocations = services.keys.onRevocation((apiKeyId) =>
-    apiKeyId === null ? void webSocket.recheckAll() : webSocket.closeSocketsOfKey(apiKeyId),
+    apiKeyId === null ? void live.recheckAll(resolve, isCredentialError) : live.endConnectionsOfKey(apiKeyId),
   );
-
-  server.disposeGraphQL = async () => {
+  return async () => {
     stopHearingRevocations();
     await webSocket.dispose();
-    await yoga.dispose();
   };
-  return server;
 }
 
 type Unrouted = (

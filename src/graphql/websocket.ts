@@ -5,8 +5,14 @@
  * error masking), exactly as over HTTP.
  *
  * Bounds, each refused with the protocol's own signal and one log line:
- * - sockets per instance: the upgrade is answered 503 before any WebSocket exists;
- * - sockets per user: close 4429 after `connection_init`;
+ * - sockets per instance (with SSE streams, `live-connections.ts`): the upgrade is answered 503
+ *   before any WebSocket exists;
+ * - sockets not yet authenticated per source address: the upgrade is answered 429 (an upgrade that
+ *   carries `Authorization` is not counted there);
+ * - anonymous sockets per instance: close 4429 after `connection_init`, so a flood of them leaves
+ *   room for users, whose sockets count only against the instance and their own maximum;
+ * - an anonymous socket with no operation for `anonymousIdleMs`: close 4408;
+ * - sockets per user (with their SSE streams): close 4429 after `connection_init`;
  * - subscriptions per socket: an `error` message for that operation id;
  * - bytes waiting to be sent on one socket (a slow consumer): close 1008, never buffered unbounded.
  *
@@ -19,33 +25,36 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import type { Context as GraphQLWsContext, SubscribePayload } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from './context.ts';
 import { contractError } from './errors.ts';
+import type { LiveConnection, LiveConnections } from './live-connections.ts';
 import { paramsBoundsError } from './request-bounds.ts';
 import type { Logger } from '../logger.ts';
 import { serializedResult } from './serialized-result.ts';
 
 export interface WebSocketLimits {
-  /** Open sockets on this instance. */
-  readonly maxSockets: number;
-  /** Open sockets of one user on this instance. */
-  readonly maxSocketsPerUser: number;
   /** Operations running at once on one socket. */
   readonly maxSubscriptionsPerSocket: number;
-  /** Bytes queued for one socket before it counts as a slow consumer and is closed. */
-  readonly maxBufferedBytes: number;
   /** Largest message accepted from a client. */
   readonly maxPayloadBytes: number;
   /** How often every socket's key is re-checked (the backstop for a revocation push that was lost). */
   readonly recheckIntervalMs: number;
+  /** Sockets without credentials (anonymous after `connection_init`) on this instance. */
+  readonly maxAnonymousSockets: number;
+  /** Sockets not (yet) authenticated from one source address. */
+  readonly maxAnonymousSocketsPerAddress: number;
+  /** How long an anonymous socket may stay open running no operation. */
+  readonly anonymousIdleMs: number;
 }
 
 /** Close codes, beside graphql-ws's own (4400-4499). */
 export const WS_CLOSE = {
   forbidden: 4403,
+  idle: 4408,
   tooManySockets: 4429,
   slowConsumer: 1008,
   tryAgainLater: 1013,
@@ -60,9 +69,17 @@ export interface WebSocketAuthenticator {
   isDatabaseUnavailable(error: unknown): boolean;
 }
 
+type ConnectionParams = Record<string, unknown> | undefined;
+type WsContext = GraphQLWsContext<ConnectionParams, Extra & Partial<Record<PropertyKey, never>>>;
+
 interface SocketState {
-  readonly authorization: string | null;
+  readonly connection: LiveConnection & { authorization: string | null };
+  readonly address: string;
   viewer: Viewer | null;
+  /** Set once `connection_init` found no credentials. */
+  anonymous: boolean;
+  lastActiveAt: number;
+  idleTimer?: NodeJS.Timeout;
 }
 
 // Yoga's server context as the WebSocket layer fills it.
@@ -88,225 +105,53 @@ function ownAuthorization(params: unknown): { authorization: string | null; head
   return found;
 }
 
-export function attachGraphQLWebSocket(options: {
+interface WebSocketOptions {
   server: http.Server;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yoga's server context type is the caller's
   yoga: YogaServerInstance<any, any>;
   auth: WebSocketAuthenticator;
   limits: WebSocketLimits;
+  /** Sockets per instance and per user, revocation and the slow-consumer bound, shared with SSE. */
+  live: LiveConnections;
   logger: Logger;
-}) {
-  const { server, yoga, auth, limits, logger } = options;
-  const states = new WeakMap<WebSocket, SocketState>();
-  const socketsByUser = new Map<string, Set<WebSocket>>();
-  const socketsByKey = new Map<string, Set<WebSocket>>();
+}
 
+export function attachGraphQLWebSocket(options: WebSocketOptions) {
+  const { server, limits, live, logger } = options;
+  const sockets = new SocketAdmission(options);
   const wsServer = new WebSocketServer({
     server,
     path: '/graphql',
     maxPayload: limits.maxPayloadBytes,
-    verifyClient: (_info, accept) => {
-      if (wsServer.clients.size < limits.maxSockets) return accept(true);
-      logger.warn({ limit: limits.maxSockets }, 'WebSocket refused: this instance holds its maximum of sockets');
-      accept(false, 503, 'Too many WebSocket connections');
+    verifyClient: (info, accept) => {
+      const refusal = sockets.upgradeRefusal(info.req);
+      if (!refusal) return accept(true);
+      logger.warn(
+        { status: refusal.status, address: info.req.socket.remoteAddress },
+        `WebSocket refused: ${refusal.message}`,
+      );
+      accept(false, refusal.status, refusal.message);
     },
   });
+  // Before graphql-ws's own listener: every socket is counted from its first moment.
+  wsServer.on('connection', (socket, request) => sockets.opened(socket, request));
 
-  const track = (index: Map<string, Set<WebSocket>>, key: string, socket: WebSocket) => {
-    let sockets = index.get(key);
-    if (!sockets) index.set(key, (sockets = new Set()));
-    sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      if (sockets.size === 0 && index.get(key) === sockets) index.delete(key);
-    });
-  };
-
-  const refuse = (socket: WebSocket, code: number, reason: string, log: Record<string, unknown>) => {
-    logger.warn({ ...log, closeCode: code }, `WebSocket closed: ${reason}`);
-    socket.close(code, reason);
-    return false;
-  };
-
-  /**
-   * graphql-ws awaits each send, but refusals and replies to many small operations are written
-   * concurrently: whatever the path, a socket whose unsent bytes pass the cap is closed, and a
-   * closing socket accepts nothing more.
-   */
-  const isSlowConsumer = (socket: WebSocket): boolean => {
-    if (socket.readyState !== socket.OPEN) return true;
-    if (socket.bufferedAmount <= limits.maxBufferedBytes) return false;
-    refuse(socket, WS_CLOSE.slowConsumer, 'Slow consumer: too many bytes waiting to be sent.', {
-      bufferedBytes: socket.bufferedAmount,
-      limit: limits.maxBufferedBytes,
-    });
-    return true;
-  };
-
-  /**
-   * A subscription's events, sent straight to its socket as `{"id":…,"type":"next","payload":…}`
-   * around the result's bytes — serialized once per result object (`serializedResult`), so every
-   * subscriber sharing one execution gets the same bytes; graphql-ws would stringify each message
-   * per subscriber. Each send is awaited, as graphql-ws does. The iterator handed back to
-   * graphql-ws yields nothing: it ends when the source ends (graphql-ws then sends `complete`, or
-   * `error` if the source threw), and its `return()` — the client's `complete`, the socket closing —
-   * ends the source at once.
-   */
-  const sendEvents = (
-    socket: WebSocket,
-    id: string,
-    source: AsyncIterable<ExecutionResult>,
-  ): AsyncIterableIterator<never> => {
-    const events = source[Symbol.asyncIterator]();
-    const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-    let ended = false;
-    const end = async (): Promise<IteratorReturnResult<undefined>> => {
-      ended = true;
-      await events.return?.();
-      return { done: true, value: undefined };
-    };
-    const send = (bytes: Buffer) =>
-      new Promise<void>((resolve, reject) =>
-        // A text frame, as graphql-transport-ws requires (Buffers are sent as binary by default).
-        socket.send(bytes, { binary: false }, (error) => (error ? reject(error) : resolve())),
-      );
-    return {
-      async next() {
-        for (;;) {
-          const step = await events.next();
-          if (step.done || ended) return { done: true, value: undefined };
-          // A closing socket or a slow consumer (closed here) gets nothing more.
-          if (isSlowConsumer(socket)) continue;
-          try {
-            await send(Buffer.concat([head, serializedResult(step.value), MESSAGE_END]));
-          } catch (error) {
-            await end();
-            throw error;
-          }
-        }
-      },
-      return: end,
-      async throw(error: unknown) {
-        await end();
-        throw error;
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
-  };
-
-  const closeForCredentials = (socket: WebSocket, error: unknown): boolean => {
-    if (auth.isCredentialError(error)) {
-      return refuse(socket, WS_CLOSE.forbidden, (error as Error).message, {});
-    }
-    if (auth.isDatabaseUnavailable(error)) {
-      return refuse(socket, WS_CLOSE.tryAgainLater, 'The database is unavailable; reconnect shortly.', {});
-    }
-    logger.error({ err: error }, 'WebSocket authentication failed unexpectedly');
-    socket.close(WS_CLOSE.internalError, 'Internal server error');
-    return false;
-  };
-
-  const graphqlWs = useServer<Record<string, unknown> | undefined>(
+  const graphqlWs = useServer<ConnectionParams>(
     {
-      onConnect: async (ctx) => {
-        const socket = ctx.extra.socket;
-        const upgradeAuthorization = ctx.extra.request.headers.authorization;
-        const authorization =
-          authorizationFromParams(ctx.connectionParams) ??
-          (typeof upgradeAuthorization === 'string' ? upgradeAuthorization : null);
-        let viewer: Viewer | null;
-        try {
-          viewer = await auth.resolve(authorization);
-        } catch (error) {
-          return closeForCredentials(socket, error);
-        }
-        if (viewer?.kind === 'user') {
-          const open = socketsByUser.get(viewer.userId)?.size ?? 0;
-          if (open >= limits.maxSocketsPerUser) {
-            return refuse(
-              socket,
-              WS_CLOSE.tooManySockets,
-              `Too many open sockets for this user (limit ${limits.maxSocketsPerUser}).`,
-              { userId: viewer.userId },
-            );
-          }
-          track(socketsByUser, viewer.userId, socket);
-          track(socketsByKey, viewer.apiKeyId, socket);
-        }
-        states.set(socket, { authorization, viewer });
-        return true;
-      },
-      onSubscribe: async (ctx, id, payload) => {
-        const socket = ctx.extra.socket;
-        if (isSlowConsumer(socket)) return [new GraphQLError('The socket is closing.')];
-        const state = states.get(socket);
-        if (!state) return [new GraphQLError('Not connected.', { extensions: { code: 'UNAUTHENTICATED' } })];
-        const tooLarge = paramsBoundsError(payload);
-        if (tooLarge) return [tooLarge];
-        const running = Object.keys(ctx.subscriptions).length;
-        if (running > limits.maxSubscriptionsPerSocket) {
-          logger.warn(
-            { limit: limits.maxSubscriptionsPerSocket },
-            'WebSocket operation refused: too many on one socket',
-          );
-          return [
-            new GraphQLError(
-              `This socket already runs ${limits.maxSubscriptionsPerSocket} operations (the limit): complete one or open another socket.`,
-              { extensions: { code: 'RATE_LIMITED' } },
-            ),
-          ];
-        }
-        // Every operation re-checks the socket's key (cheap: the key cache), so a revocation whose
-        // push was missed still ends what the key allowed.
-        let viewer = state.viewer;
-        try {
-          if (state.authorization !== null) viewer = await auth.resolve(state.authorization);
-          // GraphiQL sends its Headers pane with each operation rather than in connection_init.
-          const operationAuthorization = authorizationFromParams(payload.extensions?.headers);
-          if (viewer === null && operationAuthorization !== null) viewer = await auth.resolve(operationAuthorization);
-        } catch (error) {
-          if (state.authorization !== null) closeForCredentials(socket, error);
-          return [toGraphQLError(error)];
-        }
-        const enveloped = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket,
-          params: payload,
-          requestId: randomUUID(),
-          wsViewer: viewer,
-        } satisfies WsYogaContext & Record<string, unknown>);
-        let document;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          return [toGraphQLError(error)];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return [...errors];
-        return {
-          schema: enveloped.schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-      },
+      onConnect: (ctx) => sockets.connect(ctx),
+      onSubscribe: (ctx, _id, payload) => operationArgs(options, sockets, ctx, payload),
       execute: (args) => (args.rootValue as { execute: (a: typeof args) => never }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: (a: typeof args) => never }).subscribe(args),
       // A subscription's events are sent here, from bytes serialized once per result; graphql-ws
       // still runs the operation, its errors and its `complete`.
       onOperation: (ctx, id, _payload, _args, result) =>
-        isAsyncIterable(result) ? sendEvents(ctx.extra.socket, id, result) : undefined,
+        isAsyncIterable(result) ? sendEvents(ctx.extra.socket, id, result, sockets) : undefined,
       // Single results (queries and mutations over the socket) are sent by graphql-ws itself.
       onNext: (ctx) => {
-        isSlowConsumer(ctx.extra.socket);
+        sockets.isSlowConsumer(ctx.extra.socket);
       },
       onError: (ctx, _id, _payload, errors) => {
-        isSlowConsumer(ctx.extra.socket);
+        sockets.isSlowConsumer(ctx.extra.socket);
         return errors.map((error) => {
           if (error.extensions?.code !== undefined) return error.toJSON();
           logger.error({ err: error.originalError ?? error }, 'unexpected error in a WebSocket operation');
@@ -317,35 +162,290 @@ export function attachGraphQLWebSocket(options: {
     wsServer,
   );
 
-  /** Re-checks every socket's key (through the key cache): those no longer valid are closed. */
-  const recheckAll = async () => {
-    for (const socket of wsServer.clients) {
-      const state = states.get(socket);
-      if (!state?.authorization || state.viewer?.kind !== 'user') continue;
-      try {
-        await auth.resolve(state.authorization);
-      } catch (error) {
-        if (auth.isCredentialError(error)) closeForCredentials(socket, error);
-      }
-    }
-  };
-  const recheckTimer = setInterval(() => void recheckAll(), limits.recheckIntervalMs);
+  const recheckTimer = setInterval(
+    () => void live.recheckAll((authorization) => options.auth.resolve(authorization), options.auth.isCredentialError),
+    limits.recheckIntervalMs,
+  );
   recheckTimer.unref();
 
   return {
     wsServer,
-    recheckAll,
-    /** Ends at once every socket opened with this API key (revoked here or on another instance). */
-    closeSocketsOfKey(apiKeyId: string, reason = 'The API key has been revoked.') {
-      for (const socket of [...(socketsByKey.get(apiKeyId) ?? [])]) {
-        logger.info({ apiKeyId }, 'closing a WebSocket whose API key was revoked');
-        socket.close(WS_CLOSE.forbidden, reason);
-      }
-    },
     async dispose() {
       clearInterval(recheckTimer);
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
       await graphqlWs.dispose();
+    },
+  };
+}
+
+/**
+ * Who may open and keep a socket: the instance's room (shared with SSE), sockets not yet
+ * authenticated per address and anonymous ones per instance, a user's own maximum, the idle limit of
+ * an anonymous socket, and the slow-consumer bound.
+ */
+class SocketAdmission {
+  private readonly states = new WeakMap<WebSocket, SocketState>();
+  /** Sockets not (yet) authenticated, by source address: pending `connection_init`, or anonymous. */
+  private readonly unauthenticated = new Map<string, Set<WebSocket>>();
+  private anonymousCount = 0;
+
+  constructor(private readonly options: WebSocketOptions) {}
+
+  upgradeRefusal(request: http.IncomingMessage): { status: number; message: string } | undefined {
+    const { live, limits } = this.options;
+    if (!live.hasRoom()) return { status: 503, message: 'Too many WebSocket connections' };
+    if (request.headers.authorization !== undefined) return undefined;
+    const fromAddress = this.unauthenticated.get(addressOf(request))?.size ?? 0;
+    if (fromAddress < limits.maxAnonymousSocketsPerAddress) return undefined;
+    return { status: 429, message: 'Too many unauthenticated WebSocket connections from this address' };
+  }
+
+  opened(socket: WebSocket, request: http.IncomingMessage): void {
+    const address = addressOf(request);
+    const connection = {
+      transport: 'websocket' as const,
+      authorization: null as string | null,
+      end: (reason: 'revoked' | 'slowConsumer', message: string) =>
+        this.refuse(socket, reason === 'revoked' ? WS_CLOSE.forbidden : WS_CLOSE.slowConsumer, message, {}),
+    };
+    const state: SocketState = { connection, address, viewer: null, anonymous: false, lastActiveAt: Date.now() };
+    this.states.set(socket, state);
+    this.options.live.add(connection);
+    this.track(address, socket);
+    socket.once('close', () => {
+      this.options.live.remove(connection);
+      this.untrack(address, socket);
+      if (state.anonymous) this.anonymousCount -= 1;
+      clearTimeout(state.idleTimer);
+    });
+  }
+
+  /** graphql-ws's `onConnect`: who the socket is, and whether it may stay (false closes it). */
+  async connect(ctx: WsContext): Promise<boolean> {
+    const socket = ctx.extra.socket;
+    const state = this.states.get(socket);
+    if (!state) return false;
+    const upgradeAuthorization = ctx.extra.request.headers.authorization;
+    const authorization =
+      authorizationFromParams(ctx.connectionParams) ??
+      (typeof upgradeAuthorization === 'string' ? upgradeAuthorization : null);
+    try {
+      state.viewer = await this.options.auth.resolve(authorization);
+    } catch (error) {
+      return this.closeForCredentials(socket, error);
+    }
+    state.connection.authorization = authorization;
+    if (state.viewer === null) return this.admitAnonymous(socket, state, ctx);
+    const refusal = this.options.live.userRefusal(state.viewer);
+    if (refusal) {
+      const userId = state.viewer.kind === 'user' ? state.viewer.userId : undefined;
+      return this.refuse(socket, WS_CLOSE.tooManySockets, refusal, { userId });
+    }
+    this.options.live.identify(state.connection, state.viewer);
+    this.untrack(state.address, socket);
+    return true;
+  }
+
+  state(socket: WebSocket): SocketState | undefined {
+    return this.states.get(socket);
+  }
+
+  /** Notes that the socket runs an operation (an anonymous socket's idle time starts again). */
+  touch(state: SocketState): void {
+    state.lastActiveAt = Date.now();
+  }
+
+  /**
+   * graphql-ws awaits each send, but refusals and replies to many small operations are written
+   * concurrently: whatever the path, a socket whose unsent bytes pass the cap is closed, and a
+   * closing socket accepts nothing more.
+   */
+  isSlowConsumer(socket: WebSocket): boolean {
+    if (socket.readyState !== socket.OPEN) return true;
+    if (!this.options.live.isSlow(socket.bufferedAmount)) return false;
+    this.refuse(socket, WS_CLOSE.slowConsumer, 'Slow consumer: too many bytes waiting to be sent.', {
+      bufferedBytes: socket.bufferedAmount,
+      limit: this.options.live.limits.maxBufferedBytes,
+    });
+    return true;
+  }
+
+  closeForCredentials(socket: WebSocket, error: unknown): boolean {
+    const { auth, logger } = this.options;
+    if (auth.isCredentialError(error)) return this.refuse(socket, WS_CLOSE.forbidden, (error as Error).message, {});
+    if (auth.isDatabaseUnavailable(error)) {
+      return this.refuse(socket, WS_CLOSE.tryAgainLater, 'The database is unavailable; reconnect shortly.', {});
+    }
+    logger.error({ err: error }, 'WebSocket authentication failed unexpectedly');
+    socket.close(WS_CLOSE.internalError, 'Internal server error');
+    return false;
+  }
+
+  private admitAnonymous(socket: WebSocket, state: SocketState, ctx: WsContext): boolean {
+    const { limits } = this.options;
+    if (this.anonymousCount >= limits.maxAnonymousSockets) {
+      const message = `Too many anonymous sockets on this instance (limit ${limits.maxAnonymousSockets}); send an API key in connection_init.`;
+      return this.refuse(socket, WS_CLOSE.tooManySockets, message, {});
+    }
+    state.anonymous = true;
+    this.anonymousCount += 1;
+    this.armIdleTimer(socket, state, ctx, limits.anonymousIdleMs);
+    return true;
+  }
+
+  /** Closes an anonymous socket once it has run no operation for `anonymousIdleMs`. */
+  private armIdleTimer(socket: WebSocket, state: SocketState, ctx: WsContext, delayMs: number): void {
+    const idleMs = this.options.limits.anonymousIdleMs;
+    state.idleTimer = setTimeout(() => {
+      const quietFor = Date.now() - state.lastActiveAt;
+      if (Object.keys(ctx.subscriptions).length > 0) return this.armIdleTimer(socket, state, ctx, idleMs);
+      if (quietFor < idleMs) return this.armIdleTimer(socket, state, ctx, idleMs - quietFor);
+      this.refuse(socket, WS_CLOSE.idle, `Idle: an anonymous socket ran no operation for ${idleMs / 1000} s.`, {});
+    }, delayMs);
+    state.idleTimer.unref();
+  }
+
+  private refuse(socket: WebSocket, code: number, reason: string, log: Record<string, unknown>): false {
+    this.options.logger.warn({ ...log, closeCode: code }, `WebSocket closed: ${reason}`);
+    // A close reason is at most 123 bytes.
+    socket.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    return false;
+  }
+
+  private track(address: string, socket: WebSocket): void {
+    let set = this.unauthenticated.get(address);
+    if (!set) this.unauthenticated.set(address, (set = new Set()));
+    set.add(socket);
+  }
+
+  private untrack(address: string, socket: WebSocket): void {
+    const set = this.unauthenticated.get(address);
+    if (!set?.delete(socket) || set.size > 0) return;
+    this.unauthenticated.delete(address);
+  }
+}
+
+function addressOf(request: http.IncomingMessage): string {
+  return request.socket.remoteAddress ?? 'unknown';
+}
+
+/**
+ * graphql-ws's `onSubscribe`: the operation's bounds (a closing socket, operations per socket,
+ * variables), its viewer re-checked, then its document parsed and validated through Yoga's envelop;
+ * returns the execution arguments, or the errors that refuse it.
+ */
+async function operationArgs(
+  options: WebSocketOptions,
+  sockets: SocketAdmission,
+  ctx: WsContext,
+  payload: SubscribePayload,
+) {
+  const { auth, limits, logger, yoga } = options;
+  const socket = ctx.extra.socket;
+  if (sockets.isSlowConsumer(socket)) return [new GraphQLError('The socket is closing.')];
+  const state = sockets.state(socket);
+  if (!state) return [new GraphQLError('Not connected.', { extensions: { code: 'UNAUTHENTICATED' } })];
+  sockets.touch(state);
+  const tooLarge = paramsBoundsError(payload);
+  if (tooLarge) return [tooLarge];
+  if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
+    logger.warn({ limit: limits.maxSubscriptionsPerSocket }, 'WebSocket operation refused: too many on one socket');
+    return [
+      new GraphQLError(
+        `This socket already runs ${limits.maxSubscriptionsPerSocket} operations (the limit): complete one or open another socket.`,
+        { extensions: { code: 'RATE_LIMITED' } },
+      ),
+    ];
+  }
+  // Every operation re-checks the socket's key (cheap: the key cache), so a revocation whose
+  // push was missed still ends what the key allowed.
+  let viewer = state.viewer;
+  const authorization = state.connection.authorization;
+  try {
+    if (authorization !== null) viewer = await auth.resolve(authorization);
+    // GraphiQL sends its Headers pane with each operation rather than in connection_init.
+    const operationAuthorization = authorizationFromParams(payload.extensions?.headers);
+    if (viewer === null && operationAuthorization !== null) viewer = await auth.resolve(operationAuthorization);
+  } catch (error) {
+    if (authorization !== null) sockets.closeForCredentials(socket, error);
+    return [toGraphQLError(error)];
+  }
+  const enveloped = yoga.getEnveloped({
+    ...ctx,
+    req: ctx.extra.request,
+    socket,
+    params: payload,
+    requestId: randomUUID(),
+    wsViewer: viewer,
+  } satisfies WsYogaContext & Record<string, unknown>);
+  let document;
+  try {
+    document = enveloped.parse(payload.query);
+  } catch (error) {
+    return [toGraphQLError(error)];
+  }
+  const errors = enveloped.validate(enveloped.schema, document);
+  if (errors.length > 0) return [...errors];
+  return {
+    schema: enveloped.schema,
+    operationName: payload.operationName,
+    document,
+    variableValues: payload.variables,
+    contextValue: await enveloped.contextFactory(),
+    rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+  };
+}
+
+/**
+ * A subscription's events, sent straight to its socket as `{"id":…,"type":"next","payload":…}`
+ * around the result's bytes — serialized once per result object (`serializedResult`), so every
+ * subscriber sharing one execution gets the same bytes; graphql-ws would stringify each message
+ * per subscriber. Each send is awaited, as graphql-ws does. The iterator handed back to
+ * graphql-ws yields nothing: it ends when the source ends (graphql-ws then sends `complete`, or
+ * `error` if the source threw), and its `return()` — the client's `complete`, the socket closing —
+ * ends the source at once.
+ */
+function sendEvents(
+  socket: WebSocket,
+  id: string,
+  source: AsyncIterable<ExecutionResult>,
+  sockets: SocketAdmission,
+): AsyncIterableIterator<never> {
+  const events = source[Symbol.asyncIterator]();
+  const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  let ended = false;
+  const end = async (): Promise<IteratorReturnResult<undefined>> => {
+    ended = true;
+    await events.return?.();
+    return { done: true, value: undefined };
+  };
+  const send = (bytes: Buffer) =>
+    new Promise<void>((resolve, reject) =>
+      // A text frame, as graphql-transport-ws requires (Buffers are sent as binary by default).
+      socket.send(bytes, { binary: false }, (error) => (error ? reject(error) : resolve())),
+    );
+  return {
+    async next() {
+      for (;;) {
+        const step = await events.next();
+        if (step.done || ended) return { done: true, value: undefined };
+        // A closing socket or a slow consumer (closed here) gets nothing more.
+        if (sockets.isSlowConsumer(socket)) continue;
+        try {
+          await send(Buffer.concat([head, serializedResult(step.value), MESSAGE_END]));
+        } catch (error) {
+          await end();
+          throw error;
+        }
+      }
+    },
+    return: end,
+    async throw(error: unknown) {
+      await end();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
     },
   };
 }

@@ -11,6 +11,7 @@ import { createYoga, Repeater, type YogaServerInstance } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { useSharedSubscriptionExecution } from '../../src/graphql/shared-execution.ts';
+import { LiveConnections } from '../../src/graphql/live-connections.ts';
 import { attachGraphQLWebSocket } from '../../src/graphql/websocket.ts';
 import { silentLogger } from '../../src/logger.ts';
 
@@ -136,13 +137,17 @@ describe('WebSocket fan-out', () => {
     yoga,
     logger: silentLogger,
     auth: { resolve: async () => null, isCredentialError: () => false, isDatabaseUnavailable: () => false },
+    live: new LiveConnections(
+      { maxConnections: 100, maxConnectionsPerUser: 10, maxBufferedBytes: 1 << 20 },
+      silentLogger,
+    ),
     limits: {
-      maxSockets: 100,
-      maxSocketsPerUser: 10,
       maxSubscriptionsPerSocket: 10,
-      maxBufferedBytes: 1 << 20,
       maxPayloadBytes: 1 << 16,
       recheckIntervalMs: 60_000,
+      maxAnonymousSockets: 100,
+      maxAnonymousSocketsPerAddress: 100,
+      anonymousIdleMs: 60_000,
     },
   });
   let url = '';
