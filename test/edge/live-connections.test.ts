@@ -5,24 +5,10 @@
  * source address, leave room for users, and close when they idle.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { adminCreatesUserWithKey, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { connect, openRaw } from '../support/sockets.ts';
 
 const GALLERY = 'subscription { myGenerations { id status } }';
-
-async function createUserWithKey(app: TestApp, name: string) {
-  const user = await app.graphql<{ createUser: { id: string } }>(
-    'mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }',
-    { input: { name } },
-    TEST_ADMIN_TOKEN,
-  );
-  const key = await app.graphql<{ createApiKey: { key: string; apiKey: { id: string } } }>(
-    'mutation ($userId: ID!) { createApiKey(userId: $userId) { key apiKey { id } } }',
-    { userId: user.data!.createUser.id },
-    TEST_ADMIN_TOKEN,
-  );
-  return { key: key.data!.createApiKey.key, keyId: key.data!.createApiKey.apiKey.id };
-}
 
 /** An SSE subscription held open; `text()` is what arrived so far. */
 async function openStream(app: TestApp, key: string) {
@@ -58,7 +44,7 @@ describe('SSE streams under the WebSocket limits', () => {
   });
 
   it("counts a user's streams and sockets together, and streams against the instance", async () => {
-    const { key } = await createUserWithKey(app, 'Streams');
+    const { key } = await adminCreatesUserWithKey(app, 'Streams');
     const first = await openStream(app, key);
     const socket = await connect(app, { authorization: `Bearer ${key}` });
     expect(first.status).toBe(200);
@@ -71,9 +57,9 @@ describe('SSE streams under the WebSocket limits', () => {
     expect((await extraSocket.raw.closed).code).toBe(4429);
 
     // The instance holds 4: two of this user, two of another; a third user's stream is refused.
-    const other = await createUserWithKey(app, 'Other');
+    const other = await adminCreatesUserWithKey(app, 'Other');
     const others = [await openStream(app, other.key), await openStream(app, other.key)];
-    const thirdUser = await createUserWithKey(app, 'Third');
+    const thirdUser = await adminCreatesUserWithKey(app, 'Third');
     const refused = await openStream(app, thirdUser.key);
     await refused.ended;
     expect(refused.text()).toContain('"code":"RATE_LIMITED"');
@@ -93,7 +79,7 @@ describe('SSE streams under the WebSocket limits', () => {
   });
 
   it('a revoked key ends its streams at once, with a last UNAUTHENTICATED event', async () => {
-    const { key, keyId } = await createUserWithKey(app, 'Revoked');
+    const { key, keyId } = await adminCreatesUserWithKey(app, 'Revoked');
     const stream = await openStream(app, key);
     const revoked = await app.graphql(
       'mutation ($id: ID!) { revokeApiKey(id: $id) { id } }',
@@ -133,7 +119,7 @@ describe('anonymous sockets', () => {
     expect((await fourth.raw.closed).code).toBe(4429);
 
     // A user still gets in, with credentials in connection_init (the usual client) or the upgrade.
-    const { key } = await createUserWithKey(app, 'Room');
+    const { key } = await adminCreatesUserWithKey(app, 'Room');
     const user = await connect(app, { authorization: `Bearer ${key}` });
     expect(user.acknowledged).toBe(true);
 
@@ -153,7 +139,7 @@ describe('anonymous sockets', () => {
     expect(idle.acknowledged).toBe(true);
     expect((await idle.raw.closed).code).toBe(4408);
 
-    const { key } = await createUserWithKey(app, 'Not idle');
+    const { key } = await adminCreatesUserWithKey(app, 'Not idle');
     const user = await connect(app, { authorization: `Bearer ${key}` });
     // An authenticated socket has no idle limit: it still answers after the anonymous one closed.
     user.raw.send({ id: 'v', type: 'subscribe', payload: { query: '{ viewer { id } }' } });

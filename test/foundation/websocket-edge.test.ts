@@ -4,27 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { adminCreatesUserWithKey, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { withDatabaseClosed } from '../support/fixtures.ts';
 import { connect, openRaw, type RawSocket } from '../support/sockets.ts';
 
 const VIEWER = 'query { viewer { id } }';
 const GALLERY = 'subscription { myGenerations { id status } }';
-
-async function createUserWithKey(app: TestApp, name: string) {
-  const user = await app.graphql<{ createUser: { id: string } }>(
-    'mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }',
-    { input: { name } },
-    TEST_ADMIN_TOKEN,
-  );
-  const userId = user.data!.createUser.id;
-  const key = await app.graphql<{ createApiKey: { key: string; apiKey: { id: string } } }>(
-    'mutation ($userId: ID!) { createApiKey(userId: $userId) { key apiKey { id } } }',
-    { userId },
-    TEST_ADMIN_TOKEN,
-  );
-  return { userId, key: key.data!.createApiKey.key, keyId: key.data!.createApiKey.apiKey.id };
-}
 
 describe('WebSocket edge', () => {
   let app: TestApp;
@@ -46,7 +31,7 @@ describe('WebSocket edge', () => {
   });
 
   it('reads the key from connectionParams in any case, Apollo-style headers, or the upgrade request', async () => {
-    const { key, userId } = await createUserWithKey(app, 'Auth forms');
+    const { key, userId } = await adminCreatesUserWithKey(app, 'Auth forms');
     const forms: Array<[unknown, Record<string, string> | undefined]> = [
       [{ authorization: `Bearer ${key}` }, undefined],
       [{ Authorization: `Bearer ${key}` }, undefined],
@@ -76,7 +61,7 @@ describe('WebSocket edge', () => {
   });
 
   it('answers a syntax error with an error for that id; the socket and its other operations live on', async () => {
-    const { key } = await createUserWithKey(app, 'Syntax');
+    const { key } = await adminCreatesUserWithKey(app, 'Syntax');
     const { raw } = await connect(other, { authorization: `Bearer ${key}` });
     raw.send({ id: 'gallery', type: 'subscribe', payload: { query: GALLERY } });
     raw.send({ id: 'broken', type: 'subscribe', payload: { query: 'subscription { myGenerations { id ' } });
@@ -94,7 +79,7 @@ describe('WebSocket edge', () => {
   });
 
   it('caps operations per socket, sockets per user and sockets per instance', async () => {
-    const { key } = await createUserWithKey(app, 'Caps');
+    const { key } = await adminCreatesUserWithKey(app, 'Caps');
     const first = await connect(app, { authorization: `Bearer ${key}` });
     first.raw.send({ id: 'a', type: 'subscribe', payload: { query: GALLERY } });
     first.raw.send({ id: 'b', type: 'subscribe', payload: { query: GALLERY } });
@@ -122,7 +107,7 @@ describe('WebSocket edge', () => {
   });
 
   it('closes a slow consumer instead of buffering for it', async () => {
-    const { key } = await createUserWithKey(app, 'Slow');
+    const { key } = await adminCreatesUserWithKey(app, 'Slow');
     const { raw } = await connect(app, { authorization: `Bearer ${key}` });
     const underlying = (raw.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     underlying.pause(); // stop reading: whatever the server sends now waits in its buffers
@@ -138,7 +123,7 @@ describe('WebSocket edge', () => {
   });
 
   it('a revoked key ends its sockets on every instance and is refused at once over HTTP', async () => {
-    const { key, keyId } = await createUserWithKey(app, 'Revoked');
+    const { key, keyId } = await adminCreatesUserWithKey(app, 'Revoked');
     const here = await connect(app, { authorization: `Bearer ${key}` });
     const there = await connect(other, { authorization: `Bearer ${key}` });
     for (const { raw } of [here, there]) raw.send({ id: 'g', type: 'subscribe', payload: { query: GALLERY } });
@@ -169,7 +154,7 @@ describe('WebSocket edge', () => {
   });
 
   it('a database outage at connect gets a retryable close (1013), not Forbidden', async () => {
-    const { key } = await createUserWithKey(app, 'Outage'); // not yet cached by `other`
+    const { key } = await adminCreatesUserWithKey(app, 'Outage'); // not yet cached by `other`
     await withDatabaseClosed(other.database, async () => {
       const { raw, acknowledged } = await connect(other, { authorization: `Bearer ${key}` });
       expect(acknowledged).toBe(false);
