@@ -9,6 +9,7 @@ import * as billing from './0003_billing.ts';
 import * as smart from './0004_smart.ts';
 import * as upstreamBudget from './0005_upstream_budget.ts';
 import * as usageNotify from './0006_usage_notify.ts';
+import * as appWebhooks from './0007_app_webhooks.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_smart': smart,
   '0005_upstream_budget': upstreamBudget,
   '0006_usage_notify': usageNotify,
+  '0007_app_webhooks': appWebhooks,
 };

@@ -4,6 +4,7 @@
  * GraphQL server, the job worker, or both) — started in order and stopped in reverse. A start
  * that fails half-way stops what had started, the database included.
  */
+import { startAppWebhookWorker, type AppWebhookOptions } from './app-webhooks-runtime.ts';
 import { ApiKeyCache } from './auth/key-cache.ts';
 import { UsageCache } from './billing/usage-cache.ts';
 import { CloseStack } from './close-stack.ts';
@@ -41,6 +42,8 @@ export interface StartProcessOptions {
   readonly generations?: Partial<GenerationSettings>;
   /** Overrides for the Replicate client (tests: short timeouts). */
   readonly replicate?: Partial<ReplicateClientOptions>;
+  /** Webhooks to apps: delivery timings, the host resolver (tests keep every request on loopback). */
+  readonly appWebhooks?: AppWebhookOptions;
   /** Called with the SQL and parameters of every query the app runs through Kysely (tests count queries). */
   readonly onQuery?: (sql: string, parameters: readonly unknown[]) => void;
 }
@@ -156,15 +159,28 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
       role === 'worker'
         ? undefined
         : await startRequestServices(options, { handle, logger, now, usage }, generations, stack);
+    const metrics = createMetrics(handle.db, now);
     let worker: JobWorker | undefined;
     if (role !== 'api') {
       worker = await startJobWorker({ pool: handle.pool, logger, taskList: generations.taskList });
       generations.attachWorker(worker);
       stack.push(() => worker!.stop());
+      const webhooks = await startAppWebhookWorker({
+        config,
+        db: handle.db,
+        pool: handle.pool,
+        logger,
+        now,
+        registry: metrics.registry,
+        imageUrl: (key) => generations.imageUrl(key),
+        webhooks: options.appWebhooks,
+      });
+      generations.attachWorker(webhooks);
+      stack.push(() => webhooks.stop());
     }
     await generations.start();
 
-    const health = healthRoutes({ db: handle.db, config }, createMetrics(handle.db, now), { role, worker });
+    const health = healthRoutes({ db: handle.db, config }, metrics, { role, worker });
     const server = services
       ? createGraphQLServer(services, buildSchema(), [...health, ...generations.routes, ...studioRoutes()])
       : createRouteServer(health, logger);

@@ -73,6 +73,26 @@ export const DEFAULT_OPERATION_LIMITS = {
  */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
+/** Default WEBHOOK_RETRY_SCHEDULE_SECONDS: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (about 27 h in all). */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
+
+const secondsList = z
+  .string()
+  .regex(
+    /^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?){0,29}\s*$/,
+    'up to 30 comma-separated numbers of seconds, e.g. 5,300,1800',
+  )
+  .transform((value) => value.split(',').map((part) => Number(part.trim())));
+
+/** A host name, an IP address or a CIDR (checked again, as addresses, by src/app-webhooks/targets.ts). */
+const targetList = z
+  .string()
+  .regex(
+    /^\s*[A-Za-z0-9.:[\]/_-]+(\s*,\s*[A-Za-z0-9.:[\]/_-]+)*\s*$/,
+    'comma-separated host names, IP addresses or CIDRs, e.g. hooks.internal,10.0.0.0/8',
+  )
+  .transform((value) => value.split(',').map((part) => part.trim().toLowerCase()));
+
 const envSchema = z.object({
   NODE_ENV: oneOf(['development', 'production', 'test']).default('development'),
   PORT: z
@@ -138,6 +158,8 @@ const envSchema = z.object({
       'a comma-separated list of origins such as https://app.example.com, or *',
     )
     .optional(),
+  WEBHOOK_RETRY_SCHEDULE_SECONDS: secondsList.optional(),
+  WEBHOOK_ALLOWED_TARGETS: targetList.optional(),
   SIMULATOR_SPEED: z
     .string()
     .regex(/^\d+(\.\d+)?$/, 'a positive number (1 = realistic, 0.05 = 20x faster)')
@@ -208,6 +230,13 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** Origins allowed to call /graphql from a browser; `'*'` = any (never with credentials). */
   readonly corsOrigins: readonly string[] | '*';
+  /** Webhooks to apps (`src/app-webhooks`). */
+  readonly appWebhooks: {
+    /** The delay before each retry of a failed delivery (full jitter is applied to each). */
+    readonly retryScheduleSeconds: readonly number[];
+    /** Hosts and CIDRs a webhook may reach although the target rules would refuse them. */
+    readonly allowedTargets: readonly string[];
+  };
 }
 
 /** What a user without a budget of their own may spend per UTC day when nothing is configured. */
@@ -287,6 +316,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
     metricsToken: e.METRICS_TOKEN,
     corsOrigins: corsOrigins(e.CORS_ORIGINS, e.NODE_ENV),
+    appWebhooks: {
+      retryScheduleSeconds: e.WEBHOOK_RETRY_SCHEDULE_SECONDS ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE_SECONDS,
+      allowedTargets: e.WEBHOOK_ALLOWED_TARGETS ?? [],
+    },
     operationLimits: {
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxDepth: e.GRAPHQL_MAX_DEPTH,

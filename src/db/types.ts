@@ -182,6 +182,64 @@ export interface UpstreamBudgetTable {
   expire: number | null;
 }
 
+/** Webhooks to apps (migration 0007, `src/app-webhooks`). */
+export type AppWebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface AppWebhookEndpointsTable {
+  id: Generated<string>;
+  user_id: string;
+  url: string;
+  description: ColumnType<string, string | undefined, string>;
+  /** Null: every event type. */
+  event_types: string[] | null;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  disabled_reason: string | null;
+  disabled_at: Date | null;
+  /** `whsec_…` */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  failing_since: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface AppWebhookEventsTable {
+  /** `msg_…`: the `webhook-id` of every attempt of every delivery of the event. */
+  id: string;
+  user_id: string;
+  type: string;
+  dedupe_key: string;
+  data: Json<Record<string, unknown>>;
+  /** The exact body sent, fixed at the first attempt. */
+  body: string | null;
+  created_at: Timestamp;
+}
+
+export interface AppWebhookDeliveriesTable {
+  id: Generated<string>;
+  event_id: string;
+  endpoint_id: string;
+  status: ColumnType<AppWebhookDeliveryStatus, AppWebhookDeliveryStatus | undefined, AppWebhookDeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Date | null;
+  last_attempt_at: Date | null;
+  last_status_code: number | null;
+  last_latency_ms: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  completed_at: Date | null;
+}
+
+export interface AppWebhookAttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  attempted_at: Timestamp;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   api_keys: ApiKeysTable;
@@ -195,6 +253,10 @@ export interface Database {
   rate_limit_events: RateLimitEventsTable;
   gateway_instances: GatewayInstancesTable;
   upstream_budget: UpstreamBudgetTable;
+  app_webhook_endpoints: AppWebhookEndpointsTable;
+  app_webhook_events: AppWebhookEventsTable;
+  app_webhook_deliveries: AppWebhookDeliveriesTable;
+  app_webhook_attempts: AppWebhookAttemptsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -204,3 +266,7 @@ export type PredictionRow = Selectable<PredictionsTable>;
 export type ImageRow = Selectable<ImagesTable>;
 export type HoldRow = Selectable<HoldsTable>;
 export type BudgetWindowRow = Selectable<BudgetWindowsTable>;
+export type AppWebhookEndpointRow = Selectable<AppWebhookEndpointsTable>;
+export type AppWebhookEventRow = Selectable<AppWebhookEventsTable>;
+export type AppWebhookDeliveryRow = Selectable<AppWebhookDeliveriesTable>;
+export type AppWebhookAttemptRow = Selectable<AppWebhookAttemptsTable>;

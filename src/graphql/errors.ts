@@ -8,6 +8,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
+import { WebhookInputError, WebhookNotFoundError } from '../app-webhooks/endpoints.ts';
 import { UnauthenticatedError } from '../auth/viewer.ts';
 import type { BudgetScope } from '../billing/holds.ts';
 import { BudgetExceededError } from '../billing/holds.ts';
@@ -104,6 +105,10 @@ function budgetExceeded(error: BudgetExceededError): Contract {
 /** The contract's code, message and extensions for a domain error; undefined for anything else. */
 function contractOf(error: unknown): Contract | undefined {
   if (error instanceof UnauthenticatedError) return { code: 'UNAUTHENTICATED', message: error.message };
+  if (error instanceof WebhookInputError) return inputContract(error.message, error.invalidFields);
+  if (error instanceof WebhookNotFoundError) {
+    return { code: 'NOT_FOUND', message: `${error.what} ${error.id} was not found.` };
+  }
   if (error instanceof GenerationInputError || error instanceof CatalogInputError) {
     return inputContract(error.message, error.invalidFields);
   }

@@ -6,6 +6,7 @@ import '../billing/graphql.ts';
 import '../billing/graphql-reports.ts';
 import '../generations/graphql.ts';
 import '../generations/graphql-start.ts';
+import '../app-webhooks/graphql.ts';
 import { builder } from './builder.ts';
 
 let schema: GraphQLSchema | undefined;

@@ -152,6 +152,7 @@ export interface GatewayOptions {
   readonly generations?: StartAppOptions['generations'];
   readonly replicate?: StartAppOptions['replicate'];
   readonly onQuery?: StartAppOptions['onQuery'];
+  readonly appWebhooks?: StartAppOptions['appWebhooks'];
 }
 
 export async function startGenerationsEnv(

@@ -14,6 +14,12 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n": typeof types.CreateWebhookEndpointDocument,
+    "\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      endpoint {\n        id\n        previousSecretExpiresAt\n      }\n    }\n  }\n": typeof types.RotateWebhookSecretDocument,
+    "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      id\n      url\n      events\n      enabled\n      disabledReason\n    }\n  }\n": typeof types.UpdateWebhookEndpointDocument,
+    "\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n": typeof types.DeleteWebhookEndpointDocument,
+    "\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n      eventId\n    }\n  }\n": typeof types.RedeliverWebhookDocument,
+    "\n  query WebhookEndpoints($userId: ID) {\n    webhookEndpoints(userId: $userId) {\n      id\n      url\n      enabled\n      disabledReason\n      failingSince\n      deliveries(first: 50) {\n        edges {\n          node {\n            id\n            eventId\n            eventType\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n": typeof types.WebhookEndpointsDocument,
     "\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": typeof types.GenerateIdAndStatusDocument,
     "\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n": typeof types.DailyUsageDocument,
     "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n": typeof types.SetConcurrencyLimitDocument,
@@ -86,6 +92,12 @@ type Documents = {
     "\n  query GetSmartGeneration($id: ID!) {\n    generation(id: $id) {\n      ...SmartGenerationFields\n    }\n  }\n": typeof types.GetSmartGenerationDocument,
 };
 const documents: Documents = {
+    "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n": types.CreateWebhookEndpointDocument,
+    "\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      endpoint {\n        id\n        previousSecretExpiresAt\n      }\n    }\n  }\n": types.RotateWebhookSecretDocument,
+    "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      id\n      url\n      events\n      enabled\n      disabledReason\n    }\n  }\n": types.UpdateWebhookEndpointDocument,
+    "\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n": types.DeleteWebhookEndpointDocument,
+    "\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n      eventId\n    }\n  }\n": types.RedeliverWebhookDocument,
+    "\n  query WebhookEndpoints($userId: ID) {\n    webhookEndpoints(userId: $userId) {\n      id\n      url\n      enabled\n      disabledReason\n      failingSince\n      deliveries(first: 50) {\n        edges {\n          node {\n            id\n            eventId\n            eventType\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n": types.WebhookEndpointsDocument,
     "\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": types.GenerateIdAndStatusDocument,
     "\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n": types.DailyUsageDocument,
     "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n": types.SetConcurrencyLimitDocument,
@@ -172,6 +184,30 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      endpoint {\n        id\n        previousSecretExpiresAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      endpoint {\n        id\n        previousSecretExpiresAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      id\n      url\n      events\n      enabled\n      disabledReason\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      id\n      url\n      events\n      enabled\n      disabledReason\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n      eventId\n    }\n  }\n"): (typeof documents)["\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n      eventId\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WebhookEndpoints($userId: ID) {\n    webhookEndpoints(userId: $userId) {\n      id\n      url\n      enabled\n      disabledReason\n      failingSince\n      deliveries(first: 50) {\n        edges {\n          node {\n            id\n            eventId\n            eventType\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query WebhookEndpoints($userId: ID) {\n    webhookEndpoints(userId: $userId) {\n      id\n      url\n      enabled\n      disabledReason\n      failingSince\n      deliveries(first: 50) {\n        edges {\n          node {\n            id\n            eventId\n            eventType\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

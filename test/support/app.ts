@@ -41,6 +41,7 @@ export async function startTestApp(
     generations?: StartAppOptions['generations'];
     replicate?: StartAppOptions['replicate'];
     onQuery?: StartAppOptions['onQuery'];
+    appWebhooks?: StartAppOptions['appWebhooks'];
     /** Where log lines go (at the env's LOG_LEVEL); tests that read the log pass their own. */
     logDestination?: DestinationStream;
   } = {},
@@ -63,6 +64,7 @@ export async function startTestApp(
     generations: options.generations,
     replicate: options.replicate,
     onQuery: options.onQuery,
+    appWebhooks: options.appWebhooks,
   });
   return {
     ...app,

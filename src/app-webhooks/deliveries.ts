@@ -1,0 +1,199 @@
+/**
+ * The SQL of deliveries (one per event and endpoint) and their attempts. A delivery is `pending`
+ * until an attempt succeeds (`succeeded`) or it gives up (`failed`); each attempt is a row of its
+ * own, and the delivery keeps the last one's figures for the API. Retries are jobs of their own,
+ * scheduled in the transaction that records the failed attempt.
+ */
+import { sql } from 'kysely';
+import type { Executor } from '../db/index.ts';
+import { keysetPage, type KeysetPage } from '../db/keyset.ts';
+import type { AppWebhookDeliveryRow, AppWebhookEventRow } from '../db/types.ts';
+import type { WebhookEndpoint } from './endpoints.ts';
+
+export type WebhookDelivery = AppWebhookDeliveryRow;
+export type WebhookEvent = AppWebhookEventRow;
+
+/** Also in migrations/0007_app_webhooks.ts, which enqueues the first attempt of each delivery. */
+export const DELIVER_TASK = 'app-webhooks:deliver';
+
+/** Each endpoint's deliveries run one at a time in a queue of its own (graphile-worker `queue_name`). */
+export function queueOf(endpointId: string): string {
+  return `app-webhook:${endpointId}`;
+}
+
+/** Schedules an attempt of the delivery, in the caller's transaction. */
+export async function scheduleAttempt(trx: Executor, delivery: Pick<WebhookDelivery, 'id' | 'endpoint_id'>, at: Date) {
+  await sql`select graphile_worker.add_job(
+    ${DELIVER_TASK}, json_build_object('deliveryId', ${delivery.id}::text),
+    queue_name => ${queueOf(delivery.endpoint_id)}, run_at => ${at}::timestamptz, max_attempts => 25)`.execute(trx);
+}
+
+export interface LoadedDelivery {
+  readonly delivery: WebhookDelivery;
+  readonly event: WebhookEvent;
+  readonly endpoint: WebhookEndpoint;
+}
+
+export async function loadDelivery(executor: Executor, deliveryId: string): Promise<LoadedDelivery | undefined> {
+  const delivery = await executor
+    .selectFrom('app_webhook_deliveries')
+    .selectAll()
+    .where('id', '=', deliveryId)
+    .executeTakeFirst();
+  if (!delivery) return undefined;
+  const [event, endpoint] = await Promise.all([
+    executor.selectFrom('app_webhook_events').selectAll().where('id', '=', delivery.event_id).executeTakeFirst(),
+    executor.selectFrom('app_webhook_endpoints').selectAll().where('id', '=', delivery.endpoint_id).executeTakeFirst(),
+  ]);
+  return event && endpoint ? { delivery, event, endpoint } : undefined;
+}
+
+/** Fixes the event's body at its first attempt; every later attempt and endpoint sends these bytes. */
+export async function fixBody(executor: Executor, eventId: string, body: string): Promise<string> {
+  await executor
+    .updateTable('app_webhook_events')
+    .set({ body })
+    .where('id', '=', eventId)
+    .where('body', 'is', null)
+    .execute();
+  const row = await executor
+    .selectFrom('app_webhook_events')
+    .select('body')
+    .where('id', '=', eventId)
+    .executeTakeFirstOrThrow();
+  return row.body ?? body;
+}
+
+export interface AttemptRecord {
+  readonly at: Date;
+  readonly statusCode: number | null;
+  readonly latencyMs: number;
+  readonly error: string | null;
+  /** What the delivery becomes: still pending (a retry at `nextAttemptAt`), or done. */
+  readonly status: WebhookDelivery['status'];
+  readonly nextAttemptAt: Date | null;
+}
+
+/**
+ * Records one attempt on a pending delivery; returns false (recording nothing) when the delivery
+ * was no longer pending — another run finished it first.
+ */
+export async function recordAttempt(trx: Executor, deliveryId: string, attempt: AttemptRecord): Promise<boolean> {
+  const updated = await trx
+    .updateTable('app_webhook_deliveries')
+    .set((eb) => ({
+      status: attempt.status,
+      attempts: eb('attempts', '+', 1),
+      next_attempt_at: attempt.nextAttemptAt,
+      last_attempt_at: attempt.at,
+      last_status_code: attempt.statusCode,
+      last_latency_ms: attempt.latencyMs,
+      last_error: attempt.error,
+      completed_at: attempt.status === 'pending' ? null : attempt.at,
+    }))
+    .where('id', '=', deliveryId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (updated.numUpdatedRows === 0n) return false;
+  await trx
+    .insertInto('app_webhook_attempts')
+    .values({
+      delivery_id: deliveryId,
+      attempted_at: attempt.at,
+      status_code: attempt.statusCode,
+      latency_ms: attempt.latencyMs,
+      error: attempt.error,
+    })
+    .execute();
+  return true;
+}
+
+/** Ends a pending delivery without an attempt (its endpoint was disabled meanwhile). */
+export async function abandonDelivery(executor: Executor, deliveryId: string, reason: string, now: Date) {
+  await executor
+    .updateTable('app_webhook_deliveries')
+    .set({ status: 'failed', last_error: reason, next_attempt_at: null, completed_at: now })
+    .where('id', '=', deliveryId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/** After an attempt: a success ends the endpoint's failure streak, a failure starts or extends it. */
+export async function noteEndpointOutcome(
+  trx: Executor,
+  endpointId: string,
+  outcome: { succeeded: true } | { succeeded: false; disableReason: string | null; failingFor: number },
+  now: Date,
+): Promise<void> {
+  if (outcome.succeeded) {
+    await trx
+      .updateTable('app_webhook_endpoints')
+      .set({ failing_since: null })
+      .where('id', '=', endpointId)
+      .where('failing_since', 'is not', null)
+      .execute();
+    return;
+  }
+  const failingSince = new Date(now.getTime() - outcome.failingFor);
+  await trx
+    .updateTable('app_webhook_endpoints')
+    .set((eb) => ({
+      failing_since: eb.fn.coalesce('failing_since', sql<Date>`${now}::timestamptz`),
+      enabled: sql<boolean>`enabled and ${outcome.disableReason === null}::boolean
+        and coalesce(failing_since, ${now}::timestamptz) > ${failingSince}::timestamptz`,
+      disabled_reason: sql<string | null>`case
+        when not enabled then disabled_reason
+        when ${outcome.disableReason}::text is not null then ${outcome.disableReason}::text
+        when coalesce(failing_since, ${now}::timestamptz) <= ${failingSince}::timestamptz
+          then 'Every delivery since ' || to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+               || ' failed.'
+        else disabled_reason end`,
+      disabled_at: sql<Date | null>`case when enabled and (${outcome.disableReason}::text is not null
+        or coalesce(failing_since, ${now}::timestamptz) <= ${failingSince}::timestamptz)
+        then ${now}::timestamptz else disabled_at end`,
+    }))
+    .where('id', '=', endpointId)
+    .execute();
+}
+
+/** Makes a delivery pending again, due now, with a job (the same event id: receivers dedupe by it). */
+export async function redeliver(trx: Executor, deliveryId: string, now: Date): Promise<WebhookDelivery | undefined> {
+  const delivery = await trx
+    .updateTable('app_webhook_deliveries')
+    .set({ status: 'pending', next_attempt_at: now, completed_at: null })
+    .where('id', '=', deliveryId)
+    .returningAll()
+    .executeTakeFirst();
+  if (delivery) await scheduleAttempt(trx, delivery, now);
+  return delivery;
+}
+
+/** One keyset page of an endpoint's deliveries, newest first. */
+export async function deliveriesPage(
+  executor: Executor,
+  endpointId: string,
+  page: KeysetPage,
+): Promise<Array<WebhookDelivery & { event_type: string }>> {
+  const query = executor
+    .selectFrom('app_webhook_deliveries as d')
+    .innerJoin('app_webhook_events as e', 'e.id', 'd.event_id')
+    .selectAll('d')
+    .select('e.type as event_type')
+    .where('d.endpoint_id', '=', endpointId);
+  return keysetPage(query, page, 'd').execute();
+}
+
+/** The delivery when its endpoint belongs to `userId` (or `userId` is null: the admin). */
+export async function findDelivery(
+  executor: Executor,
+  deliveryId: string,
+  userId: string | null,
+): Promise<WebhookDelivery | undefined> {
+  let query = executor
+    .selectFrom('app_webhook_deliveries as d')
+    .innerJoin('app_webhook_endpoints as p', 'p.id', 'd.endpoint_id')
+    .selectAll('d')
+    .where('d.id', '=', deliveryId);
+  if (userId !== null) query = query.where('p.user_id', '=', userId);
+  return query.executeTakeFirst();
+}

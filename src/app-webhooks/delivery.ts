@@ -1,0 +1,219 @@
+/**
+ * One attempt of a delivery, run by its graphile-worker job: render and fix the body, sign it,
+ * POST it through the SSRF-checked pool, judge the answer and record it — with the retry's job, in
+ * one transaction — so a crash before the record only means the same attempt runs again, under the
+ * same `webhook-id` (receivers de-duplicate by it).
+ *
+ * - 2xx: delivered. 410: the endpoint is gone — disabled, with the reason shown to its owner.
+ * - timeouts, connection errors, 3xx (redirects are never followed), 429 and 5xx: retried on our
+ *   schedule (`WEBHOOK_RETRY_SCHEDULE_SECONDS`) with full jitter, or after `Retry-After` when the
+ *   endpoint asks for longer; when the schedule runs out the delivery fails.
+ * - any other 4xx, and a target the SSRF rules refuse: failed at once.
+ * - an endpoint whose every attempt has failed for 5 days is disabled, and says since when.
+ */
+import { performance } from 'node:perf_hooks';
+import { request, type Dispatcher } from 'undici';
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../logger.ts';
+import { parseRetryAfter } from '../replicate/retry.ts';
+import {
+  abandonDelivery,
+  fixBody,
+  loadDelivery,
+  noteEndpointOutcome,
+  recordAttempt,
+  scheduleAttempt,
+  type WebhookDelivery,
+} from './deliveries.ts';
+import { liveSecrets, type WebhookEndpoint } from './endpoints.ts';
+import type { DeliveryMetrics } from './metrics.ts';
+import { renderEventBody, type PayloadSources } from './payload.ts';
+import { signedHeaders } from './signing.ts';
+import { checkTargetUrl, WebhookTargetRefusedError, type TargetPolicy } from './targets.ts';
+
+export interface DeliverySettings {
+  /** Seconds before each retry (before jitter); its length is the number of retries. */
+  readonly retryScheduleSeconds: readonly number[];
+  /** The whole attempt: connect, send, and the answer's headers. */
+  readonly timeoutMs: number;
+  /** An endpoint failing this long without one success is disabled. */
+  readonly disableAfterFailingMs: number;
+  /** A `Retry-After` longer than this is capped to it. */
+  readonly maxRetryAfterSeconds: number;
+}
+
+export const DEFAULT_DELIVERY_SETTINGS: Omit<DeliverySettings, 'retryScheduleSeconds'> = {
+  timeoutMs: 15_000,
+  disableAfterFailingMs: 5 * 24 * 3600_000,
+  maxRetryAfterSeconds: 24 * 3600,
+};
+
+export interface DeliveryDependencies {
+  readonly db: Db;
+  /** The SSRF-checked pool (`createTargetAgent`). */
+  readonly dispatcher: Dispatcher;
+  readonly policy: TargetPolicy;
+  readonly settings: DeliverySettings;
+  readonly sources: PayloadSources;
+  readonly metrics: DeliveryMetrics;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  /** [0, 1): the jitter (tests pin it). */
+  readonly random?: () => number;
+}
+
+/** What one attempt got back. */
+type Answer =
+  | { readonly kind: 'status'; readonly statusCode: number; readonly retryAfter: string | undefined }
+  | { readonly kind: 'error'; readonly error: string }
+  | { readonly kind: 'refused'; readonly error: string };
+
+/** A job found a due attempt this early at the latest (clock skew between instances). */
+const EARLY_TOLERANCE_MS = 1_000;
+const MAX_ERROR_LENGTH = 300;
+/** The answer's body is read (and dropped) up to this much, so the connection can be reused. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+function errorText(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const code = (error as { code?: string })?.code ?? cause?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return (code ? `${code}: ${message}` : message).slice(0, MAX_ERROR_LENGTH);
+}
+
+function isRefusal(error: unknown): error is Error {
+  if (error instanceof WebhookTargetRefusedError) return true;
+  const cause = (error as { cause?: unknown })?.cause;
+  return cause instanceof WebhookTargetRefusedError || (error as { code?: string })?.code === 'WEBHOOK_TARGET_REFUSED';
+}
+
+async function send(
+  deps: DeliveryDependencies,
+  endpoint: WebhookEndpoint,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal | undefined,
+): Promise<Answer> {
+  try {
+    const url = checkTargetUrl(endpoint.url, deps.policy);
+    const timeout = AbortSignal.timeout(deps.settings.timeoutMs);
+    const answer = await request(url, {
+      method: 'POST',
+      dispatcher: deps.dispatcher,
+      headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'pixelgate-webhooks/1' },
+      body,
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+      headersTimeout: deps.settings.timeoutMs,
+      bodyTimeout: deps.settings.timeoutMs,
+    });
+    await answer.body.dump({ limit: MAX_ANSWER_BYTES }).catch(() => undefined);
+    const retryAfter = answer.headers['retry-after'];
+    return {
+      kind: 'status',
+      statusCode: answer.statusCode,
+      retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+    };
+  } catch (error) {
+    // Stopping this process is not the endpoint's failure: the job runs the attempt again.
+    if (signal?.aborted) throw error;
+    if (isRefusal(error)) return { kind: 'refused', error: `refused: ${errorText(error)}` };
+    return { kind: 'error', error: errorText(error) };
+  }
+}
+
+interface Verdict {
+  readonly status: WebhookDelivery['status'];
+  readonly nextAttemptAt: Date | null;
+  readonly disableReason: string | null;
+  readonly outcome: 'delivered' | 'retrying' | 'failed';
+}
+
+/** What an answer means for the delivery (`attempt` counts this one, from 1). */
+export function judge(
+  answer: Answer,
+  attempt: number,
+  settings: DeliverySettings,
+  now: Date,
+  random: () => number,
+): Verdict {
+  const done = (status: 'succeeded' | 'failed', disableReason: string | null = null): Verdict => ({
+    status,
+    nextAttemptAt: null,
+    disableReason,
+    outcome: status === 'succeeded' ? 'delivered' : 'failed',
+  });
+  if (answer.kind === 'refused') return done('failed');
+  const code = answer.kind === 'status' ? answer.statusCode : null;
+  if (code !== null && code >= 200 && code < 300) return done('succeeded');
+  if (code === 410) return done('failed', 'The endpoint answered 410 Gone.');
+  const retryable = code === null || (code >= 300 && code < 400) || code === 429 || code >= 500;
+  const delaySeconds = settings.retryScheduleSeconds[attempt - 1];
+  if (!retryable || delaySeconds === undefined) return done('failed');
+  // Full jitter: deliveries that failed together (an endpoint's outage) retry spread out.
+  let delayMs = random() * delaySeconds * 1000;
+  const asked = answer.kind === 'status' ? parseRetryAfter(answer.retryAfter, now) : undefined;
+  if (asked !== undefined) delayMs = Math.max(delayMs, Math.min(asked, settings.maxRetryAfterSeconds) * 1000);
+  return {
+    status: 'pending',
+    nextAttemptAt: new Date(now.getTime() + delayMs),
+    disableReason: null,
+    outcome: 'retrying',
+  };
+}
+
+/** Runs one attempt of the delivery if it is still pending and due; the job's whole work. */
+export async function runDelivery(deps: DeliveryDependencies, deliveryId: string, signal?: AbortSignal): Promise<void> {
+  const { db, metrics } = deps;
+  const loaded = await loadDelivery(db, deliveryId);
+  if (!loaded || loaded.delivery.status !== 'pending') return;
+  const { delivery, event, endpoint } = loaded;
+  const startedAt = deps.now();
+  const due = delivery.next_attempt_at?.getTime() ?? 0;
+  // An older job of a delivery whose next attempt is scheduled later (a redelivery raced it).
+  if (due > startedAt.getTime() + EARLY_TOLERANCE_MS) return;
+  if (!endpoint.enabled) {
+    await abandonDelivery(
+      db,
+      delivery.id,
+      `Not sent: the endpoint is disabled (${endpoint.disabled_reason ?? 'by its owner'}).`,
+      startedAt,
+    );
+    metrics.deliveries.inc({ outcome: 'abandoned' });
+    return;
+  }
+  const body = event.body ?? (await fixBody(db, event.id, await renderEventBody(event, deps.sources)));
+  const headers = signedHeaders(liveSecrets(endpoint, startedAt), event.id, startedAt, body);
+  const clock = performance.now();
+  const answer = await send(deps, endpoint, { ...headers }, body, signal);
+  const latencyMs = Math.round(performance.now() - clock);
+  const now = deps.now();
+  const verdict = judge(answer, delivery.attempts + 1, deps.settings, now, deps.random ?? Math.random);
+  await db.transaction().execute(async (trx) => {
+    const recorded = await recordAttempt(trx, delivery.id, {
+      at: startedAt,
+      statusCode: answer.kind === 'status' ? answer.statusCode : null,
+      latencyMs,
+      error: answer.kind === 'status' ? null : answer.error,
+      status: verdict.status,
+      nextAttemptAt: verdict.nextAttemptAt,
+    });
+    if (!recorded) return;
+    if (verdict.nextAttemptAt) await scheduleAttempt(trx, delivery, verdict.nextAttemptAt);
+    await noteEndpointOutcome(
+      trx,
+      endpoint.id,
+      verdict.outcome === 'delivered'
+        ? { succeeded: true }
+        : { succeeded: false, disableReason: verdict.disableReason, failingFor: deps.settings.disableAfterFailingMs },
+      now,
+    );
+  });
+  metrics.deliveries.inc({ outcome: verdict.outcome });
+  metrics.latency.observe({ outcome: verdict.outcome }, latencyMs / 1000);
+  if (verdict.outcome !== 'delivered') {
+    deps.logger.debug(
+      { deliveryId: delivery.id, attempt: delivery.attempts + 1, outcome: verdict.outcome },
+      'webhook attempt did not deliver',
+    );
+  }
+}

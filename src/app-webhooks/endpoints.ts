@@ -1,0 +1,210 @@
+/**
+ * A user's webhook endpoints: where events go, which types, and the secrets that sign them.
+ * Every input is validated before anything is written; a refusal names the field. The secret is
+ * returned once, by the mutation that makes it (create, rotate), and stored to sign with: an HMAC
+ * needs the key itself, so it cannot be kept as a hash the way API keys are.
+ */
+import type { Executor } from '../db/index.ts';
+import type { AppWebhookEndpointRow } from '../db/types.ts';
+import { newSigningSecret } from './signing.ts';
+import { checkTargetUrl, WebhookTargetRefusedError, type TargetPolicy } from './targets.ts';
+
+export type WebhookEndpoint = AppWebhookEndpointRow;
+
+/** The event types, as sent in `type`; an endpoint without a list takes all of them. */
+export const WEBHOOK_EVENT_TYPES = [
+  'generation.queued',
+  'generation.started',
+  'generation.succeeded',
+  'generation.failed',
+  'generation.canceled',
+  'budget.threshold',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export const MAX_ENDPOINTS_PER_USER = 20;
+const MAX_URL_LENGTH = 2048;
+const MAX_DESCRIPTION_LENGTH = 500;
+/** How long a rotated-out secret keeps signing beside the new one. */
+export const ROTATION_OVERLAP_MS = 24 * 3600_000;
+
+/** An endpoint input the API refuses (BAD_USER_INPUT), naming the fields. */
+export class WebhookInputError extends Error {
+  constructor(
+    message: string,
+    readonly invalidFields: ReadonlyArray<{ readonly path: string; readonly message: string }>,
+  ) {
+    super(message);
+    this.name = 'WebhookInputError';
+  }
+}
+
+/** No such endpoint or delivery for this viewer (NOT_FOUND; someone else's reads the same). */
+export class WebhookNotFoundError extends Error {
+  constructor(
+    readonly what: 'WebhookEndpoint' | 'WebhookDelivery',
+    readonly id: string,
+  ) {
+    super(`No ${what === 'WebhookEndpoint' ? 'webhook endpoint' : 'webhook delivery'} with id ${id}.`);
+    this.name = 'WebhookNotFoundError';
+  }
+}
+
+function refuse(path: string, message: string): never {
+  throw new WebhookInputError(`${path} ${message}.`, [{ path, message }]);
+}
+
+export function validUrl(url: string, policy: TargetPolicy, path = 'input.url'): string {
+  if (url.length > MAX_URL_LENGTH) refuse(path, `must be at most ${MAX_URL_LENGTH} characters`);
+  try {
+    return checkTargetUrl(url.trim(), policy).href;
+  } catch (error) {
+    if (error instanceof WebhookTargetRefusedError) refuse(path, error.message);
+    throw error;
+  }
+}
+
+/** Null (every type) when omitted; a list names known types, at least one, each once. */
+export function validEventTypes(types: readonly string[] | null | undefined, path = 'input.events'): string[] | null {
+  if (types === null || types === undefined) return null;
+  if (types.length === 0) refuse(path, 'must name at least one event type, or be omitted for all');
+  const unknown = types.find((type) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type));
+  if (unknown !== undefined) {
+    refuse(path, `names an unknown event type (${unknown.slice(0, 40)}); known: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+  }
+  return [...new Set(types)];
+}
+
+export function validDescription(description: string | null | undefined, path = 'input.description'): string {
+  const text = (description ?? '').trim();
+  if (text.length > MAX_DESCRIPTION_LENGTH) refuse(path, `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+  return text;
+}
+
+export interface NewEndpoint {
+  readonly url: string;
+  readonly eventTypes: string[] | null;
+  readonly description: string;
+}
+
+/** Creates an endpoint with a new secret; refuses a user's endpoint beyond the limit. */
+export async function createEndpoint(
+  trx: Executor,
+  userId: string,
+  input: NewEndpoint,
+  now: Date,
+): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  // The user's row lock serialises concurrent creates, so the limit holds.
+  await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().executeTakeFirst();
+  const { count } = await trx
+    .selectFrom('app_webhook_endpoints')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  if (Number(count) >= MAX_ENDPOINTS_PER_USER) {
+    refuse('input', `would exceed the limit of ${MAX_ENDPOINTS_PER_USER} webhook endpoints per user`);
+  }
+  const secret = newSigningSecret();
+  const endpoint = await trx
+    .insertInto('app_webhook_endpoints')
+    .values({
+      user_id: userId,
+      url: input.url,
+      event_types: input.eventTypes,
+      description: input.description,
+      secret,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { endpoint, secret };
+}
+
+/** The user's endpoints, oldest first (the first enabled one is their default). */
+export async function endpointsOf(executor: Executor, userId: string): Promise<WebhookEndpoint[]> {
+  return executor
+    .selectFrom('app_webhook_endpoints')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** The endpoint when `userId` owns it (or `userId` is null: the admin). */
+export async function findEndpoint(
+  executor: Executor,
+  id: string,
+  userId: string | null,
+): Promise<WebhookEndpoint | undefined> {
+  let query = executor.selectFrom('app_webhook_endpoints').selectAll().where('id', '=', id);
+  if (userId !== null) query = query.where('user_id', '=', userId);
+  return query.executeTakeFirst();
+}
+
+export interface EndpointChanges {
+  readonly url?: string;
+  readonly eventTypes?: string[] | null;
+  readonly description?: string;
+  readonly enabled?: boolean;
+}
+
+/** Applies the changes; enabling clears why it was disabled and its failure streak. */
+export async function updateEndpoint(
+  executor: Executor,
+  id: string,
+  changes: EndpointChanges,
+  now: Date,
+): Promise<WebhookEndpoint | undefined> {
+  const enabling = changes.enabled === true;
+  return executor
+    .updateTable('app_webhook_endpoints')
+    .set({
+      ...(changes.url === undefined ? {} : { url: changes.url }),
+      ...(changes.eventTypes === undefined ? {} : { event_types: changes.eventTypes }),
+      ...(changes.description === undefined ? {} : { description: changes.description }),
+      ...(changes.enabled === undefined ? {} : { enabled: changes.enabled }),
+      ...(changes.enabled === false ? { disabled_reason: 'Disabled by its owner.', disabled_at: now } : {}),
+      ...(enabling ? { disabled_reason: null, disabled_at: null, failing_since: null } : {}),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** A new secret; the current one keeps signing beside it for `ROTATION_OVERLAP_MS`. */
+export async function rotateSecret(
+  executor: Executor,
+  id: string,
+  now: Date,
+): Promise<{ endpoint: WebhookEndpoint; secret: string } | undefined> {
+  const secret = newSigningSecret();
+  const endpoint = await executor
+    .updateTable('app_webhook_endpoints')
+    .set((eb) => ({
+      previous_secret: eb.ref('secret'),
+      previous_secret_expires_at: new Date(now.getTime() + ROTATION_OVERLAP_MS),
+      secret,
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  return endpoint && { endpoint, secret };
+}
+
+export async function deleteEndpoint(executor: Executor, id: string): Promise<boolean> {
+  const deleted = await executor.deleteFrom('app_webhook_endpoints').where('id', '=', id).executeTakeFirst();
+  return deleted.numDeletedRows > 0n;
+}
+
+/** The secrets that sign now: the current one, and the previous one during its overlap. */
+export function liveSecrets(endpoint: WebhookEndpoint, now: Date): string[] {
+  const previousLive =
+    endpoint.previous_secret !== null &&
+    endpoint.previous_secret_expires_at !== null &&
+    endpoint.previous_secret_expires_at.getTime() > now.getTime();
+  return previousLive ? [endpoint.secret, endpoint.previous_secret!] : [endpoint.secret];
+}

@@ -1,0 +1,193 @@
+/**
+ * Webhooks to apps, end to end in one process: a receiver on 127.0.0.1 registers an endpoint,
+ * starts generations with no connection open, and gets each event signed per Standard Webhooks
+ * (verified with the `standardwebhooks` package), retried on our schedule, with the same
+ * webhook-id on every attempt.
+ */
+import { readFile } from 'node:fs/promises';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
+import { insertRunningGeneration } from '../support/fixtures.ts';
+import {
+  CreateWebhookEndpointDocument,
+  RedeliverWebhookDocument,
+  RotateWebhookSecretDocument,
+  UpdateWebhookEndpointDocument,
+  WebhookEndpointsDocument,
+} from './operations.ts';
+import { startReceiver, type Receiver } from './receiver.ts';
+
+const LIFE = ['generation.queued', 'generation.started', 'generation.succeeded'];
+
+describe('webhooks to apps', () => {
+  let env: GenerationsEnv;
+  let receiver: Receiver;
+  async function eventSchema() {
+    const schema = JSON.parse(await readFile(new URL('../../docs/webhook-event.schema.json', import.meta.url), 'utf8'));
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    addFormats.default(ajv);
+    return ajv.compile(schema);
+  }
+
+  beforeAll(async () => {
+    env = await startGenerationsEnv({ env: { WEBHOOK_RETRY_SCHEDULE_SECONDS: '0.2,0.2,0.2,0.2' } });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+  afterEach(async () => {
+    await receiver?.close();
+  });
+
+  async function endpointFor(key: string, input: { url: string; events?: string[] }) {
+    const answer = await env.gateway.app.graphql(CreateWebhookEndpointDocument, { input }, key);
+    expect(answer.errors).toBeUndefined();
+    return answer.data!.createWebhookEndpoint;
+  }
+
+  async function deliveriesOf(key: string) {
+    const answer = await env.gateway.app.graphql(WebhookEndpointsDocument, {}, key);
+    expect(answer.errors).toBeUndefined();
+    return answer.data!.webhookEndpoints.flatMap((endpoint) => endpoint.deliveries.edges.map((edge) => edge.node));
+  }
+
+  it('delivers every event of a generation once per event id, signed, with the images and the settled cost', async () => {
+    receiver = await startReceiver();
+    const { key } = await env.user();
+    const { secret, endpoint } = await endpointFor(key, { url: receiver.url });
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(endpoint.events).toBeNull();
+
+    const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse' });
+    await eventually(
+      async () => receiver.received.map((entry) => entry.type),
+      (types) => LIFE.every((type) => types.includes(type)),
+      20_000,
+    );
+    const ids = new Set(receiver.received.map((entry) => entry.id));
+    expect(ids.size).toBe(receiver.received.length);
+    const schema = await eventSchema();
+    for (const entry of receiver.received) {
+      expect(entry.id).toMatch(/^msg_[0-9a-f]{32}$/);
+      expect(receiver.verify(entry, secret)).toEqual(entry.payload);
+      expect(Buffer.byteLength(entry.body)).toBeLessThan(20_000);
+      expect(schema(entry.payload), JSON.stringify(schema.errors)).toBe(true);
+    }
+    const succeeded = receiver.received.find((entry) => entry.type === 'generation.succeeded')!.payload.data;
+    const shown = await env.gateway.get(key, generation!.id);
+    expect(succeeded.generation).toMatchObject({
+      id: generation!.id,
+      status: 'SUCCEEDED',
+      costUsd: '0.003',
+      images: shown.images.map(({ url, width, height, contentType }) => ({ url, width, height, contentType })),
+    });
+    const image = await fetch((succeeded.generation as { images: Array<{ url: string }> }).images[0]!.url);
+    expect(image.status).toBe(200);
+    const deliveries = await deliveriesOf(key);
+    expect(deliveries.map((delivery) => delivery.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+  });
+
+  it('retries a failing endpoint under the same webhook-id until it answers 2xx, and records each attempt', async () => {
+    receiver = await startReceiver();
+    receiver.respond((_request, attempt) => (attempt < 3 ? 503 : 200));
+    const { key } = await env.user();
+    const { secret } = await endpointFor(key, { url: receiver.url, events: ['generation.succeeded'] });
+    await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse in a storm' });
+    const delivered = await eventually(
+      () => deliveriesOf(key),
+      (deliveries) => deliveries.length === 1 && deliveries[0]!.status === 'SUCCEEDED',
+      20_000,
+    );
+    expect(delivered[0]).toMatchObject({ eventType: 'generation.succeeded', attempts: 4, lastResponseCode: 200 });
+    const attempts = receiver.attemptsOf(delivered[0]!.eventId);
+    expect(attempts).toHaveLength(4);
+    expect(new Set(attempts.map((entry) => entry.body)).size).toBe(1);
+    for (const entry of attempts) receiver.verify(entry, secret);
+    expect(receiver.received.map((entry) => entry.type)).toEqual(Array(4).fill('generation.succeeded'));
+  });
+
+  it('stops at a 4xx, disables the endpoint on 410 and says why; a redelivery sends the same event again', async () => {
+    receiver = await startReceiver();
+    receiver.respond(() => 410);
+    const { key } = await env.user();
+    const { endpoint } = await endpointFor(key, { url: receiver.url, events: ['generation.queued'] });
+    await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse, gone' });
+    const [listed] = await eventually(
+      async () => (await env.gateway.app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints,
+      (endpoints) => endpoints[0]?.enabled === false,
+    );
+    expect(listed!.disabledReason).toBe('The endpoint answered 410 Gone.');
+    expect(listed!.deliveries.edges.map((edge) => edge.node)).toMatchObject([
+      { status: 'FAILED', attempts: 1, lastResponseCode: 410 },
+    ]);
+    // Nothing more is recorded for a disabled endpoint.
+    await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse, still gone' });
+    expect(receiver.received).toHaveLength(1);
+
+    receiver.respond(() => 200);
+    const enabled = await env.gateway.app.graphql(
+      UpdateWebhookEndpointDocument,
+      { input: { id: endpoint.id, enabled: true } },
+      key,
+    );
+    expect(enabled.data!.updateWebhookEndpoint).toMatchObject({ enabled: true, disabledReason: null });
+    const deliveryId = listed!.deliveries.edges[0]!.node.id;
+    const redelivered = await env.gateway.app.graphql(RedeliverWebhookDocument, { deliveryId }, key);
+    expect(redelivered.data!.redeliverWebhook.status).toBe('PENDING');
+    await eventually(
+      async () => receiver.received.length,
+      (count) => count === 2,
+    );
+    expect(receiver.received[1]!.id).toBe(receiver.received[0]!.id);
+    expect(receiver.received[1]!.body).toBe(receiver.received[0]!.body);
+  });
+
+  it('signs with the old and the new secret during a rotation overlap', async () => {
+    receiver = await startReceiver();
+    const { key } = await env.user();
+    const created = await endpointFor(key, { url: receiver.url, events: ['generation.queued'] });
+    const rotated = await env.gateway.app.graphql(RotateWebhookSecretDocument, { id: created.endpoint.id }, key);
+    const { secret, endpoint } = rotated.data!.rotateWebhookSecret;
+    expect(secret).not.toBe(created.secret);
+    expect(new Date(endpoint.previousSecretExpiresAt!).getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a rotated lighthouse' });
+    await eventually(
+      async () => receiver.received.length,
+      (count) => count === 1,
+    );
+    const [entry] = receiver.received;
+    expect(entry!.signature.split(' ')).toHaveLength(2);
+    expect(receiver.verify(entry!, secret)).toEqual(entry!.payload);
+    expect(receiver.verify(entry!, created.secret)).toEqual(entry!.payload);
+  });
+
+  it('never sends an event whose transaction rolled back; the same change committed is sent', async () => {
+    receiver = await startReceiver();
+    const { key, userId } = await env.user({ dailyBudgetMicros: 1_000 });
+    await endpointFor(key, { url: receiver.url });
+    // Admission inserts the generation, then refuses the hold: the transaction rolls back.
+    const refused = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse too dear' });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BUDGET_EXCEEDED');
+    const db = env.gateway.db;
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await insertRunningGeneration(trx, userId, 'rolled back');
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    const committed = await insertRunningGeneration(db, userId, 'committed');
+    await eventually(
+      async () => receiver.received.length,
+      (count) => count === 1,
+    );
+    const events = await db
+      .selectFrom('app_webhook_events')
+      .select(['type', 'data'])
+      .where('user_id', '=', userId)
+      .execute();
+    expect(events.map((event) => [event.type, event.data.generationId])).toEqual([['generation.queued', committed.id]]);
+    expect(receiver.received.map((entry) => entry.type)).toEqual(['generation.queued']);
+  });
+});
