@@ -81,6 +81,7 @@ export async function startAppWebhookWorker(options: {
   });
   return {
     events: worker.events,
+    running: () => worker.running(),
     async stop() {
       await worker.stop();
       await dispatcher.close();
