@@ -65,7 +65,8 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
         return;
       }
       const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;
-      response.writeHead(status, headers).end();
+      // A connection per request: each attempt resolves the host again (the rebinding test needs it).
+      response.writeHead(status, { connection: 'close', ...headers }).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
