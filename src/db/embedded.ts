@@ -174,57 +174,92 @@ export async function startEmbeddedPostgres(
   const command = options.command ?? 'embedded';
   const root = path.resolve(dataDir);
   const ownerFile = path.join(root, OWNER_FILE);
-  const portFile = path.join(root, 'postgres.port');
 
   // A live owner first, before anything in the directory is touched.
-  const owner = await readOwner(ownerFile);
-  if (owner && ownerIsAlive(owner)) {
-    if (command === 'serve') throw new DataDirectoryInUseError(inUseMessage(owner));
-    if (!(await answers(urlFor(owner.port)))) {
-      throw new DataDirectoryInUseError(`${inUseMessage(owner)}, and its database does not answer`);
-    }
-    logger.debug({ pid: owner.pid }, 'sharing the embedded Postgres of the pixelgate that owns the data directory');
-    return { url: urlFor(owner.port), reused: true, announce: async () => undefined, stop: async () => undefined };
-  }
+  const shared = await shareLiveOwner(ownerFile, command, logger);
+  if (shared) return shared;
 
   await mkdir(root, { recursive: true });
   // The `postgres` system user (see clusterDirectory) must be able to enter the data directory.
   await chmod(root, 0o755).catch(() => undefined);
   const databaseDir = await clusterDirectory(root, logger);
-  const recordedPort = existsSync(portFile) ? Number(await readFile(portFile, 'utf8')) : undefined;
-  const pidFile = path.join(databaseDir, 'postmaster.pid');
-  const record = (port: number, serverUrl?: string): OwnerRecord => ({
-    pid: process.pid,
-    port,
+  const cluster: Cluster = {
+    root,
+    databaseDir,
+    ownerFile,
+    portFile: path.join(root, 'postgres.port'),
+    pidFile: path.join(databaseDir, 'postmaster.pid'),
     command,
-    bootedAt: bootedAt(),
-    ...(serverUrl ? { serverUrl } : {}),
-  });
+    logger,
+  };
+  return (await adoptLeftover(cluster)) ?? (await startOwnPostgres(cluster));
+}
 
-  // The owner is dead: adopt its postmaster if it still answers, else stop what is left of it.
-  if (recordedPort && existsSync(pidFile)) {
-    if (await answers(urlFor(recordedPort))) {
-      await claimOwnership(ownerFile, record(recordedPort));
-      logger.warn({ port: recordedPort }, 'adopting the embedded Postgres a stopped pixelgate left running');
-      return {
-        url: urlFor(recordedPort),
-        reused: true,
-        announce: (serverUrl) => rewriteOwnership(ownerFile, record(recordedPort, serverUrl)),
-        async stop() {
-          await stopStalePostmaster(pidFile, logger);
-          await releaseOwnership(ownerFile);
-        },
-      };
-    }
-    await stopStalePostmaster(pidFile, logger);
+/** One data directory's cluster as this process sees it. */
+interface Cluster {
+  readonly root: string;
+  readonly databaseDir: string;
+  readonly ownerFile: string;
+  /** The port the cluster last ran on (kept across starts, so clients' URLs stay valid). */
+  readonly portFile: string;
+  readonly pidFile: string;
+  readonly command: string;
+  readonly logger: Logger;
+}
+
+/**
+ * A live pixelgate owns the directory: `serve` refuses, anything else uses its database and never
+ * stops it. Undefined when no live owner is recorded.
+ */
+async function shareLiveOwner(
+  ownerFile: string,
+  command: string,
+  logger: Logger,
+): Promise<EmbeddedDatabase | undefined> {
+  const owner = await readOwner(ownerFile);
+  if (!owner || !ownerIsAlive(owner)) return undefined;
+  if (command === 'serve') throw new DataDirectoryInUseError(inUseMessage(owner));
+  if (!(await answers(urlFor(owner.port)))) {
+    throw new DataDirectoryInUseError(`${inUseMessage(owner)}, and its database does not answer`);
   }
+  logger.debug({ pid: owner.pid }, 'sharing the embedded Postgres of the pixelgate that owns the data directory');
+  return { url: urlFor(owner.port), reused: true, announce: async () => undefined, stop: async () => undefined };
+}
 
+/**
+ * The owner is dead: adopt its postmaster if it still answers (undefined otherwise, after stopping
+ * what is left of it).
+ */
+async function adoptLeftover(cluster: Cluster): Promise<EmbeddedDatabase | undefined> {
+  const { ownerFile, pidFile, logger } = cluster;
+  const recordedPort = await recordedPortOf(cluster);
+  if (!recordedPort || !existsSync(pidFile)) return undefined;
+  if (!(await answers(urlFor(recordedPort)))) {
+    await stopStalePostmaster(pidFile, logger);
+    return undefined;
+  }
+  await claimOwnership(ownerFile, ownerRecord(cluster, recordedPort));
+  logger.warn({ port: recordedPort }, 'adopting the embedded Postgres a stopped pixelgate left running');
+  return {
+    url: urlFor(recordedPort),
+    reused: true,
+    announce: (serverUrl) => rewriteOwnership(ownerFile, ownerRecord(cluster, recordedPort, serverUrl)),
+    async stop() {
+      await stopStalePostmaster(pidFile, logger);
+      await releaseOwnership(ownerFile);
+    },
+  };
+}
+
+/** Claims the directory, initialises the cluster on first start, and runs a postmaster of our own. */
+async function startOwnPostgres(cluster: Cluster): Promise<EmbeddedDatabase> {
+  const { root, databaseDir, ownerFile, logger } = cluster;
+  const recordedPort = await recordedPortOf(cluster);
   const port = recordedPort && (await portIsFree(recordedPort)) ? recordedPort : await freePort();
-  await claimOwnership(ownerFile, record(port));
+  await claimOwnership(ownerFile, ownerRecord(cluster, port));
   try {
     const { EmbeddedPostgres, postgresBinary } = await importEmbeddedPostgres(logger);
-    const firstStart = !existsSync(path.join(databaseDir, 'PG_VERSION'));
-    if (firstStart) {
+    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
       logger.info({ dataDir: root }, 'initialising embedded Postgres (first start)');
       const initdb = new EmbeddedPostgres({
         databaseDir,
@@ -239,12 +274,12 @@ export async function startEmbeddedPostgres(
       await initdb.initialise();
     }
     const child = await spawnPostgres(postgresBinary, databaseDir, port, path.join(root, POSTGRES_LOG_FILE));
-    await writeFile(portFile, String(port));
+    await writeFile(cluster.portFile, String(port));
     await createDatabaseIfMissing(port);
     return {
       url: urlFor(port),
       reused: false,
-      announce: (serverUrl) => rewriteOwnership(ownerFile, record(port, serverUrl)),
+      announce: (serverUrl) => rewriteOwnership(ownerFile, ownerRecord(cluster, port, serverUrl)),
       async stop() {
         await stopChild(child);
         await releaseOwnership(ownerFile);
@@ -254,6 +289,20 @@ export async function startEmbeddedPostgres(
     await releaseOwnership(ownerFile);
     throw error;
   }
+}
+
+async function recordedPortOf(cluster: Cluster): Promise<number | undefined> {
+  return existsSync(cluster.portFile) ? Number(await readFile(cluster.portFile, 'utf8')) : undefined;
+}
+
+function ownerRecord(cluster: Cluster, port: number, serverUrl?: string): OwnerRecord {
+  return {
+    pid: process.pid,
+    port,
+    command: cluster.command,
+    bootedAt: bootedAt(),
+    ...(serverUrl ? { serverUrl } : {}),
+  };
 }
 
 async function portIsFree(port: number): Promise<boolean> {
