@@ -87,6 +87,42 @@ describe('webhooks to apps', () => {
     expect(image.status).toBe(200);
     const deliveries = await deliveriesOf(key);
     expect(deliveries.map((delivery) => delivery.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+
+    // Counted in /metrics by outcome only: no user, endpoint or URL labels.
+    const metrics = await (await fetch(`${env.gateway.app.url}/metrics`)).text();
+    expect(metrics).toMatch(/^pixelgate_webhook_attempts_total\{outcome="delivered"\} [1-9]/m);
+    expect(metrics).toMatch(/^pixelgate_webhook_attempt_seconds_count\{outcome="delivered"\} [1-9]/m);
+    expect(metrics).not.toContain(receiver.url);
+    expect(metrics).not.toContain('127.0.0.1');
+  });
+
+  it('sends budget.threshold once per window when settled spending crosses 80 % and 100 % of a budget', async () => {
+    receiver = await startReceiver();
+    const { key, userId } = await env.user({ dailyBudgetMicros: 3_000 });
+    await endpointFor(key, { url: receiver.url, events: ['budget.threshold'] });
+    const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse, all in' });
+    await env.gateway.waitFor(key, generation!.id);
+    await eventually(
+      async () => receiver.received.length,
+      (count) => count === 2,
+    );
+    const day = new Date().toISOString().slice(0, 10);
+    expect(
+      receiver.received
+        .map((entry) => entry.payload.data)
+        .sort((a, b) => Number(a.thresholdPercent) - Number(b.thresholdPercent)),
+    ).toEqual(
+      [80, 100].map((thresholdPercent) => ({
+        user: { id: Buffer.from(`User:${userId}`).toString('base64') },
+        period: 'DAY',
+        windowStart: day,
+        thresholdPercent,
+        limitUsd: '0.003',
+        spentUsd: '0.003',
+      })),
+    );
+    const schema = await eventSchema();
+    for (const entry of receiver.received) expect(schema(entry.payload), JSON.stringify(schema.errors)).toBe(true);
   });
 
   it('retries a failing endpoint under the same webhook-id until it answers 2xx, and records each attempt', async () => {
@@ -142,6 +178,31 @@ describe('webhooks to apps', () => {
     );
     expect(receiver.received[1]!.id).toBe(receiver.received[0]!.id);
     expect(receiver.received[1]!.body).toBe(receiver.received[0]!.body);
+  });
+
+  it('a hung endpoint holds only its own queue: another endpoint gets its events meanwhile', async () => {
+    receiver = await startReceiver();
+    const hung = await startReceiver();
+    hung.respond(() => 'hang');
+    try {
+      const slow = await env.user();
+      const healthy = await env.user();
+      await endpointFor(slow.key, { url: hung.url });
+      await endpointFor(healthy.key, { url: receiver.url });
+      for (const prompt of ['one', 'two', 'three']) {
+        await env.gateway.generate(slow.key, { modelId: 'flux-schnell', prompt: `a slow lighthouse ${prompt}` });
+      }
+      await env.gateway.generate(healthy.key, { modelId: 'flux-schnell', prompt: 'a healthy lighthouse' });
+      await eventually(
+        async () => receiver.received.map((entry) => entry.type),
+        (types) => LIFE.every((type) => types.includes(type)),
+        20_000,
+      );
+      // One attempt at a time per endpoint: the hung one still has its first request open.
+      expect(hung.received).toHaveLength(1);
+    } finally {
+      await hung.close();
+    }
   });
 
   it('signs with the old and the new secret during a rotation overlap', async () => {
