@@ -10,7 +10,7 @@ import type { Db } from '../db/index.ts';
 import type { ImageRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
 import { pageCost, resolveKeysetConnection, type PageRules } from '../graphql/connections.ts';
-import { forbidden, notFound } from '../graphql/errors.ts';
+import { forbidden, generationErrorIsRetryable, notFound } from '../graphql/errors.ts';
 import { globalId, localId, nodeVisibility } from '../graphql/global-ids.ts';
 import { queuePositionOf, type GenerationView } from './events.ts';
 import { generationViews, userGenerationPage } from './history.ts';
@@ -82,6 +82,10 @@ const GenerationErrorRef = builder.objectRef<{ code: string; message: string }>(
   fields: (t) => ({
     code: t.field({ type: GenerationErrorCodeEnum, resolve: (error) => error.code as 'TIMEOUT' }),
     message: t.exposeString('message'),
+    retryable: t.boolean({
+      description: 'Whether starting the same generation again can succeed (see the README, "Errors").',
+      resolve: (error) => generationErrorIsRetryable(error.code),
+    }),
   }),
 });
 

@@ -4,10 +4,12 @@
  * own refusals — a document that does not parse or validate, a variable of the wrong type — have
  * none or one of Yoga's, so they are labelled BAD_USER_INPUT here: they are the caller's input,
  * and nothing was executed. Resolver errors already carry a code (unexpected ones are masked
- * with INTERNAL_SERVER_ERROR), so an error without one can only be such a refusal.
+ * with INTERNAL_SERVER_ERROR), so an error without one can only be such a refusal. Each also gets
+ * `extensions.retryable` here when nothing before gave it one.
  */
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { withRetryable } from './errors.ts';
 
 /** Yoga's own codes for requests and documents it refuses, kept as `reason` beside the contract's code. */
 const DOCUMENT_ERROR_CODES = new Set(['BAD_REQUEST', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
@@ -32,7 +34,7 @@ export function useInputErrorCodes(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
       if (!isExecutionResult(result) || !result.errors?.length) return;
-      setResult({ ...result, errors: result.errors.map((error) => withCode(error as GraphQLError)) });
+      setResult({ ...result, errors: result.errors.map((error) => withRetryable(withCode(error as GraphQLError))) });
     },
   };
 }

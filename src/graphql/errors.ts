@@ -19,6 +19,7 @@ import { GenerationInputError } from '../generations/request.ts';
 import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamBusyError } from '../generations/errors.ts';
 import { BatchItemRefusedError } from '../generations/batch-admission.ts';
 import { NoAffordableModelError } from '../generations/policies/auto.ts';
+import type { GenerationErrorCode } from '../generations/transitions.ts';
 import type { Logger } from '../logger.ts';
 import { globalId } from './global-ids.ts';
 import { formatMicrosAsUsd } from '../money.ts';
@@ -37,6 +38,67 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   | 'INTERNAL_SERVER_ERROR';
 
+/**
+ * Whether the same request, sent again unchanged, can succeed (`extensions.retryable` on every
+ * error): true when the refusal is about the moment — a rate, a queue, an outage — false when the
+ * request, the credentials or the money must change first (README "Errors").
+ */
+const RETRYABLE: Record<ErrorCode, boolean> = {
+  UNAUTHENTICATED: false,
+  FORBIDDEN: false,
+  BAD_USER_INPUT: false,
+  NOT_FOUND: false,
+  // Until the budget window resets (`extensions.resetsAt`): not by retrying.
+  BUDGET_EXCEEDED: false,
+  RATE_LIMITED: true,
+  IDEMPOTENCY_KEY_REUSED: false,
+  // The operator must add credit first.
+  UPSTREAM_INSUFFICIENT_CREDITS: false,
+  UPSTREAM_UNAVAILABLE: true,
+  UPSTREAM_BUSY: true,
+  QUERY_TOO_COMPLEX: false,
+  INTERNAL_SERVER_ERROR: false,
+};
+
+/** `extensions.reason`s that make an otherwise final code retryable. */
+const RETRYABLE_REASONS = new Set(['DATABASE_UNAVAILABLE']);
+
+/** The same rule for a failed generation's `error.retryable`: would starting it again help? */
+const GENERATION_ERROR_RETRYABLE: Record<GenerationErrorCode, boolean> = {
+  TIMEOUT: true,
+  MODEL_FAILED: true,
+  CONTENT_FILTERED: false,
+  BAD_USER_INPUT: false,
+  UPSTREAM_INSUFFICIENT_CREDITS: false,
+  UPSTREAM_UNAVAILABLE: true,
+  OUTPUT_UNAVAILABLE: true,
+};
+
+export function generationErrorIsRetryable(code: string): boolean {
+  return GENERATION_ERROR_RETRYABLE[code as GenerationErrorCode] ?? false;
+}
+
+function isRetryable(extensions: Record<string, unknown> | undefined): boolean {
+  if (RETRYABLE_REASONS.has(String(extensions?.reason))) return true;
+  return RETRYABLE[extensions?.code as ErrorCode] ?? false;
+}
+
+/**
+ * The error with `extensions.retryable` (from its code and reason) when it has none: the last
+ * step before any error reaches a client, over HTTP, SSE and WebSocket alike.
+ */
+export function withRetryable(error: GraphQLError): GraphQLError {
+  if (typeof error.extensions?.retryable === 'boolean') return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, retryable: isRetryable(error.extensions) },
+  });
+}
+
 /** An error the GraphQL layer raises itself (scope checks, argument rules of a resolver). */
 class AppError extends GraphQLError {
   constructor(
@@ -44,7 +106,7 @@ class AppError extends GraphQLError {
     message: string,
     extensions: Record<string, unknown> = {},
   ) {
-    super(message, { extensions: { ...extensions, code } });
+    super(message, { extensions: { ...extensions, code, retryable: RETRYABLE[code] } });
     this.name = 'AppError';
   }
 }
@@ -170,7 +232,7 @@ export function contractError(error: unknown): GraphQLError | undefined {
     source: located?.source,
     positions: located?.positions,
     path: located?.path,
-    extensions: { ...contract.extensions, code: contract.code },
+    extensions: { ...contract.extensions, code: contract.code, retryable: RETRYABLE[contract.code] },
   });
 }
 
@@ -188,7 +250,7 @@ export function databaseUnavailableError(error: unknown): GraphQLError | undefin
   return new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
     nodes: located?.nodes,
     path: located?.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DATABASE_UNAVAILABLE' },
+    extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DATABASE_UNAVAILABLE', retryable: true },
   });
 }
 
@@ -224,6 +286,7 @@ export function maskContractErrors(logger: Logger) {
     // Never "dev" masking: it would answer with stack traces and the original error.
     const masked = yogaMaskError(error, message, false);
     if (masked !== error) logger.error({ err: error }, 'unexpected error in a GraphQL operation');
-    return withoutOriginalError(masked);
+    const clean = withoutOriginalError(masked);
+    return clean instanceof GraphQLError ? withRetryable(clean) : clean;
   };
 }

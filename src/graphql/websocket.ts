@@ -30,7 +30,7 @@ import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from './context.ts';
-import { contractError } from './errors.ts';
+import { contractError, withRetryable } from './errors.ts';
 import type { LiveConnection, LiveConnections } from './live-connections.ts';
 import { paramsBoundsError } from './request-bounds.ts';
 import type { Logger } from '../logger.ts';
@@ -153,9 +153,9 @@ export function attachGraphQLWebSocket(options: WebSocketOptions) {
       onError: (ctx, _id, _payload, errors) => {
         sockets.isSlowConsumer(ctx.extra.socket);
         return errors.map((error) => {
-          if (error.extensions?.code !== undefined) return error.toJSON();
+          if (error.extensions?.code !== undefined) return withRetryable(error).toJSON();
           logger.error({ err: error.originalError ?? error }, 'unexpected error in a WebSocket operation');
-          return { message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+          return { message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false } };
         });
       },
     },

@@ -686,6 +686,7 @@ describe('when the database cannot answer', () => {
       expect(result.errors?.[0]?.extensions).toMatchObject({
         code: 'INTERNAL_SERVER_ERROR',
         reason: 'DATABASE_UNAVAILABLE',
+        retryable: true,
       });
       expect(result.errors?.[0]?.message).toMatch(/database is unavailable/);
     });

@@ -46,6 +46,7 @@ const GenerationFieldsFragment = graphql(`
     error {
       code
       message
+      retryable
     }
     createdAt
     updatedAt

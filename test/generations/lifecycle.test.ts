@@ -112,6 +112,8 @@ describe('generations against the simulator', () => {
     expect(done.status).toBe('FAILED');
     expect(done.error?.code).toBe('MODEL_FAILED');
     expect(done.error?.message).toContain('CUDA out of memory');
+    // A model failure may not happen again: starting the same generation anew can help.
+    expect(done.error?.retryable).toBe(true);
     expect(done.images).toEqual([]);
     expect(done.costUsd).toBe('0');
     expect(await ledgerKinds(env.gateway.db, done.id)).toEqual({ hold: 1, release: 1 });
@@ -122,6 +124,7 @@ describe('generations against the simulator', () => {
     const done = await env.gateway.waitFor(key, generation!.id);
     expect(done.status).toBe('FAILED');
     expect(done.error?.code).toBe('CONTENT_FILTERED');
+    expect(done.error?.retryable).toBe(false);
     expect((await holdOf(env.gateway.db, done.id))?.state).toBe('released');
   });
 
