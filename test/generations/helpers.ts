@@ -77,7 +77,7 @@ export interface GenerationResult {
   costUsd: string | null;
   model: { id: string };
   images: Array<{ url: string; width: number; height: number; contentType: string; bytes: number; sha256: string }>;
-  error: { code: string; message: string } | null;
+  error: { code: string; message: string; retryable: boolean } | null;
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;
