@@ -136,6 +136,12 @@ const envSchema = z.object({
     .optional()
     .transform((value) => value ?? DEFAULT_RESULT_CACHE_TTL_SECONDS),
   GRAPHQL_MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
+  HTTP_MAX_CONNECTIONS: z
+    .string()
+    .regex(/^\d+$/, 'a positive whole number')
+    .transform(Number)
+    .pipe(z.number().int().positive('a positive whole number'))
+    .optional(),
   WS_MAX_SOCKETS: positiveInt(10_000),
   WS_MAX_SOCKETS_PER_USER: positiveInt(20),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(50),
@@ -224,6 +230,8 @@ export interface Config {
   readonly operationLimits: OperationLimits;
   /** The largest request body, GET query string or WebSocket message (src/graphql/request-bounds.ts). */
   readonly maxBodyBytes: number;
+  /** Client connections one server accepts; unset → the file-descriptor limit less headroom (src/http/connection-cap.ts). */
+  readonly httpMaxConnections: number | undefined;
   /** Schema introspection; default: on outside production, off in production. */
   readonly introspection: boolean;
   /** Set → /metrics needs `Authorization: Bearer <token>`; unset → open outside production, off in production. */
@@ -313,6 +321,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       anonymousIdleSeconds: e.WS_ANONYMOUS_IDLE_SECONDS,
     },
     maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
+    httpMaxConnections: e.HTTP_MAX_CONNECTIONS,
     introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
     metricsToken: e.METRICS_TOKEN,
     corsOrigins: corsOrigins(e.CORS_ORIGINS, e.NODE_ENV),

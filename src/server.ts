@@ -23,6 +23,7 @@ import { useRequestBounds } from './graphql/request-bounds.ts';
 import { useSharedSubscriptionExecution } from './graphql/shared-execution.ts';
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
 import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.ts';
+import { connectionCap } from './http/connection-cap.ts';
 import { sendJson, type HttpRoute } from './http/index.ts';
 import type { Logger } from './logger.ts';
 import type { AppServices } from './services.ts';
@@ -37,6 +38,7 @@ export interface RunningServer {
 
 /** Every socket's key is re-checked this often, in case a revocation push was lost. */
 const WS_KEY_RECHECK_MS = 10_000;
+const HEADERS_TIMEOUT_MS = 10_000;
 const isCredentialError = (error: unknown) => error instanceof UnauthenticatedError;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 
@@ -108,6 +110,9 @@ export function createGraphQLServer(
     }
   });
 
+  server.maxConnections = connectionCap(config.httpMaxConnections);
+  // A connection that never sends its request headers is closed after this (Node's default: 60 s).
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
   const stopWebSocket = attachWebSocketTransport(services, server, yoga, live);
   server.disposeGraphQL = async () => {
     await stopWebSocket();
