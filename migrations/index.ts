@@ -10,6 +10,7 @@ import * as smart from './0004_smart.ts';
 import * as upstreamBudget from './0005_upstream_budget.ts';
 import * as usageNotify from './0006_usage_notify.ts';
 import * as appWebhooks from './0007_app_webhooks.ts';
+import * as catalog from './0008_catalog.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005_upstream_budget': upstreamBudget,
   '0006_usage_notify': usageNotify,
   '0007_app_webhooks': appWebhooks,
+  '0008_catalog': catalog,
 };

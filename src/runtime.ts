@@ -27,6 +27,7 @@ import { createDownloader, createLocalDiskStorage, type DownloadSettings } from 
 import { findModel } from './catalog/models.ts';
 import { billingTasks, scheduleStaleHoldSweep } from './billing/sweeper.ts';
 import { UsageCache } from './billing/usage-cache.ts';
+import { CatalogSync } from './catalog/sync.ts';
 import { GenerationEvents, type FeedSettings } from './generations/events.ts';
 import {
   installJobSchema,
@@ -223,6 +224,10 @@ async function connectInfrastructure(
   stack: CloseStack,
 ): Promise<Infrastructure> {
   const { config, db, pool, logger } = options;
+  // Before anything runs a generation: models added at runtime must be known to settle them.
+  const catalog = new CatalogSync({ db, logger });
+  await catalog.start(String(pool.options.connectionString));
+  stack.push(() => catalog.close());
   await installJobSchema(pool, logger);
   const budget = await connectBudgetStore(options);
   stack.push(() => budget.close());

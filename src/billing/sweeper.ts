@@ -6,7 +6,7 @@
  * - every prediction with a Replicate id is fetched; if any is still running upstream, or one was
  *   being created and its outcome is unknown (no id yet), the hold is left for a later sweep —
  *   the sweeper never guesses;
- * - otherwise the hold is settled at price × images for the predictions that succeeded upstream
+ * - otherwise the hold is settled as Replicate bills each prediction under the generation's price rule
  *   (never more than the hold), or released when none did.
  *
  * When the generations tracker is given (`applyUpstream`), it is handed each upstream answer
@@ -18,7 +18,8 @@
  */
 import type { TaskList } from 'graphile-worker';
 import { sql } from 'kysely';
-import { findModelByReplicateName } from '../catalog/models.ts';
+import { predictionChargeMicros, predictSecondsOf } from '../catalog/price-rule.ts';
+import { settlementRuleOf } from '../catalog/pricing.ts';
 import type { Db, Executor } from '../db/index.ts';
 import type { PredictionRow } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
@@ -75,6 +76,11 @@ interface StaleHold {
   generation_id: string;
   hold_id: string;
   amount_micros: number;
+  /** The generation's, for its settlement rule (`settlementRuleOf`). */
+  price_rule: unknown;
+  model_id: string;
+  estimated_cost_micros: number;
+  image_count: number;
 }
 
 type Verdict =
@@ -97,11 +103,12 @@ function producedImages(prediction: PredictionRow, upstream: UpstreamPrediction)
   return prediction.image_count;
 }
 
-function pricePerImage(prediction: PredictionRow): Micros | undefined {
-  return findModelByReplicateName(prediction.replicate_model)?.costPerImageMicros;
-}
-
-async function judge(deps: StaleHoldSweepDependencies, predictions: readonly PredictionRow[]): Promise<Verdict> {
+async function judge(
+  deps: StaleHoldSweepDependencies,
+  hold: StaleHold,
+  predictions: readonly PredictionRow[],
+): Promise<Verdict> {
+  const rule = settlementRuleOf(hold);
   let chargeMicros = 0;
   let images = 0;
   const answers: Array<{ prediction: PredictionRow; upstream: UpstreamPrediction }> = [];
@@ -121,21 +128,22 @@ async function judge(deps: StaleHoldSweepDependencies, predictions: readonly Pre
     }
     if (!TERMINAL_PREDICTION_STATUSES.has(upstream.status)) return { kind: 'running' };
     answers.push({ prediction, upstream });
-    if (upstream.status !== 'succeeded') continue;
-    const price = pricePerImage(prediction);
-    if (price === undefined) {
-      return { kind: 'undetermined', why: `no price for ${prediction.replicate_model}` };
-    }
-    const produced = producedImages(prediction, upstream);
+    const produced = upstream.status === 'succeeded' ? producedImages(prediction, upstream) : 0;
     images += produced;
-    chargeMicros += price * produced;
+    chargeMicros += predictionChargeMicros(rule, {
+      purpose: prediction.purpose,
+      state: upstream.status,
+      producedImages: produced,
+      predictSeconds: predictSecondsOf(upstream.metrics),
+    });
   }
   return { kind: 'known', chargeMicros, images, upstream: answers };
 }
 
 async function staleHolds(db: Executor, cutoff: Date, limit: number): Promise<StaleHold[]> {
   const result = await sql<StaleHold>`
-    select h.generation_id, h.id as hold_id, h.amount_micros
+    select h.generation_id, h.id as hold_id, h.amount_micros, g.price_rule, g.model_id, g.estimated_cost_micros,
+      g.image_count
     from holds h join generations g on g.id = h.generation_id
     where h.state = 'held' and g.deadline_at < ${cutoff}
     order by g.deadline_at
@@ -205,7 +213,7 @@ export async function sweepStaleHolds(deps: StaleHoldSweepDependencies): Promise
       .where('generation_id', '=', hold.generation_id)
       .orderBy('position')
       .execute();
-    const verdict = await judge(deps, predictions);
+    const verdict = await judge(deps, hold, predictions);
     if (verdict.kind === 'stopped') break;
     if (verdict.kind === 'running') {
       counts.stillRunning += 1;

@@ -1,11 +1,15 @@
 /**
- * The model catalog: every fact pixelgate knows about a Replicate model lives here as data,
- * so prices and limits can be updated without touching logic. Prices are integer micro-dollars
- * per output image (official Replicate image models bill per output). Ids, prices and limits are
- * those Replicate publishes on each model's page (checked 2026).
+ * The model catalog. The catalog is data in Postgres (migration 0008, `store.ts`) that an operator
+ * extends at runtime; each instance holds the current set in memory (`setCatalog`, kept fresh by
+ * `sync.ts`) so reads stay synchronous and cost no statement. Until the first load, and in code
+ * without a database, the set is the built-in models below: the nine the migration seeds, with
+ * their hand-written zod input schemas (which the seeded rows keep using: their `input_schema` is
+ * null). Prices are integer micro-dollars; ids, prices and limits of the built-ins are those
+ * Replicate publishes on each model's page (checked 2026).
  */
 import { z } from 'zod';
 import { parseUsdToMicros as usd, type Micros } from '../money.ts';
+import type { PriceRule } from './price-rule.ts';
 
 /** How a model reports progress in its prediction logs. */
 export type LogStyle = 'tqdm' | 'plain';
@@ -13,13 +17,47 @@ export type LogStyle = 'tqdm' | 'plain';
 /** Quality tiers used by the recommendation rule; `high` is only chosen when asked for. */
 export type QualityTier = 'draft' | 'standard' | 'high';
 
+/** What `planPredictions` needs of an input schema: a zod schema, or a JSON Schema (`json-input.ts`). */
+export interface InputSchema {
+  safeParse(input: unknown):
+    | { readonly success: true }
+    | {
+        readonly success: false;
+        readonly error: {
+          readonly issues: ReadonlyArray<{
+            readonly code: string;
+            readonly path: readonly PropertyKey[];
+            readonly message: string;
+            readonly keys?: readonly string[];
+          }>;
+        };
+      };
+}
+
+/** How a typical cost per image was found: the per-image price, settled runs, or the operator's word. */
+export type TypicalCostBasis = 'price' | 'settled_runs' | 'operator_estimate' | 'upper_bound';
+
 export interface ModelSpec {
   /** Stable slug used in the GraphQL API (`flux-schnell`). */
   readonly id: string;
   readonly name: string;
   /** `owner/name` on Replicate; official models are run through `/models/{owner}/{name}/predictions`. */
   readonly replicateModel: string;
+  /** A pinned version id, run through `POST /v1/predictions`; null for an official model. */
+  readonly replicateVersion: string | null;
+  readonly price: PriceRule;
+  /**
+   * A typical cost per image: the price of a per-image model; for a time-billed one, measured
+   * from its settled runs, else the operator's estimate (what automatic choice compares).
+   */
   readonly costPerImageMicros: Micros;
+  readonly typicalCostBasis: TypicalCostBasis;
+  /** Where the price was read and as of when (`YYYY-MM-DD`). */
+  readonly priceSource: string;
+  readonly priceAsOf: string;
+  readonly enabled: boolean;
+  /** Null: everyone; else only these users may see and run it (a shop's fine-tune). */
+  readonly visibleToUserIds: readonly string[] | null;
   /** Typical wall time of one prediction on Replicate, in seconds. */
   readonly averageSeconds: number;
   readonly tier: QualityTier;
@@ -40,7 +78,9 @@ export interface ModelSpec {
   /** The input pixelgate sends unless the request says otherwise. */
   readonly defaultInput: Readonly<Record<string, unknown>>;
   /** The full input Replicate accepts for this model; unknown keys are rejected. */
-  readonly inputSchema: z.ZodType<Record<string, unknown>>;
+  readonly inputSchema: InputSchema;
+  /** The JSON Schema behind `inputSchema` for models added at runtime; null for the built-ins. */
+  readonly inputJsonSchema: Readonly<Record<string, unknown>> | null;
   readonly kind: 'generate' | 'postprocess';
 }
 
@@ -133,203 +173,315 @@ const seedreamInput = z.strictObject({
   enhance_prompt: z.boolean().optional(),
 });
 
-const removeBackgroundInput = z.strictObject({ image: url });
+export const removeBackgroundInput = z.strictObject({ image: url });
 
-export const MODELS: readonly ModelSpec[] = [
-  {
-    id: 'flux-schnell',
-    name: 'FLUX Schnell',
-    replicateModel: 'black-forest-labs/flux-schnell',
-    costPerImageMicros: usd('0.003'),
-    averageSeconds: 2,
-    tier: 'draft',
-    qualityRank: 1,
-    logStyle: 'tqdm',
-    outputIsArray: true,
-    aspectRatios: FLUX_ASPECT_RATIOS,
-    takesNegativePrompt: false,
-    takesSeed: true,
-    maxOutputsPerPrediction: 4,
-    deterministic: false,
-    supportsTransparentBackground: false,
-    defaultInput: { num_inference_steps: 4, go_fast: true, output_quality: 80, megapixels: '1' },
-    inputSchema: fluxSchnellInput,
-    kind: 'generate',
-  },
-  {
-    id: 'imagen-4-fast',
-    name: 'Google Imagen 4 Fast',
-    replicateModel: 'google/imagen-4-fast',
-    costPerImageMicros: usd('0.02'),
-    averageSeconds: 4,
-    tier: 'standard',
-    qualityRank: 2,
-    logStyle: 'plain',
-    outputIsArray: false,
-    aspectRatios: IMAGEN_ASPECT_RATIOS,
-    takesNegativePrompt: false,
-    takesSeed: false,
-    maxOutputsPerPrediction: 1,
-    deterministic: false,
-    supportsTransparentBackground: false,
-    defaultInput: { safety_filter_level: 'block_only_high' },
-    inputSchema: imagenInput,
-    kind: 'generate',
-  },
-  {
-    id: 'flux-dev',
-    name: 'FLUX Dev',
-    replicateModel: 'black-forest-labs/flux-dev',
-    costPerImageMicros: usd('0.025'),
-    averageSeconds: 6,
-    tier: 'standard',
-    qualityRank: 3,
-    logStyle: 'tqdm',
-    outputIsArray: true,
-    aspectRatios: FLUX_ASPECT_RATIOS,
-    takesNegativePrompt: false,
-    takesSeed: true,
-    maxOutputsPerPrediction: 4,
-    deterministic: true,
-    supportsTransparentBackground: false,
-    defaultInput: { num_inference_steps: 28, guidance: 3, output_quality: 80, go_fast: false },
-    inputSchema: fluxDevInput,
-    kind: 'generate',
-  },
-  {
-    id: 'seedream-4',
-    name: 'ByteDance Seedream 4',
-    replicateModel: 'bytedance/seedream-4',
-    costPerImageMicros: usd('0.03'),
-    averageSeconds: 12,
-    tier: 'standard',
-    qualityRank: 4,
-    logStyle: 'plain',
-    outputIsArray: true,
-    aspectRatios: SEEDREAM_ASPECT_RATIOS.filter((ratio) => ratio !== 'match_input_image'),
-    takesNegativePrompt: false,
-    takesSeed: false,
-    maxOutputsPerPrediction: 1,
-    deterministic: false,
-    supportsTransparentBackground: false,
-    defaultInput: { size: '2K', sequential_image_generation: 'disabled', enhance_prompt: true },
-    inputSchema: seedreamInput,
-    kind: 'generate',
-  },
-  {
-    id: 'imagen-4',
-    name: 'Google Imagen 4',
-    replicateModel: 'google/imagen-4',
-    costPerImageMicros: usd('0.04'),
-    averageSeconds: 8,
-    tier: 'standard',
-    qualityRank: 5,
-    logStyle: 'plain',
-    outputIsArray: false,
-    aspectRatios: IMAGEN_ASPECT_RATIOS,
-    takesNegativePrompt: false,
-    takesSeed: false,
-    maxOutputsPerPrediction: 1,
-    deterministic: false,
-    supportsTransparentBackground: false,
-    defaultInput: { safety_filter_level: 'block_only_high', image_size: '1K' },
-    inputSchema: imagenInput,
-    kind: 'generate',
-  },
-  {
-    id: 'flux-1.1-pro',
-    name: 'FLUX 1.1 Pro',
-    replicateModel: 'black-forest-labs/flux-1.1-pro',
-    costPerImageMicros: usd('0.04'),
-    averageSeconds: 8,
-    tier: 'standard',
-    qualityRank: 6,
-    logStyle: 'plain',
-    outputIsArray: false,
-    aspectRatios: FLUX_ASPECT_RATIOS,
-    takesNegativePrompt: false,
-    takesSeed: true,
-    maxOutputsPerPrediction: 1,
-    deterministic: true,
-    supportsTransparentBackground: false,
-    defaultInput: { safety_tolerance: 2, prompt_upsampling: false, output_quality: 80 },
-    inputSchema: fluxProInput,
-    kind: 'generate',
-  },
-  {
-    id: 'imagen-4-ultra',
-    name: 'Google Imagen 4 Ultra',
-    replicateModel: 'google/imagen-4-ultra',
-    costPerImageMicros: usd('0.06'),
-    averageSeconds: 15,
-    tier: 'high',
-    qualityRank: 7,
-    logStyle: 'plain',
-    outputIsArray: false,
-    aspectRatios: IMAGEN_ASPECT_RATIOS,
-    takesNegativePrompt: false,
-    takesSeed: false,
-    maxOutputsPerPrediction: 1,
-    deterministic: false,
-    supportsTransparentBackground: false,
-    defaultInput: { safety_filter_level: 'block_only_high', image_size: '2K' },
-    inputSchema: imagenInput,
-    kind: 'generate',
-  },
-  {
-    id: 'flux-1.1-pro-ultra',
-    name: 'FLUX 1.1 Pro Ultra',
-    replicateModel: 'black-forest-labs/flux-1.1-pro-ultra',
-    costPerImageMicros: usd('0.06'),
-    averageSeconds: 10,
-    tier: 'high',
-    qualityRank: 8,
-    logStyle: 'plain',
-    outputIsArray: false,
-    aspectRatios: ULTRA_ASPECT_RATIOS,
-    takesNegativePrompt: false,
-    takesSeed: true,
-    maxOutputsPerPrediction: 1,
-    deterministic: true,
-    supportsTransparentBackground: false,
-    defaultInput: { safety_tolerance: 2, raw: false },
-    inputSchema: fluxUltraInput,
-    kind: 'generate',
-  },
-  {
-    id: 'remove-background',
-    name: 'Recraft Remove Background',
-    replicateModel: 'recraft-ai/recraft-remove-background',
-    costPerImageMicros: usd('0.01'),
-    averageSeconds: 3,
-    tier: 'standard',
-    qualityRank: 0,
-    logStyle: 'plain',
-    outputIsArray: false,
-    aspectRatios: [],
-    takesNegativePrompt: false,
-    takesSeed: false,
-    maxOutputsPerPrediction: 1,
-    deterministic: true,
-    supportsTransparentBackground: true,
-    defaultInput: {},
-    inputSchema: removeBackgroundInput,
-    kind: 'postprocess',
-  },
-];
+/** A model compiled into the app (and the simulator), its input schema in zod. */
+export type BuiltInModelSpec = ModelSpec & { readonly inputSchema: z.ZodType<Record<string, unknown>> };
 
-/** Models a user can generate with (the post-processors are internal steps). */
+type BuiltInModel = Omit<
+  BuiltInModelSpec,
+  | 'replicateVersion'
+  | 'price'
+  | 'typicalCostBasis'
+  | 'priceSource'
+  | 'priceAsOf'
+  | 'enabled'
+  | 'visibleToUserIds'
+  | 'inputJsonSchema'
+>;
+
+/** Also in migrations/0008_catalog.ts, which seeds these rows. */
+export const BUILT_IN_PRICE_SOURCE = "Replicate's model pages (official models bill per output), checked 2026";
+const BUILT_IN_PRICE_AS_OF = '2026-12-05';
+
+function builtIn(model: BuiltInModel): BuiltInModelSpec {
+  return {
+    ...model,
+    replicateVersion: null,
+    price: { kind: 'per_image', perImageMicros: model.costPerImageMicros },
+    typicalCostBasis: 'price',
+    priceSource: BUILT_IN_PRICE_SOURCE,
+    priceAsOf: BUILT_IN_PRICE_AS_OF,
+    enabled: true,
+    visibleToUserIds: null,
+    inputJsonSchema: null,
+  };
+}
+
+/** The built-in models (the migration's seeds); the live catalog is `catalogModels()`. */
+export const MODELS: readonly BuiltInModelSpec[] = (
+  [
+    {
+      id: 'flux-schnell',
+      name: 'FLUX Schnell',
+      replicateModel: 'black-forest-labs/flux-schnell',
+      costPerImageMicros: usd('0.003'),
+      averageSeconds: 2,
+      tier: 'draft',
+      qualityRank: 1,
+      logStyle: 'tqdm',
+      outputIsArray: true,
+      aspectRatios: FLUX_ASPECT_RATIOS,
+      takesNegativePrompt: false,
+      takesSeed: true,
+      maxOutputsPerPrediction: 4,
+      deterministic: false,
+      supportsTransparentBackground: false,
+      defaultInput: { num_inference_steps: 4, go_fast: true, output_quality: 80, megapixels: '1' },
+      inputSchema: fluxSchnellInput,
+      kind: 'generate',
+    },
+    {
+      id: 'imagen-4-fast',
+      name: 'Google Imagen 4 Fast',
+      replicateModel: 'google/imagen-4-fast',
+      costPerImageMicros: usd('0.02'),
+      averageSeconds: 4,
+      tier: 'standard',
+      qualityRank: 2,
+      logStyle: 'plain',
+      outputIsArray: false,
+      aspectRatios: IMAGEN_ASPECT_RATIOS,
+      takesNegativePrompt: false,
+      takesSeed: false,
+      maxOutputsPerPrediction: 1,
+      deterministic: false,
+      supportsTransparentBackground: false,
+      defaultInput: { safety_filter_level: 'block_only_high' },
+      inputSchema: imagenInput,
+      kind: 'generate',
+    },
+    {
+      id: 'flux-dev',
+      name: 'FLUX Dev',
+      replicateModel: 'black-forest-labs/flux-dev',
+      costPerImageMicros: usd('0.025'),
+      averageSeconds: 6,
+      tier: 'standard',
+      qualityRank: 3,
+      logStyle: 'tqdm',
+      outputIsArray: true,
+      aspectRatios: FLUX_ASPECT_RATIOS,
+      takesNegativePrompt: false,
+      takesSeed: true,
+      maxOutputsPerPrediction: 4,
+      deterministic: true,
+      supportsTransparentBackground: false,
+      defaultInput: { num_inference_steps: 28, guidance: 3, output_quality: 80, go_fast: false },
+      inputSchema: fluxDevInput,
+      kind: 'generate',
+    },
+    {
+      id: 'seedream-4',
+      name: 'ByteDance Seedream 4',
+      replicateModel: 'bytedance/seedream-4',
+      costPerImageMicros: usd('0.03'),
+      averageSeconds: 12,
+      tier: 'standard',
+      qualityRank: 4,
+      logStyle: 'plain',
+      outputIsArray: true,
+      aspectRatios: SEEDREAM_ASPECT_RATIOS.filter((ratio) => ratio !== 'match_input_image'),
+      takesNegativePrompt: false,
+      takesSeed: false,
+      maxOutputsPerPrediction: 1,
+      deterministic: false,
+      supportsTransparentBackground: false,
+      defaultInput: { size: '2K', sequential_image_generation: 'disabled', enhance_prompt: true },
+      inputSchema: seedreamInput,
+      kind: 'generate',
+    },
+    {
+      id: 'imagen-4',
+      name: 'Google Imagen 4',
+      replicateModel: 'google/imagen-4',
+      costPerImageMicros: usd('0.04'),
+      averageSeconds: 8,
+      tier: 'standard',
+      qualityRank: 5,
+      logStyle: 'plain',
+      outputIsArray: false,
+      aspectRatios: IMAGEN_ASPECT_RATIOS,
+      takesNegativePrompt: false,
+      takesSeed: false,
+      maxOutputsPerPrediction: 1,
+      deterministic: false,
+      supportsTransparentBackground: false,
+      defaultInput: { safety_filter_level: 'block_only_high', image_size: '1K' },
+      inputSchema: imagenInput,
+      kind: 'generate',
+    },
+    {
+      id: 'flux-1.1-pro',
+      name: 'FLUX 1.1 Pro',
+      replicateModel: 'black-forest-labs/flux-1.1-pro',
+      costPerImageMicros: usd('0.04'),
+      averageSeconds: 8,
+      tier: 'standard',
+      qualityRank: 6,
+      logStyle: 'plain',
+      outputIsArray: false,
+      aspectRatios: FLUX_ASPECT_RATIOS,
+      takesNegativePrompt: false,
+      takesSeed: true,
+      maxOutputsPerPrediction: 1,
+      deterministic: true,
+      supportsTransparentBackground: false,
+      defaultInput: { safety_tolerance: 2, prompt_upsampling: false, output_quality: 80 },
+      inputSchema: fluxProInput,
+      kind: 'generate',
+    },
+    {
+      id: 'imagen-4-ultra',
+      name: 'Google Imagen 4 Ultra',
+      replicateModel: 'google/imagen-4-ultra',
+      costPerImageMicros: usd('0.06'),
+      averageSeconds: 15,
+      tier: 'high',
+      qualityRank: 7,
+      logStyle: 'plain',
+      outputIsArray: false,
+      aspectRatios: IMAGEN_ASPECT_RATIOS,
+      takesNegativePrompt: false,
+      takesSeed: false,
+      maxOutputsPerPrediction: 1,
+      deterministic: false,
+      supportsTransparentBackground: false,
+      defaultInput: { safety_filter_level: 'block_only_high', image_size: '2K' },
+      inputSchema: imagenInput,
+      kind: 'generate',
+    },
+    {
+      id: 'flux-1.1-pro-ultra',
+      name: 'FLUX 1.1 Pro Ultra',
+      replicateModel: 'black-forest-labs/flux-1.1-pro-ultra',
+      costPerImageMicros: usd('0.06'),
+      averageSeconds: 10,
+      tier: 'high',
+      qualityRank: 8,
+      logStyle: 'plain',
+      outputIsArray: false,
+      aspectRatios: ULTRA_ASPECT_RATIOS,
+      takesNegativePrompt: false,
+      takesSeed: true,
+      maxOutputsPerPrediction: 1,
+      deterministic: true,
+      supportsTransparentBackground: false,
+      defaultInput: { safety_tolerance: 2, raw: false },
+      inputSchema: fluxUltraInput,
+      kind: 'generate',
+    },
+    {
+      id: 'remove-background',
+      name: 'Recraft Remove Background',
+      replicateModel: 'recraft-ai/recraft-remove-background',
+      costPerImageMicros: usd('0.01'),
+      averageSeconds: 3,
+      tier: 'standard',
+      qualityRank: 0,
+      logStyle: 'plain',
+      outputIsArray: false,
+      aspectRatios: [],
+      takesNegativePrompt: false,
+      takesSeed: false,
+      maxOutputsPerPrediction: 1,
+      deterministic: true,
+      supportsTransparentBackground: true,
+      defaultInput: {},
+      inputSchema: removeBackgroundInput,
+      kind: 'postprocess',
+    },
+  ] satisfies BuiltInModel[]
+).map(builtIn);
+
+/** The built-in models a user can generate with (the post-processors are internal steps). */
 export const GENERATION_MODELS = MODELS.filter((model) => model.kind === 'generate');
 
-const byId = new Map(MODELS.map((model) => [model.id, model]));
-const byReplicateModel = new Map(MODELS.map((model) => [model.replicateModel, model]));
+/** The slug of the internal background-removal step. */
+export const REMOVE_BACKGROUND_MODEL_ID = 'remove-background';
+
+/** The built-in input schemas, by slug: a catalog row without `input_schema` is validated by these. */
+export const BUILT_IN_INPUT_SCHEMAS: ReadonlyMap<string, InputSchema> = new Map(
+  MODELS.map((model) => [model.id, model.inputSchema]),
+);
+
+interface CatalogSnapshot {
+  readonly version: number;
+  readonly models: readonly ModelSpec[];
+  readonly byId: ReadonlyMap<string, ModelSpec>;
+  readonly byReplicateRef: ReadonlyMap<string, ModelSpec>;
+  /** Enabled generation models, every visibility. */
+  readonly generation: readonly ModelSpec[];
+}
+
+/** `owner/name`, or `owner/name:version` for a pinned version: what a prediction row names. */
+export function replicateRefOf(model: Pick<ModelSpec, 'replicateModel' | 'replicateVersion'>): string {
+  return model.replicateVersion ? `${model.replicateModel}:${model.replicateVersion}` : model.replicateModel;
+}
+
+function snapshotOf(models: readonly ModelSpec[], version: number): CatalogSnapshot {
+  return {
+    version,
+    models,
+    byId: new Map(models.map((model) => [model.id, model])),
+    byReplicateRef: new Map(models.map((model) => [replicateRefOf(model), model])),
+    generation: models.filter((model) => model.kind === 'generate' && model.enabled),
+  };
+}
+
+let current = snapshotOf(MODELS, 0);
+
+/**
+ * Replaces the catalog this process serves (after a load from the database). Models that left
+ * the set are kept, disabled: generations admitted under them still settle and show them.
+ */
+export function setCatalog(models: readonly ModelSpec[]): void {
+  const ids = new Set(models.map((model) => model.id));
+  const gone = current.models.filter((model) => !ids.has(model.id)).map((model) => ({ ...model, enabled: false }));
+  current = snapshotOf([...models, ...gone], current.version + 1);
+}
+
+/** Bumped by every `setCatalog`: answers cached from an older catalog are stale. */
+export function catalogVersion(): number {
+  return current.version;
+}
+
+/** Every model, disabled ones included. */
+export function catalogModels(): readonly ModelSpec[] {
+  return current.models;
+}
+
+/** Enabled generation models of every visibility (filter with `visibleTo` for a caller). */
+export function generationModels(): readonly ModelSpec[] {
+  return current.generation;
+}
+
+/** Whether `userId` (null: an anonymous caller) may see and run the model. */
+export function visibleTo(model: ModelSpec, userId: string | null): boolean {
+  return model.visibleToUserIds === null || (userId !== null && model.visibleToUserIds.includes(userId));
+}
+
+/** Enabled generation models the caller may see. */
+export function generationModelsFor(userId: string | null): readonly ModelSpec[] {
+  const all = current.generation;
+  return all.every((model) => model.visibleToUserIds === null) ? all : all.filter((model) => visibleTo(model, userId));
+}
 
 export function findModel(id: string): ModelSpec | undefined {
-  return byId.get(id);
+  return current.byId.get(id);
 }
 
-export function findModelByReplicateName(replicateModel: string): ModelSpec | undefined {
-  return byReplicateModel.get(replicateModel);
+/** By a prediction's `replicate_model` (`owner/name`, or `owner/name:version` for a pinned one). */
+export function findModelByReplicateName(replicateRef: string): ModelSpec | undefined {
+  return current.byReplicateRef.get(replicateRef);
 }
 
-export const REMOVE_BACKGROUND_MODEL = byId.get('remove-background')!;
+/** The background-removal step as the catalog has it now (its price may have changed). */
+export function removeBackgroundModel(): ModelSpec {
+  return current.byId.get(REMOVE_BACKGROUND_MODEL_ID) ?? REMOVE_BACKGROUND_MODEL;
+}
+
+/** The built-in removal step: its Replicate name and input schema (use `removeBackgroundModel` for its price). */
+export const REMOVE_BACKGROUND_MODEL: BuiltInModelSpec = MODELS.find(
+  (model) => model.id === REMOVE_BACKGROUND_MODEL_ID,
+)!;

@@ -3,7 +3,8 @@
  * layer only translates their errors.
  */
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
-import { GENERATION_MODELS, REMOVE_BACKGROUND_MODEL, findModel, type ModelSpec } from './models.ts';
+import { findModel, generationModelsFor, removeBackgroundModel, visibleTo, type ModelSpec } from './models.ts';
+import { admittedRuleOf, holdMicros, type AdmittedPriceRule } from './price-rule.ts';
 
 /** A generation may fan out into at most this many predictions (batching beyond num_outputs). */
 export const MAX_PREDICTIONS_PER_GENERATION = 4;
@@ -31,11 +32,28 @@ function quotedId(id: string): string {
   return JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id);
 }
 
-export function requireGenerationModel(id: string, field = 'modelId'): ModelSpec {
+/** A model only named users may see, asked for by someone else: NOT_FOUND, as for any object. */
+export class ModelNotFoundError extends Error {
+  constructor(readonly modelId: string) {
+    super(`No model ${quotedId(modelId)}.`);
+    this.name = 'ModelNotFoundError';
+  }
+}
+
+/**
+ * An enabled generation model the caller may run; `userId` null is an anonymous caller (public
+ * models only). A restricted model of someone else's is NOT_FOUND.
+ */
+export function requireGenerationModel(id: string, field = 'modelId', userId: string | null = null): ModelSpec {
   const model = findModel(id);
-  if (!model || model.kind !== 'generate') {
+  if (model && model.kind === 'generate' && model.enabled && !visibleTo(model, userId)) {
+    throw new ModelNotFoundError(id);
+  }
+  if (!model || model.kind !== 'generate' || !model.enabled) {
     throw new CatalogInputError(
-      `Unknown model ${quotedId(id)}. Valid model ids: ${GENERATION_MODELS.map((candidate) => candidate.id).join(', ')}.`,
+      `Unknown model ${quotedId(id)}. Valid model ids: ${generationModelsFor(userId)
+        .map((candidate) => candidate.id)
+        .join(', ')}.`,
       field,
     );
   }
@@ -51,8 +69,12 @@ export function requireImageCount(model: ModelSpec, count: number, field = 'coun
 }
 
 export interface CostEstimate {
+  /** Typical, per requested image. */
   readonly perImageMicros: Micros;
+  /** Typical total (a time-billed model at its typical cost per image). */
   readonly totalMicros: Micros;
+  /** The most the request can cost: what admission holds. */
+  readonly maxTotalMicros: Micros;
   /** The part spent on previews (0 without a preview plan). */
   readonly previewsMicros: Micros;
   /** The part spent on the requested (final) images. */
@@ -69,9 +91,49 @@ export interface PreviewPlan {
   readonly variationsPerPreview: number;
 }
 
-/** Price per delivered image: the model's price, plus background removal when asked for. */
+/** Typical price per delivered image: the model's, plus background removal when asked for. */
 export function perImageCost(model: ModelSpec, transparentBackground: boolean): Micros {
-  return model.costPerImageMicros + (transparentBackground ? REMOVE_BACKGROUND_MODEL.costPerImageMicros : 0);
+  return model.costPerImageMicros + (transparentBackground ? removeBackgroundModel().costPerImageMicros : 0);
+}
+
+/** The rule a generation on `model` is admitted under (stored with it: `generations.price_rule`). */
+export function admittedRuleFor(model: ModelSpec, transparentBackground: boolean): AdmittedPriceRule {
+  const removalPerImageMicros = transparentBackground ? removeBackgroundModel().costPerImageMicros : null;
+  return { ...model.price, removalPerImageMicros };
+}
+
+/**
+ * The rule a generation settles under: the one stored at admission; for a generation admitted
+ * before rules were stored, per image at its model's current price (what settlement did then).
+ */
+export function settlementRuleOf(generation: {
+  readonly price_rule: unknown;
+  readonly model_id: string;
+  readonly estimated_cost_micros: Micros;
+  readonly image_count: number;
+}): AdmittedPriceRule {
+  const stored = admittedRuleOf(generation.price_rule);
+  if (stored) return stored;
+  const model = findModel(generation.model_id);
+  const perImageMicros =
+    model?.price.kind === 'per_image'
+      ? model.price.perImageMicros
+      : Math.round(generation.estimated_cost_micros / Math.max(1, generation.image_count));
+  return { kind: 'per_image', perImageMicros, removalPerImageMicros: removeBackgroundModel().costPerImageMicros };
+}
+
+/** How `count` images split into predictions on the model (`num_outputs` at most each). */
+export function predictionImageCounts(model: ModelSpec, count: number): number[] {
+  const counts: number[] = [];
+  for (let remaining = count; remaining > 0; remaining -= model.maxOutputsPerPrediction) {
+    counts.push(Math.min(model.maxOutputsPerPrediction, remaining));
+  }
+  return counts;
+}
+
+/** The most `count` images can cost on the model: the hold. */
+export function maxCostMicros(model: ModelSpec, count: number, transparentBackground: boolean): Micros {
+  return holdMicros(admittedRuleFor(model, transparentBackground), predictionImageCounts(model, count));
 }
 
 /**
@@ -83,8 +145,9 @@ export function estimateCost(
   count: number,
   transparentBackground: boolean,
   plan: PreviewPlan = { previews: 0, variationsPerPreview: 1 },
+  userId: string | null = null,
 ): CostEstimate {
-  const model = requireGenerationModel(modelId);
+  const model = requireGenerationModel(modelId, 'modelId', userId);
   requireImageCount(model, count);
   const previewModel = requireGenerationModel(PREVIEW_MODEL_ID);
   if (!Number.isInteger(plan.previews) || plan.previews < 0 || plan.previews > 1000) {
@@ -100,10 +163,19 @@ export function estimateCost(
   const perImageMicros = perImageCost(model, transparentBackground);
   const finalsMicros = perImageMicros * count;
   const previewsMicros = plan.previews * plan.variationsPerPreview * previewModel.costPerImageMicros;
-  return { perImageMicros, finalsMicros, previewsMicros, totalMicros: finalsMicros + previewsMicros };
+  const maxPreviewsMicros = plan.previews * maxCostMicros(previewModel, plan.variationsPerPreview, false);
+  return {
+    perImageMicros,
+    finalsMicros,
+    previewsMicros,
+    totalMicros: finalsMicros + previewsMicros,
+    maxTotalMicros: maxCostMicros(model, count, transparentBackground) + maxPreviewsMicros,
+  };
 }
 
 export interface RecommendRequest {
+  /** The caller (null: anonymous): only models they may see are considered. */
+  readonly userId?: string | null;
   readonly budgetMicros: Micros;
   readonly iterations: number;
   readonly needsHighQuality: boolean;
@@ -114,7 +186,7 @@ export interface RecommendRequest {
  * best-ranked model whose price fits it gives the most quality the session can afford each time. The high tier is only
  * considered when high quality is asked for.
  */
-export function recommendModel({ budgetMicros, iterations, needsHighQuality }: RecommendRequest): ModelSpec {
+export function recommendModel({ budgetMicros, iterations, needsHighQuality, userId }: RecommendRequest): ModelSpec {
   if (!Number.isSafeInteger(budgetMicros) || budgetMicros <= 0) {
     throw new CatalogInputError('budgetUsd must be greater than 0.', 'budgetUsd');
   }
@@ -122,8 +194,11 @@ export function recommendModel({ budgetMicros, iterations, needsHighQuality }: R
     throw new CatalogInputError('iterations must be a whole number of at least 1.', 'iterations');
   }
   const perIterationMicros = budgetMicros / iterations;
-  const eligible = GENERATION_MODELS.filter((model) => needsHighQuality || model.tier !== 'high');
-  const affordable = eligible.filter((model) => model.costPerImageMicros <= perIterationMicros);
+  const eligible = generationModelsFor(userId ?? null).filter((model) => needsHighQuality || model.tier !== 'high');
+  // Compared by typical cost; a time-billed model must also fit at its upper bound (what is held).
+  const affordable = eligible.filter(
+    (model) => model.costPerImageMicros <= perIterationMicros && maxCostMicros(model, 1, false) <= budgetMicros,
+  );
   if (affordable.length === 0) {
     const cheapest = eligible.reduce((a, b) => (b.costPerImageMicros < a.costPerImageMicros ? b : a));
     throw new CatalogInputError(

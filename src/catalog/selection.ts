@@ -12,8 +12,8 @@
  * high tier is allowed when affordable).
  */
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
-import { GENERATION_MODELS, type ModelSpec, type QualityTier } from './models.ts';
-import { CatalogInputError } from './pricing.ts';
+import { generationModelsFor, type ModelSpec, type QualityTier } from './models.ts';
+import { CatalogInputError, maxCostMicros } from './pricing.ts';
 
 export type PromptComplexity = 'simple' | 'moderate' | 'complex';
 
@@ -75,6 +75,8 @@ const TIERS_FOR: Record<PromptComplexity, readonly QualityTier[]> = {
 const RANK_CAP: Record<PromptComplexity, number> = { simple: 3, moderate: 6, complex: Number.POSITIVE_INFINITY };
 
 export interface ModelSelectionRequest {
+  /** The caller: only models they may see are chosen from (null or absent: public ones). */
+  readonly userId?: string | null;
   readonly prompt: string;
   readonly remainingBudgetMicros: Micros;
   readonly iterationsHint?: number | null;
@@ -98,11 +100,14 @@ export function selectModel(request: ModelSelectionRequest): ModelSelection {
   const analysis = analysePrompt(request.prompt);
   const perIterationMicros = Math.max(0, request.remainingBudgetMicros) / iterations;
   const perImageAllowance = perIterationMicros / Math.max(1, request.count);
-  const eligible = GENERATION_MODELS.filter((model) => TIERS_FOR[analysis.complexity].includes(model.tier));
-  const affordable = eligible.filter((model) => model.costPerImageMicros <= perImageAllowance);
-  const cheapest = GENERATION_MODELS.reduce((a, b) => (b.costPerImageMicros < a.costPerImageMicros ? b : a));
+  const visible = generationModelsFor(request.userId ?? null);
+  // Compared by typical cost; admitted only if the most they can cost (the hold) fits what is left.
+  const fits = (model: ModelSpec) => maxCostMicros(model, request.count, false) <= request.remainingBudgetMicros;
+  const eligible = visible.filter((model) => TIERS_FOR[analysis.complexity].includes(model.tier));
+  const affordable = eligible.filter((model) => model.costPerImageMicros <= perImageAllowance && fits(model));
+  const cheapest = visible.reduce((a, b) => (b.costPerImageMicros < a.costPerImageMicros ? b : a));
   if (affordable.length === 0) {
-    if (cheapest.costPerImageMicros * request.count <= request.remainingBudgetMicros) {
+    if (cheapest.costPerImageMicros * request.count <= request.remainingBudgetMicros && fits(cheapest)) {
       return {
         model: cheapest,
         analysis,

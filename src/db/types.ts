@@ -72,6 +72,8 @@ export interface GenerationsTable {
   phase: ColumnType<GenerationPhase, GenerationPhase | undefined, GenerationPhase>;
   warning_code: string | null;
   warning_message: string | null;
+  /** 0008: the price rule the generation was admitted under (`catalog/price-rule.ts`); null before. */
+  price_rule: Json<Record<string, unknown>> | null;
 }
 
 export interface PredictionsTable {
@@ -240,6 +242,65 @@ export interface AppWebhookAttemptsTable {
   error: string | null;
 }
 
+/** 0008: Replicate's per-second price of each hardware SKU. */
+export interface HardwareRatesTable {
+  sku: string;
+  name: string;
+  micros_per_second: number;
+  source: string;
+  /** `YYYY-MM-DD` (date columns are read as text). */
+  as_of: ColumnType<string, string, string>;
+  updated_at: UpdatedAt;
+}
+
+/** 0008: the model catalog (`catalog/store.ts`). */
+export interface CatalogModelsTable {
+  slug: string;
+  name: string;
+  replicate_model: string;
+  replicate_version: string | null;
+  kind: 'generate' | 'postprocess';
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  visibility: ColumnType<'public' | 'restricted', 'public' | 'restricted' | undefined, 'public' | 'restricted'>;
+  price_kind: 'per_image' | 'per_second';
+  per_image_micros: number | null;
+  hardware_sku: string | null;
+  max_seconds: number | null;
+  estimated_image_micros: number | null;
+  price_source: string;
+  price_as_of: ColumnType<string, string, string>;
+  average_seconds: number;
+  tier: 'draft' | 'standard' | 'high';
+  quality_rank: number;
+  log_style: 'tqdm' | 'plain';
+  output_is_array: boolean;
+  aspect_ratios: Json<string[]>;
+  takes_negative_prompt: boolean;
+  takes_seed: boolean;
+  max_outputs_per_prediction: number;
+  deterministic: boolean;
+  supports_transparent_background: boolean;
+  default_input: Json<Record<string, unknown>>;
+  input_schema: Json<Record<string, unknown>> | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface CatalogModelUsersTable {
+  slug: string;
+  user_id: string;
+}
+
+/** 0008: who changed the catalog, when, the row before and after. */
+export interface CatalogChangesTable {
+  id: Generated<number>;
+  subject: string;
+  actor: string;
+  changed_at: CreatedAt;
+  before: Json<Record<string, unknown>> | null;
+  after: Json<Record<string, unknown>> | null;
+}
+
 export interface Database {
   users: UsersTable;
   api_keys: ApiKeysTable;
@@ -257,6 +318,10 @@ export interface Database {
   app_webhook_events: AppWebhookEventsTable;
   app_webhook_deliveries: AppWebhookDeliveriesTable;
   app_webhook_attempts: AppWebhookAttemptsTable;
+  hardware_rates: HardwareRatesTable;
+  catalog_models: CatalogModelsTable;
+  catalog_model_users: CatalogModelUsersTable;
+  catalog_changes: CatalogChangesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -13,7 +13,9 @@
  *   removals turn a success into a success with a warning, never into a failure.
  */
 import { sql } from 'kysely';
-import { findModelByReplicateName, REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
+import { REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
+import { predictSecondsOf, settlementMicros } from '../catalog/price-rule.ts';
+import { settlementRuleOf } from '../catalog/pricing.ts';
 import type { Executor } from '../db/index.ts';
 import { scheduleTrack } from './jobs.ts';
 import { ACTIVE_GENERATION_STATUSES, isTerminalGeneration, lockGeneration, type GenerationChange } from './store.ts';
@@ -84,19 +86,21 @@ function producedImagesOf(prediction: Pick<Prediction, 'metrics'>): number {
   return typeof produced === 'number' ? produced : 0;
 }
 
-/** Each succeeded prediction at its model's price × images produced, capped at the hold. */
+/**
+ * Each prediction as Replicate bills it under the rule the generation was admitted with (per
+ * image produced, or `predict_time` × rate), capped at the hold.
+ */
 export function settledCostOf(
-  predictions: readonly Pick<Prediction, 'state' | 'replicate_model' | 'metrics'>[],
-  estimatedMicros: Micros,
-  fallbackPerImageMicros: Micros,
+  generation: Parameters<typeof settlementRuleOf>[0],
+  predictions: readonly Pick<Prediction, 'purpose' | 'state' | 'metrics'>[],
 ): Micros {
-  const charged = predictions
-    .filter((prediction) => prediction.state === 'succeeded')
-    .reduce((sum, prediction) => {
-      const price = findModelByReplicateName(prediction.replicate_model)?.costPerImageMicros ?? fallbackPerImageMicros;
-      return sum + price * producedImagesOf(prediction);
-    }, 0);
-  return Math.min(estimatedMicros, charged);
+  const ended = predictions.map((prediction) => ({
+    purpose: prediction.purpose,
+    state: prediction.state,
+    producedImages: prediction.state === 'succeeded' ? producedImagesOf(prediction) : 0,
+    predictSeconds: predictSecondsOf(prediction.metrics),
+  }));
+  return settlementMicros(settlementRuleOf(generation), ended, generation.estimated_cost_micros);
 }
 
 export interface Warning {

@@ -18,14 +18,17 @@ import {
   ReplicateUnavailableError,
   TERMINAL_PREDICTION_STATUSES,
   type Prediction as Upstream,
+  type PredictionTarget,
   type ReplicateError,
 } from '../replicate/index.ts';
+import { admittedRuleOf } from '../catalog/price-rule.ts';
 import { scheduleTrack } from './jobs.ts';
 import {
   claimCreate,
   markCreateUnknown,
   ownedReplicateIds,
   releaseCreate,
+  type ClaimedPrediction,
   type Prediction,
 } from './predictions-store.ts';
 import { canonicalJson } from './request.ts';
@@ -71,30 +74,30 @@ export async function create(
   }
 }
 
-async function sendCreate(tracker: Tracker, claimed: Prediction & { deadline_at: Date }): Promise<CreateResult> {
+async function sendCreate(tracker: Tracker, claimed: ClaimedPrediction): Promise<CreateResult> {
   const { replicate, logger, settings, config, now } = tracker.deps;
   const secondsLeft = Math.ceil((claimed.deadline_at.getTime() - now().getTime()) / 1000);
+  // A time-billed prediction may not run past the seconds its hold paid for.
+  const rule = claimed.purpose === 'generate' ? admittedRuleOf(claimed.price_rule) : null;
+  const billedLimit = rule?.kind === 'per_second' ? rule.maxSeconds : Number.POSITIVE_INFINITY;
   const webhook = config.publicUrl
     ? `${config.publicUrl}/webhooks/replicate?generation=${claimed.generation_id}&prediction=${claimed.id}`
     : undefined;
 
   let upstream: Upstream;
   try {
-    upstream = await replicate.createPrediction(
-      { model: claimed.replicate_model },
-      {
-        input: claimed.input,
-        ...(webhook ? { webhook, webhookEventsFilter: WEBHOOK_EVENTS } : {}),
-        cancelAfter: Math.max(5, secondsLeft + settings.cancelAfterGraceSeconds),
-        correlationId: claimed.id,
-        // The claim is not the send: the create may wait in the upstream budget's queue, and a
-        // cancel (or the deadline) committed meanwhile must not pay for a prediction.
-        stillWanted: async () => {
-          const generation = await findGeneration(tracker.deps.db, claimed.generation_id);
-          return generation !== undefined && !isTerminalGeneration(generation.status);
-        },
+    upstream = await replicate.createPrediction(predictionTargetOf(claimed.replicate_model), {
+      input: claimed.input,
+      ...(webhook ? { webhook, webhookEventsFilter: WEBHOOK_EVENTS } : {}),
+      cancelAfter: Math.max(5, Math.min(billedLimit, secondsLeft + settings.cancelAfterGraceSeconds)),
+      correlationId: claimed.id,
+      // The claim is not the send: the create may wait in the upstream budget's queue, and a
+      // cancel (or the deadline) committed meanwhile must not pay for a prediction.
+      stillWanted: async () => {
+        const generation = await findGeneration(tracker.deps.db, claimed.generation_id);
+        return generation !== undefined && !isTerminalGeneration(generation.status);
       },
-    );
+    });
   } catch (error) {
     return onCreateFailed(tracker, claimed, error);
   }
@@ -245,11 +248,22 @@ export async function reconcile(tracker: Tracker, prediction: Prediction, stoppi
   await tracker.create(prediction, ['unknown']);
 }
 
-/** Ours: our webhook URL names it, or same model and exact input, created after we sent. */
+/**
+ * A prediction row names `owner/name` (an official model, run by name) or `owner/name:version` (a
+ * pinned version, run through `POST /v1/predictions` with `version`).
+ */
+function predictionTargetOf(replicateRef: string): PredictionTarget & { readonly name: string } {
+  const [name = replicateRef, version] = replicateRef.split(':');
+  return version ? { version, name } : { model: name, name };
+}
+
+/** Ours: our webhook URL names it, or same model (and version) and exact input, created after we sent. */
 function isOurs(prediction: Prediction, upstream: Upstream): boolean {
   const webhook = (upstream as { webhook?: unknown }).webhook;
   if (typeof webhook === 'string' && webhook.includes(`prediction=${prediction.id}`)) return true;
-  if (upstream.model !== prediction.replicate_model || upstream.input === null) return false;
+  const target = predictionTargetOf(prediction.replicate_model);
+  if (upstream.model !== target.name || upstream.input === null) return false;
+  if ('version' in target && upstream.version !== target.version) return false;
   const sentAt = (prediction.create_started_at ?? prediction.created_at).getTime();
   const createdAt = upstream.created_at ? Date.parse(upstream.created_at) : Number.NaN;
   if (Number.isFinite(createdAt) && createdAt < sentAt - RECONCILE_CLOCK_SKEW_MS) return false;

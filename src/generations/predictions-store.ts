@@ -100,17 +100,20 @@ export async function predictionsOf(
   return options.lock ? query.forUpdate().execute() : query.execute();
 }
 
+/** A prediction whose create this caller may send, with its generation's deadline and price rule. */
+export type ClaimedPrediction = Prediction & { deadline_at: Date; price_rule: unknown };
+
 /**
  * Takes the right to send the create: only one caller moves a prediction from `from` to
  * `creating`, and only while its generation is active, so the request and a job can never both
- * POST it and nothing is created for a canceled generation. Returns the row and the deadline.
+ * POST it and nothing is created for a canceled generation.
  */
 export async function claimCreate(
   executor: Executor,
   id: string,
   from: readonly ('pending' | 'unknown' | 'creating')[],
   instanceId: string,
-): Promise<(Prediction & { deadline_at: Date }) | undefined> {
+): Promise<ClaimedPrediction | undefined> {
   return executor
     .updateTable('predictions')
     .from('generations')
@@ -129,7 +132,7 @@ export async function claimCreate(
     .where('predictions.replicate_id', 'is', null)
     .where('generations.status', 'in', ACTIVE_GENERATION_STATUSES)
     .returningAll('predictions')
-    .returning('generations.deadline_at')
+    .returning(['generations.deadline_at', 'generations.price_rule'])
     .executeTakeFirst();
 }
 

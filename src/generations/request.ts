@@ -9,9 +9,11 @@
  * model's strict schema, so an unknown or mistyped setting is refused here, not by Replicate.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import { inputAccepts } from '../catalog/json-input.ts';
 import { DEFAULT_NEGATIVE_PROMPT, MAX_PROMPT_LENGTH, type ModelSpec } from '../catalog/models.ts';
-import { perImageCost, requireGenerationModel, requireImageCount } from '../catalog/pricing.ts';
+import type { AdmittedPriceRule } from '../catalog/price-rule.ts';
+import { holdMicros } from '../catalog/price-rule.ts';
+import { admittedRuleFor, perImageCost, requireGenerationModel, requireImageCount } from '../catalog/pricing.ts';
 import type { GenerationMode } from '../db/types.ts';
 import type { Micros } from '../money.ts';
 
@@ -80,9 +82,12 @@ export interface GenerationPlan {
   /** Same normalized request → same fingerprint; the idempotency check compares these. */
   readonly fingerprint: string;
   readonly idempotencyKey: string | null;
+  /** Typical, per image (a time-billed model's typical cost). */
   readonly perImageMicros: Micros;
   /** The hold: the most this generation can cost. */
   readonly estimatedCostMicros: Micros;
+  /** The price this generation is admitted under, stored with it. */
+  readonly priceRule: AdmittedPriceRule;
   readonly predictions: readonly PlannedPrediction[];
 }
 
@@ -124,10 +129,6 @@ export function nearestAspectRatio(allowed: readonly string[], wanted: string): 
   return best;
 }
 
-function acceptsInput(model: ModelSpec, key: string): boolean {
-  return model.inputSchema instanceof z.ZodObject && key in model.inputSchema.shape;
-}
-
 function settingsObject(value: unknown): Record<string, unknown> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) fail('input.settings', 'must be a JSON object.');
@@ -165,7 +166,7 @@ function validateUpstreamInput(model: ModelSpec, input: Record<string, unknown>,
   const fields: InvalidInputField[] = [];
   for (const issue of parsed.error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
+      for (const key of issue.keys ?? []) {
         fields.push({ path: requestPathOf(key, fromSettings), message: `is not a setting of ${model.id}` });
       }
       continue;
@@ -209,7 +210,7 @@ export function planPredictions(model: ModelSpec, fields: PredictionFields): Pla
   const base: Record<string, unknown> = { ...model.defaultInput, prompt: fields.prompt };
   if (model.takesNegativePrompt) base.negative_prompt = fields.negativePrompt ?? DEFAULT_NEGATIVE_PROMPT;
   if (fields.aspectRatio !== null) base.aspect_ratio = fields.aspectRatio;
-  if (acceptsInput(model, 'output_format')) base.output_format = 'png';
+  if (inputAccepts(model, 'output_format')) base.output_format = 'png';
 
   const perPrediction = model.maxOutputsPerPrediction;
   const predictions: PlannedPrediction[] = [];
@@ -231,9 +232,12 @@ export function planPredictions(model: ModelSpec, fields: PredictionFields): Pla
   return predictions;
 }
 
-/** Validates a request and plans its predictions; throws GenerationInputError naming the field. */
-export function planGeneration(request: GenerateImageRequest): GenerationPlan {
-  const model = requireGenerationModel(request.modelId);
+/**
+ * Validates a request and plans its predictions; throws GenerationInputError naming the field.
+ * `userId` is the caller (null: none), who must be allowed to see the model.
+ */
+export function planGeneration(request: GenerateImageRequest, userId: string | null = null): GenerationPlan {
+  const model = requireGenerationModel(request.modelId, 'modelId', userId);
   const prompt = promptText(request.prompt, 'input.prompt');
   const negativePrompt =
     request.negativePrompt === undefined || request.negativePrompt === null
@@ -287,7 +291,7 @@ export function planGeneration(request: GenerateImageRequest): GenerationPlan {
     transparentBackground,
     settings,
   };
-  const perImageMicros = perImageCost(model, transparentBackground);
+  const priceRule = admittedRuleFor(model, transparentBackground);
   return {
     model,
     mode,
@@ -296,8 +300,12 @@ export function planGeneration(request: GenerateImageRequest): GenerationPlan {
     normalized,
     fingerprint: createHash('sha256').update(canonicalJson(normalized)).digest('hex'),
     idempotencyKey,
-    perImageMicros,
-    estimatedCostMicros: perImageMicros * count,
+    perImageMicros: perImageCost(model, transparentBackground),
+    estimatedCostMicros: holdMicros(
+      priceRule,
+      predictions.map((prediction) => prediction.imageCount),
+    ),
+    priceRule,
     predictions,
   };
 }

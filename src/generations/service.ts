@@ -12,7 +12,7 @@ import { completeAdmission } from '../billing/admission.ts';
 import { BudgetExceededError } from '../billing/holds.ts';
 import { RateLimitedError } from '../billing/rate-limit.ts';
 import type { UsageCache } from '../billing/usage-cache.ts';
-import { REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
+import { REMOVE_BACKGROUND_MODEL, replicateRefOf } from '../catalog/models.ts';
 import { CatalogInputError, requireGenerationModel } from '../catalog/pricing.ts';
 import type { Config } from '../config.ts';
 import type { Db, Executor } from '../db/index.ts';
@@ -241,6 +241,7 @@ export class GenerationService {
     }
     call.history ??= await finalizeHistoryOf(this.deps.db, call.userId);
     const choice = chooseModelAutomatically({
+      userId: call.userId,
       prompt: input.prompt,
       count: request.count ?? 1,
       iterations: input.iterations ?? null,
@@ -278,8 +279,8 @@ export class GenerationService {
     const transparentBackground = input.transparentBackground ?? false;
     const choice =
       input.modelId === undefined || input.modelId === null
-        ? bestAffordableFinalModel(await call.remainingMicros(), count, transparentBackground)
-        : { model: requireGenerationModel(input.modelId), reason: null };
+        ? bestAffordableFinalModel(await call.remainingMicros(), count, transparentBackground, call.userId)
+        : { model: requireGenerationModel(input.modelId, 'modelId', call.userId), reason: null };
     return {
       request: {
         ...finalRequestFor(facts!, input.imageIndex, choice.model),
@@ -299,7 +300,7 @@ export class GenerationService {
 
   private async plan(call: CallContext, resolved: Resolved): Promise<Planned> {
     const { request } = resolved;
-    const plan = { ...planGeneration(request), fingerprint: resolved.fingerprint };
+    const plan = { ...planGeneration(request, call.userId), fingerprint: resolved.fingerprint };
     const transparentBackground = request.transparentBackground ?? false;
     const cacheKey = resultCacheKey({
       model: plan.model,
@@ -393,6 +394,7 @@ export class GenerationService {
         idempotencyKey: plan.idempotencyKey,
         imageCount: plan.imageCount,
         estimatedCostMicros: cached ? 0 : plan.estimatedCostMicros,
+        priceRule: cached ? null : plan.priceRule,
         deadlineAt: this.deadlineOf(plan, columns.transparentBackground, call.now),
         now: call.now,
         ...columns,
@@ -404,7 +406,7 @@ export class GenerationService {
             amountMicros: plan.estimatedCostMicros,
             predictions: plan.predictions.map((planned) => ({
               position: planned.position,
-              replicateModel: plan.model.replicateModel,
+              replicateModel: replicateRefOf(plan.model),
               input: planned.input,
               imageCount: planned.imageCount,
               now: call.now,

@@ -64,6 +64,8 @@ export interface NewGenerationRow {
   readonly idempotencyKey: string | null;
   readonly imageCount: number;
   readonly estimatedCostMicros: number;
+  /** The price rule it is admitted under (null for a cache hit: nothing is paid). */
+  readonly priceRule?: Readonly<Record<string, unknown>> | null;
   readonly deadlineAt: Date;
   readonly now: Date;
   /** How the request was resolved (tiers, automatic choice, result cache, batches); default none. */
@@ -94,6 +96,7 @@ export function generationInsert(executor: Executor, row: NewGenerationRow) {
       idempotency_key: row.idempotencyKey,
       image_count: row.imageCount,
       estimated_cost_micros: row.estimatedCostMicros,
+      price_rule: row.priceRule ? JSON.stringify(row.priceRule) : null,
       deadline_at: row.deadlineAt,
       created_at: row.now,
       updated_at: row.now,

@@ -189,9 +189,8 @@ export async function finalizeIfDone(trx: Executor, generationId: string, now: D
     changes.push(await endGeneration(trx, generationId, outcome, now));
   }
   if (generation.cost_micros === null) {
-    // Each step that ran at its own price (a background removal is priced apart from the image).
-    const perImage = Math.round(generation.estimated_cost_micros / generation.image_count);
-    const actual = settledCostOf(predictions, generation.estimated_cost_micros, perImage);
+    // Each step at its own price (a background removal is priced apart from the image).
+    const actual = settledCostOf(generation, predictions);
     const cost = await settleGenerationHold(
       trx,
       generationId,

@@ -2,8 +2,9 @@
  * The public catalog answers from memory: a query whose every root field is a catalog field
  * (`models`, `model`, `estimateCost`, `recommendModel`) and that carries no `Authorization`
  * header is served by Yoga's response cache — no parse, validation, context or execution on a
- * hit. The catalog is compiled in (it changes only with a deploy) and those fields are pure
- * functions of their arguments, so a cached answer is the answer.
+ * hit. Without a caller those fields are pure functions of their arguments and of the catalog
+ * in force, whose version (`catalogVersion`, bumped by every reload: `catalog/sync.ts`) is part of
+ * each key, so a cached answer is the answer and a catalog change is seen by the next request.
  *
  * Never anything viewer-specific: the cache is on only for documents whose root fields are all
  * on that allowlist (checked on the parsed document, fragments at the root refused), and only
@@ -16,12 +17,13 @@ import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { createHash } from 'node:crypto';
 import { createInMemoryCache, useResponseCache } from '@graphql-yoga/plugin-response-cache';
+import { catalogVersion } from '../catalog/models.ts';
 
 const PUBLIC_ROOT_FIELDS = new Set(['models', 'model', 'estimateCost', 'recommendModel', '__typename']);
 const MAX_CACHED_ANSWERS = 1_000;
 const MAX_CLASSIFIED = 1_000;
 const MAX_CLASSIFIED_LENGTH = 4_096;
-/** The catalog only changes with a deploy; a bounded lifetime all the same. */
+/** Keys change with the catalog; a bounded lifetime all the same. */
 const TTL_MS = 10 * 60_000;
 
 /** Whether the operation reads only the public catalog. */
@@ -53,7 +55,8 @@ export function isPublicCatalogOperation(query: string, operationName: string | 
  * with `[`, which base64url never contains: the two kinds cannot collide.
  */
 function cacheKey(documentString: string, operationName: string | null | undefined, variables: unknown): string {
-  const key = JSON.stringify([documentString, operationName ?? null, variables ?? null]);
+  // The catalog's version first: answers from before a catalog change are never served after it.
+  const key = JSON.stringify([catalogVersion(), documentString, operationName ?? null, variables ?? null]);
   return key.length <= MAX_CLASSIFIED_LENGTH ? key : createHash('sha256').update(key).digest('base64url');
 }
 

@@ -13,7 +13,7 @@ import { UnauthenticatedError } from '../auth/viewer.ts';
 import type { BudgetScope } from '../billing/holds.ts';
 import { BudgetExceededError } from '../billing/holds.ts';
 import { RateLimitedError } from '../billing/rate-limit.ts';
-import { CatalogInputError } from '../catalog/pricing.ts';
+import { CatalogInputError, ModelNotFoundError } from '../catalog/pricing.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { GenerationInputError } from '../generations/request.ts';
 import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamBusyError } from '../generations/errors.ts';
@@ -173,6 +173,9 @@ function contractOf(error: unknown): Contract | undefined {
   }
   if (error instanceof GenerationInputError || error instanceof CatalogInputError) {
     return inputContract(error.message, error.invalidFields);
+  }
+  if (error instanceof ModelNotFoundError) {
+    return { code: 'NOT_FOUND', message: `ImageModel ${error.modelId} was not found.` };
   }
   // Generations are named by their global id, as the client sent it.
   if (error instanceof GenerationNotFoundError) {

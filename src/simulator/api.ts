@@ -4,7 +4,7 @@
  * authenticated, then routed; every answer carries the `ratelimit-*` headers.
  */
 import type { IncomingMessage } from 'node:http';
-import { findModelByReplicateName, type ModelSpec } from '../catalog/models.ts';
+import { simulatedModel, type SimulatedModel } from './models.ts';
 import { SIMULATED_ACCOUNT, type CreditAccount } from './account.ts';
 import { versionIdFor } from './ids.ts';
 import { BodyTooLargeError, headerValue, jsonResponse, readBody, withHeaders, type SimResponse } from './http.ts';
@@ -129,7 +129,7 @@ function decodePathSegments(segments: readonly string[]): string[] | undefined {
 // ── models ─────────────────────────────────────────────────────────────────────────────────────
 
 function getModel(context: ApiContext, _request: ApiRequest, [owner, name]: readonly string[]): SimResponse {
-  const model = findModelByReplicateName(`${owner}/${name}`);
+  const model = simulatedModel(`${owner}/${name}`);
   if (!model) return notFound(`Model not found: ${owner}/${name}`);
   return jsonResponse(200, modelJson(model, context.engine.runCount(model)));
 }
@@ -139,7 +139,7 @@ function getModelVersion(
   _request: ApiRequest,
   [owner, name, id]: readonly string[],
 ): SimResponse {
-  const model = findModelByReplicateName(`${owner}/${name}`);
+  const model = simulatedModel(`${owner}/${name}`);
   if (!model || versionIdFor(model.replicateModel) !== id) return notFound(`Version not found: ${owner}/${name}:${id}`);
   return jsonResponse(200, versionJson(model));
 }
@@ -151,7 +151,7 @@ async function createModelPrediction(
   request: ApiRequest,
   [owner, name]: readonly string[],
 ): Promise<SimResponse> {
-  const model = findModelByReplicateName(`${owner}/${name}`);
+  const model = simulatedModel(`${owner}/${name}`);
   // Unknown models are 404 whatever the body says, as upstream: the route names a resource.
   if (!model) return notFound(`Model not found: ${owner}/${name}`);
   const body = await readJsonBody(request);
@@ -177,7 +177,7 @@ async function createVersionPrediction(context: ApiContext, request: ApiRequest)
 async function createPrediction(
   context: ApiContext,
   request: ApiRequest,
-  model: ModelSpec,
+  model: SimulatedModel,
   version: string,
   body: ModelPredictionRequest,
 ): Promise<SimResponse> {

@@ -3,7 +3,7 @@
  * catalog's models, and resolution of the `version` field of `POST /v1/predictions`.
  */
 import { z } from 'zod';
-import { findModelByReplicateName, MODELS, type ModelSpec } from '../catalog/models.ts';
+import { simulatedModel, SIMULATED_MODELS, type SimulatedModel } from './models.ts';
 import { versionIdFor } from './ids.ts';
 
 /** What Replicate reports as `version` for predictions of official models run by name. */
@@ -13,11 +13,11 @@ export const HIDDEN_VERSION = 'hidden';
 const VERSION_CREATED_AT = '2025-01-01T00:00:00.000Z';
 
 export interface ResolvedVersion {
-  readonly model: ModelSpec;
+  readonly model: SimulatedModel;
   readonly version: string;
 }
 
-const modelsByVersionId = new Map(MODELS.map((model) => [versionIdFor(model.replicateModel), model]));
+const modelsByVersionId = new Map(SIMULATED_MODELS.map((model) => [versionIdFor(model.replicateModel), model]));
 
 /**
  * `owner/name` (official models), `owner/name:<64 hex>` or a bare `<64 hex>` version id, as
@@ -26,19 +26,19 @@ const modelsByVersionId = new Map(MODELS.map((model) => [versionIdFor(model.repl
 export function resolveVersion(value: string): ResolvedVersion | undefined {
   const withVersion = /^([^/:\s]+\/[^/:\s]+):([0-9a-f]{64})$/.exec(value);
   if (withVersion) {
-    const model = findModelByReplicateName(withVersion[1]!);
+    const model = simulatedModel(withVersion[1]!);
     const version = withVersion[2]!;
     return model && versionIdFor(model.replicateModel) === version ? { model, version } : undefined;
   }
   if (/^[^/:\s]+\/[^/:\s]+$/.test(value)) {
-    const model = findModelByReplicateName(value);
+    const model = simulatedModel(value);
     return model ? { model, version: HIDDEN_VERSION } : undefined;
   }
   const model = modelsByVersionId.get(value);
   return model ? { model, version: value } : undefined;
 }
 
-export function versionJson(model: ModelSpec): Record<string, unknown> {
+export function versionJson(model: SimulatedModel): Record<string, unknown> {
   return {
     id: versionIdFor(model.replicateModel),
     created_at: VERSION_CREATED_AT,
@@ -59,7 +59,7 @@ export function versionJson(model: ModelSpec): Record<string, unknown> {
   };
 }
 
-export function modelJson(model: ModelSpec, runCount: number): Record<string, unknown> {
+export function modelJson(model: SimulatedModel, runCount: number): Record<string, unknown> {
   const [owner, name] = model.replicateModel.split('/') as [string, string];
   return {
     url: `https://replicate.com/${model.replicateModel}`,
@@ -78,7 +78,7 @@ export function modelJson(model: ModelSpec, runCount: number): Record<string, un
   };
 }
 
-function inputJsonSchema(model: ModelSpec): Record<string, unknown> {
+function inputJsonSchema(model: SimulatedModel): Record<string, unknown> {
   try {
     const schema = z.toJSONSchema(model.inputSchema, { io: 'input', unrepresentable: 'any' });
     const { $schema: _ignored, ...rest } = schema as Record<string, unknown>;

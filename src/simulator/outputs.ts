@@ -5,7 +5,7 @@
  * as it would upstream; any other URL cannot be reached from a sandbox, so a stand-in image is
  * synthesised from the URL instead.
  */
-import type { ModelSpec } from '../catalog/models.ts';
+import type { SimulatedModel } from './models.ts';
 import { hash32 } from './ids.ts';
 import {
   dimensionsForAspectRatio,
@@ -23,7 +23,7 @@ export type ImageFetcher = (url: string) => Promise<Buffer>;
 export class ModelInputError extends Error {}
 
 export interface OutputRequest {
-  readonly model: ModelSpec;
+  readonly model: SimulatedModel;
   readonly input: Readonly<Record<string, unknown>>;
   readonly predictionId: string;
   readonly fetchImage: ImageFetcher;
@@ -40,7 +40,7 @@ export function isLoopbackUrl(url: string): boolean {
 }
 
 /** Number of images a prediction with this input returns (what it is billed for). */
-export function expectedImageCount(model: ModelSpec, input: Readonly<Record<string, unknown>>): number {
+export function expectedImageCount(model: SimulatedModel, input: Readonly<Record<string, unknown>>): number {
   if (typeof input.num_outputs === 'number') return input.num_outputs;
   // Seedream decides how many images to make when sequential generation is `auto`, up to max_images.
   if (input.sequential_image_generation === 'auto' && typeof input.max_images === 'number') return input.max_images;

@@ -3,7 +3,7 @@
  * timestamps as ISO strings, metrics in seconds once it completes, `output` a list or one URL as
  * the model returns it.
  */
-import type { ModelSpec } from '../catalog/models.ts';
+import type { SimulatedModel } from './models.ts';
 import type { PromptMarkers } from './markers.ts';
 import type { PreparedInputs } from './outputs.ts';
 import type { CancelTimer } from './scheduler.ts';
@@ -15,7 +15,7 @@ export interface PredictionRecord {
   readonly id: string;
   /** Creation order; breaks ties between equal `createdAt` in listings and cursors. */
   readonly sequence: number;
-  readonly model: ModelSpec;
+  readonly model: SimulatedModel;
   readonly version: string;
   input: Readonly<Record<string, unknown>>;
   status: PredictionStatus;

@@ -8,7 +8,7 @@
  * for API predictions. Removal is applied lazily against the injected clock on every read (so
  * tests can jump the clock) and by a timer (so a long-running simulator frees the image bytes).
  */
-import type { ModelSpec } from '../catalog/models.ts';
+import type { SimulatedModel } from './models.ts';
 import type { Logger } from '../logger.ts';
 import type { CreditAccount } from './account.ts';
 import { newPredictionId, randomSeed } from './ids.ts';
@@ -39,7 +39,7 @@ export const DATA_RETENTION_SECONDS = 3600;
 const UPLOAD_SECONDS = 0.05;
 
 export interface CreatePredictionParams {
-  readonly model: ModelSpec;
+  readonly model: SimulatedModel;
   readonly version: string;
   readonly input: Readonly<Record<string, unknown>>;
   readonly webhook: string | undefined;
@@ -176,7 +176,7 @@ export class PredictionEngine {
     return record.files[index];
   }
 
-  expectedCostMicros(model: ModelSpec, input: Readonly<Record<string, unknown>>): number {
+  expectedCostMicros(model: SimulatedModel, input: Readonly<Record<string, unknown>>): number {
     return model.costPerImageMicros * expectedImageCount(model, input);
   }
 
@@ -213,7 +213,7 @@ export class PredictionEngine {
     return counts;
   }
 
-  runCount(model: ModelSpec): number {
+  runCount(model: SimulatedModel): number {
     let count = 0;
     for (const record of this.records.values()) if (record.model === model) count += 1;
     return count;
@@ -398,7 +398,7 @@ export class PredictionEngine {
 }
 
 /** The safety-filter wording of each model family, as their Replicate models report it. */
-function nsfwMessage(model: ModelSpec): string {
+function nsfwMessage(model: SimulatedModel): string {
   if (model.replicateModel.startsWith('google/')) {
     return 'The input or output was flagged as sensitive. Please try again with different inputs. (E005)';
   }

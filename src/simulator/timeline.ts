@@ -4,7 +4,7 @@
  * so the queue is short and most of the time is spent processing; ±10 % jitter keeps clients from
  * depending on exact timings.
  */
-import type { ModelSpec } from '../catalog/models.ts';
+import type { SimulatedModel } from './models.ts';
 import type { PromptMarkers } from './markers.ts';
 
 export const SLOW_PROCESSING_SECONDS = 30;
@@ -22,7 +22,7 @@ export interface Timeline {
 }
 
 export function planTimeline(
-  model: ModelSpec,
+  model: SimulatedModel,
   input: Readonly<Record<string, unknown>>,
   markers: PromptMarkers,
   random: () => number = Math.random,
@@ -36,7 +36,7 @@ export function planTimeline(
   return { queueSeconds, processingSeconds, steps: model.logStyle === 'tqdm' ? inferenceSteps(model, input) : 0 };
 }
 
-function inferenceSteps(model: ModelSpec, input: Readonly<Record<string, unknown>>): number {
+function inferenceSteps(model: SimulatedModel, input: Readonly<Record<string, unknown>>): number {
   const requested = input.num_inference_steps ?? model.defaultInput.num_inference_steps;
   return typeof requested === 'number' && Number.isInteger(requested) && requested > 0 ? requested : 4;
 }

@@ -6,13 +6,15 @@
  * the chosen model allows (the user did not pick the model, so its ratio list is not theirs to
  * know); a request that names a model keeps the strict check.
  */
-import { REMOVE_BACKGROUND_MODEL, findModel } from '../../catalog/models.ts';
+import { findModel, removeBackgroundModel } from '../../catalog/models.ts';
 import { CatalogInputError } from '../../catalog/pricing.ts';
 import { selectModel } from '../../catalog/selection.ts';
 import { nearestAspectRatio } from '../request.ts';
 import { formatMicrosAsUsd, type Micros } from '../../money.ts';
 
 export interface AutoChoiceRequest {
+  /** The caller: only models they may see are chosen from. */
+  readonly userId?: string | null;
   readonly prompt: string;
   readonly count: number;
   readonly iterations: number | null;
@@ -41,12 +43,13 @@ export class NoAffordableModelError extends Error {
 }
 
 export function chooseModelAutomatically(request: AutoChoiceRequest): AutoChoice {
-  const removalMicros = request.transparentBackground ? REMOVE_BACKGROUND_MODEL.costPerImageMicros * request.count : 0;
+  const removalMicros = request.transparentBackground ? removeBackgroundModel().costPerImageMicros * request.count : 0;
   const remaining = request.remainingMicros ?? Number.MAX_SAFE_INTEGER;
   const forImages = Math.max(0, remaining - removalMicros);
   let selection: ReturnType<typeof selectModel>;
   try {
     selection = selectModel({
+      userId: request.userId ?? null,
       prompt: request.prompt,
       remainingBudgetMicros: forImages,
       iterationsHint: request.iterations,

@@ -14,8 +14,8 @@
  * input (and can be answered by the result cache).
  */
 import { randomInt } from 'node:crypto';
-import { GENERATION_MODELS, findModel, type ModelSpec } from '../../catalog/models.ts';
-import { PREVIEW_MODEL_ID, perImageCost } from '../../catalog/pricing.ts';
+import { findModel, generationModelsFor, type ModelSpec } from '../../catalog/models.ts';
+import { PREVIEW_MODEL_ID, maxCostMicros } from '../../catalog/pricing.ts';
 import type { GenerationMode, GenerationStatus } from '../../db/types.ts';
 import { GenerationInputError, nearestAspectRatio } from '../request.ts';
 import { formatMicrosAsUsd, type Micros } from '../../money.ts';
@@ -134,9 +134,11 @@ export function bestAffordableFinalModel(
   remainingMicros: Micros | null,
   count: number,
   transparentBackground: boolean,
+  userId: string | null = null,
 ): FinalModelChoice {
-  const finals = GENERATION_MODELS.filter((model) => model.id !== PREVIEW_MODEL_ID);
-  const costOf = (model: ModelSpec) => perImageCost(model, transparentBackground) * count;
+  const finals = generationModelsFor(userId).filter((model) => model.id !== PREVIEW_MODEL_ID);
+  // The most it can cost (what admission holds): a time-billed model at its upper bound.
+  const costOf = (model: ModelSpec) => maxCostMicros(model, count, transparentBackground);
   const affordable = finals.filter((model) => remainingMicros === null || costOf(model) <= remainingMicros);
   if (affordable.length > 0) {
     const model = affordable.reduce((best, candidate) => (candidate.qualityRank > best.qualityRank ? candidate : best));

@@ -1,0 +1,77 @@
+/**
+ * The catalog in Postgres (migration 0008): the nine built-in models seeded exactly as the code
+ * states them, the hardware rates with source and date, and every instance following a change
+ * through NOTIFY (`CatalogSync`).
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { catalogVersion, findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
+import { hardwareRates, loadCatalog } from '../../src/catalog/store.ts';
+import { CatalogSync } from '../../src/catalog/sync.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { createMigratedDatabase } from '../support/database.ts';
+
+let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
+
+beforeAll(async () => {
+  database = await createMigratedDatabase();
+});
+
+afterAll(async () => {
+  setCatalog(MODELS);
+  await database?.drop();
+});
+
+describe('the seeded catalog', () => {
+  it('is the built-in catalog: same slugs, prices, defaults, limits and validators', async () => {
+    const loaded = await loadCatalog(database.handle.db);
+    const builtIn = [...MODELS].sort((a, b) => a.id.localeCompare(b.id));
+    expect(loaded).toEqual(builtIn);
+    for (const model of loaded) expect(model.inputSchema).toBe(findModel(model.id)!.inputSchema);
+  });
+
+  it('keeps each hardware rate with its source and date, 2x/4x/8x as multiples', async () => {
+    const rates = new Map((await hardwareRates(database.handle.db)).map((rate) => [rate.sku, rate]));
+    expect(Object.fromEntries([...rates].map(([sku, rate]) => [sku, rate.micros_per_second]))).toMatchObject({
+      cpu: 100,
+      'gpu-t4': 225,
+      'gpu-a40-small': 575,
+      'gpu-a40-large': 725,
+      'gpu-l40s': 975,
+      'gpu-a100-large': 1400,
+      'gpu-h100': 1525,
+      'gpu-h100-2x': 3050,
+      'gpu-h100-8x': 12_200,
+      'gpu-a100-large-4x': 5600,
+    });
+    expect(rates.get('gpu-h100')).toMatchObject({ as_of: '2026-12-05', source: expect.stringContaining('pricing') });
+  });
+
+  it('records the seeds in the change log', async () => {
+    const changes = await database.handle.db.selectFrom('catalog_changes').selectAll().execute();
+    expect(changes.filter((change) => change.subject.startsWith('model:'))).toHaveLength(MODELS.length);
+    expect(changes.every((change) => change.actor === 'migration 0008_catalog' && change.before === null)).toBe(true);
+  });
+});
+
+describe('CatalogSync', () => {
+  it('puts a change committed elsewhere in force on this instance once its NOTIFY arrives', async () => {
+    const sync = new CatalogSync({ db: database.handle.db, logger: silentLogger });
+    await sync.start(database.url);
+    try {
+      const before = catalogVersion();
+      expect(findModel('flux-schnell')!.costPerImageMicros).toBe(3000);
+      // Another writer (psql, another instance): nothing but the database tells this process.
+      await sql`update catalog_models set per_image_micros = 3500 where slug = 'flux-schnell'`.execute(
+        database.handle.db,
+      );
+      await vi.waitFor(() => expect(findModel('flux-schnell')!.costPerImageMicros).toBe(3500), { timeout: 10_000 });
+      expect(catalogVersion()).toBeGreaterThan(before);
+    } finally {
+      await sql`update catalog_models set per_image_micros = 3000 where slug = 'flux-schnell'`.execute(
+        database.handle.db,
+      );
+      await sync.close();
+    }
+  });
+});
