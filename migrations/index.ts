@@ -11,6 +11,7 @@ import * as upstreamBudget from './0005_upstream_budget.ts';
 import * as usageNotify from './0006_usage_notify.ts';
 import * as appWebhooks from './0007_app_webhooks.ts';
 import * as catalog from './0008_catalog.ts';
+import * as appWebhookDrains from './0009_app_webhook_drains.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0006_usage_notify': usageNotify,
   '0007_app_webhooks': appWebhooks,
   '0008_catalog': catalog,
+  '0009_app_webhook_drains': appWebhookDrains,
 };

@@ -1,8 +1,8 @@
 /**
  * The SQL of deliveries (one per event and endpoint) and their attempts. A delivery is `pending`
  * until an attempt succeeds (`succeeded`) or it gives up (`failed`); each attempt is a row of its
- * own, and the delivery keeps the last one's figures for the API. Retries are jobs of their own,
- * scheduled in the transaction that records the failed attempt.
+ * own, and the delivery keeps the last one's figures for the API. A retry is the delivery pending
+ * again with a later `next_attempt_at`; the endpoint's drain sends it when it is due.
  */
 import { sql } from 'kysely';
 import type { Executor } from '../db/index.ts';
@@ -13,19 +13,61 @@ import type { WebhookEndpoint } from './endpoints.ts';
 export type WebhookDelivery = AppWebhookDeliveryRow;
 export type WebhookEvent = AppWebhookEventRow;
 
-/** Also in migrations/0007_app_webhooks.ts, which enqueues the first attempt of each delivery. */
-export const DELIVER_TASK = 'app-webhooks:deliver';
+/** Also in migrations/0009_app_webhook_drains.ts, which schedules a drain for each new delivery. */
+export const DRAIN_TASK = 'app-webhooks:drain';
 
-/** Each endpoint's deliveries run one at a time in a queue of its own (graphile-worker `queue_name`). */
+/**
+ * Each endpoint's deliveries are sent by one drain at a time: a graphile-worker queue of its own
+ * (`queue_name`), and one waiting job at most (`job_key`).
+ */
 export function queueOf(endpointId: string): string {
   return `app-webhook:${endpointId}`;
 }
 
-/** Schedules an attempt of the delivery, in the caller's transaction. */
-export async function scheduleAttempt(trx: Executor, delivery: Pick<WebhookDelivery, 'id' | 'endpoint_id'>, at: Date) {
+/**
+ * Schedules the endpoint's drain, in the caller's transaction: `replace` makes a waiting drain due
+ * at `at` (a new or redelivered event); `preserve_run_at` leaves one already waiting as it is (a
+ * drain rescheduling itself for its earliest retry must not delay a drain a new event asked for).
+ */
+export async function scheduleDrain(
+  trx: Executor,
+  endpointId: string,
+  at: Date,
+  mode: 'replace' | 'preserve_run_at',
+): Promise<void> {
   await sql`select graphile_worker.add_job(
-    ${DELIVER_TASK}, json_build_object('deliveryId', ${delivery.id}::text),
-    queue_name => ${queueOf(delivery.endpoint_id)}, run_at => ${at}::timestamptz, max_attempts => 25)`.execute(trx);
+    ${DRAIN_TASK}, json_build_object('endpointId', ${endpointId}::text),
+    queue_name => ${queueOf(endpointId)}, job_key => ${queueOf(endpointId)}, job_key_mode => ${mode},
+    run_at => ${at}::timestamptz, max_attempts => 25)`.execute(trx);
+}
+
+/** The endpoint's pending delivery due first (none due: undefined). */
+export async function nextDueDelivery(
+  executor: Executor,
+  endpointId: string,
+  now: Date,
+): Promise<WebhookDelivery | undefined> {
+  return executor
+    .selectFrom('app_webhook_deliveries')
+    .selectAll()
+    .where('endpoint_id', '=', endpointId)
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .orderBy('next_attempt_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** When the endpoint's next pending delivery is due, if it has one. */
+export async function earliestPending(executor: Executor, endpointId: string): Promise<Date | undefined> {
+  const row = await executor
+    .selectFrom('app_webhook_deliveries')
+    .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+    .where('endpoint_id', '=', endpointId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return row?.at ? new Date(row.at as Date) : undefined;
 }
 
 export interface LoadedDelivery {
@@ -34,13 +76,7 @@ export interface LoadedDelivery {
   readonly endpoint: WebhookEndpoint;
 }
 
-export async function loadDelivery(executor: Executor, deliveryId: string): Promise<LoadedDelivery | undefined> {
-  const delivery = await executor
-    .selectFrom('app_webhook_deliveries')
-    .selectAll()
-    .where('id', '=', deliveryId)
-    .executeTakeFirst();
-  if (!delivery) return undefined;
+export async function loadDelivery(executor: Executor, delivery: WebhookDelivery): Promise<LoadedDelivery | undefined> {
   const [event, endpoint] = await Promise.all([
     executor.selectFrom('app_webhook_events').selectAll().where('id', '=', delivery.event_id).executeTakeFirst(),
     executor.selectFrom('app_webhook_endpoints').selectAll().where('id', '=', delivery.endpoint_id).executeTakeFirst(),
@@ -108,14 +144,15 @@ export async function recordAttempt(trx: Executor, deliveryId: string, attempt: 
   return true;
 }
 
-/** Ends a pending delivery without an attempt (its endpoint was disabled meanwhile). */
-export async function abandonDelivery(executor: Executor, deliveryId: string, reason: string, now: Date) {
-  await executor
+/** Ends an endpoint's pending deliveries without an attempt (the endpoint was disabled); how many. */
+export async function abandonPending(executor: Executor, endpointId: string, reason: string, now: Date) {
+  const ended = await executor
     .updateTable('app_webhook_deliveries')
     .set({ status: 'failed', last_error: reason, next_attempt_at: null, completed_at: now })
-    .where('id', '=', deliveryId)
+    .where('endpoint_id', '=', endpointId)
     .where('status', '=', 'pending')
-    .execute();
+    .executeTakeFirst();
+  return Number(ended.numUpdatedRows);
 }
 
 /** After an attempt: a success ends the endpoint's failure streak, a failure starts or extends it. */
@@ -164,7 +201,7 @@ export async function redeliver(trx: Executor, deliveryId: string, now: Date): P
     .where('id', '=', deliveryId)
     .returningAll()
     .executeTakeFirst();
-  if (delivery) await scheduleAttempt(trx, delivery, now);
+  if (delivery) await scheduleDrain(trx, delivery.endpoint_id, now, 'replace');
   return delivery;
 }
 

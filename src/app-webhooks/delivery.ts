@@ -1,8 +1,8 @@
 /**
- * One attempt of a delivery, run by its graphile-worker job: render and fix the body, sign it,
- * POST it through the SSRF-checked pool, judge the answer and record it — with the retry's job, in
- * one transaction — so a crash before the record only means the same attempt runs again, under the
- * same `webhook-id` (receivers de-duplicate by it).
+ * Sending an endpoint's deliveries, run by its drain job (one at a time per endpoint): for each due
+ * delivery, render and fix the body, sign it, POST it through the SSRF-checked pool, judge the
+ * answer and record it in one transaction — so a crash before the record only means the same
+ * attempt runs again, under the same `webhook-id` (receivers de-duplicate by it).
  *
  * - 2xx: delivered. 410: the endpoint is gone — disabled, with the reason shown to its owner.
  * - timeouts, connection errors, 3xx (redirects are never followed), 429 and 5xx: retried on our
@@ -17,12 +17,15 @@ import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
 import { parseRetryAfter } from '../replicate/retry.ts';
 import {
-  abandonDelivery,
+  abandonPending,
+  earliestPending,
   fixBody,
   loadDelivery,
+  nextDueDelivery,
   noteEndpointOutcome,
   recordAttempt,
-  scheduleAttempt,
+  scheduleDrain,
+  type LoadedDelivery,
   type WebhookDelivery,
 } from './deliveries.ts';
 import { liveSecrets, type WebhookEndpoint } from './endpoints.ts';
@@ -68,8 +71,8 @@ type Answer =
   | { readonly kind: 'error'; readonly error: string }
   | { readonly kind: 'refused'; readonly error: string };
 
-/** A job found a due attempt this early at the latest (clock skew between instances). */
-const EARLY_TOLERANCE_MS = 1_000;
+/** A delivery due this soon counts as due (the drain's run_at and the app's clock may differ a little). */
+const EARLY_TOLERANCE_MS = 10;
 const MAX_ERROR_LENGTH = 300;
 /** The answer's body is read (and dropped) up to this much, so the connection can be reused. */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -161,26 +164,11 @@ export function judge(
   };
 }
 
-/** Runs one attempt of the delivery if it is still pending and due; the job's whole work. */
-export async function runDelivery(deps: DeliveryDependencies, deliveryId: string, signal?: AbortSignal): Promise<void> {
+/** One attempt of a due delivery: sign, send, judge, record (a retry: pending, due later). */
+async function attempt(deps: DeliveryDependencies, loaded: LoadedDelivery, signal?: AbortSignal): Promise<void> {
   const { db, metrics } = deps;
-  const loaded = await loadDelivery(db, deliveryId);
-  if (!loaded || loaded.delivery.status !== 'pending') return;
   const { delivery, event, endpoint } = loaded;
   const startedAt = deps.now();
-  const due = delivery.next_attempt_at?.getTime() ?? 0;
-  // An older job of a delivery whose next attempt is scheduled later (a redelivery raced it).
-  if (due > startedAt.getTime() + EARLY_TOLERANCE_MS) return;
-  if (!endpoint.enabled) {
-    await abandonDelivery(
-      db,
-      delivery.id,
-      `Not sent: the endpoint is disabled (${endpoint.disabled_reason ?? 'by its owner'}).`,
-      startedAt,
-    );
-    metrics.deliveries.inc({ outcome: 'abandoned' });
-    return;
-  }
   const body = event.body ?? (await fixBody(db, event.id, await renderEventBody(event, deps.sources)));
   const headers = signedHeaders(liveSecrets(endpoint, startedAt), event.id, startedAt, body);
   const clock = performance.now();
@@ -198,7 +186,6 @@ export async function runDelivery(deps: DeliveryDependencies, deliveryId: string
       nextAttemptAt: verdict.nextAttemptAt,
     });
     if (!recorded) return;
-    if (verdict.nextAttemptAt) await scheduleAttempt(trx, delivery, verdict.nextAttemptAt);
     await noteEndpointOutcome(
       trx,
       endpoint.id,
@@ -216,4 +203,35 @@ export async function runDelivery(deps: DeliveryDependencies, deliveryId: string
       'webhook attempt did not deliver',
     );
   }
+}
+
+/** A drain hands its slot on after this many attempts, so busy endpoints take turns. */
+const ATTEMPTS_PER_DRAIN = 200;
+
+/**
+ * The job's whole work: sends the endpoint's due deliveries one after another, then schedules the
+ * next drain for its earliest retry. A disabled endpoint's pending deliveries end unsent.
+ */
+export async function drainEndpoint(
+  deps: DeliveryDependencies,
+  endpointId: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { db } = deps;
+  for (let attempts = 0; attempts < ATTEMPTS_PER_DRAIN; attempts += 1) {
+    if (signal?.aborted) throw new Error('stopping: the drain is due again for the next worker');
+    const due = await nextDueDelivery(db, endpointId, new Date(deps.now().getTime() + EARLY_TOLERANCE_MS));
+    if (!due) break;
+    const loaded = await loadDelivery(db, due);
+    if (!loaded) break;
+    if (!loaded.endpoint.enabled) {
+      const reason = `Not sent: the endpoint is disabled (${loaded.endpoint.disabled_reason ?? 'by its owner'}).`;
+      const ended = await abandonPending(db, endpointId, reason, deps.now());
+      deps.metrics.deliveries.inc({ outcome: 'abandoned' }, ended);
+      return;
+    }
+    await attempt(deps, loaded, signal);
+  }
+  const next = await earliestPending(db, endpointId);
+  if (next) await scheduleDrain(db, endpointId, next, 'preserve_run_at');
 }
