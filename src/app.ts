@@ -19,6 +19,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { startGenerationsRuntime, type GenerationSettings, type GenerationsRuntime } from './runtime.ts';
 import { createMetrics } from './metrics.ts';
 import type { ReplicateClientOptions } from './replicate/index.ts';
+import { watchSecretFiles } from './secret-files.ts';
 import { createGraphQLServer, createRouteServer, listen } from './server.ts';
 import type { AppServices } from './services.ts';
 import { studioRoutes } from './studio.ts';
@@ -56,6 +57,8 @@ export interface RunningProcess {
   readonly services: AppServices | undefined;
   /** Set when generations run against the in-process Replicate simulator (no token). */
   readonly simulatorUrl: string | undefined;
+  /** Re-reads the rotating secret files now (SIGHUP); they are also re-read when they change. */
+  reloadSecrets(): void;
   close(): Promise<void>;
 }
 
@@ -134,6 +137,8 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
   const now = options.now ?? (() => new Date());
   const stack = new CloseStack(logger, 'error during shutdown');
   return stack.unwindOnFailure(async () => {
+    const secrets = watchSecretFiles(config, logger);
+    stack.push(async () => secrets.stop());
     const { handle, embedded } = await startDatabase(options, logger, stack);
     // A serving process listens for usage changes (made anywhere in the fleet) before the runtime,
     // which tells it of the changes this process commits; a worker reads usage from the database.
@@ -194,6 +199,7 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
       port: running.port,
       services,
       simulatorUrl: generations.simulatorUrl,
+      reloadSecrets: () => secrets.reload(),
       close: () => stack.closeAll(),
     };
   });

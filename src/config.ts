@@ -3,6 +3,7 @@
  * the process with a message that names the variable and what it expects, never the value itself
  * (some of them are secrets).
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { MAX_USD_AMOUNT, parseUsdToMicros } from './money.ts';
 
@@ -280,9 +281,98 @@ function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, string |
   return parsed.data;
 }
 
+/** Secrets that may come from a file instead (`NAME_FILE`: the Docker and Kubernetes secrets convention). */
+const SECRET_VARIABLES = [
+  'REPLICATE_API_TOKEN',
+  'PIXELGATE_ADMIN_TOKEN',
+  'METRICS_TOKEN',
+  'REPLICATE_WEBHOOK_SECRET',
+  'DATABASE_URL',
+] as const;
+
+/** Of those, the ones re-read while running (`reloadSecretFiles`), and the Config field each sets. */
+const ROTATING_SECRETS = { REPLICATE_API_TOKEN: 'replicateApiToken', PIXELGATE_ADMIN_TOKEN: 'adminToken' } as const;
+type RotatingSecret = keyof typeof ROTATING_SECRETS;
+
+/** A secret file's content, without the newline editors and `echo` leave at the end. */
+function readSecretFile(name: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([`${name}_FILE: cannot read the file (${code})`]);
+  }
+}
+
+const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
+
+/** The environment with each `NAME_FILE` read into `NAME`; setting both forms is an error. */
+function withSecretFiles(env: Record<string, string | undefined>): {
+  env: Record<string, string | undefined>;
+  files: Partial<Record<RotatingSecret, string>>;
+} {
+  const resolved = { ...env };
+  const files: Partial<Record<RotatingSecret, string>> = {};
+  const problems: string[] = [];
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (!isSet(file)) continue;
+    if (isSet(env[name])) {
+      problems.push(`${name} and ${name}_FILE are both set: set only one`);
+      continue;
+    }
+    resolved[name] = readSecretFile(name, file);
+    if (name in ROTATING_SECRETS) files[name as RotatingSecret] = file;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { env: resolved, files };
+}
+
+/** The live values of the rotating secrets of each loaded Config (its getters read them). */
+const rotatingValues = new WeakMap<
+  Config,
+  { files: Partial<Record<RotatingSecret, string>>; values: Record<RotatingSecret, string | undefined> }
+>();
+
+/**
+ * Re-reads the secret files of REPLICATE_API_TOKEN and PIXELGATE_ADMIN_TOKEN (SIGHUP, or a file
+ * that changed) and returns the variables whose value changed. Requests read the new value from
+ * then on; none is interrupted. A file that cannot be read or holds an invalid value keeps the
+ * current value and throws a ConfigError naming the variable (never the value).
+ */
+export function reloadSecretFiles(config: Config): RotatingSecret[] {
+  const state = rotatingValues.get(config);
+  if (!state) return [];
+  const changed: RotatingSecret[] = [];
+  for (const [name, file] of Object.entries(state.files) as Array<[RotatingSecret, string]>) {
+    const value = readSecretFile(name, file);
+    const valid = envSchema.shape[name].safeParse(value);
+    if (!valid.success) throw new ConfigError([`${name}_FILE: expected ${valid.error.issues[0]?.message}`]);
+    if (valid.data === state.values[name]) continue;
+    state.values[name] = valid.data;
+    changed.push(name);
+  }
+  return changed;
+}
+
+/** The secret files `reloadSecretFiles` re-reads (for watching them). */
+export function rotatingSecretFiles(config: Config): string[] {
+  return Object.values(rotatingValues.get(config)?.files ?? {});
+}
+
 /** Reads and validates the environment. Empty or blank strings count as unset. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const e = parseEnv(envSchema, env);
+  const secrets = withSecretFiles(env);
+  const config = configFrom(parseEnv(envSchema, secrets.env));
+  const values = { REPLICATE_API_TOKEN: config.replicateApiToken, PIXELGATE_ADMIN_TOKEN: config.adminToken };
+  rotatingValues.set(config, { files: secrets.files, values });
+  for (const [name, field] of Object.entries(ROTATING_SECRETS) as Array<[RotatingSecret, string]>) {
+    Object.defineProperty(config, field, { enumerable: true, get: () => values[name] });
+  }
+  return config;
+}
+
+function configFrom(e: Env): Config {
   if (e.NODE_ENV === 'production' && !e.REPLICATE_API_TOKEN) {
     throw new ConfigError([
       'REPLICATE_API_TOKEN: expected a Replicate API token; production never falls back to the simulator',

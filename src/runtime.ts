@@ -162,16 +162,19 @@ async function connectUpstream(options: StartGenerationsOptions, store: Upstream
     otherRequestsPerMinute: config.upstreamOtherRequestsPerMinute,
     store,
   };
-  const clientOptions = (token: string, baseUrl: string) =>
+  const clientOptions = (token: string, baseUrl: string, currentToken?: () => string) =>
     createReplicateClient({
       token,
+      currentToken,
       baseUrl,
       logger,
       ...options.replicate,
       limiter: { ...limiter, ...options.replicate?.limiter },
     });
   if (config.replicateApiToken) {
-    const client = clientOptions(config.replicateApiToken, config.replicateApiBaseUrl);
+    const token = config.replicateApiToken;
+    // Config's token changes when its secret file is re-read (`reloadSecretFiles`).
+    const client = clientOptions(token, config.replicateApiBaseUrl, () => config.replicateApiToken ?? token);
     return { client, simulatorUrl: undefined, close: () => client.close() };
   }
   if (config.replicateApiBaseUrl !== DEFAULT_REPLICATE_BASE_URL) {

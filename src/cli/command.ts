@@ -19,8 +19,11 @@ export interface CommandContext {
    * Logs go to stderr so stdout keeps a command's result; `serve` logs to stdout.
    */
   server(options?: { logToStdout?: boolean }): { config: Config; logger: Logger };
-  /** Keeps the process up until SIGINT or SIGTERM (or a fatal error), then runs `stop` and exits. */
-  runUntilSignal(logger: Logger, stop: () => Promise<void>): void;
+  /**
+   * Keeps the process up until SIGINT or SIGTERM (or a fatal error), then runs `stop` and exits;
+   * SIGHUP runs `reload` (re-reading secret files) when given.
+   */
+  runUntilSignal(logger: Logger, stop: () => Promise<void>, reload?: () => void): void;
   readonly stdout: NodeJS.WritableStream;
 }
 

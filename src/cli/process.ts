@@ -51,8 +51,9 @@ export function createCommandContext(stdout: NodeJS.WritableStream): CommandCont
      * SIGINT (Ctrl-C reaches the whole process group) and SIGTERM stop the service in order. A
      * repeated signal is ignored: `npm start` forwards the one the terminal already delivered.
      */
-    runUntilSignal(logger, stop) {
+    runUntilSignal(logger, stop, reload) {
       stopService = stop;
+      if (reload) process.on('SIGHUP', () => reload());
       const handler = (signal: NodeJS.Signals) => {
         if (stopping) return;
         logger.info({ signal }, 'shutting down');

@@ -11,7 +11,11 @@ export const serveCommand: CliCommand = {
     const { values } = parseArgs({ args: [...args], options: { 'no-worker': { type: 'boolean' } } });
     const { config, logger } = context.server({ logToStdout: true });
     const app = await startApp({ config, logger, role: values['no-worker'] ? 'api' : 'all' });
-    context.runUntilSignal(logger, () => app.close());
+    context.runUntilSignal(
+      logger,
+      () => app.close(),
+      () => app.reloadSecrets(),
+    );
     logger.info({ url: `${app.url}/graphql`, role: app.role }, 'pixelgate is listening');
     const where = config.nodeEnv === 'production' ? `GraphQL at ${app.url}/graphql` : `GraphiQL at ${app.url}/graphql`;
     context.stdout.write(`\npixelgate is ready: ${where}, pixelgate Studio at ${app.url}/studio\n\n`);

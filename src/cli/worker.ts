@@ -8,7 +8,11 @@ export const workerCommand: CliCommand = {
   async run(_args, context) {
     const { config, logger } = context.server();
     const worker = await startProcess({ config, logger, role: 'worker' });
-    context.runUntilSignal(logger, () => worker.close());
+    context.runUntilSignal(
+      logger,
+      () => worker.close(),
+      () => worker.reloadSecrets(),
+    );
     logger.info({ health: `${worker.url}/readyz` }, 'job worker running');
   },
 };

@@ -25,6 +25,11 @@ export interface PredictionPage {
 
 export interface ReplicateClientOptions {
   readonly token: string;
+  /**
+   * The token to send now, read on every request (a token rotated from a secret file); default
+   * `token`. The shared budget stays keyed by `token`: a rotated token is the same account.
+   */
+  readonly currentToken?: () => string;
   /** Default https://api.replicate.com/v1; plain http only for loopback hosts. */
   readonly baseUrl?: string;
   /** Default `pixelgate/<package version>`. */

@@ -95,7 +95,10 @@ function assembleUpstreamParts(options: ReplicateClientOptions & { token: string
   return {
     basePath,
     baseHeaders: {
-      authorization: `Bearer ${options.token}`,
+      // A getter: each request's headers are spread from here, so a rotated token applies at once.
+      get authorization() {
+        return `Bearer ${options.currentToken?.() ?? options.token}`;
+      },
       'user-agent': options.userAgent ?? `pixelgate/${packageVersion()}`,
       accept: 'application/json',
     },
