@@ -58,7 +58,7 @@ export interface OperationLimits {
   readonly maxResponseBytes: number;
 }
 
-/** Operation limits when the environment sets none (README "Security"). */
+/** Operation limits when the environment sets none (docs/security.md). */
 export const DEFAULT_OPERATION_LIMITS = {
   maxTokens: 2000,
   maxDepth: 10,

@@ -1,5 +1,5 @@
 /**
- * What the process does with an error nobody caught (see the README's Decisions):
+ * What the process does with an error nobody caught (see docs/decisions.md, "Operations"):
  * - a database connection error — an unawaited query that lost its connection, or an `error`
  *   event of a connection nobody listened to — is survived: Postgres holds every state that
  *   matters, and the work it belonged to is a durable job that runs again;

@@ -1,6 +1,6 @@
 /**
  * Every error a client sees carries an `extensions.code` from the contract (`ErrorCode`, listed in
- * the README), so clients branch on one field whatever refused the request. GraphQL's
+ * docs/api.md), so clients branch on one field whatever refused the request. GraphQL's
  * own refusals — a document that does not parse or validate, a variable of the wrong type — have
  * none or one of Yoga's, so they are labelled BAD_USER_INPUT here: they are the caller's input,
  * and nothing was executed. Resolver errors already carry a code (unexpected ones are masked
