@@ -10,6 +10,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
 import { insertRunningGeneration } from '../support/fixtures.ts';
+import { noteEndpointOutcome } from '../../src/app-webhooks/deliveries.ts';
 import {
   CreateWebhookEndpointDocument,
   RedeliverWebhookDocument,
@@ -203,6 +204,38 @@ describe('webhooks to apps', () => {
     } finally {
       await hung.close();
     }
+  });
+
+  it('disables an endpoint whose every attempt has failed for 5 days, saying since when; a success ends the streak', async () => {
+    const { key, userId } = await env.user();
+    await endpointFor(key, { url: 'http://127.0.0.1:9/never-called' });
+    const db = env.gateway.db;
+    const { id } = await db
+      .selectFrom('app_webhook_endpoints')
+      .select('id')
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    const fiveDays = 5 * 24 * 3600_000;
+    const failing = { succeeded: false as const, disableReason: null, failingFor: fiveDays };
+    const now = new Date('2026-12-10T12:00:00.000Z');
+    // An earlier streak, ended by a success.
+    await noteEndpointOutcome(db, id, failing, new Date(now.getTime() - 2 * fiveDays));
+    await noteEndpointOutcome(db, id, { succeeded: true }, new Date(now.getTime() - fiveDays - 60_000));
+    await noteEndpointOutcome(db, id, failing, new Date(now.getTime() - fiveDays));
+    await noteEndpointOutcome(db, id, failing, new Date(now.getTime() - 60_000));
+    const stillOn = await db
+      .selectFrom('app_webhook_endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(stillOn).toMatchObject({ enabled: true, disabled_reason: null });
+    await noteEndpointOutcome(db, id, failing, now);
+    const listed = (await env.gateway.app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints[0]!;
+    expect(listed).toMatchObject({
+      enabled: false,
+      failingSince: '2026-12-05T12:00:00.000Z',
+      disabledReason: 'Every delivery since 2026-12-05T12:00:00Z failed.',
+    });
   });
 
   it('signs with the old and the new secret during a rotation overlap', async () => {
