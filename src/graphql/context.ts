@@ -2,6 +2,7 @@
 import type { ApiKeyCache } from '../auth/key-cache.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import type { UsageCache } from '../billing/usage-cache.ts';
+import type { ReplicateClient } from '../replicate/index.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { GalleryStreams } from '../generations/gallery.ts';
@@ -36,6 +37,8 @@ export interface ResolverServices {
   readonly keys: ApiKeyCache;
   /** Users' rows and usage figures for `viewer { usage }` (exact: dropped on every change). */
   readonly usage: UsageCache;
+  /** Replicate's model and version reads, for adding models to the catalog (admin). */
+  readonly replicate: Pick<ReplicateClient, 'getModel' | 'getModelVersion'>;
 }
 
 export interface GraphQLContext {

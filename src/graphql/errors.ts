@@ -13,6 +13,7 @@ import { UnauthenticatedError } from '../auth/viewer.ts';
 import type { BudgetScope } from '../billing/holds.ts';
 import { BudgetExceededError } from '../billing/holds.ts';
 import { RateLimitedError } from '../billing/rate-limit.ts';
+import { ModelRefusedError } from '../catalog/admin.ts';
 import { CatalogInputError, ModelNotFoundError } from '../catalog/pricing.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { GenerationInputError } from '../generations/request.ts';
@@ -173,6 +174,9 @@ function contractOf(error: unknown): Contract | undefined {
   }
   if (error instanceof GenerationInputError || error instanceof CatalogInputError) {
     return inputContract(error.message, error.invalidFields);
+  }
+  if (error instanceof ModelRefusedError) {
+    return { code: 'BAD_USER_INPUT', message: error.message, extensions: { reason: error.reason } };
   }
   if (error instanceof ModelNotFoundError) {
     return { code: 'NOT_FOUND', message: `ImageModel ${error.modelId} was not found.` };

@@ -1,6 +1,7 @@
 /** Assembles the schema: each domain registers its types on the shared builder when imported. */
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import '../catalog/graphql.ts';
+import '../catalog/graphql-admin.ts';
 import '../auth/graphql.ts';
 import '../billing/graphql.ts';
 import '../billing/graphql-reports.ts';

@@ -7,7 +7,7 @@ import type { BreakerState, CircuitBreakerSettings } from './breaker.ts';
 import type { CreatePredictionOptions, PredictionTarget } from './create-request.ts';
 import type { OutboundLimiterSettings } from './limiter.ts';
 import type { RetrySchedule } from './retry.ts';
-import type { Prediction, ReplicateModel } from './schemas.ts';
+import type { Prediction, ReplicateHardware, ReplicateModel, ReplicateModelVersion } from './schemas.ts';
 import type { TransportSettings, TransportStats } from './transport.ts';
 
 export interface ListPredictionsOptions {
@@ -57,6 +57,9 @@ export interface ReplicateClient {
   /** Every page from `options.cursor` on, newest first; stops after `maxPages` (default 100). */
   listPredictionPages(options?: ListPredictionsOptions & { maxPages?: number }): AsyncGenerator<PredictionPage>;
   getModel(owner: string, name: string): Promise<ReplicateModel>;
+  getModelVersion(owner: string, name: string, id: string): Promise<ReplicateModelVersion>;
+  /** `GET /v1/hardware`: the SKUs models can run on. */
+  listHardware(): Promise<ReplicateHardware[]>;
   /** The signing secret of the account's default webhook (`whsec_…`). */
   getWebhookSecret(): Promise<string>;
   /** State of a model's create circuit breaker (`owner/name` or version id). */

@@ -8,12 +8,16 @@ import type { ListPredictionsOptions } from './client-contract.ts';
 import type { RequestBucket } from './limiter.ts';
 import type { ExpectedAnswer } from './outcomes.ts';
 import {
+  hardwareListSchema,
   modelSchema,
+  modelVersionSchema,
   predictionPageSchema,
   predictionSchema,
   webhookSecretSchema,
   type Prediction,
+  type ReplicateHardware,
   type ReplicateModel,
+  type ReplicateModelVersion,
 } from './schemas.ts';
 
 type PredictionPageBody = z.output<typeof predictionPageSchema>;
@@ -77,6 +81,31 @@ export function getModelCall(basePath: string, owner: string, name: string): Ups
     bucket: 'other',
     schema: modelSchema,
     notFound: `model ${owner}/${name}`,
+  };
+}
+
+export function getModelVersionCall(
+  basePath: string,
+  owner: string,
+  name: string,
+  id: string,
+): UpstreamCall<ReplicateModelVersion> {
+  return {
+    method: 'GET',
+    path: `${basePath}/models/${pathSegment(owner, 'model owner')}/${pathSegment(name, 'model name')}/versions/${pathSegment(id, 'version id')}`,
+    bucket: 'other',
+    schema: modelVersionSchema,
+    notFound: `version ${owner}/${name}:${id}`,
+  };
+}
+
+export function listHardwareCall(basePath: string): UpstreamCall<ReplicateHardware[]> {
+  return {
+    method: 'GET',
+    path: `${basePath}/hardware`,
+    bucket: 'other',
+    schema: hardwareListSchema,
+    notFound: 'hardware',
   };
 }
 

@@ -33,7 +33,9 @@ export {
   TERMINAL_PREDICTION_STATUSES,
   type Prediction,
   type PredictionStatus,
+  type ReplicateHardware,
   type ReplicateModel,
+  type ReplicateModelVersion,
 } from './schemas.ts';
 export { DEFAULT_REPLICATE_BASE_URL, isLoopbackHost, parseReplicateBaseUrl } from './base-url.ts';
 export type { BreakerState, CircuitBreakerSettings } from './breaker.ts';

@@ -76,12 +76,26 @@ export const modelSchema = z.looseObject({
   is_official: z.boolean().optional(),
   run_count: z.number().optional(),
   latest_version: z
-    .looseObject({ id: z.string() })
+    .looseObject({ id: z.string(), openapi_schema: z.unknown().optional() })
     .nullish()
     .transform((value) => value ?? null),
 });
 
 export type ReplicateModel = z.output<typeof modelSchema>;
+
+/** `schemas_version_response`: the version's inputs and outputs as an OpenAPI document. */
+export const modelVersionSchema = z.looseObject({
+  id: z.string(),
+  created_at: optionalString,
+  openapi_schema: z.unknown().optional(),
+});
+
+export type ReplicateModelVersion = z.output<typeof modelVersionSchema>;
+
+/** `GET /v1/hardware`: names and SKUs only (Replicate's API carries no price). */
+export const hardwareListSchema = z.array(z.looseObject({ name: z.string(), sku: z.string() }));
+
+export type ReplicateHardware = z.output<typeof hardwareListSchema>[number];
 
 export const webhookSecretSchema = z.object({ key: z.string().min(1) });
 

@@ -4,7 +4,7 @@
  * authenticated, then routed; every answer carries the `ratelimit-*` headers.
  */
 import type { IncomingMessage } from 'node:http';
-import { simulatedModel, type SimulatedModel } from './models.ts';
+import { SIMULATED_HARDWARE, simulatedModel, type SimulatedModel } from './models.ts';
 import { SIMULATED_ACCOUNT, type CreditAccount } from './account.ts';
 import { versionIdFor } from './ids.ts';
 import { BodyTooLargeError, headerValue, jsonResponse, readBody, withHeaders, type SimResponse } from './http.ts';
@@ -65,6 +65,7 @@ const SEGMENT = '([^/]+)';
 
 const ROUTES: readonly Route[] = [
   { pattern: /^\/v1\/account$/, handlers: { GET: () => jsonResponse(200, SIMULATED_ACCOUNT) } },
+  { pattern: /^\/v1\/hardware$/, handlers: { GET: () => jsonResponse(200, SIMULATED_HARDWARE) } },
   {
     pattern: /^\/v1\/webhooks\/default\/secret$/,
     handlers: { GET: (context) => jsonResponse(200, { key: context.webhookSecret }) },
@@ -152,8 +153,9 @@ async function createModelPrediction(
   [owner, name]: readonly string[],
 ): Promise<SimResponse> {
   const model = simulatedModel(`${owner}/${name}`);
-  // Unknown models are 404 whatever the body says, as upstream: the route names a resource.
-  if (!model) return notFound(`Model not found: ${owner}/${name}`);
+  // Unknown models are 404 whatever the body says, as upstream: the route names a resource. Only
+  // official models run by name; the others by version (`POST /v1/predictions`).
+  if (!model || !model.isOfficial) return notFound(`Model not found: ${owner}/${name}`);
   const body = await readJsonBody(request);
   if (!body.ok) return body.response;
   const envelope = validate(modelPredictionRequestSchema, body.value);

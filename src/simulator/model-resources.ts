@@ -50,9 +50,11 @@ export function versionJson(model: SimulatedModel): Record<string, unknown> {
       components: {
         schemas: {
           Input: { title: 'Input', ...inputJsonSchema(model) },
-          Output: model.outputIsArray
-            ? { title: 'Output', type: 'array', items: { type: 'string', format: 'uri' } }
-            : { title: 'Output', type: 'string', format: 'uri' },
+          Output: model.outputJsonSchema
+            ? { title: 'Output', ...model.outputJsonSchema }
+            : model.outputIsArray
+              ? { title: 'Output', type: 'array', items: { type: 'string', format: 'uri' } }
+              : { title: 'Output', type: 'string', format: 'uri' },
         },
       },
     },
@@ -66,7 +68,7 @@ export function modelJson(model: SimulatedModel, runCount: number): Record<strin
     owner,
     name,
     description: `${model.name} (simulated by pixelgate)`,
-    visibility: 'public',
+    visibility: model.visibility,
     github_url: null,
     paper_url: null,
     license_url: null,
@@ -74,7 +76,7 @@ export function modelJson(model: SimulatedModel, runCount: number): Record<strin
     cover_image_url: null,
     default_example: null,
     latest_version: versionJson(model),
-    is_official: true,
+    is_official: model.isOfficial,
   };
 }
 

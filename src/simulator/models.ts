@@ -1,13 +1,88 @@
 /**
  * The models the simulator knows, apart from the gateway's catalog (which an operator changes at
- * runtime: the simulator plays Replicate, whose models do not follow it): the built-in catalog
- * models, official, run by name.
+ * runtime; the simulator plays Replicate, whose models do not follow it):
+ *
+ * - the built-in catalog models: official, public, run by name;
+ * - community models, run by version and billed by the second on their hardware: a FLUX
+ *   fine-tune (`acme/brand-style`, H100), an upscaler without a prompt
+ *   (`nightmareai/real-esrgan`, T4), a private fine-tune (`acme/private-style`) and a captioner
+ *   whose output is text (`acme/captioner`) — the last three for refusal tests.
  */
+import { z } from 'zod';
 import { MODELS, type BuiltInModelSpec } from '../catalog/models.ts';
 
-export type SimulatedModel = BuiltInModelSpec;
+export type SimulatedModel = BuiltInModelSpec & {
+  readonly isOfficial: boolean;
+  readonly visibility: 'public' | 'private';
+  /** The hardware SKU a community model runs on (null: official, billed per output). */
+  readonly hardware: string | null;
+  /** `Output` of the version's schema when it is not images. */
+  readonly outputJsonSchema?: Readonly<Record<string, unknown>>;
+};
 
-export const SIMULATED_MODELS: readonly SimulatedModel[] = MODELS;
+/** `GET /v1/hardware`: names and SKUs, as Replicate lists them (its API carries no price). */
+export const SIMULATED_HARDWARE = [
+  { name: 'CPU', sku: 'cpu' },
+  { name: 'Nvidia T4 GPU', sku: 'gpu-t4' },
+  { name: 'Nvidia A40 GPU', sku: 'gpu-a40-small' },
+  { name: 'Nvidia A40 (Large) GPU', sku: 'gpu-a40-large' },
+  { name: 'Nvidia L40S GPU', sku: 'gpu-l40s' },
+  { name: 'Nvidia A100 (80GB) GPU', sku: 'gpu-a100-large' },
+  { name: 'Nvidia H100 GPU', sku: 'gpu-h100' },
+] as const;
+
+const official = MODELS.map((model) => ({ ...model, isOfficial: true, visibility: 'public' as const, hardware: null }));
+const flux = MODELS.find((model) => model.id === 'flux-dev')!;
+const fluxInput = flux.inputSchema as z.ZodObject;
+
+const brandStyle: SimulatedModel = {
+  ...flux,
+  id: 'acme-brand-style',
+  name: 'Acme brand style (FLUX fine-tune)',
+  replicateModel: 'acme/brand-style',
+  isOfficial: false,
+  visibility: 'public',
+  hardware: 'gpu-h100',
+  inputSchema: fluxInput.extend({ lora_scale: z.number().min(-1).max(3).optional() }),
+};
+
+const realEsrgan: SimulatedModel = {
+  ...MODELS.find((model) => model.id === 'remove-background')!,
+  id: 'real-esrgan',
+  name: 'Real-ESRGAN',
+  replicateModel: 'nightmareai/real-esrgan',
+  isOfficial: false,
+  visibility: 'public',
+  hardware: 'gpu-t4',
+  inputSchema: z.strictObject({
+    image: z.url(),
+    scale: z.number().min(0).max(10).optional(),
+    face_enhance: z.boolean().optional(),
+  }),
+};
+
+const captioner: SimulatedModel = {
+  ...brandStyle,
+  id: 'captioner',
+  name: 'Acme captioner',
+  replicateModel: 'acme/captioner',
+  hardware: 'gpu-t4',
+  outputJsonSchema: { type: 'array', items: { type: 'string' }, 'x-cog-array-type': 'iterator' },
+};
+
+export const SIMULATED_MODELS: readonly SimulatedModel[] = [
+  ...official,
+  brandStyle,
+  realEsrgan,
+  {
+    ...brandStyle,
+    id: 'private-style',
+    name: 'Acme private style',
+    replicateModel: 'acme/private-style',
+    visibility: 'private',
+  },
+  captioner,
+];
 
 const byName = new Map(SIMULATED_MODELS.map((model) => [model.replicateModel, model]));
 

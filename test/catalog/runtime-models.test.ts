@@ -1,0 +1,158 @@
+/**
+ * Models added at runtime, end to end over HTTP: an operator adds a FLUX fine-tune billed per
+ * second on H100 for one user on one instance, the user runs it through another; its settled cost
+ * is exactly ceil(predict_time × rate) and the ledger verifies; nobody else can see it; bad
+ * models and bad prices are refused with nothing written.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { verifyLedger } from '../../src/billing/ledger.ts';
+import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
+import { formatMicrosAsUsd } from '../../src/money.ts';
+import type { RunningSimulator } from '../../src/simulator/index.ts';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
+import { createUserWithKey, startTestSimulator } from '../support/fixtures.ts';
+import { gid } from '../support/ids.ts';
+
+const ADD = `mutation Add($input: AddModelInput!) {
+  addModel(input: $input) { id pricing { kind perSecondUsd hardware maxSeconds maxCostPerPredictionUsd } }
+}`;
+const GENERATE = `mutation Gen($modelId: ID!) { generateImage(input: { modelId: $modelId, prompt: "a brand mascot" }) { id } }`;
+const GENERATION = `query G($id: ID!) { generation(id: $id) { id status costUsd estimatedCostUsd } }`;
+const MODELS_QUERY = `{ models { id } }`;
+
+let database: TestDatabase;
+let simulator: RunningSimulator;
+let adding: TestApp;
+let running: TestApp;
+let owner: { userId: string; key: string };
+let stranger: { userId: string; key: string };
+
+beforeAll(async () => {
+  database = await createEmptyDatabase();
+  simulator = await startTestSimulator(0.02);
+  const env = { REPLICATE_API_BASE_URL: simulator.baseUrl };
+  adding = await startTestApp(env, { database });
+  running = await startTestApp(env, { database });
+  owner = await createUserWithKey(adding.services.db, { name: 'acme shop', dailyBudgetMicros: 5_000_000 });
+  stranger = await createUserWithKey(adding.services.db, { name: 'someone else', dailyBudgetMicros: 5_000_000 });
+}, 120_000);
+
+afterAll(async () => {
+  await running?.stop();
+  await adding?.stop();
+  await simulator?.close();
+  await database?.drop();
+  setCatalog(MODELS);
+});
+
+const catalogRows = async () => ({
+  models: (await adding.services.db.selectFrom('catalog_models').select('slug').execute()).length,
+  changes: (await adding.services.db.selectFrom('catalog_changes').select('id').execute()).length,
+});
+
+describe('adding models at runtime', () => {
+  it('refuses private, promptless, non-image models and bad prices, writing nothing', async () => {
+    const before = await catalogRows();
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ replicateModel: 'acme/private-style', perImageUsd: '0.01' }, 'PRIVATE_MODEL'],
+      [
+        { replicateModel: 'nightmareai/real-esrgan', perSecondUsd: '0.000225', hardware: 'gpu-t4', maxSeconds: 30 },
+        'NO_PROMPT',
+      ],
+      [{ replicateModel: 'acme/captioner', perImageUsd: '0.01' }, 'NOT_IMAGE_OUTPUT'],
+      [{ replicateModel: 'acme/brand-style' }, 'PRICE_MISSING'],
+      [{ replicateModel: 'acme/brand-style', perImageUsd: '50' }, 'PRICE_OUT_OF_RANGE'],
+      [
+        { replicateModel: 'acme/brand-style', perSecondUsd: '0.001', hardware: 'gpu-h100', maxSeconds: 60 },
+        'PRICE_OUT_OF_RANGE',
+      ],
+      [
+        { replicateModel: 'acme/brand-style', perSecondUsd: '0.001525', hardware: 'gpu-h100', maxSeconds: 2 },
+        'PRICE_OUT_OF_RANGE',
+      ],
+      [
+        { replicateModel: 'acme/brand-style', perSecondUsd: '0.001', hardware: 'gpu-z9', maxSeconds: 60 },
+        'UNKNOWN_HARDWARE',
+      ],
+      [{ replicateModel: 'deployments/acme/brand-style', perImageUsd: '0.01' }, 'DEPLOYMENT'],
+    ];
+    for (const [input, reason] of cases) {
+      const answer = await adding.graphql(ADD, { input: { slug: 'refused-model', ...input } }, TEST_ADMIN_TOKEN);
+      expect(answer.errors?.[0]?.extensions, JSON.stringify(input)).toMatchObject({ code: 'BAD_USER_INPUT', reason });
+    }
+    expect(await catalogRows()).toEqual(before);
+  });
+
+  it('a fine-tune billed per second on H100: its owner runs it from another instance and pays predict_time × rate', async () => {
+    const added = await adding.graphql(
+      ADD,
+      {
+        input: {
+          replicateModel: 'acme/brand-style',
+          slug: 'acme-brand-style',
+          perSecondUsd: '0.001525',
+          hardware: 'gpu-h100',
+          maxSeconds: 60,
+          estimatedImageUsd: '0.012',
+          visibleToUserIds: [gid('User', owner.userId)],
+        },
+      },
+      TEST_ADMIN_TOKEN,
+    );
+    expect(added.errors).toBeUndefined();
+    expect(added.data).toMatchObject({
+      addModel: {
+        id: 'acme-brand-style',
+        pricing: {
+          kind: 'PER_SECOND',
+          perSecondUsd: '0.001525',
+          hardware: 'gpu-h100',
+          maxSeconds: 60,
+          maxCostPerPredictionUsd: '0.0915',
+        },
+      },
+    });
+    await vi.waitFor(() => expect(findModel('acme-brand-style')?.replicateVersion).toBeTruthy(), { timeout: 10_000 });
+
+    // Nobody else sees it, or may run it.
+    const seen = await running.graphql<{ models: Array<{ id: string }> }>(MODELS_QUERY, {}, stranger.key);
+    expect(seen.data!.models.map((model) => model.id)).not.toContain('acme-brand-style');
+    const refused = await running.graphql(GENERATE, { modelId: 'acme-brand-style' }, stranger.key);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
+    const anonymous = await running.graphql<{ models: Array<{ id: string }> }>(MODELS_QUERY);
+    expect(anonymous.data!.models.map((model) => model.id)).not.toContain('acme-brand-style');
+
+    const started = await running.graphql<{ generateImage: { id: string } }>(
+      GENERATE,
+      { modelId: 'acme-brand-style' },
+      owner.key,
+    );
+    expect(started.errors).toBeUndefined();
+    const id = started.data!.generateImage.id;
+    let generation: { status: string; costUsd: string | null; estimatedCostUsd: string } | undefined;
+    await vi.waitFor(
+      async () => {
+        const answer = await running.graphql<{ generation: typeof generation }>(GENERATION, { id }, owner.key);
+        generation = answer.data!.generation;
+        expect(generation?.costUsd).not.toBeNull();
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    expect(generation).toMatchObject({ status: 'SUCCEEDED', estimatedCostUsd: '0.0915' });
+    const prediction = await running.services.db
+      .selectFrom('predictions')
+      .innerJoin('generations', 'generations.id', 'predictions.generation_id')
+      .select(['predictions.metrics', 'predictions.replicate_model', 'generations.cost_micros'])
+      .where('generations.user_id', '=', owner.userId)
+      .executeTakeFirstOrThrow();
+    expect(prediction.replicate_model).toMatch(/^acme\/brand-style:[0-9a-f]{64}$/);
+    const predictTime = prediction.metrics!.predict_time as number;
+    expect(predictTime).toBeGreaterThan(0);
+    // The simulator reports whole milliseconds: ceil(ms × 1525 / 1000) in integers.
+    const ms = Math.round(predictTime * 1000);
+    expect(prediction.cost_micros).toBe(Math.floor((ms * 1525 + 999) / 1000));
+    expect(generation!.costUsd).toBe(formatMicrosAsUsd(prediction.cost_micros!));
+    expect((await verifyLedger(running.services.db)).ok).toBe(true);
+  });
+});
