@@ -43,6 +43,11 @@ interface Resolution {
 
 export class ApiKeyCache {
   private readonly entries: LRUCache<string, Resolution>;
+  /**
+   * Keys that are unknown (or revoked), remembered apart from real ones: a flood of random
+   * well-formed keys costs one lookup each, then fills only this cache, never evicting a real key.
+   */
+  private readonly misses: LRUCache<string, Resolution>;
   private readonly inFlight = new Map<string, Promise<Resolution>>();
   /** apiKeyId → hash of the presented key, to forget an entry by id. */
   private readonly hashById = new Map<string, string>();
@@ -65,13 +70,14 @@ export class ApiKeyCache {
         if (id !== undefined && this.hashById.get(id) === hash) this.hashById.delete(id);
       },
     });
+    this.misses = new LRUCache<string, Resolution>({ max: settings.maxEntries, ttl: settings.ttlMs });
   }
 
   /** The key's owner, or null for a malformed, unknown or revoked key. */
   async verify(key: string): Promise<VerifiedApiKey | null> {
     if (!API_KEY_PATTERN.test(key)) return null;
     const hash = hashApiKey(key).toString('hex');
-    const resolution = this.entries.get(hash) ?? (await this.lookUp(key, hash));
+    const resolution = this.entries.get(hash) ?? this.misses.get(hash) ?? (await this.lookUp(key, hash));
     if (resolution.verified) this.recordUse(resolution);
     return resolution.verified;
   }
@@ -129,6 +135,7 @@ export class ApiKeyCache {
   clear(): void {
     this.generation += 1;
     this.entries.clear();
+    this.misses.clear();
     this.hashById.clear();
   }
 
@@ -167,8 +174,11 @@ export class ApiKeyCache {
         };
         // A revocation (or a clear) that arrived while the query ran must not be undone by it.
         if (generation === this.generation) {
-          this.entries.set(hash, resolution);
-          if (resolution.verified) this.hashById.set(resolution.verified.apiKeyId, hash);
+          if (!resolution.verified) this.misses.set(hash, resolution);
+          else {
+            this.entries.set(hash, resolution);
+            this.hashById.set(resolution.verified.apiKeyId, hash);
+          }
         }
         return resolution;
       })

@@ -30,12 +30,16 @@ export interface BudgetLimits {
 
 export type BudgetScope = 'user_day' | 'user_month' | 'global_day';
 
-function describeWindow(scope: BudgetScope, windowStart: string): string {
+/** Whose budget a refusal speaks of: the caller's own, or (to an admin) the user's. */
+export type BudgetOwner = 'caller' | 'user';
+
+function describeWindow(scope: BudgetScope, windowStart: string, owner: BudgetOwner): string {
+  const whose = owner === 'caller' ? 'Your' : "The user's";
   switch (scope) {
     case 'user_day':
-      return `Your daily budget for ${windowStart} (UTC)`;
+      return `${whose} daily budget for ${windowStart} (UTC)`;
     case 'user_month':
-      return `Your monthly budget for ${windowStart.slice(0, 7)} (UTC)`;
+      return `${whose} monthly budget for ${windowStart.slice(0, 7)} (UTC)`;
     case 'global_day':
       return `The deployment's daily budget for ${windowStart} (UTC)`;
   }
@@ -52,11 +56,12 @@ export class BudgetExceededError extends Error {
     readonly requestedMicros: Micros,
     readonly remainingMicros: Micros,
     readonly windowStart: string,
+    owner: BudgetOwner = 'caller',
   ) {
     // The deployment's cap is the operator's business: users learn what is left, not the limit.
     const limitText = scope === 'global_day' ? '' : ` of $${formatMicrosAsUsd(limitMicros)}`;
     super(
-      `${describeWindow(scope, windowStart)} has $${formatMicrosAsUsd(remainingMicros)}${limitText} left; this needs up to $${formatMicrosAsUsd(requestedMicros)}.`,
+      `${describeWindow(scope, windowStart, owner)} has $${formatMicrosAsUsd(remainingMicros)}${limitText} left; this needs up to $${formatMicrosAsUsd(requestedMicros)}.`,
     );
     this.name = 'BudgetExceededError';
     this.resetsAt = windowEnd(scope === 'user_month' ? 'month' : 'day', windowStart);
@@ -187,7 +192,7 @@ export async function addToWindowIfItFits(
   window: ApplicableWindow,
   column: WindowColumn,
   amountMicros: Micros,
-  options: { tried?: boolean } = {},
+  options: { tried?: boolean; owner?: BudgetOwner } = {},
 ): Promise<void> {
   const limit = window.limitMicros;
   const tryUpdate = async () => (await addToWindowSql(window, column, amountMicros).execute(db)).rows.length > 0;
@@ -215,6 +220,7 @@ export async function addToWindowIfItFits(
     amountMicros,
     remainingIn(row, limitMicros),
     window.windowStart,
+    options.owner,
   );
 }
 

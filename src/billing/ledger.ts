@@ -50,7 +50,8 @@ export async function adjustBalance(db: Db, config: Config, request: AdjustmentR
     );
     for (const window of windows) {
       if (amountMicros > 0) {
-        await addToWindowIfItFits(bdb, window, 'adjusted_micros', amountMicros);
+        // An admin adjusts someone else's balance: a refusal speaks of "the user's" budget.
+        await addToWindowIfItFits(bdb, window, 'adjusted_micros', amountMicros, { owner: 'user' });
         continue;
       }
       // A credit lowers usage, so it fits whatever the limit; the stored limit stays as it is.

@@ -87,9 +87,29 @@ export interface ModelSpec {
 export const DEFAULT_NEGATIVE_PROMPT =
   'blurry, low quality, pixelated, watermark, text overlay, copyright, signature, distorted, amateur, poor lighting';
 
+/** Most characters (Unicode code points, as people count them) in a prompt. */
 export const MAX_PROMPT_LENGTH = 4000;
 
-const prompt = z.string().trim().min(1, 'must not be empty').max(MAX_PROMPT_LENGTH);
+/** Code points in `text`: an emoji is one character, not the two UTF-16 units `length` counts. */
+export function codePointLength(text: string): number {
+  let count = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const unit = text.charCodeAt(index);
+    // A high surrogate followed by a low one is one code point.
+    if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) index += 1;
+    }
+    count += 1;
+  }
+  return count;
+}
+
+const prompt = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .refine((text) => codePointLength(text) <= MAX_PROMPT_LENGTH, `must be at most ${MAX_PROMPT_LENGTH} characters`);
 const seed = z.number().int().min(0).max(2_147_483_647);
 const url = z.url({ protocol: /^https?$/ });
 

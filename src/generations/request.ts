@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { inputAccepts } from '../catalog/json-input.ts';
-import { DEFAULT_NEGATIVE_PROMPT, MAX_PROMPT_LENGTH, type ModelSpec } from '../catalog/models.ts';
+import { codePointLength, DEFAULT_NEGATIVE_PROMPT, MAX_PROMPT_LENGTH, type ModelSpec } from '../catalog/models.ts';
 import type { AdmittedPriceRule } from '../catalog/price-rule.ts';
 import { holdMicros } from '../catalog/price-rule.ts';
 import { admittedRuleFor, perImageCost, requireGenerationModel, requireImageCount } from '../catalog/pricing.ts';
@@ -95,11 +95,20 @@ function fail(path: string, message: string): never {
   throw new GenerationInputError(`${path} ${message}`, [{ path, message }]);
 }
 
+/**
+ * A character a reader sees: not white space, not a default-ignorable or control/format/private or
+ * unassigned code point (zero-width spaces and joiners, bidi marks, variation selectors), not a
+ * combining mark on its own.
+ */
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{C}\p{M}]/u;
+
 function promptText(value: string, path: string): string {
   const text = value.trim();
   if (text.length === 0) fail(path, 'must not be empty.');
-  if (text.length > MAX_PROMPT_LENGTH)
-    fail(path, `must be at most ${MAX_PROMPT_LENGTH} characters (got ${text.length}).`);
+  const length = codePointLength(text);
+  if (length > MAX_PROMPT_LENGTH) fail(path, `must be at most ${MAX_PROMPT_LENGTH} characters (got ${length}).`);
+  // Checked after the length: the pattern scans the text, which is bounded by then.
+  if (!VISIBLE.test(text)) fail(path, 'must contain a visible character (it holds only invisible ones).');
   return text;
 }
 

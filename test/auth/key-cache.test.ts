@@ -55,6 +55,29 @@ describe('ApiKeyCache', () => {
     }
   });
 
+  it('remembers unknown keys apart: a flood of them does not evict a real key', async () => {
+    const counted = countingHandle(database.url);
+    try {
+      const created = await createApiKey(db, userId);
+      const cache = new ApiKeyCache(counted.handle.db, () => new Date(), {
+        maxEntries: 5,
+        ttlMs: 60_000,
+        lastUsedResolutionMs: 60_000,
+      });
+      await cache.verify(created.key);
+      const flood = Array.from({ length: 50 }, (_, index) => `pg_${String(index).padStart(43, 'Z')}`);
+      for (const key of flood) expect(await cache.verify(key)).toBeNull();
+      const afterFlood = counted.statements();
+      expect((await cache.verify(created.key))?.apiKeyId).toBe(created.id);
+      expect(counted.statements()).toBe(afterFlood);
+      // The misses are bounded: the most recent are remembered, the oldest asked again.
+      await cache.verify(flood.at(-1)!);
+      expect(counted.statements()).toBe(afterFlood);
+    } finally {
+      await counted.handle.close();
+    }
+  });
+
   it('forgets a revoked key at once, and trusts an entry no longer than its TTL', async () => {
     const created = await createApiKey(db, userId);
     const cache = new ApiKeyCache(db, () => new Date(), { maxEntries: 100, ttlMs: 200, lastUsedResolutionMs: 60_000 });

@@ -119,10 +119,14 @@ describe('adjustBalance (positive = charge, negative = credit)', () => {
     const afterCredit = await Promise.all(Array.from({ length: 5 }, () => tryAdmit(db, config, user, { now })));
     expect(tally(afterCredit)).toEqual({ ACCEPTED: 2, BUDGET_EXCEEDED: 3 });
 
-    // Full again: a charge must fit like a hold.
-    await expect(
-      asClientSees(adjustBalance(db, config, { userId: user.id, amountMicros: 20_000, reason: 'manual charge', now })),
-    ).rejects.toMatchObject({ extensions: { code: 'BUDGET_EXCEEDED', window: 'DAILY', remainingUsd: '0.01' } });
+    // Full again: a charge must fit like a hold; the admin is told of the user's budget, not "your".
+    const refused = asClientSees(
+      adjustBalance(db, config, { userId: user.id, amountMicros: 20_000, reason: 'manual charge', now }),
+    );
+    await expect(refused).rejects.toMatchObject({
+      message: expect.stringMatching(/^The user's daily budget for 2031-10-10/),
+      extensions: { code: 'BUDGET_EXCEEDED', window: 'DAILY', remainingUsd: '0.01' },
+    });
     await adjustBalance(db, config, { userId: user.id, amountMicros: 10_000, reason: 'manual charge', now });
     expect(await windowOf(db, user.id, 'day', '2031-10-10')).toMatchObject({
       adjusted_micros: -50_000,

@@ -21,6 +21,14 @@ const GenerateXMutation = graphql(`
 `);
 
 describe('planning Replicate input', () => {
+  it('counts a prompt in characters (code points): the limit in emoji passes, one more is refused', () => {
+    const atLimit = '🦊'.repeat(MAX_PROMPT_LENGTH);
+    expect(planGeneration({ modelId: 'flux-schnell', prompt: atLimit }).predictions[0]!.input.prompt).toBe(atLimit);
+    expect(() => planGeneration({ modelId: 'flux-schnell', prompt: `${atLimit}🦊` })).toThrow(
+      `must be at most ${MAX_PROMPT_LENGTH} characters (got ${MAX_PROMPT_LENGTH + 1})`,
+    );
+  });
+
   it('applies catalog defaults, the prompt, 4:3, PNG and then the settings; no negative prompt for FLUX', () => {
     const plan = planGeneration({ modelId: 'flux-schnell', prompt: '  a fox  ', settings: { output_quality: 50 } });
     expect(plan.predictions).toHaveLength(1);
@@ -109,6 +117,11 @@ describe('generateImage with bad input', () => {
     ['an empty prompt', { modelId: 'flux-schnell', prompt: '' }, 'input.prompt'],
     ['a blank prompt', { modelId: 'flux-schnell', prompt: '   \n ' }, 'input.prompt'],
     ['a 10,000-character prompt', { modelId: 'flux-schnell', prompt: 'a'.repeat(10_000) }, 'input.prompt'],
+    [
+      'a prompt of only zero-width and invisible characters',
+      { modelId: 'flux-schnell', prompt: '\u200b\u200c\u200d\u2060\u00ad\u034f\u180e' },
+      'input.prompt',
+    ],
     ['count 0', { modelId: 'flux-schnell', prompt: 'a fox', count: 0 }, 'input.count'],
     ['count above the model maximum', { modelId: 'flux-schnell', prompt: 'a fox', count: 17 }, 'input.count'],
     ['count above Imagen maximum', { modelId: 'imagen-4', prompt: 'a fox', count: 5 }, 'input.count'],
