@@ -395,112 +395,145 @@ function costLine(generation: Generation): string {
   return `Held ${formatUsd(generation.estimatedCostUsd)}`;
 }
 
-function renderCard(generation: Generation): void {
+/** A card's content: everything inside its `li`, built again only when its shape changes. */
+function cardContent(generation: Generation): HTMLElement {
   const running = RUNNING.has(generation.status);
   const label = `${generation.mode === 'PREVIEW' ? 'Preview' : generation.preview ? 'Final' : 'Generation'}: ${generation.prompt}`;
   const statusText =
     running && generation.phase === 'REMOVING_BACKGROUND' ? 'Removing background' : STATUS_TEXT[generation.status];
-  const card = h(
-    'li',
-    {
-      class: `card status-${generation.status.toLowerCase()}`,
-      'data-id': generation.id,
-      'data-status': generation.status,
-    },
+  return h(
+    'article',
+    { 'aria-label': label },
     h(
-      'article',
-      { 'aria-label': label },
+      'header',
+      { class: 'card-head' },
       h(
-        'header',
-        { class: 'card-head' },
-        h(
-          'span',
-          { class: 'badge' },
-          generation.mode === 'PREVIEW' ? 'Preview' : generation.preview ? 'Final' : generation.mode.toLowerCase(),
-        ),
-        h('span', { class: 'card-status' }, statusText ?? generation.status),
-        h('span', { class: 'card-cost' }, costLine(generation)),
+        'span',
+        { class: 'badge' },
+        generation.mode === 'PREVIEW' ? 'Preview' : generation.preview ? 'Final' : generation.mode.toLowerCase(),
       ),
-      h('p', { class: 'card-prompt' }, generation.prompt),
-      h(
-        'p',
-        { class: 'card-meta' },
-        `${generation.model.name} · ${generation.count} image${generation.count === 1 ? '' : 's'}`,
-        generation.selectionReason ? h('span', { class: 'hint' }, ` · ${generation.selectionReason}`) : null,
-      ),
-      running
-        ? h(
-            'div',
-            { class: 'progress-row' },
-            h('progress', {
-              max: 100,
-              ...(generation.percent == null ? {} : { value: generation.percent }),
-              'aria-label': `Progress of “${generation.prompt}”`,
-            }),
-            h('span', { class: 'percent' }, generation.percent == null ? '…' : `${generation.percent}%`),
-            h(
-              'button',
-              { type: 'button', class: 'cancel', 'data-action': 'cancel', onclick: () => void cancel(generation) },
-              'Cancel',
-            ),
-          )
-        : null,
-      generation.error ? h('p', { class: 'error' }, generation.error.message) : null,
-      generation.warning ? h('p', { class: 'hint' }, generation.warning.message) : null,
-      generation.images.length > 0
-        ? h(
-            'div',
-            { class: generation.mode === 'PREVIEW' ? 'images grid' : 'images' },
-            ...generation.images.map((image) =>
-              h(
-                'figure',
-                { class: image.transparent ? 'checker' : '' },
-                h('img', {
-                  src: image.url,
-                  width: image.width,
-                  height: image.height,
-                  alt: `${generation.mode === 'PREVIEW' ? `Variation ${image.position + 1} of` : 'Image for'} “${generation.prompt}”`,
-                }),
-                generation.mode === 'PREVIEW' && generation.status === 'SUCCEEDED'
-                  ? h(
-                      'figcaption',
-                      {},
-                      h(
-                        'button',
-                        {
-                          type: 'button',
-                          'data-action': `finalize-${image.position}`,
-                          'aria-label': `Finalize variation ${image.position + 1}`,
-                          onclick: () => void finalize(generation, image.position),
-                        },
-                        `Finalize #${image.position + 1}`,
-                      ),
-                    )
-                  : null,
-              ),
-            ),
-          )
-        : null,
+      h('span', { class: 'card-status' }, statusText ?? generation.status),
+      h('span', { class: 'card-cost' }, costLine(generation)),
     ),
+    h('p', { class: 'card-prompt' }, generation.prompt),
+    h(
+      'p',
+      { class: 'card-meta' },
+      `${generation.model.name} · ${generation.count} image${generation.count === 1 ? '' : 's'}`,
+      generation.selectionReason ? h('span', { class: 'hint' }, ` · ${generation.selectionReason}`) : null,
+    ),
+    running
+      ? h(
+          'div',
+          { class: 'progress-row' },
+          h('progress', {
+            max: 100,
+            ...(generation.percent == null ? {} : { value: generation.percent }),
+            'aria-label': `Progress of “${generation.prompt}”`,
+          }),
+          h('span', { class: 'percent' }, generation.percent == null ? '…' : `${generation.percent}%`),
+          h('button', { type: 'button', class: 'cancel', 'data-action': 'cancel' }, 'Cancel'),
+        )
+      : null,
+    generation.error ? h('p', { class: 'error' }, generation.error.message) : null,
+    generation.warning ? h('p', { class: 'hint' }, generation.warning.message) : null,
+    generation.images.length > 0
+      ? h(
+          'div',
+          { class: generation.mode === 'PREVIEW' ? 'images grid' : 'images' },
+          ...generation.images.map((image) =>
+            h(
+              'figure',
+              { class: image.transparent ? 'checker' : '' },
+              h('img', {
+                src: image.url,
+                width: image.width,
+                height: image.height,
+                alt: `${generation.mode === 'PREVIEW' ? `Variation ${image.position + 1} of` : 'Image for'} “${generation.prompt}”`,
+              }),
+              generation.mode === 'PREVIEW' && generation.status === 'SUCCEEDED'
+                ? h(
+                    'figcaption',
+                    {},
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        'data-action': `finalize-${image.position}`,
+                        'aria-label': `Finalize variation ${image.position + 1}`,
+                      },
+                      `Finalize #${image.position + 1}`,
+                    ),
+                  )
+                : null,
+            ),
+          ),
+        )
+      : null,
   );
+}
 
-  const previous = state.cards.get(generation.id);
-  state.cards.set(generation.id, card);
-  if (previous) {
-    // Keep keyboard focus on the same control when a live update redraws the card.
-    const focused = previous.contains(document.activeElement)
-      ? (document.activeElement as HTMLElement).dataset.action
-      : undefined;
-    previous.replaceWith(card);
-    if (focused) card.querySelector<HTMLElement>(`[data-action="${focused}"]`)?.focus();
+/** What changes a card's structure; anything else (percent, cost) is updated in place. */
+function cardShape(generation: Generation): string {
+  return JSON.stringify([
+    generation.status,
+    generation.phase,
+    generation.images.map((image) => image.url),
+    generation.error?.message,
+    generation.warning?.message,
+    generation.selectionReason,
+  ]);
+}
+
+/**
+ * Shows a generation: a new card once, then the same `li` for every later state — progress events
+ * (up to 4 a second) change a few texts and attributes, and only a new shape rebuilds the content.
+ */
+function renderCard(generation: Generation): void {
+  const existing = state.cards.get(generation.id);
+  const card = existing ?? h('li', { 'data-id': generation.id });
+  card.className = `card status-${generation.status.toLowerCase()}`;
+  card.dataset.status = generation.status;
+  const shape = cardShape(generation);
+  if (existing && card.dataset.shape === shape) {
+    updateCardInPlace(card, generation);
     return;
   }
+  card.dataset.shape = shape;
+  // Keep keyboard focus on the same control when an update rebuilds the content.
+  const focused = card.contains(document.activeElement)
+    ? (document.activeElement as HTMLElement).dataset.action
+    : undefined;
+  card.replaceChildren(cardContent(generation));
+  if (focused) card.querySelector<HTMLElement>(`[data-action="${focused}"]`)?.focus();
+  if (existing) return;
+  state.cards.set(generation.id, card);
   const older = [...el.gallery.children].find((child) => {
     const other = state.generations.get((child as HTMLElement).dataset.id ?? '');
     return other !== undefined && other.createdAt < generation.createdAt;
   });
   el.gallery.insertBefore(card, older ?? null);
 }
+
+function updateCardInPlace(card: HTMLElement, generation: Generation): void {
+  const progress = card.querySelector('progress');
+  if (progress && generation.percent != null) progress.value = generation.percent;
+  const percent = card.querySelector('.percent');
+  if (percent) percent.textContent = generation.percent == null ? '…' : `${generation.percent}%`;
+  const cost = card.querySelector('.card-cost');
+  if (cost) cost.textContent = costLine(generation);
+}
+
+/** One listener for every card's buttons: cards come and go, the gallery stays. */
+el.gallery.addEventListener('click', (event) => {
+  const button = (event.target as Element).closest<HTMLElement>('button[data-action]');
+  const id = button?.closest<HTMLElement>('li.card')?.dataset.id;
+  const generation = id === undefined ? undefined : state.generations.get(id);
+  const action = button?.dataset.action;
+  if (!generation || !action) return;
+  if (action === 'cancel') void cancel(generation);
+  else if (action.startsWith('finalize-')) void finalize(generation, Number(action.slice('finalize-'.length)));
+});
 
 // ---- start ---------------------------------------------------------------------------------------
 

@@ -109,6 +109,20 @@ describe('pixelgate Studio in Chromium', () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     const running = page.locator('#gallery li.card', { hasText: 'a slow harbour' });
     await running.locator('progress').waitFor();
+    // Progress events update the card in place: the same element before and after a new percent.
+    const node = await running.elementHandle();
+    const before = await running.locator('.percent').innerText();
+    await expect.poll(() => running.locator('.percent').innerText(), { timeout: 20_000 }).not.toBe(before);
+    expect(await node!.evaluate((element) => element.isConnected)).toBe(true);
+    // One delegated listener on the gallery, none on the cards or their buttons.
+    const cdp = await page.context().newCDPSession(page);
+    const gallery = await cdp.send('Runtime.evaluate', { expression: 'document.getElementById("gallery")' });
+    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', {
+      objectId: gallery.result.objectId!,
+      depth: -1,
+    });
+    expect(listeners.map((listener) => listener.type)).toEqual(['click']);
+    await cdp.detach();
     await screenshot(page, 'studio-running');
     await running.getByRole('button', { name: 'Cancel' }).click();
     await card('CANCELED', 'a slow harbour').waitFor();
