@@ -1,25 +1,27 @@
 /**
- * The rows of one new generation, written in the admission transaction in as few statements as
- * billing's rules allow (each statement costs a round trip and its CPU on both ends):
+ * The statement that holds the money, whole: a new generation's row and, unless it is a cache
+ * hit, its hold and ledger row, the user's row lock, its predictions and their tracker jobs — one
+ * statement, since each costs a round trip and its CPU on both ends. When the user already has a
+ * generation under the idempotency key, the insert yields no row and nothing else is written
+ * (every other part runs only when the generation was inserted).
  *
- * 1. one statement: the generation and, unless it is a cache hit, its hold and ledger row, the
- *    user's row lock (billing's `admissionCtes`), its predictions and their tracker jobs. When the
- *    user already has a generation under the idempotency key, the insert yields no row and
- *    nothing else is written (every other part runs only `when` the generation was inserted);
- * 2. the caller then finishes admission with billing's `admitUnderLock` (rate slot, budget
- *    windows), which must be a statement of its own after the one that took the lock.
- *
- * Any refusal in step 2 rolls the whole transaction back, predictions and jobs included.
+ * The caller then finishes admission with billing's `admitUnderLock` (rate slot, budget windows),
+ * which must be a statement of its own after the one that took the lock; any refusal there rolls
+ * the whole transaction back, predictions and jobs included. Billing decides which windows the
+ * hold names (`holdWindows`) and reads the locked row (`lockedUserOf`); the SQL is written here,
+ * in one piece, so a reviewer reads it in one place (`test/generations/admission.test.ts` pins it).
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import { admissionCtes, LOCKED_USER, lockedUserOf, type LockedUser, type NewHoldRef } from '../billing/admission.ts';
+import { sql, type RawBuilder } from 'kysely';
+import { lockedUserOf, type LockedUser, type NewHoldRef } from '../billing/admission.ts';
+import { holdWindows } from '../billing/holds.ts';
 import type { Config } from '../config.ts';
+import type { HoldWindowRef } from '../db/types.ts';
 import type { Executor } from '../db/index.ts';
-import { firstTrackJobs } from './jobs.ts';
-import { predictionsInsert, type NewPredictionRow } from './predictions-store.ts';
-import { generationInsert, type Generation, type NewGenerationRow } from './store.ts';
 import type { Micros } from '../money.ts';
+import { TRACK_MAX_ATTEMPTS, TRACK_PREDICTION_TASK, trackJobKey, type TrackPayload } from './jobs.ts';
+import type { NewPredictionRow } from './predictions-store.ts';
+import type { Generation, NewGenerationRow } from './store.ts';
 
 export interface PaidGeneration {
   readonly amountMicros: Micros;
@@ -35,9 +37,110 @@ export interface WrittenGeneration {
   readonly admission: { readonly user: LockedUser; readonly hold: NewHoldRef } | null;
 }
 
+/** What the statement needs beyond the generation's row: the hold, its windows, the predictions. */
+export interface AdmissionStatementInput {
+  readonly generation: NewGenerationRow;
+  /** Null for a cache hit: the generation row only. */
+  readonly paid: {
+    readonly amountMicros: Micros;
+    readonly windows: readonly HoldWindowRef[];
+    readonly predictions: ReadonlyArray<NewPredictionRow & { readonly id: string }>;
+  } | null;
+}
+
+type AdmissionRow = Generation & { locked_user: LockedUser | null; jobs?: unknown };
+
+/** The insert of the generation, as the CTE `generation`; no row when the key was already taken. */
+function generationCte(row: NewGenerationRow): RawBuilder<unknown> {
+  return sql`generation as (
+      insert into generations (
+        id, user_id, model_id, mode, prompt, request, request_fingerprint, idempotency_key, image_count,
+        estimated_cost_micros, price_rule, deadline_at, created_at, updated_at, selection_reason, preview_id,
+        preview_image_index, cache_key, batch_id, transparent_background
+      ) values (
+        ${row.id}, ${row.userId}, ${row.modelId}, ${row.mode}, ${row.prompt}, ${JSON.stringify(row.request)},
+        ${row.fingerprint}, ${row.idempotencyKey}, ${row.imageCount}, ${row.estimatedCostMicros},
+        ${row.priceRule ? JSON.stringify(row.priceRule) : null}, ${row.deadlineAt},
+        ${row.now}, ${row.now}, ${row.selectionReason ?? null}, ${row.previewId ?? null},
+        ${row.previewImageIndex ?? null}, ${row.cacheKey ?? null}, ${row.batchId ?? null},
+        ${row.transparentBackground ?? false}
+      )
+      on conflict (user_id, idempotency_key) do nothing
+      returning *
+    )`;
+}
+
+/** The whole statement (see the header); compiled SQL pinned by a test. */
+export function admissionStatement(input: AdmissionStatementInput): RawBuilder<AdmissionRow> {
+  const { generation: row, paid } = input;
+  if (!paid)
+    return sql<AdmissionRow>`with ${generationCte(row)} select generation.*, null::jsonb as locked_user from generation`;
+  if (!Number.isSafeInteger(paid.amountMicros) || paid.amountMicros <= 0)
+    throw new RangeError('a hold must be positive');
+  const predictions = paid.predictions.map((prediction) => ({
+    id: prediction.id,
+    generation_id: prediction.generationId,
+    position: prediction.position,
+    replicate_model: prediction.replicateModel,
+    input: prediction.input,
+    image_count: prediction.imageCount,
+    now: prediction.now,
+  }));
+  const jobs = paid.predictions.map((prediction) => {
+    const payload: TrackPayload = { predictionId: prediction.id, poll: 0 };
+    return { payload, key: trackJobKey(prediction.id) };
+  });
+  // Every CTE after `generation` runs only when it inserted a row. `locked_user` and `jobs` are
+  // selects, which run only when read: the final select reads both, so the lock is taken and every
+  // job added. `FOR NO KEY UPDATE` serialises admissions per user without blocking inserts that
+  // reference the user.
+  return sql<AdmissionRow>`
+    with ${generationCte(row)},
+    hold as (
+      insert into holds (user_id, generation_id, amount_micros, windows, created_at)
+      select ${row.userId}::uuid, ${row.id}::uuid, ${paid.amountMicros}::bigint,
+        ${JSON.stringify(paid.windows)}::jsonb, ${row.now}::timestamptz
+      where exists (select from generation)
+      returning *
+    ),
+    hold_entry as (
+      insert into ledger_entries (user_id, hold_id, generation_id, kind, amount_micros)
+      select user_id, id, generation_id, 'hold', amount_micros from hold
+    ),
+    locked_user as (
+      select id, daily_budget_micros, monthly_budget_micros, rate_limit_per_minute, max_concurrent_generations
+      from users where id = ${row.userId} for no key update
+    ),
+    new_predictions as (
+      insert into predictions
+        (id, generation_id, position, purpose, replicate_model, input, image_count, created_at, updated_at)
+      select r.id, r.generation_id, r.position, 'generate', r.replicate_model, r.input, r.image_count, r.now, r.now
+      from jsonb_to_recordset(${JSON.stringify(predictions)}::jsonb) as r (
+        id uuid, generation_id uuid, position integer, replicate_model text, input jsonb, image_count integer,
+        now timestamptz
+      )
+      where exists (select from generation)
+    ),
+    jobs as (
+      select graphile_worker.add_job(
+        ${TRACK_PREDICTION_TASK},
+        jobs.payload,
+        run_at => now(),
+        max_attempts => ${TRACK_MAX_ATTEMPTS},
+        job_key => jobs.key
+      )
+      from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as jobs (payload json, key text)
+      where exists (select from generation)
+    )
+    select generation.*,
+      (select to_jsonb(locked_user) from locked_user) as locked_user,
+      (select count(*) from jobs) as jobs
+    from generation`;
+}
+
 /**
- * Step 1 above. `paid` is null for a cache hit (the generation row only). Null when the
- * idempotency key was already taken (a concurrent request got there first).
+ * Runs the statement for one new generation. `paid` is null for a cache hit (the generation row
+ * only). Null when the idempotency key was already taken (a concurrent request got there first).
  */
 export async function writeNewGeneration(
   trx: Executor,
@@ -45,37 +148,16 @@ export async function writeNewGeneration(
   row: NewGenerationRow,
   paid: PaidGeneration | null,
 ): Promise<WrittenGeneration | null> {
-  const inserted = sql<boolean>`exists (select from generation)`;
-  const ctes = [sql`generation as (${generationInsert(trx, row)})`];
-  let selected = sql`null::jsonb as locked_user`;
-  let hold: NewHoldRef | null = null;
-  if (paid) {
-    const predictions = paid.predictions.map((prediction) => ({
-      ...prediction,
-      id: randomUUID(),
-      generationId: row.id,
-    }));
-    const admission = admissionCtes(
-      config,
-      { userId: row.userId, generationId: row.id, amountMicros: paid.amountMicros, now: row.now },
-      inserted,
-    );
-    hold = admission.hold;
-    ctes.push(
-      admission.ctes,
-      sql`new_predictions as (${predictionsInsert(predictions, inserted)})`,
-      sql`jobs as (${firstTrackJobs(
-        predictions.map((prediction) => prediction.id),
-        inserted,
-      )})`,
-    );
-    // Read here, so the lock is taken and every job added (a select in a CTE runs only when read).
-    selected = sql`${LOCKED_USER} as locked_user, (select count(*) from jobs) as jobs`;
-  }
-  const result = await sql<Generation & { locked_user: LockedUser | null; jobs?: unknown }>`
-    with ${sql.join(ctes)}
-    select generation.*, ${selected} from generation`.execute(trx);
-  const first = result.rows[0];
+  const hold = paid && { amount_micros: paid.amountMicros, windows: holdWindows(row.userId, config, row.now) };
+  const statement = admissionStatement({
+    generation: row,
+    paid: paid && {
+      amountMicros: paid.amountMicros,
+      windows: hold!.windows,
+      predictions: paid.predictions.map((prediction) => ({ ...prediction, id: randomUUID(), generationId: row.id })),
+    },
+  });
+  const first = (await statement.execute(trx)).rows[0];
   if (!first) return null;
   const { locked_user: locked, jobs: _jobs, ...generation } = first;
   return { generation, admission: hold && { user: lockedUserOf(locked, row.userId), hold } };

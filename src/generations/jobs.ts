@@ -16,7 +16,7 @@ export const TRACK_PREDICTION_TASK = 'generations:track-prediction';
 export const MAINTENANCE_TASK = 'generations:maintenance';
 const MAINTENANCE_JOB_KEY = 'generations:maintenance';
 /** Unexpected errors are retried by graphile-worker with its backoff; expected ones reschedule. */
-const TRACK_MAX_ATTEMPTS = 10;
+export const TRACK_MAX_ATTEMPTS = 10;
 
 export interface TrackPayload {
   readonly predictionId: string;
@@ -56,22 +56,6 @@ function addTrackJob(payload: RawBuilder<unknown>, jobKey: RawBuilder<string>, d
 export async function scheduleTrack(executor: Executor, payload: TrackPayload, delayMs: number): Promise<void> {
   const job = addTrackJob(sql`${JSON.stringify(payload)}::json`, sql`${trackJobKey(payload.predictionId)}`, delayMs);
   await sql`select ${job}`.execute(executor);
-}
-
-/**
- * The first tracker jobs of new predictions, due at once (`scheduleTrack(…, { poll: 0 }, 0)` for
- * each), as a select for a statement's CTE, scheduled only when `when` holds. A select in a CTE
- * runs only when the statement reads it: read every row (`count(*)`).
- */
-export function firstTrackJobs(predictionIds: readonly string[], when: RawBuilder<boolean>): RawBuilder<unknown> {
-  const jobs = predictionIds.map((predictionId) => {
-    const payload: TrackPayload = { predictionId, poll: 0 };
-    return { payload, key: trackJobKey(predictionId) };
-  });
-  return sql`
-    select ${addTrackJob(sql`jobs.payload`, sql`jobs.key`, 0)}
-    from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as jobs (payload json, key text)
-    where ${when}`;
 }
 
 export async function scheduleMaintenance(executor: Executor, delayMs: number): Promise<void> {

@@ -6,7 +6,7 @@
  *
  * Functions take an executor (`db` or an open transaction) and never open transactions themselves.
  */
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { Executor } from '../db/index.ts';
 import type { PredictionRow, PredictionState } from '../db/types.ts';
 import { ACTIVE_GENERATION_STATUSES } from './store.ts';
@@ -45,35 +45,6 @@ export interface NewPredictionRow {
   readonly input: Record<string, unknown>;
   readonly imageCount: number;
   readonly now: Date;
-}
-
-/**
- * The insert of new predictions (`pending`, to be created upstream), for a statement; nothing is
- * inserted unless `when` holds (admission's statement inserts them only with their generation).
- * Their ids are chosen by the caller, so the same statement can schedule their jobs.
- */
-export function predictionsInsert(
-  rows: ReadonlyArray<NewPredictionRow & { readonly id: string }>,
-  when: RawBuilder<boolean> = sql<boolean>`true`,
-): RawBuilder<unknown> {
-  const records = rows.map((row) => ({
-    id: row.id,
-    generation_id: row.generationId,
-    position: row.position,
-    replicate_model: row.replicateModel,
-    input: row.input,
-    image_count: row.imageCount,
-    now: row.now,
-  }));
-  return sql`
-    insert into predictions
-      (id, generation_id, position, purpose, replicate_model, input, image_count, created_at, updated_at)
-    select r.id, r.generation_id, r.position, 'generate', r.replicate_model, r.input, r.image_count, r.now, r.now
-    from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r (
-      id uuid, generation_id uuid, position integer, replicate_model text, input jsonb, image_count integer,
-      now timestamptz
-    )
-    where ${when}`;
 }
 
 export async function findPrediction(executor: Executor, id: string): Promise<Prediction | undefined> {

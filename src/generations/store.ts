@@ -78,12 +78,12 @@ export interface NewGenerationRow {
 }
 
 /**
- * The insert of a generation, returning it; no row when the user already has one under this
- * idempotency key (a concurrent insert with the same key waits for the other transaction and then
- * yields). A query to run (`insertGeneration`) or to put in a statement as a CTE.
+ * Inserts a generation alone (admission inserts its own with its hold: `admission.ts`); null when
+ * the user already has one under this idempotency key (a concurrent insert with the same key
+ * waits for the other transaction and then yields).
  */
-export function generationInsert(executor: Executor, row: NewGenerationRow) {
-  return executor
+export async function insertGeneration(executor: Executor, row: NewGenerationRow): Promise<Generation | null> {
+  const inserted = await executor
     .insertInto('generations')
     .values({
       id: row.id,
@@ -108,12 +108,9 @@ export function generationInsert(executor: Executor, row: NewGenerationRow) {
       transparent_background: row.transparentBackground ?? false,
     })
     .onConflict((conflict) => conflict.columns(['user_id', 'idempotency_key']).doNothing())
-    .returningAll();
-}
-
-/** Inserts the generation (`generationInsert`); null when the key was already taken. */
-export async function insertGeneration(executor: Executor, row: NewGenerationRow): Promise<Generation | null> {
-  return (await generationInsert(executor, row).executeTakeFirst()) ?? null;
+    .returningAll()
+    .executeTakeFirst();
+  return inserted ?? null;
 }
 
 export async function findGeneration(executor: Executor, id: string): Promise<Generation | undefined> {
