@@ -7,6 +7,7 @@ import { generateCommand } from './generate.ts';
 import { keysCommand } from './keys.ts';
 import { ledgerCommand } from './ledger.ts';
 import { migrateCommand } from './migrate.ts';
+import { modelsCommand } from './models.ts';
 import { serveCommand } from './serve.ts';
 import { simulatorCommand } from './simulator.ts';
 import { usersCommand } from './users.ts';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CliCommand[] = [
   keysCommand,
   ledgerCommand,
   generateCommand,
+  modelsCommand,
 ];
 
 export const USAGE = `Usage: pixelgate <command>
