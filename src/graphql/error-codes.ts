@@ -14,7 +14,8 @@ import { withRetryable } from './errors.ts';
 /** Yoga's own codes for requests and documents it refuses, kept as `reason` beside the contract's code. */
 const DOCUMENT_ERROR_CODES = new Set(['BAD_REQUEST', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
 
-function withCode(error: GraphQLError): GraphQLError {
+/** A refusal of the request or its document labelled BAD_USER_INPUT (Yoga's code kept as `reason`). */
+export function withContractCode(error: GraphQLError): GraphQLError {
   const code = error.extensions?.code;
   if (code !== undefined && !DOCUMENT_ERROR_CODES.has(String(code))) return error;
   return new GraphQLError(error.message, {
@@ -34,7 +35,10 @@ export function useInputErrorCodes(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
       if (!isExecutionResult(result) || !result.errors?.length) return;
-      setResult({ ...result, errors: result.errors.map((error) => withRetryable(withCode(error as GraphQLError))) });
+      setResult({
+        ...result,
+        errors: result.errors.map((error) => withRetryable(withContractCode(error as GraphQLError))),
+      });
     },
   };
 }

@@ -30,6 +30,7 @@ import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from './context.ts';
+import { withContractCode } from './error-codes.ts';
 import { contractError, withRetryable } from './errors.ts';
 import type { LiveConnection, LiveConnections } from './live-connections.ts';
 import { paramsBoundsError } from './request-bounds.ts';
@@ -153,7 +154,7 @@ export function attachGraphQLWebSocket(options: WebSocketOptions) {
       onError: (ctx, _id, _payload, errors) => {
         sockets.isSlowConsumer(ctx.extra.socket);
         return errors.map((error) => {
-          if (error.extensions?.code !== undefined) return withRetryable(error).toJSON();
+          if (error.extensions?.code !== undefined) return withRetryable(withContractCode(error)).toJSON();
           logger.error({ err: error.originalError ?? error }, 'unexpected error in a WebSocket operation');
           return { message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false } };
         });

@@ -71,7 +71,11 @@ describe('WebSocket edge', () => {
     expect(error.payload[0]!.message).toMatch(/Syntax Error/);
     expect(error.payload[0]!.extensions?.code).toBe('BAD_USER_INPUT');
     raw.send({ id: 'invalid', type: 'subscribe', payload: { query: '{ nope }' } });
-    await raw.next((message) => message.id === 'invalid' && message.type === 'error');
+    const invalid = (await raw.next((message) => message.id === 'invalid' && message.type === 'error')) as {
+      payload: Array<{ extensions?: { code?: string; retryable?: boolean } }>;
+    };
+    // The same contract code as over HTTP, not Yoga's GRAPHQL_VALIDATION_FAILED.
+    expect(invalid.payload[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', retryable: false });
     raw.send({ id: 'after', type: 'subscribe', payload: { query: VIEWER } });
     await raw.next((message) => message.id === 'after' && message.type === 'next');
     expect(raw.socket.readyState).toBe(WebSocket.OPEN);
