@@ -61,7 +61,7 @@ export function createDownloader(settings: DownloadSettings = {}): Downloader {
     const deadline = caller ? AbortSignal.any([timeout, caller]) : timeout;
     let current = checkedUrl(url);
     for (let redirects = 0; ; redirects++) {
-      let response: Awaited<ReturnType<typeof request>>;
+      let response: OutputResponse;
       try {
         response = await request(current, { method: 'GET', dispatcher: agent, signal: deadline });
       } catch (error) {
@@ -75,38 +75,12 @@ export function createDownloader(settings: DownloadSettings = {}): Downloader {
         current = checkedUrl(new URL(headers.location, current).toString());
         continue;
       }
-      if (statusCode !== 200) {
+      const refusal = refusalOf(response, maxBytes);
+      if (refusal) {
         await response.body.dump();
-        const transient = statusCode === 408 || statusCode === 429 || statusCode >= 500;
-        throw new DownloadError(`output answered HTTP ${statusCode}`, !transient);
+        throw refusal;
       }
-      const contentType = String(headers['content-type'] ?? '');
-      if (contentType && !ACCEPTED_CONTENT_TYPES.test(contentType)) {
-        await response.body.dump();
-        throw new DownloadError(`output is not an image (${contentType.slice(0, 60)})`, true);
-      }
-      const declared = Number(headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxBytes) {
-        await response.body.dump();
-        throw new DownloadError(`output is larger than ${maxBytes} bytes`, true);
-      }
-      const chunks: Buffer[] = [];
-      let received = 0;
-      try {
-        for await (const chunk of response.body) {
-          received += (chunk as Buffer).length;
-          if (received > maxBytes) {
-            response.body.destroy();
-            throw new DownloadError(`output is larger than ${maxBytes} bytes`, true);
-          }
-          chunks.push(chunk as Buffer);
-        }
-      } catch (error) {
-        if (error instanceof DownloadError) throw error;
-        if (caller?.aborted) throw abortedDownload();
-        throw new DownloadError(`download interrupted: ${describe(error)}`, false);
-      }
-      const bytes = Buffer.concat(chunks);
+      const bytes = await readBody(response, maxBytes, caller);
       const info = readImageInfo(bytes);
       if (!info) throw new DownloadError('output is not a PNG, JPEG or WebP image', true);
       return { bytes, info };
@@ -129,6 +103,47 @@ export function createDownloader(settings: DownloadSettings = {}): Downloader {
     },
     close: () => agent.close(),
   };
+}
+
+type OutputResponse = Awaited<ReturnType<typeof request>>;
+
+/** Why an answer is refused before its body is read: not a 200, not an image, or declared too large. */
+function refusalOf(response: OutputResponse, maxBytes: number): DownloadError | undefined {
+  const { statusCode, headers } = response;
+  if (statusCode !== 200) {
+    const transient = statusCode === 408 || statusCode === 429 || statusCode >= 500;
+    return new DownloadError(`output answered HTTP ${statusCode}`, !transient);
+  }
+  const contentType = String(headers['content-type'] ?? '');
+  if (contentType && !ACCEPTED_CONTENT_TYPES.test(contentType)) {
+    return new DownloadError(`output is not an image (${contentType.slice(0, 60)})`, true);
+  }
+  const declared = Number(headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    return new DownloadError(`output is larger than ${maxBytes} bytes`, true);
+  }
+  return undefined;
+}
+
+/** The body, cut off as soon as it passes `maxBytes` (a length header can lie or be absent). */
+async function readBody(response: OutputResponse, maxBytes: number, caller: AbortSignal | undefined): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  try {
+    for await (const chunk of response.body) {
+      received += (chunk as Buffer).length;
+      if (received > maxBytes) {
+        response.body.destroy();
+        throw new DownloadError(`output is larger than ${maxBytes} bytes`, true);
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof DownloadError) throw error;
+    if (caller?.aborted) throw abortedDownload();
+    throw new DownloadError(`download interrupted: ${describe(error)}`, false);
+  }
+  return Buffer.concat(chunks);
 }
 
 function abortedDownload(): DownloadError {
