@@ -23,14 +23,15 @@ export default defineConfig({
     reporters: ['default'],
     // graphile-worker 0.17.3 releases a finished job (completeJob/failJob) without awaiting the
     // query. Tests that cut the database's connections (or drop the database as they end) can catch
-    // one of those releases mid-flight, and its rejection has no owner. pixelgate's process policy survives exactly this in
+    // one of those releases mid-flight, and its rejection has no owner (on Node 24 a cut socket can
+    // also surface as 'read ECONNRESET'). pixelgate's process policy survives exactly this in
     // production; here only that rejection is ignored, every other unhandled error still fails.
     onUnhandledError(error) {
       const stack = 'stack' in error && typeof error.stack === 'string' ? error.stack : '';
       const lostRelease =
         /graphile-worker/.test(stack) &&
         /(failJobs|completeJobs)/.test(stack) &&
-        /Connection terminated|terminating connection|connection error|is not currently accepting connections|does not exist/.test(
+        /Connection terminated|terminating connection|connection error|ECONNRESET|is not currently accepting connections|does not exist/.test(
           error.message ?? '',
         );
       return lostRelease ? false : undefined;
