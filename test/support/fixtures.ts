@@ -131,6 +131,23 @@ export async function withDatabaseClosed(
   }
 }
 
+/**
+ * Calls `attempt` until it gives a value other than undefined, for at most `timeoutMs`: for states
+ * that are eventual, like the first answers after the database opens again. An assertion `attempt`
+ * makes on a failed try fails at once; running out of time gives undefined.
+ */
+export async function untilAnswered<T>(
+  attempt: () => Promise<T | undefined>,
+  timeoutMs = 5_000,
+): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await attempt();
+    if (value !== undefined || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Background work of a running gateway (heartbeats, job queue, pub/sub), not the request's. */
 const BACKGROUND = /gateway_instances|graphile_worker|pg_notify|^\s*(un)?listen\b|set last_used_at/i;
 
