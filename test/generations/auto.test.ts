@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { findModel } from '../../src/catalog/models.ts';
-import { finalize, generate, traces, waitForEnd, type GenerationsEnv } from './helpers.ts';
+import { finalize, generate, traces, waitForEnd, type GenerationsEnv } from './start-helpers.ts';
 import { useGenerationsEnv } from '../support/fixtures.ts';
 
 const COMPLEX =

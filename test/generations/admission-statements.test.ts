@@ -22,7 +22,7 @@ import {
   predictionRows,
   startGenerationsEnv,
   type GenerationsEnv,
-} from './helpers.ts';
+} from './start-helpers.ts';
 
 const GenerateWithPositionDocument = graphql(`
   mutation GenerateWithPosition($input: GenerateImageInput!) {

@@ -1,6 +1,7 @@
 /**
- * Helpers for smart-generation tests: the generations test environment (simulator + gateway on a
- * database of their own) plus the GraphQL operations of tiers, batches, the cache and the gallery.
+ * Helpers for the tests of starting policies (tiers, automatic choice, batches, the cache, the
+ * gallery): the generations test environment (simulator + gateway on a database of their own) plus
+ * the GraphQL operations of tiers, batches, the cache and the gallery.
  */
 import type { Client } from 'graphql-ws';
 import { sql } from 'kysely';
@@ -15,7 +16,7 @@ import {
   type Gateway,
   type GenerationResult,
   type GraphQLErrorShape,
-} from '../generations/helpers.ts';
+} from './helpers.ts';
 import { graphql } from '../gql/index.ts';
 import type { FinalizeGenerationInput, GenerateImageInput } from '../gql/graphql.ts';
 
@@ -31,7 +32,7 @@ export {
   TERMINAL,
   wsClient,
   type GenerationsEnv,
-} from '../generations/helpers.ts';
+} from './helpers.ts';
 
 const SmartGenerationFieldsFragment = graphql(`
   fragment SmartGenerationFields on Generation {

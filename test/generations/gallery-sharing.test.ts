@@ -7,7 +7,7 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advanceGeneration } from '../../src/generations/store.ts';
-import { eventually, startGenerationsEnv, wsClient, type GenerationsEnv } from './helpers.ts';
+import { eventually, startGenerationsEnv, wsClient, type GenerationsEnv } from './start-helpers.ts';
 import { gid } from '../support/ids.ts';
 import { insertRunningGeneration } from '../support/fixtures.ts';
 

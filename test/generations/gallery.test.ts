@@ -11,7 +11,7 @@ import {
   waitForEnd,
   wsClient,
   type GenerationsEnv,
-} from './helpers.ts';
+} from './start-helpers.ts';
 import { useGenerationsEnv } from '../support/fixtures.ts';
 
 describe('myGenerations', () => {

@@ -14,7 +14,7 @@ import {
   waitForEnd,
   type GenerationsEnv,
   ledgerProblems,
-} from './helpers.ts';
+} from './start-helpers.ts';
 import { rowId } from '../support/ids.ts';
 import { useGenerationsEnv } from '../support/fixtures.ts';
 

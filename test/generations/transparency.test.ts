@@ -16,8 +16,8 @@ import {
   type GenerationsEnv,
   type SmartGeneration,
   ledgerProblems,
-} from './helpers.ts';
-import { SMART_FIELDS } from './helpers.ts';
+} from './start-helpers.ts';
+import { SMART_FIELDS } from './start-helpers.ts';
 import { useGenerationsEnv } from '../support/fixtures.ts';
 
 const REMOVAL_MODEL = 'recraft-ai/recraft-remove-background';
