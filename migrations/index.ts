@@ -12,6 +12,7 @@ import * as usageNotify from './0006_usage_notify.ts';
 import * as appWebhooks from './0007_app_webhooks.ts';
 import * as catalog from './0008_catalog.ts';
 import * as appWebhookDrains from './0009_app_webhook_drains.ts';
+import * as webhookSecretOverlaps from './0010_webhook_secret_overlaps.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007_app_webhooks': appWebhooks,
   '0008_catalog': catalog,
   '0009_app_webhook_drains': appWebhookDrains,
+  '0010_webhook_secret_overlaps': webhookSecretOverlaps,
 };

@@ -5,7 +5,7 @@
  * needs the key itself, so it cannot be kept as a hash the way API keys are.
  */
 import type { Executor } from '../db/index.ts';
-import type { AppWebhookEndpointRow } from '../db/types.ts';
+import type { AppWebhookEndpointRow, RetiredSecret } from '../db/types.ts';
 import { newSigningSecret } from './signing.ts';
 import { checkTargetUrl, WebhookTargetRefusedError, type TargetPolicy } from './targets.ts';
 
@@ -27,6 +27,11 @@ const MAX_URL_LENGTH = 2048;
 const MAX_DESCRIPTION_LENGTH = 500;
 /** How long a rotated-out secret keeps signing beside the new one. */
 export const ROTATION_OVERLAP_MS = 24 * 3600_000;
+/**
+ * Secrets signing at once (the current one and those rotated out within 24 h): each adds a
+ * 47-character signature to every request's `webhook-signature` and an HMAC to every attempt.
+ */
+export const MAX_SIGNING_SECRETS = 5;
 
 /** An endpoint input the API refuses (BAD_USER_INPUT), naming the fields. */
 export class WebhookInputError extends Error {
@@ -47,6 +52,17 @@ export class WebhookNotFoundError extends Error {
   ) {
     super(`No ${what === 'WebhookEndpoint' ? 'webhook endpoint' : 'webhook delivery'} with id ${id}.`);
     this.name = 'WebhookNotFoundError';
+  }
+}
+
+/** A redelivery to a disabled endpoint: it would be ended unsent (BAD_USER_INPUT). */
+export class EndpointDisabledError extends WebhookInputError {
+  constructor(readonly disabledReason: string | null) {
+    const message =
+      `belongs to a disabled endpoint (${disabledReason ?? 'disabled'}); ` +
+      'enable it (updateWebhookEndpoint with enabled: true) and redeliver then';
+    super(`deliveryId ${message}.`, [{ path: 'deliveryId', message }]);
+    this.name = 'EndpointDisabledError';
   }
 }
 
@@ -137,9 +153,11 @@ export async function findEndpoint(
   executor: Executor,
   id: string,
   userId: string | null,
+  options: { forUpdate?: boolean } = {},
 ): Promise<WebhookEndpoint | undefined> {
   let query = executor.selectFrom('app_webhook_endpoints').selectAll().where('id', '=', id);
   if (userId !== null) query = query.where('user_id', '=', userId);
+  if (options.forUpdate) query = query.forUpdate();
   return query.executeTakeFirst();
 }
 
@@ -174,25 +192,50 @@ export async function updateEndpoint(
     .executeTakeFirst();
 }
 
-/** A new secret; the current one keeps signing beside it for `ROTATION_OVERLAP_MS`. */
+/** Rotated-out secrets still inside their overlap, newest first. */
+function retiredLive(endpoint: WebhookEndpoint, now: Date): RetiredSecret[] {
+  return endpoint.retired_secrets.filter((retired) => Date.parse(retired.expiresAt) > now.getTime());
+}
+
+/** A rotation the bound refuses: every secret it allows is still signing. */
+export class TooManySigningSecretsError extends WebhookInputError {
+  constructor(readonly oldestExpiresAt: string) {
+    const message =
+      `signs with ${MAX_SIGNING_SECRETS} secrets already (each rotated-out secret signs for 24 hours); ` +
+      `rotate again after ${oldestExpiresAt}, when the oldest stops signing`;
+    super(`id ${message}.`, [{ path: 'id', message }]);
+    this.name = 'TooManySigningSecretsError';
+  }
+}
+
+/**
+ * A new secret. The current one and every secret rotated out before it keep signing beside it,
+ * each until its own overlap (`ROTATION_OVERLAP_MS` after it was rotated out) ends, so a receiver
+ * that still holds any of them keeps verifying. At most `MAX_SIGNING_SECRETS` sign at once: a
+ * rotation beyond that is refused (dropping a secret early would break a receiver without a word).
+ * The caller holds the endpoint's row lock (`findEndpoint(…, { forUpdate })`).
+ */
 export async function rotateSecret(
   executor: Executor,
-  id: string,
+  endpoint: WebhookEndpoint,
   now: Date,
-): Promise<{ endpoint: WebhookEndpoint; secret: string } | undefined> {
+): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  const stillSigning = retiredLive(endpoint, now);
+  if (stillSigning.length + 2 > MAX_SIGNING_SECRETS) {
+    throw new TooManySigningSecretsError(stillSigning[stillSigning.length - 1]!.expiresAt);
+  }
+  const retired: RetiredSecret[] = [
+    { secret: endpoint.secret, expiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString() },
+    ...stillSigning,
+  ];
   const secret = newSigningSecret();
-  const endpoint = await executor
+  const rotated = await executor
     .updateTable('app_webhook_endpoints')
-    .set((eb) => ({
-      previous_secret: eb.ref('secret'),
-      previous_secret_expires_at: new Date(now.getTime() + ROTATION_OVERLAP_MS),
-      secret,
-      updated_at: now,
-    }))
-    .where('id', '=', id)
+    .set({ retired_secrets: JSON.stringify(retired), secret, updated_at: now })
+    .where('id', '=', endpoint.id)
     .returningAll()
-    .executeTakeFirst();
-  return endpoint && { endpoint, secret };
+    .executeTakeFirstOrThrow();
+  return { endpoint: rotated, secret };
 }
 
 export async function deleteEndpoint(executor: Executor, id: string): Promise<boolean> {
@@ -200,11 +243,13 @@ export async function deleteEndpoint(executor: Executor, id: string): Promise<bo
   return deleted.numDeletedRows > 0n;
 }
 
-/** The secrets that sign now: the current one, and the previous one during its overlap. */
+/** The secrets that sign now: the current one first, then each rotated-out one inside its overlap. */
 export function liveSecrets(endpoint: WebhookEndpoint, now: Date): string[] {
-  const previousLive =
-    endpoint.previous_secret !== null &&
-    endpoint.previous_secret_expires_at !== null &&
-    endpoint.previous_secret_expires_at.getTime() > now.getTime();
-  return previousLive ? [endpoint.secret, endpoint.previous_secret!] : [endpoint.secret];
+  return [endpoint.secret, ...retiredLive(endpoint, now).map((retired) => retired.secret)];
+}
+
+/** When the last rotated-out secret stops signing (null: only the current one signs). */
+export function overlapEndsAt(endpoint: WebhookEndpoint, now: Date): Date | null {
+  const [newest] = retiredLive(endpoint, now);
+  return newest ? new Date(newest.expiresAt) : null;
 }

@@ -10,7 +10,15 @@ import { pageCost, resolveKeysetConnection, type PageRules } from '../graphql/co
 import { badUserInput } from '../graphql/errors.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { deliveriesPage, type WebhookDelivery } from './deliveries.ts';
-import { endpointsOf, WEBHOOK_EVENT_TYPES, WebhookNotFoundError, type WebhookEndpoint } from './endpoints.ts';
+import {
+  endpointsOf,
+  liveSecrets,
+  MAX_SIGNING_SECRETS,
+  overlapEndsAt,
+  WEBHOOK_EVENT_TYPES,
+  WebhookNotFoundError,
+  type WebhookEndpoint,
+} from './endpoints.ts';
 import {
   createEndpointFor,
   deleteEndpointFor,
@@ -106,11 +114,14 @@ const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEndpoint')
     previousSecretExpiresAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: 'Until then the secret before the last rotation signs too.',
-      resolve: (endpoint) =>
-        endpoint.previous_secret_expires_at && endpoint.previous_secret_expires_at > new Date()
-          ? endpoint.previous_secret_expires_at
-          : null,
+      description:
+        'Until then the secret before the last rotation signs too (and any rotated out earlier, each for 24 hours ' +
+        'after its rotation); null when only the current secret signs.',
+      resolve: (endpoint) => overlapEndsAt(endpoint, new Date()),
+    }),
+    signingSecretCount: t.int({
+      description: `How many secrets sign each request now: the current one and those still in their overlap (at most ${MAX_SIGNING_SECRETS}).`,
+      resolve: (endpoint) => liveSecrets(endpoint, new Date()).length,
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (endpoint) => endpoint.created_at }),
     updatedAt: t.field({ type: 'DateTime', resolve: (endpoint) => endpoint.updated_at }),
@@ -189,7 +200,9 @@ builder.mutationFields((t) => ({
   }),
   rotateWebhookSecret: t.withAuth({ userOrAdmin: true }).field({
     type: WebhookEndpointWithSecretRef,
-    description: 'A new secret; the old one keeps signing beside it for 24 hours.',
+    description:
+      'A new secret; the old one keeps signing beside it for 24 hours, as do earlier ones still inside their own ' +
+      `24 hours. At most ${MAX_SIGNING_SECRETS} sign at once: a rotation beyond that is refused (BAD_USER_INPUT).`,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) =>
       rotateSecretFor(depsOf(context), scopeOf(context), localIdOf('WebhookEndpoint', id), id),
@@ -205,7 +218,9 @@ builder.mutationFields((t) => ({
   }),
   redeliverWebhook: t.withAuth({ userOrAdmin: true }).field({
     type: WebhookDeliveryRef,
-    description: 'Sends the delivery’s event again, now, under the same webhook-id.',
+    description:
+      'Sends the delivery’s event again, now, under the same webhook-id. Refused (BAD_USER_INPUT, nothing changed) ' +
+      'while its endpoint is disabled: enable the endpoint first.',
     args: { deliveryId: t.arg.id({ required: true }) },
     resolve: (_root, { deliveryId }, context) =>
       redeliverFor(depsOf(context), scopeOf(context), localIdOf('WebhookDelivery', deliveryId), deliveryId),

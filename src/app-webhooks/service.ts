@@ -8,6 +8,7 @@ import type { Db } from '../db/index.ts';
 import { findDelivery, redeliver, type WebhookDelivery } from './deliveries.ts';
 import {
   createEndpoint,
+  EndpointDisabledError,
   deleteEndpoint,
   findEndpoint,
   rotateSecret,
@@ -81,8 +82,8 @@ export async function rotateSecretFor(
   shownId: string,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   const rotated = await deps.db.transaction().execute(async (trx) => {
-    if (!(await findEndpoint(trx, id, owner))) return undefined;
-    return rotateSecret(trx, id, deps.now());
+    const endpoint = await findEndpoint(trx, id, owner, { forUpdate: true });
+    return endpoint && rotateSecret(trx, endpoint, deps.now());
   });
   if (!rotated) throw new WebhookNotFoundError('WebhookEndpoint', shownId);
   return rotated;
@@ -101,6 +102,10 @@ export async function deleteEndpointFor(
   if (!deleted) throw new WebhookNotFoundError('WebhookEndpoint', shownId);
 }
 
+/**
+ * Sends a delivery again, now. Refused (BAD_USER_INPUT, nothing changed) while its endpoint is
+ * disabled: the drain would end it unsent, so accepting it would promise what cannot happen.
+ */
 export async function redeliverFor(
   deps: WebhookDeps,
   owner: string | null,
@@ -108,7 +113,10 @@ export async function redeliverFor(
   shownId: string,
 ): Promise<WebhookDelivery> {
   const delivery = await deps.db.transaction().execute(async (trx) => {
-    if (!(await findDelivery(trx, deliveryId, owner))) return undefined;
+    const found = await findDelivery(trx, deliveryId, owner);
+    if (!found) return undefined;
+    const endpoint = await findEndpoint(trx, found.endpoint_id, null, { forUpdate: true });
+    if (endpoint && !endpoint.enabled) throw new EndpointDisabledError(endpoint.disabled_reason);
     return redeliver(trx, deliveryId, deps.now());
   });
   if (!delivery) throw new WebhookNotFoundError('WebhookDelivery', shownId);

@@ -185,6 +185,11 @@ export interface UpstreamBudgetTable {
 }
 
 /** Webhooks to apps (migration 0007, `src/app-webhooks`). */
+export interface RetiredSecret {
+  readonly secret: string;
+  readonly expiresAt: string;
+}
+
 export type AppWebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
 export interface AppWebhookEndpointsTable {
@@ -199,8 +204,8 @@ export interface AppWebhookEndpointsTable {
   disabled_at: Date | null;
   /** `whsec_…` */
   secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: Date | null;
+  /** 0010: rotated-out secrets still signing until their `expiresAt` (ISO), newest first. */
+  retired_secrets: ColumnType<RetiredSecret[], string | undefined, string>;
   failing_since: Date | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;

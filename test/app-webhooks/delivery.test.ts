@@ -163,6 +163,17 @@ describe('webhooks to apps', () => {
     await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse, still gone' });
     expect(receiver.received).toHaveLength(1);
 
+    // Redelivering to the disabled endpoint is refused, naming why, and changes nothing.
+    const deliveryId = listed!.deliveries.edges[0]!.node.id;
+    const refused = await env.gateway.app.graphql(RedeliverWebhookDocument, { deliveryId }, key);
+    expect(refused.data).toBeNull();
+    expect(refused.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('disabled endpoint (The endpoint answered 410 Gone.)'),
+      extensions: { code: 'BAD_USER_INPUT', invalidFields: [{ path: 'deliveryId' }] },
+    });
+    const unchanged = (await deliveriesOf(key))[0]!;
+    expect(unchanged).toMatchObject({ status: 'FAILED', attempts: 1, nextAttemptAt: null });
+
     receiver.respond(() => 200);
     const enabled = await env.gateway.app.graphql(
       UpdateWebhookEndpointDocument,
@@ -170,7 +181,6 @@ describe('webhooks to apps', () => {
       key,
     );
     expect(enabled.data!.updateWebhookEndpoint).toMatchObject({ enabled: true, disabledReason: null });
-    const deliveryId = listed!.deliveries.edges[0]!.node.id;
     const redelivered = await env.gateway.app.graphql(RedeliverWebhookDocument, { deliveryId }, key);
     expect(redelivered.data!.redeliverWebhook.status).toBe('PENDING');
     await eventually(
@@ -238,23 +248,39 @@ describe('webhooks to apps', () => {
     });
   });
 
-  it('signs with the old and the new secret during a rotation overlap', async () => {
+  it('signs with every secret still inside its 24 h overlap, and refuses a rotation beyond the bound', async () => {
     receiver = await startReceiver();
     const { key } = await env.user();
     const created = await endpointFor(key, { url: receiver.url, events: ['generation.queued'] });
-    const rotated = await env.gateway.app.graphql(RotateWebhookSecretDocument, { id: created.endpoint.id }, key);
-    const { secret, endpoint } = rotated.data!.rotateWebhookSecret;
-    expect(secret).not.toBe(created.secret);
-    expect(new Date(endpoint.previousSecretExpiresAt!).getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    const rotate = () => env.gateway.app.graphql(RotateWebhookSecretDocument, { id: created.endpoint.id }, key);
+    const first = (await rotate()).data!.rotateWebhookSecret;
+    expect(first.secret).not.toBe(created.secret);
+    expect(new Date(first.endpoint.previousSecretExpiresAt!).getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    // A second rotation within 24 h keeps the first secret signing too (it used to be dropped).
+    const second = (await rotate()).data!.rotateWebhookSecret;
+    expect(second.endpoint.signingSecretCount).toBe(3);
     await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a rotated lighthouse' });
     await eventually(
       async () => receiver.received.length,
       (count) => count === 1,
     );
     const [entry] = receiver.received;
-    expect(entry!.signature.split(' ')).toHaveLength(2);
-    expect(receiver.verify(entry!, secret)).toEqual(entry!.payload);
-    expect(receiver.verify(entry!, created.secret)).toEqual(entry!.payload);
+    expect(entry!.signature.split(' ')).toHaveLength(3);
+    for (const secret of [second.secret, first.secret, created.secret]) {
+      expect(receiver.verify(entry!, secret)).toEqual(entry!.payload);
+    }
+
+    // At most 5 secrets sign at once; the next rotation is refused and changes nothing.
+    const fourth = await rotate();
+    const fifth = await rotate();
+    expect(fifth.data!.rotateWebhookSecret.endpoint.signingSecretCount).toBe(5);
+    const refused = await rotate();
+    expect(refused.data).toBeNull();
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', invalidFields: [{ path: 'id' }] });
+    expect(refused.errors?.[0]?.message).toMatch(/signs with 5 secrets already.*rotate again after \d{4}-/);
+    const [listed] = (await env.gateway.app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints;
+    expect(listed!.signingSecretCount).toBe(5);
+    expect(fourth.errors).toBeUndefined();
   });
 
   it('never sends an event whose transaction rolled back; the same change committed is sent', async () => {

@@ -23,6 +23,7 @@ export const RotateWebhookSecretDocument = graphql(`
       endpoint {
         id
         previousSecretExpiresAt
+        signingSecretCount
       }
     }
   }
@@ -64,6 +65,7 @@ export const WebhookEndpointsDocument = graphql(`
       enabled
       disabledReason
       failingSince
+      signingSecretCount
       deliveries(first: 50) {
         edges {
           node {
