@@ -6,10 +6,13 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GENERATION_SETTINGS } from '../../src/runtime.ts';
 import { startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
 import { launchChromium, screenshot, type TestBrowser } from './chromium.ts';
 
 const PHONE = { width: 390, height: 844 };
+/** The tracker's default poll schedule at the simulator's speed (0.1). */
+const SIMULATOR_CLOCK_POLL = { firstMs: 100, factor: 1.5, maxMs: 500 };
 
 describe('pixelgate Studio in Chromium', () => {
   let env: GenerationsEnv;
@@ -22,7 +25,12 @@ describe('pixelgate Studio in Chromium', () => {
 
   beforeAll(async () => {
     // 0.1: a preview takes ~0.2 s, a final ~1-2 s; "[sim:cold] [sim:slow]" runs 9 s, time to cancel.
-    env = await startGenerationsEnv({ speed: 0.1 });
+    // The tracker polls on the same clock (the default 1 s ×1.5 up to 5 s is for Replicate's
+    // minutes, and saw at most one poll of a 3 s processing phase, sometimes none).
+    env = await startGenerationsEnv({
+      speed: 0.1,
+      gateway: { generations: { tracker: { ...DEFAULT_GENERATION_SETTINGS.tracker, poll: SIMULATOR_CLOCK_POLL } } },
+    });
     ({ key } = await env.user());
     browser = await launchChromium();
     page = await browser.newPage();
@@ -104,16 +112,14 @@ describe('pixelgate Studio in Chromium', () => {
     await page.getByLabel('Transparent background').uncheck();
   });
 
-  it('cancels a running generation', async () => {
+  // A cold boot then slow processing, so there is time to look at a running card and cancel it.
+  // The checks that need no progress (listeners, screenshot) run during the boot; after the first
+  // percent arrives only the in-place check and the click remain before the processing ends.
+  it('cancels a running generation', { timeout: 120_000 }, async () => {
     await page.getByLabel('Prompt').fill('a slow harbour [sim:cold] [sim:slow]');
     await page.getByRole('button', { name: 'Generate' }).click();
     const running = page.locator('#gallery li.card', { hasText: 'a slow harbour' });
     await running.locator('progress').waitFor();
-    // Progress events update the card in place: the same element before and after a new percent.
-    const node = await running.elementHandle();
-    const before = await running.locator('.percent').innerText();
-    await expect.poll(() => running.locator('.percent').innerText(), { timeout: 20_000 }).not.toBe(before);
-    expect(await node!.evaluate((element) => element.isConnected)).toBe(true);
     // One delegated listener on the gallery, none on the cards or their buttons.
     const cdp = await page.context().newCDPSession(page);
     const gallery = await cdp.send('Runtime.evaluate', { expression: 'document.getElementById("gallery")' });
@@ -124,6 +130,11 @@ describe('pixelgate Studio in Chromium', () => {
     expect(listeners.map((listener) => listener.type)).toEqual(['click']);
     await cdp.detach();
     await screenshot(page, 'studio-running');
+    // Progress events update the card in place: the same element before and after a new percent.
+    const node = await running.elementHandle();
+    const before = await running.locator('.percent').innerText();
+    await expect.poll(() => running.locator('.percent').innerText(), { timeout: 40_000 }).not.toBe(before);
+    expect(await node!.evaluate((element) => element.isConnected)).toBe(true);
     await running.getByRole('button', { name: 'Cancel' }).click();
     await card('CANCELED', 'a slow harbour').waitFor();
     expect(await card('CANCELED', 'a slow harbour').locator('.card-cost').innerText()).toContain('nothing charged');

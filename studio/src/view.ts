@@ -1,0 +1,356 @@
+/**
+ * The page: finds its elements in index.html, shows what it is given and turns the user's clicks
+ * and edits into intents for the controller. It calls no API and keeps no state beyond the DOM.
+ */
+import { byId, h } from './dom.ts';
+import { formatUsd, usdToMicros } from './money.ts';
+import { isRunning, isTerminal, type Generation, type Model, type Usage } from './state.ts';
+
+export type Mode = 'PREVIEW' | 'STANDARD';
+
+/** What the create form asks for. */
+export interface GenerateForm {
+  prompt: string;
+  mode: Mode;
+  /** null: let pixelgate choose. */
+  modelId: string | null;
+  count: number;
+  transparentBackground: boolean;
+}
+
+/** What the user asked for, in the controller's words. */
+export interface Intents {
+  useKey(key: string, remember: boolean): void;
+  forgetKey(): void;
+  formChanged(): void;
+  generate(): void;
+  loadMore(): void;
+  cancel(generationId: string): void;
+  finalize(previewId: string, imageIndex: number): void;
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  QUEUED: 'Queued',
+  STARTING: 'Starting',
+  PROCESSING: 'Generating',
+  SUCCEEDED: 'Done',
+  FAILED: 'Failed',
+  CANCELED: 'Canceled',
+};
+
+const el = {
+  keyForm: byId<HTMLFormElement>('key-form'),
+  keyInput: byId<HTMLInputElement>('key-input'),
+  keyRemember: byId<HTMLInputElement>('key-remember'),
+  keyForget: byId<HTMLButtonElement>('key-forget'),
+  keyStatus: byId('key-status'),
+  budget: byId('budget'),
+  form: byId<HTMLFormElement>('generate-form'),
+  prompt: byId<HTMLTextAreaElement>('prompt'),
+  models: byId('models'),
+  count: byId<HTMLInputElement>('count'),
+  countHint: byId('count-hint'),
+  transparent: byId<HTMLInputElement>('transparent'),
+  estimate: byId('estimate'),
+  generate: byId<HTMLButtonElement>('generate'),
+  generateStatus: byId('generate-status'),
+  gallery: byId<HTMLOListElement>('gallery'),
+  galleryEmpty: byId('gallery-empty'),
+  loadMore: byId<HTMLButtonElement>('load-more'),
+};
+
+export function bindIntents(intents: Intents): void {
+  el.keyForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const key = el.keyInput.value.trim();
+    if (key) intents.useKey(key, el.keyRemember.checked);
+  });
+  el.keyForget.addEventListener('click', () => intents.forgetKey());
+  el.form.addEventListener('change', () => intents.formChanged());
+  el.count.addEventListener('input', () => intents.formChanged());
+  el.form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    intents.generate();
+  });
+  el.loadMore.addEventListener('click', () => intents.loadMore());
+  // One listener for every card's buttons: cards come and go, the gallery stays.
+  el.gallery.addEventListener('click', (event) => {
+    const button = (event.target as Element).closest<HTMLElement>('button[data-action]');
+    const id = button?.closest<HTMLElement>('li.card')?.dataset.id;
+    const action = button?.dataset.action;
+    if (id === undefined || !action) return;
+    if (action === 'cancel') intents.cancel(id);
+    else if (action.startsWith('finalize-')) intents.finalize(id, Number(action.slice('finalize-'.length)));
+  });
+}
+
+// ---- the key -------------------------------------------------------------------------------------
+
+export const keyView = {
+  setRemembered(remembered: boolean): void {
+    el.keyRemember.checked = remembered;
+  },
+  /** A key in use can be forgotten. */
+  setInUse(inUse: boolean): void {
+    el.keyForget.hidden = !inUse;
+  },
+  status(text: string): void {
+    el.keyStatus.textContent = text;
+  },
+  /** The key was accepted: it does not stay on the screen. */
+  clearInput(): void {
+    el.keyInput.value = '';
+  },
+  focus(): void {
+    el.keyInput.focus();
+  },
+};
+
+// ---- budget --------------------------------------------------------------------------------------
+
+export function renderBudget(usage: Usage | null): void {
+  if (!usage) {
+    el.budget.replaceChildren();
+    return;
+  }
+  const limit = usdToMicros(usage.dailyBudgetUsd);
+  const used = usdToMicros(usage.spentUsd) + usdToMicros(usage.reservedUsd);
+  el.budget.replaceChildren(
+    h('label', { for: 'budget-meter' }, 'Today’s budget'),
+    h('meter', {
+      id: 'budget-meter',
+      min: 0,
+      max: Math.max(limit, 1),
+      value: Math.min(used, Math.max(limit, 1)),
+      low: Math.round(limit * 0.6),
+      high: Math.round(limit * 0.85),
+      optimum: 0,
+    }),
+    h(
+      'span',
+      { class: 'budget-text' },
+      `${formatUsd(usage.spentUsd)} spent · ${formatUsd(usage.reservedUsd)} held · ${formatUsd(usage.remainingDailyUsd)} left of ${formatUsd(usage.dailyBudgetUsd)}`,
+    ),
+  );
+}
+
+// ---- the create form -----------------------------------------------------------------------------
+
+export const createView = {
+  renderModels(models: readonly Model[]): void {
+    const auto = h(
+      'label',
+      { class: 'model' },
+      h('input', { type: 'radio', name: 'model', value: 'auto', checked: true }),
+      h('span', { class: 'model-name' }, 'Let pixelgate choose'),
+      h('span', { class: 'model-price' }, 'best fit for your budget'),
+    );
+    el.models.replaceChildren(
+      auto,
+      ...models.map((model) =>
+        h(
+          'label',
+          { class: 'model' },
+          h('input', { type: 'radio', name: 'model', value: model.id }),
+          h('span', { class: 'model-name' }, model.name),
+          h(
+            'span',
+            { class: 'model-price' },
+            `${formatUsd(model.costPerImageUsd)} / image · ${model.tier.toLowerCase()}`,
+          ),
+        ),
+      ),
+    );
+  },
+  modelsUnavailable(reason: string): void {
+    el.models.replaceChildren(h('p', { class: 'error' }, `Models unavailable: ${reason}`));
+  },
+  /** The form as it stands; the model is the one picked only when generating directly. */
+  read(): GenerateForm {
+    const mode = (el.form.elements.namedItem('mode') as RadioNodeList).value === 'STANDARD' ? 'STANDARD' : 'PREVIEW';
+    const picked = (el.form.elements.namedItem('model') as RadioNodeList | null)?.value;
+    const count = Math.trunc(Number(el.count.value));
+    return {
+      prompt: el.prompt.value.trim(),
+      mode,
+      modelId: mode === 'STANDARD' && picked && picked !== 'auto' ? picked : null,
+      count: Number.isFinite(count) && count >= 1 ? Math.min(count, 4) : 1,
+      transparentBackground: el.transparent.checked,
+    };
+  },
+  countHint(mode: Mode): void {
+    el.countHint.textContent = mode === 'PREVIEW' ? '(variations)' : '(images)';
+  },
+  estimate(text: string): void {
+    el.estimate.textContent = text;
+  },
+  sending(sending: boolean): void {
+    el.generate.disabled = sending;
+  },
+  status(text: string): void {
+    el.generateStatus.textContent = text;
+  },
+};
+
+// ---- the gallery ---------------------------------------------------------------------------------
+
+/** Each generation's `li`, made once and kept while the key is in use. */
+const cards = new Map<string, HTMLElement>();
+
+export const galleryView = {
+  clear(): void {
+    cards.clear();
+    el.gallery.replaceChildren();
+  },
+  empty(hasGenerations: boolean, signedIn: boolean): void {
+    el.galleryEmpty.hidden = hasGenerations;
+    el.galleryEmpty.textContent = signedIn
+      ? 'No generations yet: write a prompt and press Generate.'
+      : 'Your generations appear here once you use your key.';
+  },
+  loadMore(state: { hidden?: boolean; disabled?: boolean }): void {
+    if (state.hidden !== undefined) el.loadMore.hidden = state.hidden;
+    if (state.disabled !== undefined) el.loadMore.disabled = state.disabled;
+  },
+  renderCard,
+};
+
+function costLine(generation: Generation): string {
+  if (generation.status === 'SUCCEEDED') return `Cost ${formatUsd(generation.costUsd)}`;
+  if (isTerminal(generation.status)) return `Cost ${formatUsd(generation.costUsd ?? '0')} (nothing charged)`;
+  return `Held ${formatUsd(generation.estimatedCostUsd)}`;
+}
+
+/** A card's content: everything inside its `li`, built again only when its shape changes. */
+function cardContent(generation: Generation): HTMLElement {
+  const running = isRunning(generation.status);
+  const label = `${generation.mode === 'PREVIEW' ? 'Preview' : generation.preview ? 'Final' : 'Generation'}: ${generation.prompt}`;
+  const statusText =
+    running && generation.phase === 'REMOVING_BACKGROUND' ? 'Removing background' : STATUS_TEXT[generation.status];
+  return h(
+    'article',
+    { 'aria-label': label },
+    h(
+      'header',
+      { class: 'card-head' },
+      h(
+        'span',
+        { class: 'badge' },
+        generation.mode === 'PREVIEW' ? 'Preview' : generation.preview ? 'Final' : generation.mode.toLowerCase(),
+      ),
+      h('span', { class: 'card-status' }, statusText ?? generation.status),
+      h('span', { class: 'card-cost' }, costLine(generation)),
+    ),
+    h('p', { class: 'card-prompt' }, generation.prompt),
+    h(
+      'p',
+      { class: 'card-meta' },
+      `${generation.model.name} · ${generation.count} image${generation.count === 1 ? '' : 's'}`,
+      generation.selectionReason ? h('span', { class: 'hint' }, ` · ${generation.selectionReason}`) : null,
+    ),
+    running ? progressRow(generation) : null,
+    generation.error ? h('p', { class: 'error' }, generation.error.message) : null,
+    generation.warning ? h('p', { class: 'hint' }, generation.warning.message) : null,
+    generation.images.length > 0 ? images(generation) : null,
+  );
+}
+
+function progressRow(generation: Generation): HTMLElement {
+  return h(
+    'div',
+    { class: 'progress-row' },
+    h('progress', {
+      max: 100,
+      ...(generation.percent == null ? {} : { value: generation.percent }),
+      'aria-label': `Progress of “${generation.prompt}”`,
+    }),
+    h('span', { class: 'percent' }, generation.percent == null ? '…' : `${generation.percent}%`),
+    h('button', { type: 'button', class: 'cancel', 'data-action': 'cancel' }, 'Cancel'),
+  );
+}
+
+function images(generation: Generation): HTMLElement {
+  const preview = generation.mode === 'PREVIEW';
+  return h(
+    'div',
+    { class: preview ? 'images grid' : 'images' },
+    ...generation.images.map((image) =>
+      h(
+        'figure',
+        { class: image.transparent ? 'checker' : '' },
+        h('img', {
+          src: image.url,
+          width: image.width,
+          height: image.height,
+          alt: `${preview ? `Variation ${image.position + 1} of` : 'Image for'} “${generation.prompt}”`,
+        }),
+        preview && generation.status === 'SUCCEEDED'
+          ? h(
+              'figcaption',
+              {},
+              h(
+                'button',
+                {
+                  type: 'button',
+                  'data-action': `finalize-${image.position}`,
+                  'aria-label': `Finalize variation ${image.position + 1}`,
+                },
+                `Finalize #${image.position + 1}`,
+              ),
+            )
+          : null,
+      ),
+    ),
+  );
+}
+
+/** What changes a card's structure; anything else (percent, cost) is updated in place. */
+function cardShape(generation: Generation): string {
+  return JSON.stringify([
+    generation.status,
+    generation.phase,
+    generation.images.map((image) => image.url),
+    generation.error?.message,
+    generation.warning?.message,
+    generation.selectionReason,
+  ]);
+}
+
+/**
+ * Shows a generation: a new card once, then the same `li` for every later state — progress events
+ * (up to 4 a second) change a few texts and attributes, and only a new shape rebuilds the content.
+ * Cards are ordered newest first.
+ */
+function renderCard(generation: Generation): void {
+  const existing = cards.get(generation.id);
+  const card = existing ?? h('li', { 'data-id': generation.id, 'data-created-at': generation.createdAt });
+  card.className = `card status-${generation.status.toLowerCase()}`;
+  card.dataset.status = generation.status;
+  const shape = cardShape(generation);
+  if (existing && card.dataset.shape === shape) {
+    updateCardInPlace(card, generation);
+    return;
+  }
+  card.dataset.shape = shape;
+  // Keep keyboard focus on the same control when an update rebuilds the content.
+  const focused = card.contains(document.activeElement)
+    ? (document.activeElement as HTMLElement).dataset.action
+    : undefined;
+  card.replaceChildren(cardContent(generation));
+  if (focused) card.querySelector<HTMLElement>(`[data-action="${focused}"]`)?.focus();
+  if (existing) return;
+  cards.set(generation.id, card);
+  const older = [...el.gallery.children].find(
+    (other) => ((other as HTMLElement).dataset.createdAt ?? '') < generation.createdAt,
+  );
+  el.gallery.insertBefore(card, older ?? null);
+}
+
+function updateCardInPlace(card: HTMLElement, generation: Generation): void {
+  const progress = card.querySelector('progress');
+  if (progress && generation.percent != null) progress.value = generation.percent;
+  const percent = card.querySelector('.percent');
+  if (percent) percent.textContent = generation.percent == null ? '…' : `${generation.percent}%`;
+  const cost = card.querySelector('.card-cost');
+  if (cost) cost.textContent = costLine(generation);
+}
