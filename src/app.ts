@@ -164,7 +164,7 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
       role === 'worker'
         ? undefined
         : await startRequestServices(options, { handle, logger, now, usage }, generations, stack);
-    const metrics = createMetrics(handle.db, now);
+    const metrics = createMetrics(handle.db, { now, bus: generations.bus });
     let worker: JobWorker | undefined;
     if (role !== 'api') {
       worker = await startJobWorker({ pool: handle.pool, logger, taskList: generations.taskList });
@@ -185,7 +185,7 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
     }
     await generations.start();
 
-    const health = healthRoutes({ db: handle.db, config }, metrics, { role, worker });
+    const health = healthRoutes({ db: handle.db, config }, metrics, { role, worker, bus: generations.bus });
     const server = services
       ? createGraphQLServer(services, buildSchema(), [...health, ...generations.routes, ...studioRoutes()])
       : createRouteServer(health, logger);

@@ -1,6 +1,7 @@
 /**
  * /healthz (the process is alive), /readyz (what this process's role needs: the database answers
- * and migrations are current; for a role that runs jobs, its job worker runs too), /metrics.
+ * and migrations are current; for a role that runs jobs, its job worker runs too; with REDIS_URL,
+ * Redis answers), /metrics.
  */
 import { sql } from 'kysely';
 import { constantTimeEquals } from './auth/api-keys.ts';
@@ -8,6 +9,7 @@ import type { Config } from './config.ts';
 import { migrationsAreCurrent } from './db/migrate.ts';
 import type { JobWorker } from './jobs/worker.ts';
 import type { Metrics } from './metrics.ts';
+import type { MessageBus } from './pubsub/index.ts';
 import { sendJson, type HttpRoute } from './http/index.ts';
 import type { AppServices } from './services.ts';
 
@@ -38,10 +40,32 @@ function metricsAccess(config: Config, authorization: string | undefined): 'allo
   return constantTimeEquals(presented, config.metricsToken) ? 'allowed' : 'denied';
 }
 
-/** What /readyz checks besides the database: the role it reports and, when the role runs jobs, its worker. */
+/**
+ * What /readyz checks besides the database: the role it reports, when the role runs jobs its
+ * worker, and the message bus when it is Redis (with Postgres, the database check covers it).
+ */
 export interface Readiness {
   readonly role: string;
   readonly worker: Pick<JobWorker, 'running'> | undefined;
+  readonly bus: Pick<MessageBus, 'kind' | 'reachable'>;
+}
+
+/** The answer of /readyz once the database answered. */
+async function readinessReport(db: AppServices['db'], readiness: Readiness) {
+  const { role, worker, bus } = readiness;
+  const [current, redisReachable] = await Promise.all([
+    withTimeout(migrationsAreCurrent(db), READY_CHECK_TIMEOUT_MS),
+    bus.kind === 'redis' ? withTimeout(bus.reachable(), READY_CHECK_TIMEOUT_MS).catch(() => false) : undefined,
+  ]);
+  const parts = {
+    role,
+    database: 'ok',
+    migrations: current ? 'current' : 'pending',
+    ...(worker ? { worker: worker.running() ? 'running' : 'stopped' } : {}),
+    ...(redisReachable === undefined ? {} : { redis: redisReachable ? 'ok' : 'unreachable' }),
+  };
+  const ready = current && (!worker || worker.running()) && redisReachable !== false;
+  return { ready, body: { status: ready ? 'ready' : 'unavailable', ...parts } };
 }
 
 export function healthRoutes(
@@ -49,7 +73,7 @@ export function healthRoutes(
   metrics: Metrics,
   readiness: Readiness,
 ): HttpRoute[] {
-  const { role, worker } = readiness;
+  const { role } = readiness;
   return [
     { method: 'GET', path: '/healthz', handle: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
     {
@@ -58,19 +82,8 @@ export function healthRoutes(
       handle: async (_req, res) => {
         try {
           await withTimeout(sql`select 1`.execute(services.db), READY_CHECK_TIMEOUT_MS);
-          const current = await withTimeout(migrationsAreCurrent(services.db), READY_CHECK_TIMEOUT_MS);
-          const jobs = worker ? { worker: worker.running() ? 'running' : 'stopped' } : {};
-          if (!current) {
-            return sendJson(res, 503, { status: 'unavailable', role, database: 'ok', migrations: 'pending', ...jobs });
-          }
-          const ready = !worker || worker.running();
-          sendJson(res, ready ? 200 : 503, {
-            status: ready ? 'ready' : 'unavailable',
-            role,
-            database: 'ok',
-            migrations: 'current',
-            ...jobs,
-          });
+          const { ready, body } = await readinessReport(services.db, readiness);
+          sendJson(res, ready ? 200 : 503, body);
         } catch {
           sendJson(res, 503, { status: 'unavailable', role, database: 'unreachable' });
         }

@@ -6,9 +6,10 @@
  * them handled a generation. They are cached for a few seconds so scrapes cannot load the database.
  */
 import { sql } from 'kysely';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { heldMicros } from './billing/holds.ts';
 import type { Db } from './db/index.ts';
+import type { MessageBus } from './pubsub/index.ts';
 
 /** Database figures are read at most once per this many milliseconds, however often /metrics is scraped. */
 export const METRICS_REFRESH_MS = 5_000;
@@ -62,7 +63,11 @@ function cachedFigures(db: Db, now: () => Date, refreshMs: number): () => Promis
   };
 }
 
-export function createMetrics(db: Db, now: () => Date = () => new Date(), refreshMs = METRICS_REFRESH_MS) {
+export function createMetrics(
+  db: Db,
+  options: { now?: () => Date; refreshMs?: number; bus?: Pick<MessageBus, 'kind' | 'publishFailures'> } = {},
+) {
+  const { now = () => new Date(), refreshMs = METRICS_REFRESH_MS, bus } = options;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pixelgate_' });
   const figures = cachedFigures(db, now, refreshMs);
@@ -99,6 +104,19 @@ export function createMetrics(db: Db, now: () => Date = () => new Date(), refres
       this.set((await figures()).reservedMicros);
     },
   });
+
+  if (bus) {
+    new Counter({
+      name: 'pixelgate_pubsub_publish_failures_total',
+      help: 'Messages (progress events, key revocations) this process could not publish on its message bus.',
+      labelNames: ['bus'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ bus: bus.kind }, bus.publishFailures);
+      },
+    });
+  }
 
   return { registry };
 }

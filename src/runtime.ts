@@ -12,7 +12,13 @@ import { CloseStack } from './close-stack.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
 import type { Logger } from './logger.ts';
-import { createPostgresBus, createRedisBus, type MessageBus } from './pubsub/index.ts';
+import {
+  closeRedisClient,
+  createPostgresBus,
+  createRedisBus,
+  createRedisClient,
+  type MessageBus,
+} from './pubsub/index.ts';
 import {
   createReplicateClient,
   DEFAULT_REPLICATE_BASE_URL,
@@ -20,7 +26,6 @@ import {
   type ReplicateClientOptions,
   type UpstreamBudgetStore,
 } from './replicate/index.ts';
-import { Redis } from 'ioredis';
 import type { GenerationsApi } from './graphql/context.ts';
 import type { HttpRoute } from './http/index.ts';
 import { createDownloader, createLocalDiskStorage, type DownloadSettings } from './storage/index.ts';
@@ -135,8 +140,8 @@ interface Upstream {
 
 /**
  * The fleet-wide upstream budget: in Redis when REDIS_URL is set (a connection of its own that
- * fails fast while Redis is away, so the limiter falls back at once instead of queueing), else in
- * Postgres.
+ * fails fast while Redis is away and times out while it hangs, so the limiter falls back instead of
+ * queueing), else in Postgres.
  */
 async function connectBudgetStore(options: StartGenerationsOptions): Promise<{
   store: UpstreamBudgetStore;
@@ -144,15 +149,9 @@ async function connectBudgetStore(options: StartGenerationsOptions): Promise<{
 }> {
   const { config, pool, logger } = options;
   if (!config.redisUrl) return { store: { kind: 'postgres', pool }, close: async () => {} };
-  const client = new Redis(config.redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectionName: 'pixelgate-upstream-budget',
-  });
-  client.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection (upstream budget) failed'));
+  const client = createRedisClient(config.redisUrl, { name: 'pixelgate-upstream-budget', logger });
   await client.connect();
-  return { store: { kind: 'redis', client }, close: async () => void (await client.quit().catch(() => undefined)) };
+  return { store: { kind: 'redis', client }, close: () => closeRedisClient(client) };
 }
 
 async function connectUpstream(options: StartGenerationsOptions, store: UpstreamBudgetStore): Promise<Upstream> {

@@ -138,9 +138,7 @@ export class GenerationEvents {
       this.logger.error({ err: error }, 'a listener of committed generation changes failed');
     }
     for (const change of newest.values()) {
-      this.bus.publish(GENERATION_CHANNEL, change).catch((error: unknown) => {
-        this.logger.warn({ err: error, generationId: change.id }, 'could not publish a generation change');
-      });
+      void this.bus.publish(GENERATION_CHANNEL, change); // never rejects: a failure is counted, and resync covers it
     }
   }
 

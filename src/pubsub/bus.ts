@@ -5,16 +5,55 @@
  * instance is reconnecting is lost — so listeners are told after each reconnect and re-read
  * whatever they follow from the database.
  */
+import type { Logger } from '../logger.ts';
+
 export type MessageListener = (message: unknown) => void;
 
 export interface MessageBus {
   readonly kind: 'postgres' | 'redis';
+  /**
+   * Best effort, and never rejects: a message that cannot be sent (the bus is away or hangs) is
+   * counted in `publishFailures` and lost; subscribers resync from the database.
+   */
   publish(channel: string, message: unknown): Promise<void>;
+  /** Messages this process could not publish since it started. */
+  readonly publishFailures: number;
+  /** True when the bus answers now (for /readyz), within its command timeout. */
+  reachable(): Promise<boolean>;
   /** Returns the unsubscribe function. */
   subscribe(channel: string, listener: MessageListener): () => void;
   /** Called after the bus reconnected (messages may have been missed meanwhile). */
   onReconnect(listener: () => void): () => void;
   close(): Promise<void>;
+}
+
+/**
+ * Publishing that fails is counted and logged: one warn line when publishing starts failing, one
+ * info line when it works again, debug lines in between (an outage must not write a line per event).
+ */
+export class PublishFailures {
+  count = 0;
+  private failing = false;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly bus: MessageBus['kind'],
+  ) {}
+
+  async attempt(channel: string, publish: () => Promise<unknown>): Promise<void> {
+    try {
+      await publish();
+    } catch (error) {
+      this.count += 1;
+      if (this.failing) return this.logger.debug({ err: error, channel }, 'could not publish a message');
+      this.failing = true;
+      this.logger.warn({ err: error, channel, bus: this.bus }, 'could not publish a message; subscribers will resync');
+      return;
+    }
+    if (!this.failing) return;
+    this.failing = false;
+    this.logger.info({ bus: this.bus }, 'publishing works again');
+  }
 }
 
 /** Channel → listeners, shared by the implementations. */
@@ -40,6 +79,10 @@ export class ListenerRegistry {
         return { last: true };
       },
     };
+  }
+
+  channelNames(): string[] {
+    return [...this.channels.keys()];
   }
 
   dispatch(channel: string, message: unknown, onError: (error: unknown) => void): void {

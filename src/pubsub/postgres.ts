@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
-import { ListenerRegistry, type MessageBus } from './bus.ts';
+import { ListenerRegistry, PublishFailures, type MessageBus } from './bus.ts';
 import { PostgresListener } from './listener.ts';
 
 const PG_CHANNEL = 'pixelgate_events';
@@ -47,13 +47,19 @@ export async function createPostgresBus(options: {
   });
   await connection.start();
 
+  const failures = new PublishFailures(logger, 'postgres');
   return {
     kind: 'postgres',
-    async publish(channel, message) {
-      const payload = JSON.stringify({ channel, message });
-      if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) throw new RangeError('message too large for NOTIFY');
-      await pool.query('select pg_notify($1, $2)', [PG_CHANNEL, payload]);
+    publish: (channel, message) =>
+      failures.attempt(channel, async () => {
+        const payload = JSON.stringify({ channel, message });
+        if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) throw new RangeError('message too large for NOTIFY');
+        await pool.query('select pg_notify($1, $2)', [PG_CHANNEL, payload]);
+      }),
+    get publishFailures() {
+      return failures.count;
     },
+    reachable: async () => connection.connected,
     subscribe(channel, listener) {
       return registry.add(channel, listener).remove;
     },

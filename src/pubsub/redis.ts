@@ -1,58 +1,90 @@
 /**
- * The message bus over Redis pub/sub (`REDIS_URL`), through Yoga's Redis event target: one
- * connection publishes, one subscribes (a subscribed Redis connection can do nothing else).
- * ioredis reconnects and resubscribes by itself; listeners are told so they can resync.
+ * The message bus over Redis pub/sub (`REDIS_URL`): one connection publishes, one subscribes (a
+ * subscribed Redis connection can do nothing else), both from `redis-client.ts`, so a hung Redis
+ * costs a publish at most the command timeout and a failed publish is counted, never thrown.
+ *
+ * The subscribing connection is pinged every few seconds: a frozen Redis sends nothing, and
+ * without a command waiting the connection would look healthy for ever. When the ping goes
+ * unanswered the connection is replaced; on every `ready` after the first, the bus subscribes its
+ * channels again and tells listeners to resync (messages sent meanwhile are lost).
  */
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
-import { ListenerRegistry, type MessageBus } from './bus.ts';
+import { ListenerRegistry, PublishFailures, type MessageBus } from './bus.ts';
+import { closeRedisClient, createRedisClient, REDIS_SOCKET_TIMEOUT_MS } from './redis-client.ts';
+
+/** How often the subscribing connection proves it is alive. */
+const SUBSCRIBER_PING_MS = REDIS_SOCKET_TIMEOUT_MS;
+
+/** Channels are subscribed once per process, whatever the number of listeners. */
+function keepSubscribed(client: Redis, registry: ListenerRegistry, logger: Logger) {
+  const failed = (error: unknown) => logger.debug({ err: error }, 'redis subscribe failed; renewed on reconnect');
+  return {
+    add: (channel: string) => void client.subscribe(channel).catch(failed),
+    remove: (channel: string) => void client.unsubscribe(channel).catch(failed),
+    renewAll() {
+      const channels = registry.channelNames();
+      if (channels.length > 0) client.subscribe(...channels).catch(failed);
+    },
+  };
+}
 
 export async function createRedisBus(options: { url: string; logger: Logger }): Promise<MessageBus> {
   const { url, logger } = options;
-  const clientOptions = { lazyConnect: true, maxRetriesPerRequest: 3, connectionName: 'pixelgate' };
-  const publishClient = new Redis(url, clientOptions);
-  const subscribeClient = new Redis(url, clientOptions);
-  for (const client of [publishClient, subscribeClient]) {
-    client.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection failed'));
-  }
+  const publishClient = createRedisClient(url, { name: 'pixelgate', logger });
+  const subscribeClient = createRedisClient(url, { name: 'pixelgate-subscribe', logger });
   await Promise.all([publishClient.connect(), subscribeClient.connect()]);
 
-  const target = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
   const registry = new ListenerRegistry();
   const onListenerError = (error: unknown) => logger.error({ err: error }, 'message listener failed');
-  const forwarders = new Map<string, (event: CustomEvent) => void>();
+  const failures = new PublishFailures(logger, 'redis');
+  const subscriptions = keepSubscribed(subscribeClient, registry, logger);
 
-  // 'ready' fires on every (re)connection; the first one is start-up.
-  let connections = 0;
-  subscribeClient.on('ready', () => {
-    connections++;
-    if (connections > 1) registry.reconnected(onListenerError);
+  subscribeClient.on('message', (channel: string, text: string) => {
+    let message: unknown;
+    try {
+      message = text === '' ? null : JSON.parse(text);
+    } catch {
+      return;
+    }
+    registry.dispatch(channel, message, onListenerError);
   });
-  if (subscribeClient.status === 'ready') connections = 1;
+  subscribeClient.on('ready', () => {
+    subscriptions.renewAll();
+    registry.reconnected(onListenerError);
+  });
+  const pinger = setInterval(() => {
+    if (subscribeClient.status === 'ready') subscribeClient.ping().catch(() => undefined);
+  }, SUBSCRIBER_PING_MS);
+  pinger.unref();
 
   return {
     kind: 'redis',
-    async publish(channel, message) {
-      target.dispatchEvent(new CustomEvent(channel, { detail: message }));
-    },
+    publish: (channel, message) =>
+      failures.attempt(channel, () =>
+        publishClient.publish(channel, message === undefined ? '' : JSON.stringify(message)),
+      ),
     subscribe(channel, listener) {
       const { first, remove } = registry.add(channel, listener);
-      if (first) {
-        const forward = (event: CustomEvent) => registry.dispatch(channel, event.detail, onListenerError);
-        forwarders.set(channel, forward);
-        target.addEventListener(channel, forward);
-      }
+      if (first) subscriptions.add(channel);
       return () => {
-        if (!remove().last) return;
-        const forward = forwarders.get(channel);
-        forwarders.delete(channel);
-        if (forward) target.removeEventListener(channel, forward);
+        if (remove().last) subscriptions.remove(channel);
       };
     },
     onReconnect: (listener) => registry.addReconnectListener(listener),
+    get publishFailures() {
+      return failures.count;
+    },
+    async reachable() {
+      if (subscribeClient.status !== 'ready') return false;
+      return publishClient.ping().then(
+        () => true,
+        () => false,
+      );
+    },
     async close() {
-      await Promise.all([publishClient.quit().catch(() => undefined), subscribeClient.quit().catch(() => undefined)]);
+      clearInterval(pinger);
+      await Promise.all([closeRedisClient(publishClient), closeRedisClient(subscribeClient)]);
     },
   };
 }

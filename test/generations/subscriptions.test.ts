@@ -3,13 +3,10 @@
  * then complete; owner or admin only; across instances through Postgres NOTIFY and Redis, with
  * one upstream poll stream per prediction however many instances and subscribers there are.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import {
-  freePort,
   recordProgress,
-  sleep,
   startGenerationsEnv,
   TERMINAL,
   wsClient,
@@ -18,6 +15,7 @@ import {
 } from './helpers.ts';
 import { rowId } from '../support/ids.ts';
 import { useGenerationsEnv } from '../support/fixtures.ts';
+import { startTestRedis, type TestRedis } from '../support/redis.ts';
 
 const STATUS_ORDER = ['QUEUED', 'STARTING', 'PROCESSING', 'SUCCEEDED'];
 
@@ -167,30 +165,14 @@ describe('across instances', () => {
   });
 
   describe('Redis', () => {
-    let redis: ChildProcess | undefined;
+    let redis: TestRedis | undefined;
     let redisUrl = '';
     beforeAll(async () => {
-      const port = await freePort();
-      redis = spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        {
-          stdio: 'ignore',
-        },
-      );
-      redisUrl = `redis://127.0.0.1:${port}`;
-      const deadline = Date.now() + 5_000;
-      for (;;) {
-        const ready = await fetch(`http://127.0.0.1:${port}`).then(
-          () => true,
-          (error: { cause?: { code?: string } }) => error.cause?.code !== 'ECONNREFUSED',
-        );
-        if (ready || Date.now() > deadline) break;
-        await sleep(50);
-      }
+      redis = await startTestRedis();
+      redisUrl = redis.url;
     });
-    afterAll(() => {
-      redis?.kill('SIGTERM');
+    afterAll(async () => {
+      await redis?.stop();
     });
 
     it('REDIS_URL: a subscription on A follows a generation created on B', async () => {
