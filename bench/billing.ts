@@ -1,5 +1,6 @@
 /**
- * Benchmark: budget holds per second through `admitGeneration`, the gate every generation passes.
+ * Benchmark: budget holds per second through admission (`generations/admission.ts`, then billing's
+ * `completeAdmission`), the gate every generation passes.
  *
  * Each scenario runs the transaction the generation service runs — insert the generation, then
  * admission — a fixed number of times with a fixed number in flight:
@@ -19,11 +20,12 @@
  *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/billing.ts
  */
 import { randomUUID } from 'node:crypto';
-import { admitGeneration } from '../src/billing/admission.ts';
+import { completeAdmission } from '../src/billing/admission.ts';
 import { verifyLedger } from '../src/billing/ledger.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { connectDatabase, type Db } from '../src/db/index.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import { writeNewGeneration } from '../src/generations/admission.ts';
 import type { UserRow } from '../src/db/types.ts';
 import { silentLogger } from '../src/logger.ts';
 import { drive, openBenchDatabase, percentile } from './support.ts';
@@ -64,35 +66,37 @@ async function insertUsers(db: Db, count: number): Promise<UserRow[]> {
   return db.insertInto('users').values(rows).returningAll().execute();
 }
 
-/** The generation service's transaction: insert the generation, then (optionally) admission. */
+/**
+ * The generation service's transaction: the admission statement (the generation alone without
+ * admission, as for a cache hit; with its hold and the user's lock with it), then billing's gate.
+ */
 function generationTransaction(db: Db, config: Config, admit: boolean) {
   return async (user: UserRow) => {
     const now = new Date();
+    const id = randomUUID();
     await db.transaction().execute(async (trx) => {
-      const generation = await trx
-        .insertInto('generations')
-        .values({
-          user_id: user.id,
-          model_id: 'flux-schnell',
+      const written = await writeNewGeneration(
+        trx,
+        config,
+        {
+          id,
+          userId: user.id,
+          modelId: 'flux-schnell',
           mode: 'PREVIEW',
           prompt: 'bench',
-          request: '{}',
-          request_fingerprint: randomUUID(),
-          image_count: 1,
-          estimated_cost_micros: HOLD_MICROS,
-          deadline_at: new Date(now.getTime() + 600_000),
-          // Terminal at once: the concurrency cap counts active generations, and this measures holds.
-          status: 'SUCCEEDED',
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      if (admit)
-        await admitGeneration(trx, config, {
-          userId: user.id,
-          generationId: generation.id,
-          amountMicros: HOLD_MICROS,
+          request: {},
+          fingerprint: randomUUID(),
+          idempotencyKey: null,
+          imageCount: 1,
+          estimatedCostMicros: HOLD_MICROS,
+          deadlineAt: new Date(now.getTime() + 600_000),
           now,
-        });
+        },
+        admit ? { amountMicros: HOLD_MICROS, predictions: [] } : null,
+      );
+      if (written?.admission) await completeAdmission(trx, config, { ...written.admission, generationId: id, now });
+      // Terminal at once: the concurrency cap counts active generations, and this measures holds.
+      await trx.updateTable('generations').set({ status: 'SUCCEEDED' }).where('id', '=', id).execute();
     });
   };
 }

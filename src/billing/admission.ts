@@ -1,13 +1,13 @@
 /**
  * The single gate every new generation passes before anything is sent upstream, inside the same
- * transaction that inserts the generation (READ COMMITTED, the default), in two statements: the
- * hold and its ledger row, and the per-user lock (`admissionCtes`, which the caller may put in
- * the statement that inserts the generation); then, as a statement of its own so that it sees
- * every admission committed before the lock was granted, the request rate and concurrency cap and
- * the budget windows, in that order (`admitUnderLock`). Any refusal is a typed
- * GraphQL error (RATE_LIMITED or BUDGET_EXCEEDED) and rolls the whole transaction back, taking
- * the rate-limit slot with it; if the database cannot answer, the transaction fails and nothing
- * goes upstream (fail closed).
+ * transaction that inserts the generation (READ COMMITTED, the default), in two statements. The
+ * first is the generation's own (`src/generations/admission.ts`): with the generation it writes the
+ * hold and its ledger row and takes the per-user lock (`LOCKED_USER`, read by `lockedUserOf`).
+ * Then, as a statement of its own so that it sees every admission committed before the lock was
+ * granted, the request rate and concurrency cap and the budget windows, in that order
+ * (`admitUnderLock`, `completeAdmission`). Any refusal is a typed error (RATE_LIMITED or
+ * BUDGET_EXCEEDED) and rolls the whole transaction back, taking the rate-limit slot with it; if
+ * the database cannot answer, the transaction fails and nothing goes upstream (fail closed).
  *
  * The user's limits are read from their row under the lock (the caller passes only the user's
  * id), so an admin change applies from the very next admission.
@@ -16,14 +16,11 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { HoldRow, UserRow } from '../db/types.ts';
-import type { Micros } from '../money.ts';
 import {
   applicableWindows,
   budgetLimitsFor,
   BudgetExceededError,
   finishReservation,
-  holdCtes,
-  holdWindows,
   reservationCtes,
 } from './holds.ts';
 import { reportRateLimit } from './rate-limit-report.ts';
@@ -35,15 +32,6 @@ import {
   type RateLimitState,
   type RequestSlotRow,
 } from './rate-limit.ts';
-
-export interface AdmissionRequest {
-  /** The user's limits are read under the lock: admission needs no copy of their row. */
-  readonly userId: string;
-  readonly generationId: string;
-  /** The upper bound of what the generation can cost. */
-  readonly amountMicros: Micros;
-  readonly now: Date;
-}
 
 export class UnknownUserError extends Error {
   constructor(readonly userId: string) {
@@ -97,32 +85,6 @@ export async function lockUser(trx: Executor, userId: string): Promise<LockedUse
   const result = await sql<{ locked: LockedUser | null }>`
     with ${lockedUserCte(userId)} select ${LOCKED_USER} as locked`.execute(trx);
   return lockedUserOf(result.rows[0]!.locked, userId);
-}
-
-/**
- * The rows a new generation's admission writes before the user's lock is needed, as CTEs of one
- * statement that also takes the lock (`lockedUserCte`; select `LOCKED_USER`): the hold and its
- * ledger row (`holdCtes`), inserted only `when` (with the generation). Which windows the hold
- * names depends only on the user's id, the day and the configuration, never on the limits the
- * lock reads (`holdWindows`). `admitUnderLock` must follow, as a statement of its own.
- */
-export function admissionCtes(
-  config: Config,
-  request: AdmissionRequest,
-  when: RawBuilder<boolean> = sql<boolean>`true`,
-): { ctes: RawBuilder<unknown>; hold: NewHoldRef } {
-  const hold = { amount_micros: request.amountMicros, windows: holdWindows(request.userId, config, request.now) };
-  const ctes = holdCtes(
-    {
-      userId: request.userId,
-      generationId: request.generationId,
-      amountMicros: request.amountMicros,
-      windows: hold.windows,
-      now: request.now,
-    },
-    when,
-  );
-  return { ctes: sql`${ctes}, ${lockedUserCte(request.userId)}`, hold };
 }
 
 /** What `admitUnderLock` reserves: the hold's amount, in the windows the hold names. */
@@ -202,19 +164,4 @@ export async function completeAdmission(trx: Executor, config: Config, request: 
     throw refusal;
   }
   reportRateLimit(rate);
-}
-
-/**
- * The gate, for a generation whose row this transaction has inserted: the hold, its ledger row
- * and the user's lock in one statement (`admissionCtes`), then `completeAdmission`.
- */
-export async function admitGeneration(trx: Executor, config: Config, request: AdmissionRequest): Promise<HoldRow> {
-  const admission = admissionCtes(config, request);
-  const result = await sql<HoldRow & { locked_user: LockedUser | null }>`
-    with ${admission.ctes}
-    select hold.*, ${LOCKED_USER} as locked_user from hold`.execute(trx);
-  const { locked_user: locked, ...hold } = result.rows[0]!;
-  const user = lockedUserOf(locked, request.userId);
-  await completeAdmission(trx, config, { user, generationId: request.generationId, hold, now: request.now });
-  return hold;
 }

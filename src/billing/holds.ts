@@ -224,37 +224,6 @@ export async function addToWindowIfItFits(
   );
 }
 
-export interface NewHold {
-  readonly userId: string;
-  readonly generationId: string;
-  readonly amountMicros: Micros;
-  readonly windows: readonly HoldWindowRef[];
-  readonly now: Date;
-}
-
-/**
- * A hold and its ledger row naming `windows`, without touching them yet (`reservationCtes` must
- * follow in the same transaction), as the CTEs `hold` (the row) and `hold_entry` of a statement;
- * nothing is inserted unless `when` holds (admission's statement inserts the hold only with its
- * generation). Split from the reservation so admission can write the rows before it takes the
- * user's lock, keeping the locked stretch short.
- */
-export function holdCtes(request: NewHold, when: RawBuilder<boolean> = sql<boolean>`true`): RawBuilder<unknown> {
-  const { userId, generationId, amountMicros, windows, now } = request;
-  if (!Number.isSafeInteger(amountMicros) || amountMicros <= 0) throw new RangeError('a hold must be positive');
-  return sql`
-    hold as (
-      insert into holds (user_id, generation_id, amount_micros, windows, created_at)
-      select ${userId}::uuid, ${generationId}::uuid, ${amountMicros}::bigint,
-        ${JSON.stringify(windows.map(windowRef))}::jsonb, ${now}::timestamptz
-      where ${when}
-      returning *
-    ), hold_entry as (
-      insert into ledger_entries (user_id, hold_id, generation_id, kind, amount_micros)
-      select user_id, id, generation_id, 'hold', amount_micros from hold
-    )`;
-}
-
 /**
  * The hold's reservation in each window as CTEs of a statement (`reserve_0`, … in lock order),
  * each run only when the one before it reserved (the first when `after` holds), so the rows are

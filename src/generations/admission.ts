@@ -93,7 +93,22 @@ export function admissionStatement(input: AdmissionStatementInput): RawBuilder<A
   // Every CTE after `generation` runs only when it inserted a row. `locked_user` and `jobs` are
   // selects, which run only when read: the final select reads both, so the lock is taken and every
   // job added. `FOR NO KEY UPDATE` serialises admissions per user without blocking inserts that
-  // reference the user.
+  // reference the user. A hold without predictions (billing's tests and bench admit holds alone)
+  // names no job, so it needs no job queue.
+  const jobsCte =
+    jobs.length === 0
+      ? sql`jobs as (select null where false)`
+      : sql`jobs as (
+      select graphile_worker.add_job(
+        ${TRACK_PREDICTION_TASK},
+        jobs.payload,
+        run_at => now(),
+        max_attempts => ${TRACK_MAX_ATTEMPTS},
+        job_key => jobs.key
+      )
+      from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as jobs (payload json, key text)
+      where exists (select from generation)
+    )`;
   return sql<AdmissionRow>`
     with ${generationCte(row)},
     hold as (
@@ -121,17 +136,7 @@ export function admissionStatement(input: AdmissionStatementInput): RawBuilder<A
       )
       where exists (select from generation)
     ),
-    jobs as (
-      select graphile_worker.add_job(
-        ${TRACK_PREDICTION_TASK},
-        jobs.payload,
-        run_at => now(),
-        max_attempts => ${TRACK_MAX_ATTEMPTS},
-        job_key => jobs.key
-      )
-      from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as jobs (payload json, key text)
-      where exists (select from generation)
-    )
+    ${jobsCte}
     select generation.*,
       (select to_jsonb(locked_user) from locked_user) as locked_user,
       (select count(*) from jobs) as jobs

@@ -1,12 +1,13 @@
 /** Store-level helpers for billing tests: users, generations and concurrent admissions on real Postgres. */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { admitGeneration } from '../../src/billing/admission.ts';
+import { completeAdmission } from '../../src/billing/admission.ts';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { contractError } from '../../src/graphql/errors.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { UserRow } from '../../src/db/types.ts';
+import { writeNewGeneration } from '../../src/generations/admission.ts';
 import type { Micros } from '../../src/money.ts';
 
 export function billingConfig(env: Record<string, string> = {}): Config {
@@ -67,8 +68,9 @@ export type AdmissionOutcome =
   { ok: true; generationId: string } | { ok: false; code: string; error: unknown; extensions: Record<string, unknown> };
 
 /**
- * What the generation service does: one transaction inserts the generation and passes admission.
- * A refusal rolls the generation back with everything else.
+ * What the generation service does: one transaction writes the generation with its hold (the one
+ * admission statement, `generations/admission.ts`) and passes billing's gate under the lock. A
+ * refusal rolls the generation back with everything else.
  */
 export async function tryAdmit(
   db: Db,
@@ -78,26 +80,29 @@ export async function tryAdmit(
 ): Promise<AdmissionOutcome> {
   const amountMicros = options.amountMicros ?? 30_000;
   const now = options.now ?? new Date();
+  const generationId = randomUUID();
   try {
-    const generationId = await db.transaction().execute(async (trx) => {
-      const generation = await trx
-        .insertInto('generations')
-        .values({
-          user_id: user.id,
-          model_id: 'seedream-4',
+    await db.transaction().execute(async (trx) => {
+      const written = await writeNewGeneration(
+        trx,
+        config,
+        {
+          id: generationId,
+          userId: user.id,
+          modelId: 'seedream-4',
           mode: 'STANDARD',
           prompt: 'a lighthouse at dusk',
-          request: JSON.stringify({ prompt: 'a lighthouse at dusk' }),
-          request_fingerprint: randomUUID(),
-          image_count: 1,
-          estimated_cost_micros: amountMicros,
-          deadline_at: new Date(now.getTime() + 10 * 60_000),
-          created_at: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await admitGeneration(trx, config, { userId: user.id, generationId: generation.id, amountMicros, now });
-      return generation.id;
+          request: { prompt: 'a lighthouse at dusk' },
+          fingerprint: randomUUID(),
+          idempotencyKey: null,
+          imageCount: 1,
+          estimatedCostMicros: amountMicros,
+          deadlineAt: new Date(now.getTime() + 10 * 60_000),
+          now,
+        },
+        { amountMicros, predictions: [] },
+      );
+      await completeAdmission(trx, config, { ...written!.admission!, generationId, now });
     });
     return { ok: true, generationId };
   } catch (error) {
