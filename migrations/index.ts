@@ -13,6 +13,7 @@ import * as appWebhooks from './0007_app_webhooks.ts';
 import * as catalog from './0008_catalog.ts';
 import * as appWebhookDrains from './0009_app_webhook_drains.ts';
 import * as webhookSecretOverlaps from './0010_webhook_secret_overlaps.ts';
+import * as perRequestWebhooks from './0011_per_request_webhooks.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008_catalog': catalog,
   '0009_app_webhook_drains': appWebhookDrains,
   '0010_webhook_secret_overlaps': webhookSecretOverlaps,
+  '0011_per_request_webhooks': perRequestWebhooks,
 };

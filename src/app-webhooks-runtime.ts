@@ -1,7 +1,7 @@
 /**
  * Webhooks to apps, wired: the SSRF-checked connection pool, the payload's sources (global ids,
  * stored images' URLs) and a job worker of their own. Deliveries run on their own graphile-worker
- * runner (only `app-webhooks:deliver` jobs), so endpoints that hang hold its slots, never the
+ * runner (only `app-webhooks:drain` jobs), so endpoints that hang hold its slots, never the
  * slots that track generations; within it each endpoint's queue runs one attempt at a time.
  */
 import type pg from 'pg';

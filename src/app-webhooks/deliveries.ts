@@ -8,50 +8,65 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/index.ts';
 import { keysetPage, type KeysetPage } from '../db/keyset.ts';
 import type { AppWebhookDeliveryRow, AppWebhookEventRow } from '../db/types.ts';
-import type { WebhookEndpoint } from './endpoints.ts';
+import { defaultEndpointOf, GENERATION_EVENT_TYPES, type WebhookEndpoint } from './endpoints.ts';
 
 export type WebhookDelivery = AppWebhookDeliveryRow;
 export type WebhookEvent = AppWebhookEventRow;
 
-/** Also in migrations/0009_app_webhook_drains.ts, which schedules a drain for each new delivery. */
+/** Also in migrations/0009 and 0011, which schedule a drain for each new delivery. */
 export const DRAIN_TASK = 'app-webhooks:drain';
 
 /**
- * Each endpoint's deliveries are sent by one drain at a time: a graphile-worker queue of its own
- * (`queue_name`), and one waiting job at most (`job_key`).
+ * Whose deliveries one drain sends: an endpoint's, or a user's per-request ones (a generation's
+ * `webhookUrl`: no endpoint row). Each is a graphile-worker queue of its own, so one target's
+ * attempts run one at a time and a hung target holds one slot.
  */
-export function queueOf(endpointId: string): string {
-  return `app-webhook:${endpointId}`;
+export type DrainTarget = { readonly endpointId: string } | { readonly userId: string };
+
+/** The drain's queue (`queue_name`) and `job_key`: one waiting job at most per target. */
+export function queueOf(target: DrainTarget): string {
+  return 'endpointId' in target ? `app-webhook:${target.endpointId}` : `app-webhook:user:${target.userId}`;
+}
+
+/** The drain that sends this delivery. */
+export function targetOf(delivery: Pick<WebhookDelivery, 'endpoint_id' | 'user_id'>): DrainTarget {
+  return delivery.endpoint_id === null ? { userId: delivery.user_id } : { endpointId: delivery.endpoint_id };
 }
 
 /**
- * Schedules the endpoint's drain, in the caller's transaction: `replace` makes a waiting drain due
+ * Schedules the target's drain, in the caller's transaction: `replace` makes a waiting drain due
  * at `at` (a new or redelivered event); `preserve_run_at` leaves one already waiting as it is (a
  * drain rescheduling itself for its earliest retry must not delay a drain a new event asked for).
  */
 export async function scheduleDrain(
   trx: Executor,
-  endpointId: string,
+  target: DrainTarget,
   at: Date,
   mode: 'replace' | 'preserve_run_at',
 ): Promise<void> {
+  const queue = queueOf(target);
   await sql`select graphile_worker.add_job(
-    ${DRAIN_TASK}, json_build_object('endpointId', ${endpointId}::text),
-    queue_name => ${queueOf(endpointId)}, job_key => ${queueOf(endpointId)}, job_key_mode => ${mode},
+    ${DRAIN_TASK}, ${JSON.stringify(target)}::json,
+    queue_name => ${queue}, job_key => ${queue}, job_key_mode => ${mode},
     run_at => ${at}::timestamptz, max_attempts => 25)`.execute(trx);
 }
 
-/** The endpoint's pending delivery due first (none due: undefined). */
+/** The target's pending deliveries. */
+function ofTarget(executor: Executor, target: DrainTarget) {
+  const query = executor.selectFrom('app_webhook_deliveries').where('status', '=', 'pending');
+  return 'endpointId' in target
+    ? query.where('endpoint_id', '=', target.endpointId)
+    : query.where('user_id', '=', target.userId).where('endpoint_id', 'is', null);
+}
+
+/** The target's pending delivery due first (none due: undefined). */
 export async function nextDueDelivery(
   executor: Executor,
-  endpointId: string,
+  target: DrainTarget,
   now: Date,
 ): Promise<WebhookDelivery | undefined> {
-  return executor
-    .selectFrom('app_webhook_deliveries')
+  return ofTarget(executor, target)
     .selectAll()
-    .where('endpoint_id', '=', endpointId)
-    .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', now)
     .orderBy('next_attempt_at')
     .orderBy('id')
@@ -59,13 +74,10 @@ export async function nextDueDelivery(
     .executeTakeFirst();
 }
 
-/** When the endpoint's next pending delivery is due, if it has one. */
-export async function earliestPending(executor: Executor, endpointId: string): Promise<Date | undefined> {
-  const row = await executor
-    .selectFrom('app_webhook_deliveries')
+/** When the target's next pending delivery is due, if it has one. */
+export async function earliestPending(executor: Executor, target: DrainTarget): Promise<Date | undefined> {
+  const row = await ofTarget(executor, target)
     .select((eb) => eb.fn.min('next_attempt_at').as('at'))
-    .where('endpoint_id', '=', endpointId)
-    .where('status', '=', 'pending')
     .executeTakeFirst();
   return row?.at ? new Date(row.at as Date) : undefined;
 }
@@ -73,15 +85,28 @@ export async function earliestPending(executor: Executor, endpointId: string): P
 export interface LoadedDelivery {
   readonly delivery: WebhookDelivery;
   readonly event: WebhookEvent;
-  readonly endpoint: WebhookEndpoint;
+  /** Where it goes: the endpoint's URL, or the generation's own `webhookUrl`. */
+  readonly url: string;
+  /** The endpoint it belongs to; null for a per-request delivery. */
+  readonly endpoint: WebhookEndpoint | null;
+  /** Whose secrets sign it: its endpoint, or the user's default endpoint (none: it cannot be sent). */
+  readonly signer: WebhookEndpoint | undefined;
 }
 
 export async function loadDelivery(executor: Executor, delivery: WebhookDelivery): Promise<LoadedDelivery | undefined> {
-  const [event, endpoint] = await Promise.all([
+  const [event, signer] = await Promise.all([
     executor.selectFrom('app_webhook_events').selectAll().where('id', '=', delivery.event_id).executeTakeFirst(),
-    executor.selectFrom('app_webhook_endpoints').selectAll().where('id', '=', delivery.endpoint_id).executeTakeFirst(),
+    delivery.endpoint_id === null
+      ? defaultEndpointOf(executor, delivery.user_id)
+      : executor
+          .selectFrom('app_webhook_endpoints')
+          .selectAll()
+          .where('id', '=', delivery.endpoint_id)
+          .executeTakeFirst(),
   ]);
-  return event && endpoint ? { delivery, event, endpoint } : undefined;
+  if (!event) return undefined;
+  if (delivery.endpoint_id === null) return { delivery, event, url: delivery.url!, endpoint: null, signer };
+  return signer && { delivery, event, url: signer.url, endpoint: signer, signer };
 }
 
 /** Fixes the event's body at its first attempt; every later attempt and endpoint sends these bytes. */
@@ -201,7 +226,7 @@ export async function redeliver(trx: Executor, deliveryId: string, now: Date): P
     .where('id', '=', deliveryId)
     .returningAll()
     .executeTakeFirst();
-  if (delivery) await scheduleDrain(trx, delivery.endpoint_id, now, 'replace');
+  if (delivery) await scheduleDrain(trx, targetOf(delivery), now, 'replace');
   return delivery;
 }
 
@@ -210,27 +235,45 @@ export async function deliveriesPage(
   executor: Executor,
   endpointId: string,
   page: KeysetPage,
-): Promise<Array<WebhookDelivery & { event_type: string }>> {
+): Promise<Array<WebhookDelivery & { event_type: string; endpoint_url: string }>> {
   const query = executor
     .selectFrom('app_webhook_deliveries as d')
     .innerJoin('app_webhook_events as e', 'e.id', 'd.event_id')
+    .innerJoin('app_webhook_endpoints as p', 'p.id', 'd.endpoint_id')
     .selectAll('d')
-    .select('e.type as event_type')
+    .select(['e.type as event_type', 'p.url as endpoint_url'])
     .where('d.endpoint_id', '=', endpointId);
   return keysetPage(query, page, 'd').execute();
 }
 
-/** The delivery when its endpoint belongs to `userId` (or `userId` is null: the admin). */
+/** The delivery when it is `userId`'s (or `userId` is null: the admin). */
 export async function findDelivery(
   executor: Executor,
   deliveryId: string,
   userId: string | null,
 ): Promise<WebhookDelivery | undefined> {
-  let query = executor
-    .selectFrom('app_webhook_deliveries as d')
-    .innerJoin('app_webhook_endpoints as p', 'p.id', 'd.endpoint_id')
-    .selectAll('d')
-    .where('d.id', '=', deliveryId);
-  if (userId !== null) query = query.where('p.user_id', '=', userId);
+  let query = executor.selectFrom('app_webhook_deliveries').selectAll().where('id', '=', deliveryId);
+  if (userId !== null) query = query.where('user_id', '=', userId);
   return query.executeTakeFirst();
+}
+
+/** The per-request deliveries (`webhookUrl`) of a generation's events, oldest first. */
+export async function perRequestDeliveriesOf(
+  executor: Executor,
+  generationId: string,
+): Promise<Array<WebhookDelivery & { event_type: string }>> {
+  return executor
+    .selectFrom('app_webhook_deliveries as d')
+    .innerJoin('app_webhook_events as e', 'e.id', 'd.event_id')
+    .selectAll('d')
+    .select('e.type as event_type')
+    .where(
+      'e.dedupe_key',
+      'in',
+      GENERATION_EVENT_TYPES.map((type) => `${type}:${generationId}`),
+    )
+    .where('d.endpoint_id', 'is', null)
+    .orderBy('d.created_at')
+    .orderBy('d.id')
+    .execute();
 }

@@ -25,10 +25,11 @@ import {
   noteEndpointOutcome,
   recordAttempt,
   scheduleDrain,
+  type DrainTarget,
   type LoadedDelivery,
   type WebhookDelivery,
 } from './deliveries.ts';
-import { liveSecrets, type WebhookEndpoint } from './endpoints.ts';
+import { liveSecrets } from './endpoints.ts';
 import type { DeliveryMetrics } from './metrics.ts';
 import { renderEventBody, type PayloadSources } from './payload.ts';
 import { signedHeaders } from './signing.ts';
@@ -92,13 +93,13 @@ function isRefusal(error: unknown): error is Error {
 
 async function send(
   deps: DeliveryDependencies,
-  endpoint: WebhookEndpoint,
+  target: string,
   headers: Record<string, string>,
   body: string,
   signal: AbortSignal | undefined,
 ): Promise<Answer> {
   try {
-    const url = checkTargetUrl(endpoint.url, deps.policy);
+    const url = checkTargetUrl(target, deps.policy);
     const timeout = AbortSignal.timeout(deps.settings.timeoutMs);
     const answer = await request(url, {
       method: 'POST',
@@ -164,15 +165,28 @@ export function judge(
   };
 }
 
+/** A per-request delivery when its user has no endpoint whose secret could sign it: never sent. */
+const UNSIGNED: Answer = {
+  kind: 'refused',
+  error: 'Not sent: the user has no webhook endpoint whose secret signs per-request webhooks (create one).',
+};
+
 /** One attempt of a due delivery: sign, send, judge, record (a retry: pending, due later). */
 async function attempt(deps: DeliveryDependencies, loaded: LoadedDelivery, signal?: AbortSignal): Promise<void> {
   const { db, metrics } = deps;
-  const { delivery, event, endpoint } = loaded;
+  const { delivery, event, endpoint, signer } = loaded;
   const startedAt = deps.now();
   const body = event.body ?? (await fixBody(db, event.id, await renderEventBody(event, deps.sources)));
-  const headers = signedHeaders(liveSecrets(endpoint, startedAt), event.id, startedAt, body);
   const clock = performance.now();
-  const answer = await send(deps, endpoint, { ...headers }, body, signal);
+  const answer = signer
+    ? await send(
+        deps,
+        loaded.url,
+        { ...signedHeaders(liveSecrets(signer, startedAt), event.id, startedAt, body) },
+        body,
+        signal,
+      )
+    : UNSIGNED;
   const latencyMs = Math.round(performance.now() - clock);
   const now = deps.now();
   const verdict = judge(answer, delivery.attempts + 1, deps.settings, now, deps.random ?? Math.random);
@@ -185,7 +199,8 @@ async function attempt(deps: DeliveryDependencies, loaded: LoadedDelivery, signa
       status: verdict.status,
       nextAttemptAt: verdict.nextAttemptAt,
     });
-    if (!recorded) return;
+    // A per-request URL has no endpoint to disable or failure streak to keep.
+    if (!recorded || !endpoint) return;
     await noteEndpointOutcome(
       trx,
       endpoint.id,
@@ -209,29 +224,26 @@ async function attempt(deps: DeliveryDependencies, loaded: LoadedDelivery, signa
 const ATTEMPTS_PER_DRAIN = 200;
 
 /**
- * The job's whole work: sends the endpoint's due deliveries one after another, then schedules the
+ * The job's whole work: sends the target's due deliveries one after another, then schedules the
  * next drain for its earliest retry. A disabled endpoint's pending deliveries end unsent.
  */
-export async function drainEndpoint(
-  deps: DeliveryDependencies,
-  endpointId: string,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function drain(deps: DeliveryDependencies, target: DrainTarget, signal?: AbortSignal): Promise<void> {
   const { db } = deps;
   for (let attempts = 0; attempts < ATTEMPTS_PER_DRAIN; attempts += 1) {
     if (signal?.aborted) throw new Error('stopping: the drain is due again for the next worker');
-    const due = await nextDueDelivery(db, endpointId, new Date(deps.now().getTime() + EARLY_TOLERANCE_MS));
+    const due = await nextDueDelivery(db, target, new Date(deps.now().getTime() + EARLY_TOLERANCE_MS));
     if (!due) break;
     const loaded = await loadDelivery(db, due);
     if (!loaded) break;
-    if (!loaded.endpoint.enabled) {
-      const reason = `Not sent: the endpoint is disabled (${loaded.endpoint.disabled_reason ?? 'by its owner'}).`;
-      const ended = await abandonPending(db, endpointId, reason, deps.now());
+    const { endpoint } = loaded;
+    if (endpoint && !endpoint.enabled) {
+      const reason = `Not sent: the endpoint is disabled (${endpoint.disabled_reason ?? 'by its owner'}).`;
+      const ended = await abandonPending(db, endpoint.id, reason, deps.now());
       deps.metrics.deliveries.inc({ outcome: 'abandoned' }, ended);
       return;
     }
     await attempt(deps, loaded, signal);
   }
-  const next = await earliestPending(db, endpointId);
-  if (next) await scheduleDrain(db, endpointId, next, 'preserve_run_at');
+  const next = await earliestPending(db, target);
+  if (next) await scheduleDrain(db, target, next, 'preserve_run_at');
 }

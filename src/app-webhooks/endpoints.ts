@@ -21,6 +21,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'budget.threshold',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+/** A generation's events: what its per-request `webhookUrl` receives (dedupe key `<type>:<generation id>`). */
+export const GENERATION_EVENT_TYPES = WEBHOOK_EVENT_TYPES.filter((type) => type.startsWith('generation.'));
 
 export const MAX_ENDPOINTS_PER_USER = 20;
 const MAX_URL_LENGTH = 2048;
@@ -63,6 +65,17 @@ export class EndpointDisabledError extends WebhookInputError {
       'enable it (updateWebhookEndpoint with enabled: true) and redeliver then';
     super(`deliveryId ${message}.`, [{ path: 'deliveryId', message }]);
     this.name = 'EndpointDisabledError';
+  }
+}
+
+/** A per-request webhook without an endpoint whose secret would sign it (BAD_USER_INPUT). */
+export class NoSigningEndpointError extends WebhookInputError {
+  constructor(path: string) {
+    const message =
+      'needs a webhook endpoint: per-request webhooks are signed with your default (oldest) endpoint’s secret; ' +
+      'create one with createWebhookEndpoint first';
+    super(`${path} ${message}.`, [{ path, message }]);
+    this.name = 'NoSigningEndpointError';
   }
 }
 
@@ -137,7 +150,7 @@ export async function createEndpoint(
   return { endpoint, secret };
 }
 
-/** The user's endpoints, oldest first (the first enabled one is their default). */
+/** The user's endpoints, oldest first (the first is their default: `defaultEndpointOf`). */
 export async function endpointsOf(executor: Executor, userId: string): Promise<WebhookEndpoint[]> {
   return executor
     .selectFrom('app_webhook_endpoints')
@@ -146,6 +159,22 @@ export async function endpointsOf(executor: Executor, userId: string): Promise<W
     .orderBy('created_at')
     .orderBy('id')
     .execute();
+}
+
+/**
+ * The user's default endpoint: the oldest one (created first), enabled or not — disabling stops
+ * deliveries to its URL, not its secret. Its secrets sign the user's per-request webhooks
+ * (`webhookUrl` on the generation mutations); only deleting it makes the next oldest the default.
+ */
+export async function defaultEndpointOf(executor: Executor, userId: string): Promise<WebhookEndpoint | undefined> {
+  return executor
+    .selectFrom('app_webhook_endpoints')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** The endpoint when `userId` owns it (or `userId` is null: the admin). */

@@ -9,9 +9,12 @@ import { builder } from '../graphql/builder.ts';
 import { pageCost, resolveKeysetConnection, type PageRules } from '../graphql/connections.ts';
 import { badUserInput } from '../graphql/errors.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
-import { deliveriesPage, type WebhookDelivery } from './deliveries.ts';
+import { GenerationRef } from '../generations/graphql.ts';
+import { deliveriesPage, perRequestDeliveriesOf, type WebhookDelivery } from './deliveries.ts';
 import {
+  defaultEndpointOf,
   endpointsOf,
+  findEndpoint,
   liveSecrets,
   MAX_SIGNING_SECRETS,
   overlapEndsAt,
@@ -59,33 +62,56 @@ const scopeOf = (context: GraphQLContext): string | null =>
 
 const depsOf = (context: GraphQLContext): WebhookDeps => context.services;
 
+/** Each user's default endpoint id, read once per request (a list of endpoints asks for each). */
+const defaultIds = new WeakMap<GraphQLContext, Map<string, Promise<string | undefined>>>();
+function defaultIdOf(context: GraphQLContext, userId: string): Promise<string | undefined> {
+  const known = defaultIds.get(context) ?? new Map<string, Promise<string | undefined>>();
+  defaultIds.set(context, known);
+  let id = known.get(userId);
+  if (!id) {
+    id = defaultEndpointOf(context.services.db, userId).then((endpoint) => endpoint?.id);
+    known.set(userId, id);
+  }
+  return id;
+}
+
 const DeliveryStatus = builder.enumType('WebhookDeliveryStatus', {
   values: { PENDING: { value: 'pending' }, SUCCEEDED: { value: 'succeeded' }, FAILED: { value: 'failed' } } as const,
 });
 
-const WebhookDeliveryRef = builder.objectRef<WebhookDelivery & { event_type?: string }>('WebhookDelivery').implement({
-  description: 'One event sent to one endpoint, with the figures of its last attempt.',
-  fields: (t) => ({
-    id: t.id({ resolve: (delivery) => encodeGlobalID('WebhookDelivery', delivery.id) }),
-    eventId: t.exposeString('event_id', {
-      description: 'The `webhook-id` header of every attempt: the same on retries and redeliveries.',
+const WebhookDeliveryRef = builder
+  .objectRef<WebhookDelivery & { event_type?: string; endpoint_url?: string }>('WebhookDelivery')
+  .implement({
+    description: 'One event sent to one endpoint, with the figures of its last attempt.',
+    fields: (t) => ({
+      id: t.id({ resolve: (delivery) => encodeGlobalID('WebhookDelivery', delivery.id) }),
+      eventId: t.exposeString('event_id', {
+        description: 'The `webhook-id` header of every attempt: the same on retries and redeliveries.',
+      }),
+      eventType: t.string({ nullable: true, resolve: (delivery) => delivery.event_type ?? null }),
+      url: t.string({
+        description: 'Where it goes: its endpoint’s URL, or the generation’s own `webhookUrl`.',
+        resolve: async (delivery, _args, context) =>
+          delivery.url ??
+          delivery.endpoint_url ??
+          (await findEndpoint(context.services.db, delivery.endpoint_id!, null))?.url ??
+          '',
+      }),
+      status: t.field({ type: DeliveryStatus, resolve: (delivery) => delivery.status }),
+      attempts: t.exposeInt('attempts'),
+      lastAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (delivery) => delivery.last_attempt_at }),
+      lastResponseCode: t.exposeInt('last_status_code', { nullable: true }),
+      lastLatencyMs: t.exposeInt('last_latency_ms', { nullable: true }),
+      lastError: t.exposeString('last_error', { nullable: true }),
+      nextAttemptAt: t.field({
+        type: 'DateTime',
+        nullable: true,
+        resolve: (delivery) => (delivery.status === 'pending' ? delivery.next_attempt_at : null),
+      }),
+      createdAt: t.field({ type: 'DateTime', resolve: (delivery) => delivery.created_at }),
+      completedAt: t.field({ type: 'DateTime', nullable: true, resolve: (delivery) => delivery.completed_at }),
     }),
-    eventType: t.string({ nullable: true, resolve: (delivery) => delivery.event_type ?? null }),
-    status: t.field({ type: DeliveryStatus, resolve: (delivery) => delivery.status }),
-    attempts: t.exposeInt('attempts'),
-    lastAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (delivery) => delivery.last_attempt_at }),
-    lastResponseCode: t.exposeInt('last_status_code', { nullable: true }),
-    lastLatencyMs: t.exposeInt('last_latency_ms', { nullable: true }),
-    lastError: t.exposeString('last_error', { nullable: true }),
-    nextAttemptAt: t.field({
-      type: 'DateTime',
-      nullable: true,
-      resolve: (delivery) => (delivery.status === 'pending' ? delivery.next_attempt_at : null),
-    }),
-    createdAt: t.field({ type: 'DateTime', resolve: (delivery) => delivery.created_at }),
-    completedAt: t.field({ type: 'DateTime', nullable: true, resolve: (delivery) => delivery.completed_at }),
-  }),
-});
+  });
 
 const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEndpoint').implement({
   description: 'Where a user’s events are sent, signed per Standard Webhooks with the endpoint’s secret.',
@@ -100,6 +126,12 @@ const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEndpoint')
       resolve: (endpoint) => endpoint.event_types,
     }),
     enabled: t.exposeBoolean('enabled'),
+    isDefault: t.boolean({
+      description:
+        'The user’s oldest endpoint, enabled or not: its secrets also sign the webhooks sent to a generation’s own ' +
+        '`webhookUrl`. Deleting it makes the next oldest the default.',
+      resolve: async (endpoint, _args, context) => (await defaultIdOf(context, endpoint.user_id)) === endpoint.id,
+    }),
     disabledReason: t.exposeString('disabled_reason', {
       nullable: true,
       description: 'Why the endpoint no longer receives events (410 Gone, 5 days of failures, its owner).',
@@ -224,5 +256,21 @@ builder.mutationFields((t) => ({
     args: { deliveryId: t.arg.id({ required: true }) },
     resolve: (_root, { deliveryId }, context) =>
       redeliverFor(depsOf(context), scopeOf(context), localIdOf('WebhookDelivery', deliveryId), deliveryId),
+  }),
+}));
+
+builder.objectFields(GenerationRef, (t) => ({
+  webhookUrl: t.string({
+    nullable: true,
+    description: 'The request’s own webhook target (`webhookUrl`), beside your endpoints; null when none.',
+    resolve: (view) => view.generation.webhook_url,
+  }),
+  webhookDeliveries: t.field({
+    type: [WebhookDeliveryRef],
+    description:
+      'The deliveries of this generation’s events to its `webhookUrl` (one per event, at most 5), oldest first; ' +
+      'those to your endpoints are on `webhookEndpoints { deliveries }`. `redeliverWebhook` takes their ids too.',
+    resolve: (view, _args, context) =>
+      view.generation.webhook_url === null ? [] : perRequestDeliveriesOf(context.services.db, view.generation.id),
   }),
 }));

@@ -8,6 +8,8 @@ import type { Db } from '../db/index.ts';
 import { findDelivery, redeliver, type WebhookDelivery } from './deliveries.ts';
 import {
   createEndpoint,
+  defaultEndpointOf,
+  NoSigningEndpointError,
   EndpointDisabledError,
   deleteEndpoint,
   findEndpoint,
@@ -115,10 +117,28 @@ export async function redeliverFor(
   const delivery = await deps.db.transaction().execute(async (trx) => {
     const found = await findDelivery(trx, deliveryId, owner);
     if (!found) return undefined;
-    const endpoint = await findEndpoint(trx, found.endpoint_id, null, { forUpdate: true });
+    const endpoint = found.endpoint_id && (await findEndpoint(trx, found.endpoint_id, null, { forUpdate: true }));
     if (endpoint && !endpoint.enabled) throw new EndpointDisabledError(endpoint.disabled_reason);
+    if (!found.endpoint_id && !(await defaultEndpointOf(trx, found.user_id)))
+      throw new NoSigningEndpointError('deliveryId');
     return redeliver(trx, deliveryId, deps.now());
   });
   if (!delivery) throw new WebhookNotFoundError('WebhookDelivery', shownId);
   return delivery;
+}
+
+/**
+ * A generation's own `webhookUrl` (`path` names the field): the URL as the SSRF rules accept it
+ * for an endpoint, and refused when the user has no endpoint — the default endpoint's secrets sign
+ * per-request webhooks (`defaultEndpointOf`). Nothing is written either way.
+ */
+export async function perRequestWebhookUrl(
+  deps: Pick<WebhookDeps, 'db' | 'config'>,
+  userId: string,
+  url: string,
+  path: string,
+): Promise<string> {
+  const valid = validUrl(url, policyOf(deps.config), path);
+  if (!(await defaultEndpointOf(deps.db, userId))) throw new NoSigningEndpointError(path);
+  return valid;
 }

@@ -74,6 +74,8 @@ export interface GenerationsTable {
   warning_message: string | null;
   /** 0008: the price rule the generation was admitted under (`catalog/price-rule.ts`); null before. */
   price_rule: Json<Record<string, unknown>> | null;
+  /** 0011: the request's own webhook target, beside the user's endpoints (`src/app-webhooks`). */
+  webhook_url: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PredictionsTable {
@@ -226,7 +228,11 @@ export interface AppWebhookEventsTable {
 export interface AppWebhookDeliveriesTable {
   id: Generated<string>;
   event_id: string;
-  endpoint_id: string;
+  /** Null for a generation's per-request `webhookUrl` (0011): `url` names the target then. */
+  endpoint_id: string | null;
+  url: string | null;
+  /** 0011: whose event it is (a per-request delivery's drain is the user's). */
+  user_id: string;
   status: ColumnType<AppWebhookDeliveryStatus, AppWebhookDeliveryStatus | undefined, AppWebhookDeliveryStatus>;
   attempts: ColumnType<number, number | undefined, number>;
   next_attempt_at: Date | null;

@@ -56,14 +56,14 @@ function generationCte(row: NewGenerationRow): RawBuilder<unknown> {
       insert into generations (
         id, user_id, model_id, mode, prompt, request, request_fingerprint, idempotency_key, image_count,
         estimated_cost_micros, price_rule, deadline_at, created_at, updated_at, selection_reason, preview_id,
-        preview_image_index, cache_key, batch_id, transparent_background
+        preview_image_index, cache_key, batch_id, transparent_background, webhook_url
       ) values (
         ${row.id}, ${row.userId}, ${row.modelId}, ${row.mode}, ${row.prompt}, ${JSON.stringify(row.request)},
         ${row.fingerprint}, ${row.idempotencyKey}, ${row.imageCount}, ${row.estimatedCostMicros},
         ${row.priceRule ? JSON.stringify(row.priceRule) : null}, ${row.deadlineAt},
         ${row.now}, ${row.now}, ${row.selectionReason ?? null}, ${row.previewId ?? null},
         ${row.previewImageIndex ?? null}, ${row.cacheKey ?? null}, ${row.batchId ?? null},
-        ${row.transparentBackground ?? false}
+        ${row.transparentBackground ?? false}, ${row.webhookUrl ?? null}
       )
       on conflict (user_id, idempotency_key) do nothing
       returning *

@@ -124,6 +124,13 @@ const FinalizeGenerationInput = builder.inputType('FinalizeGenerationInput', {
     transparentBackground: t.boolean({ required: false, defaultValue: false }),
     settings: t.field({ type: 'JSON', required: false, description: 'Model-specific settings for the final model.' }),
     idempotencyKey: t.string({ required: false }),
+    webhookUrl: t.string({
+      required: false,
+      description:
+        'Also send this generation’s events (generation.queued … succeeded/failed/canceled) to this URL, signed with ' +
+        'your default (oldest) webhook endpoint’s secret; BAD_USER_INPUT, nothing written, when the URL is refused ' +
+        '(the same SSRF rules as endpoints) or you have no endpoint.',
+    }),
   }),
 });
 

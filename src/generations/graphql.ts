@@ -264,6 +264,13 @@ export const GenerateImageInput = builder.inputType('GenerateImageInput', {
         'For automatic model choice (no `modelId`): how many generations you expect to make from your remaining ' +
         'budget (default 10). Ignored when `modelId` is given.',
     }),
+    webhookUrl: t.string({
+      required: false,
+      description:
+        'Also send this generation’s events (generation.queued … succeeded/failed/canceled) to this URL, signed with ' +
+        'your default (oldest) webhook endpoint’s secret; BAD_USER_INPUT, nothing written, when the URL is refused ' +
+        '(the same SSRF rules as endpoints) or you have no endpoint.',
+    }),
   }),
 });
 

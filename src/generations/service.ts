@@ -6,6 +6,8 @@
  * automatic choice, result cache, backpressure) are functions in `policies/`.
  */
 import { randomUUID } from 'node:crypto';
+import { WebhookInputError } from '../app-webhooks/endpoints.ts';
+import { perRequestWebhookUrl } from '../app-webhooks/service.ts';
 import { isUuid } from '../auth/users.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import { completeAdmission } from '../billing/admission.ts';
@@ -86,6 +88,8 @@ export interface BatchResult {
 /** A request with nothing left open: its model, seed and (for a final) its preview resolved. */
 interface Resolved {
   readonly request: GenerateImageRequest;
+  /** The request's own webhook target, checked (SSRF, a signing endpoint); null when none. */
+  readonly webhookUrl: string | null;
   readonly fingerprint: string;
   readonly selectionReason: string | null;
   readonly previewId?: string;
@@ -161,7 +165,11 @@ export class GenerationService {
       try {
         fresh.push({ index, planned: await this.plan(call, await this.resolve(call, input, fingerprints[index]!)) });
       } catch (error) {
-        if (error instanceof GenerationInputError || error instanceof CatalogInputError)
+        if (
+          error instanceof GenerationInputError ||
+          error instanceof CatalogInputError ||
+          error instanceof WebhookInputError
+        )
           throw inBatchItem(error, index);
         throw error;
       }
@@ -208,6 +216,7 @@ export class GenerationService {
   // ── 1. resolve: what the request left open ─────────────────────────────────────────────────
 
   private async resolve(call: CallContext, input: StartInput, fingerprint: string): Promise<Resolved> {
+    const webhookUrl = await this.webhookUrlOf(call, input.webhookUrl);
     const mode = input.mode ?? 'STANDARD';
     const request: GenerateImageRequest = {
       prompt: input.prompt,
@@ -232,9 +241,9 @@ export class GenerationService {
     if (mode === 'PREVIEW') {
       const choice = previewChoice(input);
       const resolvedRequest = { ...request, modelId: choice.modelId, seed: choice.seed };
-      return { request: resolvedRequest, fingerprint, selectionReason: named ? null : choice.reason };
+      return { request: resolvedRequest, fingerprint, webhookUrl, selectionReason: named ? null : choice.reason };
     }
-    if (named) return { request, fingerprint, selectionReason: null };
+    if (named) return { request, fingerprint, webhookUrl, selectionReason: null };
     if (typeof input.prompt !== 'string' || input.prompt.trim().length === 0) {
       // planGeneration names the field; the automatic choice needs a prompt first.
       planGeneration({ ...request, modelId: 'flux-schnell' });
@@ -253,6 +262,7 @@ export class GenerationService {
     return {
       request: { ...request, modelId: choice.modelId, aspectRatio: choice.aspectRatio },
       fingerprint,
+      webhookUrl,
       selectionReason: choice.reason,
     };
   }
@@ -274,6 +284,7 @@ export class GenerationService {
     const refusal = finalizeRefusal(facts, call.userId, input.imageIndex);
     if (refusal?.kind === 'not-found') throw new GenerationNotFoundError(input.previewId);
     if (refusal) throw new GenerationInputError(`${refusal.path} ${refusal.message}`, [refusal]);
+    const webhookUrl = await this.webhookUrlOf(call, input.webhookUrl);
 
     const count = input.count ?? 1;
     const transparentBackground = input.transparentBackground ?? false;
@@ -290,6 +301,7 @@ export class GenerationService {
         idempotencyKey: input.idempotencyKey ?? null,
       },
       fingerprint,
+      webhookUrl,
       selectionReason: choice.reason,
       previewId: facts!.id,
       previewImageIndex: input.imageIndex,
@@ -324,6 +336,7 @@ export class GenerationService {
         cacheKey,
         batchId: null,
         transparentBackground,
+        webhookUrl: resolved.webhookUrl,
       },
     };
   }
@@ -434,6 +447,12 @@ export class GenerationService {
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────
+
+  /** A request's `webhookUrl`, checked before anything is written (`perRequestWebhookUrl`). */
+  private async webhookUrlOf(call: CallContext, url: string | null | undefined): Promise<string | null> {
+    if (url === undefined || url === null) return null;
+    return perRequestWebhookUrl(this.deps, call.userId, url, 'input.webhookUrl');
+  }
 
   private async replayOf(
     userId: string,

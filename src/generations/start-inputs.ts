@@ -4,6 +4,7 @@
  * when a drawn seed or an automatic model choice would come out differently.
  */
 import { createHash } from 'node:crypto';
+import type { WebhookInputError } from '../app-webhooks/endpoints.ts';
 import type { CatalogInputError } from '../catalog/pricing.ts';
 import { canonicalJson, GenerationInputError, type GenerateImageRequest } from './request.ts';
 
@@ -11,6 +12,8 @@ import { canonicalJson, GenerationInputError, type GenerateImageRequest } from '
 export type StartInput = Omit<GenerateImageRequest, 'modelId'> & {
   readonly modelId?: string | null;
   readonly iterations?: number | null;
+  /** Where this generation's events also go (`src/app-webhooks`), signed by the user's default endpoint. */
+  readonly webhookUrl?: string | null;
 };
 
 /** `finalizeGeneration`'s input: the preview image to re-run, plus the request fields a final may set. */
@@ -21,6 +24,7 @@ export type FinalizeInput = Pick<
   readonly previewId: string;
   readonly imageIndex: number;
   readonly modelId?: string | null;
+  readonly webhookUrl?: string | null;
 };
 
 function fingerprintOf(kind: string, request: Record<string, unknown>): string {
@@ -42,6 +46,7 @@ export function userFingerprint(input: StartInput): string {
     transparentBackground: input.transparentBackground ?? false,
     settings: input.settings ?? {},
     iterations: input.iterations ?? null,
+    ...webhookOf(input),
   });
 }
 
@@ -53,11 +58,20 @@ export function finalizeFingerprint(input: FinalizeInput): string {
     count: input.count ?? 1,
     transparentBackground: input.transparentBackground ?? false,
     settings: input.settings ?? {},
+    ...webhookOf(input),
   });
 }
 
+/** Only when given, so the fingerprints of requests without one did not change when it was added. */
+function webhookOf(input: { readonly webhookUrl?: string | null }): { webhookUrl?: string } {
+  return input.webhookUrl === undefined || input.webhookUrl === null ? {} : { webhookUrl: input.webhookUrl };
+}
+
 /** Re-roots `input.…` paths under `inputs.<index>.…` for batch items. */
-export function inBatchItem(error: GenerationInputError | CatalogInputError, index: number): GenerationInputError {
+export function inBatchItem(
+  error: GenerationInputError | CatalogInputError | WebhookInputError,
+  index: number,
+): GenerationInputError {
   const reroot = (path: string) => path.replace(/^input(\.|$)/, `inputs.${index}$1`);
   return new GenerationInputError(
     `inputs.${index}: ${error.message}`,

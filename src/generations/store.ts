@@ -75,6 +75,7 @@ export interface NewGenerationRow {
   readonly cacheKey?: string | null;
   readonly batchId?: string | null;
   readonly transparentBackground?: boolean;
+  readonly webhookUrl?: string | null;
 }
 
 /**

@@ -66,12 +66,14 @@ export const WebhookEndpointsDocument = graphql(`
       disabledReason
       failingSince
       signingSecretCount
+      isDefault
       deliveries(first: 50) {
         edges {
           node {
             id
             eventId
             eventType
+            url
             status
             attempts
             lastResponseCode
@@ -80,6 +82,26 @@ export const WebhookEndpointsDocument = graphql(`
             nextAttemptAt
           }
         }
+      }
+    }
+  }
+`);
+
+export const GenerationWebhooksDocument = graphql(`
+  query GenerationWebhooks($id: ID!) {
+    generation(id: $id) {
+      id
+      status
+      webhookUrl
+      webhookDeliveries {
+        id
+        eventId
+        eventType
+        url
+        status
+        attempts
+        lastResponseCode
+        lastError
       }
     }
   }

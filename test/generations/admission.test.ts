@@ -59,22 +59,22 @@ describe('the admission statement', () => {
             insert into generations (
               id, user_id, model_id, mode, prompt, request, request_fingerprint, idempotency_key, image_count,
               estimated_cost_micros, price_rule, deadline_at, created_at, updated_at, selection_reason, preview_id,
-              preview_image_index, cache_key, batch_id, transparent_background
+              preview_image_index, cache_key, batch_id, transparent_background, webhook_url
             ) values (
               $1, $2, $3, $4, $5, $6,
               $7, $8, $9, $10,
               $11, $12,
               $13, $14, $15, $16,
               $17, $18, $19,
-              $20
+              $20, $21
             )
             on conflict (user_id, idempotency_key) do nothing
             returning *
           ),
           hold as (
             insert into holds (user_id, generation_id, amount_micros, windows, created_at)
-            select $21::uuid, $22::uuid, $23::bigint,
-              $24::jsonb, $25::timestamptz
+            select $22::uuid, $23::uuid, $24::bigint,
+              $25::jsonb, $26::timestamptz
             where exists (select from generation)
             returning *
           ),
@@ -84,13 +84,13 @@ describe('the admission statement', () => {
           ),
           locked_user as (
             select id, daily_budget_micros, monthly_budget_micros, rate_limit_per_minute, max_concurrent_generations
-            from users where id = $26 for no key update
+            from users where id = $27 for no key update
           ),
           new_predictions as (
             insert into predictions
               (id, generation_id, position, purpose, replicate_model, input, image_count, created_at, updated_at)
             select r.id, r.generation_id, r.position, 'generate', r.replicate_model, r.input, r.image_count, r.now, r.now
-            from jsonb_to_recordset($27::jsonb) as r (
+            from jsonb_to_recordset($28::jsonb) as r (
               id uuid, generation_id uuid, position integer, replicate_model text, input jsonb, image_count integer,
               now timestamptz
             )
@@ -98,13 +98,13 @@ describe('the admission statement', () => {
           ),
           jobs as (
             select graphile_worker.add_job(
-              $28,
+              $29,
               jobs.payload,
               run_at => now(),
-              max_attempts => $29,
+              max_attempts => $30,
               job_key => jobs.key
             )
-            from jsonb_to_recordset($30::jsonb) as jobs (payload json, key text)
+            from jsonb_to_recordset($31::jsonb) as jobs (payload json, key text)
             where exists (select from generation)
           )
           select generation.*,
@@ -134,6 +134,7 @@ describe('the admission statement', () => {
         null,
         null,
         false,
+        null,
         "00000000-0000-4000-8000-0000000000aa",
         "00000000-0000-4000-8000-000000000001",
         3000,
@@ -155,14 +156,14 @@ describe('the admission statement', () => {
             insert into generations (
               id, user_id, model_id, mode, prompt, request, request_fingerprint, idempotency_key, image_count,
               estimated_cost_micros, price_rule, deadline_at, created_at, updated_at, selection_reason, preview_id,
-              preview_image_index, cache_key, batch_id, transparent_background
+              preview_image_index, cache_key, batch_id, transparent_background, webhook_url
             ) values (
               $1, $2, $3, $4, $5, $6,
               $7, $8, $9, $10,
               $11, $12,
               $13, $14, $15, $16,
               $17, $18, $19,
-              $20
+              $20, $21
             )
             on conflict (user_id, idempotency_key) do nothing
             returning *

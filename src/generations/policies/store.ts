@@ -79,6 +79,8 @@ export interface StartColumns {
   readonly cacheKey: string | null;
   readonly batchId: string | null;
   readonly transparentBackground: boolean;
+  /** The request's own webhook target (checked), or null. */
+  readonly webhookUrl: string | null;
 }
 
 /**

@@ -26,6 +26,8 @@ export type FinalizeGenerationInput = {
   /** Model-specific settings for the final model. */
   settings?: unknown;
   transparentBackground?: boolean | null | undefined;
+  /** Also send this generation’s events (generation.queued … succeeded/failed/canceled) to this URL, signed with your default (oldest) webhook endpoint’s secret; BAD_USER_INPUT, nothing written, when the URL is refused (the same SSRF rules as endpoints) or you have no endpoint. */
+  webhookUrl?: string | null | undefined;
 };
 
 export type GenerateImageInput = {
@@ -48,6 +50,8 @@ export type GenerateImageInput = {
   /** Model-specific Replicate inputs (see ImageModel.defaultInput), validated against the model. */
   settings?: unknown;
   transparentBackground?: boolean | null | undefined;
+  /** Also send this generation’s events (generation.queued … succeeded/failed/canceled) to this URL, signed with your default (oldest) webhook endpoint’s secret; BAD_USER_INPUT, nothing written, when the URL is refused (the same SSRF rules as endpoints) or you have no endpoint. */
+  webhookUrl?: string | null | undefined;
 };
 
 export type GenerationErrorCode =
