@@ -127,7 +127,17 @@ async function startRequestServices(
     stopFollowingRevocations();
     await stopFlushingKeyUses();
   });
-  return { config, db: handle.db, logger, now, replicate: generations.replicate, generations, keys, usage };
+  return {
+    config,
+    db: handle.db,
+    logger,
+    now,
+    replicate: generations.replicate,
+    catalog: generations.catalog,
+    generations,
+    keys,
+    usage,
+  };
 }
 
 /** The one composition of every role. */

@@ -8,6 +8,7 @@
 import { sql } from 'kysely';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { heldMicros } from './billing/holds.ts';
+import { pricingKindOf } from './billing/usage.ts';
 import type { Db } from './db/index.ts';
 import type { MessageBus } from './pubsub/index.ts';
 
@@ -15,29 +16,31 @@ import type { MessageBus } from './pubsub/index.ts';
 export const METRICS_REFRESH_MS = 5_000;
 
 interface BusinessFigures {
-  readonly generations: ReadonlyArray<{ model_id: string; status: string; count: number }>;
-  readonly settledCost: ReadonlyArray<{ model_id: string; micros: number }>;
+  readonly generations: ReadonlyArray<{ model_id: string; pricing: string; status: string; count: number }>;
+  readonly settledCost: ReadonlyArray<{ model_id: string; pricing: string; micros: number }>;
   readonly reservedMicros: number;
 }
 
 async function readBusinessFigures(db: Db): Promise<BusinessFigures> {
+  // per_image or per_second: bounded, and one per model at most (a model's kind never changes).
+  const pricing = pricingKindOf('price_rule').as('pricing');
   const [generations, settledCost, reserved] = await Promise.all([
     db
       .selectFrom('generations')
-      .select(['model_id', 'status', sql<number>`count(*)::int`.as('count')])
-      .groupBy(['model_id', 'status'])
+      .select(['model_id', pricing, 'status', sql<number>`count(*)::int`.as('count')])
+      .groupBy(['model_id', 'pricing', 'status'])
       .execute(),
     db
       .selectFrom('generations')
-      .select(['model_id', sql<number>`coalesce(sum(cost_micros), 0)::bigint`.as('micros')])
+      .select(['model_id', pricing, sql<number>`coalesce(sum(cost_micros), 0)::bigint`.as('micros')])
       .where('cost_micros', 'is not', null)
-      .groupBy('model_id')
+      .groupBy(['model_id', 'pricing'])
       .execute(),
     heldMicros(db),
   ]);
   return {
     generations,
-    settledCost: settledCost.map((row) => ({ model_id: row.model_id, micros: Number(row.micros) })),
+    settledCost: settledCost.map((row) => ({ ...row, micros: Number(row.micros) })),
     reservedMicros: reserved,
   };
 }
@@ -74,25 +77,27 @@ export function createMetrics(
 
   new Gauge({
     name: 'pixelgate_generations',
-    help: 'Generations by model and status.',
-    labelNames: ['model', 'status'] as const,
+    help: 'Generations by model, pricing kind (per_image, per_second) and status.',
+    labelNames: ['model', 'pricing', 'status'] as const,
     registers: [registry],
     async collect() {
       const { generations } = await figures();
       this.reset();
-      for (const row of generations) this.set({ model: row.model_id, status: row.status }, row.count);
+      for (const row of generations) {
+        this.set({ model: row.model_id, pricing: row.pricing, status: row.status }, row.count);
+      }
     },
   });
 
   new Gauge({
     name: 'pixelgate_settled_cost_micros',
-    help: 'Settled cost of generations in micro-dollars, by model.',
-    labelNames: ['model'] as const,
+    help: 'Settled cost of generations in micro-dollars, by model and pricing kind (per_image, per_second).',
+    labelNames: ['model', 'pricing'] as const,
     registers: [registry],
     async collect() {
       const { settledCost } = await figures();
       this.reset();
-      for (const row of settledCost) this.set({ model: row.model_id }, row.micros);
+      for (const row of settledCost) this.set({ model: row.model_id, pricing: row.pricing }, row.micros);
     },
   });
 

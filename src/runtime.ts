@@ -96,6 +96,8 @@ export interface Generations extends GenerationsApi {
 
 export interface GenerationsRuntime extends Generations {
   readonly replicate: ReplicateClient;
+  /** This process's catalog, kept equal to the database's (reload after a change it made). */
+  readonly catalog: CatalogSync;
   readonly routes: readonly HttpRoute[];
   readonly taskList: TaskList;
   /** Set when generations run against the in-process simulator. */
@@ -217,6 +219,7 @@ interface Infrastructure {
   readonly events: GenerationEvents;
   readonly storage: ReturnType<typeof createLocalDiskStorage>;
   readonly downloader: ReturnType<typeof createDownloader>;
+  readonly catalog: CatalogSync;
 }
 
 async function connectInfrastructure(
@@ -256,7 +259,7 @@ async function connectInfrastructure(
   const storage = createLocalDiskStorage(path.join(config.dataDir, 'images'));
   const downloader = createDownloader(settings.download);
   stack.push(() => downloader.close());
-  return { upstream, bus, liveness, events, storage, downloader };
+  return { upstream, bus, liveness, events, storage, downloader, catalog };
 }
 
 /** The durable job handlers every worker process runs. */
@@ -343,7 +346,7 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
 
   return stack.unwindOnFailure(async () => {
     const infrastructure = await connectInfrastructure(options, settings, usage, stack);
-    const { upstream, bus, events, liveness, storage } = infrastructure;
+    const { upstream, bus, events, liveness, storage, catalog } = infrastructure;
     const { tracker, service, gallery } = generationServices(options, settings, usage, infrastructure);
     stack.push(() => gallery.close());
 
@@ -353,6 +356,7 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
       gallery,
       tracker,
       replicate: upstream.client,
+      catalog,
       bus,
       simulatorUrl: upstream.simulatorUrl,
       routes: [

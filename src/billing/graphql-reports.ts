@@ -4,7 +4,8 @@
  * through the User node's dataloader, so a page of 500 rows costs the same statements as one.
  */
 import { UserRef } from '../auth/graphql.ts';
-import { ImageModelRef } from '../catalog/graphql.ts';
+import { ImageModelRef, PriceKindEnum } from '../catalog/graphql.ts';
+import type { PriceRule } from '../catalog/price-rule.ts';
 import { findModel } from '../catalog/models.ts';
 import { builder } from '../graphql/builder.ts';
 import { pageCost, resolveKeysetConnection, type PageRules } from '../graphql/connections.ts';
@@ -29,6 +30,10 @@ const UsageGroupByEnum = builder.enumType('UsageGroupBy', {
     USER: { value: 'user' },
     MODEL: { value: 'model' },
     DAY: { value: 'day', description: 'UTC day.' },
+    PRICING: {
+      value: 'pricing',
+      description: 'How the generation was billed: per image or per second (the rule it was admitted under).',
+    },
   } as const,
 });
 
@@ -36,7 +41,7 @@ const UsageRowRef = builder.objectRef<UsageReportRow & { groupBy: UsageGroupBy }
   description: 'Generations created in the range, grouped; money from the ledger (settled holds).',
   fields: (t) => ({
     key: t.string({
-      description: 'The user’s global id, the model slug or the UTC day (YYYY-MM-DD).',
+      description: 'The user’s global id, the model slug, the UTC day (YYYY-MM-DD) or the pricing kind.',
       resolve: (row) => (row.groupBy === 'user' ? globalId('User', row.key) : row.key),
     }),
     user: t.field({
@@ -52,6 +57,12 @@ const UsageRowRef = builder.objectRef<UsageReportRow & { groupBy: UsageGroupBy }
       resolve: (row) => (row.groupBy === 'model' ? (findModel(row.key) ?? null) : null),
     }),
     day: t.string({ nullable: true, resolve: (row) => (row.groupBy === 'day' ? row.key : null) }),
+    pricing: t.field({
+      type: PriceKindEnum,
+      nullable: true,
+      description: 'Grouped by PRICING: per image or per second.',
+      resolve: (row) => (row.groupBy === 'pricing' ? (row.key as PriceRule['kind']) : null),
+    }),
     generations: t.exposeInt('generations'),
     succeeded: t.exposeInt('succeeded'),
     failed: t.exposeInt('failed'),
@@ -142,7 +153,7 @@ function requireRange(from: Date, to: Date): void {
 builder.queryFields((t) => ({
   usage: t.withAuth({ admin: true }).field({
     type: [UsageRowRef],
-    description: 'Generations created in [from, to) grouped by user, model or UTC day.',
+    description: 'Generations created in [from, to) grouped by user, model, UTC day or pricing kind.',
     args: {
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),

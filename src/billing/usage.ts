@@ -207,10 +207,10 @@ export async function userWithUsage(
   };
 }
 
-export type UsageGroupBy = 'user' | 'model' | 'day';
+export type UsageGroupBy = 'user' | 'model' | 'day' | 'pricing';
 
 export interface UsageReportRow {
-  /** The user id, model id or UTC day (YYYY-MM-DD) the row is about. */
+  /** The user id, model id, UTC day (YYYY-MM-DD) or pricing kind (`per_image`, `per_second`) the row is about. */
   readonly key: string;
   readonly generations: number;
   readonly succeeded: number;
@@ -222,7 +222,7 @@ export interface UsageReportRow {
   readonly costMicros: Micros;
   /** Still held for the group's unfinished generations. */
   readonly heldMicros: Micros;
-  /** Adjustments made in the range (USER and DAY groupings; 0 by model). */
+  /** Adjustments made in the range (USER and DAY groupings; 0 by model and by pricing kind). */
   readonly adjustedMicros: Micros;
   /** Mean seconds from start (or creation) to completion of succeeded generations. */
   readonly averageProcessingSeconds: number | null;
@@ -235,15 +235,23 @@ export interface UsageReportFilter {
   readonly userId?: string;
 }
 
+/**
+ * How a generation was billed, from the rule it was admitted under: `per_image` or `per_second`
+ * (generations admitted before rules were stored were all per image).
+ */
+export function pricingKindOf(priceRuleColumn: string): RawBuilder<'per_image' | 'per_second'> {
+  return sql<'per_image' | 'per_second'>`coalesce(${sql.ref(priceRuleColumn)} ->> 'kind', 'per_image')`;
+}
+
 /** One statement for the generations, one for the adjustments; rows ordered by key. */
 export async function usageReport(db: Executor, filter: UsageReportFilter): Promise<UsageReportRow[]> {
   const { from, to, groupBy, userId } = filter;
-  const key =
-    groupBy === 'user'
-      ? sql<string>`g.user_id::text`
-      : groupBy === 'model'
-        ? sql<string>`g.model_id`
-        : sql<string>`to_char(g.created_at at time zone 'UTC', 'YYYY-MM-DD')`;
+  const key = {
+    user: sql<string>`g.user_id::text`,
+    model: sql<string>`g.model_id`,
+    day: sql<string>`to_char(g.created_at at time zone 'UTC', 'YYYY-MM-DD')`,
+    pricing: pricingKindOf('g.price_rule'),
+  }[groupBy];
   const userFilter = userId ? sql`and g.user_id = ${userId}` : sql``;
   const generations = await sql<Omit<UsageReportRow, 'adjustedMicros'>>`
     select ${key} as key,
@@ -266,7 +274,7 @@ export async function usageReport(db: Executor, filter: UsageReportFilter): Prom
   `.execute(db);
 
   const adjustments = new Map<string, number>();
-  if (groupBy !== 'model') {
+  if (groupBy === 'user' || groupBy === 'day') {
     const adjustKey =
       groupBy === 'user'
         ? sql<string>`l.user_id::text`

@@ -8,12 +8,17 @@
  * row in `catalog_changes` (who, when, before, after) in the same transaction; the trigger's
  * NOTIFY then reloads every instance (`sync.ts`).
  */
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { z } from 'zod';
 import type { Db, Executor } from '../db/index.ts';
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
 import type { ReplicateClient } from '../replicate/index.ts';
 import { deriveInputFacts, resolveLocalSchema, SchemaShapeError } from './json-input.ts';
 import type { QualityTier } from './models.ts';
+import type { HardwareRate } from './store.ts';
+import type { CatalogChangesTable } from '../db/types.ts';
+
+export type CatalogChange = Selectable<CatalogChangesTable>;
 
 export type ModelRefusalReason =
   | 'BAD_REFERENCE'
@@ -27,13 +32,20 @@ export type ModelRefusalReason =
   | 'PRICE_OUT_OF_RANGE'
   | 'UNKNOWN_HARDWARE'
   | 'SLUG_TAKEN'
-  | 'UNKNOWN_MODEL';
+  | 'UNKNOWN_MODEL'
+  | 'BAD_OVERRIDES'
+  | 'BAD_SOURCE'
+  | 'BAD_DATE';
 
-/** An operator's catalog change refused: nothing was written. BAD_USER_INPUT with `reason`. */
+/**
+ * An operator's catalog change refused: nothing was written. BAD_USER_INPUT with `reason` (and
+ * `invalidFields` when one field of the request is at fault).
+ */
 export class ModelRefusedError extends Error {
   constructor(
     readonly reason: ModelRefusalReason,
     message: string,
+    readonly invalidFields: ReadonlyArray<{ readonly path: string; readonly message: string }> = [],
   ) {
     super(message);
     this.name = 'ModelRefusedError';
@@ -44,16 +56,47 @@ export type PriceStatement =
   | { readonly perImageMicros: Micros }
   | { readonly perSecondMicros: Micros; readonly hardware: string; readonly maxSeconds: number };
 
-/** What the schema cannot say (documented in docs/models.md). */
-export interface ModelOverrides {
-  readonly aspectRatios?: readonly string[];
-  readonly maxOutputsPerPrediction?: number;
-  readonly defaultInput?: Readonly<Record<string, unknown>>;
-  readonly logStyle?: 'tqdm' | 'plain';
-  readonly deterministic?: boolean;
-  readonly averageSeconds?: number;
-  readonly tier?: QualityTier;
-  readonly qualityRank?: number;
+/** pixelgate asks for at most this many images per prediction. */
+const MAX_OUTPUTS = 4;
+
+/**
+ * What the schema cannot say (documented in docs/models.md), checked before anything is read or
+ * written: unknown keys and values outside the table's CHECKs are refused naming the field.
+ */
+const modelOverridesSchema = z.strictObject({
+  aspectRatios: z
+    .array(z.string().regex(/^\d{1,2}:\d{1,2}$/, 'must be W:H, e.g. 16:9'))
+    .min(1)
+    .max(32)
+    .optional(),
+  maxOutputsPerPrediction: z.int().min(1).max(MAX_OUTPUTS).optional(),
+  defaultInput: z
+    .record(z.string().min(1).max(64), z.unknown())
+    .refine((input) => Object.keys(input).length <= 64, 'at most 64 keys')
+    .optional(),
+  logStyle: z.enum(['tqdm', 'plain']).optional(),
+  deterministic: z.boolean().optional(),
+  averageSeconds: z.number().positive().max(3600).optional(),
+  tier: z.enum(['draft', 'standard', 'high'] satisfies QualityTier[]).optional(),
+  qualityRank: z.int().min(0).max(1000).optional(),
+});
+
+export type ModelOverrides = z.infer<typeof modelOverridesSchema>;
+
+/** The request's overrides, or BAD_OVERRIDES naming the first field at fault (`input.overrides.<key>`). */
+export function parseOverrides(overrides: unknown): ModelOverrides {
+  const parsed = modelOverridesSchema.safeParse(overrides ?? {});
+  if (parsed.success) return parsed.data;
+  const invalidFields = parsed.error.issues.map((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const path = ['input', 'overrides', ...issue.path.map(String), ...keys.slice(0, 1)].join('.');
+    return { path, message: issue.code === 'unrecognized_keys' ? 'unknown override' : issue.message };
+  });
+  throw new ModelRefusedError(
+    'BAD_OVERRIDES',
+    `The overrides are not valid: ${invalidFields.map((field) => `${field.path} ${field.message}`).join('; ')}.`,
+    invalidFields,
+  );
 }
 
 export interface AddModelRequest {
@@ -67,7 +110,8 @@ export interface AddModelRequest {
   readonly priceSource?: string | null;
   /** Only these users may see and run it (a shop's fine-tune); absent: everyone. */
   readonly visibleToUserIds?: readonly string[] | null;
-  readonly overrides?: ModelOverrides;
+  /** Checked by `parseOverrides` (JSON from GraphQL or the CLI). */
+  readonly overrides?: unknown;
 }
 
 const REF = /^(?<owner>[A-Za-z0-9][\w.-]*)\/(?<name>[A-Za-z0-9][\w.-]*)(?::(?<version>[A-Za-z0-9]{8,128}))?$/;
@@ -75,11 +119,8 @@ const SLUG = /^[a-z0-9][a-z0-9.-]{0,62}$/;
 /** The most one image (or one second) may be priced at: a typo guard, not a policy. */
 const MAX_PER_IMAGE_MICROS = 10_000_000;
 const MAX_PER_PREDICTION_MICROS = 20_000_000;
-/** pixelgate asks for at most this many images per prediction. */
-const MAX_OUTPUTS = 4;
-
-function refuse(reason: ModelRefusalReason, message: string): never {
-  throw new ModelRefusedError(reason, message);
+function refuse(reason: ModelRefusalReason, message: string, field?: string): never {
+  throw new ModelRefusedError(reason, message, field ? [{ path: `input.${field}`, message }] : []);
 }
 
 function parseRef(ref: string): { owner: string; name: string; version: string | null } {
@@ -153,6 +194,7 @@ export async function addModel(
 ): Promise<void> {
   const { owner, name, version } = parseRef(request.ref);
   if (!SLUG.test(request.slug)) refuse('BAD_REFERENCE', 'The slug must be lowercase letters, digits, "." and "-".');
+  const o = parseOverrides(request.overrides);
   await checkPrice(deps.db, request.price);
   const model = await deps.replicate.getModel(owner, name);
   if (model.visibility !== 'public') {
@@ -167,7 +209,6 @@ export async function addModel(
   const facts = deriveInputFacts(input, output);
   if (!facts.hasPrompt) refuse('NO_PROMPT', 'The model takes no prompt: it cannot generate from one.');
   if (!facts.outputIsImage) refuse('NOT_IMAGE_OUTPUT', 'The model does not output images.');
-  const o = request.overrides ?? {};
   const price = request.price!;
   const row = {
     slug: request.slug,
@@ -281,30 +322,84 @@ export async function updateModel(db: Db, slug: string, change: ModelChange, act
   });
 }
 
-/** Changes a hardware rate (Replicate changed its pricing); admitted generations keep theirs. */
-export async function setHardwareRate(db: Db, sku: string, microsPerSecond: Micros, source: string, actor: string) {
-  if (!(Number.isSafeInteger(microsPerSecond) && microsPerSecond > 0 && microsPerSecond <= 100_000)) {
-    refuse('PRICE_OUT_OF_RANGE', 'A rate must be above 0 and at most 0.1 USD per second.');
+export interface HardwareRateChange {
+  readonly sku: string;
+  readonly microsPerSecond: Micros;
+  /** Where the rate was read (replicate.com/pricing, an invoice, …). */
+  readonly source: string;
+  /** The day the rate was read as of (`YYYY-MM-DD`), not after today. */
+  readonly asOf: string;
+}
+
+/** The most a second of any hardware may be priced at: a typo guard (8× H100 is 0.0122 USD). */
+const MAX_MICROS_PER_SECOND = 100_000;
+const MAX_SOURCE_LENGTH = 200;
+
+function checkRateChange(change: HardwareRateChange, today: string): void {
+  if (!(Number.isSafeInteger(change.microsPerSecond) && change.microsPerSecond > 0)) {
+    refuse('PRICE_OUT_OF_RANGE', 'A rate must be above 0 USD per second.', 'perSecondUsd');
   }
-  await db.transaction().execute(async (trx) => {
+  if (change.microsPerSecond > MAX_MICROS_PER_SECOND) {
+    refuse('PRICE_OUT_OF_RANGE', 'A rate must be at most 0.1 USD per second.', 'perSecondUsd');
+  }
+  const source = change.source.trim();
+  if (source.length === 0 || source.length > MAX_SOURCE_LENGTH) {
+    refuse(
+      'BAD_SOURCE',
+      `The source must say where the rate was read (1 to ${MAX_SOURCE_LENGTH} characters).`,
+      'source',
+    );
+  }
+  const asOf = z.iso.date().safeParse(change.asOf);
+  if (!asOf.success) refuse('BAD_DATE', 'The as-of date must be a calendar date, YYYY-MM-DD.', 'asOf');
+  if (change.asOf > today) refuse('BAD_DATE', `The as-of date cannot be after today (${today}).`, 'asOf');
+}
+
+/**
+ * Changes a hardware rate (Replicate changed its pricing), with where it was read and as of when.
+ * Models on that SKU are priced at the new rate from the next admission; generations already
+ * admitted keep the rule they were admitted under.
+ */
+export async function setHardwareRate(
+  db: Db,
+  change: HardwareRateChange,
+  actor: string,
+  now: Date,
+): Promise<HardwareRate> {
+  checkRateChange(change, now.toISOString().slice(0, 10));
+  return db.transaction().execute(async (trx) => {
     const before = await trx
       .selectFrom('hardware_rates')
       .selectAll()
-      .where('sku', '=', sku)
+      .where('sku', '=', change.sku)
       .forUpdate()
       .executeTakeFirst();
-    if (!before) refuse('UNKNOWN_HARDWARE', `No hardware "${sku}".`);
+    if (!before) refuse('UNKNOWN_HARDWARE', `No hardware "${change.sku.slice(0, 64)}" in the rate table.`, 'sku');
     const after = await trx
       .updateTable('hardware_rates')
       .set({
-        micros_per_second: microsPerSecond,
-        source,
-        as_of: sql<string>`current_date`,
+        micros_per_second: change.microsPerSecond,
+        source: change.source.trim(),
+        as_of: change.asOf,
         updated_at: sql<Date>`now()`,
       })
-      .where('sku', '=', sku)
+      .where('sku', '=', change.sku)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordChange(trx, `hardware:${sku}`, actor, before, after);
+    await recordChange(trx, `hardware:${change.sku}`, actor, before, after);
+    return after;
   });
+}
+
+export interface CatalogChangeFilter {
+  /** `model:<slug>` or `hardware:<sku>`; absent: every change. */
+  readonly subject?: string | null;
+  readonly limit: number;
+}
+
+/** The catalog's change log, newest first. */
+export async function catalogChanges(db: Executor, filter: CatalogChangeFilter): Promise<CatalogChange[]> {
+  let query = db.selectFrom('catalog_changes').selectAll().orderBy('id', 'desc').limit(filter.limit);
+  if (filter.subject) query = query.where('subject', '=', filter.subject);
+  return query.execute();
 }

@@ -185,7 +185,7 @@ builder.queryFields((t) => ({
   models: t.field({
     type: [ImageModelRef],
     description: 'Every model pixelgate can generate with, cheapest first.',
-    complexity: { field: 1, multiplier: generationModels().length },
+    complexity: () => ({ field: 1, multiplier: Math.max(1, generationModels().length) }),
     resolve: (_root, _args, context) =>
       generationModels()
         .filter((model) => mayView(model, context.viewer))

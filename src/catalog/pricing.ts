@@ -3,7 +3,14 @@
  * layer only translates their errors.
  */
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
-import { findModel, generationModelsFor, removeBackgroundModel, visibleTo, type ModelSpec } from './models.ts';
+import {
+  catalogModels,
+  findModel,
+  generationModelsFor,
+  removeBackgroundModel,
+  visibleTo,
+  type ModelSpec,
+} from './models.ts';
 import { admittedRuleOf, holdMicros, type AdmittedPriceRule } from './price-rule.ts';
 
 /** A generation may fan out into at most this many predictions (batching beyond num_outputs). */
@@ -11,6 +18,18 @@ export const MAX_PREDICTIONS_PER_GENERATION = 4;
 
 export function maxImagesPerGeneration(model: ModelSpec): number {
   return model.maxOutputsPerPrediction * MAX_PREDICTIONS_PER_GENERATION;
+}
+
+/**
+ * The most images a generation on any model of the catalog as it is now can hold (disabled models
+ * included: their generations keep their images): `Generation.images`' list multiplier.
+ */
+export function mostImagesPerGeneration(): number {
+  let most = 1;
+  for (const model of catalogModels()) {
+    if (model.kind === 'generate') most = Math.max(most, maxImagesPerGeneration(model));
+  }
+  return most;
 }
 
 /** A catalog rule refused an input field: the GraphQL layer answers BAD_USER_INPUT on `input.<field>`. */

@@ -4,8 +4,8 @@
  */
 import { UserRef } from '../auth/graphql.ts';
 import { ImageModelRef, ProgressKindEnum } from '../catalog/graphql.ts';
-import { findModel, GENERATION_MODELS } from '../catalog/models.ts';
-import { maxImagesPerGeneration } from '../catalog/pricing.ts';
+import { findModel } from '../catalog/models.ts';
+import { mostImagesPerGeneration } from '../catalog/pricing.ts';
 import type { Db } from '../db/index.ts';
 import type { ImageRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
@@ -18,8 +18,6 @@ import { imagesForGenerations } from './images.ts';
 
 /** `User.generations`: 20 a page unless asked, at most 100. */
 const HISTORY_PAGE: PageRules = { defaultSize: 20, maxSize: 100, sizeMessage: 'out of range', id: /^[0-9a-f-]{36}$/i };
-/** The list multiplier of `Generation.images` in the operation cost. */
-const MAX_IMAGES_PER_GENERATION = Math.max(...GENERATION_MODELS.map(maxImagesPerGeneration));
 
 /** The database id inside a Generation's global id; NOT_FOUND (naming the id as sent) otherwise. */
 export function generationIdOf(id: string): string {
@@ -194,7 +192,8 @@ export const GenerationRef = builder.loadableNode('Generation', {
     // subscription's context lives through many events, and each must show the images of its own.
     images: t.loadableList({
       type: GeneratedImageRef,
-      complexity: { field: 1, multiplier: MAX_IMAGES_PER_GENERATION },
+      // The catalog as it is now (models added at runtime too): `operationCost` keys on its version.
+      complexity: () => ({ field: 1, multiplier: mostImagesPerGeneration() }),
       loaderOptions: { cache: false },
       load: async (views: GenerationView[], context) => {
         const unread = views.filter((view) => view.images === undefined).map((view) => view.generation);

@@ -1,5 +1,6 @@
 /** The per-request (or per-WebSocket-operation) GraphQL context. */
 import type { ApiKeyCache } from '../auth/key-cache.ts';
+import type { CatalogSync } from '../catalog/sync.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import type { UsageCache } from '../billing/usage-cache.ts';
 import type { ReplicateClient } from '../replicate/index.ts';
@@ -39,6 +40,8 @@ export interface ResolverServices {
   readonly usage: UsageCache;
   /** Replicate's model and version reads, for adding models to the catalog (admin). */
   readonly replicate: Pick<ReplicateClient, 'getModel' | 'getModelVersion'>;
+  /** This process's catalog: reloaded after an admin change so the answer shows it. */
+  readonly catalog: Pick<CatalogSync, 'reload'>;
 }
 
 export interface GraphQLContext {

@@ -176,7 +176,8 @@ function contractOf(error: unknown): Contract | undefined {
     return inputContract(error.message, error.invalidFields);
   }
   if (error instanceof ModelRefusedError) {
-    return { code: 'BAD_USER_INPUT', message: error.message, extensions: { reason: error.reason } };
+    const fields = error.invalidFields.length ? { invalidFields: error.invalidFields } : {};
+    return { code: 'BAD_USER_INPUT', message: error.message, extensions: { reason: error.reason, ...fields } };
   }
   if (error instanceof ModelNotFoundError) {
     return { code: 'NOT_FOUND', message: `ImageModel ${error.modelId} was not found.` };

@@ -19,6 +19,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createComplexityRule } from '@pothos/plugin-complexity';
+import { catalogVersion } from '../catalog/models.ts';
 import {
   GraphQLError,
   validate,
@@ -150,15 +151,16 @@ const MAX_COSTS_PER_DOCUMENT = 64;
 
 /**
  * `operationCost`, remembered per parsed document (Yoga's parse cache hands the same object to
- * every request with the same text) and operation name and variables: every field's complexity
- * here is a function of its arguments alone, never of the viewer, so the same operation with the
- * same variables always costs the same. Bounded: documents are weak keys, and each keeps at most
- * `MAX_COSTS_PER_DOCUMENT` costs of short variables.
+ * every request with the same text), operation name, variables and catalog version: every field's
+ * complexity here is a function of its arguments and of the catalog (list multipliers such as
+ * `Generation.images` follow the models it holds), never of the viewer, so the same operation with
+ * the same variables costs the same until the catalog changes. Bounded: documents are weak keys,
+ * and each keeps at most `MAX_COSTS_PER_DOCUMENT` costs of short variables.
  */
 function rememberedCost(): (args: Parameters<typeof operationCost>[0]) => number | undefined {
   const costs = new WeakMap<DocumentNode, Map<string, number | undefined>>();
   return (args) => {
-    const key = `${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? {})}`;
+    const key = `${catalogVersion()}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? {})}`;
     if (key.length > MAX_REMEMBERED_VARIABLES_LENGTH) return operationCost(args);
     let known = costs.get(args.document);
     if (known?.has(key)) return known.get(key);

@@ -3,6 +3,8 @@
  * runtime; the simulator plays Replicate, whose models do not follow it):
  *
  * - the built-in catalog models: official, public, run by name;
+ * - an official model not in the seeded catalog (`ideogram-ai/ideogram-v3-turbo`, billed per
+ *   output) for an operator to add;
  * - community models, run by version and billed by the second on their hardware: a FLUX
  *   fine-tune (`acme/brand-style`, H100), an upscaler without a prompt
  *   (`nightmareai/real-esrgan`, T4), a private fine-tune (`acme/private-style`) and a captioner
@@ -46,6 +48,24 @@ const brandStyle: SimulatedModel = {
   inputSchema: fluxInput.extend({ lora_scale: z.number().min(-1).max(3).optional() }),
 };
 
+const ideogramTurbo: SimulatedModel = {
+  ...MODELS.find((model) => model.id === 'flux-1.1-pro')!,
+  id: 'ideogram-v3-turbo',
+  name: 'Ideogram v3 Turbo',
+  replicateModel: 'ideogram-ai/ideogram-v3-turbo',
+  isOfficial: true,
+  visibility: 'public',
+  hardware: null,
+  aspectRatios: ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3'],
+  defaultInput: {},
+  inputSchema: z.strictObject({
+    prompt: z.string(),
+    aspect_ratio: z.enum(['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3']).optional(),
+    seed: z.int().min(0).max(2147483647).optional(),
+    magic_prompt_option: z.enum(['Auto', 'On', 'Off']).optional(),
+  }),
+};
+
 const realEsrgan: SimulatedModel = {
   ...MODELS.find((model) => model.id === 'remove-background')!,
   id: 'real-esrgan',
@@ -72,6 +92,7 @@ const captioner: SimulatedModel = {
 
 export const SIMULATED_MODELS: readonly SimulatedModel[] = [
   ...official,
+  ideogramTurbo,
   brandStyle,
   realEsrgan,
   {
