@@ -38,6 +38,16 @@ export default {
       to: { circular: true },
     },
     {
+      name: 'test-support-depends-on-no-domain',
+      comment:
+        'test/support is what every test builds on: it reaches pixelgate through the composition (src/app.ts), ' +
+        'GraphQL and HTTP, and infrastructure (db, simulator), never through a domain folder or the helpers of ' +
+        'another test folder. Domain tests may import their domain; support may not.',
+      severity: 'error',
+      from: { path: '^test/support/' },
+      to: { path: ['^src/(auth|billing|app-webhooks|generations|catalog)/', '^test/(?!support/|gql/)'] },
+    },
+    {
       name: 'not-in-a-layer',
       comment: 'Every module of src/ belongs to a layer: add a new folder to LAYERS in .dependency-cruiser.mjs.',
       severity: 'error',
@@ -46,7 +56,7 @@ export default {
     },
   ],
   options: {
-    includeOnly: '^src/',
+    includeOnly: '^(src|test)/',
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

@@ -9,7 +9,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
-import { insertRunningGeneration } from '../support/fixtures.ts';
+import { insertRunningGeneration } from '../generations/helpers.ts';
 import { noteEndpointOutcome } from '../../src/app-webhooks/deliveries.ts';
 import {
   CreateWebhookEndpointDocument,

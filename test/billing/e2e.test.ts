@@ -17,7 +17,7 @@ import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts'
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
 import { expectLedgerVerified, insertUser, OUT_OF_THE_WAY } from './helpers.ts';
 import { gid, rowId } from '../support/ids.ts';
-import { startTestSimulator } from '../support/fixtures.ts';
+import { startTestSimulator } from '../support/env.ts';
 import { graphql } from '../gql/index.ts';
 
 type Simulator = RunningSimulator;

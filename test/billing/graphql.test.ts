@@ -7,31 +7,17 @@ import type { ResultOf, TypedDocumentNode } from '@graphql-typed-document-node/c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleHold, releaseHold } from '../../src/billing/holds.ts';
 import type { Db } from '../../src/db/index.ts';
+import { createTestUser } from '../support/users.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type GraphQLAnswer, type TestApp } from '../support/app.ts';
 import { dbId } from '../support/ids.ts';
 import { billingConfig, expectLedgerVerified, insertUser, tryAdmit } from './helpers.ts';
-import { countStatements, untilAnswered, withDatabaseClosed } from '../support/fixtures.ts';
+import { countStatements } from '../support/statements.ts';
+import { untilAnswered, withDatabaseClosed } from '../support/database.ts';
 import { graphql } from '../gql/index.ts';
 
 let app: TestApp;
 let db: Db;
 const now = new Date('2031-11-20T12:00:00Z');
-
-const BillingCreateUserMutation = graphql(`
-  mutation BillingCreateUser($name: String!) {
-    createUser(input: { name: $name }) {
-      id
-    }
-  }
-`);
-
-const BillingCreateApiKeyMutation = graphql(`
-  mutation BillingCreateApiKey($id: ID!) {
-    createApiKey(userId: $id) {
-      key
-    }
-  }
-`);
 
 graphql(`
   fragment UserLimitFields on User {
@@ -387,12 +373,8 @@ const LedgerReportOkQuery = graphql(`
 const admin = <T, V>(document: TypedDocumentNode<T, V>, variables?: V) =>
   app.graphql(document, variables, TEST_ADMIN_TOKEN);
 
-async function createUserWithKey(name: string): Promise<{ id: string; key: string }> {
-  const created = await admin(BillingCreateUserMutation, { name });
-  const id = created.data!.createUser.id;
-  const key = await admin(BillingCreateApiKeyMutation, { id });
-  return { id, key: key.data!.createApiKey.key };
-}
+/** A user with a key and the deployment's limits (the one factory). */
+const createUserWithKey = (name: string) => createTestUser(app, { name, openLimits: false });
 
 beforeAll(async () => {
   app = await startTestApp(

@@ -15,13 +15,10 @@ import { graphql } from '../gql/index.ts';
 import { eventually, type Gateway, type GenerationsEnv } from '../generations/helpers.ts';
 import { TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { createEmptyDatabase, createMigratedDatabase } from '../support/database.ts';
-import {
-  countStatements,
-  createUserWithKey,
-  insertRunningGeneration,
-  useGenerationsEnv,
-  useTestApp,
-} from '../support/fixtures.ts';
+import { useGenerationsEnv, useTestApp } from '../support/fixtures.ts';
+import { countStatements } from '../support/statements.ts';
+import { createTestUser } from '../support/users.ts';
+import { insertRunningGeneration } from '../generations/helpers.ts';
 import { gid } from '../support/ids.ts';
 import { billingConfig, insertUser } from './helpers.ts';
 
@@ -114,7 +111,7 @@ describe('viewer { usage } on one gateway', () => {
   });
 
   async function user(name: string) {
-    return createUserWithKey(app.services.db, { name, dailyBudgetMicros: 1_000_000 });
+    return createTestUser(app, { name, dailyBudgetMicros: 1_000_000 });
   }
 
   it('a repeated read is answered without a statement, with the same figures', async () => {

@@ -11,7 +11,8 @@ import { formatMicrosAsUsd } from '../../src/money.ts';
 import type { RunningSimulator } from '../../src/simulator/index.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
-import { createUserWithKey, startTestSimulator } from '../support/fixtures.ts';
+import { createTestUser } from '../support/users.ts';
+import { startTestSimulator } from '../support/env.ts';
 import { gid } from '../support/ids.ts';
 
 const ADD = `mutation Add($input: AddModelInput!) {
@@ -34,8 +35,8 @@ beforeAll(async () => {
   const env = { REPLICATE_API_BASE_URL: simulator.baseUrl };
   adding = await startTestApp(env, { database });
   running = await startTestApp(env, { database });
-  owner = await createUserWithKey(adding.services.db, { name: 'acme shop', dailyBudgetMicros: 5_000_000 });
-  stranger = await createUserWithKey(adding.services.db, { name: 'someone else', dailyBudgetMicros: 5_000_000 });
+  owner = await createTestUser(adding, { name: 'acme shop', dailyBudgetMicros: 5_000_000 });
+  stranger = await createTestUser(adding, { name: 'someone else', dailyBudgetMicros: 5_000_000 });
 }, 120_000);
 
 afterAll(async () => {

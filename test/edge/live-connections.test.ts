@@ -5,7 +5,8 @@
  * source address, leave room for users, and close when they idle.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCreatesUserWithKey, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { createTestUser } from '../support/users.ts';
 import { connect, openRaw } from '../support/sockets.ts';
 
 const GALLERY = 'subscription { myGenerations { id status } }';
@@ -44,7 +45,7 @@ describe('SSE streams under the WebSocket limits', () => {
   });
 
   it("counts a user's streams and sockets together, and streams against the instance", async () => {
-    const { key } = await adminCreatesUserWithKey(app, 'Streams');
+    const { key } = await createTestUser(app, { name: 'Streams', openLimits: false });
     const first = await openStream(app, key);
     const socket = await connect(app, { authorization: `Bearer ${key}` });
     expect(first.status).toBe(200);
@@ -57,9 +58,9 @@ describe('SSE streams under the WebSocket limits', () => {
     expect((await extraSocket.raw.closed).code).toBe(4429);
 
     // The instance holds 4: two of this user, two of another; a third user's stream is refused.
-    const other = await adminCreatesUserWithKey(app, 'Other');
+    const other = await createTestUser(app, { name: 'Other', openLimits: false });
     const others = [await openStream(app, other.key), await openStream(app, other.key)];
-    const thirdUser = await adminCreatesUserWithKey(app, 'Third');
+    const thirdUser = await createTestUser(app, { name: 'Third', openLimits: false });
     const refused = await openStream(app, thirdUser.key);
     await refused.ended;
     expect(refused.text()).toContain('"code":"RATE_LIMITED"');
@@ -79,7 +80,7 @@ describe('SSE streams under the WebSocket limits', () => {
   });
 
   it('a revoked key ends its streams at once, with a last UNAUTHENTICATED event', async () => {
-    const { key, keyId } = await adminCreatesUserWithKey(app, 'Revoked');
+    const { key, keyId } = await createTestUser(app, { name: 'Revoked', openLimits: false });
     const stream = await openStream(app, key);
     const revoked = await app.graphql(
       'mutation ($id: ID!) { revokeApiKey(id: $id) { id } }',
@@ -119,7 +120,7 @@ describe('anonymous sockets', () => {
     expect((await fourth.raw.closed).code).toBe(4429);
 
     // A user still gets in, with credentials in connection_init (the usual client) or the upgrade.
-    const { key } = await adminCreatesUserWithKey(app, 'Room');
+    const { key } = await createTestUser(app, { name: 'Room', openLimits: false });
     const user = await connect(app, { authorization: `Bearer ${key}` });
     expect(user.acknowledged).toBe(true);
 
@@ -139,7 +140,7 @@ describe('anonymous sockets', () => {
     expect(idle.acknowledged).toBe(true);
     expect((await idle.raw.closed).code).toBe(4408);
 
-    const { key } = await adminCreatesUserWithKey(app, 'Not idle');
+    const { key } = await createTestUser(app, { name: 'Not idle', openLimits: false });
     const user = await connect(app, { authorization: `Bearer ${key}` });
     // An authenticated socket has no idle limit: it still answers after the anonymous one closed.
     user.raw.send({ id: 'v', type: 'subscribe', payload: { query: '{ viewer { id } }' } });

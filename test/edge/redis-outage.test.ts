@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { startGenerationsEnv, type Gateway, type GenerationsEnv, wsClient } from '../generations/helpers.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
-import { untilAnswered } from '../support/fixtures.ts';
+import { untilAnswered } from '../support/database.ts';
 
 /** A request must be answered well within this while Redis hangs (its command timeout is ~1 s). */
 const ANSWERED_WITHIN_MS = 5_000;

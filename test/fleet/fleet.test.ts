@@ -15,7 +15,8 @@ import type { RunningSimulator } from '../../src/simulator/index.ts';
 import { runCli, spawnCli } from '../foundation/process.ts';
 import { GENERATE, GET, ledgerKinds, simulatedPredictionsFor, sleep, TERMINAL } from '../generations/helpers.ts';
 import { createMigratedDatabase } from '../support/database.ts';
-import { createUserWithKey, startTestSimulator } from '../support/fixtures.ts';
+import { insertUserWithKey } from '../generations/helpers.ts';
+import { startTestSimulator } from '../support/env.ts';
 
 const GENERATIONS = 24;
 const LIMITS = { createsPerMinute: 600, otherPerMinute: 3000 };
@@ -55,7 +56,7 @@ describe('a fleet: 2 API processes + 2 workers + Redis + one Postgres', () => {
     sim = await startTestSimulator(0.1, { rateLimits: LIMITS });
     database = await createMigratedDatabase();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-fleet-'));
-    ({ key } = await createUserWithKey(database.handle.db, { name: 'fleet', dailyBudgetMicros: 10_000_000 }));
+    ({ key } = await insertUserWithKey(database.handle.db, { name: 'fleet', dailyBudgetMicros: 10_000_000 }));
     env = {
       DATABASE_URL: database.url,
       REDIS_URL: 'redis://127.0.0.1:6379',

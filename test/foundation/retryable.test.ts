@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type TestApp } from '../support/app.ts';
-import { createUserWithKey, useTestApp } from '../support/fixtures.ts';
+import { useTestApp } from '../support/fixtures.ts';
+import { createTestUser } from '../support/users.ts';
 import { connect } from '../support/sockets.ts';
 
 const GENERATE = `mutation ($input: GenerateImageInput!) { generateImage(input: $input) { id } }`;
@@ -25,11 +26,11 @@ describe('extensions.retryable', () => {
   });
 
   it('is false for BUDGET_EXCEEDED and true for RATE_LIMITED', async () => {
-    const { key } = await createUserWithKey(app.services.db, { name: 'Retry', dailyBudgetMicros: 10_000 });
+    const { key } = await createTestUser(app, { name: 'Retry', dailyBudgetMicros: 10_000 });
     const tooDear = await app.graphql(GENERATE, { input: { modelId: 'flux-1.1-pro-ultra', prompt: 'a fox' } }, key);
     expect(tooDear.errors?.[0]?.extensions).toMatchObject({ code: 'BUDGET_EXCEEDED', retryable: false });
 
-    const limited = await createUserWithKey(app.services.db, {
+    const limited = await createTestUser(app, {
       name: 'Limited',
       dailyBudgetMicros: 1_000_000,
       openLimits: false,

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import type { RunningSimulator } from '../../src/simulator/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { createUserWithKey, startTestSimulator } from '../support/fixtures.ts';
+import { createTestUser } from '../support/users.ts';
+import { startTestSimulator } from '../support/env.ts';
 
 const OLD_ADMIN = 'old-admin-token-0123456789';
 const NEW_ADMIN = 'new-admin-token-9876543210';
@@ -99,7 +100,11 @@ describe('secrets from files', () => {
       await writeFile(replicateFile, 'r8_new_token');
       app.reloadSecrets();
       expect(app.services.config.replicateApiToken).toBe('r8_new_token');
-      const { key } = await createUserWithKey(app.services.db, { name: 'Rotation', dailyBudgetMicros: 1_000_000 });
+      const { key } = await createTestUser(app, {
+        name: 'Rotation',
+        dailyBudgetMicros: 1_000_000,
+        adminToken: NEW_ADMIN,
+      });
       const created = await app.graphql<{ generateImage: { id: string } }>(
         'mutation ($input: GenerateImageInput!) { generateImage(input: $input) { id } }',
         { input: { modelId: 'flux-schnell', prompt: 'a rotated fox' } },

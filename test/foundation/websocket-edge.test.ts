@@ -4,8 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { adminCreatesUserWithKey, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
-import { untilAnswered, withDatabaseClosed } from '../support/fixtures.ts';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { createTestUser } from '../support/users.ts';
+import { untilAnswered, withDatabaseClosed } from '../support/database.ts';
 import { connect, openRaw, type RawSocket } from '../support/sockets.ts';
 
 const VIEWER = 'query { viewer { id } }';
@@ -31,7 +32,7 @@ describe('WebSocket edge', () => {
   });
 
   it('reads the key from connectionParams in any case, Apollo-style headers, or the upgrade request', async () => {
-    const { key, userId } = await adminCreatesUserWithKey(app, 'Auth forms');
+    const { key, userId } = await createTestUser(app, { name: 'Auth forms', openLimits: false });
     const forms: Array<[unknown, Record<string, string> | undefined]> = [
       [{ authorization: `Bearer ${key}` }, undefined],
       [{ Authorization: `Bearer ${key}` }, undefined],
@@ -61,7 +62,7 @@ describe('WebSocket edge', () => {
   });
 
   it('answers a syntax error with an error for that id; the socket and its other operations live on', async () => {
-    const { key } = await adminCreatesUserWithKey(app, 'Syntax');
+    const { key } = await createTestUser(app, { name: 'Syntax', openLimits: false });
     const { raw } = await connect(other, { authorization: `Bearer ${key}` });
     raw.send({ id: 'gallery', type: 'subscribe', payload: { query: GALLERY } });
     raw.send({ id: 'broken', type: 'subscribe', payload: { query: 'subscription { myGenerations { id ' } });
@@ -83,7 +84,7 @@ describe('WebSocket edge', () => {
   });
 
   it('caps operations per socket, sockets per user and sockets per instance', async () => {
-    const { key } = await adminCreatesUserWithKey(app, 'Caps');
+    const { key } = await createTestUser(app, { name: 'Caps', openLimits: false });
     const first = await connect(app, { authorization: `Bearer ${key}` });
     first.raw.send({ id: 'a', type: 'subscribe', payload: { query: GALLERY } });
     first.raw.send({ id: 'b', type: 'subscribe', payload: { query: GALLERY } });
@@ -111,7 +112,7 @@ describe('WebSocket edge', () => {
   });
 
   it('closes a slow consumer instead of buffering for it', async () => {
-    const { key } = await adminCreatesUserWithKey(app, 'Slow');
+    const { key } = await createTestUser(app, { name: 'Slow', openLimits: false });
     const { raw } = await connect(app, { authorization: `Bearer ${key}` });
     const underlying = (raw.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     underlying.pause(); // stop reading: whatever the server sends now waits in its buffers
@@ -127,7 +128,7 @@ describe('WebSocket edge', () => {
   });
 
   it('a revoked key ends its sockets on every instance and is refused at once over HTTP', async () => {
-    const { key, keyId } = await adminCreatesUserWithKey(app, 'Revoked');
+    const { key, keyId } = await createTestUser(app, { name: 'Revoked', openLimits: false });
     const here = await connect(app, { authorization: `Bearer ${key}` });
     const there = await connect(other, { authorization: `Bearer ${key}` });
     for (const { raw } of [here, there]) raw.send({ id: 'g', type: 'subscribe', payload: { query: GALLERY } });
@@ -158,7 +159,7 @@ describe('WebSocket edge', () => {
   });
 
   it('a database outage at connect gets a retryable close (1013), not Forbidden', async () => {
-    const { key } = await adminCreatesUserWithKey(app, 'Outage'); // not yet cached by `other`
+    const { key } = await createTestUser(app, { name: 'Outage', openLimits: false }); // not yet cached by `other`
     await withDatabaseClosed(other.database, async () => {
       const { raw, acknowledged } = await connect(other, { authorization: `Bearer ${key}` });
       expect(acknowledged).toBe(false);

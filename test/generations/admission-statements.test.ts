@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import { trackJobKey } from '../../src/generations/jobs.ts';
-import { isBackgroundStatement } from '../support/fixtures.ts';
+import { isBackgroundStatement } from '../support/statements.ts';
 import { rowId } from '../support/ids.ts';
 import { graphql } from '../gql/index.ts';
 import {

@@ -17,7 +17,8 @@ import type { DatabaseHandle } from '../../src/db/index.ts';
 import { createMigratedDatabase, type TestDatabase } from '../support/database.ts';
 import { GENERATE, GET, simulatedPredictionsFor, sleep, TERMINAL, type GenerationResult } from './helpers.ts';
 import { serveCli } from '../foundation/process.ts';
-import { createUserWithKey, startTestSimulator } from '../support/fixtures.ts';
+import { insertUserWithKey } from './helpers.ts';
+import { startTestSimulator } from '../support/env.ts';
 
 interface Reply {
   readonly generation?: GenerationResult;
@@ -57,7 +58,7 @@ describe('a database that goes away and comes back', () => {
     sim = await startTestSimulator(0.2);
     database = await createMigratedDatabase();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-outage-'));
-    ({ key } = await createUserWithKey(database.handle.db, { name: 'outage', dailyBudgetMicros: 50_000_000 }));
+    ({ key } = await insertUserWithKey(database.handle.db, { name: 'outage', dailyBudgetMicros: 50_000_000 }));
 
     const started = await serveCli({
       DATABASE_URL: database.url,

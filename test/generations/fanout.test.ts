@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { advanceGeneration, endGeneration } from '../../src/generations/store.ts';
 import { eventually, wsClient, type GenerationsEnv } from './helpers.ts';
 import { gid } from '../support/ids.ts';
-import { insertRunningGeneration, useGenerationsEnv } from '../support/fixtures.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
+import { insertRunningGeneration } from './helpers.ts';
 
 interface Seen {
   readonly events: Array<{ id: string; status: string; percent: number | null }>;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advanceGeneration } from '../../src/generations/store.ts';
 import { eventually, startGenerationsEnv, wsClient, type GenerationsEnv } from './start-helpers.ts';
 import { gid } from '../support/ids.ts';
-import { insertRunningGeneration } from '../support/fixtures.ts';
+import { insertRunningGeneration } from './helpers.ts';
 
 const SOCKETS = 20;
 const PER_SOCKET = 50;

@@ -12,7 +12,8 @@ import { type RunningSimulator } from '../../src/simulator/index.ts';
 import { createMigratedDatabase } from '../support/database.ts';
 import { GET, ledgerKinds, simulatedPredictionsFor, sleep, TERMINAL, type GenerationResult } from './helpers.ts';
 import { serveCli } from '../foundation/process.ts';
-import { createUserWithKey, startTestSimulator } from '../support/fixtures.ts';
+import { insertUserWithKey } from './helpers.ts';
+import { startTestSimulator } from '../support/env.ts';
 
 export interface Served {
   readonly child: ChildProcess;
@@ -40,7 +41,7 @@ export async function startRestartHarness(speed: number): Promise<RestartHarness
   const sim = await startTestSimulator(speed, { rateLimits: { createsPerMinute: 10_000, otherPerMinute: 100_000 } });
   const database = await createMigratedDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-restart-'));
-  const { key } = await createUserWithKey(database.handle.db, {
+  const { key } = await insertUserWithKey(database.handle.db, {
     name: 'restart',
     dailyBudgetMicros: 10_000_000,
     openLimits: false,

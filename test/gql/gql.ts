@@ -25,8 +25,6 @@ type Documents = {
     "\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n": typeof types.DailyUsageDocument,
     "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n": typeof types.SetConcurrencyLimitDocument,
     "\n  query GenerationImagesCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      images {\n        url\n      }\n    }\n  }\n": typeof types.GenerationImagesCostDocument,
-    "\n  mutation BillingCreateUser($name: String!) {\n    createUser(input: { name: $name }) {\n      id\n    }\n  }\n": typeof types.BillingCreateUserDocument,
-    "\n  mutation BillingCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n    }\n  }\n": typeof types.BillingCreateApiKeyDocument,
     "\n  fragment UserLimitFields on User {\n    id\n    dailyBudgetUsd\n    monthlyBudgetUsd\n    rateLimitPerMinute\n    maxConcurrentGenerations\n    usesDefaultLimits\n  }\n": typeof types.UserLimitFieldsFragmentDoc,
     "\n  mutation SetDailyAndMonthlyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\", monthlyUsd: 10 }) {\n      ...UserLimitFields\n    }\n  }\n": typeof types.SetDailyAndMonthlyBudgetDocument,
     "\n  mutation SetRateAndConcurrency($id: ID!) {\n    setLimits(input: { userId: $id, ratePerMinute: 5, maxConcurrentGenerations: 2 }) {\n      ...UserLimitFields\n    }\n  }\n": typeof types.SetRateAndConcurrencyDocument,
@@ -70,10 +68,6 @@ type Documents = {
     "\n  query EstimateCost($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      perImageUsd\n    }\n  }\n": typeof types.EstimateCostDocument,
     "\n  query RecommendModel($input: RecommendModelInput!) {\n    recommendModel(input: $input) {\n      id\n      costPerImageUsd\n    }\n  }\n": typeof types.RecommendModelDocument,
     "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": typeof types.GenerateWithPositionDocument,
-    "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n": typeof types.GenerationFieldsFragmentDoc,
-    "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GenerateDocument,
-    "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GetGenerationDocument,
-    "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.CancelGenerationDocument,
     "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": typeof types.LifecycleGenerationIdDocument,
     "\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n": typeof types.UnknownGenerationIdDocument,
     "\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.LifecycleGenerationsPageDocument,
@@ -91,6 +85,13 @@ type Documents = {
     "\n  mutation GenerateBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      id\n      estimatedCostUsd\n      items {\n        index\n        replayed\n        generation {\n          ...SmartGenerationFields\n        }\n      }\n    }\n  }\n": typeof types.GenerateBatchDocument,
     "\n  query GetSmartGeneration($id: ID!) {\n    generation(id: $id) {\n      ...SmartGenerationFields\n    }\n  }\n": typeof types.GetSmartGenerationDocument,
     "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n": typeof types.GenerateXDocument,
+    "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n": typeof types.GenerationFieldsFragmentDoc,
+    "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GenerateDocument,
+    "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GetGenerationDocument,
+    "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.CancelGenerationDocument,
+    "\n  mutation CreateTestUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateTestUserDocument,
+    "\n  mutation OpenTestUserLimits($input: SetLimitsInput!) {\n    setLimits(input: $input) {\n      id\n    }\n  }\n": typeof types.OpenTestUserLimitsDocument,
+    "\n  mutation CreateTestUserKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n      }\n    }\n  }\n": typeof types.CreateTestUserKeyDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n": types.CreateWebhookEndpointDocument,
@@ -104,8 +105,6 @@ const documents: Documents = {
     "\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n": types.DailyUsageDocument,
     "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n": types.SetConcurrencyLimitDocument,
     "\n  query GenerationImagesCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      images {\n        url\n      }\n    }\n  }\n": types.GenerationImagesCostDocument,
-    "\n  mutation BillingCreateUser($name: String!) {\n    createUser(input: { name: $name }) {\n      id\n    }\n  }\n": types.BillingCreateUserDocument,
-    "\n  mutation BillingCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n    }\n  }\n": types.BillingCreateApiKeyDocument,
     "\n  fragment UserLimitFields on User {\n    id\n    dailyBudgetUsd\n    monthlyBudgetUsd\n    rateLimitPerMinute\n    maxConcurrentGenerations\n    usesDefaultLimits\n  }\n": types.UserLimitFieldsFragmentDoc,
     "\n  mutation SetDailyAndMonthlyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\", monthlyUsd: 10 }) {\n      ...UserLimitFields\n    }\n  }\n": types.SetDailyAndMonthlyBudgetDocument,
     "\n  mutation SetRateAndConcurrency($id: ID!) {\n    setLimits(input: { userId: $id, ratePerMinute: 5, maxConcurrentGenerations: 2 }) {\n      ...UserLimitFields\n    }\n  }\n": types.SetRateAndConcurrencyDocument,
@@ -149,10 +148,6 @@ const documents: Documents = {
     "\n  query EstimateCost($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      perImageUsd\n    }\n  }\n": types.EstimateCostDocument,
     "\n  query RecommendModel($input: RecommendModelInput!) {\n    recommendModel(input: $input) {\n      id\n      costPerImageUsd\n    }\n  }\n": types.RecommendModelDocument,
     "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": types.GenerateWithPositionDocument,
-    "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n": types.GenerationFieldsFragmentDoc,
-    "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": types.GenerateDocument,
-    "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.GetGenerationDocument,
-    "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.CancelGenerationDocument,
     "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": types.LifecycleGenerationIdDocument,
     "\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n": types.UnknownGenerationIdDocument,
     "\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.LifecycleGenerationsPageDocument,
@@ -170,6 +165,13 @@ const documents: Documents = {
     "\n  mutation GenerateBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      id\n      estimatedCostUsd\n      items {\n        index\n        replayed\n        generation {\n          ...SmartGenerationFields\n        }\n      }\n    }\n  }\n": types.GenerateBatchDocument,
     "\n  query GetSmartGeneration($id: ID!) {\n    generation(id: $id) {\n      ...SmartGenerationFields\n    }\n  }\n": types.GetSmartGenerationDocument,
     "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n": types.GenerateXDocument,
+    "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n": types.GenerationFieldsFragmentDoc,
+    "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": types.GenerateDocument,
+    "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.GetGenerationDocument,
+    "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.CancelGenerationDocument,
+    "\n  mutation CreateTestUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": types.CreateTestUserDocument,
+    "\n  mutation OpenTestUserLimits($input: SetLimitsInput!) {\n    setLimits(input: $input) {\n      id\n    }\n  }\n": types.OpenTestUserLimitsDocument,
+    "\n  mutation CreateTestUserKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n      }\n    }\n  }\n": types.CreateTestUserKeyDocument,
 };
 
 /**
@@ -230,14 +232,6 @@ export function graphql(source: "\n  mutation SetConcurrencyLimit($id: ID!) {\n 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query GenerationImagesCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      images {\n        url\n      }\n    }\n  }\n"): (typeof documents)["\n  query GenerationImagesCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      images {\n        url\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation BillingCreateUser($name: String!) {\n    createUser(input: { name: $name }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation BillingCreateUser($name: String!) {\n    createUser(input: { name: $name }) {\n      id\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation BillingCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n    }\n  }\n"): (typeof documents)["\n  mutation BillingCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -413,22 +407,6 @@ export function graphql(source: "\n  mutation GenerateWithPosition($input: Gener
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n"): (typeof documents)["\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n"): (typeof documents)["\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n"): (typeof documents)["\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n"): (typeof documents)["\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
 export function graphql(source: "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -494,6 +472,34 @@ export function graphql(source: "\n  query GetSmartGeneration($id: ID!) {\n    g
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n"): (typeof documents)["\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n"): (typeof documents)["\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n"): (typeof documents)["\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n"): (typeof documents)["\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateTestUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateTestUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation OpenTestUserLimits($input: SetLimitsInput!) {\n    setLimits(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation OpenTestUserLimits($input: SetLimitsInput!) {\n    setLimits(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateTestUserKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateTestUserKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

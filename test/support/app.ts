@@ -84,19 +84,3 @@ export async function startTestApp(
     },
   };
 }
-
-/** A user and an API key, made through the admin API (with the key's id, for revoking it). */
-export async function adminCreatesUserWithKey(app: TestApp, name: string) {
-  const user = await app.graphql<{ createUser: { id: string } }>(
-    'mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }',
-    { input: { name } },
-    TEST_ADMIN_TOKEN,
-  );
-  const userId = user.data!.createUser.id;
-  const key = await app.graphql<{ createApiKey: { key: string; apiKey: { id: string } } }>(
-    'mutation ($userId: ID!) { createApiKey(userId: $userId) { key apiKey { id } } }',
-    { userId },
-    TEST_ADMIN_TOKEN,
-  );
-  return { userId, key: key.data!.createApiKey.key, keyId: key.data!.createApiKey.apiKey.id };
-}

@@ -56,3 +56,43 @@ export async function createMigratedDatabase(): Promise<TestDatabase & { handle:
     },
   };
 }
+
+/**
+ * Runs `work` while the database refuses connections and its open ones are terminated, then opens
+ * it again (whatever `work` did).
+ */
+export async function withDatabaseClosed(
+  database: { readonly url: string; readonly name: string },
+  work: () => Promise<void>,
+): Promise<void> {
+  const adminClient = new pg.Client({ connectionString: database.url.replace(/\/[^/]+$/, '/postgres') });
+  await adminClient.connect();
+  try {
+    await adminClient.query(`alter database ${database.name} allow_connections false`);
+    await adminClient.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [database.name],
+    );
+    await work();
+  } finally {
+    await adminClient.query(`alter database ${database.name} allow_connections true`);
+    await adminClient.end();
+  }
+}
+
+/**
+ * Calls `attempt` until it gives a value other than undefined, for at most `timeoutMs`: for states
+ * that are eventual, like the first answers after the database opens again. An assertion `attempt`
+ * makes on a failed try fails at once; running out of time gives undefined.
+ */
+export async function untilAnswered<T>(
+  attempt: () => Promise<T | undefined>,
+  timeoutMs = 5_000,
+): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await attempt();
+    if (value !== undefined || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

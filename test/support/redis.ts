@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { freePort } from '../generations/helpers.ts';
+import { freePort } from './ports.ts';
 
 export interface TestRedis {
   readonly url: string;

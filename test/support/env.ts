@@ -1,0 +1,241 @@
+/**
+ * A simulator and one or more gateways against one database, as most end-to-end tests need them:
+ * users come from the one user factory (users.ts), generations are started, read and waited for
+ * through the public GraphQL API.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { print, type DocumentNode } from 'graphql';
+import type { StartAppOptions } from '../../src/app.ts';
+import type { Db } from '../../src/db/index.ts';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import { graphql } from '../gql/index.ts';
+import type { GenerateImageInput } from '../gql/graphql.ts';
+import { startTestApp, type TestApp } from './app.ts';
+import { createEmptyDatabase, type TestDatabase } from './database.ts';
+import { createTestUser, type TestUser } from './users.ts';
+
+const GenerationFieldsFragment = graphql(`
+  fragment GenerationFields on Generation {
+    id
+    status
+    percent
+    progressKind
+    prompt
+    count
+    mode
+    estimatedCostUsd
+    costUsd
+    model {
+      id
+    }
+    images {
+      url
+      width
+      height
+      contentType
+      bytes
+      sha256
+    }
+    error {
+      code
+      message
+      retryable
+    }
+    createdAt
+    updatedAt
+    startedAt
+    completedAt
+  }
+`);
+
+/** A fragment document's own selection as text (the definitions of fragments it spreads left out). */
+export function fieldsOf(fragment: DocumentNode): string {
+  return print(fragment.definitions[0]!)
+    .replace(/^fragment \w+ on \w+ \{/, '')
+    .replace(/\}\s*$/, '');
+}
+
+/** The fields of `GenerationFields`, for operations written as strings (subscriptions with fields of their own). */
+export const GENERATION_FIELDS = fieldsOf(GenerationFieldsFragment);
+
+/** A generation as `GenerationFields` selects it (codegen's type, not a copy). */
+export type GenerationResult = ResultOf<typeof GenerationFieldsFragment>;
+
+export interface GraphQLErrorShape {
+  message: string;
+  extensions?: Record<string, unknown>;
+}
+
+export const GenerateDocument = graphql(`
+  mutation Generate($input: GenerateImageInput!) {
+    generateImage(input: $input) {
+      ...GenerationFields
+    }
+  }
+`);
+
+export const GetGenerationDocument = graphql(`
+  query GetGeneration($id: ID!) {
+    generation(id: $id) {
+      ...GenerationFields
+    }
+  }
+`);
+
+export const CancelGenerationDocument = graphql(`
+  mutation CancelGeneration($id: ID!) {
+    cancelGeneration(id: $id) {
+      ...GenerationFields
+    }
+  }
+`);
+
+/** The same operations as text, for senders without the typed client (a child process's HTTP, raw fetch). */
+export const GENERATE = print(GenerateDocument);
+export const GET = print(GetGenerationDocument);
+export const CANCEL = print(CancelGenerationDocument);
+
+export const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
+
+export interface Gateway {
+  readonly app: TestApp;
+  readonly db: Db;
+  generate(
+    key: string,
+    input: Record<string, unknown>,
+  ): Promise<{ generation?: GenerationResult; errors?: GraphQLErrorShape[] }>;
+  get(key: string, id: string): Promise<GenerationResult>;
+  waitFor(
+    key: string,
+    id: string,
+    done?: (g: GenerationResult) => boolean,
+    timeoutMs?: number,
+  ): Promise<GenerationResult>;
+}
+
+export interface GenerationsEnv {
+  readonly sim: RunningSimulator;
+  readonly database: TestDatabase;
+  readonly dataDir: string;
+  readonly gateways: Gateway[];
+  /** The first gateway. */
+  readonly gateway: Gateway;
+  startGateway(env?: Record<string, string>, options?: GatewayOptions): Promise<Gateway>;
+  user(options?: { dailyBudgetMicros?: number }): Promise<TestUser>;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  readonly runWorker?: boolean;
+  readonly generations?: StartAppOptions['generations'];
+  readonly replicate?: StartAppOptions['replicate'];
+  readonly onQuery?: StartAppOptions['onQuery'];
+  readonly appWebhooks?: StartAppOptions['appWebhooks'];
+}
+
+export async function startGenerationsEnv(
+  options: {
+    speed?: number;
+    env?: Record<string, string>;
+    gateway?: GatewayOptions;
+    simulator?: Parameters<typeof startSimulator>[0];
+  } = {},
+): Promise<GenerationsEnv> {
+  const sim = await startSimulator({
+    port: 0,
+    speed: options.speed ?? 0.02,
+    rateLimits: { createsPerMinute: 100_000, otherPerMinute: 1_000_000 },
+    ...options.simulator,
+  });
+  const database = await createEmptyDatabase();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-gen-test-'));
+  const gateways: Gateway[] = [];
+
+  async function startGateway(env: Record<string, string> = {}, gatewayOptions: GatewayOptions = {}) {
+    const app = await startTestApp(
+      {
+        REPLICATE_API_TOKEN: 'r8_test_token_for_the_simulator',
+        REPLICATE_API_BASE_URL: sim.baseUrl,
+        PIXELGATE_DATA_DIR: dataDir,
+        ...options.env,
+        ...env,
+      },
+      { database, ...options.gateway, ...gatewayOptions },
+    );
+    const db = app.services.db;
+    const gateway: Gateway = {
+      app,
+      db,
+      async generate(key, input) {
+        // Inputs are what each test sends, invalid ones included: checked by the server, not by tsc.
+        const result = await app.graphql(GenerateDocument, { input: input as GenerateImageInput }, key);
+        return { generation: result.data?.generateImage ?? undefined, errors: result.errors };
+      },
+      async get(key, id) {
+        const result = await app.graphql(GetGenerationDocument, { id }, key);
+        if (!result.data?.generation) throw new Error(`generation ${id}: ${JSON.stringify(result.errors)}`);
+        return result.data.generation;
+      },
+      async waitFor(key, id, done = (g) => TERMINAL.has(g.status), timeoutMs = 20_000) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const generation = await gateway.get(key, id);
+          if (done(generation)) return generation;
+          if (Date.now() > deadline)
+            throw new Error(`generation ${id} still ${generation.status} after ${timeoutMs} ms`);
+          await sleep(50);
+        }
+      },
+    };
+    gateways.push(gateway);
+    return gateway;
+  }
+
+  const first = await startGateway();
+  return {
+    sim,
+    database,
+    dataDir,
+    gateways,
+    gateway: first,
+    startGateway,
+    /** A user with a $100 daily budget (or `dailyBudgetMicros`), limits out of the way. */
+    user: (userOptions = {}) => createTestUser(first.app, { dailyBudgetMicros: 100_000_000, ...userOptions }),
+    async close() {
+      for (const gateway of gateways.splice(0).reverse()) await gateway.app.close();
+      await sim.close();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await sleep(50);
+  }
+}
+
+/** The simulator on a free port, its rate limits out of the way unless a test sets its own. */
+export function startTestSimulator(
+  speed: number,
+  options: Parameters<typeof startSimulator>[0] = {},
+): Promise<RunningSimulator> {
+  return startSimulator({
+    port: 0,
+    speed,
+    rateLimits: { createsPerMinute: 100_000, otherPerMinute: 1_000_000 },
+    ...options,
+  });
+}
