@@ -148,3 +148,54 @@ export const MyGenerationsSubscription = graphql(`
     }
   }
 `);
+
+export const WebhookEndpointsQuery = graphql(`
+  query StudioWebhookEndpoints($deliveries: Int!) {
+    webhookEndpoints {
+      id
+      url
+      description
+      events
+      enabled
+      disabledReason
+      isDefault
+      signingSecretCount
+      deliveries(first: $deliveries) {
+        edges {
+          node {
+            id
+            eventType
+            status
+            attempts
+            lastResponseCode
+            lastLatencyMs
+            lastError
+            createdAt
+            nextAttemptAt
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const CreateWebhookEndpointMutation = graphql(`
+  mutation StudioCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) {
+      secret
+      endpoint {
+        id
+        url
+      }
+    }
+  }
+`);
+
+export const RedeliverWebhookMutation = graphql(`
+  mutation StudioRedeliverWebhook($deliveryId: ID!) {
+    redeliverWebhook(deliveryId: $deliveryId) {
+      id
+      status
+    }
+  }
+`);

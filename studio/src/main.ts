@@ -11,8 +11,9 @@ import './styles.css';
 import { StudioController, type Panel } from './controller.ts';
 import { createState } from './state.ts';
 import { bindIntents } from './view.ts';
+import { WebhooksPanel } from './webhooks.ts';
 
-const panels: Panel[] = [];
+const panels: Panel[] = [new WebhooksPanel()];
 
 const controller = new StudioController(createState(), panels);
 bindIntents(controller.intents());

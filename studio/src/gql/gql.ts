@@ -26,6 +26,9 @@ type Documents = {
     "\n  mutation StudioCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...StudioGeneration\n    }\n  }\n": typeof types.StudioCancelDocument,
     "\n  subscription StudioProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...StudioGeneration\n    }\n  }\n": typeof types.StudioProgressDocument,
     "\n  subscription StudioMyGenerations {\n    myGenerations {\n      ...StudioGeneration\n    }\n  }\n": typeof types.StudioMyGenerationsDocument,
+    "\n  query StudioWebhookEndpoints($deliveries: Int!) {\n    webhookEndpoints {\n      id\n      url\n      description\n      events\n      enabled\n      disabledReason\n      isDefault\n      signingSecretCount\n      deliveries(first: $deliveries) {\n        edges {\n          node {\n            id\n            eventType\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            createdAt\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n": typeof types.StudioWebhookEndpointsDocument,
+    "\n  mutation StudioCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n      }\n    }\n  }\n": typeof types.StudioCreateWebhookEndpointDocument,
+    "\n  mutation StudioRedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n    }\n  }\n": typeof types.StudioRedeliverWebhookDocument,
 };
 const documents: Documents = {
     "\n  fragment StudioGeneration on Generation {\n    id\n    status\n    phase\n    percent\n    mode\n    prompt\n    count\n    transparentBackground\n    estimatedCostUsd\n    costUsd\n    createdAt\n    selectionReason\n    previewImageIndex\n    model {\n      id\n      name\n    }\n    preview {\n      id\n    }\n    images {\n      url\n      width\n      height\n      position\n      transparent\n    }\n    error {\n      code\n      message\n    }\n    warning {\n      message\n    }\n  }\n": types.StudioGenerationFragmentDoc,
@@ -39,6 +42,9 @@ const documents: Documents = {
     "\n  mutation StudioCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...StudioGeneration\n    }\n  }\n": types.StudioCancelDocument,
     "\n  subscription StudioProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...StudioGeneration\n    }\n  }\n": types.StudioProgressDocument,
     "\n  subscription StudioMyGenerations {\n    myGenerations {\n      ...StudioGeneration\n    }\n  }\n": types.StudioMyGenerationsDocument,
+    "\n  query StudioWebhookEndpoints($deliveries: Int!) {\n    webhookEndpoints {\n      id\n      url\n      description\n      events\n      enabled\n      disabledReason\n      isDefault\n      signingSecretCount\n      deliveries(first: $deliveries) {\n        edges {\n          node {\n            id\n            eventType\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            createdAt\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n": types.StudioWebhookEndpointsDocument,
+    "\n  mutation StudioCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n      }\n    }\n  }\n": types.StudioCreateWebhookEndpointDocument,
+    "\n  mutation StudioRedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n    }\n  }\n": types.StudioRedeliverWebhookDocument,
 };
 
 /**
@@ -85,6 +91,18 @@ export function graphql(source: "\n  subscription StudioProgress($id: ID!) {\n  
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription StudioMyGenerations {\n    myGenerations {\n      ...StudioGeneration\n    }\n  }\n"): typeof import('./graphql.js').StudioMyGenerationsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StudioWebhookEndpoints($deliveries: Int!) {\n    webhookEndpoints {\n      id\n      url\n      description\n      events\n      enabled\n      disabledReason\n      isDefault\n      signingSecretCount\n      deliveries(first: $deliveries) {\n        edges {\n          node {\n            id\n            eventType\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            createdAt\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').StudioWebhookEndpointsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StudioCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n      }\n    }\n  }\n"): typeof import('./graphql.js').StudioCreateWebhookEndpointDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StudioRedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n    }\n  }\n"): typeof import('./graphql.js').StudioRedeliverWebhookDocument;
 
 
 export function graphql(source: string) {

@@ -4,6 +4,16 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type CreateWebhookEndpointInput = {
+  description?: string | null | undefined;
+  /** Event types to send (generation.queued, generation.started, generation.succeeded, generation.failed, generation.canceled, budget.threshold); omitted: all of them. */
+  events?: Array<string> | null | undefined;
+  /** https (http and loopback are allowed outside production). */
+  url: string;
+  /** The admin names the user; a user’s key acts for that user. */
+  userId?: string | number | null | undefined;
+};
+
 export type EstimateCostInput = {
   count?: number | null | undefined;
   modelId: string | number;
@@ -111,6 +121,11 @@ export type RecommendModelInput = {
   needsHighQuality?: boolean | null | undefined;
 };
 
+export type WebhookDeliveryStatus =
+  | 'FAILED'
+  | 'PENDING'
+  | 'SUCCEEDED';
+
 export type StudioGenerationFragment = { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null };
 
 export type StudioModelsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -177,6 +192,27 @@ export type StudioMyGenerationsSubscriptionVariables = Exact<{ [key: string]: ne
 
 
 export type StudioMyGenerationsSubscription = { myGenerations: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+
+export type StudioWebhookEndpointsQueryVariables = Exact<{
+  deliveries: number;
+}>;
+
+
+export type StudioWebhookEndpointsQuery = { webhookEndpoints: Array<{ id: string, url: string, description: string, events: Array<string> | null, enabled: boolean, disabledReason: string | null, isDefault: boolean, signingSecretCount: number, deliveries: { edges: Array<{ node: { id: string, eventType: string | null, status: WebhookDeliveryStatus, attempts: number, lastResponseCode: number | null, lastLatencyMs: number | null, lastError: string | null, createdAt: string, nextAttemptAt: string | null } }> } }> };
+
+export type StudioCreateWebhookEndpointMutationVariables = Exact<{
+  input: CreateWebhookEndpointInput;
+}>;
+
+
+export type StudioCreateWebhookEndpointMutation = { createWebhookEndpoint: { secret: string, endpoint: { id: string, url: string } } };
+
+export type StudioRedeliverWebhookMutationVariables = Exact<{
+  deliveryId: string | number;
+}>;
+
+
+export type StudioRedeliverWebhookMutation = { redeliverWebhook: { id: string, status: WebhookDeliveryStatus } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -540,3 +576,51 @@ export const StudioMyGenerationsDocument = new TypedDocumentString(`
     message
   }
 }`) as unknown as TypedDocumentString<StudioMyGenerationsSubscription, StudioMyGenerationsSubscriptionVariables>;
+export const StudioWebhookEndpointsDocument = new TypedDocumentString(`
+    query StudioWebhookEndpoints($deliveries: Int!) {
+  webhookEndpoints {
+    id
+    url
+    description
+    events
+    enabled
+    disabledReason
+    isDefault
+    signingSecretCount
+    deliveries(first: $deliveries) {
+      edges {
+        node {
+          id
+          eventType
+          status
+          attempts
+          lastResponseCode
+          lastLatencyMs
+          lastError
+          createdAt
+          nextAttemptAt
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StudioWebhookEndpointsQuery, StudioWebhookEndpointsQueryVariables>;
+export const StudioCreateWebhookEndpointDocument = new TypedDocumentString(`
+    mutation StudioCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) {
+    secret
+    endpoint {
+      id
+      url
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StudioCreateWebhookEndpointMutation, StudioCreateWebhookEndpointMutationVariables>;
+export const StudioRedeliverWebhookDocument = new TypedDocumentString(`
+    mutation StudioRedeliverWebhook($deliveryId: ID!) {
+  redeliverWebhook(deliveryId: $deliveryId) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<StudioRedeliverWebhookMutation, StudioRedeliverWebhookMutationVariables>;
