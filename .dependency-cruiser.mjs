@@ -10,7 +10,7 @@ const LAYERS = [
   { name: '1 foundation', path: '^src/((money|logger|config)\\.ts$|http/)' },
   {
     name: '2 infrastructure',
-    path: '^src/(db|catalog|pubsub|storage|replicate|simulator|jobs)/(?!graphql[^/]*\\.ts$)',
+    path: '^src/(db|catalog|print|pubsub|storage|replicate|simulator|jobs)/(?!graphql[^/]*\\.ts$)',
   },
   { name: '3 auth, billing and app webhooks', path: '^src/(auth|billing|app-webhooks)/(?!graphql[^/]*\\.ts$)' },
   { name: '4 generations', path: '^src/generations/(?!graphql[^/]*\\.ts$)' },

@@ -14,6 +14,7 @@ import * as catalog from './0008_catalog.ts';
 import * as appWebhookDrains from './0009_app_webhook_drains.ts';
 import * as webhookSecretOverlaps from './0010_webhook_secret_overlaps.ts';
 import * as perRequestWebhooks from './0011_per_request_webhooks.ts';
+import * as printFiles from './0012_print_files.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0009_app_webhook_drains': appWebhookDrains,
   '0010_webhook_secret_overlaps': webhookSecretOverlaps,
   '0011_per_request_webhooks': perRequestWebhooks,
+  '0012_print_files': printFiles,
 };

@@ -420,10 +420,65 @@ export const GENERATION_MODELS = MODELS.filter((model) => model.kind === 'genera
 /** The slug of the internal background-removal step. */
 export const REMOVE_BACKGROUND_MODEL_ID = 'remove-background';
 
+/** The slug of the upscaler print files are made with (seeded by migration 0012). */
+export const UPSCALER_MODEL_ID = 'real-esrgan';
+
+export const upscaleInput = z.strictObject({
+  image: url,
+  scale: z.number().min(0).max(10).optional(),
+  face_enhance: z.boolean().optional(),
+});
+
+/**
+ * The upscaler as migration 0012 seeds it: Real-ESRGAN pinned to a version, billed per second on
+ * a T4 (at most `maxSeconds` a run), keeping alpha. Its limits are `UPSCALER_LIMITS`.
+ */
+export const UPSCALER_MODEL: BuiltInModelSpec = {
+  id: UPSCALER_MODEL_ID,
+  name: 'Real-ESRGAN upscaler',
+  replicateModel: 'nightmareai/real-esrgan',
+  replicateVersion: '42fed1c4974146d4d2414e2be2c5277c7fcf05fcc3a73abf41610695738c1d7b',
+  price: { kind: 'per_second', microsPerSecond: 225, hardware: 'gpu-t4', maxSeconds: 60 },
+  costPerImageMicros: 225 * 60,
+  typicalCostBasis: 'upper_bound',
+  priceSource: "Replicate's model page (runs on Nvidia T4, billed per second), as quoted in issue #25",
+  priceAsOf: BUILT_IN_PRICE_AS_OF,
+  enabled: true,
+  visibleToUserIds: null,
+  averageSeconds: 6,
+  tier: 'standard',
+  qualityRank: 0,
+  logStyle: 'plain',
+  outputIsArray: false,
+  aspectRatios: [],
+  takesNegativePrompt: false,
+  takesSeed: false,
+  maxOutputsPerPrediction: 1,
+  deterministic: true,
+  supportsTransparentBackground: true,
+  defaultInput: {},
+  inputSchema: upscaleInput,
+  inputJsonSchema: null,
+  kind: 'postprocess',
+};
+
+/**
+ * What one upscale pass is asked for: at most ×4 (Real-ESRGAN's network scale; a larger `scale`
+ * only resizes its output, which the Lanczos step does locally for free) from an input of at most
+ * about 2 MP (larger inputs run out of memory on a T4).
+ */
+export const UPSCALER_LIMITS = { maxFactor: 4, maxInputPixels: 2_000_000 } as const;
+
+/** The upscaler as the catalog has it now (an operator may reprice it or pin another version). */
+export function upscalerModel(): ModelSpec {
+  return current.byId.get(UPSCALER_MODEL_ID) ?? UPSCALER_MODEL;
+}
+
 /** The built-in input schemas, by slug: a catalog row without `input_schema` is validated by these. */
-export const BUILT_IN_INPUT_SCHEMAS: ReadonlyMap<string, InputSchema> = new Map(
-  MODELS.map((model) => [model.id, model.inputSchema]),
-);
+export const BUILT_IN_INPUT_SCHEMAS: ReadonlyMap<string, InputSchema> = new Map([
+  ...MODELS.map((model): [string, InputSchema] => [model.id, model.inputSchema]),
+  [UPSCALER_MODEL_ID, upscaleInput],
+]);
 
 interface CatalogSnapshot {
   readonly version: number;

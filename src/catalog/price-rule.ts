@@ -18,19 +18,41 @@ export type PriceRule =
       readonly maxSeconds: number;
     };
 
-/** A generation's rule: its model's, and background removal's per image when asked for. */
-export type AdmittedPriceRule = PriceRule & { readonly removalPerImageMicros: Micros | null };
+/** The upscaler's rate for a print target: per second on its hardware, at most `passes` runs per image. */
+export interface UpscaleRule {
+  readonly microsPerSecond: Micros;
+  readonly hardware: string;
+  readonly maxSeconds: number;
+  readonly passes: number;
+}
+
+/**
+ * A generation's rule: its model's, background removal's per image when asked for, and the
+ * upscaler's when a print file is.
+ */
+export type AdmittedPriceRule = PriceRule & {
+  readonly removalPerImageMicros: Micros | null;
+  readonly upscale?: UpscaleRule | null;
+};
 
 /** The most one prediction can cost under the rule. */
 export function predictionUpperBoundMicros(rule: PriceRule, imageCount: number): Micros {
   return rule.kind === 'per_image' ? rule.perImageMicros * imageCount : rule.microsPerSecond * rule.maxSeconds;
 }
 
-/** The hold: every prediction at its upper bound, plus a removal per image when asked for. */
+/** The most the upscale passes of one image can cost: each pass at its longest run. */
+export function upscaleUpperBoundMicros(upscale: UpscaleRule | null | undefined): Micros {
+  return upscale ? upscale.passes * upscale.microsPerSecond * upscale.maxSeconds : 0;
+}
+
+/**
+ * The hold: every prediction at its upper bound, plus per image a removal when asked for and the
+ * upscale passes when a print file is.
+ */
 export function holdMicros(rule: AdmittedPriceRule, predictionImageCounts: readonly number[]): Micros {
   const images = predictionImageCounts.reduce((sum, count) => sum + count, 0);
   const predictions = predictionImageCounts.reduce((sum, count) => sum + predictionUpperBoundMicros(rule, count), 0);
-  return predictions + (rule.removalPerImageMicros ?? 0) * images;
+  return predictions + ((rule.removalPerImageMicros ?? 0) + upscaleUpperBoundMicros(rule.upscale)) * images;
 }
 
 /**
@@ -54,7 +76,7 @@ function exactDecimal(value: number): string {
 }
 
 export interface EndedPrediction {
-  readonly purpose: 'generate' | 'remove_background';
+  readonly purpose: 'generate' | 'remove_background' | 'upscale';
   readonly state: string;
   /** Images it produced (0 unless it succeeded). */
   readonly producedImages: number;
@@ -67,9 +89,17 @@ export function predictionChargeMicros(rule: AdmittedPriceRule, prediction: Ende
   if (prediction.purpose === 'remove_background') {
     return prediction.state === 'succeeded' ? (rule.removalPerImageMicros ?? 0) * prediction.producedImages : 0;
   }
+  if (prediction.purpose === 'upscale') {
+    return rule.upscale ? timeBilledChargeMicros({ kind: 'per_second', ...rule.upscale }, prediction) : 0;
+  }
   if (rule.kind === 'per_image') {
     return prediction.state === 'succeeded' ? rule.perImageMicros * prediction.producedImages : 0;
   }
+  return timeBilledChargeMicros(rule, prediction);
+}
+
+/** A time-billed run as Replicate bills it: `predict_time` × rate, failed runs free, never above its bound. */
+function timeBilledChargeMicros(rule: Extract<PriceRule, { kind: 'per_second' }>, prediction: EndedPrediction): Micros {
   const bound = rule.microsPerSecond * rule.maxSeconds;
   if (prediction.state === 'succeeded') {
     // Replicate always reports the time of a success; without it, the most it could have run.
@@ -105,7 +135,12 @@ export function admittedRuleOf(stored: unknown): AdmittedPriceRule | null {
   const rule = stored as Record<string, unknown>;
   const removal = typeof rule.removalPerImageMicros === 'number' ? rule.removalPerImageMicros : null;
   if (rule.kind === 'per_image' && typeof rule.perImageMicros === 'number') {
-    return { kind: 'per_image', perImageMicros: rule.perImageMicros, removalPerImageMicros: removal };
+    return {
+      kind: 'per_image',
+      perImageMicros: rule.perImageMicros,
+      removalPerImageMicros: removal,
+      ...upscaleOf(rule.upscale),
+    };
   }
   if (
     rule.kind === 'per_second' &&
@@ -114,7 +149,30 @@ export function admittedRuleOf(stored: unknown): AdmittedPriceRule | null {
     typeof rule.maxSeconds === 'number'
   ) {
     const { microsPerSecond, hardware, maxSeconds } = rule;
-    return { kind: 'per_second', microsPerSecond, hardware, maxSeconds, removalPerImageMicros: removal };
+    return {
+      kind: 'per_second',
+      microsPerSecond,
+      hardware,
+      maxSeconds,
+      removalPerImageMicros: removal,
+      ...upscaleOf(rule.upscale),
+    };
   }
   return null;
+}
+
+/** `{ upscale }` when the stored rule has one (rules without a print target have no key). */
+function upscaleOf(stored: unknown): { upscale?: UpscaleRule } {
+  if (stored === null || typeof stored !== 'object') return {};
+  const rule = stored as Record<string, unknown>;
+  const { microsPerSecond, hardware, maxSeconds, passes } = rule;
+  if (
+    typeof microsPerSecond !== 'number' ||
+    typeof hardware !== 'string' ||
+    typeof maxSeconds !== 'number' ||
+    typeof passes !== 'number'
+  ) {
+    return {};
+  }
+  return { upscale: { microsPerSecond, hardware, maxSeconds, passes } };
 }

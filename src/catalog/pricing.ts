@@ -8,10 +8,11 @@ import {
   findModel,
   generationModelsFor,
   removeBackgroundModel,
+  upscalerModel,
   visibleTo,
   type ModelSpec,
 } from './models.ts';
-import { admittedRuleOf, holdMicros, type AdmittedPriceRule } from './price-rule.ts';
+import { admittedRuleOf, holdMicros, type AdmittedPriceRule, type UpscaleRule } from './price-rule.ts';
 
 /** A generation may fan out into at most this many predictions (batching beyond num_outputs). */
 export const MAX_PREDICTIONS_PER_GENERATION = 4;
@@ -116,9 +117,26 @@ export function perImageCost(model: ModelSpec, transparentBackground: boolean): 
 }
 
 /** The rule a generation on `model` is admitted under (stored with it: `generations.price_rule`). */
-export function admittedRuleFor(model: ModelSpec, transparentBackground: boolean): AdmittedPriceRule {
+export function admittedRuleFor(
+  model: ModelSpec,
+  transparentBackground: boolean,
+  upscalePasses = 0,
+): AdmittedPriceRule {
   const removalPerImageMicros = transparentBackground ? removeBackgroundModel().costPerImageMicros : null;
-  return { ...model.price, removalPerImageMicros };
+  const upscale = upscalePasses > 0 ? upscaleRuleFor(upscalePasses) : null;
+  return { ...model.price, removalPerImageMicros, ...(upscale && { upscale }) };
+}
+
+/**
+ * The upscaler's current rate, at most `passes` runs per image. Upscaling is billed by the second
+ * on Replicate; an upscaler priced per image is held and settled as `passes` images.
+ */
+function upscaleRuleFor(passes: number): UpscaleRule {
+  const { price } = upscalerModel();
+  if (price.kind === 'per_second') {
+    return { microsPerSecond: price.microsPerSecond, hardware: price.hardware, maxSeconds: price.maxSeconds, passes };
+  }
+  return { microsPerSecond: price.perImageMicros, hardware: 'per-image', maxSeconds: 1, passes };
 }
 
 /**

@@ -14,8 +14,9 @@ export type PredictionState =
 export type HoldState = 'held' | 'settled' | 'released';
 export type LedgerKind = 'hold' | 'settle' | 'release' | 'adjust';
 export type BudgetPeriod = 'day' | 'month';
-export type GenerationPhase = 'GENERATING' | 'REMOVING_BACKGROUND';
+export type GenerationPhase = 'GENERATING' | 'REMOVING_BACKGROUND' | 'UPSCALING' | 'PREPARING_PRINT_FILE';
 export type ImageSource = 'generate' | 'remove_background';
+export type PredictionPurpose = 'generate' | 'remove_background' | 'upscale';
 
 export interface UsersTable {
   id: Generated<string>;
@@ -82,7 +83,7 @@ export interface PredictionsTable {
   id: Generated<string>;
   generation_id: string;
   position: ColumnType<number, number | undefined, number>;
-  purpose: ColumnType<'generate' | 'remove_background', 'generate' | 'remove_background' | undefined, never>;
+  purpose: ColumnType<PredictionPurpose, PredictionPurpose | undefined, never>;
   replicate_model: string;
   input: Json<Record<string, unknown>>;
   image_count: number;
@@ -114,6 +115,12 @@ export interface ImagesTable {
   created_at: CreatedAt;
   /** 0004: which step stored the image (a transparent generation keeps both). */
   source: ColumnType<ImageSource, ImageSource | undefined, never>;
+  /** 0012: the image's print file, once made (all five or none). */
+  print_storage_key: ColumnType<string | null, string | null | undefined, string | null>;
+  print_width: ColumnType<number | null, number | null | undefined, number | null>;
+  print_height: ColumnType<number | null, number | null | undefined, number | null>;
+  print_dpi: ColumnType<number | null, number | null | undefined, number | null>;
+  print_bytes: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface BudgetWindowsTable {

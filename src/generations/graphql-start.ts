@@ -4,6 +4,7 @@
  * (`generateImage` itself, with `modelId` optional and the `iterations` hint, lives with the
  * Generation type in `generations/graphql.ts`.)
  */
+import { PrintTargetInput } from '../print/graphql.ts';
 import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import type { GenerationView } from './events.ts';
@@ -17,6 +18,8 @@ const GenerationPhaseEnum = builder.enumType('GenerationPhase', {
   values: {
     GENERATING: { description: 'The model is making the images.' },
     REMOVING_BACKGROUND: { description: 'Background removal runs on each image (transparentBackground).' },
+    UPSCALING: { description: 'The upscaler runs on each image (input.print).' },
+    PREPARING_PRINT_FILE: { description: 'The exact print file is being made and stored (input.print).' },
   } as const,
 });
 
@@ -24,6 +27,9 @@ const GenerationWarningCodeEnum = builder.enumType('GenerationWarningCode', {
   values: {
     BACKGROUND_REMOVAL_FAILED: {
       description: 'Background removal failed for some images; their opaque originals are kept and not charged for it.',
+    },
+    PRINT_FILE_FAILED: {
+      description: 'No print file could be made for some images; the images are kept and only what ran is charged.',
     },
   } as const,
 });
@@ -33,7 +39,7 @@ const GenerationWarningRef = builder.objectRef<{ code: string; message: string }
   fields: (t) => ({
     code: t.field({
       type: GenerationWarningCodeEnum,
-      resolve: (warning) => warning.code as 'BACKGROUND_REMOVAL_FAILED',
+      resolve: (warning) => warning.code as 'BACKGROUND_REMOVAL_FAILED' | 'PRINT_FILE_FAILED',
     }),
     message: t.exposeString('message'),
   }),
@@ -131,6 +137,7 @@ const FinalizeGenerationInput = builder.inputType('FinalizeGenerationInput', {
         'your default (oldest) webhook endpoint’s secret; BAD_USER_INPUT, nothing written, when the URL is refused ' +
         '(the same SSRF rules as endpoints) or you have no endpoint.',
     }),
+    print: t.field({ type: PrintTargetInput, required: false, description: 'Also make a print file of each image.' }),
   }),
 });
 

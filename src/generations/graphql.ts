@@ -2,6 +2,7 @@
  * GraphQL for generations: the type (a Relay node), generateImage, cancelGeneration, generation,
  * progress, and `User.generations` (a Relay connection, newest first).
  */
+import { PrintTargetInput } from '../print/graphql.ts';
 import { UserRef } from '../auth/graphql.ts';
 import { ImageModelRef, ProgressKindEnum } from '../catalog/graphql.ts';
 import { findModel } from '../catalog/models.ts';
@@ -256,6 +257,11 @@ export const GenerateImageInput = builder.inputType('GenerateImageInput', {
     idempotencyKey: t.string({
       required: false,
       description: 'Repeat a request with the same key to get the same generation instead of a new one.',
+    }),
+    print: t.field({
+      type: PrintTargetInput,
+      required: false,
+      description: 'Also make a print file of each image (see `GeneratedImage.printFile`).',
     }),
     iterations: t.int({
       required: false,

@@ -16,6 +16,14 @@ import { holdMicros } from '../catalog/price-rule.ts';
 import { admittedRuleFor, perImageCost, requireGenerationModel, requireImageCount } from '../catalog/pricing.ts';
 import type { GenerationMode } from '../db/types.ts';
 import type { Micros } from '../money.ts';
+import {
+  MAX_UPSCALE_PASSES,
+  PrintTargetError,
+  resolvePrintTarget,
+  targetRatio,
+  type PrintTarget,
+  type PrintTargetRequest,
+} from '../print/target.ts';
 
 /** Print-on-demand products are mostly 4:3, so a request without a ratio gets it. */
 export const DEFAULT_ASPECT_RATIO = '4:3';
@@ -48,6 +56,8 @@ export interface GenerateImageRequest {
   readonly transparentBackground?: boolean | null;
   readonly settings?: unknown;
   readonly idempotencyKey?: string | null;
+  /** A print file to make of each image (a preset, or inches and DPI). */
+  readonly print?: PrintTargetRequest | null;
 }
 
 export interface InvalidInputField {
@@ -89,6 +99,8 @@ export interface GenerationPlan {
   /** The price this generation is admitted under, stored with it. */
   readonly priceRule: AdmittedPriceRule;
   readonly predictions: readonly PlannedPrediction[];
+  /** The print file each image is made into, or null. */
+  readonly print: PrintTarget | null;
 }
 
 function fail(path: string, message: string): never {
@@ -258,20 +270,9 @@ export function planGeneration(request: GenerateImageRequest, userId: string | n
   // Transparency is a second step chained after each image (transparency.ts); the hold
   // covers both from the start.
   const transparentBackground = request.transparentBackground ?? false;
-
-  let aspectRatio: string | null = null;
-  if (model.aspectRatios.length > 0) {
-    if (request.aspectRatio !== undefined && request.aspectRatio !== null) {
-      if (!model.aspectRatios.includes(request.aspectRatio)) {
-        fail('input.aspectRatio', `must be one of ${model.aspectRatios.join(', ')} for ${model.id}.`);
-      }
-      aspectRatio = request.aspectRatio;
-    } else {
-      aspectRatio = nearestAspectRatio(model.aspectRatios, DEFAULT_ASPECT_RATIO) ?? null;
-    }
-  } else if (request.aspectRatio !== undefined && request.aspectRatio !== null) {
-    fail('input.aspectRatio', `cannot be chosen for ${model.id}.`);
-  }
+  // A print file: upscale passes and the exact file after the image (print/); held from the start.
+  const print = printTargetOf(request.print);
+  const aspectRatio = aspectRatioFor(model, request.aspectRatio ?? null, print);
 
   const seed = request.seed ?? null;
   if (seed !== null && (!Number.isInteger(seed) || seed < 0 || seed > 2_147_483_647)) {
@@ -299,8 +300,9 @@ export function planGeneration(request: GenerateImageRequest, userId: string | n
     seed,
     transparentBackground,
     settings,
+    ...(print && { print }),
   };
-  const priceRule = admittedRuleFor(model, transparentBackground);
+  const priceRule = admittedRuleFor(model, transparentBackground, print ? MAX_UPSCALE_PASSES : 0);
   return {
     model,
     mode,
@@ -316,5 +318,34 @@ export function planGeneration(request: GenerateImageRequest, userId: string | n
     ),
     priceRule,
     predictions,
+    print,
   };
+}
+
+function printTargetOf(request: PrintTargetRequest | null | undefined): PrintTarget | null {
+  if (request === undefined || request === null) return null;
+  try {
+    return resolvePrintTarget(request, 'input.print');
+  } catch (error) {
+    if (error instanceof PrintTargetError) fail(error.path, error.detail);
+    throw error;
+  }
+}
+
+/**
+ * The ratio asked for (one the model offers), else the model's nearest to the print target's, else
+ * to the default 4:3; null for a model that takes none.
+ */
+function aspectRatioFor(model: ModelSpec, requested: string | null, print: PrintTarget | null): string | null {
+  if (model.aspectRatios.length === 0) {
+    if (requested !== null) fail('input.aspectRatio', `cannot be chosen for ${model.id}.`);
+    return null;
+  }
+  if (requested !== null) {
+    if (!model.aspectRatios.includes(requested)) {
+      fail('input.aspectRatio', `must be one of ${model.aspectRatios.join(', ')} for ${model.id}.`);
+    }
+    return requested;
+  }
+  return nearestAspectRatio(model.aspectRatios, print ? targetRatio(print) : DEFAULT_ASPECT_RATIO) ?? null;
 }

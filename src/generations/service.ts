@@ -14,7 +14,8 @@ import { completeAdmission } from '../billing/admission.ts';
 import { BudgetExceededError } from '../billing/holds.ts';
 import { RateLimitedError } from '../billing/rate-limit.ts';
 import type { UsageCache } from '../billing/usage-cache.ts';
-import { REMOVE_BACKGROUND_MODEL, replicateRefOf } from '../catalog/models.ts';
+import { REMOVE_BACKGROUND_MODEL, replicateRefOf, UPSCALER_MODEL_ID } from '../catalog/models.ts';
+import { MAX_UPSCALE_PASSES } from '../print/target.ts';
 import { CatalogInputError, requireGenerationModel } from '../catalog/pricing.ts';
 import type { Config } from '../config.ts';
 import type { Db, Executor } from '../db/index.ts';
@@ -229,6 +230,7 @@ export class GenerationService {
       transparentBackground: input.transparentBackground ?? false,
       settings: input.settings,
       idempotencyKey: input.idempotencyKey ?? null,
+      print: input.print ?? null,
     };
     if (input.iterations !== undefined && input.iterations !== null) {
       if (!Number.isInteger(input.iterations) || input.iterations < 1 || input.iterations > 10_000) {
@@ -299,6 +301,7 @@ export class GenerationService {
         transparentBackground,
         settings: input.settings,
         idempotencyKey: input.idempotencyKey ?? null,
+        print: input.print ?? null,
       },
       fingerprint,
       webhookUrl,
@@ -314,12 +317,15 @@ export class GenerationService {
     const { request } = resolved;
     const plan = { ...planGeneration(request, call.userId), fingerprint: resolved.fingerprint };
     const transparentBackground = request.transparentBackground ?? false;
-    const cacheKey = resultCacheKey({
-      model: plan.model,
-      inputs: plan.predictions.map((prediction) => prediction.input),
-      imageCount: plan.imageCount,
-      transparentBackground,
-    });
+    // A print file is made per generation (and its upscale billed): never answered from the cache.
+    const cacheKey = plan.print
+      ? null
+      : resultCacheKey({
+          model: plan.model,
+          inputs: plan.predictions.map((prediction) => prediction.input),
+          imageCount: plan.imageCount,
+          transparentBackground,
+        });
     const cutoff = cacheCutoff(call.now, this.deps.config.resultCacheTtlSeconds);
     const cached =
       cacheKey !== null && cutoff !== null
@@ -474,7 +480,8 @@ export class GenerationService {
   private deadlineOf(plan: GenerationPlan, transparent: boolean, now: Date): Date {
     const seconds =
       this.deps.deadlineSeconds(plan.model.id) +
-      (transparent ? this.deps.deadlineSeconds(REMOVE_BACKGROUND_MODEL.id) : 0);
+      (transparent ? this.deps.deadlineSeconds(REMOVE_BACKGROUND_MODEL.id) : 0) +
+      (plan.print ? MAX_UPSCALE_PASSES * this.deps.deadlineSeconds(UPSCALER_MODEL_ID) : 0);
     return new Date(now.getTime() + seconds * 1000);
   }
 

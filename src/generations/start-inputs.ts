@@ -19,7 +19,7 @@ export type StartInput = Omit<GenerateImageRequest, 'modelId'> & {
 /** `finalizeGeneration`'s input: the preview image to re-run, plus the request fields a final may set. */
 export type FinalizeInput = Pick<
   GenerateImageRequest,
-  'count' | 'transparentBackground' | 'settings' | 'idempotencyKey'
+  'count' | 'transparentBackground' | 'settings' | 'idempotencyKey' | 'print'
 > & {
   readonly previewId: string;
   readonly imageIndex: number;
@@ -47,6 +47,8 @@ export function userFingerprint(input: StartInput): string {
     settings: input.settings ?? {},
     iterations: input.iterations ?? null,
     ...webhookOf(input),
+    // Only when given, so the fingerprints of requests without one stay what they were.
+    ...(input.print && { print: input.print }),
   });
 }
 
@@ -59,6 +61,7 @@ export function finalizeFingerprint(input: FinalizeInput): string {
     transparentBackground: input.transparentBackground ?? false,
     settings: input.settings ?? {},
     ...webhookOf(input),
+    ...(input.print && { print: input.print }),
   });
 }
 

@@ -29,8 +29,8 @@ export const GENERATING_SHARE = 80;
 
 export const BACKGROUND_REMOVAL_FAILED = 'BACKGROUND_REMOVAL_FAILED';
 
-export type PredictionPurpose = 'generate' | 'remove_background';
-export type GenerationPhase = 'GENERATING' | 'REMOVING_BACKGROUND';
+export type { GenerationPhase, PredictionPurpose } from '../db/types.ts';
+import type { GenerationPhase, PredictionPurpose } from '../db/types.ts';
 
 export interface PlannedRemoval {
   readonly position: number;
@@ -46,7 +46,9 @@ export function removalPosition(imagePosition: number): number {
 
 /** The image position a removal prediction works on, or null for a generate prediction. */
 export function imagePositionOfRemoval(predictionPosition: number): number | null {
-  return predictionPosition >= REMOVAL_POSITION_BASE ? predictionPosition - REMOVAL_POSITION_BASE : null;
+  return predictionPosition >= REMOVAL_POSITION_BASE && predictionPosition < 2 * REMOVAL_POSITION_BASE
+    ? predictionPosition - REMOVAL_POSITION_BASE
+    : null;
 }
 
 /**

@@ -7,6 +7,8 @@ import '../billing/graphql.ts';
 import '../billing/graphql-reports.ts';
 import '../generations/graphql.ts';
 import '../generations/graphql-start.ts';
+import '../generations/graphql-print.ts';
+import '../print/graphql.ts';
 import '../app-webhooks/graphql.ts';
 import { builder } from './builder.ts';
 

@@ -5,7 +5,14 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { catalogVersion, findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
+import {
+  BUILT_IN_INPUT_SCHEMAS,
+  catalogVersion,
+  findModel,
+  MODELS,
+  setCatalog,
+  UPSCALER_MODEL,
+} from '../../src/catalog/models.ts';
 import { hardwareRates, loadCatalog } from '../../src/catalog/store.ts';
 import { CatalogSync } from '../../src/catalog/sync.ts';
 import { silentLogger } from '../../src/logger.ts';
@@ -23,11 +30,11 @@ afterAll(async () => {
 });
 
 describe('the seeded catalog', () => {
-  it('is the built-in catalog: same slugs, prices, defaults, limits and validators', async () => {
+  it('is the built-in catalog and the upscaler (0012): same slugs, prices, defaults, limits and validators', async () => {
     const loaded = await loadCatalog(database.handle.db);
-    const builtIn = [...MODELS].sort((a, b) => a.id.localeCompare(b.id));
+    const builtIn = [...MODELS, UPSCALER_MODEL].sort((a, b) => a.id.localeCompare(b.id));
     expect(loaded).toEqual(builtIn);
-    for (const model of loaded) expect(model.inputSchema).toBe(findModel(model.id)!.inputSchema);
+    for (const model of loaded) expect(model.inputSchema).toBe(BUILT_IN_INPUT_SCHEMAS.get(model.id));
   });
 
   it('keeps each hardware rate with its source and date, 2x/4x/8x as multiples', async () => {
@@ -49,8 +56,12 @@ describe('the seeded catalog', () => {
 
   it('records the seeds in the change log', async () => {
     const changes = await database.handle.db.selectFrom('catalog_changes').selectAll().execute();
-    expect(changes.filter((change) => change.subject.startsWith('model:'))).toHaveLength(MODELS.length);
-    expect(changes.every((change) => change.actor === 'migration 0008_catalog' && change.before === null)).toBe(true);
+    const models = changes.filter((change) => change.subject.startsWith('model:'));
+    expect(models).toHaveLength(MODELS.length + 1);
+    expect(changes.every((change) => change.before === null)).toBe(true);
+    expect(
+      changes.filter((change) => change.actor !== 'migration 0008_catalog').map((change) => change.subject),
+    ).toEqual(['model:real-esrgan']);
   });
 });
 

@@ -126,7 +126,7 @@ export interface SmartGeneration extends Omit<GenerationResult, 'images'> {
   aspectRatio: string | null;
   selectionReason: string | null;
   transparentBackground: boolean;
-  phase: 'GENERATING' | 'REMOVING_BACKGROUND';
+  phase: 'GENERATING' | 'REMOVING_BACKGROUND' | 'UPSCALING' | 'PREPARING_PRINT_FILE';
   batchId: string | null;
   previewImageIndex: number | null;
   warning: { code: string; message: string } | null;

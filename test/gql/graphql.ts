@@ -43,6 +43,8 @@ export type FinalizeGenerationInput = {
   modelId?: string | number | null | undefined;
   /** A SUCCEEDED PREVIEW of yours. */
   previewId: string | number;
+  /** Also make a print file of each image. */
+  print?: PrintTargetInput | null | undefined;
   /** Model-specific settings for the final model. */
   settings?: unknown;
   transparentBackground?: boolean | null | undefined;
@@ -64,6 +66,8 @@ export type GenerateImageInput = {
   modelId?: string | number | null | undefined;
   /** For models that accept one; they get a sensible default when omitted. Ignored by the others. */
   negativePrompt?: string | null | undefined;
+  /** Also make a print file of each image (see `GeneratedImage.printFile`). */
+  print?: PrintTargetInput | null | undefined;
   prompt: string;
   /** For models that accept one; ignored by the others. */
   seed?: number | null | undefined;
@@ -101,8 +105,12 @@ export type GenerationMode =
 export type GenerationPhase =
   /** The model is making the images. */
   | 'GENERATING'
+  /** The exact print file is being made and stored (input.print). */
+  | 'PREPARING_PRINT_FILE'
   /** Background removal runs on each image (transparentBackground). */
-  | 'REMOVING_BACKGROUND';
+  | 'REMOVING_BACKGROUND'
+  /** The upscaler runs on each image (input.print). */
+  | 'UPSCALING';
 
 export type GenerationStatus =
   /** Canceled by its owner or an admin. */
@@ -120,7 +128,9 @@ export type GenerationStatus =
 
 export type GenerationWarningCode =
   /** Background removal failed for some images; their opaque originals are kept and not charged for it. */
-  | 'BACKGROUND_REMOVAL_FAILED';
+  | 'BACKGROUND_REMOVAL_FAILED'
+  /** No print file could be made for some images; the images are kept and only what ran is charged. */
+  | 'PRINT_FILE_FAILED';
 
 export type HoldState =
   | 'HELD'
@@ -136,6 +146,15 @@ export type LedgerKind =
   | 'RELEASE'
   /** What the generation really cost (≤ its hold); the rest was freed. */
   | 'SETTLE';
+
+/** A print file to make of each image: a `preset` (see `printPresets`), or `widthInches`, `heightInches` and `dpi` (72–600; sides 0.5–60 in; at most 50 MP). Each image is upscaled (billed per second, held up front) and made into a PNG of exactly those pixels with the DPI in its pHYs chunk; the original stays available. */
+export type PrintTargetInput = {
+  dpi?: number | null | undefined;
+  heightInches?: number | null | undefined;
+  /** A preset id, e.g. "poster-18x24". */
+  preset?: string | null | undefined;
+  widthInches?: number | null | undefined;
+};
 
 /** Where a model’s progress percentage comes from. */
 export type ProgressKind =

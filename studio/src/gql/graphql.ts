@@ -33,6 +33,8 @@ export type FinalizeGenerationInput = {
   modelId?: string | number | null | undefined;
   /** A SUCCEEDED PREVIEW of yours. */
   previewId: string | number;
+  /** Also make a print file of each image. */
+  print?: PrintTargetInput | null | undefined;
   /** Model-specific settings for the final model. */
   settings?: unknown;
   transparentBackground?: boolean | null | undefined;
@@ -54,6 +56,8 @@ export type GenerateImageInput = {
   modelId?: string | number | null | undefined;
   /** For models that accept one; they get a sensible default when omitted. Ignored by the others. */
   negativePrompt?: string | null | undefined;
+  /** Also make a print file of each image (see `GeneratedImage.printFile`). */
+  print?: PrintTargetInput | null | undefined;
   prompt: string;
   /** For models that accept one; ignored by the others. */
   seed?: number | null | undefined;
@@ -91,8 +95,12 @@ export type GenerationMode =
 export type GenerationPhase =
   /** The model is making the images. */
   | 'GENERATING'
+  /** The exact print file is being made and stored (input.print). */
+  | 'PREPARING_PRINT_FILE'
   /** Background removal runs on each image (transparentBackground). */
-  | 'REMOVING_BACKGROUND';
+  | 'REMOVING_BACKGROUND'
+  /** The upscaler runs on each image (input.print). */
+  | 'UPSCALING';
 
 export type GenerationStatus =
   /** Canceled by its owner or an admin. */
@@ -107,6 +115,15 @@ export type GenerationStatus =
   | 'STARTING'
   /** Every image is stored and served by pixelgate. */
   | 'SUCCEEDED';
+
+/** A print file to make of each image: a `preset` (see `printPresets`), or `widthInches`, `heightInches` and `dpi` (72–600; sides 0.5–60 in; at most 50 MP). Each image is upscaled (billed per second, held up front) and made into a PNG of exactly those pixels with the DPI in its pHYs chunk; the original stays available. */
+export type PrintTargetInput = {
+  dpi?: number | null | undefined;
+  heightInches?: number | null | undefined;
+  /** A preset id, e.g. "poster-18x24". */
+  preset?: string | null | undefined;
+  widthInches?: number | null | undefined;
+};
 
 export type QualityTier =
   /** Fast and cheap; for previews and iteration. */
