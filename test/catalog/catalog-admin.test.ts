@@ -11,7 +11,8 @@ import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
 import type { RunningSimulator } from '../../src/simulator/index.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
-import { createUserWithKey, startTestSimulator } from '../support/fixtures.ts';
+import { startTestSimulator } from '../support/env.ts';
+import { createTestUser } from '../support/users.ts';
 
 const ADD = `mutation Add($input: AddModelInput!) {
   addModel(input: $input) {
@@ -44,7 +45,7 @@ beforeAll(async () => {
   const env = { REPLICATE_API_BASE_URL: simulator.baseUrl };
   adding = await startTestApp(env, { database });
   running = await startTestApp(env, { database });
-  user = await createUserWithKey(adding.services.db, { name: 'poster shop', dailyBudgetMicros: 5_000_000 });
+  user = await createTestUser(adding, { name: 'poster shop', dailyBudgetMicros: 5_000_000 });
 }, 120_000);
 
 afterAll(async () => {
