@@ -162,6 +162,8 @@ export function attachGraphQLWebSocket(options: WebSocketOptions) {
     },
     wsServer,
   );
+  // After graphql-ws's own listener, which it replaces.
+  wsServer.on('connection', (socket) => quietSocketErrors(socket, logger));
 
   const recheckTimer = setInterval(
     () => void live.recheckAll((authorization) => options.auth.resolve(authorization), options.auth.isCredentialError),
@@ -177,6 +179,24 @@ export function attachGraphQLWebSocket(options: WebSocketOptions) {
       await graphqlWs.dispose();
     },
   };
+}
+
+/**
+ * A socket's errors without graphql-ws's listener, which writes each one to console.error. The
+ * errors ws raises for what a client sent (`WS_ERR_*`: a message over the size limit, bad framing,
+ * invalid UTF-8) have already closed the socket with their code (1009, 1002, 1007): one caller can
+ * drive them as often as it likes, so they log at debug. Anything else logs a warn line and closes
+ * 1011, as graphql-ws would.
+ */
+function quietSocketErrors(socket: WebSocket, logger: Logger): void {
+  for (const listener of socket.listeners('error')) socket.removeListener('error', listener as () => void);
+  socket.on('error', (error: Error & { code?: unknown }) => {
+    if (typeof error.code === 'string' && error.code.startsWith('WS_ERR_')) {
+      return logger.debug({ err: error }, 'WebSocket closed for what its client sent');
+    }
+    logger.warn({ err: error }, 'WebSocket failed');
+    socket.close(1011, 'Internal server error');
+  });
 }
 
 /**
