@@ -11,45 +11,12 @@
  */
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import type { Db } from '../db/index.ts';
-import type { ImageRow } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageBus } from '../pubsub/index.ts';
-import { imagesForGenerations } from './images.ts';
-import { createsWaiting } from './predictions-store.ts';
-import { findGeneration, isTerminalGeneration, type Generation, type GenerationChange } from './store.ts';
+import { loadGenerationView, type GenerationView } from './generation-view.ts';
+import { isTerminalGeneration, type Generation, type GenerationChange } from './store.ts';
 
 export const GENERATION_CHANNEL = 'generation-changes';
-
-export interface GenerationView {
-  readonly generation: Generation;
-  /**
-   * The images, read with the generation when the view is published to subscribers: one read per
-   * change, shared by every subscriber of it. Absent on views read for a single request, whose
-   * `Generation.images` load through a per-request dataloader (one query for a whole page).
-   */
-  readonly images?: readonly ImageRow[];
-  /** While QUEUED: 1 + the creates waiting ahead of it fleet-wide (undefined: not read yet). */
-  readonly queuePosition?: number | null;
-}
-
-/** 1 + the predictions waiting for their create ahead of this generation's; null unless QUEUED. */
-export async function queuePositionOf(db: Db, generation: Generation): Promise<number | null> {
-  if (generation.status !== 'QUEUED') return null;
-  return (await createsWaiting(db, generation)) + 1;
-}
-
-/** The generation as subscribers see it: with its images and its place in the create queue while QUEUED. */
-export async function publishedView(db: Db, generation: Generation): Promise<GenerationView> {
-  // A cached generation shows its source's images; a transparent one its background-removed ones.
-  const images = await imagesForGenerations(db, [generation]);
-  return { generation, images: images.get(generation.id) ?? [], queuePosition: await queuePositionOf(db, generation) };
-}
-
-/** `publishedView` of the generation with this id; undefined when there is none. */
-export async function loadGenerationView(db: Db, id: string): Promise<GenerationView | undefined> {
-  const generation = await findGeneration(db, id);
-  return generation ? publishedView(db, generation) : undefined;
-}
 
 /** Newer than what a subscriber has: a later version, or the same one further up the queue. */
 function isNewer(view: GenerationView, version: number, queuePosition: number | null | undefined): boolean {

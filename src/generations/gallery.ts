@@ -23,13 +23,8 @@
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import type { Db } from '../db/index.ts';
 import type { GenerationStatus } from '../db/types.ts';
-import {
-  GENERATION_CHANNEL,
-  loadGenerationView,
-  type FeedSettings,
-  type GenerationEvents,
-  type GenerationView,
-} from './events.ts';
+import { GENERATION_CHANNEL, type FeedSettings, type GenerationEvents } from './events.ts';
+import { loadGenerationView, type GenerationView } from './generation-view.ts';
 import { isTerminalGeneration } from './store.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageBus } from '../pubsub/index.ts';

@@ -7,7 +7,7 @@
 import { PrintTargetInput } from '../print/graphql.ts';
 import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
-import type { GenerationView } from './events.ts';
+import type { GenerationView } from './generation-view.ts';
 import { GeneratedImageRef, GenerateImageInput, generationIdOf, GenerationRef } from './graphql.ts';
 import type { SourcedImage } from './images.ts';
 import { finalsOf } from './policies/store.ts';

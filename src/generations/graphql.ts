@@ -13,8 +13,7 @@ import { builder } from '../graphql/builder.ts';
 import { pageCost, resolveKeysetConnection, type PageRules } from '../graphql/connections.ts';
 import { forbidden, generationErrorIsRetryable, notFound } from '../graphql/errors.ts';
 import { globalId, localId, nodeVisibility } from '../graphql/global-ids.ts';
-import { queuePositionOf, type GenerationView } from './events.ts';
-import { generationViews, userGenerationPage } from './history.ts';
+import { generationViews, queuePositionOf, userGenerationPage, type GenerationView } from './generation-view.ts';
 import { imagesForGenerations } from './images.ts';
 
 /** `User.generations`: 20 a page unless asked, at most 100. */
