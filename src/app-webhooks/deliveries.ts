@@ -109,20 +109,19 @@ export async function loadDelivery(executor: Executor, delivery: WebhookDelivery
   return signer && { delivery, event, url: signer.url, endpoint: signer, signer };
 }
 
-/** Fixes the event's body at its first attempt; every later attempt and endpoint sends these bytes. */
+/**
+ * Fixes the event's body at its first attempt; every later attempt and endpoint sends these bytes.
+ * One statement: the update's row when this call fixed it, else the body fixed earlier (a
+ * statement's reads see the table as it was before its own update).
+ */
 export async function fixBody(executor: Executor, eventId: string, body: string): Promise<string> {
-  await executor
-    .updateTable('app_webhook_events')
-    .set({ body })
-    .where('id', '=', eventId)
-    .where('body', 'is', null)
-    .execute();
-  const row = await executor
-    .selectFrom('app_webhook_events')
-    .select('body')
-    .where('id', '=', eventId)
-    .executeTakeFirstOrThrow();
-  return row.body ?? body;
+  const { rows } = await sql<{ body: string | null }>`
+    with fixed as (
+      update app_webhook_events set body = ${body} where id = ${eventId} and body is null returning body
+    )
+    select coalesce((select body from fixed), (select body from app_webhook_events where id = ${eventId})) as body
+  `.execute(executor);
+  return rows[0]?.body ?? body;
 }
 
 export interface AttemptRecord {
@@ -136,37 +135,44 @@ export interface AttemptRecord {
 }
 
 /**
- * Records one attempt on a pending delivery; returns false (recording nothing) when the delivery
- * was no longer pending — another run finished it first.
+ * Records one attempt on a pending delivery — the delivery's figures and the attempt's row in one
+ * statement; returns false (recording nothing) when the delivery was no longer pending: another
+ * run finished it first.
  */
-export async function recordAttempt(trx: Executor, deliveryId: string, attempt: AttemptRecord): Promise<boolean> {
-  const updated = await trx
-    .updateTable('app_webhook_deliveries')
-    .set((eb) => ({
-      status: attempt.status,
-      attempts: eb('attempts', '+', 1),
-      next_attempt_at: attempt.nextAttemptAt,
-      last_attempt_at: attempt.at,
-      last_status_code: attempt.statusCode,
-      last_latency_ms: attempt.latencyMs,
-      last_error: attempt.error,
-      completed_at: attempt.status === 'pending' ? null : attempt.at,
-    }))
-    .where('id', '=', deliveryId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  if (updated.numUpdatedRows === 0n) return false;
-  await trx
+export async function recordAttempt(executor: Executor, deliveryId: string, attempt: AttemptRecord): Promise<boolean> {
+  const recorded = await executor
+    .with('delivery', (db) =>
+      db
+        .updateTable('app_webhook_deliveries')
+        .set((eb) => ({
+          status: attempt.status,
+          attempts: eb('attempts', '+', 1),
+          next_attempt_at: attempt.nextAttemptAt,
+          last_attempt_at: attempt.at,
+          last_status_code: attempt.statusCode,
+          last_latency_ms: attempt.latencyMs,
+          last_error: attempt.error,
+          completed_at: attempt.status === 'pending' ? null : attempt.at,
+        }))
+        .where('id', '=', deliveryId)
+        .where('status', '=', 'pending')
+        .returning('id'),
+    )
     .insertInto('app_webhook_attempts')
-    .values({
-      delivery_id: deliveryId,
-      attempted_at: attempt.at,
-      status_code: attempt.statusCode,
-      latency_ms: attempt.latencyMs,
-      error: attempt.error,
-    })
-    .execute();
-  return true;
+    .columns(['delivery_id', 'attempted_at', 'status_code', 'latency_ms', 'error'])
+    .expression((eb) =>
+      eb
+        .selectFrom('delivery')
+        .select([
+          'delivery.id',
+          sql<Date>`${attempt.at}::timestamptz`.as('attempted_at'),
+          sql<number | null>`${attempt.statusCode}::integer`.as('status_code'),
+          sql<number>`${attempt.latencyMs}::integer`.as('latency_ms'),
+          sql<string | null>`${attempt.error}::text`.as('error'),
+        ]),
+    )
+    .executeTakeFirst();
+  return (recorded.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
 /** Ends an endpoint's pending deliveries without an attempt (the endpoint was disabled); how many. */

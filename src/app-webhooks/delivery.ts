@@ -190,26 +190,33 @@ async function attempt(deps: DeliveryDependencies, loaded: LoadedDelivery, signa
   const latencyMs = Math.round(performance.now() - clock);
   const now = deps.now();
   const verdict = judge(answer, delivery.attempts + 1, deps.settings, now, deps.random ?? Math.random);
-  await db.transaction().execute(async (trx) => {
-    const recorded = await recordAttempt(trx, delivery.id, {
-      at: startedAt,
-      statusCode: answer.kind === 'status' ? answer.statusCode : null,
-      latencyMs,
-      error: answer.kind === 'status' ? null : answer.error,
-      status: verdict.status,
-      nextAttemptAt: verdict.nextAttemptAt,
+  const record = {
+    at: startedAt,
+    statusCode: answer.kind === 'status' ? answer.statusCode : null,
+    latencyMs,
+    error: answer.kind === 'status' ? null : answer.error,
+    status: verdict.status,
+    nextAttemptAt: verdict.nextAttemptAt,
+  };
+  // A per-request URL has no endpoint to disable or failure streak to keep; a success on an
+  // endpoint that was not failing changes nothing of it (its drain is the only one that could
+  // have started a streak since it was loaded). Then the attempt is one statement.
+  const endpointChanges = endpoint !== null && (verdict.outcome !== 'delivered' || endpoint.failing_since !== null);
+  if (!endpointChanges) {
+    await recordAttempt(db, delivery.id, record);
+  } else {
+    await db.transaction().execute(async (trx) => {
+      if (!(await recordAttempt(trx, delivery.id, record))) return;
+      await noteEndpointOutcome(
+        trx,
+        endpoint!.id,
+        verdict.outcome === 'delivered'
+          ? { succeeded: true }
+          : { succeeded: false, disableReason: verdict.disableReason, failingFor: deps.settings.disableAfterFailingMs },
+        now,
+      );
     });
-    // A per-request URL has no endpoint to disable or failure streak to keep.
-    if (!recorded || !endpoint) return;
-    await noteEndpointOutcome(
-      trx,
-      endpoint.id,
-      verdict.outcome === 'delivered'
-        ? { succeeded: true }
-        : { succeeded: false, disableReason: verdict.disableReason, failingFor: deps.settings.disableAfterFailingMs },
-      now,
-    );
-  });
+  }
   metrics.deliveries.inc({ outcome: verdict.outcome });
   metrics.latency.observe({ outcome: verdict.outcome }, latencyMs / 1000);
   if (verdict.outcome !== 'delivered') {
