@@ -12,7 +12,10 @@ const LAYERS = [
     name: '2 infrastructure',
     path: '^src/(db|catalog|print|pubsub|storage|replicate|simulator|jobs)/(?!graphql[^/]*\\.ts$)',
   },
-  { name: '3 auth, billing and app webhooks', path: '^src/(auth|billing|app-webhooks)/(?!graphql[^/]*\\.ts$)' },
+  {
+    name: '3 auth, billing, app webhooks and preferences',
+    path: '^src/(auth|billing|app-webhooks|preferences)/(?!graphql[^/]*\\.ts$)',
+  },
   { name: '4 generations', path: '^src/generations/(?!graphql[^/]*\\.ts$)' },
   { name: '5 GraphQL', path: '^src/(graphql/|[^/]+/graphql[^/]*\\.ts$)' },
   { name: '6 composition and CLI', path: '^src/(cli/|(?!(money|logger|config)\\.ts$)[^/]+\\.ts$)' },

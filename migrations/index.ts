@@ -15,6 +15,7 @@ import * as appWebhookDrains from './0009_app_webhook_drains.ts';
 import * as webhookSecretOverlaps from './0010_webhook_secret_overlaps.ts';
 import * as perRequestWebhooks from './0011_per_request_webhooks.ts';
 import * as printFiles from './0012_print_files.ts';
+import * as preferences from './0013_preferences.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0010_webhook_secret_overlaps': webhookSecretOverlaps,
   '0011_per_request_webhooks': perRequestWebhooks,
   '0012_print_files': printFiles,
+  '0013_preferences': preferences,
 };

@@ -7,6 +7,7 @@
 import { startAppWebhookWorker, type AppWebhookOptions } from './app-webhooks-runtime.ts';
 import { ApiKeyCache } from './auth/key-cache.ts';
 import { UsageCache } from './billing/usage-cache.ts';
+import { PreferenceCache } from './preferences/cache.ts';
 import { CloseStack } from './close-stack.ts';
 import type { Config } from './config.ts';
 import { connectDatabase, type DatabaseHandle } from './db/index.ts';
@@ -112,12 +113,12 @@ async function startDatabase(
 /** What resolvers use besides the generations runtime: the usage cache and the API key cache. */
 async function startRequestServices(
   options: StartProcessOptions,
-  base: { handle: DatabaseHandle; logger: Logger; now: () => Date; usage: UsageCache },
+  base: { handle: DatabaseHandle; logger: Logger; now: () => Date; usage: UsageCache; preferences: PreferenceCache },
   generations: GenerationsRuntime,
   stack: CloseStack,
 ): Promise<AppServices> {
   const { config } = options;
-  const { handle, logger, now, usage } = base;
+  const { handle, logger, now, usage, preferences } = base;
   const keys = new ApiKeyCache(handle.db, now);
   const stopFollowingRevocations = keys.follow(generations.bus);
   const stopFlushingKeyUses = keys.flushEvery(API_KEY_USE_FLUSH_MS, (error) =>
@@ -137,6 +138,7 @@ async function startRequestServices(
     generations,
     keys,
     usage,
+    preferences,
   };
 }
 
@@ -153,9 +155,12 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
     // A serving process listens for usage changes (made anywhere in the fleet) before the runtime,
     // which tells it of the changes this process commits; a worker reads usage from the database.
     const usage = new UsageCache({ db: handle.db, config, now, logger });
+    const preferences = new PreferenceCache({ db: handle.db, now, logger });
     if (role !== 'worker') {
       await usage.listen(String(handle.pool.options.connectionString));
       stack.push(() => usage.close());
+      await preferences.listen(String(handle.pool.options.connectionString));
+      stack.push(() => preferences.close());
     }
     const generations = await startGenerationsRuntime({
       config,
@@ -168,12 +173,13 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
       // A worker's predictions would live in a simulator no other process sees.
       allowInProcessSimulator: role !== 'worker',
       usage,
+      preferences,
     });
     stack.push(() => generations.close());
     const services =
       role === 'worker'
         ? undefined
-        : await startRequestServices(options, { handle, logger, now, usage }, generations, stack);
+        : await startRequestServices(options, { handle, logger, now, usage, preferences }, generations, stack);
     const metrics = createMetrics(handle.db, { now, bus: generations.bus });
     let worker: JobWorker | undefined;
     if (role !== 'api') {

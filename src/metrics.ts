@@ -11,6 +11,7 @@ import { heldMicros } from './billing/holds.ts';
 import { pricingKindOf } from './billing/usage.ts';
 import type { Db } from './db/index.ts';
 import type { MessageBus } from './pubsub/index.ts';
+import { modelQuality, type ModelQuality } from './preferences/quality.ts';
 
 /** Database figures are read at most once per this many milliseconds, however often /metrics is scraped. */
 export const METRICS_REFRESH_MS = 5_000;
@@ -49,12 +50,12 @@ async function readBusinessFigures(db: Db): Promise<BusinessFigures> {
  * The figures, read once per `refreshMs` at most: a scrape flood costs the database one read per
  * window (concurrent scrapes share it), never one per scrape.
  */
-function cachedFigures(db: Db, now: () => Date, refreshMs: number): () => Promise<BusinessFigures> {
-  let cached: { readAt: number; figures: Promise<BusinessFigures> } | undefined;
+function cachedFigures<T>(read: () => Promise<T>, now: () => Date, refreshMs: number): () => Promise<T> {
+  let cached: { readAt: number; figures: Promise<T> } | undefined;
   return () => {
     const at = now().getTime();
     if (cached === undefined || at - cached.readAt >= refreshMs) {
-      const figures = readBusinessFigures(db);
+      const figures = read();
       const entry = { readAt: at, figures };
       cached = entry;
       // A failed read is not kept: the next scrape tries again.
@@ -73,7 +74,8 @@ export function createMetrics(
   const { now = () => new Date(), refreshMs = METRICS_REFRESH_MS, bus } = options;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pixelgate_' });
-  const figures = cachedFigures(db, now, refreshMs);
+  const figures = cachedFigures(() => readBusinessFigures(db), now, refreshMs);
+  registerQualityGauges(registry, db, now, Math.max(refreshMs, QUALITY_REFRESH_MS));
 
   new Gauge({
     name: 'pixelgate_generations',
@@ -127,3 +129,71 @@ export function createMetrics(
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Per-model quality covers this many trailing days and is read at most once a minute (a heavier read). */
+export const QUALITY_WINDOW_DAYS = 30;
+const QUALITY_REFRESH_MS = 60_000;
+
+/**
+ * Operators' per-model figures over the trailing window (`preferences/quality.ts`): labelled by
+ * model only (the catalog's slugs, a bounded set), never by user.
+ */
+function registerQualityGauges(registry: Registry, db: Db, now: () => Date, refreshMs: number): void {
+  const quality = cachedFigures(
+    () => modelQuality(db, new Date(now().getTime() - QUALITY_WINDOW_DAYS * 24 * 3600_000), now()),
+    now,
+    refreshMs,
+  );
+  const window = `over the last ${QUALITY_WINDOW_DAYS} days`;
+  const gauge = (
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    fill: (set: (labels: Record<string, string>, value: number) => void, row: ModelQuality) => void,
+  ) =>
+    new Gauge({
+      name,
+      help: `${help} ${window}.`,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        const rows = await quality();
+        this.reset();
+        for (const row of rows) fill((labels, value) => this.set({ model: row.modelId, ...labels }, value), row);
+      },
+    });
+  gauge(
+    'pixelgate_model_runs',
+    'Generations that ended, by model and outcome (cache hits excluded),',
+    ['model', 'outcome'],
+    (set, row) => {
+      set({ outcome: 'succeeded' }, row.succeeded);
+      set({ outcome: 'failed' }, row.failed);
+      set({ outcome: 'canceled' }, row.canceled);
+    },
+  );
+  gauge('pixelgate_model_ratings', 'Image ratings given, by model and rating,', ['model', 'rating'], (set, row) => {
+    set({ rating: 'like' }, row.likes);
+    set({ rating: 'dislike' }, row.dislikes);
+  });
+  gauge('pixelgate_model_like_ratio', 'Likes over ratings, by model,', ['model'], (set, row) => {
+    if (row.likes + row.dislikes > 0) set({}, row.likes / (row.likes + row.dislikes));
+  });
+  gauge(
+    'pixelgate_model_first_image_seconds',
+    'Seconds from request to first stored image (p50, p95), by model,',
+    ['model', 'quantile'],
+    (set, row) => {
+      if (row.firstImageP50Seconds !== null) set({ quantile: '0.5' }, row.firstImageP50Seconds);
+      if (row.firstImageP95Seconds !== null) set({ quantile: '0.95' }, row.firstImageP95Seconds);
+    },
+  );
+  gauge(
+    'pixelgate_model_cost_per_image_usd',
+    'Settled cost per image of successful runs (the typical cost), by model,',
+    ['model'],
+    (set, row) => {
+      if (row.costPerImageMicros !== null) set({}, row.costPerImageMicros / 1_000_000);
+    },
+  );
+}

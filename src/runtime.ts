@@ -32,6 +32,8 @@ import { createDownloader, createLocalDiskStorage, type DownloadSettings } from 
 import { findModel } from './catalog/models.ts';
 import { billingTasks, scheduleStaleHoldSweep } from './billing/sweeper.ts';
 import { UsageCache } from './billing/usage-cache.ts';
+import { PreferenceCache } from './preferences/cache.ts';
+import type { Random } from './preferences/estimator.ts';
 import { CatalogSync } from './catalog/sync.ts';
 import { GenerationEvents, type FeedSettings } from './generations/events.ts';
 import {
@@ -62,6 +64,8 @@ export interface GenerationSettings {
   readonly maintenanceIntervalMs: number;
   /** `webhook-id`s are remembered at least this long (Replicate retries for less). */
   readonly webhookRetentionMs: number;
+  /** Uniform [0, 1) behind automatic choice's exploration; tests pass `seededRandom(n)`. */
+  readonly random: Random;
 }
 
 /** A generation may take this many times its model's average, within [2 min, 10 min]. */
@@ -87,6 +91,7 @@ export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
   deadlineSeconds: defaultDeadlineSeconds,
   maintenanceIntervalMs: 10_000,
   webhookRetentionMs: 4 * 24 * 3600_000,
+  random: Math.random,
 };
 
 /** What requests use (`AppServices.generations`): the resolvers' services and the tracker. */
@@ -132,6 +137,11 @@ export interface StartGenerationsOptions {
    * never listens, so every read goes to the database.
    */
   readonly usage?: Pick<UsageCache, 'read' | 'invalidate' | 'clear'>;
+  /**
+   * Users' learned model preferences (automatic choice). Without one, a cache that never listens:
+   * every read goes to the database.
+   */
+  readonly preferences?: Pick<PreferenceCache, 'read' | 'invalidate'>;
 }
 
 interface Upstream {
@@ -331,6 +341,8 @@ function generationServices(
     events,
     now,
     usage,
+    preferences: options.preferences ?? new PreferenceCache({ db, now, logger }),
+    random: settings.random,
     deadlineSeconds: settings.deadlineSeconds,
     expectedCreateWaitMs: (ahead) => upstream.client.expectedCreateWaitMs(ahead),
   });
@@ -369,7 +381,7 @@ export async function startGenerationsRuntime(options: StartGenerationsOptions):
           now,
           webhookSecret: config.replicateWebhookSecret,
         }),
-        imageRoute({ db, storage, logger }),
+        imageRoute({ db, storage, logger, now }),
       ],
       taskList: generationTasks(options, settings, infrastructure, tracker),
       expectedCreateWaitMs: (ahead) => upstream.client.expectedCreateWaitMs(ahead),

@@ -6,6 +6,7 @@
  */
 import type { ApiKeyCache } from './auth/key-cache.ts';
 import type { UsageCache } from './billing/usage-cache.ts';
+import type { PreferenceCache } from './preferences/cache.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
 import type { ResolverServices } from './graphql/context.ts';
@@ -26,4 +27,6 @@ export interface AppServices extends ResolverServices {
   readonly keys: ApiKeyCache;
   /** Users' rows and usage for `viewer { usage }`, dropped fleet-wide on every change (Postgres NOTIFY). */
   readonly usage: UsageCache;
+  /** Users' learned model preferences, dropped fleet-wide on every signal (Postgres NOTIFY). */
+  readonly preferences: PreferenceCache;
 }

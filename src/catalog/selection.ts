@@ -92,7 +92,23 @@ export interface ModelSelection {
   readonly analysis: PromptAnalysis;
 }
 
-export function selectModel(request: ModelSelectionRequest): ModelSelection {
+/**
+ * The models an automatic choice may pick from: visible to the caller, of a tier the prompt is
+ * worth, within the per-iteration allowance per image and (at their most) within the remaining
+ * budget — or, when none is, the single cheapest model that still fits (`fallback`).
+ */
+export type CandidateSet =
+  | { readonly kind: 'fallback'; readonly selection: ModelSelection }
+  | {
+      readonly kind: 'candidates';
+      /** Never empty; every one fits the allowance. */
+      readonly candidates: readonly ModelSpec[];
+      readonly analysis: PromptAnalysis;
+      readonly perImageAllowanceMicros: number;
+      readonly iterations: number;
+    };
+
+export function candidateModels(request: ModelSelectionRequest): CandidateSet {
   const iterations = request.iterationsHint ?? DEFAULT_ITERATIONS_HINT;
   if (!Number.isInteger(iterations) || iterations < 1) {
     throw new CatalogInputError('iterations must be a whole number of at least 1.', 'iterations');
@@ -108,11 +124,8 @@ export function selectModel(request: ModelSelectionRequest): ModelSelection {
   const cheapest = visible.reduce((a, b) => (b.costPerImageMicros < a.costPerImageMicros ? b : a));
   if (affordable.length === 0) {
     if (cheapest.costPerImageMicros * request.count <= request.remainingBudgetMicros && fits(cheapest)) {
-      return {
-        model: cheapest,
-        analysis,
-        reason: `Picked ${cheapest.name}, the cheapest model: the remaining budget of ${formatMicrosAsUsd(request.remainingBudgetMicros)} USD over ${iterations} iterations allows no better one.`,
-      };
+      const reason = `Picked ${cheapest.name}, the cheapest model: the remaining budget of ${formatMicrosAsUsd(request.remainingBudgetMicros)} USD over ${iterations} iterations allows no better one.`;
+      return { kind: 'fallback', selection: { model: cheapest, analysis, reason } };
     }
     throw new CatalogInputError(
       `The remaining budget of ${formatMicrosAsUsd(request.remainingBudgetMicros)} USD cannot pay for ${request.count} image(s) with any model; the cheapest (${cheapest.id}) costs ${formatMicrosAsUsd(cheapest.costPerImageMicros)} USD per image.`,
@@ -121,6 +134,17 @@ export function selectModel(request: ModelSelectionRequest): ModelSelection {
   }
   const worthIt = affordable.filter((model) => model.qualityRank <= RANK_CAP[analysis.complexity]);
   const candidates = worthIt.length > 0 ? worthIt : affordable;
+  return { kind: 'candidates', candidates, analysis, perImageAllowanceMicros: perImageAllowance, iterations };
+}
+
+/**
+ * The rule before preferences were learned (kept as the evaluation bench's baseline): among the
+ * candidates, the model the user finalized with most often, else the best-ranked one.
+ */
+export function selectModel(request: ModelSelectionRequest): ModelSelection {
+  const set = candidateModels(request);
+  if (set.kind === 'fallback') return set.selection;
+  const { candidates, analysis, perImageAllowanceMicros: perImageAllowance, iterations } = set;
   const favourite = [...(request.finalizedByModel ?? new Map<string, number>()).entries()]
     .filter(([id, times]) => times > 0 && candidates.some((model) => model.id === id))
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
@@ -132,10 +156,14 @@ export function selectModel(request: ModelSelectionRequest): ModelSelection {
       reason: `Picked ${model.name}: you finalized with it most often (${favourite[1]} times) and it fits ${formatMicrosAsUsd(Math.floor(perImageAllowance))} USD per image.`,
     };
   }
-  const model = candidates.reduce((best, candidate) => (candidate.qualityRank > best.qualityRank ? candidate : best));
+  const model = bestRanked(candidates);
   return {
     model,
     analysis,
     reason: `Picked ${model.name}: the best model for a ${analysis.complexity} prompt within ${formatMicrosAsUsd(Math.floor(perImageAllowance))} USD per image (remaining budget over ${iterations} iterations).`,
   };
+}
+
+export function bestRanked(models: readonly ModelSpec[]): ModelSpec {
+  return models.reduce((best, candidate) => (candidate.qualityRank > best.qualityRank ? candidate : best));
 }

@@ -304,6 +304,19 @@ export interface CatalogModelsTable {
   updated_at: UpdatedAt;
 }
 
+/** 0013: what users teach pixelgate about models (`src/preferences/`). */
+export type FeedbackKind = 'like' | 'dislike' | 'finalize' | 'download' | 'cancel';
+
+export interface ModelFeedbackTable {
+  id: Generated<string>;
+  user_id: string;
+  model_id: string;
+  kind: FeedbackKind;
+  image_id: string | null;
+  generation_id: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface CatalogModelUsersTable {
   slug: string;
   user_id: string;
@@ -340,6 +353,7 @@ export interface Database {
   catalog_models: CatalogModelsTable;
   catalog_model_users: CatalogModelUsersTable;
   catalog_changes: CatalogChangesTable;
+  model_feedback: ModelFeedbackTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

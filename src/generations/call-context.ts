@@ -8,6 +8,7 @@
 import type { UsageCache } from '../billing/usage-cache.ts';
 import type { UserUsage } from '../billing/usage.ts';
 import type { Micros } from '../money.ts';
+import type { UserPreferences } from '../preferences/cache.ts';
 
 /**
  * What the user may still spend now: the smaller of the day's and the month's headroom (holds in
@@ -24,7 +25,8 @@ export class CallContext {
   /** Estimated cost of the items planned so far in this call (a batch shares one budget). */
   private plannedMicros = 0;
   private remainingAtStart: Promise<Micros | null> | undefined;
-  history: Map<string, number> | undefined;
+  /** What the user taught about models, read once per call when an automatic choice needs it. */
+  preferences: UserPreferences | undefined;
 
   constructor(
     private readonly usage: Pick<UsageCache, 'read'>,

@@ -24,6 +24,7 @@ import { findImageByKey, recordWebhookDelivery } from './store.ts';
 import { transact } from './transact.ts';
 import { adoptIn, applyFailureIn, applyProgressIn } from './transitions.ts';
 import { isUuid } from '../auth/users.ts';
+import { recordDownload } from '../preferences/store.ts';
 
 const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
 /** A fetched secret is refetched on a signature mismatch at most this often (rotation). */
@@ -124,7 +125,11 @@ async function predictionFor(db: Db, url: URL, replicateId: string): Promise<Pre
 
 const IMAGE_PATH = /^\/images\/(.+)$/;
 
-export function imageRoute(deps: Pick<RouteDependencies, 'db' | 'storage' | 'logger'>): HttpRoute {
+/**
+ * `GET /images/<key>`; with `?download=1` the answer is an attachment and the download counts as a
+ * preference signal for the image's owner (once per image: `preferences/store.ts`).
+ */
+export function imageRoute(deps: Pick<RouteDependencies, 'db' | 'storage' | 'logger' | 'now'>): HttpRoute {
   return {
     method: 'GET',
     path: IMAGE_PATH,
@@ -134,7 +139,10 @@ export function imageRoute(deps: Pick<RouteDependencies, 'db' | 'storage' | 'log
       const stored = image ? await deps.storage.open(key) : null;
       if (!image || !stored) return notFound(response);
       const etag = `"${image.sha256}"`;
+      const download = url.searchParams.get('download') === '1';
+      if (download && request.method === 'GET') await recordDownload(deps.db, key, deps.now());
       const headers = {
+        ...(download ? { 'content-disposition': `attachment; filename="${key.split('/').pop()}"` } : {}),
         'content-type': image.content_type,
         // The key contains the content hash: the bytes behind a URL never change.
         'cache-control': 'public, max-age=31536000, immutable',

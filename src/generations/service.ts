@@ -18,6 +18,9 @@ import { REMOVE_BACKGROUND_MODEL, replicateRefOf, UPSCALER_MODEL_ID } from '../c
 import { MAX_UPSCALE_PASSES } from '../print/target.ts';
 import { CatalogInputError, requireGenerationModel } from '../catalog/pricing.ts';
 import type { Config } from '../config.ts';
+import type { PreferenceCache } from '../preferences/cache.ts';
+import type { Random } from '../preferences/estimator.ts';
+import { recordGenerationSignal } from '../preferences/store.ts';
 import type { Db, Executor } from '../db/index.ts';
 import { writeNewGeneration, type WrittenGeneration } from './admission.ts';
 import { BatchItemRefusedError, batchAdmission, type BatchAdmission } from './batch-admission.ts';
@@ -30,7 +33,6 @@ import { CreateQueueGate } from './policies/backpressure.ts';
 import { batchShapeProblems } from './policies/batching.ts';
 import { cacheCutoff, resultCacheKey } from './policies/cache.ts';
 import {
-  finalizeHistoryOf,
   findCachedResult,
   markCachedIn,
   shownImageCount,
@@ -73,6 +75,10 @@ export interface GenerationServiceDependencies {
   readonly usage: Pick<UsageCache, 'read'>;
   /** Milliseconds before `ahead` more creates can have started at the shared upstream budget's rate. */
   readonly expectedCreateWaitMs: (ahead: number) => number;
+  /** Users' learned model preferences (automatic choice), cached per instance; told of signals recorded here. */
+  readonly preferences: Pick<PreferenceCache, 'read' | 'invalidate'>;
+  /** Uniform [0, 1) for automatic choice's exploration (seeded in tests). */
+  readonly random: Random;
 }
 
 export interface BatchItemResult {
@@ -142,6 +148,8 @@ export class GenerationService {
     const resolved = await this.resolveFinal(call, input, fingerprint);
     const planned = await this.plan(call, resolved);
     const [started] = await this.admitAndPersist(call, [planned], null);
+    const { generation } = started!.view;
+    if (!started!.replayed) await this.recordSignal(generation, 'finalize', call.now);
     return started!.view;
   }
 
@@ -211,8 +219,20 @@ export class GenerationService {
     const generation = await this.visibleGeneration(viewer, id);
     if (!isTerminalGeneration(generation.status)) {
       await this.deps.tracker.stopGeneration(generation, { status: 'CANCELED', errorCode: null, errorMessage: null });
+      // The owner stopping a running generation says something about the model; an admin's cancel does not.
+      const running = generation.status === 'STARTING' || generation.status === 'PROCESSING';
+      if (running && viewer.kind === 'user' && viewer.userId === generation.user_id) {
+        await this.recordSignal(generation, 'cancel', this.deps.now());
+      }
     }
     return this.view(id);
+  }
+
+  /** An implicit preference signal about the generation's model (once per generation). */
+  private async recordSignal(generation: Generation, kind: 'finalize' | 'cancel', now: Date): Promise<void> {
+    const signal = { userId: generation.user_id, modelId: generation.model_id, generationId: generation.id, kind, now };
+    await recordGenerationSignal(this.deps.db, signal);
+    this.deps.preferences.invalidate(generation.user_id);
   }
 
   // ── 1. resolve: what the request left open ─────────────────────────────────────────────────
@@ -251,7 +271,7 @@ export class GenerationService {
       // planGeneration names the field; the automatic choice needs a prompt first.
       planGeneration({ ...request, modelId: 'flux-schnell' });
     }
-    call.history ??= await finalizeHistoryOf(this.deps.db, call.userId);
+    call.preferences ??= await this.deps.preferences.read(call.userId);
     const choice = chooseModelAutomatically({
       userId: call.userId,
       prompt: input.prompt,
@@ -260,7 +280,9 @@ export class GenerationService {
       transparentBackground: request.transparentBackground ?? false,
       aspectRatio: request.aspectRatio ?? null,
       remainingMicros: await call.remainingMicros(),
-      finalizedByModel: call.history,
+      preferences: call.preferences,
+      now: call.now,
+      random: this.deps.random,
     });
     return {
       request: { ...request, modelId: choice.modelId, aspectRatio: choice.aspectRatio },

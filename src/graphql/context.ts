@@ -9,6 +9,7 @@ import type { Db } from '../db/index.ts';
 import type { GalleryStreams } from '../generations/gallery.ts';
 import type { GenerationService } from '../generations/service.ts';
 import type { Logger } from '../logger.ts';
+import type { PreferenceCache } from '../preferences/cache.ts';
 
 export type { Viewer };
 
@@ -38,6 +39,8 @@ export interface ResolverServices {
   readonly keys: ApiKeyCache;
   /** Users' rows and usage figures for `viewer { usage }` (exact: dropped on every change). */
   readonly usage: UsageCache;
+  /** Users' learned model preferences: told of the ratings this instance commits. */
+  readonly preferences: Pick<PreferenceCache, 'read' | 'invalidate'>;
   /** Replicate's model and version reads, for adding models to the catalog (admin). */
   readonly replicate: Pick<ReplicateClient, 'getModel' | 'getModelVersion'>;
   /** This process's catalog: reloaded after an admin change so the answer shows it. */

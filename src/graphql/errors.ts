@@ -6,6 +6,7 @@
  * so a resolver never translates an error itself. Anything it does not know is unexpected: masked
  * as "Unexpected error." and logged.
  */
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { WebhookInputError, WebhookNotFoundError } from '../app-webhooks/endpoints.ts';
@@ -15,6 +16,8 @@ import { BudgetExceededError } from '../billing/holds.ts';
 import { RateLimitedError } from '../billing/rate-limit.ts';
 import { ModelRefusedError } from '../catalog/admin.ts';
 import { CatalogInputError, ModelNotFoundError } from '../catalog/pricing.ts';
+import { QualityPeriodError } from '../preferences/quality.ts';
+import { ImageNotFoundError } from '../preferences/store.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { GenerationInputError } from '../generations/request.ts';
 import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamBusyError } from '../generations/errors.ts';
@@ -186,6 +189,14 @@ function contractOf(error: unknown): Contract | undefined {
   if (error instanceof GenerationNotFoundError) {
     return { code: 'NOT_FOUND', message: `Generation ${globalId('Generation', error.generationId)} was not found.` };
   }
+  if (error instanceof ImageNotFoundError) {
+    return {
+      code: 'NOT_FOUND',
+      message: `GeneratedImage ${encodeGlobalID('GeneratedImage', error.imageId)} was not found.`,
+    };
+  }
+  if (error instanceof QualityPeriodError)
+    return inputContract(error.message, [{ path: 'since', message: error.message }]);
   if (error instanceof IdempotencyKeyReusedError) {
     return {
       code: 'IDEMPOTENCY_KEY_REUSED',

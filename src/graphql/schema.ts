@@ -10,6 +10,7 @@ import '../generations/graphql-start.ts';
 import '../generations/graphql-print.ts';
 import '../print/graphql.ts';
 import '../app-webhooks/graphql.ts';
+import '../preferences/graphql.ts';
 import { builder } from './builder.ts';
 
 let schema: GraphQLSchema | undefined;

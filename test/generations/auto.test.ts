@@ -1,7 +1,7 @@
 /**
  * Automatic model choice end to end: `generateImage` without `modelId` picks with the recommend
  * rule on the user's remaining budget, the `iterations` hint, the prompt heuristic and the
- * user's finalize history, and says why in `selectionReason`.
+ * user's learned preferences (here: finalizing), and says why in `selectionReason`.
  */
 import { describe, expect, it } from 'vitest';
 import { findModel } from '../../src/catalog/models.ts';
@@ -53,7 +53,7 @@ describe('automatic model choice', () => {
     }
     const { data } = await generate(env.gateway, designer.key, { prompt, iterations: 1 });
     expect(data!.model.id).toBe('flux-dev');
-    expect(data!.selectionReason).toContain('finalized with it most often (2 times)');
+    expect(data!.selectionReason).toContain('finalized with it 2 times');
   });
 
   it('maps the aspect ratio to the chosen model, and refuses when nothing is affordable', async () => {

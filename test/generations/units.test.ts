@@ -1,4 +1,5 @@
 /** Pure rules of smart generation: cache keys, batching, tiers, transparency phases, automatic choice. */
+import { emptyCounts } from '../../src/preferences/estimator.ts';
 import { describe, expect, it } from 'vitest';
 import { findModel, REMOVE_BACKGROUND_MODEL } from '../../src/catalog/models.ts';
 import { chooseModelAutomatically, NoAffordableModelError } from '../../src/generations/policies/auto.ts';
@@ -288,7 +289,10 @@ describe('automatic model choice', () => {
     transparentBackground: false,
     aspectRatio: null,
     remainingMicros: 5_000_000,
-    finalizedByModel: new Map<string, number>(),
+    preferences: null,
+    now: new Date('2026-12-05T12:00:00Z'),
+    // Never below the exploration rate: these cases test the choice, not the exploration.
+    random: () => 0.99,
   };
 
   it('picks with selectModel on the remaining budget and explains why', () => {
@@ -323,14 +327,20 @@ describe('automatic model choice', () => {
     expect(() => chooseModelAutomatically({ ...base, remainingMicros: 1_000 })).toThrow(NoAffordableModelError);
   });
 
-  it('prefers the model the user finalizes with most, among affordable ones', () => {
+  it('prefers the model the user finalizes with, among affordable ones', () => {
     const choice = chooseModelAutomatically({
       ...base,
       prompt: 'a cat with a hat and a scarf, sitting on a sofa',
       iterations: 1,
-      finalizedByModel: new Map([['flux-dev', 3]]),
+      preferences: {
+        readAt: base.now,
+        evidence: new Map([
+          ['flux-dev', { modelId: 'flux-dev', counts: { ...emptyCounts(), finalize: 3 }, kept: 1.5, notKept: 0 }],
+        ]),
+        fleet: new Map(),
+      },
     });
     expect(choice.modelId).toBe('flux-dev');
-    expect(choice.reason).toContain('finalized');
+    expect(choice.reason).toContain('finalized with it 3 times');
   });
 });

@@ -85,6 +85,12 @@ type Documents = {
     "\n  mutation GenerateBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      id\n      estimatedCostUsd\n      items {\n        index\n        replayed\n        generation {\n          ...SmartGenerationFields\n        }\n      }\n    }\n  }\n": typeof types.GenerateBatchDocument,
     "\n  query GetSmartGeneration($id: ID!) {\n    generation(id: $id) {\n      ...SmartGenerationFields\n    }\n  }\n": typeof types.GetSmartGenerationDocument,
     "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n": typeof types.GenerateXDocument,
+    "\n  query PreferenceImages($id: ID!) {\n    generation(id: $id) {\n      status\n      images {\n        id\n        url\n        rating\n      }\n    }\n  }\n": typeof types.PreferenceImagesDocument,
+    "\n  mutation RateImage($imageId: ID!, $rating: ImageRating!) {\n    rateImage(imageId: $imageId, rating: $rating) {\n      id\n      rating\n    }\n  }\n": typeof types.RateImageDocument,
+    "\n  query ModelPreferences {\n    viewer {\n      modelPreferences {\n        modelId\n        likes\n        dislikes\n        finalizes\n        downloads\n        cancels\n        score\n        evidence\n      }\n    }\n  }\n": typeof types.ModelPreferencesDocument,
+    "\n  mutation ResetModelPreferences {\n    resetModelPreferences {\n      forgottenSignals\n    }\n  }\n": typeof types.ResetModelPreferencesDocument,
+    "\n  mutation CancelForPreferences($id: ID!) {\n    cancelGeneration(id: $id) {\n      status\n    }\n  }\n": typeof types.CancelForPreferencesDocument,
+    "\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n": typeof types.ModelQualityFiguresDocument,
     "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n": typeof types.GenerationFieldsFragmentDoc,
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GenerateDocument,
     "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GetGenerationDocument,
@@ -165,6 +171,12 @@ const documents: Documents = {
     "\n  mutation GenerateBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      id\n      estimatedCostUsd\n      items {\n        index\n        replayed\n        generation {\n          ...SmartGenerationFields\n        }\n      }\n    }\n  }\n": types.GenerateBatchDocument,
     "\n  query GetSmartGeneration($id: ID!) {\n    generation(id: $id) {\n      ...SmartGenerationFields\n    }\n  }\n": types.GetSmartGenerationDocument,
     "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n": types.GenerateXDocument,
+    "\n  query PreferenceImages($id: ID!) {\n    generation(id: $id) {\n      status\n      images {\n        id\n        url\n        rating\n      }\n    }\n  }\n": types.PreferenceImagesDocument,
+    "\n  mutation RateImage($imageId: ID!, $rating: ImageRating!) {\n    rateImage(imageId: $imageId, rating: $rating) {\n      id\n      rating\n    }\n  }\n": types.RateImageDocument,
+    "\n  query ModelPreferences {\n    viewer {\n      modelPreferences {\n        modelId\n        likes\n        dislikes\n        finalizes\n        downloads\n        cancels\n        score\n        evidence\n      }\n    }\n  }\n": types.ModelPreferencesDocument,
+    "\n  mutation ResetModelPreferences {\n    resetModelPreferences {\n      forgottenSignals\n    }\n  }\n": types.ResetModelPreferencesDocument,
+    "\n  mutation CancelForPreferences($id: ID!) {\n    cancelGeneration(id: $id) {\n      status\n    }\n  }\n": types.CancelForPreferencesDocument,
+    "\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n": types.ModelQualityFiguresDocument,
     "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n": types.GenerationFieldsFragmentDoc,
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": types.GenerateDocument,
     "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.GetGenerationDocument,
@@ -472,6 +484,30 @@ export function graphql(source: "\n  query GetSmartGeneration($id: ID!) {\n    g
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PreferenceImages($id: ID!) {\n    generation(id: $id) {\n      status\n      images {\n        id\n        url\n        rating\n      }\n    }\n  }\n"): (typeof documents)["\n  query PreferenceImages($id: ID!) {\n    generation(id: $id) {\n      status\n      images {\n        id\n        url\n        rating\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RateImage($imageId: ID!, $rating: ImageRating!) {\n    rateImage(imageId: $imageId, rating: $rating) {\n      id\n      rating\n    }\n  }\n"): (typeof documents)["\n  mutation RateImage($imageId: ID!, $rating: ImageRating!) {\n    rateImage(imageId: $imageId, rating: $rating) {\n      id\n      rating\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModelPreferences {\n    viewer {\n      modelPreferences {\n        modelId\n        likes\n        dislikes\n        finalizes\n        downloads\n        cancels\n        score\n        evidence\n      }\n    }\n  }\n"): (typeof documents)["\n  query ModelPreferences {\n    viewer {\n      modelPreferences {\n        modelId\n        likes\n        dislikes\n        finalizes\n        downloads\n        cancels\n        score\n        evidence\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetModelPreferences {\n    resetModelPreferences {\n      forgottenSignals\n    }\n  }\n"): (typeof documents)["\n  mutation ResetModelPreferences {\n    resetModelPreferences {\n      forgottenSignals\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelForPreferences($id: ID!) {\n    cancelGeneration(id: $id) {\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation CancelForPreferences($id: ID!) {\n    cancelGeneration(id: $id) {\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n"): (typeof documents)["\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

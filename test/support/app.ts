@@ -30,6 +30,9 @@ export interface TestApp extends RunningApp {
   stop(): Promise<void>;
 }
 
+/** A "random" source that never falls under the exploration rate. */
+export const NEVER_EXPLORE = (): number => 0.999;
+
 export async function startTestApp(
   env: Record<string, string> = {},
   options: {
@@ -61,7 +64,9 @@ export async function startTestApp(
     logger: createLogger(config.logLevel, options.logDestination),
     role: options.runWorker === false ? 'api' : 'all',
     now: options.now,
-    generations: options.generations,
+    // Automatic choice never explores unless a test injects its own (seeded) source: the tests of
+    // other behaviour expect the exploiting choice; test/preferences tests exploration seeded.
+    generations: { random: NEVER_EXPLORE, ...options.generations },
     replicate: options.replicate,
     onQuery: options.onQuery,
     appWebhooks: options.appWebhooks,

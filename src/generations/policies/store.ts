@@ -1,25 +1,11 @@
 /**
- * The SQL of the start policies: the columns `0004_smart` adds, the user's finalize history (for
- * automatic model choice), result-cache lookups and the preview ↔ finals links. Functions take an
- * executor and never open transactions themselves.
+ * The SQL of the start policies: the columns `0004_smart` adds, result-cache lookups and the
+ * preview ↔ finals links. Functions take an executor and never open transactions themselves.
  */
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import { imagesForGenerations } from '../images.ts';
 import type { Generation } from '../store.ts';
-
-/** How often the user finalized a preview with each model (successful finals only). */
-export async function finalizeHistoryOf(executor: Executor, userId: string): Promise<Map<string, number>> {
-  const rows = await executor
-    .selectFrom('generations')
-    .select(['model_id', (eb) => eb.fn.countAll<number>().as('finals')])
-    .where('user_id', '=', userId)
-    .where('preview_id', 'is not', null)
-    .where('status', '=', 'SUCCEEDED')
-    .groupBy('model_id')
-    .execute();
-  return new Map(rows.map((row) => [row.model_id, Number(row.finals)]));
-}
 
 export interface CachedResult {
   readonly generationId: string;

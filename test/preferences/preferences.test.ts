@@ -1,0 +1,290 @@
+/**
+ * Users teach pixelgate what they like (issue 26), end to end over real Postgres and the simulator:
+ * ratings only on one's own images, a disliked model stops being chosen when an equally priced one
+ * exists, a liked one is chosen within a handful of ratings and the reason says so, implicit
+ * signals are recorded where they happen, reset forgets, and two instances agree after a rating.
+ */
+import { sql } from 'kysely';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { graphql } from '../gql/index.ts';
+import { eventually } from '../generations/helpers.ts';
+import { finalize, generate, waitForEnd, type GenerationsEnv } from '../generations/start-helpers.ts';
+import { useGenerationsEnv } from '../support/fixtures.ts';
+import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+
+const ImagesDocument = graphql(`
+  query PreferenceImages($id: ID!) {
+    generation(id: $id) {
+      status
+      images {
+        id
+        url
+        rating
+      }
+    }
+  }
+`);
+
+const RateImageDocument = graphql(`
+  mutation RateImage($imageId: ID!, $rating: ImageRating!) {
+    rateImage(imageId: $imageId, rating: $rating) {
+      id
+      rating
+    }
+  }
+`);
+
+const ModelPreferencesDocument = graphql(`
+  query ModelPreferences {
+    viewer {
+      modelPreferences {
+        modelId
+        likes
+        dislikes
+        finalizes
+        downloads
+        cancels
+        score
+        evidence
+      }
+    }
+  }
+`);
+
+const ResetDocument = graphql(`
+  mutation ResetModelPreferences {
+    resetModelPreferences {
+      forgottenSignals
+    }
+  }
+`);
+
+const CancelDocument = graphql(`
+  mutation CancelForPreferences($id: ID!) {
+    cancelGeneration(id: $id) {
+      status
+    }
+  }
+`);
+
+const QualityDocument = graphql(`
+  query ModelQualityFigures($since: DateTime, $until: DateTime) {
+    modelQuality(since: $since, until: $until) {
+      modelId
+      runs
+      succeeded
+      failed
+      successRate
+      likes
+      dislikes
+      likeRate
+      firstImageP50Seconds
+      firstImageP95Seconds
+      typicalCostPerImageUsd
+    }
+  }
+`);
+
+/** Moderate: FLUX 1.1 Pro (rank 6) is the quality order's pick, Imagen 4 costs the same, FLUX Dev less. */
+const MODERATE = 'a cat with a hat and a scarf, sitting on a sofa';
+
+describe('model preferences', () => {
+  let env: GenerationsEnv;
+  useGenerationsEnv((ready) => ({ env } = ready));
+  // Every user's ratings are every other user's prior: each test starts from a fleet that rated nothing.
+  beforeEach(async () => {
+    await sql`truncate model_feedback`.execute(env.gateway.db);
+  });
+
+  async function imagesOf(key: string, modelId: string, prompt = 'a quiet harbour at dawn') {
+    const started = await generate(env.gateway, key, { modelId, prompt });
+    expect(started.errors).toBeUndefined();
+    await waitForEnd(env.gateway, key, started.data!.id);
+    const { data } = await env.gateway.app.graphql(ImagesDocument, { id: started.data!.id }, key);
+    return data!.generation!.images;
+  }
+
+  async function rate(key: string, imageId: string, rating: 'LIKE' | 'DISLIKE' | 'NONE', gateway = env.gateway) {
+    return gateway.app.graphql(RateImageDocument, { imageId, rating }, key);
+  }
+
+  async function rateModel(key: string, modelId: string, rating: 'LIKE' | 'DISLIKE', times: number) {
+    for (let round = 0; round < times; round++) {
+      const [image] = await imagesOf(key, modelId, `${modelId} study number ${round}`);
+      expect((await rate(key, image!.id, rating)).errors).toBeUndefined();
+    }
+  }
+
+  async function feedbackRows(userId: string) {
+    const { rows } = await sql<{ model_id: string; kind: string }>`
+      select model_id, kind from model_feedback where user_id = ${userId} order by id`.execute(env.gateway.db);
+    return rows;
+  }
+
+  it('rates only your own images: LIKE, replaced by DISLIKE, withdrawn by NONE; others are NOT_FOUND', async () => {
+    const owner = await env.user({ dailyBudgetMicros: 10_000_000 });
+    const stranger = await env.user({ dailyBudgetMicros: 10_000_000 });
+    const [image] = await imagesOf(owner.key, 'flux-schnell');
+    expect(image!.rating).toBe('NONE');
+
+    expect((await rate(owner.key, image!.id, 'LIKE')).data?.rateImage).toEqual({ id: image!.id, rating: 'LIKE' });
+    expect((await rate(owner.key, image!.id, 'DISLIKE')).data?.rateImage.rating).toBe('DISLIKE');
+    expect(await feedbackRows(owner.userId)).toEqual([{ model_id: 'flux-schnell', kind: 'dislike' }]);
+
+    // Someone else's image is answered like one that does not exist, and nothing changes.
+    const refused = await rate(stranger.key, image!.id, 'LIKE');
+    expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(refused.errors?.[0]?.message).toBe(`GeneratedImage ${image!.id} was not found.`);
+    const unknown = await rate(stranger.key, 'R2VuZXJhdGVkSW1hZ2U6bm90LWEtdXVpZA==', 'LIKE');
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(await feedbackRows(stranger.userId)).toEqual([]);
+    expect(await feedbackRows(owner.userId)).toEqual([{ model_id: 'flux-schnell', kind: 'dislike' }]);
+    const strangerView = await env.gateway.app.graphql(ModelPreferencesDocument, {}, stranger.key);
+    expect(strangerView.data!.viewer!.modelPreferences).toEqual([]);
+
+    expect((await rate(owner.key, image!.id, 'NONE')).data?.rateImage.rating).toBe('NONE');
+    expect(await feedbackRows(owner.userId)).toEqual([]);
+  });
+
+  it('stops choosing a disliked model when an equally priced one exists, and says why', async () => {
+    const user = await env.user({ dailyBudgetMicros: 10_000_000 });
+    const before = await generate(env.gateway, user.key, { prompt: MODERATE, iterations: 1 });
+    expect(before.data!.model.id).toBe('flux-1.1-pro');
+
+    await rateModel(user.key, 'flux-1.1-pro', 'DISLIKE', 2);
+    const after = await generate(env.gateway, user.key, { prompt: MODERATE, iterations: 1 });
+    expect(after.data!.model.id).toBe('imagen-4');
+    expect(after.data!.selectionReason).toContain('you liked 0 of 2 FLUX 1.1 Pro images');
+  });
+
+  it('chooses a liked model within a handful of ratings, and reset forgets', async () => {
+    const user = await env.user({ dailyBudgetMicros: 10_000_000 });
+    await rateModel(user.key, 'flux-dev', 'LIKE', 2);
+    await rateModel(user.key, 'flux-1.1-pro', 'DISLIKE', 1);
+    const chosen = await generate(env.gateway, user.key, { prompt: MODERATE, iterations: 1 });
+    expect(chosen.data!.model.id).toBe('flux-dev');
+    expect(chosen.data!.selectionReason).toMatch(
+      /^Picked FLUX Dev over FLUX 1\.1 Pro: you liked 2 of 2 FLUX Dev images/,
+    );
+
+    const { data } = await env.gateway.app.graphql(ModelPreferencesDocument, {}, user.key);
+    const preferences = data!.viewer!.modelPreferences;
+    expect(preferences.map((entry) => [entry.modelId, entry.likes, entry.dislikes])).toEqual([
+      ['flux-dev', 2, 0],
+      ['flux-1.1-pro', 0, 1],
+    ]);
+    expect(preferences[0]!.score).toBeGreaterThan(0.7);
+    expect(preferences[1]!.score).toBeLessThan(0.5);
+
+    const reset = await env.gateway.app.graphql(ResetDocument, {}, user.key);
+    expect(reset.data!.resetModelPreferences.forgottenSignals).toBe(3);
+    const after = await env.gateway.app.graphql(ModelPreferencesDocument, {}, user.key);
+    expect(after.data!.viewer!.modelPreferences).toEqual([]);
+    const again = await generate(env.gateway, user.key, { prompt: MODERATE, iterations: 1 });
+    expect(again.data!.model.id).toBe('flux-1.1-pro');
+    expect(again.data!.selectionReason).toMatch(/^Picked FLUX 1\.1 Pro: the best model for a moderate prompt/);
+  });
+
+  it('records implicit signals where they happen: finalize, download, cancel while running', async () => {
+    const user = await env.user({ dailyBudgetMicros: 10_000_000 });
+    const preview = await generate(env.gateway, user.key, { mode: 'PREVIEW', prompt: 'a lighthouse', count: 2 });
+    await waitForEnd(env.gateway, user.key, preview.data!.id);
+    const final = await finalize(env.gateway, user.key, {
+      previewId: preview.data!.id,
+      imageIndex: 1,
+      modelId: 'flux-dev',
+    });
+    expect(final.errors).toBeUndefined();
+    await waitForEnd(env.gateway, user.key, final.data!.id);
+    const { data } = await env.gateway.app.graphql(ImagesDocument, { id: final.data!.id }, user.key);
+    const url = data!.generation!.images[0]!.url;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const response = await fetch(`${url}?download=1`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="/);
+      await response.arrayBuffer();
+    }
+    // A plain view of the image is not a download.
+    await (await fetch(url)).arrayBuffer();
+
+    // Cold and slow: 60 + 30 simulated seconds upstream, so it is seen running before it ends.
+    const slow = await generate(env.gateway, user.key, {
+      modelId: 'imagen-4',
+      prompt: 'a slow storm [sim:cold] [sim:slow]',
+    });
+    await env.gateway.waitFor(user.key, slow.data!.id, (g) => g.status === 'STARTING' || g.status === 'PROCESSING');
+    const canceled = await env.gateway.app.graphql(CancelDocument, { id: slow.data!.id }, user.key);
+    expect(canceled.data!.cancelGeneration.status).toBe('CANCELED');
+
+    expect(await feedbackRows(user.userId)).toEqual([
+      { model_id: 'flux-dev', kind: 'finalize' },
+      { model_id: 'flux-dev', kind: 'download' },
+      { model_id: 'imagen-4', kind: 'cancel' },
+    ]);
+    const view = await env.gateway.app.graphql(ModelPreferencesDocument, {}, user.key);
+    const dev = view.data!.viewer!.modelPreferences.find((entry) => entry.modelId === 'flux-dev')!;
+    expect(dev).toMatchObject({ finalizes: 1, downloads: 1, likes: 0 });
+    expect(dev.evidence).toContain('finalized with it once');
+  });
+
+  it('two instances agree on a preference after a rating on either', async () => {
+    const second = await env.startGateway();
+    const user = await env.user({ dailyBudgetMicros: 10_000_000 });
+    // The second instance caches what it knows first (nothing), then hears of the ratings.
+    const cold = await generate(second, user.key, { prompt: MODERATE, iterations: 1 });
+    expect(cold.data!.model.id).toBe('flux-1.1-pro');
+    await rateModel(user.key, 'flux-dev', 'LIKE', 2);
+    await rateModel(user.key, 'flux-1.1-pro', 'DISLIKE', 1);
+
+    // Scores decay by the second (a 30-day half-life): instances agree to 4 decimals.
+    const scores = async (gateway: typeof second) =>
+      (await gateway.app.graphql(ModelPreferencesDocument, {}, user.key)).data!.viewer!.modelPreferences.map(
+        (entry) => ({ ...entry, score: entry.score.toFixed(4) }),
+      );
+    const first = await scores(env.gateway);
+    await eventually(
+      () => scores(second),
+      (seen) => JSON.stringify(seen) === JSON.stringify(first),
+      5_000,
+    );
+    const learned = await generate(second, user.key, { prompt: MODERATE, iterations: 1 });
+    expect(learned.data!.model.id).toBe('flux-dev');
+
+    // And the other way round: a rating withdrawn on the second reaches the first.
+    const [image] = await imagesOf(user.key, 'flux-dev', 'one more study');
+    await rate(user.key, image!.id, 'LIKE', second);
+    await eventually(
+      () => scores(env.gateway),
+      (seen) => seen.find((entry) => entry.modelId === 'flux-dev')?.likes === 3,
+      5_000,
+    );
+  });
+
+  it('shows operators each model’s runs, like rate, time to first image and typical cost', async () => {
+    const user = await env.user({ dailyBudgetMicros: 10_000_000 });
+    await rateModel(user.key, 'seedream-4', 'LIKE', 2);
+    await rateModel(user.key, 'seedream-4', 'DISLIKE', 1);
+    const admin = await env.gateway.app.graphql(QualityDocument, {}, TEST_ADMIN_TOKEN);
+    expect(admin.errors).toBeUndefined();
+    const seedream = admin.data!.modelQuality.find((row) => row.modelId === 'seedream-4')!;
+    expect(seedream).toMatchObject({ runs: 3, succeeded: 3, failed: 0, successRate: 1, likes: 2, dislikes: 1 });
+    expect(seedream.likeRate).toBeCloseTo(2 / 3);
+    expect(seedream.typicalCostPerImageUsd).toBe('0.03');
+    expect(seedream.firstImageP50Seconds).toBeGreaterThan(0);
+    expect(seedream.firstImageP95Seconds).toBeGreaterThanOrEqual(seedream.firstImageP50Seconds!);
+
+    const asUser = await env.gateway.app.graphql(QualityDocument, {}, user.key);
+    expect(asUser.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const tooLong = await env.gateway.app.graphql(
+      QualityDocument,
+      { since: '2020-01-01T00:00:00Z', until: '2026-01-01T00:00:00Z' },
+      TEST_ADMIN_TOKEN,
+    );
+    expect(tooLong.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    const metrics = await (await fetch(`${env.gateway.app.url}/metrics`)).text();
+    expect(metrics).toMatch(/pixelgate_model_like_ratio\{model="seedream-4"\} 0\.66/);
+    expect(metrics).toMatch(/pixelgate_model_cost_per_image_usd\{model="seedream-4"\} 0\.03/);
+    expect(metrics).not.toContain(user.userId);
+  });
+});
