@@ -1,0 +1,193 @@
+/**
+ * Time-billed and repriced generations end to end, over HTTP against the simulator: a canceled run
+ * of a fine-tune billed per second is charged for the time it ran (ceil(predict_time × rate), less
+ * than its hold) and the ledger verifies; a price change while a generation is in flight — a model
+ * repriced, a hardware rate changed — leaves its hold and its settlement under the rule it was
+ * admitted with, and the next generation is held and settled under the new one.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { verifyLedger } from '../../src/billing/ledger.ts';
+import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
+import { formatMicrosAsUsd } from '../../src/money.ts';
+import type { RunningSimulator } from '../../src/simulator/index.ts';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
+import { startTestSimulator } from '../support/env.ts';
+import { createTestUser } from '../support/users.ts';
+import { dbId, gid } from '../support/ids.ts';
+
+const ADD = `mutation Add($input: AddModelInput!) { addModel(input: $input) { id } }`;
+const UPDATE = `mutation Update($input: UpdateModelInput!) { updateModel(input: $input) { id pricing { perImageUsd } } }`;
+const SET_RATE = `mutation Rate($input: SetHardwareRateInput!) { setHardwareRate(input: $input) { perSecondUsd } }`;
+const GENERATE = `mutation Gen($modelId: ID!, $prompt: String!) {
+  generateImage(input: { modelId: $modelId, prompt: $prompt }) { id estimatedCostUsd }
+}`;
+const CANCEL = `mutation Cancel($id: ID!) { cancelGeneration(id: $id) { id status } }`;
+const GENERATION = `query G($id: ID!) { generation(id: $id) { status costUsd estimatedCostUsd } }`;
+
+interface Seen {
+  status: string;
+  costUsd: string | null;
+  estimatedCostUsd: string;
+}
+
+let database: TestDatabase;
+let simulator: RunningSimulator;
+let app: TestApp;
+let other: TestApp;
+let shop: { userId: string; key: string };
+
+beforeAll(async () => {
+  database = await createEmptyDatabase();
+  // [sim:slow] runs 30 simulated seconds: 3 s here, time to act while a generation is in flight.
+  simulator = await startTestSimulator(0.1);
+  const env = { REPLICATE_API_BASE_URL: simulator.baseUrl };
+  app = await startTestApp(env, { database });
+  other = await startTestApp(env, { database });
+  shop = await createTestUser(app, { name: 'acme shop', dailyBudgetMicros: 5_000_000 });
+  const added = await app.graphql(
+    ADD,
+    {
+      input: {
+        replicateModel: 'acme/brand-style',
+        slug: 'acme-brand-style',
+        perSecondUsd: '0.001525',
+        hardware: 'gpu-h100',
+        maxSeconds: 60,
+        visibleToUserIds: [gid('User', shop.userId)],
+      },
+    },
+    TEST_ADMIN_TOKEN,
+  );
+  expect(added.errors).toBeUndefined();
+}, 120_000);
+
+afterAll(async () => {
+  await other?.stop();
+  await app?.stop();
+  await simulator?.close();
+  await database?.drop();
+  setCatalog(MODELS);
+});
+
+async function start(modelId: string, prompt: string): Promise<{ id: string; estimatedCostUsd: string }> {
+  const answer = await other.graphql<{ generateImage: { id: string; estimatedCostUsd: string } }>(
+    GENERATE,
+    { modelId, prompt },
+    shop.key,
+  );
+  expect(answer.errors).toBeUndefined();
+  return answer.data!.generateImage;
+}
+
+async function until(id: string, done: (seen: Seen) => boolean): Promise<Seen> {
+  let seen: Seen | undefined;
+  await vi.waitFor(
+    async () => {
+      seen = (await other.graphql<{ generation: Seen }>(GENERATION, { id }, shop.key)).data!.generation;
+      expect(done(seen)).toBe(true);
+    },
+    { timeout: 60_000, interval: 100 },
+  );
+  return seen!;
+}
+
+/** The held amount and the settled charge of a generation, from the ledger's side. */
+async function money(id: string) {
+  return app.services.db
+    .selectFrom('holds')
+    .select(['amount_micros', 'settled_micros', 'state'])
+    .where('generation_id', '=', dbId('Generation', id))
+    .executeTakeFirstOrThrow();
+}
+
+async function predictSeconds(id: string): Promise<number> {
+  const prediction = await app.services.db
+    .selectFrom('predictions')
+    .select(['metrics'])
+    .where('generation_id', '=', dbId('Generation', id))
+    .executeTakeFirstOrThrow();
+  return prediction.metrics!.predict_time as number;
+}
+
+const timeCharge = (seconds: number, microsPerSecond: number) =>
+  Math.floor((Math.round(seconds * 1000) * microsPerSecond + 999) / 1000);
+
+describe('a time-billed generation canceled while it runs', () => {
+  it('is charged for the time it ran, up to the cancel, and the ledger verifies', async () => {
+    const { id } = await start('acme-brand-style', 'a mascot [sim:slow]');
+    await until(id, (seen) => seen.status === 'PROCESSING');
+    // Let it run a little, then cancel: Replicate bills a canceled run up to the cancel.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const canceled = await other.graphql(CANCEL, { id }, shop.key);
+    expect(canceled.errors).toBeUndefined();
+    const ended = await until(id, (seen) => seen.costUsd !== null);
+    expect(ended.status).toBe('CANCELED');
+
+    const seconds = await predictSeconds(id);
+    expect(seconds).toBeGreaterThan(0);
+    const hold = await money(id);
+    expect(hold).toMatchObject({
+      amount_micros: 60 * 1525,
+      state: 'settled',
+      settled_micros: timeCharge(seconds, 1525),
+    });
+    expect(hold.settled_micros).toBeGreaterThan(0);
+    expect(ended.costUsd).toBe(formatMicrosAsUsd(timeCharge(seconds, 1525)));
+    expect((await verifyLedger(app.services.db)).ok).toBe(true);
+  });
+});
+
+describe('a price change while generations are in flight', () => {
+  it('a repriced per-image model: the generation in flight keeps its price, the next one pays the new', async () => {
+    const inFlight = await start('flux-dev', 'a lighthouse [sim:slow]');
+    expect(inFlight.estimatedCostUsd).toBe('0.025');
+    await until(inFlight.id, (seen) => seen.status === 'PROCESSING');
+
+    const repriced = await app.graphql(UPDATE, { input: { slug: 'flux-dev', perImageUsd: '0.05' } }, TEST_ADMIN_TOKEN);
+    expect(repriced.data).toEqual({ updateModel: { id: 'flux-dev', pricing: { perImageUsd: '0.05' } } });
+    await vi.waitFor(() => expect(findModel('flux-dev')?.costPerImageMicros).toBe(50_000));
+
+    const next = await start('flux-dev', 'a lighthouse at noon');
+    expect(next.estimatedCostUsd).toBe('0.05');
+    expect(await until(inFlight.id, (seen) => seen.costUsd !== null)).toMatchObject({
+      status: 'SUCCEEDED',
+      costUsd: '0.025',
+      estimatedCostUsd: '0.025',
+    });
+    expect(await money(inFlight.id)).toMatchObject({ amount_micros: 25_000, settled_micros: 25_000 });
+    expect(await until(next.id, (seen) => seen.costUsd !== null)).toMatchObject({
+      status: 'SUCCEEDED',
+      costUsd: '0.05',
+    });
+    expect((await verifyLedger(app.services.db)).ok).toBe(true);
+  });
+
+  it('a changed hardware rate: the run in flight is held and settled at the old rate, the next at the new', async () => {
+    const inFlight = await start('acme-brand-style', 'a mascot, waving [sim:slow]');
+    expect(inFlight.estimatedCostUsd).toBe('0.0915');
+    await until(inFlight.id, (seen) => seen.status === 'PROCESSING');
+
+    const rate = await app.graphql(
+      SET_RATE,
+      { input: { sku: 'gpu-h100', perSecondUsd: '0.002', source: 'replicate.com/pricing', asOf: '2026-12-05' } },
+      TEST_ADMIN_TOKEN,
+    );
+    expect(rate.errors).toBeUndefined();
+    await vi.waitFor(() => {
+      const price = findModel('acme-brand-style')?.price;
+      expect(price?.kind === 'per_second' && price.microsPerSecond).toBe(2000);
+    });
+
+    const next = await start('acme-brand-style', 'a mascot, running');
+    expect(next.estimatedCostUsd).toBe('0.12');
+    await until(inFlight.id, (seen) => seen.costUsd !== null);
+    const before = await predictSeconds(inFlight.id);
+    expect(await money(inFlight.id)).toMatchObject({ amount_micros: 91_500, settled_micros: timeCharge(before, 1525) });
+
+    await until(next.id, (seen) => seen.costUsd !== null);
+    const after = await predictSeconds(next.id);
+    expect(await money(next.id)).toMatchObject({ amount_micros: 120_000, settled_micros: timeCharge(after, 2000) });
+    expect((await verifyLedger(app.services.db)).ok).toBe(true);
+  });
+});
