@@ -10,7 +10,7 @@ import { DownloadError, IMAGE_EXTENSIONS } from '../storage/index.ts';
 import { chainRemovalsIn } from './chain.ts';
 import { scheduleTrack, type TrackPayload } from './jobs.ts';
 import { endPrediction } from './predictions-store.ts';
-import { findGeneration, insertImages, type Generation, type NewImageRow } from './store.ts';
+import { findGeneration, insertImages, lockGeneration, type Generation, type NewImageRow } from './store.ts';
 import type { Tracker } from './tracking.ts';
 import { finalizeIfDone, modelOf } from './transitions.ts';
 import { imagePositionOfRemoval } from './transparency.ts';
@@ -68,6 +68,8 @@ export async function completeSuccess(
   }
 
   const removals = await tracker.transact(async (trx, changes) => {
+    // The generation before its images and prediction: a cancel takes them in the same order.
+    await lockGeneration(trx, generation.id);
     await insertImages(trx, images);
     const ended = await endPrediction(
       trx,

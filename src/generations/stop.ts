@@ -9,7 +9,7 @@ import { isInterruptedCall, isReplicateError } from '../replicate/index.ts';
 import { DownloadError } from '../storage/index.ts';
 import { scheduleTrack } from './jobs.ts';
 import { endPrediction, isTerminalPrediction, predictionsOf } from './predictions-store.ts';
-import { endGeneration, type Generation, type TerminalOutcome } from './store.ts';
+import { endGeneration, lockGeneration, type Generation, type TerminalOutcome } from './store.ts';
 import type { Tracker } from './tracking.ts';
 import { finalizeIfDone, neverCreated } from './transitions.ts';
 
@@ -25,7 +25,8 @@ export async function stopGeneration(
 ): Promise<boolean> {
   const { db, now } = tracker.deps;
   const stopped = await tracker.transact(async (trx, changes) => {
-    // Predictions before the generation, as every other transition locks them.
+    // The generation before its predictions, as every other transition locks them.
+    await lockGeneration(trx, generation.id);
     const predictions = await predictionsOf(trx, generation.id, { lock: true });
     const change = await endGeneration(trx, generation.id, outcome, now());
     if (!change) return false;

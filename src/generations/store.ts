@@ -132,8 +132,9 @@ export async function findGenerationByIdempotencyKey(
 }
 
 /**
- * Serialises the finalisation of one generation (see `finalizeIfDone`). Lock order everywhere:
- * a generation's prediction rows first, then the generation row, then its hold.
+ * Serialises the changes of one generation (see `finalizeIfDone`). Lock order everywhere: the
+ * generation row first, then its predictions and images, then its hold — so a cancel racing the
+ * storing of outputs (or any two transitions) cannot deadlock.
  */
 export async function lockGeneration(executor: Executor, id: string): Promise<Generation | undefined> {
   return executor.selectFrom('generations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();

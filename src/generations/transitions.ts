@@ -24,7 +24,6 @@ import {
 import {
   advanceGeneration,
   endGeneration,
-  findGeneration,
   isTerminalGeneration,
   lockGeneration,
   recordCost,
@@ -108,7 +107,7 @@ export async function applyProgressIn(
   now: Date,
 ): Promise<ChangeLog> {
   if (upstream.status !== 'starting' && upstream.status !== 'processing') return [];
-  const generation = await findGeneration(trx, prediction.generation_id);
+  const generation = await lockGeneration(trx, prediction.generation_id);
   if (!generation) return [];
   // The prediction's own model: a background removal logs no percentages, whatever made the image.
   const logStyle = findModelByReplicateName(prediction.replicate_model)?.logStyle ?? modelOf(generation).logStyle;
@@ -142,13 +141,13 @@ export async function adoptIn(
   now: Date,
 ): Promise<Prediction | undefined> {
   if (prediction.replicate_id) return prediction.replicate_id === replicateId ? prediction : undefined;
+  const generation = await lockGeneration(trx, prediction.generation_id);
   const adopted = await adoptReplicateId(trx, prediction.id, replicateId, now);
   if (!adopted) {
     // Adopted meanwhile (a webhook can beat the create's answer): fine if it is the same one.
     const current = await findPrediction(trx, prediction.id);
     return current?.replicate_id === replicateId ? current : undefined;
   }
-  const generation = await findGeneration(trx, adopted.generation_id);
   if (generation) changes.push(await advanceGenerationIn(trx, generation, now));
   return adopted;
 }
@@ -210,6 +209,7 @@ export async function endPredictionIn(
   end: PredictionEnd,
   now: Date,
 ): Promise<ChangeLog> {
+  await lockGeneration(trx, prediction.generation_id);
   const ended = await endPrediction(trx, prediction.id, end, now);
   return ended ? finalizeIfDone(trx, prediction.generation_id, now) : [];
 }
