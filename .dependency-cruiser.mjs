@@ -10,7 +10,7 @@ const LAYERS = [
   { name: '1 foundation', path: '^src/((money|logger|config)\\.ts$|http/)' },
   {
     name: '2 infrastructure',
-    path: '^src/(db|catalog|print|pubsub|storage|replicate|simulator|jobs)/(?!graphql[^/]*\\.ts$)',
+    path: '^src/(db|catalog|print|pubsub|storage|replicate|simulator|jobs|trusted-documents)/(?!graphql[^/]*\\.ts$)',
   },
   {
     name: '3 auth, billing, app webhooks and preferences',

@@ -31,7 +31,9 @@ const config: CodegenConfig = {
     'studio/src/gql/': {
       documents: ['studio/src/**/*.ts', '!studio/src/gql/**'],
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // persisted-documents.json: the studio's trusted documents, registered by every serving
+      // process at start (src/trusted-documents/built-in.ts); the studio sends their ids.
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
       config: { ...typedDocumentsConfig, documentMode: 'string' },
     },
   },

@@ -16,6 +16,7 @@ import * as webhookSecretOverlaps from './0010_webhook_secret_overlaps.ts';
 import * as perRequestWebhooks from './0011_per_request_webhooks.ts';
 import * as printFiles from './0012_print_files.ts';
 import * as preferences from './0013_preferences.ts';
+import * as trustedDocuments from './0014_trusted_documents.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0011_per_request_webhooks': perRequestWebhooks,
   '0012_print_files': printFiles,
   '0013_preferences': preferences,
+  '0014_trusted_documents': trustedDocuments,
 };

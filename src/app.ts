@@ -6,6 +6,7 @@
  */
 import { startAppWebhookWorker, type AppWebhookOptions } from './app-webhooks-runtime.ts';
 import { ApiKeyCache } from './auth/key-cache.ts';
+import { registerBuiltInDocuments } from './built-in-documents.ts';
 import { UsageCache } from './billing/usage-cache.ts';
 import { PreferenceCache } from './preferences/cache.ts';
 import { CloseStack } from './close-stack.ts';
@@ -119,6 +120,7 @@ async function startRequestServices(
 ): Promise<AppServices> {
   const { config } = options;
   const { handle, logger, now, usage, preferences } = base;
+  await registerBuiltInDocuments(handle.db, logger);
   const keys = new ApiKeyCache(handle.db, now);
   const stopFollowingRevocations = keys.follow(generations.bus);
   const stopFlushingKeyUses = keys.flushEvery(API_KEY_USE_FLUSH_MS, (error) =>
@@ -203,7 +205,9 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
 
     const health = healthRoutes({ db: handle.db, config }, metrics, { role, worker, bus: generations.bus });
     const server = services
-      ? createGraphQLServer(services, buildSchema(), [...health, ...generations.routes, ...studioRoutes()])
+      ? createGraphQLServer(services, buildSchema(), [...health, ...generations.routes, ...studioRoutes()], {
+          registry: metrics.registry,
+        })
       : createRouteServer(health, logger);
     const running = await listen(server, config.port, config.host);
     generations.setServerUrl(running.url);

@@ -157,6 +157,7 @@ const envSchema = z.object({
   GRAPHQL_MAX_COST: positiveInt(DEFAULT_OPERATION_LIMITS.maxCost),
   GRAPHQL_MAX_RESPONSE_BYTES: positiveInt(DEFAULT_OPERATION_LIMITS.maxResponseBytes),
   GRAPHQL_INTROSPECTION: oneOf(['true', 'false']).optional(),
+  TRUSTED_DOCUMENTS: oneOf(['off', 'allow', 'enforce']).default('off'),
   METRICS_TOKEN: z.string().min(16, 'a token of at least 16 characters').optional(),
   CORS_ORIGINS: z
     .string()
@@ -235,6 +236,8 @@ export interface Config {
   readonly httpMaxConnections: number | undefined;
   /** Schema introspection; default: on outside production, off in production. */
   readonly introspection: boolean;
+  /** Registered documents by id: `off`, `allow` (ids and text) or `enforce` (user keys: ids only). */
+  readonly trustedDocuments: 'off' | 'allow' | 'enforce';
   /** Set → /metrics needs `Authorization: Bearer <token>`; unset → open outside production, off in production. */
   readonly metricsToken: string | undefined;
   /** Origins allowed to call /graphql from a browser; `'*'` = any (never with credentials). */
@@ -413,6 +416,7 @@ function configFrom(e: Env): Config {
     maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
     httpMaxConnections: e.HTTP_MAX_CONNECTIONS,
     introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
+    trustedDocuments: e.TRUSTED_DOCUMENTS,
     metricsToken: e.METRICS_TOKEN,
     corsOrigins: corsOrigins(e.CORS_ORIGINS, e.NODE_ENV),
     appWebhooks: {

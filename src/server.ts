@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
 import { resolveViewer, UnauthenticatedError } from './auth/viewer.ts';
 import { databaseUnavailableError, maskContractErrors } from './graphql/errors.ts';
 import { useRateLimitHeaders } from './graphql/rate-limit-headers.ts';
@@ -17,10 +18,17 @@ import { useSchemaExposure } from './graphql/exposure.ts';
 import { corsPolicy, useJsonPostsOnly } from './graphql/http-policy.ts';
 import { useWellFormedText } from './graphql/input-text.ts';
 import { useOperationLimits } from './graphql/limits.ts';
+import { useOperationMetrics } from './graphql/operation-metrics.ts';
 import { LiveConnections } from './graphql/live-connections.ts';
 import { useLimitedEventStreams } from './graphql/sse-streams.ts';
 import { useRequestBounds } from './graphql/request-bounds.ts';
 import { useSharedSubscriptionExecution } from './graphql/shared-execution.ts';
+import {
+  TRUSTED_DOCUMENT,
+  TrustedDocuments,
+  useTrustedDocuments,
+  type TrustedDocumentRef,
+} from './graphql/trusted-documents.ts';
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
 import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.ts';
 import { connectionCap } from './http/connection-cap.ts';
@@ -46,14 +54,29 @@ type YogaServerContext = {
   requestId: string;
   /** Set for WebSocket operations, where there is no HTTP request to read headers from. */
   wsViewer?: Viewer | null;
+  /** Set for a WebSocket operation that runs a trusted document (HTTP: under TRUSTED_DOCUMENT). */
+  wsTrustedDocument?: TrustedDocumentRef;
+  [TRUSTED_DOCUMENT]?: TrustedDocumentRef;
 };
+
+/** What the GraphQL server reports to besides its services: the process's metrics registry. */
+export interface GraphQLServerOptions {
+  readonly registry: Registry;
+}
+
+/** Whether the header carries the admin token (which may run text under TRUSTED_DOCUMENTS=enforce). */
+async function isAdmin(services: AppServices, authorization: string | null): Promise<boolean> {
+  return (await resolveViewer(services, authorization).catch(() => null))?.kind === 'admin';
+}
 
 export function createGraphQLServer(
   services: AppServices,
   schema: GraphQLSchema,
   routes: readonly HttpRoute[],
+  options: GraphQLServerOptions,
 ): http.Server & { disposeGraphQL(): Promise<void> } {
   const { logger, config } = services;
+  const documents = TrustedDocuments.fromDatabase(config.trustedDocuments, services.db);
   const production = config.nodeEnv === 'production';
   const graphiql = production ? null : localGraphiQL();
   const allRoutes = graphiql ? [...routes, graphiql.route] : routes;
@@ -77,9 +100,12 @@ export function createGraphQLServer(
     cors: corsPolicy(config.corsOrigins),
     // Yoga's own cut-off for a chunked body; useRequestBounds refuses a declared length first.
     maxRequestBodySize: config.maxBodyBytes,
+    // Relay names a persisted document with `doc_id`, GraphQL over HTTP with `documentId`.
+    extraParamNames: ['documentId', 'doc_id'],
     plugins: [
       useJsonPostsOnly(),
       useRequestBounds(config.maxBodyBytes),
+      useTrustedDocuments(documents, (authorization) => isAdmin(services, authorization)),
       ...useOperationLimits(config.operationLimits),
       useWellFormedText(),
       useSchemaExposure({ introspection: config.introspection, suggestions: !production }),
@@ -88,6 +114,7 @@ export function createGraphQLServer(
       useLimitedEventStreams(live, logger),
       useRateLimitHeaders(),
       useInputErrorCodes(),
+      useOperationMetrics(options.registry),
     ],
     maskedErrors: { maskError: maskContractErrors(logger) },
     context: async (initial: YogaInitialContext & YogaServerContext): Promise<GraphQLContext> => {
@@ -96,7 +123,8 @@ export function createGraphQLServer(
         initial.wsViewer !== undefined
           ? initial.wsViewer
           : await resolveViewer(services, initial.request.headers.get('authorization'));
-      return { services, viewer, requestId, logger: logger.child({ requestId }) };
+      const trustedDocument = initial.wsTrustedDocument ?? initial[TRUSTED_DOCUMENT];
+      return { services, viewer, requestId, logger: logger.child({ requestId }), trustedDocument };
     },
   });
 
@@ -113,7 +141,7 @@ export function createGraphQLServer(
   server.maxConnections = connectionCap(config.httpMaxConnections);
   // A connection that never sends its request headers is closed after this (Node's default: 60 s).
   server.headersTimeout = HEADERS_TIMEOUT_MS;
-  const stopWebSocket = attachWebSocketTransport(services, server, yoga, live);
+  const stopWebSocket = attachWebSocketTransport(services, server, yoga, live, documents);
   server.disposeGraphQL = async () => {
     await stopWebSocket();
     await yoga.dispose();
@@ -131,6 +159,7 @@ function attachWebSocketTransport(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yoga's server context type is the caller's
   yoga: YogaServerInstance<any, any>,
   live: LiveConnections,
+  documents: TrustedDocuments,
 ): () => Promise<void> {
   const { config, logger } = services;
   const resolve = (authorization: string | null) => resolveViewer(services, authorization);
@@ -138,6 +167,7 @@ function attachWebSocketTransport(
     server,
     yoga,
     live,
+    documents,
     limits: {
       maxSubscriptionsPerSocket: config.webSocket.maxSubscriptionsPerSocket,
       maxPayloadBytes: config.maxBodyBytes,

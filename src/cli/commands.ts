@@ -3,6 +3,7 @@
  * prints its usage. A new command is a file exporting a `CliCommand` and one line here.
  */
 import type { CliCommand } from './command.ts';
+import { documentsCommand } from './documents.ts';
 import { generateCommand } from './generate.ts';
 import { keysCommand } from './keys.ts';
 import { ledgerCommand } from './ledger.ts';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CliCommand[] = [
   ledgerCommand,
   generateCommand,
   modelsCommand,
+  documentsCommand,
 ];
 
 export const USAGE = `Usage: pixelgate <command>

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadClientConfig, type ClientConfig } from '../config.ts';
+import { DocumentSender, type ClientDocument } from './client-documents.ts';
 import type { CliCommand } from './command.ts';
 
 export const GENERATE_USAGE = `Usage: pixelgate generate PROMPT [options]
@@ -65,14 +66,6 @@ interface Generation {
   warning: { code: string; message: string } | null;
 }
 
-const GENERATION_FIELDS = `
-  id status percent phase estimatedCostUsd costUsd selectionReason
-  model { id name }
-  images { url position contentType width height }
-  error { code message }
-  warning { code message }
-`;
-
 export interface Terminal {
   readonly out: NodeJS.WritableStream & { isTTY?: boolean };
 }
@@ -122,7 +115,7 @@ function parseOptions(args: readonly string[], config: ClientConfig): GenerateOp
 async function graphqlRequest<T>(
   url: string,
   apiKey: string,
-  query: string,
+  document: { sender: DocumentSender; name: ClientDocument },
   variables: Record<string, unknown>,
 ): Promise<T> {
   let response: Response;
@@ -130,7 +123,7 @@ async function graphqlRequest<T>(
     response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ ...document.sender.http(document.name), variables }),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
@@ -143,6 +136,9 @@ async function graphqlRequest<T>(
     throw new ClientError(`${url} answered HTTP ${response.status} without GraphQL: is it a pixelgate gateway?`);
   }
   const [first] = body.errors ?? [];
+  if (first && document.sender.retryAsText(first.extensions?.code)) {
+    return graphqlRequest(url, apiKey, document, variables);
+  }
   if (first) throw new ClientError(describeGraphQLError(first));
   if (!body.data) throw new ClientError(`${url} answered HTTP ${response.status} without data`);
   return body.data;
@@ -187,6 +183,7 @@ async function followProgress(
   apiKey: string,
   id: string,
   terminal: Terminal,
+  sender: DocumentSender,
 ): Promise<Generation> {
   const wsUrl = new URL(options.url);
   wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -202,8 +199,9 @@ async function followProgress(
   let last: Generation | undefined;
   let lastLine = '';
   try {
+    // By id when the HTTP requests before it were (the sender learned whether the server knows it).
     const updates = client.iterate<{ generationProgress: Generation }>({
-      query: `subscription Progress($id: ID!) { generationProgress(id: $id) { ${GENERATION_FIELDS} } }`,
+      ...sender.webSocket('progress'),
       variables: { id },
     });
     for await (const update of updates) {
@@ -280,13 +278,14 @@ export async function runGenerate(args: readonly string[], config: ClientConfig,
     );
   }
   const out = (line: string) => terminal.out.write(`${line}\n`);
+  const sender = new DocumentSender();
 
   // The estimate needs a model; when pixelgate chooses, the generation below reports its hold.
   if (options.modelId && options.mode !== 'PREVIEW') {
     const { estimateCost } = await graphqlRequest<{ estimateCost: { perImageUsd: string; totalUsd: string } }>(
       options.url,
       apiKey,
-      `query Estimate($input: EstimateCostInput!) { estimateCost(input: $input) { perImageUsd totalUsd } }`,
+      { sender, name: 'estimate' },
       {
         input: {
           modelId: options.modelId,
@@ -303,7 +302,7 @@ export async function runGenerate(args: readonly string[], config: ClientConfig,
   const { generateImage: created } = await graphqlRequest<{ generateImage: Generation }>(
     options.url,
     apiKey,
-    `mutation Generate($input: GenerateImageInput!) { generateImage(input: $input) { ${GENERATION_FIELDS} } }`,
+    { sender, name: 'generate' },
     {
       input: {
         prompt: options.prompt,
@@ -317,7 +316,9 @@ export async function runGenerate(args: readonly string[], config: ClientConfig,
   out(`Generation ${created.id} on ${created.model.id}: ${created.estimatedCostUsd} USD held on your budget`);
   if (created.selectionReason) out(`  ${created.selectionReason}`);
 
-  const final = TERMINAL.has(created.status) ? created : await followProgress(options, apiKey, created.id, terminal);
+  const final = TERMINAL.has(created.status)
+    ? created
+    : await followProgress(options, apiKey, created.id, terminal, sender);
   if (final.status !== 'SUCCEEDED') {
     const why = final.error ? `: ${final.error.code}: ${final.error.message}` : '';
     throw new ClientError(`generation ${final.id} ${final.status}${why} (cost ${final.costUsd ?? '0'} USD)`);

@@ -332,6 +332,26 @@ export interface CatalogChangesTable {
   after: Json<Record<string, unknown>> | null;
 }
 
+/** A trusted document (persisted operation), named by the SHA-256 of its text. */
+export interface TrustedDocumentsTable {
+  id: string;
+  body: string;
+  operation_name: string | null;
+  created_at: CreatedAt;
+}
+
+export interface TrustedAppVersionsTable {
+  app: string;
+  version: string;
+  registered_at: CreatedAt;
+}
+
+export interface TrustedDocumentUsesTable {
+  app: string;
+  version: string;
+  document_id: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_keys: ApiKeysTable;
@@ -354,6 +374,9 @@ export interface Database {
   catalog_model_users: CatalogModelUsersTable;
   catalog_changes: CatalogChangesTable;
   model_feedback: ModelFeedbackTable;
+  trusted_documents: TrustedDocumentsTable;
+  trusted_app_versions: TrustedAppVersionsTable;
+  trusted_document_uses: TrustedDocumentUsesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

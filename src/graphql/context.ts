@@ -10,6 +10,7 @@ import type { GalleryStreams } from '../generations/gallery.ts';
 import type { GenerationService } from '../generations/service.ts';
 import type { Logger } from '../logger.ts';
 import type { PreferenceCache } from '../preferences/cache.ts';
+import type { TrustedDocumentRef } from './trusted-documents.ts';
 
 export type { Viewer };
 
@@ -52,4 +53,6 @@ export interface GraphQLContext {
   readonly viewer: Viewer | null;
   readonly requestId: string;
   readonly logger: Logger;
+  /** Set when the operation is a registered document named by its id. */
+  readonly trustedDocument?: TrustedDocumentRef;
 }

@@ -25,6 +25,7 @@ import { BatchItemRefusedError } from '../generations/batch-admission.ts';
 import { NoAffordableModelError } from '../generations/policies/auto.ts';
 import type { GenerationErrorCode } from '../generations/transitions.ts';
 import type { Logger } from '../logger.ts';
+import { AppVersionNotFoundError, DocumentRegistrationError } from '../trusted-documents/store.ts';
 import { globalId } from './global-ids.ts';
 import { formatMicrosAsUsd } from '../money.ts';
 
@@ -40,6 +41,7 @@ export type ErrorCode =
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_BUSY'
   | 'QUERY_TOO_COMPLEX'
+  | 'PERSISTED_QUERY_NOT_FOUND'
   | 'INTERNAL_SERVER_ERROR';
 
 /**
@@ -61,6 +63,8 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   UPSTREAM_UNAVAILABLE: true,
   UPSTREAM_BUSY: true,
   QUERY_TOO_COMPLEX: false,
+  // The same id fails again until its app version is registered; a client may resend with the text.
+  PERSISTED_QUERY_NOT_FOUND: false,
   INTERNAL_SERVER_ERROR: false,
 };
 
@@ -178,6 +182,8 @@ function contractOf(error: unknown): Contract | undefined {
   if (error instanceof GenerationInputError || error instanceof CatalogInputError) {
     return inputContract(error.message, error.invalidFields);
   }
+  if (error instanceof DocumentRegistrationError) return inputContract(error.message, error.invalidFields);
+  if (error instanceof AppVersionNotFoundError) return { code: 'NOT_FOUND', message: error.message };
   if (error instanceof ModelRefusedError) {
     const fields = error.invalidFields.length ? { invalidFields: error.invalidFields } : {};
     return { code: 'BAD_USER_INPUT', message: error.message, extensions: { reason: error.reason, ...fields } };

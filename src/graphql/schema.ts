@@ -11,6 +11,7 @@ import '../generations/graphql-print.ts';
 import '../print/graphql.ts';
 import '../app-webhooks/graphql.ts';
 import '../preferences/graphql.ts';
+import '../trusted-documents/graphql.ts';
 import { builder } from './builder.ts';
 
 let schema: GraphQLSchema | undefined;

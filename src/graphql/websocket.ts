@@ -36,6 +36,7 @@ import type { LiveConnection, LiveConnections } from './live-connections.ts';
 import { paramsBoundsError } from './request-bounds.ts';
 import type { Logger } from '../logger.ts';
 import { serializedResult } from './serialized-result.ts';
+import { documentSource, type TrustedDocumentRef, type TrustedDocuments } from './trusted-documents.ts';
 
 export interface WebSocketLimits {
   /** Operations running at once on one socket. */
@@ -84,7 +85,7 @@ interface SocketState {
 }
 
 // Yoga's server context as the WebSocket layer fills it.
-type WsYogaContext = { requestId: string; wsViewer: Viewer | null };
+type WsYogaContext = { requestId: string; wsViewer: Viewer | null; wsTrustedDocument?: TrustedDocumentRef };
 
 /**
  * `authorization` in any letter case, at the top of the payload or in Apollo-style `headers` one
@@ -114,6 +115,8 @@ interface WebSocketOptions {
   limits: WebSocketLimits;
   /** Sockets per instance and per user, revocation and the slow-consumer bound, shared with SSE. */
   live: LiveConnections;
+  /** The WebSocket path parses its own payloads: it looks registered documents up here. */
+  documents: TrustedDocuments;
   logger: Logger;
 }
 
@@ -391,17 +394,20 @@ async function operationArgs(
     if (authorization !== null) sockets.closeForCredentials(socket, error);
     return [toGraphQLError(error)];
   }
+  const source = await documentSource(options.documents, payload as unknown as Record<string, unknown>, viewer);
+  if (source instanceof GraphQLError) return [source];
   const enveloped = yoga.getEnveloped({
     ...ctx,
     req: ctx.extra.request,
     socket,
-    params: payload,
+    params: { ...payload, query: source.query },
     requestId: randomUUID(),
     wsViewer: viewer,
+    wsTrustedDocument: source.trusted,
   } satisfies WsYogaContext & Record<string, unknown>);
   let document;
   try {
-    document = enveloped.parse(payload.query);
+    document = enveloped.parse(source.query);
   } catch (error) {
     return [toGraphQLError(error)];
   }

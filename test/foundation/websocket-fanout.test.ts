@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { useSharedSubscriptionExecution } from '../../src/graphql/shared-execution.ts';
 import { LiveConnections } from '../../src/graphql/live-connections.ts';
+import { TrustedDocuments } from '../../src/graphql/trusted-documents.ts';
 import { attachGraphQLWebSocket } from '../../src/graphql/websocket.ts';
 import { silentLogger } from '../../src/logger.ts';
 
@@ -137,6 +138,7 @@ describe('WebSocket fan-out', () => {
     yoga,
     logger: silentLogger,
     auth: { resolve: async () => null, isCredentialError: () => false, isDatabaseUnavailable: () => false },
+    documents: new TrustedDocuments('off', async () => null),
     live: new LiveConnections(
       { maxConnections: 100, maxConnectionsPerUser: 10, maxBufferedBytes: 1 << 20 },
       silentLogger,

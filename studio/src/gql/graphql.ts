@@ -299,7 +299,7 @@ export const StudioModelsDocument = new TypedDocumentString(`
     maxImagesPerGeneration
   }
 }
-    `) as unknown as TypedDocumentString<StudioModelsQuery, StudioModelsQueryVariables>;
+    `, {"hash":"sha256:72aaa6475c63dcc533e141cbb143d0f8936544a90807ea55ee77c04959734ba5"}) as unknown as TypedDocumentString<StudioModelsQuery, StudioModelsQueryVariables>;
 export const StudioViewerDocument = new TypedDocumentString(`
     query StudioViewer {
   viewer {
@@ -313,7 +313,7 @@ export const StudioViewerDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<StudioViewerQuery, StudioViewerQueryVariables>;
+    `, {"hash":"sha256:8bb3e1a73a2f7de85715c409815c502017fb7cbb1379e09859cf16e8136d7139"}) as unknown as TypedDocumentString<StudioViewerQuery, StudioViewerQueryVariables>;
 export const StudioGalleryDocument = new TypedDocumentString(`
     query StudioGallery($first: Int!, $after: String) {
   viewer {
@@ -366,7 +366,7 @@ export const StudioGalleryDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`) as unknown as TypedDocumentString<StudioGalleryQuery, StudioGalleryQueryVariables>;
+}`, {"hash":"sha256:211c9350bfb1723a901dc21e7c57c8778eadac2e524989f19cc4457382504d7e"}) as unknown as TypedDocumentString<StudioGalleryQuery, StudioGalleryQueryVariables>;
 export const StudioEstimateDocument = new TypedDocumentString(`
     query StudioEstimate($input: EstimateCostInput!) {
   estimateCost(input: $input) {
@@ -374,7 +374,7 @@ export const StudioEstimateDocument = new TypedDocumentString(`
     totalUsd
   }
 }
-    `) as unknown as TypedDocumentString<StudioEstimateQuery, StudioEstimateQueryVariables>;
+    `, {"hash":"sha256:3fa5c2c7c3a1f73654204cd5b543cf0fa211380d8483f1f19c470e78a3fca123"}) as unknown as TypedDocumentString<StudioEstimateQuery, StudioEstimateQueryVariables>;
 export const StudioRecommendDocument = new TypedDocumentString(`
     query StudioRecommend($input: RecommendModelInput!) {
   recommendModel(input: $input) {
@@ -382,7 +382,7 @@ export const StudioRecommendDocument = new TypedDocumentString(`
     name
   }
 }
-    `) as unknown as TypedDocumentString<StudioRecommendQuery, StudioRecommendQueryVariables>;
+    `, {"hash":"sha256:e1e26541c3c97ff1dfd3be61f1b4cb91fdf3b26869db21984d4c6babe43b6ca1"}) as unknown as TypedDocumentString<StudioRecommendQuery, StudioRecommendQueryVariables>;
 export const StudioGenerateDocument = new TypedDocumentString(`
     mutation StudioGenerate($input: GenerateImageInput!) {
   generateImage(input: $input) {
@@ -424,7 +424,7 @@ export const StudioGenerateDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`) as unknown as TypedDocumentString<StudioGenerateMutation, StudioGenerateMutationVariables>;
+}`, {"hash":"sha256:08787333fbcbae7a4a92238ec3b70fa77708e81af9e66b9792c80bfc7853adec"}) as unknown as TypedDocumentString<StudioGenerateMutation, StudioGenerateMutationVariables>;
 export const StudioFinalizeDocument = new TypedDocumentString(`
     mutation StudioFinalize($input: FinalizeGenerationInput!) {
   finalizeGeneration(input: $input) {
@@ -466,7 +466,7 @@ export const StudioFinalizeDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`) as unknown as TypedDocumentString<StudioFinalizeMutation, StudioFinalizeMutationVariables>;
+}`, {"hash":"sha256:3355cb54f907f283e89a94b02566b877790442a0643bf6e47c9db8b66e787e1a"}) as unknown as TypedDocumentString<StudioFinalizeMutation, StudioFinalizeMutationVariables>;
 export const StudioCancelDocument = new TypedDocumentString(`
     mutation StudioCancel($id: ID!) {
   cancelGeneration(id: $id) {
@@ -508,7 +508,7 @@ export const StudioCancelDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`) as unknown as TypedDocumentString<StudioCancelMutation, StudioCancelMutationVariables>;
+}`, {"hash":"sha256:2673ba4796d8157731b9a43e079a3b2c7e511096e3f786b7c993bf6234837a6f"}) as unknown as TypedDocumentString<StudioCancelMutation, StudioCancelMutationVariables>;
 export const StudioProgressDocument = new TypedDocumentString(`
     subscription StudioProgress($id: ID!) {
   generationProgress(id: $id) {
@@ -550,7 +550,7 @@ export const StudioProgressDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`) as unknown as TypedDocumentString<StudioProgressSubscription, StudioProgressSubscriptionVariables>;
+}`, {"hash":"sha256:48e2600a143998c8094e21695994b6ecdd670a5142b225af99aad80077788616"}) as unknown as TypedDocumentString<StudioProgressSubscription, StudioProgressSubscriptionVariables>;
 export const StudioMyGenerationsDocument = new TypedDocumentString(`
     subscription StudioMyGenerations {
   myGenerations {
@@ -592,7 +592,7 @@ export const StudioMyGenerationsDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`) as unknown as TypedDocumentString<StudioMyGenerationsSubscription, StudioMyGenerationsSubscriptionVariables>;
+}`, {"hash":"sha256:15bcf47ea437e5bfc04c2038ff3bb104c6fef41ddfb11212f2a4781d61497768"}) as unknown as TypedDocumentString<StudioMyGenerationsSubscription, StudioMyGenerationsSubscriptionVariables>;
 export const StudioWebhookEndpointsDocument = new TypedDocumentString(`
     query StudioWebhookEndpoints($deliveries: Int!) {
   webhookEndpoints {
@@ -621,7 +621,7 @@ export const StudioWebhookEndpointsDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<StudioWebhookEndpointsQuery, StudioWebhookEndpointsQueryVariables>;
+    `, {"hash":"sha256:d73a69034081785664d5d8ad39729b52bdf7a5c7921dbb621264a39768c59c9c"}) as unknown as TypedDocumentString<StudioWebhookEndpointsQuery, StudioWebhookEndpointsQueryVariables>;
 export const StudioCreateWebhookEndpointDocument = new TypedDocumentString(`
     mutation StudioCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
   createWebhookEndpoint(input: $input) {
@@ -632,7 +632,7 @@ export const StudioCreateWebhookEndpointDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<StudioCreateWebhookEndpointMutation, StudioCreateWebhookEndpointMutationVariables>;
+    `, {"hash":"sha256:e2d03989d0047066201fd05bde1ca0dcaf5f64989db938fffa44e93bf52d23b0"}) as unknown as TypedDocumentString<StudioCreateWebhookEndpointMutation, StudioCreateWebhookEndpointMutationVariables>;
 export const StudioRedeliverWebhookDocument = new TypedDocumentString(`
     mutation StudioRedeliverWebhook($deliveryId: ID!) {
   redeliverWebhook(deliveryId: $deliveryId) {
@@ -640,4 +640,4 @@ export const StudioRedeliverWebhookDocument = new TypedDocumentString(`
     status
   }
 }
-    `) as unknown as TypedDocumentString<StudioRedeliverWebhookMutation, StudioRedeliverWebhookMutationVariables>;
+    `, {"hash":"sha256:6bf648401aca6bd65f44690713ac17052d54a5df424546209779e5667f493028"}) as unknown as TypedDocumentString<StudioRedeliverWebhookMutation, StudioRedeliverWebhookMutationVariables>;
