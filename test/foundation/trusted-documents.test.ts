@@ -13,7 +13,7 @@ import { STUDIO_APP, TERMINAL_CLIENT_APP } from '../../src/built-in-documents.ts
 import { DocumentSender } from '../../src/cli/client-documents.ts';
 import studioDocuments from '../../studio/src/gql/persisted-documents.json' with { type: 'json' };
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
-import { createUserWithKey } from '../support/fixtures.ts';
+import { createTestUser } from '../support/users.ts';
 import { connect } from '../support/sockets.ts';
 import { runCli } from './process.ts';
 
@@ -45,7 +45,7 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
   let key: string;
   beforeAll(async () => {
     app = await startTestApp({ TRUSTED_DOCUMENTS: 'enforce' }, { runWorker: false });
-    key = (await createUserWithKey(app.services.db, { name: 'Phone', dailyBudgetMicros: 1_000_000 })).key;
+    key = (await createTestUser(app, { name: 'Phone', dailyBudgetMicros: 1_000_000 })).key;
   });
   afterAll(async () => {
     await app?.stop();
