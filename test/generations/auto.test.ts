@@ -3,19 +3,15 @@
  * rule on the user's remaining budget, the `iterations` hint, the prompt heuristic and the
  * user's learned preferences (here: finalizing), and says why in `selectionReason`.
  */
-import { describe, expect, it } from 'vitest';
 import { findModel } from '../../src/catalog/models.ts';
-import { finalize, generate, traces, waitForEnd, type GenerationsEnv } from './start-helpers.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
+import { finalize, generate, traces, waitForEnd } from './start-helpers.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 const COMPLEX =
   'photorealistic portrait of an old fisherman with intricate wrinkles, cinematic lighting, a harbour at dusk, boats and gulls';
 
 describe('automatic model choice', () => {
-  let env: GenerationsEnv;
-  useGenerationsEnv((ready) => ({ env } = ready));
-
-  it('picks a model within the remaining budget and explains the choice', async () => {
+  test('picks a model within the remaining budget and explains the choice', async ({ env }) => {
     const rich = await env.user({ dailyBudgetMicros: 10_000_000 });
     const { data, errors } = await generate(env.gateway, rich.key, { prompt: COMPLEX, iterations: 5 });
     expect(errors).toBeUndefined();
@@ -28,7 +24,7 @@ describe('automatic model choice', () => {
     expect(simple.data!.selectionReason).toContain('simple');
   });
 
-  it('follows the remaining budget and the iterations hint', async () => {
+  test('follows the remaining budget and the iterations hint', async ({ env }) => {
     const modest = await env.user({ dailyBudgetMicros: 300_000 });
     // 0.30 over 10 iterations (the default) = 0.03 per image.
     const few = await generate(env.gateway, modest.key, { prompt: COMPLEX });
@@ -38,7 +34,7 @@ describe('automatic model choice', () => {
     expect(many.data!.model.id).toBe('flux-schnell');
   });
 
-  it('prefers what the user finalizes with, among affordable models', async () => {
+  test('prefers what the user finalizes with, among affordable models', async ({ env }) => {
     const designer = await env.user({ dailyBudgetMicros: 10_000_000 });
     const prompt = 'a cat with a hat and a scarf, sitting on a sofa';
     for (let round = 0; round < 2; round++) {
@@ -56,7 +52,7 @@ describe('automatic model choice', () => {
     expect(data!.selectionReason).toContain('finalized with it 2 times');
   });
 
-  it('maps the aspect ratio to the chosen model, and refuses when nothing is affordable', async () => {
+  test('maps the aspect ratio to the chosen model, and refuses when nothing is affordable', async ({ env }) => {
     // 0.22 over 10 iterations = 0.022 per image: Imagen 4 Fast, which has no 21:9.
     const user = await env.user({ dailyBudgetMicros: 220_000 });
     const { data } = await generate(env.gateway, user.key, { prompt: 'a red apple', aspectRatio: '21:9' });

@@ -3,15 +3,13 @@
  * generation, so concurrent requests of one user can never spend past the budget.
  */
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
-import { createRequests, TERMINAL, type GenerationsEnv } from './helpers.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
+import { createRequests, TERMINAL } from './helpers.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 describe('a user’s budget under 50 concurrent generateImage', () => {
-  let env: GenerationsEnv;
-  useGenerationsEnv((ready) => ({ env } = ready));
-
-  it('admits exactly what fits ($0.10 at $0.003 → 33), refuses the rest with BUDGET_EXCEEDED, never overspends', async () => {
+  test('admits exactly what fits ($0.10 at $0.003 → 33), refuses the rest with BUDGET_EXCEEDED, never overspends', async ({
+    env,
+  }) => {
     const { userId, key } = await env.user({ dailyBudgetMicros: 100_000 });
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, index) =>

@@ -2,23 +2,13 @@
  * The gallery stream end to end over graphql-ws: one subscription sees every change to every
  * generation of the viewer (and nobody else's), with the same throttle as generationProgress.
  */
-import { describe, expect, it } from 'vitest';
-import {
-  eventually,
-  generate,
-  generateBatch,
-  recordGallery,
-  waitForEnd,
-  wsClient,
-  type GenerationsEnv,
-} from './start-helpers.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
+import { eventually, generate, generateBatch, recordGallery, waitForEnd, wsClient } from './start-helpers.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
+
+test.override('setup', { speed: 0.1 });
 
 describe('myGenerations', () => {
-  let env: GenerationsEnv;
-  useGenerationsEnv((ready) => ({ env } = ready), { speed: 0.1 });
-
-  it('streams the viewer’s generations — new, running, finished, cached — over one connection', async () => {
+  test('streams the viewer’s generations — new, running, finished, cached — over one connection', async ({ env }) => {
     const viewer = await env.user();
     const stranger = await env.user();
     // Running before the subscription starts: sent at once.
@@ -77,7 +67,7 @@ describe('myGenerations', () => {
     );
   });
 
-  it('requires a user’s API key', async () => {
+  test('requires a user’s API key', async ({ env }) => {
     const client = wsClient(env.gateway.app, 'pg_not_a_key');
     const record = recordGallery(client);
     await eventually(

@@ -1,12 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import type { GenerationsEnv } from './helpers.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 describe('/metrics', () => {
-  let env: GenerationsEnv;
-  useGenerationsEnv((ready) => ({ env } = ready));
-
-  it('reports generations, settled cost and held money from the database', async () => {
+  test('reports generations, settled cost and held money from the database', async ({ env }) => {
     const { key } = await env.user();
     const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a kite', count: 2 });
     await env.gateway.waitFor(key, generation!.id);

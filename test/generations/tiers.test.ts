@@ -4,7 +4,6 @@
  * with the preview's prompt, aspect ratio and the variation's seed; the links both ways; plan
  * pricing; and the refusals that must leave nothing behind.
  */
-import { afterAll, describe, expect, it } from 'vitest';
 import {
   createRequests,
   finalize,
@@ -12,22 +11,22 @@ import {
   simulatedPredictionsFor,
   traces,
   waitForEnd,
-  type GenerationsEnv,
   ledgerProblems,
 } from './start-helpers.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
+
+test.override('setup', { user: { dailyBudgetMicros: 10_000_000 } });
 
 describe('preview → final tiers', () => {
-  let env: GenerationsEnv;
-  let user: { userId: string; key: string };
-  useGenerationsEnv((ready) => ({ env, user } = ready), {}, { dailyBudgetMicros: 10_000_000 });
-
-  afterAll(async () => {
-    // Runs before the environment closes (hooks run in reverse order).
+  test.afterAll(async ({ env }) => {
+    // Runs before the environment closes (a file fixture ends after the file's last hook).
     expect(await ledgerProblems(env.gateway.db)).toEqual([]);
   });
 
-  it('a PREVIEW runs FLUX Schnell, 4 variations in one prediction, with a drawn and recorded seed', async () => {
+  test('a PREVIEW runs FLUX Schnell, 4 variations in one prediction, with a drawn and recorded seed', async ({
+    env,
+    user,
+  }) => {
     const prompt = 'a lighthouse on a cliff, flat vector poster';
     const { data, errors } = await generate(env.gateway, user.key, {
       mode: 'PREVIEW',
@@ -53,7 +52,7 @@ describe('preview → final tiers', () => {
     expect(upstream[0]!.input).toMatchObject({ num_outputs: 4, seed, aspect_ratio: '3:2' });
   });
 
-  it('keeps the user’s seed, and refuses another model or more than 4 variations', async () => {
+  test('keeps the user’s seed, and refuses another model or more than 4 variations', async ({ env, user }) => {
     const { data } = await generate(env.gateway, user.key, { mode: 'PREVIEW', prompt: 'a red kite', seed: 1234 });
     expect(data!.seed).toBe(1234);
     const before = await traces(env.gateway.db, user.userId);
@@ -65,7 +64,10 @@ describe('preview → final tiers', () => {
     expect(await traces(env.gateway.db, user.userId)).toEqual(before);
   });
 
-  it('finalizes a variation on the best model the budget allows, with its prompt, aspect ratio and seed', async () => {
+  test('finalizes a variation on the best model the budget allows, with its prompt, aspect ratio and seed', async ({
+    env,
+    user,
+  }) => {
     const prompt = 'a fox reading a newspaper, watercolor';
     const preview = await generate(env.gateway, user.key, {
       mode: 'PREVIEW',
@@ -121,7 +123,7 @@ describe('preview → final tiers', () => {
     expect(previewNow.finals.map((final) => final.id)).toEqual([data!.id, second!.id, reread!.id]);
   });
 
-  it('defaults the final to what the remaining budget allows', async () => {
+  test('defaults the final to what the remaining budget allows', async ({ env }) => {
     const poor = await env.user({ dailyBudgetMicros: 50_000 });
     const preview = await generate(env.gateway, poor.key, { mode: 'PREVIEW', prompt: 'a teapot', count: 2 });
     await waitForEnd(env.gateway, poor.key, preview.data!.id);
@@ -131,7 +133,10 @@ describe('preview → final tiers', () => {
     expect(data!.selectionReason).toContain('0.044');
   });
 
-  it('refuses someone else’s preview (NOT_FOUND), bad indexes and non-previews, leaving nothing behind', async () => {
+  test('refuses someone else’s preview (NOT_FOUND), bad indexes and non-previews, leaving nothing behind', async ({
+    env,
+    user,
+  }) => {
     const preview = await generate(env.gateway, user.key, { mode: 'PREVIEW', prompt: 'a castle', count: 2 });
     await waitForEnd(env.gateway, user.key, preview.data!.id);
     const standard = await generate(env.gateway, user.key, { modelId: 'flux-schnell', prompt: 'a castle' });
@@ -169,7 +174,7 @@ describe('preview → final tiers', () => {
     expect(createRequests(env.sim)).toBe(creates);
   });
 
-  it('prices a whole plan: N previews and M finals', async () => {
+  test('prices a whole plan: N previews and M finals', async ({ env }) => {
     const result = await env.gateway.app.graphql<{
       estimateCost: { totalUsd: string; previewsUsd: string; finalsUsd: string; perImageUsd: string };
     }>(
