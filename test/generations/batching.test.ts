@@ -3,7 +3,6 @@
  * predictions under one generation with aggregated progress; `generateImages` admits up to 20
  * requests with one all-or-nothing admission and answers per item.
  */
-import { afterAll, describe, expect, it } from 'vitest';
 import {
   createRequests,
   generate,
@@ -12,23 +11,21 @@ import {
   simulatedPredictionsFor,
   traces,
   waitForEnd,
-  type GenerationsEnv,
   ledgerProblems,
 } from './start-helpers.ts';
 import { rowId } from '../support/ids.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 describe('batching', () => {
-  let env: GenerationsEnv;
-  let user: { userId: string; key: string };
-  useGenerationsEnv((ready) => ({ env, user } = ready));
-
-  afterAll(async () => {
-    // Runs before the environment closes (hooks run in reverse order).
+  test.afterAll(async ({ env }) => {
+    // Runs before the environment closes (a file fixture ends after the file's last hook).
     expect(await ledgerProblems(env.gateway.db)).toEqual([]);
   });
 
-  it('count ≤ num_outputs: one prediction; beyond it: several, one generation, images in order', async () => {
+  test('count ≤ num_outputs: one prediction; beyond it: several, one generation, images in order', async ({
+    env,
+    user,
+  }) => {
     const one = await generate(env.gateway, user.key, { modelId: 'flux-dev', prompt: 'four owls', count: 4 });
     const ten = await generate(env.gateway, user.key, { modelId: 'flux-dev', prompt: 'ten owls', count: 10 });
     const imagen = await generate(env.gateway, user.key, { modelId: 'imagen-4-fast', prompt: 'three owls', count: 3 });
@@ -49,7 +46,7 @@ describe('batching', () => {
     expect((await predictionRows(env.gateway.db, doneTen!.id)).map((row) => row.image_count)).toEqual([4, 4, 2]);
   });
 
-  it('generateImages: different requests in one call, one hold each, per-item results', async () => {
+  test('generateImages: different requests in one call, one hold each, per-item results', async ({ env, user }) => {
     const { data, errors } = await generateBatch(env.gateway, user.key, [
       { modelId: 'flux-schnell', prompt: 'batch: a red door' },
       { mode: 'PREVIEW', prompt: 'batch: a blue door', count: 4 },
@@ -82,7 +79,9 @@ describe('batching', () => {
     expect(again.data!.items[0]!.generation.id).toBe(data!.items[3]!.generation.id);
   });
 
-  it('admits a batch of 20 under the default concurrency cap of 10 (the cap counts the batch once)', async () => {
+  test('admits a batch of 20 under the default concurrency cap of 10 (the cap counts the batch once)', async ({
+    env,
+  }) => {
     const keyOnly = await env.user();
     await env.gateway.db
       .updateTable('users')
@@ -97,7 +96,9 @@ describe('batching', () => {
     await Promise.all(data!.items.map((item) => waitForEnd(env.gateway, keyOnly.key, item.generation.id)));
   });
 
-  it('refuses a batch over 20, over budget or with one bad item: nothing held, nothing created, nothing sent', async () => {
+  test('refuses a batch over 20, over budget or with one bad item: nothing held, nothing created, nothing sent', async ({
+    env,
+  }) => {
     const poor = await env.user({ dailyBudgetMicros: 100_000 });
     const creates = createRequests(env.sim);
     const before = await traces(env.gateway.db, poor.userId);
