@@ -167,8 +167,9 @@ async function onCreateFailed(tracker: Tracker, claimed: Prediction, error: unkn
     });
     if (code === 'UPSTREAM_UNAVAILABLE')
       logger.error({ err: error, predictionId: claimed.id }, 'Replicate refused a create');
-    // A refused background removal costs the generation a warning, not its other images.
-    if (claimed.purpose !== 'remove_background') await cancelSiblings(tracker, claimed);
+    // Only a refused image generation ends its siblings; a refused follow-up step (background
+    // removal, upscale) costs the generation a warning, not its other images.
+    if (claimed.purpose === 'generate') await cancelSiblings(tracker, claimed);
     return { kind: 'rejected', error };
   }
   // Outcome unknown (or an unexpected failure around the call): never re-send blindly.
