@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { DEFAULT_DELIVERY_SETTINGS, type DeliverySettings } from './app-webhooks/delivery.ts';
+import { AttemptsInFlight, DEFAULT_DELIVERY_SETTINGS, type DeliverySettings } from './app-webhooks/delivery.ts';
 import { createDeliveryMetrics } from './app-webhooks/metrics.ts';
 import { appWebhookTasks } from './app-webhooks/tasks.ts';
 import { createTargetAgent, targetPolicy, type Resolve } from './app-webhooks/targets.ts';
@@ -18,7 +18,7 @@ import { globalId } from './graphql/global-ids.ts';
 import { startJobWorker, type JobWorker } from './jobs/worker.ts';
 import type { Logger } from './logger.ts';
 
-/** Deliveries in flight at once per process (one per endpoint at most). */
+/** Deliveries in flight at once per process (one per endpoint, `attemptsInFlightPerUser` per user). */
 const DEFAULT_DELIVERY_CONCURRENCY = 20;
 
 export interface AppWebhookOptions {
@@ -63,6 +63,7 @@ export async function startAppWebhookWorker(options: {
       logger,
       now: options.now,
       random: options.webhooks?.random,
+      inFlight: new AttemptsInFlight(settings.attemptsInFlightPerUser),
       sources: {
         globalId,
         async imagesOf(generationId) {

@@ -44,13 +44,41 @@ export interface DeliverySettings {
   readonly disableAfterFailingMs: number;
   /** A `Retry-After` longer than this is capped to it. */
   readonly maxRetryAfterSeconds: number;
+  /**
+   * Attempts one user's targets may have in flight at once in this process: a user's hung
+   * endpoints (up to 20 of them, and their per-request URLs) hold at most this many of the
+   * runner's slots, so they never delay another user's events.
+   */
+  readonly attemptsInFlightPerUser: number;
 }
 
 export const DEFAULT_DELIVERY_SETTINGS: Omit<DeliverySettings, 'retryScheduleSeconds'> = {
   timeoutMs: 15_000,
   disableAfterFailingMs: 5 * 24 * 3600_000,
   maxRetryAfterSeconds: 24 * 3600,
+  attemptsInFlightPerUser: 4,
 };
+
+/** How many attempts each user has in flight in this process (see `attemptsInFlightPerUser`). */
+export class AttemptsInFlight {
+  private readonly byUser = new Map<string, number>();
+
+  constructor(private readonly perUser: number) {}
+
+  /** Counts one more attempt for the user, unless they already have `perUser`. */
+  tryTake(userId: string): boolean {
+    const taken = this.byUser.get(userId) ?? 0;
+    if (taken >= this.perUser) return false;
+    this.byUser.set(userId, taken + 1);
+    return true;
+  }
+
+  release(userId: string): void {
+    const left = (this.byUser.get(userId) ?? 1) - 1;
+    if (left > 0) this.byUser.set(userId, left);
+    else this.byUser.delete(userId);
+  }
+}
 
 export interface DeliveryDependencies {
   readonly db: Db;
@@ -64,6 +92,8 @@ export interface DeliveryDependencies {
   readonly now: () => Date;
   /** [0, 1): the jitter (tests pin it). */
   readonly random?: () => number;
+  /** Shared by every drain of this process. */
+  readonly inFlight: AttemptsInFlight;
 }
 
 /** What one attempt got back. */
@@ -229,6 +259,8 @@ async function attempt(deps: DeliveryDependencies, loaded: LoadedDelivery, signa
 
 /** A drain hands its slot on after this many attempts, so busy endpoints take turns. */
 const ATTEMPTS_PER_DRAIN = 200;
+/** A drain whose user has every attempt in flight tries again this much later, off the runner. */
+const USER_BUSY_RETRY_MS = 500;
 
 /**
  * The job's whole work: sends the target's due deliveries one after another, then schedules the
@@ -249,7 +281,16 @@ export async function drain(deps: DeliveryDependencies, target: DrainTarget, sig
       deps.metrics.deliveries.inc({ outcome: 'abandoned' }, ended);
       return;
     }
-    await attempt(deps, loaded, signal);
+    if (!deps.inFlight.tryTake(due.user_id)) {
+      const later = new Date(deps.now().getTime() + USER_BUSY_RETRY_MS);
+      await scheduleDrain(db, target, later, 'preserve_run_at');
+      return;
+    }
+    try {
+      await attempt(deps, loaded, signal);
+    } finally {
+      deps.inFlight.release(due.user_id);
+    }
   }
   const next = await earliestPending(db, target);
   if (next) await scheduleDrain(db, target, next, 'preserve_run_at');
