@@ -110,7 +110,13 @@ describe('pixelgate models', () => {
     expect(list.code).toBe(0);
     expect(list.stdout).toContain('ideogram-v3-turbo\tenabled\tpublic\t0.03 USD/image\n');
     expect(list.stdout).toContain('acme-brand-style\tenabled\trestricted\tper second on gpu-h100, at most 60 s\n');
-    expect(list.stdout.trim().split('\n')).toHaveLength(11);
+    // The nine seeded generation models, the seeded upscaler (print files) and the two just added.
+    const slugs = list.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t')[0]);
+    expect(slugs).toHaveLength(12);
+    expect(slugs).toEqual(expect.arrayContaining(['real-esrgan', 'ideogram-v3-turbo', 'acme-brand-style']));
 
     expect(await runCli(['models', 'update', 'ideogram-v3-turbo', '--per-image', '0.04'], env)).toMatchObject({
       code: 0,
