@@ -259,8 +259,11 @@ async function attempt(deps: DeliveryDependencies, loaded: LoadedDelivery, signa
 
 /** A drain hands its slot on after this many attempts, so busy endpoints take turns. */
 const ATTEMPTS_PER_DRAIN = 200;
-/** A drain whose user has every attempt in flight tries again this much later, off the runner. */
-const USER_BUSY_RETRY_MS = 500;
+/**
+ * A drain whose user has every attempt in flight tries again this much later, off the runner: a
+ * user's waiting drains cost the database at most one try per endpoint per this interval.
+ */
+const USER_BUSY_RETRY_MS = 2_000;
 
 /**
  * The job's whole work: sends the target's due deliveries one after another, then schedules the
