@@ -51,7 +51,7 @@ import { GalleryStreams } from './generations/gallery.ts';
 import { GenerationService } from './generations/service.ts';
 import { findPrediction } from './generations/predictions-store.ts';
 import { pruneWebhookDeliveries } from './generations/store.ts';
-import { PredictionTracker, type TrackerSettings } from './generations/tracker.ts';
+import { PredictionTracker, type TrackerSettings } from './generations/prediction-tracker.ts';
 
 export interface GenerationSettings {
   readonly tracker: TrackerSettings;

@@ -34,7 +34,7 @@ import {
 import { canonicalJson } from './request.ts';
 import { cancelSiblings, endNeverCreated } from './stop.ts';
 import { findGeneration, isTerminalGeneration } from './store.ts';
-import type { CreateResult, Tracker } from './tracking.ts';
+import type { CreateResult, Tracker } from './tracker-interface.ts';
 import { adoptIn, applyProgressIn, type GenerationErrorCode } from './transitions.ts';
 
 /** How far to look back for our prediction in Replicate's list: clocks differ. */

@@ -11,7 +11,7 @@ import { chainRemovalsIn } from './chain.ts';
 import { scheduleTrack, type TrackPayload } from './jobs.ts';
 import { endPrediction } from './predictions-store.ts';
 import { findGeneration, insertImages, lockGeneration, type Generation, type NewImageRow } from './store.ts';
-import type { Tracker } from './tracking.ts';
+import type { Tracker } from './tracker-interface.ts';
 import { finalizeIfDone, modelOf } from './transitions.ts';
 import { imagePositionOfRemoval } from './transparency.ts';
 

@@ -61,7 +61,7 @@ import {
   type Generation,
   type GenerationChange,
 } from './store.ts';
-import type { PredictionTracker } from './tracker.ts';
+import type { PredictionTracker } from './prediction-tracker.ts';
 import { transact } from './transact.ts';
 
 export interface GenerationServiceDependencies {

@@ -17,7 +17,7 @@ import { completeSuccess } from './outputs.ts';
 import { findPrediction, isTerminalPrediction, markCreateUnknown, type Prediction } from './predictions-store.ts';
 import { endNeverCreated, stopGeneration } from './stop.ts';
 import { findGeneration, isTerminalGeneration } from './store.ts';
-import { nextPollDelayMs, type Tracker } from './tracking.ts';
+import { nextPollDelayMs, type Tracker } from './tracker-interface.ts';
 import { applyFailureIn, applyProgressIn, finalizeIfDone, TIMEOUT_OUTCOME } from './transitions.ts';
 
 export async function runJob(tracker: Tracker, payload: TrackPayload): Promise<void> {

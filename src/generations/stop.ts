@@ -10,7 +10,7 @@ import { DownloadError } from '../storage/index.ts';
 import { scheduleTrack } from './jobs.ts';
 import { endPrediction, isTerminalPrediction, predictionsOf } from './predictions-store.ts';
 import { endGeneration, lockGeneration, type Generation, type TerminalOutcome } from './store.ts';
-import type { Tracker } from './tracking.ts';
+import type { Tracker } from './tracker-interface.ts';
 import { finalizeIfDone, neverCreated } from './transitions.ts';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * What every part of a prediction's tracker shares: its dependencies and settings, and the few
- * operations one part asks of another (`tracker.ts` wires them). The parts — `step.ts` (one run
+ * operations one part asks of another (`prediction-tracker.ts` wires them). The parts — `step.ts` (one run
  * of the job), `create.ts`, `outputs.ts`, `stop.ts` — take this interface rather than each other,
  * so none imports back the part that calls it.
  */

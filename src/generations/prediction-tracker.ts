@@ -7,7 +7,7 @@
  * memory: each transition is a conditional UPDATE in the stores and whoever does not win it does
  * nothing. Replicate is never called inside a transaction.
  *
- * This class only wires the parts together (see `tracking.ts`): `step.ts` (one run of the job),
+ * This class only wires the parts together (see `tracker-interface.ts`): `step.ts` (one run of the job),
  * `create.ts` (exactly-once create and reconcile), `outputs.ts`, `stop.ts`, and `transitions.ts`
  * (the state machine inside a transaction).
  */
@@ -21,10 +21,10 @@ import { applyUpstream, runJob } from './step.ts';
 import { cancelUpstream, stopGeneration } from './stop.ts';
 import type { Generation, TerminalOutcome } from './store.ts';
 import { transact, type ChangeLog } from './transact.ts';
-import type { CreateResult, PollSchedule, Tracker, TrackerDependencies } from './tracking.ts';
+import type { CreateResult, PollSchedule, Tracker, TrackerDependencies } from './tracker-interface.ts';
 import { endPredictionIn } from './transitions.ts';
 
-export type { TrackerSettings } from './tracking.ts';
+export type { TrackerSettings } from './tracker-interface.ts';
 
 export class PredictionTracker implements Tracker {
   constructor(readonly deps: TrackerDependencies) {}
