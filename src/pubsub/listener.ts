@@ -2,7 +2,8 @@
  * A dedicated Postgres LISTEN connection: outside the pool (a pooled connection would be handed
  * to queries), reconnecting with backoff whenever it drops. Whoever listens is told when the
  * connection is lost and when LISTEN is in force again, since notifications sent in between are
- * never delivered. Used by the message bus (`postgres.ts`) and by billing's usage cache.
+ * never delivered. Used by the message bus (`postgres.ts`), the catalog's sync and the caches
+ * that NOTIFY invalidates (`notified-cache.ts`).
  */
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
