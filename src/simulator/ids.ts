@@ -1,5 +1,6 @@
 /** Identifiers that look like Replicate's, so clients that store or pattern-match them behave as upstream. */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { UPSCALER_MODEL } from '../catalog/models.ts';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -17,10 +18,20 @@ export function newWebhookMessageId(): string {
 }
 
 /**
- * A stable 64-hex version id per model. Official models hide their versions on Replicate, but
+ * Community models the catalog pins by their real version id: the simulator answers to the same
+ * id, so the gateway's pinned create works against it unchanged.
+ */
+const REAL_VERSION_IDS: ReadonlyMap<string, string> = new Map([
+  [UPSCALER_MODEL.replicateModel, UPSCALER_MODEL.replicateVersion!],
+]);
+
+/**
+ * A stable 64-hex version id per model (the real one for a pinned community model). Official models hide their versions on Replicate, but
  * `POST /v1/predictions` still needs one to accept `owner/name:version` or a bare version id.
  */
 export function versionIdFor(replicateModel: string): string {
+  const pinned = REAL_VERSION_IDS.get(replicateModel);
+  if (pinned) return pinned;
   return createHash('sha256').update(`pixelgate-simulator:${replicateModel}`).digest('hex');
 }
 

@@ -17,6 +17,12 @@ export interface PromptMarkers {
    * (→ `aborted`) without slowing down every other prediction.
    */
   readonly cold: boolean;
+  /**
+   * `[sim:fail-upscale]`: an upscale of this prediction's image (or of its background-removed
+   * version) fails like `[sim:fail]`. The upscaler's input has no prompt, so the marker rides on
+   * the prompt of the prediction that made the image.
+   */
+  readonly failUpscale: boolean;
 }
 
 export function readPromptMarkers(input: Readonly<Record<string, unknown>>): PromptMarkers {
@@ -26,5 +32,6 @@ export function readPromptMarkers(input: Readonly<Record<string, unknown>>): Pro
     nsfw: prompt.includes('[sim:nsfw]'),
     slow: prompt.includes('[sim:slow]'),
     cold: prompt.includes('[sim:cold]'),
+    failUpscale: prompt.includes('[sim:fail-upscale]'),
   };
 }

@@ -20,7 +20,22 @@ export type SimulatedModel = BuiltInModelSpec & {
   readonly hardware: string | null;
   /** `Output` of the version's schema when it is not images. */
   readonly outputJsonSchema?: Readonly<Record<string, unknown>>;
+  /** An upscaler (Real-ESRGAN): how it scales, what it accepts and how long it runs. */
+  readonly upscaler?: SimulatedUpscaler;
 };
+
+export interface SimulatedUpscaler {
+  /** `scale` when the input has none (Real-ESRGAN's default). */
+  readonly defaultScale: number;
+  /**
+   * Inputs with more pixels fail as on Replicate's T4 ("… greater than the max size that fits in
+   * GPU memory on this hardware, 2096704"): 1448².
+   */
+  readonly maxInputPixels: number;
+  /** Processing time: this much, plus `secondsPerOutputMegapixel` for each megapixel it writes. */
+  readonly baseSeconds: number;
+  readonly secondsPerOutputMegapixel: number;
+}
 
 /** `GET /v1/hardware`: names and SKUs, as Replicate lists them (its API carries no price). */
 export const SIMULATED_HARDWARE = [
@@ -74,11 +89,14 @@ const realEsrgan: SimulatedModel = {
   isOfficial: false,
   visibility: 'public',
   hardware: 'gpu-t4',
+  averageSeconds: 6,
   inputSchema: z.strictObject({
     image: z.url(),
     scale: z.number().min(0).max(10).optional(),
     face_enhance: z.boolean().optional(),
   }),
+  // A T4 writes roughly a megapixel a second; a 1 MP image ×4 (16 MP) takes about 20 s.
+  upscaler: { defaultScale: 4, maxInputPixels: 2_096_704, baseSeconds: 0.8, secondsPerOutputMegapixel: 1.2 },
 };
 
 const captioner: SimulatedModel = {

@@ -5,7 +5,8 @@
  * as it would upstream; any other URL cannot be reached from a sandbox, so a stand-in image is
  * synthesised from the URL instead.
  */
-import type { SimulatedModel } from './models.ts';
+import sharp from 'sharp';
+import type { SimulatedModel, SimulatedUpscaler } from './models.ts';
 import { hash32 } from './ids.ts';
 import {
   dimensionsForAspectRatio,
@@ -50,7 +51,7 @@ export function expectedImageCount(model: SimulatedModel, input: Readonly<Record
 /** What the model read before generating: downloaded input images and the output size. */
 export interface PreparedInputs {
   readonly size: Dimensions;
-  /** remove-background: the image to cut out. */
+  /** remove-background: the image to cut out; an upscaler: the image to scale (to `size`). */
   readonly sourceImage: Buffer | undefined;
 }
 
@@ -60,6 +61,10 @@ export interface PreparedInputs {
  */
 export async function prepareInputs(request: OutputRequest): Promise<PreparedInputs> {
   const { model, input, fetchImage } = request;
+  if (typeof input.image === 'string' && model.upscaler) {
+    const sourceImage = await loadSourceImage(input.image, fetchImage);
+    return { size: await upscaledSize(model.upscaler, sourceImage, input), sourceImage };
+  }
   if (typeof input.image === 'string' && model.kind === 'postprocess') {
     const sourceImage = await loadSourceImage(input.image, fetchImage);
     return { size: readDimensionsOrFail(sourceImage, input.image), sourceImage };
@@ -69,9 +74,15 @@ export async function prepareInputs(request: OutputRequest): Promise<PreparedInp
 
 /**
  * PNG bytes of every output image, in output order. CPU-bound (a few ms per image), so it runs
- * once, when the model "returns", rather than while progress is being logged.
+ * once, when the model "returns", rather than while progress is being logged. An upscaler's
+ * output is the source resized with Lanczos by libvips (off the event loop), alpha kept.
  */
-export function renderOutputs(request: OutputRequest, prepared: PreparedInputs): Buffer[] {
+export async function renderOutputs(request: OutputRequest, prepared: PreparedInputs): Promise<Buffer[]> {
+  if (prepared.sourceImage && request.model.upscaler) {
+    const { width, height } = prepared.size;
+    const scaled = sharp(prepared.sourceImage).resize(width, height, { fit: 'fill', kernel: 'lanczos3' });
+    return [await scaled.png({ compressionLevel: 3 }).toBuffer()];
+  }
   if (prepared.sourceImage) return [removeBackground(prepared.sourceImage)];
   const count = expectedImageCount(request.model, request.input);
   return Array.from({ length: count }, (_, index) => renderGeneratedImage(prepared.size, imageSeed(request, index)));
@@ -111,6 +122,38 @@ function imageSeed({ model, input, predictionId }: OutputRequest, index: number)
 async function loadSourceImage(url: string, fetchImage: ImageFetcher): Promise<Buffer> {
   if (isLoopbackUrl(url)) return fetchImage(url);
   return renderGeneratedImage(dimensionsForAspectRatio('1:1'), hash32(url));
+}
+
+/**
+ * Real-ESRGAN's output size, `int(side × scale)` (its `outscale`), after its GPU check: an input
+ * over the limit fails with the model's own words (numpy's shape, height first).
+ */
+async function upscaledSize(
+  upscaler: SimulatedUpscaler,
+  source: Buffer,
+  input: Readonly<Record<string, unknown>>,
+): Promise<Dimensions> {
+  let width: number, height: number, channels: number;
+  try {
+    ({ width = 0, height = 0, channels = 3 } = await sharp(source).metadata());
+  } catch {
+    throw new ModelInputError(`cannot identify image file ${JSON.stringify(String(input.image))}`);
+  }
+  const pixels = width * height;
+  if (pixels > upscaler.maxInputPixels) {
+    throw new ModelInputError(
+      `Input image of dimensions (${height}, ${width}, ${channels}) has a total number of pixels ${pixels} greater ` +
+        `than the max size that fits in GPU memory on this hardware, ${upscaler.maxInputPixels}. Resize input image ` +
+        'and try again.',
+    );
+  }
+  const scale = typeof input.scale === 'number' ? input.scale : upscaler.defaultScale;
+  return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)) };
+}
+
+/** Simulated seconds an upscaler spends writing `size`: grows with the pixels it outputs. */
+export function upscaleSeconds(upscaler: SimulatedUpscaler, size: Dimensions): number {
+  return upscaler.baseSeconds + (upscaler.secondsPerOutputMegapixel * size.width * size.height) / 1e6;
 }
 
 function readDimensionsOrFail(bytes: Buffer, url: string): Dimensions {

@@ -8,18 +8,20 @@
  * for API predictions. Removal is applied lazily against the injected clock on every read (so
  * tests can jump the clock) and by a timer (so a long-running simulator frees the image bytes).
  */
-import type { SimulatedModel } from './models.ts';
+import type { SimulatedModel, SimulatedUpscaler } from './models.ts';
 import type { Logger } from '../logger.ts';
 import type { CreditAccount } from './account.ts';
 import { newPredictionId, randomSeed } from './ids.ts';
 import { plainLog, seedLine, tqdmLine } from './logs.ts';
-import { readPromptMarkers } from './markers.ts';
+import { readPromptMarkers, type PromptMarkers } from './markers.ts';
 import {
   expectedImageCount,
   ModelInputError,
   prepareInputs,
   renderOutputs,
+  upscaleSeconds,
   type ImageFetcher,
+  type PreparedInputs,
   type OutputRequest,
 } from './outputs.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -74,7 +76,7 @@ export class PredictionEngine {
     const { now } = this.options;
     const createdAt = now();
     const id = newPredictionId();
-    const markers = readPromptMarkers(params.input);
+    const markers = this.markersOf(params);
     const seed = typeof params.input.seed === 'number' ? params.input.seed : randomSeed();
     const webhook: WebhookTarget | null = params.webhook
       ? {
@@ -233,7 +235,9 @@ export class PredictionEngine {
     const processingMs = this.scaledMs(timeline.processingSeconds);
     this.emit(record, 'start');
 
-    if (model.kind === 'postprocess') {
+    if (model.upscaler) {
+      this.appendLogs(record, ['Downloading input image...', 'Upscaling image...']);
+    } else if (model.kind === 'postprocess') {
       this.appendLogs(record, ['Downloading input image...', 'Removing background...']);
     } else if (model.logStyle === 'tqdm') {
       this.appendLogs(record, [seedLine(record.seed), tqdmLine(0, timeline.steps, 0)]);
@@ -246,6 +250,10 @@ export class PredictionEngine {
     record.inputs.catch((error: unknown) => {
       if (record.status === 'processing') this.failOnInput(record, error);
     });
+    if (model.upscaler) {
+      this.scheduleUpscale(record, model.upscaler);
+      return;
+    }
 
     if (markers.fail) {
       this.schedule(record, processingMs * FAILURE_POINT, () => this.failAsRequested(record));
@@ -256,6 +264,40 @@ export class PredictionEngine {
       this.schedulePlainHeartbeats(record);
     }
     this.schedule(record, processingMs, () => this.completeProcessing(record));
+  }
+
+  /** An upscaler runs for as long as its output takes to write: known once the input is read. */
+  private scheduleUpscale(record: PredictionRecord, upscaler: SimulatedUpscaler): void {
+    record.inputs!.then(
+      (prepared) => {
+        if (record.status !== 'processing') return;
+        const processingMs = this.scaledMs(upscaleSeconds(upscaler, prepared.size));
+        if (record.markers.fail) {
+          this.schedule(record, processingMs * FAILURE_POINT, () => this.failAsRequested(record));
+        }
+        this.schedule(record, processingMs, () => this.completeProcessing(record));
+      },
+      () => undefined, // failed on its input (above)
+    );
+  }
+
+  /**
+   * The prompt's markers; an upscaler's input has no prompt, so it fails on request when the
+   * image it reads was made (or cut out of one made) by a prompt with `[sim:fail-upscale]`.
+   */
+  private markersOf(params: CreatePredictionParams): PromptMarkers {
+    const markers = readPromptMarkers(params.input);
+    if (!params.model.upscaler || typeof params.input.image !== 'string') return markers;
+    return this.madeUnder(params.input.image, 3)?.failUpscale ? { ...markers, fail: true } : markers;
+  }
+
+  /** The markers of the prompt behind one of this simulator's output files (through removals). */
+  private madeUnder(url: string, depth: number): PromptMarkers | undefined {
+    if (depth === 0 || !url.startsWith(`${this.options.origin}/files/`)) return undefined;
+    const source = this.records.get(url.slice(this.options.origin.length + '/files/'.length).split('/')[0]!);
+    if (!source) return undefined;
+    if (typeof source.input.prompt === 'string') return source.markers;
+    return typeof source.input.image === 'string' ? this.madeUnder(source.input.image, depth - 1) : undefined;
   }
 
   private scheduleTqdmProgress(record: PredictionRecord, processingMs: number): void {
@@ -283,8 +325,10 @@ export class PredictionEngine {
   private async completeProcessing(record: PredictionRecord): Promise<void> {
     if (record.status !== 'processing' || !record.inputs) return;
     let files: Buffer[];
+    let prepared: PreparedInputs;
     try {
-      files = renderOutputs(this.outputRequest(record), await record.inputs);
+      prepared = await record.inputs;
+      files = await renderOutputs(this.outputRequest(record), prepared);
     } catch (error) {
       if (record.status === 'processing') this.failOnInput(record, error);
       return;
@@ -295,7 +339,9 @@ export class PredictionEngine {
       this.fail(record, nsfwMessage(record.model), ['Running safety checker...', 'NSFW content detected.']);
       return;
     }
-    if (record.model.kind === 'postprocess') {
+    if (record.model.upscaler) {
+      this.appendLogs(record, [`Upscaled to ${prepared.size.width}x${prepared.size.height}`]);
+    } else if (record.model.kind === 'postprocess') {
       this.appendLogs(record, [`Removed background in ${seconds.toFixed(1)}sec`]);
     } else if (record.model.logStyle === 'plain') {
       const bytes = files.reduce((total, file) => total + file.length, 0);
