@@ -8,6 +8,7 @@ import { badUserInput, notFound } from '../graphql/errors.ts';
 import { localId, nodeVisibility } from '../graphql/global-ids.ts';
 import { createApiKey, findApiKey, revokeApiKey } from './api-keys.ts';
 import { createUser, findUser, findUsers, isUuid, userNameSchema } from './users.ts';
+import { DeletedUserError } from './viewer.ts';
 
 /** Users load through one dataloader per request: a page of 100 rows naming users costs one query. */
 export const UserRef = builder.loadableNode('User', {
@@ -89,7 +90,7 @@ builder.queryField('viewer', (t) =>
       const reader = viewerRowReaders.size === 0 ? undefined : selectedReader(info);
       if (!reader) return userId;
       const user = await reader(context, userId);
-      if (!user) throw notFound('User', userId);
+      if (!user) throw new DeletedUserError(userId);
       UserRef.getDataloader(context).prime(user.id, user);
       return user;
     },

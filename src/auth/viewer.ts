@@ -15,6 +15,17 @@ export class UnauthenticatedError extends Error {
   }
 }
 
+/**
+ * The key was valid when this instance cached it, but its user has since been deleted: the key is
+ * gone with them (its row cascades), and other instances may trust it until their cache expires.
+ */
+export class DeletedUserError extends UnauthenticatedError {
+  constructor(readonly userId: string) {
+    super('The API key is invalid: its user no longer exists.');
+    this.name = 'DeletedUserError';
+  }
+}
+
 export type Viewer =
   { readonly kind: 'user'; readonly userId: string; readonly apiKeyId: string } | { readonly kind: 'admin' };
 

@@ -13,10 +13,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
+import { DeletedUserError } from '../auth/viewer.ts';
 import { lockedUserOf, type LockedUser, type NewHoldRef } from '../billing/admission.ts';
 import { holdWindows } from '../billing/holds.ts';
 import type { Config } from '../config.ts';
 import type { HoldWindowRef } from '../db/types.ts';
+import { violatedForeignKey } from '../db/constraints.ts';
 import type { Executor } from '../db/index.ts';
 import type { Micros } from '../money.ts';
 import { TRACK_MAX_ATTEMPTS, TRACK_PREDICTION_TASK, trackJobKey, type TrackPayload } from './jobs.ts';
@@ -143,6 +145,23 @@ export function admissionStatement(input: AdmissionStatementInput): RawBuilder<A
     from generation`;
 }
 
+/** The foreign keys to `users` that the statement's inserts check. */
+const USER_FOREIGN_KEYS = new Set(['generations_user_id_fkey', 'holds_user_id_fkey', 'ledger_entries_user_id_fkey']);
+
+/**
+ * Runs the statement; a user deleted while their key was still cached breaks a foreign key to
+ * `users` (checked before the lock is read), which is their refusal, not an unexpected error. The
+ * statement failed whole, so nothing was written.
+ */
+async function executeForUser(statement: RawBuilder<AdmissionRow>, trx: Executor, userId: string) {
+  try {
+    return await statement.execute(trx);
+  } catch (error) {
+    if (USER_FOREIGN_KEYS.has(violatedForeignKey(error) ?? '')) throw new DeletedUserError(userId);
+    throw error;
+  }
+}
+
 /**
  * Runs the statement for one new generation. `paid` is null for a cache hit (the generation row
  * only). Null when the idempotency key was already taken (a concurrent request got there first).
@@ -162,7 +181,7 @@ export async function writeNewGeneration(
       predictions: paid.predictions.map((prediction) => ({ ...prediction, id: randomUUID(), generationId: row.id })),
     },
   });
-  const first = (await statement.execute(trx)).rows[0];
+  const first = (await executeForUser(statement, trx, row.userId)).rows[0];
   if (!first) return null;
   const { locked_user: locked, jobs: _jobs, ...generation } = first;
   return { generation, admission: hold && { user: lockedUserOf(locked, row.userId), hold } };

@@ -68,6 +68,7 @@ type Documents = {
     "\n  query EstimateCost($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      perImageUsd\n    }\n  }\n": typeof types.EstimateCostDocument,
     "\n  query RecommendModel($input: RecommendModelInput!) {\n    recommendModel(input: $input) {\n      id\n      costPerImageUsd\n    }\n  }\n": typeof types.RecommendModelDocument,
     "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": typeof types.GenerateWithPositionDocument,
+    "\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n": typeof types.DeletedUserViewerDocument,
     "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": typeof types.LifecycleGenerationIdDocument,
     "\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n": typeof types.UnknownGenerationIdDocument,
     "\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.LifecycleGenerationsPageDocument,
@@ -154,6 +155,7 @@ const documents: Documents = {
     "\n  query EstimateCost($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      perImageUsd\n    }\n  }\n": types.EstimateCostDocument,
     "\n  query RecommendModel($input: RecommendModelInput!) {\n    recommendModel(input: $input) {\n      id\n      costPerImageUsd\n    }\n  }\n": types.RecommendModelDocument,
     "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": types.GenerateWithPositionDocument,
+    "\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n": types.DeletedUserViewerDocument,
     "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": types.LifecycleGenerationIdDocument,
     "\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n": types.UnknownGenerationIdDocument,
     "\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.LifecycleGenerationsPageDocument,
@@ -416,6 +418,10 @@ export function graphql(source: "\n  query RecommendModel($input: RecommendModel
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"): (typeof documents)["\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n"): (typeof documents)["\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
