@@ -56,13 +56,16 @@ export interface ServedCli {
   output(): string;
 }
 
-/** `pixelgate serve` on a free port; resolves once it prints its GraphiQL URL. */
+/**
+ * `pixelgate serve` on a free port (`args`: e.g. `['serve', '--no-worker']`); resolves once it
+ * prints its GraphiQL URL.
+ */
 export async function serveCli(
   env: Record<string, string>,
-  options: { detached?: boolean; logLevel?: string } = {},
+  options: { detached?: boolean; logLevel?: string; args?: readonly string[] } = {},
 ): Promise<ServedCli> {
   const child = spawnCli(
-    ['serve'],
+    options.args ?? ['serve'],
     { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: options.logLevel ?? 'warn', ...env },
     { detached: options.detached },
   );

@@ -1,0 +1,160 @@
+/**
+ * Models added at runtime reach another gateway process through the database alone: two
+ * `pixelgate serve` OS processes on one Postgres (in-process instances would share the module's
+ * catalog and prove nothing). An operator adds a FLUX fine-tune billed per second on H100 over the
+ * admin GraphQL API of process A (API only), and an official model billed per image with
+ * `pixelgate models add` (a third process); process B, which no call ever reached, offers both
+ * (the fine-tune to its owner only) and runs them end to end: created on Replicate under their
+ * own model and version, settled at what Replicate would bill, the ledger verified.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RunningSimulator } from '../../src/simulator/index.ts';
+import { runCli, serveCli, type ServedCli } from '../foundation/process.ts';
+import { insertUserWithKey } from '../generations/helpers.ts';
+import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { createMigratedDatabase } from '../support/database.ts';
+import { startTestSimulator } from '../support/env.ts';
+import { gid } from '../support/ids.ts';
+
+const ADD = `mutation Add($input: AddModelInput!) { addModel(input: $input) { id } }`;
+const MODELS = `{ models { id } }`;
+const GENERATE = `mutation Gen($modelId: ID!, $prompt: String!) {
+  generateImage(input: { modelId: $modelId, prompt: $prompt }) { id }
+}`;
+/** A command's start costs seconds, more on a loaded machine. */
+const CLI_TIMEOUT_MS = 120_000;
+const GENERATION = `query G($id: ID!) { generation(id: $id) { status costUsd } }`;
+
+let simulator: RunningSimulator;
+let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
+const dataDirs: string[] = [];
+const processes: ServedCli[] = [];
+let env: Record<string, string>;
+let owner: { userId: string; key: string };
+let stranger: { userId: string; key: string };
+
+async function serve(args: readonly string[]): Promise<ServedCli> {
+  // One data directory per process: a directory has one owner (owner.json).
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-catalog-processes-'));
+  dataDirs.push(dataDir);
+  const served = await serveCli({ ...env, PIXELGATE_DATA_DIR: dataDir }, { args });
+  processes.push(served);
+  return served;
+}
+
+beforeAll(async () => {
+  simulator = await startTestSimulator(0.05);
+  database = await createMigratedDatabase();
+  owner = await insertUserWithKey(database.handle.db, { name: 'acme shop', dailyBudgetMicros: 5_000_000 });
+  stranger = await insertUserWithKey(database.handle.db, { name: 'someone else', dailyBudgetMicros: 5_000_000 });
+  env = {
+    DATABASE_URL: database.url,
+    REPLICATE_API_TOKEN: 'r8_test_token_for_the_simulator',
+    REPLICATE_API_BASE_URL: simulator.baseUrl,
+    PIXELGATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+  };
+}, 120_000);
+
+afterAll(async () => {
+  for (const served of processes) if (served.child.exitCode === null) served.child.kill('SIGKILL');
+  await Promise.all(processes.map((served) => served.exited));
+  await simulator?.close();
+  await database?.drop();
+  for (const dataDir of dataDirs) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function graphql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: T; errors?: Array<{ extensions?: Record<string, unknown> }> };
+}
+
+const modelsSeenBy = async (url: string, key: string) =>
+  (await graphql<{ models: Array<{ id: string }> }>(url, MODELS, {}, key)).data!.models.map((model) => model.id);
+
+/** Runs one generation on `url` as `user` and waits for its settled cost. */
+async function generate(url: string, user: { key: string }, modelId: string, prompt: string) {
+  const started = await graphql<{ generateImage: { id: string } }>(url, GENERATE, { modelId, prompt }, user.key);
+  expect(started.errors).toBeUndefined();
+  const id = started.data!.generateImage.id;
+  let generation: { status: string; costUsd: string | null } | undefined;
+  await vi.waitFor(
+    async () => {
+      generation = (await graphql<{ generation: typeof generation }>(url, GENERATION, { id }, user.key)).data!
+        .generation;
+      expect(generation?.costUsd ?? null).not.toBeNull();
+    },
+    { timeout: 120_000, interval: 250 },
+  );
+  return generation!;
+}
+
+describe('a model added on one gateway process', () => {
+  it('is offered and run by another gateway process sharing only the database', async () => {
+    const [adding, running] = await Promise.all([serve(['serve', '--no-worker']), serve(['serve'])]);
+    expect(await modelsSeenBy(running.url, owner.key)).not.toContain('acme-brand-style');
+
+    const added = await graphql(
+      adding.url,
+      ADD,
+      {
+        input: {
+          replicateModel: 'acme/brand-style',
+          slug: 'acme-brand-style',
+          perSecondUsd: '0.001525',
+          hardware: 'gpu-h100',
+          maxSeconds: 60,
+          visibleToUserIds: [gid('User', owner.userId)],
+        },
+      },
+      TEST_ADMIN_TOKEN,
+    );
+    expect(added.errors).toBeUndefined();
+    const cli = await runCli(
+      ['models', 'add', 'ideogram-ai/ideogram-v3-turbo', '--slug', 'ideogram-v3-turbo', '--per-image', '0.03'],
+      env,
+      CLI_TIMEOUT_MS,
+    );
+    expect(cli, cli.stderr).toMatchObject({ code: 0, stdout: 'ideogram-v3-turbo added\n' });
+
+    // Only the catalog's NOTIFY and a reload from Postgres can have told the running process.
+    await vi.waitFor(
+      async () =>
+        expect(await modelsSeenBy(running.url, owner.key)).toEqual(
+          expect.arrayContaining(['acme-brand-style', 'ideogram-v3-turbo']),
+        ),
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(await modelsSeenBy(running.url, stranger.key)).not.toContain('acme-brand-style');
+    expect(await modelsSeenBy(running.url, stranger.key)).toContain('ideogram-v3-turbo');
+
+    const fineTune = await generate(running.url, owner, 'acme-brand-style', 'a brand mascot');
+    const official = await generate(running.url, stranger, 'ideogram-v3-turbo', 'a gig poster');
+    expect(official).toEqual({ status: 'SUCCEEDED', costUsd: '0.03' });
+    expect(fineTune.status).toBe('SUCCEEDED');
+
+    const predictions = await database.handle.db
+      .selectFrom('predictions')
+      .innerJoin('generations', 'generations.id', 'predictions.generation_id')
+      .select(['generations.model_id', 'predictions.replicate_model', 'predictions.metrics', 'generations.cost_micros'])
+      .orderBy('generations.model_id')
+      .execute();
+    expect(predictions.map((row) => row.model_id)).toEqual(['acme-brand-style', 'ideogram-v3-turbo']);
+    const [timeBilled, perImage] = predictions;
+    expect(timeBilled!.replicate_model).toMatch(/^acme\/brand-style:[0-9a-f]{64}$/);
+    expect(perImage!.replicate_model).toBe('ideogram-ai/ideogram-v3-turbo');
+    // ceil(predict_time × $0.001525/s) in whole micro-dollars; the simulator reports whole ms.
+    const ms = Math.round((timeBilled!.metrics!.predict_time as number) * 1000);
+    expect(ms).toBeGreaterThan(0);
+    expect(timeBilled!.cost_micros).toBe(Math.floor((ms * 1525 + 999) / 1000));
+    expect(perImage!.cost_micros).toBe(30_000);
+    const verify = await runCli(['ledger', 'verify'], { DATABASE_URL: database.url }, CLI_TIMEOUT_MS);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  }, 300_000);
+});
