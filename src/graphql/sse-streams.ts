@@ -2,7 +2,7 @@
  * Subscriptions over HTTP (SSE, `text/event-stream`) under the same limits as WebSocket sockets
  * (`live-connections.ts`): each stream counts against the instance's and its user's maximum, is
  * ended when its API key is revoked (with a last UNAUTHENTICATED event), and is ended as a slow
- * consumer when more than `WS_MAX_BUFFERED_BYTES` wait in its response unsent.
+ * consumer when more than `WS_MAX_BUFFERED_BYTES` wait for its client (`LimitedStream`).
  *
  * Hooked at envelop's `onSubscribe`, where the subscription's context (its viewer, and the HTTP
  * response Yoga's node adapter put in the server context) and its event stream meet. WebSocket
@@ -23,9 +23,12 @@ interface StreamContext {
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
-/** Bytes written to the response that the client has not taken yet. */
-function waitingBytes(response: http.ServerResponse): number {
-  return response.writableLength + (response.socket?.writableLength ?? 0);
+interface StreamOptions {
+  readonly live: LiveConnections;
+  readonly viewer: Viewer | null;
+  readonly authorization: string | null;
+  readonly response: http.ServerResponse;
+  readonly logger: Logger;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {
@@ -52,7 +55,7 @@ export function useLimitedEventStreams(live: LiveConnections, logger: Logger): P
             return;
           }
           const authorization = context.req?.headers.authorization ?? null;
-          setResult(limitedStream(result, { live, viewer, authorization, response, logger }));
+          setResult(new LimitedStream(result, { live, viewer, authorization, response, logger }));
         },
       };
     },
@@ -60,78 +63,144 @@ export function useLimitedEventStreams(live: LiveConnections, logger: Logger): P
 }
 
 /**
- * The subscription's events, counted as one live connection while they flow: `end` (revocation,
- * a slow consumer) stops them at once — a revocation with a last UNAUTHENTICATED event — and the
- * source is ended whichever side stops first (the client going away, the source completing).
+ * The subscription's events, counted as one live connection while they flow.
+ *
+ * The source is read as fast as it yields, whether or not the client keeps up: Yoga writes an
+ * event only once the response drained, so a client that stops reading stops Yoga asking for
+ * more, and without this the source's own buffer (or the bus behind it) would hold the events.
+ * What the client has not taken waits here, measured (an event is serialized to count it only
+ * when it has to wait: a client that keeps up costs nothing more); when it and the bytes in the
+ * response pass `WS_MAX_BUFFERED_BYTES`, the stream is ended as a slow consumer and its socket
+ * destroyed (those bytes can never be sent). `end` for a revocation stops it with a last
+ * UNAUTHENTICATED event; the source is ended whichever side stops first.
  */
-function limitedStream(
-  source: AsyncIterable<ExecutionResult>,
-  options: {
-    live: LiveConnections;
-    viewer: Viewer | null;
-    authorization: string | null;
-    response: http.ServerResponse;
-    logger: Logger;
-  },
-): AsyncIterableIterator<ExecutionResult> {
-  const { live, response, logger } = options;
-  const events = source[Symbol.asyncIterator]();
-  let finished = false;
-  let lastEvent: ExecutionResult | undefined;
-  let wake: (step: IteratorReturnResult<undefined>) => void = () => {};
-  const stopped = new Promise<IteratorReturnResult<undefined>>((resolve) => (wake = resolve));
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    live.remove(connection);
-    response.off('close', finish);
-    wake(DONE);
-    void events.return?.();
-  };
-  const connection: LiveConnection = {
-    transport: 'sse',
-    authorization: options.authorization,
-    end(reason: EndReason, message: string) {
-      logger.warn({ reason, bufferedBytes: waitingBytes(response) }, `SSE stream ended: ${message}`);
-      if (reason === 'revoked') {
-        lastEvent = { errors: [new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } })] };
-      }
-      finish();
-    },
-  };
-  live.add(connection);
-  live.identify(connection, options.viewer);
-  response.once('close', finish);
+class LimitedStream implements AsyncIterableIterator<ExecutionResult> {
+  private readonly events: AsyncIterator<ExecutionResult>;
+  private readonly connection: LiveConnection;
+  /** Events read from the source that the client has not taken yet, with their size. */
+  private readonly backlog: Array<{ readonly value: ExecutionResult; readonly bytes: number }> = [];
+  private backlogBytes = 0;
+  private waiting: { resolve(step: IteratorResult<ExecutionResult>): void; reject(error: unknown): void } | undefined;
+  private lastEvent: ExecutionResult | undefined;
+  private failure: { readonly error: unknown } | undefined;
+  private sourceDone = false;
+  private finished = false;
 
-  return {
-    async next(): Promise<IteratorResult<ExecutionResult>> {
-      if (lastEvent) {
-        const value = lastEvent;
-        lastEvent = undefined;
-        return { done: false, value };
+  constructor(
+    source: AsyncIterable<ExecutionResult>,
+    private readonly options: StreamOptions,
+  ) {
+    const { live, response, logger } = options;
+    this.events = source[Symbol.asyncIterator]();
+    this.connection = {
+      transport: 'sse',
+      authorization: options.authorization,
+      end: (reason: EndReason, message: string) => {
+        logger.warn({ reason, bufferedBytes: this.waitingBytes() }, `SSE stream ended: ${message}`);
+        if (reason === 'revoked') {
+          this.lastEvent = { errors: [new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } })] };
+        }
+        if (reason === 'slowConsumer') response.destroy();
+        this.finish();
+      },
+    };
+    live.add(this.connection);
+    live.identify(this.connection, options.viewer);
+    response.once('close', this.finish);
+    void this.readSource();
+  }
+
+  /**
+   * Bytes produced for the client that it has not taken: the backlog, and what waits in the
+   * response (whose `writableLength` already includes its socket's).
+   */
+  private waitingBytes(): number {
+    return this.backlogBytes + this.options.response.writableLength;
+  }
+
+  private async readSource(): Promise<void> {
+    try {
+      while (!this.finished) {
+        const step = await this.events.next();
+        if (this.finished) return;
+        if (step.done) {
+          this.sourceDone = true;
+          return this.settle();
+        }
+        if (this.waiting) {
+          this.settle(step.value);
+          continue;
+        }
+        const bytes = Buffer.byteLength(JSON.stringify(step.value));
+        this.backlog.push({ value: step.value, bytes });
+        this.backlogBytes += bytes;
+        if (this.options.live.isSlow(this.waitingBytes())) {
+          this.connection.end('slowConsumer', 'Slow consumer: too many bytes waiting to be sent.');
+        }
       }
-      if (finished) return DONE;
-      if (live.isSlow(waitingBytes(response))) {
-        connection.end('slowConsumer', 'Slow consumer: too many bytes waiting to be sent.');
-        return DONE;
-      }
-      const step = await Promise.race([events.next(), stopped]);
-      if (step.done) {
-        finish();
-        return lastEvent ? this.next() : DONE;
-      }
-      return step;
-    },
-    async return() {
-      finish();
-      return DONE;
-    },
-    async throw(error: unknown) {
-      finish();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
+    } catch (error) {
+      this.failure = { error };
+      this.settle();
+    }
+  }
+
+  /** Answers a `next` that waits: with `value`, else with whatever ended the stream. */
+  private settle(value?: ExecutionResult): void {
+    const waiting = this.waiting;
+    if (!waiting) return;
+    this.waiting = undefined;
+    if (value) return waiting.resolve({ done: false, value });
+    if (this.lastEvent) return waiting.resolve({ done: false, value: this.takeLastEvent() });
+    if (this.failure) return waiting.reject(this.failure.error);
+    waiting.resolve(DONE);
+  }
+
+  private takeLastEvent(): ExecutionResult {
+    const value = this.lastEvent!;
+    this.lastEvent = undefined;
+    return value;
+  }
+
+  private readonly finish = (): void => {
+    if (this.finished) return;
+    this.finished = true;
+    this.backlog.length = 0;
+    this.backlogBytes = 0;
+    this.options.live.remove(this.connection);
+    this.options.response.off('close', this.finish);
+    this.settle();
+    void this.events.return?.();
   };
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.lastEvent) return { done: false, value: this.takeLastEvent() };
+    const queued = this.backlog.shift();
+    if (queued) {
+      this.backlogBytes -= queued.bytes;
+      return { done: false, value: queued.value };
+    }
+    if (this.failure) {
+      this.finish();
+      throw this.failure.error;
+    }
+    if (this.finished || this.sourceDone) {
+      this.finish();
+      return DONE;
+    }
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.finish();
+    return DONE;
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.finish();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }
