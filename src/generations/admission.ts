@@ -17,13 +17,13 @@ import { DeletedUserError } from '../auth/viewer.ts';
 import { lockedUserOf, type LockedUser, type NewHoldRef } from '../billing/admission.ts';
 import { holdWindows } from '../billing/holds.ts';
 import type { Config } from '../config.ts';
-import type { HoldWindowRef } from '../db/types.ts';
+import type { GenerationRow, HoldWindowRef } from '../db/types.ts';
 import { violatedForeignKey } from '../db/constraints.ts';
 import type { Executor } from '../db/index.ts';
 import type { Micros } from '../money.ts';
 import { TRACK_MAX_ATTEMPTS, TRACK_PREDICTION_TASK, trackJobKey, type TrackPayload } from './jobs.ts';
 import type { NewPredictionRow } from './predictions-store.ts';
-import type { Generation, NewGenerationRow } from './store.ts';
+import { generationOf, type Generation, type NewGenerationRow } from './store.ts';
 
 export interface PaidGeneration {
   readonly amountMicros: Micros;
@@ -50,7 +50,7 @@ export interface AdmissionStatementInput {
   } | null;
 }
 
-type AdmissionRow = Generation & { locked_user: LockedUser | null; jobs?: unknown };
+type AdmissionRow = GenerationRow & { locked_user: LockedUser | null; jobs?: unknown };
 
 /** The insert of the generation, as the CTE `generation`; no row when the key was already taken. */
 function generationCte(row: NewGenerationRow): RawBuilder<unknown> {
@@ -184,5 +184,5 @@ export async function writeNewGeneration(
   const first = (await executeForUser(statement, trx, row.userId)).rows[0];
   if (!first) return null;
   const { locked_user: locked, jobs: _jobs, ...generation } = first;
-  return { generation, admission: hold && { user: lockedUserOf(locked, row.userId), hold } };
+  return { generation: generationOf(generation), admission: hold && { user: lockedUserOf(locked, row.userId), hold } };
 }

@@ -13,7 +13,7 @@ import type { ImageRow } from '../db/types.ts';
 import { keysetPage, type KeysetPage } from '../db/keyset.ts';
 import { imagesForGenerations } from './images.ts';
 import { createsWaiting } from './predictions-store.ts';
-import { findGeneration, type Generation } from './store.ts';
+import { findGeneration, generationOf, type Generation } from './store.ts';
 
 export interface GenerationView {
   readonly generation: Generation;
@@ -50,7 +50,7 @@ export async function loadGenerationView(db: Db, id: string): Promise<Generation
 export async function generationViews(db: Db, ids: readonly string[]): Promise<Map<string, GenerationView>> {
   const valid = ids.filter(isUuid);
   const rows = valid.length ? await db.selectFrom('generations').selectAll().where('id', 'in', valid).execute() : [];
-  return new Map(rows.map((generation) => [generation.id, { generation }]));
+  return new Map(rows.map((row) => [row.id, { generation: generationOf(row) }]));
 }
 
 /** One page of a user's generations. */
@@ -60,5 +60,5 @@ export async function userGenerationPage(db: Db, userId: string, page: KeysetPag
     page,
     'generations',
   ).execute();
-  return rows.map((generation) => ({ generation }));
+  return rows.map((row) => ({ generation: generationOf(row) }));
 }

@@ -87,10 +87,6 @@ const GenerationErrorRef = builder.objectRef<{ code: string; message: string }>(
   }),
 });
 
-function requestField(view: GenerationView, key: string): unknown {
-  return view.generation.request[key];
-}
-
 /** Queue positions read for views that came without one (read once per view, for both fields). */
 const readPositions = new WeakMap<GenerationView, Promise<number | null>>();
 
@@ -161,19 +157,19 @@ export const GenerationRef = builder.loadableNode('Generation', {
     negativePrompt: t.string({
       nullable: true,
       description: 'As given; sent only to models that accept one (`ImageModel.acceptsNegativePrompt`).',
-      resolve: (view) => (requestField(view, 'negativePrompt') as string | null) ?? null,
+      resolve: ({ generation }) => generation.request.negativePrompt,
     }),
-    aspectRatio: t.string({ nullable: true, resolve: (view) => (requestField(view, 'aspectRatio') as string) ?? null }),
+    aspectRatio: t.string({ nullable: true, resolve: ({ generation }) => generation.request.aspectRatio }),
     seed: t.int({
       nullable: true,
       description: 'As given; sent only to models that accept one (`ImageModel.acceptsSeed`).',
-      resolve: (view) => (requestField(view, 'seed') as number | null) ?? null,
+      resolve: ({ generation }) => generation.request.seed,
     }),
     count: t.int({ description: 'Images asked for.', resolve: ({ generation }) => generation.image_count }),
     settings: t.field({
       type: 'JSON',
       description: 'The model-specific settings as given.',
-      resolve: (view) => requestField(view, 'settings') ?? {},
+      resolve: ({ generation }) => generation.request.settings,
     }),
     idempotencyKey: t.string({ nullable: true, resolve: ({ generation }) => generation.idempotency_key }),
     estimatedCostUsd: t.field({

@@ -24,6 +24,7 @@ import {
   type PrintTarget,
   type PrintTargetRequest,
 } from '../print/target.ts';
+import type { NormalizedRequest } from './normalized-request.ts';
 
 /** Print-on-demand products are mostly 4:3, so a request without a ratio gets it. */
 export const DEFAULT_ASPECT_RATIO = '4:3';
@@ -88,7 +89,7 @@ export interface GenerationPlan {
   readonly prompt: string;
   readonly imageCount: number;
   /** The request as understood (defaults applied): shown back to the user and fingerprinted. */
-  readonly normalized: Record<string, unknown>;
+  readonly normalized: NormalizedRequest;
   /** Same normalized request → same fingerprint; the idempotency check compares these. */
   readonly fingerprint: string;
   readonly idempotencyKey: string | null;
@@ -290,7 +291,7 @@ export function planGeneration(request: GenerateImageRequest, userId: string | n
   const settings = settingsObject(request.settings);
   const predictions = planPredictions(model, { prompt, negativePrompt, aspectRatio, seed, count, settings });
 
-  const normalized: Record<string, unknown> = {
+  const normalized: NormalizedRequest = {
     modelId: model.id,
     prompt,
     negativePrompt,

@@ -301,9 +301,9 @@ export class GenerationService {
       mode: preview.mode,
       status: preview.status,
       prompt: preview.prompt,
-      negativePrompt: (preview.request.negativePrompt as string | null | undefined) ?? null,
-      aspectRatio: (preview.request.aspectRatio as string | null | undefined) ?? null,
-      seed: (preview.request.seed as number | null | undefined) ?? null,
+      negativePrompt: preview.request.negativePrompt,
+      aspectRatio: preview.request.aspectRatio,
+      seed: preview.request.seed,
       storedImages: await shownImageCount(this.deps.db, preview),
     };
     const refusal = finalizeRefusal(facts, call.userId, input.imageIndex);

@@ -10,10 +10,19 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/index.ts';
 import type { GenerationRow, GenerationStatus, ImageRow, ImageSource } from '../db/types.ts';
+import { requestOf, type NormalizedRequest } from './normalized-request.ts';
 
 export type { ImageSource };
 
-export type Generation = GenerationRow;
+/** A generation's row with its request parsed (`generationOf`): what every reader gets. */
+export interface Generation extends Omit<GenerationRow, 'request'> {
+  readonly request: NormalizedRequest;
+}
+
+/** Every generation read from the database passes here once, so no reader parses or casts its request. */
+export function generationOf(row: GenerationRow): Generation {
+  return { ...row, request: requestOf(row) };
+}
 
 export const ACTIVE_GENERATION_STATUSES: readonly GenerationStatus[] = ['QUEUED', 'STARTING', 'PROCESSING'];
 export const TERMINAL_GENERATION_STATUSES: readonly GenerationStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELED'];
@@ -59,7 +68,7 @@ export interface NewGenerationRow {
   readonly modelId: string;
   readonly mode: Generation['mode'];
   readonly prompt: string;
-  readonly request: Record<string, unknown>;
+  readonly request: NormalizedRequest;
   readonly fingerprint: string;
   readonly idempotencyKey: string | null;
   readonly imageCount: number;
@@ -111,11 +120,12 @@ export async function insertGeneration(executor: Executor, row: NewGenerationRow
     .onConflict((conflict) => conflict.columns(['user_id', 'idempotency_key']).doNothing())
     .returningAll()
     .executeTakeFirst();
-  return inserted ?? null;
+  return inserted ? generationOf(inserted) : null;
 }
 
 export async function findGeneration(executor: Executor, id: string): Promise<Generation | undefined> {
-  return executor.selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await executor.selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && generationOf(row);
 }
 
 export async function findGenerationByIdempotencyKey(
@@ -123,12 +133,13 @@ export async function findGenerationByIdempotencyKey(
   userId: string,
   key: string,
 ): Promise<Generation | undefined> {
-  return executor
+  const row = await executor
     .selectFrom('generations')
     .selectAll()
     .where('user_id', '=', userId)
     .where('idempotency_key', '=', key)
     .executeTakeFirst();
+  return row && generationOf(row);
 }
 
 /**
@@ -137,7 +148,8 @@ export async function findGenerationByIdempotencyKey(
  * storing of outputs (or any two transitions) cannot deadlock.
  */
 export async function lockGeneration(executor: Executor, id: string): Promise<Generation | undefined> {
-  return executor.selectFrom('generations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  const row = await executor.selectFrom('generations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return row && generationOf(row);
 }
 
 /**

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import { imagesForGenerations } from '../images.ts';
-import type { Generation } from '../store.ts';
+import { generationOf, type Generation } from '../store.ts';
 
 export interface CachedResult {
   readonly generationId: string;
@@ -49,13 +49,14 @@ export async function findCachedResult(
 /** Finals made from each preview, oldest first (one statement for many previews). */
 export async function finalsOf(executor: Executor, previewIds: readonly string[]): Promise<Generation[]> {
   if (previewIds.length === 0) return [];
-  return executor
+  const rows = await executor
     .selectFrom('generations')
     .selectAll()
     .where('preview_id', 'in', previewIds)
     .orderBy('created_at')
     .orderBy('id')
     .execute();
+  return rows.map(generationOf);
 }
 
 export interface StartColumns {
