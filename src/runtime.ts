@@ -34,6 +34,7 @@ import { billingTasks, scheduleStaleHoldSweep } from './billing/sweeper.ts';
 import { UsageCache } from './billing/usage-cache.ts';
 import { PreferenceCache } from './preferences/cache.ts';
 import type { Random } from './preferences/estimator.ts';
+import { EXPLORE_EVERY } from './generations/policies/exploration.ts';
 import { CatalogSync } from './catalog/sync.ts';
 import { GenerationEvents, type FeedSettings } from './generations/events.ts';
 import {
@@ -64,8 +65,10 @@ export interface GenerationSettings {
   readonly maintenanceIntervalMs: number;
   /** `webhook-id`s are remembered at least this long (Replicate retries for less). */
   readonly webhookRetentionMs: number;
-  /** Uniform [0, 1) behind automatic choice's exploration; tests pass `seededRandom(n)`. */
+  /** Uniform [0, 1) behind automatic choice's Thompson draws; tests pass `seededRandom(n)`. */
   readonly random: Random;
+  /** One automatic choice in this many explores, per user (`EXPLORE_EVERY`); null: never. */
+  readonly explorationEvery: number | null;
 }
 
 /** A generation may take this many times its model's average, within [2 min, 10 min]. */
@@ -92,6 +95,7 @@ export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
   maintenanceIntervalMs: 10_000,
   webhookRetentionMs: 4 * 24 * 3600_000,
   random: Math.random,
+  explorationEvery: EXPLORE_EVERY,
 };
 
 /** What requests use (`AppServices.generations`): the resolvers' services and the tracker. */
@@ -343,6 +347,7 @@ function generationServices(
     usage,
     preferences: options.preferences ?? new PreferenceCache({ db, now, logger }),
     random: settings.random,
+    explorationEvery: settings.explorationEvery,
     deadlineSeconds: settings.deadlineSeconds,
     expectedCreateWaitMs: (ahead) => upstream.client.expectedCreateWaitMs(ahead),
   });

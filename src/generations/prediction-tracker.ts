@@ -18,7 +18,7 @@ import { create } from './create.ts';
 import type { TrackPayload } from './jobs.ts';
 import type { Prediction, PredictionEnd } from './predictions-store.ts';
 import { applyUpstream, runJob } from './step.ts';
-import { cancelUpstream, stopGeneration } from './stop.ts';
+import { cancelUpstream, stopGeneration, type AlsoOnStop } from './stop.ts';
 import type { Generation, TerminalOutcome } from './store.ts';
 import { transact, type ChangeLog } from './transact.ts';
 import type { CreateResult, PollSchedule, Tracker, TrackerDependencies } from './tracker-interface.ts';
@@ -60,8 +60,8 @@ export class PredictionTracker implements Tracker {
     return create(this, candidate, from);
   }
 
-  stopGeneration(generation: Generation, outcome: TerminalOutcome): Promise<boolean> {
-    return stopGeneration(this, generation, outcome);
+  stopGeneration(generation: Generation, outcome: TerminalOutcome, alsoOnStop?: AlsoOnStop): Promise<boolean> {
+    return stopGeneration(this, generation, outcome, alsoOnStop);
   }
 
   cancelUpstream(prediction: PredictionRow): Promise<void> {

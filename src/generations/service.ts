@@ -28,9 +28,10 @@ import { startCallContext, type CallContext } from './call-context.ts';
 import { GenerationNotFoundError, IdempotencyKeyReusedError } from './errors.ts';
 import type { GenerationEvents } from './events.ts';
 import { loadGenerationView, publishedView, type GenerationView } from './generation-view.ts';
-import { chooseModelAutomatically } from './policies/auto.ts';
+import { chooseFinalModel, chooseModelAutomatically, type PreferenceInputs } from './policies/auto.ts';
 import { CreateQueueGate } from './policies/backpressure.ts';
 import { batchShapeProblems } from './policies/batching.ts';
+import { ExplorationTurns } from './policies/exploration.ts';
 import { cacheCutoff, resultCacheKey } from './policies/cache.ts';
 import {
   findCachedResult,
@@ -39,13 +40,7 @@ import {
   type CachedResult,
   type StartColumns,
 } from './policies/store.ts';
-import {
-  bestAffordableFinalModel,
-  finalizeRefusal,
-  finalRequestFor,
-  previewChoice,
-  type PreviewFacts,
-} from './policies/tiers.ts';
+import { finalizeRefusal, finalRequestFor, previewChoice, type PreviewFacts } from './policies/tiers.ts';
 import { GenerationInputError, planGeneration, type GenerateImageRequest, type GenerationPlan } from './request.ts';
 import {
   finalizeFingerprint,
@@ -79,6 +74,8 @@ export interface GenerationServiceDependencies {
   readonly preferences: Pick<PreferenceCache, 'read' | 'invalidate'>;
   /** Uniform [0, 1) for automatic choice's exploration (seeded in tests). */
   readonly random: Random;
+  /** Every this many automatic choices of a user, one explores (`ExplorationTurns`); null: never. */
+  readonly explorationEvery: number | null;
 }
 
 export interface BatchItemResult {
@@ -120,9 +117,11 @@ type Batch = { readonly batchId: string; readonly inputIndexes: readonly number[
 
 export class GenerationService {
   private readonly queueGate: CreateQueueGate;
+  private readonly exploration: ExplorationTurns;
 
   constructor(private readonly deps: GenerationServiceDependencies) {
     this.queueGate = new CreateQueueGate({ ...deps, maxQueueWaitSeconds: deps.config.maxQueueWaitSeconds });
+    this.exploration = new ExplorationTurns(deps.explorationEvery);
   }
 
   // ── starting ───────────────────────────────────────────────────────────────────────────────
@@ -148,8 +147,6 @@ export class GenerationService {
     const resolved = await this.resolveFinal(call, input, fingerprint);
     const planned = await this.plan(call, resolved);
     const [started] = await this.admitAndPersist(call, [planned], null);
-    const { generation } = started!.view;
-    if (!started!.replayed) await this.recordSignal(generation, 'finalize', call.now);
     return started!.view;
   }
 
@@ -218,21 +215,18 @@ export class GenerationService {
   async cancel(viewer: Viewer, id: string): Promise<GenerationView> {
     const generation = await this.visibleGeneration(viewer, id);
     if (!isTerminalGeneration(generation.status)) {
-      await this.deps.tracker.stopGeneration(generation, { status: 'CANCELED', errorCode: null, errorMessage: null });
-      // The owner stopping a running generation says something about the model; an admin's cancel does not.
-      const running = generation.status === 'STARTING' || generation.status === 'PROCESSING';
-      if (running && viewer.kind === 'user' && viewer.userId === generation.user_id) {
-        await this.recordSignal(generation, 'cancel', this.deps.now());
-      }
+      // The owner stopping a running generation says something about the model (an admin's cancel
+      // does not): the signal commits with the cancel, or neither does.
+      const byOwner = viewer.kind === 'user' && viewer.userId === generation.user_id;
+      const cancelSignal = async (trx: Executor, before: Generation) => {
+        if (before.status !== 'STARTING' && before.status !== 'PROCESSING') return;
+        await recordGenerationSignal(trx, signalAbout(before, 'cancel', this.deps.now()));
+      };
+      const outcome = { status: 'CANCELED', errorCode: null, errorMessage: null } as const;
+      await this.deps.tracker.stopGeneration(generation, outcome, byOwner ? cancelSignal : undefined);
+      if (byOwner) this.deps.preferences.invalidate(generation.user_id);
     }
     return this.view(id);
-  }
-
-  /** An implicit preference signal about the generation's model (once per generation). */
-  private async recordSignal(generation: Generation, kind: 'finalize' | 'cancel', now: Date): Promise<void> {
-    const signal = { userId: generation.user_id, modelId: generation.model_id, generationId: generation.id, kind, now };
-    await recordGenerationSignal(this.deps.db, signal);
-    this.deps.preferences.invalidate(generation.user_id);
   }
 
   // ── 1. resolve: what the request left open ─────────────────────────────────────────────────
@@ -271,7 +265,6 @@ export class GenerationService {
       // planGeneration names the field; the automatic choice needs a prompt first.
       planGeneration({ ...request, modelId: 'flux-schnell' });
     }
-    call.preferences ??= await this.deps.preferences.read(call.userId);
     const choice = chooseModelAutomatically({
       userId: call.userId,
       prompt: input.prompt,
@@ -280,9 +273,7 @@ export class GenerationService {
       transparentBackground: request.transparentBackground ?? false,
       aspectRatio: request.aspectRatio ?? null,
       remainingMicros: await call.remainingMicros(),
-      preferences: call.preferences,
-      now: call.now,
-      random: this.deps.random,
+      ...(await this.preferenceInputs(call)),
     });
     return {
       request: { ...request, modelId: choice.modelId, aspectRatio: choice.aspectRatio },
@@ -315,7 +306,13 @@ export class GenerationService {
     const transparentBackground = input.transparentBackground ?? false;
     const choice =
       input.modelId === undefined || input.modelId === null
-        ? bestAffordableFinalModel(await call.remainingMicros(), count, transparentBackground, call.userId)
+        ? chooseFinalModel({
+            userId: call.userId,
+            remainingMicros: await call.remainingMicros(),
+            count,
+            transparentBackground,
+            ...(await this.preferenceInputs(call)),
+          })
         : { model: requireGenerationModel(input.modelId, 'modelId', call.userId), reason: null };
     return {
       request: {
@@ -331,6 +328,17 @@ export class GenerationService {
       selectionReason: choice.reason,
       previewId: facts!.id,
       previewImageIndex: input.imageIndex,
+    };
+  }
+
+  /** What an automatic choice needs to know of the user's taste (read once per call, from the cache). */
+  private async preferenceInputs(call: CallContext): Promise<PreferenceInputs> {
+    call.preferences ??= await this.deps.preferences.read(call.userId);
+    return {
+      preferences: call.preferences,
+      now: call.now,
+      random: this.deps.random,
+      exploreTurn: () => this.exploration.take(call.userId),
     };
   }
 
@@ -391,8 +399,16 @@ export class GenerationService {
       for (const [index, item] of items.entries()) {
         const outcome = await this.persist(trx, call, item, ids[index]!, batch?.batchId ?? null);
         written.push(outcome);
-        if (outcome.kind === 'cached') changes.push(outcome.change);
-        if (outcome.kind !== 'admit') continue;
+        if (outcome.kind === 'raced') continue;
+        // A final is a preference signal for its model, written with the final itself (or not at all).
+        if (item.columns.previewId !== null) {
+          const final = { id: ids[index]!, user_id: call.userId, model_id: item.plan.model.id };
+          await recordGenerationSignal(trx, signalAbout(final, 'finalize', call.now));
+        }
+        if (outcome.kind === 'cached') {
+          changes.push(outcome.change);
+          continue;
+        }
         const locked = { ...outcome.held, generationId: ids[index]!, now: call.now };
         if (admission) await admitBatchItem(admission, locked, batch!.inputIndexes[index]!);
         else await completeAdmission(trx, this.deps.config, locked);
@@ -407,6 +423,7 @@ export class GenerationService {
       admission?.finish();
       return written;
     });
+    if (items.some((item) => item.columns.previewId !== null)) this.deps.preferences.invalidate(call.userId);
     const answers: Started[] = [];
     for (const [index, item] of items.entries())
       answers.push(await this.answer(call, item, ids[index]!, persisted[index]!));
@@ -522,6 +539,15 @@ export class GenerationService {
     }
     return generation;
   }
+}
+
+/** An implicit preference signal about a generation's model (`recordGenerationSignal`: once per generation). */
+function signalAbout(
+  generation: Pick<Generation, 'id' | 'user_id' | 'model_id'>,
+  kind: 'finalize' | 'cancel',
+  now: Date,
+): Parameters<typeof recordGenerationSignal>[1] {
+  return { userId: generation.user_id, modelId: generation.model_id, generationId: generation.id, kind, now };
 }
 
 /** What one item's statement did: raced an earlier request, answered from the cache, or wrote rows to admit. */

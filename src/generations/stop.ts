@@ -4,6 +4,7 @@
  * (`finalizeIfDone`) — a prediction that finished just before the cancel reached Replicate was
  * paid for.
  */
+import type { Executor } from '../db/index.ts';
 import type { PredictionRow } from '../db/types.ts';
 import { isInterruptedCall, isReplicateError } from '../replicate/index.ts';
 import { DownloadError } from '../storage/index.ts';
@@ -13,24 +14,30 @@ import { endGeneration, lockGeneration, type Generation, type TerminalOutcome } 
 import type { Tracker } from './tracker-interface.ts';
 import { finalizeIfDone, neverCreated } from './transitions.ts';
 
+/** Work that commits or rolls back with a stop, given the generation as it was when locked. */
+export type AlsoOnStop = (trx: Executor, before: Generation) => Promise<void>;
+
 /**
  * Ends an active generation now (cancel, deadline): predictions never sent are ended here,
  * running ones are canceled upstream. The money is settled when the last prediction has
  * ended — a prediction that finished just before the cancel reached Replicate was paid for.
+ * `alsoOnStop` runs in the same transaction, only when this call ended the generation.
  */
 export async function stopGeneration(
   tracker: Tracker,
   generation: Generation,
   outcome: TerminalOutcome,
+  alsoOnStop?: AlsoOnStop,
 ): Promise<boolean> {
   const { db, now } = tracker.deps;
   const stopped = await tracker.transact(async (trx, changes) => {
     // The generation before its predictions, as every other transition locks them.
-    await lockGeneration(trx, generation.id);
+    const before = await lockGeneration(trx, generation.id);
     const predictions = await predictionsOf(trx, generation.id, { lock: true });
     const change = await endGeneration(trx, generation.id, outcome, now());
     if (!change) return false;
     changes.push(change);
+    if (alsoOnStop) await alsoOnStop(trx, before!);
     for (const prediction of predictions) {
       if (prediction.state === 'pending') await endPrediction(trx, prediction.id, neverCreated(), now());
     }

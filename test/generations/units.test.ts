@@ -6,7 +6,7 @@ import { chooseModelAutomatically, NoAffordableModelError } from '../../src/gene
 import { batchShapeProblems, MAX_BATCH_ITEMS } from '../../src/generations/policies/batching.ts';
 import { cacheability, cacheCutoff, resultCacheKey } from '../../src/generations/policies/cache.ts';
 import {
-  bestAffordableFinalModel,
+  finalCandidates,
   drawSeed,
   finalizeRefusal,
   finalRequestFor,
@@ -205,15 +205,19 @@ describe('tiers', () => {
     expect(finalizeRefusal(preview, 'u1', 3)).toBeNull();
   });
 
-  it('defaults the final model to the best the remaining budget allows', () => {
-    expect(bestAffordableFinalModel(1_000_000, 1, false).model.id).toBe('flux-1.1-pro-ultra');
-    expect(bestAffordableFinalModel(45_000, 1, false).model.qualityRank).toBe(6); // flux-1.1-pro, 0.04
+  it('finalizes among the final models the remaining budget allows, else on the cheapest', () => {
+    const ids = (remaining: number | null, transparent = false) => {
+      const set = finalCandidates(remaining, 1, transparent);
+      return set.kind === 'candidates' ? set.candidates.map((candidate) => candidate.id) : [];
+    };
+    expect(ids(1_000_000)).toContain('flux-1.1-pro-ultra');
+    expect(ids(45_000)).toEqual(['imagen-4-fast', 'flux-dev', 'seedream-4', 'imagen-4', 'flux-1.1-pro']);
     // Background removal (0.01) comes out of the same budget.
-    expect(bestAffordableFinalModel(45_000, 1, true).model.id).toBe('seedream-4'); // 0.03 + 0.01
-    expect(bestAffordableFinalModel(null, 1, false).model.id).toBe('flux-1.1-pro-ultra');
-    const none = bestAffordableFinalModel(1_000, 1, false);
-    expect(none.model.id).toBe('imagen-4-fast');
-    expect(none.reason).toContain('allows none');
+    expect(ids(45_000, true)).toEqual(['imagen-4-fast', 'flux-dev', 'seedream-4']);
+    expect(ids(null)).toContain('flux-1.1-pro-ultra');
+    const none = finalCandidates(1_000, 1, false);
+    expect(none.kind === 'fallback' && none.choice.model.id).toBe('imagen-4-fast');
+    expect(none.kind === 'fallback' && none.choice.reason).toContain('allows none');
   });
 });
 

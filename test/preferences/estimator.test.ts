@@ -1,11 +1,13 @@
 /**
  * The preference estimator and the exploring choice, pure and seeded: the Beta posterior with the
  * fleet's like rate as prior, the half-life, and Thompson exploration that stays within the
- * candidates (never above the allowance) and explores at most 1 in 10 choices.
+ * candidates (never above the allowance) and explores at most 1 in 10 of a user's choices, for a
+ * request and for a final without a model.
  */
 import { describe, expect, it } from 'vitest';
 import { findModel } from '../../src/catalog/models.ts';
-import { chooseModelAutomatically, EXPLORATION_RATE } from '../../src/generations/policies/auto.ts';
+import { chooseFinalModel, chooseModelAutomatically } from '../../src/generations/policies/auto.ts';
+import { EXPLORE_EVERY, ExplorationTurns } from '../../src/generations/policies/exploration.ts';
 import type { UserPreferences } from '../../src/preferences/cache.ts';
 import {
   beliefOf,
@@ -80,28 +82,91 @@ describe('exploring automatic choice', () => {
     now: NOW,
   };
 
-  function choices(random: Random, n: number, preferences: UserPreferences) {
-    return Array.from({ length: n }, () => chooseModelAutomatically({ ...request, preferences, random }));
+  function choices(random: Random, n: number, preferences: UserPreferences, exploreTurn: () => boolean) {
+    return Array.from({ length: n }, () => chooseModelAutomatically({ ...request, preferences, random, exploreTurn }));
   }
 
-  it('explores at most 1 in 10 choices, never above the allowance, reproducibly', () => {
+  it('explores at most 1 in 10 choices of a user — every 10th — never above the allowance, reproducibly', () => {
     const preferences = preferencesWith({ 'flux-dev': [6, 1] });
-    const made = choices(seededRandom(2026), 2000, preferences);
-    const explored = made.filter((choice) => choice.explored);
+    const turns = new ExplorationTurns();
+    const made = choices(seededRandom(2026), 2000, preferences, () => turns.take('u1'));
+    const explored = made.flatMap((choice, index) => (choice.explored ? [index] : []));
     expect(explored.length).toBeGreaterThan(0);
-    expect(explored.length / made.length).toBeLessThanOrEqual(EXPLORATION_RATE);
+    // Only the 10th, 20th, … choice may explore (a draw can still land on the favourite), so no
+    // ten choices in a row hold two explorations.
+    expect(explored.every((index) => (index + 1) % EXPLORE_EVERY === 0)).toBe(true);
     for (const choice of made) expect(findModel(choice.modelId)!.costPerImageMicros).toBeLessThanOrEqual(30_000);
     expect(made.filter((choice) => !choice.explored).every((choice) => choice.modelId === 'flux-dev')).toBe(true);
-    expect(explored[0]!.reason).toMatch(/to learn your taste: about 1 in 10 automatic choices/);
+    expect(made[explored[0]!]!.reason).toMatch(/to learn your taste: every 10th automatic choice tries a model/);
     // The same seed makes the same choices.
-    const again = choices(seededRandom(2026), 2000, preferences);
-    expect(again.map((choice) => choice.modelId)).toEqual(made.map((choice) => choice.modelId));
+    const again = new ExplorationTurns();
+    const repeated = choices(seededRandom(2026), 2000, preferences, () => again.take('u1'));
+    expect(repeated.map((choice) => choice.modelId)).toEqual(made.map((choice) => choice.modelId));
+  });
+
+  it('counts turns per user, and a forgotten count starts again at zero', () => {
+    const turns = new ExplorationTurns(3, 2);
+    const taken = (userId: string, n: number) => Array.from({ length: n }, () => turns.take(userId));
+    expect(taken('a', 2)).toEqual([false, false]);
+    expect(taken('b', 3)).toEqual([false, false, true]);
+    expect(taken('a', 1)).toEqual([true]);
+    // A third user pushes out the least recently seen ('b'), whose count starts again.
+    expect(taken('c', 1)).toEqual([false]);
+    expect(taken('b', 3)).toEqual([false, false, true]);
+    expect(new ExplorationTurns(null).take('a')).toBe(false);
   });
 
   it('explores a model the user rated little more often than one they dislike', () => {
     const preferences = preferencesWith({ 'flux-dev': [6, 1], 'seedream-4': [0, 6] });
-    const explored = choices(seededRandom(5), 3000, preferences).filter((choice) => choice.explored);
+    const explored = choices(seededRandom(5), 300, preferences, () => true).filter((choice) => choice.explored);
     const count = (id: string) => explored.filter((choice) => choice.modelId === id).length;
     expect(count('imagen-4-fast')).toBeGreaterThan(count('seedream-4'));
+  });
+});
+
+describe('the model of a final without one', () => {
+  const final = { userId: null, count: 1, transparentBackground: false, now: NOW, random: seededRandom(1) };
+
+  it('is the most liked final model the remaining budget allows, with the evidence', () => {
+    const liked = chooseFinalModel({
+      ...final,
+      remainingMicros: 1_000_000,
+      preferences: preferencesWith({ 'flux-dev': [4, 0], 'flux-1.1-pro-ultra': [0, 2] }),
+    });
+    expect(liked.model.id).toBe('flux-dev');
+    expect(liked.reason).toBe(
+      'Finalized on FLUX Dev over FLUX 1.1 Pro Ultra: you liked 4 of 4 FLUX Dev images, and you liked 0 of 2 FLUX 1.1 Pro Ultra images (expected preference 83 % against 25 %); your remaining budget of 1 USD allows it.',
+    );
+  });
+
+  it('follows the quality order without evidence or on a tie, and never goes above the budget', () => {
+    const unknown = chooseFinalModel({ ...final, remainingMicros: null, preferences: null });
+    expect(unknown.model.id).toBe('flux-1.1-pro-ultra');
+    expect(unknown.reason).toBe(
+      'Finalized on FLUX 1.1 Pro Ultra: the best model for 0.06 USD; no budget limit applies.',
+    );
+    // Liked equally: the best-ranked liked one the budget allows (FLUX 1.1 Pro Ultra is above it).
+    const preferences = preferencesWith({ 'flux-1.1-pro-ultra': [5, 0], 'flux-dev': [5, 0], 'imagen-4': [5, 0] });
+    const within = chooseFinalModel({ ...final, remainingMicros: 45_000, preferences });
+    expect(within.model.id).toBe('imagen-4');
+    expect(within.reason).toBe(
+      'Finalized on Google Imagen 4 over FLUX 1.1 Pro: you liked 5 of 5 Google Imagen 4 images, and you have not rated FLUX 1.1 Pro yet (expected preference 86 % against 50 %); your remaining budget of 0.045 USD allows it.',
+    );
+    const none = chooseFinalModel({ ...final, remainingMicros: 1_000, preferences });
+    expect(none.model.id).toBe('imagen-4-fast');
+    expect(none.reason).toContain('allows none');
+  });
+
+  it('explores on its turn, among the finals the budget allows', () => {
+    const preferences = preferencesWith({ 'flux-dev': [6, 1] });
+    const turns = new ExplorationTurns();
+    const made = Array.from({ length: 200 }, () =>
+      chooseFinalModel({ ...final, remainingMicros: 45_000, preferences, exploreTurn: () => turns.take('u1') }),
+    );
+    const explored = made.filter((choice) => choice.explored);
+    expect(explored.length).toBeGreaterThan(0);
+    expect(explored.length).toBeLessThanOrEqual(20);
+    for (const choice of made) expect(choice.model.costPerImageMicros).toBeLessThanOrEqual(45_000);
+    expect(explored[0]!.reason).toMatch(/^Finalized on .* to learn your taste/);
   });
 });

@@ -8,7 +8,14 @@ import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.ts';
 import { eventually } from '../generations/helpers.ts';
-import { finalize, generate, waitForEnd, type GenerationsEnv } from '../generations/start-helpers.ts';
+import {
+  finalize,
+  generate,
+  getGeneration,
+  traces,
+  waitForEnd,
+  type GenerationsEnv,
+} from '../generations/start-helpers.ts';
 import { useGenerationsEnv } from '../support/fixtures.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 
@@ -185,6 +192,20 @@ describe('model preferences', () => {
     expect(again.data!.selectionReason).toMatch(/^Picked FLUX 1\.1 Pro: the best model for a moderate prompt/);
   });
 
+  it('finalizes without a model on the final model the user likes, and says why', async () => {
+    const user = await env.user({ dailyBudgetMicros: 10_000_000 });
+    await rateModel(user.key, 'flux-dev', 'LIKE', 2);
+    await rateModel(user.key, 'flux-1.1-pro-ultra', 'DISLIKE', 1);
+    const preview = await generate(env.gateway, user.key, { mode: 'PREVIEW', prompt: 'a lighthouse', count: 2 });
+    await waitForEnd(env.gateway, user.key, preview.data!.id);
+    const final = await finalize(env.gateway, user.key, { previewId: preview.data!.id, imageIndex: 1 });
+    expect(final.errors).toBeUndefined();
+    expect(final.data!.model.id).toBe('flux-dev');
+    expect(final.data!.selectionReason).toMatch(
+      /^Finalized on FLUX Dev over FLUX 1\.1 Pro Ultra: you liked 2 of 2 FLUX Dev images, and you liked 0 of 1 FLUX 1\.1 Pro Ultra image \(expected preference \d+ % against \d+ %\); your remaining budget of [\d.]+ USD allows it\.$/,
+    );
+  });
+
   it('records implicit signals where they happen: finalize, download, cancel while running', async () => {
     const user = await env.user({ dailyBudgetMicros: 10_000_000 });
     const preview = await generate(env.gateway, user.key, { mode: 'PREVIEW', prompt: 'a lighthouse', count: 2 });
@@ -225,6 +246,43 @@ describe('model preferences', () => {
     const dev = view.data!.viewer!.modelPreferences.find((entry) => entry.modelId === 'flux-dev')!;
     expect(dev).toMatchObject({ finalizes: 1, downloads: 1, likes: 0 });
     expect(dev.evidence).toContain('finalized with it once');
+  });
+
+  it('writes a finalize or cancel signal in the same transaction as the final or the cancel', async () => {
+    const user = await env.user({ dailyBudgetMicros: 10_000_000 });
+    const preview = await generate(env.gateway, user.key, { mode: 'PREVIEW', prompt: 'a windmill', count: 2 });
+    await waitForEnd(env.gateway, user.key, preview.data!.id);
+    const slow = await generate(env.gateway, user.key, {
+      modelId: 'imagen-4',
+      prompt: 'a slow storm [sim:cold] [sim:slow]',
+    });
+    await env.gateway.waitFor(user.key, slow.data!.id, (g) => g.status === 'STARTING' || g.status === 'PROCESSING');
+
+    // While the signals cannot be written, neither can what they are about: no final is admitted
+    // (no generation, hold or ledger row) and the running generation is not canceled.
+    await sql`
+      create function refuse_signal() returns trigger language plpgsql as $$
+        begin raise exception 'signal refused'; end $$;
+      create trigger refuse_signal before insert on model_feedback for each row
+        when (new.kind in ('finalize', 'cancel')) execute function refuse_signal();
+    `.execute(env.gateway.db);
+    const before = await traces(env.gateway.db, user.userId);
+    const refused = await finalize(env.gateway, user.key, { previewId: preview.data!.id, imageIndex: 0 });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    const notCanceled = await env.gateway.app.graphql(CancelDocument, { id: slow.data!.id }, user.key);
+    expect(notCanceled.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(await traces(env.gateway.db, user.userId)).toEqual(before);
+    expect((await getGeneration(env.gateway, user.key, slow.data!.id)).status).toMatch(/^(STARTING|PROCESSING)$/);
+    await sql`drop trigger refuse_signal on model_feedback; drop function refuse_signal()`.execute(env.gateway.db);
+
+    const final = await finalize(env.gateway, user.key, { previewId: preview.data!.id, imageIndex: 0 });
+    expect(final.errors).toBeUndefined();
+    const canceled = await env.gateway.app.graphql(CancelDocument, { id: slow.data!.id }, user.key);
+    expect(canceled.data!.cancelGeneration.status).toBe('CANCELED');
+    expect(await feedbackRows(user.userId)).toEqual([
+      { model_id: final.data!.model.id, kind: 'finalize' },
+      { model_id: 'imagen-4', kind: 'cancel' },
+    ]);
   });
 
   it('two instances agree on a preference after a rating on either', async () => {

@@ -30,9 +30,6 @@ export interface TestApp extends RunningApp {
   stop(): Promise<void>;
 }
 
-/** A "random" source that never falls under the exploration rate. */
-export const NEVER_EXPLORE = (): number => 0.999;
-
 export async function startTestApp(
   env: Record<string, string> = {},
   options: {
@@ -64,9 +61,9 @@ export async function startTestApp(
     logger: createLogger(config.logLevel, options.logDestination),
     role: options.runWorker === false ? 'api' : 'all',
     now: options.now,
-    // Automatic choice never explores unless a test injects its own (seeded) source: the tests of
-    // other behaviour expect the exploiting choice; test/preferences tests exploration seeded.
-    generations: { random: NEVER_EXPLORE, ...options.generations },
+    // Automatic choice never explores unless a test asks for it: the tests of other behaviour
+    // expect the exploiting choice; test/preferences tests exploration, seeded.
+    generations: { explorationEvery: null, ...options.generations },
     replicate: options.replicate,
     onQuery: options.onQuery,
     appWebhooks: options.appWebhooks,

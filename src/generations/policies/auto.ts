@@ -1,22 +1,25 @@
 /**
- * Automatic model choice for a request without `modelId`. The candidates are the catalog's
- * (`candidateModels`: visible to the caller, of a tier the prompt is worth, within the user's
- * *remaining* budget over the `iterations` hint — with background removal, when asked for, paid
- * out of the budget first). Among them the user's learned preference decides (`preferences/`):
+ * Automatic model choice: for a request without `modelId` (`chooseModelAutomatically`) and for a
+ * final without one (`chooseFinalModel`). The candidates are the catalog's models the caller may
+ * see that fit the allowance — for a request, `candidateModels` (a tier the prompt is worth,
+ * within the user's *remaining* budget over the `iterations` hint, background removal paid out of
+ * the budget first); for a final, `finalCandidates` (every final model the remaining budget pays
+ * for). Among them the user's learned preference decides (`preferences/`):
  *
  * - **Exploit**: the highest expected preference wins; models within `PREFERENCE_MARGIN` of it count
  *   as equally liked and the best-ranked of those is taken, so without evidence the quality order
  *   decides as before.
- * - **Explore**: with probability `EXPLORATION_RATE` (1 in 10) the choice is a Thompson draw — one
- *   sample from each candidate's Beta belief, the highest sample wins — so a model the user has
- *   rated little can earn its place. It draws only among the same candidates: never above the
- *   allowance, and never for a request that named a model (no automatic choice is made then).
+ * - **Explore**: every `EXPLORE_EVERY`-th choice of a user (`ExplorationTurns`: 1 in 10, a bound,
+ *   not a rate) is a Thompson draw — one sample from each candidate's Beta belief, the highest
+ *   sample wins — so a model the user has rated little can earn its place. It draws only among the
+ *   same candidates: never above the allowance, and never for a request that named a model (no
+ *   automatic choice is made then).
  *
  * `reason` cites the evidence. The request's aspect ratio is mapped to the nearest the chosen model
  * allows (the user did not pick the model, so its ratio list is not theirs to know).
  */
 import { findModel, removeBackgroundModel, type ModelSpec } from '../../catalog/models.ts';
-import { CatalogInputError } from '../../catalog/pricing.ts';
+import { CatalogInputError, maxCostMicros } from '../../catalog/pricing.ts';
 import { bestRanked, candidateModels, type CandidateSet } from '../../catalog/selection.ts';
 import { formatMicrosAsUsd, type Micros } from '../../money.ts';
 import type { UserPreferences } from '../../preferences/cache.ts';
@@ -29,13 +32,24 @@ import {
   type Random,
 } from '../../preferences/estimator.ts';
 import { nearestAspectRatio } from '../request.ts';
+import { EXPLORE_EVERY } from './exploration.ts';
+import { finalCandidates } from './tiers.ts';
 
-/** Share of automatic choices that explore (a Thompson draw instead of the best expected preference). */
-export const EXPLORATION_RATE = 0.1;
 /** Expected preferences this close to the best count as a tie, which the quality order breaks. */
 export const PREFERENCE_MARGIN = 0.05;
 
-export interface AutoChoiceRequest {
+/** What the preference side of a choice needs: the user's evidence, the clock, and the exploration. */
+export interface PreferenceInputs {
+  /** What the user taught so far (null: nothing known, the quality order decides). */
+  readonly preferences: UserPreferences | null;
+  readonly now: Date;
+  /** Uniform [0, 1) behind the Thompson draw (seeded in tests). */
+  readonly random: Random;
+  /** Asked once per choice among two or more candidates: whether it explores (`ExplorationTurns.take`); absent: never. */
+  readonly exploreTurn?: () => boolean;
+}
+
+export interface AutoChoiceRequest extends PreferenceInputs {
   /** The caller: only models they may see are chosen from. */
   readonly userId?: string | null;
   readonly prompt: string;
@@ -45,11 +59,6 @@ export interface AutoChoiceRequest {
   readonly aspectRatio: string | null;
   /** Null: no budget limit applies. */
   readonly remainingMicros: Micros | null;
-  /** What the user taught so far (null: nothing known, the quality order decides). */
-  readonly preferences: UserPreferences | null;
-  readonly now: Date;
-  /** Uniform [0, 1): decides and draws the exploration (seeded in tests). */
-  readonly random: Random;
 }
 
 export interface AutoChoice {
@@ -90,10 +99,7 @@ export function chooseModelAutomatically(request: AutoChoiceRequest): AutoChoice
     }
     throw error;
   }
-  const picked =
-    set.kind === 'fallback'
-      ? { model: set.selection.model, reason: set.selection.reason, explored: false }
-      : pickByPreference(set, request);
+  const picked = set.kind === 'fallback' ? { ...set.selection, explored: false } : pickAmong(set, request);
   const model = findModel(picked.model.id) ?? picked.model;
   const aspectRatio =
     request.aspectRatio !== null && model.aspectRatios.length > 0
@@ -106,6 +112,60 @@ export function chooseModelAutomatically(request: AutoChoiceRequest): AutoChoice
   return { modelId: model.id, reason, aspectRatio, explored: picked.explored };
 }
 
+function pickAmong(set: Extract<CandidateSet, { kind: 'candidates' }>, inputs: PreferenceInputs): Picked {
+  const allowance = `${formatMicrosAsUsd(Math.floor(set.perImageAllowanceMicros))} USD per image (remaining budget over ${set.iterations} iterations)`;
+  return pickByPreference(set.candidates, inputs, {
+    verb: 'Picked',
+    best: `the best model for a ${set.analysis.complexity} prompt within ${allowance}`,
+    fits: `it fits ${allowance}`,
+  });
+}
+
+export interface FinalChoiceRequest extends PreferenceInputs {
+  readonly userId: string | null;
+  /** Null: no budget limit applies. */
+  readonly remainingMicros: Micros | null;
+  readonly count: number;
+  readonly transparentBackground: boolean;
+}
+
+/**
+ * The model of a final whose request named none: the most liked of the final models the remaining
+ * budget pays for (ties to the quality order, exploring like any automatic choice); when none
+ * fits, the cheapest, which admission refuses with a BUDGET_EXCEEDED that says what is missing.
+ */
+export function chooseFinalModel(request: FinalChoiceRequest): Picked {
+  const set = finalCandidates(request.remainingMicros, request.count, request.transparentBackground, request.userId);
+  if (set.kind === 'fallback') return { ...set.choice, explored: false };
+  const budget =
+    request.remainingMicros === null
+      ? 'no budget limit applies'
+      : `your remaining budget of ${formatMicrosAsUsd(request.remainingMicros)} USD allows it`;
+  const best = bestRanked(set.candidates);
+  return pickByPreference(set.candidates, request, {
+    verb: 'Finalized on',
+    best: `the best model for ${formatMicrosAsUsd(maxCostMicros(best, request.count, request.transparentBackground))} USD; ${budget}`,
+    fits: budget,
+  });
+}
+
+/** A choice among candidates, with its reason. */
+export interface Picked {
+  readonly model: ModelSpec;
+  readonly reason: string;
+  /** True when this choice was an exploration (a Thompson draw that chose another model). */
+  readonly explored: boolean;
+}
+
+/** How a reason speaks of the candidates. */
+interface Framing {
+  readonly verb: 'Picked' | 'Finalized on';
+  /** Why the best-ranked candidate is the default. */
+  readonly best: string;
+  /** What every candidate fits. */
+  readonly fits: string;
+}
+
 interface Judged {
   readonly model: ModelSpec;
   readonly belief: Belief;
@@ -114,11 +174,11 @@ interface Judged {
   readonly known: boolean;
 }
 
-function judge(model: ModelSpec, request: AutoChoiceRequest): Judged {
-  const preferences = request.preferences;
+function judge(model: ModelSpec, inputs: PreferenceInputs): Judged {
+  const preferences = inputs.preferences;
   const evidence = preferences?.evidence.get(model.id);
   const fleet = preferences?.fleet.get(model.id);
-  const elapsed = preferences ? request.now.getTime() - preferences.readAt.getTime() : 0;
+  const elapsed = preferences ? inputs.now.getTime() - preferences.readAt.getTime() : 0;
   return {
     model,
     belief: beliefOf(evidence, fleet, elapsed),
@@ -138,28 +198,26 @@ function percent(belief: Belief): string {
   return `${Math.round(belief.expected * 100)} %`;
 }
 
-function pickByPreference(
-  set: Extract<CandidateSet, { kind: 'candidates' }>,
-  request: AutoChoiceRequest,
-): { model: ModelSpec; reason: string; explored: boolean } {
-  const judged = set.candidates.map((model) => judge(model, request));
+/** Exploit (the most liked, ties to the quality order) or, on an exploring turn, a Thompson draw. */
+function pickByPreference(candidates: readonly ModelSpec[], inputs: PreferenceInputs, framing: Framing): Picked {
+  const judged = candidates.map((model) => judge(model, inputs));
   const top = Math.max(...judged.map((entry) => entry.belief.expected));
   const liked = bestRanked(
     judged.filter((entry) => entry.belief.expected >= top - PREFERENCE_MARGIN).map((e) => e.model),
   );
   const exploit = judged.find((entry) => entry.model === liked)!;
-  const best = judged.find((entry) => entry.model === bestRanked(set.candidates))!;
-  const fits = `it fits ${formatMicrosAsUsd(Math.floor(set.perImageAllowanceMicros))} USD per image (remaining budget over ${set.iterations} iterations)`;
+  const best = judged.find((entry) => entry.model === bestRanked(candidates))!;
+  const { verb } = framing;
 
-  if (judged.length > 1 && request.random() < EXPLORATION_RATE) {
+  if (judged.length > 1 && inputs.exploreTurn?.()) {
     const drawn = judged
-      .map((entry) => ({ entry, draw: sampleBelief(entry.belief, request.random) }))
+      .map((entry) => ({ entry, draw: sampleBelief(entry.belief, inputs.random) }))
       .reduce((a, b) => (b.draw > a.draw ? b : a)).entry;
     if (drawn !== exploit) {
       return {
         model: drawn.model,
         explored: true,
-        reason: `Picked ${drawn.model.name} to learn your taste: about 1 in 10 automatic choices tries a model by its chance of being your favourite (${drawn.words}; expected preference ${percent(drawn.belief)} against ${percent(exploit.belief)} for ${exploit.model.name}), and ${fits}.`,
+        reason: `${verb} ${drawn.model.name} to learn your taste: every ${EXPLORE_EVERY}th automatic choice tries a model by its chance of being your favourite (${drawn.words}; expected preference ${percent(drawn.belief)} against ${percent(exploit.belief)} for ${exploit.model.name}), and ${framing.fits}.`,
       };
     }
   }
@@ -168,12 +226,12 @@ function pickByPreference(
     return {
       model: exploit.model,
       explored: false,
-      reason: `Picked ${exploit.model.name}: the best model for a ${set.analysis.complexity} prompt within ${formatMicrosAsUsd(Math.floor(set.perImageAllowanceMicros))} USD per image (remaining budget over ${set.iterations} iterations)${known}.`,
+      reason: `${verb} ${exploit.model.name}: ${framing.best}${known}.`,
     };
   }
   return {
     model: exploit.model,
     explored: false,
-    reason: `Picked ${exploit.model.name} over ${best.model.name}: ${exploit.words}, and ${best.words} (expected preference ${percent(exploit.belief)} against ${percent(best.belief)}); ${fits}.`,
+    reason: `${verb} ${exploit.model.name} over ${best.model.name}: ${exploit.words}, and ${best.words} (expected preference ${percent(exploit.belief)} against ${percent(best.belief)}); ${framing.fits}.`,
   };
 }

@@ -5,8 +5,8 @@
  *   (`num_outputs`), with a recorded seed: the user's, or one pixelgate draws and stores.
  * - `finalizeGeneration(previewId, imageIndex, modelId?)` re-runs the preview's prompt, negative
  *   prompt and aspect ratio (the nearest the final model allows) on a high-quality model — by
- *   default the best one the user's remaining budget allows — with the variation's seed where
- *   the final model takes one.
+ *   default one the user's remaining budget allows, chosen by their learned preference
+ *   (`auto.ts`, `chooseFinalModel`) — with the variation's seed where the final model takes one.
  *
  * The variation's seed: FLUX Schnell draws all `num_outputs` variations of a prediction from one
  * seed S, so no seed reproduces variation i alone. pixelgate gives variation i the seed S + i:
@@ -125,36 +125,32 @@ export interface FinalModelChoice {
 }
 
 /**
- * The default final model: the best-ranked model whose price for `count` images (background
- * removal included when asked for) fits the remaining budget. When none fits, the cheapest model
- * above the preview tier is returned, and admission refuses it with a BUDGET_EXCEEDED that says
- * how much is missing. `remainingMicros` null: no limit.
+ * The models a final without `modelId` is chosen from (`auto.ts`, `chooseFinalModel`): the final
+ * models the caller may see whose price for `count` images (at their most, background removal
+ * included when asked for) fits the remaining budget (`remainingMicros` null: no limit). When none
+ * fits, the cheapest final model is the `fallback`, and admission refuses it with a
+ * BUDGET_EXCEEDED that says how much is missing.
  */
-export function bestAffordableFinalModel(
+export function finalCandidates(
   remainingMicros: Micros | null,
   count: number,
   transparentBackground: boolean,
   userId: string | null = null,
-): FinalModelChoice {
+):
+  | { readonly kind: 'candidates'; readonly candidates: readonly ModelSpec[] }
+  | { readonly kind: 'fallback'; readonly choice: FinalModelChoice } {
   const finals = generationModelsFor(userId).filter((model) => model.id !== PREVIEW_MODEL_ID);
   // The most it can cost (what admission holds): a time-billed model at its upper bound.
   const costOf = (model: ModelSpec) => maxCostMicros(model, count, transparentBackground);
   const affordable = finals.filter((model) => remainingMicros === null || costOf(model) <= remainingMicros);
-  if (affordable.length > 0) {
-    const model = affordable.reduce((best, candidate) => (candidate.qualityRank > best.qualityRank ? candidate : best));
-    const budget =
-      remainingMicros === null
-        ? 'no budget limit applies'
-        : `your remaining budget of ${formatMicrosAsUsd(remainingMicros)} USD allows it`;
-    return {
-      model,
-      reason: `Finalized on ${model.name}: the best model for ${formatMicrosAsUsd(costOf(model))} USD; ${budget}.`,
-    };
-  }
+  if (affordable.length > 0) return { kind: 'candidates', candidates: affordable };
   const model = finals.reduce((cheapest, candidate) => (costOf(candidate) < costOf(cheapest) ? candidate : cheapest));
   return {
-    model,
-    reason: `Finalized on ${model.name}, the cheapest final model: the remaining budget allows none.`,
+    kind: 'fallback',
+    choice: {
+      model,
+      reason: `Finalized on ${model.name}, the cheapest final model: the remaining budget allows none.`,
+    },
   };
 }
 
