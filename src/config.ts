@@ -454,3 +454,34 @@ export function loadClientConfig(env: Record<string, string | undefined> = proce
   const e = parseEnv(clientEnvSchema, env);
   return { url: e.PIXELGATE_URL, apiKey: e.PIXELGATE_API_KEY?.trim() };
 }
+
+/**
+ * OpenTelemetry's standard variables decide whether the server traces at all: only with an OTLP
+ * endpoint set (`OTEL_EXPORTER_OTLP_ENDPOINT`, or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), the SDK
+ * not disabled (`OTEL_SDK_DISABLED`) and the traces exporter not `none`. The SDK reads the rest of
+ * its variables itself (headers, timeout, compression, `OTEL_BSP_*`, the sampler, `OTEL_SERVICE_NAME`
+ * and `OTEL_RESOURCE_ATTRIBUTES`).
+ */
+const tracingEnvSchema = z.object({
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  OTEL_SDK_DISABLED: oneOf(['true', 'false']).optional(),
+  OTEL_TRACES_EXPORTER: oneOf(['otlp', 'none']).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(['http/protobuf', 'http/json']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: oneOf(['http/protobuf', 'http/json']).optional(),
+});
+
+export interface TracingConfig {
+  /** False: no tracer provider, propagator or instrumentation is registered, and no exporter made. */
+  readonly enabled: boolean;
+  readonly protocol: 'http/protobuf' | 'http/json';
+}
+
+export function loadTracingConfig(env: Record<string, string | undefined> = process.env): TracingConfig {
+  const e = parseEnv(tracingEnvSchema, env);
+  const endpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return {
+    enabled: endpoint !== undefined && e.OTEL_SDK_DISABLED !== 'true' && e.OTEL_TRACES_EXPORTER !== 'none',
+    protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+  };
+}

@@ -1,32 +1,22 @@
 #!/usr/bin/env node
 /**
- * The `pixelgate` command line: a dispatcher over the commands in src/cli/ (listed in `commands.ts`).
+ * The `pixelgate` command line. Tracing starts first, when configured (`OTEL_*`, src/tracing.ts):
+ * its instrumentations patch graphql, pg and node:http as they load, so the commands (and all they
+ * import) are imported after it.
  */
-import { UsageError } from './cli/command.ts';
-import { COMMANDS, USAGE } from './cli/commands.ts';
-import { ClientError } from './cli/generate.ts';
-import { createCommandContext } from './cli/process.ts';
-import { ConfigError } from './config.ts';
+import { loadTracingConfig } from './config.ts';
+import { startTracing, type Tracing } from './tracing.ts';
 
-async function runCommand([name, ...args]: readonly string[]): Promise<void> {
-  if (name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
-  if (!command) throw new UsageError(name ? `unknown command "${name}"` : 'a command is required');
-  await command.run(args, createCommandContext(process.stdout));
-}
+/** The long-running commands; one-shot commands are never traced. */
+const TRACED_COMMANDS = new Set(['serve', 'worker', 'simulator']);
 
-runCommand(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`pixelgate: ${error.message}\n`);
-  } else if (error instanceof ClientError) {
-    process.stderr.write(`pixelgate generate: ${error.message}\n`);
-  } else if (error instanceof UsageError) {
-    process.stderr.write(`pixelgate: ${error.message}\n\n${USAGE}`);
-  } else {
-    process.stderr.write(`pixelgate: ${error instanceof Error ? error.message : String(error)}\n`);
-  }
+const argv = process.argv.slice(2);
+let tracing: Tracing | undefined;
+try {
+  if (TRACED_COMMANDS.has(argv[0] ?? '')) tracing = await startTracing({ config: loadTracingConfig() });
+} catch (error) {
+  process.stderr.write(`pixelgate: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
-});
+}
+const { runMain } = await import('./cli/run.ts');
+await runMain(argv, tracing);

@@ -35,6 +35,7 @@ import { connectionCap } from './http/connection-cap.ts';
 import { sendJson, type HttpRoute } from './http/index.ts';
 import type { Logger } from './logger.ts';
 import type { AppServices } from './services.ts';
+import { graphqlTracingPlugins } from './tracing.ts';
 
 export interface RunningServer {
   readonly url: string;
@@ -115,6 +116,7 @@ export function createGraphQLServer(
       useRateLimitHeaders(),
       useInputErrorCodes(),
       useOperationMetrics(options.registry),
+      ...graphqlTracingPlugins(),
     ],
     maskedErrors: { maskError: maskContractErrors(logger) },
     context: async (initial: YogaInitialContext & YogaServerContext): Promise<GraphQLContext> => {

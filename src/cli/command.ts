@@ -1,6 +1,6 @@
 /**
  * The shape of a `pixelgate` command: one file per command under `src/cli/`, each exporting a
- * `CliCommand`, listed once in `main.ts`. A command reads its own arguments and asks its context
+ * `CliCommand`, listed once in `commands.ts`. A command reads its own arguments and asks its context
  * for what it needs (the server configuration, a logger, a database, to run until a signal).
  */
 import type { Config } from '../config.ts';

@@ -1,5 +1,5 @@
 /**
- * Every `pixelgate` command, one file each in this folder; `main.ts` dispatches over this list and
+ * Every `pixelgate` command, one file each in this folder; `run.ts` dispatches over this list and
  * prints its usage. A new command is a file exporting a `CliCommand` and one line here.
  */
 import type { CliCommand } from './command.ts';

@@ -5,12 +5,24 @@
 import { loadConfig, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { installProcessPolicy } from '../process-policy.ts';
+import type { Tracing } from '../tracing.ts';
 import type { CommandContext } from './command.ts';
 
 /** Past this, a stop that has not finished exits anyway. */
 const STOP_DEADLINE_MS = 10_000;
+/** The spans still queued get this long to reach the collector once the service has stopped. */
+const TRACE_FLUSH_DEADLINE_MS = 2_000;
 
-export function createCommandContext(stdout: NodeJS.WritableStream): CommandContext {
+/** Ends tracing after the service: its last spans are exported, for at most a bounded time. */
+async function endTracing(tracing: Tracing | undefined): Promise<void> {
+  if (!tracing) return;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, TRACE_FLUSH_DEADLINE_MS)));
+  await Promise.race([tracing.shutdown().catch(() => undefined), deadline]);
+  clearTimeout(timer);
+}
+
+export function createCommandContext(stdout: NodeJS.WritableStream, tracing?: Tracing): CommandContext {
   /** Set once a command runs a service: what a signal or a fatal error stops. */
   let stopService: (() => Promise<void>) | undefined;
   let stopping = false;
@@ -24,16 +36,18 @@ export function createCommandContext(stdout: NodeJS.WritableStream): CommandCont
       process.exit(1);
     }, STOP_DEADLINE_MS);
     force.unref();
-    (stopService ?? (async () => undefined))().then(
-      () => {
-        logger.info('stopped');
-        process.exit(exitCode);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    (stopService ?? (async () => undefined))()
+      .then(() => endTracing(tracing))
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(exitCode);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
 
   return {

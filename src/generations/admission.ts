@@ -20,6 +20,7 @@ import type { Config } from '../config.ts';
 import type { GenerationRow, HoldWindowRef } from '../db/types.ts';
 import { violatedForeignKey } from '../db/constraints.ts';
 import type { Executor } from '../db/index.ts';
+import { traceContext } from '../jobs/traced.ts';
 import type { Micros } from '../money.ts';
 import { TRACK_MAX_ATTEMPTS, TRACK_PREDICTION_TASK, trackJobKey, type TrackPayload } from './jobs.ts';
 import type { NewPredictionRow } from './predictions-store.ts';
@@ -88,8 +89,10 @@ export function admissionStatement(input: AdmissionStatementInput): RawBuilder<A
     image_count: prediction.imageCount,
     now: prediction.now,
   }));
+  // The trackers continue the request's trace (none when tracing is off).
+  const trace = traceContext();
   const jobs = paid.predictions.map((prediction) => {
-    const payload: TrackPayload = { predictionId: prediction.id, poll: 0 };
+    const payload: TrackPayload = { predictionId: prediction.id, poll: 0, ...trace };
     return { payload, key: trackJobKey(prediction.id) };
   });
   // Every CTE after `generation` runs only when it inserted a row. `locked_user` and `jobs` are

@@ -10,6 +10,7 @@ import { runMigrations } from 'graphile-worker';
 import type pg from 'pg';
 import type { Executor } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
+import { traceContext, type TraceContextFields } from '../jobs/traced.ts';
 import { workerLogger } from '../jobs/worker.ts';
 
 export const TRACK_PREDICTION_TASK = 'generations:track-prediction';
@@ -18,7 +19,8 @@ const MAINTENANCE_JOB_KEY = 'generations:maintenance';
 /** Unexpected errors are retried by graphile-worker with its backoff; expected ones reschedule. */
 export const TRACK_MAX_ATTEMPTS = 10;
 
-export interface TrackPayload {
+/** The trace it carries is the one that scheduled it (`jobs/traced.ts`). */
+export interface TrackPayload extends TraceContextFields {
   readonly predictionId: string;
   /** Polls done so far: the next delay grows with it (1 s, ×1.5, capped). */
   readonly poll: number;
@@ -52,9 +54,13 @@ function addTrackJob(payload: RawBuilder<unknown>, jobKey: RawBuilder<string>, d
     )`;
 }
 
-/** (Re)schedules the tracker of a prediction to run after `delayMs`. */
+/** (Re)schedules the tracker of a prediction to run after `delayMs`, in the trace that schedules it. */
 export async function scheduleTrack(executor: Executor, payload: TrackPayload, delayMs: number): Promise<void> {
-  const job = addTrackJob(sql`${JSON.stringify(payload)}::json`, sql`${trackJobKey(payload.predictionId)}`, delayMs);
+  const job = addTrackJob(
+    sql`${JSON.stringify({ ...payload, ...traceContext() })}::json`,
+    sql`${trackJobKey(payload.predictionId)}`,
+    delayMs,
+  );
   await sql`select ${job}`.execute(executor);
 }
 

@@ -19,6 +19,7 @@ import { Logger as WorkerLogger, run, type Job, type TaskList, type WorkerEvents
 import type pg from 'pg';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Logger } from '../logger.ts';
+import { tracedTasks } from './traced.ts';
 
 export const JOB_POLL_INTERVAL_MS = 250;
 /**
@@ -209,7 +210,7 @@ export async function startJobWorker(options: {
   const releases = new ReleaseSupervisor(pool, logger);
   const runner = await run({
     pgPool: pool,
-    taskList: options.taskList,
+    taskList: tracedTasks(options.taskList),
     concurrency: options.concurrency ?? 10,
     pollInterval: JOB_POLL_INTERVAL_MS,
     noHandleSignals: true,
