@@ -17,9 +17,9 @@
 import { sql, type RawBuilder } from 'kysely';
 import { findModel } from '../catalog/models.ts';
 import type { Executor } from '../db/index.ts';
+import { ACTIVE_GENERATION_STATUSES, ACTIVE_GENERATION_STATUS_LIST } from '../db/types.ts';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
-export const ACTIVE_GENERATION_STATUSES = ['QUEUED', 'STARTING', 'PROCESSING'] as const;
 
 /** What the HTTP `RateLimit-*` headers report after a generation request. */
 export interface RateLimitState {
@@ -106,7 +106,7 @@ export function requestSlotCtes(request: SlotRequest): RawBuilder<unknown> {
     ), active as (
       select count(*)::int as running from (
         select 1 from generations
-        where user_id = ${userId} and status in ('QUEUED', 'STARTING', 'PROCESSING') and id <> ${generationId}
+        where user_id = ${userId} and status in (${ACTIVE_GENERATION_STATUS_LIST}) and id <> ${generationId}
         limit ${maxConcurrent}
       ) as running_generations
     ), taken as (

@@ -21,7 +21,7 @@ import { sql } from 'kysely';
 import { predictionChargeMicros, predictSecondsOf } from '../catalog/price-rule.ts';
 import { settlementRuleOf } from '../catalog/pricing.ts';
 import type { Db, Executor } from '../db/index.ts';
-import type { PredictionRow } from '../db/types.ts';
+import { ACTIVE_GENERATION_STATUSES, type PredictionRow } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
 import type { Micros } from '../money.ts';
 import {
@@ -31,7 +31,7 @@ import {
   type ReplicateClient,
 } from '../replicate/index.ts';
 import { releaseHold, settleHold } from './holds.ts';
-import { ACTIVE_GENERATION_STATUSES, RATE_LIMIT_WINDOW_MS } from './rate-limit.ts';
+import { RATE_LIMIT_WINDOW_MS } from './rate-limit.ts';
 
 export const SWEEP_STALE_HOLDS_TASK = 'billing:sweep-stale-holds';
 const SWEEP_JOB_KEY = SWEEP_STALE_HOLDS_TASK;

@@ -8,11 +8,11 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import { keysetSql, type KeysetPage } from '../db/keyset.ts';
-import type { GenerationStatus, HoldState, UserRow } from '../db/types.ts';
+import { ACTIVE_GENERATION_STATUS_LIST, type GenerationStatus, type HoldState, type UserRow } from '../db/types.ts';
 import type { Micros } from '../money.ts';
 import { budgetLimitsFor, remainingIn, windowEnd, windowStart } from './holds.ts';
 import { maxConcurrentGenerationsFor, rateLimitPerMinuteFor } from './admission.ts';
-import { ACTIVE_GENERATION_STATUSES, RATE_LIMIT_WINDOW_MS } from './rate-limit.ts';
+import { RATE_LIMIT_WINDOW_MS } from './rate-limit.ts';
 import type { BudgetWindowRow } from '../db/types.ts';
 
 export interface WindowUsage {
@@ -57,7 +57,6 @@ function windowUsage(
 }
 
 // Literal, so that the planner can use the partial index on active generations.
-const ACTIVE_STATUS_LIST = sql.join(ACTIVE_GENERATION_STATUSES.map((status) => sql.lit(status)));
 
 /** One user's usage columns; prefixed, so they never shadow a `users` column beside them. */
 interface UsageRow {
@@ -101,7 +100,7 @@ function usageSql(userId: RawBuilder<unknown>, now: Date) {
       m.spent_micros as usage_month_spent, m.reserved_micros as usage_month_reserved,
       m.adjusted_micros as usage_month_adjusted,
       (select count(*) from generations g
-        where g.user_id = ${userId} and g.status in (${ACTIVE_STATUS_LIST})) as usage_active,
+        where g.user_id = ${userId} and g.status in (${ACTIVE_GENERATION_STATUS_LIST})) as usage_active,
       (select count(*) from rate_limit_events e
         where e.user_id = ${userId} and e.at > ${since} and e.at <= ${now}) as usage_requests`,
     joins: sql`
@@ -259,7 +258,7 @@ export async function usageReport(db: Executor, filter: UsageReportFilter): Prom
       (count(*) filter (where g.status = 'SUCCEEDED'))::int as succeeded,
       (count(*) filter (where g.status = 'FAILED'))::int as failed,
       (count(*) filter (where g.status = 'CANCELED'))::int as canceled,
-      (count(*) filter (where g.status in ('QUEUED', 'STARTING', 'PROCESSING')))::int as active,
+      (count(*) filter (where g.status in (${ACTIVE_GENERATION_STATUS_LIST})))::int as active,
       coalesce(sum(img.n), 0)::int as images,
       coalesce(sum(h.settled_micros) filter (where h.state = 'settled'), 0)::bigint as "costMicros",
       coalesce(sum(h.amount_micros) filter (where h.state = 'held'), 0)::bigint as "heldMicros",

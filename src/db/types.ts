@@ -1,5 +1,8 @@
-/** Kysely table types; they mirror every migration in `migrations/`. Money columns are bigint micro-dollars. */
-import type { ColumnType, Generated, Selectable } from 'kysely';
+/**
+ * Kysely table types (they mirror every migration in `migrations/`) and the status lists they
+ * imply. Money columns are bigint micro-dollars.
+ */
+import { sql, type ColumnType, type Generated, type Selectable } from 'kysely';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -8,6 +11,12 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, T | string, T | string>;
 
 export type GenerationStatus = 'QUEUED' | 'STARTING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
+/**
+ * Not yet ended: these count against a user's concurrency and have predictions to track. The one
+ * list; raw SQL writes it as `status in (${ACTIVE_GENERATION_STATUS_LIST})`.
+ */
+export const ACTIVE_GENERATION_STATUSES: readonly GenerationStatus[] = ['QUEUED', 'STARTING', 'PROCESSING'];
+export const ACTIVE_GENERATION_STATUS_LIST = sql.join(ACTIVE_GENERATION_STATUSES.map((status) => sql.lit(status)));
 export type GenerationMode = 'PREVIEW' | 'STANDARD' | 'FINAL';
 export type PredictionState =
   'pending' | 'creating' | 'unknown' | 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';

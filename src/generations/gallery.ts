@@ -22,7 +22,7 @@
  */
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import type { Db } from '../db/index.ts';
-import type { GenerationStatus } from '../db/types.ts';
+import { ACTIVE_GENERATION_STATUSES, type GenerationStatus } from '../db/types.ts';
 import { GENERATION_CHANNEL, type FeedSettings, type GenerationEvents } from './events.ts';
 import { loadGenerationView, type GenerationView } from './generation-view.ts';
 import { isTerminalGeneration } from './store.ts';
@@ -166,7 +166,7 @@ class UserGallery {
       .selectFrom('generations')
       .select(['id', 'status', 'version'])
       .where('user_id', '=', this.userId)
-      .where('status', 'in', ['QUEUED', 'STARTING', 'PROCESSING'])
+      .where('status', 'in', ACTIVE_GENERATION_STATUSES)
       .orderBy('created_at')
       .execute();
     for (const row of running) this.onChange({ ...row, userId: this.userId });

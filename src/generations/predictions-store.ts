@@ -8,8 +8,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from '../db/index.ts';
-import type { PredictionRow, PredictionState } from '../db/types.ts';
-import { ACTIVE_GENERATION_STATUSES } from './store.ts';
+import { ACTIVE_GENERATION_STATUSES, type PredictionRow, type PredictionState } from '../db/types.ts';
 
 export type Prediction = PredictionRow;
 

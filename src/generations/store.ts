@@ -9,7 +9,13 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from '../db/index.ts';
-import type { GenerationRow, GenerationStatus, ImageRow, ImageSource } from '../db/types.ts';
+import {
+  ACTIVE_GENERATION_STATUSES,
+  type GenerationRow,
+  type GenerationStatus,
+  type ImageRow,
+  type ImageSource,
+} from '../db/types.ts';
 import { requestOf, type NormalizedRequest } from './normalized-request.ts';
 
 export type { ImageSource };
@@ -24,7 +30,6 @@ export function generationOf(row: GenerationRow): Generation {
   return { ...row, request: requestOf(row) };
 }
 
-export const ACTIVE_GENERATION_STATUSES: readonly GenerationStatus[] = ['QUEUED', 'STARTING', 'PROCESSING'];
 export const TERMINAL_GENERATION_STATUSES: readonly GenerationStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELED'];
 export function isTerminalGeneration(status: GenerationStatus): boolean {
   return TERMINAL_GENERATION_STATUSES.includes(status);
