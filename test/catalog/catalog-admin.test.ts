@@ -5,14 +5,12 @@
  * rate changed with its source and as-of date, bad changes refused naming the field; the change
  * log; usage counted per pricing kind.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, vi } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
-import type { RunningSimulator } from '../../src/simulator/index.ts';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
-import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestSimulator } from '../support/env.ts';
-import { createTestUser } from '../support/users.ts';
+import type { Db } from '../../src/db/index.ts';
+import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 const ADD = `mutation Add($input: AddModelInput!) {
   addModel(input: $input) {
@@ -33,31 +31,11 @@ const USAGE = `query U($from: DateTime!, $to: DateTime!) {
   usage(from: $from, to: $to, groupBy: PRICING) { key pricing generations succeeded costUsd }
 }`;
 
-let database: TestDatabase;
-let simulator: RunningSimulator;
-let adding: TestApp;
-let running: TestApp;
-let user: { userId: string; key: string };
+test.override('setup', { user: { name: 'poster shop', dailyBudgetMicros: 5_000_000 } });
 
-beforeAll(async () => {
-  database = await createEmptyDatabase();
-  simulator = await startTestSimulator(0.02);
-  const env = { REPLICATE_API_BASE_URL: simulator.baseUrl };
-  adding = await startTestApp(env, { database });
-  running = await startTestApp(env, { database });
-  user = await createTestUser(adding, { name: 'poster shop', dailyBudgetMicros: 5_000_000 });
-}, 120_000);
+afterAll(() => setCatalog(MODELS));
 
-afterAll(async () => {
-  await running?.stop();
-  await adding?.stop();
-  await simulator?.close();
-  await database?.drop();
-  setCatalog(MODELS);
-});
-
-const catalogRows = async () => {
-  const db = adding.services.db;
+const catalogRows = async (db: Db) => {
   return {
     models: await db.selectFrom('catalog_models').selectAll().orderBy('slug').execute(),
     rates: await db.selectFrom('hardware_rates').selectAll().orderBy('sku').execute(),
@@ -66,8 +44,8 @@ const catalogRows = async () => {
 };
 
 describe('an official model billed per output', () => {
-  it('refuses bad overrides naming the field, writing nothing', async () => {
-    const before = await catalogRows();
+  test('refuses bad overrides naming the field, writing nothing', async ({ app: adding }) => {
+    const before = await catalogRows(adding.services.db);
     const cases: Array<[unknown, string]> = [
       [{ tier: 'ultra' }, 'input.overrides.tier'],
       [{ maxOutputsPerPrediction: 9 }, 'input.overrides.maxOutputsPerPrediction'],
@@ -93,10 +71,14 @@ describe('an official model billed per output', () => {
       expect(extensions, JSON.stringify(overrides)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'BAD_OVERRIDES' });
       expect(extensions!.invalidFields!.map((field) => field.path)).toContain(path);
     }
-    expect(await catalogRows()).toEqual(before);
+    expect(await catalogRows(adding.services.db)).toEqual(before);
   });
 
-  it('is added over GraphQL, offered by another instance, run by name at its per-image price', async () => {
+  test('is added over GraphQL, offered by another instance, run by name at its per-image price', async ({
+    app: adding,
+    peer: running,
+    user,
+  }) => {
     const added = await adding.graphql(
       ADD,
       {
@@ -171,7 +153,7 @@ describe('an official model billed per output', () => {
 });
 
 describe('hardware rates', () => {
-  it('are seeded from replicate.com/pricing as quoted in issue #22, as of 2026-12-05', async () => {
+  test('are seeded from replicate.com/pricing as quoted in issue #22, as of 2026-12-05', async ({ app: adding }) => {
     const answer = await adding.graphql<{ hardwareRates: Array<Record<string, string>> }>(RATES, {}, TEST_ADMIN_TOKEN);
     const rates = answer.data!.hardwareRates;
     expect(rates.length).toBeGreaterThanOrEqual(7);
@@ -194,8 +176,8 @@ describe('hardware rates', () => {
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
-  it('refuses a bad rate change naming the field, changing nothing', async () => {
-    const before = await catalogRows();
+  test('refuses a bad rate change naming the field, changing nothing', async ({ app: adding }) => {
+    const before = await catalogRows(adding.services.db);
     const good = { sku: 'gpu-t4', perSecondUsd: '0.00025', source: 'replicate.com/pricing', asOf: '2026-12-01' };
     const cases: Array<[Record<string, unknown>, string, string]> = [
       [{ sku: 'gpu-z9' }, 'UNKNOWN_HARDWARE', 'input.sku'],
@@ -215,10 +197,10 @@ describe('hardware rates', () => {
         invalidFields: [{ path }],
       });
     }
-    expect(await catalogRows()).toEqual(before);
+    expect(await catalogRows(adding.services.db)).toEqual(before);
   });
 
-  it('a rate change keeps its source and date and is logged (before and after)', async () => {
+  test('a rate change keeps its source and date and is logged (before and after)', async ({ app: adding }) => {
     const changed = await adding.graphql(
       SET_RATE,
       {

@@ -5,16 +5,15 @@
  * repriced, a hardware rate changed — leaves its hold and its settlement under the rule it was
  * admitted with, and the next generation is held and settled under the new one.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, vi } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
+import type { Db } from '../../src/db/index.ts';
 import { formatMicrosAsUsd } from '../../src/money.ts';
-import type { RunningSimulator } from '../../src/simulator/index.ts';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
-import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestSimulator } from '../support/env.ts';
-import { createTestUser } from '../support/users.ts';
+import { TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { dbId, gid } from '../support/ids.ts';
+import type { TestUser } from '../support/users.ts';
 
 const ADD = `mutation Add($input: AddModelInput!) { addModel(input: $input) { id } }`;
 const UPDATE = `mutation Update($input: UpdateModelInput!) { updateModel(input: $input) { id pricing { perImageUsd } } }`;
@@ -31,20 +30,54 @@ interface Seen {
   estimatedCostUsd: string;
 }
 
-let database: TestDatabase;
-let simulator: RunningSimulator;
-let app: TestApp;
-let other: TestApp;
-let shop: { userId: string; key: string };
+afterAll(() => setCatalog(MODELS));
 
-beforeAll(async () => {
-  database = await createEmptyDatabase();
-  // [sim:slow] runs 30 simulated seconds: 3 s here, time to act while a generation is in flight.
-  simulator = await startTestSimulator(0.1);
-  const env = { REPLICATE_API_BASE_URL: simulator.baseUrl };
-  app = await startTestApp(env, { database });
-  other = await startTestApp(env, { database });
-  shop = await createTestUser(app, { name: 'acme shop', dailyBudgetMicros: 5_000_000 });
+/** What the tests do as the shop: generate and cancel through `other` (another instance), read the ledger's side. */
+function shopClient(other: TestApp, owner: TestUser, db: Db) {
+  async function until(id: string, done: (seen: Seen) => boolean): Promise<Seen> {
+    let seen: Seen | undefined;
+    await vi.waitFor(
+      async () => {
+        seen = (await other.graphql<{ generation: Seen }>(GENERATION, { id }, owner.key)).data!.generation;
+        expect(done(seen)).toBe(true);
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+    return seen!;
+  }
+  return {
+    until,
+    async start(modelId: string, prompt: string): Promise<{ id: string; estimatedCostUsd: string }> {
+      const answer = await other.graphql<{ generateImage: { id: string; estimatedCostUsd: string } }>(
+        GENERATE,
+        { modelId, prompt },
+        owner.key,
+      );
+      expect(answer.errors).toBeUndefined();
+      return answer.data!.generateImage;
+    },
+    cancel: (id: string) => other.graphql(CANCEL, { id }, owner.key),
+    /** The held amount and the settled charge of a generation, from the ledger's side. */
+    money: (id: string) =>
+      db
+        .selectFrom('holds')
+        .select(['amount_micros', 'settled_micros', 'state'])
+        .where('generation_id', '=', dbId('Generation', id))
+        .executeTakeFirstOrThrow(),
+    async predictSeconds(id: string): Promise<number> {
+      const prediction = await db
+        .selectFrom('predictions')
+        .select(['metrics'])
+        .where('generation_id', '=', dbId('Generation', id))
+        .executeTakeFirstOrThrow();
+      return prediction.metrics!.predict_time as number;
+    },
+  };
+}
+
+/** The acme shop, the only one who may run its fine-tune billed per second on H100 (added here). */
+const test = base.extend('shop', { scope: 'file' }, async ({ app, peer, newUser }) => {
+  const owner = await newUser({ name: 'acme shop', dailyBudgetMicros: 5_000_000 });
   const added = await app.graphql(
     ADD,
     {
@@ -54,79 +87,34 @@ beforeAll(async () => {
         perSecondUsd: '0.001525',
         hardware: 'gpu-h100',
         maxSeconds: 60,
-        visibleToUserIds: [gid('User', shop.userId)],
+        visibleToUserIds: [gid('User', owner.userId)],
       },
     },
     TEST_ADMIN_TOKEN,
   );
   expect(added.errors).toBeUndefined();
-}, 120_000);
-
-afterAll(async () => {
-  await other?.stop();
-  await app?.stop();
-  await simulator?.close();
-  await database?.drop();
-  setCatalog(MODELS);
+  return shopClient(peer, owner, app.services.db);
 });
-
-async function start(modelId: string, prompt: string): Promise<{ id: string; estimatedCostUsd: string }> {
-  const answer = await other.graphql<{ generateImage: { id: string; estimatedCostUsd: string } }>(
-    GENERATE,
-    { modelId, prompt },
-    shop.key,
-  );
-  expect(answer.errors).toBeUndefined();
-  return answer.data!.generateImage;
-}
-
-async function until(id: string, done: (seen: Seen) => boolean): Promise<Seen> {
-  let seen: Seen | undefined;
-  await vi.waitFor(
-    async () => {
-      seen = (await other.graphql<{ generation: Seen }>(GENERATION, { id }, shop.key)).data!.generation;
-      expect(done(seen)).toBe(true);
-    },
-    { timeout: 60_000, interval: 100 },
-  );
-  return seen!;
-}
-
-/** The held amount and the settled charge of a generation, from the ledger's side. */
-async function money(id: string) {
-  return app.services.db
-    .selectFrom('holds')
-    .select(['amount_micros', 'settled_micros', 'state'])
-    .where('generation_id', '=', dbId('Generation', id))
-    .executeTakeFirstOrThrow();
-}
-
-async function predictSeconds(id: string): Promise<number> {
-  const prediction = await app.services.db
-    .selectFrom('predictions')
-    .select(['metrics'])
-    .where('generation_id', '=', dbId('Generation', id))
-    .executeTakeFirstOrThrow();
-  return prediction.metrics!.predict_time as number;
-}
+// [sim:slow] runs 30 simulated seconds: 3 s here, time to act while a generation is in flight.
+test.override('setup', { speed: 0.1 });
 
 const timeCharge = (seconds: number, microsPerSecond: number) =>
   Math.floor((Math.round(seconds * 1000) * microsPerSecond + 999) / 1000);
 
 describe('a time-billed generation canceled while it runs', () => {
-  it('is charged for the time it ran, up to the cancel, and the ledger verifies', async () => {
-    const { id } = await start('acme-brand-style', 'a mascot [sim:slow]');
-    await until(id, (seen) => seen.status === 'PROCESSING');
+  test('is charged for the time it ran, up to the cancel, and the ledger verifies', async ({ app, shop }) => {
+    const { id } = await shop.start('acme-brand-style', 'a mascot [sim:slow]');
+    await shop.until(id, (seen) => seen.status === 'PROCESSING');
     // Let it run a little, then cancel: Replicate bills a canceled run up to the cancel.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const canceled = await other.graphql(CANCEL, { id }, shop.key);
+    const canceled = await shop.cancel(id);
     expect(canceled.errors).toBeUndefined();
-    const ended = await until(id, (seen) => seen.costUsd !== null);
+    const ended = await shop.until(id, (seen) => seen.costUsd !== null);
     expect(ended.status).toBe('CANCELED');
 
-    const seconds = await predictSeconds(id);
+    const seconds = await shop.predictSeconds(id);
     expect(seconds).toBeGreaterThan(0);
-    const hold = await money(id);
+    const hold = await shop.money(id);
     expect(hold).toMatchObject({
       amount_micros: 60 * 1525,
       state: 'settled',
@@ -139,34 +127,40 @@ describe('a time-billed generation canceled while it runs', () => {
 });
 
 describe('a price change while generations are in flight', () => {
-  it('a repriced per-image model: the generation in flight keeps its price, the next one pays the new', async () => {
-    const inFlight = await start('flux-dev', 'a lighthouse [sim:slow]');
+  test('a repriced per-image model: the generation in flight keeps its price, the next one pays the new', async ({
+    app,
+    shop,
+  }) => {
+    const inFlight = await shop.start('flux-dev', 'a lighthouse [sim:slow]');
     expect(inFlight.estimatedCostUsd).toBe('0.025');
-    await until(inFlight.id, (seen) => seen.status === 'PROCESSING');
+    await shop.until(inFlight.id, (seen) => seen.status === 'PROCESSING');
 
     const repriced = await app.graphql(UPDATE, { input: { slug: 'flux-dev', perImageUsd: '0.05' } }, TEST_ADMIN_TOKEN);
     expect(repriced.data).toEqual({ updateModel: { id: 'flux-dev', pricing: { perImageUsd: '0.05' } } });
     await vi.waitFor(() => expect(findModel('flux-dev')?.costPerImageMicros).toBe(50_000));
 
-    const next = await start('flux-dev', 'a lighthouse at noon');
+    const next = await shop.start('flux-dev', 'a lighthouse at noon');
     expect(next.estimatedCostUsd).toBe('0.05');
-    expect(await until(inFlight.id, (seen) => seen.costUsd !== null)).toMatchObject({
+    expect(await shop.until(inFlight.id, (seen) => seen.costUsd !== null)).toMatchObject({
       status: 'SUCCEEDED',
       costUsd: '0.025',
       estimatedCostUsd: '0.025',
     });
-    expect(await money(inFlight.id)).toMatchObject({ amount_micros: 25_000, settled_micros: 25_000 });
-    expect(await until(next.id, (seen) => seen.costUsd !== null)).toMatchObject({
+    expect(await shop.money(inFlight.id)).toMatchObject({ amount_micros: 25_000, settled_micros: 25_000 });
+    expect(await shop.until(next.id, (seen) => seen.costUsd !== null)).toMatchObject({
       status: 'SUCCEEDED',
       costUsd: '0.05',
     });
     expect((await verifyLedger(app.services.db)).ok).toBe(true);
   });
 
-  it('a changed hardware rate: the run in flight is held and settled at the old rate, the next at the new', async () => {
-    const inFlight = await start('acme-brand-style', 'a mascot, waving [sim:slow]');
+  test('a changed hardware rate: the run in flight is held and settled at the old rate, the next at the new', async ({
+    app,
+    shop,
+  }) => {
+    const inFlight = await shop.start('acme-brand-style', 'a mascot, waving [sim:slow]');
     expect(inFlight.estimatedCostUsd).toBe('0.0915');
-    await until(inFlight.id, (seen) => seen.status === 'PROCESSING');
+    await shop.until(inFlight.id, (seen) => seen.status === 'PROCESSING');
 
     const rate = await app.graphql(
       SET_RATE,
@@ -179,15 +173,21 @@ describe('a price change while generations are in flight', () => {
       expect(price?.kind === 'per_second' && price.microsPerSecond).toBe(2000);
     });
 
-    const next = await start('acme-brand-style', 'a mascot, running');
+    const next = await shop.start('acme-brand-style', 'a mascot, running');
     expect(next.estimatedCostUsd).toBe('0.12');
-    await until(inFlight.id, (seen) => seen.costUsd !== null);
-    const before = await predictSeconds(inFlight.id);
-    expect(await money(inFlight.id)).toMatchObject({ amount_micros: 91_500, settled_micros: timeCharge(before, 1525) });
+    await shop.until(inFlight.id, (seen) => seen.costUsd !== null);
+    const before = await shop.predictSeconds(inFlight.id);
+    expect(await shop.money(inFlight.id)).toMatchObject({
+      amount_micros: 91_500,
+      settled_micros: timeCharge(before, 1525),
+    });
 
-    await until(next.id, (seen) => seen.costUsd !== null);
-    const after = await predictSeconds(next.id);
-    expect(await money(next.id)).toMatchObject({ amount_micros: 120_000, settled_micros: timeCharge(after, 2000) });
+    await shop.until(next.id, (seen) => seen.costUsd !== null);
+    const after = await shop.predictSeconds(next.id);
+    expect(await shop.money(next.id)).toMatchObject({
+      amount_micros: 120_000,
+      settled_micros: timeCharge(after, 2000),
+    });
     expect((await verifyLedger(app.services.db)).ok).toBe(true);
   });
 });

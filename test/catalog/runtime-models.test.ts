@@ -4,15 +4,13 @@
  * is exactly ceil(predict_time × rate) and the ledger verifies; nobody else can see it; bad
  * models and bad prices are refused with nothing written.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, vi } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
 import { formatMicrosAsUsd } from '../../src/money.ts';
-import type { RunningSimulator } from '../../src/simulator/index.ts';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
-import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
-import { createTestUser } from '../support/users.ts';
-import { startTestSimulator } from '../support/env.ts';
+import type { Db } from '../../src/db/index.ts';
+import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 import { gid } from '../support/ids.ts';
 
 const ADD = `mutation Add($input: AddModelInput!) {
@@ -22,39 +20,18 @@ const GENERATE = `mutation Gen($modelId: ID!) { generateImage(input: { modelId: 
 const GENERATION = `query G($id: ID!) { generation(id: $id) { id status costUsd estimatedCostUsd } }`;
 const MODELS_QUERY = `{ models { id } }`;
 
-let database: TestDatabase;
-let simulator: RunningSimulator;
-let adding: TestApp;
-let running: TestApp;
-let owner: { userId: string; key: string };
-let stranger: { userId: string; key: string };
+test.override('setup', { user: { name: 'acme shop', dailyBudgetMicros: 5_000_000 } });
 
-beforeAll(async () => {
-  database = await createEmptyDatabase();
-  simulator = await startTestSimulator(0.02);
-  const env = { REPLICATE_API_BASE_URL: simulator.baseUrl };
-  adding = await startTestApp(env, { database });
-  running = await startTestApp(env, { database });
-  owner = await createTestUser(adding, { name: 'acme shop', dailyBudgetMicros: 5_000_000 });
-  stranger = await createTestUser(adding, { name: 'someone else', dailyBudgetMicros: 5_000_000 });
-}, 120_000);
+afterAll(() => setCatalog(MODELS));
 
-afterAll(async () => {
-  await running?.stop();
-  await adding?.stop();
-  await simulator?.close();
-  await database?.drop();
-  setCatalog(MODELS);
-});
-
-const catalogRows = async () => ({
-  models: (await adding.services.db.selectFrom('catalog_models').select('slug').execute()).length,
-  changes: (await adding.services.db.selectFrom('catalog_changes').select('id').execute()).length,
+const catalogRows = async (db: Db) => ({
+  models: (await db.selectFrom('catalog_models').select('slug').execute()).length,
+  changes: (await db.selectFrom('catalog_changes').select('id').execute()).length,
 });
 
 describe('adding models at runtime', () => {
-  it('refuses private, promptless, non-image models and bad prices, writing nothing', async () => {
-    const before = await catalogRows();
+  test('refuses private, promptless, non-image models and bad prices, writing nothing', async ({ app: adding }) => {
+    const before = await catalogRows(adding.services.db);
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ replicateModel: 'acme/private-style', perImageUsd: '0.01' }, 'PRIVATE_MODEL'],
       [
@@ -82,10 +59,15 @@ describe('adding models at runtime', () => {
       const answer = await adding.graphql(ADD, { input: { slug: 'refused-model', ...input } }, TEST_ADMIN_TOKEN);
       expect(answer.errors?.[0]?.extensions, JSON.stringify(input)).toMatchObject({ code: 'BAD_USER_INPUT', reason });
     }
-    expect(await catalogRows()).toEqual(before);
+    expect(await catalogRows(adding.services.db)).toEqual(before);
   });
 
-  it('a fine-tune billed per second on H100: its owner runs it from another instance and pays predict_time × rate', async () => {
+  test('a fine-tune billed per second on H100: its owner runs it from another instance and pays predict_time × rate', async ({
+    app: adding,
+    peer: running,
+    user: owner,
+    newUser,
+  }) => {
     const added = await adding.graphql(
       ADD,
       {
@@ -115,6 +97,7 @@ describe('adding models at runtime', () => {
       },
     });
     await vi.waitFor(() => expect(findModel('acme-brand-style')?.replicateVersion).toBeTruthy(), { timeout: 10_000 });
+    const stranger = await newUser({ name: 'someone else', dailyBudgetMicros: 5_000_000 });
 
     // Nobody else sees it, or may run it.
     const seen = await running.graphql<{ models: Array<{ id: string }> }>(MODELS_QUERY, {}, stranger.key);

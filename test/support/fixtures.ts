@@ -9,7 +9,8 @@
  *     });
  *
  * - `env`: the simulator and a gateway on a database of the file's own (`startGenerationsEnv`),
- *   shaped by `setup`; `simulator`, `gateway` and `app` are its parts.
+ *   shaped by `setup`; `simulator`, `gateway` and `app` are its parts. `peer` is a second gateway
+ *   (another instance) on the same database and simulator.
  * - `admin`: sends a document with the admin token.
  * - `user`: one user with an API key for the file (the one factory, users.ts; `$100` a day and
  *   limits out of the way unless `setup.user` says otherwise). `newUser` makes more.
@@ -44,6 +45,7 @@ export const test = base
   .extend('simulator', { scope: 'file' }, ({ env }) => env.sim)
   .extend('gateway', { scope: 'file' }, ({ env }) => env.gateway)
   .extend('app', { scope: 'file' }, ({ env }) => env.gateway.app)
+  .extend('peer', { scope: 'file' }, async ({ env }) => (await env.startGateway()).app)
   .extend(
     'admin',
     { scope: 'file' },
