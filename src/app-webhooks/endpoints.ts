@@ -6,6 +6,7 @@
  */
 import type { Executor } from '../db/index.ts';
 import type { AppWebhookEndpointRow, RetiredSecret } from '../db/types.ts';
+import type { InvalidField } from '../refusal.ts';
 import { newSigningSecret } from './signing.ts';
 import { checkTargetUrl, WebhookTargetRefusedError, type TargetPolicy } from './targets.ts';
 
@@ -39,7 +40,7 @@ export const MAX_SIGNING_SECRETS = 5;
 export class WebhookInputError extends Error {
   constructor(
     message: string,
-    readonly invalidFields: ReadonlyArray<{ readonly path: string; readonly message: string }>,
+    readonly invalidFields: readonly InvalidField[],
   ) {
     super(message);
     this.name = 'WebhookInputError';

@@ -12,6 +12,7 @@ import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
 import type { Db, Executor } from '../db/index.ts';
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
+import type { InvalidField } from '../refusal.ts';
 import type { ReplicateClient } from '../replicate/index.ts';
 import { deriveInputFacts, resolveLocalSchema, SchemaShapeError } from './json-input.ts';
 import type { QualityTier } from './models.ts';
@@ -45,7 +46,7 @@ export class ModelRefusedError extends Error {
   constructor(
     readonly reason: ModelRefusalReason,
     message: string,
-    readonly invalidFields: ReadonlyArray<{ readonly path: string; readonly message: string }> = [],
+    readonly invalidFields: readonly InvalidField[] = [],
   ) {
     super(message);
     this.name = 'ModelRefusedError';

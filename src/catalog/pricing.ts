@@ -3,6 +3,7 @@
  * layer only translates their errors.
  */
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
+import type { InvalidField } from '../refusal.ts';
 import {
   catalogModels,
   findModel,
@@ -35,7 +36,7 @@ export function mostImagesPerGeneration(): number {
 
 /** A catalog rule refused an input field: the GraphQL layer answers BAD_USER_INPUT on `input.<field>`. */
 export class CatalogInputError extends Error {
-  readonly invalidFields: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+  readonly invalidFields: readonly InvalidField[];
 
   constructor(
     message: string,

@@ -16,6 +16,7 @@ import { holdMicros } from '../catalog/price-rule.ts';
 import { admittedRuleFor, perImageCost, requireGenerationModel, requireImageCount } from '../catalog/pricing.ts';
 import type { GenerationMode } from '../db/types.ts';
 import type { Micros } from '../money.ts';
+import type { InvalidField } from '../refusal.ts';
 import {
   MAX_UPSCALE_PASSES,
   PrintTargetError,
@@ -61,15 +62,10 @@ export interface GenerateImageRequest {
   readonly print?: PrintTargetRequest | null;
 }
 
-export interface InvalidInputField {
-  readonly path: string;
-  readonly message: string;
-}
-
 export class GenerationInputError extends Error {
   constructor(
     message: string,
-    readonly invalidFields: readonly InvalidInputField[],
+    readonly invalidFields: readonly InvalidField[],
   ) {
     super(message);
     this.name = 'GenerationInputError';
@@ -185,7 +181,7 @@ function requestPathOf(key: string, fromSettings: ReadonlySet<string>): string {
 function validateUpstreamInput(model: ModelSpec, input: Record<string, unknown>, fromSettings: ReadonlySet<string>) {
   const parsed = model.inputSchema.safeParse(input);
   if (parsed.success) return;
-  const fields: InvalidInputField[] = [];
+  const fields: InvalidField[] = [];
   for (const issue of parsed.error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys ?? []) {

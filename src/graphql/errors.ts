@@ -28,6 +28,7 @@ import type { Logger } from '../logger.ts';
 import { AppVersionNotFoundError, DocumentRegistrationError } from '../trusted-documents/store.ts';
 import { globalId } from './global-ids.ts';
 import { formatMicrosAsUsd } from '../money.ts';
+import type { InvalidField } from '../refusal.ts';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -117,12 +118,6 @@ class AppError extends GraphQLError {
     super(message, { extensions: { ...extensions, code, retryable: RETRYABLE[code] } });
     this.name = 'AppError';
   }
-}
-
-export interface InvalidField {
-  /** Dotted path of the offending input, e.g. `input.settings.num_outputs`. */
-  readonly path: string;
-  readonly message: string;
 }
 
 export const unauthenticated = (message = 'An API key is required: send "Authorization: Bearer pg_…".') =>

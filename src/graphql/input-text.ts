@@ -11,7 +11,8 @@
  */
 import { Kind, valueFromASTUntyped, visit, type DocumentNode, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { badUserInput, type InvalidField } from './errors.ts';
+import type { InvalidField } from '../refusal.ts';
+import { badUserInput } from './errors.ts';
 
 /** The most offending fields one refusal lists; a huge input full of them gets a short answer. */
 const MAX_LISTED = 20;

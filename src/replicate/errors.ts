@@ -7,7 +7,8 @@
  * body (beyond the validated list of invalid fields) or a prompt.
  */
 
-export interface InvalidField {
+/** One entry of the invalid-field list in Replicate's 422 body (a wire shape; the domain's is `InvalidField`). */
+export interface ReplicateInvalidField {
   readonly field: string;
   readonly description: string;
 }
@@ -54,7 +55,7 @@ export class ReplicateRateLimitedError extends ReplicateError {
 
 /** 422: Replicate validated the input and refused it; `invalidFields` says which fields. */
 export class ReplicateInvalidInputError extends ReplicateError {
-  constructor(readonly invalidFields: readonly InvalidField[]) {
+  constructor(readonly invalidFields: readonly ReplicateInvalidField[]) {
     super(
       invalidFields.length === 0
         ? 'Replicate rejected the input.'

@@ -25,7 +25,7 @@ export {
   ReplicateRateLimitedError,
   ReplicateUnavailableError,
   type CreateCorrelation,
-  type InvalidField,
+  type ReplicateInvalidField,
   type UnavailableReason,
 } from './errors.ts';
 export {

@@ -14,7 +14,7 @@ import {
   ReplicateRateLimitedError,
   ReplicateUnavailableError,
   type CreateCorrelation,
-  type InvalidField,
+  type ReplicateInvalidField,
   type ReplicateError,
 } from './errors.ts';
 import { exceedsRetryAfterLimit, parseRetryAfter, type RetrySchedule } from './retry.ts';
@@ -137,7 +137,7 @@ function retryAfterOf(response: RawResponse, now: Date): number | undefined {
 }
 
 /** Field names and descriptions, bounded: they reach users, and must not echo a whole prompt. */
-function invalidFieldsOf(response: RawResponse): InvalidField[] {
+function invalidFieldsOf(response: RawResponse): ReplicateInvalidField[] {
   const problem = problemSchema.safeParse(parseJson(response.bodyText));
   if (!problem.success) return [];
   const clip = (value: unknown, max: number) => (typeof value === 'string' ? value.slice(0, max) : '');

@@ -7,7 +7,8 @@
  */
 import type { SimResponse } from './http.ts';
 
-export interface InvalidField {
+/** One entry of a 422 problem body's `invalid_fields` (a wire shape, as Replicate sends it). */
+export interface ProblemInvalidField {
   /** The JSON Schema keyword that failed: `required`, `enum`, `type`, `minimum`, `maximum`, … */
   readonly type: string;
   /** Dotted path from the request body root, e.g. `input.aspect_ratio`. */
@@ -20,7 +21,7 @@ export interface ProblemBody {
   readonly title: string;
   readonly status: number;
   readonly detail: string;
-  readonly invalid_fields?: readonly InvalidField[];
+  readonly invalid_fields?: readonly ProblemInvalidField[];
   readonly retry_after?: number;
 }
 
@@ -73,7 +74,7 @@ export function payloadTooLarge(detail: string): SimResponse {
   return problemResponse({ title: 'Request body too large', status: 413, detail });
 }
 
-export function invalidInput(fields: readonly InvalidField[], title = 'Input validation failed'): SimResponse {
+export function invalidInput(fields: readonly ProblemInvalidField[], title = 'Input validation failed'): SimResponse {
   const detail = fields.map((field) => `- ${field.field}: ${field.description}\n`).join('');
   return problemResponse({ title, status: 422, detail, invalid_fields: fields });
 }

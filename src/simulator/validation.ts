@@ -5,7 +5,7 @@
  * "aspect_ratio must be one of the following: …", "Invalid type. Expected: integer, given: string").
  */
 import { z } from 'zod';
-import type { InvalidField } from './problems.ts';
+import type { ProblemInvalidField } from './problems.ts';
 import { WEBHOOK_EVENTS, type WebhookEvent } from './webhooks.ts';
 
 const webhookUrl = z
@@ -29,7 +29,7 @@ export const versionPredictionRequestSchema = z.strictObject({
 export type ModelPredictionRequest = z.output<typeof modelPredictionRequestSchema>;
 
 export type Validated<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly fields: InvalidField[] };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly fields: ProblemInvalidField[] };
 
 /** Validates `value` against `schema`, naming fields from `prefix` (e.g. `['input']`). */
 export function validate<T>(schema: z.ZodType<T>, value: unknown, prefix: readonly string[] = []): Validated<T> {
@@ -42,7 +42,7 @@ export function webhookEventsOf(request: ModelPredictionRequest): ReadonlySet<We
   return new Set(request.webhook_events_filter ?? WEBHOOK_EVENTS);
 }
 
-function toInvalidFields(issue: z.core.$ZodIssue, root: unknown, prefix: readonly string[]): InvalidField[] {
+function toInvalidFields(issue: z.core.$ZodIssue, root: unknown, prefix: readonly string[]): ProblemInvalidField[] {
   const path = issue.path.map(String);
   const fieldOf = (segments: readonly string[]): string => [...prefix, ...segments].join('.') || 'body';
   const name = path.at(-1) ?? prefix.at(-1) ?? 'body';

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
+import type { InvalidField } from '../refusal.ts';
 
 /** A document id: the lowercase hex SHA-256 of the document's text. */
 export const DOCUMENT_ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -22,16 +23,11 @@ export interface DocumentInput {
   readonly body: string;
 }
 
-export interface InvalidDocumentField {
-  readonly path: string;
-  readonly message: string;
-}
-
 /** A registration refused before anything was written (GraphQL: BAD_USER_INPUT with `invalidFields`). */
 export class DocumentRegistrationError extends Error {
   constructor(
     message: string,
-    readonly invalidFields: readonly InvalidDocumentField[] = [],
+    readonly invalidFields: readonly InvalidField[] = [],
   ) {
     super(message);
     this.name = 'DocumentRegistrationError';
@@ -75,7 +71,7 @@ function checkAll(
   documents: readonly DocumentInput[],
   check: (body: string) => DocumentCheck,
 ): CheckedDocument[] {
-  const invalid: InvalidDocumentField[] = [];
+  const invalid: InvalidField[] = [];
   if (!NAME_PATTERN.test(app)) invalid.push({ path: 'app', message: 'letters, digits and ._+@/- , at most 100' });
   if (!NAME_PATTERN.test(version))
     invalid.push({ path: 'version', message: 'letters, digits and ._+@/- , at most 100' });
