@@ -1,30 +1,21 @@
 /**
- * GraphQL for generations: the type (a Relay node), generateImage, cancelGeneration, generation,
- * progress, and `User.generations` (a Relay connection, newest first).
+ * The types a generation is read as: `Generation` (a Relay node, loaded by id through one
+ * dataloader per request) with every field, `GeneratedImage`, their enums, errors and warnings,
+ * and `GenerationBatch`, the answer of `generateImages`. What a client calls — the mutations,
+ * `generation`, `User.generations` and the subscriptions — is in `graphql-operations.ts`.
  */
-import { PrintTargetInput } from '../print/graphql.ts';
-import { UserRef } from '../auth/graphql.ts';
 import { ImageModelRef, ProgressKindEnum } from '../catalog/graphql.ts';
 import { findModel } from '../catalog/models.ts';
 import { mostImagesPerGeneration } from '../catalog/pricing.ts';
 import type { Db } from '../db/index.ts';
 import type { ImageRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
-import { pageCost, resolveKeysetConnection, type PageRules } from '../graphql/connections.ts';
-import { forbidden, generationErrorIsRetryable, notFound } from '../graphql/errors.ts';
-import { globalId, localId, nodeVisibility } from '../graphql/global-ids.ts';
-import { generationViews, queuePositionOf, userGenerationPage, type GenerationView } from './generation-view.ts';
+import type { GraphQLContext } from '../graphql/context.ts';
+import { generationErrorIsRetryable, notFound } from '../graphql/errors.ts';
+import { globalId, nodeVisibility } from '../graphql/global-ids.ts';
+import { generationViews, queuePositionOf, type GenerationView } from './generation-view.ts';
 import { imagesForGenerations } from './images.ts';
-
-/** `User.generations`: 20 a page unless asked, at most 100. */
-const HISTORY_PAGE: PageRules = { defaultSize: 20, maxSize: 100, sizeMessage: 'out of range', id: /^[0-9a-f-]{36}$/i };
-
-/** The database id inside a Generation's global id; NOT_FOUND (naming the id as sent) otherwise. */
-export function generationIdOf(id: string): string {
-  const local = localId('Generation', id);
-  if (local === null) throw notFound('Generation', id);
-  return local;
-}
+import { finalsOf } from './policies/store.ts';
 
 const GenerationStatusEnum = builder.enumType('GenerationStatus', {
   values: {
@@ -41,7 +32,7 @@ const GenerationStatusEnum = builder.enumType('GenerationStatus', {
   } as const,
 });
 
-const GenerationModeEnum = builder.enumType('GenerationMode', {
+export const GenerationModeEnum = builder.enumType('GenerationMode', {
   values: {
     PREVIEW: { description: 'A quick, cheap look at the idea.' },
     STANDARD: {},
@@ -61,6 +52,38 @@ const GenerationErrorCodeEnum = builder.enumType('GenerationErrorCode', {
   } as const,
 });
 
+const GenerationPhaseEnum = builder.enumType('GenerationPhase', {
+  description: 'Where a generation is: a transparent one runs a second phase after its images are made.',
+  values: {
+    GENERATING: { description: 'The model is making the images.' },
+    REMOVING_BACKGROUND: { description: 'Background removal runs on each image (transparentBackground).' },
+    UPSCALING: { description: 'The upscaler runs on each image (input.print).' },
+    PREPARING_PRINT_FILE: { description: 'The exact print file is being made and stored (input.print).' },
+  } as const,
+});
+
+const GenerationWarningCodeEnum = builder.enumType('GenerationWarningCode', {
+  values: {
+    BACKGROUND_REMOVAL_FAILED: {
+      description: 'Background removal failed for some images; their opaque originals are kept and not charged for it.',
+    },
+    PRINT_FILE_FAILED: {
+      description: 'No print file could be made for some images; the images are kept and only what ran is charged.',
+    },
+  } as const,
+});
+
+const GenerationWarningRef = builder.objectRef<{ code: string; message: string }>('GenerationWarning').implement({
+  description: 'A SUCCEEDED generation whose optional step did not fully work.',
+  fields: (t) => ({
+    code: t.field({
+      type: GenerationWarningCodeEnum,
+      resolve: (warning) => warning.code as 'BACKGROUND_REMOVAL_FAILED' | 'PRINT_FILE_FAILED',
+    }),
+    message: t.exposeString('message'),
+  }),
+});
+
 export const GeneratedImageRef = builder.objectRef<ImageRow>('GeneratedImage').implement({
   description: 'An image stored by pixelgate (Replicate deletes its own copy after an hour).',
   fields: (t) => ({
@@ -73,6 +96,13 @@ export const GeneratedImageRef = builder.objectRef<ImageRow>('GeneratedImage').i
     contentType: t.exposeString('content_type'),
     bytes: t.exposeInt('bytes'),
     sha256: t.exposeString('sha256'),
+    position: t.exposeInt('position', {
+      description: 'Index of the image in its generation (the variation index of a preview).',
+    }),
+    transparent: t.boolean({
+      description: 'A background-removed RGBA PNG (transparentBackground); false for the opaque original.',
+      resolve: (image) => image.source === 'remove_background',
+    }),
   }),
 });
 
@@ -209,8 +239,71 @@ export const GenerationRef = builder.loadableNode('Generation', {
     updatedAt: t.field({ type: 'DateTime', resolve: ({ generation }) => generation.updated_at }),
     startedAt: t.field({ type: 'DateTime', nullable: true, resolve: ({ generation }) => generation.started_at }),
     completedAt: t.field({ type: 'DateTime', nullable: true, resolve: ({ generation }) => generation.completed_at }),
+    selectionReason: t.string({
+      nullable: true,
+      description:
+        'Why pixelgate picked the model, when the request left it to pixelgate (one sentence); null when you chose it.',
+      resolve: (view) => view.generation.selection_reason,
+    }),
+    transparentBackground: t.boolean({ resolve: (view) => view.generation.transparent_background }),
+    phase: t.field({
+      type: GenerationPhaseEnum,
+      description: 'The current (or last) phase; see `percent` for how progress maps across phases.',
+      resolve: (view) => view.generation.phase,
+    }),
+    warning: t.field({
+      type: GenerationWarningRef,
+      nullable: true,
+      resolve: (view) => {
+        const generation = view.generation;
+        return generation.warning_code
+          ? { code: generation.warning_code, message: generation.warning_message ?? '' }
+          : null;
+      },
+    }),
+    previewImageIndex: t.int({
+      nullable: true,
+      description: 'For a final: which variation of the preview it re-runs.',
+      resolve: (view) => view.generation.preview_image_index,
+    }),
+    batchId: t.id({
+      nullable: true,
+      description: 'The `generateImages` call this generation was admitted with.',
+      resolve: (view) => view.generation.batch_id,
+    }),
   }),
 });
+
+// The links to other generations, added once `GenerationRef` exists (a field list cannot name the
+// type it defines). They load by id through the Generation node's dataloader: one query per response.
+builder.objectFields(GenerationRef, (t) => ({
+  preview: t.field({
+    type: GenerationRef,
+    nullable: true,
+    description: 'For a final: the preview it was made from.',
+    resolve: (view) => view.generation.preview_id,
+  }),
+  finals: t.loadableList({
+    type: GenerationRef,
+    description: 'For a preview: the finals made from it, oldest first.',
+    // Finals per preview are not capped; the cost assumes ten, like any list without a bound.
+    complexity: { field: 1, multiplier: 10 },
+    load: async (previewIds: string[], context: GraphQLContext) => {
+      const finals = await finalsOf(context.services.db, previewIds);
+      return previewIds.map((id) =>
+        finals.filter((final) => final.preview_id === id).map((generation): GenerationView => ({ generation })),
+      );
+    },
+    resolve: (view) => view.generation.id,
+  }),
+  cachedFrom: t.field({
+    type: GenerationRef,
+    nullable: true,
+    description:
+      'Answered by the result cache: the earlier generation whose stored images these are (no cost, no prediction).',
+    resolve: (view) => view.generation.cached_from,
+  }),
+}));
 
 // The owner and the admin see a generation through `node`; nobody else learns that it exists.
 nodeVisibility<GenerationView>(
@@ -218,125 +311,40 @@ nodeVisibility<GenerationView>(
   (view, viewer) => viewer?.kind === 'admin' || viewer?.userId === view.generation.user_id,
 );
 
-export const GenerateImageInput = builder.inputType('GenerateImageInput', {
+interface BatchItemView {
+  readonly index: number;
+  readonly replayed: boolean;
+  readonly view: GenerationView;
+}
+
+const GenerationBatchItemRef = builder.objectRef<BatchItemView>('GenerationBatchItem').implement({
+  description: 'One request of a batch: its generation (see its status and error for how it went).',
   fields: (t) => ({
-    modelId: t.id({
-      required: false,
-      description:
-        'A model slug from `models`, e.g. "flux-schnell". Omitted: pixelgate picks one from your remaining budget, ' +
-        '`iterations`, the prompt and the models you finalize with (see `Generation.selectionReason`); a PREVIEW ' +
-        'always runs on flux-schnell.',
+    index: t.exposeInt('index', { description: 'Position of the request in `inputs`.' }),
+    replayed: t.exposeBoolean('replayed', {
+      description: 'The request repeated an idempotency key: this is the earlier generation; nothing new was held.',
     }),
-    prompt: t.string({ required: true }),
-    negativePrompt: t.string({
-      required: false,
-      description: 'For models that accept one; they get a sensible default when omitted. Ignored by the others.',
-    }),
-    mode: t.field({ type: GenerationModeEnum, required: false, defaultValue: 'STANDARD' }),
-    count: t.int({
-      required: false,
-      defaultValue: 1,
-      description: 'Images to make (see ImageModel.maxImagesPerGeneration).',
-    }),
-    aspectRatio: t.string({
-      required: false,
-      description: 'One of the model’s `aspectRatios`; default 4:3 (or the nearest the model allows).',
-    }),
-    seed: t.int({ required: false, description: 'For models that accept one; ignored by the others.' }),
-    transparentBackground: t.boolean({ required: false, defaultValue: false }),
-    settings: t.field({
-      type: 'JSON',
-      required: false,
-      description: 'Model-specific Replicate inputs (see ImageModel.defaultInput), validated against the model.',
-    }),
-    idempotencyKey: t.string({
-      required: false,
-      description: 'Repeat a request with the same key to get the same generation instead of a new one.',
-    }),
-    print: t.field({
-      type: PrintTargetInput,
-      required: false,
-      description: 'Also make a print file of each image (see `GeneratedImage.printFile`).',
-    }),
-    iterations: t.int({
-      required: false,
-      description:
-        'For automatic model choice (no `modelId`): how many generations you expect to make from your remaining ' +
-        'budget (default 10). Ignored when `modelId` is given.',
-    }),
-    webhookUrl: t.string({
-      required: false,
-      description:
-        'Also send this generation’s events (generation.queued … succeeded/failed/canceled) to this URL, signed with ' +
-        'your default (oldest) webhook endpoint’s secret; BAD_USER_INPUT, nothing written, when the URL is refused ' +
-        '(the same SSRF rules as endpoints) or you have no endpoint.',
-    }),
+    generation: t.field({ type: GenerationRef, resolve: (item) => item.view }),
   }),
 });
 
-builder.mutationFields((t) => ({
-  generateImage: t.withAuth({ user: true }).field({
-    type: GenerationRef,
-    description:
-      'Holds the most it can cost on your budget and returns at once, QUEUED (see `queuePosition` and ' +
-      '`estimatedStartAt`): the prediction is created upstream by a worker, never inside this request. ' +
-      'Refused with UPSTREAM_BUSY, before anything is held, when the queue is too long for it to start in time. ' +
-      'Follow it with `generationProgress`.',
-    args: { input: t.arg({ type: GenerateImageInput, required: true }) },
-    resolve: (_root, { input }, context) =>
-      context.services.generations.service.start(context.viewer.userId, {
-        ...input,
-        modelId: input.modelId ?? null,
+export const GenerationBatchRef = builder
+  .objectRef<{ batchId: string; items: readonly BatchItemView[] }>('GenerationBatch')
+  .implement({
+    fields: (t) => ({
+      id: t.id({ resolve: (batch) => batch.batchId }),
+      estimatedCostUsd: t.field({
+        type: 'USD',
+        description: 'What the batch held on your budget (the sum of its new items’ holds).',
+        resolve: (batch) =>
+          batch.items
+            .filter((item) => !item.replayed)
+            .reduce((sum, item) => sum + item.view.generation.estimated_cost_micros, 0),
       }),
-  }),
-  cancelGeneration: t.withAuth({ userOrAdmin: true }).field({
-    type: GenerationRef,
-    description: 'Cancels upstream and releases the hold. Canceling an ended generation returns it unchanged.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, context) =>
-      context.services.generations.service.cancel(context.viewer, generationIdOf(id)),
-  }),
-}));
-
-builder.queryField('generation', (t) =>
-  t.withAuth({ userOrAdmin: true }).field({
-    type: GenerationRef,
-    description: 'One of your generations (any, for admins).',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, context) => context.services.generations.service.get(context.viewer, generationIdOf(id)),
-  }),
-);
-
-builder.subscriptionField('generationProgress', (t) =>
-  t.withAuth({ userOrAdmin: true }).field({
-    type: GenerationRef,
-    description:
-      'The generation now, then each change (at most about 4 a second; the final state always), until it ends. ' +
-      'Subscribing to an ended generation yields its final state and completes.',
-    args: { id: t.arg.id({ required: true }) },
-    subscribe: (_root, { id }, context) =>
-      context.services.generations.service.follow(context.viewer, generationIdOf(id)),
-    resolve: (view: GenerationView) => view,
-  }),
-);
-
-builder.objectFields(UserRef, (t) => ({
-  generations: t.withAuth({ userOrAdmin: true }).connection(
-    {
-      type: GenerationRef,
-      description: `Newest first; ${HISTORY_PAGE.defaultSize} a page unless \`first\` or \`last\` says otherwise.`,
-      complexity: pageCost(HISTORY_PAGE),
-      resolve: (user, args, context) => {
-        if (context.viewer.kind === 'user' && context.viewer.userId !== user.id) throw forbidden();
-        return resolveKeysetConnection(
-          args,
-          HISTORY_PAGE,
-          ({ generation }: GenerationView) => ({ createdAt: generation.created_at, id: generation.id }),
-          (page) => userGenerationPage(context.services.db, user.id, page),
-        );
-      },
-    },
-    { name: 'GenerationConnection' },
-    { name: 'GenerationEdge' },
-  ),
-}));
+      items: t.field({
+        type: [GenerationBatchItemRef],
+        complexity: { multiplier: 1 },
+        resolve: (batch) => [...batch.items],
+      }),
+    }),
+  });

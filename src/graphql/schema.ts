@@ -6,7 +6,7 @@ import '../auth/graphql.ts';
 import '../billing/graphql.ts';
 import '../billing/graphql-reports.ts';
 import '../generations/graphql.ts';
-import '../generations/graphql-start.ts';
+import '../generations/graphql-operations.ts';
 import '../generations/graphql-print.ts';
 import '../print/graphql.ts';
 import '../app-webhooks/graphql.ts';
