@@ -3,6 +3,7 @@
  * object or the text of a message.
  */
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -91,6 +92,24 @@ export function createLogger(level: string = 'info', destination?: pino.Destinat
     },
     destination,
   );
+}
+
+/**
+ * Where a command's log lines go on `stream` (stdout or stderr): readable lines with colours when
+ * it is a terminal (someone reads them), JSON lines otherwise (a collector parses them). Written
+ * synchronously either way, so the last line before an exit is not lost.
+ */
+export function logDestination(
+  stream: NodeJS.WritableStream & { isTTY?: boolean; fd?: number },
+): pino.DestinationStream {
+  if (!stream.isTTY) return stream.fd === undefined ? stream : pino.destination({ fd: stream.fd, sync: true });
+  return pretty({
+    destination: stream.fd ?? stream,
+    sync: true,
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+  });
 }
 
 /** A logger that writes nothing, for tests and library defaults. */

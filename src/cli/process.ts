@@ -3,7 +3,7 @@
  * errors nobody caught, and an orderly stop on SIGINT/SIGTERM or after a fatal error.
  */
 import { loadConfig, type Config } from '../config.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { createLogger, logDestination, type Logger } from '../logger.ts';
 import { installProcessPolicy } from '../process-policy.ts';
 import type { Tracing } from '../tracing.ts';
 import type { CommandContext } from './command.ts';
@@ -56,7 +56,10 @@ export function createCommandContext(stdout: NodeJS.WritableStream, tracing?: Tr
       if (server) return server;
       const config = loadConfig();
       // Commands that print a result keep stdout for it; logs go to stderr.
-      const logger = createLogger(config.logLevel, options.logToStdout ? undefined : process.stderr);
+      const logger = createLogger(
+        config.logLevel,
+        logDestination(options.logToStdout ? process.stdout : process.stderr),
+      );
       installProcessPolicy(logger, () => stopProcess(logger, 1));
       server = { config, logger };
       return server;
