@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 const GENERATION_FIELDS = `
   id status percent phase estimatedCostUsd costUsd selectionReason
   model { id name }
-  images { url position contentType width height }
+  images { url position contentType width height printFile { url width height dpi } }
   error { code message }
   warning { code message }
 `;
@@ -18,6 +18,7 @@ const GENERATION_FIELDS = `
 export const CLIENT_DOCUMENTS = {
   estimate: `query Estimate($input: EstimateCostInput!) { estimateCost(input: $input) { perImageUsd totalUsd } }`,
   generate: `mutation Generate($input: GenerateImageInput!) { generateImage(input: $input) { ${GENERATION_FIELDS} } }`,
+  printPresets: `query PrintPresets { printPresets { id name width height dpi } }`,
   progress: `subscription Progress($id: ID!) { generationProgress(id: $id) { ${GENERATION_FIELDS} } }`,
 } as const;
 

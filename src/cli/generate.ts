@@ -23,7 +23,11 @@ Options:
   --count N         how many images (default 1)
   --mode MODE       PREVIEW, STANDARD or FINAL (default STANDARD)
   --transparent     remove the background (a chained step, priced in the estimate)
-  --out DIR         where to save the images (default: the current directory)
+  --print TARGET    also make a print file of each image: a preset id (poster-18x24, see the
+                    printPresets query) or inches and DPI as WxH@DPI (12x16@300); upscaled,
+                    priced in the estimate, saved beside the image
+  --out DIR         where to save the images, named after the prompt (a-red-fox-1.png, …;
+                    never replacing a file) (default: the current directory)
   --url URL         the gateway's GraphQL URL (default: PIXELGATE_URL or http://localhost:4000/graphql)
 `;
 
@@ -32,6 +36,12 @@ type Mode = (typeof MODES)[number];
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 const REQUEST_TIMEOUT_MS = 30_000;
 const BAR_WIDTH = 24;
+/** What the bar says about the steps after generating (input.print, transparentBackground). */
+const PHASES: Record<string, string> = {
+  REMOVING_BACKGROUND: ' (removing background)',
+  UPSCALING: ' (upscaling for print)',
+  PREPARING_PRINT_FILE: ' (preparing the print file)',
+};
 const EXTENSIONS: Record<string, string> = {
   'image/png': 'png',
   'image/jpeg': 'jpg',
@@ -48,6 +58,7 @@ interface GenerateOptions {
   readonly count: number;
   readonly mode: Mode;
   readonly transparentBackground: boolean;
+  readonly print: PrintTarget | undefined;
   readonly outDir: string;
   readonly url: string;
 }
@@ -61,7 +72,14 @@ interface Generation {
   costUsd: string | null;
   selectionReason: string | null;
   model: { id: string; name: string };
-  images: Array<{ url: string; position: number; contentType: string; width: number; height: number }>;
+  images: Array<{
+    url: string;
+    position: number;
+    contentType: string;
+    width: number;
+    height: number;
+    printFile?: { url: string; width: number; height: number; dpi: number } | null;
+  }>;
   error: { code: string; message: string } | null;
   warning: { code: string; message: string } | null;
 }
@@ -81,6 +99,7 @@ function parseOptions(args: readonly string[], config: ClientConfig): GenerateOp
         count: { type: 'string' },
         mode: { type: 'string' },
         transparent: { type: 'boolean' },
+        print: { type: 'string' },
         out: { type: 'string' },
         url: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -106,9 +125,46 @@ function parseOptions(args: readonly string[], config: ClientConfig): GenerateOp
     count,
     mode: mode as Mode,
     transparentBackground: values.transparent ?? false,
+    print: values.print === undefined ? undefined : parsePrintTarget(values.print),
     outDir: values.out ?? '.',
     url,
   };
+}
+
+type PrintTarget = { readonly preset: string } | { widthInches: number; heightInches: number; dpi: number };
+
+/**
+ * `--print`: a preset id, or `WxH@DPI` in inches (`12x16@300`, `8.5x11@300`). Only the form is
+ * checked here; the gateway checks the figures against its limits (and presets against the list
+ * it serves, which `checkPreset` asks for before anything is requested).
+ */
+function parsePrintTarget(value: string): PrintTarget {
+  const custom = /^(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)@(\d+)$/i.exec(value.trim());
+  if (custom) return { widthInches: Number(custom[1]), heightInches: Number(custom[2]), dpi: Number(custom[3]) };
+  if (/^[a-z0-9][a-z0-9-]*$/i.test(value.trim())) return { preset: value.trim() };
+  throw new ClientError(
+    '--print expects a preset id (e.g. poster-18x24) or inches and DPI as WxH@DPI (e.g. 12x16@300)',
+  );
+}
+
+/** A preset the gateway does not know is refused here, naming the ones it does, before any generation request. */
+async function checkPreset(
+  options: GenerateOptions,
+  apiKey: string,
+  sender: DocumentSender,
+): Promise<string | undefined> {
+  if (!options.print || !('preset' in options.print)) return undefined;
+  const { preset } = options.print;
+  const { printPresets } = await graphqlRequest<{
+    printPresets: Array<{ id: string; name: string; width: number; height: number; dpi: number }>;
+  }>(options.url, apiKey, { sender, name: 'printPresets' }, {});
+  const found = printPresets.find((candidate) => candidate.id === preset);
+  if (!found) {
+    throw new ClientError(
+      `--print: no preset "${preset}" on this gateway; its presets are ${printPresets.map((known) => known.id).join(', ')} (or give WxH@DPI)`,
+    );
+  }
+  return `${found.name}: ${found.width}×${found.height} px at ${found.dpi} DPI`;
 }
 
 /** One GraphQL operation over HTTP; errors become ClientErrors that say what to do. */
@@ -170,7 +226,7 @@ function progressLine(generation: Pick<Generation, 'status' | 'percent' | 'phase
   const filled = percent === null ? 0 : Math.round((Math.min(percent, 100) / 100) * BAR_WIDTH);
   const bar = '#'.repeat(filled) + '-'.repeat(BAR_WIDTH - filled);
   const figure = percent === null ? '   ?' : `${String(percent).padStart(3)}%`;
-  const phase = generation.phase === 'REMOVING_BACKGROUND' ? ' (removing background)' : '';
+  const phase = PHASES[generation.phase] ?? '';
   return `[${bar}] ${figure}  ${generation.status}${phase}`;
 }
 
@@ -237,30 +293,92 @@ async function followProgress(
   return last;
 }
 
-/** File names from the opaque id: safe on every file system, and one per image position. */
-function imageFileName(generationId: string, position: number, contentType: string): string {
-  const safeId = generationId.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 80);
-  return `pixelgate-${safeId}-${position}.${EXTENSIONS[contentType] ?? 'bin'}`;
+/** Characters of the prompt that name its files (cut at a word where one ends near it). */
+const SLUG_LENGTH = 40;
+
+/**
+ * A short name from the prompt for its files: letters and digits of any script, lower case, words
+ * joined by `-`, at most SLUG_LENGTH characters ("A lighthouse at dusk!" → `a-lighthouse-at-dusk`).
+ * Markers in brackets are left out; a prompt with no letter or digit is `image`.
+ */
+export function promptSlug(prompt: string): string {
+  const words = prompt
+    .replace(/\[[^\]]*\]/g, ' ')
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+  let slug = '';
+  for (const word of words) {
+    const next = slug ? `${slug}-${word}` : word;
+    if ([...next].length > SLUG_LENGTH) {
+      if (!slug) slug = [...word].slice(0, SLUG_LENGTH).join('');
+      break;
+    }
+    slug = next;
+  }
+  return slug || 'image';
 }
 
+/**
+ * Writes `bytes` as `<slug>-<n>.<extension>` with the first n from 1 that is free in `dir`, so a
+ * second run of the same prompt adds files instead of replacing the first run's.
+ */
+async function writeNumberedFile(
+  dir: string,
+  slug: string,
+  extension: string,
+  bytes: Buffer,
+): Promise<{ file: string; n: number }> {
+  for (let n = 1; ; n++) {
+    const file = path.join(dir, `${slug}-${n}.${extension}`);
+    try {
+      await writeFile(file, bytes, { flag: 'wx' });
+      return { file, n };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+async function download(url: URL): Promise<Buffer> {
+  let response: Response;
+  try {
+    // Stored images are public URLs: the API key is not sent with them.
+    response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  } catch (error) {
+    throw unreachable(url.origin, error);
+  }
+  if (!response.ok) throw new ClientError(`downloading ${url} failed: HTTP ${response.status}`);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+/**
+ * Saves each image as `<prompt-slug>-<n>.png`, and its print file (when the gateway made one) beside
+ * it as `<prompt-slug>-<n>-print-<W>x<H>-<DPI>dpi.png`. Returns the lines to print.
+ */
 async function saveImages(options: GenerateOptions, generation: Generation): Promise<string[]> {
   await mkdir(options.outDir, { recursive: true });
-  const saved: string[] = [];
+  const slug = promptSlug(options.prompt);
+  const lines: string[] = [];
+  let printFiles = 0;
   for (const image of [...generation.images].sort((a, b) => a.position - b.position)) {
-    const imageUrl = new URL(image.url, options.url);
-    let response: Response;
-    try {
-      // Stored images are public URLs: the API key is not sent with them.
-      response = await fetch(imageUrl, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    } catch (error) {
-      throw unreachable(imageUrl.origin, error);
-    }
-    if (!response.ok) throw new ClientError(`downloading ${imageUrl} failed: HTTP ${response.status}`);
-    const file = path.join(options.outDir, imageFileName(generation.id, image.position, image.contentType));
-    await writeFile(file, Buffer.from(await response.arrayBuffer()));
-    saved.push(file);
+    const bytes = await download(new URL(image.url, options.url));
+    const { file, n } = await writeNumberedFile(options.outDir, slug, EXTENSIONS[image.contentType] ?? 'bin', bytes);
+    lines.push(`Saved ${file}`);
+    const print = image.printFile;
+    if (!print) continue;
+    const printName = `${slug}-${n}-print-${print.width}x${print.height}-${print.dpi}dpi.png`;
+    const printPath = path.join(options.outDir, printName);
+    await writeFile(printPath, await download(new URL(print.url, options.url)));
+    lines.push(`Saved ${printPath} (print file, ${print.width}×${print.height} px at ${print.dpi} DPI)`);
+    printFiles += 1;
   }
-  return saved;
+  if (options.print && printFiles === 0) {
+    lines.push(`No print file came with generation ${generation.id}; the images above are the originals.`);
+  }
+  return lines;
 }
 
 /** Runs the command; resolves to the exit status. */
@@ -279,6 +397,8 @@ export async function runGenerate(args: readonly string[], config: ClientConfig,
   }
   const out = (line: string) => terminal.out.write(`${line}\n`);
   const sender = new DocumentSender();
+  const printTarget = await checkPreset(options, apiKey, sender);
+  if (printTarget) out(`Print file: ${printTarget}`);
 
   // The estimate needs a model; when pixelgate chooses, the generation below reports its hold.
   if (options.modelId && options.mode !== 'PREVIEW') {
@@ -295,7 +415,9 @@ export async function runGenerate(args: readonly string[], config: ClientConfig,
       },
     );
     out(
-      `Estimate: ${estimateCost.totalUsd} USD (${options.count} × ${estimateCost.perImageUsd} USD on ${options.modelId})`,
+      `Estimate: ${estimateCost.totalUsd} USD (${options.count} × ${estimateCost.perImageUsd} USD on ${options.modelId})` +
+        // estimateCost does not price print targets: the hold below includes the upscale's bound.
+        (options.print ? ', plus the upscale for print' : ''),
     );
   }
 
@@ -310,6 +432,7 @@ export async function runGenerate(args: readonly string[], config: ClientConfig,
         count: options.count,
         mode: options.mode,
         transparentBackground: options.transparentBackground,
+        print: options.print,
       },
     },
   );
@@ -324,7 +447,7 @@ export async function runGenerate(args: readonly string[], config: ClientConfig,
     throw new ClientError(`generation ${final.id} ${final.status}${why} (cost ${final.costUsd ?? '0'} USD)`);
   }
   if (final.warning) out(`Warning: ${final.warning.code}: ${final.warning.message}`);
-  for (const file of await saveImages(options, final)) out(`Saved ${file}`);
+  for (const line of await saveImages(options, final)) out(line);
   out(final.costUsd === null ? 'Cost: not settled yet (query generation(id:) later)' : `Cost: ${final.costUsd} USD`);
   return 0;
 }
@@ -332,7 +455,7 @@ export async function runGenerate(args: readonly string[], config: ClientConfig,
 /** The terminal client is an app of the gateway's public API: it reads no server configuration. */
 export const generateCommand: CliCommand = {
   name: 'generate',
-  usage: `  generate PROMPT [--model ID] [--count N] [--mode PREVIEW|STANDARD|FINAL] [--transparent] [--out DIR] [--url URL]
+  usage: `  generate PROMPT [--model ID] [--count N] [--mode PREVIEW|STANDARD|FINAL] [--transparent] [--print TARGET] [--out DIR] [--url URL]
                               generate images on a running gateway (API key from PIXELGATE_API_KEY):
                               estimate, live progress, saved images, settled cost`,
   async run(args, context) {

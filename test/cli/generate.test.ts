@@ -3,10 +3,11 @@
  * gateway and the simulator, over real HTTP and WebSocket — nothing but the public API between.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promptSlug } from '../../src/cli/generate.ts';
 import { runCli } from '../foundation/process.ts';
 import { startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
 
@@ -35,6 +36,9 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
 
   it('shows the estimate, follows progress to SUCCEEDED, saves the stored images and prints the settled cost', async () => {
     const dir = path.join(outDir, 'lighthouse');
+    // A file from an earlier run of the prompt: kept, the new images take the next numbers.
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'a-lighthouse-at-dusk-1.png'), 'an earlier image');
     const result = await generate([
       'a lighthouse at dusk [sim:slow]',
       '--model',
@@ -59,14 +63,78 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     const stored = await env.gateway.get(key, id!);
     expect(stored.costUsd).toBe('0.006');
     const files = (await readdir(dir)).sort();
-    expect(files).toHaveLength(2);
+    expect(files).toEqual(['a-lighthouse-at-dusk-1.png', 'a-lighthouse-at-dusk-2.png', 'a-lighthouse-at-dusk-3.png']);
+    expect(await readFile(path.join(dir, files[0]!), 'utf8')).toBe('an earlier image');
     for (const [index, image] of stored.images.entries()) {
-      const file = path.join(dir, files[index]!);
+      const file = path.join(dir, files[index + 1]!);
       expect(lines).toContain(`Saved ${file}`);
       const bytes = await readFile(file);
       expect(bytes.subarray(0, 8)).toEqual(PNG_SIGNATURE);
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(image.sha256);
     }
+  });
+
+  it('--print sends the target with the request, names the phases and saves the print file beside the image', async () => {
+    const dir = path.join(outDir, 'print');
+    const result = await generate(['a fox on a mug', '--model', 'flux-schnell', '--print', '2x1.5@100', '--out', dir]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('Estimate: 0.003 USD (1 × 0.003 USD on flux-schnell), plus the upscale for print');
+    // The hold includes the upscale's bound, so it is above the model's 0.003 USD.
+    const [, id, held] = /^Generation (\S+) on flux-schnell: ([\d.]+) USD held/.exec(lines[1]!) ?? [];
+    expect(Number(held)).toBeGreaterThan(0.003);
+    const [row] = await env.gateway.db
+      .selectFrom('generations')
+      .select('request')
+      .where('prompt', '=', 'a fox on a mug')
+      .execute();
+    expect((row!.request as { print?: unknown }).print).toMatchObject({ widthInches: 2, heightInches: 1.5, dpi: 100 });
+
+    const stored = await env.gateway.app.graphql<{
+      generation: { images: Array<{ printFile: { width: number; height: number } | null }> };
+    }>('query ($id: ID!) { generation(id: $id) { images { printFile { width height } } } }', { id }, key);
+    const files = (await readdir(dir)).sort();
+    expect(lines).toContain(`Saved ${path.join(dir, 'a-fox-on-a-mug-1.png')}`);
+    // Until the print pipeline stores print files (issue 25), a print generation ends without one.
+    const printFile = stored.data!.generation.images[0]!.printFile;
+    if (printFile) {
+      expect(files).toEqual(['a-fox-on-a-mug-1-print-200x150-100dpi.png', 'a-fox-on-a-mug-1.png']);
+      const bytes = await readFile(path.join(dir, files[0]!));
+      expect(bytes.readUInt32BE(16)).toBe(200);
+      expect(bytes.readUInt32BE(20)).toBe(150);
+    } else {
+      expect(files).toEqual(['a-fox-on-a-mug-1.png']);
+      expect(lines).toContain(`No print file came with generation ${id}; the images above are the originals.`);
+    }
+  });
+
+  it('--print refuses an unknown preset before any generation request, and the gateway refuses figures past its limits', async () => {
+    const user = await env.user();
+    const unknown = await generate(['a fox', '--model', 'flux-schnell', '--print', 'poster-99x99'], {
+      PIXELGATE_API_KEY: user.key,
+    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toMatch(
+      /^pixelgate generate: --print: no preset "poster-99x99" on this gateway; its presets are .*poster-18x24/,
+    );
+
+    const tooLarge = await generate(['a fox', '--model', 'flux-schnell', '--print', '60x60@600'], {
+      PIXELGATE_API_KEY: user.key,
+    });
+    expect(tooLarge.code).toBe(1);
+    expect(tooLarge.stderr).toMatch(/^pixelgate generate: BAD_USER_INPUT: .*input\.print/);
+    const generations = await env.gateway.db
+      .selectFrom('generations')
+      .select('id')
+      .where('user_id', '=', user.userId)
+      .execute();
+    expect(generations).toEqual([]);
+
+    const malformed = await generate(['a fox', '--print', '12x16@300dpi']);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toContain('--print expects a preset id (e.g. poster-18x24) or inches and DPI as WxH@DPI');
   });
 
   it('a FAILED generation exits 1 with the reason and saves nothing', async () => {
@@ -119,5 +187,19 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     const noPrompt = await generate([]);
     expect(noPrompt.code).toBe(1);
     expect(noPrompt.stderr).toContain('give exactly one prompt');
+  });
+});
+
+describe('file names from the prompt', () => {
+  it.each([
+    ['a lighthouse at dusk [sim:slow]', 'a-lighthouse-at-dusk'],
+    ['  Café crème, 4K!  ', 'cafe-creme-4k'],
+    ['東京の夜景 neon', '東京の夜景-neon'],
+    ['🦊🦊🦊', 'image'],
+    ['a very long prompt about a lighthouse standing at dusk on a cliff', 'a-very-long-prompt-about-a-lighthouse'],
+    ['supercalifragilisticexpialidocious-and-then-some-more', 'supercalifragilisticexpialidocious-and'],
+    ['pneumonoultramicroscopicsilicovolcanoconiosis of the lung', 'pneumonoultramicroscopicsilicovolcanocon'],
+  ])('%j → %s', (prompt, slug) => {
+    expect(promptSlug(prompt)).toBe(slug);
   });
 });
