@@ -93,7 +93,10 @@ export async function recordGenerationSignal(
     .execute();
 }
 
-/** A download of a stored image was requested: a signal for its owner, once per image. */
+/**
+ * A download of a stored image, or of its print file (`images.print_storage_key`), was requested:
+ * a `download` signal for its owner, once per image whichever of the two was asked for.
+ */
 export async function recordDownload(executor: Executor, storageKey: string, now: Date): Promise<void> {
   await executor
     .insertInto('model_feedback')
@@ -109,7 +112,7 @@ export async function recordDownload(executor: Executor, storageKey: string, now
           'i.id',
           sql<Date>`${now}::timestamptz`.as('created_at'),
         ])
-        .where('i.storage_key', '=', storageKey)
+        .where((eb) => eb.or([eb('i.storage_key', '=', storageKey), eb('i.print_storage_key', '=', storageKey)]))
         .limit(1),
     )
     .onConflict((oc) => oc.doNothing())

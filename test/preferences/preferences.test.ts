@@ -18,6 +18,7 @@ import {
 } from '../generations/start-helpers.ts';
 import { useGenerationsEnv } from '../support/fixtures.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { recordDownload } from '../../src/preferences/store.ts';
 
 const ImagesDocument = graphql(`
   query PreferenceImages($id: ID!) {
@@ -246,6 +247,26 @@ describe('model preferences', () => {
     const dev = view.data!.viewer!.modelPreferences.find((entry) => entry.modelId === 'flux-dev')!;
     expect(dev).toMatchObject({ finalizes: 1, downloads: 1, likes: 0 });
     expect(dev.evidence).toContain('finalized with it once');
+  });
+
+  it('counts a print file requested like a download of its image, once per image', async () => {
+    const user = await env.user({ dailyBudgetMicros: 10_000_000 });
+    const [image] = await imagesOf(user.key, 'seedream-4', 'a poster of a fox');
+    const imageRowId = Buffer.from(image!.id, 'base64').toString('utf8').split(':')[1]!;
+    const { rows } = await sql<{ storage_key: string }>`
+      update images set print_storage_key = 'prints/fox-600x800-300dpi.png', print_width = 600, print_height = 800,
+        print_dpi = 300, print_bytes = 1234
+      where generation_id = (select generation_id from images where id = ${imageRowId})
+      returning storage_key`.execute(env.gateway.db);
+    // What the image route does for any key it serves with ?download=1, the print file's included.
+    await recordDownload(env.gateway.db, 'prints/fox-600x800-300dpi.png', new Date());
+    expect(await feedbackRows(user.userId)).toEqual([{ model_id: 'seedream-4', kind: 'download' }]);
+    await recordDownload(env.gateway.db, rows[0]!.storage_key, new Date());
+    await recordDownload(env.gateway.db, 'prints/fox-600x800-300dpi.png', new Date());
+    expect(await feedbackRows(user.userId)).toEqual([{ model_id: 'seedream-4', kind: 'download' }]);
+    // A key nobody stored is no one's signal.
+    await recordDownload(env.gateway.db, 'prints/unknown.png', new Date());
+    expect(await feedbackRows(user.userId)).toHaveLength(1);
   });
 
   it('writes a finalize or cancel signal in the same transaction as the final or the cancel', async () => {
