@@ -9,20 +9,14 @@
  * so a regression shows here.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import { trackJobKey } from '../../src/generations/jobs.ts';
 import { isBackgroundStatement } from '../support/statements.ts';
 import { rowId } from '../support/ids.ts';
 import { graphql } from '../gql/index.ts';
-import {
-  eventually,
-  holdOf,
-  ledgerKinds,
-  predictionRows,
-  startGenerationsEnv,
-  type GenerationsEnv,
-} from './start-helpers.ts';
+import type { Db } from '../../src/db/index.ts';
+import { eventually, holdOf, ledgerKinds, predictionRows } from './start-helpers.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 const GenerateWithPositionDocument = graphql(`
   mutation GenerateWithPosition($input: GenerateImageInput!) {
@@ -35,26 +29,20 @@ const GenerateWithPositionDocument = graphql(`
   }
 `);
 
+/** Every statement the gateway sends through kysely while `recording`. */
+const statements: string[] = [];
+let recording = false;
+
+test.override('setup', {
+  // No worker, so creates stay queued; the liveness heartbeat still runs every 2 s and a slow
+  // request can overlap it, so background statements are left out of the count.
+  gateway: {
+    runWorker: false,
+    onQuery: (text) => void (recording && !isBackgroundStatement(text) && statements.push(text)),
+  },
+});
+
 describe('the statements of one generateImage admission', () => {
-  let env: GenerationsEnv;
-  /** Every statement the gateway sends through kysely while `recording`. */
-  const statements: string[] = [];
-  let recording = false;
-
-  beforeAll(async () => {
-    env = await startGenerationsEnv({
-      // No worker, so creates stay queued; the liveness heartbeat still runs every 2 s and a slow
-      // request can overlap it, so background statements are left out of the count.
-      gateway: {
-        runWorker: false,
-        onQuery: (text) => void (recording && !isBackgroundStatement(text) && statements.push(text)),
-      },
-    });
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
-
   async function recorded<T>(work: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
     statements.length = 0;
     recording = true;
@@ -65,16 +53,18 @@ describe('the statements of one generateImage admission', () => {
     }
   }
 
-  async function jobsOf(generationId: string) {
+  async function jobsOf(db: Db, generationId: string) {
     const result = await sql<{ key: string; payload: unknown; task_identifier: string }>`
       select jobs.key, jobs.payload, tasks.identifier as task_identifier
       from graphile_worker._private_jobs jobs join graphile_worker._private_tasks tasks on tasks.id = jobs.task_id
       where jobs.key in (select 'prediction:' || id::text from predictions where generation_id = ${rowId(generationId)})
-    `.execute(env.gateway.db);
+    `.execute(db);
     return result.rows;
   }
 
-  it('sends at most five statements and writes the generation, hold, ledger row, prediction and job', async () => {
+  test('sends at most five statements and writes the generation, hold, ledger row, prediction and job', async ({
+    env,
+  }) => {
     const { key } = await env.user();
     const ask = (prompt: string) => env.gateway.generate(key, { modelId: 'flux-schnell', prompt });
     // The first request also reads the API key; the second is admission alone.
@@ -90,7 +80,7 @@ describe('the statements of one generateImage admission', () => {
     expect(await ledgerKinds(env.gateway.db, id)).toEqual({ hold: 1 });
     const predictions = await predictionRows(env.gateway.db, id);
     expect(predictions.map((prediction) => prediction.state)).toEqual(['pending']);
-    expect(await jobsOf(id)).toEqual([
+    expect(await jobsOf(env.gateway.db, id)).toEqual([
       {
         key: trackJobKey(predictions[0]!.id),
         payload: { predictionId: predictions[0]!.id, poll: 0 },
@@ -100,7 +90,7 @@ describe('the statements of one generateImage admission', () => {
     await expect(verifyLedger(env.gateway.db)).resolves.toMatchObject({ ok: true });
   });
 
-  it('reads the queue position only for a client that selects it', async () => {
+  test('reads the queue position only for a client that selects it', async ({ env }) => {
     const { key } = await env.user();
     const input = { modelId: 'flux-schnell', prompt: 'a queued harbour' };
     await env.gateway.generate(key, input);
@@ -117,7 +107,9 @@ describe('the statements of one generateImage admission', () => {
     expect(answer.estimatedStartAt).not.toBeNull();
   });
 
-  it('an automatic model choice reads the budget left from the usage cache, at no statement when cached', async () => {
+  test('an automatic model choice reads the budget left from the usage cache, at no statement when cached', async ({
+    env,
+  }) => {
     const { userId, key } = await env.user();
     const usageReads = (sent: readonly string[]) => sent.filter((text) => text.includes('usage_day_spent')).length;
     const named = { modelId: 'flux-schnell', prompt: 'a named lighthouse' };
@@ -147,7 +139,7 @@ describe('the statements of one generateImage admission', () => {
     expect(warm.sent.length).toBe(cold.sent.length - usageReads(cold.sent) - preferenceReads(cold.sent));
   });
 
-  it('a request that loses an idempotency-key race writes nothing of its own', async () => {
+  test('a request that loses an idempotency-key race writes nothing of its own', async ({ env }) => {
     const { userId, key } = await env.user();
     const input = { modelId: 'flux-schnell', prompt: 'one harbour, asked five times', idempotencyKey: 'race-1' };
     const answers = await Promise.all(Array.from({ length: 5 }, () => env.gateway.generate(key, input)));
@@ -164,7 +156,7 @@ describe('the statements of one generateImage admission', () => {
         (select count(*)::int from rate_limit_events where user_id = ${userId}) as slots
     `.execute(env.gateway.db);
     expect(counts.rows[0]).toEqual({ generations: 1, holds: 1, predictions: 1, slots: 1 });
-    expect(await jobsOf(id!)).toHaveLength(1);
+    expect(await jobsOf(env.gateway.db, id!)).toHaveLength(1);
     await expect(verifyLedger(env.gateway.db)).resolves.toMatchObject({ ok: true });
   });
 });

@@ -2,34 +2,25 @@
  * The result cache end to end: an identical request (model, full input, fixed seed) of the same
  * user to an earlier success returns the stored images at no cost and without a prediction;
  * everything else — another user, no seed, a nondeterministic model, FLUX Schnell with go_fast,
- * an expired entry — generates again.
+ * an expired entry — generates again. With the cache turned off: cache-off.test.ts.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createRequests,
-  generate,
-  holdOf,
-  ledgerKinds,
-  sleep,
-  waitForEnd,
-  type GenerationsEnv,
-  ledgerProblems,
-} from './start-helpers.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
+import { createRequests, generate, holdOf, ledgerKinds, sleep, waitForEnd, ledgerProblems } from './start-helpers.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
+
+test.override('setup', { env: { RESULT_CACHE_TTL_SECONDS: '2' } });
 
 describe('result cache', () => {
-  let env: GenerationsEnv;
-  let user: { userId: string; key: string };
-  useGenerationsEnv((ready) => ({ env, user } = ready), { env: { RESULT_CACHE_TTL_SECONDS: '2' } });
-
-  afterAll(async () => {
-    // Runs before the environment closes (hooks run in reverse order).
+  test.afterAll(async ({ env }) => {
+    // Runs before the environment closes (a file fixture ends after the file's last hook).
     expect(await ledgerProblems(env.gateway.db)).toEqual([]);
   });
 
   const request = { modelId: 'flux-1.1-pro-ultra', prompt: 'a brass compass on a map', seed: 42, aspectRatio: '1:1' };
 
-  it('answers an identical request with the stored images: no hold, no prediction, no cost', async () => {
+  test('answers an identical request with the stored images: no hold, no prediction, no cost', async ({
+    env,
+    user,
+  }) => {
     const first = await generate(env.gateway, user.key, request);
     const original = await waitForEnd(env.gateway, user.key, first.data!.id);
     expect(original.costUsd).toBe('0.06');
@@ -48,7 +39,10 @@ describe('result cache', () => {
     expect(await ledgerKinds(env.gateway.db, data!.id)).toEqual({});
   });
 
-  it('generates again for another user, another seed, no seed, Imagen, or FLUX Schnell with go_fast', async () => {
+  test('generates again for another user, another seed, no seed, Imagen, or FLUX Schnell with go_fast', async ({
+    env,
+    user,
+  }) => {
     const other = await env.user();
     // Not identical to the cached request: not answered by it.
     for (const [key, input] of [
@@ -73,7 +67,7 @@ describe('result cache', () => {
     }
   });
 
-  it('caches FLUX Schnell with go_fast off, until the TTL passes', async () => {
+  test('caches FLUX Schnell with go_fast off, until the TTL passes', async ({ env, user }) => {
     const input = { modelId: 'flux-schnell', prompt: 'a compass rose', seed: 9, settings: { go_fast: false } };
     const first = await generate(env.gateway, user.key, input);
     await waitForEnd(env.gateway, user.key, first.data!.id);
@@ -84,19 +78,5 @@ describe('result cache', () => {
     expect(expired.data!.cachedFrom).toBeNull();
     const done = await waitForEnd(env.gateway, user.key, expired.data!.id);
     expect(done.costUsd).toBe('0.003');
-  });
-});
-
-describe('result cache turned off', () => {
-  let env: GenerationsEnv;
-  useGenerationsEnv((ready) => ({ env } = ready), { env: { RESULT_CACHE_TTL_SECONDS: '0' } });
-
-  it('RESULT_CACHE_TTL_SECONDS=0: identical requests generate again', async () => {
-    const user = await env.user();
-    const input = { modelId: 'flux-dev', prompt: 'a lantern', seed: 5 };
-    const first = await generate(env.gateway, user.key, input);
-    await waitForEnd(env.gateway, user.key, first.data!.id);
-    const second = await generate(env.gateway, user.key, input);
-    expect(second.data!.cachedFrom).toBeNull();
   });
 });

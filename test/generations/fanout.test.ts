@@ -5,12 +5,10 @@
  * myGenerations alike. A foreign generation stays NOT_FOUND for each subscriber.
  */
 import type { Client } from 'graphql-ws';
-import { describe, expect, it } from 'vitest';
 import { advanceGeneration, endGeneration } from '../../src/generations/store.ts';
-import { eventually, wsClient, type GenerationsEnv } from './helpers.ts';
+import { eventually, insertRunningGeneration, wsClient } from './helpers.ts';
 import { gid } from '../support/ids.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
-import { insertRunningGeneration } from './helpers.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 interface Seen {
   readonly events: Array<{ id: string; status: string; percent: number | null }>;
@@ -39,18 +37,19 @@ function follow(client: Client, query: string, variables: Record<string, unknown
 const PROGRESS = 'subscription($id: ID!) { generationProgress(id: $id) { id status percent } }';
 const GALLERY = 'subscription { myGenerations { id status percent } }';
 
-describe('live fan-out', () => {
-  let env: GenerationsEnv;
-  useGenerationsEnv((ready) => ({ env } = ready), {
-    gateway: {
-      generations: {
-        feed: { throttleMs: 600_000, resyncMs: 600_000 },
-        maintenanceIntervalMs: 600_000,
-      },
+test.override('setup', {
+  gateway: {
+    generations: {
+      feed: { throttleMs: 600_000, resyncMs: 600_000 },
+      maintenanceIntervalMs: 600_000,
     },
-  });
+  },
+});
 
-  it('leading edge at once, the rest coalesced, the final state to every subscriber; foreign is NOT_FOUND', async () => {
+describe('live fan-out', () => {
+  test('leading edge at once, the rest coalesced, the final state to every subscriber; foreign is NOT_FOUND', async ({
+    env,
+  }) => {
     const viewer = await env.user();
     const stranger = await env.user();
     const generation = await insertRunningGeneration(env.gateway.db, viewer.userId, 'fan-out');

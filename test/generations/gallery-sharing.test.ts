@@ -5,9 +5,9 @@
  * gateway sends about the user's generations (Kysely's log hook), never timings.
  */
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advanceGeneration } from '../../src/generations/store.ts';
-import { eventually, startGenerationsEnv, wsClient, type GenerationsEnv } from './start-helpers.ts';
+import { eventually, wsClient, type GenerationsEnv } from './start-helpers.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 import { gid } from '../support/ids.ts';
 import { insertRunningGeneration } from './helpers.ts';
 
@@ -37,27 +37,21 @@ function subscribeGallery(client: Client): Gallery {
   return { events, errors, stop };
 }
 
+/** SQL and parameters of every query the gateway ran. */
+const queries: Array<{ sql: string; parameters: readonly unknown[] }> = [];
+
+test.override('setup', {
+  gateway: {
+    // Resyncs run when the test says so (`resyncAll`), maintenance stays out of the way.
+    generations: {
+      feed: { throttleMs: 250, resyncMs: 600_000 },
+      maintenanceIntervalMs: 600_000,
+    },
+    onQuery: (sql, parameters) => queries.push({ sql, parameters }),
+  },
+});
+
 describe('myGenerations shares its database work per user', () => {
-  let env: GenerationsEnv;
-  /** SQL and parameters of every query the gateway ran. */
-  const queries: Array<{ sql: string; parameters: readonly unknown[] }> = [];
-
-  beforeAll(async () => {
-    env = await startGenerationsEnv({
-      gateway: {
-        // Resyncs run when the test says so (`resyncAll`), maintenance stays out of the way.
-        generations: {
-          feed: { throttleMs: 250, resyncMs: 600_000 },
-          maintenanceIntervalMs: 600_000,
-        },
-        onQuery: (sql, parameters) => queries.push({ sql, parameters }),
-      },
-    });
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
-
   /** Queries on generations that name this user or this generation. */
   const about = (userId: string, generationId: string) => () =>
     queries.filter(
@@ -67,7 +61,7 @@ describe('myGenerations shares its database work per user', () => {
     ).length;
 
   /** A running generation that nothing upstream moves: the test moves it and publishes each change. */
-  async function runningGeneration(userId: string) {
+  async function runningGeneration(env: GenerationsEnv, userId: string) {
     const generation = await insertRunningGeneration(env.gateway.db, userId, 'gallery sharing');
     let percent = 0;
     return {
@@ -81,10 +75,10 @@ describe('myGenerations shares its database work per user', () => {
     };
   }
 
-  it('N subscriptions of one user add no queries: not at start, not per change, not per resync', async () => {
+  test('N subscriptions of one user add no queries: not at start, not per change, not per resync', async ({ env }) => {
     const viewer = await env.user();
     const other = await env.user();
-    const generation = await runningGeneration(viewer.userId);
+    const generation = await runningGeneration(env, viewer.userId);
     const count = about(viewer.userId, generation.id);
     const gallery = env.gateway.app.services.generations.gallery;
 
@@ -138,7 +132,7 @@ describe('myGenerations shares its database work per user', () => {
 
     // Another user's read meanwhile: answered, and runs its own queries only — nothing of the
     // 1,000 subscriptions queues ahead of it.
-    const otherGeneration = await runningGeneration(other.userId);
+    const otherGeneration = await runningGeneration(env, other.userId);
     const otherCount = about(other.userId, otherGeneration.id);
     before = count();
     const answer = await env.gateway.app.graphql<{ generation: { id: string; status: string } }>(

@@ -10,9 +10,10 @@ import { createApiKey } from '../../src/auth/api-keys.ts';
 import { createUser } from '../../src/auth/users.ts';
 import type { Db } from '../../src/db/index.ts';
 import { insertGeneration } from '../../src/generations/store.ts';
+import { webhookHeaders } from '../../src/replicate/index.ts';
 import type { RunningSimulator } from '../../src/simulator/index.ts';
 import type { TestApp } from '../support/app.ts';
-import { GENERATION_FIELDS, type GenerationResult } from '../support/env.ts';
+import { GENERATION_FIELDS, type Gateway, type GenerationResult, type GenerationsEnv } from '../support/env.ts';
 import { rowId } from '../support/ids.ts';
 
 // Moved to test/support/env.ts (no domain imports there); re-exported while tests still import them here.
@@ -163,4 +164,41 @@ export async function insertRunningGeneration(db: Db, userId: string, prompt: st
   });
   if (!generation) throw new Error('the generation was not inserted');
   return generation;
+}
+
+/** A prediction as Replicate's API (or a webhook) carries it. */
+export type Payload = Record<string, unknown>;
+
+/** The upstream prediction as Replicate's API shows it now. */
+export async function upstreamPrediction(env: GenerationsEnv, replicateId: string): Promise<Payload> {
+  const response = await fetch(`${env.sim.baseUrl}/predictions/${replicateId}`, {
+    headers: { authorization: 'Bearer r8_test_token_for_the_simulator' },
+  });
+  return (await response.json()) as Payload;
+}
+
+let deliveries = 0;
+
+/** Delivers `payload` to a gateway's Replicate webhook, signed as Replicate signs (or as `options` spoil it). */
+export async function deliver(
+  env: GenerationsEnv,
+  gateway: Gateway,
+  query: { generation: string; prediction: string },
+  payload: Payload,
+  options: { id?: string; secret?: string; timestamp?: Date } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const rawBody = JSON.stringify(payload);
+  const headers = webhookHeaders({
+    id: options.id ?? `msg_test_${++deliveries}_${Date.now()}`,
+    timestamp: options.timestamp ?? new Date(),
+    rawBody,
+    secret: options.secret ?? env.sim.webhookSecret,
+  });
+  const url = `${gateway.app.url}/webhooks/replicate?generation=${query.generation}&prediction=${query.prediction}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: rawBody,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }

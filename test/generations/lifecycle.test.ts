@@ -1,9 +1,8 @@
 /**
  * Generations end to end against the simulator over real HTTP: every catalog model, failures,
- * cancel, deadlines, access, history. Money is checked through the holds and the ledger.
+ * cancel, access, history (deadlines: deadline.test.ts and tracker-deadline.test.ts). Money is checked through the holds and the ledger.
  */
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import { GENERATION_MODELS } from '../../src/catalog/models.ts';
 import { formatMicrosAsUsd } from '../../src/money.ts';
 import { graphql } from '../gql/index.ts';
@@ -16,9 +15,8 @@ import {
   ledgerKinds,
   predictionRows,
   simulatedPredictionsFor,
-  type GenerationsEnv,
 } from './helpers.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 const LifecycleGenerationIdQuery = graphql(`
   query LifecycleGenerationId($id: ID!) {
@@ -57,13 +55,9 @@ const LifecycleGenerationsPageQuery = graphql(`
 `);
 
 describe('generations against the simulator', () => {
-  let env: GenerationsEnv;
-  let key: string;
-  useGenerationsEnv((ready) => ({ env, key } = ready));
-
-  it.each(GENERATION_MODELS.map((model) => [model.id, model] as const))(
+  test.for(GENERATION_MODELS.map((model) => [model.id, model] as const))(
     '%s: QUEUED at once, then SUCCEEDED with stored PNGs and the cost settled once',
-    async (modelId, model) => {
+    async ([modelId, model], { env, key }) => {
       const count = Math.min(2, model.maxOutputsPerPrediction * 2);
       const prompt = `a lighthouse at dusk (${modelId})`;
       const { generation, errors } = await env.gateway.generate(key, { modelId, prompt, count });
@@ -106,7 +100,7 @@ describe('generations against the simulator', () => {
     },
   );
 
-  it('a model failure ([sim:fail]) → FAILED with the reason, nothing charged', async () => {
+  test('a model failure ([sim:fail]) → FAILED with the reason, nothing charged', async ({ env, key }) => {
     const { generation } = await env.gateway.generate(key, { modelId: 'flux-dev', prompt: 'a fox [sim:fail]' });
     const done = await env.gateway.waitFor(key, generation!.id);
     expect(done.status).toBe('FAILED');
@@ -119,7 +113,7 @@ describe('generations against the simulator', () => {
     expect(await ledgerKinds(env.gateway.db, done.id)).toEqual({ hold: 1, release: 1 });
   });
 
-  it('a safety-filter rejection ([sim:nsfw]) → FAILED with CONTENT_FILTERED', async () => {
+  test('a safety-filter rejection ([sim:nsfw]) → FAILED with CONTENT_FILTERED', async ({ env, key }) => {
     const { generation } = await env.gateway.generate(key, { modelId: 'imagen-4-fast', prompt: 'a fox [sim:nsfw]' });
     const done = await env.gateway.waitFor(key, generation!.id);
     expect(done.status).toBe('FAILED');
@@ -128,7 +122,7 @@ describe('generations against the simulator', () => {
     expect((await holdOf(env.gateway.db, done.id))?.state).toBe('released');
   });
 
-  it('cancel → CANCELED upstream and here, hold released; idempotent; owner or admin only', async () => {
+  test('cancel → CANCELED upstream and here, hold released; idempotent; owner or admin only', async ({ env, key }) => {
     const { generation } = await env.gateway.generate(key, {
       modelId: 'flux-schnell',
       prompt: 'a fox [sim:slow] cancel',
@@ -152,7 +146,7 @@ describe('generations against the simulator', () => {
     expect(await ledgerKinds(env.gateway.db, generation!.id)).toEqual({ hold: 1, release: 1 });
   });
 
-  it('canceling a finished generation returns it unchanged', async () => {
+  test('canceling a finished generation returns it unchanged', async ({ env, key }) => {
     const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'done already' });
     const done = await env.gateway.waitFor(key, generation!.id);
     const canceled = await env.gateway.app.graphql(CancelGenerationDocument, { id: done.id }, key);
@@ -160,7 +154,7 @@ describe('generations against the simulator', () => {
     expect(canceled.data?.cancelGeneration.costUsd).toBe(done.costUsd);
   });
 
-  it('a generation is visible to its owner and admins only', async () => {
+  test('a generation is visible to its owner and admins only', async ({ env, key }) => {
     const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'private fox' });
     const stranger = await env.user();
     const hidden = await env.gateway.app.graphql(LifecycleGenerationIdQuery, { id: generation!.id }, stranger.key);
@@ -171,7 +165,7 @@ describe('generations against the simulator', () => {
     expect(admin.data?.generation.id).toBe(generation!.id);
   });
 
-  it('viewer.generations pages newest first with cursors', async () => {
+  test('viewer.generations pages newest first with cursors', async ({ env }) => {
     const { key: ownKey } = await env.user();
     const ids: string[] = [];
     for (const prompt of ['one', 'two', 'three']) {
@@ -190,7 +184,7 @@ describe('generations against the simulator', () => {
     expect(second.data?.viewer.generations.pageInfo.hasNextPage).toBe(false);
   });
 
-  it('several predictions per generation: aggregated, settled for all images', async () => {
+  test('several predictions per generation: aggregated, settled for all images', async ({ env, key }) => {
     const { generation } = await env.gateway.generate(key, {
       modelId: 'imagen-4-fast',
       prompt: 'three foxes',
@@ -207,50 +201,7 @@ describe('generations against the simulator', () => {
     ]);
   });
 
-  it('sends nothing twice: one create per prediction across everything above', () => {
+  test('sends nothing twice: one create per prediction across everything above', ({ env }) => {
     expect(createRequests(env.sim)).toBe(env.sim.predictions().length);
-  });
-});
-
-describe('deadlines', () => {
-  let env: GenerationsEnv;
-  let key: string;
-  useGenerationsEnv((ready) => ({ env, key } = ready), { gateway: { generations: { deadlineSeconds: () => 5 } } });
-
-  it('past the deadline (Cancel-After upstream) → FAILED with TIMEOUT, hold released', async () => {
-    // Deadline 5 s + 15 s grace = Cancel-After 20 s, 0.4 s at speed 0.02; [sim:slow] runs 0.6 s.
-    const { generation } = await env.gateway.generate(key, {
-      modelId: 'flux-schnell',
-      prompt: 'a fox [sim:slow] late',
-    });
-    const done = await env.gateway.waitFor(key, generation!.id);
-    expect(done.status).toBe('FAILED');
-    expect(done.error?.code).toBe('TIMEOUT');
-    expect(await ledgerKinds(env.gateway.db, done.id)).toEqual({ hold: 1, release: 1 });
-  });
-});
-
-describe('the tracker’s own deadline', () => {
-  let env: GenerationsEnv;
-  let key: string;
-  // Real-time simulator: Cancel-After (1 + 15 s) cannot fire before our 1 s deadline check.
-  useGenerationsEnv((ready) => ({ env, key } = ready), {
-    speed: 1,
-    gateway: { generations: { deadlineSeconds: () => 1 } },
-  });
-
-  it('cancels upstream, FAILED with TIMEOUT, hold released', async () => {
-    const { generation } = await env.gateway.generate(key, {
-      modelId: 'flux-schnell',
-      prompt: 'a cold fox [sim:cold]',
-    });
-    expect(generation!.status).toBe('QUEUED');
-    const done = await env.gateway.waitFor(key, generation!.id, (g) => g.costUsd !== null, 10_000);
-    expect(done.status).toBe('FAILED');
-    expect(done.error?.code).toBe('TIMEOUT');
-    expect(done.costUsd).toBe('0');
-    expect(env.sim.predictions()[0]?.status).toBe('canceled');
-    expect(env.sim.countRequests('POST', /\/cancel$/)).toBeGreaterThanOrEqual(1);
-    expect(await ledgerKinds(env.gateway.db, done.id)).toEqual({ hold: 1, release: 1 });
   });
 });

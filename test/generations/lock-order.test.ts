@@ -6,39 +6,35 @@
  * prediction and waits for the generation): no round may fail, and the ledger stays exact.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import { findGeneration } from '../../src/generations/store.ts';
 import { findPrediction, predictionsOf } from '../../src/generations/predictions-store.ts';
-import { startGenerationsEnv, type GenerationsEnv } from '../support/env.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { rowId } from '../support/ids.ts';
 
 const ROUNDS = 8;
 
+/** A connection of the test's own, to hold a lock the gateway's statements line up behind. */
+const test = base.extend('gate', { scope: 'file' }, async ({ env }, { onCleanup }) => {
+  const gate = new pg.Client({ connectionString: env.database.url });
+  await gate.connect();
+  onCleanup(() => gate.end());
+  return gate;
+});
+
+// API only: nothing but the test moves the predictions.
+test.override('setup', { speed: 0.01, gateway: { runWorker: false } });
+
 describe('cancel racing the storing of outputs', () => {
-  let env: GenerationsEnv;
-  let gate: pg.Client;
-
-  beforeAll(async () => {
-    // API only: nothing but the test moves the predictions.
-    env = await startGenerationsEnv({ speed: 0.01, gateway: { runWorker: false } });
-    gate = new pg.Client({ connectionString: env.database.url });
-    await gate.connect();
-  });
-  afterAll(async () => {
-    await gate?.end();
-    await env?.close();
-  });
-
   /** Statements of this database waiting for a lock. */
-  async function waitingForLocks(): Promise<number> {
+  async function waitingForLocks(gate: pg.Client): Promise<number> {
     const { rows } = await gate.query<{ count: number }>(
       `select count(*)::int as count from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
     );
     return rows[0]!.count;
   }
 
-  it(`neither deadlocks nor fails in ${ROUNDS} rounds, and the ledger verifies`, async () => {
+  test(`neither deadlocks nor fails in ${ROUNDS} rounds, and the ledger verifies`, async ({ env, gate }) => {
     const { tracker } = env.gateway.app.services.generations;
     const replicate = env.gateway.app.services.replicate;
     const db = env.gateway.db;
@@ -66,7 +62,7 @@ describe('cancel racing the storing of outputs', () => {
       const storing = tracker.applyUpstream(created, upstream);
       const canceling = tracker.stopGeneration(generation, { status: 'CANCELED', errorCode: null, errorMessage: null });
       // Both wait behind the gate (storing first downloads its images).
-      for (let waited = 0; (await waitingForLocks()) < 2 && waited < 200; waited++) {
+      for (let waited = 0; (await waitingForLocks(gate)) < 2 && waited < 200; waited++) {
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       await gate.query('commit');

@@ -3,11 +3,10 @@
  * viewer may see), and the connections page by keyset cursors in both directions.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { gid } from '../support/ids.ts';
-import { startGenerationsEnv, type GenerationsEnv } from './helpers.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 
 const NodeQuery = graphql(`
   query Node($id: ID!) {
@@ -120,45 +119,47 @@ const UserLedgerEntriesPageQuery = graphql(`
   }
 `);
 
-describe('Relay nodes and connections', () => {
-  let env: GenerationsEnv;
-  let owner: { userId: string; key: string };
-  let stranger: { userId: string; key: string };
-  const generationIds: string[] = [];
-  /** Every SQL statement the gateway sends through kysely, while `recording`. */
-  const statements: string[] = [];
-  let recording = false;
+/** Every SQL statement the gateway sends through kysely, while `recording`. */
+const statements: string[] = [];
+let recording = false;
 
-  beforeAll(async () => {
-    env = await startGenerationsEnv({
-      gateway: { onQuery: (text) => void (recording && statements.push(text)) },
-    });
-    owner = await env.user();
-    stranger = await env.user();
+/** The file's user (`owner`) with three generations, newest last, and a user who may see none of them. */
+const test = base
+  .extend('owner', { scope: 'file' }, ({ user }) => user)
+  .extend('stranger', { scope: 'file' }, ({ newUser }) => newUser())
+  .extend('generationIds', { scope: 'file' }, async ({ gateway, owner }) => {
+    const generationIds: string[] = [];
     for (const prompt of ['one', 'two', 'three']) {
-      const { generation, errors } = await env.gateway.generate(owner.key, { modelId: 'flux-schnell', prompt });
+      const { generation, errors } = await gateway.generate(owner.key, { modelId: 'flux-schnell', prompt });
       expect(errors).toBeUndefined();
       generationIds.push(generation!.id);
     }
-  });
-  afterAll(async () => {
-    await env?.close();
+    return generationIds;
   });
 
-  const ask = <T, V>(document: TypedDocumentNode<T, V>, variables: V, token?: string) =>
-    env.gateway.app.graphql(document, variables, token);
+test.override('setup', { gateway: { onQuery: (text) => void (recording && statements.push(text)) } });
 
-  it('node(id:) refetches a Generation, the viewer and an ImageModel by the ids the API gave', async () => {
-    const viewer = await ask(NodesViewerIdQuery, {}, owner.key);
-    const generation = await ask(NodeQuery, { id: generationIds[0]! }, owner.key);
+describe('Relay nodes and connections', () => {
+  test('node(id:) refetches a Generation, the viewer and an ImageModel by the ids the API gave', async ({
+    app,
+    owner,
+    generationIds,
+  }) => {
+    const viewer = await app.graphql(NodesViewerIdQuery, {}, owner.key);
+    const generation = await app.graphql(NodeQuery, { id: generationIds[0]! }, owner.key);
     expect(generation.data?.node).toEqual({ __typename: 'Generation', id: generationIds[0], prompt: 'one' });
-    const user = await ask(NodeQuery, { id: viewer.data!.viewer.id }, owner.key);
+    const user = await app.graphql(NodeQuery, { id: viewer.data!.viewer.id }, owner.key);
     expect(user.data?.node).toMatchObject({ __typename: 'User', id: gid('User', owner.userId) });
-    const model = await ask(NodeQuery, { id: 'flux-schnell' });
+    const model = await app.graphql(NodeQuery, { id: 'flux-schnell' });
     expect(model.data?.node).toEqual({ __typename: 'ImageModel', id: 'flux-schnell', name: expect.any(String) });
   });
 
-  it('node answers null for what the viewer may not see, for unknown ids and for malformed ones', async () => {
+  test('node answers null for what the viewer may not see, for unknown ids and for malformed ones', async ({
+    app,
+    owner,
+    stranger,
+    generationIds,
+  }) => {
     for (const [id, token] of [
       [generationIds[0], stranger.key],
       [generationIds[0], undefined],
@@ -168,61 +169,78 @@ describe('Relay nodes and connections', () => {
       ['not a global id', owner.key],
       [owner.userId, TEST_ADMIN_TOKEN],
     ] as const) {
-      const answer = await ask(NodeQuery, { id: id! }, token);
+      const answer = await app.graphql(NodeQuery, { id: id! }, token);
       expect(answer.errors, String(id)).toBeUndefined();
       expect(answer.data?.node, String(id)).toBeNull();
     }
     // The admin sees everyone's.
-    const asAdmin = await ask(NodeQuery, { id: generationIds[1]! }, TEST_ADMIN_TOKEN);
+    const asAdmin = await app.graphql(NodeQuery, { id: generationIds[1]! }, TEST_ADMIN_TOKEN);
     expect(asAdmin.data?.node?.id).toBe(generationIds[1]);
   });
 
-  it('nodes(ids:) answers in order, null where nothing is visible, and refuses more than 100 ids', async () => {
+  test('nodes(ids:) answers in order, null where nothing is visible, and refuses more than 100 ids', async ({
+    app,
+    owner,
+    generationIds,
+  }) => {
     const query = NodesQuery;
-    const answer = await ask(query, { ids: [generationIds[2]!, 'flux-dev', 'nope', generationIds[0]!] }, owner.key);
+    const answer = await app.graphql(
+      query,
+      { ids: [generationIds[2]!, 'flux-dev', 'nope', generationIds[0]!] },
+      owner.key,
+    );
     expect(answer.data?.nodes.map((node) => node?.id ?? null)).toEqual([
       generationIds[2],
       'flux-dev',
       null,
       generationIds[0],
     ]);
-    const tooMany = await ask(query, { ids: Array.from({ length: 101 }, () => 'flux-dev') }, owner.key);
+    const tooMany = await app.graphql(query, { ids: Array.from({ length: 101 }, () => 'flux-dev') }, owner.key);
     expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
-  it('inputs take global ids only: a database id is NOT_FOUND', async () => {
-    const byDbId = await ask(GenerationIdQuery, { id: owner.userId }, owner.key);
+  test('inputs take global ids only: a database id is NOT_FOUND', async ({ app, owner }) => {
+    const byDbId = await app.graphql(GenerationIdQuery, { id: owner.userId }, owner.key);
     expect(byDbId.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const wrongType = await ask(GenerationIdQuery, { id: gid('User', owner.userId) }, owner.key);
+    const wrongType = await app.graphql(GenerationIdQuery, { id: gid('User', owner.userId) }, owner.key);
     expect(wrongType.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
-  it('User.generations pages backwards with last/before, and refuses a foreign cursor', async () => {
+  test('User.generations pages backwards with last/before, and refuses a foreign cursor', async ({
+    app,
+    owner,
+    generationIds,
+  }) => {
     const page = ViewerGenerationsPageQuery;
-    const all = await ask(page, { first: 3 }, owner.key);
+    const all = await app.graphql(page, { first: 3 }, owner.key);
     expect(all.data?.viewer.generations.nodes.map((node) => node.id)).toEqual([...generationIds].reverse());
-    const oldestTwo = await ask(page, { last: 2 }, owner.key);
+    const oldestTwo = await app.graphql(page, { last: 2 }, owner.key);
     expect(oldestTwo.data?.viewer.generations.nodes.map((node) => node.id)).toEqual([
       generationIds[1],
       generationIds[0],
     ]);
     expect(oldestTwo.data?.viewer.generations.pageInfo.hasPreviousPage).toBe(true);
-    const newest = await ask(
+    const newest = await app.graphql(
       page,
       { last: 5, before: oldestTwo.data!.viewer.generations.pageInfo.startCursor },
       owner.key,
     );
     expect(newest.data?.viewer.generations.nodes.map((node) => node.id)).toEqual([generationIds[2]]);
-    const foreign = await ask(page, { first: 1, after: 'bm90IGEgY3Vyc29y' }, owner.key);
+    const foreign = await app.graphql(page, { first: 1, after: 'bm90IGEgY3Vyc29y' }, owner.key);
     expect(foreign.errors?.[0]).toMatchObject({
       message: 'after is not a cursor from this list.',
       extensions: { code: 'BAD_USER_INPUT' },
     });
-    const tooBig = await ask(page, { first: 101 }, owner.key);
+    const tooBig = await app.graphql(page, { first: 101 }, owner.key);
     expect(tooBig.errors?.[0]?.message).toBe('first must be from 1 to 100.');
   });
 
-  it('a page of generations loads the images of all of them in one statement', async () => {
+  test('a page of generations loads the images of all of them in one statement', async ({
+    app,
+    env,
+    owner,
+    generationIds,
+  }) => {
     for (const id of generationIds) {
       expect((await env.gateway.waitFor(owner.key, id)).status).toBe('SUCCEEDED');
     }
@@ -234,7 +252,7 @@ describe('Relay nodes and connections', () => {
       statements.length = 0;
       recording = true;
       try {
-        const answer = await ask(query, { first }, owner.key);
+        const answer = await app.graphql(query, { first }, owner.key);
         expect(answer.errors).toBeUndefined();
         return { nodes: answer.data!.viewer.generations.nodes, sent: [...statements] };
       } finally {
@@ -259,12 +277,16 @@ describe('Relay nodes and connections', () => {
     expect(reads(bare.sent, 'images')).toEqual([]);
   });
 
-  it('the admin lists are connections: ledgerEntries pages by cursor without repeating a row', async () => {
+  test('the admin lists are connections: ledgerEntries pages by cursor without repeating a row', async ({
+    app,
+    owner,
+    generationIds,
+  }) => {
     const query = UserLedgerEntriesPageQuery;
     const seen: string[] = [];
     let after: string | null | undefined;
     for (let i = 0; i < 10; i += 1) {
-      const answer = await ask(query, { userId: gid('User', owner.userId), after }, TEST_ADMIN_TOKEN);
+      const answer = await app.graphql(query, { userId: gid('User', owner.userId), after }, TEST_ADMIN_TOKEN);
       expect(answer.errors).toBeUndefined();
       const { edges, pageInfo } = answer.data!.ledgerEntries;
       for (const { node } of edges) {

@@ -3,20 +3,13 @@
  * gallery): the generations test environment (simulator + gateway on a database of their own) plus
  * the GraphQL operations of tiers, batches, the cache and the gallery.
  */
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import type { Client } from 'graphql-ws';
 import { sql } from 'kysely';
 import { PNG } from 'pngjs';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import type { Db } from '../../src/db/index.ts';
-import {
-  fieldsOf,
-  GENERATION_FIELDS,
-  sleep,
-  TERMINAL,
-  type Gateway,
-  type GenerationResult,
-  type GraphQLErrorShape,
-} from './helpers.ts';
+import { fieldsOf, GENERATION_FIELDS, sleep, TERMINAL, type Gateway, type GraphQLErrorShape } from './helpers.ts';
 import { graphql } from '../gql/index.ts';
 import type { FinalizeGenerationInput, GenerateImageInput } from '../gql/graphql.ts';
 
@@ -34,8 +27,8 @@ export {
   type GenerationsEnv,
 } from './helpers.ts';
 
-const SmartGenerationFieldsFragment = graphql(`
-  fragment SmartGenerationFields on Generation {
+const GenerationDetailFieldsFragment = graphql(`
+  fragment GenerationDetailFields on Generation {
     ...GenerationFields
     seed
     aspectRatio
@@ -67,13 +60,13 @@ const SmartGenerationFieldsFragment = graphql(`
   }
 `);
 
-/** The fields of `SmartGenerationFields` (with `GenerationFields`), for the gallery subscription written as a string. */
-export const SMART_FIELDS = `${GENERATION_FIELDS} ${fieldsOf(SmartGenerationFieldsFragment).replace('...GenerationFields', '')}`;
+/** The fields of `GenerationDetailFields` (with `GenerationFields`), for the gallery subscription written as a string. */
+export const DETAIL_FIELDS = `${GENERATION_FIELDS} ${fieldsOf(GenerationDetailFieldsFragment).replace('...GenerationFields', '')}`;
 
-const GenerateSmartDocument = graphql(`
-  mutation GenerateSmart($input: GenerateImageInput!) {
+const GenerateDetailedDocument = graphql(`
+  mutation GenerateDetailed($input: GenerateImageInput!) {
     generateImage(input: $input) {
-      ...SmartGenerationFields
+      ...GenerationDetailFields
     }
   }
 `);
@@ -81,7 +74,7 @@ const GenerateSmartDocument = graphql(`
 const FinalizeDocument = graphql(`
   mutation Finalize($input: FinalizeGenerationInput!) {
     finalizeGeneration(input: $input) {
-      ...SmartGenerationFields
+      ...GenerationDetailFields
     }
   }
 `);
@@ -95,46 +88,23 @@ const GenerateBatchDocument = graphql(`
         index
         replayed
         generation {
-          ...SmartGenerationFields
+          ...GenerationDetailFields
         }
       }
     }
   }
 `);
 
-const GetSmartGenerationDocument = graphql(`
-  query GetSmartGeneration($id: ID!) {
+const GetGenerationDetailDocument = graphql(`
+  query GetGenerationDetail($id: ID!) {
     generation(id: $id) {
-      ...SmartGenerationFields
+      ...GenerationDetailFields
     }
   }
 `);
 
-export interface SmartImage {
-  url: string;
-  width: number;
-  height: number;
-  contentType: string;
-  bytes: number;
-  sha256: string;
-  position: number;
-  transparent: boolean;
-}
-
-export interface SmartGeneration extends Omit<GenerationResult, 'images'> {
-  seed: number | null;
-  aspectRatio: string | null;
-  selectionReason: string | null;
-  transparentBackground: boolean;
-  phase: 'GENERATING' | 'REMOVING_BACKGROUND' | 'UPSCALING' | 'PREPARING_PRINT_FILE';
-  batchId: string | null;
-  previewImageIndex: number | null;
-  warning: { code: string; message: string } | null;
-  images: SmartImage[];
-  preview: { id: string } | null;
-  finals: Array<{ id: string; model: { id: string } }>;
-  cachedFrom: { id: string } | null;
-}
+/** A generation as `GenerationDetailFields` selects it: codegen's type, not a copy. */
+export type GenerationDetail = ResultOf<typeof GenerationDetailFieldsFragment>;
 
 export interface Outcome<T> {
   data?: T;
@@ -145,9 +115,9 @@ export async function generate(
   gateway: Gateway,
   key: string,
   input: Record<string, unknown>,
-): Promise<Outcome<SmartGeneration>> {
+): Promise<Outcome<GenerationDetail>> {
   // Inputs are what each test sends, invalid ones included: checked by the server, not by tsc.
-  const result = await gateway.app.graphql(GenerateSmartDocument, { input: input as GenerateImageInput }, key);
+  const result = await gateway.app.graphql(GenerateDetailedDocument, { input: input as GenerateImageInput }, key);
   return { data: result.data?.generateImage ?? undefined, errors: result.errors };
 }
 
@@ -155,16 +125,12 @@ export async function finalize(
   gateway: Gateway,
   key: string,
   input: Record<string, unknown>,
-): Promise<Outcome<SmartGeneration>> {
+): Promise<Outcome<GenerationDetail>> {
   const result = await gateway.app.graphql(FinalizeDocument, { input: input as FinalizeGenerationInput }, key);
   return { data: result.data?.finalizeGeneration ?? undefined, errors: result.errors };
 }
 
-export interface BatchOutcome {
-  id: string;
-  estimatedCostUsd: string;
-  items: Array<{ index: number; replayed: boolean; generation: SmartGeneration }>;
-}
+export type BatchOutcome = ResultOf<typeof GenerateBatchDocument>['generateImages'];
 
 export async function generateBatch(
   gateway: Gateway,
@@ -175,8 +141,8 @@ export async function generateBatch(
   return { data: result.data?.generateImages ?? undefined, errors: result.errors };
 }
 
-export async function getGeneration(gateway: Gateway, key: string, id: string): Promise<SmartGeneration> {
-  const result = await gateway.app.graphql(GetSmartGenerationDocument, { id }, key);
+export async function getGeneration(gateway: Gateway, key: string, id: string): Promise<GenerationDetail> {
+  const result = await gateway.app.graphql(GetGenerationDetailDocument, { id }, key);
   if (!result.data?.generation) throw new Error(`generation ${id}: ${JSON.stringify(result.errors)}`);
   return result.data.generation;
 }
@@ -186,7 +152,7 @@ export async function waitForEnd(
   key: string,
   id: string,
   timeoutMs = 30_000,
-): Promise<SmartGeneration> {
+): Promise<GenerationDetail> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const generation = await getGeneration(gateway, key, id);
@@ -239,15 +205,15 @@ export async function decodePng(url: string): Promise<Decoded> {
 }
 
 export interface GalleryRecord {
-  readonly events: Array<{ at: number; generation: SmartGeneration }>;
+  readonly events: Array<{ at: number; generation: GenerationDetail }>;
   readonly errors: unknown[];
   stop(): void;
 }
 
-export function recordGallery(client: Client, fields = SMART_FIELDS): GalleryRecord {
+export function recordGallery(client: Client, fields = DETAIL_FIELDS): GalleryRecord {
   const events: GalleryRecord['events'] = [];
   const errors: unknown[] = [];
-  const stop = client.subscribe<{ myGenerations: SmartGeneration }>(
+  const stop = client.subscribe<{ myGenerations: GenerationDetail }>(
     { query: `subscription { myGenerations { ${fields} } }` },
     {
       next: (message) => {

@@ -3,7 +3,6 @@
  * then complete; owner or admin only; across instances through Postgres NOTIFY and Redis, with
  * one upstream poll stream per prediction however many instances and subscribers there are.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import {
   recordProgress,
@@ -14,8 +13,7 @@ import {
   type SubscriptionRecord,
 } from './helpers.ts';
 import { rowId } from '../support/ids.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
-import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 const STATUS_ORDER = ['QUEUED', 'STARTING', 'PROCESSING', 'SUCCEEDED'];
 
@@ -33,12 +31,13 @@ function pollTimes(env: GenerationsEnv, replicateId: string): number[] {
     .map((request) => request.at);
 }
 
-describe('generationProgress', () => {
-  let env: GenerationsEnv;
-  let key: string;
-  useGenerationsEnv((ready) => ({ env, key } = ready), { speed: 0.1 });
+test.override('setup', { speed: 0.1 });
 
-  it('sends the current state at once, then throttled changes, the final state with images, then completes', async () => {
+describe('generationProgress', () => {
+  test('sends the current state at once, then throttled changes, the final state with images, then completes', async ({
+    env,
+    key,
+  }) => {
     // [sim:slow]: 3 s of processing with a tqdm bar, at speed 0.1.
     const { generation } = await env.gateway.generate(key, {
       modelId: 'flux-schnell',
@@ -68,7 +67,7 @@ describe('generationProgress', () => {
     }
   });
 
-  it('after the end: yields the final state once and completes', async () => {
+  test('after the end: yields the final state once and completes', async ({ env, key }) => {
     const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a quick fox' });
     await env.gateway.waitFor(key, generation!.id);
     const client = wsClient(env.gateway.app, key);
@@ -79,7 +78,7 @@ describe('generationProgress', () => {
     expect(record.events[0]?.generation.status).toBe('SUCCEEDED');
   });
 
-  it('a failed generation ends the subscription with FAILED', async () => {
+  test('a failed generation ends the subscription with FAILED', async ({ env, key }) => {
     const { generation } = await env.gateway.generate(key, { modelId: 'flux-dev', prompt: 'a fox [sim:fail]' });
     const client = wsClient(env.gateway.app, key);
     const record = recordProgress(client, generation!.id);
@@ -89,7 +88,7 @@ describe('generationProgress', () => {
     expect(record.events.at(-1)?.generation.error?.code).toBe('MODEL_FAILED');
   });
 
-  it('is refused for someone else’s generation (NOT_FOUND) and open to admins', async () => {
+  test('is refused for someone else’s generation (NOT_FOUND) and open to admins', async ({ env, key }) => {
     const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'mine' });
     const stranger = await env.user();
     const client = wsClient(env.gateway.app, stranger.key);
@@ -106,7 +105,10 @@ describe('generationProgress', () => {
     expect(watched.events.at(-1)?.generation.status).toBe('SUCCEEDED');
   });
 
-  it('many subscribers on one generation: same final state for all, upstream polled as for one', async () => {
+  test('many subscribers on one generation: same final state for all, upstream polled as for one', async ({
+    env,
+    key,
+  }) => {
     const { generation } = await env.gateway.generate(key, {
       modelId: 'flux-schnell',
       prompt: 'a crowd watches [sim:slow]',
@@ -133,7 +135,7 @@ describe('generationProgress', () => {
 });
 
 describe('across instances', () => {
-  it('Postgres NOTIFY: a subscription on A follows a generation created on B; one poll stream upstream', async () => {
+  test('Postgres NOTIFY: a subscription on A follows a generation created on B; one poll stream upstream', async () => {
     const env = await startGenerationsEnv({ speed: 0.1 });
     try {
       const b = await env.startGateway();
@@ -165,18 +167,8 @@ describe('across instances', () => {
   });
 
   describe('Redis', () => {
-    let redis: TestRedis | undefined;
-    let redisUrl = '';
-    beforeAll(async () => {
-      redis = await startTestRedis();
-      redisUrl = redis.url;
-    });
-    afterAll(async () => {
-      await redis?.stop();
-    });
-
-    it('REDIS_URL: a subscription on A follows a generation created on B', async () => {
-      const env = await startGenerationsEnv({ speed: 0.1, env: { REDIS_URL: redisUrl } });
+    test('REDIS_URL: a subscription on A follows a generation created on B', async ({ redis }) => {
+      const env = await startGenerationsEnv({ speed: 0.1, env: { REDIS_URL: redis.url } });
       try {
         expect(env.gateway.app.services.generations).toBeDefined();
         const b = await env.startGateway();

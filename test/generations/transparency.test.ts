@@ -2,9 +2,8 @@
  * Transparent backgrounds end to end: the removal is chained after the image succeeds, the hold
  * covers both steps, progress shows the second phase, the stored images are RGBA PNGs with real
  * transparency (decoded with pngjs), and a failed removal keeps the opaque image with a warning
- * and charges only what ran.
+ * and charges only what ran (transparency-refused.test.ts).
  */
-import { afterAll, describe, expect, it } from 'vitest';
 import {
   decodePng,
   generate,
@@ -13,26 +12,26 @@ import {
   predictionRows,
   waitForEnd,
   wsClient,
-  type GenerationsEnv,
-  type SmartGeneration,
+  type GenerationDetail,
   ledgerProblems,
 } from './start-helpers.ts';
-import { SMART_FIELDS } from './start-helpers.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
+import { DETAIL_FIELDS } from './start-helpers.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 const REMOVAL_MODEL = 'recraft-ai/recraft-remove-background';
 
-describe('transparent backgrounds', () => {
-  let env: GenerationsEnv;
-  let user: { userId: string; key: string };
-  useGenerationsEnv((ready) => ({ env, user } = ready), { speed: 0.05 });
+test.override('setup', { speed: 0.05 });
 
-  afterAll(async () => {
-    // Runs before the environment closes (hooks run in reverse order).
+describe('transparent backgrounds', () => {
+  test.afterAll(async ({ env }) => {
+    // Runs before the environment closes (a file fixture ends after the file's last hook).
     expect(await ledgerProblems(env.gateway.db)).toEqual([]);
   });
 
-  it('chains a removal per image; RGBA PNGs; both phases shown; hold and cost cover both steps', async () => {
+  test('chains a removal per image; RGBA PNGs; both phases shown; hold and cost cover both steps', async ({
+    env,
+    user,
+  }) => {
     const { data, errors } = await generate(env.gateway, user.key, {
       modelId: 'flux-schnell',
       prompt: 'a sticker of a happy cactus',
@@ -45,11 +44,11 @@ describe('transparent backgrounds', () => {
     expect(data!.phase).toBe('GENERATING');
 
     const client = wsClient(env.gateway.app, user.key);
-    const events: SmartGeneration[] = [];
+    const events: GenerationDetail[] = [];
     await new Promise<void>((resolve, reject) => {
-      client.subscribe<{ generationProgress: SmartGeneration }>(
+      client.subscribe<{ generationProgress: GenerationDetail }>(
         {
-          query: `subscription($id: ID!) { generationProgress(id: $id) { ${SMART_FIELDS} } }`,
+          query: `subscription($id: ID!) { generationProgress(id: $id) { ${DETAIL_FIELDS} } }`,
           variables: { id: data!.id },
         },
         {
@@ -91,43 +90,10 @@ describe('transparent backgrounds', () => {
     expect((await holdOf(env.gateway.db, data!.id))?.settled_micros).toBe(26_000);
   });
 
-  it('prices transparency in estimates and in automatic choice', async () => {
+  test('prices transparency in estimates and in automatic choice', async ({ env }) => {
     const estimate = await env.gateway.app.graphql<{ estimateCost: { totalUsd: string } }>(
       `query { estimateCost(input: { modelId: "flux-dev", count: 2, transparentBackground: true }) { totalUsd } }`,
     );
     expect(estimate.data?.estimateCost.totalUsd).toBe('0.07');
-  });
-});
-
-describe('a failed background removal', () => {
-  let env: GenerationsEnv;
-  let user: { userId: string; key: string };
-  // Replicate's account can pay for the image (0.003) but not for its removal (0.01): the
-  // removal's create is refused with 402.
-  useGenerationsEnv((ready) => ({ env, user } = ready), { speed: 0.05, simulator: { creditsMicros: 5_000 } });
-
-  it('keeps the opaque image, SUCCEEDS with a warning, and charges only the step that ran', async () => {
-    const { data } = await generate(env.gateway, user.key, {
-      modelId: 'flux-schnell',
-      prompt: 'a sticker of a sad cactus',
-      transparentBackground: true,
-    });
-    expect(data!.estimatedCostUsd).toBe('0.013');
-    const done = await waitForEnd(env.gateway, user.key, data!.id);
-    expect(done.status).toBe('SUCCEEDED');
-    expect(done.error).toBeNull();
-    expect(done.warning?.code).toBe('BACKGROUND_REMOVAL_FAILED');
-    expect(done.images).toHaveLength(1);
-    expect(done.images[0]!.transparent).toBe(false);
-    const png = await decodePng(done.images[0]!.url);
-    expect([...png.alpha.keys()]).toEqual([255]); // the opaque original
-    expect(done.costUsd).toBe('0.003');
-    const hold = await holdOf(env.gateway.db, data!.id);
-    expect(hold).toMatchObject({ state: 'settled', amount_micros: 13_000, settled_micros: 3_000 });
-    const rows = await predictionRows(env.gateway.db, data!.id);
-    expect(rows.map((row) => [row.purpose, row.state])).toEqual([
-      ['generate', 'succeeded'],
-      ['remove_background', 'failed'],
-    ]);
   });
 });

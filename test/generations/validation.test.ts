@@ -1,16 +1,13 @@
 /**
  * Bad requests are refused before anything happens: typed BAD_USER_INPUT naming the field, no
- * generation rows, no holds, no ledger rows, nothing sent upstream. Plus idempotency keys and
- * how Replicate's input is built.
+ * generation rows, no holds, no ledger rows, nothing sent upstream. Plus how Replicate's input is
+ * built. Idempotency keys: idempotency.test.ts.
  */
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_NEGATIVE_PROMPT, MAX_PROMPT_LENGTH, MODELS, type ModelSpec } from '../../src/catalog/models.ts';
 import { nearestAspectRatio, planGeneration, planPredictions } from '../../src/generations/request.ts';
 import { graphql } from '../gql/index.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
-import { createRequests, type GenerationsEnv } from './helpers.ts';
-import { rowId } from '../support/ids.ts';
-import { useGenerationsEnv } from '../support/fixtures.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 const GenerateXMutation = graphql(`
   mutation GenerateX {
@@ -21,7 +18,7 @@ const GenerateXMutation = graphql(`
 `);
 
 describe('planning Replicate input', () => {
-  it('counts a prompt in characters (code points): the limit in emoji passes, one more is refused', () => {
+  test('counts a prompt in characters (code points): the limit in emoji passes, one more is refused', () => {
     const atLimit = '🦊'.repeat(MAX_PROMPT_LENGTH);
     expect(planGeneration({ modelId: 'flux-schnell', prompt: atLimit }).predictions[0]!.input.prompt).toBe(atLimit);
     expect(() => planGeneration({ modelId: 'flux-schnell', prompt: `${atLimit}🦊` })).toThrow(
@@ -29,7 +26,7 @@ describe('planning Replicate input', () => {
     );
   });
 
-  it('applies catalog defaults, the prompt, 4:3, PNG and then the settings; no negative prompt for FLUX', () => {
+  test('applies catalog defaults, the prompt, 4:3, PNG and then the settings; no negative prompt for FLUX', () => {
     const plan = planGeneration({ modelId: 'flux-schnell', prompt: '  a fox  ', settings: { output_quality: 50 } });
     expect(plan.predictions).toHaveLength(1);
     expect(plan.predictions[0]!.input).toEqual({
@@ -45,7 +42,7 @@ describe('planning Replicate input', () => {
     expect(plan.estimatedCostMicros).toBe(3_000);
   });
 
-  it('never sends what a model does not take: no output_format for Seedream, no seed or num_outputs for Imagen', () => {
+  test('never sends what a model does not take: no output_format for Seedream, no seed or num_outputs for Imagen', () => {
     const seedream = planGeneration({ modelId: 'seedream-4', prompt: 'a fox', seed: 7 });
     expect(seedream.predictions[0]!.input).not.toHaveProperty('output_format');
     expect(seedream.predictions[0]!.input).not.toHaveProperty('seed');
@@ -58,7 +55,7 @@ describe('planning Replicate input', () => {
     }
   });
 
-  it('splits counts above num_outputs over predictions, with distinct seeds', () => {
+  test('splits counts above num_outputs over predictions, with distinct seeds', () => {
     const plan = planGeneration({ modelId: 'flux-dev', prompt: 'a fox', count: 6, seed: 10 });
     expect(plan.predictions.map((p) => [p.imageCount, p.input.num_outputs, p.input.seed])).toEqual([
       [4, 4, 10],
@@ -67,7 +64,7 @@ describe('planning Replicate input', () => {
     expect(plan.estimatedCostMicros).toBe(6 * 25_000);
   });
 
-  it('uses as few predictions as num_outputs allows: one when the count fits, the rest in the last', () => {
+  test('uses as few predictions as num_outputs allows: one when the count fits, the rest in the last', () => {
     const sizes = (count: number) =>
       planGeneration({ modelId: 'flux-dev', prompt: 'a fox', count }).predictions.map((p) => p.imageCount);
     expect(sizes(4)).toEqual([4]);
@@ -75,7 +72,7 @@ describe('planning Replicate input', () => {
     expect(sizes(1)).toEqual([1]);
   });
 
-  it('sends the default negative prompt to models that take one, and the given one when set', () => {
+  test('sends the default negative prompt to models that take one, and the given one when set', () => {
     const base = MODELS.find((model) => model.id === 'flux-schnell')!;
     const withNegative: ModelSpec = { ...base, takesNegativePrompt: true, inputSchema: base.inputSchema };
     const fields = { prompt: 'p', aspectRatio: null, seed: null, count: 1, settings: {} };
@@ -93,13 +90,13 @@ describe('planning Replicate input', () => {
     );
   });
 
-  it('picks the nearest allowed aspect ratio when 4:3 is not offered', () => {
+  test('picks the nearest allowed aspect ratio when 4:3 is not offered', () => {
     expect(nearestAspectRatio(['1:1', '16:9', '3:2'], '4:3')).toBe('3:2');
     expect(nearestAspectRatio(['1:1', '9:16'], '4:3')).toBe('1:1');
     expect(nearestAspectRatio(['4:3'], '4:3')).toBe('4:3');
   });
 
-  it('fingerprints the request independently of settings key order', () => {
+  test('fingerprints the request independently of settings key order', () => {
     const a = planGeneration({ modelId: 'flux-dev', prompt: 'x', settings: { guidance: 2, output_quality: 70 } });
     const b = planGeneration({ modelId: 'flux-dev', prompt: 'x', settings: { output_quality: 70, guidance: 2 } });
     expect(a.fingerprint).toBe(b.fingerprint);
@@ -107,10 +104,6 @@ describe('planning Replicate input', () => {
 });
 
 describe('generateImage with bad input', () => {
-  let env: GenerationsEnv;
-  let key: string;
-  useGenerationsEnv((ready) => ({ env, key } = ready));
-
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['an unknown model', { modelId: 'dall-e-9', prompt: 'a fox' }, 'input.modelId'],
     ['the post-processing model', { modelId: 'remove-background', prompt: 'a fox' }, 'input.modelId'],
@@ -163,7 +156,7 @@ describe('generateImage with bad input', () => {
     ],
   ];
 
-  it.each(cases)('refuses %s, naming the field', async (_name, input, path) => {
+  test.for(cases)('refuses %s, naming the field', async ([_name, input, path], { env, key }) => {
     const { generation, errors } = await env.gateway.generate(key, input);
     expect(generation).toBeUndefined();
     expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -171,13 +164,13 @@ describe('generateImage with bad input', () => {
     expect(fields.map((field) => field.path)).toContain(path);
   });
 
-  it('lists the valid model ids for an unknown model', async () => {
+  test('lists the valid model ids for an unknown model', async ({ env, key }) => {
     const { errors } = await env.gateway.generate(key, { modelId: 'nope', prompt: 'a fox' });
     expect(errors?.[0]?.message).toContain('flux-schnell');
     expect(errors?.[0]?.message).toContain('imagen-4-ultra');
   });
 
-  it('says how long a prompt may be', async () => {
+  test('says how long a prompt may be', async ({ env, key }) => {
     const { errors } = await env.gateway.generate(key, {
       modelId: 'flux-schnell',
       prompt: 'b'.repeat(MAX_PROMPT_LENGTH + 1),
@@ -185,7 +178,7 @@ describe('generateImage with bad input', () => {
     expect(errors?.[0]?.message).toContain(String(MAX_PROMPT_LENGTH));
   });
 
-  it('refuses wrongly typed fields through GraphQL itself', async () => {
+  test('refuses wrongly typed fields through GraphQL itself', async ({ env, key }) => {
     const { errors } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a fox', count: 'two' });
     expect(errors?.length).toBeGreaterThan(0);
     // A string on purpose: the document itself is invalid (a number for a String!), so it cannot be typed.
@@ -197,14 +190,14 @@ describe('generateImage with bad input', () => {
     expect(result.errors?.length).toBeGreaterThan(0);
   });
 
-  it('needs a user API key', async () => {
+  test('needs a user API key', async ({ env }) => {
     const anonymous = await env.gateway.app.graphql(GenerateXMutation);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const admin = await env.gateway.app.graphql(GenerateXMutation, {}, TEST_ADMIN_TOKEN);
     expect(admin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
-  it('left no rows, no holds, no ledger entries and sent nothing upstream', async () => {
+  test('left no rows, no holds, no ledger entries and sent nothing upstream', async ({ env }) => {
     const { db } = env.gateway;
     const count = async (table: 'generations' | 'predictions' | 'holds' | 'ledger_entries' | 'images') =>
       Number(
@@ -220,55 +213,5 @@ describe('generateImage with bad input', () => {
     expect(await count('holds')).toBe(0);
     expect(await count('ledger_entries')).toBe(0);
     expect(env.sim.countRequests('*', /^\/v1\//)).toBe(0);
-  });
-});
-
-describe('idempotency keys', () => {
-  let env: GenerationsEnv;
-  let key: string;
-  useGenerationsEnv((ready) => ({ env, key } = ready));
-
-  it('same key and input → the same generation, one hold and one prediction, even concurrently', async () => {
-    const input = { modelId: 'flux-schnell', prompt: 'idempotent fox', idempotencyKey: 'order-42' };
-    const results = await Promise.all(Array.from({ length: 6 }, () => env.gateway.generate(key, input)));
-    const ids = new Set(results.map((result) => result.generation?.id));
-    expect(results.every((result) => result.errors === undefined)).toBe(true);
-    expect(ids.size).toBe(1);
-    const [id] = [...ids] as string[];
-    await env.gateway.waitFor(key, id!);
-    const again = await env.gateway.generate(key, input);
-    expect(again.generation?.id).toBe(id);
-    expect(again.generation?.status).toBe('SUCCEEDED');
-    const holds = await env.gateway.db
-      .selectFrom('holds')
-      .selectAll()
-      .where('generation_id', '=', rowId(id!))
-      .execute();
-    expect(holds).toHaveLength(1);
-    expect(createRequests(env.sim)).toBe(1);
-  });
-
-  it('same key with a different input → IDEMPOTENCY_KEY_REUSED, nothing new', async () => {
-    const before = createRequests(env.sim);
-    const first = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'first', idempotencyKey: 'k-2' });
-    const reused = await env.gateway.generate(key, {
-      modelId: 'flux-schnell',
-      prompt: 'second',
-      idempotencyKey: 'k-2',
-    });
-    expect(reused.errors?.[0]?.extensions?.code).toBe('IDEMPOTENCY_KEY_REUSED');
-    // The first one's create is the worker's: once it has ended, exactly one create was sent.
-    await env.gateway.waitFor(key, first.generation!.id);
-    expect(createRequests(env.sim)).toBe(before + 1);
-  });
-
-  it('keys are per user', async () => {
-    const other = await env.user();
-    const input = { modelId: 'flux-schnell', prompt: 'shared key', idempotencyKey: 'same-key' };
-    const mine = await env.gateway.generate(key, input);
-    const theirs = await env.gateway.generate(other.key, input);
-    expect(mine.generation?.id).toBeDefined();
-    expect(theirs.generation?.id).toBeDefined();
-    expect(mine.generation?.id).not.toBe(theirs.generation?.id);
   });
 });

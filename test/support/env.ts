@@ -117,6 +117,7 @@ export interface Gateway {
 }
 
 export interface GenerationsEnv {
+  /** The file's own simulator (none with `simulator: false`: reading it throws). */
   readonly sim: RunningSimulator;
   readonly database: TestDatabase;
   readonly dataDir: string;
@@ -141,15 +142,16 @@ export async function startGenerationsEnv(
     speed?: number;
     env?: Record<string, string>;
     gateway?: GatewayOptions;
-    simulator?: Parameters<typeof startSimulator>[0];
+    /**
+     * The simulator's options; `false`: no simulator of the test's own, the gateway uses the
+     * built-in one (as `pixelgate serve` does without REPLICATE_API_TOKEN), for tests that never
+     * look upstream.
+     */
+    simulator?: Parameters<typeof startSimulator>[0] | false;
   } = {},
 ): Promise<GenerationsEnv> {
-  const sim = await startSimulator({
-    port: 0,
-    speed: options.speed ?? 0.02,
-    rateLimits: { createsPerMinute: 100_000, otherPerMinute: 1_000_000 },
-    ...options.simulator,
-  });
+  const ownSim =
+    options.simulator === false ? undefined : await startTestSimulator(options.speed ?? 0.02, options.simulator);
   const database = await createEmptyDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-gen-test-'));
   const gateways: Gateway[] = [];
@@ -157,8 +159,9 @@ export async function startGenerationsEnv(
   async function startGateway(env: Record<string, string> = {}, gatewayOptions: GatewayOptions = {}) {
     const app = await startTestApp(
       {
-        REPLICATE_API_TOKEN: 'r8_test_token_for_the_simulator',
-        REPLICATE_API_BASE_URL: sim.baseUrl,
+        ...(ownSim
+          ? { REPLICATE_API_TOKEN: 'r8_test_token_for_the_simulator', REPLICATE_API_BASE_URL: ownSim.baseUrl }
+          : {}),
         PIXELGATE_DATA_DIR: dataDir,
         ...options.env,
         ...env,
@@ -196,7 +199,10 @@ export async function startGenerationsEnv(
 
   const first = await startGateway();
   return {
-    sim,
+    get sim() {
+      if (!ownSim) throw new Error('this environment has no simulator of its own (simulator: false)');
+      return ownSim;
+    },
     database,
     dataDir,
     gateways,
@@ -206,7 +212,7 @@ export async function startGenerationsEnv(
     user: (userOptions = {}) => createTestUser(first.app, { dailyBudgetMicros: 100_000_000, ...userOptions }),
     async close() {
       for (const gateway of gateways.splice(0).reverse()) await gateway.app.close();
-      await sim.close();
+      await ownSim?.close();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -10,10 +10,15 @@
  *
  * - `env`: the simulator and a gateway on a database of the file's own (`startGenerationsEnv`),
  *   shaped by `setup`; `simulator`, `gateway` and `app` are its parts. `peer` is a second gateway
- *   (another instance) on the same database and simulator.
+ *   (another instance) on the same database and simulator. `setup.simulator: false` for a gateway
+ *   alone (the built-in simulator), `setup.gateway.runWorker: false` for an API-only one.
  * - `admin`: sends a document with the admin token.
  * - `user`: one user with an API key for the file (the one factory, users.ts; `$100` a day and
- *   limits out of the way unless `setup.user` says otherwise). `newUser` makes more.
+ *   limits out of the way unless `setup.user` says otherwise), `key` its API key. `newUser` makes
+ *   more.
+ * - `database`: a migrated database of the file's own with a Kysely handle, for store-level tests
+ *   (no gateway; independent of `env`); `db` is its Kysely instance.
+ * - `redis`: a redis-server of the file's own (redis.ts), to freeze, kill and restart.
  *
  * Every fixture is file-scoped: the tests of a file share one environment, as they shared one
  * `beforeAll`. A file that needs two environments is two files.
@@ -21,7 +26,9 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, test as base } from 'vitest';
 import { TEST_ADMIN_TOKEN, startTestApp, type GraphQLAnswer, type TestApp } from './app.ts';
+import { createMigratedDatabase } from './database.ts';
 import { startGenerationsEnv, type GenerationsEnv } from './env.ts';
+import { startTestRedis } from './redis.ts';
 import { createTestUser, type TestUser, type TestUserOptions } from './users.ts';
 
 export { describe, expect } from 'vitest';
@@ -54,6 +61,18 @@ export const test = base
         app.graphql(document, variables, TEST_ADMIN_TOKEN),
   )
   .extend('user', { scope: 'file' }, ({ env, setup }) => env.user(setup.user))
+  .extend('key', { scope: 'file' }, ({ user }) => user.key)
+  .extend('database', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const database = await createMigratedDatabase();
+    onCleanup(() => database.drop());
+    return database;
+  })
+  .extend('db', { scope: 'file' }, ({ database }) => database.handle.db)
+  .extend('redis', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const redis = await startTestRedis();
+    onCleanup(() => redis.stop());
+    return redis;
+  })
   .extend(
     'newUser',
     { scope: 'file' },
