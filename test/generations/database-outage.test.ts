@@ -17,8 +17,9 @@ import type { DatabaseHandle } from '../../src/db/index.ts';
 import { createMigratedDatabase, type TestDatabase } from '../support/database.ts';
 import { GENERATE, GET, simulatedPredictionsFor, sleep, TERMINAL, type GenerationResult } from './helpers.ts';
 import { serveCli } from '../foundation/process.ts';
-import { insertUserWithKey } from './helpers.ts';
 import { startTestSimulator } from '../support/env.ts';
+import { graphqlOverHttp, TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { createTestUser } from '../support/users.ts';
 
 interface Reply {
   readonly generation?: GenerationResult;
@@ -58,9 +59,8 @@ describe('a database that goes away and comes back', () => {
     sim = await startTestSimulator(0.2);
     database = await createMigratedDatabase();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-outage-'));
-    ({ key } = await insertUserWithKey(database.handle.db, { name: 'outage', dailyBudgetMicros: 50_000_000 }));
-
     const started = await serveCli({
+      PIXELGATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       DATABASE_URL: database.url,
       REPLICATE_API_TOKEN: 'r8_test_token_for_the_simulator',
       REPLICATE_API_BASE_URL: sim.baseUrl,
@@ -69,6 +69,7 @@ describe('a database that goes away and comes back', () => {
     served = started.child;
     output = started.output;
     url = started.url;
+    ({ key } = await createTestUser(graphqlOverHttp(url), { name: 'outage', dailyBudgetMicros: 50_000_000 }));
   });
   afterAll(async () => {
     if (served && served.exitCode === null && served.signalCode === null) served.kill('SIGKILL');

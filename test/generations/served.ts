@@ -12,8 +12,9 @@ import { type RunningSimulator } from '../../src/simulator/index.ts';
 import { createMigratedDatabase } from '../support/database.ts';
 import { GET, ledgerKinds, simulatedPredictionsFor, sleep, TERMINAL, type GenerationResult } from './helpers.ts';
 import { serveCli } from '../foundation/process.ts';
-import { insertUserWithKey } from './helpers.ts';
+import { graphqlOverHttp, TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { startTestSimulator } from '../support/env.ts';
+import { createTestUser } from '../support/users.ts';
 
 export interface Served {
   readonly child: ChildProcess;
@@ -26,6 +27,7 @@ export interface Served {
 export interface RestartHarness {
   readonly sim: RunningSimulator;
   readonly db: Db;
+  /** The harness's user's API key, made through the first gateway started (read it after `start`). */
   readonly key: string;
   /** `env` adds to (or overrides) the server's environment; it leads a process group of its own. */
   start(env?: Record<string, string>): Promise<Served>;
@@ -41,12 +43,9 @@ export async function startRestartHarness(speed: number): Promise<RestartHarness
   const sim = await startTestSimulator(speed, { rateLimits: { createsPerMinute: 10_000, otherPerMinute: 100_000 } });
   const database = await createMigratedDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-restart-'));
-  const { key } = await insertUserWithKey(database.handle.db, {
-    name: 'restart',
-    dailyBudgetMicros: 10_000_000,
-    openLimits: false,
-  });
+  let key: string | undefined;
   const env = {
+    PIXELGATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     DATABASE_URL: database.url,
     REPLICATE_API_TOKEN: 'r8_test_token_for_the_simulator',
     REPLICATE_API_BASE_URL: sim.baseUrl,
@@ -57,7 +56,7 @@ export async function startRestartHarness(speed: number): Promise<RestartHarness
   const graphql = async <T>(url: string, query: string, variables: Record<string, unknown>) => {
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key!}` },
       body: JSON.stringify({ query, variables }),
     });
     return (await response.json()) as { data?: T; errors?: unknown[] };
@@ -66,11 +65,21 @@ export async function startRestartHarness(speed: number): Promise<RestartHarness
   return {
     sim,
     db: database.handle.db,
-    key,
+    get key() {
+      if (!key) throw new Error('the harness makes its user through the first gateway it starts');
+      return key;
+    },
     graphql,
     async start(extra = {}) {
       const served = await serveCli({ ...env, ...extra }, { detached: true });
       children.push(served.child);
+      key ??= (
+        await createTestUser(graphqlOverHttp(served.url), {
+          name: 'restart',
+          dailyBudgetMicros: 10_000_000,
+          openLimits: false,
+        })
+      ).key;
       return served;
     },
     async kill(served) {

@@ -30,6 +30,28 @@ export interface TestApp extends RunningApp {
   stop(): Promise<void>;
 }
 
+/** POSTs a GraphQL operation to `url` (a TestApp's, or a gateway's in a child process); `token` as in TestApp. */
+async function postGraphQL(url: string, document: string | TypedDocumentNode, variables?: unknown, token?: string) {
+  const query = typeof document === 'string' ? document : print(document);
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as never;
+}
+
+/**
+ * TestApp's `graphql` for a gateway that is not in this process (`pixelgate serve` as a child
+ * process): what `createTestUser` takes, so such gateways get their users the one way too.
+ */
+export function graphqlOverHttp(url: string): Pick<TestApp, 'graphql'> {
+  return {
+    graphql: (document: string | TypedDocumentNode, variables?: unknown, token?: string) =>
+      postGraphQL(url, document, variables, token),
+  } as Pick<TestApp, 'graphql'>;
+}
+
 export async function startTestApp(
   env: Record<string, string> = {},
   options: {
@@ -71,15 +93,8 @@ export async function startTestApp(
   return {
     ...app,
     database,
-    async graphql(document: string | TypedDocumentNode, variables?: unknown, token?: string) {
-      const query = typeof document === 'string' ? document : print(document);
-      const response = await fetch(`${app.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as never;
-    },
+    graphql: (document: string | TypedDocumentNode, variables?: unknown, token?: string) =>
+      postGraphQL(app.url, document, variables, token),
     async stop() {
       await app.close();
       if (!options.database) await database.drop();
