@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey } from '../../src/auth/api-keys.ts';
 import { ApiKeyCache } from '../../src/auth/key-cache.ts';
 import { createUser } from '../../src/auth/users.ts';
-import { connectDatabase, type Db, type DatabaseHandle } from '../../src/db/index.ts';
+import { connectDatabase, type DatabaseHandle } from '../../src/db/index.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { createMigratedDatabase, type TestDatabase } from '../support/database.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 
 /** A second handle on the test database whose statements are counted. */
 function countingHandle(url: string): { handle: DatabaseHandle; statements: () => number } {
@@ -20,19 +19,15 @@ function countingHandle(url: string): { handle: DatabaseHandle; statements: () =
   return { handle, statements: () => count };
 }
 
+/** A user written by auth itself (this is auth's test), whose keys the cache looks up. */
+const test = base.extend('userId', { scope: 'file' }, async ({ db }) => (await createUser(db, { name: 'Cache' })).id);
+
 describe('ApiKeyCache', () => {
-  let database: TestDatabase & { handle: DatabaseHandle };
-  let db: Db;
-  let userId: string;
-
-  beforeAll(async () => {
-    database = await createMigratedDatabase();
-    db = database.handle.db;
-    userId = (await createUser(db, { name: 'Cache' })).id;
-  });
-  afterAll(() => database.drop());
-
-  it('asks the database once per key, also for concurrent look-ups, and caches unknown keys', async () => {
+  test('asks the database once per key, also for concurrent look-ups, and caches unknown keys', async ({
+    database,
+    db,
+    userId,
+  }) => {
     const counted = countingHandle(database.url);
     try {
       const created = await createApiKey(db, userId);
@@ -55,7 +50,7 @@ describe('ApiKeyCache', () => {
     }
   });
 
-  it('remembers unknown keys apart: a flood of them does not evict a real key', async () => {
+  test('remembers unknown keys apart: a flood of them does not evict a real key', async ({ database, db, userId }) => {
     const counted = countingHandle(database.url);
     try {
       const created = await createApiKey(db, userId);
@@ -78,7 +73,7 @@ describe('ApiKeyCache', () => {
     }
   });
 
-  it('forgets a revoked key at once, and trusts an entry no longer than its TTL', async () => {
+  test('forgets a revoked key at once, and trusts an entry no longer than its TTL', async ({ db, userId }) => {
     const created = await createApiKey(db, userId);
     const cache = new ApiKeyCache(db, () => new Date(), { maxEntries: 100, ttlMs: 200, lastUsedResolutionMs: 60_000 });
     expect(await cache.verify(created.key)).not.toBeNull();
@@ -97,7 +92,7 @@ describe('ApiKeyCache', () => {
     expect(await cache.verify(other.key)).toBeNull();
   });
 
-  it('writes last use in batches, at most once per resolution per key', async () => {
+  test('writes last use in batches, at most once per resolution per key', async ({ db, userId }) => {
     const first = await createApiKey(db, userId);
     const second = await createApiKey(db, userId);
     const lastUsed = async (id: string) =>

@@ -2,11 +2,11 @@
  * Budgets at the store level: concurrent admissions with real transactions against real Postgres,
  * the way the generation service calls them. The ledger is verified after every concurrency run.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleHold, releaseHold, windowStart } from '../../src/billing/holds.ts';
-import { connectDatabase, type DatabaseHandle } from '../../src/db/index.ts';
+import { connectDatabase } from '../../src/db/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createMigratedDatabase } from '../support/database.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import {
   billingConfig,
   expectLedgerVerified,
@@ -17,24 +17,22 @@ import {
   windowOf,
 } from './helpers.ts';
 
-let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
-let instanceA: DatabaseHandle;
-let instanceB: DatabaseHandle;
-
-beforeAll(async () => {
-  database = await createMigratedDatabase();
-  // Two pools stand for two gateway instances sharing the database. Small on purpose: the server's
-  // connections are shared with every other test file, and 100 requests queueing for 10
-  // connections each still contend for the same rows.
-  instanceA = connectDatabase(database.url, silentLogger, { max: 10 });
-  instanceB = connectDatabase(database.url, silentLogger, { max: 10 });
-});
-
-afterAll(async () => {
-  await instanceA?.close();
-  await instanceB?.close();
-  await database?.drop();
-});
+/**
+ * Two pools stand for two gateway instances sharing the database. Small on purpose: the server's
+ * connections are shared with every other test file, and 100 requests queueing for 10
+ * connections each still contend for the same rows.
+ */
+const test = base
+  .extend('instanceA', { scope: 'file' }, ({ database }, { onCleanup }) => {
+    const instance = connectDatabase(database.url, silentLogger, { max: 10 });
+    onCleanup(() => instance.close());
+    return instance;
+  })
+  .extend('instanceB', { scope: 'file' }, ({ database }, { onCleanup }) => {
+    const instance = connectDatabase(database.url, silentLogger, { max: 10 });
+    onCleanup(() => instance.close());
+    return instance;
+  });
 
 const ONE_DOLLAR = 1_000_000;
 const COST = 30_000;
@@ -42,7 +40,9 @@ const COST = 30_000;
 describe('100 concurrent admissions against $1.00 at $0.03 each', () => {
   const config = billingConfig();
 
-  it('accepts exactly 33 and refuses 67 with BUDGET_EXCEEDED, 20 times over, ledger verified each time', async () => {
+  test('accepts exactly 33 and refuses 67 with BUDGET_EXCEEDED, 20 times over, ledger verified each time', async ({
+    instanceA,
+  }) => {
     for (let round = 0; round < 20; round += 1) {
       const user = await insertUser(instanceA.db, { dailyMicros: ONE_DOLLAR, ...OUT_OF_THE_WAY });
       const outcomes = await Promise.all(
@@ -55,7 +55,7 @@ describe('100 concurrent admissions against $1.00 at $0.03 each', () => {
     }
   });
 
-  it('holds across two instances: 50 requests through each, still exactly 33', async () => {
+  test('holds across two instances: 50 requests through each, still exactly 33', async ({ instanceA, instanceB }) => {
     for (let round = 0; round < 5; round += 1) {
       const user = await insertUser(instanceA.db, { dailyMicros: ONE_DOLLAR, ...OUT_OF_THE_WAY });
       const outcomes = await Promise.all(
@@ -68,7 +68,7 @@ describe('100 concurrent admissions against $1.00 at $0.03 each', () => {
     }
   });
 
-  it('says which window refused and what is left', async () => {
+  test('says which window refused and what is left', async ({ instanceA }) => {
     const user = await insertUser(instanceA.db, { dailyMicros: 100_000, ...OUT_OF_THE_WAY });
     for (let i = 0; i < 3; i += 1) expect((await tryAdmit(instanceA.db, config, user)).ok).toBe(true);
     const refused = await tryAdmit(instanceA.db, config, user);
@@ -88,7 +88,10 @@ describe('100 concurrent admissions against $1.00 at $0.03 each', () => {
 });
 
 describe('defaults', () => {
-  it("a brand-new user's first 20 concurrent requests cannot exceed the default budget", async () => {
+  test("a brand-new user's first 20 concurrent requests cannot exceed the default budget", async ({
+    instanceA,
+    instanceB,
+  }) => {
     const config = billingConfig({ DEFAULT_USER_DAILY_BUDGET_USD: '0.1' });
     for (let round = 0; round < 5; round += 1) {
       const user = await insertUser(instanceA.db);
@@ -104,7 +107,7 @@ describe('defaults', () => {
     }
   });
 
-  it('falls back to $5 a day when nothing is configured', async () => {
+  test('falls back to $5 a day when nothing is configured', async ({ instanceA }) => {
     const config = billingConfig();
     const user = await insertUser(instanceA.db, OUT_OF_THE_WAY);
     const outcomes = await Promise.all(
@@ -116,7 +119,7 @@ describe('defaults', () => {
 });
 
 describe('windows', () => {
-  it('rolls over at midnight UTC (injected clock)', async () => {
+  test('rolls over at midnight UTC (injected clock)', async ({ instanceA }) => {
     const config = billingConfig();
     const user = await insertUser(instanceA.db, { dailyMicros: 100_000, ...OUT_OF_THE_WAY });
     const lastSecond = new Date('2031-03-14T23:59:59.999Z');
@@ -137,7 +140,9 @@ describe('windows', () => {
     await expectLedgerVerified(instanceA.db);
   });
 
-  it('the monthly limit binds before the daily one, across days, until the month rolls over', async () => {
+  test('the monthly limit binds before the daily one, across days, until the month rolls over', async ({
+    instanceA,
+  }) => {
     const config = billingConfig();
     const user = await insertUser(instanceA.db, { dailyMicros: ONE_DOLLAR, monthlyMicros: 100_000, ...OUT_OF_THE_WAY });
     const day1 = new Date('2031-04-29T10:00:00Z');
@@ -158,7 +163,7 @@ describe('windows', () => {
     await expectLedgerVerified(instanceA.db);
   });
 
-  it('the global daily cap stops every user', async () => {
+  test('the global daily cap stops every user', async () => {
     // Its own database: the global window is shared by everything in it.
     const isolated = await createMigratedDatabase();
     const pool = connectDatabase(isolated.url, silentLogger, { max: 8 });
@@ -194,7 +199,7 @@ describe('windows', () => {
     }
   });
 
-  it('settling for less than the hold frees the difference at once', async () => {
+  test('settling for less than the hold frees the difference at once', async ({ instanceA }) => {
     const config = billingConfig();
     const user = await insertUser(instanceA.db, { dailyMicros: 100_000, ...OUT_OF_THE_WAY });
     const now = new Date('2031-07-01T08:00:00Z');
@@ -212,7 +217,7 @@ describe('windows', () => {
     await expectLedgerVerified(instanceA.db);
   });
 
-  it('settle and release race: exactly one wins, the ledger stays exact', async () => {
+  test('settle and release race: exactly one wins, the ledger stays exact', async ({ instanceA, instanceB }) => {
     const config = billingConfig();
     const user = await insertUser(instanceA.db, { dailyMicros: ONE_DOLLAR, ...OUT_OF_THE_WAY });
     const now = new Date();
@@ -230,7 +235,7 @@ describe('windows', () => {
     await expectLedgerVerified(instanceA.db);
   });
 
-  it('a budget change applies from the next hold', async () => {
+  test('a budget change applies from the next hold', async ({ instanceA }) => {
     const config = billingConfig();
     const user = await insertUser(instanceA.db, { dailyMicros: 60_000, ...OUT_OF_THE_WAY });
     const now = new Date('2031-08-01T08:00:00Z');

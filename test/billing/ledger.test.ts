@@ -1,11 +1,10 @@
 /** The ledger: append-only, adjustments with their sign convention, and verification that catches drift. */
 import { spawn } from 'node:child_process';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleHold, windowStart } from '../../src/billing/holds.ts';
 import { adjustBalance, formatLedgerReport, verifyLedger } from '../../src/billing/ledger.ts';
-import type { Db } from '../../src/db/index.ts';
 import { createMigratedDatabase } from '../support/database.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 import {
   asClientSees,
   billingConfig,
@@ -17,21 +16,10 @@ import {
   windowOf,
 } from './helpers.ts';
 
-let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
-let db: Db;
 const config = billingConfig();
 
-beforeAll(async () => {
-  database = await createMigratedDatabase();
-  db = database.handle.db;
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
-
 describe('the ledger', () => {
-  it('refuses UPDATE, DELETE and TRUNCATE', async () => {
+  test('refuses UPDATE, DELETE and TRUNCATE', async ({ db }) => {
     const user = await insertUser(db, OUT_OF_THE_WAY);
     expect((await tryAdmit(db, config, user)).ok).toBe(true);
     await expect(db.updateTable('ledger_entries').set({ amount_micros: 1 }).execute()).rejects.toThrow(/append-only/);
@@ -39,7 +27,7 @@ describe('the ledger', () => {
     await expect(sql`truncate ledger_entries`.execute(db)).rejects.toThrow(/append-only/);
   });
 
-  it('allows one settle-or-release per hold', async () => {
+  test('allows one settle-or-release per hold', async ({ db }) => {
     const user = await insertUser(db, OUT_OF_THE_WAY);
     const admitted = await tryAdmit(db, config, user);
     if (!admitted.ok) throw new Error('not admitted');
@@ -64,7 +52,7 @@ describe('the ledger', () => {
     await expectLedgerVerified(db);
   });
 
-  it('verification reports balances that drift from the ledger', async () => {
+  test('verification reports balances that drift from the ledger', async () => {
     const isolated = await createMigratedDatabase();
     try {
       const idb = isolated.handle.db;
@@ -93,7 +81,7 @@ describe('the ledger', () => {
 });
 
 describe('adjustBalance (positive = charge, negative = credit)', () => {
-  it('a credit widens the headroom of today and this month; a charge narrows it', async () => {
+  test('a credit widens the headroom of today and this month; a charge narrows it', async ({ db }) => {
     const user = await insertUser(db, { dailyMicros: 100_000, ...OUT_OF_THE_WAY });
     const now = new Date('2031-10-10T10:00:00Z');
     for (let i = 0; i < 3; i += 1) expect((await tryAdmit(db, config, user, { now })).ok).toBe(true);
@@ -135,7 +123,7 @@ describe('adjustBalance (positive = charge, negative = credit)', () => {
     await expectLedgerVerified(db);
   });
 
-  it('a credit applies even when the budget was lowered below what is already used', async () => {
+  test('a credit applies even when the budget was lowered below what is already used', async ({ db }) => {
     const user = await insertUser(db, { dailyMicros: 100_000, ...OUT_OF_THE_WAY });
     const now = new Date('2031-10-11T10:00:00Z');
     for (let i = 0; i < 3; i += 1) expect((await tryAdmit(db, config, user, { now })).ok).toBe(true);
@@ -148,7 +136,7 @@ describe('adjustBalance (positive = charge, negative = credit)', () => {
     await expectLedgerVerified(db);
   });
 
-  it('concurrent charges and holds never overshoot', async () => {
+  test('concurrent charges and holds never overshoot', async ({ db }) => {
     const user = await insertUser(db, { dailyMicros: 1_000_000, ...OUT_OF_THE_WAY });
     const now = new Date('2031-10-12T10:00:00Z');
     const work = Array.from({ length: 60 }, (_, index) =>
@@ -170,7 +158,7 @@ describe('adjustBalance (positive = charge, negative = credit)', () => {
     await expectLedgerVerified(db);
   });
 
-  it('refuses zero', async () => {
+  test('refuses zero', async ({ db }) => {
     const user = await insertUser(db);
     await expect(
       adjustBalance(db, config, { userId: user.id, amountMicros: 0, reason: 'nothing', now: new Date() }),
@@ -191,7 +179,7 @@ describe('pixelgate ledger verify', () => {
       child.on('exit', (code) => resolve({ code, stdout }));
     });
 
-  it('exits 0 with a summary when balances match, 1 with a report when not', async () => {
+  test('exits 0 with a summary when balances match, 1 with a report when not', async () => {
     const isolated = await createMigratedDatabase();
     try {
       const idb = isolated.handle.db;

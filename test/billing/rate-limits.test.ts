@@ -2,27 +2,23 @@
  * The per-user sliding window and concurrency cap at the store level, with an injected clock and
  * two pools standing for two instances.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type DatabaseHandle } from '../../src/db/index.ts';
+import { connectDatabase } from '../../src/db/index.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { createMigratedDatabase } from '../support/database.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { billingConfig, expectLedgerVerified, insertUser, tally, tryAdmit } from './helpers.ts';
 
-let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
-let instanceA: DatabaseHandle;
-let instanceB: DatabaseHandle;
-
-beforeAll(async () => {
-  database = await createMigratedDatabase();
-  instanceA = connectDatabase(database.url, silentLogger, { max: 8 });
-  instanceB = connectDatabase(database.url, silentLogger, { max: 8 });
-});
-
-afterAll(async () => {
-  await instanceA?.close();
-  await instanceB?.close();
-  await database?.drop();
-});
+/** Two pools stand for two gateway instances sharing the file's database. */
+const test = base
+  .extend('instanceA', { scope: 'file' }, ({ database }, { onCleanup }) => {
+    const instance = connectDatabase(database.url, silentLogger, { max: 8 });
+    onCleanup(() => instance.close());
+    return instance;
+  })
+  .extend('instanceB', { scope: 'file' }, ({ database }, { onCleanup }) => {
+    const instance = connectDatabase(database.url, silentLogger, { max: 8 });
+    onCleanup(() => instance.close());
+    return instance;
+  });
 
 const BIG_BUDGET = 1_000_000_000;
 const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
@@ -30,7 +26,9 @@ const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
 describe('requests per minute (sliding window)', () => {
   const config = billingConfig();
 
-  it('refuses the 61st request inside 60 s with the seconds until the oldest leaves the window', async () => {
+  test('refuses the 61st request inside 60 s with the seconds until the oldest leaves the window', async ({
+    instanceA,
+  }) => {
     const user = await insertUser(instanceA.db, { dailyMicros: BIG_BUDGET, maxConcurrent: 1000 });
     const t0 = new Date('2031-09-01T12:00:00Z');
     // 60 requests spread over the first 30 s: one every 500 ms.
@@ -59,7 +57,7 @@ describe('requests per minute (sliding window)', () => {
     await expectLedgerVerified(instanceA.db);
   });
 
-  it('is a sliding window, not a fixed one: a burst at :59 still blocks at :01', async () => {
+  test('is a sliding window, not a fixed one: a burst at :59 still blocks at :01', async ({ instanceA }) => {
     const user = await insertUser(instanceA.db, { dailyMicros: BIG_BUDGET, ratePerMinute: 10, maxConcurrent: 1000 });
     const t0 = new Date('2031-09-01T12:00:59Z');
     for (let i = 0; i < 10; i += 1) expect((await tryAdmit(instanceA.db, config, user, { now: t0 })).ok).toBe(true);
@@ -69,7 +67,10 @@ describe('requests per minute (sliding window)', () => {
     });
   });
 
-  it('two instances share one window: 100 concurrent requests, exactly 60 admitted', async () => {
+  test('two instances share one window: 100 concurrent requests, exactly 60 admitted', async ({
+    instanceA,
+    instanceB,
+  }) => {
     for (let round = 0; round < 3; round += 1) {
       const user = await insertUser(instanceA.db, { dailyMicros: BIG_BUDGET, maxConcurrent: 1000 });
       const now = new Date('2031-09-02T12:00:00Z');
@@ -89,7 +90,7 @@ describe('requests per minute (sliding window)', () => {
     await expectLedgerVerified(instanceA.db);
   });
 
-  it('a refused request does not consume the window', async () => {
+  test('a refused request does not consume the window', async ({ instanceA }) => {
     const user = await insertUser(instanceA.db, { dailyMicros: 60_000, ratePerMinute: 5, maxConcurrent: 1000 });
     const now = new Date('2031-09-03T12:00:00Z');
     // Two admitted, then eight budget refusals: the window holds only the two.
@@ -106,7 +107,9 @@ describe('requests per minute (sliding window)', () => {
     expect(tally(more)).toEqual({ ACCEPTED: 3, RATE_LIMITED: 1 });
   });
 
-  it('uses DEFAULT_USER_RATE_LIMIT_PER_MINUTE for users without their own limit, and the per-user one otherwise', async () => {
+  test('uses DEFAULT_USER_RATE_LIMIT_PER_MINUTE for users without their own limit, and the per-user one otherwise', async ({
+    instanceA,
+  }) => {
     const configured = billingConfig({ DEFAULT_USER_RATE_LIMIT_PER_MINUTE: '3' });
     const now = new Date('2031-09-04T12:00:00Z');
     const byDefault = await insertUser(instanceA.db, { dailyMicros: BIG_BUDGET });
@@ -121,7 +124,10 @@ describe('requests per minute (sliding window)', () => {
 describe('concurrent generations', () => {
   const config = billingConfig();
 
-  it('admits at most the cap while generations are active, and again when one finishes', async () => {
+  test('admits at most the cap while generations are active, and again when one finishes', async ({
+    instanceA,
+    instanceB,
+  }) => {
     const user = await insertUser(instanceA.db, { dailyMicros: BIG_BUDGET, ratePerMinute: 1000, maxConcurrent: 3 });
     const now = new Date();
     const outcomes = await Promise.all(
@@ -145,7 +151,7 @@ describe('concurrent generations', () => {
     await expectLedgerVerified(instanceA.db);
   });
 
-  it('defaults to DEFAULT_USER_MAX_CONCURRENT_GENERATIONS (10)', async () => {
+  test('defaults to DEFAULT_USER_MAX_CONCURRENT_GENERATIONS (10)', async ({ instanceA }) => {
     const user = await insertUser(instanceA.db, { dailyMicros: BIG_BUDGET });
     const outcomes = await Promise.all(Array.from({ length: 30 }, () => tryAdmit(instanceA.db, config, user)));
     expect(tally(outcomes)).toEqual({ ACCEPTED: 10, RATE_LIMITED: 20 });

@@ -1,12 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { type TestApp } from '../support/app.ts';
-import { useTestApp } from '../support/fixtures.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
+
+// A gateway alone (the built-in simulator), API only: nothing here runs jobs.
+test.override('setup', { simulator: false, gateway: { runWorker: false } });
 
 describe('GraphiQL works offline', () => {
-  let app: TestApp;
-  useTestApp((ready) => (app = ready), {}, { runWorker: false });
-
-  it('serves the page with scripts from this server, not a CDN', async () => {
+  test('serves the page with scripts from this server, not a CDN', async ({ app }) => {
     const page = await (await fetch(`${app.url}/graphql`, { headers: { accept: 'text/html' } })).text();
     expect(page).toContain('/graphiql/assets/yoga-graphiql.umd.js');
     expect(page).not.toContain('unpkg.com');
@@ -16,13 +14,13 @@ describe('GraphiQL works offline', () => {
     expect(page).not.toContain('raw.githubusercontent.com');
   });
 
-  it('serves the Monaco workers, whose file names contain ".."', async () => {
+  test('serves the Monaco workers, whose file names contain ".."', async ({ app }) => {
     const worker = await fetch(`${app.url}/graphiql/assets/monacoeditorwork/graphql.worker..bundle.js`);
     expect(worker.status).toBe(200);
     expect(worker.headers.get('content-type')).toContain('javascript');
   });
 
-  it('serves nothing outside the GraphiQL bundle', async () => {
+  test('serves nothing outside the GraphiQL bundle', async ({ app }) => {
     for (const path of [
       '/graphiql/assets/../package.json',
       '/graphiql/assets/%2e%2e/package.json',

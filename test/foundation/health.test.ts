@@ -1,10 +1,8 @@
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/db/index.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { type TestApp } from '../support/app.ts';
-import { useTestApp } from '../support/fixtures.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url);
@@ -25,36 +23,38 @@ async function onServer(databaseUrl: string, statement: string): Promise<void> {
   }
 }
 
-describe('health and readiness', () => {
-  let app: TestApp;
-  useTestApp((ready) => (app = ready), {}, { runWorker: false });
+// A gateway alone (the built-in simulator), API only: nothing here runs jobs.
+test.override('setup', { simulator: false, gateway: { runWorker: false } });
 
-  it('/healthz answers 200 with a small JSON body', async () => {
+describe('health and readiness', () => {
+  test('/healthz answers 200 with a small JSON body', async ({ app }) => {
     const { status, body } = await getJson(`${app.url}/healthz`);
     expect(status).toBe(200);
     expect(body).toEqual({ status: 'ok' });
     expect((await fetch(`${app.url}/healthz`, { method: 'HEAD' })).status).toBe(200);
   });
 
-  it('/readyz of an API-only process answers 200 when the database answers and migrations are current', async () => {
+  test('/readyz of an API-only process answers 200 when the database answers and migrations are current', async ({
+    app,
+  }) => {
     const { status, body } = await getJson(`${app.url}/readyz`);
     expect(status).toBe(200);
     expect(body).toEqual({ status: 'ready', role: 'api', database: 'ok', migrations: 'current' });
   });
 
-  it('/metrics serves Prometheus text', async () => {
+  test('/metrics serves Prometheus text', async ({ app }) => {
     const response = await fetch(`${app.url}/metrics`);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('# TYPE');
   });
 
-  it('answers unknown paths with a JSON 404', async () => {
+  test('answers unknown paths with a JSON 404', async ({ app }) => {
     const { status, body } = await getJson(`${app.url}/nope`);
     expect(status).toBe(404);
     expect(body).toEqual({ error: 'not_found' });
   });
 
-  it('/readyz answers 503 while the database is gone, and recovers once it is back and migrated', async () => {
+  test('/readyz answers 503 while the database is gone, and recovers once it is back and migrated', async ({ app }) => {
     const { url, name } = app.database;
     // The database disappears under the running app: its connections are terminated.
     await onServer(url, `drop database ${name} with (force)`);

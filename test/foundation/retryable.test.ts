@@ -2,19 +2,19 @@
  * Every error says whether sending the same request again can help (`extensions.retryable`), over
  * HTTP and WebSocket, whatever raised it: the contract mapper, GraphQL's own refusals, the limits.
  */
-import { describe, expect, it } from 'vitest';
-import { type TestApp } from '../support/app.ts';
-import { useTestApp } from '../support/fixtures.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 import { createTestUser } from '../support/users.ts';
 import { connect } from '../support/sockets.ts';
 
 const GENERATE = `mutation ($input: GenerateImageInput!) { generateImage(input: $input) { id } }`;
 
-describe('extensions.retryable', () => {
-  let app: TestApp;
-  useTestApp((ready) => (app = ready), {}, { runWorker: false });
+// A gateway alone (the built-in simulator), API only: nothing here runs jobs.
+test.override('setup', { simulator: false, gateway: { runWorker: false } });
 
-  it('is false where the request must change: a document that does not parse, a bad key, an over-limit query', async () => {
+describe('extensions.retryable', () => {
+  test('is false where the request must change: a document that does not parse, a bad key, an over-limit query', async ({
+    app,
+  }) => {
     const unparsable = await app.graphql('{ models { id ');
     expect(unparsable.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', retryable: false });
     const badKey = await app.graphql('{ viewer { id } }', {}, 'pg_not-a-key');
@@ -25,7 +25,7 @@ describe('extensions.retryable', () => {
     expect(deep.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', retryable: false });
   });
 
-  it('is false for BUDGET_EXCEEDED and true for RATE_LIMITED', async () => {
+  test('is false for BUDGET_EXCEEDED and true for RATE_LIMITED', async ({ app }) => {
     const { key } = await createTestUser(app, { name: 'Retry', dailyBudgetMicros: 10_000 });
     const tooDear = await app.graphql(GENERATE, { input: { modelId: 'flux-1.1-pro-ultra', prompt: 'a fox' } }, key);
     expect(tooDear.errors?.[0]?.extensions).toMatchObject({ code: 'BUDGET_EXCEEDED', retryable: false });
@@ -43,7 +43,7 @@ describe('extensions.retryable', () => {
     expect(answers[1]!.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
   });
 
-  it('is on WebSocket errors too', async () => {
+  test('is on WebSocket errors too', async ({ app }) => {
     const { raw, acknowledged } = await connect(app);
     expect(acknowledged).toBe(true);
     try {

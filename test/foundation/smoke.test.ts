@@ -1,19 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
-import { useTestApp } from '../support/fixtures.ts';
+import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
+
+// A gateway alone (the built-in simulator).
+test.override('setup', { simulator: false });
 
 describe('a freshly started gateway', () => {
-  let app: TestApp;
-  useTestApp((ready) => (app = ready));
-
-  it('lists the catalog with real Replicate ids', async () => {
+  test('lists the catalog with real Replicate ids', async ({ app }) => {
     const result = await app.graphql<{ models: Array<{ id: string; replicateModel: string }> }>(
       '{ models { id replicateModel costPerImageUsd } }',
     );
     expect(result.data?.models.map((model) => model.replicateModel)).toContain('black-forest-labs/flux-schnell');
   });
 
-  it('creates a user and a key as admin, and the key sees its viewer', async () => {
+  test('creates a user and a key as admin, and the key sees its viewer', async ({ app }) => {
     const created = await app.graphql<{ createUser: { id: string } }>(
       'mutation { createUser(input: { name: "Ada" }) { id } }',
       {},
