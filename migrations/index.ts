@@ -17,6 +17,7 @@ import * as perRequestWebhooks from './0011_per_request_webhooks.ts';
 import * as printFiles from './0012_print_files.ts';
 import * as preferences from './0013_preferences.ts';
 import * as trustedDocuments from './0014_trusted_documents.ts';
+import * as printFileKeys from './0015_print_file_keys.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0012_print_files': printFiles,
   '0013_preferences': preferences,
   '0014_trusted_documents': trustedDocuments,
+  '0015_print_file_keys': printFileKeys,
 };

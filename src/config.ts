@@ -127,6 +127,7 @@ const envSchema = z.object({
   DEFAULT_USER_MONTHLY_BUDGET_USD: usdSetting,
   DEFAULT_USER_RATE_LIMIT_PER_MINUTE: positiveInt(60),
   DEFAULT_USER_MAX_CONCURRENT_GENERATIONS: positiveInt(10),
+  PRINT_FILE_CONCURRENCY: positiveInt(2),
   UPSTREAM_CREATES_PER_MINUTE: positiveInt(DEFAULT_CREATES_PER_MINUTE),
   UPSTREAM_OTHER_REQUESTS_PER_MINUTE: positiveInt(DEFAULT_OTHER_REQUESTS_PER_MINUTE),
   MAX_QUEUE_WAIT_SECONDS: positiveInt(DEFAULT_MAX_QUEUE_WAIT_SECONDS),
@@ -200,6 +201,11 @@ export interface Config {
   readonly defaultUserMonthlyBudgetMicros: number | undefined;
   readonly defaultUserRateLimitPerMinute: number;
   readonly defaultUserMaxConcurrentGenerations: number;
+  /**
+   * Print files made at once per process (each decodes an image of up to 64 MP: a 38.9 MP RGBA
+   * poster is about 155 MB); others wait their turn.
+   */
+  readonly printFileConcurrency: number;
   readonly simulatorSpeed: number;
   /** The upstream budget per Replicate token, shared by every instance (Postgres, or Redis when set). */
   readonly upstreamCreatesPerMinute: number;
@@ -399,6 +405,7 @@ function configFrom(e: Env): Config {
     defaultUserMonthlyBudgetMicros: e.DEFAULT_USER_MONTHLY_BUDGET_USD,
     defaultUserRateLimitPerMinute: e.DEFAULT_USER_RATE_LIMIT_PER_MINUTE,
     defaultUserMaxConcurrentGenerations: e.DEFAULT_USER_MAX_CONCURRENT_GENERATIONS,
+    printFileConcurrency: e.PRINT_FILE_CONCURRENCY,
     simulatorSpeed: e.SIMULATOR_SPEED,
     upstreamCreatesPerMinute: e.UPSTREAM_CREATES_PER_MINUTE,
     upstreamOtherRequestsPerMinute: e.UPSTREAM_OTHER_REQUESTS_PER_MINUTE,

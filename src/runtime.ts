@@ -52,6 +52,7 @@ import { GalleryStreams } from './generations/gallery.ts';
 import { GenerationService } from './generations/service.ts';
 import { findPrediction } from './generations/predictions-store.ts';
 import { pruneWebhookDeliveries } from './generations/store.ts';
+import { PrintFileMaker } from './print/file.ts';
 import { PredictionTracker, type TrackerSettings } from './generations/prediction-tracker.ts';
 
 export interface GenerationSettings {
@@ -332,6 +333,7 @@ function generationServices(
     replicate: upstream.client,
     storage,
     downloader,
+    printFiles: new PrintFileMaker(config.printFileConcurrency),
     events,
     liveness,
     logger,

@@ -1,25 +1,34 @@
 /**
- * The tracker's side of transparent backgrounds and of per-step money (see `transparency.ts`):
+ * The tracker's side of follow-up steps and of per-step money (see `transparency.ts` and
+ * `print-steps.ts`):
  *
- * - `chainRemovalsIn`: inside the transaction that stores a generate prediction's images and ends
- *   it, insert one removal prediction per image (positions `REMOVAL_POSITION_BASE + image`, so a
- *   second tracker storing the same outputs inserts nothing: one upstream prediction per step),
- *   schedule their durable jobs and move the generation to REMOVING_BACKGROUND. The generation's
- *   last prediction is then a removal, so it cannot end before the second phase has.
- * - `settledCostOf`: what a generation costs once every prediction has ended — each succeeded
- *   prediction at its own model's price × the images it produced (a failed removal costs nothing),
+ * - `chainStepsIn`: inside the transaction that ends a prediction, insert the follow-up
+ *   predictions of its images (background removals, upscale passes) at positions unique per step,
+ *   so a second tracker storing the same outputs inserts nothing (one upstream prediction per
+ *   step), schedule their durable jobs and move the generation on to the step's phase. The
+ *   generation's last prediction is then the new step, so it cannot end before that phase has.
+ *   `chainRemovalsIn` plans and chains the removals of a transparent generation.
+ * - `settledCostOf`: what a generation costs once every prediction has ended — each prediction
+ *   as Replicate bills it under the admitted rule (a failed removal or upscale costs nothing),
  *   never more than the hold.
- * - `outcomeWithRemovals`: the generation's result judged on its generate predictions; failed
- *   removals turn a success into a success with a warning, never into a failure.
+ * - `warningIn`: failed removals and images left without a print file turn a success into a
+ *   success with a warning, never into a failure.
  */
-import { sql } from 'kysely';
 import { REMOVE_BACKGROUND_MODEL } from '../catalog/models.ts';
 import { predictSecondsOf, settlementMicros } from '../catalog/price-rule.ts';
 import { settlementRuleOf } from '../catalog/pricing.ts';
 import type { Executor } from '../db/index.ts';
-import { ACTIVE_GENERATION_STATUSES } from '../db/types.ts';
 import { scheduleTrack } from './jobs.ts';
-import { isTerminalGeneration, lockGeneration, type GenerationChange } from './store.ts';
+import {
+  advancePhase,
+  isTerminalGeneration,
+  lockGeneration,
+  printFilesOf,
+  type Generation,
+  type GenerationChange,
+} from './store.ts';
+import { missingPrintFileReason, printFileWarning, printTargetOf } from './print-steps.ts';
+import type { GenerationPhase, PredictionPurpose } from '../db/types.ts';
 import type { Prediction } from './predictions-store.ts';
 import type { Micros } from '../money.ts';
 import { imagePositionOfRemoval, planRemovals, removalWarning } from './transparency.ts';
@@ -29,8 +38,7 @@ import { imagePositionOfRemoval, planRemovals, removalWarning } from './transpar
  * `imagePositions[i]`) of a transparent generation — only while it is active: a cancel or the
  * deadline may have ended it. Moves it into its second phase (the change goes to `changes`).
  * Returns the predictions this call inserted; a second tracker storing the same outputs inserts
- * none. Lock order as everywhere: the prediction rows (the caller ended its own), then the
- * generation.
+ * none.
  */
 export async function chainRemovalsIn(
   trx: Executor,
@@ -41,20 +49,40 @@ export async function chainRemovalsIn(
   handoffMs: number,
   changes: Array<GenerationChange | null>,
 ): Promise<Prediction[]> {
+  const removals = planRemovals(outputUrls, imagePositions);
+  const step = { purpose: 'remove_background', replicateModel: REMOVE_BACKGROUND_MODEL.replicateModel } as const;
+  return chainStepsIn(trx, generationId, step, removals, 'REMOVING_BACKGROUND', { now, handoffMs, changes });
+}
+
+/**
+ * Inserts one follow-up prediction per planned step of an active generation's images (their
+ * positions are unique per generation: a second tracker chaining the same steps inserts none),
+ * schedules their jobs (`handoffMs`: the caller creates them at once, outside the transaction)
+ * and moves the generation on to `phase`. The generation's last prediction is then the new step,
+ * so it cannot end before that phase has. Lock order as everywhere: the prediction rows (the
+ * caller ended its own), then the generation.
+ */
+export async function chainStepsIn(
+  trx: Executor,
+  generationId: string,
+  step: { readonly purpose: PredictionPurpose; readonly replicateModel: string },
+  planned: ReadonlyArray<{ readonly position: number; readonly input: object }>,
+  phase: GenerationPhase,
+  { now, handoffMs, changes }: { now: Date; handoffMs: number; changes: Array<GenerationChange | null> },
+): Promise<Prediction[]> {
+  if (planned.length === 0) return [];
   const generation = await lockGeneration(trx, generationId);
   if (!generation || isTerminalGeneration(generation.status)) return [];
-  const removals = planRemovals(outputUrls, imagePositions);
-  if (removals.length === 0) return [];
   const inserted = (await trx
     .insertInto('predictions')
     .values(
-      removals.map((removal) => ({
+      planned.map((next) => ({
         generation_id: generationId,
-        position: removal.position,
-        purpose: 'remove_background' as const,
-        replicate_model: REMOVE_BACKGROUND_MODEL.replicateModel,
-        input: JSON.stringify(removal.input),
-        image_count: removal.imageCount,
+        position: next.position,
+        purpose: step.purpose,
+        replicate_model: step.replicateModel,
+        input: JSON.stringify(next.input),
+        image_count: 1,
         created_at: now,
         updated_at: now,
       })),
@@ -65,21 +93,8 @@ export async function chainRemovalsIn(
   for (const prediction of inserted) {
     await scheduleTrack(trx, { predictionId: prediction.id, poll: 0 }, handoffMs);
   }
-  changes.push(await enterRemovalPhaseIn(trx, generationId, now));
+  changes.push(await advancePhase(trx, generationId, phase, now));
   return inserted;
-}
-
-/** Moves an active generation into its second phase; the change, or null when it already was. */
-async function enterRemovalPhaseIn(trx: Executor, generationId: string, now: Date): Promise<GenerationChange | null> {
-  const row = await trx
-    .updateTable('generations')
-    .set({ phase: 'REMOVING_BACKGROUND', version: sql<number>`version + 1`, updated_at: now })
-    .where('id', '=', generationId)
-    .where('phase', '=', 'GENERATING')
-    .where('status', 'in', ACTIVE_GENERATION_STATUSES)
-    .returning(['id', 'status', 'version', 'user_id'])
-    .executeTakeFirst();
-  return row ? { id: row.id, status: row.status, version: row.version, userId: row.user_id } : null;
 }
 
 function producedImagesOf(prediction: Pick<Prediction, 'metrics'>): number {
@@ -107,6 +122,28 @@ export function settledCostOf(
 export interface Warning {
   readonly code: string;
   readonly message: string;
+}
+
+/**
+ * The warning of a SUCCEEDED generation (null when every step worked): removals that failed, and
+ * images of a print generation left without a print file (and why), in one message.
+ */
+export async function warningIn(
+  trx: Executor,
+  generation: Generation,
+  predictions: readonly Prediction[],
+): Promise<Warning | null> {
+  const removal = warningOf(predictions);
+  if (!printTargetOf(generation)) return removal;
+  const made = await printFilesOf(trx, generation.id);
+  const print = printFileWarning(
+    [...made].map(([imagePosition, has]) => ({
+      imagePosition,
+      missing: has ? null : missingPrintFileReason(imagePosition, predictions),
+    })),
+  );
+  if (!print) return removal;
+  return removal ? { code: print.code, message: `${removal.message} ${print.message}` } : print;
 }
 
 /** The warning of a generation whose removals did not all succeed (null otherwise). */

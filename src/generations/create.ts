@@ -77,9 +77,9 @@ export async function create(
 async function sendCreate(tracker: Tracker, claimed: ClaimedPrediction): Promise<CreateResult> {
   const { replicate, logger, settings, config, now } = tracker.deps;
   const secondsLeft = Math.ceil((claimed.deadline_at.getTime() - now().getTime()) / 1000);
-  // A time-billed prediction may not run past the seconds its hold paid for.
-  const rule = claimed.purpose === 'generate' ? admittedRuleOf(claimed.price_rule) : null;
-  const billedLimit = rule?.kind === 'per_second' ? rule.maxSeconds : Number.POSITIVE_INFINITY;
+  // A time-billed prediction may not run past the seconds its hold paid for (an upscale pass: the
+  // upscaler's bound, kept in the generation's rule).
+  const billedLimit = billedSecondsOf(claimed);
   const webhook = config.publicUrl
     ? `${config.publicUrl}/webhooks/replicate?generation=${claimed.generation_id}&prediction=${claimed.id}`
     : undefined;
@@ -118,6 +118,14 @@ async function sendCreate(tracker: Tracker, claimed: ClaimedPrediction): Promise
   if (TERMINAL_PREDICTION_STATUSES.has(upstream.status)) await tracker.applyUpstream(recorded.row, upstream);
   if (recorded.stopped) await tracker.cancelUpstream(recorded.row);
   return { kind: 'created' };
+}
+
+/** The most seconds a prediction's hold paid for; unbounded for one billed per image. */
+function billedSecondsOf(claimed: ClaimedPrediction): number {
+  const rule = admittedRuleOf(claimed.price_rule);
+  if (claimed.purpose === 'upscale') return rule?.upscale?.maxSeconds ?? Number.POSITIVE_INFINITY;
+  if (claimed.purpose === 'generate' && rule?.kind === 'per_second') return rule.maxSeconds;
+  return Number.POSITIVE_INFINITY;
 }
 
 async function onCreateFailed(tracker: Tracker, claimed: Prediction, error: unknown): Promise<CreateResult> {

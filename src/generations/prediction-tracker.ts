@@ -48,7 +48,10 @@ export class PredictionTracker implements Tracker {
     return new PredictionTracker({
       ...this.deps,
       replicate: replicate.withSignal(signal),
-      downloader: { download: (url) => downloader.download(url, signal), close: () => downloader.close() },
+      downloader: {
+        download: (url, _signal, maxBytes) => downloader.download(url, signal, maxBytes),
+        close: () => downloader.close(),
+      },
     });
   }
 

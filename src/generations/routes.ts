@@ -20,7 +20,7 @@ import { isSafeStorageKey, type ImageStorage } from '../storage/index.ts';
 import { scheduleTrack } from './jobs.ts';
 import type { GenerationEvents } from './events.ts';
 import { findPrediction, findPredictionByReplicateId, type Prediction } from './predictions-store.ts';
-import { findImageByKey, recordWebhookDelivery } from './store.ts';
+import { findImageByKey, findImageByPrintKey, recordWebhookDelivery } from './store.ts';
 import { transact } from './transact.ts';
 import { adoptIn, applyFailureIn, applyProgressIn } from './transitions.ts';
 import { isUuid } from '../auth/users.ts';
@@ -135,15 +135,15 @@ export function imageRoute(deps: Pick<RouteDependencies, 'db' | 'storage' | 'log
     path: IMAGE_PATH,
     async handle(request, response, url) {
       const key = IMAGE_PATH.exec(url.pathname)?.[1] ?? '';
-      const image = isSafeStorageKey(key) ? await findImageByKey(deps.db, key) : undefined;
-      const stored = image ? await deps.storage.open(key) : null;
-      if (!image || !stored) return notFound(response);
-      const etag = `"${image.sha256}"`;
+      const file = isSafeStorageKey(key) ? await storedFileOf(deps.db, key) : undefined;
+      const stored = file ? await deps.storage.open(key) : null;
+      if (!file || !stored) return notFound(response);
+      const etag = `"${file.sha256}"`;
       const download = url.searchParams.get('download') === '1';
       if (download && request.method === 'GET') await recordDownload(deps.db, key, deps.now());
       const headers = {
         ...(download ? { 'content-disposition': `attachment; filename="${key.split('/').pop()}"` } : {}),
-        'content-type': image.content_type,
+        'content-type': file.contentType,
         // The key contains the content hash: the bytes behind a URL never change.
         'cache-control': 'public, max-age=31536000, immutable',
         etag,
@@ -164,6 +164,20 @@ export function imageRoute(deps: Pick<RouteDependencies, 'db' | 'storage' | 'log
       await pipeline(stored.stream, response);
     },
   };
+}
+
+/**
+ * An image, or the print file of one (`images.print_storage_key`; a PNG whose key carries its
+ * content hash and its size, which its download name shows).
+ */
+async function storedFileOf(
+  db: Db,
+  key: string,
+): Promise<{ readonly contentType: string; readonly sha256: string } | undefined> {
+  const image = await findImageByKey(db, key);
+  if (image) return { contentType: image.content_type, sha256: image.sha256 };
+  const printed = await findImageByPrintKey(db, key);
+  return printed ? { contentType: 'image/png', sha256: /-([0-9a-f]{32})\.png$/.exec(key)?.[1] ?? key } : undefined;
 }
 
 function notFound(response: ServerResponse): void {

@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/index.ts';
 import {
   ACTIVE_GENERATION_STATUSES,
+  type GenerationPhase,
   type GenerationRow,
   type GenerationStatus,
   type ImageRow,
@@ -191,6 +192,37 @@ export async function advanceGeneration(
   return updated ? changeOf(updated) : null;
 }
 
+/** Phases in the order a generation goes through them (the ones it needs). */
+const PHASE_ORDER: readonly GenerationPhase[] = [
+  'GENERATING',
+  'REMOVING_BACKGROUND',
+  'UPSCALING',
+  'PREPARING_PRINT_FILE',
+];
+
+/**
+ * Moves an active generation on to `phase` (never back: images of one generation can be at
+ * different steps, and it shows the furthest). The change, or null when it was there already.
+ */
+export async function advancePhase(
+  executor: Executor,
+  id: string,
+  phase: GenerationPhase,
+  now: Date,
+): Promise<GenerationChange | null> {
+  const earlier = PHASE_ORDER.slice(0, PHASE_ORDER.indexOf(phase));
+  if (earlier.length === 0) return null;
+  const row = await executor
+    .updateTable('generations')
+    .set({ phase, version: sql<number>`version + 1`, updated_at: now })
+    .where('id', '=', id)
+    .where('phase', 'in', earlier)
+    .where('status', 'in', ACTIVE_GENERATION_STATUSES)
+    .returning(['id', 'status', 'version', 'user_id'])
+    .executeTakeFirst();
+  return row ? changeOf(row) : null;
+}
+
 export interface TerminalOutcome {
   readonly status: 'SUCCEEDED' | 'FAILED' | 'CANCELED';
   readonly errorCode: string | null;
@@ -280,6 +312,57 @@ export async function insertImages(executor: Executor, rows: readonly NewImageRo
 
 export async function findImageByKey(executor: Executor, storageKey: string): Promise<ImageRow | undefined> {
   return executor.selectFrom('images').selectAll().where('storage_key', '=', storageKey).executeTakeFirst();
+}
+
+/** A stored print file (`images.print_*`). */
+export interface StoredPrintFile {
+  readonly storageKey: string;
+  readonly width: number;
+  readonly height: number;
+  readonly dpi: number;
+  readonly bytes: number;
+}
+
+/** Records the print file of an image on every stored version of its position (the original's too). */
+export async function recordPrintFile(
+  executor: Executor,
+  generationId: string,
+  position: number,
+  file: StoredPrintFile,
+): Promise<void> {
+  await executor
+    .updateTable('images')
+    .set({
+      print_storage_key: file.storageKey,
+      print_width: file.width,
+      print_height: file.height,
+      print_dpi: file.dpi,
+      print_bytes: file.bytes,
+    })
+    .where('generation_id', '=', generationId)
+    .where('position', '=', position)
+    .execute();
+}
+
+/** The image whose print file is stored under `storageKey` (index `images_print_storage_key`). */
+export async function findImageByPrintKey(executor: Executor, storageKey: string): Promise<ImageRow | undefined> {
+  return executor
+    .selectFrom('images')
+    .selectAll()
+    .where('print_storage_key', '=', storageKey)
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Image positions of a generation, each with whether its print file is stored. */
+export async function printFilesOf(executor: Executor, generationId: string): Promise<Map<number, boolean>> {
+  const rows = await executor
+    .selectFrom('images')
+    .select(['position', sql<boolean>`bool_or(print_storage_key is not null)`.as('made')])
+    .where('generation_id', '=', generationId)
+    .groupBy('position')
+    .execute();
+  return new Map(rows.map((row) => [row.position, row.made]));
 }
 
 // ── webhook deliveries ───────────────────────────────────────────────────────────────────────

@@ -9,6 +9,7 @@ import type { Db, Executor } from '../db/index.ts';
 import type { PredictionRow } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
 import type { Prediction as Upstream, ReplicateClient, ReplicateError } from '../replicate/index.ts';
+import type { PrintFileMaker } from '../print/file.ts';
 import type { Downloader, ImageStorage } from '../storage/index.ts';
 import type { GenerationEvents } from './events.ts';
 import type { TrackPayload } from './jobs.ts';
@@ -52,6 +53,8 @@ export interface TrackerDependencies {
   readonly replicate: ReplicateClient;
   readonly storage: ImageStorage;
   readonly downloader: Downloader;
+  /** Makes print files, a bounded number at once in this process (`PRINT_FILE_CONCURRENCY`). */
+  readonly printFiles: PrintFileMaker;
   readonly events: GenerationEvents;
   readonly liveness: Liveness;
   readonly logger: Logger;

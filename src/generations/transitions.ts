@@ -10,7 +10,9 @@ import type { Executor } from '../db/index.ts';
 import type { PredictionRow } from '../db/types.ts';
 import { settleGenerationHold } from '../billing/holds.ts';
 import { parseProgressPercent, type Prediction as Upstream } from '../replicate/index.ts';
-import { recordWarningIn, settledCostOf, warningOf } from './chain.ts';
+import { recordWarningIn, settledCostOf, warningIn } from './chain.ts';
+
+import { printPercent, printTargetOf } from './print-steps.ts';
 import {
   adoptReplicateId,
   advancePrediction,
@@ -81,11 +83,11 @@ function classifyModelFailure(error: string | null): { code: GenerationErrorCode
 
 /**
  * The generation's outcome once every prediction has ended (unless a cancel or timeout set it),
- * judged on the predictions that make its images: a failed background removal does not fail it
- * (see `warningOf`).
+ * judged on the predictions that make its images: a failed background removal or print step does
+ * not fail it (see `warningIn`).
  */
 function outcomeOf(all: readonly Prediction[]): TerminalOutcome {
-  const predictions = all.filter((prediction) => prediction.purpose !== 'remove_background');
+  const predictions = all.filter((prediction) => prediction.purpose === 'generate');
   const unsuccessful = predictions.find((prediction) => prediction.state !== 'succeeded');
   if (!unsuccessful) return { status: 'SUCCEEDED', errorCode: null, errorMessage: null };
   const failed = predictions.find((prediction) => prediction.state === 'failed') ?? unsuccessful;
@@ -160,10 +162,18 @@ async function advanceGenerationIn(trx: Executor, generation: Generation, now: D
   if (!started) return null;
   // Aggregated over the predictions, mapped across the phases of a transparent generation; never
   // 100 here: that means "done and stored", and a finished bar still has outputs to download.
-  const { percent } = phasedProgress(
-    predictions.map((p) => ({ purpose: p.purpose, imageCount: p.image_count, state: p.state, percent: p.percent })),
-    { logged: model.logStyle === 'tqdm', transparent: generation.transparent_background },
-  );
+  const steps = predictions.map((p) => ({
+    purpose: p.purpose,
+    imageCount: p.image_count,
+    state: p.state,
+    percent: p.percent,
+  }));
+  const phased = phasedProgress(steps, {
+    logged: model.logStyle === 'tqdm',
+    transparent: generation.transparent_background,
+  }).percent;
+  // A print generation goes on to its upscale passes and files (`print-steps.ts`).
+  const percent = printTargetOf(generation) ? printPercent(phased, steps) : phased;
   return advanceGeneration(trx, generation.id, running ? 'PROCESSING' : 'STARTING', percent, now);
 }
 
@@ -183,7 +193,7 @@ export async function finalizeIfDone(trx: Executor, generationId: string, now: D
   const changes: ChangeLog = [];
   if (!isTerminalGeneration(generation.status)) {
     const outcome = outcomeOf(predictions);
-    const warning = outcome.status === 'SUCCEEDED' ? warningOf(predictions) : null;
+    const warning = outcome.status === 'SUCCEEDED' ? await warningIn(trx, generation, predictions) : null;
     if (warning) await recordWarningIn(trx, generationId, warning, now);
     changes.push(await endGeneration(trx, generationId, outcome, now));
   }

@@ -44,19 +44,22 @@ const MAX_REDIRECTS = 3;
 const ACCEPTED_CONTENT_TYPES = /^(image\/(png|jpeg|webp)|application\/octet-stream|binary\/octet-stream)\b/i;
 
 export interface Downloader {
-  /** `signal` ends the download (and its retries) early with an `aborted` DownloadError. */
-  download(url: string, signal?: AbortSignal): Promise<DownloadedImage>;
+  /**
+   * `signal` ends the download (and its retries) early with an `aborted` DownloadError;
+   * `maxBytes` replaces the downloader's limit for this one (an upscaled image is larger).
+   */
+  download(url: string, signal?: AbortSignal, maxBytes?: number): Promise<DownloadedImage>;
   close(): Promise<void>;
 }
 
 export function createDownloader(settings: DownloadSettings = {}): Downloader {
   const timeoutMs = settings.timeoutMs ?? 30_000;
-  const maxBytes = settings.maxBytes ?? 50 * 1024 * 1024;
+  const defaultMaxBytes = settings.maxBytes ?? 50 * 1024 * 1024;
   const attempts = settings.attempts ?? 3;
   const backoffMs = settings.backoffMs ?? 500;
   const agent = new Agent({ connections: 16, keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
 
-  async function fetchOnce(url: string, caller: AbortSignal | undefined): Promise<DownloadedImage> {
+  async function fetchOnce(url: string, caller: AbortSignal | undefined, maxBytes: number): Promise<DownloadedImage> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const deadline = caller ? AbortSignal.any([timeout, caller]) : timeout;
     let current = checkedUrl(url);
@@ -88,11 +91,11 @@ export function createDownloader(settings: DownloadSettings = {}): Downloader {
   }
 
   return {
-    async download(url, signal) {
+    async download(url, signal, maxBytes = defaultMaxBytes) {
       for (let attempt = 1; ; attempt++) {
         if (signal?.aborted) throw abortedDownload();
         try {
-          return await fetchOnce(url, signal);
+          return await fetchOnce(url, signal, maxBytes);
         } catch (error) {
           if (!(error instanceof DownloadError) || error.permanent || error.aborted || attempt >= attempts) throw error;
           await delay(backoffMs * 2 ** (attempt - 1), undefined, signal ? { signal } : undefined).catch(() => {
