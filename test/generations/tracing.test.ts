@@ -56,7 +56,7 @@ describe('tracing', () => {
     await tracing!.flush();
     const spans = exporter.getFinishedSpans();
 
-    const execute = spans.find((span) => attribute(span, 'graphql.execute.operationName') === 'GenerateSmart');
+    const execute = spans.find((span) => attribute(span, 'graphql.execute.operationName') === 'GenerateDetailed');
     expect(execute, spans.map((span) => span.name).join('\n')).toBeDefined();
     const traceId = execute!.spanContext().traceId;
     const trace = spans.filter((span) => span.spanContext().traceId === traceId);
@@ -69,7 +69,7 @@ describe('tracing', () => {
     ]);
     // (Parsing is graphql-armor's token-limited parser, which the instrumentation does not see.)
     expect(trace.some((span) => span.name === 'graphql.validate')).toBe(true);
-    expect(execute!.name).toBe('mutation.GenerateSmart');
+    expect(execute!.name).toBe('mutation.GenerateDetailed');
     // Its statements: the admission inserts the generation.
     expect(
       trace.some((span) => isPg(span) && /insert into "?generations"?/i.test(statement(span))),
