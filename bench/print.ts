@@ -102,9 +102,7 @@ async function inputFor(target: PrintTarget, transparent: boolean): Promise<{ by
       if (transparent) raw[offset + 3] = Math.hypot(x / width - 0.5, y / height - 0.5) < 0.4 ? 255 : 0;
     }
   }
-  const bytes = await sharp(raw, { raw: { width, height, channels } })
-    .png({ compressionLevel: 6 })
-    .toBuffer();
+  const bytes = await sharp(raw, { raw: { width, height, channels } }).png({ compressionLevel: 6 }).toBuffer();
   return { bytes, label: `${ratio} ${baseWidth}×${baseHeight} ×${scale} → ${width}×${height}` };
 }
 
@@ -119,8 +117,12 @@ async function main(): Promise<void> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-print-'));
   try {
     console.log(`print file vs sharp's plain resize, median of ${ROUNDS}, each step in its own process`);
-    console.log(`node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), load ${os.loadavg()[0]!.toFixed(1)}`);
-    console.log('preset | input (FLUX size × upscale) | file | print ms | print peak RSS MB | plain ms | plain peak RSS MB');
+    console.log(
+      `node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), load ${os.loadavg()[0]!.toFixed(1)}`,
+    );
+    console.log(
+      'preset | input (FLUX size × upscale) | file | print ms | print peak RSS MB | plain ms | plain peak RSS MB',
+    );
     for (const preset of PRINT_PRESETS) {
       const target = resolvePrintTarget({ preset: preset.id });
       const transparent = preset.id.startsWith('garment');
