@@ -96,17 +96,11 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     }>('query ($id: ID!) { generation(id: $id) { images { printFile { width height } } } }', { id }, key);
     const files = (await readdir(dir)).sort();
     expect(lines).toContain(`Saved ${path.join(dir, 'a-fox-on-a-mug-1.png')}`);
-    // Until the print pipeline stores print files (issue 25), a print generation ends without one.
-    const printFile = stored.data!.generation.images[0]!.printFile;
-    if (printFile) {
-      expect(files).toEqual(['a-fox-on-a-mug-1-print-200x150-100dpi.png', 'a-fox-on-a-mug-1.png']);
-      const bytes = await readFile(path.join(dir, files[0]!));
-      expect(bytes.readUInt32BE(16)).toBe(200);
-      expect(bytes.readUInt32BE(20)).toBe(150);
-    } else {
-      expect(files).toEqual(['a-fox-on-a-mug-1.png']);
-      expect(lines).toContain(`No print file came with generation ${id}; the images above are the originals.`);
-    }
+    expect(stored.data!.generation.images[0]!.printFile).toEqual({ width: 200, height: 150 });
+    expect(files).toEqual(['a-fox-on-a-mug-1-print-200x150-100dpi.png', 'a-fox-on-a-mug-1.png']);
+    const bytes = await readFile(path.join(dir, files[0]!));
+    expect(bytes.readUInt32BE(16)).toBe(200);
+    expect(bytes.readUInt32BE(20)).toBe(150);
   });
 
   it('--print refuses an unknown preset before any generation request, and the gateway refuses figures past its limits', async () => {
