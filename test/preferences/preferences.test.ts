@@ -251,7 +251,7 @@ describe('model preferences', () => {
 
   it('counts a print file requested like a download of its image, once per image', async () => {
     const user = await env.user({ dailyBudgetMicros: 10_000_000 });
-    const [image] = await imagesOf(user.key, 'seedream-4', 'a poster of a fox');
+    const [image] = await imagesOf(user.key, 'imagen-4-ultra', 'a poster of a fox');
     const imageRowId = Buffer.from(image!.id, 'base64').toString('utf8').split(':')[1]!;
     const { rows } = await sql<{ storage_key: string }>`
       update images set print_storage_key = 'prints/fox-600x800-300dpi.png', print_width = 600, print_height = 800,
@@ -260,10 +260,10 @@ describe('model preferences', () => {
       returning storage_key`.execute(env.gateway.db);
     // What the image route does for any key it serves with ?download=1, the print file's included.
     await recordDownload(env.gateway.db, 'prints/fox-600x800-300dpi.png', new Date());
-    expect(await feedbackRows(user.userId)).toEqual([{ model_id: 'seedream-4', kind: 'download' }]);
+    expect(await feedbackRows(user.userId)).toEqual([{ model_id: 'imagen-4-ultra', kind: 'download' }]);
     await recordDownload(env.gateway.db, rows[0]!.storage_key, new Date());
     await recordDownload(env.gateway.db, 'prints/fox-600x800-300dpi.png', new Date());
-    expect(await feedbackRows(user.userId)).toEqual([{ model_id: 'seedream-4', kind: 'download' }]);
+    expect(await feedbackRows(user.userId)).toEqual([{ model_id: 'imagen-4-ultra', kind: 'download' }]);
     // A key nobody stored is no one's signal.
     await recordDownload(env.gateway.db, 'prints/unknown.png', new Date());
     expect(await feedbackRows(user.userId)).toHaveLength(1);
