@@ -1,17 +1,25 @@
 /**
- * Benchmark: the attacks of issue 11, each run for a few seconds against `pixelgate serve` (a child
- * process, default limits) while another user's cheap query (`{ viewer { id } }`, database-backed)
- * is offered at a fixed rate. Prints, per attack, how each attack request was answered, the
- * refusal latency (p50/p99), the cheap query's p50/p99 during the attack, and the server's RSS
- * after it. Goals: refusals well under 50 ms, the cheap query's p99 under 100 ms. Not a test.
+ * Benchmark: the attacks of issues 11 and 21, each run for a few seconds against `pixelgate serve`
+ * (a child process, so its RSS is its own) on the simulator, while another user's cheap query
+ * (`{ viewer { id } }`, database-backed) is offered at a fixed rate. Not a test.
+ *
+ * - Earlier rounds (issue 11; `BENCH_EARLIER=0` skips them): per attack, how it was answered, the
+ *   refusal latency (p50/p99), the cheap query's p50/p99 during it and the server's RSS after it.
+ * - Round 3 (issue 21, bench/abuse-round3.ts): big bodies and variables, an SSE flood and SSE
+ *   streams that never read, anonymous WebSockets past their cap, idle connections past the
+ *   connection cap, a frozen Redis (through a proxy in this process) and oversized WebSocket
+ *   messages; each beside the bystander's p50/p99, the server's RSS before/peak/after and the
+ *   error-level lines it logged, after a phase with no attack; printed as a Markdown table.
  *
  * HTTP attacks run through autocannon in a worker thread (as the cheap query does); WebSocket
  * attacks are driven from this process, which the server does not share. Loopback only; every
- * phase is bounded by its duration or a fixed count.
+ * phase is bounded by its duration or a fixed count. Scale: `BENCH_SCALE` (default 1, a few
+ * minutes; 5 puts the anonymous cap at its default 1,000) and `BENCH_SECONDS` per phase (5).
+ * Redis: `BENCH_REDIS_URL` (default redis://127.0.0.1:6379), reached only through the proxy.
  *
  *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/abuse.ts
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -25,10 +33,28 @@ import { connectDatabase } from '../src/db/index.ts';
 import { silentLogger } from '../src/logger.ts';
 import { startSimulator } from '../src/simulator/index.ts';
 import { loadAtRate, runLoad, type GraphQLOperation, type LoadResult } from './baseline.ts';
+import {
+  anonymousSockets,
+  bodyAttacks,
+  httpAttack,
+  idleConnections,
+  markdownTable,
+  oversizedMessages,
+  phase,
+  RedisProxy,
+  redisAnswering,
+  redisFrozen,
+  round3Scale,
+  sseFlood,
+  sseStalled,
+  type Row,
+  type Target,
+} from './abuse-round3.ts';
 import { openBenchDatabase, percentile } from './support.ts';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
-const CHEAP_RATE = 100;
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const CHEAP_RATE = Number(process.env.BENCH_RATE ?? 100);
 const ATTACK_CONNECTIONS = 4;
 const BIN = fileURLToPath(new URL('../bin/pixelgate.js', import.meta.url));
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
@@ -121,19 +147,206 @@ async function openSocket(wsUrl: string, authorization?: string): Promise<Socket
   return socket;
 }
 
+/** What the earlier rounds' attacks need of the running gateway. */
+interface Earlier {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly pid: number;
+  readonly cheap: GraphQLOperation;
+  readonly attackerKey: string;
+}
+
+/** Issue 11's HTTP attacks: documents over the operation limits, refused before they run. */
+async function earlierHttpAttacks({ url, pid, cheap, attackerKey }: Earlier): Promise<void> {
+  const attackerHeaders = { authorization: `Bearer ${attackerKey}` };
+  const httpAttacks: Array<[string, string, Record<string, string>]> = [
+    ['deep nesting (finals/preview × 10)', JSON.stringify({ query: nested(10) }), {}],
+    [
+      '20,000 aliases of models { … }, no key',
+      JSON.stringify({ query: aliases(20_000, 'models { id name costPerImageUsd averageSeconds }') }),
+      {},
+    ],
+    [
+      '10,000 aliases of viewer { usage { … } }',
+      JSON.stringify({ query: aliases(10_000, 'viewer { usage { spentUsd reservedUsd } }') }),
+      attackerHeaders,
+    ],
+    [
+      '30 aliases × models × every field (cost)',
+      JSON.stringify({
+        query: aliases(30, 'models { id name costPerImageUsd averageSeconds defaultInput aspectRatios }'),
+      }),
+      {},
+    ],
+  ];
+  for (const [name, body, headers] of httpAttacks) {
+    const answer = await answerOf(url, body, headers);
+    const [attack, during] = await Promise.all([
+      runLoad({ url, body, headers }, { connections: ATTACK_CONNECTIONS, durationSeconds: DURATION_S }),
+      loadAtRate(cheap, CHEAP_RATE, DURATION_S),
+    ]);
+    console.log(
+      `${name} (${(body.length / 1e6).toFixed(2)} MB): answered ${answer}; ${attack.requests} refusals at ` +
+        `${ATTACK_CONNECTIONS} connections, p50 ${ms(attack.p50Ms)} p99 ${ms(attack.p99Ms)}; ` +
+        `cheap ${loadLine(during)}; server RSS ${await rssMiB(pid)}`,
+    );
+  }
+}
+
+/** 10 sockets × 1,000 subscriptions: 50 per socket run, the rest are refused one by one. */
+async function subscriptionFlood({ wsUrl, pid, cheap, attackerKey }: Earlier): Promise<void> {
+  const sockets = await Promise.all(Array.from({ length: 10 }, () => openSocket(wsUrl, `Bearer ${attackerKey}`)));
+  const refusals: number[] = [];
+  let accepted = 0;
+  const during = loadAtRate(cheap, CHEAP_RATE, DURATION_S);
+  for (const socket of sockets) {
+    const sentAt = new Map<string, number>();
+    socket.onMessage = (message, at) => {
+      if (message.type === 'error' && message.id && sentAt.has(message.id)) refusals.push(at - sentAt.get(message.id)!);
+    };
+    for (let index = 0; index < 1_000; index++) {
+      const id = `s${index}`;
+      sentAt.set(id, performance.now());
+      socket.ws.send(
+        JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { myGenerations { id status } }' } }),
+      );
+    }
+  }
+  const cheapResult = await during;
+  for (const socket of sockets) accepted += 1_000 - socket.messages.filter((m) => m.message.type === 'error').length;
+  refusals.sort((a, b) => a - b);
+  console.log(
+    `10 sockets × 1,000 myGenerations subscriptions: ${accepted} running, ${refusals.length} refused, ` +
+      `refusal p50 ${ms(percentile(refusals, 0.5))} p99 ${ms(percentile(refusals, 0.99))}; ` +
+      `cheap ${loadLine(cheapResult)}; server RSS ${await rssMiB(pid)}`,
+  );
+  for (const socket of sockets) socket.ws.close();
+  await Promise.all(sockets.map((socket) => socket.closed));
+}
+
+/** One user opens 500 sockets (50 at a time): 20 are kept, the rest closed 4429. */
+async function socketFlood({ wsUrl, pid, cheap, attackerKey }: Earlier): Promise<void> {
+  const during = loadAtRate(cheap, CHEAP_RATE, DURATION_S);
+  const sockets: Socket[] = [];
+  const refusals: number[] = [];
+  const codes = new Map<number, number>();
+  for (let batch = 0; batch < 10; batch++) {
+    const opened = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const began = performance.now();
+        const socket = await openSocket(wsUrl, `Bearer ${attackerKey}`);
+        void socket.closed.then(({ code, at }) => {
+          codes.set(code, (codes.get(code) ?? 0) + 1);
+          if (code === 4429) refusals.push(at - began);
+        });
+        return socket;
+      }),
+    );
+    sockets.push(...opened);
+  }
+  await sleep(500);
+  const cheapResult = await during;
+  refusals.sort((a, b) => a - b);
+  const open = sockets.filter((socket) => socket.ws.readyState === WebSocket.OPEN).length;
+  console.log(
+    `one user, 500 sockets: ${open} open, closes ${JSON.stringify(Object.fromEntries(codes))}, ` +
+      `refusal (open → close) p50 ${ms(percentile(refusals, 0.5))} p99 ${ms(percentile(refusals, 0.99))}; ` +
+      `cheap ${loadLine(cheapResult)}; server RSS ${await rssMiB(pid)}`,
+  );
+  for (const socket of sockets) socket.ws.close();
+  await Promise.all(sockets.map((socket) => socket.closed));
+}
+
+/**
+ * A slow consumer: one socket stops reading while its requests make the server answer (each
+ * refused operation echoes its 8 KB id: ~32 MB, more than loopback's kernel buffers hold plus
+ * the default 2 MiB WS_MAX_BUFFERED_BYTES). The server closes it (1008) instead of buffering
+ * for it; the bench times first send → close.
+ */
+async function slowConsumer({ wsUrl, pid, cheap, attackerKey }: Earlier): Promise<void> {
+  const socket = await openSocket(wsUrl, `Bearer ${attackerKey}`);
+  const underlying = (socket.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  const during = loadAtRate(cheap, CHEAP_RATE, DURATION_S);
+  const began = performance.now();
+  underlying.pause();
+  const query = '{ models { id name replicateModel costPerImageUsd averageSeconds defaultInput } }';
+  let sent = 0;
+  for (; sent < 4_000 && socket.ws.readyState === WebSocket.OPEN; sent++) {
+    socket.ws.send(JSON.stringify({ id: `${sent}-${'x'.repeat(8_000)}`, type: 'subscribe', payload: { query } }));
+    if (sent % 250 === 249) await sleep(10);
+  }
+  underlying.resume();
+  const closed = await Promise.race([socket.closed, sleep(30_000).then(() => undefined)]);
+  const cheapResult = await during;
+  console.log(
+    `slow consumer (stops reading, ${sent} × 8 KB requests): ` +
+      (closed ? `closed ${closed.code} after ${ms(closed.at - began)}` : 'still open after 30 s!') +
+      `; cheap ${loadLine(cheapResult)}; server RSS ${await rssMiB(pid)}`,
+  );
+  socket.ws.terminate();
+}
+
+/** Issue 21's attacks, one phase each beside the bystander, after a phase with no attack. */
+async function round3(target: Target): Promise<Row[]> {
+  const scale = round3Scale(SCALE);
+  const rows: Row[] = [await phase(target, 'none (baseline)', async () => '—')];
+  for (const [name, body, headers] of bodyAttacks(target, scale)) {
+    rows.push(await phase(target, name, httpAttack(target, body, headers)));
+  }
+  rows.push(await phase(target, 'SSE flood from one user', sseFlood(target, scale)));
+  rows.push(await phase(target, 'SSE streams that never read', sseStalled(target, scale)));
+  rows.push(await phase(target, 'anonymous WebSockets past the anonymous cap', anonymousSockets(target, scale)));
+  rows.push(await phase(target, 'idle TCP connections past the connection cap', idleConnections(target, scale)));
+  rows.push(await phase(target, 'generations, Redis answering (yardstick)', redisAnswering(target, scale)));
+  rows.push(await phase(target, 'generations, Redis frozen', redisFrozen(target, scale)));
+  rows.push(await phase(target, 'oversized WebSocket messages', oversizedMessages(target)));
+  return rows;
+}
+
+/** `pixelgate serve` in a child process, its logs (JSON lines on stdout) kept for the error count. */
+function spawnGateway(env: Record<string, string>, errorLines: string[]) {
+  const server = spawn(process.execPath, [BIN, 'serve'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let partial = '';
+  server.stdout.setEncoding('utf8');
+  server.stdout.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? 0);
+      if (level >= 50) errorLines.push(line);
+    }
+  });
+  return server;
+}
+
+async function untilReady(url: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const ready = await fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return;
+    if (attempt > 300) throw new Error('pixelgate serve did not become ready in 60 s');
+    await sleep(200);
+  }
+}
+
 async function main(): Promise<void> {
   const database = await openBenchDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-abuse-'));
   const sim = await startSimulator({ speed: 0.05 });
+  const redisUpstream = new URL(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const redis = new RedisProxy({ host: redisUpstream.hostname, port: Number(redisUpstream.port || 6379) });
+  const redisPort = await redis.listen();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const wsUrl = `ws://127.0.0.1:${port}/graphql`;
-  const server = spawn(process.execPath, [BIN, 'serve'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'error',
+  const scale = round3Scale(SCALE);
+  const errorLines: string[] = [];
+  const server = spawnGateway(
+    {
       DATABASE_URL: database.url,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -141,187 +354,63 @@ async function main(): Promise<void> {
       PIXELGATE_ADMIN_TOKEN: ADMIN_TOKEN,
       REPLICATE_API_TOKEN: 'r8_bench_token',
       REPLICATE_API_BASE_URL: sim.baseUrl,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}${redisUpstream.pathname}`,
+      HTTP_MAX_CONNECTIONS: String(scale.maxConnections),
+      WS_MAX_ANONYMOUS_SOCKETS: String(scale.anonymousCap),
+      // The attacks' own generations must not meet the per-user limits (those are not measured here).
+      DEFAULT_USER_DAILY_BUDGET_USD: '1000',
+      DEFAULT_USER_RATE_LIMIT_PER_MINUTE: '100000',
+      DEFAULT_USER_MAX_CONCURRENT_GENERATIONS: '1000',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+    errorLines,
+  );
   const handle = connectDatabase(database.url, silentLogger);
   try {
-    for (let attempt = 0; ; attempt++) {
-      const ready = await fetch(`${url}/readyz`).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (ready) break;
-      if (attempt > 300) throw new Error('pixelgate serve did not become ready in 60 s');
-      await sleep(200);
-    }
-    const victim = await createApiKey(handle.db, (await createUser(handle.db, { name: 'victim' })).id);
-    const attacker = await createApiKey(handle.db, (await createUser(handle.db, { name: 'attacker' })).id);
-    const cheap: GraphQLOperation = {
-      url,
-      query: '{ viewer { id } }',
-      headers: { authorization: `Bearer ${victim.key}` },
-    };
-    const attackerHeaders = { authorization: `Bearer ${attacker.key}` };
+    await untilReady(url);
+    const newKey = async (name: string) =>
+      (await createApiKey(handle.db, (await createUser(handle.db, { name })).id)).key;
+    const victim = await newKey('victim');
+    const attackerKey = await newKey('attacker');
+    const cheap: GraphQLOperation = { url, query: '{ viewer { id } }', headers: { authorization: `Bearer ${victim}` } };
+    const earlier: Earlier = { url, wsUrl: `ws://127.0.0.1:${port}/graphql`, pid: server.pid!, cheap, attackerKey };
 
+    if (process.env.BENCH_EARLIER !== '0') {
+      console.log(
+        `Earlier rounds: pixelgate serve on loopback; cheap query: another user's { viewer { id } } at ${CHEAP_RATE} req/s; ${DURATION_S} s per attack\n`,
+      );
+      console.log(
+        `no attack                         cheap ${loadLine(await loadAtRate(cheap, CHEAP_RATE, DURATION_S))}`,
+      );
+      await earlierHttpAttacks(earlier);
+      await subscriptionFlood(earlier);
+      await socketFlood(earlier);
+      await slowConsumer(earlier);
+    }
+
+    const rows = await round3({
+      ...earlier,
+      cheapRate: CHEAP_RATE,
+      seconds: DURATION_S,
+      newKey,
+      errorLines: () => errorLines,
+      redis,
+      maxBodyBytes: 65_536,
+    });
+    const load = execFileSync('uptime', { encoding: 'utf8' }).trim();
     console.log(
-      `pixelgate serve (default limits) on loopback; cheap query: another user's { viewer { id } } at ${CHEAP_RATE} req/s; ${DURATION_S} s per attack\n`,
+      `\nRound 3 (issue 21): BENCH_SCALE=${SCALE}, BENCH_SECONDS=${DURATION_S}, Node ${process.version}, ` +
+        `bystander ${CHEAP_RATE} req/s of another user's \`{ viewer { id } }\`; ${new Date().toISOString()}; uptime: ${load}\n`,
     );
-    console.log(`no attack                         cheap ${loadLine(await loadAtRate(cheap, CHEAP_RATE, DURATION_S))}`);
-
-    const httpAttacks: Array<[string, string, Record<string, string>]> = [
-      ['deep nesting (finals/preview × 10)', JSON.stringify({ query: nested(10) }), {}],
-      [
-        '20,000 aliases of models { … }, no key',
-        JSON.stringify({ query: aliases(20_000, 'models { id name costPerImageUsd averageSeconds }') }),
-        {},
-      ],
-      [
-        '100,000 aliases of models { … }, no key',
-        JSON.stringify({ query: aliases(100_000, 'models { id name costPerImageUsd averageSeconds }') }),
-        {},
-      ],
-      [
-        '10,000 aliases of viewer { usage { … } }',
-        JSON.stringify({ query: aliases(10_000, 'viewer { usage { spentUsd reservedUsd } }') }),
-        attackerHeaders,
-      ],
-      [
-        '30 aliases × models × every field (cost)',
-        JSON.stringify({
-          query: aliases(30, 'models { id name costPerImageUsd averageSeconds defaultInput aspectRatios }'),
-        }),
-        {},
-      ],
-    ];
-    for (const [name, body, headers] of httpAttacks) {
-      const answer = await answerOf(url, body, headers);
-      const [attack, during] = await Promise.all([
-        runLoad({ url, body, headers }, { connections: ATTACK_CONNECTIONS, durationSeconds: DURATION_S }),
-        loadAtRate(cheap, CHEAP_RATE, DURATION_S),
-      ]);
-      console.log(
-        `${name} (${(body.length / 1e6).toFixed(2)} MB): answered ${answer}; ${attack.requests} refusals at ` +
-          `${ATTACK_CONNECTIONS} connections, p50 ${ms(attack.p50Ms)} p99 ${ms(attack.p99Ms)}; ` +
-          `cheap ${loadLine(during)}; server RSS ${await rssMiB(server.pid!)}`,
-      );
-    }
-
-    // 10 sockets × 1,000 subscriptions: 50 per socket run, the rest are refused one by one.
-    {
-      const sockets = await Promise.all(Array.from({ length: 10 }, () => openSocket(wsUrl, `Bearer ${attacker.key}`)));
-      const refusals: number[] = [];
-      let accepted = 0;
-      const during = loadAtRate(cheap, CHEAP_RATE, DURATION_S);
-      for (const socket of sockets) {
-        const sentAt = new Map<string, number>();
-        socket.onMessage = (message, at) => {
-          if (message.type === 'error' && message.id && sentAt.has(message.id))
-            refusals.push(at - sentAt.get(message.id)!);
-        };
-        for (let index = 0; index < 1_000; index++) {
-          const id = `s${index}`;
-          sentAt.set(id, performance.now());
-          socket.ws.send(
-            JSON.stringify({
-              id,
-              type: 'subscribe',
-              payload: { query: 'subscription { myGenerations { id status } }' },
-            }),
-          );
-        }
-      }
-      const cheapResult = await during;
-      for (const socket of sockets)
-        accepted += 1_000 - socket.messages.filter((m) => m.message.type === 'error').length;
-      refusals.sort((a, b) => a - b);
-      console.log(
-        `10 sockets × 1,000 myGenerations subscriptions: ${accepted} running, ${refusals.length} refused, ` +
-          `refusal p50 ${ms(percentile(refusals, 0.5))} p99 ${ms(percentile(refusals, 0.99))}; ` +
-          `cheap ${loadLine(cheapResult)}; server RSS ${await rssMiB(server.pid!)}`,
-      );
-      for (const socket of sockets) socket.ws.close();
-      await Promise.all(sockets.map((socket) => socket.closed));
-    }
-
-    // One user opens 500 sockets (50 at a time): 20 are kept, the rest closed 4429.
-    {
-      const during = loadAtRate(cheap, CHEAP_RATE, DURATION_S);
-      const sockets: Socket[] = [];
-      const refusals: number[] = [];
-      const codes = new Map<number, number>();
-      for (let batch = 0; batch < 10; batch++) {
-        const opened = await Promise.all(
-          Array.from({ length: 50 }, async () => {
-            const began = performance.now();
-            const socket = await openSocket(wsUrl, `Bearer ${attacker.key}`);
-            void socket.closed.then(({ code, at }) => {
-              codes.set(code, (codes.get(code) ?? 0) + 1);
-              if (code === 4429) refusals.push(at - began);
-            });
-            return socket;
-          }),
-        );
-        sockets.push(...opened);
-      }
-      await sleep(500);
-      const cheapResult = await during;
-      refusals.sort((a, b) => a - b);
-      const open = sockets.filter((socket) => socket.ws.readyState === WebSocket.OPEN).length;
-      console.log(
-        `one user, 500 sockets: ${open} open, closes ${JSON.stringify(Object.fromEntries(codes))}, ` +
-          `refusal (open → close) p50 ${ms(percentile(refusals, 0.5))} p99 ${ms(percentile(refusals, 0.99))}; ` +
-          `cheap ${loadLine(cheapResult)}; server RSS ${await rssMiB(server.pid!)}`,
-      );
-      for (const socket of sockets) socket.ws.close();
-      await Promise.all(sockets.map((socket) => socket.closed));
-    }
-
-    // A slow consumer: one socket stops reading while its requests make the server answer (each
-    // refused operation echoes its 8 KB id: ~32 MB, more than loopback's kernel buffers hold plus
-    // the default 2 MiB WS_MAX_BUFFERED_BYTES). The server closes it (1008) instead of buffering
-    // for it; the bench times first send → close.
-    {
-      const socket = await openSocket(wsUrl, `Bearer ${attacker.key}`);
-      const underlying = (socket.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
-      const during = loadAtRate(cheap, CHEAP_RATE, DURATION_S);
-      const began = performance.now();
-      underlying.pause();
-      const query = '{ models { id name replicateModel costPerImageUsd averageSeconds defaultInput } }';
-      let sent = 0;
-      for (; sent < 4_000 && socket.ws.readyState === WebSocket.OPEN; sent++) {
-        socket.ws.send(JSON.stringify({ id: `${sent}-${'x'.repeat(8_000)}`, type: 'subscribe', payload: { query } }));
-        if (sent % 250 === 249) await sleep(10);
-      }
-      underlying.resume();
-      const closed = await Promise.race([socket.closed, sleep(30_000).then(() => undefined)]);
-      const cheapResult = await during;
-      console.log(
-        `slow consumer (stops reading, ${sent} × 8 KB requests): ` +
-          (closed ? `closed ${closed.code} after ${ms(closed.at - began)}` : 'still open after 30 s!') +
-          `; cheap ${loadLine(cheapResult)}; server RSS ${await rssMiB(server.pid!)}`,
-      );
-      socket.ws.terminate();
-    }
-
-    // 2,000 anonymous sockets held open (under the 10,000 instance cap: held, not refused).
-    {
-      const sockets: Socket[] = [];
-      for (let batch = 0; batch < 20; batch++) {
-        sockets.push(...(await Promise.all(Array.from({ length: 100 }, () => openSocket(wsUrl)))));
-      }
-      const open = sockets.filter((socket) => socket.ws.readyState === WebSocket.OPEN).length;
-      const cheapResult = await loadAtRate(cheap, CHEAP_RATE, DURATION_S);
-      console.log(
-        `2,000 anonymous sockets held: ${open} open; cheap ${loadLine(cheapResult)}; server RSS ${await rssMiB(server.pid!)}`,
-      );
-      for (const socket of sockets) socket.ws.close();
-      await Promise.all(sockets.map((socket) => socket.closed));
+    console.log(markdownTable(rows));
+    if (errorLines.length > 0) {
+      console.log(`\nError-level log lines of the gateway (${errorLines.length}; the first 10):`);
+      for (const line of errorLines.slice(0, 10)) console.log(line.slice(0, 500));
     }
   } finally {
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('close', resolve));
     await handle.close();
+    await redis.close();
     await sim.close();
     await database.close();
     await rm(dataDir, { recursive: true, force: true });
