@@ -13,22 +13,27 @@ import {
   GenerateMutation,
   ModelsQuery,
   MyGenerationsSubscription,
+  PrintPresetsQuery,
   ProgressSubscription,
+  RateImageMutation,
   RecommendQuery,
   ViewerQuery,
 } from './documents.ts';
 import { formatUsd } from './money.ts';
 import {
+  imageOf,
   isRunning,
   isTerminal,
   keepNewest,
+  keepRating,
+  ratingAfterClick,
   storedKey,
   storeKey,
   switchKey,
   type Generation,
   type StudioState,
 } from './state.ts';
-import { createView, galleryView, keyView, renderBudget, type Intents } from './view.ts';
+import { createView, galleryView, keyView, renderBudget, type Intents, type Thumb } from './view.ts';
 
 const GALLERY_PAGE = 12;
 
@@ -76,6 +81,7 @@ export class StudioController {
       finalize: (previewId, imageIndex) => {
         if (this.state.generations.has(previewId)) void this.finalize(previewId, imageIndex);
       },
+      rate: (generationId, position, thumb) => void this.rate(generationId, position, thumb),
     };
   }
 
@@ -162,6 +168,8 @@ export class StudioController {
         note = ` — pixelgate would likely pick ${recommendModel.name}`;
       }
       const { count, transparentBackground } = form;
+      // estimateCost takes no print target: the upscaling's bound is held, and shown, at generation.
+      if (form.print && form.mode === 'STANDARD') note += ' + upscaling for the print file';
       const { estimateCost } = await this.state.api.request(EstimateQuery, {
         input: { modelId, count, transparentBackground },
       });
@@ -182,12 +190,13 @@ export class StudioController {
       keyView.focus();
       return;
     }
-    const { modelId, ...form } = createView.read();
+    const { modelId, print, ...form } = createView.read();
     createView.sending(true);
     createView.status('Sending…');
     try {
+      // A preview grid is not printed: the variation finalized is (finalize sends the target).
       const { generateImage } = await this.state.api.request(GenerateMutation, {
-        input: { ...form, ...(modelId ? { modelId } : {}) },
+        input: { ...form, ...(modelId ? { modelId } : {}), ...(print && form.mode === 'STANDARD' ? { print } : {}) },
       });
       createView.status(`Started: ${generateImage.model.name}, ${formatUsd(generateImage.estimatedCostUsd)} held.`);
       this.track(generateImage);
@@ -220,9 +229,9 @@ export class StudioController {
   private async finalize(previewId: string, imageIndex: number): Promise<void> {
     createView.status(`Finalizing variation ${imageIndex + 1}…`);
     try {
-      const { modelId } = createView.read();
+      const { modelId, print } = createView.read();
       const { finalizeGeneration } = await this.state.api.request(FinalizeMutation, {
-        input: { previewId, imageIndex, ...(modelId ? { modelId } : {}) },
+        input: { previewId, imageIndex, ...(modelId ? { modelId } : {}), ...(print ? { print } : {}) },
       });
       createView.status(
         `Final started on ${finalizeGeneration.model.name}, ${formatUsd(finalizeGeneration.estimatedCostUsd)} held.`,
@@ -237,6 +246,22 @@ export class StudioController {
     try {
       const { cancelGeneration } = await this.state.api.request(CancelMutation, { id });
       this.upsert(cancelGeneration);
+    } catch (error) {
+      createView.status(message(error));
+    }
+  }
+
+  /** A thumb pressed: that rating, or NONE when it was the image's rating already. */
+  private async rate(generationId: string, position: number, thumb: Thumb): Promise<void> {
+    const image = imageOf(this.state, generationId, position);
+    if (!image) return;
+    try {
+      const { rateImage } = await this.state.api.request(RateImageMutation, {
+        imageId: image.id,
+        rating: ratingAfterClick(image.rating, thumb),
+      });
+      const generation = keepRating(this.state, generationId, rateImage.id, rateImage.rating);
+      if (generation) galleryView.renderCard(generation);
     } catch (error) {
       createView.status(message(error));
     }
@@ -295,6 +320,14 @@ export class StudioController {
     } catch (error) {
       createView.modelsUnavailable(message(error));
     }
+    // Without the presets the picker still offers a custom size.
+    await this.state.api.request(PrintPresetsQuery).then(
+      ({ printPresets }) => {
+        this.state.printPresets = printPresets;
+        createView.renderPrintPresets(printPresets);
+      },
+      () => undefined,
+    );
     const stored = storedKey();
     keyView.setRemembered(stored?.remembered ?? false);
     await this.useKey(stored?.key ?? null, stored?.remembered ?? false);

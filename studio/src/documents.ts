@@ -27,11 +27,21 @@ export const GenerationFields = graphql(`
       id
     }
     images {
+      id
       url
       width
       height
       position
       transparent
+      rating
+      printFile {
+        url
+        fileName
+        width
+        height
+        dpi
+        bytes
+      }
     }
     error {
       code
@@ -53,6 +63,20 @@ export const ModelsQuery = graphql(`
       averageSeconds
       aspectRatios
       maxImagesPerGeneration
+    }
+  }
+`);
+
+export const PrintPresetsQuery = graphql(`
+  query StudioPrintPresets {
+    printPresets {
+      id
+      name
+      widthInches
+      heightInches
+      dpi
+      width
+      height
     }
   }
 `);
@@ -129,6 +153,15 @@ export const CancelMutation = graphql(`
   mutation StudioCancel($id: ID!) {
     cancelGeneration(id: $id) {
       ...StudioGeneration
+    }
+  }
+`);
+
+export const RateImageMutation = graphql(`
+  mutation StudioRateImage($imageId: ID!, $rating: ImageRating!) {
+    rateImage(imageId: $imageId, rating: $rating) {
+      id
+      rating
     }
   }
 `);

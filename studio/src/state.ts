@@ -4,11 +4,19 @@
  * shows it.
  */
 import { Api } from './api.ts';
-import type { StudioGenerationFragment, StudioModelsQuery, StudioViewerQuery } from './gql/graphql.ts';
+import type {
+  ImageRating,
+  StudioGenerationFragment,
+  StudioModelsQuery,
+  StudioPrintPresetsQuery,
+  StudioViewerQuery,
+} from './gql/graphql.ts';
 
 export type Generation = StudioGenerationFragment;
 export type Model = StudioModelsQuery['models'][number];
+export type PrintPreset = StudioPrintPresetsQuery['printPresets'][number];
 export type Usage = StudioViewerQuery['viewer']['usage'];
+export type Rating = ImageRating;
 
 const RUNNING = new Set(['QUEUED', 'STARTING', 'PROCESSING']);
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
@@ -21,6 +29,7 @@ export interface StudioState {
   api: Api;
   key: string | null;
   models: Model[];
+  printPresets: PrintPreset[];
   usage: Usage | null;
   generations: Map<string, Generation>;
   /** Where the next gallery page starts. */
@@ -28,7 +37,15 @@ export interface StudioState {
 }
 
 export function createState(): StudioState {
-  return { api: new Api(null), key: null, models: [], usage: null, generations: new Map(), galleryCursor: null };
+  return {
+    api: new Api(null),
+    key: null,
+    models: [],
+    printPresets: [],
+    usage: null,
+    generations: new Map(),
+    galleryCursor: null,
+  };
 }
 
 /** Forgets everything the previous key could see; the caller closes what followed it. */
@@ -54,6 +71,33 @@ export function keepNewest(state: StudioState, incoming: Generation): Change {
   state.generations.set(incoming.id, incoming);
   if (!current) return 'new';
   return isTerminal(incoming.status) && !isTerminal(current.status) ? 'ended' : 'updated';
+}
+
+/** The image at `position` of a generation kept in the state. */
+export function imageOf(
+  state: StudioState,
+  generationId: string,
+  position: number,
+): Generation['images'][number] | undefined {
+  return state.generations.get(generationId)?.images.find((image) => image.position === position);
+}
+
+/** What a click on a thumb asks for: the thumb, or NONE when it is the rating already given. */
+export const ratingAfterClick = (current: Rating, thumb: Rating): Rating => (current === thumb ? 'NONE' : thumb);
+
+/** Keeps an image's new rating; the generation kept with it (undefined when it is no longer kept). */
+export function keepRating(
+  state: StudioState,
+  generationId: string,
+  imageId: string,
+  rating: Rating,
+): Generation | undefined {
+  const current = state.generations.get(generationId);
+  if (!current) return undefined;
+  const images = current.images.map((image) => (image.id === imageId ? { ...image, rating } : image));
+  const updated = { ...current, images };
+  state.generations.set(generationId, updated);
+  return updated;
 }
 
 // ---- the key in this browser ---------------------------------------------------------------------

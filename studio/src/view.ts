@@ -4,9 +4,20 @@
  */
 import { byId, h } from './dom.ts';
 import { formatUsd, usdToMicros } from './money.ts';
-import { isRunning, isTerminal, type Generation, type Model, type Usage } from './state.ts';
+import type { PrintTargetInput } from './gql/graphql.ts';
+import {
+  isRunning,
+  isTerminal,
+  type Generation,
+  type Model,
+  type PrintPreset,
+  type Rating,
+  type Usage,
+} from './state.ts';
 
 export type Mode = 'PREVIEW' | 'STANDARD';
+/** What a thumb on an image card says. */
+export type Thumb = Extract<Rating, 'LIKE' | 'DISLIKE'>;
 
 /** What the create form asks for. */
 export interface GenerateForm {
@@ -16,6 +27,8 @@ export interface GenerateForm {
   modelId: string | null;
   count: number;
   transparentBackground: boolean;
+  /** The print file to make of each image (a preset or inches @ DPI); null: none. */
+  print: PrintTargetInput | null;
 }
 
 /** What the user asked for, in the controller's words. */
@@ -27,7 +40,16 @@ export interface Intents {
   loadMore(): void;
   cancel(generationId: string): void;
   finalize(previewId: string, imageIndex: number): void;
+  /** A thumb on image `position` of a generation was pressed. */
+  rate(generationId: string, position: number, thumb: Thumb): void;
 }
+
+/** A running generation's phase after the model has made its images. */
+const PHASE_TEXT: Record<string, string> = {
+  REMOVING_BACKGROUND: 'Removing background',
+  UPSCALING: 'Upscaling for print',
+  PREPARING_PRINT_FILE: 'Preparing the print file',
+};
 
 const STATUS_TEXT: Record<string, string> = {
   QUEUED: 'Queued',
@@ -51,6 +73,12 @@ const el = {
   count: byId<HTMLInputElement>('count'),
   countHint: byId('count-hint'),
   transparent: byId<HTMLInputElement>('transparent'),
+  printTarget: byId<HTMLSelectElement>('print-target'),
+  printCustom: byId('print-custom'),
+  printWidth: byId<HTMLInputElement>('print-width'),
+  printHeight: byId<HTMLInputElement>('print-height'),
+  printDpi: byId<HTMLInputElement>('print-dpi'),
+  printHint: byId('print-hint'),
   estimate: byId('estimate'),
   generate: byId<HTMLButtonElement>('generate'),
   generateStatus: byId('generate-status'),
@@ -66,7 +94,11 @@ export function bindIntents(intents: Intents): void {
     if (key) intents.useKey(key, el.keyRemember.checked);
   });
   el.keyForget.addEventListener('click', () => intents.forgetKey());
-  el.form.addEventListener('change', () => intents.formChanged());
+  el.printCustom.addEventListener('input', () => showPrintTarget());
+  el.form.addEventListener('change', () => {
+    showPrintTarget();
+    intents.formChanged();
+  });
   el.count.addEventListener('input', () => intents.formChanged());
   el.form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -81,6 +113,10 @@ export function bindIntents(intents: Intents): void {
     if (id === undefined || !action) return;
     if (action === 'cancel') intents.cancel(id);
     else if (action.startsWith('finalize-')) intents.finalize(id, Number(action.slice('finalize-'.length)));
+    else {
+      const thumb = /^(like|dislike)-(\d+)$/.exec(action);
+      if (thumb) intents.rate(id, Number(thumb[2]), thumb[1] === 'like' ? 'LIKE' : 'DISLIKE');
+    }
   });
 }
 
@@ -162,6 +198,22 @@ export const createView = {
       ),
     );
   },
+  /** The presets go between "No print file" and "Custom size…", with their pixels. */
+  renderPrintPresets(presets: readonly PrintPreset[]): void {
+    const [none, custom] = [el.printTarget.options[0], el.printTarget.options[el.printTarget.options.length - 1]];
+    el.printTarget.replaceChildren(
+      none ?? '',
+      ...presets.map((preset) =>
+        h(
+          'option',
+          { value: preset.id, 'data-width': preset.width, 'data-height': preset.height, 'data-dpi': preset.dpi },
+          `${preset.name} (${preset.width}×${preset.height} px)`,
+        ),
+      ),
+      custom ?? '',
+    );
+    showPrintTarget();
+  },
   modelsUnavailable(reason: string): void {
     el.models.replaceChildren(h('p', { class: 'error' }, `Models unavailable: ${reason}`));
   },
@@ -176,6 +228,7 @@ export const createView = {
       modelId: mode === 'STANDARD' && picked && picked !== 'auto' ? picked : null,
       count: Number.isFinite(count) && count >= 1 ? Math.min(count, 4) : 1,
       transparentBackground: el.transparent.checked,
+      print: printTarget(),
     };
   },
   countHint(mode: Mode): void {
@@ -191,6 +244,57 @@ export const createView = {
     el.generateStatus.textContent = text;
   },
 };
+
+function printTarget(): PrintTargetInput | null {
+  const choice = el.printTarget.value;
+  if (!choice) return null;
+  if (choice !== 'custom') return { preset: choice };
+  return {
+    widthInches: el.printWidth.valueAsNumber,
+    heightInches: el.printHeight.valueAsNumber,
+    dpi: el.printDpi.valueAsNumber,
+  };
+}
+
+/** The pixels a print target asks for (as the gateway rounds them), or null while a field is invalid. */
+function printPixels(): { width: number; height: number; dpi: number } | null {
+  const option = el.printTarget.selectedOptions[0];
+  if (option?.dataset.width) {
+    return {
+      width: Number(option.dataset.width),
+      height: Number(option.dataset.height),
+      dpi: Number(option.dataset.dpi),
+    };
+  }
+  const fields = [el.printWidth, el.printHeight, el.printDpi];
+  if (!fields.every((field) => field.checkValidity() && field.value !== '')) return null;
+  const dpi = el.printDpi.valueAsNumber;
+  return {
+    width: Math.round(el.printWidth.valueAsNumber * dpi),
+    height: Math.round(el.printHeight.valueAsNumber * dpi),
+    dpi,
+  };
+}
+
+/** Shows the custom fields for "Custom size…" (enabled only then: hidden fields never block Generate) and what the target makes. */
+function showPrintTarget(): void {
+  const choice = el.printTarget.value;
+  const custom = choice === 'custom';
+  el.printCustom.hidden = !custom;
+  for (const field of [el.printWidth, el.printHeight, el.printDpi]) field.disabled = !custom;
+  const preview = (el.form.elements.namedItem('mode') as RadioNodeList).value !== 'STANDARD';
+  const pixels = choice ? printPixels() : null;
+  const target = !choice
+    ? 'Each image can also be made into a print file: upscaled to exact pixels, with its DPI written in the PNG.'
+    : pixels
+      ? `A ${pixels.width}×${pixels.height} px PNG at ${pixels.dpi} DPI of each image (${(
+          (pixels.width * pixels.height) /
+          1e6
+        ).toFixed(1)} MP); the upscaling is billed per second and held when you generate.`
+      : 'Width and height from 0.5 to 60 in, DPI a whole number from 72 to 600.';
+  el.printHint.textContent =
+    choice && preview ? `${target} Previews are not printed: the variation you finalize is.` : target;
+}
 
 // ---- the gallery ---------------------------------------------------------------------------------
 
@@ -225,8 +329,7 @@ function costLine(generation: Generation): string {
 function cardContent(generation: Generation): HTMLElement {
   const running = isRunning(generation.status);
   const label = `${generation.mode === 'PREVIEW' ? 'Preview' : generation.preview ? 'Final' : 'Generation'}: ${generation.prompt}`;
-  const statusText =
-    running && generation.phase === 'REMOVING_BACKGROUND' ? 'Removing background' : STATUS_TEXT[generation.status];
+  const statusText = (running ? PHASE_TEXT[generation.phase] : undefined) ?? STATUS_TEXT[generation.status];
   return h(
     'article',
     { 'aria-label': label },
@@ -271,11 +374,13 @@ function progressRow(generation: Generation): HTMLElement {
 
 function images(generation: Generation): HTMLElement {
   const preview = generation.mode === 'PREVIEW';
+  const done = generation.status === 'SUCCEEDED';
   return h(
     'div',
     { class: preview ? 'images grid' : 'images' },
-    ...generation.images.map((image) =>
-      h(
+    ...generation.images.map((image) => {
+      const name = preview ? `variation ${image.position + 1}` : `image ${image.position + 1}`;
+      return h(
         'figure',
         { class: image.transparent ? 'checker' : '' },
         h('img', {
@@ -284,22 +389,68 @@ function images(generation: Generation): HTMLElement {
           height: image.height,
           alt: `${preview ? `Variation ${image.position + 1} of` : 'Image for'} “${generation.prompt}”`,
         }),
-        preview && generation.status === 'SUCCEEDED'
-          ? h(
-              'figcaption',
-              {},
-              h(
-                'button',
-                {
-                  type: 'button',
-                  'data-action': `finalize-${image.position}`,
-                  'aria-label': `Finalize variation ${image.position + 1}`,
-                },
-                `Finalize #${image.position + 1}`,
-              ),
-            )
-          : null,
-      ),
+        h(
+          'figcaption',
+          {},
+          h(
+            'div',
+            { class: 'image-actions' },
+            thumbButton(image, 'LIKE', name),
+            thumbButton(image, 'DISLIKE', name),
+            preview && done
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'finalize',
+                    'data-action': `finalize-${image.position}`,
+                    'aria-label': `Finalize variation ${image.position + 1}`,
+                  },
+                  `Finalize #${image.position + 1}`,
+                )
+              : null,
+          ),
+          image.printFile ? printFileLine(image.printFile, name) : null,
+        ),
+      );
+    }),
+  );
+}
+
+type Image = Generation['images'][number];
+
+/** 👍 or 👎 on an image: pressed when it is the image's rating (pressing it again withdraws it). */
+function thumbButton(image: Image, thumb: Thumb, name: string): HTMLElement {
+  return h('button', {
+    type: 'button',
+    class: `thumb thumb-${thumb.toLowerCase()}`,
+    'data-action': `${thumb.toLowerCase()}-${image.position}`,
+    'aria-pressed': String(image.rating === thumb),
+    'aria-label': `${thumb === 'LIKE' ? 'Like' : 'Dislike'} ${name}`,
+    title: thumb === 'LIKE' ? 'I like it' : 'Not for me',
+  });
+}
+
+function formatBytes(bytes: number): string {
+  return bytes < 1_000_000 ? `${Math.max(1, Math.round(bytes / 1000))} kB` : `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+/** The print file's size and DPI, and a link that downloads it under its name (`?download=1`). */
+function printFileLine(printFile: NonNullable<Image['printFile']>, name: string): HTMLElement {
+  const download = new URL(printFile.url, location.href);
+  download.searchParams.set('download', '1');
+  return h(
+    'p',
+    { class: 'print-file' },
+    h(
+      'span',
+      { class: 'print-size' },
+      `Print file ${printFile.width}×${printFile.height} px · ${printFile.dpi} DPI · ${formatBytes(printFile.bytes)}`,
+    ),
+    h(
+      'a',
+      { href: download.href, download: printFile.fileName, 'aria-label': `Download the print file of ${name}` },
+      'Download',
     ),
   );
 }
@@ -309,7 +460,7 @@ function cardShape(generation: Generation): string {
   return JSON.stringify([
     generation.status,
     generation.phase,
-    generation.images.map((image) => image.url),
+    generation.images.map((image) => [image.url, image.printFile?.url]),
     generation.error?.message,
     generation.warning?.message,
     generation.selectionReason,
@@ -353,4 +504,10 @@ function updateCardInPlace(card: HTMLElement, generation: Generation): void {
   if (percent) percent.textContent = generation.percent == null ? '…' : `${generation.percent}%`;
   const cost = card.querySelector('.card-cost');
   if (cost) cost.textContent = costLine(generation);
+  for (const image of generation.images) {
+    for (const thumb of ['like', 'dislike']) {
+      const button = card.querySelector(`[data-action="${thumb}-${image.position}"]`);
+      button?.setAttribute('aria-pressed', String(image.rating === thumb.toUpperCase()));
+    }
+  }
 }

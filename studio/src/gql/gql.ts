@@ -15,8 +15,9 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment StudioGeneration on Generation {\n    id\n    status\n    phase\n    percent\n    mode\n    prompt\n    count\n    transparentBackground\n    estimatedCostUsd\n    costUsd\n    createdAt\n    selectionReason\n    previewImageIndex\n    model {\n      id\n      name\n    }\n    preview {\n      id\n    }\n    images {\n      url\n      width\n      height\n      position\n      transparent\n    }\n    error {\n      code\n      message\n    }\n    warning {\n      message\n    }\n  }\n": typeof types.StudioGenerationFragmentDoc,
+    "\n  fragment StudioGeneration on Generation {\n    id\n    status\n    phase\n    percent\n    mode\n    prompt\n    count\n    transparentBackground\n    estimatedCostUsd\n    costUsd\n    createdAt\n    selectionReason\n    previewImageIndex\n    model {\n      id\n      name\n    }\n    preview {\n      id\n    }\n    images {\n      id\n      url\n      width\n      height\n      position\n      transparent\n      rating\n      printFile {\n        url\n        fileName\n        width\n        height\n        dpi\n        bytes\n      }\n    }\n    error {\n      code\n      message\n    }\n    warning {\n      message\n    }\n  }\n": typeof types.StudioGenerationFragmentDoc,
     "\n  query StudioModels {\n    models {\n      id\n      name\n      tier\n      costPerImageUsd\n      averageSeconds\n      aspectRatios\n      maxImagesPerGeneration\n    }\n  }\n": typeof types.StudioModelsDocument,
+    "\n  query StudioPrintPresets {\n    printPresets {\n      id\n      name\n      widthInches\n      heightInches\n      dpi\n      width\n      height\n    }\n  }\n": typeof types.StudioPrintPresetsDocument,
     "\n  query StudioViewer {\n    viewer {\n      id\n      name\n      usage {\n        spentUsd\n        reservedUsd\n        dailyBudgetUsd\n        remainingDailyUsd\n      }\n    }\n  }\n": typeof types.StudioViewerDocument,
     "\n  query StudioGallery($first: Int!, $after: String) {\n    viewer {\n      id\n      generations(first: $first, after: $after) {\n        edges {\n          node {\n            ...StudioGeneration\n          }\n        }\n        pageInfo {\n          endCursor\n          hasNextPage\n        }\n      }\n    }\n  }\n": typeof types.StudioGalleryDocument,
     "\n  query StudioEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      perImageUsd\n      totalUsd\n    }\n  }\n": typeof types.StudioEstimateDocument,
@@ -24,6 +25,7 @@ type Documents = {
     "\n  mutation StudioGenerate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...StudioGeneration\n    }\n  }\n": typeof types.StudioGenerateDocument,
     "\n  mutation StudioFinalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...StudioGeneration\n    }\n  }\n": typeof types.StudioFinalizeDocument,
     "\n  mutation StudioCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...StudioGeneration\n    }\n  }\n": typeof types.StudioCancelDocument,
+    "\n  mutation StudioRateImage($imageId: ID!, $rating: ImageRating!) {\n    rateImage(imageId: $imageId, rating: $rating) {\n      id\n      rating\n    }\n  }\n": typeof types.StudioRateImageDocument,
     "\n  subscription StudioProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...StudioGeneration\n    }\n  }\n": typeof types.StudioProgressDocument,
     "\n  subscription StudioMyGenerations {\n    myGenerations {\n      ...StudioGeneration\n    }\n  }\n": typeof types.StudioMyGenerationsDocument,
     "\n  query StudioWebhookEndpoints($deliveries: Int!) {\n    webhookEndpoints {\n      id\n      url\n      description\n      events\n      enabled\n      disabledReason\n      isDefault\n      signingSecretCount\n      deliveries(first: $deliveries) {\n        edges {\n          node {\n            id\n            eventType\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            createdAt\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n": typeof types.StudioWebhookEndpointsDocument,
@@ -31,8 +33,9 @@ type Documents = {
     "\n  mutation StudioRedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n    }\n  }\n": typeof types.StudioRedeliverWebhookDocument,
 };
 const documents: Documents = {
-    "\n  fragment StudioGeneration on Generation {\n    id\n    status\n    phase\n    percent\n    mode\n    prompt\n    count\n    transparentBackground\n    estimatedCostUsd\n    costUsd\n    createdAt\n    selectionReason\n    previewImageIndex\n    model {\n      id\n      name\n    }\n    preview {\n      id\n    }\n    images {\n      url\n      width\n      height\n      position\n      transparent\n    }\n    error {\n      code\n      message\n    }\n    warning {\n      message\n    }\n  }\n": types.StudioGenerationFragmentDoc,
+    "\n  fragment StudioGeneration on Generation {\n    id\n    status\n    phase\n    percent\n    mode\n    prompt\n    count\n    transparentBackground\n    estimatedCostUsd\n    costUsd\n    createdAt\n    selectionReason\n    previewImageIndex\n    model {\n      id\n      name\n    }\n    preview {\n      id\n    }\n    images {\n      id\n      url\n      width\n      height\n      position\n      transparent\n      rating\n      printFile {\n        url\n        fileName\n        width\n        height\n        dpi\n        bytes\n      }\n    }\n    error {\n      code\n      message\n    }\n    warning {\n      message\n    }\n  }\n": types.StudioGenerationFragmentDoc,
     "\n  query StudioModels {\n    models {\n      id\n      name\n      tier\n      costPerImageUsd\n      averageSeconds\n      aspectRatios\n      maxImagesPerGeneration\n    }\n  }\n": types.StudioModelsDocument,
+    "\n  query StudioPrintPresets {\n    printPresets {\n      id\n      name\n      widthInches\n      heightInches\n      dpi\n      width\n      height\n    }\n  }\n": types.StudioPrintPresetsDocument,
     "\n  query StudioViewer {\n    viewer {\n      id\n      name\n      usage {\n        spentUsd\n        reservedUsd\n        dailyBudgetUsd\n        remainingDailyUsd\n      }\n    }\n  }\n": types.StudioViewerDocument,
     "\n  query StudioGallery($first: Int!, $after: String) {\n    viewer {\n      id\n      generations(first: $first, after: $after) {\n        edges {\n          node {\n            ...StudioGeneration\n          }\n        }\n        pageInfo {\n          endCursor\n          hasNextPage\n        }\n      }\n    }\n  }\n": types.StudioGalleryDocument,
     "\n  query StudioEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      perImageUsd\n      totalUsd\n    }\n  }\n": types.StudioEstimateDocument,
@@ -40,6 +43,7 @@ const documents: Documents = {
     "\n  mutation StudioGenerate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...StudioGeneration\n    }\n  }\n": types.StudioGenerateDocument,
     "\n  mutation StudioFinalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...StudioGeneration\n    }\n  }\n": types.StudioFinalizeDocument,
     "\n  mutation StudioCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...StudioGeneration\n    }\n  }\n": types.StudioCancelDocument,
+    "\n  mutation StudioRateImage($imageId: ID!, $rating: ImageRating!) {\n    rateImage(imageId: $imageId, rating: $rating) {\n      id\n      rating\n    }\n  }\n": types.StudioRateImageDocument,
     "\n  subscription StudioProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...StudioGeneration\n    }\n  }\n": types.StudioProgressDocument,
     "\n  subscription StudioMyGenerations {\n    myGenerations {\n      ...StudioGeneration\n    }\n  }\n": types.StudioMyGenerationsDocument,
     "\n  query StudioWebhookEndpoints($deliveries: Int!) {\n    webhookEndpoints {\n      id\n      url\n      description\n      events\n      enabled\n      disabledReason\n      isDefault\n      signingSecretCount\n      deliveries(first: $deliveries) {\n        edges {\n          node {\n            id\n            eventType\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            createdAt\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n": types.StudioWebhookEndpointsDocument,
@@ -50,11 +54,15 @@ const documents: Documents = {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment StudioGeneration on Generation {\n    id\n    status\n    phase\n    percent\n    mode\n    prompt\n    count\n    transparentBackground\n    estimatedCostUsd\n    costUsd\n    createdAt\n    selectionReason\n    previewImageIndex\n    model {\n      id\n      name\n    }\n    preview {\n      id\n    }\n    images {\n      url\n      width\n      height\n      position\n      transparent\n    }\n    error {\n      code\n      message\n    }\n    warning {\n      message\n    }\n  }\n"): typeof import('./graphql.js').StudioGenerationFragmentDoc;
+export function graphql(source: "\n  fragment StudioGeneration on Generation {\n    id\n    status\n    phase\n    percent\n    mode\n    prompt\n    count\n    transparentBackground\n    estimatedCostUsd\n    costUsd\n    createdAt\n    selectionReason\n    previewImageIndex\n    model {\n      id\n      name\n    }\n    preview {\n      id\n    }\n    images {\n      id\n      url\n      width\n      height\n      position\n      transparent\n      rating\n      printFile {\n        url\n        fileName\n        width\n        height\n        dpi\n        bytes\n      }\n    }\n    error {\n      code\n      message\n    }\n    warning {\n      message\n    }\n  }\n"): typeof import('./graphql.js').StudioGenerationFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query StudioModels {\n    models {\n      id\n      name\n      tier\n      costPerImageUsd\n      averageSeconds\n      aspectRatios\n      maxImagesPerGeneration\n    }\n  }\n"): typeof import('./graphql.js').StudioModelsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StudioPrintPresets {\n    printPresets {\n      id\n      name\n      widthInches\n      heightInches\n      dpi\n      width\n      height\n    }\n  }\n"): typeof import('./graphql.js').StudioPrintPresetsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -83,6 +91,10 @@ export function graphql(source: "\n  mutation StudioFinalize($input: FinalizeGen
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation StudioCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...StudioGeneration\n    }\n  }\n"): typeof import('./graphql.js').StudioCancelDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StudioRateImage($imageId: ID!, $rating: ImageRating!) {\n    rateImage(imageId: $imageId, rating: $rating) {\n      id\n      rating\n    }\n  }\n"): typeof import('./graphql.js').StudioRateImageDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

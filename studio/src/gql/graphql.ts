@@ -116,6 +116,14 @@ export type GenerationStatus =
   /** Every image is stored and served by pixelgate. */
   | 'SUCCEEDED';
 
+export type ImageRating =
+  /** The owner wants less like it. */
+  | 'DISLIKE'
+  /** The owner wants more like it. */
+  | 'LIKE'
+  /** Not rated (as input: withdraw the rating). */
+  | 'NONE';
+
 /** A print file to make of each image: a `preset` (see `printPresets`), or `widthInches`, `heightInches` and `dpi` (72–600; sides 0.5–60 in; at most 50 MP). Each image is upscaled (billed per second, held up front) and made into a PNG of exactly those pixels with the DPI in its pHYs chunk; the original stays available. */
 export type PrintTargetInput = {
   dpi?: number | null | undefined;
@@ -143,12 +151,17 @@ export type WebhookDeliveryStatus =
   | 'PENDING'
   | 'SUCCEEDED';
 
-export type StudioGenerationFragment = { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null };
+export type StudioGenerationFragment = { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ id: string, url: string, width: number, height: number, position: number, transparent: boolean, rating: ImageRating, printFile: { url: string, fileName: string, width: number, height: number, dpi: number, bytes: number } | null }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null };
 
 export type StudioModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type StudioModelsQuery = { models: Array<{ id: string, name: string, tier: QualityTier, costPerImageUsd: string, averageSeconds: number, aspectRatios: Array<string>, maxImagesPerGeneration: number }> };
+
+export type StudioPrintPresetsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StudioPrintPresetsQuery = { printPresets: Array<{ id: string, name: string, widthInches: number, heightInches: number, dpi: number, width: number, height: number }> };
 
 export type StudioViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -161,7 +174,7 @@ export type StudioGalleryQueryVariables = Exact<{
 }>;
 
 
-export type StudioGalleryQuery = { viewer: { id: string, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } };
+export type StudioGalleryQuery = { viewer: { id: string, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ id: string, url: string, width: number, height: number, position: number, transparent: boolean, rating: ImageRating, printFile: { url: string, fileName: string, width: number, height: number, dpi: number, bytes: number } | null }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } };
 
 export type StudioEstimateQueryVariables = Exact<{
   input: EstimateCostInput;
@@ -182,33 +195,41 @@ export type StudioGenerateMutationVariables = Exact<{
 }>;
 
 
-export type StudioGenerateMutation = { generateImage: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+export type StudioGenerateMutation = { generateImage: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ id: string, url: string, width: number, height: number, position: number, transparent: boolean, rating: ImageRating, printFile: { url: string, fileName: string, width: number, height: number, dpi: number, bytes: number } | null }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
 
 export type StudioFinalizeMutationVariables = Exact<{
   input: FinalizeGenerationInput;
 }>;
 
 
-export type StudioFinalizeMutation = { finalizeGeneration: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+export type StudioFinalizeMutation = { finalizeGeneration: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ id: string, url: string, width: number, height: number, position: number, transparent: boolean, rating: ImageRating, printFile: { url: string, fileName: string, width: number, height: number, dpi: number, bytes: number } | null }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
 
 export type StudioCancelMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type StudioCancelMutation = { cancelGeneration: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+export type StudioCancelMutation = { cancelGeneration: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ id: string, url: string, width: number, height: number, position: number, transparent: boolean, rating: ImageRating, printFile: { url: string, fileName: string, width: number, height: number, dpi: number, bytes: number } | null }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+
+export type StudioRateImageMutationVariables = Exact<{
+  imageId: string | number;
+  rating: ImageRating;
+}>;
+
+
+export type StudioRateImageMutation = { rateImage: { id: string, rating: ImageRating } };
 
 export type StudioProgressSubscriptionVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type StudioProgressSubscription = { generationProgress: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+export type StudioProgressSubscription = { generationProgress: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ id: string, url: string, width: number, height: number, position: number, transparent: boolean, rating: ImageRating, printFile: { url: string, fileName: string, width: number, height: number, dpi: number, bytes: number } | null }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
 
 export type StudioMyGenerationsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type StudioMyGenerationsSubscription = { myGenerations: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ url: string, width: number, height: number, position: number, transparent: boolean }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
+export type StudioMyGenerationsSubscription = { myGenerations: { id: string, status: GenerationStatus, phase: GenerationPhase, percent: number | null, mode: GenerationMode, prompt: string, count: number, transparentBackground: boolean, estimatedCostUsd: string, costUsd: string | null, createdAt: string, selectionReason: string | null, previewImageIndex: number | null, model: { id: string, name: string }, preview: { id: string } | null, images: Array<{ id: string, url: string, width: number, height: number, position: number, transparent: boolean, rating: ImageRating, printFile: { url: string, fileName: string, width: number, height: number, dpi: number, bytes: number } | null }>, error: { code: GenerationErrorCode, message: string } | null, warning: { message: string } | null } };
 
 export type StudioWebhookEndpointsQueryVariables = Exact<{
   deliveries: number;
@@ -272,11 +293,21 @@ export const StudioGenerationFragmentDoc = new TypedDocumentString(`
     id
   }
   images {
+    id
     url
     width
     height
     position
     transparent
+    rating
+    printFile {
+      url
+      fileName
+      width
+      height
+      dpi
+      bytes
+    }
   }
   error {
     code
@@ -300,6 +331,19 @@ export const StudioModelsDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:72aaa6475c63dcc533e141cbb143d0f8936544a90807ea55ee77c04959734ba5"}) as unknown as TypedDocumentString<StudioModelsQuery, StudioModelsQueryVariables>;
+export const StudioPrintPresetsDocument = new TypedDocumentString(`
+    query StudioPrintPresets {
+  printPresets {
+    id
+    name
+    widthInches
+    heightInches
+    dpi
+    width
+    height
+  }
+}
+    `, {"hash":"sha256:feb669a4651a65c8320b617e4431aab87700c4028b1d88d583e41f8b41fab703"}) as unknown as TypedDocumentString<StudioPrintPresetsQuery, StudioPrintPresetsQueryVariables>;
 export const StudioViewerDocument = new TypedDocumentString(`
     query StudioViewer {
   viewer {
@@ -353,11 +397,21 @@ export const StudioGalleryDocument = new TypedDocumentString(`
     id
   }
   images {
+    id
     url
     width
     height
     position
     transparent
+    rating
+    printFile {
+      url
+      fileName
+      width
+      height
+      dpi
+      bytes
+    }
   }
   error {
     code
@@ -366,7 +420,7 @@ export const StudioGalleryDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`, {"hash":"sha256:211c9350bfb1723a901dc21e7c57c8778eadac2e524989f19cc4457382504d7e"}) as unknown as TypedDocumentString<StudioGalleryQuery, StudioGalleryQueryVariables>;
+}`, {"hash":"sha256:3802693f390e82d7a192fb5e8f0054dabc7799452b961eaedfbc7675b4978d3e"}) as unknown as TypedDocumentString<StudioGalleryQuery, StudioGalleryQueryVariables>;
 export const StudioEstimateDocument = new TypedDocumentString(`
     query StudioEstimate($input: EstimateCostInput!) {
   estimateCost(input: $input) {
@@ -411,11 +465,21 @@ export const StudioGenerateDocument = new TypedDocumentString(`
     id
   }
   images {
+    id
     url
     width
     height
     position
     transparent
+    rating
+    printFile {
+      url
+      fileName
+      width
+      height
+      dpi
+      bytes
+    }
   }
   error {
     code
@@ -424,7 +488,7 @@ export const StudioGenerateDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`, {"hash":"sha256:08787333fbcbae7a4a92238ec3b70fa77708e81af9e66b9792c80bfc7853adec"}) as unknown as TypedDocumentString<StudioGenerateMutation, StudioGenerateMutationVariables>;
+}`, {"hash":"sha256:1636a4f7efc10319b98fc859b88a77d51765ae368ed7e5fa9f5d1d356f48048e"}) as unknown as TypedDocumentString<StudioGenerateMutation, StudioGenerateMutationVariables>;
 export const StudioFinalizeDocument = new TypedDocumentString(`
     mutation StudioFinalize($input: FinalizeGenerationInput!) {
   finalizeGeneration(input: $input) {
@@ -453,11 +517,21 @@ export const StudioFinalizeDocument = new TypedDocumentString(`
     id
   }
   images {
+    id
     url
     width
     height
     position
     transparent
+    rating
+    printFile {
+      url
+      fileName
+      width
+      height
+      dpi
+      bytes
+    }
   }
   error {
     code
@@ -466,7 +540,7 @@ export const StudioFinalizeDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`, {"hash":"sha256:3355cb54f907f283e89a94b02566b877790442a0643bf6e47c9db8b66e787e1a"}) as unknown as TypedDocumentString<StudioFinalizeMutation, StudioFinalizeMutationVariables>;
+}`, {"hash":"sha256:36d8f58b2063d36222370a76213f5d250249e2472293230bd791e617c53fb67a"}) as unknown as TypedDocumentString<StudioFinalizeMutation, StudioFinalizeMutationVariables>;
 export const StudioCancelDocument = new TypedDocumentString(`
     mutation StudioCancel($id: ID!) {
   cancelGeneration(id: $id) {
@@ -495,11 +569,21 @@ export const StudioCancelDocument = new TypedDocumentString(`
     id
   }
   images {
+    id
     url
     width
     height
     position
     transparent
+    rating
+    printFile {
+      url
+      fileName
+      width
+      height
+      dpi
+      bytes
+    }
   }
   error {
     code
@@ -508,7 +592,15 @@ export const StudioCancelDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`, {"hash":"sha256:2673ba4796d8157731b9a43e079a3b2c7e511096e3f786b7c993bf6234837a6f"}) as unknown as TypedDocumentString<StudioCancelMutation, StudioCancelMutationVariables>;
+}`, {"hash":"sha256:32ff601c39454f1b73689875cb6998c6bb8274972f814debeddad98236a01d2a"}) as unknown as TypedDocumentString<StudioCancelMutation, StudioCancelMutationVariables>;
+export const StudioRateImageDocument = new TypedDocumentString(`
+    mutation StudioRateImage($imageId: ID!, $rating: ImageRating!) {
+  rateImage(imageId: $imageId, rating: $rating) {
+    id
+    rating
+  }
+}
+    `, {"hash":"sha256:5338925be14f282a6ab99f474eb5553607014d64142f81837e7cac25665acbe9"}) as unknown as TypedDocumentString<StudioRateImageMutation, StudioRateImageMutationVariables>;
 export const StudioProgressDocument = new TypedDocumentString(`
     subscription StudioProgress($id: ID!) {
   generationProgress(id: $id) {
@@ -537,11 +629,21 @@ export const StudioProgressDocument = new TypedDocumentString(`
     id
   }
   images {
+    id
     url
     width
     height
     position
     transparent
+    rating
+    printFile {
+      url
+      fileName
+      width
+      height
+      dpi
+      bytes
+    }
   }
   error {
     code
@@ -550,7 +652,7 @@ export const StudioProgressDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`, {"hash":"sha256:48e2600a143998c8094e21695994b6ecdd670a5142b225af99aad80077788616"}) as unknown as TypedDocumentString<StudioProgressSubscription, StudioProgressSubscriptionVariables>;
+}`, {"hash":"sha256:db73657af7ad05e3da2b44b7144996b0c7fa0e5274cdbea4138769eea21d6510"}) as unknown as TypedDocumentString<StudioProgressSubscription, StudioProgressSubscriptionVariables>;
 export const StudioMyGenerationsDocument = new TypedDocumentString(`
     subscription StudioMyGenerations {
   myGenerations {
@@ -579,11 +681,21 @@ export const StudioMyGenerationsDocument = new TypedDocumentString(`
     id
   }
   images {
+    id
     url
     width
     height
     position
     transparent
+    rating
+    printFile {
+      url
+      fileName
+      width
+      height
+      dpi
+      bytes
+    }
   }
   error {
     code
@@ -592,7 +704,7 @@ export const StudioMyGenerationsDocument = new TypedDocumentString(`
   warning {
     message
   }
-}`, {"hash":"sha256:15bcf47ea437e5bfc04c2038ff3bb104c6fef41ddfb11212f2a4781d61497768"}) as unknown as TypedDocumentString<StudioMyGenerationsSubscription, StudioMyGenerationsSubscriptionVariables>;
+}`, {"hash":"sha256:be39faf71f998709917ab5e174f52277920f1be57d77f5f9305f0c65bd990c73"}) as unknown as TypedDocumentString<StudioMyGenerationsSubscription, StudioMyGenerationsSubscriptionVariables>;
 export const StudioWebhookEndpointsDocument = new TypedDocumentString(`
     query StudioWebhookEndpoints($deliveries: Int!) {
   webhookEndpoints {
