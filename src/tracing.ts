@@ -6,10 +6,11 @@
  * Unset, nothing is loaded or registered: `@opentelemetry/api` stays a no-op.
  *
  * The instrumentations patch CommonJS modules as they are required (require-in-the-middle). Our
- * sources are ESM, so `startTracing` must run before anything imports `graphql`, `pg` or
- * `node:http` (main.ts starts it first, then imports the commands); it also requires `pg` itself,
- * which patches its client even when its ESM entry was imported earlier. undici (the Replicate
- * client, downloads) is traced through diagnostics channels and needs no patching.
+ * sources are ESM, so `startTracing` must run before anything imports `pg` or `node:http` (main.ts
+ * starts it first, then imports the commands); it also requires `pg` itself, which patches its
+ * client even when its ESM entry was imported earlier. undici (the Replicate client, downloads) is
+ * traced through diagnostics channels and needs no patching; GraphQL's spans come from Yoga's
+ * plugins (`graphqlTracingPlugins`).
  *
  * Bounded: spans wait in the BatchSpanProcessor's queue (2048 by default, `OTEL_BSP_MAX_QUEUE_SIZE`),
  * beyond which new spans are dropped; exports run in the background with a timeout, so a collector
@@ -17,7 +18,7 @@
  */
 import { createRequire } from 'node:module';
 import type { IncomingMessage } from 'node:http';
-import { SpanKind, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Plugin } from 'graphql-yoga';
 import type { TracingConfig } from './config.ts';
@@ -73,7 +74,6 @@ async function registerInstrumentations(): Promise<() => void> {
   const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
   const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
   const { PgInstrumentation } = await import('@opentelemetry/instrumentation-pg');
-  const { GraphQLInstrumentation } = await import('@opentelemetry/instrumentation-graphql');
   const unregister = register({
     instrumentations: [
       new HttpInstrumentation({
@@ -85,8 +85,6 @@ async function registerInstrumentations(): Promise<() => void> {
       // No statement outside a trace: the job worker's polling and the sweeps start none. Parameter
       // values are never recorded (`enhancedDatabaseReporting` stays off).
       new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-      // parse, validate and execute; one span per resolver would outnumber them all.
-      new GraphQLInstrumentation({ ignoreResolveSpans: true, mergeItems: true }),
     ],
   });
   // ESM imports bypass the require hook: requiring these through it patches the shared objects
@@ -96,31 +94,76 @@ async function registerInstrumentations(): Promise<() => void> {
   return unregister;
 }
 
-/** Set while tracing: makes the execution spans' Yoga plugin. */
-let executionSpans: (() => Plugin) | undefined;
+/** Set while tracing: makes the GraphQL spans' Yoga plugins. */
+let graphqlSpans: (() => Plugin[]) | undefined;
 
 /**
- * Yoga executes with its own executor, not graphql-js's `execute` that the GraphQL instrumentation
- * patches (it still traces parse and validate): envelop's OpenTelemetry plugin adds the operation's
- * execute and subscribe spans, HTTP and WebSocket alike. None while tracing is off.
+ * GraphQL's spans, from Yoga's own pipeline (HTTP, SSE and WebSocket alike), so a document is
+ * traced only when a request runs it: the built-in clients' documents that every serving process
+ * validates at start (`built-in-documents.ts`) start no trace. Parse and validate wrap whatever
+ * parser and validator the plugins before them installed (parsing is graphql-armor's token-limited
+ * parser, `useOperationLimits`, which graphql-js's instrumentation cannot see; a document Yoga's
+ * cache already holds is not parsed again, so it has no parse span). Yoga executes with its own
+ * executor: envelop's OpenTelemetry plugin adds the operation's execute and subscribe spans. None
+ * while tracing is off.
  */
 export function graphqlTracingPlugins(): Plugin[] {
-  return executionSpans ? [executionSpans()] : [];
+  return graphqlSpans ? graphqlSpans() : [];
 }
 
-async function tracedExecution(): Promise<() => Plugin> {
+/** `run` under an active span named `name`, a child of the active one; ERROR when it throws. */
+function inSpan<T>(tracer: Tracer, name: string, run: (span: Span) => T): T {
+  return tracer.startActiveSpan(name, (span) => {
+    try {
+      return run(span);
+    } catch (error) {
+      // No message: a syntax error quotes the document, which may hold an inline secret.
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** `graphql.parse` and `graphql.validate` spans around the parser and validator in place. */
+function phaseSpans(tracer: Tracer): Plugin {
+  return {
+    onParse({ parseFn, setParseFn }) {
+      setParseFn((source, options) => inSpan(tracer, 'graphql.parse', () => parseFn(source, options)));
+    },
+    onValidate({ validateFn, setValidationFn }) {
+      setValidationFn((...args) =>
+        inSpan(tracer, 'graphql.validate', (span) => {
+          const errors = validateFn(...args);
+          // The count only: a message may quote an argument's value.
+          if (errors.length > 0) {
+            span.setAttribute('graphql.validation.error_count', errors.length);
+            span.setStatus({ code: SpanStatusCode.ERROR });
+          }
+          return errors;
+        }),
+      );
+    },
+  };
+}
+
+async function tracedGraphQL(): Promise<() => Plugin[]> {
   const { useOpenTelemetry } = await import('@envelop/opentelemetry');
   // The document is recorded only without inline arguments; variables, results and resolvers never.
   const options = { resolvers: false, variables: false, result: false };
+  const tracer = trace.getTracer('pixelgate-graphql');
   // Its context type names the span it keeps in each operation's context: Yoga's plugins take any.
-  return () =>
+  return () => [
+    phaseSpans(tracer),
     useOpenTelemetry(
       options,
       trace.getTracerProvider(),
       SpanKind.INTERNAL,
       {},
       'pixelgate-graphql',
-    ) as unknown as Plugin;
+    ) as unknown as Plugin,
+  ];
 }
 
 /** Registers the tracer provider, the W3C propagator and the instrumentations; undefined when tracing is off. */
@@ -128,11 +171,11 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
   if (!options.config.enabled && !options.exporter) return undefined;
   const provider = await registerProvider(options);
   const unregister = await registerInstrumentations();
-  executionSpans = await tracedExecution();
+  graphqlSpans = await tracedGraphQL();
   return {
     flush: () => provider.flush(),
     async shutdown() {
-      executionSpans = undefined;
+      graphqlSpans = undefined;
       unregister();
       await provider.shutdown();
     },

@@ -67,7 +67,7 @@ describe('tracing', () => {
     expect(root.map((span) => [span.kind, attribute(span, 'http.route', 'url.path', 'http.target')])).toEqual([
       [SpanKind.SERVER, expect.stringContaining('/graphql')],
     ]);
-    // (Parsing is graphql-armor's token-limited parser, which the instrumentation does not see.)
+    expect(trace.some((span) => span.name === 'graphql.parse')).toBe(true);
     expect(trace.some((span) => span.name === 'graphql.validate')).toBe(true);
     expect(execute!.name).toBe('mutation.GenerateDetailed');
     // Its statements: the admission inserts the generation.

@@ -1,0 +1,54 @@
+/**
+ * Tracing makes spans for requests and what they cause, nothing else (issue 24): starting a
+ * process — migrations, the built-in clients' documents it parses and validates before registering
+ * them, the job worker's first polls — exports no span. And parsing stays graphql-armor's
+ * token-limited parser when it is traced: a document over the limit is refused as before, under a
+ * `graphql.parse` span marked as an error. Spans go to an in-memory exporter.
+ *
+ * Tracing starts before anything imports pg or node:http (as in `src/main.ts`), so the app is
+ * imported dynamically after it.
+ */
+import { SpanStatusCode } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startTracing } from '../../src/tracing.ts';
+
+const exporter = new InMemorySpanExporter();
+const tracing = await startTracing({ config: { enabled: true, protocol: 'http/protobuf' }, exporter });
+const { startTestApp } = await import('../support/app.ts');
+
+const MAX_TOKENS = 40;
+
+describe('tracing a starting process', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+
+  beforeAll(async () => {
+    app = await startTestApp({ GRAPHQL_MAX_TOKENS: String(MAX_TOKENS) });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await tracing?.shutdown();
+  });
+
+  test('start-up exports no span: no trace without a request', async () => {
+    await tracing!.flush();
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual([]);
+  });
+
+  test('a traced parse is still limited to GRAPHQL_MAX_TOKENS', async () => {
+    exporter.reset();
+    const fields = Array.from({ length: MAX_TOKENS }, (_, index) => `a${index}: __typename`).join(' ');
+    const refused = (await app.graphql(`{ ${fields} }`)) as { errors?: Array<{ extensions?: { code?: string } }> };
+    expect(refused.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+
+    const ok = (await app.graphql('{ __typename }')) as { data?: unknown };
+    expect(ok.data).toEqual({ __typename: 'Query' });
+
+    await tracing!.flush();
+    const parses = exporter.getFinishedSpans().filter((span) => span.name === 'graphql.parse');
+    expect(parses.map((span) => span.status.code)).toEqual([SpanStatusCode.ERROR, SpanStatusCode.UNSET]);
+    // Each under its request's HTTP span.
+    expect(parses.every((span) => span.parentSpanContext !== undefined)).toBe(true);
+  });
+});
