@@ -3,28 +3,19 @@
  * (or written against) that document must accept what the simulator serves. Error bodies have no
  * schema in the document, so their documented problem+json shape is checked by hand.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { versionIdFor } from '../../src/simulator/ids.ts';
-import { startSimulator, type PredictionJson, type RunningSimulator } from '../../src/simulator/index.ts';
+import { startSimulator, type PredictionJson } from '../../src/simulator/index.ts';
+import { describe, expect, test } from '../support/simulator-fixtures.ts';
 import { call, createPrediction, expectProblem, OpenApiValidator, pollPrediction } from './helpers.ts';
 
 const SCHNELL = 'black-forest-labs/flux-schnell';
 const CREATE_MODEL = '/models/{model_owner}/{model_name}/predictions';
 const PREDICTION = '/predictions/{prediction_id}';
 
-let sim: RunningSimulator;
 const spec = new OpenApiValidator();
 
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0, speed: 0.02 });
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
 describe('prediction responses match the OpenAPI schemas', () => {
-  it('the validator is not vacuous: it rejects a prediction missing required fields or with bad types', () => {
+  test('the validator is not vacuous: it rejects a prediction missing required fields or with bad types', () => {
     expect(spec.errors('GET', PREDICTION, 200, { id: 'x', status: 'starting' })).not.toEqual([]);
     const wrongStatus = { id: 'x', model: 'a/b', version: 'hidden', input: {}, output: null, data_removed: false };
     expect(
@@ -32,8 +23,8 @@ describe('prediction responses match the OpenAPI schemas', () => {
     ).not.toEqual([]);
   });
 
-  it('create (official model) → 201 schemas_prediction_response, version "hidden"', async () => {
-    const response = await createPrediction(sim, SCHNELL, { input: { prompt: 'a cat' } });
+  test('create (official model) → 201 schemas_prediction_response, version "hidden"', async ({ simulator }) => {
+    const response = await createPrediction(simulator, SCHNELL, { input: { prompt: 'a cat' } });
     expect(response.status).toBe(201);
     expect(spec.errors('POST', CREATE_MODEL, 201, response.body)).toEqual([]);
     expect(response.body).toMatchObject({
@@ -48,16 +39,16 @@ describe('prediction responses match the OpenAPI schemas', () => {
       input: { prompt: 'a cat' },
     });
     expect(response.body.urls).toEqual({
-      get: `${sim.baseUrl}/predictions/${response.body.id}`,
-      cancel: `${sim.baseUrl}/predictions/${response.body.id}/cancel`,
-      web: `${sim.origin}/p/${response.body.id}`,
+      get: `${simulator.baseUrl}/predictions/${response.body.id}`,
+      cancel: `${simulator.baseUrl}/predictions/${response.body.id}/cancel`,
+      web: `${simulator.origin}/p/${response.body.id}`,
     });
     expect(response.body.id).toMatch(/^[a-z2-7]{26}$/);
   });
 
-  it('get while running and after success → 200 schemas_prediction_response with metrics', async () => {
-    const created = await createPrediction(sim, SCHNELL, { input: { prompt: 'a dog', num_outputs: 2 } });
-    const { final, seen } = await pollPrediction(sim, created.body.id);
+  test('get while running and after success → 200 schemas_prediction_response with metrics', async ({ simulator }) => {
+    const created = await createPrediction(simulator, SCHNELL, { input: { prompt: 'a dog', num_outputs: 2 } });
+    const { final, seen } = await pollPrediction(simulator, created.body.id);
     for (const state of [...seen, final]) expect(spec.errors('GET', PREDICTION, 200, state)).toEqual([]);
     expect(final.status).toBe('succeeded');
     expect(final.started_at).toBeDefined();
@@ -69,14 +60,14 @@ describe('prediction responses match the OpenAPI schemas', () => {
     });
   });
 
-  it('create by version (owner/name:id, bare id, owner/name) → 201 via POST /predictions', async () => {
+  test('create by version (owner/name:id, bare id, owner/name) → 201 via POST /predictions', async ({ simulator }) => {
     const versionId = versionIdFor(SCHNELL);
     for (const [version, expected] of [
       [`${SCHNELL}:${versionId}`, versionId],
       [versionId, versionId],
       [SCHNELL, 'hidden'],
     ] as const) {
-      const response = await call<PredictionJson>(sim, 'POST', '/v1/predictions', {
+      const response = await call<PredictionJson>(simulator, 'POST', '/v1/predictions', {
         body: { version, input: { prompt: 'by version' } },
       });
       expect(response.status).toBe(201);
@@ -85,37 +76,37 @@ describe('prediction responses match the OpenAPI schemas', () => {
     }
   });
 
-  it('Prefer: wait → 201 with the final prediction', async () => {
-    const response = await createPrediction(sim, SCHNELL, { input: { prompt: 'waited' } }, { prefer: 'wait=30' });
+  test('Prefer: wait → 201 with the final prediction', async ({ simulator }) => {
+    const response = await createPrediction(simulator, SCHNELL, { input: { prompt: 'waited' } }, { prefer: 'wait=30' });
     expect(response.status).toBe(201);
     expect(response.body.status).toBe('succeeded');
     expect(spec.errors('POST', CREATE_MODEL, 201, response.body)).toEqual([]);
   });
 
-  it('cancel → 200 schemas_prediction_response', async () => {
-    const created = await createPrediction(sim, SCHNELL, { input: { prompt: 'stop [sim:slow]' } });
-    const response = await call<PredictionJson>(sim, 'POST', `/v1/predictions/${created.body.id}/cancel`);
+  test('cancel → 200 schemas_prediction_response', async ({ simulator }) => {
+    const created = await createPrediction(simulator, SCHNELL, { input: { prompt: 'stop [sim:slow]' } });
+    const response = await call<PredictionJson>(simulator, 'POST', `/v1/predictions/${created.body.id}/cancel`);
     expect(response.status).toBe(200);
     expect(response.body.status).toBe('canceled');
     expect(spec.errors('POST', '/predictions/{prediction_id}/cancel', 200, response.body)).toEqual([]);
   });
 
-  it('failed and aborted predictions are valid too', async () => {
-    const failed = await createPrediction(sim, SCHNELL, { input: { prompt: 'boom [sim:fail]' } });
+  test('failed and aborted predictions are valid too', async ({ simulator }) => {
+    const failed = await createPrediction(simulator, SCHNELL, { input: { prompt: 'boom [sim:fail]' } });
     const aborted = await createPrediction(
-      sim,
+      simulator,
       SCHNELL,
       { input: { prompt: 'never starts [sim:cold]' } },
       { 'cancel-after': '5s' },
     );
     for (const id of [failed.body.id, aborted.body.id]) {
-      const { final } = await pollPrediction(sim, id);
+      const { final } = await pollPrediction(simulator, id);
       expect(spec.errors('GET', PREDICTION, 200, final)).toEqual([]);
     }
   });
 
-  it('list → 200 paginated predictions', async () => {
-    const response = await call(sim, 'GET', '/v1/predictions');
+  test('list → 200 paginated predictions', async ({ simulator }) => {
+    const response = await call(simulator, 'GET', '/v1/predictions');
     expect(response.status).toBe(200);
     expect(spec.errors('GET', '/predictions', 200, response.body)).toEqual([]);
     expect(spec.schemaErrors('schemas_paginated_prediction_response', response.body)).toEqual([]);
@@ -123,40 +114,43 @@ describe('prediction responses match the OpenAPI schemas', () => {
 });
 
 describe('other resources match the OpenAPI schemas', () => {
-  it('GET /models/{owner}/{name} → schemas_model_response with a latest_version', async () => {
-    const response = await call<Record<string, unknown>>(sim, 'GET', `/v1/models/${SCHNELL}`);
+  test('GET /models/{owner}/{name} → schemas_model_response with a latest_version', async ({ simulator }) => {
+    const response = await call<Record<string, unknown>>(simulator, 'GET', `/v1/models/${SCHNELL}`);
     expect(response.status).toBe(200);
     expect(spec.errors('GET', '/models/{model_owner}/{model_name}', 200, response.body)).toEqual([]);
     expect(response.body).toMatchObject({ owner: 'black-forest-labs', name: 'flux-schnell', is_official: true });
     const latest = response.body.latest_version as Record<string, unknown>;
     expect(spec.schemaErrors('schemas_version_response', latest)).toEqual([]);
     expect(latest.id).toBe(versionIdFor(SCHNELL));
-    const version = await call(sim, 'GET', `/v1/models/${SCHNELL}/versions/${String(latest.id)}`);
+    const version = await call(simulator, 'GET', `/v1/models/${SCHNELL}/versions/${String(latest.id)}`);
     expect(version.status).toBe(200);
     expect(spec.errors('GET', '/models/{model_owner}/{model_name}/versions/{version_id}', 200, version.body)).toEqual(
       [],
     );
   });
 
-  it('GET /webhooks/default/secret → { key: "whsec_…" }', async () => {
-    const response = await call<{ key: string }>(sim, 'GET', '/v1/webhooks/default/secret');
+  test('GET /webhooks/default/secret → { key: "whsec_…" }', async ({ simulator }) => {
+    const response = await call<{ key: string }>(simulator, 'GET', '/v1/webhooks/default/secret');
     expect(response.status).toBe(200);
     expect(spec.errors('GET', '/webhooks/default/secret', 200, response.body)).toEqual([]);
     expect(response.body.key).toMatch(/^whsec_[A-Za-z0-9+/]+={0,2}$/);
-    expect(response.body.key).toBe(sim.webhookSecret);
+    expect(response.body.key).toBe(simulator.webhookSecret);
   });
 
-  it('GET /account → the account object', async () => {
-    const response = await call(sim, 'GET', '/v1/account');
+  test('GET /account → the account object', async ({ simulator }) => {
+    const response = await call(simulator, 'GET', '/v1/account');
     expect(response.status).toBe(200);
     expect(spec.errors('GET', '/account', 200, response.body)).toEqual([]);
   });
 });
 
 describe('error responses are problem+json', () => {
-  it('401 without a token, with a malformed header, and for a token not on the list', async () => {
-    expectProblem(await call(sim, 'GET', '/v1/account', { token: null }), 401);
-    expectProblem(await call(sim, 'GET', '/v1/account', { token: null, headers: { authorization: 'Basic abc' } }), 401);
+  test('401 without a token, with a malformed header, and for a token not on the list', async ({ simulator }) => {
+    expectProblem(await call(simulator, 'GET', '/v1/account', { token: null }), 401);
+    expectProblem(
+      await call(simulator, 'GET', '/v1/account', { token: null, headers: { authorization: 'Basic abc' } }),
+      401,
+    );
     const strict = await startSimulator({ port: 0, tokens: ['r8_allowed'] });
     try {
       expectProblem(await call(strict, 'GET', '/v1/account', { token: 'r8_other' }), 401);
@@ -166,16 +160,16 @@ describe('error responses are problem+json', () => {
     }
   });
 
-  it('404 for unknown models, predictions and paths', async () => {
-    expectProblem(await createPrediction(sim, 'nobody/nothing', { input: { prompt: 'x' } }), 404);
-    expectProblem(await call(sim, 'GET', '/v1/models/nobody/nothing'), 404);
-    expectProblem(await call(sim, 'GET', '/v1/predictions/doesnotexist'), 404);
-    expectProblem(await call(sim, 'POST', '/v1/predictions/doesnotexist/cancel'), 404);
-    expectProblem(await call(sim, 'GET', '/v1/nothing-here'), 404);
+  test('404 for unknown models, predictions and paths', async ({ simulator }) => {
+    expectProblem(await createPrediction(simulator, 'nobody/nothing', { input: { prompt: 'x' } }), 404);
+    expectProblem(await call(simulator, 'GET', '/v1/models/nobody/nothing'), 404);
+    expectProblem(await call(simulator, 'GET', '/v1/predictions/doesnotexist'), 404);
+    expectProblem(await call(simulator, 'POST', '/v1/predictions/doesnotexist/cancel'), 404);
+    expectProblem(await call(simulator, 'GET', '/v1/nothing-here'), 404);
   });
 
-  it('422 lists every invalid input field the way Replicate names them', async () => {
-    const response = await createPrediction(sim, SCHNELL, {
+  test('422 lists every invalid input field the way Replicate names them', async ({ simulator }) => {
+    const response = await createPrediction(simulator, SCHNELL, {
       input: { aspect_ratio: '7:3', num_outputs: 9, seed: 'x', negative_prompt: 'no' },
     });
     const body = expectProblem(response, 422);
@@ -192,28 +186,33 @@ describe('error responses are problem+json', () => {
     expect(body.detail).toContain('- input.aspect_ratio: ');
   });
 
-  it('422 for a missing input, an unknown body field, a bad webhook and an unknown version', async () => {
-    expectProblem(await createPrediction(sim, SCHNELL, {}), 422);
-    expectProblem(await createPrediction(sim, SCHNELL, { input: { prompt: 'x' }, extra: true }), 422);
-    expectProblem(await createPrediction(sim, SCHNELL, { input: { prompt: 'x' }, webhook: 'not a url' }), 422);
-    const filter = await createPrediction(sim, SCHNELL, { input: { prompt: 'x' }, webhook_events_filter: ['nope'] });
+  test('422 for a missing input, an unknown body field, a bad webhook and an unknown version', async ({
+    simulator,
+  }) => {
+    expectProblem(await createPrediction(simulator, SCHNELL, {}), 422);
+    expectProblem(await createPrediction(simulator, SCHNELL, { input: { prompt: 'x' }, extra: true }), 422);
+    expectProblem(await createPrediction(simulator, SCHNELL, { input: { prompt: 'x' }, webhook: 'not a url' }), 422);
+    const filter = await createPrediction(simulator, SCHNELL, {
+      input: { prompt: 'x' },
+      webhook_events_filter: ['nope'],
+    });
     expectProblem(filter, 422);
-    const version = await call(sim, 'POST', '/v1/predictions', { body: { version: 'f'.repeat(64), input: {} } });
+    const version = await call(simulator, 'POST', '/v1/predictions', { body: { version: 'f'.repeat(64), input: {} } });
     expect(expectProblem(version, 422).title).toBe('Invalid version or not permitted');
   });
 
-  it('400 for a body that is not JSON and for an invalid Cancel-After', async () => {
-    const notJson = await fetch(`${sim.baseUrl}/models/${SCHNELL}/predictions`, {
+  test('400 for a body that is not JSON and for an invalid Cancel-After', async ({ simulator }) => {
+    const notJson = await fetch(`${simulator.baseUrl}/models/${SCHNELL}/predictions`, {
       method: 'POST',
       headers: { authorization: 'Bearer r8_x', 'content-type': 'application/json' },
       body: '{"input": ',
     });
     expectProblem({ status: notJson.status, headers: notJson.headers, body: await notJson.json(), text: '' }, 400);
-    const tooShort = await createPrediction(sim, SCHNELL, { input: { prompt: 'x' } }, { 'cancel-after': '2s' });
+    const tooShort = await createPrediction(simulator, SCHNELL, { input: { prompt: 'x' } }, { 'cancel-after': '2s' });
     expectProblem(tooShort, 400);
   });
 
-  it('402 and 429 bodies (configured credits and limits)', async () => {
+  test('402 and 429 bodies (configured credits and limits)', async () => {
     const poor = await startSimulator({ port: 0, creditsMicros: 0 });
     const limited = await startSimulator({ port: 0, rateLimits: { createsPerMinute: 1, otherPerMinute: 1 } });
     try {

@@ -2,44 +2,37 @@
  * Transport faults: what the client sees, and — the point of them — whether the prediction was
  * created upstream or not.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import { describe, expect, test as base } from '../support/simulator-fixtures.ts';
 import { call, createPrediction, expectProblem, TOKEN } from './helpers.ts';
 
 const SCHNELL = 'black-forest-labs/flux-schnell';
 const CREATE_PATH = `/v1/models/${SCHNELL}/predictions`;
 const CREATE_PATTERN = /^\/v1\/models\/black-forest-labs\/flux-schnell\/predictions$/;
 
-let sim: RunningSimulator;
-
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0, speed: 0.02 });
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
-beforeEach(async () => {
-  const cleared = await call(sim, 'DELETE', '/_simulator/faults', { token: null });
-  expect(cleared.status).toBe(200);
-  sim.resetCounters();
-});
-
-async function addFault(rule: Record<string, unknown>): Promise<void> {
-  const response = await call(sim, 'POST', '/_simulator/faults', { token: null, body: { rules: [rule] } });
-  expect(response.status).toBe(201);
-}
-
-/** A create sent with plain fetch, so transport errors surface as they would in a client. */
-function rawCreate(signal?: AbortSignal): Promise<Response> {
-  return fetch(`${sim.origin}${CREATE_PATH}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ input: { prompt: 'faulty [sim:cold]' } }),
-    signal,
-  });
-}
+const test = base
+  /** Every test starts with no fault rule and fresh counters. */
+  .extend('faultsCleared', { auto: true }, async ({ simulator }) => {
+    const cleared = await call(simulator, 'DELETE', '/_simulator/faults', { token: null });
+    expect(cleared.status).toBe(200);
+    simulator.resetCounters();
+  })
+  .extend('addFault', { scope: 'file' }, ({ simulator }) => async (rule: Record<string, unknown>): Promise<void> => {
+    const response = await call(simulator, 'POST', '/_simulator/faults', { token: null, body: { rules: [rule] } });
+    expect(response.status).toBe(201);
+  })
+  /** A create sent with plain fetch, so transport errors surface as they would in a client. */
+  .extend(
+    'rawCreate',
+    { scope: 'file' },
+    ({ simulator }) =>
+      (signal?: AbortSignal): Promise<Response> =>
+        fetch(`${simulator.origin}${CREATE_PATH}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ input: { prompt: 'faulty [sim:cold]' } }),
+          signal,
+        }),
+  );
 
 function causeCode(error: unknown): string | undefined {
   const cause = (error as { cause?: { code?: string } }).cause;
@@ -47,60 +40,68 @@ function causeCode(error: unknown): string | undefined {
 }
 
 describe('faults refused before processing: nothing is created', () => {
-  it('status_429 answers 429 with Retry-After = retryAfterSeconds', async () => {
+  test('status_429 answers 429 with Retry-After = retryAfterSeconds', async ({ simulator, addFault }) => {
     await addFault({ method: 'POST', path: CREATE_PATH, fault: 'status_429', retryAfterSeconds: 7 });
-    const response = await createPrediction(sim, SCHNELL, { input: { prompt: 'x' } });
+    const response = await createPrediction(simulator, SCHNELL, { input: { prompt: 'x' } });
     expect(expectProblem(response, 429).retry_after).toBe(7);
     expect(response.headers.get('retry-after')).toBe('7');
-    expect(sim.predictions()).toHaveLength(0);
+    expect(simulator.predictions()).toHaveLength(0);
   });
 
-  it.each([
+  test.for([
     ['status_500', 500],
     ['status_503', 503],
-  ])('%s answers %i problem+json', async (fault, status) => {
+  ] as const)('%s answers %i problem+json', async ([fault, status], { simulator, addFault }) => {
     await addFault({ method: 'POST', path: CREATE_PATH, fault });
-    expectProblem(await createPrediction(sim, SCHNELL, { input: { prompt: 'x' } }), status);
-    expect(sim.predictions()).toHaveLength(0);
+    expectProblem(await createPrediction(simulator, SCHNELL, { input: { prompt: 'x' } }), status);
+    expect(simulator.predictions()).toHaveLength(0);
   });
 
-  it('reset_before_response drops the connection; the request was received but not processed', async () => {
+  test('reset_before_response drops the connection; the request was received but not processed', async ({
+    simulator,
+    addFault,
+    rawCreate,
+  }) => {
     await addFault({ method: 'POST', path: CREATE_PATH, fault: 'reset_before_response' });
     const error: unknown = await rawCreate().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TypeError);
     expect(['ECONNRESET', 'UND_ERR_SOCKET']).toContain(causeCode(error));
-    expect(sim.countRequests('POST', CREATE_PATTERN)).toBe(1);
-    expect(sim.predictions()).toHaveLength(0);
+    expect(simulator.countRequests('POST', CREATE_PATTERN)).toBe(1);
+    expect(simulator.predictions()).toHaveLength(0);
   });
 });
 
 describe('faults after processing: the prediction exists, the client cannot know', () => {
-  it('reset_after_create creates the prediction, then drops the connection', async () => {
+  test('reset_after_create creates the prediction, then drops the connection', async ({
+    simulator,
+    addFault,
+    rawCreate,
+  }) => {
     await addFault({ method: 'POST', path: CREATE_PATH, fault: 'reset_after_create' });
     const error: unknown = await rawCreate().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TypeError);
     expect(['ECONNRESET', 'UND_ERR_SOCKET']).toContain(causeCode(error));
-    expect(sim.predictions()).toHaveLength(1);
+    expect(simulator.predictions()).toHaveLength(1);
   });
 
-  it('timeout creates the prediction and never answers', async () => {
+  test('timeout creates the prediction and never answers', async ({ simulator, addFault, rawCreate }) => {
     await addFault({ method: 'POST', path: CREATE_PATH, fault: 'timeout' });
     const error: unknown = await rawCreate(AbortSignal.timeout(150)).catch((caught: unknown) => caught);
     expect((error as Error).name).toBe('TimeoutError');
-    expect(sim.predictions()).toHaveLength(1);
+    expect(simulator.predictions()).toHaveLength(1);
   });
 
-  it('malformed_body answers 201 with a body that is not JSON', async () => {
+  test('malformed_body answers 201 with a body that is not JSON', async ({ simulator, addFault, rawCreate }) => {
     await addFault({ method: 'POST', path: CREATE_PATH, fault: 'malformed_body' });
     const response = await rawCreate();
     expect(response.status).toBe(201);
     const text = await response.text();
     expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(text));
     expect(() => JSON.parse(text) as unknown).toThrow(SyntaxError);
-    expect(sim.predictions()).toHaveLength(1);
+    expect(simulator.predictions()).toHaveLength(1);
   });
 
-  it('slow_body sends the headers at once and trickles the body', async () => {
+  test('slow_body sends the headers at once and trickles the body', async ({ simulator, addFault, rawCreate }) => {
     await addFault({ method: 'POST', path: CREATE_PATH, fault: 'slow_body', chunkDelayMs: 60 });
     const started = Date.now();
     const response = await rawCreate();
@@ -111,61 +112,67 @@ describe('faults after processing: the prediction exists, the client cannot know
     // Ten pieces, 60 ms apart: headers well before the body, the body after ~600 ms.
     expect(headersAfter).toBeLessThan(300);
     expect(bodyAfter).toBeGreaterThanOrEqual(550);
-    expect(sim.predictions().map((prediction) => prediction.id)).toEqual([body.id]);
+    expect(simulator.predictions().map((prediction) => prediction.id)).toEqual([body.id]);
   });
 });
 
 describe('rule matching', () => {
-  it('affects `times` matching requests, then expires', async () => {
+  test('affects `times` matching requests, then expires', async ({ simulator, addFault }) => {
     await addFault({ method: 'GET', path: '/v1/account', fault: 'status_503', times: 2 });
-    const rules = await call<{ rules: unknown[] }>(sim, 'GET', '/_simulator/faults', { token: null });
+    const rules = await call<{ rules: unknown[] }>(simulator, 'GET', '/_simulator/faults', { token: null });
     expect(rules.body.rules).toEqual([{ method: 'GET', path: '/v1/account', fault: 'status_503', remaining: 2 }]);
-    expect((await call(sim, 'GET', '/v1/account')).status).toBe(503);
-    expect((await call(sim, 'GET', '/v1/account')).status).toBe(503);
-    expect((await call(sim, 'GET', '/v1/account')).status).toBe(200);
+    expect((await call(simulator, 'GET', '/v1/account')).status).toBe(503);
+    expect((await call(simulator, 'GET', '/v1/account')).status).toBe(503);
+    expect((await call(simulator, 'GET', '/v1/account')).status).toBe(200);
   });
 
-  it('matches the method (any when absent or *) and the path: exact, * within a segment, ** across', async () => {
-    const created = await createPrediction(sim, SCHNELL, { input: { prompt: 'target [sim:cold]' } });
+  test('matches the method (any when absent or *) and the path: exact, * within a segment, ** across', async ({
+    simulator,
+    addFault,
+  }) => {
+    const created = await createPrediction(simulator, SCHNELL, { input: { prompt: 'target [sim:cold]' } });
     const id = created.body.id;
 
     await addFault({ method: 'GET', path: '/v1/predictions/*', fault: 'status_500', times: 5 });
-    expect((await call(sim, 'POST', `/v1/predictions/${id}/cancel`)).status).toBe(200); // other method, deeper path
-    expect((await call(sim, 'GET', '/v1/predictions')).status).toBe(200); // * needs a segment
-    expect((await call(sim, 'GET', `/v1/predictions/${id}`)).status).toBe(500);
-    await call(sim, 'DELETE', '/_simulator/faults', { token: null });
+    expect((await call(simulator, 'POST', `/v1/predictions/${id}/cancel`)).status).toBe(200); // other method, deeper path
+    expect((await call(simulator, 'GET', '/v1/predictions')).status).toBe(200); // * needs a segment
+    expect((await call(simulator, 'GET', `/v1/predictions/${id}`)).status).toBe(500);
+    await call(simulator, 'DELETE', '/_simulator/faults', { token: null });
 
     await addFault({ path: '/v1/models/**', fault: 'status_503', times: 2 });
-    expect((await call(sim, 'GET', `/v1/models/${SCHNELL}`)).status).toBe(503);
-    expect((await createPrediction(sim, SCHNELL, { input: { prompt: 'x' } })).status).toBe(503);
-    expect((await call(sim, 'GET', `/v1/models/${SCHNELL}`)).status).toBe(200);
+    expect((await call(simulator, 'GET', `/v1/models/${SCHNELL}`)).status).toBe(503);
+    expect((await createPrediction(simulator, SCHNELL, { input: { prompt: 'x' } })).status).toBe(503);
+    expect((await call(simulator, 'GET', `/v1/models/${SCHNELL}`)).status).toBe(200);
 
     await addFault({ method: '*', path: '/v1/acc*', fault: 'status_500' });
-    expect((await call(sim, 'GET', '/v1/account')).status).toBe(500);
+    expect((await call(simulator, 'GET', '/v1/account')).status).toBe(500);
   });
 
-  it('never applies to the control plane; bad rules are refused; DELETE clears; injectFaults works too', async () => {
+  test('never applies to the control plane; bad rules are refused; DELETE clears; injectFaults works too', async ({
+    simulator,
+    addFault,
+  }) => {
     await addFault({ path: '/**', fault: 'status_500', times: 10 });
-    expect((await call(sim, 'GET', '/_simulator/state', { token: null })).status).toBe(200);
-    expect((await call(sim, 'DELETE', '/_simulator/faults', { token: null })).status).toBe(200);
-    expect((await call(sim, 'GET', '/v1/account')).status).toBe(200);
+    expect((await call(simulator, 'GET', '/_simulator/state', { token: null })).status).toBe(200);
+    expect((await call(simulator, 'DELETE', '/_simulator/faults', { token: null })).status).toBe(200);
+    expect((await call(simulator, 'GET', '/v1/account')).status).toBe(200);
 
-    const bad = await call(sim, 'POST', '/_simulator/faults', {
+    const bad = await call(simulator, 'POST', '/_simulator/faults', {
       token: null,
       body: { rules: [{ path: '/v1/account', fault: 'explode' }] },
     });
     expectProblem(bad, 400);
 
-    sim.injectFaults([{ path: '/v1/account', fault: 'status_503' }]);
-    expect((await call(sim, 'GET', '/v1/account')).status).toBe(503);
-    sim.injectFaults([{ path: '/v1/account', fault: 'status_503' }]);
-    sim.clearFaults();
-    expect((await call(sim, 'GET', '/v1/account')).status).toBe(200);
+    simulator.injectFaults([{ path: '/v1/account', fault: 'status_503' }]);
+    expect((await call(simulator, 'GET', '/v1/account')).status).toBe(503);
+    simulator.injectFaults([{ path: '/v1/account', fault: 'status_503' }]);
+    simulator.clearFaults();
+    expect((await call(simulator, 'GET', '/v1/account')).status).toBe(200);
   });
 
-  it('GET /_simulator/state reports counters', async () => {
-    await createPrediction(sim, SCHNELL, { input: { prompt: 'counted [sim:cold]' } });
-    const state = await call<Record<string, unknown>>(sim, 'GET', '/_simulator/state', { token: null });
+  test('GET /_simulator/state reports counters', async ({ simulator }) => {
+    await createPrediction(simulator, SCHNELL, { input: { prompt: 'counted [sim:cold]' } });
+    const state = await call<Record<string, unknown>>(simulator, 'GET', '/_simulator/state', { token: null });
     expect(state.body).toMatchObject({
       requests: expect.any(Number),
       predictions: { total: expect.any(Number), byStatus: expect.objectContaining({ starting: expect.any(Number) }) },

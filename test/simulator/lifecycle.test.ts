@@ -2,8 +2,8 @@
  * Prediction lifecycles as a polling client sees them: phases, growing logs, real PNG outputs,
  * `Prefer: wait`, deadlines, cancel, prompt markers and data removal.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type PredictionJson, type RunningSimulator } from '../../src/simulator/index.ts';
+import type { PredictionJson } from '../../src/simulator/index.ts';
+import { describe, expect, test } from '../support/simulator-fixtures.ts';
 import { call, createPrediction, downloadPng, getPrediction, pollPrediction, sleep } from './helpers.ts';
 
 const SPEED = 0.02;
@@ -12,17 +12,10 @@ const FLUX_DEV = 'black-forest-labs/flux-dev';
 const IMAGEN_FAST = 'google/imagen-4-fast';
 const REMOVE_BACKGROUND = 'recraft-ai/recraft-remove-background';
 
-let sim: RunningSimulator;
 /** Added to Date.now(): lets the data-removal test jump an hour ahead without waiting. */
 let clockOffsetMs = 0;
 
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0, speed: SPEED, now: () => Date.now() + clockOffsetMs });
-});
-
-afterAll(async () => {
-  await sim.close();
-});
+test.override('simulatorSetup', { speed: SPEED, now: () => Date.now() + clockOffsetMs });
 
 function percentages(logs: string): number[] {
   return [...logs.matchAll(/(\d+)%\|/g)].map((match) => Number(match[1]));
@@ -33,13 +26,13 @@ function statuses(seen: readonly PredictionJson[]): string[] {
 }
 
 describe('a tqdm model (FLUX Dev)', () => {
-  it('goes starting → processing → succeeded with tqdm progress growing to 100%', async () => {
-    const created = await createPrediction(sim, FLUX_DEV, {
+  test('goes starting → processing → succeeded with tqdm progress growing to 100%', async ({ simulator }) => {
+    const created = await createPrediction(simulator, FLUX_DEV, {
       input: { prompt: 'a lighthouse', aspect_ratio: '16:9', num_outputs: 3, seed: 42 },
     });
     expect(created.status).toBe(201);
     expect(created.body.status).toBe('starting');
-    const { final, seen } = await pollPrediction(sim, created.body.id, undefined, { intervalMs: 2 });
+    const { final, seen } = await pollPrediction(simulator, created.body.id, undefined, { intervalMs: 2 });
 
     expect(statuses([created.body, ...seen])).toEqual(['starting', 'processing', 'succeeded']);
     // Logs only ever grow, and the last percentage only ever rises.
@@ -61,14 +54,14 @@ describe('a tqdm model (FLUX Dev)', () => {
     expect(final.metrics.image_count).toBe(3);
   });
 
-  it('returns num_outputs real PNGs with the exact aspect ratio, as an array', async () => {
-    const created = await createPrediction(sim, SCHNELL, {
+  test('returns num_outputs real PNGs with the exact aspect ratio, as an array', async ({ simulator }) => {
+    const created = await createPrediction(simulator, SCHNELL, {
       input: { prompt: 'wide', aspect_ratio: '21:9', num_outputs: 2 },
     });
-    const { final } = await pollPrediction(sim, created.body.id);
+    const { final } = await pollPrediction(simulator, created.body.id);
     expect(Array.isArray(final.output)).toBe(true);
     const urls = final.output as string[];
-    expect(urls).toEqual([0, 1].map((index) => `${sim.origin}/files/${final.id}/${index}.png`));
+    expect(urls).toEqual([0, 1].map((index) => `${simulator.origin}/files/${final.id}/${index}.png`));
     const images = await Promise.all(urls.map(downloadPng));
     for (const image of images) {
       expect(image.width * 9).toBe(image.height * 21);
@@ -80,9 +73,11 @@ describe('a tqdm model (FLUX Dev)', () => {
 });
 
 describe('a plain model (Imagen 4 Fast)', () => {
-  it('logs plain lines without percentages and returns one URL string', async () => {
-    const created = await createPrediction(sim, IMAGEN_FAST, { input: { prompt: 'a fox', aspect_ratio: '9:16' } });
-    const { final, seen } = await pollPrediction(sim, created.body.id, undefined, { intervalMs: 2 });
+  test('logs plain lines without percentages and returns one URL string', async ({ simulator }) => {
+    const created = await createPrediction(simulator, IMAGEN_FAST, {
+      input: { prompt: 'a fox', aspect_ratio: '9:16' },
+    });
+    const { final, seen } = await pollPrediction(simulator, created.body.id, undefined, { intervalMs: 2 });
     expect(statuses([created.body, ...seen])).toEqual(['starting', 'processing', 'succeeded']);
     expect(final.logs).toMatch(
       /^Using seed: \d+\nGenerating\.\.\.\nGenerated image in \d+\.\dsec\nDownloading \d+ bytes\n$/,
@@ -96,17 +91,17 @@ describe('a plain model (Imagen 4 Fast)', () => {
     expect((await download.arrayBuffer()).byteLength).toBe(bytes);
   });
 
-  it('honours custom sizes (FLUX 1.1 Pro) and Seedream’s arrays', async () => {
-    const pro = await createPrediction(sim, 'black-forest-labs/flux-1.1-pro', {
+  test('honours custom sizes (FLUX 1.1 Pro) and Seedream’s arrays', async ({ simulator }) => {
+    const pro = await createPrediction(simulator, 'black-forest-labs/flux-1.1-pro', {
       input: { prompt: 'custom', aspect_ratio: 'custom', width: 1440, height: 1024 },
     });
-    const seedream = await createPrediction(sim, 'bytedance/seedream-4', {
+    const seedream = await createPrediction(simulator, 'bytedance/seedream-4', {
       input: { prompt: 's', aspect_ratio: '4:3' },
     });
-    const proFinal = (await pollPrediction(sim, pro.body.id)).final;
+    const proFinal = (await pollPrediction(simulator, pro.body.id)).final;
     const proImage = await downloadPng(proFinal.output as string);
     expect(proImage.width * 1024).toBe(proImage.height * 1440);
-    const seedreamFinal = (await pollPrediction(sim, seedream.body.id, undefined, { timeoutMs: 15_000 })).final;
+    const seedreamFinal = (await pollPrediction(simulator, seedream.body.id, undefined, { timeoutMs: 15_000 })).final;
     expect(seedreamFinal.output).toHaveLength(1);
     const seedreamImage = await downloadPng((seedreamFinal.output as string[])[0]!);
     expect(seedreamImage.width * 3).toBe(seedreamImage.height * 4);
@@ -114,11 +109,11 @@ describe('a plain model (Imagen 4 Fast)', () => {
 });
 
 describe('remove-background', () => {
-  it('turns a simulator output into an RGBA PNG with real transparency', async () => {
-    const source = await createPrediction(sim, SCHNELL, { input: { prompt: 'subject', aspect_ratio: '3:2' } });
-    const sourceUrl = ((await pollPrediction(sim, source.body.id)).final.output as string[])[0]!;
-    const created = await createPrediction(sim, REMOVE_BACKGROUND, { input: { image: sourceUrl } });
-    const { final } = await pollPrediction(sim, created.body.id);
+  test('turns a simulator output into an RGBA PNG with real transparency', async ({ simulator }) => {
+    const source = await createPrediction(simulator, SCHNELL, { input: { prompt: 'subject', aspect_ratio: '3:2' } });
+    const sourceUrl = ((await pollPrediction(simulator, source.body.id)).final.output as string[])[0]!;
+    const created = await createPrediction(simulator, REMOVE_BACKGROUND, { input: { image: sourceUrl } });
+    const { final } = await pollPrediction(simulator, created.body.id);
     expect(final.status).toBe('succeeded');
     expect(typeof final.output).toBe('string');
     const [original, cutout] = await Promise.all([downloadPng(sourceUrl), downloadPng(final.output as string)]);
@@ -133,25 +128,25 @@ describe('remove-background', () => {
     expect(cutout.data.subarray(centre, centre + 3)).toEqual(original.data.subarray(centre, centre + 3));
   });
 
-  it('synthesises a source for unreachable hosts and fails on a broken loopback URL', async () => {
-    const external = await createPrediction(sim, REMOVE_BACKGROUND, {
+  test('synthesises a source for unreachable hosts and fails on a broken loopback URL', async ({ simulator }) => {
+    const external = await createPrediction(simulator, REMOVE_BACKGROUND, {
       input: { image: 'https://example.com/photo.png' },
     });
-    const broken = await createPrediction(sim, REMOVE_BACKGROUND, {
-      input: { image: `${sim.origin}/files/nosuchprediction/0.png` },
+    const broken = await createPrediction(simulator, REMOVE_BACKGROUND, {
+      input: { image: `${simulator.origin}/files/nosuchprediction/0.png` },
     });
-    const externalFinal = (await pollPrediction(sim, external.body.id)).final;
+    const externalFinal = (await pollPrediction(simulator, external.body.id)).final;
     expect(externalFinal.status).toBe('succeeded');
     expect((await downloadPng(externalFinal.output as string)).data[3]).toBe(0);
-    const brokenFinal = (await pollPrediction(sim, broken.body.id)).final;
+    const brokenFinal = (await pollPrediction(simulator, broken.body.id)).final;
     expect(brokenFinal.status).toBe('failed');
     expect(brokenFinal.error).toMatch(/Failed to download image .* HTTP 404/);
   });
 });
 
 describe('Prefer: wait', () => {
-  it('holds the response until the prediction finishes (201) or the wait runs out (202)', async () => {
-    const finished = await createPrediction(sim, SCHNELL, { input: { prompt: 'quick' } }, { prefer: 'wait' });
+  test('holds the response until the prediction finishes (201) or the wait runs out (202)', async ({ simulator }) => {
+    const finished = await createPrediction(simulator, SCHNELL, { input: { prompt: 'quick' } }, { prefer: 'wait' });
     expect(finished.status).toBe(201);
     expect(finished.body.status).toBe('succeeded');
     expect(finished.body.output).toHaveLength(1);
@@ -160,7 +155,7 @@ describe('Prefer: wait', () => {
     // wait=1 is 20 ms at this speed; a [sim:slow] run takes 30 simulated seconds.
     const started = Date.now();
     const running = await createPrediction(
-      sim,
+      simulator,
       SCHNELL,
       { input: { prompt: 'long [sim:slow]' } },
       { prefer: 'wait=1' },
@@ -173,58 +168,58 @@ describe('Prefer: wait', () => {
 });
 
 describe('Cancel-After and cancel', () => {
-  it('aborts a prediction whose deadline passes before it starts', async () => {
+  test('aborts a prediction whose deadline passes before it starts', async ({ simulator }) => {
     const created = await createPrediction(
-      sim,
+      simulator,
       SCHNELL,
       { input: { prompt: 'cold boot [sim:cold]' } },
       { 'cancel-after': '5s' },
     );
     expect(Date.parse(created.body.deadline!) - Date.parse(created.body.created_at)).toBe(5000 * SPEED);
-    const { final } = await pollPrediction(sim, created.body.id);
+    const { final } = await pollPrediction(simulator, created.body.id);
     expect(final.status).toBe('aborted');
     expect(final.started_at).toBeUndefined();
     expect(final.output).toBeNull();
-    expect(sim.predictions().find((p) => p.id === final.id)!.chargedMicros).toBe(0);
+    expect(simulator.predictions().find((p) => p.id === final.id)!.chargedMicros).toBe(0);
   });
 
-  it('cancels a running prediction at its deadline (1h30m style durations parse too)', async () => {
+  test('cancels a running prediction at its deadline (1h30m style durations parse too)', async ({ simulator }) => {
     const created = await createPrediction(
-      sim,
+      simulator,
       SCHNELL,
       { input: { prompt: 'x [sim:slow]' } },
       { 'cancel-after': '6s' },
     );
-    const { final, seen } = await pollPrediction(sim, created.body.id);
+    const { final, seen } = await pollPrediction(simulator, created.body.id);
     expect(statuses([created.body, ...seen])).toEqual(['starting', 'processing', 'canceled']);
     expect(final.started_at).toBeDefined();
     expect(final.metrics.predict_time).toBeGreaterThan(0);
-    const long = await createPrediction(sim, SCHNELL, { input: { prompt: 'y' } }, { 'cancel-after': '1h30m' });
+    const long = await createPrediction(simulator, SCHNELL, { input: { prompt: 'y' } }, { 'cancel-after': '1h30m' });
     expect(Date.parse(long.body.deadline!) - Date.parse(long.body.created_at)).toBe(5400_000 * SPEED);
   });
 
-  it('cancel stops a running prediction and is idempotent on terminal ones', async () => {
-    const created = await createPrediction(sim, SCHNELL, { input: { prompt: 'stop me [sim:slow]' } });
-    await pollPrediction(sim, created.body.id, (prediction) => prediction.status === 'processing');
-    const canceled = await call<PredictionJson>(sim, 'POST', `/v1/predictions/${created.body.id}/cancel`);
+  test('cancel stops a running prediction and is idempotent on terminal ones', async ({ simulator }) => {
+    const created = await createPrediction(simulator, SCHNELL, { input: { prompt: 'stop me [sim:slow]' } });
+    await pollPrediction(simulator, created.body.id, (prediction) => prediction.status === 'processing');
+    const canceled = await call<PredictionJson>(simulator, 'POST', `/v1/predictions/${created.body.id}/cancel`);
     expect(canceled.status).toBe(200);
     expect(canceled.body.status).toBe('canceled');
     await sleep(50);
-    const again = await call<PredictionJson>(sim, 'POST', `/v1/predictions/${created.body.id}/cancel`);
+    const again = await call<PredictionJson>(simulator, 'POST', `/v1/predictions/${created.body.id}/cancel`);
     expect(again.body).toEqual(canceled.body);
-    expect(await getPrediction(sim, created.body.id)).toEqual(canceled.body);
+    expect(await getPrediction(simulator, created.body.id)).toEqual(canceled.body);
 
-    const done = await createPrediction(sim, SCHNELL, { input: { prompt: 'done' } }, { prefer: 'wait' });
-    const cancelDone = await call<PredictionJson>(sim, 'POST', `/v1/predictions/${done.body.id}/cancel`);
+    const done = await createPrediction(simulator, SCHNELL, { input: { prompt: 'done' } }, { prefer: 'wait' });
+    const cancelDone = await call<PredictionJson>(simulator, 'POST', `/v1/predictions/${done.body.id}/cancel`);
     expect(cancelDone.status).toBe(200);
     expect(cancelDone.body).toEqual(done.body);
   });
 });
 
 describe('prompt markers', () => {
-  it('[sim:fail] fails after starting, with an error and explaining logs', async () => {
-    const created = await createPrediction(sim, FLUX_DEV, { input: { prompt: 'a cat [sim:fail]' } });
-    const { final } = await pollPrediction(sim, created.body.id, undefined, { intervalMs: 2 });
+  test('[sim:fail] fails after starting, with an error and explaining logs', async ({ simulator }) => {
+    const created = await createPrediction(simulator, FLUX_DEV, { input: { prompt: 'a cat [sim:fail]' } });
+    const { final } = await pollPrediction(simulator, created.body.id, undefined, { intervalMs: 2 });
     expect(final.status).toBe('failed');
     expect(final.started_at).toBeDefined();
     expect(final.error).toMatch(/out of memory/i);
@@ -233,23 +228,23 @@ describe('prompt markers', () => {
     expect(final.metrics.image_count).toBeUndefined();
   });
 
-  it('[sim:nsfw] fails as a safety-filter rejection in each family’s words', async () => {
-    const flux = await createPrediction(sim, SCHNELL, { input: { prompt: 'something [sim:nsfw]' } });
-    const imagen = await createPrediction(sim, IMAGEN_FAST, { input: { prompt: 'something [sim:nsfw]' } });
-    const fluxFinal = (await pollPrediction(sim, flux.body.id)).final;
-    const imagenFinal = (await pollPrediction(sim, imagen.body.id)).final;
+  test('[sim:nsfw] fails as a safety-filter rejection in each family’s words', async ({ simulator }) => {
+    const flux = await createPrediction(simulator, SCHNELL, { input: { prompt: 'something [sim:nsfw]' } });
+    const imagen = await createPrediction(simulator, IMAGEN_FAST, { input: { prompt: 'something [sim:nsfw]' } });
+    const fluxFinal = (await pollPrediction(simulator, flux.body.id)).final;
+    const imagenFinal = (await pollPrediction(simulator, imagen.body.id)).final;
     expect(fluxFinal.status).toBe('failed');
     expect(fluxFinal.error).toMatch(/^NSFW content detected/);
     expect(imagenFinal.status).toBe('failed');
     expect(imagenFinal.error).toMatch(/flagged as sensitive.*E005/);
   });
 
-  it('[sim:slow] stretches processing to 30 simulated seconds with progress throughout', async () => {
-    const tqdm = await createPrediction(sim, SCHNELL, { input: { prompt: 'slow [sim:slow]' } });
-    const plain = await createPrediction(sim, IMAGEN_FAST, { input: { prompt: 'slow [sim:slow]' } });
+  test('[sim:slow] stretches processing to 30 simulated seconds with progress throughout', async ({ simulator }) => {
+    const tqdm = await createPrediction(simulator, SCHNELL, { input: { prompt: 'slow [sim:slow]' } });
+    const plain = await createPrediction(simulator, IMAGEN_FAST, { input: { prompt: 'slow [sim:slow]' } });
     const [tqdmRun, plainRun] = await Promise.all([
-      pollPrediction(sim, tqdm.body.id, undefined, { intervalMs: 20 }),
-      pollPrediction(sim, plain.body.id, undefined, { intervalMs: 20 }),
+      pollPrediction(simulator, tqdm.body.id, undefined, { intervalMs: 20 }),
+      pollPrediction(simulator, plain.body.id, undefined, { intervalMs: 20 }),
     ]);
     for (const { final } of [tqdmRun, plainRun]) {
       expect(final.status).toBe('succeeded');
@@ -262,16 +257,18 @@ describe('prompt markers', () => {
 });
 
 describe('data removal', () => {
-  it('removes output, input and logs one simulated hour after completion; files stop being served', async () => {
-    const created = await createPrediction(sim, SCHNELL, { input: { prompt: 'ephemeral' } }, { prefer: 'wait' });
+  test('removes output, input and logs one simulated hour after completion; files stop being served', async ({
+    simulator,
+  }) => {
+    const created = await createPrediction(simulator, SCHNELL, { input: { prompt: 'ephemeral' } }, { prefer: 'wait' });
     const url = (created.body.output as string[])[0]!;
     expect((await fetch(url)).status).toBe(200);
 
     clockOffsetMs += 3600_000 * SPEED - 1_000;
-    expect((await getPrediction(sim, created.body.id)).data_removed).toBe(false);
+    expect((await getPrediction(simulator, created.body.id)).data_removed).toBe(false);
     clockOffsetMs += 2_000;
     try {
-      const removed = await getPrediction(sim, created.body.id);
+      const removed = await getPrediction(simulator, created.body.id);
       expect(removed).toMatchObject({ data_removed: true, output: null, input: {}, logs: '', status: 'succeeded' });
       expect((await fetch(url)).status).toBe(404);
     } finally {

@@ -4,45 +4,42 @@
  * its GPU input limit failing the prediction in the model's own words, and `[sim:fail-upscale]` on
  * the prompt that made the image failing the upscale.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPSCALER_MODEL } from '../../src/catalog/models.ts';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { call, createPrediction, downloadPng, pollPrediction } from './helpers.ts';
 import type { PredictionJson } from '../../src/simulator/index.ts';
+import { describe, expect, test as base } from '../support/simulator-fixtures.ts';
+import { call, createPrediction, downloadPng, pollPrediction } from './helpers.ts';
 
 const SPEED = 0.05;
 const SCHNELL = 'black-forest-labs/flux-schnell';
 const REMOVE_BACKGROUND = 'recraft-ai/recraft-remove-background';
 const VERSION = `${UPSCALER_MODEL.replicateModel}:${UPSCALER_MODEL.replicateVersion}`;
 
-let sim: RunningSimulator;
-
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0, speed: SPEED });
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
-async function run(model: string, input: Record<string, unknown>): Promise<PredictionJson> {
-  const created = await createPrediction(sim, model, { input });
-  expect(created.status).toBe(201);
-  return (await pollPrediction(sim, created.body.id)).final;
-}
-
-async function upscale(input: Record<string, unknown>): Promise<PredictionJson> {
-  const created = await call<PredictionJson>(sim, 'POST', '/v1/predictions', { body: { version: VERSION, input } });
-  expect(created.status).toBe(201);
-  return (await pollPrediction(sim, created.body.id)).final;
-}
+const test = base
+  /** Runs `model` on `input` to its end. */
+  .extend('run', { scope: 'file' }, ({ simulator }) => async (model: string, input: Record<string, unknown>) => {
+    const created = await createPrediction(simulator, model, { input });
+    expect(created.status).toBe(201);
+    return (await pollPrediction(simulator, created.body.id)).final;
+  })
+  /** Runs the upscaler by its pinned version on `input` to its end. */
+  .extend('upscale', { scope: 'file' }, ({ simulator }) => async (input: Record<string, unknown>) => {
+    const created = await call<PredictionJson>(simulator, 'POST', '/v1/predictions', {
+      body: { version: VERSION, input },
+    });
+    expect(created.status).toBe(201);
+    return (await pollPrediction(simulator, created.body.id)).final;
+  });
+test.override('simulatorSetup', { speed: SPEED });
 
 function outputUrl(prediction: PredictionJson): string {
   return Array.isArray(prediction.output) ? String(prediction.output[0]) : String(prediction.output);
 }
 
 describe('the simulated Real-ESRGAN', () => {
-  it('returns a PNG of int(side × scale), by its pinned version, taking longer for more pixels', async () => {
+  test('returns a PNG of int(side × scale), by its pinned version, taking longer for more pixels', async ({
+    run,
+    upscale,
+  }) => {
     const image = await run(SCHNELL, { prompt: 'a lighthouse', aspect_ratio: '4:3' });
     const source = await downloadPng(outputUrl(image));
     expect([source.width, source.height]).toEqual([256, 192]);
@@ -62,7 +59,7 @@ describe('the simulated Real-ESRGAN', () => {
     expect(large.metrics?.predict_time).toBeGreaterThanOrEqual(seconds * 0.95);
   });
 
-  it('keeps the alpha of a background-removed image', async () => {
+  test('keeps the alpha of a background-removed image', async ({ run, upscale }) => {
     const image = await run(SCHNELL, { prompt: 'a sticker', aspect_ratio: '1:1' });
     const cutOut = await run(REMOVE_BACKGROUND, { image: outputUrl(image) });
     const scaled = await upscale({ image: outputUrl(cutOut), scale: 2 });
@@ -72,7 +69,7 @@ describe('the simulated Real-ESRGAN', () => {
     expect(png.data[(256 * 512 + 256) * 4 + 3]).toBe(255); // the centre stays opaque
   });
 
-  it('fails an input over its GPU limit in the model’s own words', async () => {
+  test('fails an input over its GPU limit in the model’s own words', async ({ run, upscale }) => {
     const image = await run(SCHNELL, { prompt: 'a square', aspect_ratio: '1:1' });
     const huge = await upscale({ image: outputUrl(image), scale: 6 }); // 1536 × 1536 = 2.36 MP
     const failed = await upscale({ image: outputUrl(huge), scale: 2 });
@@ -84,7 +81,10 @@ describe('the simulated Real-ESRGAN', () => {
     );
   });
 
-  it('fails when the prompt that made its image says [sim:fail-upscale], also through a removal', async () => {
+  test('fails when the prompt that made its image says [sim:fail-upscale], also through a removal', async ({
+    run,
+    upscale,
+  }) => {
     const image = await run(SCHNELL, { prompt: 'a mug wrap [sim:fail-upscale]', aspect_ratio: '16:9' });
     expect(image.status).toBe('succeeded');
     const failed = await upscale({ image: outputUrl(image), scale: 2 });

@@ -1,6 +1,6 @@
 /** Webhook deliveries: Standard Webhooks signatures, event filters, throttling and retries. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
+import { describe, expect, test as base } from '../support/simulator-fixtures.ts';
 import {
   call,
   createPrediction,
@@ -15,36 +15,38 @@ import {
 
 const SECRET = `whsec_${Buffer.from('pixelgate-simulator-test-signing-key').toString('base64')}`;
 
-let sim: RunningSimulator;
-let receiver: WebhookReceiver | undefined;
-
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0, speed: 0.02, webhookSecret: SECRET });
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
-afterEach(async () => {
-  await receiver?.close();
-  receiver = undefined;
-});
+const test = base
+  /** Starts a webhook receiver (answering 204, or as `respond` says), closed after the test. */
+  .extend('startReceiver', async ({}, { onCleanup }) => {
+    const receivers: WebhookReceiver[] = [];
+    onCleanup(async () => {
+      await Promise.all(receivers.map((receiver) => receiver.close()));
+    });
+    return async (respond?: Parameters<typeof startWebhookReceiver>[0]): Promise<WebhookReceiver> => {
+      const receiver = await startWebhookReceiver(respond);
+      receivers.push(receiver);
+      return receiver;
+    };
+  });
+test.override('simulatorSetup', { webhookSecret: SECRET });
 
 const header = (value: string | string[] | undefined): string => String(value);
 
 describe('webhooks', () => {
-  it('sends start, logs, output and completed, each signed with the default secret', async () => {
-    receiver = await startWebhookReceiver();
-    const created = await createPrediction(sim, 'black-forest-labs/flux-dev', {
+  test('sends start, logs, output and completed, each signed with the default secret', async ({
+    simulator,
+    startReceiver,
+  }) => {
+    const receiver = await startReceiver();
+    const created = await createPrediction(simulator, 'black-forest-labs/flux-dev', {
       input: { prompt: 'hooked', num_inference_steps: 8 },
       webhook: receiver.url,
     });
-    const { final } = await pollPrediction(sim, created.body.id);
-    await waitUntil(() => receiver!.received.some((delivery) => delivery.body.status === 'succeeded'));
+    const { final } = await pollPrediction(simulator, created.body.id);
+    await waitUntil(() => receiver.received.some((delivery) => delivery.body.status === 'succeeded'));
     await sleep(50); // let trailing throttled deliveries land
 
-    const secret = (await call<{ key: string }>(sim, 'GET', '/v1/webhooks/default/secret')).body.key;
+    const secret = (await call<{ key: string }>(simulator, 'GET', '/v1/webhooks/default/secret')).body.key;
     expect(secret).toBe(SECRET);
     const spec = new OpenApiValidator();
     for (const delivery of receiver.received) {
@@ -66,48 +68,51 @@ describe('webhooks', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('throttles logs/output to one delivery per 500 ms × speed', async () => {
-    receiver = await startWebhookReceiver();
+  test('throttles logs/output to one delivery per 500 ms × speed', async ({ simulator, startReceiver }) => {
+    const receiver = await startReceiver();
     // 50 steps in ~110 ms of processing: 50 log updates, at most ~12 throttle windows of 10 ms.
-    const created = await createPrediction(sim, 'black-forest-labs/flux-dev', {
+    const created = await createPrediction(simulator, 'black-forest-labs/flux-dev', {
       input: { prompt: 'chatty', num_inference_steps: 50 },
       webhook: receiver.url,
       webhook_events_filter: ['logs'],
     });
-    await pollPrediction(sim, created.body.id);
+    await pollPrediction(simulator, created.body.id);
     await sleep(50);
     const logDeliveries = receiver.received.length;
     expect(logDeliveries).toBeGreaterThanOrEqual(2);
     expect(logDeliveries).toBeLessThan(30);
   });
 
-  it('honours webhook_events_filter', async () => {
-    receiver = await startWebhookReceiver();
-    const created = await createPrediction(sim, 'black-forest-labs/flux-schnell', {
+  test('honours webhook_events_filter', async ({ simulator, startReceiver }) => {
+    const receiver = await startReceiver();
+    const created = await createPrediction(simulator, 'black-forest-labs/flux-schnell', {
       input: { prompt: 'only the end' },
       webhook: receiver.url,
       webhook_events_filter: ['completed'],
     });
-    await pollPrediction(sim, created.body.id);
-    await waitUntil(() => receiver!.received.length === 1);
+    await pollPrediction(simulator, created.body.id);
+    await waitUntil(() => receiver.received.length === 1);
     await sleep(50);
     expect(receiver.received.map((delivery) => delivery.body.status)).toEqual(['succeeded']);
   });
 
-  it('retries completed with the same webhook-id until a 2xx; other events are not retried', async () => {
+  test('retries completed with the same webhook-id until a 2xx; other events are not retried', async ({
+    simulator,
+    startReceiver,
+  }) => {
     // Every start/logs/output delivery fails; completed fails twice, then succeeds.
     let completedAttempts = 0;
-    receiver = await startWebhookReceiver((delivery) => {
+    const receiver = await startReceiver((delivery) => {
       if (delivery.body.status !== 'succeeded') return 500;
       completedAttempts += 1;
       return completedAttempts <= 2 ? 503 : 200;
     });
-    const created = await createPrediction(sim, 'black-forest-labs/flux-schnell', {
+    const created = await createPrediction(simulator, 'black-forest-labs/flux-schnell', {
       input: { prompt: 'flaky receiver' },
       webhook: receiver.url,
       webhook_events_filter: ['start', 'completed'],
     });
-    await pollPrediction(sim, created.body.id);
+    await pollPrediction(simulator, created.body.id);
     await waitUntil(() => completedAttempts === 3);
     await sleep(100);
 
@@ -119,8 +124,8 @@ describe('webhooks', () => {
     expect(starts).toHaveLength(1);
   });
 
-  it('gives up on completed after a bounded number of attempts', async () => {
-    receiver = await startWebhookReceiver(() => 500);
+  test('gives up on completed after a bounded number of attempts', async ({ startReceiver }) => {
+    const receiver = await startReceiver(() => 500);
     const fast = await startSimulator({ port: 0, speed: 0.001 });
     try {
       const created = await createPrediction(fast, 'black-forest-labs/flux-schnell', {
