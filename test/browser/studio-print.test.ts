@@ -11,9 +11,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { pngDpi } from '../../src/print/file.ts';
 import { DEFAULT_GENERATION_SETTINGS } from '../../src/runtime.ts';
+import type { TestApp } from '../support/app.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { launchChromium, screenshot, type TestBrowser } from './chromium.ts';
 
@@ -28,6 +29,8 @@ test.override('setup', {
 });
 
 const PROMPT = 'a fox on a poster, flat colours';
+/** How long a check waits for what comes over the network (vitest polls for 1 s by default; the machine may be loaded). */
+const NETWORK = { timeout: 20_000 };
 
 declare global {
   interface Window {
@@ -52,100 +55,150 @@ async function recordCardStatuses(page: Page): Promise<void> {
   });
 }
 
-describe('print files and thumbs in the studio', () => {
-  let browser: TestBrowser | undefined;
+async function signIn(page: Page, app: TestApp, key: string): Promise<void> {
+  await page.goto(`${app.url}/studio`);
+  await page.getByLabel('API key', { exact: true }).fill(key);
+  await page.getByRole('button', { name: 'Use key' }).click();
+  await expect.poll(() => page.locator('#key-status').innerText(), NETWORK).toContain('Signed in as');
+}
 
+describe('print files and thumbs in the studio', () => {
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
   afterAll(async () => {
     await browser?.close();
   });
 
-  test('makes a print file from a custom target, shows its size and DPI, and downloads it; the thumbs rate the image', async ({
+  test(
+    'makes a print file from a custom target, shows its size and DPI, and downloads it; the thumbs rate the image',
+    { timeout: 120_000 },
+    async ({ app, key }) => {
+      const page = await browser.newPage();
+      await signIn(page, app, key);
+
+      // The picker lists the gateway's presets with their pixels, and a custom size.
+      const picker = page.getByLabel('Print target');
+      await expect
+        .poll(() => picker.locator('option').allInnerTexts(), NETWORK)
+        .toContain('Poster 18×24 in (5400×7200 px)');
+      await page.getByLabel(/Generate directly/).check();
+      await page.getByRole('radio', { name: /^FLUX Schnell/ }).check();
+      await page.getByLabel('Prompt').fill(PROMPT);
+      await page.getByLabel(/^Images/).fill('1');
+      await picker.selectOption('custom');
+      await page.getByLabel(/^Width/).fill('4');
+      await page.getByLabel(/^Height/).fill('3');
+      await page.getByLabel('DPI').fill('100');
+      await expect
+        .poll(() => page.locator('#print-hint').innerText(), NETWORK)
+        .toContain('A 400×300 px PNG at 100 DPI');
+      await expect
+        .poll(() => page.locator('#estimate').innerText(), NETWORK)
+        .toContain('+ upscaling for the print file');
+      await screenshot(page, 'studio-print-form');
+
+      await recordCardStatuses(page);
+      await page.getByRole('button', { name: 'Generate' }).click();
+      const card = page.locator('#gallery li.card[data-status="SUCCEEDED"]', { hasText: PROMPT });
+      await card.waitFor({ timeout: 60_000 });
+      const statuses = await page.evaluate(() => window.cardStatuses ?? []);
+      expect(statuses).toContain('Upscaling for print');
+      expect(statuses).toContain('Preparing the print file');
+      expect(statuses.indexOf('Upscaling for print')).toBeLessThan(statuses.indexOf('Preparing the print file'));
+      expect(statuses.at(-1)).toBe('Done');
+
+      const printLine = card.locator('.print-file');
+      expect(await printLine.locator('.print-size').innerText()).toMatch(/^Print file 400×300 px · 100 DPI · \d+ kB$/);
+      await screenshot(page, 'studio-print-card');
+
+      // The link downloads the file under its name; the bytes are the exact print file.
+      const link = printLine.getByRole('link', { name: 'Download the print file of image 1' });
+      expect(new URL((await link.getAttribute('href'))!).searchParams.get('download')).toBe('1');
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      expect(download.suggestedFilename()).toMatch(/^print-0-400x300-100dpi-[0-9a-f]+\.png$/);
+      const png = await readFile((await download.path())!);
+      const { width, height } = await sharp(png).metadata();
+      expect({ width, height, dpi: pngDpi(png) }).toEqual({ width: 400, height: 300, dpi: 100 });
+      const size = /· (\d+) kB$/.exec(await printLine.locator('.print-size').innerText())![1];
+      expect(Math.round(png.length / 1000)).toBe(Number(size));
+
+      // Thumbs: each press is kept by the gateway and updates the card in place.
+      const rating = async (): Promise<string> => {
+        const id = await card.getAttribute('data-id');
+        const answer = await app.graphql<{ generation: { images: Array<{ rating: string }> } }>(
+          'query($id: ID!) { generation(id: $id) { images { rating } } }',
+          { id },
+          key,
+        );
+        return answer.data!.generation.images[0]!.rating;
+      };
+      const like = card.getByRole('button', { name: 'Like image 1', exact: true });
+      const dislike = card.getByRole('button', { name: 'Dislike image 1', exact: true });
+      expect(await like.getAttribute('aria-pressed')).toBe('false');
+      expect(await rating()).toBe('NONE');
+      const likeButton = await like.elementHandle();
+      await like.click();
+      await expect.poll(() => like.getAttribute('aria-pressed'), NETWORK).toBe('true');
+      expect(await rating()).toBe('LIKE');
+      expect(await likeButton!.evaluate((element) => element.isConnected)).toBe(true);
+      await dislike.click();
+      await expect.poll(() => dislike.getAttribute('aria-pressed'), NETWORK).toBe('true');
+      expect(await like.getAttribute('aria-pressed')).toBe('false');
+      expect(await rating()).toBe('DISLIKE');
+      await screenshot(page, 'studio-print-rated');
+      // Pressing the active thumb again withdraws the rating.
+      await dislike.click();
+      await expect.poll(() => dislike.getAttribute('aria-pressed'), NETWORK).toBe('false');
+      expect(await rating()).toBe('NONE');
+
+      // The rating shown comes from the gateway: liked again, it is still pressed after a reload.
+      await like.click();
+      await expect.poll(() => rating(), NETWORK).toBe('LIKE');
+      await page.reload();
+      await expect.poll(() => page.locator('#key-status').innerText(), NETWORK).toContain('Signed in as');
+      await expect.poll(() => like.getAttribute('aria-pressed'), NETWORK).toBe('true');
+      expect(await card.locator('.print-size').innerText()).toContain('400×300 px · 100 DPI');
+      await page.close();
+    },
+  );
+
+  test('prints the variation finalized from a preview grid, not the previews, and fits a phone screen', async ({
     app,
     key,
   }) => {
-    browser = await launchChromium();
-    const page = await browser.newPage();
-    await page.goto(`${app.url}/studio`);
-    await page.getByLabel('API key', { exact: true }).fill(key);
-    await page.getByRole('button', { name: 'Use key' }).click();
-    await expect.poll(() => page.locator('#key-status').innerText()).toContain('Signed in as');
-
-    // The picker lists the gateway's presets with their pixels, and a custom size.
-    const picker = page.getByLabel('Print target');
-    await expect.poll(() => picker.locator('option').allInnerTexts()).toContain('Poster 18×24 in (5400×7200 px)');
-    await page.getByLabel(/Generate directly/).check();
-    await page.getByRole('radio', { name: /^FLUX Schnell/ }).check();
-    await page.getByLabel('Prompt').fill(PROMPT);
-    await page.getByLabel(/^Images/).fill('1');
-    await picker.selectOption('custom');
-    await page.getByLabel(/^Width/).fill('4');
-    await page.getByLabel(/^Height/).fill('3');
-    await page.getByLabel('DPI').fill('100');
-    await expect.poll(() => page.locator('#print-hint').innerText()).toContain('A 400×300 px PNG at 100 DPI');
-    await expect.poll(() => page.locator('#estimate').innerText()).toContain('+ upscaling for the print file');
-    await screenshot(page, 'studio-print-form');
-
-    await recordCardStatuses(page);
+    const page = await browser.newPage({ width: 390, height: 844 });
+    await signIn(page, app, key);
+    await page.getByLabel('Prompt').fill('a sticker of an owl');
+    await page.getByLabel(/^Images/).fill('2');
+    await page.getByLabel('Print target').selectOption({ label: 'Sticker 3×3 in (900×900 px)' });
+    await expect
+      .poll(() => page.locator('#print-hint').innerText(), NETWORK)
+      .toContain('the variation you finalize is');
     await page.getByRole('button', { name: 'Generate' }).click();
-    const card = page.locator('#gallery li.card[data-status="SUCCEEDED"]', { hasText: PROMPT });
-    await card.waitFor({ timeout: 60_000 });
-    const statuses = await page.evaluate(() => window.cardStatuses ?? []);
-    expect(statuses).toContain('Upscaling for print');
-    expect(statuses).toContain('Preparing the print file');
-    expect(statuses.indexOf('Upscaling for print')).toBeLessThan(statuses.indexOf('Preparing the print file'));
-    expect(statuses.at(-1)).toBe('Done');
+    const preview = page.locator('#gallery li.card[data-status="SUCCEEDED"]', { hasText: 'a sticker of an owl' });
+    await preview.waitFor({ timeout: 60_000 });
+    expect(await preview.locator('.print-file').count()).toBe(0);
+    // Every variation has its thumbs beside its Finalize button.
+    expect(await preview.getByRole('button', { name: /^(Like|Dislike) variation/ }).count()).toBe(4);
 
-    const printLine = card.locator('.print-file');
-    expect(await printLine.locator('.print-size').innerText()).toMatch(/^Print file 400×300 px · 100 DPI · \d+ kB$/);
-    await screenshot(page, 'studio-print-card');
+    await preview.getByRole('button', { name: 'Finalize variation 1' }).click();
+    const final = page
+      .locator('#gallery li.card[data-status="SUCCEEDED"]', { hasText: 'a sticker of an owl' })
+      .filter({ has: page.locator('.badge', { hasText: /^Final$/ }) });
+    await final.waitFor({ timeout: 60_000 });
+    expect(await final.locator('.print-size').innerText()).toMatch(/^Print file 900×900 px · 300 DPI · \d+ kB$/);
+    await page.getByLabel('Print target').selectOption('custom');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await screenshot(page, 'studio-print-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await screenshot(page, 'studio-print-desktop');
+    await page.close();
+  });
 
-    // The link downloads the file under its name; the bytes are the exact print file.
-    const link = printLine.getByRole('link', { name: 'Download the print file of image 1' });
-    expect(new URL((await link.getAttribute('href'))!).searchParams.get('download')).toBe('1');
-    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
-    expect(download.suggestedFilename()).toMatch(/^print-0-400x300-100dpi-[0-9a-f]+\.png$/);
-    const png = await readFile((await download.path())!);
-    const { width, height } = await sharp(png).metadata();
-    expect({ width, height, dpi: pngDpi(png) }).toEqual({ width: 400, height: 300, dpi: 100 });
-    const size = /· (\d+) kB$/.exec(await printLine.locator('.print-size').innerText())![1];
-    expect(Math.round(png.length / 1000)).toBe(Number(size));
-
-    // Thumbs: each press is kept by the gateway and updates the card in place.
-    const rating = async (): Promise<string> => {
-      const id = await card.getAttribute('data-id');
-      const answer = await app.graphql<{ generation: { images: Array<{ rating: string }> } }>(
-        'query($id: ID!) { generation(id: $id) { images { rating } } }',
-        { id },
-        key,
-      );
-      return answer.data!.generation.images[0]!.rating;
-    };
-    const like = card.getByRole('button', { name: 'Like image 1', exact: true });
-    const dislike = card.getByRole('button', { name: 'Dislike image 1', exact: true });
-    expect(await like.getAttribute('aria-pressed')).toBe('false');
-    expect(await rating()).toBe('NONE');
-    const likeButton = await like.elementHandle();
-    await like.click();
-    await expect.poll(() => like.getAttribute('aria-pressed')).toBe('true');
-    expect(await rating()).toBe('LIKE');
-    expect(await likeButton!.evaluate((element) => element.isConnected)).toBe(true);
-    await dislike.click();
-    await expect.poll(() => dislike.getAttribute('aria-pressed')).toBe('true');
-    expect(await like.getAttribute('aria-pressed')).toBe('false');
-    expect(await rating()).toBe('DISLIKE');
-    await screenshot(page, 'studio-print-rated');
-    // Pressing the active thumb again withdraws the rating.
-    await dislike.click();
-    await expect.poll(() => dislike.getAttribute('aria-pressed')).toBe('false');
-    expect(await rating()).toBe('NONE');
-
-    // The rating shown comes from the gateway: liked again, it is still pressed after a reload.
-    await like.click();
-    await expect.poll(() => rating()).toBe('LIKE');
-    await page.reload();
-    await expect.poll(() => page.locator('#key-status').innerText()).toContain('Signed in as');
-    await expect.poll(() => like.getAttribute('aria-pressed')).toBe('true');
-    expect(await card.locator('.print-size').innerText()).toContain('400×300 px · 100 DPI');
+  test('fetched nothing from outside this server and logged no errors', () => {
     expect(browser.pageErrors).toEqual([]);
     expect(browser.offLoopbackRequests).toEqual([]);
   });
