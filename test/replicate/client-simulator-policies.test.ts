@@ -5,7 +5,6 @@
  */
 import { Writable } from 'node:stream';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import {
   createReplicateClient,
@@ -14,12 +13,12 @@ import {
   ReplicateOutcomeUnknownError,
   ReplicateRateLimitedError,
   ReplicateUnavailableError,
+  type ReplicateClient,
   type ReplicateClientOptions,
 } from '../../src/replicate/index.ts';
 import { startSimulator, type StartSimulatorOptions } from '../../src/simulator/index.ts';
+import { describe, expect, test as base, type RunningSimulator } from '../support/simulator-fixtures.ts';
 import { recordingSleep } from './helpers.ts';
-
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 const TOKEN = 'r8_SimulatorTokenThatMustNeverBeLogged42';
 const SCHNELL = { model: 'black-forest-labs/flux-schnell' } as const;
@@ -27,39 +26,46 @@ const DEV = { model: 'black-forest-labs/flux-dev' } as const;
 const SCHNELL_CREATE = '/v1/models/black-forest-labs/flux-schnell/predictions';
 const PROMPT = 'a portrait of someone who would rather this prompt stayed private';
 
-let simulator: Simulator;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  simulator = await startSimulator({ port: 0, speed: 0.01 });
-});
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-  simulator.clearFaults();
-  simulator.resetCounters();
-});
-afterAll(async () => {
-  await simulator.close();
-});
-
-function newClient(options: Partial<ReplicateClientOptions> = {}, target: Simulator = simulator) {
-  const { sleep, delays } = recordingSleep();
-  const client = createReplicateClient({
-    token: TOKEN,
-    baseUrl: target.baseUrl,
-    sleep,
-    random: () => 0.5,
-    ...options,
+const test = base
+  /** Fault rules and counters of the file's simulator are cleared after each test. */
+  .extend('faultsCleared', { auto: true }, ({ simulator }, { onCleanup }) => {
+    onCleanup(() => {
+      simulator.clearFaults();
+      simulator.resetCounters();
+    });
+  })
+  /** A client of the file's simulator (or `target`), sleeps recorded in `delays`, closed after the test. */
+  .extend('newClient', ({ simulator }, { onCleanup }) => {
+    const clients: ReplicateClient[] = [];
+    onCleanup(async () => {
+      while (clients.length > 0) await clients.pop()!.close();
+    });
+    return (options: Partial<ReplicateClientOptions> = {}, target: RunningSimulator = simulator) => {
+      const { sleep, delays } = recordingSleep();
+      const client = createReplicateClient({
+        token: TOKEN,
+        baseUrl: target.baseUrl,
+        sleep,
+        random: () => 0.5,
+        ...options,
+      });
+      clients.push(client);
+      return { client, delays };
+    };
+  })
+  /** A simulator of the test's own (speed 0.01 and `options`), closed after the test. */
+  .extend('ownSimulator', async ({}, { onCleanup }) => {
+    const simulators: RunningSimulator[] = [];
+    onCleanup(async () => {
+      await Promise.all(simulators.map((simulator) => simulator.close()));
+    });
+    return async (options: StartSimulatorOptions): Promise<RunningSimulator> => {
+      const own = await startSimulator({ port: 0, speed: 0.01, ...options });
+      simulators.push(own);
+      return own;
+    };
   });
-  cleanups.push(() => client.close());
-  return { client, delays };
-}
-
-async function ownSimulator(options: StartSimulatorOptions): Promise<Simulator> {
-  const own = await startSimulator({ port: 0, speed: 0.01, ...options });
-  cleanups.unshift(() => own.close());
-  return own;
-}
+test.override('simulatorSetup', { speed: 0.01 });
 
 function captureLogs() {
   const lines: Record<string, unknown>[] = [];
@@ -75,7 +81,10 @@ function captureLogs() {
 }
 
 describe('errors and logs', () => {
-  it('401: typed auth error, logged at error level naming the setting, never the token', async () => {
+  test('401: typed auth error, logged at error level naming the setting, never the token', async ({
+    newClient,
+    ownSimulator,
+  }) => {
     const strict = await ownSimulator({ tokens: ['r8_the_only_valid_token'] });
     const logs = captureLogs();
     const { client } = newClient({ logger: logs.logger }, strict);
@@ -88,7 +97,7 @@ describe('errors and logs', () => {
     expect(logs.raw.join('\n')).not.toContain(TOKEN);
   });
 
-  it('402: typed insufficient credits, not retried', async () => {
+  test('402: typed insufficient credits, not retried', async ({ newClient, ownSimulator }) => {
     const broke = await ownSimulator({ creditsMicros: 0 });
     const { client, delays } = newClient({}, broke);
     const error = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } }).catch((e: unknown) => e);
@@ -98,7 +107,10 @@ describe('errors and logs', () => {
     expect(delays).toEqual([]);
   });
 
-  it('logs each upstream call at debug with method, path, status, duration and attempt — no token, no prompt', async () => {
+  test('logs each upstream call at debug with method, path, status, duration and attempt — no token, no prompt', async ({
+    simulator,
+    newClient,
+  }) => {
     const logs = captureLogs();
     const { client } = newClient({ logger: logs.logger });
     const created = await client.createPrediction(SCHNELL, { input: { prompt: PROMPT }, correlationId: 'gen_logs' });
@@ -124,7 +136,7 @@ describe('errors and logs', () => {
 });
 
 describe('backoff and Retry-After on reads', () => {
-  it('draws each delay uniformly below 1, 2 and 4 s (full jitter)', async () => {
+  test('draws each delay uniformly below 1, 2 and 4 s (full jitter)', async ({ simulator, newClient }) => {
     const draws = [0, 0.999, 0.25];
     const { client, delays } = newClient({ random: () => draws.shift() ?? 0 });
     simulator.injectFaults([{ method: 'GET', path: '/v1/predictions/*', fault: 'status_500', times: 10 }]);
@@ -132,7 +144,10 @@ describe('backoff and Retry-After on reads', () => {
     expect(delays).toEqual([0, 1998, 1000]);
   });
 
-  it('ends with a rate-limited error carrying Retry-After when 429s outlast the retries', async () => {
+  test('ends with a rate-limited error carrying Retry-After when 429s outlast the retries', async ({
+    simulator,
+    newClient,
+  }) => {
     const { client, delays } = newClient();
     simulator.injectFaults([
       { method: 'GET', path: '/v1/predictions/*', fault: 'status_429', times: 10, retryAfterSeconds: 2 },
@@ -144,7 +159,7 @@ describe('backoff and Retry-After on reads', () => {
     expect(delays).toEqual([2000, 2000, 2000]);
   });
 
-  it('fails a read fast when Retry-After is above 60 s', async () => {
+  test('fails a read fast when Retry-After is above 60 s', async ({ simulator, newClient }) => {
     const { client, delays } = newClient();
     simulator.injectFaults([{ method: 'GET', path: '/v1/predictions/*', fault: 'status_429', retryAfterSeconds: 61 }]);
     await expect(client.getPrediction('anything')).rejects.toMatchObject({ retryAfterSeconds: 61 });
@@ -154,7 +169,10 @@ describe('backoff and Retry-After on reads', () => {
 });
 
 describe('upstream rate-limit headers', () => {
-  it('pauses the exhausted bucket until ratelimit-reset, leaves the other bucket alone, and avoids the 429', async () => {
+  test('pauses the exhausted bucket until ratelimit-reset, leaves the other bucket alone, and avoids the 429', async ({
+    newClient,
+    ownSimulator,
+  }) => {
     // One clock for both sides: the client's pause advances the simulator's sliding window.
     let clock = Date.now();
     const limited = await ownSimulator({ now: () => clock, rateLimits: { createsPerMinute: 600, otherPerMinute: 2 } });
@@ -186,7 +204,10 @@ describe('upstream rate-limit headers', () => {
 describe('per-model circuit breaker', () => {
   const breaker = { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 150 };
 
-  it('opens on upstream failures, fails fast without a request, probes half-open, and closes', async () => {
+  test('opens on upstream failures, fails fast without a request, probes half-open, and closes', async ({
+    simulator,
+    newClient,
+  }) => {
     const { client } = newClient({ breaker });
     simulator.injectFaults([{ method: 'POST', path: SCHNELL_CREATE, fault: 'status_503', times: 2 }]);
     for (let i = 0; i < 2; i++) {
@@ -215,7 +236,7 @@ describe('per-model circuit breaker', () => {
     expect(simulator.countRequests('POST', /flux-schnell\/predictions$/)).toBe(3);
   });
 
-  it('re-opens when the half-open probe fails', async () => {
+  test('re-opens when the half-open probe fails', async ({ simulator, newClient }) => {
     const { client } = newClient({ breaker });
     simulator.injectFaults([{ method: 'POST', path: SCHNELL_CREATE, fault: 'status_500', times: 3 }]);
     for (let i = 0; i < 2; i++) await client.createPrediction(SCHNELL, { input: { prompt: 'x' } }).catch(() => {});
@@ -226,7 +247,7 @@ describe('per-model circuit breaker', () => {
     expect(client.breakerState(SCHNELL)).toBe('open');
   });
 
-  it('does not count answers that prove Replicate is up (422, 429)', async () => {
+  test('does not count answers that prove Replicate is up (422, 429)', async ({ simulator, newClient }) => {
     const { client } = newClient({ breaker });
     for (let i = 0; i < 3; i++) {
       await client.createPrediction(SCHNELL, { input: { prompt: 'x', aspect_ratio: '7:3' } }).catch(() => {});
@@ -246,7 +267,7 @@ describe('close()', () => {
     return counts;
   }
 
-  it('closes every pooled socket', async () => {
+  test('closes every pooled socket', async ({ simulator }) => {
     const before = countResources().get('TCPSocketWrap') ?? 0;
     const client = createReplicateClient({ token: TOKEN, baseUrl: simulator.baseUrl, transport: { connections: 4 } });
     const created = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } });
@@ -264,7 +285,7 @@ describe('close()', () => {
 
   // That their timers are cancelled too is checked against a quiet stub server (the simulator runs
   // timers of its own): limiter-and-close.test.ts.
-  it('ends waits in progress (rate-limit pause, queue) at once with a typed error', async () => {
+  test('ends waits in progress (rate-limit pause, queue) at once with a typed error', async ({ ownSimulator }) => {
     const limited = await ownSimulator({ rateLimits: { createsPerMinute: 600, otherPerMinute: 1 } });
     // Real timers: what is checked is that close() cancels them.
     const client = createReplicateClient({ token: TOKEN, baseUrl: limited.baseUrl, limiter: { createsPerMinute: 60 } });

@@ -5,7 +5,6 @@
  * (connection refused) or Replicate answered 429; every other failure is an outcome-unknown error
  * and exactly one POST.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createReplicateClient,
   ReplicateInvalidInputError,
@@ -17,9 +16,8 @@ import {
   type ReplicateClientOptions,
 } from '../../src/replicate/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
+import { describe, expect, test as base, type RunningSimulator } from '../support/simulator-fixtures.ts';
 import { closedPort, recordingSleep } from './helpers.ts';
-
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 const SCHNELL = { model: 'black-forest-labs/flux-schnell' } as const;
 const CREATE_PATH = '/v1/models/black-forest-labs/flux-schnell/predictions';
@@ -28,66 +26,73 @@ const GET_PATTERN = /^\/v1\/predictions\/[^/]+$/;
 /** Short enough to keep `timeout` and `slow_body` faults quick, long enough for a loaded CI box. */
 const REQUEST_TIMEOUT_MS = 400;
 
-let simulator: Simulator;
-const clients: ReplicateClient[] = [];
-
-beforeAll(async () => {
-  simulator = await startSimulator({ port: 0, speed: 0.01 });
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  await simulator.close();
-});
-
-beforeEach(async () => {
-  await clearFaults();
-  simulator.resetCounters();
-});
-
-async function injectFault(rule: {
-  method: string;
-  path: string;
-  fault: string;
-  times?: number;
-  retryAfterSeconds?: number;
-  chunkDelayMs?: number;
-}) {
-  const response = await fetch(`${simulator.origin}/_simulator/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ rules: [{ times: 1, ...rule }] }),
-  });
-  expect(response.ok).toBe(true);
-}
-
-async function clearFaults() {
-  const response = await fetch(`${simulator.origin}/_simulator/faults`, { method: 'DELETE' });
-  await response.body?.cancel();
-}
-
-function newClient(options: Partial<ReplicateClientOptions> = {}) {
-  const { sleep, delays } = recordingSleep();
-  const client = createReplicateClient({
-    token: 'r8_simulator_test_token',
-    baseUrl: simulator.baseUrl,
-    transport: { requestTimeoutMs: REQUEST_TIMEOUT_MS },
-    sleep,
-    random: () => 0.5,
-    ...options,
-  });
-  clients.push(client);
-  return { client, delays };
-}
-
-function predictionCount(): number {
-  return simulator.predictions().length;
-}
-
-const createRequests = () => simulator.countRequests('POST', CREATE_PATTERN);
+const test = base
+  /** Every test starts with no fault rule and fresh counters. */
+  .extend('faultsCleared', { auto: true }, ({ simulator }) => {
+    simulator.clearFaults();
+    simulator.resetCounters();
+  })
+  /** One fault rule, applied once unless `times` says otherwise. */
+  .extend(
+    'injectFault',
+    { scope: 'file' },
+    ({ simulator }) =>
+      async (rule: {
+        method: string;
+        path: string;
+        fault: string;
+        times?: number;
+        retryAfterSeconds?: number;
+        chunkDelayMs?: number;
+      }) => {
+        const response = await fetch(`${simulator.origin}/_simulator/faults`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ rules: [{ times: 1, ...rule }] }),
+        });
+        expect(response.ok).toBe(true);
+      },
+  )
+  /** A client of the simulator whose sleeps are recorded (`delays`), closed after the file. */
+  .extend('newClient', { scope: 'file' }, ({ simulator }, { onCleanup }) => {
+    const clients: ReplicateClient[] = [];
+    onCleanup(async () => {
+      await Promise.all(clients.map((client) => client.close()));
+    });
+    return (options: Partial<ReplicateClientOptions> = {}) => {
+      const { sleep, delays } = recordingSleep();
+      const client = createReplicateClient({
+        token: 'r8_simulator_test_token',
+        baseUrl: simulator.baseUrl,
+        transport: { requestTimeoutMs: REQUEST_TIMEOUT_MS },
+        sleep,
+        random: () => 0.5,
+        ...options,
+      });
+      clients.push(client);
+      return { client, delays };
+    };
+  })
+  /** Predictions the simulator created since the test began. */
+  .extend(
+    'predictionCount',
+    { scope: 'file' },
+    ({ simulator }) =>
+      () =>
+        simulator.predictions().length,
+  )
+  /** Create POSTs the simulator received since the test began. */
+  .extend(
+    'createRequests',
+    { scope: 'file' },
+    ({ simulator }) =>
+      () =>
+        simulator.countRequests('POST', CREATE_PATTERN),
+  );
+test.override('simulatorSetup', { speed: 0.01 });
 
 describe('against the simulator: the happy path', () => {
-  it('creates, reads, lists, cancels, and reads models and the webhook secret', async () => {
+  test('creates, reads, lists, cancels, and reads models and the webhook secret', async ({ newClient }) => {
     // No fault here, so no reason for the short deadline: a cold first exchange on a loaded
     // machine can take longer than it.
     const { client } = newClient({ transport: { requestTimeoutMs: 30_000 } });
@@ -106,7 +111,7 @@ describe('against the simulator: the happy path', () => {
     expect(await client.getWebhookSecret()).toMatch(/^whsec_/);
   });
 
-  it('maps the simulator’s 422 and 404 to typed errors', async () => {
+  test('maps the simulator’s 422 and 404 to typed errors', async ({ newClient }) => {
     const { client } = newClient({ transport: { requestTimeoutMs: 30_000 } });
     const invalid = await client
       .createPrediction(SCHNELL, { input: { prompt: 'x', aspect_ratio: '7:3' } })
@@ -118,7 +123,7 @@ describe('against the simulator: the happy path', () => {
 });
 
 describe('against the simulator: creates are never blindly re-sent', () => {
-  it.each([
+  test.for([
     // Delivered badly after the prediction was made: it exists upstream.
     ['reset_after_create', 1],
     ['timeout', 1],
@@ -128,30 +133,38 @@ describe('against the simulator: creates are never blindly re-sent', () => {
     ['status_500', 0],
     ['status_503', 0],
     ['reset_before_response', 0],
-  ] as const)('%s → outcome unknown after exactly one POST', async (fault, predictionsUpstream) => {
-    const { client, delays } = newClient();
-    const before = predictionCount();
-    await injectFault({ method: 'POST', path: CREATE_PATH, fault, chunkDelayMs: REQUEST_TIMEOUT_MS * 3 });
-    // Loopback and closed: the simulator really delivers webhooks, and tests never leave the machine.
-    const webhook = `https://127.0.0.1:1/webhooks/replicate?generation=gen_${fault}`;
-    const error = await client
-      .createPrediction(SCHNELL, { input: { prompt: 'a harbour at dawn' }, correlationId: `gen_${fault}`, webhook })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ReplicateOutcomeUnknownError);
-    const { correlation } = error as ReplicateOutcomeUnknownError;
-    expect(correlation).toMatchObject({
-      correlationId: `gen_${fault}`,
-      target: 'black-forest-labs/flux-schnell',
-      webhook,
-      attempt: 1,
-    });
-    expect(correlation.sentAt.getTime()).toBeLessThanOrEqual(correlation.failedAt.getTime());
-    expect(createRequests()).toBe(1);
-    expect(predictionCount() - before).toBe(predictionsUpstream);
-    expect(delays).toEqual([]);
-  });
+  ] as const)(
+    '%s → outcome unknown after exactly one POST',
+    async ([fault, predictionsUpstream], { injectFault, newClient, predictionCount, createRequests }) => {
+      const { client, delays } = newClient();
+      const before = predictionCount();
+      await injectFault({ method: 'POST', path: CREATE_PATH, fault, chunkDelayMs: REQUEST_TIMEOUT_MS * 3 });
+      // Loopback and closed: the simulator really delivers webhooks, and tests never leave the machine.
+      const webhook = `https://127.0.0.1:1/webhooks/replicate?generation=gen_${fault}`;
+      const error = await client
+        .createPrediction(SCHNELL, { input: { prompt: 'a harbour at dawn' }, correlationId: `gen_${fault}`, webhook })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ReplicateOutcomeUnknownError);
+      const { correlation } = error as ReplicateOutcomeUnknownError;
+      expect(correlation).toMatchObject({
+        correlationId: `gen_${fault}`,
+        target: 'black-forest-labs/flux-schnell',
+        webhook,
+        attempt: 1,
+      });
+      expect(correlation.sentAt.getTime()).toBeLessThanOrEqual(correlation.failedAt.getTime());
+      expect(createRequests()).toBe(1);
+      expect(predictionCount() - before).toBe(predictionsUpstream);
+      expect(delays).toEqual([]);
+    },
+  );
 
-  it('429 → waits Retry-After, re-sends, and one prediction exists', async () => {
+  test('429 → waits Retry-After, re-sends, and one prediction exists', async ({
+    injectFault,
+    newClient,
+    predictionCount,
+    createRequests,
+  }) => {
     const { client, delays } = newClient();
     const before = predictionCount();
     await injectFault({ method: 'POST', path: CREATE_PATH, fault: 'status_429', retryAfterSeconds: 2 });
@@ -162,7 +175,12 @@ describe('against the simulator: creates are never blindly re-sent', () => {
     expect(delays).toEqual([2000]);
   });
 
-  it('429 with Retry-After above 60 s → fails fast with the wait, nothing created', async () => {
+  test('429 with Retry-After above 60 s → fails fast with the wait, nothing created', async ({
+    injectFault,
+    newClient,
+    predictionCount,
+    createRequests,
+  }) => {
     const { client, delays } = newClient();
     const before = predictionCount();
     await injectFault({ method: 'POST', path: CREATE_PATH, fault: 'status_429', retryAfterSeconds: 120 });
@@ -174,9 +192,9 @@ describe('against the simulator: creates are never blindly re-sent', () => {
     expect(delays).toEqual([]);
   });
 
-  it('connection refused → re-sent until the simulator is up; exactly one POST, one prediction', async () => {
+  test('connection refused → re-sent until the simulator is up; exactly one POST, one prediction', async () => {
     const port = await closedPort();
-    let late: Simulator | undefined;
+    let late: RunningSimulator | undefined;
     const delays: number[] = [];
     const client = createReplicateClient({
       token: 'r8_simulator_test_token',
@@ -200,7 +218,7 @@ describe('against the simulator: creates are never blindly re-sent', () => {
     }
   });
 
-  it('connection refused throughout → retried 3 times, then typed unavailable', async () => {
+  test('connection refused throughout → retried 3 times, then typed unavailable', async ({ newClient }) => {
     const port = await closedPort();
     const { client, delays } = newClient({ baseUrl: `http://127.0.0.1:${port}/v1` });
     const error = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } }).catch((e: unknown) => e);
@@ -211,9 +229,9 @@ describe('against the simulator: creates are never blindly re-sent', () => {
 });
 
 describe('against the simulator: reads are retried', () => {
-  it.each(['status_500', 'status_503', 'reset_before_response', 'malformed_body', 'timeout', 'slow_body'] as const)(
+  test.for(['status_500', 'status_503', 'reset_before_response', 'malformed_body', 'timeout', 'slow_body'] as const)(
     '%s twice → third GET succeeds with backoff 1 s, 2 s (full jitter)',
-    async (fault) => {
+    async (fault, { simulator, injectFault, newClient }) => {
       const { client, delays } = newClient();
       const created = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } });
       simulator.resetCounters();
@@ -230,7 +248,7 @@ describe('against the simulator: reads are retried', () => {
     },
   );
 
-  it('429 on a read → waits Retry-After', async () => {
+  test('429 on a read → waits Retry-After', async ({ injectFault, newClient }) => {
     const { client, delays } = newClient();
     const created = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } });
     await injectFault({ method: 'GET', path: '/v1/predictions/*', fault: 'status_429', retryAfterSeconds: 3 });
@@ -238,7 +256,11 @@ describe('against the simulator: reads are retried', () => {
     expect(delays).toEqual([3000]);
   });
 
-  it('a read that keeps failing ends typed unavailable after 4 GETs', async () => {
+  test('a read that keeps failing ends typed unavailable after 4 GETs', async ({
+    simulator,
+    injectFault,
+    newClient,
+  }) => {
     const { client, delays } = newClient();
     const created = await client.createPrediction(SCHNELL, { input: { prompt: 'x' } });
     simulator.resetCounters();
@@ -249,7 +271,7 @@ describe('against the simulator: reads are retried', () => {
     expect(delays).toEqual([500, 1000, 2000]);
   });
 
-  it('a cancel is retried like a read', async () => {
+  test('a cancel is retried like a read', async ({ simulator, injectFault, newClient }) => {
     const { client } = newClient();
     const created = await client.createPrediction(SCHNELL, { input: { prompt: 'x [sim:slow]' } });
     simulator.resetCounters();
