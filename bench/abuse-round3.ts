@@ -34,15 +34,14 @@ export function round3Scale(scale: number) {
     /** Users whose 20 SSE streams each never read (20 per user: the per-user cap). */
     stalledUsers: 3 * scale,
     /**
-     * Generations each stalled user makes while its streams do not read: each change is an event
-     * of ~80 KB to each of the user's 20 streams, so each stream is sent ~10 MB, more than
-     * WS_MAX_BUFFERED_BYTES (2 MiB) and the loopback buffers together.
+     * Generations each gallery user makes at once (DEFAULT_USER_MAX_CONCURRENT_GENERATIONS): each
+     * change is an event of ~80 KB to each of the user's 20 streams, ~3 MB per stream in all.
      */
-    stalledGenerations: 30,
+    stalledGenerations: 10,
     /** The big body: 4 MB at scale 1, up to the 16 MB the issue measured. */
     bigBodyBytes: Math.min(16, 4 * scale) * 1024 * 1024,
-    /** Generations made while Redis hangs. */
-    frozenGenerations: 5 * scale,
+    /** Generations made while Redis hangs (one user's: at most its 10 at once). */
+    frozenGenerations: Math.min(10, 5 * scale),
   };
 }
 export type Round3Scale = ReturnType<typeof round3Scale>;
@@ -88,6 +87,7 @@ export async function phase(
   target: Target,
   name: string,
   attack: (bystanderDone: Promise<LoadResult>) => Promise<string>,
+  seconds = target.seconds,
 ): Promise<Row> {
   const before = await rssMiB(target.pid);
   let peak = before;
@@ -96,7 +96,7 @@ export async function phase(
   }, 50);
   const errorsBefore = target.errorLines().length;
   try {
-    const bystander = loadAtRate(target.cheap, target.cheapRate, target.seconds, 8);
+    const bystander = loadAtRate(target.cheap, target.cheapRate, seconds, 8);
     const [answered, during] = await Promise.all([attack(bystander), bystander]);
     await sleep(1_000);
     const after = await rssMiB(target.pid);
@@ -267,10 +267,17 @@ export function sseFlood(target: Target, scale: Round3Scale) {
       await Promise.all(opened.map((stream) => stream.opened));
     }
     await bystander;
+    const statuses = await Promise.all(streams.map((stream) => stream.opened));
     const refused = streams.filter((stream) => stream.text.includes('RATE_LIMITED')).length;
-    const running = streams.filter((stream) => !stream.ended && !stream.text.includes('errors')).length;
+    const running = streams.filter(
+      (stream, index) => statuses[index] === 200 && !stream.ended && !stream.text.includes('errors'),
+    ).length;
+    const other = streams.length - refused - running;
     for (const stream of streams) stream.close();
-    return `${streams.length} opened by one user: ${running} running, ${refused} refused \`RATE_LIMITED\``;
+    return (
+      `${streams.length} opened by one user: ${running} running, ${refused} refused \`RATE_LIMITED\`` +
+      (other ? `, ${other} neither (HTTP ${countCodes(statuses)})` : '')
+    );
   };
 }
 
@@ -279,8 +286,11 @@ const ALIASES = 20;
 const BIG_GALLERY = `subscription { myGenerations { ${Array.from({ length: ALIASES }, (_, i) => `p${i}: prompt`).join(' ')} } }`;
 const GENERATE_BATCH = 'mutation ($inputs: [GenerateImageInput!]!) { generateImages(inputs: $inputs) { id } }';
 
-/** An SSE subscription over a raw socket that never reads what comes back; `closed` is the server's end. */
-async function openStalledStream(url: string, key: string) {
+/**
+ * An SSE subscription to BIG_GALLERY over a raw socket that never reads what comes back (or, with
+ * `read`, reads and drops it); `closed` is the server's end.
+ */
+async function openGalleryStream(url: string, key: string, read: boolean) {
   const { hostname, port } = new URL(url);
   const socket = net.connect({ host: hostname, port: Number(port) });
   socket.on('error', () => {});
@@ -293,7 +303,8 @@ async function openStalledStream(url: string, key: string) {
       `Accept: text/event-stream\r\nAuthorization: Bearer ${key}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
-  socket.pause();
+  if (read) socket.on('data', () => {});
+  else socket.pause();
   return { state, destroy: () => socket.destroy() };
 }
 
@@ -306,19 +317,41 @@ async function graphql(url: string, key: string, query: string, variables: Recor
   return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
 }
 
-export function sseStalled(target: Target, scale: Round3Scale) {
+/** Until none of these users' generations is running (bounded: 60 s). */
+async function untilGenerationsEnded(url: string, keys: readonly string[]): Promise<void> {
+  const started = performance.now();
+  for (const key of keys) {
+    while (performance.now() - started < 60_000) {
+      const answer = await graphql(url, key, '{ viewer { usage { activeGenerations } } }', {});
+      const usage = (answer.data?.viewer as { usage?: { activeGenerations: number } } | undefined)?.usage;
+      if (usage?.activeGenerations === 0) break;
+      await sleep(250);
+    }
+  }
+}
+
+/** How long the gallery phases offer the bystander: the generations run for several seconds. */
+export const GALLERY_SECONDS = 20;
+
+/**
+ * Users each with 20 SSE galleries (the per-user cap) of ~80 KB events, which never read (or, as
+ * the yardstick, do read); each user then makes `stalledGenerations` generations (its default
+ * limits hold: the gateway runs with them). Waits for the generations to end.
+ */
+export function sseGalleries(target: Target, scale: Round3Scale, read: boolean) {
   return async (bystander: Promise<LoadResult>) => {
-    const keys = await Promise.all(Array.from({ length: scale.stalledUsers }, (_, i) => target.newKey(`stalled-${i}`)));
+    const names = Array.from({ length: scale.stalledUsers }, (_, i) => `${read ? 'reading' : 'stalled'}-${i}`);
+    const keys = await Promise.all(names.map((name) => target.newKey(name)));
     const streams = (
       await Promise.all(
-        keys.map((key) => Promise.all(Array.from({ length: 20 }, () => openStalledStream(target.url, key)))),
+        keys.map((key) => Promise.all(Array.from({ length: 20 }, () => openGalleryStream(target.url, key, read)))),
       )
     ).flat();
     let refusedGenerations = 0;
     await Promise.all(
       keys.map(async (key, user) => {
-        for (let made = 0; made < scale.stalledGenerations; made += 5) {
-          const inputs = Array.from({ length: 5 }, (_, i) => ({
+        for (let made = 0; made < scale.stalledGenerations; made += 10) {
+          const inputs = Array.from({ length: Math.min(10, scale.stalledGenerations - made) }, (_, i) => ({
             modelId: 'flux-schnell',
             prompt: `${PROMPT} ${user}.${made + i}`,
           }));
@@ -327,13 +360,16 @@ export function sseStalled(target: Target, scale: Round3Scale) {
         }
       }),
     );
+    const madeAt = performance.now();
+    await untilGenerationsEnded(target.url, keys);
+    const endedMs = performance.now() - madeAt;
     await bystander;
     const ended = streams.filter((stream) => stream.state.closed).length;
     for (const stream of streams) stream.destroy();
     return (
-      `${streams.length} streams (${scale.stalledUsers} users × 20) never read, ` +
-      `${scale.stalledUsers * scale.stalledGenerations} generations (~${((ALIASES * PROMPT.length) / 1000).toFixed(0)} KB events): ` +
-      `${ended} ended by the gateway${refusedGenerations ? `, ${refusedGenerations} generate batches refused!` : ''}`
+      `${streams.length} streams (${scale.stalledUsers} users × 20) ${read ? 'reading' : 'never reading'}, ` +
+      `${scale.stalledUsers * scale.stalledGenerations} generations (events ~${((ALIASES * PROMPT.length) / 1000).toFixed(0)} KB), all ended ${ms(endedMs)} after the last was admitted: ` +
+      `${ended} streams ended by the gateway${refusedGenerations ? `, ${refusedGenerations} generate batches refused!` : ''}`
     );
   };
 }

@@ -30,6 +30,7 @@ import WebSocket from 'ws';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { createUser } from '../src/auth/users.ts';
 import { connectDatabase } from '../src/db/index.ts';
+import { openFileLimit } from '../src/http/connection-cap.ts';
 import { silentLogger } from '../src/logger.ts';
 import { startSimulator } from '../src/simulator/index.ts';
 import { loadAtRate, runLoad, type GraphQLOperation, type LoadResult } from './baseline.ts';
@@ -46,7 +47,8 @@ import {
   redisFrozen,
   round3Scale,
   sseFlood,
-  sseStalled,
+  sseGalleries,
+  GALLERY_SECONDS,
   type Row,
   type Target,
 } from './abuse-round3.ts';
@@ -294,7 +296,10 @@ async function round3(target: Target): Promise<Row[]> {
     rows.push(await phase(target, name, httpAttack(target, body, headers)));
   }
   rows.push(await phase(target, 'SSE flood from one user', sseFlood(target, scale)));
-  rows.push(await phase(target, 'SSE streams that never read', sseStalled(target, scale)));
+  rows.push(
+    await phase(target, 'SSE galleries that read (yardstick)', sseGalleries(target, scale, true), GALLERY_SECONDS),
+  );
+  rows.push(await phase(target, 'SSE galleries that never read', sseGalleries(target, scale, false), GALLERY_SECONDS));
   rows.push(await phase(target, 'anonymous WebSockets past the anonymous cap', anonymousSockets(target, scale)));
   rows.push(await phase(target, 'idle TCP connections past the connection cap', idleConnections(target, scale)));
   rows.push(await phase(target, 'generations, Redis answering (yardstick)', redisAnswering(target, scale)));
@@ -344,6 +349,12 @@ async function main(): Promise<void> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const scale = round3Scale(SCALE);
+  const fileLimit = openFileLimit();
+  if (fileLimit !== undefined && fileLimit < scale.maxConnections + scale.idleExtra + 1_000) {
+    throw new Error(
+      `ulimit -n is ${fileLimit}: BENCH_SCALE=${SCALE} opens ${scale.maxConnections + scale.idleExtra} idle connections; raise it or lower the scale`,
+    );
+  }
   const errorLines: string[] = [];
   const server = spawnGateway(
     {
@@ -357,10 +368,6 @@ async function main(): Promise<void> {
       REDIS_URL: `redis://127.0.0.1:${redisPort}${redisUpstream.pathname}`,
       HTTP_MAX_CONNECTIONS: String(scale.maxConnections),
       WS_MAX_ANONYMOUS_SOCKETS: String(scale.anonymousCap),
-      // The attacks' own generations must not meet the per-user limits (those are not measured here).
-      DEFAULT_USER_DAILY_BUDGET_USD: '1000',
-      DEFAULT_USER_RATE_LIMIT_PER_MINUTE: '100000',
-      DEFAULT_USER_MAX_CONCURRENT_GENERATIONS: '1000',
     },
     errorLines,
   );
