@@ -24,11 +24,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startApp, type RunningApp } from '../src/app.ts';
-import { createApiKey } from '../src/auth/api-keys.ts';
-import { createUser } from '../src/auth/users.ts';
 import { silentLogger } from '../src/logger.ts';
 import { formatMicrosAsUsd, parseUsdToMicros } from '../src/money.ts';
-import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
+import type { RunningSimulator } from '../src/simulator/index.ts';
+import { boundedGraphql, settledGeneration, startUnlimitedSimulator, unlimitedUserKey } from './gateway-client.ts';
 import { benchConfig, openBenchDatabase } from './support.ts';
 
 const PROMPTS = [
@@ -73,39 +72,10 @@ interface SessionFigures {
   wallMs: number;
 }
 
-const deadline = performance.now() + TIME_CAP_MS;
+const graphql = boundedGraphql(TIME_CAP_MS);
 
-function checkTime(): void {
-  if (performance.now() > deadline) throw new Error(`Benchmark exceeded ${TIME_CAP_MS} ms; stopping.`);
-}
-
-async function graphql<T>(app: RunningApp, key: string, query: string, variables: Record<string, unknown>): Promise<T> {
-  checkTime();
-  const response = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors || !body.data) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
-async function waitForEnd(app: RunningApp, key: string, id: string): Promise<Generated> {
-  for (;;) {
-    const { generation } = await graphql<{ generation: Generated }>(
-      app,
-      key,
-      `query($id: ID!) { generation(id: $id) { ${FIELDS} } }`,
-      { id },
-    );
-    if (['SUCCEEDED', 'FAILED', 'CANCELED'].includes(generation.status) && generation.costUsd !== null) {
-      if (generation.status !== 'SUCCEEDED') throw new Error(`generation ${id} ended ${generation.status}`);
-      return generation;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitForEnd = (app: RunningApp, key: string, id: string) =>
+  settledGeneration<Generated>(graphql, app, key, id, FIELDS);
 
 async function batch(app: RunningApp, key: string, inputs: Array<Record<string, unknown>>): Promise<Generated[]> {
   const { generateImages } = await graphql<{ generateImages: { items: Array<{ generation: Generated }> } }>(
@@ -137,6 +107,16 @@ async function generateOne(app: RunningApp, key: string, input: Record<string, u
   return waitForEnd(app, key, generateImage.id);
 }
 
+const newFigures = (name: string): SessionFigures => ({
+  name,
+  generations: 0,
+  predictions: 0,
+  images: 0,
+  cacheHits: 0,
+  costMicros: 0,
+  wallMs: 0,
+});
+
 function tally(figures: SessionFigures, generations: readonly Generated[]): void {
   for (const generation of generations) {
     figures.generations += 1;
@@ -149,15 +129,7 @@ function tally(figures: SessionFigures, generations: readonly Generated[]): void
 const prompted = (prompt: string, round: number) => `${prompt}, take ${round + 1}`;
 
 async function tieredSession(app: RunningApp, key: string, sim: RunningSimulator): Promise<SessionFigures> {
-  const figures: SessionFigures = {
-    name: 'tiers + cache',
-    generations: 0,
-    predictions: 0,
-    images: 0,
-    cacheHits: 0,
-    costMicros: 0,
-    wallMs: 0,
-  };
+  const figures = newFigures('tiers + cache');
   const before = sim.predictions().length;
   const began = performance.now();
   let lastRound: Generated[] = [];
@@ -188,15 +160,7 @@ async function tieredSession(app: RunningApp, key: string, sim: RunningSimulator
 }
 
 async function straightSession(app: RunningApp, key: string, sim: RunningSimulator): Promise<SessionFigures> {
-  const figures: SessionFigures = {
-    name: 'straight on the final model',
-    generations: 0,
-    predictions: 0,
-    images: 0,
-    cacheHits: 0,
-    costMicros: 0,
-    wallMs: 0,
-  };
+  const figures = newFigures('straight on the final model');
   const before = sim.predictions().length;
   const began = performance.now();
   const seedOf = (promptIndex: number, round: number) => 1000 * promptIndex + round;
@@ -233,12 +197,7 @@ async function straightSession(app: RunningApp, key: string, sim: RunningSimulat
 async function main(): Promise<void> {
   const database = await openBenchDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-images-'));
-  const sim = await startSimulator({
-    port: 0,
-    host: '127.0.0.1',
-    speed: SIMULATOR_SPEED,
-    rateLimits: { createsPerMinute: 100_000, otherPerMinute: 1_000_000 },
-  });
+  const sim = await startUnlimitedSimulator(SIMULATOR_SPEED);
   const apps: RunningApp[] = [];
   try {
     const env = (extra: Record<string, string>) =>
@@ -248,15 +207,7 @@ async function main(): Promise<void> {
     const plain = await startApp({ config: env({ RESULT_CACHE_TTL_SECONDS: '0' }), logger: silentLogger });
     apps.push(plain);
     const db = smart.services.db;
-    const keyFor = async (name: string) => {
-      const user = await createUser(db, { name, dailyBudgetMicros: 100_000_000 });
-      await db
-        .updateTable('users')
-        .set({ rate_limit_per_minute: 100_000, max_concurrent_generations: 10_000 })
-        .where('id', '=', user.id)
-        .execute();
-      return (await createApiKey(db, user.id)).key;
-    };
+    const keyFor = (name: string) => unlimitedUserKey(db, name, 100_000_000);
 
     const tiered = await tieredSession(smart, await keyFor('designer-tiers'), sim);
     const straight = await straightSession(plain, await keyFor('designer-straight'), sim);

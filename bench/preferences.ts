@@ -31,8 +31,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startApp, type RunningApp } from '../src/app.ts';
-import { createApiKey } from '../src/auth/api-keys.ts';
-import { createUser } from '../src/auth/users.ts';
 import { findModel } from '../src/catalog/models.ts';
 import { bestRanked, candidateModels, selectModel } from '../src/catalog/selection.ts';
 import { chooseModelAutomatically } from '../src/generations/policies/auto.ts';
@@ -42,7 +40,7 @@ import { formatMicrosAsUsd, parseUsdToMicros } from '../src/money.ts';
 import type { UserPreferences } from '../src/preferences/cache.ts';
 import { emptyCounts, seededRandom, type ModelEvidence, type Random } from '../src/preferences/estimator.ts';
 import { DEFAULT_GENERATION_SETTINGS } from '../src/runtime.ts';
-import { startSimulator } from '../src/simulator/index.ts';
+import { boundedGraphql, settledGeneration, startUnlimitedSimulator, unlimitedUserKey } from './gateway-client.ts';
 import { benchConfig, openBenchDatabase } from './support.ts';
 
 const PROMPT = 'a cat with a hat and a scarf, sitting on a sofa';
@@ -59,10 +57,7 @@ const SEED = 2026;
 const SIMULATOR_SPEED = 0.02;
 const TIME_CAP_MS = 600_000;
 
-const deadline = performance.now() + TIME_CAP_MS;
-function checkTime(): void {
-  if (performance.now() > deadline) throw new Error(`Benchmark exceeded ${TIME_CAP_MS} ms; stopping.`);
-}
+const graphql = boundedGraphql(TIME_CAP_MS);
 
 // ── synthetic users ────────────────────────────────────────────────────────────────────────────
 
@@ -190,18 +185,6 @@ function simulateOffline(rule: Rule, users: number, models: readonly string[], i
 
 // ── the learned rule through the gateway ──────────────────────────────────────────────────────
 
-async function graphql<T>(app: RunningApp, key: string, query: string, variables: Record<string, unknown>): Promise<T> {
-  checkTime();
-  const response = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors || !body.data) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
 interface Made {
   readonly id: string;
   readonly status: string;
@@ -218,19 +201,7 @@ async function generated(app: RunningApp, key: string): Promise<Made> {
     `mutation($input: GenerateImageInput!) { generateImage(input: $input) { ${FIELDS} } }`,
     { input: { prompt: PROMPT, iterations: ITERATIONS } },
   );
-  for (;;) {
-    const { generation } = await graphql<{ generation: Made }>(
-      app,
-      key,
-      `query($id: ID!) { generation(id: $id) { ${FIELDS} } }`,
-      { id: generateImage.id },
-    );
-    if (generation.status === 'SUCCEEDED' && generation.costUsd !== null) return generation;
-    if (generation.status === 'FAILED' || generation.status === 'CANCELED') {
-      throw new Error(`generation ${generation.id} ended ${generation.status}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return settledGeneration<Made>(graphql, app, key, generateImage.id, FIELDS);
 }
 
 async function gatewayUser(app: RunningApp, key: string, taste: Taste): Promise<Run> {
@@ -259,15 +230,7 @@ async function gatewayUser(app: RunningApp, key: string, taste: Taste): Promise<
 async function simulateGateway(app: RunningApp, models: readonly string[]): Promise<Run[]> {
   const db = app.services.db;
   const keys = await Promise.all(
-    Array.from({ length: GATEWAY_USERS }, async (_, index) => {
-      const user = await createUser(db, { name: `taster-${index}`, dailyBudgetMicros: BUDGET_MICROS });
-      await db
-        .updateTable('users')
-        .set({ rate_limit_per_minute: 100_000, max_concurrent_generations: 10_000 })
-        .where('id', '=', user.id)
-        .execute();
-      return (await createApiKey(db, user.id)).key;
-    }),
+    Array.from({ length: GATEWAY_USERS }, (_, index) => unlimitedUserKey(db, `taster-${index}`, BUDGET_MICROS)),
   );
   return Promise.all(keys.map((key, index) => gatewayUser(app, key, tasteOf(index, models))));
 }
@@ -292,12 +255,7 @@ function row(name: string, runs: readonly Run[]): string {
 async function main(): Promise<void> {
   const database = await openBenchDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-images-'));
-  const sim = await startSimulator({
-    port: 0,
-    host: '127.0.0.1',
-    speed: SIMULATOR_SPEED,
-    rateLimits: { createsPerMinute: 100_000, otherPerMinute: 1_000_000 },
-  });
+  const sim = await startUnlimitedSimulator(SIMULATOR_SPEED);
   let app: RunningApp | undefined;
   try {
     app = await startApp({
