@@ -45,17 +45,15 @@ export async function settledGeneration<G extends { status: string; costUsd: str
   fields: string,
 ): Promise<G> {
   for (;;) {
-    const { generation } = await graphql<{ generation: G }>(
+    const { generation } = await graphql<{ generation: G & { error: { code: string; message: string } | null } }>(
       app,
       key,
-      `query($id: ID!) { generation(id: $id) { ${fields} } }`,
-      {
-        id,
-      },
+      `query($id: ID!) { generation(id: $id) { ${fields} error { code message } } }`,
+      { id },
     );
     if (generation.status === 'SUCCEEDED' && generation.costUsd !== null) return generation;
     if (generation.status === 'FAILED' || generation.status === 'CANCELED') {
-      throw new Error(`generation ${id} ended ${generation.status}`);
+      throw new Error(`generation ${id} ended ${generation.status}: ${JSON.stringify(generation.error)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
