@@ -7,62 +7,64 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
 import {
   createOutboundLimiter,
   type OutboundLimiterSettings,
   type UpstreamBudgetStore,
 } from '../../src/replicate/limiter.ts';
-import { createMigratedDatabase } from '../support/database.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
-let redis: Redis;
-beforeAll(async () => {
-  database = await createMigratedDatabase();
-  redis = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  await redis.connect();
-});
-afterAll(async () => {
-  await redis.quit();
-  await database.drop();
-});
-
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length > 0) cleanups.pop()!();
-});
-
-/** One gateway process's limiter. */
-function instance(token: string, settings: OutboundLimiterSettings) {
-  const shutdown = new AbortController();
-  const limiter = createOutboundLimiter(settings, {
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    now: Date.now,
-    logger: silentLogger,
-    signal: shutdown.signal,
-    token,
+const test = base
+  /** A client of the machine's Redis, as every gateway instance of a deployment shares one. */
+  .extend('redisClient', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    onCleanup(async () => {
+      await redis.quit();
+    });
+    return redis;
+  })
+  /** The budget store by name: on the file's database or on Redis. */
+  .extend(
+    'storeOf',
+    { scope: 'file' },
+    ({ database, redisClient }) =>
+      (name: StoreName): UpstreamBudgetStore =>
+        name === 'Postgres' ? { kind: 'postgres', pool: database.handle.pool } : { kind: 'redis', client: redisClient },
+  )
+  /** One gateway process's limiter, shut down after the test. */
+  .extend('instance', ({}, { onCleanup }) => {
+    const shutdowns: AbortController[] = [];
+    onCleanup(() => {
+      while (shutdowns.length > 0) shutdowns.pop()!.abort(new Error('test over'));
+    });
+    return (token: string, settings: OutboundLimiterSettings) => {
+      const shutdown = new AbortController();
+      shutdowns.push(shutdown);
+      return createOutboundLimiter(settings, {
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        now: Date.now,
+        logger: silentLogger,
+        signal: shutdown.signal,
+        token,
+      });
+    };
   });
-  cleanups.push(() => shutdown.abort(new Error('test over')));
-  return limiter;
-}
+
+type StoreName = 'Postgres' | 'Redis';
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const stores: Array<[string, () => UpstreamBudgetStore]> = [
-  ['Postgres', () => ({ kind: 'postgres', pool: database.handle.pool })],
-  ['Redis', () => ({ kind: 'redis', client: redis })],
-];
-
-describe.each(stores)('the upstream budget in %s', (_name, store) => {
-  it('is one budget for every instance using the token', async () => {
+describe.for<StoreName>(['Postgres', 'Redis'])('the upstream budget in %s', (storeName) => {
+  test('is one budget for every instance using the token', async ({ storeOf, instance }) => {
     const token = `r8_${randomBytes(6).toString('hex')}`;
     // One create a minute: whichever instance takes it, the other must wait for the next minute.
     const [first, second] = [
-      instance(token, { createsPerMinute: 1, store: store() }),
-      instance(token, { createsPerMinute: 1, store: store() }),
+      instance(token, { createsPerMinute: 1, store: storeOf(storeName) }),
+      instance(token, { createsPerMinute: 1, store: storeOf(storeName) }),
     ];
     const started: string[] = [];
     void first.schedule('create', async () => started.push('first')).catch(() => {});
@@ -72,19 +74,19 @@ describe.each(stores)('the upstream budget in %s', (_name, store) => {
     expect(started).toHaveLength(1);
 
     // Another token has a budget of its own.
-    const other = instance(`r8_${randomBytes(6).toString('hex')}`, { createsPerMinute: 1, store: store() });
+    const other = instance(`r8_${randomBytes(6).toString('hex')}`, { createsPerMinute: 1, store: storeOf(storeName) });
     await expect(other.schedule('create', async () => 'ran')).resolves.toBe('ran');
     // And other requests are a bucket of their own.
     await expect(second.schedule('other', async () => 'ran')).resolves.toBe('ran');
   });
 
-  it.each([
+  test.for([
     ['a 429 with Retry-After', 429, { 'retry-after': '30' }],
     ['ratelimit-remaining: 0', 200, { 'ratelimit-remaining': '0', 'ratelimit-reset': '30' }],
-  ])('pauses every instance when one of them sees %s', async (_what, status, headers) => {
+  ] as const)('pauses every instance when one of them sees %s', async ([, status, headers], { storeOf, instance }) => {
     const token = `r8_${randomBytes(6).toString('hex')}`;
-    const seeing = instance(token, { store: store() });
-    const unaware = instance(token, { store: store() });
+    const seeing = instance(token, { store: storeOf(storeName) });
+    const unaware = instance(token, { store: storeOf(storeName) });
     await expect(unaware.schedule('create', async () => 'before')).resolves.toBe('before');
 
     seeing.observeResponse('create', status, headers);
@@ -102,7 +104,7 @@ describe.each(stores)('the upstream budget in %s', (_name, store) => {
 });
 
 describe('when the store cannot be reached', () => {
-  it('falls back to this instance’s own bucket at the same rate', async () => {
+  test('falls back to this instance’s own bucket at the same rate', async ({ instance }) => {
     const away = new Redis('redis://127.0.0.1:1', {
       lazyConnect: true,
       enableOfflineQueue: false,
