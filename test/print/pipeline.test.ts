@@ -10,98 +10,14 @@
  * at 100 DPI (400×300) needs one pass of ×1.57; 2×1.5 in at 100 DPI (200×150) needs none.
  */
 import sharp from 'sharp';
-import { timeChargeMicros } from '../../src/catalog/price-rule.ts';
 import { UPSCALER_MODEL } from '../../src/catalog/models.ts';
+import { timeChargeMicros } from '../../src/catalog/price-rule.ts';
 import { pngDpi } from '../../src/print/file.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
-import { holdOf, ledgerKinds, ledgerProblems, predictionRows, wsClient } from '../generations/start-helpers.ts';
-import type { TestApp } from '../support/app.ts';
+import { holdOf, ledgerKinds, ledgerProblems, predictionRows } from '../generations/start-helpers.ts';
+import { download, follow, MICROS_PER_SECOND, settled, start, UPSCALER, usd } from './helpers.ts';
 
 test.override('setup', { speed: 0.05 });
-
-const UPSCALER = UPSCALER_MODEL.replicateModel;
-/** Real-ESRGAN on a T4, per second (the catalog's seeded rate). */
-const MICROS_PER_SECOND = 225;
-
-const FIELDS = `
-  id status phase percent costUsd estimatedCostUsd aspectRatio
-  warning { code message }
-  images { url width height position transparent printFile { url width height dpi bytes fileName } }`;
-
-interface PrintedGeneration {
-  id: string;
-  status: string;
-  phase: string;
-  percent: number | null;
-  costUsd: string | null;
-  estimatedCostUsd: string;
-  aspectRatio: string | null;
-  warning: { code: string; message: string } | null;
-  images: Array<{
-    url: string;
-    width: number;
-    height: number;
-    position: number;
-    transparent: boolean;
-    printFile: { url: string; width: number; height: number; dpi: number; bytes: number; fileName: string } | null;
-  }>;
-}
-
-async function start(app: TestApp, key: string, input: Record<string, unknown>): Promise<PrintedGeneration> {
-  const answer = await app.graphql<{ generateImage: PrintedGeneration }>(
-    `mutation($input: GenerateImageInput!) { generateImage(input: $input) { ${FIELDS} } }`,
-    { input: { modelId: 'flux-schnell', ...input } },
-    key,
-  );
-  expect(answer.errors).toBeUndefined();
-  return answer.data!.generateImage;
-}
-
-/** Every event of the generation's progress subscription, up to its terminal one. */
-async function follow(app: TestApp, key: string, id: string): Promise<PrintedGeneration[]> {
-  const client = wsClient(app, key);
-  const events: PrintedGeneration[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      client.subscribe<{ generationProgress: PrintedGeneration }>(
-        { query: `subscription($id: ID!) { generationProgress(id: $id) { ${FIELDS} } }`, variables: { id } },
-        {
-          next: (message) => message.data && events.push(message.data.generationProgress),
-          error: reject,
-          complete: resolve,
-        },
-      );
-    });
-  } finally {
-    await client.dispose();
-  }
-  return events;
-}
-
-/** The generation once its cost is recorded (the subscription ends at the terminal state). */
-async function settled(app: TestApp, key: string, id: string): Promise<PrintedGeneration> {
-  for (let tries = 0; ; tries++) {
-    const answer = await app.graphql<{ generation: PrintedGeneration }>(
-      `query($id: ID!) { generation(id: $id) { ${FIELDS} } }`,
-      { id },
-      key,
-    );
-    const generation = answer.data!.generation;
-    if (generation.costUsd !== null || tries > 200) return generation;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function download(url: string): Promise<{ bytes: Buffer; disposition: string | null }> {
-  const response = await fetch(`${url}?download=1`);
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toBe('image/png');
-  return { bytes: Buffer.from(await response.arrayBuffer()), disposition: response.headers.get('content-disposition') };
-}
-
-function usd(micros: number): number {
-  return micros / 1_000_000;
-}
 
 describe('a transparent print file', () => {
   test('is generated, cut out, upscaled once and made exact, with every phase shown and settled to what ran', async ({
