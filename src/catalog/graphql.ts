@@ -5,6 +5,7 @@
  */
 import type { Viewer } from '../auth/viewer.ts';
 import { builder } from '../graphql/builder.ts';
+import { PrintTargetInput } from '../print/graphql.ts';
 import { nodeVisibility } from '../graphql/global-ids.ts';
 import { findModel, generationModels, visibleTo, type ModelSpec } from './models.ts';
 import type { PriceRule } from './price-rule.ts';
@@ -141,7 +142,9 @@ const CostEstimateRef = builder.objectRef<CostEstimate>('CostEstimate').implemen
   fields: (t) => ({
     perImageUsd: t.field({
       type: 'USD',
-      description: 'Per requested image, background removal included when asked for.',
+      description:
+        'Per requested image, background removal included when asked for, and a print target’s upscale passes at ' +
+        'their upper bound.',
       resolve: (estimate) => estimate.perImageMicros,
     }),
     totalUsd: t.field({
@@ -170,6 +173,13 @@ const EstimateCostInput = builder.inputType('EstimateCostInput', {
       description: 'Preview rounds on FLUX Schnell before the `count` final images (a design plan).',
     }),
     variationsPerPreview: t.int({ required: false, defaultValue: 4, description: 'Images per preview round (1-4).' }),
+    print: t.field({
+      type: PrintTargetInput,
+      required: false,
+      description:
+        'A print file of each final image, as `generateImage` takes it: its upscale passes are priced at their ' +
+        'upper bound, as the hold is, in `perImageUsd`, `totalUsd` and `maxTotalUsd`.',
+    }),
   }),
 });
 
@@ -210,6 +220,7 @@ builder.queryFields((t) => ({
         input.transparentBackground ?? false,
         { previews: input.previews ?? 0, variationsPerPreview: input.variationsPerPreview ?? 4 },
         callerOf(context.viewer),
+        input.print ?? null,
       ),
   }),
   recommendModel: t.field({

@@ -13,7 +13,20 @@ import {
   visibleTo,
   type ModelSpec,
 } from './models.ts';
-import { admittedRuleOf, holdMicros, type AdmittedPriceRule, type UpscaleRule } from './price-rule.ts';
+import {
+  MAX_UPSCALE_PASSES,
+  PrintTargetError,
+  resolvePrintTarget,
+  type PrintTarget,
+  type PrintTargetRequest,
+} from '../print/target.ts';
+import {
+  admittedRuleOf,
+  holdMicros,
+  upscaleUpperBoundMicros,
+  type AdmittedPriceRule,
+  type UpscaleRule,
+} from './price-rule.ts';
 
 /** A generation may fan out into at most this many predictions (batching beyond num_outputs). */
 export const MAX_PREDICTIONS_PER_GENERATION = 4;
@@ -117,14 +130,18 @@ export function perImageCost(model: ModelSpec, transparentBackground: boolean): 
   return model.costPerImageMicros + (transparentBackground ? removeBackgroundModel().costPerImageMicros : 0);
 }
 
-/** The rule a generation on `model` is admitted under (stored with it: `generations.price_rule`). */
+/**
+ * The rule a generation on `model` is admitted under (stored with it: `generations.price_rule`):
+ * the model's price, the removal's when transparent, and the upscaler's for `MAX_UPSCALE_PASSES`
+ * passes per image when a print file is asked for (the plan is known only once the image is).
+ */
 export function admittedRuleFor(
   model: ModelSpec,
   transparentBackground: boolean,
-  upscalePasses = 0,
+  print: PrintTarget | null = null,
 ): AdmittedPriceRule {
   const removalPerImageMicros = transparentBackground ? removeBackgroundModel().costPerImageMicros : null;
-  const upscale = upscalePasses > 0 ? upscaleRuleFor(upscalePasses) : null;
+  const upscale = print ? upscaleRuleFor(MAX_UPSCALE_PASSES) : null;
   return { ...model.price, removalPerImageMicros, ...(upscale && { upscale }) };
 }
 
@@ -169,14 +186,35 @@ export function predictionImageCounts(model: ModelSpec, count: number): number[]
   return counts;
 }
 
-/** The most `count` images can cost on the model: the hold. */
-export function maxCostMicros(model: ModelSpec, count: number, transparentBackground: boolean): Micros {
-  return holdMicros(admittedRuleFor(model, transparentBackground), predictionImageCounts(model, count));
+/**
+ * The most `count` images can cost on the model: the hold admission takes (`planGeneration`), and
+ * `estimateCost`'s maximum.
+ */
+export function maxCostMicros(
+  model: ModelSpec,
+  count: number,
+  transparentBackground: boolean,
+  print: PrintTarget | null = null,
+): Micros {
+  return holdMicros(admittedRuleFor(model, transparentBackground, print), predictionImageCounts(model, count));
+}
+
+/** A print target as `estimateCost` is given it (`input.print`); a bad one names its limit. */
+function estimatedPrintTarget(request: PrintTargetRequest | null): PrintTarget | null {
+  if (request === null) return null;
+  try {
+    return resolvePrintTarget(request, 'input.print');
+  } catch (error) {
+    if (error instanceof PrintTargetError)
+      throw new CatalogInputError(error.message, error.path.slice('input.'.length));
+    throw error;
+  }
 }
 
 /**
  * Prices `count` images on a model and, optionally, a whole design plan before them: N preview
- * rounds on the preview model, then the finals.
+ * rounds on the preview model, then the finals. With a print target each final image carries its
+ * upscale passes at their upper bound (their run time is known only once they ran), as the hold does.
  */
 export function estimateCost(
   modelId: string,
@@ -184,6 +222,7 @@ export function estimateCost(
   transparentBackground: boolean,
   plan: PreviewPlan = { previews: 0, variationsPerPreview: 1 },
   userId: string | null = null,
+  printRequest: PrintTargetRequest | null = null,
 ): CostEstimate {
   const model = requireGenerationModel(modelId, 'modelId', userId);
   requireImageCount(model, count);
@@ -198,7 +237,10 @@ export function estimateCost(
       'variationsPerPreview',
     );
   }
-  const perImageMicros = perImageCost(model, transparentBackground);
+  const print = estimatedPrintTarget(printRequest);
+  const perImageMicros =
+    perImageCost(model, transparentBackground) +
+    upscaleUpperBoundMicros(admittedRuleFor(model, transparentBackground, print).upscale);
   const finalsMicros = perImageMicros * count;
   const previewsMicros = plan.previews * plan.variationsPerPreview * previewModel.costPerImageMicros;
   const maxPreviewsMicros = plan.previews * maxCostMicros(previewModel, plan.variationsPerPreview, false);
@@ -207,7 +249,7 @@ export function estimateCost(
     finalsMicros,
     previewsMicros,
     totalMicros: finalsMicros + previewsMicros,
-    maxTotalMicros: maxCostMicros(model, count, transparentBackground) + maxPreviewsMicros,
+    maxTotalMicros: maxCostMicros(model, count, transparentBackground, print) + maxPreviewsMicros,
   };
 }
 

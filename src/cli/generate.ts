@@ -226,7 +226,8 @@ function progressLine(generation: Pick<Generation, 'status' | 'percent' | 'phase
   const filled = percent === null ? 0 : Math.round((Math.min(percent, 100) / 100) * BAR_WIDTH);
   const bar = '#'.repeat(filled) + '-'.repeat(BAR_WIDTH - filled);
   const figure = percent === null ? '   ?' : `${String(percent).padStart(3)}%`;
-  const phase = PHASES[generation.phase] ?? '';
+  // A terminal state stands alone: a print generation SUCCEEDS in its last phase, which is over.
+  const phase = TERMINAL.has(generation.status) ? '' : (PHASES[generation.phase] ?? '');
   return `[${bar}] ${figure}  ${generation.status}${phase}`;
 }
 
@@ -411,13 +412,13 @@ export async function runGenerate(args: readonly string[], config: ClientConfig,
           modelId: options.modelId,
           count: options.count,
           transparentBackground: options.transparentBackground,
+          print: options.print,
         },
       },
     );
     out(
       `Estimate: ${estimateCost.totalUsd} USD (${options.count} × ${estimateCost.perImageUsd} USD on ${options.modelId})` +
-        // estimateCost does not price print targets: the hold below includes the upscale's bound.
-        (options.print ? ', plus the upscale for print' : ''),
+        (options.print ? ', print upscale at its upper bound' : ''),
     );
   }
 

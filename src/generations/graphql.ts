@@ -166,7 +166,9 @@ export const GenerationRef = builder.loadableNode('Generation', {
       description:
         'Progress 0-100 parsed from the model’s logs (see `progressKind`); null while unknown. 100 only once SUCCEEDED. ' +
         'With `transparentBackground` it spans both phases: 0-79 while GENERATING, 80-99 while REMOVING_BACKGROUND ' +
-        '(by removals finished).',
+        '(by removals finished). With `print` that scale is shrunk to 0-69 (GENERATING and REMOVING_BACKGROUND), ' +
+        'and UPSCALING fills 70-98 by upscale passes finished (one share per image); it stays at most 98 while ' +
+        'PREPARING_PRINT_FILE.',
       resolve: ({ generation }) => (generation.status === 'SUCCEEDED' ? 100 : generation.percent),
     }),
     progressKind: t.field({

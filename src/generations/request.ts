@@ -12,13 +12,17 @@ import { createHash } from 'node:crypto';
 import { inputAccepts } from '../catalog/json-input.ts';
 import { codePointLength, DEFAULT_NEGATIVE_PROMPT, MAX_PROMPT_LENGTH, type ModelSpec } from '../catalog/models.ts';
 import type { AdmittedPriceRule } from '../catalog/price-rule.ts';
-import { holdMicros } from '../catalog/price-rule.ts';
-import { admittedRuleFor, perImageCost, requireGenerationModel, requireImageCount } from '../catalog/pricing.ts';
+import {
+  admittedRuleFor,
+  maxCostMicros,
+  perImageCost,
+  requireGenerationModel,
+  requireImageCount,
+} from '../catalog/pricing.ts';
 import type { GenerationMode } from '../db/types.ts';
 import type { Micros } from '../money.ts';
 import type { InvalidField } from '../refusal.ts';
 import {
-  MAX_UPSCALE_PASSES,
   PrintTargetError,
   resolvePrintTarget,
   targetRatio,
@@ -299,7 +303,7 @@ export function planGeneration(request: GenerateImageRequest, userId: string | n
     settings,
     ...(print && { print }),
   };
-  const priceRule = admittedRuleFor(model, transparentBackground, print ? MAX_UPSCALE_PASSES : 0);
+  const priceRule = admittedRuleFor(model, transparentBackground, print);
   return {
     model,
     mode,
@@ -309,10 +313,8 @@ export function planGeneration(request: GenerateImageRequest, userId: string | n
     fingerprint: createHash('sha256').update(canonicalJson(normalized)).digest('hex'),
     idempotencyKey,
     perImageMicros: perImageCost(model, transparentBackground),
-    estimatedCostMicros: holdMicros(
-      priceRule,
-      predictions.map((prediction) => prediction.imageCount),
-    ),
+    // The same bound estimateCost's maxTotalUsd states.
+    estimatedCostMicros: maxCostMicros(model, count, transparentBackground, print),
     priceRule,
     predictions,
     print,

@@ -80,10 +80,13 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('Estimate: 0.003 USD (1 × 0.003 USD on flux-schnell), plus the upscale for print');
-    // The hold includes the upscale's bound, so it is above the model's 0.003 USD.
-    const [, id, held] = /^Generation (\S+) on flux-schnell: ([\d.]+) USD held/.exec(lines[1]!) ?? [];
-    expect(Number(held)).toBeGreaterThan(0.003);
+    // The image, and two upscale passes at 60 s × $0.000225: what the generation then holds.
+    expect(lines[0]).toBe('Estimate: 0.03 USD (1 × 0.03 USD on flux-schnell), print upscale at its upper bound');
+    const id = /^Generation (\S+) on flux-schnell: 0\.03 USD held on your budget$/.exec(lines[1]!)?.[1];
+    expect(id).toBeDefined();
+    // The bar names the print phases while they run; the last line is the terminal state alone.
+    const bars = lines.filter((line) => line.startsWith('['));
+    expect(bars.at(-1)).toBe(`[${'#'.repeat(24)}] 100%  SUCCEEDED`);
     const [row] = await env.gateway.db
       .selectFrom('generations')
       .select('request')

@@ -19,6 +19,8 @@ export type EstimateCostInput = {
   modelId: string | number;
   /** Preview rounds on FLUX Schnell before the `count` final images (a design plan). */
   previews?: number | null | undefined;
+  /** A print file of each final image, as `generateImage` takes it: its upscale passes are priced at their upper bound, as the hold is, in `perImageUsd`, `totalUsd` and `maxTotalUsd`. */
+  print?: PrintTargetInput | null | undefined;
   transparentBackground?: boolean | null | undefined;
   /** Images per preview round (1-4). */
   variationsPerPreview?: number | null | undefined;
