@@ -61,6 +61,8 @@ export class StudioController {
   private stopGalleryFeed: (() => void) | null = null;
   private usageRefresh: ReturnType<typeof setTimeout> | undefined;
   private estimateTurn = 0;
+  /** Images whose rating is being sent: a second press waits for the first answer. */
+  private readonly ratingsSent = new Set<string>();
 
   constructor(
     private readonly state: StudioState,
@@ -254,7 +256,8 @@ export class StudioController {
   /** A thumb pressed: that rating, or NONE when it was the image's rating already. */
   private async rate(generationId: string, position: number, thumb: Thumb): Promise<void> {
     const image = imageOf(this.state, generationId, position);
-    if (!image) return;
+    if (!image || this.ratingsSent.has(image.id)) return;
+    this.ratingsSent.add(image.id);
     try {
       const { rateImage } = await this.state.api.request(RateImageMutation, {
         imageId: image.id,
@@ -264,6 +267,8 @@ export class StudioController {
       if (generation) galleryView.renderCard(generation);
     } catch (error) {
       createView.status(message(error));
+    } finally {
+      this.ratingsSent.delete(image.id);
     }
   }
 
@@ -322,10 +327,7 @@ export class StudioController {
     }
     // Without the presets the picker still offers a custom size.
     await this.state.api.request(PrintPresetsQuery).then(
-      ({ printPresets }) => {
-        this.state.printPresets = printPresets;
-        createView.renderPrintPresets(printPresets);
-      },
+      ({ printPresets }) => createView.renderPrintPresets(printPresets),
       () => undefined,
     );
     const stored = storedKey();

@@ -29,7 +29,6 @@ export interface StudioState {
   api: Api;
   key: string | null;
   models: Model[];
-  printPresets: PrintPreset[];
   usage: Usage | null;
   generations: Map<string, Generation>;
   /** Where the next gallery page starts. */
@@ -41,7 +40,6 @@ export function createState(): StudioState {
     api: new Api(null),
     key: null,
     models: [],
-    printPresets: [],
     usage: null,
     generations: new Map(),
     galleryCursor: null,
