@@ -9,6 +9,7 @@ import type { Db } from '../../src/db/index.ts';
 import type { UserRow } from '../../src/db/types.ts';
 import { writeNewGeneration } from '../../src/generations/admission.ts';
 import type { Micros } from '../../src/money.ts';
+import { normalizedRequest } from '../generations/normalized-request.ts';
 
 export function billingConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
@@ -92,17 +93,7 @@ export async function tryAdmit(
           modelId: 'seedream-4',
           mode: 'STANDARD',
           prompt: 'a lighthouse at dusk',
-          request: {
-            modelId: 'seedream-4',
-            prompt: 'a lighthouse at dusk',
-            negativePrompt: null,
-            mode: 'STANDARD',
-            count: 1,
-            aspectRatio: null,
-            seed: null,
-            transparentBackground: false,
-            settings: {},
-          },
+          request: normalizedRequest({ modelId: 'seedream-4', prompt: 'a lighthouse at dusk' }),
           fingerprint: randomUUID(),
           idempotencyKey: null,
           imageCount: 1,

@@ -1,46 +1,30 @@
 /**
  * Production exposure (issue 11, row "NODE_ENV=production"): no introspection, no suggestions,
- * no request body echoed in errors, /metrics closed or behind its token and cached, CORS only for
- * allowed origins and never with credentials, only JSON POSTs and GET queries executed.
+ * no request body echoed in errors, /metrics closed, CORS only for allowed origins and never with
+ * credentials, only JSON POSTs and GET queries executed. /metrics behind its token and cached:
+ * exposure-metrics; CORS outside production: exposure-cors-development.
  */
 import { randomUUID } from 'node:crypto';
 import { getIntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createApiKey } from '../../src/auth/api-keys.ts';
-import { createUser } from '../../src/auth/users.ts';
-import { METRICS_REFRESH_MS } from '../../src/metrics.ts';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { postGraphQL } from '../foundation/graphql-client.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { useTestApp } from '../support/fixtures.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
-const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
+/** The simulator signs its webhooks with this secret, and the production gateway checks them with it. */
+const WEBHOOK_SECRET = `whsec_${Buffer.from('exposure-test-webhook-signing-key').toString('base64')}`;
+
+test.override('setup', {
+  env: {
+    NODE_ENV: 'production',
+    REPLICATE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    CORS_ORIGINS: 'https://app.example.test, https://admin.example.test',
+  },
+  simulator: { webhookSecret: WEBHOOK_SECRET },
+});
 
 describe('production', () => {
-  let sim: RunningSimulator;
-  let app: TestApp;
-  let key: string;
-
-  beforeAll(async () => {
-    sim = await startSimulator();
-    app = await startTestApp({
-      NODE_ENV: 'production',
-      REPLICATE_API_TOKEN: 'r8_exposuretesttoken0123456789',
-      REPLICATE_API_BASE_URL: sim.baseUrl,
-      REPLICATE_WEBHOOK_SECRET: sim.webhookSecret,
-      CORS_ORIGINS: 'https://app.example.test, https://admin.example.test',
-    });
-    const user = await createUser(app.services.db, { name: 'exposure' });
-    key = (await createApiKey(app.services.db, user.id)).key;
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await sim?.close();
-  });
-
-  it('refuses introspection (BAD_USER_INPUT) and still answers ordinary queries', async () => {
+  test('refuses introspection (BAD_USER_INPUT) and still answers ordinary queries', async ({ app }) => {
     const result = await postGraphQL(app.url, getIntrospectionQuery());
     expect(result.data ?? null).toBeNull();
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -51,7 +35,7 @@ describe('production', () => {
     expect(ordinary.data?.models.length).toBeGreaterThan(0);
   });
 
-  it('refuses introspection over WebSocket too', async () => {
+  test('refuses introspection over WebSocket too', async ({ app, key }) => {
     const client = createClient({
       url: app.url.replace(/^http/, 'ws') + '/graphql',
       webSocketImpl: WebSocket,
@@ -69,7 +53,7 @@ describe('production', () => {
     expect(JSON.stringify(outcome)).not.toContain('"types"');
   });
 
-  it('masks "Did you mean" in validation and variable errors', async () => {
+  test('masks "Did you mean" in validation and variable errors', async ({ app, key }) => {
     const field = await postGraphQL(app.url, '{ modelz { id } }');
     expect(field.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(field.errors?.[0]?.message).toContain('Cannot query field "modelz"');
@@ -83,7 +67,7 @@ describe('production', () => {
     for (const response of [field, enumValue]) expect(JSON.stringify(response)).not.toMatch(/did you mean/i);
   });
 
-  it('never echoes a malformed JSON body', async () => {
+  test('never echoes a malformed JSON body', async ({ app }) => {
     const secretish = 'SECRET-BODY-CONTENT-' + randomUUID();
     const response = await fetch(`${app.url}/graphql`, {
       method: 'POST',
@@ -96,11 +80,11 @@ describe('production', () => {
     expect(JSON.parse(text)).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
   });
 
-  it('serves no /metrics without METRICS_TOKEN', async () => {
+  test('serves no /metrics without METRICS_TOKEN', async ({ app }) => {
     expect((await fetch(`${app.url}/metrics`)).status).toBe(404);
   });
 
-  it('answers CORS only for allowed origins, never with credentials', async () => {
+  test('answers CORS only for allowed origins, never with credentials', async ({ app }) => {
     const preflight = (origin: string) =>
       fetch(`${app.url}/graphql`, {
         method: 'OPTIONS',
@@ -120,7 +104,10 @@ describe('production', () => {
     expect(post.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('executes JSON POSTs and GET queries only: form and multipart POSTs are refused (415) and run nothing', async () => {
+  test('executes JSON POSTs and GET queries only: form and multipart POSTs are refused (415) and run nothing', async ({
+    app,
+    key,
+  }) => {
     const name = `csrf-${randomUUID()}`;
     const mutation = `mutation { createApiKey(userId: "${randomUUID()}") { key } }`;
     const form = await fetch(`${app.url}/graphql`, {
@@ -157,69 +144,5 @@ describe('production', () => {
     });
     expect(graphqlResponse.status).toBe(200);
     expect(graphqlResponse.headers.get('content-type')).toContain('application/graphql-response+json');
-  });
-});
-
-describe('/metrics with METRICS_TOKEN', () => {
-  let app: TestApp;
-  let clock = Date.parse('2026-11-30T12:00:00Z');
-
-  beforeAll(async () => {
-    app = await startTestApp({ METRICS_TOKEN }, { now: () => new Date(clock) });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-
-  const scrape = (token?: string) =>
-    fetch(`${app.url}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-
-  it('needs the bearer token', async () => {
-    expect((await scrape()).status).toBe(401);
-    expect((await scrape('wrong-token-0123456789abcdef')).status).toBe(401);
-    const ok = await scrape(METRICS_TOKEN);
-    expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain('pixelgate_reserved_micros');
-  });
-
-  it('reads database figures at most once per refresh window, however many scrapes', async () => {
-    const generationsOf = async () => {
-      const text = await (await scrape(METRICS_TOKEN)).text();
-      return [...text.matchAll(/^pixelgate_generations\{[^}]*\} (\d+)$/gm)].reduce(
-        (sum, match) => sum + Number(match[1]),
-        0,
-      );
-    };
-    clock += METRICS_REFRESH_MS; // a fresh window
-    const before = await generationsOf();
-    // A generation created after the window's read is not seen by its scrapes…
-    const user = await createUser(app.services.db, { name: 'metrics-cache' });
-    const userKey = (await createApiKey(app.services.db, user.id)).key;
-    const created = await postGraphQL(
-      app.url,
-      'mutation { generateImage(input: { modelId: "flux-schnell", prompt: "a lamp" }) { id } }',
-      {},
-      userKey,
-    );
-    expect(created.errors).toBeUndefined();
-    const during = await Promise.all(Array.from({ length: 10 }, () => generationsOf()));
-    expect(new Set(during)).toEqual(new Set([before]));
-    // …and is by the first scrape of the next window.
-    clock += METRICS_REFRESH_MS;
-    expect(await generationsOf()).toBe(before + 1);
-  });
-});
-
-describe('CORS outside production without CORS_ORIGINS', () => {
-  let app: TestApp;
-  useTestApp((ready) => (app = ready));
-
-  it('allows any origin, without credentials', async () => {
-    const response = await fetch(`${app.url}/graphql`, {
-      method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' },
-    });
-    expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
   });
 });

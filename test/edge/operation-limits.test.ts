@@ -5,19 +5,17 @@
  * QUERY_TOO_COMPLEX instead — and a cheap query sent alongside is answered. The same limits hold
  * for operations over WebSocket.
  *
+ * The answer-size cap: operation-limits-response-size.
+ *
  * The attack documents stay strings, built at run time: they are not typed codegen documents on purpose.
  */
 import { randomUUID } from 'node:crypto';
 import { getIntrospectionQuery } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createApiKey } from '../../src/auth/api-keys.ts';
-import { createUser } from '../../src/auth/users.ts';
 import { DEFAULT_OPERATION_LIMITS } from '../../src/config.ts';
 import { postGraphQL, type GraphQLResponse } from '../foundation/graphql-client.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { useTestApp } from '../support/fixtures.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 
 const CHEAP = '{ models { id } }';
 
@@ -39,29 +37,55 @@ function refusal(result: GraphQLResponse<unknown>) {
   return result.errors![0]!;
 }
 
+/** The file's user on one WebSocket, for the operations sent over it. */
+const test = base.extend('client', { scope: 'file' }, ({ app, key }, { onCleanup }): Client => {
+  const client = createClient({
+    url: app.url.replace(/^http/, 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${key}` },
+    retryAttempts: 0,
+  });
+  onCleanup(() => client.dispose());
+  return client;
+});
+
+// A gateway alone (the built-in simulator): nothing here reaches a resolver that would go upstream.
+test.override('setup', { simulator: false });
+
+/** Sends the attack and a cheap query at once; the cheap one must be answered. */
+async function withCheapQuery(url: string, attack: Promise<GraphQLResponse<unknown>>) {
+  const [result, cheap] = await Promise.all([attack, postGraphQL<{ models: unknown[] }>(url, CHEAP)]);
+  expect(cheap.errors).toBeUndefined();
+  expect(cheap.data?.models.length).toBeGreaterThan(0);
+  return result;
+}
+
+/** Runs one operation over `client` to its end. */
+async function run(client: Client, query: string): Promise<{ errors: unknown[]; results: unknown[] }> {
+  const errors: unknown[] = [];
+  const results: unknown[] = [];
+  await new Promise<void>((resolve) => {
+    client.subscribe(
+      { query },
+      {
+        next: (value) => results.push(value),
+        error: (error) => {
+          errors.push(...(Array.isArray(error) ? error : [error]));
+          resolve();
+        },
+        complete: resolve,
+      },
+    );
+  });
+  return { errors, results };
+}
+
 describe('operation limits', () => {
-  let app: TestApp;
-  let key: string;
-
-  beforeAll(async () => {
-    app = await startTestApp();
-    const user = await createUser(app.services.db, { name: 'limits' });
-    key = (await createApiKey(app.services.db, user.id)).key;
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-
-  /** Sends the attack and a cheap query at once; the cheap one must be answered. */
-  async function withCheapQuery(attack: Promise<GraphQLResponse<unknown>>) {
-    const [result, cheap] = await Promise.all([attack, postGraphQL<{ models: unknown[] }>(app.url, CHEAP)]);
-    expect(cheap.errors).toBeUndefined();
-    expect(cheap.data?.models.length).toBeGreaterThan(0);
-    return result;
-  }
-
-  it('depth: finals { preview { finals … } } ten levels deep is refused before its resolver runs', async () => {
-    const result = await withCheapQuery(postGraphQL(app.url, finalsChain(randomUUID(), 10), {}, key));
+  test('depth: finals { preview { finals … } } ten levels deep is refused before its resolver runs', async ({
+    app,
+    key,
+  }) => {
+    const result = await withCheapQuery(app.url, postGraphQL(app.url, finalsChain(randomUUID(), 10), {}, key));
     const error = refusal(result);
     expect(error.extensions).toMatchObject({
       code: 'QUERY_TOO_COMPLEX',
@@ -73,8 +97,8 @@ describe('operation limits', () => {
     expect(error.message).toContain(`nest ${String(error.extensions!.found)} deep`);
   });
 
-  it('cost: a finals chain within the depth limit is refused by its cost (lists multiply)', async () => {
-    const result = await withCheapQuery(postGraphQL(app.url, finalsChain(randomUUID(), 7), {}, key));
+  test('cost: a finals chain within the depth limit is refused by its cost (lists multiply)', async ({ app, key }) => {
+    const result = await withCheapQuery(app.url, postGraphQL(app.url, finalsChain(randomUUID(), 7), {}, key));
     const error = refusal(result);
     expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
     expect(error.extensions!.found as number).toBeGreaterThan(DEFAULT_OPERATION_LIMITS.maxCost);
@@ -83,7 +107,7 @@ describe('operation limits', () => {
     expect(shallow.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
-  it('cost follows the page size asked for in variables, each time', async () => {
+  test('cost follows the page size asked for in variables, each time', async ({ app, key }) => {
     const query = `query ($first: Int) { viewer { generations(first: $first) {
       nodes { id images { url } finals { id images { url } finals { id images { url } } } } } } }`;
     const big = refusal(await postGraphQL(app.url, query, { first: 100 }, key));
@@ -101,15 +125,18 @@ describe('operation limits', () => {
     expect(again.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
   });
 
-  it('aliases: 20,000 aliases of models (a 1.6 MB body) are refused by the body limit; 800 (56 KB) stop at the token limit while parsing', async () => {
+  test('aliases: 20,000 aliases of models (a 1.6 MB body) are refused by the body limit; 800 (56 KB) stop at the token limit while parsing', async ({
+    app,
+  }) => {
     const flood = await withCheapQuery(
+      app.url,
       postGraphQL(app.url, aliased(20_000, 'models { id name replicateModel costPerImageUsd averageSeconds }')),
     );
     expect(flood.status).toBe(413);
     expect(refusal(flood).message).toContain('GRAPHQL_MAX_BODY_BYTES');
     const document = aliased(800, 'models { id name replicateModel costPerImageUsd averageSeconds }');
     expect(document.length).toBeGreaterThan(50_000);
-    const error = refusal(await withCheapQuery(postGraphQL(app.url, document)));
+    const error = refusal(await withCheapQuery(app.url, postGraphQL(app.url, document)));
     expect(error.extensions).toMatchObject({
       code: 'QUERY_TOO_COMPLEX',
       limit: 'tokens',
@@ -118,15 +145,18 @@ describe('operation limits', () => {
     expect(error.message).toContain('GRAPHQL_MAX_TOKENS');
   });
 
-  it('aliases: a short document with too many aliases of models is refused by the alias limit', async () => {
+  test('aliases: a short document with too many aliases of models is refused by the alias limit', async ({ app }) => {
     const count = DEFAULT_OPERATION_LIMITS.maxAliases + 1;
-    const error = refusal(await withCheapQuery(postGraphQL(app.url, aliased(count, 'models { id }'))));
+    const error = refusal(await withCheapQuery(app.url, postGraphQL(app.url, aliased(count, 'models { id }'))));
     expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'aliases', found: count });
   });
 
-  it('aliases: 1,500 aliases of viewer { usage } are refused; so are a few over the alias limit', async () => {
+  test('aliases: 1,500 aliases of viewer { usage } are refused; so are a few over the alias limit', async ({
+    app,
+    key,
+  }) => {
     const flood = refusal(
-      await withCheapQuery(postGraphQL(app.url, aliased(1_500, 'viewer { usage { spentUsd } }'), {}, key)),
+      await withCheapQuery(app.url, postGraphQL(app.url, aliased(1_500, 'viewer { usage { spentUsd } }'), {}, key)),
     );
     expect(flood.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'tokens' });
     const count = DEFAULT_OPERATION_LIMITS.maxAliases + 1;
@@ -134,87 +164,43 @@ describe('operation limits', () => {
     expect(few.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'aliases', found: count });
   });
 
-  it('directives: too many are refused', async () => {
+  test('directives: too many are refused', async ({ app }) => {
     const count = DEFAULT_OPERATION_LIMITS.maxDirectives + 1;
     const fields = Array.from({ length: count }, () => 'id @include(if: true)').join(' ');
     const error = refusal(await postGraphQL(app.url, `{ models { ${fields} } }`));
     expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'directives', found: count });
   });
 
-  it("GraphiQL's introspection query passes every limit (outside production)", async () => {
+  test("GraphiQL's introspection query passes every limit (outside production)", async ({ app }) => {
     const result = await postGraphQL<{ __schema: { types: unknown[] } }>(app.url, getIntrospectionQuery());
     expect(result.errors).toBeUndefined();
     expect(result.data?.__schema.types.length).toBeGreaterThan(10);
   });
 
   describe('over WebSocket', () => {
-    let client: Client;
-    beforeAll(() => {
-      client = createClient({
-        url: app.url.replace(/^http/, 'ws') + '/graphql',
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${key}` },
-        retryAttempts: 0,
-      });
-    });
-    afterAll(async () => {
-      await client?.dispose();
-    });
-
-    async function run(query: string): Promise<{ errors: unknown[]; results: unknown[] }> {
-      const errors: unknown[] = [];
-      const results: unknown[] = [];
-      await new Promise<void>((resolve) => {
-        client.subscribe(
-          { query },
-          {
-            next: (value) => results.push(value),
-            error: (error) => {
-              errors.push(...(Array.isArray(error) ? error : [error]));
-              resolve();
-            },
-            complete: resolve,
-          },
-        );
-      });
-      return { errors, results };
-    }
-
-    it('a query too deep, with too many aliases or too costly is refused; the socket keeps serving', async () => {
-      const deep = await run(finalsChain(randomUUID(), 10));
+    test('a query too deep, with too many aliases or too costly is refused; the socket keeps serving', async ({
+      client,
+    }) => {
+      const deep = await run(client, finalsChain(randomUUID(), 10));
       expect(deep.errors).toMatchObject([{ extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'depth' } }]);
-      const aliases = await run(aliased(DEFAULT_OPERATION_LIMITS.maxAliases + 1, 'models { id }'));
+      const aliases = await run(client, aliased(DEFAULT_OPERATION_LIMITS.maxAliases + 1, 'models { id }'));
       expect(aliases.errors).toMatchObject([{ extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'aliases' } }]);
-      const costly = await run(finalsChain(randomUUID(), 7));
+      const costly = await run(client, finalsChain(randomUUID(), 7));
       expect(costly.results).toMatchObject([{ data: null, errors: [{ extensions: { limit: 'cost' } }] }]);
-      const cheap = await run(CHEAP);
+      const cheap = await run(client, CHEAP);
       expect(cheap.errors).toEqual([]);
       expect(cheap.results).toMatchObject([{ data: { models: expect.any(Array) } }]);
     });
 
-    it('a costly subscription is refused before it starts', async () => {
+    test('a costly subscription is refused before it starts', async ({ client }) => {
       const leaf = 'id images { url }';
       const chain = `finals { ${leaf} finals { ${leaf} finals { ${leaf} finals { ${leaf} } } } }`;
-      const result = await run(`subscription { myGenerations { ${chain} } }`);
+      const result = await run(client, `subscription { myGenerations { ${chain} } }`);
       expect([...result.errors, ...result.results]).toMatchObject([
         expect.objectContaining({
           errors: [expect.objectContaining({ extensions: expect.objectContaining({ limit: 'cost' }) })],
         }),
       ]);
     });
-  });
-});
-
-describe('the answer-size cap', () => {
-  let app: TestApp;
-  useTestApp((ready) => (app = ready), { GRAPHQL_MAX_RESPONSE_BYTES: '1000' });
-
-  it('replaces an answer over the cap by a refusal naming its size; smaller answers pass', async () => {
-    const error = refusal(await postGraphQL(app.url, '{ models { id name defaultInput aspectRatios } }'));
-    expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'responseBytes', maximum: 1000 });
-    expect(error.extensions!.found as number).toBeGreaterThan(1000);
-    expect(error.message).toContain('GRAPHQL_MAX_RESPONSE_BYTES');
-    const small = await postGraphQL<{ models: unknown[] }>(app.url, CHEAP);
-    expect(small.errors).toBeUndefined();
   });
 });

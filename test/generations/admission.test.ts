@@ -7,6 +7,7 @@ import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQue
 import { describe, expect, test } from 'vitest';
 import { admissionStatement, type AdmissionStatementInput } from '../../src/generations/admission.ts';
 import type { NewGenerationRow } from '../../src/generations/store.ts';
+import { normalizedRequest } from './normalized-request.ts';
 
 /** Compiles without a database. */
 const compiler = new Kysely<unknown>({
@@ -25,17 +26,7 @@ const generation: NewGenerationRow = {
   modelId: 'flux-schnell',
   mode: 'STANDARD',
   prompt: 'a lighthouse',
-  request: {
-    modelId: 'flux-schnell',
-    prompt: 'a lighthouse',
-    negativePrompt: null,
-    mode: 'STANDARD',
-    count: 1,
-    aspectRatio: null,
-    seed: null,
-    transparentBackground: false,
-    settings: {},
-  },
+  request: normalizedRequest(),
   fingerprint: 'fingerprint',
   idempotencyKey: 'key-1',
   imageCount: 1,

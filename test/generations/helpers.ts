@@ -15,6 +15,7 @@ import type { RunningSimulator } from '../../src/simulator/index.ts';
 import type { TestApp } from '../support/app.ts';
 import { GENERATION_FIELDS, type Gateway, type GenerationResult, type GenerationsEnv } from '../support/env.ts';
 import { rowId } from '../support/ids.ts';
+import { normalizedRequest } from './normalized-request.ts';
 
 // Moved to test/support/env.ts (no domain imports there); re-exported while tests still import them here.
 export {
@@ -144,17 +145,7 @@ export async function insertRunningGeneration(db: Db, userId: string, prompt: st
     modelId: 'flux-schnell',
     mode: 'STANDARD',
     prompt,
-    request: {
-      modelId: 'flux-schnell',
-      prompt,
-      negativePrompt: null,
-      mode: 'STANDARD',
-      count: 1,
-      aspectRatio: null,
-      seed: null,
-      transparentBackground: false,
-      settings: {},
-    },
+    request: normalizedRequest({ prompt }),
     fingerprint: randomUUID(),
     idempotencyKey: null,
     imageCount: 1,

@@ -54,9 +54,9 @@ type Documents = {
     "\n  query LedgerEntriesPage {\n    ledgerEntries(first: 200) {\n      nodes {\n        kind\n        amountUsd\n        user {\n          id\n        }\n      }\n    }\n  }\n": typeof types.LedgerEntriesPageDocument,
     "\n  query LedgerReportInFull {\n    ledgerReport {\n      ok\n      problems\n      problemCount\n      totals {\n        entries\n        holds\n        openHolds\n        heldUsd\n        settledUsd\n        releasedUsd\n        openUsd\n      }\n    }\n  }\n": typeof types.LedgerReportInFullDocument,
     "\n  query LedgerReportOk {\n    ledgerReport {\n      ok\n    }\n  }\n": typeof types.LedgerReportOkDocument,
-    "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": typeof types.CachedViewerUsageDocument,
     "\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n": typeof types.UsageCacheSetBudgetDocument,
     "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n": typeof types.UsageCacheCreditDocument,
+    "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": typeof types.CachedViewerUsageDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
@@ -80,6 +80,10 @@ type Documents = {
     "\n  query ViewerGenerationImages($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n          images {\n            url\n            position\n          }\n        }\n      }\n    }\n  }\n": typeof types.ViewerGenerationImagesDocument,
     "\n  query ViewerGenerationIds($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n        }\n      }\n    }\n  }\n": typeof types.ViewerGenerationIdsDocument,
     "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.UserLedgerEntriesPageDocument,
+    "\n  mutation CancelClaimed($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n": typeof types.CancelClaimedDocument,
+    "\n  query QueuedPlace($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": typeof types.QueuedPlaceDocument,
+    "\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": typeof types.QueuePositionDocument,
+    "\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n": typeof types.CancelQueuedDocument,
     "\n  fragment GenerationDetailFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n": typeof types.GenerationDetailFieldsFragmentDoc,
     "\n  mutation GenerateDetailed($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationDetailFields\n    }\n  }\n": typeof types.GenerateDetailedDocument,
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...GenerationDetailFields\n    }\n  }\n": typeof types.FinalizeDocument,
@@ -92,6 +96,7 @@ type Documents = {
     "\n  mutation ResetModelPreferences {\n    resetModelPreferences {\n      forgottenSignals\n    }\n  }\n": typeof types.ResetModelPreferencesDocument,
     "\n  mutation CancelForPreferences($id: ID!) {\n    cancelGeneration(id: $id) {\n      status\n    }\n  }\n": typeof types.CancelForPreferencesDocument,
     "\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n": typeof types.ModelQualityFiguresDocument,
+    "\n  query PrintPresets {\n    printPresets {\n      id\n      width\n      height\n      dpi\n      source\n    }\n  }\n": typeof types.PrintPresetsDocument,
     "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n": typeof types.GenerationFieldsFragmentDoc,
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GenerateDocument,
     "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GetGenerationDocument,
@@ -141,9 +146,9 @@ const documents: Documents = {
     "\n  query LedgerEntriesPage {\n    ledgerEntries(first: 200) {\n      nodes {\n        kind\n        amountUsd\n        user {\n          id\n        }\n      }\n    }\n  }\n": types.LedgerEntriesPageDocument,
     "\n  query LedgerReportInFull {\n    ledgerReport {\n      ok\n      problems\n      problemCount\n      totals {\n        entries\n        holds\n        openHolds\n        heldUsd\n        settledUsd\n        releasedUsd\n        openUsd\n      }\n    }\n  }\n": types.LedgerReportInFullDocument,
     "\n  query LedgerReportOk {\n    ledgerReport {\n      ok\n    }\n  }\n": types.LedgerReportOkDocument,
-    "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": types.CachedViewerUsageDocument,
     "\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n": types.UsageCacheSetBudgetDocument,
     "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n": types.UsageCacheCreditDocument,
+    "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": types.CachedViewerUsageDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeApiKeyDocument,
@@ -167,6 +172,10 @@ const documents: Documents = {
     "\n  query ViewerGenerationImages($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n          images {\n            url\n            position\n          }\n        }\n      }\n    }\n  }\n": types.ViewerGenerationImagesDocument,
     "\n  query ViewerGenerationIds($first: Int) {\n    viewer {\n      generations(first: $first) {\n        nodes {\n          id\n        }\n      }\n    }\n  }\n": types.ViewerGenerationIdsDocument,
     "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.UserLedgerEntriesPageDocument,
+    "\n  mutation CancelClaimed($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n": types.CancelClaimedDocument,
+    "\n  query QueuedPlace($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": types.QueuedPlaceDocument,
+    "\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": types.QueuePositionDocument,
+    "\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n": types.CancelQueuedDocument,
     "\n  fragment GenerationDetailFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n": types.GenerationDetailFieldsFragmentDoc,
     "\n  mutation GenerateDetailed($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationDetailFields\n    }\n  }\n": types.GenerateDetailedDocument,
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...GenerationDetailFields\n    }\n  }\n": types.FinalizeDocument,
@@ -179,6 +188,7 @@ const documents: Documents = {
     "\n  mutation ResetModelPreferences {\n    resetModelPreferences {\n      forgottenSignals\n    }\n  }\n": types.ResetModelPreferencesDocument,
     "\n  mutation CancelForPreferences($id: ID!) {\n    cancelGeneration(id: $id) {\n      status\n    }\n  }\n": types.CancelForPreferencesDocument,
     "\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n": types.ModelQualityFiguresDocument,
+    "\n  query PrintPresets {\n    printPresets {\n      id\n      width\n      height\n      dpi\n      source\n    }\n  }\n": types.PrintPresetsDocument,
     "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n": types.GenerationFieldsFragmentDoc,
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": types.GenerateDocument,
     "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.GetGenerationDocument,
@@ -365,15 +375,15 @@ export function graphql(source: "\n  query LedgerReportOk {\n    ledgerReport {\
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n"): (typeof documents)["\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
 export function graphql(source: "\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n"): (typeof documents)["\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -469,6 +479,22 @@ export function graphql(source: "\n  query UserLedgerEntriesPage($userId: ID, $a
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  mutation CancelClaimed($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n"): (typeof documents)["\n  mutation CancelClaimed($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query QueuedPlace($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"): (typeof documents)["\n  query QueuedPlace($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"): (typeof documents)["\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n"): (typeof documents)["\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  fragment GenerationDetailFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n"): (typeof documents)["\n  fragment GenerationDetailFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -514,6 +540,10 @@ export function graphql(source: "\n  mutation CancelForPreferences($id: ID!) {\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n"): (typeof documents)["\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PrintPresets {\n    printPresets {\n      id\n      width\n      height\n      dpi\n      source\n    }\n  }\n"): (typeof documents)["\n  query PrintPresets {\n    printPresets {\n      id\n      width\n      height\n      dpi\n      source\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -2,19 +2,28 @@
  * Print-ready files (issue #25) against the simulator over HTTP and a database of their own:
  * presets and limits refused before any money moves, the hold covering the upscale's upper bound.
  */
-import { describe, expect, it } from 'vitest';
-import { useGenerationsEnv } from '../support/fixtures.ts';
-import { generate, traces, type GenerationsEnv } from '../generations/start-helpers.ts';
+import { generate, traces } from '../generations/start-helpers.ts';
+import { graphql } from '../gql/index.ts';
+import { CancelGenerationDocument } from '../support/env.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
+
+test.override('setup', { speed: 0.05 });
+
+const PrintPresets = graphql(`
+  query PrintPresets {
+    printPresets {
+      id
+      width
+      height
+      dpi
+      source
+    }
+  }
+`);
 
 describe('print targets', () => {
-  let env: GenerationsEnv;
-  let user: { userId: string; key: string };
-  useGenerationsEnv((ready) => ({ env, user } = ready), { speed: 0.05 });
-
-  it('lists the presets with their pixels and sources', async () => {
-    const { data } = await env.gateway.app.graphql<{
-      printPresets: Array<{ id: string; width: number; height: number; dpi: number; source: string }>;
-    }>(`query { printPresets { id width height dpi source } }`);
+  test('lists the presets with their pixels and sources', async ({ app }) => {
+    const { data } = await app.graphql(PrintPresets);
     const byId = new Map(data!.printPresets.map((preset) => [preset.id, preset]));
     expect(byId.get('poster-18x24')).toMatchObject({ width: 5400, height: 7200, dpi: 300 });
     expect(byId.get('garment-front-12x16-150')).toMatchObject({ width: 1800, height: 2400, dpi: 150 });
@@ -24,8 +33,8 @@ describe('print targets', () => {
     for (const preset of data!.printPresets) expect(preset.source.length).toBeGreaterThan(10);
   });
 
-  it('refuses out-of-range targets naming the limit, with nothing written or held', async () => {
-    const before = await traces(env.gateway.db, user.userId);
+  test('refuses out-of-range targets naming the limit, with nothing written or held', async ({ gateway, user }) => {
+    const before = await traces(gateway.db, user.userId);
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
       [{ widthInches: 4, heightInches: 3, dpi: 601 }, 'input.print.dpi', /72 to 600/],
       [{ widthInches: 4, heightInches: 3, dpi: 71 }, 'input.print.dpi', /72 to 600/],
@@ -37,17 +46,20 @@ describe('print targets', () => {
       [{ preset: 'poster-18x24', dpi: 300 }, 'input.print', /either a preset/],
     ];
     for (const [print, path, message] of cases) {
-      const { errors } = await generate(env.gateway, user.key, { modelId: 'flux-schnell', prompt: 'a fox', print });
+      const { errors } = await generate(gateway, user.key, { modelId: 'flux-schnell', prompt: 'a fox', print });
       expect(errors?.[0]?.extensions, JSON.stringify(print)).toMatchObject({ code: 'BAD_USER_INPUT' });
       const fields = errors?.[0]?.extensions?.invalidFields as Array<{ path: string; message: string }>;
       expect(fields[0]!.path, JSON.stringify(print)).toBe(path);
       expect(fields[0]!.message, JSON.stringify(print)).toMatch(message);
     }
-    expect(await traces(env.gateway.db, user.userId)).toEqual(before);
+    expect(await traces(gateway.db, user.userId)).toEqual(before);
   });
 
-  it('holds the generation plus two upscale passes at the upscaler’s longest run (60 s × $0.000225 on T4)', async () => {
-    const { data, errors } = await generate(env.gateway, user.key, {
+  test('holds the generation plus two upscale passes at the upscaler’s longest run (60 s × $0.000225 on T4)', async ({
+    gateway,
+    user,
+  }) => {
+    const { data, errors } = await generate(gateway, user.key, {
       modelId: 'flux-schnell',
       prompt: 'a lighthouse [sim:slow]',
       print: { widthInches: 4, heightInches: 3, dpi: 100 },
@@ -56,24 +68,16 @@ describe('print targets', () => {
     // 0.003 + 2 × 60 × 0.000225
     expect(data!.estimatedCostUsd).toBe('0.03');
     expect(data!.aspectRatio).toBe('4:3');
-    await env.gateway.app.graphql(
-      `mutation($id: ID!) { cancelGeneration(id: $id) { id } }`,
-      { id: data!.id },
-      user.key,
-    );
+    await gateway.app.graphql(CancelGenerationDocument, { id: data!.id }, user.key);
   });
 
-  it('generates at the model’s aspect ratio nearest the target', async () => {
-    const { data } = await generate(env.gateway, user.key, {
+  test('generates at the model’s aspect ratio nearest the target', async ({ gateway, user }) => {
+    const { data } = await generate(gateway, user.key, {
       modelId: 'flux-schnell',
       prompt: 'a poster of a mountain [sim:slow]',
       print: { preset: 'poster-18x24' },
     });
     expect(data!.aspectRatio).toBe('3:4');
-    await env.gateway.app.graphql(
-      `mutation($id: ID!) { cancelGeneration(id: $id) { id } }`,
-      { id: data!.id },
-      user.key,
-    );
+    await gateway.app.graphql(CancelGenerationDocument, { id: data!.id }, user.key);
   });
 });

@@ -131,6 +131,8 @@ export interface GenerationsEnv {
 
 export interface GatewayOptions {
   readonly runWorker?: boolean;
+  /** The gateway's clock (default: the real one). */
+  readonly now?: () => Date;
   readonly generations?: StartAppOptions['generations'];
   readonly replicate?: StartAppOptions['replicate'];
   readonly onQuery?: StartAppOptions['onQuery'];

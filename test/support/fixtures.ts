@@ -24,10 +24,10 @@
  * `beforeAll`. A file that needs two environments is two files.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { afterAll, beforeAll, test as base } from 'vitest';
-import { TEST_ADMIN_TOKEN, startTestApp, type GraphQLAnswer, type TestApp } from './app.ts';
+import { test as base } from 'vitest';
+import { TEST_ADMIN_TOKEN, type GraphQLAnswer } from './app.ts';
 import { createMigratedDatabase } from './database.ts';
-import { startGenerationsEnv, type GenerationsEnv } from './env.ts';
+import { startGenerationsEnv } from './env.ts';
 import { startTestRedis } from './redis.ts';
 import { createTestUser, type TestUser, type TestUserOptions } from './users.ts';
 
@@ -80,48 +80,3 @@ export const test = base
       (options: TestUserOptions = {}): Promise<TestUser> =>
         createTestUser(app, { dailyBudgetMicros: 100_000_000, ...options }),
   );
-
-// ---- the callback set-ups the fixtures replace (for files not converted yet) ----------------------
-
-export interface GenerationsFixture {
-  readonly env: GenerationsEnv;
-  /** A user with a large budget and rate limits out of the way. */
-  readonly user: TestUser;
-  readonly key: string;
-}
-
-/**
- * The simulator and a gateway (`startGenerationsEnv`) for the enclosing describe, with one user:
- * started before its tests (`ready` receives them), closed after them.
- */
-export function useGenerationsEnv(
-  ready: (fixture: GenerationsFixture) => void,
-  options: Parameters<typeof startGenerationsEnv>[0] = {},
-  user: { dailyBudgetMicros?: number } = {},
-): void {
-  let env: GenerationsEnv | undefined;
-  beforeAll(async () => {
-    env = await startGenerationsEnv(options);
-    const owner = await env.user(user);
-    ready({ env, user: owner, key: owner.key });
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
-}
-
-/** A pixelgate (`startTestApp`) for the enclosing describe: started before its tests, stopped after them. */
-export function useTestApp(
-  ready: (app: TestApp) => void,
-  env: Parameters<typeof startTestApp>[0] = {},
-  options: Parameters<typeof startTestApp>[1] = {},
-): void {
-  let app: TestApp | undefined;
-  beforeAll(async () => {
-    app = await startTestApp(env, options);
-    ready(app);
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-}
