@@ -13,10 +13,12 @@
  *
  * Each child reads the input from a file, runs the step `ROUNDS` times and prints the median time
  * and `maxRSS` (the process's peak resident set, libvips' buffers included) with the RSS it had
- * before the first run. Bounded: 9 presets × 2 steps × 3 rounds; inputs in a temporary directory,
- * removed afterwards. No network, no database.
+ * before the first run. Bounded: at most 9 presets × 2 steps × 3 rounds; inputs in a temporary
+ * directory, removed afterwards. No network, no database. Prints a Markdown table for
+ * bench/README.md, with the machine's load average before and after.
  *
- *     npx tsx bench/print.ts
+ *     npx tsx bench/print.ts                      # every preset
+ *     npx tsx bench/print.ts sticker-3x3 mug-11oz # only these
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -113,17 +115,38 @@ function runChild(inputPath: string, step: Step, target: PrintTarget): ChildResu
   return JSON.parse(output) as ChildResult;
 }
 
-async function main(): Promise<void> {
+function load(): string {
+  return os
+    .loadavg()
+    .map((average) => average.toFixed(1))
+    .join(' ');
+}
+
+/** The presets named on the command line (all when none is), refusing an unknown one. */
+function presetsToRun(names: readonly string[]): typeof PRINT_PRESETS {
+  if (names.length === 0) return PRINT_PRESETS;
+  const unknown = names.filter((name) => !PRINT_PRESETS.some((preset) => preset.id === name));
+  if (unknown.length > 0) {
+    throw new Error(`unknown preset ${unknown.join(', ')}; presets: ${PRINT_PRESETS.map((p) => p.id).join(', ')}`);
+  }
+  return PRINT_PRESETS.filter((preset) => names.includes(preset.id));
+}
+
+async function main(names: readonly string[]): Promise<void> {
+  const presets = presetsToRun(names);
   const directory = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-print-'));
   try {
     console.log(`print file vs sharp's plain resize, median of ${ROUNDS}, each step in its own process`);
     console.log(
-      `node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), load ${os.loadavg()[0]!.toFixed(1)}`,
+      `node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), ` +
+        `${os.cpus().length} CPUs, load average (1/5/15 min) before: ${load()}`,
     );
+    console.log('');
     console.log(
-      'preset | input (FLUX size × upscale) | file | print ms | print peak RSS MB | plain ms | plain peak RSS MB',
+      '| preset | input (FLUX size × upscale) | file | print ms | print peak RSS MB | plain ms | plain peak RSS MB |',
     );
-    for (const preset of PRINT_PRESETS) {
+    console.log('|---|---|---|---:|---:|---:|---:|');
+    for (const preset of presets) {
       const target = resolvePrintTarget({ preset: preset.id });
       const transparent = preset.id.startsWith('garment');
       const input = await inputFor(target, transparent);
@@ -131,18 +154,19 @@ async function main(): Promise<void> {
       await writeFile(inputPath, input.bytes);
       const printed = runChild(inputPath, 'print', target);
       const plain = runChild(inputPath, 'plain', target);
-      console.log(
-        [
-          preset.id,
-          `${input.label}${transparent ? ' RGBA' : ''} (${(input.bytes.length / 2 ** 20).toFixed(1)} MB)`,
-          `${target.width}×${target.height} @ ${target.dpi} (${(printed.outputBytes / 2 ** 20).toFixed(1)} MB)`,
-          printed.medianMs.toFixed(0),
-          `${printed.peakRssMb.toFixed(0)} (from ${printed.startRssMb.toFixed(0)})`,
-          plain.medianMs.toFixed(0),
-          `${plain.peakRssMb.toFixed(0)} (from ${plain.startRssMb.toFixed(0)})`,
-        ].join(' | '),
-      );
+      const cells = [
+        preset.id,
+        `${input.label}${transparent ? ' RGBA' : ''} (${(input.bytes.length / 2 ** 20).toFixed(1)} MB)`,
+        `${target.width}×${target.height} @ ${target.dpi} (${(printed.outputBytes / 2 ** 20).toFixed(1)} MB)`,
+        printed.medianMs.toFixed(0),
+        `${printed.peakRssMb.toFixed(0)} (from ${printed.startRssMb.toFixed(0)})`,
+        plain.medianMs.toFixed(0),
+        `${plain.peakRssMb.toFixed(0)} (from ${plain.startRssMb.toFixed(0)})`,
+      ];
+      console.log(`| ${cells.join(' | ')} |`);
     }
+    console.log('');
+    console.log(`load average after: ${load()}`);
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
@@ -152,5 +176,5 @@ const [flag, inputPath, step, width, height, dpi] = process.argv.slice(2);
 if (flag === '--child') {
   await child(inputPath!, step as Step, Number(width), Number(height), Number(dpi));
 } else {
-  await main();
+  await main(process.argv.slice(2));
 }
