@@ -6,7 +6,7 @@
  */
 import type { Executor } from '../db/index.ts';
 import type { AppWebhookEndpointRow, RetiredSecret } from '../db/types.ts';
-import type { InvalidField } from '../refusal.ts';
+import { TooManySigningSecretsError, WebhookInputError } from './errors.ts';
 import { newSigningSecret } from './signing.ts';
 import { checkTargetUrl, WebhookTargetRefusedError, type TargetPolicy } from './targets.ts';
 
@@ -35,50 +35,6 @@ export const ROTATION_OVERLAP_MS = 24 * 3600_000;
  * 47-character signature to every request's `webhook-signature` and an HMAC to every attempt.
  */
 export const MAX_SIGNING_SECRETS = 5;
-
-/** An endpoint input the API refuses (BAD_USER_INPUT), naming the fields. */
-export class WebhookInputError extends Error {
-  constructor(
-    message: string,
-    readonly invalidFields: readonly InvalidField[],
-  ) {
-    super(message);
-    this.name = 'WebhookInputError';
-  }
-}
-
-/** No such endpoint or delivery for this viewer (NOT_FOUND; someone else's reads the same). */
-export class WebhookNotFoundError extends Error {
-  constructor(
-    readonly what: 'WebhookEndpoint' | 'WebhookDelivery',
-    readonly id: string,
-  ) {
-    super(`No ${what === 'WebhookEndpoint' ? 'webhook endpoint' : 'webhook delivery'} with id ${id}.`);
-    this.name = 'WebhookNotFoundError';
-  }
-}
-
-/** A redelivery to a disabled endpoint: it would be ended unsent (BAD_USER_INPUT). */
-export class EndpointDisabledError extends WebhookInputError {
-  constructor(readonly disabledReason: string | null) {
-    const message =
-      `belongs to a disabled endpoint (${disabledReason ?? 'disabled'}); ` +
-      'enable it (updateWebhookEndpoint with enabled: true) and redeliver then';
-    super(`deliveryId ${message}.`, [{ path: 'deliveryId', message }]);
-    this.name = 'EndpointDisabledError';
-  }
-}
-
-/** A per-request webhook without an endpoint whose secret would sign it (BAD_USER_INPUT). */
-export class NoSigningEndpointError extends WebhookInputError {
-  constructor(path: string) {
-    const message =
-      'needs a webhook endpoint: per-request webhooks are signed with your default (oldest) endpoint’s secret; ' +
-      'create one with createWebhookEndpoint first';
-    super(`${path} ${message}.`, [{ path, message }]);
-    this.name = 'NoSigningEndpointError';
-  }
-}
 
 function refuse(path: string, message: string): never {
   throw new WebhookInputError(`${path} ${message}.`, [{ path, message }]);
@@ -227,17 +183,6 @@ function retiredLive(endpoint: WebhookEndpoint, now: Date): RetiredSecret[] {
   return endpoint.retired_secrets.filter((retired) => Date.parse(retired.expiresAt) > now.getTime());
 }
 
-/** A rotation the bound refuses: every secret it allows is still signing. */
-export class TooManySigningSecretsError extends WebhookInputError {
-  constructor(readonly oldestExpiresAt: string) {
-    const message =
-      `signs with ${MAX_SIGNING_SECRETS} secrets already (each rotated-out secret signs for 24 hours); ` +
-      `rotate again after ${oldestExpiresAt}, when the oldest stops signing`;
-    super(`id ${message}.`, [{ path: 'id', message }]);
-    this.name = 'TooManySigningSecretsError';
-  }
-}
-
 /**
  * A new secret. The current one and every secret rotated out before it keep signing beside it,
  * each until its own overlap (`ROTATION_OVERLAP_MS` after it was rotated out) ends, so a receiver
@@ -252,7 +197,7 @@ export async function rotateSecret(
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   const stillSigning = retiredLive(endpoint, now);
   if (stillSigning.length + 2 > MAX_SIGNING_SECRETS) {
-    throw new TooManySigningSecretsError(stillSigning[stillSigning.length - 1]!.expiresAt);
+    throw new TooManySigningSecretsError(stillSigning[stillSigning.length - 1]!.expiresAt, MAX_SIGNING_SECRETS);
   }
   const retired: RetiredSecret[] = [
     { secret: endpoint.secret, expiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString() },

@@ -19,9 +19,9 @@ import {
   MAX_SIGNING_SECRETS,
   overlapEndsAt,
   WEBHOOK_EVENT_TYPES,
-  WebhookNotFoundError,
   type WebhookEndpoint,
 } from './endpoints.ts';
+import { WebhookNotFoundError } from './errors.ts';
 import {
   createEndpointFor,
   deleteEndpointFor,

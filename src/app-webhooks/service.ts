@@ -9,8 +9,6 @@ import { findDelivery, redeliver, type WebhookDelivery } from './deliveries.ts';
 import {
   createEndpoint,
   defaultEndpointOf,
-  NoSigningEndpointError,
-  EndpointDisabledError,
   deleteEndpoint,
   findEndpoint,
   rotateSecret,
@@ -18,9 +16,9 @@ import {
   validDescription,
   validEventTypes,
   validUrl,
-  WebhookNotFoundError,
   type WebhookEndpoint,
 } from './endpoints.ts';
+import { EndpointDisabledError, NoSigningEndpointError, WebhookNotFoundError } from './errors.ts';
 import { targetPolicy, type TargetPolicy } from './targets.ts';
 
 export function policyOf(config: Pick<Config, 'nodeEnv' | 'appWebhooks'>): TargetPolicy {

@@ -8,7 +8,7 @@ import { badUserInput, notFound } from '../graphql/errors.ts';
 import { localId, nodeVisibility } from '../graphql/global-ids.ts';
 import { createApiKey, findApiKey, revokeApiKey } from './api-keys.ts';
 import { createUser, findUser, findUsers, isUuid, userNameSchema } from './users.ts';
-import { DeletedUserError } from './viewer.ts';
+import { DeletedUserError } from './errors.ts';
 
 /** Users load through one dataloader per request: a page of 100 rows naming users costs one query. */
 export const UserRef = builder.loadableNode('User', {
@@ -73,6 +73,9 @@ export type ViewerRowReader = (context: GraphQLContext, userId: string) => Promi
 
 const viewerRowReaders = new Map<string, ViewerRowReader>();
 
+/** The viewer's row alone, when no selected field reads it with more. */
+const readUserRow: ViewerRowReader = (context, userId) => findUser(context.services.db, userId);
+
 /**
  * When `viewer` selects `field`, its row comes from `reader` instead of a statement of its own, so
  * e.g. `{ viewer { id usage { … } } }` is one round trip, not the row's and then the field's.
@@ -87,8 +90,8 @@ builder.queryField('viewer', (t) =>
     description: 'The user the API key belongs to.',
     resolve: async (_root, _args, context, info) => {
       const { userId } = context.viewer;
-      const reader = viewerRowReaders.size === 0 ? undefined : selectedReader(info);
-      if (!reader) return userId;
+      const reader = (viewerRowReaders.size === 0 ? undefined : selectedReader(info)) ?? readUserRow;
+      // The key was cached, but its user is gone: the same refusal as any call of theirs.
       const user = await reader(context, userId);
       if (!user) throw new DeletedUserError(userId);
       UserRef.getDataloader(context).prime(user.id, user);

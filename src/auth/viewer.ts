@@ -6,25 +6,7 @@
 import type { Config } from '../config.ts';
 import { API_KEY_PREFIX, constantTimeEquals } from './api-keys.ts';
 import type { ApiKeyCache } from './key-cache.ts';
-
-/** The credentials are missing, malformed or wrong: the GraphQL layer answers UNAUTHENTICATED. */
-export class UnauthenticatedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnauthenticatedError';
-  }
-}
-
-/**
- * The key was valid when this instance cached it, but its user has since been deleted: the key is
- * gone with them (its row cascades), and other instances may trust it until their cache expires.
- */
-export class DeletedUserError extends UnauthenticatedError {
-  constructor(readonly userId: string) {
-    super('The API key is invalid: its user no longer exists.');
-    this.name = 'DeletedUserError';
-  }
-}
+import { UnauthenticatedError } from './errors.ts';
 
 export type Viewer =
   { readonly kind: 'user'; readonly userId: string; readonly apiKeyId: string } | { readonly kind: 'admin' };

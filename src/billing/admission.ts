@@ -16,29 +16,10 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { HoldRow, UserRow } from '../db/types.ts';
-import {
-  applicableWindows,
-  budgetLimitsFor,
-  BudgetExceededError,
-  finishReservation,
-  reservationCtes,
-} from './holds.ts';
+import { BudgetExceededError, RateLimitedError, UnknownUserError, type RateLimitState } from './errors.ts';
+import { applicableWindows, budgetLimitsFor, finishReservation, reservationCtes } from './holds.ts';
 import { reportRateLimit } from './rate-limit-report.ts';
-import {
-  RateLimitedError,
-  requestSlotColumns,
-  requestSlotCtes,
-  requestSlotOutcome,
-  type RateLimitState,
-  type RequestSlotRow,
-} from './rate-limit.ts';
-
-export class UnknownUserError extends Error {
-  constructor(readonly userId: string) {
-    super(`user ${userId} does not exist`);
-    this.name = 'UnknownUserError';
-  }
-}
+import { requestSlotColumns, requestSlotCtes, requestSlotOutcome, type RequestSlotRow } from './rate-limit.ts';
 
 type LimitSettings = Pick<Config, 'defaultUserRateLimitPerMinute' | 'defaultUserMaxConcurrentGenerations'>;
 

@@ -15,8 +15,9 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { BudgetPeriod, HoldRow, HoldWindowRef, UserRow } from '../db/types.ts';
-import { formatMicrosAsUsd, type Micros } from '../money.ts';
+import type { Micros } from '../money.ts';
 import type { BudgetWindowRow } from '../db/types.ts';
+import { BudgetExceededError, type BudgetOwner, type BudgetScope } from './errors.ts';
 
 export const GLOBAL_SUBJECT = 'global';
 
@@ -26,46 +27,6 @@ export interface BudgetLimits {
   readonly userMonthlyMicros: Micros | null;
   /** Null: no deployment-wide cap (and no global window, so no deployment-wide hot row). */
   readonly globalDailyMicros: Micros | null;
-}
-
-export type BudgetScope = 'user_day' | 'user_month' | 'global_day';
-
-/** Whose budget a refusal speaks of: the caller's own, or (to an admin) the user's. */
-export type BudgetOwner = 'caller' | 'user';
-
-function describeWindow(scope: BudgetScope, windowStart: string, owner: BudgetOwner): string {
-  const whose = owner === 'caller' ? 'Your' : "The user's";
-  switch (scope) {
-    case 'user_day':
-      return `${whose} daily budget for ${windowStart} (UTC)`;
-    case 'user_month':
-      return `${whose} monthly budget for ${windowStart.slice(0, 7)} (UTC)`;
-    case 'global_day':
-      return `The deployment's daily budget for ${windowStart} (UTC)`;
-  }
-}
-
-/** A hold (or a charge) does not fit one of its windows: the GraphQL layer answers BUDGET_EXCEEDED. */
-export class BudgetExceededError extends Error {
-  /** When the window resets. */
-  readonly resetsAt: Date;
-
-  constructor(
-    readonly scope: BudgetScope,
-    readonly limitMicros: Micros,
-    readonly requestedMicros: Micros,
-    readonly remainingMicros: Micros,
-    readonly windowStart: string,
-    owner: BudgetOwner = 'caller',
-  ) {
-    // The deployment's cap is the operator's business: users learn what is left, not the limit.
-    const limitText = scope === 'global_day' ? '' : ` of $${formatMicrosAsUsd(limitMicros)}`;
-    super(
-      `${describeWindow(scope, windowStart, owner)} has $${formatMicrosAsUsd(remainingMicros)}${limitText} left; this needs up to $${formatMicrosAsUsd(requestedMicros)}.`,
-    );
-    this.name = 'BudgetExceededError';
-    this.resetsAt = windowEnd(scope === 'user_month' ? 'month' : 'day', windowStart);
-  }
 }
 
 export function budgetLimitsFor(
@@ -220,6 +181,7 @@ export async function addToWindowIfItFits(
     amountMicros,
     remainingIn(row, limitMicros),
     window.windowStart,
+    windowEnd(window.scope === 'user_month' ? 'month' : 'day', window.windowStart),
     options.owner,
   );
 }

@@ -6,7 +6,7 @@
  * report is a no-op.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { RateLimitState } from './rate-limit.ts';
+import type { RateLimitState } from './errors.ts';
 
 export interface RateLimitReport {
   state?: RateLimitState;

@@ -18,43 +18,9 @@ import { sql, type RawBuilder } from 'kysely';
 import { findModel } from '../catalog/models.ts';
 import type { Executor } from '../db/index.ts';
 import { ACTIVE_GENERATION_STATUSES, ACTIVE_GENERATION_STATUS_LIST } from '../db/types.ts';
+import { RateLimitedError, type RateLimitState } from './errors.ts';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
-
-/** What the HTTP `RateLimit-*` headers report after a generation request. */
-export interface RateLimitState {
-  readonly limit: number;
-  readonly remaining: number;
-  /** Seconds until the oldest counted request leaves the window (a slot frees). */
-  readonly resetSeconds: number;
-  /** Set when the request was refused. */
-  readonly retryAfterSeconds?: number;
-}
-
-export type RateLimitKind = 'REQUESTS_PER_MINUTE' | 'CONCURRENT_GENERATIONS';
-
-/** A request over the user's rate or concurrency limit: the GraphQL layer answers RATE_LIMITED. */
-export class RateLimitedError extends Error {
-  /** Whole seconds, at least 1 (what Retry-After says). */
-  readonly retryAfterSeconds: number;
-
-  constructor(
-    readonly kind: RateLimitKind,
-    readonly limit: number,
-    retryAfterSeconds: number,
-    /** The window as it stands, for the RateLimit-* headers. */
-    readonly state: RateLimitState,
-  ) {
-    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
-    super(
-      kind === 'REQUESTS_PER_MINUTE'
-        ? `Rate limit reached: at most ${limit} generation requests per minute. Retry in ${seconds} s.`
-        : `Too many generations running: at most ${limit} at a time. Retry in ${seconds} s or when one finishes.`,
-    );
-    this.name = 'RateLimitedError';
-    this.retryAfterSeconds = seconds;
-  }
-}
 
 const secondsUntil = (instant: Date, now: Date) => Math.max(1, Math.ceil((instant.getTime() - now.getTime()) / 1000));
 

@@ -12,46 +12,14 @@ import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
 import type { Db, Executor } from '../db/index.ts';
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
-import type { InvalidField } from '../refusal.ts';
 import type { ReplicateClient } from '../replicate/index.ts';
+import { ModelRefusedError, type ModelRefusalReason } from './errors.ts';
 import { deriveInputFacts, resolveLocalSchema, SchemaShapeError } from './json-input.ts';
 import type { QualityTier } from './models.ts';
 import type { HardwareRate } from './store.ts';
 import type { CatalogChangesTable } from '../db/types.ts';
 
 export type CatalogChange = Selectable<CatalogChangesTable>;
-
-export type ModelRefusalReason =
-  | 'BAD_REFERENCE'
-  | 'DEPLOYMENT'
-  | 'PRIVATE_MODEL'
-  | 'NOT_ON_REPLICATE'
-  | 'BAD_SCHEMA'
-  | 'NO_PROMPT'
-  | 'NOT_IMAGE_OUTPUT'
-  | 'PRICE_MISSING'
-  | 'PRICE_OUT_OF_RANGE'
-  | 'UNKNOWN_HARDWARE'
-  | 'SLUG_TAKEN'
-  | 'UNKNOWN_MODEL'
-  | 'BAD_OVERRIDES'
-  | 'BAD_SOURCE'
-  | 'BAD_DATE';
-
-/**
- * An operator's catalog change refused: nothing was written. BAD_USER_INPUT with `reason` (and
- * `invalidFields` when one field of the request is at fault).
- */
-export class ModelRefusedError extends Error {
-  constructor(
-    readonly reason: ModelRefusalReason,
-    message: string,
-    readonly invalidFields: readonly InvalidField[] = [],
-  ) {
-    super(message);
-    this.name = 'ModelRefusedError';
-  }
-}
 
 export type PriceStatement =
   | { readonly perImageMicros: Micros }

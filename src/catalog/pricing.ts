@@ -3,7 +3,7 @@
  * layer only translates their errors.
  */
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
-import type { InvalidField } from '../refusal.ts';
+import { CatalogInputError, ModelNotFoundError, quotedId } from './errors.ts';
 import {
   catalogModels,
   findModel,
@@ -45,33 +45,6 @@ export function mostImagesPerGeneration(): number {
     if (model.kind === 'generate') most = Math.max(most, maxImagesPerGeneration(model));
   }
   return most;
-}
-
-/** A catalog rule refused an input field: the GraphQL layer answers BAD_USER_INPUT on `input.<field>`. */
-export class CatalogInputError extends Error {
-  readonly invalidFields: readonly InvalidField[];
-
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-    this.name = 'CatalogInputError';
-    this.invalidFields = [{ path: `input.${field}`, message }];
-  }
-}
-
-/** An id as a refusal quotes it: clipped, so a 3 MB id is not sent back (twice, with invalidFields). */
-function quotedId(id: string): string {
-  return JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id);
-}
-
-/** A model only named users may see, asked for by someone else: NOT_FOUND, as for any object. */
-export class ModelNotFoundError extends Error {
-  constructor(readonly modelId: string) {
-    super(`No model ${quotedId(modelId)}.`);
-    this.name = 'ModelNotFoundError';
-  }
 }
 
 /**

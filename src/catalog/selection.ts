@@ -13,7 +13,8 @@
  */
 import { formatMicrosAsUsd, type Micros } from '../money.ts';
 import { generationModelsFor, type ModelSpec, type QualityTier } from './models.ts';
-import { CatalogInputError, maxCostMicros } from './pricing.ts';
+import { CatalogInputError } from './errors.ts';
+import { maxCostMicros } from './pricing.ts';
 
 export type PromptComplexity = 'simple' | 'moderate' | 'complex';
 

@@ -10,12 +10,8 @@ import { parseArgs } from 'node:util';
 import { buildSchema } from '../graphql/schema.ts';
 import { documentChecker } from '../graphql/trusted-documents.ts';
 import { documentsOfManifest } from '../trusted-documents/manifest.ts';
-import {
-  DocumentRegistrationError,
-  listAppVersions,
-  registerDocuments,
-  revokeAppVersion,
-} from '../trusted-documents/store.ts';
+import { DocumentRegistrationError } from '../trusted-documents/errors.ts';
+import { listAppVersions, registerDocuments, revokeAppVersion } from '../trusted-documents/store.ts';
 import { UsageError, withDatabase, type CliCommand, type CommandContext } from './command.ts';
 
 /** The largest manifest read (a few thousand documents). */

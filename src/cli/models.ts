@@ -5,14 +5,8 @@
  * Running instances pick a change up through NOTIFY within a second.
  */
 import { parseArgs } from 'node:util';
-import {
-  addModel,
-  catalogChanges,
-  ModelRefusedError,
-  setHardwareRate,
-  updateModel,
-  type PriceStatement,
-} from '../catalog/admin.ts';
+import { addModel, catalogChanges, setHardwareRate, updateModel, type PriceStatement } from '../catalog/admin.ts';
+import { ModelRefusedError } from '../catalog/errors.ts';
 import { hardwareRates } from '../catalog/store.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';

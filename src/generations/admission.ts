@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
-import { DeletedUserError } from '../auth/viewer.ts';
+import { DeletedUserError } from '../auth/errors.ts';
 import { lockedUserOf, type LockedUser, type NewHoldRef } from '../billing/admission.ts';
 import { holdWindows } from '../billing/holds.ts';
 import type { Config } from '../config.ts';

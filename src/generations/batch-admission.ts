@@ -14,22 +14,10 @@
  * (Applied per item, the default cap of 10 would make batches of more than 10 impossible.)
  */
 import { admitUnderLock, type LockedAdmission } from '../billing/admission.ts';
-import type { BudgetExceededError } from '../billing/holds.ts';
 import { reportRateLimit } from '../billing/rate-limit-report.ts';
-import type { RateLimitedError, RateLimitState } from '../billing/rate-limit.ts';
+import type { RateLimitState } from '../billing/errors.ts';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
-
-/** An item of a batch was refused (budget, rate): the whole batch is, naming the item. */
-export class BatchItemRefusedError extends Error {
-  constructor(
-    readonly inputIndex: number,
-    readonly refusal: BudgetExceededError | RateLimitedError,
-  ) {
-    super(`inputs.${inputIndex}: ${refusal.message}`);
-    this.name = 'BatchItemRefusedError';
-  }
-}
 
 export interface BatchAdmission {
   /** Admits one item whose generation row, hold and user lock the transaction now holds. */

@@ -22,6 +22,7 @@ import {
 import type { GenerationMode } from '../db/types.ts';
 import type { Micros } from '../money.ts';
 import type { InvalidField } from '../refusal.ts';
+import { GenerationInputError } from './errors.ts';
 import {
   PrintTargetError,
   resolvePrintTarget,
@@ -64,16 +65,6 @@ export interface GenerateImageRequest {
   readonly idempotencyKey?: string | null;
   /** A print file to make of each image (a preset, or inches and DPI). */
   readonly print?: PrintTargetRequest | null;
-}
-
-export class GenerationInputError extends Error {
-  constructor(
-    message: string,
-    readonly invalidFields: readonly InvalidField[],
-  ) {
-    super(message);
-    this.name = 'GenerationInputError';
-  }
 }
 
 /** One upstream prediction of a generation. */

@@ -6,26 +6,30 @@
  * automatic choice, result cache, backpressure) are functions in `policies/`.
  */
 import { randomUUID } from 'node:crypto';
-import { WebhookInputError } from '../app-webhooks/endpoints.ts';
 import { perRequestWebhookUrl } from '../app-webhooks/service.ts';
 import { isUuid } from '../auth/users.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import { completeAdmission } from '../billing/admission.ts';
-import { BudgetExceededError } from '../billing/holds.ts';
-import { RateLimitedError } from '../billing/rate-limit.ts';
+import { BudgetExceededError, RateLimitedError } from '../billing/errors.ts';
 import type { UsageCache } from '../billing/usage-cache.ts';
 import { REMOVE_BACKGROUND_MODEL, replicateRefOf, UPSCALER_MODEL_ID } from '../catalog/models.ts';
 import { MAX_UPSCALE_PASSES } from '../print/target.ts';
-import { CatalogInputError, requireGenerationModel } from '../catalog/pricing.ts';
+import { requireGenerationModel } from '../catalog/pricing.ts';
 import type { Config } from '../config.ts';
 import type { PreferenceCache } from '../preferences/cache.ts';
 import type { Random } from '../preferences/estimator.ts';
 import { recordGenerationSignal } from '../preferences/store.ts';
 import type { Db, Executor } from '../db/index.ts';
+import { InputRefusal } from '../refusal.ts';
 import { writeNewGeneration, type WrittenGeneration } from './admission.ts';
-import { BatchItemRefusedError, batchAdmission, type BatchAdmission } from './batch-admission.ts';
+import { batchAdmission, type BatchAdmission } from './batch-admission.ts';
 import { startCallContext, type CallContext } from './call-context.ts';
-import { GenerationNotFoundError, IdempotencyKeyReusedError } from './errors.ts';
+import {
+  BatchItemRefusedError,
+  GenerationInputError,
+  GenerationNotFoundError,
+  IdempotencyKeyReusedError,
+} from './errors.ts';
 import type { GenerationEvents } from './events.ts';
 import { loadGenerationView, publishedView, type GenerationView } from './generation-view.ts';
 import { chooseFinalModel, chooseModelAutomatically, type PreferenceInputs } from './policies/auto.ts';
@@ -41,7 +45,7 @@ import {
   type StartColumns,
 } from './policies/store.ts';
 import { finalizeRefusal, finalRequestFor, previewChoice, type PreviewFacts } from './policies/tiers.ts';
-import { GenerationInputError, planGeneration, type GenerateImageRequest, type GenerationPlan } from './request.ts';
+import { planGeneration, type GenerateImageRequest, type GenerationPlan } from './request.ts';
 import {
   finalizeFingerprint,
   inBatchItem,
@@ -172,12 +176,7 @@ export class GenerationService {
       try {
         fresh.push({ index, planned: await this.plan(call, await this.resolve(call, input, fingerprints[index]!)) });
       } catch (error) {
-        if (
-          error instanceof GenerationInputError ||
-          error instanceof CatalogInputError ||
-          error instanceof WebhookInputError
-        )
-          throw inBatchItem(error, index);
+        if (error instanceof InputRefusal) throw inBatchItem(error, index);
         throw error;
       }
     }

@@ -4,9 +4,9 @@
  * when a drawn seed or an automatic model choice would come out differently.
  */
 import { createHash } from 'node:crypto';
-import type { WebhookInputError } from '../app-webhooks/endpoints.ts';
-import type { CatalogInputError } from '../catalog/pricing.ts';
-import { canonicalJson, GenerationInputError, type GenerateImageRequest } from './request.ts';
+import type { InputRefusal } from '../refusal.ts';
+import { GenerationInputError } from './errors.ts';
+import { canonicalJson, type GenerateImageRequest } from './request.ts';
 
 /** `generateImage`'s input: `modelId` may be omitted, `iterations` hints the automatic choice. */
 export type StartInput = Omit<GenerateImageRequest, 'modelId'> & {
@@ -71,10 +71,7 @@ function webhookOf(input: { readonly webhookUrl?: string | null }): { webhookUrl
 }
 
 /** Re-roots `input.…` paths under `inputs.<index>.…` for batch items. */
-export function inBatchItem(
-  error: GenerationInputError | CatalogInputError | WebhookInputError,
-  index: number,
-): GenerationInputError {
+export function inBatchItem(error: InputRefusal, index: number): GenerationInputError {
   const reroot = (path: string) => path.replace(/^input(\.|$)/, `inputs.${index}$1`);
   return new GenerationInputError(
     `inputs.${index}: ${error.message}`,

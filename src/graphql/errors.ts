@@ -1,34 +1,28 @@
 /**
  * The one place where failures become the contract's GraphQL errors. Domain code (auth, billing,
- * generations, catalog) throws plain classes that carry the figures a client needs;
- * `contractError` turns each into its stable `extensions.code` and extensions. Yoga's error masking
- * (`maskContractErrors`, in `server.ts`) and the WebSocket path (`websocket.ts`) both go through it,
- * so a resolver never translates an error itself. Anything it does not know is unexpected: masked
- * as "Unexpected error." and logged.
+ * generations, catalog, …) throws `Refusal`s (`refusal.ts`) that carry the figures a client
+ * needs; `contractError` turns each, by its `kind`, into its stable `extensions.code` and
+ * extensions. Yoga's error masking (`maskContractErrors`, in `server.ts`) and the WebSocket path
+ * (`websocket.ts`) both go through it, so a resolver never translates an error itself. Anything
+ * it does not know is unexpected: masked as "Unexpected error." and logged.
  */
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
-import { WebhookInputError, WebhookNotFoundError } from '../app-webhooks/endpoints.ts';
-import { UnauthenticatedError } from '../auth/viewer.ts';
-import type { BudgetScope } from '../billing/holds.ts';
-import { BudgetExceededError } from '../billing/holds.ts';
-import { RateLimitedError } from '../billing/rate-limit.ts';
-import { ModelRefusedError } from '../catalog/admin.ts';
-import { CatalogInputError, ModelNotFoundError } from '../catalog/pricing.ts';
-import { QualityPeriodError } from '../preferences/quality.ts';
-import { ImageNotFoundError } from '../preferences/store.ts';
+import type { UnauthenticatedError } from '../auth/errors.ts';
+import type { BudgetExceededError, BudgetScope, RateLimitedError } from '../billing/errors.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { GenerationInputError } from '../generations/request.ts';
-import { GenerationNotFoundError, IdempotencyKeyReusedError, UpstreamBusyError } from '../generations/errors.ts';
-import { BatchItemRefusedError } from '../generations/batch-admission.ts';
-import { NoAffordableModelError } from '../generations/policies/auto.ts';
+import type {
+  BatchItemRefusedError,
+  IdempotencyKeyReusedError,
+  NoAffordableModelError,
+  UpstreamBusyError,
+} from '../generations/errors.ts';
 import type { GenerationErrorCode } from '../generations/transitions.ts';
 import type { Logger } from '../logger.ts';
-import { AppVersionNotFoundError, DocumentRegistrationError } from '../trusted-documents/store.ts';
-import { globalId } from './global-ids.ts';
 import { formatMicrosAsUsd } from '../money.ts';
-import type { InvalidField } from '../refusal.ts';
+import { Refusal, type InputRefusal, type InvalidField, type NotFoundRefusal, type RefusalKind } from '../refusal.ts';
+import { globalId } from './global-ids.ts';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -144,12 +138,6 @@ interface Contract {
   readonly extensions?: Record<string, unknown>;
 }
 
-const inputContract = (message: string, invalidFields: readonly InvalidField[]): Contract => ({
-  code: 'BAD_USER_INPUT',
-  message,
-  extensions: invalidFields.length ? { invalidFields } : {},
-});
-
 function budgetExceeded(error: BudgetExceededError): Contract {
   const global = error.scope === 'global_day';
   return {
@@ -167,76 +155,80 @@ function budgetExceeded(error: BudgetExceededError): Contract {
   };
 }
 
-/** The contract's code, message and extensions for a domain error; undefined for anything else. */
+/**
+ * Every refusal a client may see: the one shape of each `kind`, which `contractOf` switches on.
+ * A new `RefusalKind` does not compile until it has its shape here and its case there.
+ */
+interface RefusalShapes {
+  unauthenticated: UnauthenticatedError;
+  'invalid-input': InputRefusal;
+  'not-found': NotFoundRefusal;
+  'over-budget': BudgetExceededError;
+  'nothing-affordable': NoAffordableModelError;
+  'rate-limited': RateLimitedError;
+  'idempotency-key-reused': IdempotencyKeyReusedError;
+  'upstream-busy': UpstreamBusyError;
+  'batch-item': BatchItemRefusedError;
+}
+type ClientRefusal = RefusalShapes[RefusalKind];
+
+/** A NOT_FOUND names the object as the client does: a database id by its global id, anything else as sent. */
+function notFoundContract(refusal: NotFoundRefusal): Contract {
+  const id = refusal.idIs === 'database' ? encodeGlobalID(refusal.what, refusal.id) : refusal.id;
+  return { code: 'NOT_FOUND', message: `${refusal.what} ${id} was not found.` };
+}
+
+function inputContract(refusal: InputRefusal): Contract {
+  const { message, reason, invalidFields } = refusal;
+  const extensions = { ...(reason ? { reason } : {}), ...(invalidFields.length ? { invalidFields } : {}) };
+  return { code: 'BAD_USER_INPUT', message, extensions };
+}
+
+/** The contract's code, message and extensions for a refusal; undefined for anything else. */
 function contractOf(error: unknown): Contract | undefined {
-  if (error instanceof UnauthenticatedError) return { code: 'UNAUTHENTICATED', message: error.message };
-  if (error instanceof WebhookInputError) return inputContract(error.message, error.invalidFields);
-  if (error instanceof WebhookNotFoundError) {
-    return { code: 'NOT_FOUND', message: `${error.what} ${error.id} was not found.` };
+  if (!(error instanceof Refusal)) return undefined;
+  const refusal = error as ClientRefusal;
+  const { message } = refusal;
+  switch (refusal.kind) {
+    case 'unauthenticated':
+      return { code: 'UNAUTHENTICATED', message };
+    case 'invalid-input':
+      return inputContract(refusal);
+    case 'not-found':
+      return notFoundContract(refusal);
+    case 'over-budget':
+      return budgetExceeded(refusal);
+    case 'nothing-affordable':
+      return {
+        code: 'BUDGET_EXCEEDED',
+        message,
+        extensions: { remainingUsd: formatMicrosAsUsd(refusal.remainingMicros) },
+      };
+    case 'rate-limited': {
+      const { retryAfterSeconds, limitKind, limit } = refusal;
+      return { code: 'RATE_LIMITED', message, extensions: { retryAfterSeconds, limit: limitKind, limitValue: limit } };
+    }
+    case 'idempotency-key-reused':
+      return {
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        message,
+        extensions: { generationId: globalId('Generation', refusal.generationId) },
+      };
+    case 'upstream-busy':
+      return { code: 'UPSTREAM_BUSY', message, extensions: { retryAfterSeconds: refusal.retryAfterSeconds } };
+    case 'batch-item': {
+      const item = contractOf(refusal.refusal)!;
+      return {
+        code: item.code,
+        message: `inputs.${refusal.inputIndex}: ${item.message}`,
+        extensions: { ...item.extensions, inputIndex: refusal.inputIndex },
+      };
+    }
+    default: {
+      const unmapped: never = refusal;
+      return unmapped;
+    }
   }
-  if (error instanceof GenerationInputError || error instanceof CatalogInputError) {
-    return inputContract(error.message, error.invalidFields);
-  }
-  if (error instanceof DocumentRegistrationError) return inputContract(error.message, error.invalidFields);
-  if (error instanceof AppVersionNotFoundError) return { code: 'NOT_FOUND', message: error.message };
-  if (error instanceof ModelRefusedError) {
-    const fields = error.invalidFields.length ? { invalidFields: error.invalidFields } : {};
-    return { code: 'BAD_USER_INPUT', message: error.message, extensions: { reason: error.reason, ...fields } };
-  }
-  if (error instanceof ModelNotFoundError) {
-    return { code: 'NOT_FOUND', message: `ImageModel ${error.modelId} was not found.` };
-  }
-  // Generations are named by their global id, as the client sent it.
-  if (error instanceof GenerationNotFoundError) {
-    return { code: 'NOT_FOUND', message: `Generation ${globalId('Generation', error.generationId)} was not found.` };
-  }
-  if (error instanceof ImageNotFoundError) {
-    return {
-      code: 'NOT_FOUND',
-      message: `GeneratedImage ${encodeGlobalID('GeneratedImage', error.imageId)} was not found.`,
-    };
-  }
-  if (error instanceof QualityPeriodError)
-    return inputContract(error.message, [{ path: 'since', message: error.message }]);
-  if (error instanceof IdempotencyKeyReusedError) {
-    return {
-      code: 'IDEMPOTENCY_KEY_REUSED',
-      message: error.message,
-      extensions: { generationId: globalId('Generation', error.generationId) },
-    };
-  }
-  if (error instanceof UpstreamBusyError) {
-    return {
-      code: 'UPSTREAM_BUSY',
-      message: error.message,
-      extensions: { retryAfterSeconds: error.retryAfterSeconds },
-    };
-  }
-  if (error instanceof BudgetExceededError) return budgetExceeded(error);
-  if (error instanceof NoAffordableModelError) {
-    return {
-      code: 'BUDGET_EXCEEDED',
-      message: error.message,
-      extensions: { remainingUsd: formatMicrosAsUsd(error.remainingMicros) },
-    };
-  }
-  if (error instanceof RateLimitedError) {
-    return {
-      code: 'RATE_LIMITED',
-      message: error.message,
-      extensions: { retryAfterSeconds: error.retryAfterSeconds, limit: error.kind, limitValue: error.limit },
-    };
-  }
-  if (error instanceof BatchItemRefusedError) {
-    const item = contractOf(error.refusal);
-    if (!item) return undefined;
-    return {
-      code: item.code,
-      message: `inputs.${error.inputIndex}: ${item.message}`,
-      extensions: { ...item.extensions, inputIndex: error.inputIndex },
-    };
-  }
-  return undefined;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from '../db/index.ts';
+import { QualityPeriodError } from './errors.ts';
 
 export interface ModelQuality {
   readonly modelId: string;
@@ -26,13 +27,6 @@ export interface ModelQuality {
 
 /** The longest period one query may cover (days). */
 export const MAX_QUALITY_PERIOD_DAYS = 366;
-
-export class QualityPeriodError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'QualityPeriodError';
-  }
-}
 
 export function checkQualityPeriod(since: Date, until: Date): void {
   if (!(since.getTime() < until.getTime())) throw new QualityPeriodError('since must be before until.');

@@ -7,17 +7,10 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/index.ts';
 import type { FeedbackKind, ImageRow } from '../db/types.ts';
+import { ImageNotFoundError } from './errors.ts';
 import { emptyCounts, HALF_LIFE_MS, SIGNAL_WEIGHTS, type FleetRatings, type ModelEvidence } from './estimator.ts';
 
 export type Rating = 'LIKE' | 'DISLIKE' | 'NONE';
-
-/** Not an image of this user (someone else's, or none): the API answers NOT_FOUND, disclosing nothing. */
-export class ImageNotFoundError extends Error {
-  constructor(readonly imageId: string) {
-    super(`No image with id ${imageId}.`);
-    this.name = 'ImageNotFoundError';
-  }
-}
 
 const RATED: readonly FeedbackKind[] = ['like', 'dislike'];
 

@@ -3,7 +3,8 @@
  * (client-preset `persistedDocuments`: `{ "<sha256>": "<document>" }`) and an Apollo persisted-query
  * manifest (`{ "format": "apollo-persisted-query-manifest", "version": 1, "operations": [{ id, body }] }`).
  */
-import { DocumentRegistrationError, type DocumentInput } from './store.ts';
+import { DocumentRegistrationError } from './errors.ts';
+import type { DocumentInput } from './store.ts';
 
 const APOLLO_FORMAT = 'apollo-persisted-query-manifest';
 

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { InvalidField } from '../refusal.ts';
+import { AppVersionNotFoundError, DocumentRegistrationError } from './errors.ts';
 
 /** A document id: the lowercase hex SHA-256 of the document's text. */
 export const DOCUMENT_ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -21,28 +22,6 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+@/-]{0,99}$/;
 export interface DocumentInput {
   readonly id: string;
   readonly body: string;
-}
-
-/** A registration refused before anything was written (GraphQL: BAD_USER_INPUT with `invalidFields`). */
-export class DocumentRegistrationError extends Error {
-  constructor(
-    message: string,
-    readonly invalidFields: readonly InvalidField[] = [],
-  ) {
-    super(message);
-    this.name = 'DocumentRegistrationError';
-  }
-}
-
-/** Revoking an app version that was never registered (GraphQL: NOT_FOUND). */
-export class AppVersionNotFoundError extends Error {
-  constructor(
-    readonly app: string,
-    readonly version: string,
-  ) {
-    super(`App version ${app}@${version} was not found.`);
-    this.name = 'AppVersionNotFoundError';
-  }
 }
 
 /** What the caller's check says about one document: its operation's name, or why it is refused. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analysePrompt, selectModel } from '../../src/catalog/selection.ts';
-import { CatalogInputError } from '../../src/catalog/pricing.ts';
+import { CatalogInputError } from '../../src/catalog/errors.ts';
 
 describe('analysePrompt', () => {
   it.each([

@@ -2,7 +2,8 @@
 import { emptyCounts } from '../../src/preferences/estimator.ts';
 import { describe, expect, it } from 'vitest';
 import { findModel, REMOVE_BACKGROUND_MODEL } from '../../src/catalog/models.ts';
-import { chooseModelAutomatically, NoAffordableModelError } from '../../src/generations/policies/auto.ts';
+import { GenerationInputError, NoAffordableModelError } from '../../src/generations/errors.ts';
+import { chooseModelAutomatically } from '../../src/generations/policies/auto.ts';
 import { batchShapeProblems, MAX_BATCH_ITEMS } from '../../src/generations/policies/batching.ts';
 import { cacheability, cacheCutoff, resultCacheKey } from '../../src/generations/policies/cache.ts';
 import {
@@ -23,7 +24,6 @@ import {
   removalPosition,
   removalWarning,
 } from '../../src/generations/transparency.ts';
-import { GenerationInputError } from '../../src/generations/request.ts';
 
 const model = (id: string) => findModel(id)!;
 

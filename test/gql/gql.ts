@@ -21,6 +21,8 @@ type Documents = {
     "\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n      eventId\n    }\n  }\n": typeof types.RedeliverWebhookDocument,
     "\n  query WebhookEndpoints($userId: ID) {\n    webhookEndpoints(userId: $userId) {\n      id\n      url\n      enabled\n      disabledReason\n      failingSince\n      signingSecretCount\n      isDefault\n      deliveries(first: 50) {\n        edges {\n          node {\n            id\n            eventId\n            eventType\n            url\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n": typeof types.WebhookEndpointsDocument,
     "\n  query GenerationWebhooks($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      webhookUrl\n      webhookDeliveries {\n        id\n        eventId\n        eventType\n        url\n        status\n        attempts\n        lastResponseCode\n        lastError\n      }\n    }\n  }\n": typeof types.GenerationWebhooksDocument,
+    "\n  query DeletedUserName {\n    viewer {\n      id\n      name\n    }\n  }\n": typeof types.DeletedUserNameDocument,
+    "\n  mutation AdjustDeletedUser($userId: ID!) {\n    adjustBalance(userId: $userId, amountUsd: \"-1\", reason: \"goodwill\") {\n      id\n    }\n  }\n": typeof types.AdjustDeletedUserDocument,
     "\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": typeof types.GenerateIdAndStatusDocument,
     "\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n": typeof types.DailyUsageDocument,
     "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n": typeof types.SetConcurrencyLimitDocument,
@@ -113,6 +115,8 @@ const documents: Documents = {
     "\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n      eventId\n    }\n  }\n": types.RedeliverWebhookDocument,
     "\n  query WebhookEndpoints($userId: ID) {\n    webhookEndpoints(userId: $userId) {\n      id\n      url\n      enabled\n      disabledReason\n      failingSince\n      signingSecretCount\n      isDefault\n      deliveries(first: 50) {\n        edges {\n          node {\n            id\n            eventId\n            eventType\n            url\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n": types.WebhookEndpointsDocument,
     "\n  query GenerationWebhooks($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      webhookUrl\n      webhookDeliveries {\n        id\n        eventId\n        eventType\n        url\n        status\n        attempts\n        lastResponseCode\n        lastError\n      }\n    }\n  }\n": types.GenerationWebhooksDocument,
+    "\n  query DeletedUserName {\n    viewer {\n      id\n      name\n    }\n  }\n": types.DeletedUserNameDocument,
+    "\n  mutation AdjustDeletedUser($userId: ID!) {\n    adjustBalance(userId: $userId, amountUsd: \"-1\", reason: \"goodwill\") {\n      id\n    }\n  }\n": types.AdjustDeletedUserDocument,
     "\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": types.GenerateIdAndStatusDocument,
     "\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n": types.DailyUsageDocument,
     "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n": types.SetConcurrencyLimitDocument,
@@ -240,6 +244,14 @@ export function graphql(source: "\n  query WebhookEndpoints($userId: ID) {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query GenerationWebhooks($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      webhookUrl\n      webhookDeliveries {\n        id\n        eventId\n        eventType\n        url\n        status\n        attempts\n        lastResponseCode\n        lastError\n      }\n    }\n  }\n"): (typeof documents)["\n  query GenerationWebhooks($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      webhookUrl\n      webhookDeliveries {\n        id\n        eventId\n        eventType\n        url\n        status\n        attempts\n        lastResponseCode\n        lastError\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DeletedUserName {\n    viewer {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  query DeletedUserName {\n    viewer {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdjustDeletedUser($userId: ID!) {\n    adjustBalance(userId: $userId, amountUsd: \"-1\", reason: \"goodwill\") {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation AdjustDeletedUser($userId: ID!) {\n    adjustBalance(userId: $userId, amountUsd: \"-1\", reason: \"goodwill\") {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

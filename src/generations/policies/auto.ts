@@ -19,9 +19,11 @@
  * allows (the user did not pick the model, so its ratio list is not theirs to know).
  */
 import { findModel, removeBackgroundModel, type ModelSpec } from '../../catalog/models.ts';
-import { CatalogInputError, maxCostMicros } from '../../catalog/pricing.ts';
+import { CatalogInputError } from '../../catalog/errors.ts';
+import { maxCostMicros } from '../../catalog/pricing.ts';
 import { bestRanked, candidateModels, type CandidateSet } from '../../catalog/selection.ts';
 import { formatMicrosAsUsd, type Micros } from '../../money.ts';
+import { NoAffordableModelError } from '../errors.ts';
 import type { UserPreferences } from '../../preferences/cache.ts';
 import {
   beliefOf,
@@ -67,17 +69,6 @@ export interface AutoChoice {
   readonly aspectRatio: string | null;
   /** True when this choice was an exploration (a Thompson draw). */
   readonly explored: boolean;
-}
-
-/** Nothing in the catalog fits the remaining budget: the GraphQL layer answers BUDGET_EXCEEDED. */
-export class NoAffordableModelError extends Error {
-  constructor(
-    message: string,
-    readonly remainingMicros: Micros,
-  ) {
-    super(message);
-    this.name = 'NoAffordableModelError';
-  }
 }
 
 export function chooseModelAutomatically(request: AutoChoiceRequest): AutoChoice {

@@ -17,7 +17,8 @@ import { randomInt } from 'node:crypto';
 import { findModel, generationModelsFor, type ModelSpec } from '../../catalog/models.ts';
 import { PREVIEW_MODEL_ID, maxCostMicros } from '../../catalog/pricing.ts';
 import type { GenerationMode, GenerationStatus } from '../../db/types.ts';
-import { GenerationInputError, nearestAspectRatio } from '../request.ts';
+import { GenerationInputError } from '../errors.ts';
+import { nearestAspectRatio } from '../request.ts';
 import { formatMicrosAsUsd, type Micros } from '../../money.ts';
 
 export const MAX_SEED = 2_147_483_647;
