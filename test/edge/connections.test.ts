@@ -5,28 +5,21 @@
  * again (`/readyz` included) as soon as connections go.
  */
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionCap, DESCRIPTOR_HEADROOM } from '../../src/http/connection-cap.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
+
+// An API-only gateway that accepts four connections.
+test.override('setup', { simulator: false, env: { HTTP_MAX_CONNECTIONS: '4' }, gateway: { runWorker: false } });
 
 describe('connection cap', () => {
-  let app: TestApp;
-
-  beforeAll(async () => {
-    app = await startTestApp({ HTTP_MAX_CONNECTIONS: '4' }, { runWorker: false });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-
-  it('stays below the descriptor limit with headroom, whatever is configured', () => {
+  test('stays below the descriptor limit with headroom, whatever is configured', () => {
     expect(connectionCap(undefined, 20_000)).toBe(20_000 - DESCRIPTOR_HEADROOM);
     expect(connectionCap(100_000, 20_000)).toBe(20_000 - DESCRIPTOR_HEADROOM);
     expect(connectionCap(300, 20_000)).toBe(300);
     expect(connectionCap(300, undefined)).toBe(300);
   });
 
-  it('drops a connection over the cap; answers again once idle ones go', async () => {
+  test('drops a connection over the cap; answers again once idle ones go', async ({ app }) => {
     const idle = await Promise.all(
       Array.from(
         { length: 4 },
