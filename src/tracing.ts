@@ -42,7 +42,8 @@ export interface StartTracingOptions {
   readonly exporter?: SpanExporter;
 }
 
-async function otlpProcessor(config: TracingConfig): Promise<SpanProcessor> {
+/** The OTLP exporter behind a BatchSpanProcessor, both configured by the OTEL_* variables (exported for its test). */
+export async function otlpProcessor(config: TracingConfig): Promise<SpanProcessor> {
   const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
   const { OTLPTraceExporter } =
     config.protocol === 'http/json'
