@@ -6,7 +6,10 @@
  * user keeps".
  * - **Prior**: the model's fleet-wide like rate p (every user's explicit likes and dislikes of it,
  *   smoothed as (likes + 5) / (likes + dislikes + 10)) with the weight of `PRIOR_STRENGTH` ratings:
- *   α₀ = 2p, β₀ = 2(1 − p). A user with no evidence starts where everyone else is.
+ *   α₀ = 4p, β₀ = 4(1 − p). A user with no evidence starts where everyone else is, and one rating
+ *   does not decide: a favourite disliked once is not written off, a model liked once does not
+ *   run far ahead of the ones not tried yet (measured in `bench/preferences.ts`: worth 2 ratings,
+ *   the prior let one unlucky first rating bury a favourite).
  * - **Evidence**: each signal adds its weight to α (kept) or β (not kept): a like or dislike 1, a
  *   finalize or a download ½ (kept), a cancel while running ½ (not kept).
  * - **Forgetting**: a signal's weight halves every `HALF_LIFE_DAYS`, so tastes can change.
@@ -17,7 +20,7 @@ import type { FeedbackKind } from '../db/types.ts';
 export const HALF_LIFE_DAYS = 30;
 export const HALF_LIFE_MS = HALF_LIFE_DAYS * 24 * 3600_000;
 /** How many ratings the fleet-wide prior is worth. */
-export const PRIOR_STRENGTH = 2;
+export const PRIOR_STRENGTH = 4;
 /** Pseudo-ratings (half likes, half dislikes) the fleet's like rate is shrunk toward 0.5 with. */
 export const FLEET_SMOOTHING = 10;
 
@@ -52,6 +55,8 @@ export interface Belief {
   readonly beta: number;
   /** α / (α + β): the expected preference, 0..1. */
   readonly expected: number;
+  /** The user's own evidence in it (α + β less the prior): ratings' worth of signals, decayed. */
+  readonly evidence: number;
 }
 
 export function emptyCounts(): Record<FeedbackKind, number> {
@@ -84,9 +89,11 @@ export function beliefOf(
 ): Belief {
   const p = fleetLikeRate(fleet);
   const left = decay(elapsedSinceReadMs);
-  const alpha = PRIOR_STRENGTH * p + (evidence?.kept ?? 0) * left;
-  const beta = PRIOR_STRENGTH * (1 - p) + (evidence?.notKept ?? 0) * left;
-  return { alpha, beta, expected: alpha / (alpha + beta) };
+  const kept = (evidence?.kept ?? 0) * left;
+  const notKept = (evidence?.notKept ?? 0) * left;
+  const alpha = PRIOR_STRENGTH * p + kept;
+  const beta = PRIOR_STRENGTH * (1 - p) + notKept;
+  return { alpha, beta, expected: alpha / (alpha + beta), evidence: kept + notKept };
 }
 
 /** "you liked 8 of 10 FLUX Dev images and finalized with it 3 times" — the evidence in words. */

@@ -38,7 +38,9 @@ describe('the estimator', () => {
     expect(beliefOf(undefined, undefined).expected).toBe(0.5);
     expect(fleetLikeRate({ likes: 90, dislikes: 10 })).toBeCloseTo(95 / 110);
     const liked = beliefOf({ kept: 8, notKept: 2 }, undefined);
-    expect(liked).toMatchObject({ alpha: 9, beta: 3, expected: 0.75 });
+    // The prior is worth 4 ratings: α = 4 × 0.5 + 8, β = 4 × 0.5 + 2.
+    expect(liked).toMatchObject({ alpha: 10, beta: 4, evidence: 10 });
+    expect(liked.expected).toBeCloseTo(10 / 14);
     // A model everyone else dislikes starts lower for a new user.
     expect(beliefOf(undefined, { likes: 0, dislikes: 40 }).expected).toBeCloseTo(0.1);
   });
@@ -48,7 +50,7 @@ describe('the estimator', () => {
     expect(decay(3 * HALF_LIFE_MS)).toBeCloseTo(0.125);
     const fresh = beliefOf({ kept: 4, notKept: 0 }, undefined);
     const old = beliefOf({ kept: 4, notKept: 0 }, undefined, HALF_LIFE_MS);
-    expect(old.alpha).toBeCloseTo(1 + 2);
+    expect(old.alpha).toBeCloseTo(2 + 2);
     expect(old.expected).toBeLessThan(fresh.expected);
   });
 
@@ -135,7 +137,7 @@ describe('the model of a final without one', () => {
     });
     expect(liked.model.id).toBe('flux-dev');
     expect(liked.reason).toBe(
-      'Finalized on FLUX Dev over FLUX 1.1 Pro Ultra: you liked 4 of 4 FLUX Dev images, and you liked 0 of 2 FLUX 1.1 Pro Ultra images (expected preference 83 % against 25 %); your remaining budget of 1 USD allows it.',
+      'Finalized on FLUX Dev over FLUX 1.1 Pro Ultra: you liked 4 of 4 FLUX Dev images, and you liked 0 of 2 FLUX 1.1 Pro Ultra images (expected preference 75 % against 33 %); your remaining budget of 1 USD allows it.',
     );
   });
 
@@ -150,7 +152,7 @@ describe('the model of a final without one', () => {
     const within = chooseFinalModel({ ...final, remainingMicros: 45_000, preferences });
     expect(within.model.id).toBe('imagen-4');
     expect(within.reason).toBe(
-      'Finalized on Google Imagen 4 over FLUX 1.1 Pro: you liked 5 of 5 Google Imagen 4 images, and you have not rated FLUX 1.1 Pro yet (expected preference 86 % against 50 %); your remaining budget of 0.045 USD allows it.',
+      'Finalized on Google Imagen 4 over FLUX 1.1 Pro: you liked 5 of 5 Google Imagen 4 images, and you have not rated FLUX 1.1 Pro yet (expected preference 78 % against 50 %); your remaining budget of 0.045 USD allows it.',
     );
     const none = chooseFinalModel({ ...final, remainingMicros: 1_000, preferences });
     expect(none.model.id).toBe('imagen-4-fast');

@@ -7,8 +7,12 @@
  * for). Among them the user's learned preference decides (`preferences/`):
  *
  * - **Exploit**: the highest expected preference wins; models within `PREFERENCE_MARGIN` of it count
- *   as equally liked and the best-ranked of those is taken, so without evidence the quality order
- *   decides as before.
+ *   as equally liked, and of those the one the user has rated least (in whole ratings' worth of
+ *   evidence) is taken, then the best-ranked — so without evidence the quality order decides as
+ *   before, and a model liked about as often as not cannot hold its place forever against equally
+ *   likely ones the user never saw (the "greedy trap" `bench/preferences.ts` measured). This is
+ *   not exploration: the model taken is as liked as the best by the same estimate, only better
+ *   known by less.
  * - **Explore**: every `EXPLORE_EVERY`-th choice of a user (`ExplorationTurns`: 1 in 10, a bound,
  *   not a rate) is a Thompson draw — one sample from each candidate's Beta belief, the highest
  *   sample wins — so a model the user has rated little can earn its place. It draws only among the
@@ -37,7 +41,7 @@ import { nearestAspectRatio } from '../request.ts';
 import { EXPLORE_EVERY } from './exploration.ts';
 import { finalCandidates } from './tiers.ts';
 
-/** Expected preferences this close to the best count as a tie, which the quality order breaks. */
+/** Expected preferences this close to the best count as a tie: the least rated, then the quality order, breaks it. */
 export const PREFERENCE_MARGIN = 0.05;
 
 /** What the preference side of a choice needs: the user's evidence, the clock, and the exploration. */
@@ -122,7 +126,7 @@ export interface FinalChoiceRequest extends PreferenceInputs {
 
 /**
  * The model of a final whose request named none: the most liked of the final models the remaining
- * budget pays for (ties to the quality order, exploring like any automatic choice); when none
+ * budget pays for (ties to the least rated, then the quality order; exploring like any automatic choice); when none
  * fits, the cheapest, which admission refuses with a BUDGET_EXCEEDED that says what is missing.
  */
 export function chooseFinalModel(request: FinalChoiceRequest): Picked {
@@ -189,14 +193,27 @@ function percent(belief: Belief): string {
   return `${Math.round(belief.expected * 100)} %`;
 }
 
-/** Exploit (the most liked, ties to the quality order) or, on an exploring turn, a Thompson draw. */
+/** Whole ratings' worth of the user's evidence (decayed weights differ by fractions that are no reason to prefer). */
+function ratedAbout(entry: Judged): number {
+  return Math.round(entry.belief.evidence);
+}
+
+/**
+ * The exploiting choice: among the models within `PREFERENCE_MARGIN` of the highest expected
+ * preference, the least rated, then the best-ranked.
+ */
+function exploitingChoice(judged: readonly Judged[]): { exploit: Judged; tied: readonly Judged[] } {
+  const top = Math.max(...judged.map((entry) => entry.belief.expected));
+  const tied = judged.filter((entry) => entry.belief.expected >= top - PREFERENCE_MARGIN);
+  const least = Math.min(...tied.map(ratedAbout));
+  const pick = bestRanked(tied.filter((entry) => ratedAbout(entry) === least).map((entry) => entry.model));
+  return { exploit: tied.find((entry) => entry.model === pick)!, tied };
+}
+
+/** Exploit (the most liked, ties to the least rated, then the quality order) or, on an exploring turn, a Thompson draw. */
 function pickByPreference(candidates: readonly ModelSpec[], inputs: PreferenceInputs, framing: Framing): Picked {
   const judged = candidates.map((model) => judge(model, inputs));
-  const top = Math.max(...judged.map((entry) => entry.belief.expected));
-  const liked = bestRanked(
-    judged.filter((entry) => entry.belief.expected >= top - PREFERENCE_MARGIN).map((e) => e.model),
-  );
-  const exploit = judged.find((entry) => entry.model === liked)!;
+  const { exploit, tied } = exploitingChoice(judged);
   const best = judged.find((entry) => entry.model === bestRanked(candidates))!;
   const { verb } = framing;
 
@@ -220,9 +237,13 @@ function pickByPreference(candidates: readonly ModelSpec[], inputs: PreferenceIn
       reason: `${verb} ${exploit.model.name}: ${framing.best}${known}.`,
     };
   }
+  const comparison = `${exploit.words}, and ${best.words} (expected preference ${percent(exploit.belief)} against ${percent(best.belief)})`;
+  const lessRated = tied.includes(best)
+    ? ` — about as likely to please you, and you have rated ${exploit.model.name} less`
+    : '';
   return {
     model: exploit.model,
     explored: false,
-    reason: `${verb} ${exploit.model.name} over ${best.model.name}: ${exploit.words}, and ${best.words} (expected preference ${percent(exploit.belief)} against ${percent(best.belief)}); ${framing.fits}.`,
+    reason: `${verb} ${exploit.model.name} over ${best.model.name}: ${comparison}${lessRated}; ${framing.fits}.`,
   };
 }
