@@ -5,9 +5,7 @@
  */
 import type { Executor } from '../db/index.ts';
 import type { ImageRow } from '../db/types.ts';
-import type { Generation, ImageSource } from './store.ts';
-
-export type SourcedImage = ImageRow & { readonly source: ImageSource };
+import type { Generation } from './store.ts';
 
 /**
  * The images each generation shows, keyed by generation id: a cached generation shows its
@@ -17,19 +15,19 @@ export type SourcedImage = ImageRow & { readonly source: ImageSource };
 export async function imagesForGenerations(
   executor: Executor,
   generations: readonly Pick<Generation, 'id' | 'cached_from'>[],
-): Promise<Map<string, SourcedImage[]>> {
-  const result = new Map<string, SourcedImage[]>(generations.map((generation) => [generation.id, []]));
+): Promise<Map<string, ImageRow[]>> {
+  const result = new Map<string, ImageRow[]>(generations.map((generation) => [generation.id, []]));
   if (generations.length === 0) return result;
   const ownerOf = (generation: Pick<Generation, 'id' | 'cached_from'>) => generation.cached_from ?? generation.id;
   const owners = [...new Set(generations.map(ownerOf))];
-  const rows = (await executor
+  const rows = await executor
     .selectFrom('images')
     .selectAll()
     .where('generation_id', 'in', owners)
     .orderBy('generation_id')
     .orderBy('position')
-    .execute()) as SourcedImage[];
-  const best = new Map<string, Map<number, SourcedImage>>();
+    .execute();
+  const best = new Map<string, Map<number, ImageRow>>();
   for (const row of rows) {
     let positions = best.get(row.generation_id);
     if (!positions) {
