@@ -170,10 +170,11 @@ export class StudioController {
         note = ` — pixelgate would likely pick ${recommendModel.name}`;
       }
       const { count, transparentBackground } = form;
-      // estimateCost takes no print target: the upscaling's bound is held, and shown, at generation.
-      if (form.print && form.mode === 'STANDARD') note += ' + upscaling for the print file';
+      // A preview grid is not printed (see generate): its estimate has no upscaling.
+      const print = form.print && form.mode === 'STANDARD' ? form.print : undefined;
+      if (print) note += ', upscaling for print at its upper bound';
       const { estimateCost } = await this.state.api.request(EstimateQuery, {
-        input: { modelId, count, transparentBackground },
+        input: { modelId, count, transparentBackground, ...(print ? { print } : {}) },
       });
       if (turn !== this.estimateTurn) return;
       createView.estimate(

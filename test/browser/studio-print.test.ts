@@ -97,7 +97,7 @@ describe('print files and thumbs in the studio', () => {
         .toContain('A 400×300 px PNG at 100 DPI');
       await expect
         .poll(() => page.locator('#estimate').innerText(), NETWORK)
-        .toContain('+ upscaling for the print file');
+        .toContain('upscaling for print at its upper bound');
       await screenshot(page, 'studio-print-form');
 
       await recordCardStatuses(page);
