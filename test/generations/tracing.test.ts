@@ -9,16 +9,23 @@
  */
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTracing } from '../../src/tracing.ts';
 
 const exporter = new InMemorySpanExporter();
-const tracing = await startTracing({ config: { enabled: true, protocol: 'http/protobuf' }, exporter });
-const { startGenerationsEnv } = await import('./helpers.ts');
+const startedTracing = await startTracing({ config: { enabled: true, protocol: 'http/protobuf' }, exporter });
+const { describe, expect, test: base } = await import('../support/fixtures.ts');
 const { generate, waitForEnd } = await import('./start-helpers.ts');
 const { TEST_ADMIN_TOKEN } = await import('../support/app.ts');
 
-type Env = Awaited<ReturnType<typeof startGenerationsEnv>>;
+/** The tracing started above, shut down after the file's tests. */
+const test = base.extend('tracing', { scope: 'file' }, ({}, { onCleanup }) => {
+  onCleanup(async () => {
+    await startedTracing?.shutdown();
+  });
+  return startedTracing!;
+});
+
+test.override('setup', { speed: 0.05 });
 
 const REPLICATE_TOKEN = 'r8_test_token_for_the_simulator';
 
@@ -35,25 +42,16 @@ const statement = (span: ReadableSpan) => attribute(span, 'db.query.text', 'db.s
 const url = (span: ReadableSpan) => attribute(span, 'url.full', 'http.url', 'url.path', 'http.target');
 
 describe('tracing', () => {
-  let env: Env;
-  let key: string;
-
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ speed: 0.05 });
-    key = (await env.user()).key;
-  });
-
-  afterAll(async () => {
-    await env?.close();
-    await tracing?.shutdown();
-  });
-
-  test('a generation is one trace: GraphQL → Postgres → the job → Replicate → storing the images', async () => {
-    const started = await generate(env.gateway, key, { modelId: 'flux-schnell', prompt: 'a traced lighthouse' });
+  test('a generation is one trace: GraphQL → Postgres → the job → Replicate → storing the images', async ({
+    tracing,
+    gateway,
+    key,
+  }) => {
+    const started = await generate(gateway, key, { modelId: 'flux-schnell', prompt: 'a traced lighthouse' });
     expect(started.errors).toBeUndefined();
-    const done = await waitForEnd(env.gateway, key, started.data!.id);
+    const done = await waitForEnd(gateway, key, started.data!.id);
     expect(done.status).toBe('SUCCEEDED');
-    await tracing!.flush();
+    await tracing.flush();
     const spans = exporter.getFinishedSpans();
 
     const execute = spans.find((span) => attribute(span, 'graphql.execute.operationName') === 'GenerateDetailed');
