@@ -4,20 +4,21 @@
  * heartbeat stops, the next sweep unlocks its workers' jobs, and the restarted server finishes.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { GENERATE, sleep, type GenerationResult } from './helpers.ts';
-import { startRestartHarness, type RestartHarness } from './served.ts';
+import { startRestartHarness } from './served.ts';
+
+/** Servers as child processes on one database and simulator (served.ts), killed and restarted by the test. */
+const test = base.extend('harness', { scope: 'file' }, async ({}, { onCleanup }) => {
+  const harness = await startRestartHarness(0.05);
+  onCleanup(() => harness.close());
+  return harness;
+});
 
 describe('SIGKILL while a job runs', () => {
-  let harness: RestartHarness;
-  beforeAll(async () => {
-    harness = await startRestartHarness(0.05);
-  });
-  afterAll(async () => {
-    await harness?.close();
-  });
-
-  it('killed while storing outputs: its job is unlocked within seconds and the generation completes', async () => {
+  test('killed while storing outputs: its job is unlocked within seconds and the generation completes', async ({
+    harness,
+  }) => {
     const prompt = 'a fox stored by a dying server';
     // The output download trickles (10 chunks, 3 s apart): the job is busy, and locked, for 30 s.
     harness.sim.injectFaults([{ method: 'GET', path: '/files/**', fault: 'slow_body', chunkDelayMs: 3_000 }]);

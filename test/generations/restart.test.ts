@@ -3,21 +3,20 @@
  * SIGKILLed around the create call and is started again. Each time the generation completes, its
  * image is stored, its cost is settled exactly once, and Replicate saw exactly one prediction.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { createRequests, GENERATE, simulatedPredictionsFor, sleep, type GenerationResult } from './helpers.ts';
-import { startRestartHarness, type RestartHarness } from './served.ts';
+import { startRestartHarness } from './served.ts';
 import { gid } from '../support/ids.ts';
 
-describe('SIGKILL and restart', () => {
-  let harness: RestartHarness;
-  beforeAll(async () => {
-    harness = await startRestartHarness(0.2);
-  });
-  afterAll(async () => {
-    await harness?.close();
-  });
+/** Servers as child processes on one database and simulator (served.ts), killed and restarted by the tests. */
+const test = base.extend('harness', { scope: 'file' }, async ({}, { onCleanup }) => {
+  const harness = await startRestartHarness(0.2);
+  onCleanup(() => harness.close());
+  return harness;
+});
 
-  it('killed after the mutation returned: the restarted server finishes the generation', async () => {
+describe('SIGKILL and restart', () => {
+  test('killed after the mutation returned: the restarted server finishes the generation', async ({ harness }) => {
     const prompt = 'a fox outliving its server [sim:slow]';
     const first = await harness.start();
     const result = await harness.graphql<{ generateImage: GenerationResult }>(first.url, GENERATE, {
@@ -39,7 +38,9 @@ describe('SIGKILL and restart', () => {
     // Two server starts and the create by the first one's worker: slow on a loaded machine.
   }, 90_000);
 
-  it('killed right after a create whose answer was lost: reconciled after restart, one prediction', async () => {
+  test('killed right after a create whose answer was lost: reconciled after restart, one prediction', async ({
+    harness,
+  }) => {
     const prompt = 'a fox whose create answer was lost';
     const first = await harness.start();
     harness.sim.injectFaults([{ method: 'POST', path: '/v1/models/**', fault: 'reset_after_create' }]);
@@ -55,7 +56,9 @@ describe('SIGKILL and restart', () => {
     await harness.kill(second);
   });
 
-  it('killed while its create call hung: the job waits out the dead creator, reconciles, one prediction', async () => {
+  test('killed while its create call hung: the job waits out the dead creator, reconciles, one prediction', async ({
+    harness,
+  }) => {
     const prompt = 'a fox whose creator died mid-call';
     const first = await harness.start();
     harness.sim.injectFaults([{ method: 'POST', path: '/v1/models/**', fault: 'timeout' }]);
@@ -81,7 +84,9 @@ describe('SIGKILL and restart', () => {
     await harness.kill(second);
   });
 
-  it('Ctrl-C while one create hangs upstream and another waits for the budget: exit 0, then each is created once', async () => {
+  test('Ctrl-C while one create hangs upstream and another waits for the budget: exit 0, then each is created once', async ({
+    harness,
+  }) => {
     harness.sim.clearFaults();
     const reached = 'a fox whose create hung when the server stopped';
     const queued = 'a fox whose create never left when the server stopped';
