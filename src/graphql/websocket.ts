@@ -366,7 +366,11 @@ async function operationArgs(
 ) {
   const { auth, limits, logger, yoga } = options;
   const socket = ctx.extra.socket;
-  if (sockets.isSlowConsumer(socket)) return [new GraphQLError('The socket is closing.')];
+  // A contract code: without one, each operation arriving while a slow consumer's socket closes
+  // was logged at error level and answered INTERNAL_SERVER_ERROR.
+  if (sockets.isSlowConsumer(socket)) {
+    return [new GraphQLError('The socket is closing: it read too slowly.', { extensions: { code: 'RATE_LIMITED' } })];
+  }
   const state = sockets.state(socket);
   if (!state) return [new GraphQLError('Not connected.', { extensions: { code: 'UNAUTHENTICATED' } })];
   sockets.touch(state);
