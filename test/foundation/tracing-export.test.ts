@@ -9,7 +9,7 @@
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test as base } from 'vitest';
 import { otlpProcessor } from '../../src/tracing.ts';
 
 const MAX_QUEUE = 64;
@@ -23,28 +23,46 @@ function queued(processor: SpanProcessor): number {
   return queue.length;
 }
 
-describe.each([
-  ['accepts connections and never answers', 'hung'],
-  ['refuses connections', 'refused'],
-] as const)('a collector that %s', (_, kind) => {
-  const sockets = new Set<net.Socket>();
-  let collector: net.Server;
-  let received = 0;
-  let processor: SpanProcessor;
-  let provider: BasicTracerProvider;
-  const saved = { ...process.env };
+type CollectorKind = 'hung' | 'refused';
 
-  beforeAll(async () => {
-    collector = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.on('data', (chunk) => (received += chunk.length));
-    });
-    collector.listen(0, '127.0.0.1');
-    await once(collector, 'listening');
-    const { port } = collector.address() as AddressInfo;
-    if (kind === 'refused') await new Promise((resolve) => collector.close(resolve));
+/** A collector on loopback that takes connections and never answers, or whose port refuses them. */
+async function startCollector(kind: CollectorKind) {
+  const sockets = new Set<net.Socket>();
+  const state = { received: 0 };
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', (chunk) => (state.received += chunk.length));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  if (kind === 'refused') await new Promise((resolve) => server.close(resolve));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    /** Resolves once an export has sent bytes and waits for the answer that never comes. */
+    async exportUnderWay() {
+      if (sockets.size === 0) await once(server, 'connection');
+      while (state.received === 0) await new Promise((resolve) => setImmediate(resolve));
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      if (kind === 'hung') server.close();
+    },
+  };
+}
+
+const test = base
+  .extend('kind', 'hung' as CollectorKind)
+  .extend('collector', async ({ kind }, { onCleanup }) => {
+    const collector = await startCollector(kind);
+    onCleanup(() => collector.close());
+    return collector;
+  })
+  /** The OTLP processor pixelgate builds from OTEL_* variables pointing at the collector. */
+  .extend('processor', async ({ collector }, { onCleanup }) => {
+    const saved = { ...process.env };
     Object.assign(process.env, {
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
       OTEL_BSP_MAX_QUEUE_SIZE: String(MAX_QUEUE),
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH),
       OTEL_BSP_SCHEDULE_DELAY: '1',
@@ -52,19 +70,25 @@ describe.each([
       OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
       OTEL_BSP_EXPORT_TIMEOUT: '1000',
     });
-    processor = await otlpProcessor({ enabled: true, protocol: 'http/protobuf' });
-    provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    const processor = await otlpProcessor({ enabled: true, protocol: 'http/protobuf' });
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    onCleanup(async () => {
+      await provider.shutdown().catch(() => undefined);
+      process.env = saved;
+    });
+    return { processor, tracer: provider.getTracer('probe') };
   });
 
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    if (kind === 'hung') collector.close();
-    await provider?.shutdown().catch(() => undefined);
-    process.env = saved;
-  });
+describe.each([
+  ['accepts connections and never answers', 'hung'],
+  ['refuses connections', 'refused'],
+] as const)('a collector that %s', (_, kind) => {
+  test.override('kind', kind);
 
-  test('keeps at most OTEL_BSP_MAX_QUEUE_SIZE spans, and ending one never waits for it', async () => {
-    const tracer = provider.getTracer('probe');
+  test('keeps at most OTEL_BSP_MAX_QUEUE_SIZE spans, and ending one never waits for it', async ({
+    collector,
+    processor: { processor, tracer },
+  }) => {
     const endMany = (count: number) => {
       for (let index = 0; index < count; index++) tracer.startSpan(`span ${index}`).end();
     };
@@ -73,14 +97,9 @@ describe.each([
     endMany(20 * MAX_QUEUE);
     expect(queued(processor)).toBeLessThanOrEqual(MAX_QUEUE);
 
-    if (kind === 'hung') {
-      // An export is under way and waits for an answer that never comes...
-      if (sockets.size === 0) await once(collector, 'connection');
-      while (received === 0) await new Promise((resolve) => setImmediate(resolve));
-    } else {
-      // ...or has failed to connect.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    // An export is under way and waits for an answer that never comes... or has failed to connect.
+    if (kind === 'hung') await collector.exportUnderWay();
+    else await new Promise((resolve) => setTimeout(resolve, 20));
     endMany(20 * MAX_QUEUE);
     expect(queued(processor)).toBeLessThanOrEqual(MAX_QUEUE);
   });

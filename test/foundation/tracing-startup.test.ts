@@ -10,7 +10,7 @@
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test as base } from 'vitest';
 import { startTracing } from '../../src/tracing.ts';
 
 const exporter = new InMemorySpanExporter();
@@ -19,24 +19,22 @@ const { startTestApp } = await import('../support/app.ts');
 
 const MAX_TOKENS = 40;
 
-describe('tracing a starting process', () => {
-  let app: Awaited<ReturnType<typeof startTestApp>>;
-
-  beforeAll(async () => {
-    app = await startTestApp({ GRAPHQL_MAX_TOKENS: String(MAX_TOKENS) });
-  });
-
-  afterAll(async () => {
-    await app?.stop();
+const test = base.extend('app', { scope: 'file' }, async ({}, { onCleanup }) => {
+  const app = await startTestApp({ GRAPHQL_MAX_TOKENS: String(MAX_TOKENS) });
+  onCleanup(async () => {
+    await app.stop();
     await tracing?.shutdown();
   });
+  return app;
+});
 
-  test('start-up exports no span: no trace without a request', async () => {
+describe('tracing a starting process', () => {
+  test('start-up exports no span: no trace without a request', async ({ app: _app }) => {
     await tracing!.flush();
     expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual([]);
   });
 
-  test('a traced parse is still limited to GRAPHQL_MAX_TOKENS', async () => {
+  test('a traced parse is still limited to GRAPHQL_MAX_TOKENS', async ({ app }) => {
     exporter.reset();
     const fields = Array.from({ length: MAX_TOKENS }, (_, index) => `a${index}: __typename`).join(' ');
     const refused = (await app.graphql(`{ ${fields} }`)) as { errors?: Array<{ extensions?: { code?: string } }> };
