@@ -5,11 +5,11 @@
  */
 import net from 'node:net';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcess, type RunningProcess } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 
 /** Connections other than this one to `database` (the app's pool and its listeners). */
 async function connectionsTo(database: TestDatabase): Promise<number> {
@@ -30,30 +30,39 @@ async function readyz(running: RunningProcess): Promise<{ status: number; body: 
   return { status: response.status, body: await response.json() };
 }
 
-describe('one composition for every role', () => {
-  let database: TestDatabase;
-  const config = (env: Record<string, string> = {}) =>
-    loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      ...env,
-    });
-  beforeAll(async () => (database = await createEmptyDatabase()));
-  afterAll(async () => database?.drop());
+/** A process's configuration on the file's empty database, `env` on top. */
+const test = base.extend(
+  'config',
+  { scope: 'file' },
+  ({ emptyDatabase }) =>
+    (env: Record<string, string> = {}) =>
+      loadConfig({
+        NODE_ENV: 'test',
+        DATABASE_URL: emptyDatabase.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        ...env,
+      }),
+);
 
-  it('a worker that cannot reach Replicate stops at start and leaves no database connection behind', async () => {
+describe('one composition for every role', () => {
+  test('a worker that cannot reach Replicate stops at start and leaves no database connection behind', async ({
+    config,
+    emptyDatabase,
+  }) => {
     // No token and no simulator URL: a worker cannot use an in-process simulator (a later step
     // than opening and migrating the database).
     await expect(startProcess({ config: config(), logger: silentLogger, role: 'worker' })).rejects.toThrow(
       'REPLICATE_API_TOKEN is not set',
     );
-    await expect.poll(() => connectionsTo(database)).toBe(0);
+    await expect.poll(() => connectionsTo(emptyDatabase)).toBe(0);
   });
 
-  it('a server whose port is taken (the last step) stops everything it had started', async () => {
+  test('a server whose port is taken (the last step) stops everything it had started', async ({
+    config,
+    emptyDatabase,
+  }) => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
@@ -65,13 +74,16 @@ describe('one composition for every role', () => {
           role: 'worker',
         }),
       ).rejects.toThrow(/EADDRINUSE/);
-      await expect.poll(() => connectionsTo(database)).toBe(0);
+      await expect.poll(() => connectionsTo(emptyDatabase)).toBe(0);
     } finally {
       blocker.close();
     }
   });
 
-  it('/readyz reports what each role needs: the job worker only where jobs run', async () => {
+  test('/readyz reports what each role needs: the job worker only where jobs run', async ({
+    config,
+    emptyDatabase,
+  }) => {
     const all = await startProcess({ config: config(), logger: silentLogger, role: 'all' });
     const simulator = { REPLICATE_API_BASE_URL: all.simulatorUrl! };
     const api = await startProcess({ config: config(simulator), logger: silentLogger, role: 'api' });
@@ -90,6 +102,6 @@ describe('one composition for every role', () => {
       await api.close();
       await all.close();
     }
-    await expect.poll(() => connectionsTo(database)).toBe(0);
+    await expect.poll(() => connectionsTo(emptyDatabase)).toBe(0);
   });
 });

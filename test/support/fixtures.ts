@@ -17,7 +17,8 @@
  *   limits out of the way unless `setup.user` says otherwise), `key` its API key. `newUser` makes
  *   more.
  * - `database`: a migrated database of the file's own with a Kysely handle, for store-level tests
- *   (no gateway; independent of `env`); `db` is its Kysely instance.
+ *   (no gateway; independent of `env`); `db` is its Kysely instance. `emptyDatabase`: one with no
+ *   migrations and no connection of the test's own, for tests that start processes on it themselves.
  * - `redis`: a redis-server of the file's own (redis.ts), to freeze, kill and restart.
  *
  * Every fixture is file-scoped: the tests of a file share one environment, as they shared one
@@ -26,7 +27,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { test as base } from 'vitest';
 import { TEST_ADMIN_TOKEN, type GraphQLAnswer } from './app.ts';
-import { createMigratedDatabase } from './database.ts';
+import { createEmptyDatabase, createMigratedDatabase } from './database.ts';
 import { startGenerationsEnv } from './env.ts';
 import { startTestRedis } from './redis.ts';
 import { createTestUser, type TestUser, type TestUserOptions } from './users.ts';
@@ -68,6 +69,11 @@ export const test = base
     return database;
   })
   .extend('db', { scope: 'file' }, ({ database }) => database.handle.db)
+  .extend('emptyDatabase', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const database = await createEmptyDatabase();
+    onCleanup(() => database.drop());
+    return database;
+  })
   .extend('redis', { scope: 'file' }, async ({}, { onCleanup }) => {
     const redis = await startTestRedis();
     onCleanup(() => redis.stop());
