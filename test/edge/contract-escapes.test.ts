@@ -9,10 +9,7 @@
  *   with the answer-size cap measured on the masked answer;
  * - a body that is not JSON sent with `Accept: application/json` (graphql-http audit BCF8: 400).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/auth/api-keys.ts';
-import { createUser } from '../../src/auth/users.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { connect, type RawSocket } from '../support/sockets.ts';
 
 const GALLERY = 'subscription { myGenerations { id status } }';
@@ -29,43 +26,39 @@ async function operationErrors(raw: RawSocket, id: string): Promise<Array<{ exte
   }>;
 }
 
+/** The lines at error level or above among pino's (JSON) lines. */
+const errorLevel = (lines: string[]) =>
+  lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((entry) => entry.level >= 50);
+
+const test = base.extend(
+  'post',
+  { scope: 'file' },
+  /** POSTs a raw body to /graphql, asking for JSON unless `headers` say otherwise. */
+  ({ app }) =>
+    (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body,
+      }),
+);
+test.override('setup', {
+  env: { LOG_LEVEL: 'info', GRAPHQL_MAX_RESPONSE_BYTES: '4096' },
+  gateway: { runWorker: false },
+  simulator: false,
+});
+// Checked once the gateway has stopped: no refusal here, nor the shutdown, wrote an error line.
+test.override('log', ({}, { onCleanup }) => {
+  const lines: string[] = [];
+  onCleanup(() => expect(errorLevel(lines)).toEqual([]));
+  return lines;
+});
+
 describe('errors that escaped the contract', () => {
-  let app: TestApp;
-  let key: string;
-  const errorLines: Array<{ level: number; msg: string }> = [];
-
-  beforeAll(async () => {
-    app = await startTestApp(
-      { LOG_LEVEL: 'info', GRAPHQL_MAX_RESPONSE_BYTES: '4096' },
-      {
-        runWorker: false,
-        logDestination: {
-          write: (line: string) => {
-            const entry = JSON.parse(line) as { level: number; msg: string };
-            if (entry.level >= 50) errorLines.push(entry);
-          },
-        },
-      },
-    );
-    const user = await createUser(app.services.db, { name: 'escapes' });
-    key = (await createApiKey(app.services.db, user.id)).key;
-  });
-  afterAll(async () => {
-    await app?.stop();
-    expect(errorLines).toEqual([]);
-  });
-
-  const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(`${app.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-      body,
-    });
-
-  it.each([
+  test.for([
     ['myGenerations', GALLERY, {}],
     ['generationProgress', PROGRESS, { id: 'R2VuZXJhdGlvbjox' }],
-  ])('an anonymous %s over SSE is UNAUTHENTICATED, not a 500', async (_name, query, variables) => {
+  ] as const)('an anonymous %s over SSE is UNAUTHENTICATED, not a 500', async ([, query, variables], { post }) => {
     const response = await post(JSON.stringify({ query, variables }), { accept: 'text/event-stream' });
     const text = await response.text();
     expect(response.status).toBeLessThan(500);
@@ -73,7 +66,7 @@ describe('errors that escaped the contract', () => {
     expect(text).not.toContain('INTERNAL_SERVER_ERROR');
   });
 
-  it('an anonymous subscription over WebSocket is UNAUTHENTICATED, and the socket lives on', async () => {
+  test('an anonymous subscription over WebSocket is UNAUTHENTICATED, and the socket lives on', async ({ app }) => {
     const { raw, acknowledged } = await connect(app, {});
     expect(acknowledged).toBe(true);
     raw.send({ id: 's1', type: 'subscribe', payload: { query: GALLERY } });
@@ -84,7 +77,7 @@ describe('errors that escaped the contract', () => {
     raw.socket.close();
   });
 
-  it('variables nested past the bound are BAD_USER_INPUT, over HTTP and WebSocket', async () => {
+  test('variables nested past the bound are BAD_USER_INPUT, over HTTP and WebSocket', async ({ app, post }) => {
     const depth = 20_000; // 40 KB of JSON: under the body limit, far over the depth bound
     const variables = `{"input":${'['.repeat(depth)}${']'.repeat(depth)}}`;
     const response = await post(`{"query":${JSON.stringify(ESTIMATE)},"variables":${variables}}`);
@@ -102,7 +95,9 @@ describe('errors that escaped the contract', () => {
     raw.socket.close();
   });
 
-  it('connection_init with headers nested thousands deep is acknowledged as anonymous, not closed 4500', async () => {
+  test('connection_init with headers nested thousands deep is acknowledged as anonymous, not closed 4500', async ({
+    app,
+  }) => {
     const depth = 5_000; // 55 KB: under the message limit
     const payloadJson = `${'{"headers":'.repeat(depth)}{}${'}'.repeat(depth)}`;
     const { raw, acknowledged } = await connect(app, undefined, undefined, payloadJson);
@@ -113,7 +108,10 @@ describe('errors that escaped the contract', () => {
     raw.socket.close();
   });
 
-  it('an unknown modelId of 40 KB is refused briefly: never quoted whole, the masked answer under the cap', async () => {
+  test('an unknown modelId of 40 KB is refused briefly: never quoted whole, the masked answer under the cap', async ({
+    key,
+    post,
+  }) => {
     const modelId = `m${'x'.repeat(40_000)}`;
     const response = await post(JSON.stringify({ query: ESTIMATE, variables: { input: { modelId, count: 1 } } }), {
       authorization: `Bearer ${key}`,
@@ -125,7 +123,7 @@ describe('errors that escaped the contract', () => {
     expect(body.errors[0]?.message).toContain('Unknown model');
   });
 
-  it('a body that is not JSON is 400 with Accept: application/json (BCF8)', async () => {
+  test('a body that is not JSON is 400 with Accept: application/json (BCF8)', async ({ post }) => {
     const response = await post('{"query":"{ __typename }"', { accept: 'application/json' });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };

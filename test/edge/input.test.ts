@@ -9,11 +9,10 @@
  */
 import { sql } from 'kysely';
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createApiKey } from '../../src/auth/api-keys.ts';
-import { createUser } from '../../src/auth/users.ts';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
+import type { Db } from '../../src/db/index.ts';
+import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { gid, rowId } from '../support/ids.ts';
 
 const GENERATE = 'mutation ($input: GenerateImageInput!) { generateImage(input: $input) { id } }';
@@ -31,42 +30,25 @@ function refusedNaming(errors: Errors, path: string) {
   expect(fields?.map((field) => field.path)).toContain(path);
 }
 
+async function tableCounts(db: Db) {
+  const { rows } = await sql<Record<string, string>>`
+    select (select count(*) from users) as users, (select count(*) from api_keys) as api_keys,
+           (select count(*) from generations) as generations, (select count(*) from holds) as holds,
+           (select count(*) from ledger_entries) as ledger_entries,
+           (select count(*) from budget_windows) as budget_windows`.execute(db);
+  return rows[0]!;
+}
+
+const test = base
+  .extend('userId', { scope: 'file' }, ({ user }) => user.userId)
+  /** The rows there were once the file's user existed, before any test: the refusals change none. */
+  .extend('before', { scope: 'file', auto: true }, ({ gateway, user: _user }) => tableCounts(gateway.db));
+test.override('setup', { env: { LOG_LEVEL: 'info' }, gateway: { runWorker: false }, simulator: false });
+
 describe('input hardening', () => {
-  let app: TestApp;
-  let key: string;
-  let userId: string;
-  const logLines: Array<{ level: number; msg: string }> = [];
-
-  const tableCounts = async () => {
-    const { rows } = await sql<Record<string, string>>`
-      select (select count(*) from users) as users, (select count(*) from api_keys) as api_keys,
-             (select count(*) from generations) as generations, (select count(*) from holds) as holds,
-             (select count(*) from ledger_entries) as ledger_entries,
-             (select count(*) from budget_windows) as budget_windows`.execute(app.services.db);
-    return rows[0]!;
-  };
-  let before: Awaited<ReturnType<typeof tableCounts>>;
-
-  beforeAll(async () => {
-    app = await startTestApp(
-      { LOG_LEVEL: 'info' },
-      {
-        runWorker: false,
-        logDestination: { write: (line: string) => void logLines.push(JSON.parse(line)) },
-      },
-    );
-    const user = await createUser(app.services.db, { name: 'input' });
-    userId = user.id;
-    key = (await createApiKey(app.services.db, user.id)).key;
-    before = await tableCounts();
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-
   describe('NUL characters and lone surrogates', () => {
     const base = { modelId: 'flux-schnell', prompt: 'a fox' };
-    it.each([
+    test.for<[string, Record<string, unknown>, string]>([
       ['NUL in prompt', { ...base, prompt: `a${NUL}fox` }, 'input.prompt'],
       ['a lone high surrogate in prompt', { ...base, prompt: `a fox ${LONE_HIGH}` }, 'input.prompt'],
       ['a lone low surrogate in negativePrompt', { ...base, negativePrompt: `x${LONE_LOW}` }, 'input.negativePrompt'],
@@ -77,14 +59,14 @@ describe('input hardening', () => {
       ['a lone surrogate deep in settings', { ...base, settings: { a: [{ b: LONE_LOW }] } }, 'input.settings.a.0.b'],
       ['NUL in a settings key', { ...base, settings: { [`k${NUL}`]: 1 } }, 'input.settings'],
       ['NUL in modelId', { ...base, modelId: `flux${NUL}` }, 'input.modelId'],
-    ])('refuses %s, naming the field', async (_case, input, path) => {
+    ])('refuses %s, naming the field', async ([, input, path], { app, key }) => {
       const result = await app.graphql(GENERATE, { input }, key);
       expect(result.data ?? null).toBeNull();
       refusedNaming(result.errors, path);
       expect(result.errors?.[0]?.message).toMatch(/NUL|surrogate/);
     });
 
-    it('refuses a NUL written as an escape in the document itself', async () => {
+    test('refuses a NUL written as an escape in the document itself', async ({ app, key }) => {
       const result = await app.graphql(
         'mutation { generateImage(input: { modelId: "flux-schnell", prompt: "a\\u0000fox" }) { id } }',
         {},
@@ -93,7 +75,7 @@ describe('input hardening', () => {
       refusedNaming(result.errors, 'input.prompt');
     });
 
-    it('lists every offending field in one answer', async () => {
+    test('lists every offending field in one answer', async ({ app, key }) => {
       const result = await app.graphql(
         GENERATE,
         { input: { ...base, prompt: NUL, negativePrompt: LONE_HIGH, idempotencyKey: NUL } },
@@ -109,14 +91,14 @@ describe('input hardening', () => {
       expect(fields.find((field) => field.path === 'input.negativePrompt')?.message).toMatch(/surrogate/);
     });
 
-    it('accepts well-formed text with characters outside the BMP (surrogate pairs)', async () => {
+    test('accepts well-formed text with characters outside the BMP (surrogate pairs)', async ({ app, key }) => {
       // Refused later for a missing Replicate token or accepted: either way not as malformed text.
       const result = await app.graphql(GENERATE, { input: { ...base, prompt: 'a fox 🦊', idempotencyKey: '' } }, key);
       refusedNaming(result.errors, 'input.idempotencyKey');
       expect(result.errors?.[0]?.message).not.toMatch(/surrogate|NUL/);
     });
 
-    it.each([
+    test.for<[string, string, Record<string, unknown>, string]>([
       ['createUser name', CREATE_USER, { input: { name: `Ada${NUL}` } }, 'input.name'],
       ['createUser name (lone surrogate)', CREATE_USER, { input: { name: `Ada${LONE_HIGH}` } }, 'input.name'],
       [
@@ -126,13 +108,13 @@ describe('input hardening', () => {
         'reason',
       ],
       ['an admin userId', 'mutation ($u: ID!) { createApiKey(userId: $u) { key } }', { u: `${NUL}` }, 'userId'],
-    ])('refuses it in %s (admin)', async (_case, query, variables, path) => {
+    ])('refuses it in %s (admin)', async ([, query, variables, path], { app, userId }) => {
       const result = await app.graphql(query, { u: userId, ...variables }, TEST_ADMIN_TOKEN);
       expect(result.data ?? null).toBeNull();
       refusedNaming(result.errors, path);
     });
 
-    it('refuses it over WebSocket too, and the socket stays usable', async () => {
+    test('refuses it over WebSocket too, and the socket stays usable', async ({ app, key, userId }) => {
       const client = createClient({
         url: app.url.replace(/^http/, 'ws') + '/graphql',
         webSocketImpl: WebSocket,
@@ -161,9 +143,9 @@ describe('input hardening', () => {
   describe('USD amounts', () => {
     const ESTIMATE = 'query ($b: USD!) { recommendModel(input: { budgetUsd: $b, iterations: 1 }) { id } }';
 
-    it.each([['999999999999.999999'], [1e12], ['1000000.000001'], [1e21], ['-1000000.5']])(
+    test.for([['999999999999.999999'], [1e12], ['1000000.000001'], [1e21], ['-1000000.5']])(
       'refuses %j with a message stating the maximum',
-      async (amount) => {
+      async ([amount], { app }) => {
         const result = await app.graphql(ESTIMATE, { b: amount });
         expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
         expect(result.errors?.[0]?.message).toContain('between -1000000 and 1000000 USD');
@@ -171,7 +153,7 @@ describe('input hardening', () => {
       },
     );
 
-    it('refuses the same amount written in the document', async () => {
+    test('refuses the same amount written in the document', async ({ app }) => {
       const result = await app.graphql(
         '{ recommendModel(input: { budgetUsd: "999999999999.999999", iterations: 1 }) { id } }',
       );
@@ -179,7 +161,9 @@ describe('input hardening', () => {
       expect(result.errors?.[0]?.message).toContain('between -1000000 and 1000000 USD');
     });
 
-    it('accepts the maximum itself, and ignores whitespace around a string the same way everywhere', async () => {
+    test('accepts the maximum itself, and ignores whitespace around a string the same way everywhere', async ({
+      app,
+    }) => {
       for (const amount of ['1000000', 1000000, ' 0.25 ', '\t0.25\n', 0.25]) {
         const result = await app.graphql(ESTIMATE, { b: amount });
         expect(result.errors).toBeUndefined();
@@ -192,8 +176,11 @@ describe('input hardening', () => {
   });
 
   describe('admin inputs are validated before any write', () => {
-    it('refuses a daily budget above the maximum and creates no user; the next user works', async () => {
-      const usersBefore = (await tableCounts()).users;
+    test('refuses a daily budget above the maximum and creates no user; the next user works', async ({
+      app,
+      gateway,
+    }) => {
+      const usersBefore = (await tableCounts(gateway.db)).users;
       const refused = await app.graphql(
         CREATE_USER,
         { input: { name: 'Big spender', dailyBudgetUsd: '9007199255' } },
@@ -202,7 +189,7 @@ describe('input hardening', () => {
       expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(refused.errors?.[0]?.message).toContain('input.dailyBudgetUsd');
       expect(refused.errors?.[0]?.message).toContain('1000000');
-      expect((await tableCounts()).users).toBe(usersBefore);
+      expect((await tableCounts(gateway.db)).users).toBe(usersBefore);
 
       const created = await app.graphql<{ createUser: { id: string; dailyBudgetUsd: string } }>(
         CREATE_USER,
@@ -220,7 +207,7 @@ describe('input hardening', () => {
       await app.services.db.deleteFrom('users').where('id', '=', rowId(created.data!.createUser.id)).execute();
     });
 
-    it.each([
+    test.for<[string, string]>([
       [
         'setBudget',
         'mutation ($u: ID!) { setBudget(input: { userId: $u, dailyUsd: "5", monthlyUsd: "1e12" }) { id } }',
@@ -232,7 +219,7 @@ describe('input hardening', () => {
       ],
       ['adjustBalance', 'mutation ($u: ID!) { adjustBalance(userId: $u, amountUsd: "2000000", reason: "x") { id } }'],
       ['adjustBalance', 'mutation ($u: ID!) { adjustBalance(userId: $u, amountUsd: "1", reason: "  ") { id } }'],
-    ])('%s refuses a bad field and leaves the user as it was', async (_mutation, query) => {
+    ])('%s refuses a bad field and leaves the user as it was', async ([, query], { app, userId }) => {
       const userBefore = await app.services.db.selectFrom('users').selectAll().where('id', '=', userId).execute();
       const result = await app.graphql(query, { u: userId }, TEST_ADMIN_TOKEN);
       expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -243,9 +230,9 @@ describe('input hardening', () => {
   });
 
   describe('settings keys', () => {
-    it.each([['__proto__'], ['constructor'], ['toString'], ['hasOwnProperty']])(
+    test.for([['__proto__'], ['constructor'], ['toString'], ['hasOwnProperty']])(
       'refuses settings.%s as an unknown setting, naming the key',
-      async (name) => {
+      async ([name], { app, key }) => {
         const settings = JSON.parse(`{"${name}": {"polluted": true}}`) as Record<string, unknown>;
         const result = await app.graphql(
           GENERATE,
@@ -259,7 +246,7 @@ describe('input hardening', () => {
       },
     );
 
-    it('still points a reserved setting to its field', async () => {
+    test('still points a reserved setting to its field', async ({ app, key }) => {
       const result = await app.graphql(
         GENERATE,
         { input: { modelId: 'flux-schnell', prompt: 'a fox', settings: { seed: 1, num_outputs: 2 } } },
@@ -271,9 +258,9 @@ describe('input hardening', () => {
     });
   });
 
-  it('changed nothing and logged no error for any of the refusals', async () => {
-    expect(await tableCounts()).toEqual(before);
-    const errorLines = logLines.filter((line) => line.level >= 50);
+  test('changed nothing and logged no error for any of the refusals', async ({ gateway, before, log }) => {
+    expect(await tableCounts(gateway.db)).toEqual(before);
+    const errorLines = log.map((line) => JSON.parse(line) as { level: number }).filter((line) => line.level >= 50);
     expect(errorLines).toEqual([]);
   });
 });

@@ -137,6 +137,8 @@ export interface GatewayOptions {
   readonly replicate?: StartAppOptions['replicate'];
   readonly onQuery?: StartAppOptions['onQuery'];
   readonly appWebhooks?: StartAppOptions['appWebhooks'];
+  /** Where log lines go (at the env's LOG_LEVEL, silent unless a test sets it). */
+  readonly logDestination?: { write(line: string): void };
 }
 
 export async function startGenerationsEnv(

@@ -20,6 +20,8 @@
  *   (no gateway; independent of `env`); `db` is its Kysely instance. `emptyDatabase`: one with no
  *   migrations and no connection of the test's own, for tests that start processes on it themselves.
  * - `redis`: a redis-server of the file's own (redis.ts), to freeze, kill and restart.
+ * - `log`: every line the file's gateways logged, as pino wrote it (none unless `setup.env` sets
+ *   LOG_LEVEL); a file overrides it to keep more (the console too) before its gateway starts.
  *
  * Every fixture is file-scoped: the tests of a file share one environment, as they shared one
  * `beforeAll`. A file that needs two environments is two files.
@@ -44,9 +46,11 @@ export type Admin = <T, V>(document: TypedDocumentNode<T, V>, variables?: V) => 
 
 export const test = base
   .extend('setup', { scope: 'file' }, {} as Setup)
-  .extend('env', { scope: 'file' }, async ({ setup }, { onCleanup }) => {
+  .extend('log', { scope: 'file' }, (): string[] => [])
+  .extend('env', { scope: 'file' }, async ({ setup, log }, { onCleanup }) => {
     const { user: _user, ...options } = setup;
-    const env = await startGenerationsEnv(options);
+    const logDestination = { write: (line: string) => void log.push(line) };
+    const env = await startGenerationsEnv({ ...options, gateway: { logDestination, ...options.gateway } });
     onCleanup(() => env.close());
     return env;
   })
