@@ -81,9 +81,6 @@ function generationTransaction(db: Db, config: Config, admit: boolean) {
         {
           id,
           userId: user.id,
-          modelId: 'flux-schnell',
-          mode: 'PREVIEW',
-          prompt: 'bench',
           request: {
             modelId: 'flux-schnell',
             prompt: 'bench',
@@ -97,7 +94,6 @@ function generationTransaction(db: Db, config: Config, admit: boolean) {
           },
           fingerprint: randomUUID(),
           idempotencyKey: null,
-          imageCount: 1,
           estimatedCostMicros: HOLD_MICROS,
           deadlineAt: new Date(now.getTime() + 600_000),
           now,

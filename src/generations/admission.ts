@@ -23,6 +23,7 @@ import type { Executor } from '../db/index.ts';
 import { traceContext } from '../jobs/traced.ts';
 import type { Micros } from '../money.ts';
 import { TRACK_MAX_ATTEMPTS, TRACK_PREDICTION_TASK, trackJobKey, type TrackPayload } from './jobs.ts';
+import { requestColumns } from './normalized-request.ts';
 import type { NewPredictionRow } from './predictions-store.ts';
 import { generationOf, type Generation, type NewGenerationRow } from './store.ts';
 
@@ -55,18 +56,19 @@ type AdmissionRow = GenerationRow & { locked_user: LockedUser | null; jobs?: unk
 
 /** The insert of the generation, as the CTE `generation`; no row when the key was already taken. */
 function generationCte(row: NewGenerationRow): RawBuilder<unknown> {
+  const fromRequest = requestColumns(row.request);
   return sql`generation as (
       insert into generations (
         id, user_id, model_id, mode, prompt, request, request_fingerprint, idempotency_key, image_count,
         estimated_cost_micros, price_rule, deadline_at, created_at, updated_at, selection_reason, preview_id,
         preview_image_index, cache_key, batch_id, transparent_background, webhook_url
       ) values (
-        ${row.id}, ${row.userId}, ${row.modelId}, ${row.mode}, ${row.prompt}, ${JSON.stringify(row.request)},
-        ${row.fingerprint}, ${row.idempotencyKey}, ${row.imageCount}, ${row.estimatedCostMicros},
+        ${row.id}, ${row.userId}, ${fromRequest.model_id}, ${fromRequest.mode}, ${fromRequest.prompt}, ${fromRequest.request},
+        ${row.fingerprint}, ${row.idempotencyKey}, ${fromRequest.image_count}, ${row.estimatedCostMicros},
         ${row.priceRule ? JSON.stringify(row.priceRule) : null}, ${row.deadlineAt},
         ${row.now}, ${row.now}, ${row.selectionReason ?? null}, ${row.previewId ?? null},
         ${row.previewImageIndex ?? null}, ${row.cacheKey ?? null}, ${row.batchId ?? null},
-        ${row.transparentBackground ?? false}, ${row.webhookUrl ?? null}
+        ${fromRequest.transparent_background}, ${row.webhookUrl ?? null}
       )
       on conflict (user_id, idempotency_key) do nothing
       returning *

@@ -2,11 +2,11 @@
  * `NormalizedRequest`: a generation's request as admitted — the model and seed resolved, every
  * default filled in, validated (`planGeneration` builds it). It is what the `request` column stores
  * and what readers get back: `requestOf` parses a row once, where the store reads it, so no reader
- * casts JSON.
+ * casts JSON; `requestColumns` is the other way, what every insert of a generation writes.
  *
  * Five of its fields have columns of their own (`model_id`, `prompt`, `mode`, `image_count`,
- * `transparent_background`) and are read from there; the JSON holds them too, and the rest, each
- * with its default when a row was written without it.
+ * `transparent_background`), written from the request and read from there; the JSON holds them
+ * too, and the rest, each with its default when a row was written without it.
  */
 import { z } from 'zod';
 import type { GenerationMode, GenerationRow } from '../db/types.ts';
@@ -47,6 +47,18 @@ export type StoredRequest = Pick<
   GenerationRow,
   'request' | 'model_id' | 'prompt' | 'mode' | 'image_count' | 'transparent_background'
 >;
+
+/** The columns a generation's request is written to: the five of its own, and the whole as JSON. */
+export function requestColumns(request: NormalizedRequest) {
+  return {
+    model_id: request.modelId,
+    prompt: request.prompt,
+    mode: request.mode,
+    image_count: request.count,
+    transparent_background: request.transparentBackground,
+    request: JSON.stringify(request),
+  } satisfies Record<keyof StoredRequest, unknown>;
+}
 
 /** The request a generation row was admitted with; throws when its JSON is not one (never written so). */
 export function requestOf(row: StoredRequest): NormalizedRequest {

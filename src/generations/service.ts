@@ -344,9 +344,7 @@ export class GenerationService {
   // ── 2. plan: validate, split into predictions, look up the result cache ────────────────────
 
   private async plan(call: CallContext, resolved: Resolved): Promise<Planned> {
-    const { request } = resolved;
-    const plan = { ...planGeneration(request, call.userId), fingerprint: resolved.fingerprint };
-    const transparentBackground = request.transparentBackground ?? false;
+    const plan = { ...planGeneration(resolved.request, call.userId), fingerprint: resolved.fingerprint };
     // A print file is made per generation (and its upscale billed): never answered from the cache.
     const cacheKey = plan.print
       ? null
@@ -354,7 +352,7 @@ export class GenerationService {
           model: plan.model,
           inputs: plan.predictions.map((prediction) => prediction.input),
           imageCount: plan.imageCount,
-          transparentBackground,
+          transparentBackground: plan.normalized.transparentBackground,
         });
     const cutoff = cacheCutoff(call.now, this.deps.config.resultCacheTtlSeconds);
     const cached =
@@ -371,7 +369,6 @@ export class GenerationService {
         previewImageIndex: resolved.previewImageIndex ?? null,
         cacheKey,
         batchId: null,
-        transparentBackground,
         webhookUrl: resolved.webhookUrl,
       },
     };
@@ -388,7 +385,7 @@ export class GenerationService {
   private async admitAndPersist(call: CallContext, items: readonly Planned[], batch: Batch): Promise<Started[]> {
     await this.queueGate.refuseWhenQueueTooLong(
       items.reduce((sum, item) => sum + (item.cached ? 0 : item.plan.predictions.length), 0),
-      items.map((item) => this.deadlineOf(item.plan, item.columns.transparentBackground, call.now)),
+      items.map((item) => this.deadlineOf(item.plan, call.now)),
       call.now,
     );
     const ids = items.map(() => randomUUID());
@@ -444,16 +441,12 @@ export class GenerationService {
       {
         id,
         userId: call.userId,
-        modelId: plan.model.id,
-        mode: plan.mode,
-        prompt: plan.prompt,
         request: plan.normalized,
         fingerprint: plan.fingerprint,
         idempotencyKey: plan.idempotencyKey,
-        imageCount: plan.imageCount,
         estimatedCostMicros: cached ? 0 : plan.estimatedCostMicros,
         priceRule: cached ? null : plan.priceRule,
-        deadlineAt: this.deadlineOf(plan, columns.transparentBackground, call.now),
+        deadlineAt: this.deadlineOf(plan, call.now),
         now: call.now,
         ...columns,
         batchId,
@@ -516,10 +509,10 @@ export class GenerationService {
     return this.view(existing.id);
   }
 
-  private deadlineOf(plan: GenerationPlan, transparent: boolean, now: Date): Date {
+  private deadlineOf(plan: GenerationPlan, now: Date): Date {
     const seconds =
       this.deps.deadlineSeconds(plan.model.id) +
-      (transparent ? this.deps.deadlineSeconds(REMOVE_BACKGROUND_MODEL.id) : 0) +
+      (plan.normalized.transparentBackground ? this.deps.deadlineSeconds(REMOVE_BACKGROUND_MODEL.id) : 0) +
       (plan.print ? MAX_UPSCALE_PASSES * this.deps.deadlineSeconds(UPSCALER_MODEL_ID) : 0);
     return new Date(now.getTime() + seconds * 1000);
   }

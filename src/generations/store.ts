@@ -17,7 +17,7 @@ import {
   type ImageRow,
   type ImageSource,
 } from '../db/types.ts';
-import { requestOf, type NormalizedRequest } from './normalized-request.ts';
+import { requestColumns, requestOf, type NormalizedRequest } from './normalized-request.ts';
 
 export type { ImageSource };
 
@@ -71,13 +71,10 @@ function changeOf(row: { id: string; status: GenerationStatus; version: number; 
 export interface NewGenerationRow {
   readonly id: string;
   readonly userId: string;
-  readonly modelId: string;
-  readonly mode: Generation['mode'];
-  readonly prompt: string;
+  /** Its model, prompt, mode, count and transparency fill their own columns too (`requestColumns`). */
   readonly request: NormalizedRequest;
   readonly fingerprint: string;
   readonly idempotencyKey: string | null;
-  readonly imageCount: number;
   readonly estimatedCostMicros: number;
   /** The price rule it is admitted under (null for a cache hit: nothing is paid). */
   readonly priceRule?: Readonly<Record<string, unknown>> | null;
@@ -89,7 +86,6 @@ export interface NewGenerationRow {
   readonly previewImageIndex?: number | null;
   readonly cacheKey?: string | null;
   readonly batchId?: string | null;
-  readonly transparentBackground?: boolean;
   readonly webhookUrl?: string | null;
 }
 
@@ -104,13 +100,9 @@ export async function insertGeneration(executor: Executor, row: NewGenerationRow
     .values({
       id: row.id,
       user_id: row.userId,
-      model_id: row.modelId,
-      mode: row.mode,
-      prompt: row.prompt,
-      request: JSON.stringify(row.request),
+      ...requestColumns(row.request),
       request_fingerprint: row.fingerprint,
       idempotency_key: row.idempotencyKey,
-      image_count: row.imageCount,
       estimated_cost_micros: row.estimatedCostMicros,
       price_rule: row.priceRule ? JSON.stringify(row.priceRule) : null,
       deadline_at: row.deadlineAt,
@@ -121,7 +113,6 @@ export async function insertGeneration(executor: Executor, row: NewGenerationRow
       preview_image_index: row.previewImageIndex ?? null,
       cache_key: row.cacheKey ?? null,
       batch_id: row.batchId ?? null,
-      transparent_background: row.transparentBackground ?? false,
     })
     .onConflict((conflict) => conflict.columns(['user_id', 'idempotency_key']).doNothing())
     .returningAll()

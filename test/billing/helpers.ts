@@ -90,13 +90,9 @@ export async function tryAdmit(
         {
           id: generationId,
           userId: user.id,
-          modelId: 'seedream-4',
-          mode: 'STANDARD',
-          prompt: 'a lighthouse at dusk',
           request: normalizedRequest({ modelId: 'seedream-4', prompt: 'a lighthouse at dusk' }),
           fingerprint: randomUUID(),
           idempotencyKey: null,
-          imageCount: 1,
           estimatedCostMicros: amountMicros,
           deadlineAt: new Date(now.getTime() + 10 * 60_000),
           now,

@@ -23,13 +23,9 @@ const now = new Date('2026-01-02T03:04:05.000Z');
 const generation: NewGenerationRow = {
   id: '00000000-0000-4000-8000-000000000001',
   userId: '00000000-0000-4000-8000-0000000000aa',
-  modelId: 'flux-schnell',
-  mode: 'STANDARD',
-  prompt: 'a lighthouse',
   request: normalizedRequest(),
   fingerprint: 'fingerprint',
   idempotencyKey: 'key-1',
-  imageCount: 1,
   estimatedCostMicros: 3_000,
   priceRule: { kind: 'per_image', microsPerImage: 3_000 },
   deadlineAt: new Date('2026-01-02T03:06:05.000Z'),

@@ -142,13 +142,9 @@ export async function insertRunningGeneration(db: Db, userId: string, prompt: st
   const generation = await insertGeneration(db, {
     id: randomUUID(),
     userId,
-    modelId: 'flux-schnell',
-    mode: 'STANDARD',
-    prompt,
     request: normalizedRequest({ prompt }),
     fingerprint: randomUUID(),
     idempotencyKey: null,
-    imageCount: 1,
     estimatedCostMicros: 3_000,
     deadlineAt: new Date(now.getTime() + 3_600_000),
     now,

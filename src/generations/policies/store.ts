@@ -65,7 +65,6 @@ export interface StartColumns {
   readonly previewImageIndex: number | null;
   readonly cacheKey: string | null;
   readonly batchId: string | null;
-  readonly transparentBackground: boolean;
   /** The request's own webhook target (checked), or null. */
   readonly webhookUrl: string | null;
 }
