@@ -4,7 +4,6 @@
  * alone while Replicate is still working or the outcome is unknown.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleHold } from '../../src/billing/holds.ts';
 import {
   pruneRateLimitEvents,
@@ -14,121 +13,149 @@ import {
   type StaleHoldSweepDependencies,
 } from '../../src/billing/sweeper.ts';
 import type { Db } from '../../src/db/index.ts';
-import type { PredictionState, UserRow } from '../../src/db/types.ts';
+import type { PredictionState } from '../../src/db/types.ts';
 import { silentLogger } from '../../src/logger.ts';
 import {
   createReplicateClient,
   TERMINAL_PREDICTION_STATUSES,
   type ReplicateClient,
 } from '../../src/replicate/index.ts';
-import { startSimulator } from '../../src/simulator/index.ts';
-import { createMigratedDatabase } from '../support/database.ts';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { billingConfig, expectLedgerVerified, insertUser, OUT_OF_THE_WAY, tryAdmit } from './helpers.ts';
 
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
-
-let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
-let db: Db;
-let simulator: Simulator;
-let replicate: ReplicateClient;
-let user: UserRow;
 const config = billingConfig();
 const SCHNELL = 'black-forest-labs/flux-schnell';
 const SCHNELL_PRICE = 3_000;
 
-beforeAll(async () => {
-  database = await createMigratedDatabase();
-  db = database.handle.db;
-  simulator = await startSimulator({ port: 0, speed: 0.02 });
-  replicate = createReplicateClient({ token: 'r8_test', baseUrl: simulator.baseUrl });
-  user = await insertUser(db, { dailyMicros: 10_000_000, ...OUT_OF_THE_WAY });
-});
-
-afterAll(async () => {
-  await replicate?.close();
-  await simulator?.close();
-  await database?.drop();
-});
-
-const deps = (overrides: Partial<StaleHoldSweepDependencies> = {}): StaleHoldSweepDependencies => ({
-  db,
-  replicate,
-  logger: silentLogger,
-  now: () => new Date(),
-  graceMs: 60_000,
-  ...overrides,
-});
-
-async function upstreamPrediction(prompt: string, numOutputs = 1): Promise<string> {
-  const created = await replicate.createPrediction({ model: SCHNELL }, { input: { prompt, num_outputs: numOutputs } });
-  return created.id;
+/** What the sweeper talks to: the simulator (its own rate limits) through a Replicate client. */
+interface Upstream {
+  readonly simulator: RunningSimulator;
+  readonly replicate: ReplicateClient;
+  /** A prediction created on the simulator; its id. */
+  create(prompt: string, numOutputs?: number): Promise<string>;
+  waitUntilTerminal(id: string): Promise<void>;
 }
 
-async function waitUntilTerminal(id: string): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    if (TERMINAL_PREDICTION_STATUSES.has((await replicate.getPrediction(id)).status)) return;
-    await delay(50);
-  }
-  throw new Error(`prediction ${id} did not finish`);
+async function startUpstream(): Promise<Upstream & { close(): Promise<void> }> {
+  const simulator = await startSimulator({ port: 0, speed: 0.02 });
+  const replicate = createReplicateClient({ token: 'r8_test', baseUrl: simulator.baseUrl });
+  return {
+    simulator,
+    replicate,
+    async create(prompt, numOutputs = 1) {
+      const created = await replicate.createPrediction(
+        { model: SCHNELL },
+        { input: { prompt, num_outputs: numOutputs } },
+      );
+      return created.id;
+    },
+    async waitUntilTerminal(id) {
+      for (let i = 0; i < 200; i += 1) {
+        if (TERMINAL_PREDICTION_STATUSES.has((await replicate.getPrediction(id)).status)) return;
+        await delay(50);
+      }
+      throw new Error(`prediction ${id} did not finish`);
+    },
+    async close() {
+      await replicate.close();
+      await simulator.close();
+    },
+  };
 }
 
-/**
- * A generation admitted an hour ago (its deadline 50 minutes past) holding `holdMicros`, with
- * predictions in the given local states and Replicate ids.
- */
-async function staleGeneration(
-  holdMicros: number,
-  predictions: ReadonlyArray<{ state: PredictionState; replicateId: string | null; images?: number }>,
-  options: { deadlineInFuture?: boolean } = {},
-): Promise<string> {
-  const admittedAt = options.deadlineInFuture ? new Date() : new Date(Date.now() - 60 * 60_000);
-  const outcome = await tryAdmit(db, config, user, { amountMicros: holdMicros, now: admittedAt });
-  if (!outcome.ok) throw new Error(`not admitted: ${outcome.code}`);
-  await db
-    .updateTable('generations')
-    .set({ status: 'PROCESSING', model_id: 'flux-schnell' })
-    .where('id', '=', outcome.generationId)
-    .execute();
-  let position = 0;
-  for (const prediction of predictions) {
-    await db
-      .insertInto('predictions')
-      .values({
-        generation_id: outcome.generationId,
-        position: position++,
-        replicate_model: SCHNELL,
-        input: JSON.stringify({ prompt: 'x' }),
-        image_count: prediction.images ?? 1,
-        state: prediction.state,
-        replicate_id: prediction.replicateId,
-      })
-      .execute();
-  }
-  return outcome.generationId;
+/** The file's ledger: generations admitted for one user, made stale on purpose, and what became of their holds. */
+function staleHolds(db: Db, user: Awaited<ReturnType<typeof insertUser>>) {
+  return {
+    /**
+     * A generation admitted an hour ago (its deadline 50 minutes past) holding `holdMicros`, with
+     * predictions in the given local states and Replicate ids.
+     */
+    async generation(
+      holdMicros: number,
+      predictions: ReadonlyArray<{ state: PredictionState; replicateId: string | null; images?: number }>,
+      options: { deadlineInFuture?: boolean } = {},
+    ): Promise<string> {
+      const admittedAt = options.deadlineInFuture ? new Date() : new Date(Date.now() - 60 * 60_000);
+      const outcome = await tryAdmit(db, config, user, { amountMicros: holdMicros, now: admittedAt });
+      if (!outcome.ok) throw new Error(`not admitted: ${outcome.code}`);
+      await db
+        .updateTable('generations')
+        .set({ status: 'PROCESSING', model_id: 'flux-schnell' })
+        .where('id', '=', outcome.generationId)
+        .execute();
+      let position = 0;
+      for (const prediction of predictions) {
+        await db
+          .insertInto('predictions')
+          .values({
+            generation_id: outcome.generationId,
+            position: position++,
+            replicate_model: SCHNELL,
+            input: JSON.stringify({ prompt: 'x' }),
+            image_count: prediction.images ?? 1,
+            state: prediction.state,
+            replicate_id: prediction.replicateId,
+          })
+          .execute();
+      }
+      return outcome.generationId;
+    },
+    holdOf: (generationId: string) =>
+      db.selectFrom('holds').selectAll().where('generation_id', '=', generationId).executeTakeFirstOrThrow(),
+    generationOf: (generationId: string) =>
+      db.selectFrom('generations').selectAll().where('id', '=', generationId).executeTakeFirstOrThrow(),
+  };
 }
 
-const holdOf = (generationId: string) =>
-  db.selectFrom('holds').selectAll().where('generation_id', '=', generationId).executeTakeFirstOrThrow();
-const generationOf = (generationId: string) =>
-  db.selectFrom('generations').selectAll().where('id', '=', generationId).executeTakeFirstOrThrow();
+const test = base
+  .extend('upstream', { scope: 'file' }, async ({}, { onCleanup }): Promise<Upstream> => {
+    const upstream = await startUpstream();
+    onCleanup(() => upstream.close());
+    return upstream;
+  })
+  .extend('stale', { scope: 'file' }, async ({ db }) =>
+    staleHolds(db, await insertUser(db, { dailyMicros: 10_000_000, ...OUT_OF_THE_WAY })),
+  )
+  /** The sweeper's dependencies on the file's database and simulator; `overrides` as a test needs them. */
+  .extend(
+    'deps',
+    { scope: 'file' },
+    ({ db, upstream }) =>
+      (overrides: Partial<StaleHoldSweepDependencies> = {}): StaleHoldSweepDependencies => ({
+        db,
+        replicate: upstream.replicate,
+        logger: silentLogger,
+        now: () => new Date(),
+        graceMs: 60_000,
+        ...overrides,
+      }),
+  );
 
 describe('the stale-hold sweeper', () => {
-  it('settles at price × images that succeeded upstream, releases failures and never-sent work, skips the rest', async () => {
-    const succeededId = await upstreamPrediction('two lighthouses', 2);
-    const failedId = await upstreamPrediction('a lighthouse [sim:fail]');
-    await Promise.all([waitUntilTerminal(succeededId), waitUntilTerminal(failedId)]);
-    const slowId = await upstreamPrediction('a lighthouse on a cold machine [sim:cold]');
-    const freshId = await upstreamPrediction('a fresh lighthouse');
+  test('settles at price × images that succeeded upstream, releases failures and never-sent work, skips the rest', async ({
+    db,
+    upstream,
+    stale,
+    deps,
+  }) => {
+    const { simulator } = upstream;
+    const { holdOf, generationOf } = stale;
+    const succeededId = await upstream.create('two lighthouses', 2);
+    const failedId = await upstream.create('a lighthouse [sim:fail]');
+    await Promise.all([upstream.waitUntilTerminal(succeededId), upstream.waitUntilTerminal(failedId)]);
+    const slowId = await upstream.create('a lighthouse on a cold machine [sim:cold]');
+    const freshId = await upstream.create('a fresh lighthouse');
 
     // Held for four images, two came back: charged 2 × $0.003, the rest freed.
-    const succeeded = await staleGeneration(4 * SCHNELL_PRICE, [
+    const succeeded = await stale.generation(4 * SCHNELL_PRICE, [
       { state: 'processing', replicateId: succeededId, images: 4 },
     ]);
-    const failed = await staleGeneration(SCHNELL_PRICE, [{ state: 'processing', replicateId: failedId }]);
-    const neverSent = await staleGeneration(SCHNELL_PRICE, [{ state: 'pending', replicateId: null }]);
-    const stillRunning = await staleGeneration(SCHNELL_PRICE, [{ state: 'processing', replicateId: slowId }]);
-    const unknown = await staleGeneration(SCHNELL_PRICE, [{ state: 'unknown', replicateId: null }]);
-    const notStale = await staleGeneration(SCHNELL_PRICE, [{ state: 'processing', replicateId: freshId }], {
+    const failed = await stale.generation(SCHNELL_PRICE, [{ state: 'processing', replicateId: failedId }]);
+    const neverSent = await stale.generation(SCHNELL_PRICE, [{ state: 'pending', replicateId: null }]);
+    const stillRunning = await stale.generation(SCHNELL_PRICE, [{ state: 'processing', replicateId: slowId }]);
+    const unknown = await stale.generation(SCHNELL_PRICE, [{ state: 'unknown', replicateId: null }]);
+    const notStale = await stale.generation(SCHNELL_PRICE, [{ state: 'processing', replicateId: freshId }], {
       deadlineInFuture: true,
     });
 
@@ -161,7 +188,7 @@ describe('the stale-hold sweeper', () => {
     await expectLedgerVerified(db);
 
     // Once Replicate has finished it, the next sweep settles the slow one too.
-    await waitUntilTerminal(slowId);
+    await upstream.waitUntilTerminal(slowId);
     const next = await sweepStaleHolds(deps());
     expect(next).toMatchObject({ settled: 1, stillRunning: 0, undetermined: 1 });
     expect(await holdOf(stillRunning)).toMatchObject({ state: 'settled', settled_micros: SCHNELL_PRICE });
@@ -171,23 +198,28 @@ describe('the stale-hold sweeper', () => {
     await sweepStaleHolds(deps());
   });
 
-  it('several sweepers racing resolve each hold once', async () => {
-    const ids = await Promise.all(Array.from({ length: 4 }, (_, i) => upstreamPrediction(`race ${i}`)));
-    await Promise.all(ids.map(waitUntilTerminal));
+  test('several sweepers racing resolve each hold once', async ({ db, upstream, stale, deps }) => {
+    const ids = await Promise.all(Array.from({ length: 4 }, (_, i) => upstream.create(`race ${i}`)));
+    await Promise.all(ids.map((id) => upstream.waitUntilTerminal(id)));
     const generations = [];
     for (const id of ids)
-      generations.push(await staleGeneration(SCHNELL_PRICE, [{ state: 'processing', replicateId: id }]));
+      generations.push(await stale.generation(SCHNELL_PRICE, [{ state: 'processing', replicateId: id }]));
     const results = await Promise.all(Array.from({ length: 4 }, () => sweepStaleHolds(deps())));
     const settled = results.reduce((sum, result) => sum + result.settled, 0);
     expect(settled).toBe(4);
-    for (const generation of generations) expect(await holdOf(generation)).toMatchObject({ state: 'settled' });
+    for (const generation of generations) expect(await stale.holdOf(generation)).toMatchObject({ state: 'settled' });
     await expectLedgerVerified(db);
   });
 
-  it('hands upstream answers to the tracker first when one is wired, and counts what it resolved', async () => {
-    const id = await upstreamPrediction('handed over');
-    await waitUntilTerminal(id);
-    const generation = await staleGeneration(SCHNELL_PRICE, [{ state: 'processing', replicateId: id }]);
+  test('hands upstream answers to the tracker first when one is wired, and counts what it resolved', async ({
+    db,
+    upstream,
+    stale,
+    deps,
+  }) => {
+    const id = await upstream.create('handed over');
+    await upstream.waitUntilTerminal(id);
+    const generation = await stale.generation(SCHNELL_PRICE, [{ state: 'processing', replicateId: id }]);
     const seen: string[] = [];
     const result = await sweepStaleHolds(
       deps({
@@ -205,18 +237,18 @@ describe('the stale-hold sweeper', () => {
     );
     expect(seen).toEqual([`${id}:succeeded`]);
     expect(result).toMatchObject({ examined: 1, resolvedElsewhere: 1, settled: 0 });
-    expect(await holdOf(generation)).toMatchObject({ state: 'settled' });
+    expect(await stale.holdOf(generation)).toMatchObject({ state: 'settled' });
     await expectLedgerVerified(db);
   });
 
-  it('is a worker task that reschedules itself', () => {
+  test('is a worker task that reschedules itself', ({ deps }) => {
     const tasks = billingTasks(deps());
     expect(Object.keys(tasks)).toEqual([SWEEP_STALE_HOLDS_TASK]);
   });
 });
 
 describe('the recurring job', () => {
-  it('prunes request-log entries that left the window', async () => {
+  test('prunes request-log entries that left the window', async ({ db }) => {
     const fresh = await insertUser(db, OUT_OF_THE_WAY);
     const longAgo = new Date(Date.now() - 5 * 60_000);
     expect((await tryAdmit(db, config, fresh, { now: longAgo })).ok).toBe(true);

@@ -4,7 +4,7 @@
  * through NOTIFY (`CatalogSync`).
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, vi } from 'vitest';
 import {
   BUILT_IN_INPUT_SCHEMAS,
   catalogVersion,
@@ -16,29 +16,23 @@ import {
 import { hardwareRates, loadCatalog } from '../../src/catalog/store.ts';
 import { CatalogSync } from '../../src/catalog/sync.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { createMigratedDatabase } from '../support/database.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
-let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
-
-beforeAll(async () => {
-  database = await createMigratedDatabase();
-});
-
-afterAll(async () => {
-  setCatalog(MODELS);
-  await database?.drop();
-});
+// CatalogSync puts changes in force in this process's catalog: the built-in one again after the file.
+afterAll(() => setCatalog(MODELS));
 
 describe('the seeded catalog', () => {
-  it('is the built-in catalog and the upscaler (0012): same slugs, prices, defaults, limits and validators', async () => {
-    const loaded = await loadCatalog(database.handle.db);
+  test('is the built-in catalog and the upscaler (0012): same slugs, prices, defaults, limits and validators', async ({
+    db,
+  }) => {
+    const loaded = await loadCatalog(db);
     const builtIn = [...MODELS, UPSCALER_MODEL].sort((a, b) => a.id.localeCompare(b.id));
     expect(loaded).toEqual(builtIn);
     for (const model of loaded) expect(model.inputSchema).toBe(BUILT_IN_INPUT_SCHEMAS.get(model.id));
   });
 
-  it('keeps each hardware rate with its source and date, 2x/4x/8x as multiples', async () => {
-    const rates = new Map((await hardwareRates(database.handle.db)).map((rate) => [rate.sku, rate]));
+  test('keeps each hardware rate with its source and date, 2x/4x/8x as multiples', async ({ db }) => {
+    const rates = new Map((await hardwareRates(db)).map((rate) => [rate.sku, rate]));
     expect(Object.fromEntries([...rates].map(([sku, rate]) => [sku, rate.micros_per_second]))).toMatchObject({
       cpu: 100,
       'gpu-t4': 225,
@@ -54,8 +48,8 @@ describe('the seeded catalog', () => {
     expect(rates.get('gpu-h100')).toMatchObject({ as_of: '2026-12-05', source: expect.stringContaining('pricing') });
   });
 
-  it('records the seeds in the change log', async () => {
-    const changes = await database.handle.db.selectFrom('catalog_changes').selectAll().execute();
+  test('records the seeds in the change log', async ({ db }) => {
+    const changes = await db.selectFrom('catalog_changes').selectAll().execute();
     const models = changes.filter((change) => change.subject.startsWith('model:'));
     expect(models).toHaveLength(MODELS.length + 1);
     expect(changes.every((change) => change.before === null)).toBe(true);
@@ -66,22 +60,21 @@ describe('the seeded catalog', () => {
 });
 
 describe('CatalogSync', () => {
-  it('puts a change committed elsewhere in force on this instance once its NOTIFY arrives', async () => {
-    const sync = new CatalogSync({ db: database.handle.db, logger: silentLogger });
+  test('puts a change committed elsewhere in force on this instance once its NOTIFY arrives', async ({
+    database,
+    db,
+  }) => {
+    const sync = new CatalogSync({ db, logger: silentLogger });
     await sync.start(database.url);
     try {
       const before = catalogVersion();
       expect(findModel('flux-schnell')!.costPerImageMicros).toBe(3000);
       // Another writer (psql, another instance): nothing but the database tells this process.
-      await sql`update catalog_models set per_image_micros = 3500 where slug = 'flux-schnell'`.execute(
-        database.handle.db,
-      );
+      await sql`update catalog_models set per_image_micros = 3500 where slug = 'flux-schnell'`.execute(db);
       await vi.waitFor(() => expect(findModel('flux-schnell')!.costPerImageMicros).toBe(3500), { timeout: 10_000 });
       expect(catalogVersion()).toBeGreaterThan(before);
     } finally {
-      await sql`update catalog_models set per_image_micros = 3000 where slug = 'flux-schnell'`.execute(
-        database.handle.db,
-      );
+      await sql`update catalog_models set per_image_micros = 3000 where slug = 'flux-schnell'`.execute(db);
       await sync.close();
     }
   });
