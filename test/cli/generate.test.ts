@@ -6,35 +6,55 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promptSlug } from '../../src/cli/generate.ts';
-import { runCli } from '../foundation/process.ts';
-import { startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
+import { runCli, type CliResult } from '../foundation/process.ts';
+import { graphql } from '../gql/index.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Each run starts a process through tsx: seconds on an idle machine, far more on a loaded one. */
 const CLI_TIMEOUT_MS = 240_000;
 
+/** `pixelgate generate ARGS` against the file's gateway, as the file's user unless `vars` says otherwise. */
+type Generate = (args: string[], vars?: Record<string, string>) => Promise<CliResult>;
+
+const test = base
+  /** A directory of the file's own for the images the command saves. */
+  .extend('outDir', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const outDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-cli-out-'));
+    onCleanup(() => rm(outDir, { recursive: true, force: true }));
+    return outDir;
+  })
+  .extend(
+    'generate',
+    { scope: 'file' },
+    ({ app, key }): Generate =>
+      (args, vars = { PIXELGATE_API_KEY: key }) =>
+        runCli(['generate', ...args], { PIXELGATE_URL: `${app.url}/graphql`, ...vars }, CLI_TIMEOUT_MS),
+  );
+
+test.override('setup', { speed: 0.05 });
+
+const PrintFileSizesQuery = graphql(`
+  query PrintFileSizes($id: ID!) {
+    generation(id: $id) {
+      images {
+        printFile {
+          width
+          height
+        }
+      }
+    }
+  }
+`);
+
 describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
-  let env: GenerationsEnv;
-  let key: string;
-  let url: string;
-  let outDir: string;
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ speed: 0.05 });
-    key = (await env.user()).key;
-    url = `${env.gateway.app.url}/graphql`;
-    outDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-cli-out-'));
-  });
-  afterAll(async () => {
-    await env?.close();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  });
-
-  const generate = (args: string[], vars: Record<string, string> = { PIXELGATE_API_KEY: key }) =>
-    runCli(['generate', ...args], { PIXELGATE_URL: url, ...vars }, CLI_TIMEOUT_MS);
-
-  it('shows the estimate, follows progress to SUCCEEDED, saves the stored images and prints the settled cost', async () => {
+  test('shows the estimate, follows progress to SUCCEEDED, saves the stored images and prints the settled cost', async ({
+    gateway,
+    key,
+    outDir,
+    generate,
+  }) => {
     const dir = path.join(outDir, 'lighthouse');
     // A file from an earlier run of the prompt: kept, the new images take the next numbers.
     await mkdir(dir, { recursive: true });
@@ -60,7 +80,7 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     expect(bars.at(-1)).toBe(`[${'#'.repeat(24)}] 100%  SUCCEEDED`);
     expect(lines.at(-1)).toBe('Cost: 0.006 USD');
 
-    const stored = await env.gateway.get(key, id!);
+    const stored = await gateway.get(key, id!);
     expect(stored.costUsd).toBe('0.006');
     const files = (await readdir(dir)).sort();
     expect(files).toEqual(['a-lighthouse-at-dusk-1.png', 'a-lighthouse-at-dusk-2.png', 'a-lighthouse-at-dusk-3.png']);
@@ -74,7 +94,13 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     }
   });
 
-  it('--print sends the target with the request, names the phases and saves the print file beside the image', async () => {
+  test('--print sends the target with the request, names the phases and saves the print file beside the image', async ({
+    app,
+    gateway,
+    key,
+    outDir,
+    generate,
+  }) => {
     const dir = path.join(outDir, 'print');
     const result = await generate(['a fox on a mug', '--model', 'flux-schnell', '--print', '2x1.5@100', '--out', dir]);
     expect(result.stderr).toBe('');
@@ -87,16 +113,14 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     // The bar names the print phases while they run; the last line is the terminal state alone.
     const bars = lines.filter((line) => line.startsWith('['));
     expect(bars.at(-1)).toBe(`[${'#'.repeat(24)}] 100%  SUCCEEDED`);
-    const [row] = await env.gateway.db
+    const [row] = await gateway.db
       .selectFrom('generations')
       .select('request')
       .where('prompt', '=', 'a fox on a mug')
       .execute();
     expect((row!.request as { print?: unknown }).print).toMatchObject({ widthInches: 2, heightInches: 1.5, dpi: 100 });
 
-    const stored = await env.gateway.app.graphql<{
-      generation: { images: Array<{ printFile: { width: number; height: number } | null }> };
-    }>('query ($id: ID!) { generation(id: $id) { images { printFile { width height } } } }', { id }, key);
+    const stored = await app.graphql(PrintFileSizesQuery, { id: id! }, key);
     const files = (await readdir(dir)).sort();
     expect(lines).toContain(`Saved ${path.join(dir, 'a-fox-on-a-mug-1.png')}`);
     expect(stored.data!.generation.images[0]!.printFile).toEqual({ width: 200, height: 150 });
@@ -106,8 +130,12 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     expect(bytes.readUInt32BE(20)).toBe(150);
   });
 
-  it('--print refuses an unknown preset before any generation request, and the gateway refuses figures past its limits', async () => {
-    const user = await env.user();
+  test('--print refuses an unknown preset before any generation request, and the gateway refuses figures past its limits', async ({
+    gateway,
+    newUser,
+    generate,
+  }) => {
+    const user = await newUser();
     const unknown = await generate(['a fox', '--model', 'flux-schnell', '--print', 'poster-99x99'], {
       PIXELGATE_API_KEY: user.key,
     });
@@ -122,7 +150,7 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     });
     expect(tooLarge.code).toBe(1);
     expect(tooLarge.stderr).toMatch(/^pixelgate generate: BAD_USER_INPUT: .*input\.print/);
-    const generations = await env.gateway.db
+    const generations = await gateway.db
       .selectFrom('generations')
       .select('id')
       .where('user_id', '=', user.userId)
@@ -134,7 +162,7 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     expect(malformed.stderr).toContain('--print expects a preset id (e.g. poster-18x24) or inches and DPI as WxH@DPI');
   });
 
-  it('a FAILED generation exits 1 with the reason and saves nothing', async () => {
+  test('a FAILED generation exits 1 with the reason and saves nothing', async ({ outDir, generate }) => {
     const dir = path.join(outDir, 'failed');
     const result = await generate(['a fox [sim:fail]', '--model', 'flux-schnell', '--out', dir]);
     expect(result.code).toBe(1);
@@ -142,15 +170,20 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     await expect(readdir(dir)).rejects.toThrow();
   });
 
-  it('BUDGET_EXCEEDED is an error that says what to do; nothing is generated', async () => {
-    const poor = await env.user({ dailyBudgetMicros: 1_000 });
+  test('BUDGET_EXCEEDED is an error that says what to do; nothing is generated', async ({
+    gateway,
+    newUser,
+    outDir,
+    generate,
+  }) => {
+    const poor = await newUser({ dailyBudgetMicros: 1_000 });
     const result = await generate(['a fox', '--model', 'flux-1.1-pro-ultra', '--out', outDir], {
       PIXELGATE_API_KEY: poor.key,
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('Estimate: 0.06 USD (1 × 0.06 USD on flux-1.1-pro-ultra)\n');
     expect(result.stderr).toMatch(/^pixelgate generate: BUDGET_EXCEEDED: .+ Ask for fewer images/);
-    const generations = await env.gateway.db
+    const generations = await gateway.db
       .selectFrom('generations')
       .select('id')
       .where('user_id', '=', poor.userId)
@@ -158,7 +191,10 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     expect(generations).toEqual([]);
   });
 
-  it('without PIXELGATE_API_KEY, or with a gateway that is not there, it says so and exits 1', async () => {
+  test('without PIXELGATE_API_KEY, or with a gateway that is not there, it says so and exits 1', async ({
+    key,
+    generate,
+  }) => {
     const noKey = await generate(['a fox'], {});
     expect(noKey.code).toBe(1);
     expect(noKey.stderr).toMatch(/^pixelgate generate: PIXELGATE_API_KEY is not set\. Create a key/);
@@ -172,7 +208,7 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
     expect(badKey.stderr).toMatch(/^pixelgate generate: UNAUTHENTICATED: .+ Check PIXELGATE_API_KEY/);
   });
 
-  it('--help prints the options; bad arguments are usage errors', async () => {
+  test('--help prints the options; bad arguments are usage errors', async ({ generate }) => {
     const help = await generate(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: pixelgate generate PROMPT [options]');
@@ -188,7 +224,7 @@ describe('pixelgate generate', { timeout: 4 * CLI_TIMEOUT_MS }, () => {
 });
 
 describe('file names from the prompt', () => {
-  it.each([
+  test.each([
     ['a lighthouse at dusk [sim:slow]', 'a-lighthouse-at-dusk'],
     ['  Café crème, 4K!  ', 'cafe-creme-4k'],
     ['東京の夜景 neon', '東京の夜景-neon'],

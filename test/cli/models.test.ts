@@ -4,45 +4,34 @@
  * disable, change a hardware rate and read the change log; refusals exit 1 naming the reason and
  * write nothing (every refusal reason is covered over GraphQL: a process costs seconds under load).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../../src/auth/users.ts';
-import { connectDatabase, type DatabaseHandle } from '../../src/db/index.ts';
-import { silentLogger } from '../../src/logger.ts';
-import type { RunningSimulator } from '../../src/simulator/index.ts';
+import type { Db } from '../../src/db/index.ts';
 import { runCli } from '../foundation/process.ts';
-import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestSimulator } from '../support/env.ts';
-import { gid } from '../support/ids.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 
-let database: TestDatabase;
-let handle: DatabaseHandle;
-let simulator: RunningSimulator;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  database = await createEmptyDatabase();
-  simulator = await startTestSimulator(0.02);
-  env = { DATABASE_URL: database.url, REPLICATE_API_BASE_URL: simulator.baseUrl };
-  // The first command migrates the empty database.
-  expect((await runCli(['migrate'], env)).code).toBe(0);
-  handle = connectDatabase(database.url, silentLogger, { max: 2 });
-}, 120_000);
-
-afterAll(async () => {
-  await handle?.close();
-  await simulator?.close();
-  await database?.drop();
+/**
+ * The operator's environment for `pixelgate models`: the file's database and simulator. The
+ * gateway (API only) is there for the shop's user, made the one way (the admin API).
+ */
+const test = base.extend('operator', { scope: 'file' }, async ({ env, simulator }) => {
+  const operator = { DATABASE_URL: env.database.url, REPLICATE_API_BASE_URL: simulator.baseUrl };
+  // The gateway migrated the database on start: the command finds it current.
+  expect((await runCli(['migrate'], operator, 120_000)).code).toBe(0);
+  return operator;
 });
+test.override('setup', { gateway: { runWorker: false }, user: { name: 'acme shop', dailyBudgetMicros: 5_000_000 } });
 
-const rows = async () => ({
-  models: await handle.db.selectFrom('catalog_models').selectAll().orderBy('slug').execute(),
-  rates: await handle.db.selectFrom('hardware_rates').selectAll().orderBy('sku').execute(),
-  changes: (await handle.db.selectFrom('catalog_changes').select('id').execute()).length,
+const rows = async (db: Db) => ({
+  models: await db.selectFrom('catalog_models').selectAll().orderBy('slug').execute(),
+  rates: await db.selectFrom('hardware_rates').selectAll().orderBy('sku').execute(),
+  changes: (await db.selectFrom('catalog_changes').select('id').execute()).length,
 });
 
 describe('pixelgate models', () => {
-  it('refuses bad models, prices, rates and overrides with the reason, exit 1, nothing written', async () => {
-    const before = await rows();
+  test('refuses bad models, prices, rates and overrides with the reason, exit 1, nothing written', async ({
+    gateway,
+    operator: env,
+  }) => {
+    const before = await rows(gateway.db);
     const cases: Array<[string[], string]> = [
       [['add', 'acme/private-style', '--slug', 'p', '--per-image', '0.01'], 'PRIVATE_MODEL'],
       [
@@ -58,16 +47,19 @@ describe('pixelgate models', () => {
       expect(result.stderr).toContain(`pixelgate: ${reason}: `);
       expect(result.stdout).toBe('');
     }
-    expect(await rows()).toEqual(before);
+    expect(await rows(gateway.db)).toEqual(before);
   }, 400_000);
 
-  it('adds, lists, reprices, disables, sets a rate and shows the change log', async () => {
+  test('adds, lists, reprices, disables, sets a rate and shows the change log', async ({
+    gateway,
+    operator: env,
+    user: shop,
+  }) => {
     const official = await runCli(
       ['models', 'add', 'ideogram-ai/ideogram-v3-turbo', '--slug', 'ideogram-v3-turbo', '--per-image', '0.03'],
       env,
     );
     expect(official).toMatchObject({ code: 0, stdout: 'ideogram-v3-turbo added\n' });
-    const shop = await createUser(handle.db, { name: 'acme shop', dailyBudgetMicros: 5_000_000 });
     const fineTune = await runCli(
       [
         'models',
@@ -84,12 +76,12 @@ describe('pixelgate models', () => {
         '--estimate',
         '0.012',
         '--user',
-        gid('User', shop.id),
+        shop.id,
       ],
       env,
     );
     expect(fineTune).toMatchObject({ code: 0, stdout: 'acme-brand-style added\n' });
-    const added = await handle.db
+    const added = await gateway.db
       .selectFrom('catalog_models')
       .selectAll()
       .where('slug', 'in', ['ideogram-v3-turbo', 'acme-brand-style'])

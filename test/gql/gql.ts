@@ -59,6 +59,7 @@ type Documents = {
     "\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n": typeof types.UsageCacheSetBudgetDocument,
     "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n": typeof types.UsageCacheCreditDocument,
     "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": typeof types.CachedViewerUsageDocument,
+    "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n": typeof types.PrintFileSizesDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
@@ -153,6 +154,7 @@ const documents: Documents = {
     "\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n": types.UsageCacheSetBudgetDocument,
     "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n": types.UsageCacheCreditDocument,
     "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": types.CachedViewerUsageDocument,
+    "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n": types.PrintFileSizesDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeApiKeyDocument,
@@ -396,6 +398,10 @@ export function graphql(source: "\n  mutation UsageCacheCredit($id: ID!) {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n"): (typeof documents)["\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
