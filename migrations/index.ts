@@ -18,6 +18,7 @@ import * as printFiles from './0012_print_files.ts';
 import * as preferences from './0013_preferences.ts';
 import * as trustedDocuments from './0014_trusted_documents.ts';
 import * as printFileKeys from './0015_print_file_keys.ts';
+import * as generationTraceContext from './0016_generation_trace_context.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0013_preferences': preferences,
   '0014_trusted_documents': trustedDocuments,
   '0015_print_file_keys': printFileKeys,
+  '0016_generation_trace_context': generationTraceContext,
 };

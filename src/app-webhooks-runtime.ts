@@ -12,7 +12,7 @@ import { appWebhookTasks } from './app-webhooks/tasks.ts';
 import { createTargetAgent, targetPolicy, type Resolve } from './app-webhooks/targets.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
-import { findGeneration } from './generations/store.ts';
+import { findGeneration, traceparentOf } from './generations/store.ts';
 import { imagesForGenerations } from './generations/images.ts';
 import { globalId } from './graphql/global-ids.ts';
 import { startJobWorker, type JobWorker } from './jobs/worker.ts';
@@ -64,6 +64,7 @@ export async function startAppWebhookWorker(options: {
       now: options.now,
       random: options.webhooks?.random,
       inFlight: new AttemptsInFlight(settings.attemptsInFlightPerUser),
+      traceparentOf: (generationId) => traceparentOf(db, generationId),
       sources: {
         globalId,
         async imagesOf(generationId) {

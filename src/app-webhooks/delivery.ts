@@ -12,8 +12,10 @@
  * - an endpoint whose every attempt has failed for 5 days is disabled, and says since when.
  */
 import { performance } from 'node:perf_hooks';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { request, type Dispatcher } from 'undici';
 import type { Db } from '../db/index.ts';
+import { linkTo, traceHeadersOf } from '../jobs/traced.ts';
 import type { Logger } from '../logger.ts';
 import { parseRetryAfter } from '../replicate/retry.ts';
 import {
@@ -94,6 +96,8 @@ export interface DeliveryDependencies {
   readonly random?: () => number;
   /** Shared by every drain of this process. */
   readonly inFlight: AttemptsInFlight;
+  /** The `traceparent` a generation remembers, for an attempt's span to link to (read only while tracing). */
+  readonly traceparentOf: (generationId: string) => Promise<string | null>;
 }
 
 /** What one attempt got back. */
@@ -131,15 +135,19 @@ async function send(
   try {
     const url = checkTargetUrl(target, deps.policy);
     const timeout = AbortSignal.timeout(deps.settings.timeoutMs);
-    const answer = await request(url, {
-      method: 'POST',
-      dispatcher: deps.dispatcher,
-      headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'pixelgate-webhooks/1' },
-      body,
-      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
-      headersTimeout: deps.settings.timeoutMs,
-      bodyTimeout: deps.settings.timeoutMs,
-    });
+    // Outside any span, so the HTTP instrumentation records no span of the app's URL (a path or
+    // query may hold the app's own secret); the attempt's span names the request instead.
+    const answer = await context.with(ROOT_CONTEXT, () =>
+      request(url, {
+        method: 'POST',
+        dispatcher: deps.dispatcher,
+        headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'pixelgate-webhooks/1' },
+        body,
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+        headersTimeout: deps.settings.timeoutMs,
+        bodyTimeout: deps.settings.timeoutMs,
+      }),
+    );
     await answer.body.dump({ limit: MAX_ANSWER_BYTES }).catch(() => undefined);
     const retryAfter = answer.headers['retry-after'];
     return {
@@ -201,8 +209,54 @@ const UNSIGNED: Answer = {
   error: 'Not sent: the user has no webhook endpoint whose secret signs per-request webhooks (create one).',
 };
 
-/** One attempt of a due delivery: sign, send, judge, record (a retry: pending, due later). */
+const tracer = trace.getTracer('pixelgate-app-webhooks');
+
+/**
+ * An attempt's span: a trace of its own (a drain runs later than the request, for many
+ * generations) linked to its generation's trace; the request to the app carries it in
+ * `traceparent`. With tracing off a no-op span, and nothing is read for it.
+ */
+async function attemptSpan(deps: DeliveryDependencies, { event, delivery }: LoadedDelivery): Promise<Span> {
+  const span = tracer.startSpan(`send ${event.type}`, {
+    kind: SpanKind.PRODUCER,
+    root: true,
+    attributes: {
+      'pixelgate.webhook.event_type': event.type,
+      'pixelgate.webhook.delivery_id': delivery.id,
+      'pixelgate.webhook.attempt': delivery.attempts + 1,
+      'pixelgate.webhook.per_request': delivery.endpoint_id === null,
+    },
+  });
+  const generationId = event.data.generationId;
+  if (!span.isRecording() || typeof generationId !== 'string') return span;
+  span.setAttribute('pixelgate.generation.id', generationId);
+  const link = linkTo(await deps.traceparentOf(generationId));
+  if (link) span.addLink(link);
+  return span;
+}
+
+/** One attempt of a due delivery under its span (`attemptSpan`). */
 async function attempt(deps: DeliveryDependencies, loaded: LoadedDelivery, signal?: AbortSignal): Promise<void> {
+  const span = await attemptSpan(deps, loaded);
+  try {
+    const verdict = await sendAndRecord(deps, loaded, span, signal);
+    span.setAttribute('pixelgate.webhook.outcome', verdict.outcome);
+    if (verdict.outcome !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR });
+  } catch (error) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** Sign, send, judge, record (a retry: pending, due later). */
+async function sendAndRecord(
+  deps: DeliveryDependencies,
+  loaded: LoadedDelivery,
+  span: Span,
+  signal: AbortSignal | undefined,
+): Promise<Verdict> {
   const { db, metrics } = deps;
   const { delivery, event, endpoint, signer } = loaded;
   const startedAt = deps.now();
@@ -212,12 +266,13 @@ async function attempt(deps: DeliveryDependencies, loaded: LoadedDelivery, signa
     ? await send(
         deps,
         loaded.url,
-        { ...signedHeaders(liveSecrets(signer, startedAt), event.id, startedAt, body) },
+        { ...signedHeaders(liveSecrets(signer, startedAt), event.id, startedAt, body), ...traceHeadersOf(span) },
         body,
         signal,
       )
     : UNSIGNED;
   const latencyMs = Math.round(performance.now() - clock);
+  if (answer.kind === 'status') span.setAttribute('http.response.status_code', answer.statusCode);
   const now = deps.now();
   const verdict = judge(answer, delivery.attempts + 1, deps.settings, now, deps.random ?? Math.random);
   const record = {
@@ -255,6 +310,7 @@ async function attempt(deps: DeliveryDependencies, loaded: LoadedDelivery, signa
       'webhook attempt did not deliver',
     );
   }
+  return verdict;
 }
 
 /** A drain hands its slot on after this many attempts, so busy endpoints take turns. */

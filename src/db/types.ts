@@ -86,6 +86,8 @@ export interface GenerationsTable {
   price_rule: Json<Record<string, unknown>> | null;
   /** 0011: the request's own webhook target, beside the user's endpoints (`src/app-webhooks`). */
   webhook_url: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 0016: the W3C traceparent of the request that created it; null unless tracing was on. */
+  traceparent: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PredictionsTable {

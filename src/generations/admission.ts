@@ -54,21 +54,24 @@ export interface AdmissionStatementInput {
 
 type AdmissionRow = GenerationRow & { locked_user: LockedUser | null; jobs?: unknown };
 
-/** The insert of the generation, as the CTE `generation`; no row when the key was already taken. */
-function generationCte(row: NewGenerationRow): RawBuilder<unknown> {
+/**
+ * The insert of the generation, as the CTE `generation`; no row when the key was already taken. It
+ * remembers the request's `traceparent` (null with tracing off), which later webhooks link to.
+ */
+function generationCte(row: NewGenerationRow, traceparent: string | null): RawBuilder<unknown> {
   const fromRequest = requestColumns(row.request);
   return sql`generation as (
       insert into generations (
         id, user_id, model_id, mode, prompt, request, request_fingerprint, idempotency_key, image_count,
         estimated_cost_micros, price_rule, deadline_at, created_at, updated_at, selection_reason, preview_id,
-        preview_image_index, cache_key, batch_id, transparent_background, webhook_url
+        preview_image_index, cache_key, batch_id, transparent_background, webhook_url, traceparent
       ) values (
         ${row.id}, ${row.userId}, ${fromRequest.model_id}, ${fromRequest.mode}, ${fromRequest.prompt}, ${fromRequest.request},
         ${row.fingerprint}, ${row.idempotencyKey}, ${fromRequest.image_count}, ${row.estimatedCostMicros},
         ${row.priceRule ? JSON.stringify(row.priceRule) : null}, ${row.deadlineAt},
         ${row.now}, ${row.now}, ${row.selectionReason ?? null}, ${row.previewId ?? null},
         ${row.previewImageIndex ?? null}, ${row.cacheKey ?? null}, ${row.batchId ?? null},
-        ${fromRequest.transparent_background}, ${row.webhookUrl ?? null}
+        ${fromRequest.transparent_background}, ${row.webhookUrl ?? null}, ${traceparent}
       )
       on conflict (user_id, idempotency_key) do nothing
       returning *
@@ -78,8 +81,11 @@ function generationCte(row: NewGenerationRow): RawBuilder<unknown> {
 /** The whole statement (see the header); compiled SQL pinned by a test. */
 export function admissionStatement(input: AdmissionStatementInput): RawBuilder<AdmissionRow> {
   const { generation: row, paid } = input;
+  // The request's trace: the generation remembers it, its trackers continue it (none when tracing is off).
+  const trace = traceContext();
+  const generation = generationCte(row, trace.traceparent ?? null);
   if (!paid)
-    return sql<AdmissionRow>`with ${generationCte(row)} select generation.*, null::jsonb as locked_user from generation`;
+    return sql<AdmissionRow>`with ${generation} select generation.*, null::jsonb as locked_user from generation`;
   if (!Number.isSafeInteger(paid.amountMicros) || paid.amountMicros <= 0)
     throw new RangeError('a hold must be positive');
   const predictions = paid.predictions.map((prediction) => ({
@@ -91,8 +97,6 @@ export function admissionStatement(input: AdmissionStatementInput): RawBuilder<A
     image_count: prediction.imageCount,
     now: prediction.now,
   }));
-  // The trackers continue the request's trace (none when tracing is off).
-  const trace = traceContext();
   const jobs = paid.predictions.map((prediction) => {
     const payload: TrackPayload = { predictionId: prediction.id, poll: 0, ...trace };
     return { payload, key: trackJobKey(prediction.id) };
@@ -117,7 +121,7 @@ export function admissionStatement(input: AdmissionStatementInput): RawBuilder<A
       where exists (select from generation)
     )`;
   return sql<AdmissionRow>`
-    with ${generationCte(row)},
+    with ${generation},
     hold as (
       insert into holds (user_id, generation_id, amount_micros, windows, created_at)
       select ${row.userId}::uuid, ${row.id}::uuid, ${paid.amountMicros}::bigint,

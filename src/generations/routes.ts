@@ -6,12 +6,15 @@
  *   from Replicate), deduplicated by `webhook-id`, applied with the same single-winner
  *   transitions as the poller, and answered at once: 2xx once recorded, 401 for a bad signature.
  *   A success only nudges the prediction's job, which stores the outputs (a download has no
- *   place in a webhook answer).
+ *   place in a webhook answer). While tracing, each delivery's server span links to the trace of
+ *   the request that created its generation (`generations.traceparent`) and names its outcome.
  * - `GET /images/<key>`: stored images, immutable, under unguessable keys (content hash).
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { Db } from '../db/index.ts';
+import { linkTo } from '../jobs/traced.ts';
 import type { Logger } from '../logger.ts';
 import { verifyWebhook, type ReplicateClient } from '../replicate/index.ts';
 import { predictionSchema } from '../replicate/schemas.ts';
@@ -20,7 +23,7 @@ import { isSafeStorageKey, type ImageStorage } from '../storage/index.ts';
 import { scheduleTrack } from './jobs.ts';
 import type { GenerationEvents } from './events.ts';
 import { findPrediction, findPredictionByReplicateId, type Prediction } from './predictions-store.ts';
-import { findImageByKey, findImageByPrintKey, recordWebhookDelivery } from './store.ts';
+import { findImageByKey, findImageByPrintKey, recordWebhookDelivery, traceparentOf } from './store.ts';
 import { transact } from './transact.ts';
 import { adoptIn, applyFailureIn, applyProgressIn } from './transitions.ts';
 import { isUuid } from '../auth/users.ts';
@@ -57,57 +60,102 @@ function webhookSecrets(deps: RouteDependencies) {
   };
 }
 
+const WEBHOOK_PATH = '/webhooks/replicate';
+const tracer = trace.getTracer('pixelgate-webhooks');
+
+type WebhookOutcome = 'invalid_signature' | 'invalid_body' | 'unknown_prediction' | 'duplicate' | 'ignored' | 'applied';
+
+/** Answers a delivery, its outcome on its span (a no-op span with tracing off). */
+function answer(response: ServerResponse, span: Span, status: number, outcome: WebhookOutcome, body: object): void {
+  span.setAttribute('pixelgate.webhook.outcome', outcome);
+  sendJson(response, status, body);
+}
+
+/**
+ * Links a delivery's span to the trace of the request that created its generation, which
+ * Replicate's request does not carry: one indexed read, only while the span records.
+ */
+async function linkToGeneration(db: Db, span: Span, generationId: string): Promise<void> {
+  if (!span.isRecording()) return;
+  span.setAttribute('pixelgate.generation.id', generationId);
+  const link = linkTo(await traceparentOf(db, generationId));
+  if (link) span.addLink(link);
+}
+
+/** A verified delivery applied: deduplicated by `webhook-id`, then the transitions of its status. */
+async function receive(
+  deps: RouteDependencies,
+  secrets: ReturnType<typeof webhookSecrets>,
+  span: Span,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+): Promise<void> {
+  let rawBody: Buffer;
+  try {
+    rawBody = await readBody(request, MAX_WEBHOOK_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError)
+      return answer(response, span, 413, 'invalid_body', { error: 'payload_too_large' });
+    throw error;
+  }
+  let verification = verifyWebhook({ rawBody, headers: request.headers, secrets: await secrets(false) });
+  if (!verification.ok && verification.reason === 'no_matching_signature' && !deps.webhookSecret) {
+    verification = verifyWebhook({ rawBody, headers: request.headers, secrets: await secrets(true) });
+  }
+  if (!verification.ok) {
+    deps.logger.warn({ reason: verification.reason }, 'rejected a webhook delivery');
+    return answer(response, span, 401, 'invalid_signature', { error: 'invalid_signature' });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    return answer(response, span, 400, 'invalid_body', { error: 'invalid_json' });
+  }
+  const upstream = predictionSchema.safeParse(body);
+  if (!upstream.success) return answer(response, span, 400, 'invalid_body', { error: 'not_a_prediction' });
+
+  const prediction = await predictionFor(deps.db, url, upstream.data.id);
+  // Not ours (or already forgotten): acknowledge so Replicate stops retrying.
+  if (!prediction) return answer(response, span, 200, 'unknown_prediction', { status: 'ignored' });
+  // Before the transaction, so a duplicate or ignored delivery is linked too.
+  await linkToGeneration(deps.db, span, prediction.generation_id);
+  const outcome = await transact(deps.db, deps.events, async (trx, changes) => {
+    const now = deps.now();
+    if (!(await recordWebhookDelivery(trx, verification.id, now))) return 'duplicate';
+    const row = await adoptIn(trx, prediction, upstream.data.id, changes, now);
+    if (!row) return 'ignored';
+    if (upstream.data.status === 'succeeded') {
+      // Stored by the job, now: the poller and this nudge collapse into one run.
+      await scheduleTrack(trx, { predictionId: row.id, poll: 0 }, 0);
+    } else if (upstream.data.status === 'starting' || upstream.data.status === 'processing') {
+      changes.push(...(await applyProgressIn(trx, row, upstream.data, now)));
+    } else {
+      changes.push(...(await applyFailureIn(trx, row, upstream.data, now)));
+    }
+    return 'applied';
+  });
+  answer(response, span, 200, outcome, { status: outcome });
+}
+
 export function webhookRoute(deps: RouteDependencies): HttpRoute {
   const secrets = webhookSecrets(deps);
   return {
     method: 'POST',
-    path: '/webhooks/replicate',
+    path: WEBHOOK_PATH,
     async handle(request, response, url) {
-      let rawBody: Buffer;
+      // Every delivery has a server span, taken before the first await: the HTTP instrumentation's
+      // (named here by its route), or one of its own where there is none. With tracing off both are
+      // no-ops. Replicate carries no trace context: the span links to the generation's trace.
+      const active = trace.getActiveSpan();
+      const span = active ?? tracer.startSpan(`POST ${WEBHOOK_PATH}`, { kind: SpanKind.SERVER });
+      span.setAttribute('http.route', WEBHOOK_PATH).updateName(`POST ${WEBHOOK_PATH}`);
       try {
-        rawBody = await readBody(request, MAX_WEBHOOK_BYTES);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError) return sendJson(response, 413, { error: 'payload_too_large' });
-        throw error;
+        await receive(deps, secrets, span, request, response, url);
+      } finally {
+        if (!active) span.end();
       }
-      let verification = verifyWebhook({ rawBody, headers: request.headers, secrets: await secrets(false) });
-      if (!verification.ok && verification.reason === 'no_matching_signature' && !deps.webhookSecret) {
-        verification = verifyWebhook({ rawBody, headers: request.headers, secrets: await secrets(true) });
-      }
-      if (!verification.ok) {
-        deps.logger.warn({ reason: verification.reason }, 'rejected a webhook delivery');
-        return sendJson(response, 401, { error: 'invalid_signature' });
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(rawBody.toString('utf8'));
-      } catch {
-        return sendJson(response, 400, { error: 'invalid_json' });
-      }
-      const upstream = predictionSchema.safeParse(body);
-      if (!upstream.success) return sendJson(response, 400, { error: 'not_a_prediction' });
-
-      const prediction = await predictionFor(deps.db, url, upstream.data.id);
-      if (!prediction) {
-        // Not ours (or already forgotten): acknowledge so Replicate stops retrying.
-        return sendJson(response, 200, { status: 'ignored' });
-      }
-      const outcome = await transact(deps.db, deps.events, async (trx, changes) => {
-        const now = deps.now();
-        if (!(await recordWebhookDelivery(trx, verification.id, now))) return 'duplicate';
-        const row = await adoptIn(trx, prediction, upstream.data.id, changes, now);
-        if (!row) return 'ignored';
-        if (upstream.data.status === 'succeeded') {
-          // Stored by the job, now: the poller and this nudge collapse into one run.
-          await scheduleTrack(trx, { predictionId: row.id, poll: 0 }, 0);
-        } else if (upstream.data.status === 'starting' || upstream.data.status === 'processing') {
-          changes.push(...(await applyProgressIn(trx, row, upstream.data, now)));
-        } else {
-          changes.push(...(await applyFailureIn(trx, row, upstream.data, now)));
-        }
-        return 'applied';
-      });
-      sendJson(response, 200, { status: outcome });
     },
   };
 }

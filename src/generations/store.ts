@@ -125,6 +125,12 @@ export async function findGeneration(executor: Executor, id: string): Promise<Ge
   return row && generationOf(row);
 }
 
+/** The `traceparent` a generation remembers (`admission.ts`); read only while tracing. */
+export async function traceparentOf(executor: Executor, id: string): Promise<string | null> {
+  const row = await executor.selectFrom('generations').select('traceparent').where('id', '=', id).executeTakeFirst();
+  return row?.traceparent ?? null;
+}
+
 export async function findGenerationByIdempotencyKey(
   executor: Executor,
   userId: string,

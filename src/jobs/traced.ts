@@ -6,7 +6,17 @@
  * With tracing off, `@opentelemetry/api` has no propagator: `traceContext()` is empty, payloads stay
  * as they were and tasks run as they are.
  */
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
 import type { JobHelpers, Task, TaskList } from 'graphile-worker';
 
 /** The fields a traced job's payload carries besides its own. */
@@ -21,6 +31,28 @@ const tracer = trace.getTracer('pixelgate-jobs');
 export function traceContext(): TraceContextFields {
   const carrier: { traceparent?: string; tracestate?: string } = {};
   propagation.inject(context.active(), carrier);
+  return carrier.traceparent === undefined ? {} : carrier;
+}
+
+/** The active trace's `traceparent`, for a row to remember it by; null outside a trace or with tracing off. */
+export function currentTraceparent(): string | null {
+  return traceContext().traceparent ?? null;
+}
+
+/**
+ * A link to the trace a remembered `traceparent` names (a generation's: `generations.traceparent`),
+ * for a span that starts later outside it; undefined for null, a malformed value, or tracing off.
+ */
+export function linkTo(traceparent: string | null | undefined): Link | undefined {
+  if (!traceparent) return undefined;
+  const remembered = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent }));
+  return remembered && isSpanContextValid(remembered) ? { context: remembered } : undefined;
+}
+
+/** The W3C headers that make `span` the parent of what a request starts; `{}` with tracing off. */
+export function traceHeadersOf(span: Span): TraceContextFields {
+  const carrier: { traceparent?: string; tracestate?: string } = {};
+  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
   return carrier.traceparent === undefined ? {} : carrier;
 }
 

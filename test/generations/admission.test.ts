@@ -56,22 +56,22 @@ describe('the admission statement', () => {
             insert into generations (
               id, user_id, model_id, mode, prompt, request, request_fingerprint, idempotency_key, image_count,
               estimated_cost_micros, price_rule, deadline_at, created_at, updated_at, selection_reason, preview_id,
-              preview_image_index, cache_key, batch_id, transparent_background, webhook_url
+              preview_image_index, cache_key, batch_id, transparent_background, webhook_url, traceparent
             ) values (
               $1, $2, $3, $4, $5, $6,
               $7, $8, $9, $10,
               $11, $12,
               $13, $14, $15, $16,
               $17, $18, $19,
-              $20, $21
+              $20, $21, $22
             )
             on conflict (user_id, idempotency_key) do nothing
             returning *
           ),
           hold as (
             insert into holds (user_id, generation_id, amount_micros, windows, created_at)
-            select $22::uuid, $23::uuid, $24::bigint,
-              $25::jsonb, $26::timestamptz
+            select $23::uuid, $24::uuid, $25::bigint,
+              $26::jsonb, $27::timestamptz
             where exists (select from generation)
             returning *
           ),
@@ -81,13 +81,13 @@ describe('the admission statement', () => {
           ),
           locked_user as (
             select id, daily_budget_micros, monthly_budget_micros, rate_limit_per_minute, max_concurrent_generations
-            from users where id = $27 for no key update
+            from users where id = $28 for no key update
           ),
           new_predictions as (
             insert into predictions
               (id, generation_id, position, purpose, replicate_model, input, image_count, created_at, updated_at)
             select r.id, r.generation_id, r.position, 'generate', r.replicate_model, r.input, r.image_count, r.now, r.now
-            from jsonb_to_recordset($28::jsonb) as r (
+            from jsonb_to_recordset($29::jsonb) as r (
               id uuid, generation_id uuid, position integer, replicate_model text, input jsonb, image_count integer,
               now timestamptz
             )
@@ -95,13 +95,13 @@ describe('the admission statement', () => {
           ),
           jobs as (
             select graphile_worker.add_job(
-              $29,
+              $30,
               jobs.payload,
               run_at => now(),
-              max_attempts => $30,
+              max_attempts => $31,
               job_key => jobs.key
             )
-            from jsonb_to_recordset($31::jsonb) as jobs (payload json, key text)
+            from jsonb_to_recordset($32::jsonb) as jobs (payload json, key text)
             where exists (select from generation)
           )
           select generation.*,
@@ -132,6 +132,7 @@ describe('the admission statement', () => {
         null,
         false,
         null,
+        null,
         "00000000-0000-4000-8000-0000000000aa",
         "00000000-0000-4000-8000-000000000001",
         3000,
@@ -153,14 +154,14 @@ describe('the admission statement', () => {
             insert into generations (
               id, user_id, model_id, mode, prompt, request, request_fingerprint, idempotency_key, image_count,
               estimated_cost_micros, price_rule, deadline_at, created_at, updated_at, selection_reason, preview_id,
-              preview_image_index, cache_key, batch_id, transparent_background, webhook_url
+              preview_image_index, cache_key, batch_id, transparent_background, webhook_url, traceparent
             ) values (
               $1, $2, $3, $4, $5, $6,
               $7, $8, $9, $10,
               $11, $12,
               $13, $14, $15, $16,
               $17, $18, $19,
-              $20, $21
+              $20, $21, $22
             )
             on conflict (user_id, idempotency_key) do nothing
             returning *
