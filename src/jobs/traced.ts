@@ -1,7 +1,9 @@
 /**
  * A job continues the trace that enqueued it: the W3C trace context (`traceparent`, `tracestate`)
- * travels in the job's payload, and the worker runs the task under a span that is its child. The
- * only hand-written propagation of the tracing (src/tracing.ts); everything else is instrumented.
+ * travels in the job's payload, and the worker runs the task under a span that is its child. With
+ * the links that later spans make to a generation's remembered `traceparent` (`linkTo`) and the
+ * header an app webhook carries (`traceHeadersOf`), the only hand-written propagation of the
+ * tracing (src/tracing.ts); everything else is instrumented.
  *
  * With tracing off, `@opentelemetry/api` has no propagator: `traceContext()` is empty, payloads stay
  * as they were and tasks run as they are.
