@@ -260,10 +260,9 @@ builder.mutationFields((t) => ({
 }));
 
 builder.objectFields(GenerationRef, (t) => ({
-  webhookUrl: t.string({
+  webhookUrl: t.exposeString('webhook_url', {
     nullable: true,
     description: 'The request’s own webhook target (`webhookUrl`), beside your endpoints; null when none.',
-    resolve: (view) => view.generation.webhook_url,
   }),
   webhookDeliveries: t.field({
     type: [WebhookDeliveryRef],
@@ -271,6 +270,6 @@ builder.objectFields(GenerationRef, (t) => ({
       'The deliveries of this generation’s events to its `webhookUrl` (one per event, at most 5), oldest first; ' +
       'those to your endpoints are on `webhookEndpoints { deliveries }`. `redeliverWebhook` takes their ids too.',
     resolve: (view, _args, context) =>
-      view.generation.webhook_url === null ? [] : perRequestDeliveriesOf(context.services.db, view.generation.id),
+      view.webhook_url === null ? [] : perRequestDeliveriesOf(context.services.db, view.id),
   }),
 }));

@@ -20,8 +20,7 @@ export const GENERATION_CHANNEL = 'generation-changes';
 
 /** Newer than what a subscriber has: a later version, or the same one further up the queue. */
 function isNewer(view: GenerationView, version: number, queuePosition: number | null | undefined): boolean {
-  const { generation } = view;
-  return generation.version > version || (generation.version === version && view.queuePosition !== queuePosition);
+  return view.version > version || (view.version === version && view.queuePosition !== queuePosition);
 }
 
 export interface FeedSettings {
@@ -144,7 +143,7 @@ export class GenerationEvents {
    * Slow consumers get the newest state rather than a backlog (a sliding buffer of one).
    */
   stream(initial: GenerationView): AsyncIterableIterator<GenerationView> {
-    const id = initial.generation.id;
+    const id = initial.id;
     // Handed over once: an idle subscriber keeps neither its first view nor the re-read one (rows
     // with prompts, inputs and images), only what `deliver` compares.
     let first: GenerationView | undefined = initial;
@@ -153,10 +152,10 @@ export class GenerationEvents {
       let lastPosition: number | null | undefined;
       const deliver = (view: GenerationView) => {
         if (!isNewer(view, lastVersion, lastPosition)) return;
-        lastVersion = view.generation.version;
+        lastVersion = view.version;
         lastPosition = view.queuePosition;
         void push(view);
-        if (isTerminalGeneration(view.generation.status)) stop();
+        if (isTerminalGeneration(view.status)) stop();
       };
       const unfollow = this.follow(id, deliver);
       try {
@@ -166,7 +165,7 @@ export class GenerationEvents {
           first = undefined;
           deliver(view);
           // The state may have moved between the caller's read and `follow`: read once more.
-          if (isTerminalGeneration(view.generation.status)) return;
+          if (isTerminalGeneration(view.status)) return;
           const latest = await loadGenerationView(this.db, id);
           if (latest) deliver(latest);
         };
@@ -230,8 +229,8 @@ export class GenerationEvents {
     try {
       const view = await loadGenerationView(this.db, feed.id);
       if (view && isNewer(view, feed.version, feed.queuePosition) && !this.closed) {
-        feed.version = view.generation.version;
-        feed.status = view.generation.status;
+        feed.version = view.version;
+        feed.status = view.status;
         feed.queuePosition = view.queuePosition;
         feed.lastEmitAt = Date.now();
         feed.lastFanOutAt = feed.lastEmitAt;

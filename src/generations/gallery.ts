@@ -98,16 +98,15 @@ class UserGallery {
 
   deliver(view: GenerationView): void {
     if (this.stopped) return;
-    const { generation } = view;
-    if ((this.versions.get(generation.id) ?? -1) >= generation.version) return;
-    this.versions.delete(generation.id);
-    this.versions.set(generation.id, generation.version);
+    if ((this.versions.get(view.id) ?? -1) >= view.version) return;
+    this.versions.delete(view.id);
+    this.versions.set(view.id, view.version);
     if (this.versions.size > MAX_REMEMBERED_VERSIONS) this.versions.delete(this.versions.keys().next().value!);
-    if (isTerminalGeneration(generation.status)) {
-      this.running.delete(generation.id);
-      this.unfollow(generation.id);
+    if (isTerminalGeneration(view.status)) {
+      this.running.delete(view.id);
+      this.unfollow(view.id);
     } else {
-      this.running.set(generation.id, view);
+      this.running.set(view.id, view);
     }
     for (const listener of [...this.listeners]) {
       try {

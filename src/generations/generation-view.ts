@@ -15,8 +15,11 @@ import { imagesForGenerations } from './images.ts';
 import { createsWaiting } from './predictions-store.ts';
 import { findGeneration, generationOf, type Generation } from './store.ts';
 
-export interface GenerationView {
-  readonly generation: Generation;
+/**
+ * A generation as its readers see it: its row, request parsed (so `Generation`'s plain fields are
+ * exposed as they are), and what a reader may have read with it.
+ */
+export interface GenerationView extends Generation {
   /**
    * The images, read with the generation when the view is published to subscribers: one read per
    * change, shared by every subscriber of it. Absent on views read for a single request, whose
@@ -37,7 +40,11 @@ export async function queuePositionOf(db: Db, generation: Generation): Promise<n
 export async function publishedView(db: Db, generation: Generation): Promise<GenerationView> {
   // A cached generation shows its source's images; a transparent one its background-removed ones.
   const images = await imagesForGenerations(db, [generation]);
-  return { generation, images: images.get(generation.id) ?? [], queuePosition: await queuePositionOf(db, generation) };
+  return {
+    ...generation,
+    images: images.get(generation.id) ?? [],
+    queuePosition: await queuePositionOf(db, generation),
+  };
 }
 
 /** `publishedView` of the generation with this id; undefined when there is none. */
@@ -50,7 +57,7 @@ export async function loadGenerationView(db: Db, id: string): Promise<Generation
 export async function generationViews(db: Db, ids: readonly string[]): Promise<Map<string, GenerationView>> {
   const valid = ids.filter(isUuid);
   const rows = valid.length ? await db.selectFrom('generations').selectAll().where('id', 'in', valid).execute() : [];
-  return new Map(rows.map((row) => [row.id, { generation: generationOf(row) }]));
+  return new Map(rows.map((row) => [row.id, generationOf(row)]));
 }
 
 /** One page of a user's generations. */
@@ -60,5 +67,5 @@ export async function userGenerationPage(db: Db, userId: string, page: KeysetPag
     page,
     'generations',
   ).execute();
-  return rows.map((row) => ({ generation: generationOf(row) }));
+  return rows.map(generationOf);
 }

@@ -179,7 +179,7 @@ builder.objectFields(UserRef, (t) => ({
         return resolveKeysetConnection(
           args,
           HISTORY_PAGE,
-          ({ generation }: GenerationView) => ({ createdAt: generation.created_at, id: generation.id }),
+          (view: GenerationView) => ({ createdAt: view.created_at, id: view.id }),
           (page) => userGenerationPage(context.services.db, user.id, page),
         );
       },

@@ -125,7 +125,7 @@ function queuePositionIn(view: GenerationView, db: Db): number | null | Promise<
   if (view.queuePosition !== undefined) return view.queuePosition;
   let position = readPositions.get(view);
   if (!position) {
-    position = queuePositionOf(db, view.generation);
+    position = queuePositionOf(db, view);
     readPositions.set(view, position);
   }
   return position;
@@ -134,13 +134,13 @@ function queuePositionIn(view: GenerationView, db: Db): number | null | Promise<
 /** Generations referenced by id (`node`, `preview`, `cachedFrom`) load through one dataloader per request. */
 export const GenerationRef = builder.loadableNode('Generation', {
   description: 'One request for images: its money, its progress and, once SUCCEEDED, its stored images.',
-  id: { resolve: (view: GenerationView) => view.generation.id },
+  id: { resolve: (view: GenerationView) => view.id },
   load: async (ids: string[], context) => {
     const views = await generationViews(context.services.db, ids);
     return ids.map((id) => views.get(id) ?? notFound('Generation', globalId('Generation', id)));
   },
   fields: (t) => ({
-    status: t.field({ type: GenerationStatusEnum, resolve: ({ generation }) => generation.status }),
+    status: t.expose('status', { type: GenerationStatusEnum }),
     queuePosition: t.int({
       nullable: true,
       description:
@@ -169,51 +169,50 @@ export const GenerationRef = builder.loadableNode('Generation', {
         '(by removals finished). With `print` that scale is shrunk to 0-69 (GENERATING and REMOVING_BACKGROUND), ' +
         'and UPSCALING fills 70-98 by upscale passes finished (one share per image); it stays at most 98 while ' +
         'PREPARING_PRINT_FILE.',
-      resolve: ({ generation }) => (generation.status === 'SUCCEEDED' ? 100 : generation.percent),
+      resolve: (view) => (view.status === 'SUCCEEDED' ? 100 : view.percent),
     }),
     progressKind: t.field({
       type: ProgressKindEnum,
       description: 'LOGGED: `percent` follows the model’s progress bar. PHASE_ONLY: only `status` moves.',
-      resolve: ({ generation }) => findModel(generation.model_id)?.logStyle ?? 'plain',
+      resolve: (view) => findModel(view.model_id)?.logStyle ?? 'plain',
     }),
     model: t.field({
       type: ImageModelRef,
-      resolve: ({ generation }) => {
-        const model = findModel(generation.model_id);
-        if (!model) throw new Error(`unknown model ${generation.model_id}`);
+      resolve: (view) => {
+        const model = findModel(view.model_id);
+        if (!model) throw new Error(`unknown model ${view.model_id}`);
         return model;
       },
     }),
-    mode: t.field({ type: GenerationModeEnum, resolve: ({ generation }) => generation.mode }),
-    prompt: t.string({ resolve: ({ generation }) => generation.prompt }),
+    mode: t.expose('mode', { type: GenerationModeEnum }),
+    prompt: t.exposeString('prompt'),
     negativePrompt: t.string({
       nullable: true,
       description: 'As given; sent only to models that accept one (`ImageModel.acceptsNegativePrompt`).',
-      resolve: ({ generation }) => generation.request.negativePrompt,
+      resolve: ({ request }) => request.negativePrompt,
     }),
-    aspectRatio: t.string({ nullable: true, resolve: ({ generation }) => generation.request.aspectRatio }),
+    aspectRatio: t.string({ nullable: true, resolve: ({ request }) => request.aspectRatio }),
     seed: t.int({
       nullable: true,
       description: 'As given; sent only to models that accept one (`ImageModel.acceptsSeed`).',
-      resolve: ({ generation }) => generation.request.seed,
+      resolve: ({ request }) => request.seed,
     }),
-    count: t.int({ description: 'Images asked for.', resolve: ({ generation }) => generation.image_count }),
+    count: t.exposeInt('image_count', { description: 'Images asked for.' }),
     settings: t.field({
       type: 'JSON',
       description: 'The model-specific settings as given.',
-      resolve: ({ generation }) => generation.request.settings,
+      resolve: ({ request }) => request.settings,
     }),
-    idempotencyKey: t.string({ nullable: true, resolve: ({ generation }) => generation.idempotency_key }),
-    estimatedCostUsd: t.field({
+    idempotencyKey: t.exposeString('idempotency_key', { nullable: true }),
+    // The USD scalar serializes micro-dollars: these expose the columns as they are.
+    estimatedCostUsd: t.expose('estimated_cost_micros', {
       type: 'USD',
       description: 'The most this generation can cost: what was held on the budget.',
-      resolve: ({ generation }) => generation.estimated_cost_micros,
     }),
-    costUsd: t.field({
+    costUsd: t.expose('cost_micros', {
       type: 'USD',
       nullable: true,
       description: 'What it cost (price × images produced); null until settled. Failed and canceled ones cost 0.',
-      resolve: ({ generation }) => generation.cost_micros,
     }),
     // A view published to subscribers carries its images (read once per change for all of them);
     // any other loads them here, one query for every generation in the response. No cache: a
@@ -224,54 +223,44 @@ export const GenerationRef = builder.loadableNode('Generation', {
       complexity: () => ({ field: 1, multiplier: mostImagesPerGeneration() }),
       loaderOptions: { cache: false },
       load: async (views: GenerationView[], context) => {
-        const unread = views.filter((view) => view.images === undefined).map((view) => view.generation);
+        const unread = views.filter((view) => view.images === undefined);
         const read = await imagesForGenerations(context.services.db, unread);
-        return views.map((view) => [...(view.images ?? read.get(view.generation.id) ?? [])]);
+        return views.map((view) => [...(view.images ?? read.get(view.id) ?? [])]);
       },
       resolve: (view) => view,
     }),
     error: t.field({
       type: GenerationErrorRef,
       nullable: true,
-      resolve: ({ generation }) =>
-        generation.error_code ? { code: generation.error_code, message: generation.error_message ?? '' } : null,
+      resolve: (view) => (view.error_code ? { code: view.error_code, message: view.error_message ?? '' } : null),
     }),
-    deadlineAt: t.field({ type: 'DateTime', resolve: ({ generation }) => generation.deadline_at }),
-    createdAt: t.field({ type: 'DateTime', resolve: ({ generation }) => generation.created_at }),
-    updatedAt: t.field({ type: 'DateTime', resolve: ({ generation }) => generation.updated_at }),
-    startedAt: t.field({ type: 'DateTime', nullable: true, resolve: ({ generation }) => generation.started_at }),
-    completedAt: t.field({ type: 'DateTime', nullable: true, resolve: ({ generation }) => generation.completed_at }),
-    selectionReason: t.string({
+    deadlineAt: t.expose('deadline_at', { type: 'DateTime' }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+    updatedAt: t.expose('updated_at', { type: 'DateTime' }),
+    startedAt: t.expose('started_at', { type: 'DateTime', nullable: true }),
+    completedAt: t.expose('completed_at', { type: 'DateTime', nullable: true }),
+    selectionReason: t.exposeString('selection_reason', {
       nullable: true,
       description:
         'Why pixelgate picked the model, when the request left it to pixelgate (one sentence); null when you chose it.',
-      resolve: (view) => view.generation.selection_reason,
     }),
-    transparentBackground: t.boolean({ resolve: (view) => view.generation.transparent_background }),
-    phase: t.field({
+    transparentBackground: t.exposeBoolean('transparent_background'),
+    phase: t.expose('phase', {
       type: GenerationPhaseEnum,
       description: 'The current (or last) phase; see `percent` for how progress maps across phases.',
-      resolve: (view) => view.generation.phase,
     }),
     warning: t.field({
       type: GenerationWarningRef,
       nullable: true,
-      resolve: (view) => {
-        const generation = view.generation;
-        return generation.warning_code
-          ? { code: generation.warning_code, message: generation.warning_message ?? '' }
-          : null;
-      },
+      resolve: (view) => (view.warning_code ? { code: view.warning_code, message: view.warning_message ?? '' } : null),
     }),
-    previewImageIndex: t.int({
+    previewImageIndex: t.exposeInt('preview_image_index', {
       nullable: true,
       description: 'For a final: which variation of the preview it re-runs.',
-      resolve: (view) => view.generation.preview_image_index,
     }),
-    batchId: t.id({
+    batchId: t.exposeID('batch_id', {
       nullable: true,
       description: 'The `generateImages` call this generation was admitted with.',
-      resolve: (view) => view.generation.batch_id,
     }),
   }),
 });
@@ -283,7 +272,7 @@ builder.objectFields(GenerationRef, (t) => ({
     type: GenerationRef,
     nullable: true,
     description: 'For a final: the preview it was made from.',
-    resolve: (view) => view.generation.preview_id,
+    resolve: (view) => view.preview_id,
   }),
   finals: t.loadableList({
     type: GenerationRef,
@@ -292,25 +281,23 @@ builder.objectFields(GenerationRef, (t) => ({
     complexity: { field: 1, multiplier: 10 },
     load: async (previewIds: string[], context: GraphQLContext) => {
       const finals = await finalsOf(context.services.db, previewIds);
-      return previewIds.map((id) =>
-        finals.filter((final) => final.preview_id === id).map((generation): GenerationView => ({ generation })),
-      );
+      return previewIds.map((id) => finals.filter((final) => final.preview_id === id));
     },
-    resolve: (view) => view.generation.id,
+    resolve: (view) => view.id,
   }),
   cachedFrom: t.field({
     type: GenerationRef,
     nullable: true,
     description:
       'Answered by the result cache: the earlier generation whose stored images these are (no cost, no prediction).',
-    resolve: (view) => view.generation.cached_from,
+    resolve: (view) => view.cached_from,
   }),
 }));
 
 // The owner and the admin see a generation through `node`; nobody else learns that it exists.
 nodeVisibility<GenerationView>(
   'Generation',
-  (view, viewer) => viewer?.kind === 'admin' || viewer?.userId === view.generation.user_id,
+  (view, viewer) => viewer?.kind === 'admin' || viewer?.userId === view.user_id,
 );
 
 interface BatchItemView {
@@ -339,9 +326,7 @@ export const GenerationBatchRef = builder
         type: 'USD',
         description: 'What the batch held on your budget (the sum of its new items’ holds).',
         resolve: (batch) =>
-          batch.items
-            .filter((item) => !item.replayed)
-            .reduce((sum, item) => sum + item.view.generation.estimated_cost_micros, 0),
+          batch.items.filter((item) => !item.replayed).reduce((sum, item) => sum + item.view.estimated_cost_micros, 0),
       }),
       items: t.field({
         type: [GenerationBatchItemRef],

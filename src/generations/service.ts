@@ -201,7 +201,7 @@ export class GenerationService {
    * position is read, only if asked for).
    */
   async get(viewer: Viewer, id: string): Promise<GenerationView> {
-    return { generation: await this.visibleGeneration(viewer, id) };
+    return this.visibleGeneration(viewer, id);
   }
 
   /** The current state at once, then each change until a terminal state; every view with its images. */
@@ -480,7 +480,7 @@ export class GenerationService {
     }
     // A queued generation is answered as committed, with no images yet; its place in the queue
     // is read only if the client selects it (the resolver reads it when undefined).
-    const view = persisted.kind === 'admit' ? { generation: persisted.generation, images: [] } : await this.view(id);
+    const view = persisted.kind === 'admit' ? { ...persisted.generation, images: [] } : await this.view(id);
     return { view, replayed: false };
   }
 
