@@ -5,16 +5,20 @@
  *
  * - the body (`GRAPHQL_MAX_BODY_BYTES`): a `content-length` over it is refused before a byte is read,
  *   a chunked body as soon as it passes it (Yoga's `maxRequestBodySize`), a GET's query string by its
- *   length, a WebSocket message by `ws`'s `maxPayload`;
- * - variables and extensions: how deep they nest and how many values they hold, walked iteratively
- *   and stopping at the bound, before anything sorts, lists, stringifies or hashes them (the
- *   idempotency fingerprint, invalid-field lists, the cost memo and the catalog cache key all do).
+ *   length, a WebSocket message by `ws`'s `maxPayload`; the 413 closes the connection, so the rest
+ *   of the body is never read;
+ * - variables and extensions: how deep they nest and how many values they hold — over HTTP (POST,
+ *   GET, SSE) read off the JSON text before it is parsed (src/graphql/json-scan.ts), then on the
+ *   parsed values (and on WebSocket payloads), walked iteratively and stopping at the bound — before
+ *   anything sorts, lists, stringifies or hashes them (the idempotency fingerprint, invalid-field
+ *   lists, the cost memo and the catalog cache key all do).
  *
  * A refusal is BAD_USER_INPUT (HTTP 413 for the body, 400 otherwise) naming the bound, and costs
  * no more than reading up to it.
  */
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { scanJsonBounds, type ScanProblem } from './json-scan.ts';
 
 /** Deepest nesting of variables: inputs nest about 4 deep (`inputs[].settings.{…}`), settings are flat. */
 export const MAX_VARIABLES_DEPTH = 16;
@@ -24,45 +28,58 @@ export const MAX_VARIABLES_DEPTH = 16;
  */
 export const MAX_VARIABLES_VALUES = 2_000;
 
-/** `status` is the HTTP answer's (Yoga reads `extensions.http` and never sends it). */
-const refusal = (message: string, reason: string, status?: number) =>
+/**
+ * `status` (and `headers`) are the HTTP answer's (Yoga reads `extensions.http` and never sends it).
+ */
+const refusal = (message: string, reason: string, status?: number, headers?: Record<string, string>) =>
   new GraphQLError(message, {
-    extensions: { code: 'BAD_USER_INPUT', reason, ...(status === undefined ? {} : { http: { status } }) },
+    extensions: {
+      code: 'BAD_USER_INPUT',
+      reason,
+      ...(status === undefined ? {} : { http: { status, ...(headers ? { headers } : {}) } }),
+    },
   });
 
+/**
+ * Refused with `connection: close`: Node otherwise reads the rest of the body (all 16 MB of it) to
+ * keep the connection alive for the next request, and the refusal costs what accepting it would.
+ */
 export const bodyTooLarge = (maxBytes: number) =>
   refusal(
     `The request is larger than ${maxBytes} bytes (GRAPHQL_MAX_BODY_BYTES): send a smaller document or fewer variables.`,
     'REQUEST_ENTITY_TOO_LARGE',
     413,
+    { connection: 'close' },
   );
 
 /**
- * Why `value` is over the bounds (`name` is what the caller calls it), or undefined. Iterative and
- * stopping at the first bound it passes: a million keys cost no more than `MAX_VARIABLES_VALUES`.
+ * Why `value` is over the bounds (`name` is what the caller calls it), or undefined: the first
+ * bound passed in document order, as `scanJsonBounds` finds it in the text. Iterative and stopping
+ * at that bound: a million keys cost no more than `MAX_VARIABLES_VALUES`.
  */
 export function valueBoundsProblem(value: unknown, name: string): string | undefined {
-  const tooMany = `${name} hold more than ${MAX_VARIABLES_VALUES} values`;
-  const pending: Array<[unknown, number]> = [[value, 1]];
-  let values = 1;
-  while (pending.length > 0) {
-    const [current, depth] = pending.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
+  const open: Array<{ children: readonly unknown[]; weight: number; next: number; depth: number }> = [];
+  // A container's children, or a nesting problem; scalars hold nothing.
+  const enter = (current: unknown, depth: number): string | undefined => {
+    if (typeof current !== 'object' || current === null) return undefined;
     if (depth > MAX_VARIABLES_DEPTH) return `${name} nest deeper than ${MAX_VARIABLES_DEPTH} levels`;
-    if (Array.isArray(current)) {
-      for (const item of current) {
-        if ((values += 1) > MAX_VARIABLES_VALUES) return tooMany;
-        pending.push([item, depth + 1]);
-      }
+    // An object's key is a value sent too.
+    const isArray = Array.isArray(current);
+    open.push({ children: isArray ? current : Object.values(current), weight: isArray ? 1 : 2, next: 0, depth });
+    return undefined;
+  };
+  let values = 1;
+  let problem = enter(value, 1);
+  while (problem === undefined && open.length > 0) {
+    const frame = open[open.length - 1]!;
+    if (frame.next === frame.children.length) {
+      open.pop();
       continue;
     }
-    for (const key in current) {
-      // The key is a value sent too.
-      if ((values += 2) > MAX_VARIABLES_VALUES) return tooMany;
-      pending.push([(current as Record<string, unknown>)[key], depth + 1]);
-    }
+    if ((values += frame.weight) > MAX_VARIABLES_VALUES) return `${name} hold more than ${MAX_VARIABLES_VALUES} values`;
+    problem = enter(frame.children[frame.next++], frame.depth + 1);
   }
-  return undefined;
+  return problem;
 }
 
 /** The refusal for a request's variables or extensions over the bounds, or undefined; `status` as HTTP answers it. */
@@ -80,11 +97,13 @@ export function paramsBoundsError(
  * Yoga's request parsers (JSON POST, GET), bounded. Yoga's own `maxRequestBodySize` (set to the
  * same limit) cuts a chunked body short; its refusal, and a body that is not JSON, are given the
  * contract's code and an explicit HTTP status here (400 for bad JSON whatever `Accept` says, as
- * graphql-http's audit expects).
+ * graphql-http's audit expects). Variables and extensions are bounded twice: on the text before
+ * it is parsed (`scanJsonBounds`: parsing deep nesting or many keys is what costs), and on the
+ * parsed values (what a text scan cannot see, such as a member name spelled with escapes).
  */
 export function useRequestBounds(maxBodyBytes: number): Plugin {
   return {
-    onRequestParse({ request, url, requestParser, setRequestParser }) {
+    onRequestParse({ request, url, requestParser, setRequestParser, fetchAPI }) {
       const declared = Number(request.headers.get('content-length') ?? 0);
       if (declared > maxBodyBytes || url.search.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
       if (!requestParser) return;
@@ -92,7 +111,7 @@ export function useRequestBounds(maxBodyBytes: number): Plugin {
       setRequestParser(async (bodyRequest) => {
         let params;
         try {
-          params = await parse(bodyRequest);
+          params = await parse(await scannedRequest(bodyRequest, fetchAPI.Request));
         } catch (error) {
           throw parseRefusal(error, maxBodyBytes);
         }
@@ -105,6 +124,42 @@ export function useRequestBounds(maxBodyBytes: number): Plugin {
       });
     },
   };
+}
+
+const SCAN_BOUNDS = { maxDepth: MAX_VARIABLES_DEPTH, maxValues: MAX_VARIABLES_VALUES };
+/** The members of a request that nest, and what a refusal calls them. */
+const BOUNDED_MEMBERS = { variables: 'the variables', extensions: 'the extensions' } as const;
+
+function scanRefusal(found: ScanProblem | undefined): GraphQLError | undefined {
+  if (found === undefined) return undefined;
+  // Nesting outside variables and extensions is never a valid request (nothing else nests).
+  return refusal(
+    `Request refused: ${found.problem}.`,
+    found.inBoundedValue ? 'VARIABLES_TOO_LARGE' : 'BAD_REQUEST',
+    400,
+  );
+}
+
+/**
+ * The request, its bounded values read off the text first: a GET's `variables` and `extensions`
+ * parameters, or a POST's whole body (read here once, and handed on as text for Yoga to parse).
+ */
+async function scannedRequest(request: Request, RequestClass: typeof Request): Promise<Request> {
+  if (request.method === 'GET') {
+    const params = new URL(request.url).searchParams;
+    for (const [member, name] of Object.entries(BOUNDED_MEMBERS)) {
+      const text = params.get(member);
+      const refused =
+        text === null ? undefined : scanRefusal(scanJsonBounds(text, SCAN_BOUNDS, 'whole', { [member]: name }));
+      if (refused) throw refused;
+    }
+    return request;
+  }
+  if (request.method !== 'POST' || request.body === null) return request;
+  const text = await request.text();
+  const refused = scanRefusal(scanJsonBounds(text, SCAN_BOUNDS, 'members', BOUNDED_MEMBERS));
+  if (refused) throw refused;
+  return new RequestClass(request.url, { method: 'POST', headers: request.headers, body: text });
 }
 
 function parseRefusal(error: unknown, maxBodyBytes: number): unknown {
