@@ -175,6 +175,8 @@ export function bodyAttacks(target: Target, scale: Round3Scale): Array<[string, 
   // Within the body limit, so that the variables' own bound is what refuses them.
   const fitting = Math.floor(target.maxBodyBytes * 0.9);
   return [
+    // What the same flood costs when every request is legitimate and cheap: a refusal should cost no more.
+    ['valid cheap requests on public `models`, no key (yardstick)', JSON.stringify({ query: '{ models { id } }' }), {}],
     [
       `big body: unused variables on public \`models\` (${mb(scale.bigBodyBytes)}), no key`,
       JSON.stringify({ query: PUBLIC, variables: { v: keysOfSize(scale.bigBodyBytes) } }),

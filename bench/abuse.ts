@@ -295,6 +295,7 @@ async function round3(target: Target): Promise<Row[]> {
   for (const [name, body, headers] of bodyAttacks(target, scale)) {
     rows.push(await phase(target, name, httpAttack(target, body, headers)));
   }
+  if (process.env.BENCH_ROUND3 === 'bodies') return rows;
   rows.push(await phase(target, 'SSE flood from one user', sseFlood(target, scale)));
   rows.push(
     await phase(target, 'SSE galleries that read (yardstick)', sseGalleries(target, scale, true), GALLERY_SECONDS),
@@ -310,7 +311,9 @@ async function round3(target: Target): Promise<Row[]> {
 
 /** `pixelgate serve` in a child process, its logs (JSON lines on stdout) kept for the error count. */
 function spawnGateway(env: Record<string, string>, errorLines: string[]) {
-  const server = spawn(process.execPath, [BIN, 'serve'], {
+  // BENCH_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const server = spawn(process.execPath, [...profile, BIN, 'serve'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
