@@ -6,11 +6,11 @@
  * are counted, not thrown; once it is back, /readyz is ready again and a subscription opened before
  * the outage hears the generations made during and after it, without reconnecting.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
-import { startGenerationsEnv, type Gateway, type GenerationsEnv, wsClient } from '../generations/helpers.ts';
-import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { wsClient } from '../generations/helpers.ts';
 import { untilAnswered } from '../support/database.ts';
+import type { Gateway } from '../support/env.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 
 /** A request must be answered well within this while Redis hangs (its command timeout is ~1 s). */
 const ANSWERED_WITHIN_MS = 5_000;
@@ -52,107 +52,117 @@ async function publishFailures(gateway: Gateway): Promise<number> {
   return Number(/^pixelgate_pubsub_publish_failures_total{bus="redis"} (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 
+/**
+ * Two instances on one database and one Redis: `a` (the file's gateway) and `b` (a second one).
+ * `heard` is what a gallery subscription opened on A at the start hears, through every outage.
+ */
+const test = base
+  .extend('a', { scope: 'file' }, ({ gateway }) => gateway)
+  .extend('b', { scope: 'file' }, async ({ env }) => env.startGateway())
+  .extend('heard', { scope: 'file' }, ({ a, key }, { onCleanup }) => {
+    const client = wsClient(a.app, key);
+    onCleanup(() => client.dispose());
+    return listenToGallery(client);
+  });
+test.override('setup', ({ redis }) => ({ speed: 0.02, env: { REDIS_URL: redis.url } }));
+
+interface Gateways {
+  a: Gateway;
+  b: Gateway;
+  key: string;
+  heard: Heard;
+}
+
+/** A generation made on B, as A's subscription hears it end. */
+async function generatedOnBHeardOnA({ b, key, heard }: Gateways, prompt: string): Promise<string> {
+  const { generation, errors } = await b.generate(key, { modelId: 'flux-schnell', prompt });
+  expect(errors).toBeUndefined();
+  const id = generation!.id;
+  const status = await untilAnswered(async () => {
+    const seen = heard.statuses.get(id);
+    return seen === 'SUCCEEDED' ? seen : undefined;
+  }, 20_000);
+  expect(status, `A heard ${heard.statuses.get(id)} for ${prompt}`).toBe('SUCCEEDED');
+  return id;
+}
+
+/** What an outage must not stop: cheap reads, generations (which run to the end), the metrics. */
+async function duringTheOutage({ a, b, key }: Gateways, label: string): Promise<string> {
+  const ready = await untilAnswered(async () => {
+    const answer = await readiness(a);
+    return answer.status === 503 ? answer : undefined;
+  });
+  expect(ready?.body).toMatchObject({ status: 'unavailable', database: 'ok', redis: 'unreachable' });
+  const models = await timedFetch(`${a.app.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query: '{ viewer { id } models { id } }' }),
+  });
+  expect(models.status).toBe(200);
+  const started = Date.now();
+  const { generation, errors } = await b.generate(key, { modelId: 'flux-schnell', prompt: `while ${label}` });
+  expect(errors).toBeUndefined();
+  expect(Date.now() - started).toBeLessThan(ANSWERED_WITHIN_MS);
+  const finished = await b.waitFor(key, generation!.id);
+  expect(finished.status).toBe('SUCCEEDED');
+  expect(await publishFailures(b)).toBeGreaterThan(0);
+  return generation!.id;
+}
+
+async function afterTheOutage(gateways: Gateways, madeDuring: string): Promise<void> {
+  const { a, heard } = gateways;
+  const ready = await untilAnswered(async () => {
+    const answer = await readiness(a);
+    return answer.status === 200 ? answer : undefined;
+  }, 15_000);
+  expect(ready?.body).toMatchObject({ status: 'ready', redis: 'ok' });
+  // The subscription opened before the outage catches up on what it missed, and hears new ones.
+  const status = await untilAnswered(async () => {
+    const seen = heard.statuses.get(madeDuring);
+    return seen === 'SUCCEEDED' ? seen : undefined;
+  }, 15_000);
+  expect(status).toBe('SUCCEEDED');
+  await generatedOnBHeardOnA(gateways, 'after the outage');
+  expect(heard.errors).toEqual([]);
+}
+
 describe('Redis frozen or killed', () => {
-  let redis: TestRedis;
-  let env: GenerationsEnv;
-  let a: Gateway;
-  let b: Gateway;
-  let key: string;
-  let client: Client;
-  let heard: Heard;
-
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    env = await startGenerationsEnv({ speed: 0.02, env: { REDIS_URL: redis.url } });
-    a = env.gateway;
-    b = await env.startGateway();
-    ({ key } = await env.user());
-    client = wsClient(a.app, key);
-    heard = listenToGallery(client);
-  });
-  afterAll(async () => {
-    redis?.thaw();
-    await client?.dispose();
-    await env?.close();
-    await redis?.stop();
-  });
-
-  /** A generation made on B, as A's subscription hears it end. */
-  async function generatedOnBHeardOnA(prompt: string): Promise<string> {
-    const { generation, errors } = await b.generate(key, { modelId: 'flux-schnell', prompt });
-    expect(errors).toBeUndefined();
-    const id = generation!.id;
-    const status = await untilAnswered(async () => {
-      const seen = heard.statuses.get(id);
-      return seen === 'SUCCEEDED' ? seen : undefined;
-    }, 20_000);
-    expect(status, `A heard ${heard.statuses.get(id)} for ${prompt}`).toBe('SUCCEEDED');
-    return id;
-  }
-
-  /** What an outage must not stop: cheap reads, generations (which run to the end), the metrics. */
-  async function duringTheOutage(label: string): Promise<string> {
-    const ready = await untilAnswered(async () => {
-      const answer = await readiness(a);
-      return answer.status === 503 ? answer : undefined;
-    });
-    expect(ready?.body).toMatchObject({ status: 'unavailable', database: 'ok', redis: 'unreachable' });
-    const models = await timedFetch(`${a.app.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query: '{ viewer { id } models { id } }' }),
-    });
-    expect(models.status).toBe(200);
-    const started = Date.now();
-    const { generation, errors } = await b.generate(key, { modelId: 'flux-schnell', prompt: `while ${label}` });
-    expect(errors).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(ANSWERED_WITHIN_MS);
-    const finished = await b.waitFor(key, generation!.id);
-    expect(finished.status).toBe('SUCCEEDED');
-    expect(await publishFailures(b)).toBeGreaterThan(0);
-    return generation!.id;
-  }
-
-  async function afterTheOutage(madeDuring: string): Promise<void> {
-    const ready = await untilAnswered(async () => {
-      const answer = await readiness(a);
-      return answer.status === 200 ? answer : undefined;
-    }, 15_000);
-    expect(ready?.body).toMatchObject({ status: 'ready', redis: 'ok' });
-    // The subscription opened before the outage catches up on what it missed, and hears new ones.
-    const status = await untilAnswered(async () => {
-      const seen = heard.statuses.get(madeDuring);
-      return seen === 'SUCCEEDED' ? seen : undefined;
-    }, 15_000);
-    expect(status).toBe('SUCCEEDED');
-    await generatedOnBHeardOnA('after the outage');
-    expect(heard.errors).toEqual([]);
-  }
-
-  it('a subscription on A hears generations made on B', async () => {
-    await generatedOnBHeardOnA('before any outage');
+  test('a subscription on A hears generations made on B', async ({ a, b, key, heard }) => {
+    await generatedOnBHeardOnA({ a, b, key, heard }, 'before any outage');
     expect((await readiness(a)).body).toMatchObject({ status: 'ready', redis: 'ok' });
   });
 
-  it('frozen: requests answered within the timeout, not ready; resumes by itself after SIGCONT', async () => {
+  test('frozen: requests answered within the timeout, not ready; resumes by itself after SIGCONT', async ({
+    redis,
+    a,
+    b,
+    key,
+    heard,
+  }) => {
     redis.freeze();
     let madeDuring: string;
     try {
-      madeDuring = await duringTheOutage('frozen');
+      madeDuring = await duringTheOutage({ a, b, key, heard }, 'frozen');
     } finally {
       redis.thaw();
     }
-    await afterTheOutage(madeDuring);
+    await afterTheOutage({ a, b, key, heard }, madeDuring);
   });
 
-  it('killed: the same, and resumes when it is started again on the same port', async () => {
+  test('killed: the same, and resumes when it is started again on the same port', async ({
+    redis,
+    a,
+    b,
+    key,
+    heard,
+  }) => {
     await redis.kill();
     let madeDuring: string;
     try {
-      madeDuring = await duringTheOutage('killed');
+      madeDuring = await duringTheOutage({ a, b, key, heard }, 'killed');
     } finally {
       await redis.restart();
     }
-    await afterTheOutage(madeDuring);
+    await afterTheOutage({ a, b, key, heard }, madeDuring);
   });
 });

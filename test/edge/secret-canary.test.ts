@@ -8,20 +8,14 @@
  * close reasons — is kept, and none may contain any canary, whole or in part.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { inject, vi } from 'vitest';
 import WebSocket from 'ws';
-import { createApiKey } from '../../src/auth/api-keys.ts';
-import { createUser } from '../../src/auth/users.ts';
 import { webhookHeaders } from '../../src/replicate/index.ts';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { freePort } from '../generations/helpers.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { rowId } from '../support/ids.ts';
+import { freePort } from '../support/ports.ts';
 
 const alnum = (bytes: number) => randomBytes(bytes).toString('hex');
 const WEBHOOK_KEY = randomBytes(32);
@@ -30,6 +24,20 @@ const CANARY = {
   adminToken: `admin-canary-${alnum(12)}`,
   webhookSecret: `whsec_${WEBHOOK_KEY.toString('base64')}`,
 };
+
+/** The values no output may contain: each secret, and the parts of it that would still leak it. */
+const canaries = (userKey: string): string[] => [
+  CANARY.replicateToken,
+  CANARY.replicateToken.slice(3),
+  CANARY.adminToken,
+  CANARY.webhookSecret,
+  CANARY.webhookSecret.slice('whsec_'.length),
+  WEBHOOK_KEY.toString('hex'),
+  WEBHOOK_KEY.toString('base64url'),
+  userKey,
+  // The part of an API key after its visible prefix (`pg_` + 10 characters) is the secret.
+  userKey.slice(13),
+];
 
 async function adminQuery(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
@@ -41,31 +49,13 @@ async function adminQuery(text: string): Promise<void> {
   }
 }
 
-describe('secret canaries', () => {
-  let sim: RunningSimulator;
-  let app: TestApp;
-  let dataDir: string;
-  let userKey: string;
-  /** Every log line and every response, as text. */
-  const seen: string[] = [];
-  const logLines: string[] = [];
+const GENERATE = 'mutation ($input: GenerateImageInput!) { generateImage(input: $input) { id status } }';
+const GET = 'query ($id: ID!) { generation(id: $id) { id status costUsd images { url } error { code message } } }';
 
-  /** The values no output may contain: each secret, and the parts of it that would still leak it. */
-  const canaries = (): string[] => [
-    CANARY.replicateToken,
-    CANARY.replicateToken.slice(3),
-    CANARY.adminToken,
-    CANARY.webhookSecret,
-    CANARY.webhookSecret.slice('whsec_'.length),
-    WEBHOOK_KEY.toString('hex'),
-    WEBHOOK_KEY.toString('base64url'),
-    userKey,
-    // The part of an API key after its visible prefix (`pg_` + 10 characters) is the secret.
-    userKey.slice(13),
-  ];
-
+/** Requests to the gateway at `url` whose every answer (status, headers, body, frames, close reasons) goes to `seen`. */
+function recordingClient(url: string, seen: string[]) {
   async function call(pathname: string, init: RequestInit = {}): Promise<{ status: number; body: string }> {
-    const response = await fetch(`${app.url}${pathname}`, init);
+    const response = await fetch(`${url}${pathname}`, init);
     const body = await response.text();
     seen.push(`${response.status} ${JSON.stringify([...response.headers])} ${body}`);
     return { status: response.status, body };
@@ -84,7 +74,7 @@ describe('secret canaries', () => {
   /** One operation over a WebSocket: every frame and the close reason are kept. */
   async function overWebSocket(query: string, variables: Record<string, unknown>, authorization: string) {
     const client = createClient({
-      url: `${app.url.replace(/^http/, 'ws')}/graphql`,
+      url: `${url.replace(/^http/, 'ws')}/graphql`,
       webSocketImpl: WebSocket,
       connectionParams: { authorization },
       retryAttempts: 0,
@@ -102,51 +92,10 @@ describe('secret canaries', () => {
     }
   }
 
-  beforeAll(async () => {
-    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, method).mockImplementation(
-        (...args: unknown[]) => void logLines.push(args.map(String).join(' ')),
-      );
-    }
-    sim = await startSimulator({
-      speed: 0.02,
-      tokens: [CANARY.replicateToken],
-      webhookSecret: CANARY.webhookSecret,
-      rateLimits: { createsPerMinute: 100_000, otherPerMinute: 1_000_000 },
-    });
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-canary-'));
-    const port = await freePort();
-    app = await startTestApp(
-      {
-        LOG_LEVEL: 'debug',
-        PORT: String(port),
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        PIXELGATE_DATA_DIR: dataDir,
-        PIXELGATE_ADMIN_TOKEN: CANARY.adminToken,
-        REPLICATE_API_TOKEN: CANARY.replicateToken,
-        REPLICATE_API_BASE_URL: sim.baseUrl,
-        REPLICATE_WEBHOOK_SECRET: CANARY.webhookSecret,
-      },
-      { logDestination: { write: (line: string) => void logLines.push(line) } },
-    );
-    const user = await createUser(app.services.db, { name: 'canary', dailyBudgetMicros: 10_000_000 });
-    userKey = (await createApiKey(app.services.db, user.id)).key;
-  });
-
-  afterAll(async () => {
-    vi.restoreAllMocks();
-    await app?.stop();
-    await sim?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
-
-  const GENERATE = 'mutation ($input: GenerateImageInput!) { generateImage(input: $input) { id status } }';
-  const GET = 'query ($id: ID!) { generation(id: $id) { id status costUsd images { url } error { code message } } }';
-
-  async function until(id: string, statuses: string[]) {
+  async function until(id: string, statuses: string[], token: string) {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const result = await graphql(GET, { id }, userKey);
+      const result = await graphql(GET, { id }, token);
       const generation = result.data?.generation as { status: string; images: Array<{ url: string }> } | undefined;
       if (generation && statuses.includes(generation.status)) return generation;
       if (Date.now() > deadline) throw new Error(`generation ${id}: ${JSON.stringify(result)}`);
@@ -154,48 +103,84 @@ describe('secret canaries', () => {
     }
   }
 
-  let generationId: string;
+  return { call, graphql, overWebSocket, until };
+}
 
-  it('runs a generation to its image, with webhooks and a WebSocket subscription', async () => {
-    const created = await graphql(GENERATE, { input: { modelId: 'flux-schnell', prompt: 'a canary' } }, userKey);
+const test = base
+  /** Every response, as text. */
+  .extend('seen', { scope: 'file' }, (): string[] => [])
+  .extend('client', { scope: 'file' }, ({ app, seen }) => recordingClient(app.url, seen));
+test.override('setup', async () => {
+  const port = await freePort();
+  return {
+    simulator: { tokens: [CANARY.replicateToken], webhookSecret: CANARY.webhookSecret },
+    env: {
+      LOG_LEVEL: 'debug',
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      PIXELGATE_ADMIN_TOKEN: CANARY.adminToken,
+      REPLICATE_API_TOKEN: CANARY.replicateToken,
+      REPLICATE_WEBHOOK_SECRET: CANARY.webhookSecret,
+    },
+    user: { name: 'canary', dailyBudgetMicros: 10_000_000, openLimits: false, adminToken: CANARY.adminToken },
+  };
+});
+// Every log line: pino's at debug level and the console's, spied on before the gateway starts.
+test.override('log', ({}, { onCleanup }) => {
+  const lines: string[] = [];
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+  }
+  onCleanup(() => {
+    vi.restoreAllMocks();
+  });
+  return lines;
+});
+
+/** The generation the first test runs; the webhook test replays its deliveries. */
+let generationId: string;
+
+describe('secret canaries', () => {
+  test('runs a generation to its image, with webhooks and a WebSocket subscription', async ({ client, key }) => {
+    const created = await client.graphql(GENERATE, { input: { modelId: 'flux-schnell', prompt: 'a canary' } }, key);
     generationId = (created.data?.generateImage as { id: string }).id;
-    await overWebSocket(
+    await client.overWebSocket(
       'subscription ($id: ID!) { generationProgress(id: $id) { status percent costUsd } }',
       { id: generationId },
-      `Bearer ${userKey}`,
+      `Bearer ${key}`,
     );
-    const done = await until(generationId, ['SUCCEEDED']);
+    const done = await client.until(generationId, ['SUCCEEDED'], key);
     const image = new URL(done.images[0]!.url);
-    expect((await call(image.pathname)).status).toBe(200);
-    await graphql('{ viewer { id name usage { spentUsd reservedUsd } } }', {}, userKey);
+    expect((await client.call(image.pathname)).status).toBe(200);
+    await client.graphql('{ viewer { id name usage { spentUsd reservedUsd } } }', {}, key);
     // The admin paths, with the admin token: a user, a key (a new secret, not a canary), a report.
-    const user = await graphql(
+    const user = await client.graphql(
       'mutation { createUser(input: { name: "Second", dailyBudgetUsd: "5" }) { id } }',
       {},
       CANARY.adminToken,
     );
-    await graphql(
+    await client.graphql(
       'mutation ($u: ID!) { createApiKey(userId: $u) { apiKey { prefix } } }',
       { u: (user.data?.createUser as { id: string }).id },
       CANARY.adminToken,
     );
-    await graphql('{ ledgerReport { ok problems } }', {}, CANARY.adminToken);
-    expect((await call('/metrics')).status).toBe(200);
+    await client.graphql('{ ledgerReport { ok problems } }', {}, CANARY.adminToken);
+    expect((await client.call('/metrics')).status).toBe(200);
   });
 
-  it('answers forged, replayed and valid webhook deliveries', async () => {
+  test('answers forged, replayed and valid webhook deliveries', async ({ app, simulator, client }) => {
     const prediction = await app.services.db
       .selectFrom('predictions')
       .select(['id', 'replicate_id'])
       .where('generation_id', '=', rowId(generationId))
       .executeTakeFirstOrThrow();
-    const upstream = await fetch(`${sim.baseUrl}/predictions/${prediction.replicate_id}`, {
+    const upstream = await fetch(`${simulator.baseUrl}/predictions/${prediction.replicate_id}`, {
       headers: { authorization: `Bearer ${CANARY.replicateToken}` },
     });
     const rawBody = JSON.stringify(await upstream.json());
     const url = `/webhooks/replicate?generation=${rowId(generationId)}&prediction=${prediction.id}`;
     const post = (headers: Record<string, string>, body = rawBody) =>
-      call(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+      client.call(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
     const signed = (secret: string, id = `msg_canary_${alnum(4)}`) =>
       webhookHeaders({ id, timestamp: new Date(), rawBody, secret });
 
@@ -216,73 +201,75 @@ describe('secret canaries', () => {
     expect((await post(valid)).status).toBe(200);
   });
 
-  it('answers error paths: bad keys and tokens, bad input, upstream failures', async () => {
+  test('answers error paths: bad keys and tokens, bad input, upstream failures', async ({ simulator, client, key }) => {
     const wrongKey = `pg_${randomBytes(32).toString('base64url')}`;
-    expect((await graphql('{ viewer { id } }', {}, wrongKey)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    await graphql('{ viewer { id } }', {}, `${userKey}x`);
-    await graphql('{ viewer { id } }', {}, userKey.slice(0, -1));
-    await graphql('{ ledgerReport { ok } }', {}, `${CANARY.adminToken}x`);
-    await graphql('{ ledgerReport { ok } }', {}, userKey);
-    await graphql('{ viewer { id } }', {}, CANARY.adminToken);
-    await call('/graphql', {
+    expect((await client.graphql('{ viewer { id } }', {}, wrongKey)).errors?.[0]?.extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    await client.graphql('{ viewer { id } }', {}, `${key}x`);
+    await client.graphql('{ viewer { id } }', {}, key.slice(0, -1));
+    await client.graphql('{ ledgerReport { ok } }', {}, `${CANARY.adminToken}x`);
+    await client.graphql('{ ledgerReport { ok } }', {}, key);
+    await client.graphql('{ viewer { id } }', {}, CANARY.adminToken);
+    await client.call('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: `{"query": "${userKey}`,
+      body: `{"query": "${key}`,
     });
-    await call('/metrics', { headers: { authorization: `Bearer ${CANARY.adminToken}` } });
-    await overWebSocket('{ viewer { id } }', {}, `Bearer ${wrongKey}`);
-    await overWebSocket('{ viewer { id } }', {}, CANARY.adminToken);
+    await client.call('/metrics', { headers: { authorization: `Bearer ${CANARY.adminToken}` } });
+    await client.overWebSocket('{ viewer { id } }', {}, `Bearer ${wrongKey}`);
+    await client.overWebSocket('{ viewer { id } }', {}, CANARY.adminToken);
 
     for (const input of [
       { modelId: 'flux-schnell', prompt: `a\u0000canary` },
-      { modelId: 'nope', prompt: userKey },
+      { modelId: 'nope', prompt: key },
       { modelId: 'flux-schnell', prompt: 'x', settings: { token: CANARY.replicateToken.slice(0, 4) } },
     ]) {
-      expect((await graphql(GENERATE, { input }, userKey)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect((await client.graphql(GENERATE, { input }, key)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }
 
     // Replicate fails: a create answered 500 three times over, and a prediction that fails upstream.
-    sim.injectFaults([
+    simulator.injectFaults([
       { method: 'POST', path: '/v1/models/black-forest-labs/flux-schnell/predictions', fault: 'status_500', times: 3 },
     ]);
-    const retried = await graphql(
+    const retried = await client.graphql(
       GENERATE,
       { input: { modelId: 'flux-schnell', prompt: 'a canary, retried' } },
-      userKey,
+      key,
     );
     expect(retried.data?.generateImage ?? retried.errors).toBeTruthy();
-    const failing = await graphql(
+    const failing = await client.graphql(
       GENERATE,
       { input: { modelId: 'flux-schnell', prompt: 'a canary [sim:fail]' } },
-      userKey,
+      key,
     );
-    await until((failing.data?.generateImage as { id: string }).id, ['FAILED']);
+    await client.until((failing.data?.generateImage as { id: string }).id, ['FAILED'], key);
   });
 
-  it('answers while the database is away', async () => {
+  test('answers while the database is away', async ({ app, client, key }) => {
     const name = app.database.name;
     await adminQuery(`alter database ${name} allow_connections false`);
     try {
       await adminQuery(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`);
-      const away = await graphql('{ viewer { id } }', {}, userKey);
+      const away = await client.graphql('{ viewer { id } }', {}, key);
       expect(away.errors?.length).toBeGreaterThan(0);
-      await graphql(GENERATE, { input: { modelId: 'flux-schnell', prompt: 'while away' } }, userKey);
-      await graphql('{ ledgerReport { ok } }', {}, CANARY.adminToken);
-      await call('/readyz');
+      await client.graphql(GENERATE, { input: { modelId: 'flux-schnell', prompt: 'while away' } }, key);
+      await client.graphql('{ ledgerReport { ok } }', {}, CANARY.adminToken);
+      await client.call('/readyz');
     } finally {
       await adminQuery(`alter database ${name} allow_connections true`);
     }
   });
 
-  it('put no canary in any log line or response', async () => {
-    expect(logLines.length).toBeGreaterThan(20);
+  test('put no canary in any log line or response', async ({ log, seen, key }) => {
+    expect(log.length).toBeGreaterThan(20);
     expect(seen.length).toBeGreaterThan(20);
     // Sanity: the capture works — the log recorded the failures, the responses the generation.
-    expect(logLines.join('\n')).toContain('database unavailable during a GraphQL operation');
+    expect(log.join('\n')).toContain('database unavailable during a GraphQL operation');
     expect(seen.join('\n')).toContain(generationId);
     const leaks: string[] = [];
-    for (const text of [...logLines, ...seen]) {
-      for (const canary of canaries())
+    for (const text of [...log, ...seen]) {
+      for (const canary of canaries(key))
         if (text.includes(canary)) leaks.push(`${canary.slice(0, 6)}… in ${text.slice(0, 300)}`);
     }
     expect(leaks).toEqual([]);
