@@ -19,7 +19,6 @@
  *
  *     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/fleet.ts
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +31,7 @@ import { createUser } from '../src/auth/users.ts';
 import { connectDatabase, type DatabaseHandle } from '../src/db/index.ts';
 import { silentLogger } from '../src/logger.ts';
 import { startSimulator } from '../src/simulator/index.ts';
-import { runCli, serveCli, spawnCli } from '../test/foundation/process.ts';
+import { runCli, serveCli, workerCli, type ServedCli } from '../test/foundation/process.ts';
 import { alternate, formatLoad, HELLO, loadAtConnections, startBareYoga, type LoadResult } from './baseline.ts';
 import { openBenchDatabase } from './support.ts';
 
@@ -45,11 +44,8 @@ const USERS = 200;
 const DRAIN_CAP_S = 180;
 const GENERATE = 'mutation($input: GenerateImageInput!) { generateImage(input: $input) { id status } }';
 
-interface Member {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly exited: Promise<unknown>;
-}
+/** One `pixelgate` process of a layout. */
+type Member = ServedCli;
 
 interface Layout {
   readonly name: string;
@@ -63,24 +59,6 @@ interface Layout {
 interface RoundResult extends LoadResult {
   readonly admittedPerSecond: number;
   readonly completedPerSecond: number;
-}
-
-/** `pixelgate worker`, resolved once it logs its health address. */
-async function startWorker(env: Record<string, string>): Promise<Member> {
-  const child = spawnCli(['worker'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: string) => {
-      output += chunk;
-      const match = /"health":"(http:\/\/[^"]+)\/readyz"/.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout!.setEncoding('utf8').on('data', onData);
-    child.stderr!.setEncoding('utf8').on('data', onData);
-    void exited.then(() => reject(new Error(`worker exited early:\n${output}`)));
-  });
-  return { child, url, exited };
 }
 
 /** A database of its own, migrated, with 200 users whose own limits are out of the way. */
@@ -126,7 +104,7 @@ async function startLayout(name: string, fleet: boolean, env: Record<string, str
     const apiCount = fleet ? API_PROCESSES : 1;
     for (let index = 0; index < apiCount; index++) members.push(await serveCli(await own(), { args: apiArgs }));
     const apis = [...members];
-    if (fleet) members.push(await startWorker(await own()));
+    if (fleet) members.push(await workerCli(await own()));
     return { name, apis, members, handle, keys, close };
   } catch (error) {
     await close();

@@ -56,16 +56,23 @@ export interface ServedCli {
   output(): string;
 }
 
+/** What `pixelgate serve` prints once it listens: its address. */
+const SERVE_READY = /GraphiQL at (http:\/\/\S+)\/graphql/;
+/** What `pixelgate worker` logs (at info) once its health endpoint listens: its address. */
+const WORKER_READY = /"health":"(http:\/\/[^"]+)\/readyz"/;
+
 /**
- * `pixelgate serve` on a free port (`args`: e.g. `['serve', '--no-worker']`); resolves once it
- * prints its GraphiQL URL.
+ * A long-running `pixelgate` command (`args`) on a free port; resolves with the address its
+ * output names once `ready` (its first group) matches, rejects if it exits first.
  */
-export async function serveCli(
+export async function startCli(
+  args: readonly string[],
   env: Record<string, string>,
-  options: { detached?: boolean; logLevel?: string; args?: readonly string[] } = {},
+  ready: RegExp,
+  options: { detached?: boolean; logLevel?: string } = {},
 ): Promise<ServedCli> {
   const child = spawnCli(
-    options.args ?? ['serve'],
+    args,
     { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: options.logLevel ?? 'warn', ...env },
     { detached: options.detached },
   );
@@ -76,12 +83,30 @@ export async function serveCli(
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: string) => {
       output += chunk;
-      const match = /GraphiQL at (http:\/\/\S+)\/graphql/.exec(output);
+      const match = ready.exec(output);
       if (match) resolve(match[1]!);
     };
     child.stdout!.setEncoding('utf8').on('data', onData);
     child.stderr!.setEncoding('utf8').on('data', onData);
-    void exited.then(({ code, signal }) => reject(new Error(`serve exited early (${code ?? signal}):\n${output}`)));
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`${args.join(' ')} exited early (${code ?? signal}):\n${output}`)),
+    );
   });
   return { child, url, exited, output: () => output };
+}
+
+/**
+ * `pixelgate serve` on a free port (`args`: e.g. `['serve', '--no-worker']`); resolves once it
+ * prints its GraphiQL URL.
+ */
+export function serveCli(
+  env: Record<string, string>,
+  options: { detached?: boolean; logLevel?: string; args?: readonly string[] } = {},
+): Promise<ServedCli> {
+  return startCli(options.args ?? ['serve'], env, SERVE_READY, options);
+}
+
+/** `pixelgate worker` on a free port; resolves once it logs its health address (`url`). */
+export function workerCli(env: Record<string, string>): Promise<ServedCli> {
+  return startCli(['worker'], env, WORKER_READY, { logLevel: 'info' });
 }
