@@ -1,17 +1,88 @@
 import { createHash } from 'node:crypto';
-import { print, type DocumentNode } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createApiKey, lookUpApiKey, revokeApiKey } from '../../src/auth/api-keys.ts';
 import { createUser } from '../../src/auth/users.ts';
-import type { Db } from '../../src/db/index.ts';
+import type { CreateUserInput } from '../gql/graphql.ts';
 import { graphql } from '../gql/index.ts';
-import { createMigratedDatabase } from '../support/database.ts';
+import { startTestApp, TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { dbId } from '../support/ids.ts';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { errorCode, execute, postGraphQL } from './graphql-client.ts';
+
+const API_KEY_SHAPE = /^pg_[A-Za-z0-9_-]{43}$/;
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/** The owner of the store tests' keys, written by auth's own store (this is auth's test). */
+const test = base.extend(
+  'keyOwner',
+  { scope: 'file' },
+  async ({ db }) => (await createUser(db, { name: 'Key owner' })).id,
+);
+
+// The GraphQL tests' gateway: API-only, on the built-in simulator (nothing here looks upstream).
+test.override('setup', { simulator: false, gateway: { runWorker: false } });
+
+describe('API keys (store)', () => {
+  test('creates pg_ keys of 32 random bytes, storing only a SHA-256 hash and a short prefix', async ({
+    db,
+    keyOwner,
+  }) => {
+    const created = await createApiKey(db, keyOwner);
+    expect(created.key).toMatch(API_KEY_SHAPE);
+    expect(Buffer.from(created.key.slice(3), 'base64url')).toHaveLength(32);
+    expect(created.key.startsWith(created.prefix)).toBe(true);
+    expect(created.prefix.length).toBeLessThan(created.key.length / 2);
+
+    const row = await db.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+    expect(row.prefix).toBe(created.prefix);
+    expect(Buffer.compare(row.key_hash, sha256(created.key))).toBe(0);
+    // The secret part of the key appears nowhere in the database row.
+    const stored = await sql<{
+      row: string;
+    }>`select row_to_json(k)::text as row from api_keys k where id = ${created.id}`.execute(db);
+    expect(stored.rows[0]!.row).not.toContain(created.key.slice(created.prefix.length));
+    expect(stored.rows[0]!.row).not.toContain(created.key);
+  });
+
+  test('gives every key its own value and prefix', async ({ db, keyOwner }) => {
+    const keys = await Promise.all(Array.from({ length: 20 }, () => createApiKey(db, keyOwner)));
+    expect(new Set(keys.map((key) => key.key)).size).toBe(20);
+    expect(new Set(keys.map((key) => key.prefix)).size).toBe(20);
+  });
+
+  test('refuses malformed, unknown and tampered keys', async ({ db, keyOwner }) => {
+    const created = await createApiKey(db, keyOwner);
+    const lastChar = created.key.at(-1)!;
+    const tampered = created.key.slice(0, -1) + (lastChar === 'A' ? 'B' : 'A');
+    for (const candidate of [
+      '',
+      'pg_',
+      'pg_short',
+      `${created.key}x`,
+      created.key.toUpperCase(),
+      tampered,
+      `pg_${'A'.repeat(43)}`,
+      created.key.replace(/^pg_/, 'sk_'),
+    ]) {
+      expect((await lookUpApiKey(db, candidate))?.verified ?? null, candidate).toBeNull();
+    }
+  });
+
+  test('revokes a key for good; revoking again keeps the first time', async ({ db, keyOwner }) => {
+    const created = await createApiKey(db, keyOwner);
+    const t0 = new Date('2026-03-02T00:00:00Z');
+    const revoked = await revokeApiKey(db, created.id, t0);
+    expect(revoked?.revoked_at?.toISOString()).toBe(t0.toISOString());
+    expect((await lookUpApiKey(db, created.key))?.verified).toBeNull();
+    const again = await revokeApiKey(db, created.id, new Date('2026-03-03T00:00:00Z'));
+    expect(again?.revoked_at?.toISOString()).toBe(t0.toISOString());
+    expect(await revokeApiKey(db, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
+  });
+});
 
 const CreateUserMutation = graphql(`
   mutation CreateUser($input: CreateUserInput!) {
@@ -52,14 +123,6 @@ const ViewerQuery = graphql(`
   }
 `);
 
-const AuthViewerIdQuery = graphql(`
-  query AuthViewerId {
-    viewer {
-      id
-    }
-  }
-`);
-
 const AuthModelIdsQuery = graphql(`
   query AuthModelIds {
     models {
@@ -68,111 +131,79 @@ const AuthModelIdsQuery = graphql(`
   }
 `);
 
-const API_KEY_SHAPE = /^pg_[A-Za-z0-9_-]{43}$/;
-const sha256 = (text: string) => createHash('sha256').update(text).digest();
+/** A user made by the admin mutations this file tests (not the user factory), with a key. */
+const identity = test.extend('newUserWithKey', { scope: 'file' }, ({ app }) => async (name: string) => {
+  const user = await execute(app.url, CreateUserMutation, { input: { name } }, TEST_ADMIN_TOKEN);
+  expect(user.errors).toBeUndefined();
+  const userId = user.data!.createUser.id;
+  const key = await execute(app.url, CreateApiKeyMutation, { userId }, TEST_ADMIN_TOKEN);
+  expect(key.errors).toBeUndefined();
+  return { userId, ...key.data!.createApiKey };
+});
 
-describe('API keys (store)', () => {
-  let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
-  let db: Db;
-  let userId: string;
-  beforeAll(async () => {
-    database = await createMigratedDatabase();
-    db = database.handle.db;
-    userId = (await createUser(db, { name: 'Key owner' })).id;
+/** Runs `document` on `client` to its end; its last answer, typed by codegen. */
+function run<T>(
+  client: Client,
+  document: TypedDocumentNode<T, Record<string, never>>,
+  extensions?: Record<string, unknown>,
+): Promise<{ data?: T; errors?: Array<{ extensions?: { code?: string } }> }> {
+  return new Promise((resolve, reject) => {
+    let result = {};
+    client.subscribe(
+      { query: print(document), extensions },
+      { next: (value) => void (result = value), error: reject, complete: () => resolve(result) },
+    );
   });
-  afterAll(async () => {
-    await database?.drop();
-  });
+}
 
-  it('creates pg_ keys of 32 random bytes, storing only a SHA-256 hash and a short prefix', async () => {
-    const created = await createApiKey(db, userId);
-    expect(created.key).toMatch(API_KEY_SHAPE);
-    expect(Buffer.from(created.key.slice(3), 'base64url')).toHaveLength(32);
-    expect(created.key.startsWith(created.prefix)).toBe(true);
-    expect(created.prefix.length).toBeLessThan(created.key.length / 2);
-
-    const row = await db.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
-    expect(row.prefix).toBe(created.prefix);
-    expect(Buffer.compare(row.key_hash, sha256(created.key))).toBe(0);
-    // The secret part of the key appears nowhere in the database row.
-    const stored = await sql<{
-      row: string;
-    }>`select row_to_json(k)::text as row from api_keys k where id = ${created.id}`.execute(db);
-    expect(stored.rows[0]!.row).not.toContain(created.key.slice(created.prefix.length));
-    expect(stored.rows[0]!.row).not.toContain(created.key);
-  });
-
-  it('gives every key its own value and prefix', async () => {
-    const keys = await Promise.all(Array.from({ length: 20 }, () => createApiKey(db, userId)));
-    expect(new Set(keys.map((key) => key.key)).size).toBe(20);
-    expect(new Set(keys.map((key) => key.prefix)).size).toBe(20);
-  });
-
-  it('refuses malformed, unknown and tampered keys', async () => {
-    const created = await createApiKey(db, userId);
-    const lastChar = created.key.at(-1)!;
-    const tampered = created.key.slice(0, -1) + (lastChar === 'A' ? 'B' : 'A');
-    for (const candidate of [
-      '',
-      'pg_',
-      'pg_short',
-      `${created.key}x`,
-      created.key.toUpperCase(),
-      tampered,
-      `pg_${'A'.repeat(43)}`,
-      created.key.replace(/^pg_/, 'sk_'),
-    ]) {
-      expect((await lookUpApiKey(db, candidate))?.verified ?? null, candidate).toBeNull();
+const AuthViewerIdQuery = graphql(`
+  query AuthViewerId {
+    viewer {
+      id
     }
-  });
+  }
+`);
 
-  it('revokes a key for good; revoking again keeps the first time', async () => {
-    const created = await createApiKey(db, userId);
-    const t0 = new Date('2026-03-02T00:00:00Z');
-    const revoked = await revokeApiKey(db, created.id, t0);
-    expect(revoked?.revoked_at?.toISOString()).toBe(t0.toISOString());
-    expect((await lookUpApiKey(db, created.key))?.verified).toBeNull();
-    const again = await revokeApiKey(db, created.id, new Date('2026-03-03T00:00:00Z'));
-    expect(again?.revoked_at?.toISOString()).toBe(t0.toISOString());
-    expect(await revokeApiKey(db, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
+/** graphql-ws clients of the test's own (lazy, no retries), disposed after it, each with the close code it got. */
+const overWebSocket = identity.extend('connect', async ({ app }, { onCleanup }) => {
+  const clients: Client[] = [];
+  onCleanup(async () => {
+    for (const client of clients) await client.dispose();
   });
+  return (authorization?: string) => {
+    const closed: { code?: number } = {};
+    const client = createClient({
+      url: `${app.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: authorization ? { authorization } : {},
+      retryAttempts: 0,
+      lazy: true,
+      on: { closed: (event) => void (closed.code = (event as { code: number }).code) },
+    });
+    clients.push(client);
+    return { client, closed };
+  };
 });
 
 describe('identity over GraphQL', () => {
-  let app: TestApp;
-  let db: Db;
-  beforeAll(async () => {
-    app = await startTestApp({}, { runWorker: false });
-    db = app.services.db;
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
+  identity(
+    'lets the admin create a user and a key that is shown once; the key sees its viewer',
+    async ({ app, gateway: { db }, newUserWithKey }) => {
+      const { userId, key, apiKey } = await newUserWithKey('Grace');
+      expect(key).toMatch(API_KEY_SHAPE);
+      expect(key.startsWith(apiKey.prefix)).toBe(true);
 
-  async function newUserWithKey(name: string) {
-    const user = await execute(app.url, CreateUserMutation, { input: { name } }, TEST_ADMIN_TOKEN);
-    expect(user.errors).toBeUndefined();
-    const userId = user.data!.createUser.id;
-    const key = await execute(app.url, CreateApiKeyMutation, { userId }, TEST_ADMIN_TOKEN);
-    expect(key.errors).toBeUndefined();
-    return { userId, ...key.data!.createApiKey };
-  }
+      const viewer = await execute(app.url, ViewerQuery, {}, key);
+      expect(viewer.data?.viewer).toEqual({ id: userId, name: 'Grace' });
 
-  it('lets the admin create a user and a key that is shown once; the key sees its viewer', async () => {
-    const { userId, key, apiKey } = await newUserWithKey('Grace');
-    expect(key).toMatch(API_KEY_SHAPE);
-    expect(key.startsWith(apiKey.prefix)).toBe(true);
+      await app.services.keys.flushLastUsed(); // last uses are written in batches
+      const row = await db.selectFrom('api_keys').selectAll().where('id', '=', apiKey.id).executeTakeFirstOrThrow();
+      expect(row.last_used_at).not.toBeNull();
+      expect(Buffer.compare(row.key_hash, sha256(key))).toBe(0);
+    },
+  );
 
-    const viewer = await execute(app.url, ViewerQuery, {}, key);
-    expect(viewer.data?.viewer).toEqual({ id: userId, name: 'Grace' });
-
-    await app.services.keys.flushLastUsed(); // last uses are written in batches
-    const row = await db.selectFrom('api_keys').selectAll().where('id', '=', apiKey.id).executeTakeFirstOrThrow();
-    expect(row.last_used_at).not.toBeNull();
-    expect(Buffer.compare(row.key_hash, sha256(key))).toBe(0);
-  });
-
-  it('stores the budgets given to createUser', async () => {
+  identity('stores the budgets given to createUser', async ({ app, gateway: { db } }) => {
     const result = await execute(
       app.url,
       CreateUserMutation,
@@ -188,7 +219,7 @@ describe('identity over GraphQL', () => {
     expect(row.monthly_budget_micros).toBe(40_000_000);
   });
 
-  it('refuses a revoked key with UNAUTHENTICATED', async () => {
+  identity('refuses a revoked key with UNAUTHENTICATED', async ({ app, newUserWithKey }) => {
     const { key, apiKey } = await newUserWithKey('Revoked');
     expect((await execute(app.url, ViewerQuery, {}, key)).errors).toBeUndefined();
     const revoked = await execute(app.url, RevokeApiKeyMutation, { id: apiKey.id }, TEST_ADMIN_TOKEN);
@@ -198,25 +229,25 @@ describe('identity over GraphQL', () => {
     expect(after.errors![0]!.message).toContain('revoked');
   });
 
-  it('answers UNAUTHENTICATED when a per-user field has no key', async () => {
+  identity('answers UNAUTHENTICATED when a per-user field has no key', async ({ app }) => {
     const result = await execute(app.url, ViewerQuery);
     expect(errorCode(result)).toBe('UNAUTHENTICATED');
     expect(result.errors![0]!.message).toContain('Bearer pg_');
   });
 
-  it('lets anyone read the catalog without a key', async () => {
+  identity('lets anyone read the catalog without a key', async ({ app }) => {
     const result = await execute(app.url, AuthModelIdsQuery);
     expect(result.errors).toBeUndefined();
   });
 
-  it.each([
+  identity.for([
     ['a non-Bearer scheme', 'Basic dXNlcjpwYXNz'],
     ['Bearer without a token', 'Bearer'],
     ['two tokens', 'Bearer one two'],
     ['an unknown API key', `Bearer pg_${'x'.repeat(43)}`],
     ['a malformed API key', 'Bearer pg_short'],
     ['a wrong admin token', 'Bearer not-the-admin-token-at-all'],
-  ])('refuses %s with UNAUTHENTICATED, even for public fields', async (_label, authorization) => {
+  ] as const)('refuses %s with UNAUTHENTICATED, even for public fields', async ([, authorization], { app }) => {
     // postGraphQL: the Authorization header is raw (malformed on purpose), not a token.
     const result = await postGraphQL(app.url, print(AuthModelIdsQuery), {}, undefined, { authorization });
     expect(errorCode(result)).toBe('UNAUTHENTICATED');
@@ -226,59 +257,77 @@ describe('identity over GraphQL', () => {
     if (token && token.length > 8) expect(JSON.stringify(result)).not.toContain(token);
   });
 
-  it('answers FORBIDDEN when a user key calls admin operations', async () => {
-    const { userId, key, apiKey } = await newUserWithKey('Not an admin');
-    const usersBefore = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const createUserResult = await execute(app.url, CreateUserMutation, { input: { name: 'Sneaky' } }, key);
-    expect(errorCode(createUserResult)).toBe('FORBIDDEN');
-    expect(createUserResult.errors?.[0]?.message).toMatch(/needs the admin token \(PIXELGATE_ADMIN_TOKEN\)/);
-    expect(errorCode(await execute(app.url, CreateApiKeyMutation, { userId }, key))).toBe('FORBIDDEN');
-    expect(errorCode(await execute(app.url, RevokeApiKeyMutation, { id: apiKey.id }, key))).toBe('FORBIDDEN');
-    const usersAfter = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    expect(usersAfter.n).toBe(usersBefore.n);
-  });
+  identity(
+    'answers FORBIDDEN when a user key calls admin operations',
+    async ({ app, gateway: { db }, newUserWithKey }) => {
+      const { userId, key, apiKey } = await newUserWithKey('Not an admin');
+      const usersBefore = await db
+        .selectFrom('users')
+        .select(db.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const createUserResult = await execute(app.url, CreateUserMutation, { input: { name: 'Sneaky' } }, key);
+      expect(errorCode(createUserResult)).toBe('FORBIDDEN');
+      expect(createUserResult.errors?.[0]?.message).toMatch(/needs the admin token \(PIXELGATE_ADMIN_TOKEN\)/);
+      expect(errorCode(await execute(app.url, CreateApiKeyMutation, { userId }, key))).toBe('FORBIDDEN');
+      expect(errorCode(await execute(app.url, RevokeApiKeyMutation, { id: apiKey.id }, key))).toBe('FORBIDDEN');
+      const usersAfter = await db
+        .selectFrom('users')
+        .select(db.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(usersAfter.n).toBe(usersBefore.n);
+    },
+  );
 
-  it('answers UNAUTHENTICATED (not FORBIDDEN) for admin operations without credentials', async () => {
+  identity('answers UNAUTHENTICATED (not FORBIDDEN) for admin operations without credentials', async ({ app }) => {
     const result = await execute(app.url, CreateUserMutation, { input: { name: 'Anonymous' } });
     expect(errorCode(result)).toBe('UNAUTHENTICATED');
     expect(result.errors?.[0]?.message).toMatch(/needs the admin token/);
   });
 
-  it('answers FORBIDDEN when the admin token asks for a viewer, saying a user’s API key is needed', async () => {
-    const result = await execute(app.url, ViewerQuery, {}, TEST_ADMIN_TOKEN);
-    expect(errorCode(result)).toBe('FORBIDDEN');
-    expect(result.errors?.[0]?.message).toMatch(/user’s API key/);
-  });
+  identity(
+    'answers FORBIDDEN when the admin token asks for a viewer, saying a user’s API key is needed',
+    async ({ app }) => {
+      const result = await execute(app.url, ViewerQuery, {}, TEST_ADMIN_TOKEN);
+      expect(errorCode(result)).toBe('FORBIDDEN');
+      expect(result.errors?.[0]?.message).toMatch(/user’s API key/);
+    },
+  );
 
-  it('says admin operations are off, and how to turn them on, on a server without PIXELGATE_ADMIN_TOKEN', async () => {
-    const withoutAdmin = await startTestApp({ PIXELGATE_ADMIN_TOKEN: '' }, { runWorker: false });
-    try {
-      for (const token of [undefined, TEST_ADMIN_TOKEN]) {
-        const result = await execute(withoutAdmin.url, CreateUserMutation, { input: { name: 'Nobody' } }, token);
-        expect(errorCode(result)).toBe('UNAUTHENTICATED');
-        expect(result.errors?.[0]?.message).toMatch(/Admin operations are off.*PIXELGATE_ADMIN_TOKEN/);
+  identity(
+    'says admin operations are off, and how to turn them on, on a server without PIXELGATE_ADMIN_TOKEN',
+    async () => {
+      const withoutAdmin = await startTestApp({ PIXELGATE_ADMIN_TOKEN: '' }, { runWorker: false });
+      try {
+        for (const token of [undefined, TEST_ADMIN_TOKEN]) {
+          const result = await execute(withoutAdmin.url, CreateUserMutation, { input: { name: 'Nobody' } }, token);
+          expect(errorCode(result)).toBe('UNAUTHENTICATED');
+          expect(result.errors?.[0]?.message).toMatch(/Admin operations are off.*PIXELGATE_ADMIN_TOKEN/);
+        }
+      } finally {
+        await withoutAdmin.stop();
       }
-    } finally {
-      await withoutAdmin.stop();
-    }
-  });
+    },
+  );
 
-  it.each([
+  identity.for<[CreateUserInput, string]>([
     [{ name: '' }, 'input.name'],
     [{ name: '   ' }, 'input.name'],
     [{ name: 'x'.repeat(201) }, 'input.name'],
     [{ name: 'Negative', dailyBudgetUsd: '-1' }, 'input.dailyBudgetUsd'],
     [{ name: 'Negative', monthlyBudgetUsd: -0.5 }, 'input.monthlyBudgetUsd'],
-  ])('rejects createUser %o with BAD_USER_INPUT and creates nothing', async (input, field) => {
-    const before = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const result = await execute(app.url, CreateUserMutation, { input }, TEST_ADMIN_TOKEN);
-    expect(errorCode(result)).toBe('BAD_USER_INPUT');
-    expect(JSON.stringify(result.errors![0]!.extensions)).toContain(field);
-    const after = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    expect(after.n).toBe(before.n);
-  });
+  ])(
+    'rejects createUser %o with BAD_USER_INPUT and creates nothing',
+    async ([input, field], { app, gateway: { db } }) => {
+      const before = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const result = await execute(app.url, CreateUserMutation, { input }, TEST_ADMIN_TOKEN);
+      expect(errorCode(result)).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(result.errors![0]!.extensions)).toContain(field);
+      const after = await db.selectFrom('users').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(after.n).toBe(before.n);
+    },
+  );
 
-  it('answers NOT_FOUND for a key for an unknown user, and for revoking an unknown key', async () => {
+  identity('answers NOT_FOUND for a key for an unknown user, and for revoking an unknown key', async ({ app }) => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     expect(errorCode(await execute(app.url, CreateApiKeyMutation, { userId: unknown }, TEST_ADMIN_TOKEN))).toBe(
       'NOT_FOUND',
@@ -292,60 +341,34 @@ describe('identity over GraphQL', () => {
   });
 
   describe('over WebSocket (graphql-transport-ws)', () => {
-    const clients: Client[] = [];
-    afterAll(async () => {
-      for (const client of clients.splice(0)) await client.dispose();
-    });
-
-    function connect(authorization?: string) {
-      const closed: { code?: number } = {};
-      const client = createClient({
-        url: `${app.url.replace(/^http/, 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: authorization ? { authorization } : {},
-        retryAttempts: 0,
-        lazy: true,
-        on: { closed: (event) => void (closed.code = (event as { code: number }).code) },
-      });
-      clients.push(client);
-      return { client, closed };
-    }
-
-    async function run(client: Client, document: DocumentNode, extensions?: Record<string, unknown>) {
-      return new Promise<{ data?: unknown; errors?: unknown }>((resolve, reject) => {
-        let result: { data?: unknown; errors?: unknown } = {};
-        client.subscribe(
-          { query: print(document), extensions },
-          { next: (value) => void (result = value as typeof result), error: reject, complete: () => resolve(result) },
-        );
-      });
-    }
-
-    it('authenticates the connection from connection_init', async () => {
+    overWebSocket('authenticates the connection from connection_init', async ({ connect, newUserWithKey }) => {
       const { userId, key } = await newUserWithKey('Socket user');
       const { client } = connect(`Bearer ${key}`);
       const result = await run(client, AuthViewerIdQuery);
       expect(result).toEqual({ data: { viewer: { id: userId } } });
     });
 
-    it('treats a connection without credentials as anonymous', async () => {
+    overWebSocket('treats a connection without credentials as anonymous', async ({ connect }) => {
       const { client } = connect();
-      const result = (await run(client, AuthViewerIdQuery)) as { errors?: Array<{ extensions?: { code?: string } }> };
+      const result = await run(client, AuthViewerIdQuery);
       expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
 
-    it('authenticates an operation from the headers GraphiQL sends in its extensions', async () => {
-      const { userId, key } = await newUserWithKey('GraphiQL user');
-      const { client } = connect();
-      const result = await run(client, AuthViewerIdQuery, { headers: { Authorization: `Bearer ${key}` } });
-      expect(result).toEqual({ data: { viewer: { id: userId } } });
-      const refused = (await run(client, AuthViewerIdQuery, { headers: { authorization: 'Bearer pg_nope' } }).catch(
-        (errors: unknown) => ({ errors }),
-      )) as { errors?: Array<{ extensions?: { code?: string } }> };
-      expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    });
+    overWebSocket(
+      'authenticates an operation from the headers GraphiQL sends in its extensions',
+      async ({ connect, newUserWithKey }) => {
+        const { userId, key } = await newUserWithKey('GraphiQL user');
+        const { client } = connect();
+        const result = await run(client, AuthViewerIdQuery, { headers: { Authorization: `Bearer ${key}` } });
+        expect(result).toEqual({ data: { viewer: { id: userId } } });
+        const refused = (await run(client, AuthViewerIdQuery, { headers: { authorization: 'Bearer pg_nope' } }).catch(
+          (errors: unknown) => ({ errors }),
+        )) as { errors?: Array<{ extensions?: { code?: string } }> };
+        expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      },
+    );
 
-    it('closes a connection presenting a bad key with 4403', async () => {
+    overWebSocket('closes a connection presenting a bad key with 4403', async ({ connect }) => {
       const { client, closed } = connect(`Bearer pg_${'y'.repeat(43)}`);
       await expect(run(client, AuthModelIdsQuery)).rejects.toBeDefined();
       expect(closed.code).toBe(4403);

@@ -3,30 +3,54 @@
  * at once refused, and the Replicate and admin tokens rotated while the gateway runs — on SIGHUP
  * (`reloadSecrets`) or when the file changes — with the log naming the secret, never its value.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import type { RunningSimulator } from '../../src/simulator/index.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { startTestApp } from '../support/app.ts';
+import { GenerateDocument, GetGenerationDocument, startTestSimulator } from '../support/env.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { createTestUser } from '../support/users.ts';
-import { startTestSimulator } from '../support/env.ts';
 
 const OLD_ADMIN = 'old-admin-token-0123456789';
 const NEW_ADMIN = 'new-admin-token-9876543210';
 
-describe('secrets from files', () => {
-  let dir: string;
-  const file = async (name: string, content: string) => {
-    const where = path.join(dir, name);
+const test = base
+  /** Writes `content` to `name` in the file's directory; resolves with its path. */
+  .extend('file', { scope: 'file' }, ({ tmpDir }) => async (name: string, content: string) => {
+    const where = path.join(tmpDir, name);
     await writeFile(where, content);
     return where;
-  };
-  beforeAll(async () => (dir = await mkdtemp(path.join(tmpdir(), 'pixelgate-secrets-'))));
-  afterAll(async () => rm(dir, { recursive: true, force: true }));
+  })
+  /** A simulator that accepts only the new Replicate token. */
+  .extend('rotatedSimulator', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const simulator = await startTestSimulator(0.05, { tokens: ['r8_new_token'] });
+    onCleanup(() => simulator.close());
+    return simulator;
+  })
+  /**
+   * A gateway that reads its admin and Replicate tokens from files (the old ones at start), against
+   * `rotatedSimulator`; its log lines kept.
+   */
+  .extend('rotating', { scope: 'file' }, async ({ file, rotatedSimulator: simulator }, { onCleanup }) => {
+    const adminFile = await file('admin-rotating', OLD_ADMIN);
+    const replicateFile = await file('replicate-rotating', 'r8_old_token');
+    const logLines: string[] = [];
+    const app = await startTestApp(
+      {
+        LOG_LEVEL: 'info',
+        PIXELGATE_ADMIN_TOKEN: '',
+        PIXELGATE_ADMIN_TOKEN_FILE: adminFile,
+        REPLICATE_API_TOKEN_FILE: replicateFile,
+        REPLICATE_API_BASE_URL: simulator.baseUrl,
+      },
+      { logDestination: { write: (line: string) => void logLines.push(line) } },
+    );
+    onCleanup(() => app.stop());
+    return { app, adminFile, replicateFile, logLines };
+  });
 
-  it('reads every *_FILE form (without its final newline)', async () => {
+describe('secrets from files', () => {
+  test('reads every *_FILE form (without its final newline)', async ({ file }) => {
     const config = loadConfig({
       REPLICATE_API_TOKEN_FILE: await file('replicate', 'r8_from_file\n'),
       PIXELGATE_ADMIN_TOKEN_FILE: await file('admin', `${OLD_ADMIN}\n`),
@@ -43,11 +67,14 @@ describe('secrets from files', () => {
     });
   });
 
-  it('refuses both forms at once, an unreadable file and an invalid value, never echoing a secret', async () => {
+  test('refuses both forms at once, an unreadable file and an invalid value, never echoing a secret', async ({
+    file,
+    tmpDir,
+  }) => {
     const both = () => loadConfig({ METRICS_TOKEN: 'metrics-token-0123456789', METRICS_TOKEN_FILE: 'x' });
     expect(both).toThrow(ConfigError);
     expect(both).toThrow('METRICS_TOKEN and METRICS_TOKEN_FILE are both set');
-    expect(() => loadConfig({ PIXELGATE_ADMIN_TOKEN_FILE: path.join(dir, 'missing') })).toThrow(
+    expect(() => loadConfig({ PIXELGATE_ADMIN_TOKEN_FILE: path.join(tmpDir, 'missing') })).toThrow(
       'PIXELGATE_ADMIN_TOKEN_FILE: cannot read the file (ENOENT)',
     );
     const short = await file('short', 'tiny-secret');
@@ -57,46 +84,21 @@ describe('secrets from files', () => {
   });
 
   describe('rotation while running', () => {
-    let simulator: RunningSimulator;
-    let app: TestApp;
-    let adminFile: string;
-    let replicateFile: string;
-    const logLines: string[] = [];
-    beforeAll(async () => {
-      // The simulator accepts only the new Replicate token.
-      simulator = await startTestSimulator(0.05, { tokens: ['r8_new_token'] });
-      adminFile = await file('admin-rotating', OLD_ADMIN);
-      replicateFile = await file('replicate-rotating', 'r8_old_token');
-      app = await startTestApp(
-        {
-          LOG_LEVEL: 'info',
-          PIXELGATE_ADMIN_TOKEN: '',
-          PIXELGATE_ADMIN_TOKEN_FILE: adminFile,
-          REPLICATE_API_TOKEN_FILE: replicateFile,
-          REPLICATE_API_BASE_URL: simulator.baseUrl,
-        },
-        { logDestination: { write: (line: string) => void logLines.push(line) } },
-      );
-    });
-    afterAll(async () => {
-      await app?.stop();
-      await simulator?.close();
-    });
-
-    const adminAnswers = async (token: string) =>
-      (await app.graphql('{ ledgerReport { ok } }', {}, token)).errors?.[0]?.extensions?.code ?? 'OK';
-
-    it('the admin token follows its file, with no request dropped while it changes', async () => {
+    test('the admin token follows its file, with no request dropped while it changes', async ({ rotating }) => {
+      const adminAnswers = async (token: string) =>
+        (await rotating.app.graphql('{ ledgerReport { ok } }', {}, token)).errors?.[0]?.extensions?.code ?? 'OK';
       expect(await adminAnswers(OLD_ADMIN)).toBe('OK');
       const during = Array.from({ length: 20 }, () => adminAnswers(OLD_ADMIN));
-      await writeFile(adminFile, `${NEW_ADMIN}\n`);
+      await writeFile(rotating.adminFile, `${NEW_ADMIN}\n`);
       await expect.poll(() => adminAnswers(NEW_ADMIN), { timeout: 10_000 }).toBe('OK');
       expect(await adminAnswers(OLD_ADMIN)).toBe('UNAUTHENTICATED');
       // Each request answered, under the old token or the new one.
       for (const answer of await Promise.all(during)) expect(['OK', 'UNAUTHENTICATED']).toContain(answer);
     });
 
-    it('the Replicate token is re-read on reload (SIGHUP) and used by the next upstream call', async () => {
+    test('the Replicate token is re-read on reload (SIGHUP) and used by the next upstream call', async ({
+      rotating: { app, replicateFile },
+    }) => {
       await writeFile(replicateFile, 'r8_new_token');
       app.reloadSecrets();
       expect(app.services.config.replicateApiToken).toBe('r8_new_token');
@@ -105,19 +107,17 @@ describe('secrets from files', () => {
         dailyBudgetMicros: 1_000_000,
         adminToken: NEW_ADMIN,
       });
-      const created = await app.graphql<{ generateImage: { id: string } }>(
-        'mutation ($input: GenerateImageInput!) { generateImage(input: $input) { id } }',
+      const created = await app.graphql(
+        GenerateDocument,
         { input: { modelId: 'flux-schnell', prompt: 'a rotated fox' } },
         key,
       );
       const id = created.data!.generateImage.id;
-      const status = async () =>
-        (await app.graphql<{ generation: { status: string } }>(`{ generation(id: "${id}") { status } }`, {}, key)).data
-          ?.generation.status;
+      const status = async () => (await app.graphql(GetGenerationDocument, { id }, key)).data?.generation?.status;
       await expect.poll(status, { timeout: 30_000 }).toBe('SUCCEEDED');
     });
 
-    it('logs which secret changed, never a value', () => {
+    test('logs which secret changed, never a value', ({ rotating: { logLines } }) => {
       const log = logLines.join('\n');
       expect(log).toContain('PIXELGATE_ADMIN_TOKEN changed');
       expect(log).toContain('REPLICATE_API_TOKEN changed');

@@ -22,10 +22,15 @@
  * - `redis`: a redis-server of the file's own (redis.ts), to freeze, kill and restart.
  * - `log`: every line the file's gateways logged, as pino wrote it (none unless `setup.env` sets
  *   LOG_LEVEL); a file overrides it to keep more (the console too) before its gateway starts.
+ * - `tmpDir`: a directory of the file's own under the system temp dir, removed after its last test
+ *   (mode 755: embedded Postgres's `postgres` user can enter it when tests run as root).
  *
  * Every fixture is file-scoped: the tests of a file share one environment, as they shared one
  * `beforeAll`. A file that needs two environments is two files.
  */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { test as base } from 'vitest';
 import { TEST_ADMIN_TOKEN, type GraphQLAnswer } from './app.ts';
@@ -77,6 +82,12 @@ export const test = base
     const database = await createEmptyDatabase();
     onCleanup(() => database.drop());
     return database;
+  })
+  .extend('tmpDir', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-test-'));
+    await chmod(dir, 0o755);
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    return dir;
   })
   .extend('redis', { scope: 'file' }, async ({}, { onCleanup }) => {
     const redis = await startTestRedis();
