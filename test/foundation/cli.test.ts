@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lookUpApiKey } from '../../src/auth/api-keys.ts';
-import { connectDatabase, type DatabaseHandle } from '../../src/db/index.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { createEmptyDatabase, type TestDatabase } from '../support/database.ts';
 import { once } from 'node:events';
-import { runCli, spawnCli } from './process.ts';
+import { lookUpApiKey } from '../../src/auth/api-keys.ts';
+import { connectDatabase } from '../../src/db/index.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { dbId, gid } from '../support/ids.ts';
+import { runCli, spawnCli } from './process.ts';
 
 /** A user's global id (base64 of `User:<uuid>`). */
 const ID_LINE = /^[A-Za-z0-9+/]+=*\n$/;
@@ -13,28 +12,32 @@ const KEY_LINE = /^pg_[A-Za-z0-9_-]{43}\n$/;
 /** Nothing listens here: a command that got past its argument checks would fail to connect. */
 const UNREACHABLE_DATABASE = 'postgres://nobody@127.0.0.1:1/none';
 
+const test = base
+  /** The commands' environment: the file's empty database (the commands apply migrations themselves). */
+  .extend('cliDatabase', { scope: 'file' }, ({ emptyDatabase }) => ({ DATABASE_URL: emptyDatabase.url }))
+  /** A handle of the test's own on that database, to read back what the commands wrote. */
+  .extend('handle', { scope: 'file' }, ({ emptyDatabase }, { onCleanup }) => {
+    const handle = connectDatabase(emptyDatabase.url, silentLogger, { max: 2 });
+    onCleanup(() => handle.close());
+    return handle;
+  })
+  .extend(
+    'userCount',
+    { scope: 'file' },
+    ({ handle }) =>
+      async () =>
+        (await handle.db.selectFrom('users').select(handle.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow())
+          .n,
+  );
+
 describe('pixelgate CLI', () => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
-  let env: Record<string, string>;
-  beforeAll(async () => {
-    // Empty: the commands apply migrations themselves.
-    database = await createEmptyDatabase();
-    handle = connectDatabase(database.url, silentLogger, { max: 2 });
-    env = { DATABASE_URL: database.url };
-  });
-  afterAll(async () => {
-    await handle?.close();
-    await database?.drop();
-  });
-
-  const userCount = async () =>
-    (await handle.db.selectFrom('users').select(handle.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
-
-  it('users create prints only the new user id; keys create prints only the key, which works', async () => {
+  test('users create prints only the new user id; keys create prints only the key, which works', async ({
+    cliDatabase,
+    handle,
+  }) => {
     const user = await runCli(
       ['users', 'create', '--name', 'Ada Lovelace', '--daily-budget-usd', '5', '--monthly-budget-usd', '50.25'],
-      env,
+      cliDatabase,
     );
     expect(user.stderr).toBe('');
     expect(user.code).toBe(0);
@@ -47,7 +50,7 @@ describe('pixelgate CLI', () => {
       monthly_budget_micros: 50_250_000,
     });
 
-    const key = await runCli(['keys', 'create', '--user', user.stdout.trim()], env);
+    const key = await runCli(['keys', 'create', '--user', user.stdout.trim()], cliDatabase);
     expect(key.code).toBe(0);
     expect(key.stdout).toMatch(KEY_LINE);
     const found = await lookUpApiKey(handle.db, key.stdout.trim());
@@ -58,8 +61,8 @@ describe('pixelgate CLI', () => {
     expect(key.stdout.trim().startsWith(stored[0]!.prefix)).toBe(true);
   });
 
-  it('users create without budgets leaves them to the defaults', async () => {
-    const user = await runCli(['users', 'create', '--name', 'Defaults'], env);
+  test('users create without budgets leaves them to the defaults', async ({ cliDatabase, handle }) => {
+    const user = await runCli(['users', 'create', '--name', 'Defaults'], cliDatabase);
     expect(user.code).toBe(0);
     const row = await handle.db
       .selectFrom('users')
@@ -70,22 +73,22 @@ describe('pixelgate CLI', () => {
     expect(row.monthly_budget_micros).toBeNull();
   });
 
-  it('migrate applies nothing more on a migrated database', async () => {
-    const result = await runCli(['migrate'], env);
+  test('migrate applies nothing more on a migrated database', async ({ cliDatabase }) => {
+    const result = await runCli(['migrate'], cliDatabase);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('migrations are current\n');
   });
 
-  it.for([
+  test.for([
     [['--daily-budget-usd', 'five'], '--daily-budget-usd expects a non-negative USD amount with at most 6 decimals'],
     [['--daily-budget-usd=-1'], '--daily-budget-usd expects a non-negative USD amount'],
     [['--daily-budget-usd', '1.0000001'], '--daily-budget-usd expects a non-negative USD amount'],
     [['--monthly-budget-usd', '1e3'], '--monthly-budget-usd expects a non-negative USD amount'],
   ] as const)(
     'users create %j exits 1 with a message and creates nothing',
-    async ([budgetArgs, message], { expect }) => {
+    async ([budgetArgs, message], { expect, cliDatabase, userCount }) => {
       const before = await userCount();
-      const result = await runCli(['users', 'create', '--name', 'Bad budget', ...budgetArgs], env);
+      const result = await runCli(['users', 'create', '--name', 'Bad budget', ...budgetArgs], cliDatabase);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
       expect(result.stderr).toContain(message);
@@ -93,21 +96,21 @@ describe('pixelgate CLI', () => {
     },
   );
 
-  it.for([
+  test.for([
     [['users', 'create'], '--name is required'],
     [['users', 'delete'], 'expected: pixelgate users create'],
     [['keys', 'create'], '--user is required'],
     [['keys', 'create', '--user', gid('User', '00000000-0000-4000-8000-000000000000')], 'no user with id'],
     [['launch'], 'unknown command "launch"'],
     [[], 'a command is required'],
-  ] as const)('%j exits 1 with a message', async ([args, message], { expect }) => {
-    const result = await runCli(args, env);
+  ] as const)('%j exits 1 with a message', async ([args, message], { expect, cliDatabase }) => {
+    const result = await runCli(args, cliDatabase);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(message);
   });
 
-  it('stops on bad configuration, naming the variable and never echoing a secret', async () => {
+  test('stops on bad configuration, naming the variable and never echoing a secret', async () => {
     const result = await runCli(['serve'], {
       DATABASE_URL: UNREACHABLE_DATABASE,
       PORT: 'http',
@@ -119,13 +122,13 @@ describe('pixelgate CLI', () => {
     expect(result.stderr).not.toContain('tiny-secret');
   });
 
-  it('refuses to serve in production without REPLICATE_API_TOKEN', async () => {
+  test('refuses to serve in production without REPLICATE_API_TOKEN', async () => {
     const result = await runCli(['serve'], { DATABASE_URL: UNREACHABLE_DATABASE, NODE_ENV: 'production' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('REPLICATE_API_TOKEN: expected a Replicate API token');
   });
 
-  it('simulator takes its rate limits from --creates-per-minute / --other-per-minute and counts its 429s', async () => {
+  test('simulator takes its rate limits from --creates-per-minute / --other-per-minute and counts its 429s', async () => {
     const bad = await runCli(['simulator', '--port', '0', '--creates-per-minute', '0'], {});
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--creates-per-minute expects a positive whole number');

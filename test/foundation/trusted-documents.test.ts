@@ -1,57 +1,29 @@
 /**
- * Trusted documents (TRUSTED_DOCUMENTS): registered per app version from codegen's or Apollo's
- * manifest (CLI and admin mutation), named by id over GET, POST, SSE and WebSocket in every spelling
- * clients use, refused as text under `enforce` for user keys, revoked at once, and counted in
- * Prometheus by operation name only when trusted.
+ * Trusted documents under TRUSTED_DOCUMENTS=enforce: registered per app version (admin mutation),
+ * named by id over GET, POST, SSE and WebSocket in every spelling clients use, refused as text for
+ * user keys, revoked at once, and counted in Prometheus by operation name only when trusted.
+ * TRUSTED_DOCUMENTS=off and the CLI's manifests: trusted-documents-off.test.ts.
  */
-import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STUDIO_APP, TERMINAL_CLIENT_APP } from '../../src/built-in-documents.ts';
 import { DocumentSender } from '../../src/cli/client-documents.ts';
 import studioDocuments from '../../studio/src/gql/persisted-documents.json' with { type: 'json' };
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
-import { createTestUser } from '../support/users.ts';
+import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 import { connect } from '../support/sockets.ts';
-import { runCli } from './process.ts';
+import { hash, MODELS, post, register, VIEWER } from './trusted-documents.ts';
 
-const MODELS = 'query TrustedModels { models { id } }';
-const VIEWER = 'query TrustedViewer { viewer { id } }';
-/** A CLI start (tsx, the schema) takes 15 s and more on a loaded machine. */
-const CLI_MS = 90_000;
-const hash = (text: string) => createHash('sha256').update(text).digest('hex');
-
-async function post(app: TestApp, body: Record<string, unknown>, token?: string) {
-  const response = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return (await response.json()) as { data?: Record<string, unknown>; errors?: Array<{ extensions?: object }> };
-}
-
-async function register(app: TestApp, version: string, bodies: string[]) {
-  return app.graphql(
-    'mutation ($input: RegisterDocumentsInput!) { registerDocuments(input: $input) { documents added } }',
-    { input: { app: 'phone', version, documents: bodies.map((body) => ({ id: `sha256:${hash(body)}`, body })) } },
-    TEST_ADMIN_TOKEN,
-  );
-}
+test.override('setup', {
+  simulator: false,
+  env: { TRUSTED_DOCUMENTS: 'enforce' },
+  gateway: { runWorker: false },
+  user: { name: 'Phone', dailyBudgetMicros: 1_000_000 },
+});
 
 describe('TRUSTED_DOCUMENTS=enforce', () => {
-  let app: TestApp;
-  let key: string;
-  beforeAll(async () => {
-    app = await startTestApp({ TRUSTED_DOCUMENTS: 'enforce' }, { runWorker: false });
-    key = (await createTestUser(app, { name: 'Phone', dailyBudgetMicros: 1_000_000 })).key;
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-
-  it('registers per app version, all or nothing: a wrong hash or an invalid document writes nothing', async () => {
+  test('registers per app version, all or nothing: a wrong hash or an invalid document writes nothing', async ({
+    app,
+    key,
+  }) => {
     const refused = await app.graphql(
       'mutation ($input: RegisterDocumentsInput!) { registerDocuments(input: $input) { documents } }',
       {
@@ -85,7 +57,10 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
     expect(byUser.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
   });
 
-  it('runs a registered document named by documentId, doc_id or persistedQuery, with or without sha256:', async () => {
+  test('runs a registered document named by documentId, doc_id or persistedQuery, with or without sha256:', async ({
+    app,
+    key,
+  }) => {
     const id = hash(MODELS);
     for (const body of [
       { documentId: id },
@@ -107,7 +82,10 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
     expect(await sse.text()).toContain('"models"');
   });
 
-  it('refuses text from a user key (the admin token still runs text) and answers PERSISTED_QUERY_NOT_FOUND for an unknown id', async () => {
+  test('refuses text from a user key (the admin token still runs text) and answers PERSISTED_QUERY_NOT_FOUND for an unknown id', async ({
+    app,
+    key,
+  }) => {
     const text = await post(app, { query: MODELS }, key);
     expect(text.errors?.[0]?.extensions).toMatchObject({
       code: 'FORBIDDEN',
@@ -121,7 +99,7 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
     expect(neither.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
-  it('names documents by id over WebSocket too, and refuses text there', async () => {
+  test('names documents by id over WebSocket too, and refuses text there', async ({ app, key }) => {
     const { raw, acknowledged } = await connect(app, { authorization: `Bearer ${key}` });
     expect(acknowledged).toBe(true);
     try {
@@ -152,7 +130,7 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
     }
   });
 
-  it('labels Prometheus operations by name only for trusted documents', async () => {
+  test('labels Prometheus operations by name only for trusted documents', async ({ app, key }) => {
     await post(app, { documentId: hash(MODELS) }, key);
     await post(app, { query: 'query AnyNameACallerLikes { models { id } }' }, TEST_ADMIN_TOKEN);
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
@@ -161,7 +139,7 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
     expect(metrics).not.toContain('AnyNameACallerLikes');
   });
 
-  it('revoking a version stops its documents at once, keeping those another version ships', async () => {
+  test('revoking a version stops its documents at once, keeping those another version ships', async ({ app, key }) => {
     const revoked = await app.graphql(
       'mutation { revokeAppVersion(app: "phone", version: "1.0.0") }',
       {},
@@ -180,7 +158,10 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it("registers the studio's and the terminal client's own documents at start, so they run by id", async () => {
+  test("registers the studio's and the terminal client's own documents at start, so they run by id", async ({
+    app,
+    key,
+  }) => {
     const apps = await app.services.db.selectFrom('trusted_app_versions').select('app').execute();
     expect(apps.map((row) => row.app)).toEqual(expect.arrayContaining([STUDIO_APP, TERMINAL_CLIENT_APP]));
     const studioModels = Object.entries(studioDocuments).find(([, body]) => body.startsWith('query StudioModels'))!;
@@ -193,56 +174,4 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
     expect(estimate.errors).toBeUndefined();
     expect(estimate.data?.estimateCost).toMatchObject({ totalUsd: expect.any(String) });
   });
-});
-
-describe('TRUSTED_DOCUMENTS=off (the default)', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({}, { runWorker: false });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-
-  it('runs text and answers an id PERSISTED_QUERY_NOT_FOUND, so clients send the text', async () => {
-    expect((await post(app, { query: MODELS })).data?.models).toEqual(expect.any(Array));
-    await register(app, '1', [MODELS]);
-    const byId = await post(app, { documentId: hash(MODELS) });
-    expect(byId.errors?.[0]?.extensions).toMatchObject({ code: 'PERSISTED_QUERY_NOT_FOUND' });
-  });
-
-  it('pixelgate documents add reads a codegen or Apollo manifest; list and revoke', async () => {
-    const folder = await mkdtemp(path.join(tmpdir(), 'pixelgate-documents-'));
-    const codegen = path.join(folder, 'persisted-documents.json');
-    await writeFile(codegen, JSON.stringify({ [`sha256:${hash(VIEWER)}`]: VIEWER }));
-    const apollo = path.join(folder, 'manifest.json');
-    await writeFile(
-      apollo,
-      JSON.stringify({
-        format: 'apollo-persisted-query-manifest',
-        version: 1,
-        operations: [{ id: hash(MODELS), name: 'TrustedModels', type: 'query', body: MODELS }],
-      }),
-    );
-    const env = { DATABASE_URL: app.database.url };
-    const bad = path.join(folder, 'bad.json');
-    await writeFile(bad, JSON.stringify({ [hash('{ nope }')]: '{ nope }' }));
-    // Independent commands (other app names), run side by side: each CLI start is slow on a loaded machine.
-    const [added, fromApollo, refused] = await Promise.all([
-      runCli(['documents', 'add', codegen, '--app', 'web', '--version', '2.0'], env, CLI_MS),
-      runCli(['documents', 'add', apollo, '--app', 'ios', '--version', '7'], env, CLI_MS),
-      runCli(['documents', 'add', bad, '--app', 'android', '--version', '8'], env, CLI_MS),
-    ]);
-    expect(added).toMatchObject({ code: 0, stdout: 'web@2.0: 1 documents (1 new)\n' });
-    expect(fromApollo).toMatchObject({ code: 0 });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('documents.0.body');
-    const [list, revoked] = await Promise.all([
-      runCli(['documents', 'list'], env, CLI_MS),
-      runCli(['documents', 'revoke', '--app', 'web', '--version', '2.0'], env, CLI_MS),
-    ]);
-    expect(list.stdout).toMatch(/^ios\t7\t1 documents\t/m);
-    expect(list.stdout).not.toMatch(/^android/m);
-    expect(revoked).toMatchObject({ code: 0 });
-  }, 180_000);
 });

@@ -2,42 +2,39 @@
  * The WebSocket edge: how sockets authenticate, what bounds them, and that a revoked key ends
  * what it allowed at once, on every instance.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
-import { createTestUser } from '../support/users.ts';
+import { startTestApp, TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { untilAnswered, withDatabaseClosed } from '../support/database.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { connect, openRaw, type RawSocket } from '../support/sockets.ts';
 
 const VIEWER = 'query { viewer { id } }';
 const GALLERY = 'subscription { myGenerations { id status } }';
 
+/** A second instance on the same database, API-only and with the default bounds: revocations must reach its sockets too. */
+const test = base.extend('other', { scope: 'file' }, async ({ env }, { onCleanup }) => {
+  const other = await startTestApp({}, { database: env.database, runWorker: false });
+  onCleanup(() => other.stop());
+  return other;
+});
+
+test.override('setup', {
+  simulator: false,
+  env: {
+    WS_MAX_SOCKETS: '6',
+    WS_MAX_SOCKETS_PER_USER: '2',
+    WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '2',
+    WS_MAX_BUFFERED_BYTES: '65536',
+    LOG_LEVEL: 'error',
+  },
+});
+
 describe('WebSocket edge', () => {
-  let app: TestApp;
-  let other: TestApp;
-  const logLines: Array<{ level: number; msg: string }> = [];
-
-  beforeAll(async () => {
-    app = await startTestApp(
-      {
-        WS_MAX_SOCKETS: '6',
-        WS_MAX_SOCKETS_PER_USER: '2',
-        WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '2',
-        WS_MAX_BUFFERED_BYTES: '65536',
-        LOG_LEVEL: 'error',
-      },
-      { logDestination: { write: (line: string) => void logLines.push(JSON.parse(line)) } },
-    );
-    // A second instance on the same database: revocations must reach its sockets too.
-    other = await startTestApp({}, { database: app.database, runWorker: false });
-  });
-  afterAll(async () => {
-    await other?.stop();
-    await app?.stop();
-  });
-
-  it('reads the key from connectionParams in any case, Apollo-style headers, or the upgrade request', async () => {
-    const { key, userId } = await createTestUser(app, { name: 'Auth forms', openLimits: false });
+  test('reads the key from connectionParams in any case, Apollo-style headers, or the upgrade request', async ({
+    other,
+    newUser,
+  }) => {
+    const { key, userId } = await newUser({ name: 'Auth forms', openLimits: false });
     const forms: Array<[unknown, Record<string, string> | undefined]> = [
       [{ authorization: `Bearer ${key}` }, undefined],
       [{ Authorization: `Bearer ${key}` }, undefined],
@@ -58,7 +55,7 @@ describe('WebSocket edge', () => {
     expect(userId).toBeTruthy();
   });
 
-  it('closes 4403 with a reason that says the key is wrong', async () => {
+  test('closes 4403 with a reason that says the key is wrong', async ({ other }) => {
     const { raw, acknowledged } = await connect(other, { authorization: `Bearer pg_${'A'.repeat(43)}` });
     expect(acknowledged).toBe(false);
     const closed = await raw.closed;
@@ -66,8 +63,11 @@ describe('WebSocket edge', () => {
     expect(closed.reason).toMatch(/API key is invalid or has been revoked/);
   });
 
-  it('answers a syntax error with an error for that id; the socket and its other operations live on', async () => {
-    const { key } = await createTestUser(app, { name: 'Syntax', openLimits: false });
+  test('answers a syntax error with an error for that id; the socket and its other operations live on', async ({
+    other,
+    newUser,
+  }) => {
+    const { key } = await newUser({ name: 'Syntax', openLimits: false });
     const { raw } = await connect(other, { authorization: `Bearer ${key}` });
     raw.send({ id: 'gallery', type: 'subscribe', payload: { query: GALLERY } });
     raw.send({ id: 'broken', type: 'subscribe', payload: { query: 'subscription { myGenerations { id ' } });
@@ -88,8 +88,8 @@ describe('WebSocket edge', () => {
     raw.socket.close();
   });
 
-  it('caps operations per socket, sockets per user and sockets per instance', async () => {
-    const { key } = await createTestUser(app, { name: 'Caps', openLimits: false });
+  test('caps operations per socket, sockets per user and sockets per instance', async ({ app, newUser }) => {
+    const { key } = await newUser({ name: 'Caps', openLimits: false });
     const first = await connect(app, { authorization: `Bearer ${key}` });
     first.raw.send({ id: 'a', type: 'subscribe', payload: { query: GALLERY } });
     first.raw.send({ id: 'b', type: 'subscribe', payload: { query: GALLERY } });
@@ -116,8 +116,8 @@ describe('WebSocket edge', () => {
     for (const socket of [first.raw, second.raw, ...anonymous]) (socket as RawSocket).socket?.close();
   });
 
-  it('closes a slow consumer instead of buffering for it', async () => {
-    const { key } = await createTestUser(app, { name: 'Slow', openLimits: false });
+  test('closes a slow consumer instead of buffering for it', async ({ app, newUser, log }) => {
+    const { key } = await newUser({ name: 'Slow', openLimits: false });
     const { raw } = await connect(app, { authorization: `Bearer ${key}` });
     const underlying = (raw.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     underlying.pause(); // stop reading: whatever the server sends now waits in its buffers
@@ -132,11 +132,16 @@ describe('WebSocket edge', () => {
     expect(closed.code).toBe(1008);
     // The operations that arrive while it closes are refused with a contract code, not logged as
     // errors one by one (bench/abuse.ts's slow consumer logged ~3,500 error lines).
+    const logLines = log.map((line) => JSON.parse(line) as { level: number; msg: string });
     expect(logLines.filter((line) => line.level >= 50 && line.msg.includes('WebSocket operation'))).toEqual([]);
   });
 
-  it('a revoked key ends its sockets on every instance and is refused at once over HTTP', async () => {
-    const { key, keyId } = await createTestUser(app, { name: 'Revoked', openLimits: false });
+  test('a revoked key ends its sockets on every instance and is refused at once over HTTP', async ({
+    app,
+    other,
+    newUser,
+  }) => {
+    const { key, keyId } = await newUser({ name: 'Revoked', openLimits: false });
     const here = await connect(app, { authorization: `Bearer ${key}` });
     const there = await connect(other, { authorization: `Bearer ${key}` });
     for (const { raw } of [here, there]) raw.send({ id: 'g', type: 'subscribe', payload: { query: GALLERY } });
@@ -166,8 +171,8 @@ describe('WebSocket edge', () => {
     expect(reconnect.acknowledged).toBe(false);
   });
 
-  it('a database outage at connect gets a retryable close (1013), not Forbidden', async () => {
-    const { key } = await createTestUser(app, { name: 'Outage', openLimits: false }); // not yet cached by `other`
+  test('a database outage at connect gets a retryable close (1013), not Forbidden', async ({ other, newUser }) => {
+    const { key } = await newUser({ name: 'Outage', openLimits: false }); // not yet cached by `other`
     await withDatabaseClosed(other.database, async () => {
       const { raw, acknowledged } = await connect(other, { authorization: `Bearer ${key}` });
       expect(acknowledged).toBe(false);

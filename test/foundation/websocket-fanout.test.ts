@@ -8,13 +8,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLInt, GraphQLObjectType, GraphQLScalarType, GraphQLSchema, GraphQLString } from 'graphql';
 import { createYoga, Repeater, type YogaServerInstance } from 'graphql-yoga';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { useSharedSubscriptionExecution } from '../../src/graphql/shared-execution.ts';
 import { LiveConnections } from '../../src/graphql/live-connections.ts';
 import { TrustedDocuments } from '../../src/graphql/trusted-documents.ts';
 import { attachGraphQLWebSocket } from '../../src/graphql/websocket.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 
 interface Tick {
   readonly n: number;
@@ -129,42 +129,50 @@ async function sseSubscriber(server: YogaServerInstance<object, object>, offset:
   };
 }
 
-describe('WebSocket fan-out', () => {
-  const { schema, counts, listeners, emit } = tickSchema();
-  const yoga = createYoga({ schema, plugins: [useSharedSubscriptionExecution()], logging: false });
-  const server = http.createServer(yoga);
-  const webSocket = attachGraphQLWebSocket({
-    server,
-    yoga,
-    logger: silentLogger,
-    auth: { resolve: async () => null, isCredentialError: () => false, isDatabaseUnavailable: () => false },
-    documents: new TrustedDocuments('off', async () => null),
-    live: new LiveConnections(
-      { maxConnections: 100, maxConnectionsPerUser: 10, maxBufferedBytes: 1 << 20 },
-      silentLogger,
-    ),
-    limits: {
-      maxSubscriptionsPerSocket: 10,
-      maxPayloadBytes: 1 << 16,
-      recheckIntervalMs: 60_000,
-      maxAnonymousSockets: 100,
-      maxAnonymousSocketsPerAddress: 100,
-      anonymousIdleMs: 60_000,
-    },
-  });
-  let url = '';
-
-  beforeAll(async () => {
+const test = base
+  /** The tick schema, its serializations counted (one for the file: the tests count differences). */
+  .extend('ticks', { scope: 'file' }, () => tickSchema())
+  /** Yoga with the shared execution, on the tick schema. */
+  .extend('yoga', { scope: 'file' }, ({ ticks }, { onCleanup }) => {
+    const yoga = createYoga({ schema: ticks.schema, plugins: [useSharedSubscriptionExecution()], logging: false });
+    onCleanup(() => yoga.dispose());
+    return yoga;
+  })
+  /** The WebSocket URL of `yoga` served over HTTP on a free port, with pixelgate's graphql-ws edge. */
+  .extend('url', { scope: 'file' }, async ({ yoga }, { onCleanup }) => {
+    const server = http.createServer(yoga);
+    const webSocket = attachGraphQLWebSocket({
+      server,
+      yoga,
+      logger: silentLogger,
+      auth: { resolve: async () => null, isCredentialError: () => false, isDatabaseUnavailable: () => false },
+      documents: new TrustedDocuments('off', async () => null),
+      live: new LiveConnections(
+        { maxConnections: 100, maxConnectionsPerUser: 10, maxBufferedBytes: 1 << 20 },
+        silentLogger,
+      ),
+      limits: {
+        maxSubscriptionsPerSocket: 10,
+        maxPayloadBytes: 1 << 16,
+        recheckIntervalMs: 60_000,
+        maxAnonymousSockets: 100,
+        maxAnonymousSocketsPerAddress: 100,
+        anonymousIdleMs: 60_000,
+      },
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  });
-  afterAll(async () => {
-    await webSocket.dispose();
-    await new Promise((resolve) => server.close(resolve));
-    await yoga.dispose();
+    onCleanup(async () => {
+      await webSocket.dispose();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   });
 
-  it('serializes each event once per document and variables; each subscriber gets it under its own id', async () => {
+describe('WebSocket fan-out', () => {
+  test('serializes each event once per document and variables; each subscriber gets it under its own id', async ({
+    ticks: { counts, listeners, emit },
+    url,
+  }) => {
     const shared = await Promise.all(['a', 'b', 'c'].map((id) => subscriber(url, id, 0)));
     const other = await subscriber(url, 'd', 5);
     const everyone = [...shared, other];
@@ -195,7 +203,12 @@ describe('WebSocket fan-out', () => {
     expect(counts.serialized).toBe(4);
     for (const s of everyone) s.socket.close();
   });
-  it('serializes each event once for SSE subscribers too, shared with WebSocket subscribers; the SSE text is unchanged', async () => {
+
+  test('serializes each event once for SSE subscribers too, shared with WebSocket subscribers; the SSE text is unchanged', async ({
+    ticks: { schema, counts, listeners, emit },
+    yoga,
+    url,
+  }) => {
     // The reference: Yoga without the shared execution writes the text clients got before.
     const plain = createYoga({ schema, logging: false });
     const before = counts.serialized;
