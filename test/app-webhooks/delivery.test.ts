@@ -7,10 +7,11 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
-import { insertRunningGeneration } from '../generations/helpers.ts';
 import { noteEndpointOutcome } from '../../src/app-webhooks/deliveries.ts';
+import { insertRunningGeneration } from '../generations/helpers.ts';
+import type { TestApp } from '../support/app.ts';
+import { eventually } from '../support/env.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import {
   CreateWebhookEndpointDocument,
   RedeliverWebhookDocument,
@@ -22,46 +23,46 @@ import { startReceiver, type Receiver } from './receiver.ts';
 
 const LIFE = ['generation.queued', 'generation.started', 'generation.succeeded'];
 
+async function eventSchema() {
+  const schema = JSON.parse(await readFile(new URL('../../docs/webhook-event.schema.json', import.meta.url), 'utf8'));
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats.default(ajv);
+  return ajv.compile(schema);
+}
+
+async function endpointFor(app: TestApp, key: string, input: { url: string; events?: string[] }) {
+  const answer = await app.graphql(CreateWebhookEndpointDocument, { input }, key);
+  expect(answer.errors).toBeUndefined();
+  return answer.data!.createWebhookEndpoint;
+}
+
+async function deliveriesOf(app: TestApp, key: string) {
+  const answer = await app.graphql(WebhookEndpointsDocument, {}, key);
+  expect(answer.errors).toBeUndefined();
+  return answer.data!.webhookEndpoints.flatMap((endpoint) => endpoint.deliveries.edges.map((edge) => edge.node));
+}
+
+/** A receiver of the test's own, closed after it. */
+const test = base.extend('receiver', async ({}, { onCleanup }) => {
+  const receiver = await startReceiver();
+  onCleanup(() => receiver.close());
+  return receiver;
+});
+test.override('setup', { env: { WEBHOOK_RETRY_SCHEDULE_SECONDS: '0.2,0.2,0.2,0.2' } });
+
 describe('webhooks to apps', () => {
-  let env: GenerationsEnv;
-  let receiver: Receiver;
-  async function eventSchema() {
-    const schema = JSON.parse(await readFile(new URL('../../docs/webhook-event.schema.json', import.meta.url), 'utf8'));
-    const ajv = new Ajv2020({ strict: true, allErrors: true });
-    addFormats.default(ajv);
-    return ajv.compile(schema);
-  }
-
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ env: { WEBHOOK_RETRY_SCHEDULE_SECONDS: '0.2,0.2,0.2,0.2' } });
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
-  afterEach(async () => {
-    await receiver?.close();
-  });
-
-  async function endpointFor(key: string, input: { url: string; events?: string[] }) {
-    const answer = await env.gateway.app.graphql(CreateWebhookEndpointDocument, { input }, key);
-    expect(answer.errors).toBeUndefined();
-    return answer.data!.createWebhookEndpoint;
-  }
-
-  async function deliveriesOf(key: string) {
-    const answer = await env.gateway.app.graphql(WebhookEndpointsDocument, {}, key);
-    expect(answer.errors).toBeUndefined();
-    return answer.data!.webhookEndpoints.flatMap((endpoint) => endpoint.deliveries.edges.map((edge) => edge.node));
-  }
-
-  it('delivers every event of a generation once per event id, signed, with the images and the settled cost', async () => {
-    receiver = await startReceiver();
-    const { key } = await env.user();
-    const { secret, endpoint } = await endpointFor(key, { url: receiver.url });
+  test('delivers every event of a generation once per event id, signed, with the images and the settled cost', async ({
+    app,
+    gateway,
+    newUser,
+    receiver,
+  }) => {
+    const { key } = await newUser();
+    const { secret, endpoint } = await endpointFor(app, key, { url: receiver.url });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(endpoint.events).toBeNull();
 
-    const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse' });
+    const { generation } = await gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse' });
     await eventually(
       async () => receiver.received.map((entry) => entry.type),
       (types) => LIFE.every((type) => types.includes(type)),
@@ -77,7 +78,7 @@ describe('webhooks to apps', () => {
       expect(schema(entry.payload), JSON.stringify(schema.errors)).toBe(true);
     }
     const succeeded = receiver.received.find((entry) => entry.type === 'generation.succeeded')!.payload.data;
-    const shown = await env.gateway.get(key, generation!.id);
+    const shown = await gateway.get(key, generation!.id);
     expect(succeeded.generation).toMatchObject({
       id: generation!.id,
       status: 'SUCCEEDED',
@@ -86,23 +87,27 @@ describe('webhooks to apps', () => {
     });
     const image = await fetch((succeeded.generation as { images: Array<{ url: string }> }).images[0]!.url);
     expect(image.status).toBe(200);
-    const deliveries = await deliveriesOf(key);
+    const deliveries = await deliveriesOf(app, key);
     expect(deliveries.map((delivery) => delivery.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
 
     // Counted in /metrics by outcome only: no user, endpoint or URL labels.
-    const metrics = await (await fetch(`${env.gateway.app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toMatch(/^pixelgate_webhook_attempts_total\{outcome="delivered"\} [1-9]/m);
     expect(metrics).toMatch(/^pixelgate_webhook_attempt_seconds_count\{outcome="delivered"\} [1-9]/m);
     expect(metrics).not.toContain(receiver.url);
     expect(metrics).not.toContain('127.0.0.1');
   });
 
-  it('sends budget.threshold once per window when settled spending crosses 80 % and 100 % of a budget', async () => {
-    receiver = await startReceiver();
-    const { key, userId } = await env.user({ dailyBudgetMicros: 3_000 });
-    await endpointFor(key, { url: receiver.url, events: ['budget.threshold'] });
-    const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse, all in' });
-    await env.gateway.waitFor(key, generation!.id);
+  test('sends budget.threshold once per window when settled spending crosses 80 % and 100 % of a budget', async ({
+    app,
+    gateway,
+    newUser,
+    receiver,
+  }) => {
+    const { key, userId } = await newUser({ dailyBudgetMicros: 3_000 });
+    await endpointFor(app, key, { url: receiver.url, events: ['budget.threshold'] });
+    const { generation } = await gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse, all in' });
+    await gateway.waitFor(key, generation!.id);
     await eventually(
       async () => receiver.received.length,
       (count) => count === 2,
@@ -126,14 +131,18 @@ describe('webhooks to apps', () => {
     for (const entry of receiver.received) expect(schema(entry.payload), JSON.stringify(schema.errors)).toBe(true);
   });
 
-  it('retries a failing endpoint under the same webhook-id until it answers 2xx, and records each attempt', async () => {
-    receiver = await startReceiver();
+  test('retries a failing endpoint under the same webhook-id until it answers 2xx, and records each attempt', async ({
+    app,
+    gateway,
+    newUser,
+    receiver,
+  }) => {
     receiver.respond((_request, attempt) => (attempt < 3 ? 503 : 200));
-    const { key } = await env.user();
-    const { secret } = await endpointFor(key, { url: receiver.url, events: ['generation.succeeded'] });
-    await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse in a storm' });
+    const { key } = await newUser();
+    const { secret } = await endpointFor(app, key, { url: receiver.url, events: ['generation.succeeded'] });
+    await gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse in a storm' });
     const delivered = await eventually(
-      () => deliveriesOf(key),
+      () => deliveriesOf(app, key),
       (deliveries) => deliveries.length === 1 && deliveries[0]!.status === 'SUCCEEDED',
       20_000,
     );
@@ -145,14 +154,18 @@ describe('webhooks to apps', () => {
     expect(receiver.received.map((entry) => entry.type)).toEqual(Array(4).fill('generation.succeeded'));
   });
 
-  it('stops at a 4xx, disables the endpoint on 410 and says why; a redelivery sends the same event again', async () => {
-    receiver = await startReceiver();
+  test('stops at a 4xx, disables the endpoint on 410 and says why; a redelivery sends the same event again', async ({
+    app,
+    gateway,
+    newUser,
+    receiver,
+  }) => {
     receiver.respond(() => 410);
-    const { key } = await env.user();
-    const { endpoint } = await endpointFor(key, { url: receiver.url, events: ['generation.queued'] });
-    await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse, gone' });
+    const { key } = await newUser();
+    const { endpoint } = await endpointFor(app, key, { url: receiver.url, events: ['generation.queued'] });
+    await gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse, gone' });
     const [listed] = await eventually(
-      async () => (await env.gateway.app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints,
+      async () => (await app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints,
       (endpoints) => endpoints[0]?.enabled === false,
     );
     expect(listed!.disabledReason).toBe('The endpoint answered 410 Gone.');
@@ -160,28 +173,28 @@ describe('webhooks to apps', () => {
       { status: 'FAILED', attempts: 1, lastResponseCode: 410 },
     ]);
     // Nothing more is recorded for a disabled endpoint.
-    await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse, still gone' });
+    await gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse, still gone' });
     expect(receiver.received).toHaveLength(1);
 
     // Redelivering to the disabled endpoint is refused, naming why, and changes nothing.
     const deliveryId = listed!.deliveries.edges[0]!.node.id;
-    const refused = await env.gateway.app.graphql(RedeliverWebhookDocument, { deliveryId }, key);
+    const refused = await app.graphql(RedeliverWebhookDocument, { deliveryId }, key);
     expect(refused.data).toBeNull();
     expect(refused.errors?.[0]).toMatchObject({
       message: expect.stringContaining('disabled endpoint (The endpoint answered 410 Gone.)'),
       extensions: { code: 'BAD_USER_INPUT', invalidFields: [{ path: 'deliveryId' }] },
     });
-    const unchanged = (await deliveriesOf(key))[0]!;
+    const unchanged = (await deliveriesOf(app, key))[0]!;
     expect(unchanged).toMatchObject({ status: 'FAILED', attempts: 1, nextAttemptAt: null });
 
     receiver.respond(() => 200);
-    const enabled = await env.gateway.app.graphql(
+    const enabled = await app.graphql(
       UpdateWebhookEndpointDocument,
       { input: { id: endpoint.id, enabled: true } },
       key,
     );
     expect(enabled.data!.updateWebhookEndpoint).toMatchObject({ enabled: true, disabledReason: null });
-    const redelivered = await env.gateway.app.graphql(RedeliverWebhookDocument, { deliveryId }, key);
+    const redelivered = await app.graphql(RedeliverWebhookDocument, { deliveryId }, key);
     expect(redelivered.data!.redeliverWebhook.status).toBe('PENDING');
     await eventually(
       async () => receiver.received.length,
@@ -191,19 +204,23 @@ describe('webhooks to apps', () => {
     expect(receiver.received[1]!.body).toBe(receiver.received[0]!.body);
   });
 
-  it('a hung endpoint holds only its own queue: another endpoint gets its events meanwhile', async () => {
-    receiver = await startReceiver();
+  test('a hung endpoint holds only its own queue: another endpoint gets its events meanwhile', async ({
+    app,
+    gateway,
+    newUser,
+    receiver,
+  }) => {
     const hung = await startReceiver();
     hung.respond(() => 'hang');
     try {
-      const slow = await env.user();
-      const healthy = await env.user();
-      await endpointFor(slow.key, { url: hung.url });
-      await endpointFor(healthy.key, { url: receiver.url });
+      const slow = await newUser();
+      const healthy = await newUser();
+      await endpointFor(app, slow.key, { url: hung.url });
+      await endpointFor(app, healthy.key, { url: receiver.url });
       for (const prompt of ['one', 'two', 'three']) {
-        await env.gateway.generate(slow.key, { modelId: 'flux-schnell', prompt: `a slow lighthouse ${prompt}` });
+        await gateway.generate(slow.key, { modelId: 'flux-schnell', prompt: `a slow lighthouse ${prompt}` });
       }
-      await env.gateway.generate(healthy.key, { modelId: 'flux-schnell', prompt: 'a healthy lighthouse' });
+      await gateway.generate(healthy.key, { modelId: 'flux-schnell', prompt: 'a healthy lighthouse' });
       await eventually(
         async () => receiver.received.map((entry) => entry.type),
         (types) => LIFE.every((type) => types.includes(type)),
@@ -216,10 +233,14 @@ describe('webhooks to apps', () => {
     }
   });
 
-  it('disables an endpoint whose every attempt has failed for 5 days, saying since when; a success ends the streak', async () => {
-    const { key, userId } = await env.user();
-    await endpointFor(key, { url: 'http://127.0.0.1:9/never-called' });
-    const db = env.gateway.db;
+  test('disables an endpoint whose every attempt has failed for 5 days, saying since when; a success ends the streak', async ({
+    app,
+    gateway,
+    newUser,
+  }) => {
+    const { key, userId } = await newUser();
+    await endpointFor(app, key, { url: 'http://127.0.0.1:9/never-called' });
+    const db = gateway.db;
     const { id } = await db
       .selectFrom('app_webhook_endpoints')
       .select('id')
@@ -240,7 +261,7 @@ describe('webhooks to apps', () => {
       .executeTakeFirstOrThrow();
     expect(stillOn).toMatchObject({ enabled: true, disabled_reason: null });
     await noteEndpointOutcome(db, id, failing, now);
-    const listed = (await env.gateway.app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints[0]!;
+    const listed = (await app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints[0]!;
     expect(listed).toMatchObject({
       enabled: false,
       failingSince: '2026-12-05T12:00:00.000Z',
@@ -248,18 +269,22 @@ describe('webhooks to apps', () => {
     });
   });
 
-  it('signs with every secret still inside its 24 h overlap, and refuses a rotation beyond the bound', async () => {
-    receiver = await startReceiver();
-    const { key } = await env.user();
-    const created = await endpointFor(key, { url: receiver.url, events: ['generation.queued'] });
-    const rotate = () => env.gateway.app.graphql(RotateWebhookSecretDocument, { id: created.endpoint.id }, key);
+  test('signs with every secret still inside its 24 h overlap, and refuses a rotation beyond the bound', async ({
+    app,
+    gateway,
+    newUser,
+    receiver,
+  }) => {
+    const { key } = await newUser();
+    const created = await endpointFor(app, key, { url: receiver.url, events: ['generation.queued'] });
+    const rotate = () => app.graphql(RotateWebhookSecretDocument, { id: created.endpoint.id }, key);
     const first = (await rotate()).data!.rotateWebhookSecret;
     expect(first.secret).not.toBe(created.secret);
     expect(new Date(first.endpoint.previousSecretExpiresAt!).getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
     // A second rotation within 24 h keeps the first secret signing too (it used to be dropped).
     const second = (await rotate()).data!.rotateWebhookSecret;
     expect(second.endpoint.signingSecretCount).toBe(3);
-    await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a rotated lighthouse' });
+    await gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a rotated lighthouse' });
     await eventually(
       async () => receiver.received.length,
       (count) => count === 1,
@@ -278,19 +303,23 @@ describe('webhooks to apps', () => {
     expect(refused.data).toBeNull();
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', invalidFields: [{ path: 'id' }] });
     expect(refused.errors?.[0]?.message).toMatch(/signs with 5 secrets already.*rotate again after \d{4}-/);
-    const [listed] = (await env.gateway.app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints;
+    const [listed] = (await app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints;
     expect(listed!.signingSecretCount).toBe(5);
     expect(fourth.errors).toBeUndefined();
   });
 
-  it('never sends an event whose transaction rolled back; the same change committed is sent', async () => {
-    receiver = await startReceiver();
-    const { key, userId } = await env.user({ dailyBudgetMicros: 1_000 });
-    await endpointFor(key, { url: receiver.url });
+  test('never sends an event whose transaction rolled back; the same change committed is sent', async ({
+    app,
+    gateway,
+    newUser,
+    receiver,
+  }) => {
+    const { key, userId } = await newUser({ dailyBudgetMicros: 1_000 });
+    await endpointFor(app, key, { url: receiver.url });
     // Admission inserts the generation, then refuses the hold: the transaction rolls back.
-    const refused = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse too dear' });
+    const refused = await gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse too dear' });
     expect(refused.errors?.[0]?.extensions?.code).toBe('BUDGET_EXCEEDED');
-    const db = env.gateway.db;
+    const db = gateway.db;
     await expect(
       db.transaction().execute(async (trx) => {
         await insertRunningGeneration(trx, userId, 'rolled back');

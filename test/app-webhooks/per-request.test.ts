@@ -4,9 +4,10 @@
  * every event of that generation through the same drain and retries, signed with the user's
  * default (oldest) endpoint's secrets. Every target is a receiver on 127.0.0.1.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
 import { finalize, generate, generateBatch, traces } from '../generations/start-helpers.ts';
+import type { TestApp } from '../support/app.ts';
+import { eventually } from '../support/env.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import {
   CreateWebhookEndpointDocument,
   DeleteWebhookEndpointDocument,
@@ -18,39 +19,42 @@ import { startReceiver, type Receiver } from './receiver.ts';
 
 const LIFE = ['generation.queued', 'generation.started', 'generation.succeeded'];
 
+async function endpointFor(app: TestApp, key: string, input: { url: string; events?: string[] }) {
+  const answer = await app.graphql(CreateWebhookEndpointDocument, { input }, key);
+  expect(answer.errors).toBeUndefined();
+  return answer.data!.createWebhookEndpoint;
+}
+
+async function webhooksOf(app: TestApp, key: string, id: string) {
+  const answer = await app.graphql(GenerationWebhooksDocument, { id }, key);
+  expect(answer.errors).toBeUndefined();
+  return answer.data!.generation!;
+}
+
+/** Starts receivers for a test, all closed after it. */
+const test = base.extend('newReceiver', async ({}, { onCleanup }) => {
+  const started: Receiver[] = [];
+  onCleanup(async () => {
+    for (const receiver of started) await receiver.close();
+  });
+  return async () => {
+    const receiver = await startReceiver();
+    started.push(receiver);
+    return receiver;
+  };
+});
+test.override('setup', { env: { WEBHOOK_RETRY_SCHEDULE_SECONDS: '0.2,0.2,0.2' } });
+
 describe('per-request webhookUrl', () => {
-  let env: GenerationsEnv;
-  const receivers: Receiver[] = [];
-  async function receiver() {
-    const started = await startReceiver();
-    receivers.push(started);
-    return started;
-  }
-
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ env: { WEBHOOK_RETRY_SCHEDULE_SECONDS: '0.2,0.2,0.2' } });
-  });
-  afterAll(async () => {
-    for (const started of receivers) await started.close();
-    await env?.close();
-  });
-
-  async function endpointFor(key: string, input: { url: string; events?: string[] }) {
-    const answer = await env.gateway.app.graphql(CreateWebhookEndpointDocument, { input }, key);
-    expect(answer.errors).toBeUndefined();
-    return answer.data!.createWebhookEndpoint;
-  }
-
-  async function webhooksOf(key: string, id: string) {
-    const answer = await env.gateway.app.graphql(GenerationWebhooksDocument, { id }, key);
-    expect(answer.errors).toBeUndefined();
-    return answer.data!.generation!;
-  }
-
-  it('refuses a bad URL or a user without an endpoint with BAD_USER_INPUT, writing nothing (no generation, no hold)', async () => {
-    const { key, userId } = await env.user();
-    const target = await receiver();
-    const noEndpoint = await generate(env.gateway, key, {
+  test('refuses a bad URL or a user without an endpoint with BAD_USER_INPUT, writing nothing (no generation, no hold)', async ({
+    app,
+    gateway,
+    newUser,
+    newReceiver,
+  }) => {
+    const { key, userId } = await newUser();
+    const target = await newReceiver();
+    const noEndpoint = await generate(gateway, key, {
       modelId: 'flux-schnell',
       prompt: 'p',
       webhookUrl: target.url,
@@ -60,20 +64,20 @@ describe('per-request webhookUrl', () => {
       extensions: { code: 'BAD_USER_INPUT', invalidFields: [{ path: 'input.webhookUrl' }] },
     });
 
-    await endpointFor(key, { url: target.url, events: ['budget.threshold'] });
+    await endpointFor(app, key, { url: target.url, events: ['budget.threshold'] });
     for (const webhookUrl of [
       'http://10.0.0.7/hooks',
       'http://[::ffff:169.254.169.254]/',
       'ftp://example.test/x',
       'nope',
     ]) {
-      const refused = await generate(env.gateway, key, { modelId: 'flux-schnell', prompt: 'p', webhookUrl });
+      const refused = await generate(gateway, key, { modelId: 'flux-schnell', prompt: 'p', webhookUrl });
       expect(refused.errors?.[0]?.extensions, webhookUrl).toMatchObject({
         code: 'BAD_USER_INPUT',
         invalidFields: [{ path: 'input.webhookUrl' }],
       });
     }
-    const batch = await generateBatch(env.gateway, key, [
+    const batch = await generateBatch(gateway, key, [
       { modelId: 'flux-schnell', prompt: 'fine', webhookUrl: target.url },
       { modelId: 'flux-schnell', prompt: 'not fine', webhookUrl: 'http://192.168.1.1/' },
     ]);
@@ -81,23 +85,28 @@ describe('per-request webhookUrl', () => {
       code: 'BAD_USER_INPUT',
       invalidFields: [{ path: 'inputs.1.webhookUrl', message: expect.stringContaining('private address') }],
     });
-    expect(await traces(env.gateway.db, userId)).toEqual({ generations: 0, holds: 0, ledger: 0, rateLimitEvents: 0 });
+    expect(await traces(gateway.db, userId)).toEqual({ generations: 0, holds: 0, ledger: 0, rateLimitEvents: 0 });
     expect(target.received).toHaveLength(0);
   });
 
-  it('sends every event of the generation to its webhookUrl, signed with the default endpoint, retried on failure', async () => {
-    const { key } = await env.user();
-    const endpointTarget = await receiver();
-    const target = await receiver();
+  test('sends every event of the generation to its webhookUrl, signed with the default endpoint, retried on failure', async ({
+    app,
+    gateway,
+    newUser,
+    newReceiver,
+  }) => {
+    const { key } = await newUser();
+    const endpointTarget = await newReceiver();
+    const target = await newReceiver();
     // The first attempt of generation.succeeded fails: the same drain retries it.
     target.respond((request, attempt) => (request.type === 'generation.succeeded' && attempt === 0 ? 503 : 200));
     // The oldest endpoint is the default; a newer one does not change whose secret signs.
-    const first = await endpointFor(key, { url: endpointTarget.url, events: ['budget.threshold'] });
-    await endpointFor(key, { url: endpointTarget.url, events: ['budget.threshold'] });
-    const endpoints = (await env.gateway.app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints;
+    const first = await endpointFor(app, key, { url: endpointTarget.url, events: ['budget.threshold'] });
+    await endpointFor(app, key, { url: endpointTarget.url, events: ['budget.threshold'] });
+    const endpoints = (await app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints;
     expect(endpoints.map((endpoint) => endpoint.isDefault)).toEqual([true, false]);
 
-    const started = await generate(env.gateway, key, {
+    const started = await generate(gateway, key, {
       modelId: 'flux-schnell',
       prompt: 'a lighthouse, told by webhook',
       webhookUrl: target.url,
@@ -105,7 +114,7 @@ describe('per-request webhookUrl', () => {
     expect(started.errors).toBeUndefined();
     const id = started.data!.id;
     const deliveries = await eventually(
-      async () => (await webhooksOf(key, id)).webhookDeliveries,
+      async () => (await webhooksOf(app, key, id)).webhookDeliveries,
       (list) => list.length === 3 && list.every((delivery) => delivery.status === 'SUCCEEDED'),
       20_000,
     );
@@ -116,7 +125,7 @@ describe('per-request webhookUrl', () => {
       attempts: 2,
       lastResponseCode: 200,
     });
-    expect((await webhooksOf(key, id)).webhookUrl).toBe(target.url);
+    expect((await webhooksOf(app, key, id)).webhookUrl).toBe(target.url);
     for (const entry of target.received) expect(target.verify(entry, first.secret)).toEqual(entry.payload);
     expect(new Set(target.received.map((entry) => entry.type))).toEqual(new Set(LIFE));
     const succeeded = target.received.find((entry) => entry.type === 'generation.succeeded')!;
@@ -126,7 +135,7 @@ describe('per-request webhookUrl', () => {
 
     // A per-request delivery is redelivered like any other, under the same webhook-id.
     const queued = deliveries[0]!;
-    const redelivered = await env.gateway.app.graphql(RedeliverWebhookDocument, { deliveryId: queued.id }, key);
+    const redelivered = await app.graphql(RedeliverWebhookDocument, { deliveryId: queued.id }, key);
     expect(redelivered.errors).toBeUndefined();
     await eventually(
       async () => target.attemptsOf(queued.eventId).length,
@@ -135,20 +144,25 @@ describe('per-request webhookUrl', () => {
 
     // Without any endpoint left there is no secret to sign with: a redelivery is refused.
     for (const endpoint of endpoints) {
-      await env.gateway.app.graphql(DeleteWebhookEndpointDocument, { id: endpoint.id }, key);
+      await app.graphql(DeleteWebhookEndpointDocument, { id: endpoint.id }, key);
     }
-    const unsigned = await env.gateway.app.graphql(RedeliverWebhookDocument, { deliveryId: queued.id }, key);
+    const unsigned = await app.graphql(RedeliverWebhookDocument, { deliveryId: queued.id }, key);
     expect(unsigned.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       invalidFields: [{ path: 'deliveryId' }],
     });
   });
 
-  it('finalizeGeneration and generateImages take a webhookUrl too', async () => {
-    const { key } = await env.user();
-    const target = await receiver();
-    const { secret } = await endpointFor(key, { url: target.url, events: ['budget.threshold'] });
-    const preview = await generate(env.gateway, key, {
+  test('finalizeGeneration and generateImages take a webhookUrl too', async ({
+    app,
+    gateway,
+    newUser,
+    newReceiver,
+  }) => {
+    const { key } = await newUser();
+    const target = await newReceiver();
+    const { secret } = await endpointFor(app, key, { url: target.url, events: ['budget.threshold'] });
+    const preview = await generate(gateway, key, {
       mode: 'PREVIEW',
       prompt: 'a blue door',
       count: 2,
@@ -156,17 +170,17 @@ describe('per-request webhookUrl', () => {
     });
     expect(preview.errors).toBeUndefined();
     await eventually(
-      async () => (await webhooksOf(key, preview.data!.id)).status,
+      async () => (await webhooksOf(app, key, preview.data!.id)).status,
       (status) => status === 'SUCCEEDED',
       20_000,
     );
-    const final = await finalize(env.gateway, key, {
+    const final = await finalize(gateway, key, {
       previewId: preview.data!.id,
       imageIndex: 1,
       webhookUrl: target.url,
     });
     expect(final.errors).toBeUndefined();
-    const batch = await generateBatch(env.gateway, key, [
+    const batch = await generateBatch(gateway, key, [
       { modelId: 'flux-schnell', prompt: 'batch one', webhookUrl: target.url },
       { modelId: 'flux-schnell', prompt: 'batch two' },
     ]);
@@ -180,7 +194,7 @@ describe('per-request webhookUrl', () => {
         ended.every((id) => payloads.some((payload) => (payload.data.generation as { id: string }).id === id)),
       30_000,
     );
-    expect((await webhooksOf(key, without!)).webhookDeliveries).toEqual([]);
+    expect((await webhooksOf(app, key, without!)).webhookDeliveries).toEqual([]);
     expect(target.received.some((entry) => (entry.payload.data.generation as { id: string }).id === without)).toBe(
       false,
     );

@@ -4,28 +4,34 @@
  * (once the dead process's job lock is released by the maintenance sweep) sends it again under the
  * same webhook-id, and the app ends up with every event of the generation's life, one id each.
  */
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENERATE, eventually, type GenerationResult } from '../generations/helpers.ts';
-import { startRestartHarness, type RestartHarness } from '../generations/served.ts';
+import { startRestartHarness } from '../generations/served.ts';
+import { eventually, GenerateDocument } from '../support/env.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { CreateWebhookEndpointDocument } from './operations.ts';
-import { startReceiver, type Receiver } from './receiver.ts';
+import { startReceiver } from './receiver.ts';
 
 const LIFE = ['generation.queued', 'generation.started', 'generation.succeeded'];
 
-describe('webhooks across a SIGKILL', () => {
-  let harness: RestartHarness;
-  let receiver: Receiver;
-  beforeAll(async () => {
-    harness = await startRestartHarness(0.05);
-    receiver = await startReceiver();
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await harness?.close();
+const test = base
+  /** Servers as child processes on one database and simulator (served.ts), killed and restarted by the test. */
+  .extend('harness', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const harness = await startRestartHarness(0.05);
+    onCleanup(() => harness.close());
+    return harness;
+  })
+  .extend('receiver', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const receiver = await startReceiver();
+    onCleanup(() => receiver.close());
+    return receiver;
   });
 
-  it('delivers every event once per event id although the endpoint fails 3 times and the gateway dies mid-delivery', async () => {
+describe('webhooks across a SIGKILL', () => {
+  test('delivers every event once per event id although the endpoint fails 3 times and the gateway dies mid-delivery', async ({
+    harness,
+    receiver,
+  }) => {
     let hung = false;
     receiver.respond((request, attempt) => {
       if (attempt < 3) return 503;
@@ -37,13 +43,13 @@ describe('webhooks across a SIGKILL', () => {
     });
     const env = { WEBHOOK_RETRY_SCHEDULE_SECONDS: '0.3,0.3,0.3,0.3,0.3' };
     const first = await harness.start(env);
-    const created = await harness.graphql<{ createWebhookEndpoint: { secret: string } }>(
+    const created = await harness.graphql<ResultOf<typeof CreateWebhookEndpointDocument>>(
       first.url,
       print(CreateWebhookEndpointDocument),
       { input: { url: receiver.url } },
     );
     const { secret } = created.data!.createWebhookEndpoint;
-    const started = await harness.graphql<{ generateImage: GenerationResult }>(first.url, GENERATE, {
+    const started = await harness.graphql<ResultOf<typeof GenerateDocument>>(first.url, print(GenerateDocument), {
       input: { modelId: 'flux-schnell', prompt: 'a lighthouse that outlives its keeper' },
     });
     const generationId = started.data!.generateImage.id;

@@ -4,11 +4,11 @@
  * the test's own resolver.
  */
 import type { LookupAddress } from 'node:dns';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkedLookup, checkTargetUrl, refusedAddress, targetPolicy } from '../../src/app-webhooks/targets.ts';
-import { eventually, startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
+import { eventually } from '../support/env.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { CreateWebhookEndpointDocument, WebhookEndpointsDocument } from './operations.ts';
-import { startReceiver, type Receiver } from './receiver.ts';
+import { startReceiver } from './receiver.ts';
 
 const production = targetPolicy(true, []);
 const development = targetPolicy(false, []);
@@ -29,8 +29,22 @@ const REFUSED_EVERYWHERE = [
   '::ffff:10.0.0.1',
 ];
 
+// The test's DNS: rebind.test is loopback (allowed outside production) until it is switched.
+let rebound = false;
+const resolve = async (hostname: string): Promise<LookupAddress[]> => {
+  if (hostname !== 'rebind.test') throw Object.assign(new Error(`unknown host ${hostname}`), { code: 'ENOTFOUND' });
+  return [{ address: rebound ? '10.0.0.5' : '127.0.0.1', family: 4 }];
+};
+
+const test = base.extend('receiver', { scope: 'file' }, async ({}, { onCleanup }) => {
+  const receiver = await startReceiver();
+  onCleanup(() => receiver.close());
+  return receiver;
+});
+test.override('setup', { gateway: { appWebhooks: { resolve } } });
+
 describe('webhook targets', () => {
-  it('refuses every non-public address in production, loopback included; allows public unicast', () => {
+  test('refuses every non-public address in production, loopback included; allows public unicast', () => {
     for (const address of [...REFUSED_EVERYWHERE, '127.0.0.1', '::1', '::ffff:127.0.0.1']) {
       expect(refusedAddress(address, production), address).not.toBeNull();
     }
@@ -39,13 +53,13 @@ describe('webhook targets', () => {
     }
   });
 
-  it('allows loopback (only) outside production', () => {
+  test('allows loopback (only) outside production', () => {
     for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
       expect(refusedAddress(address, development)).toBeNull();
     for (const address of REFUSED_EVERYWHERE) expect(refusedAddress(address, development), address).not.toBeNull();
   });
 
-  it('checks IP literals in URLs, whatever their spelling, and https in production', () => {
+  test('checks IP literals in URLs, whatever their spelling, and https in production', () => {
     for (const url of [
       'https://127.0.0.1/hooks',
       'https://[::ffff:127.0.0.1]/hooks',
@@ -65,7 +79,7 @@ describe('webhook targets', () => {
     expect(() => checkTargetUrl('http://[::ffff:10.0.0.1]/', development)).toThrow(/private/);
   });
 
-  it('lets WEBHOOK_ALLOWED_TARGETS name exceptions: hosts (http too) and CIDRs', () => {
+  test('lets WEBHOOK_ALLOWED_TARGETS name exceptions: hosts (http too) and CIDRs', () => {
     const policy = targetPolicy(true, ['10.0.0.0/8', 'hooks.internal', 'fd00::5']);
     expect(refusedAddress('10.20.30.40', policy)).toBeNull();
     expect(refusedAddress('fd00::5', policy)).toBeNull();
@@ -73,7 +87,7 @@ describe('webhook targets', () => {
     expect(checkTargetUrl('http://hooks.internal/x', policy).host).toBe('hooks.internal');
   });
 
-  it('refuses a host name when any address it resolves to is refused, before connecting', async () => {
+  test('refuses a host name when any address it resolves to is refused, before connecting', async () => {
     const resolve = async (): Promise<LookupAddress[]> => [
       { address: '93.184.216.34', family: 4 },
       { address: '10.0.0.5', family: 4 },
@@ -87,39 +101,25 @@ describe('webhook targets', () => {
 });
 
 describe('webhook targets through the API and the delivery pool', () => {
-  let env: GenerationsEnv;
-  let receiver: Receiver;
-  // The test's DNS: rebind.test is loopback (allowed outside production) until it is switched.
-  let rebound = false;
-  const resolve = async (hostname: string): Promise<LookupAddress[]> => {
-    if (hostname !== 'rebind.test') throw Object.assign(new Error(`unknown host ${hostname}`), { code: 'ENOTFOUND' });
-    return [{ address: rebound ? '10.0.0.5' : '127.0.0.1', family: 4 }];
-  };
-
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ gateway: { appWebhooks: { resolve } } });
-    receiver = await startReceiver();
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await env?.close();
-  });
-
-  it('refuses private, link-local and metadata URLs when an endpoint is saved, writing nothing', async () => {
-    const { key, userId } = await env.user();
+  test('refuses private, link-local and metadata URLs when an endpoint is saved, writing nothing', async ({
+    app,
+    gateway,
+    newUser,
+  }) => {
+    const { key, userId } = await newUser();
     for (const url of [
       'http://10.1.2.3/hooks',
       'http://169.254.169.254/latest',
       'http://[::ffff:192.168.0.1]/',
       'http://[fd00:ec2::254]/',
     ]) {
-      const answer = await env.gateway.app.graphql(CreateWebhookEndpointDocument, { input: { url } }, key);
+      const answer = await app.graphql(CreateWebhookEndpointDocument, { input: { url } }, key);
       expect(answer.errors?.[0]?.extensions).toMatchObject({
         code: 'BAD_USER_INPUT',
         invalidFields: [{ path: 'input.url' }],
       });
     }
-    const rows = await env.gateway.db
+    const rows = await gateway.db
       .selectFrom('app_webhook_endpoints')
       .select('id')
       .where('user_id', '=', userId)
@@ -127,25 +127,30 @@ describe('webhook targets through the API and the delivery pool', () => {
     expect(rows).toEqual([]);
   });
 
-  it('refuses a host that rebinds to a private address at connect time: nothing is sent', async () => {
-    const { key } = await env.user();
+  test('refuses a host that rebinds to a private address at connect time: nothing is sent', async ({
+    app,
+    gateway,
+    newUser,
+    receiver,
+  }) => {
+    const { key } = await newUser();
     const url = receiver.url.replace('127.0.0.1', 'rebind.test');
-    const created = await env.gateway.app.graphql(
+    const created = await app.graphql(
       CreateWebhookEndpointDocument,
       { input: { url, events: ['generation.queued'] } },
       key,
     );
     expect(created.errors).toBeUndefined();
-    await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'before the rebinding' });
+    await gateway.generate(key, { modelId: 'flux-schnell', prompt: 'before the rebinding' });
     await eventually(
       async () => receiver.received.length,
       (count) => count === 1,
     );
 
     rebound = true;
-    await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'after the rebinding' });
+    await gateway.generate(key, { modelId: 'flux-schnell', prompt: 'after the rebinding' });
     const [endpoint] = await eventually(
-      async () => (await env.gateway.app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints,
+      async () => (await app.graphql(WebhookEndpointsDocument, {}, key)).data!.webhookEndpoints,
       (endpoints) => endpoints[0]!.deliveries.edges.some((edge) => edge.node.status === 'FAILED'),
     );
     const failed = endpoint!.deliveries.edges.map((edge) => edge.node).find((node) => node.status === 'FAILED')!;
