@@ -19,7 +19,7 @@ import {
   UpdateWebhookEndpointDocument,
   WebhookEndpointsDocument,
 } from './operations.ts';
-import { startReceiver, type Receiver } from './receiver.ts';
+import { startReceiver } from './receiver.ts';
 
 const LIFE = ['generation.queued', 'generation.started', 'generation.succeeded'];
 
