@@ -292,15 +292,18 @@ async function slowConsumer({ wsUrl, pid, cheap, attackerKey }: Earlier): Promis
 async function round3(target: Target): Promise<Row[]> {
   const scale = round3Scale(SCALE);
   const rows: Row[] = [await phase(target, 'none (baseline)', async () => '—')];
-  for (const [name, body, headers] of bodyAttacks(target, scale)) {
+  // BENCH_ROUND3=bodies: only the body attacks; =galleries: only the two SSE gallery phases.
+  const galleriesOnly = process.env.BENCH_ROUND3 === 'galleries';
+  for (const [name, body, headers] of galleriesOnly ? [] : bodyAttacks(target, scale)) {
     rows.push(await phase(target, name, httpAttack(target, body, headers)));
   }
   if (process.env.BENCH_ROUND3 === 'bodies') return rows;
-  rows.push(await phase(target, 'SSE flood from one user', sseFlood(target, scale)));
+  if (!galleriesOnly) rows.push(await phase(target, 'SSE flood from one user', sseFlood(target, scale)));
   rows.push(
     await phase(target, 'SSE galleries that read (yardstick)', sseGalleries(target, scale, true), GALLERY_SECONDS),
   );
   rows.push(await phase(target, 'SSE galleries that never read', sseGalleries(target, scale, false), GALLERY_SECONDS));
+  if (galleriesOnly) return rows;
   rows.push(await phase(target, 'anonymous WebSockets past the anonymous cap', anonymousSockets(target, scale)));
   rows.push(await phase(target, 'idle TCP connections past the connection cap', idleConnections(target, scale)));
   rows.push(await phase(target, 'generations, Redis answering (yardstick)', redisAnswering(target, scale)));

@@ -94,7 +94,12 @@ async function gatewayProcess(init: Message): Promise<void> {
     dataDir,
     simulatorUrl: String(init.simulatorUrl),
     // One user watching one generation from 5,000 sockets: the per-user cap (20) would refuse them.
-    extra: { WS_MAX_SOCKETS_PER_USER: String(SUBSCRIBERS + 100), WS_MAX_SOCKETS: String(SUBSCRIBERS + 100) },
+    extra: {
+      WS_MAX_SOCKETS_PER_USER: String(SUBSCRIBERS + 100),
+      WS_MAX_SOCKETS: String(SUBSCRIBERS + 100),
+      // Every subscriber is the one bench user: its events are not paced (the fan-out is measured).
+      WS_MAX_BYTES_PER_SECOND_PER_USER: String(SUBSCRIBERS * 1024 * 1024),
+    },
   });
   // The cold start outlasts flux-schnell's deadline (120 s) when connecting takes long: not what is measured.
   const app = await startApp({ config, logger: silentLogger, generations: { deadlineSeconds: () => 3_600 } });

@@ -20,6 +20,7 @@ import { corsPolicy, useJsonPostsOnly } from './graphql/http-policy.ts';
 import { useWellFormedText } from './graphql/input-text.ts';
 import { useOperationLimits } from './graphql/limits.ts';
 import { useOperationMetrics } from './graphql/operation-metrics.ts';
+import { LiveByteBudget } from './graphql/live-budget.ts';
 import { LiveConnections } from './graphql/live-connections.ts';
 import { useLimitedEventStreams } from './graphql/sse-streams.ts';
 import { useRequestBounds } from './graphql/request-bounds.ts';
@@ -71,6 +72,18 @@ async function isAdmin(services: AppServices, authorization: string | null): Pro
   return (await resolveViewer(services, authorization).catch(() => null))?.kind === 'admin';
 }
 
+/** Sockets and SSE streams under one set of limits. */
+function liveConnections({ config, logger }: AppServices): LiveConnections {
+  return new LiveConnections(
+    {
+      maxConnections: config.webSocket.maxSockets,
+      maxConnectionsPerUser: config.webSocket.maxSocketsPerUser,
+      maxBufferedBytes: config.webSocket.maxBufferedBytes,
+    },
+    logger,
+  );
+}
+
 export function createGraphQLServer(
   services: AppServices,
   schema: GraphQLSchema,
@@ -83,15 +96,7 @@ export function createGraphQLServer(
   const graphiql = production ? null : localGraphiQL();
   const allRoutes = graphiql ? [...routes, graphiql.route] : routes;
 
-  // Sockets and SSE streams under one set of limits.
-  const live = new LiveConnections(
-    {
-      maxConnections: config.webSocket.maxSockets,
-      maxConnectionsPerUser: config.webSocket.maxSocketsPerUser,
-      maxBufferedBytes: config.webSocket.maxBufferedBytes,
-    },
-    logger,
-  );
+  const live = liveConnections(services);
   const yoga = createYoga<YogaServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -112,7 +117,10 @@ export function createGraphQLServer(
       useWellFormedText(),
       useSchemaExposure({ introspection: config.introspection, suggestions: !production }),
       useCatalogCache(),
-      useSharedSubscriptionExecution(),
+      useSharedSubscriptionExecution({
+        registry: options.registry,
+        budget: new LiveByteBudget(config.webSocket.maxBytesPerSecondPerUser),
+      }),
       useLimitedEventStreams(live, logger),
       useRateLimitHeaders(),
       useInputErrorCodes(),

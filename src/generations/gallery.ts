@@ -17,10 +17,13 @@
  *
  * Bus delivery is best effort, so each user's gallery also re-reads the user's recently updated
  * generations every `resyncMs` and after a reconnect; versions make repeated sightings harmless.
- * A consumer that falls more than 256 events behind loses the oldest of them (a bounded buffer:
- * one stuck client must not hold unbounded memory); `generation(id)` reads the current state.
+ * A consumer that falls behind (a slow client, or its user's streams paced by
+ * `WS_MAX_BYTES_PER_SECOND_PER_USER`) is handed the newest view of each generation that changed
+ * meanwhile, not every view: a gallery is state, so a newer view replacing a waiting one loses
+ * nothing, and each generation's final state is always delivered. At most 256 generations wait per
+ * subscription (one stuck client must not hold unbounded memory; past it the oldest is dropped,
+ * and `generation(id)` reads the current state).
  */
-import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import type { Db } from '../db/index.ts';
 import { ACTIVE_GENERATION_STATUSES, type GenerationStatus } from '../db/types.ts';
 import { GENERATION_CHANNEL, type FeedSettings, type GenerationEvents } from './events.ts';
@@ -60,6 +63,9 @@ export interface GalleryDependencies {
 
 /** Resyncs look this far behind the newest change seen: clocks of instances differ a little. */
 const RESYNC_SLACK_MS = 2_000;
+
+/** Generations whose newest view waits for one subscription's consumer, at most. */
+const MAX_WAITING_GENERATIONS = 256;
 
 /** Versions remembered per user gallery: enough to skip repeats, bounded whatever the history. */
 const MAX_REMEMBERED_VERSIONS = 2_000;
@@ -221,29 +227,27 @@ export class GalleryStreams {
    * until the client unsubscribes. Slow consumers get the newest states, not a backlog.
    */
   stream(userId: string): AsyncIterableIterator<GenerationView> {
-    return new Repeater<GenerationView>(async (push, stop) => {
-      let gallery = this.users.get(userId);
-      if (!gallery) {
-        gallery = new UserGallery(userId, this, this.deps.now());
-        this.users.set(userId, gallery);
-      }
-      const listener: ViewListener = (view) => void push(view);
-      gallery.join(listener);
-      try {
-        await gallery.ready.catch((error: unknown) => {
-          // The next subscription of this user starts a fresh gallery rather than this failed one.
-          if (this.users.get(userId) === gallery) this.users.delete(userId);
-          throw error;
-        });
-        await stop;
-      } finally {
-        gallery.listeners.delete(listener);
-        if (gallery.listeners.size === 0) {
-          gallery.stop();
-          if (this.users.get(userId) === gallery) this.users.delete(userId);
-        }
-      }
-    }, new SlidingBuffer(256));
+    let gallery = this.users.get(userId);
+    if (!gallery) {
+      gallery = new UserGallery(userId, this, this.deps.now());
+      this.users.set(userId, gallery);
+    }
+    const joined = gallery;
+    const subscription = new GallerySubscription(() => this.leave(joined, subscription.listener));
+    joined.join(subscription.listener);
+    joined.ready.catch((error: unknown) => {
+      // The next subscription of this user starts a fresh gallery rather than this failed one.
+      if (this.users.get(userId) === joined) this.users.delete(userId);
+      subscription.fail(error);
+    });
+    return subscription;
+  }
+
+  private leave(gallery: UserGallery, listener: ViewListener): void {
+    gallery.listeners.delete(listener);
+    if (gallery.listeners.size > 0) return;
+    gallery.stop();
+    if (this.users.get(gallery.userId) === gallery) this.users.delete(gallery.userId);
   }
 
   /** Re-reads every followed user's recent changes now (also run every `resyncMs` and after a bus reconnect). */
@@ -280,5 +284,77 @@ export class GalleryStreams {
     if (this.owners.size >= MAX_REMEMBERED_OWNERS) this.owners.clear();
     this.owners.set(id, row.user_id);
     return row.user_id;
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * One subscription: a listener on its user's gallery, and the views its consumer has not taken
+ * yet — the newest of each generation, in the order the generations first waited.
+ */
+class GallerySubscription implements AsyncIterableIterator<GenerationView> {
+  private readonly waiting = new Map<string, GenerationView>();
+  private taker: { resolve(step: IteratorResult<GenerationView>): void; reject(error: unknown): void } | undefined;
+  private failure: { readonly error: unknown } | undefined;
+  private ended = false;
+  readonly listener: ViewListener = (view) => this.offer(view);
+
+  constructor(private readonly leave: () => void) {}
+
+  private offer(view: GenerationView): void {
+    if (this.ended) return;
+    const taker = this.taker;
+    if (taker) {
+      this.taker = undefined;
+      return taker.resolve({ done: false, value: view });
+    }
+    const { id, version } = view;
+    if ((this.waiting.get(id)?.version ?? -1) > version) return;
+    this.waiting.set(id, view);
+    if (this.waiting.size > MAX_WAITING_GENERATIONS) this.waiting.delete(this.waiting.keys().next().value!);
+  }
+
+  /** Ends the subscription with `error` (its gallery could not be read). */
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.failure = { error };
+    this.end();
+    this.taker?.reject(error);
+    this.taker = undefined;
+  }
+
+  next(): Promise<IteratorResult<GenerationView>> {
+    const first = this.waiting.entries().next();
+    if (!first.done) {
+      this.waiting.delete(first.value[0]);
+      return Promise.resolve({ done: false, value: first.value[1] });
+    }
+    if (this.failure) return Promise.reject(this.failure.error);
+    if (this.ended) return Promise.resolve(DONE);
+    return new Promise((resolve, reject) => (this.taker = { resolve, reject }));
+  }
+
+  async return(): Promise<IteratorResult<GenerationView>> {
+    this.end();
+    this.taker?.resolve(DONE);
+    this.taker = undefined;
+    return DONE;
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<GenerationView>> {
+    this.end();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.waiting.clear();
+    this.leave();
   }
 }

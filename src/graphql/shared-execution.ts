@@ -18,8 +18,10 @@
  */
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { Counter, type Registry } from 'prom-client';
 import type { GraphQLContext } from './context.ts';
-import { shareSerialization } from './serialized-result.ts';
+import type { LiveByteBudget } from './live-budget.ts';
+import { serializedResult, shareSerialization } from './serialized-result.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -51,12 +53,24 @@ function shareKey(args: ExecutionArgs): string {
   ]);
 }
 
-/** Maps a source iterator without an async generator, so `return()` ends an idle subscription at once. */
-function mapEvents<T, R>(source: AsyncIterator<T>, map: (value: T) => MaybePromise<R>): AsyncIterableIterator<R> {
+/**
+ * Maps a source iterator without an async generator, so `return()` ends an idle subscription at
+ * once. With `budget`, the next event is taken only once the user's streams are out of debt, and
+ * each one is charged its serialized size.
+ */
+function mapEvents<T>(
+  source: AsyncIterator<T>,
+  map: (value: T) => MaybePromise<ExecutionResult>,
+  budget?: { readonly bytes: LiveByteBudget; readonly principal: string },
+): AsyncIterableIterator<ExecutionResult> {
   return {
     async next() {
+      await budget?.bytes.ready(budget.principal);
       const step = await source.next();
-      return step.done ? { done: true, value: undefined } : { done: false, value: await map(step.value) };
+      if (step.done) return { done: true, value: undefined };
+      const value = await map(step.value);
+      budget?.bytes.charge(budget.principal, serializedResult(value).length);
+      return { done: false, value };
     },
     async return() {
       await source.return?.();
@@ -82,11 +96,42 @@ function eventContext(context: unknown): unknown {
   return typeof context === 'object' && context !== null ? { ...context } : context;
 }
 
-export function useSharedSubscriptionExecution(): Plugin {
+/**
+ * `pixelgate_subscription_events_total` counts events handed to subscribers,
+ * `pixelgate_subscription_executions_total` the executions behind them: their ratio is how many
+ * subscribers share one execution.
+ */
+function sharingCounters(registry: Registry | undefined) {
+  const registers = registry ? [registry] : [];
+  return {
+    events: new Counter({
+      name: 'pixelgate_subscription_events_total',
+      help: 'Subscription events handed to subscribers (SSE and WebSocket).',
+      registers,
+    }),
+    executions: new Counter({
+      name: 'pixelgate_subscription_executions_total',
+      help: 'Subscription events executed: one per change per distinct document, variables and viewer, however many subscribers share it.',
+      registers,
+    }),
+  };
+}
+
+/**
+ * `budget`: what one user's live streams may be sent per second, together (`live-budget.ts`);
+ * unbounded without it.
+ */
+export function useSharedSubscriptionExecution(options: { registry?: Registry; budget?: LiveByteBudget } = {}): Plugin {
+  const { registry, budget } = options;
   const executions = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
+  const counters = sharingCounters(registry);
 
   function executeOnce(args: ExecutionArgs, key: string, payload: unknown): MaybePromise<ExecutionResult> {
-    const run = () => execute({ ...args, rootValue: payload, contextValue: eventContext(args.contextValue) });
+    counters.events.inc();
+    const run = () => {
+      counters.executions.inc();
+      return execute({ ...args, rootValue: payload, contextValue: eventContext(args.contextValue) });
+    };
     if (typeof payload !== 'object' || payload === null) return run();
     let byKey = executions.get(payload);
     if (!byKey) {
@@ -106,7 +151,9 @@ export function useSharedSubscriptionExecution(): Plugin {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
     const key = shareKey(args);
-    return mapEvents(source[Symbol.asyncIterator](), (payload) => executeOnce(args, key, payload));
+    const viewer = (args.contextValue as Partial<GraphQLContext> | undefined)?.viewer;
+    const bounded = budget && viewer?.kind === 'user' ? { bytes: budget, principal: viewer.userId } : undefined;
+    return mapEvents(source[Symbol.asyncIterator](), (payload) => executeOnce(args, key, payload), bounded);
   }
 
   return {

@@ -14,6 +14,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
 import type { Viewer } from './context.ts';
 import type { EndReason, LiveConnection, LiveConnections } from './live-connections.ts';
+import { serializedResult } from './serialized-result.ts';
 
 interface StreamContext {
   readonly viewer?: Viewer | null;
@@ -68,8 +69,9 @@ export function useLimitedEventStreams(live: LiveConnections, logger: Logger): P
  * The source is read as fast as it yields, whether or not the client keeps up: Yoga writes an
  * event only once the response drained, so a client that stops reading stops Yoga asking for
  * more, and without this the source's own buffer (or the bus behind it) would hold the events.
- * What the client has not taken waits here, measured (an event is serialized to count it only
- * when it has to wait: a client that keeps up costs nothing more); when it and the bytes in the
+ * What the client has not taken waits here, measured by the event's one serialization
+ * (`serializedResult`: the same bytes for every stream sharing the execution, and the text Yoga
+ * writes); when it and the bytes in the
  * response pass `WS_MAX_BUFFERED_BYTES`, the stream is ended as a slow consumer and its socket
  * destroyed (those bytes can never be sent). `end` for a revocation stops it with a last
  * UNAUTHENTICATED event; the source is ended whichever side stops first.
@@ -131,7 +133,7 @@ class LimitedStream implements AsyncIterableIterator<ExecutionResult> {
           this.settle(step.value);
           continue;
         }
-        const bytes = Buffer.byteLength(JSON.stringify(step.value));
+        const bytes = serializedResult(step.value).length;
         this.backlog.push({ value: step.value, bytes });
         this.backlogBytes += bytes;
         if (this.options.live.isSlow(this.waitingBytes())) {

@@ -1,0 +1,120 @@
+/**
+ * A user's identical live streams share the work of each change (issue 21, item 2): the gallery
+ * (`myGenerations`) opened many times over SSE and WebSocket by one user executes each change
+ * once — counted by `pixelgate_subscription_executions_total` against the events handed out,
+ * `pixelgate_subscription_events_total` — and every stream still ends on every generation's final
+ * state.
+ */
+import { describe, expect, test } from '../support/fixtures.ts';
+import { connect, type RawSocket } from '../support/sockets.ts';
+import { TERMINAL } from '../support/env.ts';
+
+test.override('setup', { speed: 0.05 });
+
+const ALIASES = 5;
+const GALLERY = `subscription { myGenerations { id status ${Array.from({ length: ALIASES }, (_, i) => `p${i}: prompt`).join(' ')} } }`;
+const GENERATE_BATCH =
+  'mutation ($inputs: [GenerateImageInput!]!) { generateImages(inputs: $inputs) { items { generation { id } } } }';
+const SSE_STREAMS = 6;
+const SOCKETS = 4;
+const GENERATIONS = 5;
+
+interface GalleryEvent {
+  readonly id: string;
+  readonly status: string;
+}
+
+/** The newest status each generation had in the events one stream received. */
+type LastStates = Map<string, string>;
+
+function record(states: LastStates, payload: unknown): void {
+  const event = (payload as { data?: { myGenerations?: GalleryEvent } }).data?.myGenerations;
+  if (event) states.set(event.id, event.status);
+}
+
+/** An SSE gallery read as it arrives, its events parsed. */
+async function openSseGallery(url: string, key: string) {
+  const abort = new AbortController();
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query: GALLERY }),
+    signal: abort.signal,
+  });
+  const states: LastStates = new Map();
+  const counted = { events: 0 };
+  const decoder = new TextDecoder();
+  void (async () => {
+    let text = '';
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        const blocks = text.split('\n\n');
+        text = blocks.pop() ?? '';
+        for (const block of blocks) {
+          const data = /^data: (.+)$/m.exec(block)?.[1];
+          if (!data) continue;
+          counted.events++;
+          record(states, JSON.parse(data));
+        }
+      }
+    } catch {
+      // aborted by the test
+    }
+  })();
+  return { states, counted, close: () => abort.abort() };
+}
+
+/** A WebSocket gallery subscription (one per socket). */
+async function openSocketGallery(url: string, key: string) {
+  const { raw, acknowledged } = await connect({ url }, { authorization: `Bearer ${key}` });
+  expect(acknowledged).toBe(true);
+  raw.send({ id: 'g', type: 'subscribe', payload: { query: GALLERY } });
+  const states: LastStates = new Map();
+  const counted = { events: 0 };
+  raw.socket.on('message', (data) => {
+    const message = JSON.parse(String(data)) as RawSocket['messages'][number];
+    if (message.id !== 'g' || message.type !== 'next') return;
+    counted.events++;
+    record(states, message.payload);
+  });
+  return { states, counted, close: () => raw.socket.close() };
+}
+
+async function counter(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+}
+
+describe("live fan-out of one user's galleries", () => {
+  test('N identical SSE and WebSocket galleries cost one execution per change, and all end on the final states', async ({
+    app,
+    key,
+  }) => {
+    const streams = [
+      ...(await Promise.all(Array.from({ length: SSE_STREAMS }, () => openSseGallery(app.url, key)))),
+      ...(await Promise.all(Array.from({ length: SOCKETS }, () => openSocketGallery(app.url, key)))),
+    ];
+    // Each stream is subscribed (its first read of the running generations is done) before the changes.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const eventsBefore = await counter(app.url, 'pixelgate_subscription_events_total');
+    const executionsBefore = await counter(app.url, 'pixelgate_subscription_executions_total');
+
+    const inputs = Array.from({ length: GENERATIONS }, (_, i) => ({ modelId: 'flux-schnell', prompt: `a fox ${i}` }));
+    const answer = await app.graphql(GENERATE_BATCH, { inputs }, key);
+    expect(answer.errors).toBeUndefined();
+    const batch = answer.data as { generateImages: { items: Array<{ generation: { id: string } }> } };
+    const ids = batch.generateImages.items.map((item) => item.generation.id);
+
+    const finalStates = () => streams.every((stream) => ids.every((id) => TERMINAL.has(stream.states.get(id) ?? '')));
+    await expect.poll(finalStates, { timeout: 30_000, interval: 100 }).toBe(true);
+
+    const events = (await counter(app.url, 'pixelgate_subscription_events_total')) - eventsBefore;
+    const executions = (await counter(app.url, 'pixelgate_subscription_executions_total')) - executionsBefore;
+    const perStream = streams.map((stream) => stream.counted.events);
+    expect(events).toBeGreaterThanOrEqual(streams.length * GENERATIONS);
+    // One execution per change for all ten streams: no more than the changes one stream received.
+    expect(executions).toBeLessThanOrEqual(Math.max(...perStream));
+    for (const stream of streams) stream.close();
+  });
+});
