@@ -61,10 +61,9 @@ describe('request bounds', () => {
     expect(body.errors?.[0]?.message).toContain('GRAPHQL_MAX_BODY_BYTES');
   });
 
-  test('refuses a 16 MB body by its length and closes the connection instead of reading the rest', async ({ post }) => {
+  test('refuses a 16 MB body by its length, and the client still sending it gets the 413', async ({ post }) => {
     const response = await post(paddedBody(16 * 1024 * 1024));
     expect(response.status).toBe(413);
-    expect(response.headers.get('connection')).toBe('close');
     expect(((await response.json()) as GraphQLAnswer<AuthModelIdsQuery>).errors?.[0]?.extensions?.code).toBe(
       'BAD_USER_INPUT',
     );
