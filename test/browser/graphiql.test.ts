@@ -4,9 +4,7 @@
  * host but this server for anything.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
-import { launchChromium, screenshot, type TestBrowser } from './chromium.ts';
+import { describe, expect, screenshot, test as base } from '../support/browser-fixtures.ts';
 
 const QUERY_EDITOR = '.graphiql-query-editor .monaco-editor';
 const HEADERS_EDITOR = '.graphiql-editor-tool .monaco-editor[data-uri*="headers"]';
@@ -20,24 +18,16 @@ async function setEditorText(page: Page, selector: string, text: string) {
   await page.keyboard.insertText(text);
 }
 
+/** The file's one GraphiQL page, its query editor loaded; the tests type into it in turn. */
+const test = base.extend('page', { scope: 'file' }, async ({ app, browser }): Promise<Page> => {
+  const page = await browser.newPage();
+  await page.goto(`${app.url}/graphql`);
+  await page.locator(QUERY_EDITOR).first().waitFor();
+  return page;
+});
+
 describe('GraphiQL in Chromium', () => {
-  let env: GenerationsEnv;
-  let browser: TestBrowser;
-  let page: Page;
-
-  beforeAll(async () => {
-    env = await startGenerationsEnv({ speed: 0.02 });
-    browser = await launchChromium();
-    page = await browser.newPage();
-    await page.goto(`${env.gateway.app.url}/graphql`);
-    await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-  });
-
-  it('greets with pixelgate’s own text and a local favicon', async () => {
+  test('greets with pixelgate’s own text and a local favicon', async ({ page }) => {
     expect(await page.title()).toBe('pixelgate GraphiQL');
     // Monaco renders spaces as no-break spaces.
     const editorText = (await page.locator('.graphiql-query-editor').innerText()).replaceAll('\u00a0', ' ');
@@ -46,7 +36,7 @@ describe('GraphiQL in Chromium', () => {
     expect(await page.locator('link[rel=icon]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/);
   });
 
-  it('offers `models` when typing `{ mod` (the GraphQL worker is served)', async () => {
+  test('offers `models` when typing `{ mod` (the GraphQL worker is served)', async ({ page }) => {
     await setEditorText(page, QUERY_EDITOR, '{ mod');
     await page.keyboard.press('Control+Space');
     const suggestion = page.locator('.monaco-editor .suggest-widget .monaco-list-row', { hasText: 'models' });
@@ -55,7 +45,7 @@ describe('GraphiQL in Chromium', () => {
     await page.keyboard.press('Escape');
   });
 
-  it('runs a query', async () => {
+  test('runs a query', async ({ page }) => {
     await setEditorText(page, QUERY_EDITOR, '{ models { id costPerImageUsd } }');
     await page.keyboard.press('ControlOrMeta+Enter');
     const response = page.locator('.graphiql-response');
@@ -63,9 +53,8 @@ describe('GraphiQL in Chromium', () => {
     await screenshot(page, 'graphiql-query');
   });
 
-  it('runs a generationProgress subscription with the key from the Headers pane', async () => {
-    const { key } = await env.user();
-    const { generation } = await env.gateway.generate(key, {
+  test('runs a generationProgress subscription with the key from the Headers pane', async ({ page, gateway, key }) => {
+    const { generation } = await gateway.generate(key, {
       modelId: 'flux-schnell',
       prompt: 'graphiql browser test',
     });
@@ -84,7 +73,7 @@ describe('GraphiQL in Chromium', () => {
     await screenshot(page, 'graphiql-subscription');
   });
 
-  it('fetched nothing from outside this server', () => {
+  test('fetched nothing from outside this server', ({ browser }) => {
     expect(browser.offLoopbackRequests).toEqual([]);
   });
 });

@@ -11,12 +11,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll } from 'vitest';
 import { pngDpi } from '../../src/print/file.ts';
 import { DEFAULT_GENERATION_SETTINGS } from '../../src/runtime.ts';
+import { graphql } from '../gql/index.ts';
 import type { TestApp } from '../support/app.ts';
-import { describe, expect, test } from '../support/fixtures.ts';
-import { launchChromium, screenshot, type TestBrowser } from './chromium.ts';
+import { describe, expect, screenshot, test } from '../support/browser-fixtures.ts';
 
 /** The tracker polls on the simulator's clock (its default schedule is for Replicate's minutes). */
 test.override('setup', {
@@ -64,20 +63,21 @@ async function signIn(page: Page, app: TestApp, key: string): Promise<void> {
   await expect.poll(() => page.locator('#key-status').innerText(), NETWORK).toContain('Signed in as');
 }
 
+const ImageRatingsDocument = graphql(`
+  query ImageRatings($id: ID!) {
+    generation(id: $id) {
+      images {
+        rating
+      }
+    }
+  }
+`);
+
 describe('print files and thumbs in the studio', () => {
-  let browser: TestBrowser;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   test(
     'makes a print file from a custom target, shows its size and DPI, and downloads it; the thumbs rate the image',
     { timeout: 120_000 },
-    async ({ app, key }) => {
+    async ({ app, key, browser }) => {
       const page = await browser.newPage();
       await signIn(page, app, key);
 
@@ -133,13 +133,9 @@ describe('print files and thumbs in the studio', () => {
 
       // Thumbs: each press is kept by the gateway and updates the card in place.
       const rating = async (): Promise<string> => {
-        const id = await card.getAttribute('data-id');
-        const answer = await app.graphql<{ generation: { images: Array<{ rating: string }> } }>(
-          'query($id: ID!) { generation(id: $id) { images { rating } } }',
-          { id },
-          key,
-        );
-        return answer.data!.generation.images[0]!.rating;
+        const id = (await card.getAttribute('data-id'))!;
+        const answer = await app.graphql(ImageRatingsDocument, { id }, key);
+        return answer.data!.generation!.images[0]!.rating;
       };
       const like = card.getByRole('button', { name: 'Like image 1', exact: true });
       const dislike = card.getByRole('button', { name: 'Dislike image 1', exact: true });
@@ -174,6 +170,7 @@ describe('print files and thumbs in the studio', () => {
   test('prints the variation finalized from a preview grid, not the previews, and fits a phone screen', async ({
     app,
     key,
+    browser,
   }) => {
     const page = await browser.newPage({ width: 390, height: 844 });
     await signIn(page, app, key);
@@ -204,7 +201,7 @@ describe('print files and thumbs in the studio', () => {
     await page.close();
   });
 
-  test('fetched nothing from outside this server and logged no errors', () => {
+  test('fetched nothing from outside this server and logged no errors', ({ browser }) => {
     expect(browser.pageErrors).toEqual([]);
     expect(browser.offLoopbackRequests).toEqual([]);
   });

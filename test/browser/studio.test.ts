@@ -5,43 +5,31 @@
  * reload. Also checks what the gateway serves at /studio and that a phone-width screen works.
  */
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GENERATION_SETTINGS } from '../../src/runtime.ts';
-import { startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
-import { launchChromium, screenshot, type TestBrowser } from './chromium.ts';
+import { describe, expect, screenshot, test as base } from '../support/browser-fixtures.ts';
 
 const PHONE = { width: 390, height: 844 };
 /** The tracker's default poll schedule at the simulator's speed (0.1). */
 const SIMULATOR_CLOCK_POLL = { firstMs: 100, factor: 1.5, maxMs: 500 };
 
+/** The file's one studio page (desktop width); the tests go through the studio in turn. */
+const test = base.extend('page', { scope: 'file' }, ({ browser }) => browser.newPage());
+// 0.1: a preview takes ~0.2 s, a final ~1-2 s; "[sim:cold] [sim:slow]" runs 9 s, time to cancel.
+// The tracker polls on the same clock (the default 1 s ×1.5 up to 5 s is for Replicate's
+// minutes, and saw at most one poll of a 3 s processing phase, sometimes none).
+test.override('setup', {
+  speed: 0.1,
+  gateway: { generations: { tracker: { ...DEFAULT_GENERATION_SETTINGS.tracker, poll: SIMULATOR_CLOCK_POLL } } },
+});
+
+const card = (page: Page, status: string, text: string): Locator =>
+  page.locator(`#gallery li.card[data-status="${status}"]`, { hasText: text });
+
 describe('pixelgate Studio in Chromium', () => {
-  let env: GenerationsEnv;
-  let browser: TestBrowser;
-  let page: Page;
-  let key: string;
-
-  const card = (status: string, text: string): Locator =>
-    page.locator(`#gallery li.card[data-status="${status}"]`, { hasText: text });
-
-  beforeAll(async () => {
-    // 0.1: a preview takes ~0.2 s, a final ~1-2 s; "[sim:cold] [sim:slow]" runs 9 s, time to cancel.
-    // The tracker polls on the same clock (the default 1 s ×1.5 up to 5 s is for Replicate's
-    // minutes, and saw at most one poll of a 3 s processing phase, sometimes none).
-    env = await startGenerationsEnv({
-      speed: 0.1,
-      gateway: { generations: { tracker: { ...DEFAULT_GENERATION_SETTINGS.tracker, poll: SIMULATOR_CLOCK_POLL } } },
-    });
-    ({ key } = await env.user());
-    browser = await launchChromium();
-    page = await browser.newPage();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-  });
-
-  it('is served at /studio with hashed assets cached as immutable, and nothing outside its build', async () => {
-    const url = env.gateway.app.url;
+  test('is served at /studio with hashed assets cached as immutable, and nothing outside its build', async ({
+    app,
+  }) => {
+    const url = app.url;
     const index = await fetch(`${url}/studio`);
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -67,8 +55,8 @@ describe('pixelgate Studio in Chromium', () => {
     }
   });
 
-  it('shows the models with their prices and takes the API key', async () => {
-    await page.goto(`${env.gateway.app.url}/studio`);
+  test('shows the models with their prices and takes the API key', async ({ page, app, key }) => {
+    await page.goto(`${app.url}/studio`);
     await expect.poll(() => page.locator('#models').innerText()).toContain('$0.003 / image');
     await page.getByLabel('API key', { exact: true }).fill(key);
     await page.getByRole('button', { name: 'Use key' }).click();
@@ -77,18 +65,18 @@ describe('pixelgate Studio in Chromium', () => {
     expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
   });
 
-  it('estimates, then makes a preview grid of variations', async () => {
+  test('estimates, then makes a preview grid of variations', async ({ page }) => {
     await page.getByLabel('Prompt').fill('a lighthouse at dusk, watercolor');
     await page.getByLabel(/^Images/).fill('4');
     await expect.poll(() => page.locator('#estimate').innerText()).toContain('$0.012 (4 × $0.003)');
     await page.getByRole('button', { name: 'Generate' }).click();
-    const preview = card('SUCCEEDED', 'a lighthouse at dusk');
+    const preview = card(page, 'SUCCEEDED', 'a lighthouse at dusk');
     await preview.waitFor();
     expect(await preview.locator('img').count()).toBe(4);
     expect(await preview.locator('.card-cost').innerText()).toBe('Cost $0.012');
   });
 
-  it('finalizes a variation, with live progress, and shows its cost', async () => {
+  test('finalizes a variation, with live progress, and shows its cost', async ({ page }) => {
     await page.getByRole('button', { name: 'Finalize variation 2' }).click();
     const final = page
       .locator('#gallery li.card', { hasText: 'a lighthouse at dusk' })
@@ -99,14 +87,14 @@ describe('pixelgate Studio in Chromium', () => {
     expect(await final.locator('img').count()).toBe(1);
   });
 
-  it('shows a transparent image on a checkerboard', async () => {
+  test('shows a transparent image on a checkerboard', async ({ page }) => {
     await page.getByLabel(/Generate directly/).check();
     await page.getByRole('radio', { name: /^FLUX Schnell/ }).check();
     await page.getByLabel('Prompt').fill('a red apple, product shot');
     await page.getByLabel(/^Images/).fill('1');
     await page.getByLabel('Transparent background').check();
     await page.getByRole('button', { name: 'Generate' }).click();
-    const transparent = card('SUCCEEDED', 'a red apple');
+    const transparent = card(page, 'SUCCEEDED', 'a red apple');
     await transparent.waitFor({ timeout: 30_000 });
     expect(await transparent.locator('figure.checker img').count()).toBe(1);
     await page.getByLabel('Transparent background').uncheck();
@@ -115,7 +103,7 @@ describe('pixelgate Studio in Chromium', () => {
   // A cold boot then slow processing, so there is time to look at a running card and cancel it.
   // The checks that need no progress (listeners, screenshot) run during the boot; after the first
   // percent arrives only the in-place check and the click remain before the processing ends.
-  it('cancels a running generation', { timeout: 120_000 }, async () => {
+  test('cancels a running generation', { timeout: 120_000 }, async ({ page }) => {
     await page.getByLabel('Prompt').fill('a slow harbour [sim:cold] [sim:slow]');
     await page.getByRole('button', { name: 'Generate' }).click();
     const running = page.locator('#gallery li.card', { hasText: 'a slow harbour' });
@@ -136,14 +124,16 @@ describe('pixelgate Studio in Chromium', () => {
     await expect.poll(() => running.locator('.percent').innerText(), { timeout: 40_000 }).not.toBe(before);
     expect(await node!.evaluate((element) => element.isConnected)).toBe(true);
     await running.getByRole('button', { name: 'Cancel' }).click();
-    await card('CANCELED', 'a slow harbour').waitFor();
-    expect(await card('CANCELED', 'a slow harbour').locator('.card-cost').innerText()).toContain('nothing charged');
+    await card(page, 'CANCELED', 'a slow harbour').waitFor();
+    expect(await card(page, 'CANCELED', 'a slow harbour').locator('.card-cost').innerText()).toContain(
+      'nothing charged',
+    );
   });
 
-  it('lists everything in the gallery with its cost after a reload (the key kept for the tab)', async () => {
+  test('lists everything in the gallery with its cost after a reload (the key kept for the tab)', async ({ page }) => {
     await page.reload();
     await expect.poll(() => page.locator('#key-status').innerText()).toContain('Signed in as');
-    await card('SUCCEEDED', 'a red apple').waitFor();
+    await card(page, 'SUCCEEDED', 'a red apple').waitFor();
     const cards = page.locator('#gallery li.card');
     expect(await cards.count()).toBe(4);
     const costs = await page.locator('#gallery .card-cost').allInnerTexts();
@@ -153,9 +143,9 @@ describe('pixelgate Studio in Chromium', () => {
     await screenshot(page, 'studio-overview', { x: 0, y: 0, width: 1280, height: 1340 });
   });
 
-  it('works at phone width without sideways scrolling', async () => {
+  test('works at phone width without sideways scrolling', async ({ browser, app, key }) => {
     const phone = await browser.newPage(PHONE);
-    await phone.goto(`${env.gateway.app.url}/studio`);
+    await phone.goto(`${app.url}/studio`);
     // sessionStorage belongs to one tab: this one asks for the key again.
     await phone.getByLabel('API key', { exact: true }).fill(key);
     await phone.getByLabel('API key', { exact: true }).press('Enter');
@@ -165,7 +155,7 @@ describe('pixelgate Studio in Chromium', () => {
     await phone.close();
   });
 
-  it('fetched nothing from outside this server and logged no errors', () => {
+  test('fetched nothing from outside this server and logged no errors', ({ browser }) => {
     expect(browser.offLoopbackRequests).toEqual([]);
     expect(browser.pageErrors).toEqual([]);
   });

@@ -4,46 +4,45 @@
  * redeliver an event. The endpoints are receivers on 127.0.0.1.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../app-webhooks/receiver.ts';
 import { DEFAULT_GENERATION_SETTINGS } from '../../src/runtime.ts';
-import { startGenerationsEnv, type GenerationsEnv } from '../generations/helpers.ts';
-import { launchChromium, screenshot, type TestBrowser } from './chromium.ts';
+import { startReceiver } from '../app-webhooks/receiver.ts';
+import { describe, expect, screenshot, test as base } from '../support/browser-fixtures.ts';
 
 const SIMULATOR_CLOCK_POLL = { firstMs: 100, factor: 1.5, maxMs: 500 };
 
+const test = base
+  /** The file's one studio page; the tests go through the panel in turn. */
+  .extend('page', { scope: 'file' }, ({ browser }) => browser.newPage())
+  /** An endpoint that answers 204. */
+  .extend('healthy', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const receiver = await startReceiver('/healthy');
+    onCleanup(() => receiver.close());
+    return receiver;
+  })
+  /** An endpoint that answers 410 Gone. */
+  .extend('gone', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const receiver = await startReceiver('/gone');
+    receiver.respond(() => 410);
+    onCleanup(() => receiver.close());
+    return receiver;
+  });
+// The tracker polls on the simulator's clock (as in studio.test.ts): deliveries follow quickly.
+test.override('setup', {
+  speed: 0.1,
+  gateway: { generations: { tracker: { ...DEFAULT_GENERATION_SETTINGS.tracker, poll: SIMULATOR_CLOCK_POLL } } },
+});
+
+const endpoint = (page: Page, url: string) => page.locator('#webhook-endpoints li.endpoint', { hasText: url });
+
 describe('the studio’s webhooks panel in Chromium', () => {
-  let env: GenerationsEnv;
-  let browser: TestBrowser;
-  let page: Page;
-  let key: string;
-  let healthy: Receiver;
-  let gone: Receiver;
-
-  const endpoint = (url: string) => page.locator('#webhook-endpoints li.endpoint', { hasText: url });
-
-  beforeAll(async () => {
-    // The tracker polls on the simulator's clock (as in studio.test.ts): deliveries follow quickly.
-    env = await startGenerationsEnv({
-      speed: 0.1,
-      gateway: { generations: { tracker: { ...DEFAULT_GENERATION_SETTINGS.tracker, poll: SIMULATOR_CLOCK_POLL } } },
-    });
-    ({ key } = await env.user());
-    healthy = await startReceiver('/healthy');
-    gone = await startReceiver('/gone');
-    gone.respond(() => 410);
-    browser = await launchChromium();
-    page = await browser.newPage();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await healthy?.close();
-    await gone?.close();
-    await env?.close();
-  });
-
-  it('asks for a key first, then adds an endpoint and shows its secret once', async () => {
-    await page.goto(`${env.gateway.app.url}/studio`);
+  test('asks for a key first, then adds an endpoint and shows its secret once', async ({
+    page,
+    app,
+    key,
+    healthy,
+    gone,
+  }) => {
+    await page.goto(`${app.url}/studio`);
     await expect.poll(() => page.locator('#webhook-status').innerText()).toContain('Use your key');
     await page.getByLabel('API key', { exact: true }).fill(key);
     await page.getByRole('button', { name: 'Use key' }).click();
@@ -53,14 +52,14 @@ describe('the studio’s webhooks panel in Chromium', () => {
     await page.getByLabel(/^Description/).fill('shop backend');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     await expect.poll(() => page.locator('#webhook-secret-value').innerText()).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    await endpoint(healthy.url).waitFor();
-    expect(await endpoint(healthy.url).innerText()).toMatch(
+    await endpoint(page, healthy.url).waitFor();
+    expect(await endpoint(page, healthy.url).innerText()).toMatch(
       /default[\s\S]*shop backend · all events · 1 signing secret/i,
     );
 
     await page.getByLabel('Endpoint URL').fill(gone.url);
     await page.getByRole('button', { name: 'Add endpoint' }).click();
-    await endpoint(gone.url).waitFor();
+    await endpoint(page, gone.url).waitFor();
     // The first secret is gone from the page: only the newest is shown, once.
     expect(await page.locator('#webhook-secret').innerText()).toContain(gone.url);
 
@@ -70,13 +69,13 @@ describe('the studio’s webhooks panel in Chromium', () => {
     await expect.poll(() => page.locator('#webhook-status').innerText()).toContain('private address');
   });
 
-  it(
+  test(
     'shows recent deliveries with status, code, latency and error, and a 410 disabling an endpoint',
     { timeout: 90_000 },
-    async () => {
-      const { generation } = await env.gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse' });
-      await env.gateway.waitFor(key, generation!.id);
-      const delivered = endpoint(healthy.url).locator('tr.delivery-succeeded');
+    async ({ page, gateway, key, healthy, gone }) => {
+      const { generation } = await gateway.generate(key, { modelId: 'flux-schnell', prompt: 'a lighthouse' });
+      await gateway.waitFor(key, generation!.id);
+      const delivered = endpoint(page, healthy.url).locator('tr.delivery-succeeded');
       await expect.poll(() => delivered.count(), { timeout: 20_000 }).toBe(3);
       const row = (await delivered.first().locator('td').allInnerTexts()).slice(0, 5);
       expect(row).toEqual([
@@ -88,18 +87,18 @@ describe('the studio’s webhooks panel in Chromium', () => {
       ]);
 
       await expect
-        .poll(() => endpoint(gone.url).innerText(), { timeout: 20_000 })
+        .poll(() => endpoint(page, gone.url).innerText(), { timeout: 20_000 })
         .toContain('Disabled: The endpoint answered 410 Gone.');
-      const failed = endpoint(gone.url).locator('tr.delivery-failed').first();
+      const failed = endpoint(page, gone.url).locator('tr.delivery-failed').first();
       expect(await failed.locator('td').nth(2).innerText()).toBe('410');
       expect(await failed.getByRole('button', { name: /^Redeliver/ }).isDisabled()).toBe(true);
       await screenshot(page, 'studio-webhooks');
     },
   );
 
-  it('redelivers an event under the same webhook-id', { timeout: 60_000 }, async () => {
+  test('redelivers an event under the same webhook-id', { timeout: 60_000 }, async ({ page, healthy }) => {
     const before = healthy.received.length;
-    const row = endpoint(healthy.url).locator('tr.delivery-succeeded').last();
+    const row = endpoint(page, healthy.url).locator('tr.delivery-succeeded').last();
     const type = await row.locator('td').first().innerText();
     const first = healthy.received.find((entry) => entry.type === type)!;
     await row.getByRole('button', { name: /^Redeliver/ }).click();
@@ -109,7 +108,7 @@ describe('the studio’s webhooks panel in Chromium', () => {
     await expect.poll(() => row.locator('td').nth(4).innerText(), { timeout: 20_000 }).toBe('2');
   });
 
-  it('clears the panel when the key is forgotten, and fetched nothing off loopback', async () => {
+  test('clears the panel when the key is forgotten, and fetched nothing off loopback', async ({ page, browser }) => {
     await page.getByRole('button', { name: 'Forget key' }).click();
     await expect.poll(() => page.locator('#webhook-endpoints li').count()).toBe(0);
     expect(await page.locator('#webhook-secret').isHidden()).toBe(true);

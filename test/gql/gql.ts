@@ -59,13 +59,14 @@ type Documents = {
     "\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n": typeof types.UsageCacheSetBudgetDocument,
     "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n": typeof types.UsageCacheCreditDocument,
     "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": typeof types.CachedViewerUsageDocument,
+    "\n  query ImageRatings($id: ID!) {\n    generation(id: $id) {\n      images {\n        rating\n      }\n    }\n  }\n": typeof types.ImageRatingsDocument,
     "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n": typeof types.PrintFileSizesDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
     "\n  query Viewer {\n    viewer {\n      id\n      name\n    }\n  }\n": typeof types.ViewerDocument,
-    "\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n": typeof types.AuthViewerIdDocument,
     "\n  query AuthModelIds {\n    models {\n      id\n    }\n  }\n": typeof types.AuthModelIdsDocument,
+    "\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n": typeof types.AuthViewerIdDocument,
     "\n  query Models {\n    models {\n      id\n      name\n      replicateModel\n      costPerImageUsd\n      averageSeconds\n      supportsTransparentBackground\n      defaultInput\n      maxImagesPerGeneration\n    }\n  }\n": typeof types.ModelsDocument,
     "\n  query Model($id: ID!) {\n    model(id: $id) {\n      id\n      replicateModel\n      costPerImageUsd\n    }\n  }\n": typeof types.ModelDocument,
     "\n  query EstimateCost($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      perImageUsd\n    }\n  }\n": typeof types.EstimateCostDocument,
@@ -154,13 +155,14 @@ const documents: Documents = {
     "\n  mutation UsageCacheSetBudget($id: ID!, $dailyUsd: USD) {\n    setBudget(input: { userId: $id, dailyUsd: $dailyUsd }) {\n      id\n    }\n  }\n": types.UsageCacheSetBudgetDocument,
     "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n": types.UsageCacheCreditDocument,
     "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": types.CachedViewerUsageDocument,
+    "\n  query ImageRatings($id: ID!) {\n    generation(id: $id) {\n      images {\n        rating\n      }\n    }\n  }\n": types.ImageRatingsDocument,
     "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n": types.PrintFileSizesDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeApiKeyDocument,
     "\n  query Viewer {\n    viewer {\n      id\n      name\n    }\n  }\n": types.ViewerDocument,
-    "\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n": types.AuthViewerIdDocument,
     "\n  query AuthModelIds {\n    models {\n      id\n    }\n  }\n": types.AuthModelIdsDocument,
+    "\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n": types.AuthViewerIdDocument,
     "\n  query Models {\n    models {\n      id\n      name\n      replicateModel\n      costPerImageUsd\n      averageSeconds\n      supportsTransparentBackground\n      defaultInput\n      maxImagesPerGeneration\n    }\n  }\n": types.ModelsDocument,
     "\n  query Model($id: ID!) {\n    model(id: $id) {\n      id\n      replicateModel\n      costPerImageUsd\n    }\n  }\n": types.ModelDocument,
     "\n  query EstimateCost($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      perImageUsd\n    }\n  }\n": types.EstimateCostDocument,
@@ -401,6 +403,10 @@ export function graphql(source: "\n  query CachedViewerUsage {\n    viewer {\n  
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query ImageRatings($id: ID!) {\n    generation(id: $id) {\n      images {\n        rating\n      }\n    }\n  }\n"): (typeof documents)["\n  query ImageRatings($id: ID!) {\n    generation(id: $id) {\n      images {\n        rating\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -421,11 +427,11 @@ export function graphql(source: "\n  query Viewer {\n    viewer {\n      id\n   
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n"): (typeof documents)["\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n"];
+export function graphql(source: "\n  query AuthModelIds {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query AuthModelIds {\n    models {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AuthModelIds {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query AuthModelIds {\n    models {\n      id\n    }\n  }\n"];
+export function graphql(source: "\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n"): (typeof documents)["\n  query AuthViewerId {\n    viewer {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

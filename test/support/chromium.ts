@@ -8,11 +8,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT } from '../foundation/process.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results');
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-results', import.meta.url));
 
 const CHROMIUM_ARGS = [
   '--headless',
