@@ -10,7 +10,7 @@ import { graphql } from '../gql/index.ts';
 import { eventually } from '../generations/helpers.ts';
 import { finalize, generate, getGeneration, traces, waitForEnd } from '../generations/start-helpers.ts';
 import type { Gateway } from '../support/env.ts';
-import { describe, expect, test } from '../support/fixtures.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 import { recordDownload } from '../../src/preferences/store.ts';
 
 const ImagesDocument = graphql(`
@@ -114,12 +114,15 @@ async function feedbackRows(db: Db, userId: string) {
   return rows;
 }
 
-describe('model preferences', () => {
-  // Every user's ratings are every other user's prior: each test starts from a fleet that rated nothing.
-  test.beforeEach(async ({ gateway }) => {
-    await sql`truncate model_feedback`.execute(gateway.db);
-  });
+/**
+ * Every user's ratings are every other user's prior: each test starts from a fleet that rated
+ * nothing (an automatic per-test fixture).
+ */
+const test = base.extend('noFeedback', { auto: true }, async ({ gateway }) => {
+  await sql`truncate model_feedback`.execute(gateway.db);
+});
 
+describe('model preferences', () => {
   test('rates only your own images: LIKE, replaced by DISLIKE, withdrawn by NONE; others are NOT_FOUND', async ({
     gateway,
     newUser,
