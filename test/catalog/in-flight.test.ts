@@ -12,10 +12,10 @@ import type { Db } from '../../src/db/index.ts';
 import { formatMicrosAsUsd } from '../../src/money.ts';
 import { TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { describe, expect, test as base } from '../support/fixtures.ts';
-import { dbId, gid } from '../support/ids.ts';
+import { addFineTune } from '../support/fine-tune.ts';
+import { dbId } from '../support/ids.ts';
 import type { TestUser } from '../support/users.ts';
 
-const ADD = `mutation Add($input: AddModelInput!) { addModel(input: $input) { id } }`;
 const UPDATE = `mutation Update($input: UpdateModelInput!) { updateModel(input: $input) { id pricing { perImageUsd } } }`;
 const SET_RATE = `mutation Rate($input: SetHardwareRateInput!) { setHardwareRate(input: $input) { perSecondUsd } }`;
 const GENERATE = `mutation Gen($modelId: ID!, $prompt: String!) {
@@ -78,20 +78,7 @@ function shopClient(other: TestApp, owner: TestUser, db: Db) {
 /** The acme shop, the only one who may run its fine-tune billed per second on H100 (added here). */
 const test = base.extend('shop', { scope: 'file' }, async ({ app, peer, newUser }) => {
   const owner = await newUser({ name: 'acme shop', dailyBudgetMicros: 5_000_000 });
-  const added = await app.graphql(
-    ADD,
-    {
-      input: {
-        replicateModel: 'acme/brand-style',
-        slug: 'acme-brand-style',
-        perSecondUsd: '0.001525',
-        hardware: 'gpu-h100',
-        maxSeconds: 60,
-        visibleToUserIds: [gid('User', owner.userId)],
-      },
-    },
-    TEST_ADMIN_TOKEN,
-  );
+  const added = await addFineTune(app, owner);
   expect(added.errors).toBeUndefined();
   return shopClient(peer, owner, app.services.db);
 });

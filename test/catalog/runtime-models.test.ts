@@ -11,7 +11,7 @@ import { formatMicrosAsUsd } from '../../src/money.ts';
 import type { Db } from '../../src/db/index.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
-import { gid } from '../support/ids.ts';
+import { addFineTune } from '../support/fine-tune.ts';
 
 const ADD = `mutation Add($input: AddModelInput!) {
   addModel(input: $input) { id pricing { kind perSecondUsd hardware maxSeconds maxCostPerPredictionUsd } }
@@ -68,21 +68,7 @@ describe('adding models at runtime', () => {
     user: owner,
     newUser,
   }) => {
-    const added = await adding.graphql(
-      ADD,
-      {
-        input: {
-          replicateModel: 'acme/brand-style',
-          slug: 'acme-brand-style',
-          perSecondUsd: '0.001525',
-          hardware: 'gpu-h100',
-          maxSeconds: 60,
-          estimatedImageUsd: '0.012',
-          visibleToUserIds: [gid('User', owner.userId)],
-        },
-      },
-      TEST_ADMIN_TOKEN,
-    );
+    const added = await addFineTune(adding, owner, { estimatedImageUsd: '0.012' });
     expect(added.errors).toBeUndefined();
     expect(added.data).toMatchObject({
       addModel: {

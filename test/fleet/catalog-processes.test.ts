@@ -14,12 +14,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningSimulator } from '../../src/simulator/index.ts';
 import { runCli, serveCli, type ServedCli } from '../foundation/process.ts';
 import { insertUserWithKey } from '../generations/helpers.ts';
-import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { graphqlOverHttp, TEST_ADMIN_TOKEN } from '../support/app.ts';
+import { addFineTune } from '../support/fine-tune.ts';
 import { createMigratedDatabase } from '../support/database.ts';
 import { startTestSimulator } from '../support/env.ts';
 import { gid } from '../support/ids.ts';
 
-const ADD = `mutation Add($input: AddModelInput!) { addModel(input: $input) { id } }`;
 const MODELS = `{ models { id } }`;
 const GENERATE = `mutation Gen($modelId: ID!, $prompt: String!) {
   generateImage(input: { modelId: $modelId, prompt: $prompt }) { id }
@@ -100,21 +100,7 @@ describe('a model added on one gateway process', () => {
     const [adding, running] = await Promise.all([serve(['serve', '--no-worker']), serve(['serve'])]);
     expect(await modelsSeenBy(running.url, owner.key)).not.toContain('acme-brand-style');
 
-    const added = await graphql(
-      adding.url,
-      ADD,
-      {
-        input: {
-          replicateModel: 'acme/brand-style',
-          slug: 'acme-brand-style',
-          perSecondUsd: '0.001525',
-          hardware: 'gpu-h100',
-          maxSeconds: 60,
-          visibleToUserIds: [gid('User', owner.userId)],
-        },
-      },
-      TEST_ADMIN_TOKEN,
-    );
+    const added = await addFineTune(graphqlOverHttp(adding.url), { id: gid('User', owner.userId) });
     expect(added.errors).toBeUndefined();
     const cli = await runCli(
       ['models', 'add', 'ideogram-ai/ideogram-v3-turbo', '--slug', 'ideogram-v3-turbo', '--per-image', '0.03'],

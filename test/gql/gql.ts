@@ -105,6 +105,7 @@ type Documents = {
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GenerateDocument,
     "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GetGenerationDocument,
     "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.CancelGenerationDocument,
+    "\n  mutation AddFineTune($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      pricing {\n        kind\n        perSecondUsd\n        hardware\n        maxSeconds\n        maxCostPerPredictionUsd\n      }\n    }\n  }\n": typeof types.AddFineTuneDocument,
     "\n  mutation CreateTestUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateTestUserDocument,
     "\n  mutation OpenTestUserLimits($input: SetLimitsInput!) {\n    setLimits(input: $input) {\n      id\n    }\n  }\n": typeof types.OpenTestUserLimitsDocument,
     "\n  mutation CreateTestUserKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n      }\n    }\n  }\n": typeof types.CreateTestUserKeyDocument,
@@ -201,6 +202,7 @@ const documents: Documents = {
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": types.GenerateDocument,
     "\n  query GetGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.GetGenerationDocument,
     "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.CancelGenerationDocument,
+    "\n  mutation AddFineTune($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      pricing {\n        kind\n        perSecondUsd\n        hardware\n        maxSeconds\n        maxCostPerPredictionUsd\n      }\n    }\n  }\n": types.AddFineTuneDocument,
     "\n  mutation CreateTestUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": types.CreateTestUserDocument,
     "\n  mutation OpenTestUserLimits($input: SetLimitsInput!) {\n    setLimits(input: $input) {\n      id\n    }\n  }\n": types.OpenTestUserLimitsDocument,
     "\n  mutation CreateTestUserKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n      }\n    }\n  }\n": types.CreateTestUserKeyDocument,
@@ -584,6 +586,10 @@ export function graphql(source: "\n  query GetGeneration($id: ID!) {\n    genera
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n"): (typeof documents)["\n  mutation CancelGeneration($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...GenerationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddFineTune($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      pricing {\n        kind\n        perSecondUsd\n        hardware\n        maxSeconds\n        maxCostPerPredictionUsd\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AddFineTune($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      pricing {\n        kind\n        perSecondUsd\n        hardware\n        maxSeconds\n        maxCostPerPredictionUsd\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
