@@ -12,14 +12,9 @@ import { insertRunningGeneration } from '../generations/helpers.ts';
 import type { TestApp } from '../support/app.ts';
 import { eventually } from '../support/env.ts';
 import { describe, expect, test as base } from '../support/fixtures.ts';
-import {
-  CreateWebhookEndpointDocument,
-  RedeliverWebhookDocument,
-  RotateWebhookSecretDocument,
-  UpdateWebhookEndpointDocument,
-  WebhookEndpointsDocument,
-} from './operations.ts';
+import { CreateWebhookEndpointDocument, RedeliverWebhookDocument, WebhookEndpointsDocument } from './operations.ts';
 import { startReceiver } from './receiver.ts';
+import { graphql } from '../gql/index.ts';
 
 const LIFE = ['generation.queued', 'generation.started', 'generation.succeeded'];
 
@@ -49,6 +44,31 @@ const test = base.extend('receiver', async ({}, { onCleanup }) => {
   return receiver;
 });
 test.override('setup', { env: { WEBHOOK_RETRY_SCHEDULE_SECONDS: '0.2,0.2,0.2,0.2' } });
+
+const RotateWebhookSecretDocument = graphql(`
+  mutation RotateWebhookSecret($id: ID!) {
+    rotateWebhookSecret(id: $id) {
+      secret
+      endpoint {
+        id
+        previousSecretExpiresAt
+        signingSecretCount
+      }
+    }
+  }
+`);
+
+const UpdateWebhookEndpointDocument = graphql(`
+  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
+    updateWebhookEndpoint(input: $input) {
+      id
+      url
+      events
+      enabled
+      disabledReason
+    }
+  }
+`);
 
 describe('webhooks to apps', () => {
   test('delivers every event of a generation once per event id, signed, with the images and the settled cost', async ({

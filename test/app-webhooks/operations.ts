@@ -1,4 +1,4 @@
-/** The webhook operations the tests send, typed by codegen (test/gql). */
+/** The webhook operations more than one test file sends, typed by codegen (test/gql). */
 import { graphql } from '../gql/index.ts';
 
 export const CreateWebhookEndpointDocument = graphql(`
@@ -13,37 +13,6 @@ export const CreateWebhookEndpointDocument = graphql(`
         enabled
       }
     }
-  }
-`);
-
-export const RotateWebhookSecretDocument = graphql(`
-  mutation RotateWebhookSecret($id: ID!) {
-    rotateWebhookSecret(id: $id) {
-      secret
-      endpoint {
-        id
-        previousSecretExpiresAt
-        signingSecretCount
-      }
-    }
-  }
-`);
-
-export const UpdateWebhookEndpointDocument = graphql(`
-  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
-    updateWebhookEndpoint(input: $input) {
-      id
-      url
-      events
-      enabled
-      disabledReason
-    }
-  }
-`);
-
-export const DeleteWebhookEndpointDocument = graphql(`
-  mutation DeleteWebhookEndpoint($id: ID!) {
-    deleteWebhookEndpoint(id: $id)
   }
 `);
 
@@ -82,26 +51,6 @@ export const WebhookEndpointsDocument = graphql(`
             nextAttemptAt
           }
         }
-      }
-    }
-  }
-`);
-
-export const GenerationWebhooksDocument = graphql(`
-  query GenerationWebhooks($id: ID!) {
-    generation(id: $id) {
-      id
-      status
-      webhookUrl
-      webhookDeliveries {
-        id
-        eventId
-        eventType
-        url
-        status
-        attempts
-        lastResponseCode
-        lastError
       }
     }
   }

@@ -8,16 +8,37 @@ import { finalize, generate, generateBatch, traces } from '../generations/start-
 import type { TestApp } from '../support/app.ts';
 import { eventually } from '../support/env.ts';
 import { describe, expect, test as base } from '../support/fixtures.ts';
-import {
-  CreateWebhookEndpointDocument,
-  DeleteWebhookEndpointDocument,
-  GenerationWebhooksDocument,
-  RedeliverWebhookDocument,
-  WebhookEndpointsDocument,
-} from './operations.ts';
+import { CreateWebhookEndpointDocument, RedeliverWebhookDocument, WebhookEndpointsDocument } from './operations.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
+import { graphql } from '../gql/index.ts';
 
 const LIFE = ['generation.queued', 'generation.started', 'generation.succeeded'];
+
+const GenerationWebhooksDocument = graphql(`
+  query GenerationWebhooks($id: ID!) {
+    generation(id: $id) {
+      id
+      status
+      webhookUrl
+      webhookDeliveries {
+        id
+        eventId
+        eventType
+        url
+        status
+        attempts
+        lastResponseCode
+        lastError
+      }
+    }
+  }
+`);
+
+const DeleteWebhookEndpointDocument = graphql(`
+  mutation DeleteWebhookEndpoint($id: ID!) {
+    deleteWebhookEndpoint(id: $id)
+  }
+`);
 
 async function endpointFor(app: TestApp, key: string, input: { url: string; events?: string[] }) {
   const answer = await app.graphql(CreateWebhookEndpointDocument, { input }, key);

@@ -14,13 +14,13 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n": typeof types.CreateWebhookEndpointDocument,
     "\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      endpoint {\n        id\n        previousSecretExpiresAt\n        signingSecretCount\n      }\n    }\n  }\n": typeof types.RotateWebhookSecretDocument,
     "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      id\n      url\n      events\n      enabled\n      disabledReason\n    }\n  }\n": typeof types.UpdateWebhookEndpointDocument,
-    "\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n": typeof types.DeleteWebhookEndpointDocument,
+    "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n": typeof types.CreateWebhookEndpointDocument,
     "\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n      eventId\n    }\n  }\n": typeof types.RedeliverWebhookDocument,
     "\n  query WebhookEndpoints($userId: ID) {\n    webhookEndpoints(userId: $userId) {\n      id\n      url\n      enabled\n      disabledReason\n      failingSince\n      signingSecretCount\n      isDefault\n      deliveries(first: 50) {\n        edges {\n          node {\n            id\n            eventId\n            eventType\n            url\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n": typeof types.WebhookEndpointsDocument,
     "\n  query GenerationWebhooks($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      webhookUrl\n      webhookDeliveries {\n        id\n        eventId\n        eventType\n        url\n        status\n        attempts\n        lastResponseCode\n        lastError\n      }\n    }\n  }\n": typeof types.GenerationWebhooksDocument,
+    "\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n": typeof types.DeleteWebhookEndpointDocument,
     "\n  query DeletedUserName {\n    viewer {\n      id\n      name\n    }\n  }\n": typeof types.DeletedUserNameDocument,
     "\n  mutation AdjustDeletedUser($userId: ID!) {\n    adjustBalance(userId: $userId, amountUsd: \"-1\", reason: \"goodwill\") {\n      id\n    }\n  }\n": typeof types.AdjustDeletedUserDocument,
     "\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": typeof types.GenerateIdAndStatusDocument,
@@ -111,13 +111,13 @@ type Documents = {
     "\n  mutation CreateTestUserKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n      }\n    }\n  }\n": typeof types.CreateTestUserKeyDocument,
 };
 const documents: Documents = {
-    "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n": types.CreateWebhookEndpointDocument,
     "\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      endpoint {\n        id\n        previousSecretExpiresAt\n        signingSecretCount\n      }\n    }\n  }\n": types.RotateWebhookSecretDocument,
     "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      id\n      url\n      events\n      enabled\n      disabledReason\n    }\n  }\n": types.UpdateWebhookEndpointDocument,
-    "\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n": types.DeleteWebhookEndpointDocument,
+    "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n": types.CreateWebhookEndpointDocument,
     "\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      id\n      status\n      eventId\n    }\n  }\n": types.RedeliverWebhookDocument,
     "\n  query WebhookEndpoints($userId: ID) {\n    webhookEndpoints(userId: $userId) {\n      id\n      url\n      enabled\n      disabledReason\n      failingSince\n      signingSecretCount\n      isDefault\n      deliveries(first: 50) {\n        edges {\n          node {\n            id\n            eventId\n            eventType\n            url\n            status\n            attempts\n            lastResponseCode\n            lastLatencyMs\n            lastError\n            nextAttemptAt\n          }\n        }\n      }\n    }\n  }\n": types.WebhookEndpointsDocument,
     "\n  query GenerationWebhooks($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      webhookUrl\n      webhookDeliveries {\n        id\n        eventId\n        eventType\n        url\n        status\n        attempts\n        lastResponseCode\n        lastError\n      }\n    }\n  }\n": types.GenerationWebhooksDocument,
+    "\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n": types.DeleteWebhookEndpointDocument,
     "\n  query DeletedUserName {\n    viewer {\n      id\n      name\n    }\n  }\n": types.DeletedUserNameDocument,
     "\n  mutation AdjustDeletedUser($userId: ID!) {\n    adjustBalance(userId: $userId, amountUsd: \"-1\", reason: \"goodwill\") {\n      id\n    }\n  }\n": types.AdjustDeletedUserDocument,
     "\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": types.GenerateIdAndStatusDocument,
@@ -225,10 +225,6 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
 export function graphql(source: "\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      endpoint {\n        id\n        previousSecretExpiresAt\n        signingSecretCount\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      endpoint {\n        id\n        previousSecretExpiresAt\n        signingSecretCount\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -237,7 +233,7 @@ export function graphql(source: "\n  mutation UpdateWebhookEndpoint($input: Upda
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n"];
+export function graphql(source: "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      secret\n      endpoint {\n        id\n        url\n        events\n        description\n        enabled\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -250,6 +246,10 @@ export function graphql(source: "\n  query WebhookEndpoints($userId: ID) {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query GenerationWebhooks($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      webhookUrl\n      webhookDeliveries {\n        id\n        eventId\n        eventType\n        url\n        status\n        attempts\n        lastResponseCode\n        lastError\n      }\n    }\n  }\n"): (typeof documents)["\n  query GenerationWebhooks($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      webhookUrl\n      webhookDeliveries {\n        id\n        eventId\n        eventType\n        url\n        status\n        attempts\n        lastResponseCode\n        lastError\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
