@@ -10,15 +10,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunningSimulator } from '../../src/simulator/index.ts';
+import { vi } from 'vitest';
 import { runCli, serveCli, type ServedCli } from '../foundation/process.ts';
-import { insertUserWithKey } from '../generations/helpers.ts';
 import { graphqlOverHttp, TEST_ADMIN_TOKEN } from '../support/app.ts';
-import { addFineTune } from '../support/fine-tune.ts';
 import { createMigratedDatabase } from '../support/database.ts';
 import { startTestSimulator } from '../support/env.ts';
-import { gid } from '../support/ids.ts';
+import { addFineTune } from '../support/fine-tune.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
+import { createTestUser } from '../support/users.ts';
 
 const MODELS = `{ models { id } }`;
 const GENERATE = `mutation Gen($modelId: ID!, $prompt: String!) {
@@ -28,42 +27,40 @@ const GENERATE = `mutation Gen($modelId: ID!, $prompt: String!) {
 const CLI_TIMEOUT_MS = 120_000;
 const GENERATION = `query G($id: ID!) { generation(id: $id) { status costUsd } }`;
 
-let simulator: RunningSimulator;
-let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
-const dataDirs: string[] = [];
-const processes: ServedCli[] = [];
-let env: Record<string, string>;
-let owner: { userId: string; key: string };
-let stranger: { userId: string; key: string };
-
-async function serve(args: readonly string[]): Promise<ServedCli> {
-  // One data directory per process: a directory has one owner (owner.json).
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-catalog-processes-'));
-  dataDirs.push(dataDir);
-  const served = await serveCli({ ...env, PIXELGATE_DATA_DIR: dataDir }, { args });
-  processes.push(served);
-  return served;
-}
-
-beforeAll(async () => {
-  simulator = await startTestSimulator(0.05);
-  database = await createMigratedDatabase();
-  owner = await insertUserWithKey(database.handle.db, { name: 'acme shop', dailyBudgetMicros: 5_000_000 });
-  stranger = await insertUserWithKey(database.handle.db, { name: 'someone else', dailyBudgetMicros: 5_000_000 });
-  env = {
+/**
+ * The processes' ground: the simulator and one database; `serve(args)` starts a `pixelgate`
+ * process on them (each with a data directory of its own: a directory has one owner), killed
+ * after the file.
+ */
+const test = base.extend('ground', { scope: 'file' }, async ({}, { onCleanup }) => {
+  const simulator = await startTestSimulator(0.05);
+  const database = await createMigratedDatabase();
+  const dataDirs: string[] = [];
+  const processes: ServedCli[] = [];
+  onCleanup(async () => {
+    for (const served of processes) if (served.child.exitCode === null) served.child.kill('SIGKILL');
+    await Promise.all(processes.map((served) => served.exited));
+    await simulator.close();
+    await database.drop();
+    for (const dataDir of dataDirs) await rm(dataDir, { recursive: true, force: true });
+  });
+  const env = {
     DATABASE_URL: database.url,
     REPLICATE_API_TOKEN: 'r8_test_token_for_the_simulator',
     REPLICATE_API_BASE_URL: simulator.baseUrl,
     PIXELGATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
   };
-}, 120_000);
-
-afterAll(async () => {
-  for (const served of processes) if (served.child.exitCode === null) served.child.kill('SIGKILL');
-  await Promise.all(processes.map((served) => served.exited));
-  await simulator?.close();
-  await database?.drop();
-  for (const dataDir of dataDirs) await rm(dataDir, { recursive: true, force: true });
+  return {
+    env,
+    db: database.handle.db,
+    async serve(args: readonly string[]): Promise<ServedCli> {
+      const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-catalog-processes-'));
+      dataDirs.push(dataDir);
+      const served = await serveCli({ ...env, PIXELGATE_DATA_DIR: dataDir }, { args });
+      processes.push(served);
+      return served;
+    },
+  };
 });
 
 async function graphql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string) {
@@ -96,11 +93,16 @@ async function generate(url: string, user: { key: string }, modelId: string, pro
 }
 
 describe('a model added on one gateway process', () => {
-  it('is offered and run by another gateway process sharing only the database', async () => {
-    const [adding, running] = await Promise.all([serve(['serve', '--no-worker']), serve(['serve'])]);
+  test('is offered and run by another gateway process sharing only the database', async ({ ground }) => {
+    const { env, db } = ground;
+    const [adding, running] = await Promise.all([ground.serve(['serve', '--no-worker']), ground.serve(['serve'])]);
+    // Users the one way, through the admin API of the process that adds the models.
+    const admin = graphqlOverHttp(adding.url);
+    const owner = await createTestUser(admin, { name: 'acme shop', dailyBudgetMicros: 5_000_000 });
+    const stranger = await createTestUser(admin, { name: 'someone else', dailyBudgetMicros: 5_000_000 });
     expect(await modelsSeenBy(running.url, owner.key)).not.toContain('acme-brand-style');
 
-    const added = await addFineTune(graphqlOverHttp(adding.url), { id: gid('User', owner.userId) });
+    const added = await addFineTune(admin, owner);
     expect(added.errors).toBeUndefined();
     const cli = await runCli(
       ['models', 'add', 'ideogram-ai/ideogram-v3-turbo', '--slug', 'ideogram-v3-turbo', '--per-image', '0.03'],
@@ -125,7 +127,7 @@ describe('a model added on one gateway process', () => {
     expect(official).toEqual({ status: 'SUCCEEDED', costUsd: '0.03' });
     expect(fineTune.status).toBe('SUCCEEDED');
 
-    const predictions = await database.handle.db
+    const predictions = await db
       .selectFrom('predictions')
       .innerJoin('generations', 'generations.id', 'predictions.generation_id')
       .select(['generations.model_id', 'predictions.replicate_model', 'predictions.metrics', 'generations.cost_micros'])
@@ -140,7 +142,7 @@ describe('a model added on one gateway process', () => {
     expect(ms).toBeGreaterThan(0);
     expect(timeBilled!.cost_micros).toBe(Math.floor((ms * 1525 + 999) / 1000));
     expect(perImage!.cost_micros).toBe(30_000);
-    const verify = await runCli(['ledger', 'verify'], { DATABASE_URL: database.url }, CLI_TIMEOUT_MS);
+    const verify = await runCli(['ledger', 'verify'], { DATABASE_URL: env.DATABASE_URL }, CLI_TIMEOUT_MS);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
   }, 300_000);
 });

@@ -6,8 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import { sql } from 'kysely';
 import WebSocket from 'ws';
-import { createApiKey } from '../../src/auth/api-keys.ts';
-import { createUser } from '../../src/auth/users.ts';
 import type { Db } from '../../src/db/index.ts';
 import { insertGeneration } from '../../src/generations/store.ts';
 import { webhookHeaders } from '../../src/replicate/index.ts';
@@ -113,27 +111,6 @@ export function recordProgress(client: Client, id: string, fields = GENERATION_F
     );
   });
   return { events, errors, done, stop: () => stop() };
-}
-
-/**
- * A user with an API key written straight to the database, for harnesses whose gateways are child
- * processes started after the user exists (served.ts, the fleet, the database outage). Everything
- * else makes users with the one factory, createTestUser (test/support/users.ts), through the admin
- * API. `openLimits` puts the rate and concurrency limits out of the way.
- */
-export async function insertUserWithKey(
-  db: Db,
-  options: { name: string; dailyBudgetMicros: number; openLimits?: boolean },
-): Promise<{ userId: string; key: string }> {
-  const user = await createUser(db, { name: options.name, dailyBudgetMicros: options.dailyBudgetMicros });
-  if (options.openLimits ?? true) {
-    await db
-      .updateTable('users')
-      .set({ rate_limit_per_minute: 100_000, max_concurrent_generations: 10_000 })
-      .where('id', '=', user.id)
-      .execute();
-  }
-  return { userId: user.id, key: (await createApiKey(db, user.id)).key };
 }
 
 /** A PROCESSING-ready generation of `userId` written straight to the database (no prediction, no hold). */
