@@ -12,6 +12,8 @@ import { TERMINAL } from '../support/env.ts';
 test.override('setup', { speed: 0.05 });
 
 const ALIASES = 5;
+/** A prompt that makes each gallery event ~5 KB (five aliases of it). */
+const LONG_PROMPT = 'a red fox in the snow, '.repeat(45);
 const GALLERY = `subscription { myGenerations { id status ${Array.from({ length: ALIASES }, (_, i) => `p${i}: prompt`).join(' ')} } }`;
 const GENERATE_BATCH =
   'mutation ($inputs: [GenerateImageInput!]!) { generateImages(inputs: $inputs) { items { generation { id } } } }';
@@ -86,35 +88,62 @@ async function counter(url: string, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
 }
 
+async function graphqlOver(url: string, key: string, query: string, variables: Record<string, unknown>) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: unknown; errors?: unknown[] };
+}
+
+/** Opens the galleries, makes GENERATIONS generations, and waits until every stream saw each one end. */
+async function galleriesSeeEveryFinalState(url: string, key: string, prompt: string) {
+  const streams = [
+    ...(await Promise.all(Array.from({ length: SSE_STREAMS }, () => openSseGallery(url, key)))),
+    ...(await Promise.all(Array.from({ length: SOCKETS }, () => openSocketGallery(url, key)))),
+  ];
+  // Each stream is subscribed (its first read of the running generations is done) before the changes.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const eventsBefore = await counter(url, 'pixelgate_subscription_events_total');
+  const executionsBefore = await counter(url, 'pixelgate_subscription_executions_total');
+
+  const inputs = Array.from({ length: GENERATIONS }, (_, i) => ({ modelId: 'flux-schnell', prompt: `${prompt} ${i}` }));
+  const answer = await graphqlOver(url, key, GENERATE_BATCH, { inputs });
+  expect(answer.errors).toBeUndefined();
+  const batch = answer.data as { generateImages: { items: Array<{ generation: { id: string } }> } };
+  const ids = batch.generateImages.items.map((item) => item.generation.id);
+
+  const finalStates = () => streams.every((stream) => ids.every((id) => TERMINAL.has(stream.states.get(id) ?? '')));
+  await expect.poll(finalStates, { timeout: 60_000, interval: 100 }).toBe(true);
+  for (const stream of streams) stream.close();
+  return {
+    events: (await counter(url, 'pixelgate_subscription_events_total')) - eventsBefore,
+    executions: (await counter(url, 'pixelgate_subscription_executions_total')) - executionsBefore,
+    perStream: streams.map((stream) => stream.counted.events),
+  };
+}
+
 describe("live fan-out of one user's galleries", () => {
   test('N identical SSE and WebSocket galleries cost one execution per change, and all end on the final states', async ({
     app,
     key,
   }) => {
-    const streams = [
-      ...(await Promise.all(Array.from({ length: SSE_STREAMS }, () => openSseGallery(app.url, key)))),
-      ...(await Promise.all(Array.from({ length: SOCKETS }, () => openSocketGallery(app.url, key)))),
-    ];
-    // Each stream is subscribed (its first read of the running generations is done) before the changes.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const eventsBefore = await counter(app.url, 'pixelgate_subscription_events_total');
-    const executionsBefore = await counter(app.url, 'pixelgate_subscription_executions_total');
-
-    const inputs = Array.from({ length: GENERATIONS }, (_, i) => ({ modelId: 'flux-schnell', prompt: `a fox ${i}` }));
-    const answer = await app.graphql(GENERATE_BATCH, { inputs }, key);
-    expect(answer.errors).toBeUndefined();
-    const batch = answer.data as { generateImages: { items: Array<{ generation: { id: string } }> } };
-    const ids = batch.generateImages.items.map((item) => item.generation.id);
-
-    const finalStates = () => streams.every((stream) => ids.every((id) => TERMINAL.has(stream.states.get(id) ?? '')));
-    await expect.poll(finalStates, { timeout: 30_000, interval: 100 }).toBe(true);
-
-    const events = (await counter(app.url, 'pixelgate_subscription_events_total')) - eventsBefore;
-    const executions = (await counter(app.url, 'pixelgate_subscription_executions_total')) - executionsBefore;
-    const perStream = streams.map((stream) => stream.counted.events);
-    expect(events).toBeGreaterThanOrEqual(streams.length * GENERATIONS);
+    const { events, executions, perStream } = await galleriesSeeEveryFinalState(app.url, key, 'a fox');
+    expect(events).toBeGreaterThanOrEqual((SSE_STREAMS + SOCKETS) * GENERATIONS);
     // One execution per change for all ten streams: no more than the changes one stream received.
     expect(executions).toBeLessThanOrEqual(Math.max(...perStream));
-    for (const stream of streams) stream.close();
+  });
+
+  test('paced by WS_MAX_BYTES_PER_SECOND_PER_USER, every stream still ends on every final state', async ({
+    env,
+    key,
+  }) => {
+    // ~5 KB events to ten streams: ~50 KB per change against 40 KB a second for the user.
+    const paced = await env.startGateway({ WS_MAX_BYTES_PER_SECOND_PER_USER: String(40 * 1024) });
+    const { events, executions, perStream } = await galleriesSeeEveryFinalState(paced.app.url, key, LONG_PROMPT);
+    expect(Math.min(...perStream)).toBeGreaterThanOrEqual(GENERATIONS);
+    // Paced streams may take different newest views, but they still share most executions.
+    expect(executions).toBeLessThan(events / 3);
   });
 });
