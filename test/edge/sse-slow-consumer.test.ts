@@ -12,9 +12,9 @@
  * the next event — could never see, while the gallery's buffer held up to 256 of them.
  */
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestUser } from '../support/users.ts';
+import { graphql } from '../gql/index.ts';
+import type { TestApp } from '../support/app.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 const LIMIT_BYTES = 256 * 1024;
 const ALIASES = 10;
@@ -23,7 +23,6 @@ const PROMPT = 'a red fox in the snow, '.repeat(170).slice(0, 3990);
 const BIG_GALLERY = `subscription { myGenerations { ${Array.from({ length: ALIASES }, (_, i) => `p${i}: prompt`).join(' ')} } }`;
 /** What one event of BIG_GALLERY weighs, at least: every alias carries the prompt. */
 const EVENT_BYTES = ALIASES * (PROMPT.length + 10);
-const GENERATE_BATCH = 'mutation ($inputs: [GenerateImageInput!]!) { generateImages(inputs: $inputs) { id } }';
 
 interface LogLine {
   level: number;
@@ -80,36 +79,49 @@ async function openReadingStream(app: TestApp, key: string) {
   return { text: () => text, ended: () => ended, close: () => abort.abort() };
 }
 
+test.override('setup', {
+  simulator: false,
+  gateway: { runWorker: false },
+  env: {
+    LOG_LEVEL: 'info',
+    WS_MAX_BUFFERED_BYTES: String(LIMIT_BYTES),
+    // Nothing runs the queue here: let it grow without UPSTREAM_BUSY; a batch is ~80 KB.
+    MAX_QUEUE_WAIT_SECONDS: '1000000',
+    GRAPHQL_MAX_BODY_BYTES: String(256 * 1024),
+  },
+  user: { name: 'Stalled' },
+});
+
 describe('an SSE client that never reads', () => {
-  let app: TestApp;
-  const logLines: LogLine[] = [];
+  const GenerateSlowConsumerBatch = graphql(`
+    mutation GenerateSlowConsumerBatch($inputs: [GenerateImageInput!]!) {
+      generateImages(inputs: $inputs) {
+        id
+      }
+    }
+  `);
+  const SlowConsumerViewer = graphql(`
+    query SlowConsumerViewer {
+      viewer {
+        id
+      }
+    }
+  `);
 
-  beforeAll(async () => {
-    app = await startTestApp(
-      {
-        LOG_LEVEL: 'info',
-        WS_MAX_BUFFERED_BYTES: String(LIMIT_BYTES),
-        // Nothing runs the queue here: let it grow without UPSTREAM_BUSY; a batch is ~80 KB.
-        MAX_QUEUE_WAIT_SECONDS: '1000000',
-        GRAPHQL_MAX_BODY_BYTES: String(256 * 1024),
-      },
-      { runWorker: false, logDestination: { write: (line: string) => void logLines.push(JSON.parse(line)) } },
-    );
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-
-  it('is ended once its waiting bytes pass WS_MAX_BUFFERED_BYTES, and other clients go on', async () => {
-    const { key } = await createTestUser(app, { name: 'Stalled' });
+  test('is ended once its waiting bytes pass WS_MAX_BUFFERED_BYTES, and other clients go on', async ({
+    app,
+    key,
+    log,
+  }) => {
+    const logLines = () => log.map((line) => JSON.parse(line) as LogLine);
     let made = 0;
     /** 20 generations in one request: one gallery event each. */
     const generate = async () => {
       const inputs = Array.from({ length: BATCH }, () => ({ modelId: 'flux-schnell', prompt: `${PROMPT} ${made++}` }));
-      const answer = await app.graphql(GENERATE_BATCH, { inputs }, key);
+      const answer = await app.graphql(GenerateSlowConsumerBatch, { inputs }, key);
       expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
     };
-    const slowConsumerEnded = () => logLines.find((line) => line.reason === 'slowConsumer');
+    const slowConsumerEnded = () => logLines().find((line) => line.reason === 'slowConsumer');
 
     const reader = await openReadingStream(app, key);
     const stalled = await openStalledStream(app, key);
@@ -127,7 +139,7 @@ describe('an SSE client that never reads', () => {
     expect(ended.level).toBe(40);
     expect(ended.bufferedBytes).toBeGreaterThan(LIMIT_BYTES);
     expect(ended.bufferedBytes).toBeLessThan(LIMIT_BYTES + EVENT_BYTES + 16 * 1024);
-    expect(logLines.filter((line) => line.level >= 50)).toEqual([]);
+    expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
 
     // Its socket is closed: reading now drains what the kernel held, then the end.
     stalled.drain();
@@ -138,7 +150,7 @@ describe('an SSE client that never reads', () => {
     await generate();
     await expect.poll(() => reader.text().length > before, { timeout: 10_000 }).toBe(true);
     expect(reader.ended()).toBe(false);
-    const viewer = await app.graphql('{ viewer { id } }', {}, key);
+    const viewer = await app.graphql(SlowConsumerViewer, {}, key);
     expect(viewer.errors).toBeUndefined();
     reader.close();
   });
