@@ -5,29 +5,20 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { chmod, mkdir, realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/db/index.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.ts';
+import { processIsAlive } from '../../src/db/embedded-owner.ts';
 import { migrateToLatest, migrationsAreCurrent } from '../../src/db/migrate.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { describe, expect, postmasterPid, test } from '../support/embedded-postgres.ts';
 import { REPO_ROOT } from './process.ts';
 
 const OWNER_SCRIPT = fileURLToPath(new URL('./embedded-owner.ts', import.meta.url));
 const isRoot = process.getuid?.() === 0;
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -35,13 +26,6 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs:
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-async function postmasterPid(clusterDir: string): Promise<number | undefined> {
-  const file = path.join(clusterDir, 'postmaster.pid');
-  if (!existsSync(file)) return undefined;
-  const pid = Number((await readFile(file, 'utf8')).split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
@@ -78,45 +62,10 @@ async function startOwner(dataDir: string, note: string) {
 }
 
 describe('embedded Postgres', () => {
-  let base: string;
-  let dataDir: string;
-  let clusterDir: string;
-  const clusterDirs = new Set<string>();
-  const started: EmbeddedDatabase[] = [];
-
-  async function start(dir: string): Promise<EmbeddedDatabase> {
-    const embedded = await startEmbeddedPostgres(dir, silentLogger);
-    started.push(embedded);
-    return embedded;
-  }
-
-  beforeAll(async () => {
-    // Under the system temp dir, traversable by the `postgres` user that runs the server as root.
-    base = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-embedded-test-'));
-    await chmod(base, 0o755);
-    dataDir = path.join(base, 'data');
-    clusterDir = path.join(dataDir, 'postgres');
-    clusterDirs.add(clusterDir);
-  });
-
-  afterAll(async () => {
-    for (const embedded of started.reverse()) await embedded.stop().catch(() => undefined);
-    // Whatever is still running in our directories was started by this file: stop it by its pid.
-    for (const dir of clusterDirs) {
-      const pid = await postmasterPid(dir);
-      if (pid && processIsAlive(pid)) {
-        process.kill(pid, 'SIGINT');
-        await waitUntil(() => !processIsAlive(pid), 15_000, 'a leftover postmaster to stop').catch(() =>
-          process.kill(pid, 'SIGKILL'),
-        );
-      }
-      await rm(path.dirname(dir), { recursive: true, force: true });
-    }
-    if (base) await rm(base, { recursive: true, force: true });
-  });
-
-  it('initialises on first start, migrates and answers queries; a warm restart keeps the data', async () => {
-    const first = await start(dataDir);
+  test('initialises on first start, migrates and answers queries; a warm restart keeps the data', async ({
+    embeddedPostgres: { clusterDir, start },
+  }) => {
+    const first = await start();
     expect(first.reused).toBe(false);
     expect(existsSync(path.join(clusterDir, 'PG_VERSION'))).toBe(true);
     expect(first.url).toMatch(/^postgres:\/\/[^@]+@127\.0\.0\.1:\d+\/pixelgate$/);
@@ -133,7 +82,7 @@ describe('embedded Postgres', () => {
     expect(await postmasterPid(clusterDir)).toBeUndefined();
 
     const startedAt = Date.now();
-    const second = await start(dataDir);
+    const second = await start();
     expect(second.reused).toBe(false);
     // Warm start: no initdb.
     expect(Date.now() - startedAt).toBeLessThan(15_000);
@@ -142,7 +91,9 @@ describe('embedded Postgres', () => {
     await second.stop();
   });
 
-  it('adopts the server a SIGKILLed owner left running, and stops it on request', async () => {
+  test('adopts the server a SIGKILLed owner left running, and stops it on request', async ({
+    embeddedPostgres: { dataDir, clusterDir, start },
+  }) => {
     const owner = await startOwner(dataDir, 'written before SIGKILL');
     const pid = await postmasterPid(clusterDir);
     expect(pid).toBeDefined();
@@ -151,7 +102,7 @@ describe('embedded Postgres', () => {
     // The gateway died; its postgres did not.
     expect(processIsAlive(pid!)).toBe(true);
 
-    const adopted = await start(dataDir);
+    const adopted = await start();
     expect(adopted.reused).toBe(true);
     expect(adopted.url).toBe(owner.url);
     const rows = await query<{ name: string }>(adopted.url, 'select name from users');
@@ -161,7 +112,9 @@ describe('embedded Postgres', () => {
     await waitUntil(() => !processIsAlive(pid!), 15_000, 'the adopted postmaster to stop');
   });
 
-  it('recovers when both the owner and its postgres were SIGKILLed (stale postmaster.pid)', async () => {
+  test('recovers when both the owner and its postgres were SIGKILLed (stale postmaster.pid)', async ({
+    embeddedPostgres: { dataDir, clusterDir, start },
+  }) => {
     const owner = await startOwner(dataDir, 'written before both died');
     const pid = (await postmasterPid(clusterDir))!;
     owner.child.kill('SIGKILL');
@@ -171,18 +124,18 @@ describe('embedded Postgres', () => {
     await waitUntil(() => !processIsAlive(pid), 10_000, 'the killed postmaster to go');
     expect(await postmasterPid(clusterDir)).toBe(pid);
 
-    const recovered = await start(dataDir);
+    const recovered = await start();
     expect(recovered.reused).toBe(false);
     const rows = await query<{ name: string }>(recovered.url, 'select name from users');
     expect(rows.map((row) => row.name)).toContain('written before both died');
     await recovered.stop();
   });
 
-  it.runIf(isRoot)(
+  test.runIf(isRoot)(
     'works as root when the data dir sits inside a directory the postgres user cannot enter',
-    async () => {
+    async ({ tmpDir, embeddedPostgres: { start } }) => {
       // Like a clone inside `mktemp -d` (mode 700).
-      const privateDir = path.join(base, 'private');
+      const privateDir = path.join(tmpDir, 'private');
       await mkdir(privateDir, { mode: 0o700 });
       await chmod(privateDir, 0o700);
       const privateDataDir = path.join(privateDir, 'clone', '.pixelgate');
@@ -191,7 +144,6 @@ describe('embedded Postgres', () => {
         await realpath(os.tmpdir()),
         `pixelgate-postgres-${createHash('sha256').update(root).digest('hex').slice(0, 16)}`,
       );
-      clusterDirs.add(path.join(fallback, 'postgres'));
 
       const embedded = await start(privateDataDir);
       expect((await query<{ answer: number }>(embedded.url, 'select 1 as answer'))[0]!.answer).toBe(1);

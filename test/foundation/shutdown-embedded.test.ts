@@ -4,23 +4,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, test as base } from '../support/fixtures.ts';
+import { describe, expect, test as base } from '../support/embedded-postgres.ts';
 import { runCli, serveCli, type ServedCli } from './process.ts';
 
 const test = base
-  /** The data directory (its cluster in `postgres/`); a Postgres a failed test left running is SIGKILLed after the file. */
-  .extend('dataDir', { scope: 'file' }, ({ tmpDir }, { onCleanup }) => {
-    onCleanup(async () => {
-      const pidFile = path.join(tmpDir, 'postgres', 'postmaster.pid');
-      if (existsSync(pidFile)) {
-        const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-        if (pid > 0) process.kill(pid, 'SIGKILL');
-      }
-    });
-    return tmpDir;
-  })
+  /** The data directory (its cluster in `postgres/`); a Postgres a failed test left running is stopped after the file. */
+  .extend('dataDir', { scope: 'file' }, ({ embeddedPostgres }) => embeddedPostgres.dataDir)
   /**
    * Starts `pixelgate serve` on the data directory, logging at info; what a test started and left
    * running is SIGKILLed after it (a test that failed half-way must not leave its server running).
