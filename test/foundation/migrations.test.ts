@@ -1,5 +1,5 @@
 import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, test as base } from 'vitest';
 import { migrations } from '../../migrations/index.ts';
 import { connectDatabase, type DatabaseHandle } from '../../src/db/index.ts';
 import { LATEST_MIGRATION, migrateToLatest, migrationsAreCurrent } from '../../src/db/migrate.ts';
@@ -19,22 +19,31 @@ const EXPECTED_TABLES = [
   'webhook_deliveries',
 ];
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function emptyDatabase(): Promise<TestDatabase> {
-  const database = await createEmptyDatabase();
-  cleanups.push(() => database.drop());
-  return database;
-}
-
-function connect(database: TestDatabase): DatabaseHandle {
-  const handle = connectDatabase(database.url, silentLogger, { max: 3 });
-  cleanups.push(() => handle.close());
-  return handle;
-}
+const test = base
+  /** Empty databases of the test's own, dropped after it. */
+  .extend('newEmptyDatabase', ({}, { onCleanup }) => {
+    const databases: TestDatabase[] = [];
+    onCleanup(async () => {
+      for (const database of databases) await database.drop();
+    });
+    return async (): Promise<TestDatabase> => {
+      const database = await createEmptyDatabase();
+      databases.push(database);
+      return database;
+    };
+  })
+  /** Connections to a database, closed after the test (before its databases are dropped). */
+  .extend('connect', ({ newEmptyDatabase: _databases }, { onCleanup }) => {
+    const handles: DatabaseHandle[] = [];
+    onCleanup(async () => {
+      for (const handle of handles) await handle.close();
+    });
+    return (database: TestDatabase): DatabaseHandle => {
+      const handle = connectDatabase(database.url, silentLogger, { max: 3 });
+      handles.push(handle);
+      return handle;
+    };
+  });
 
 async function appliedMigrations(handle: DatabaseHandle): Promise<string[]> {
   const result = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(handle.db);
@@ -50,14 +59,17 @@ async function publicTables(handle: DatabaseHandle): Promise<string[]> {
 }
 
 describe('migrations', () => {
-  it('are numbered and the latest is known', () => {
+  test('are numbered and the latest is known', () => {
     expect(ALL_MIGRATIONS.length).toBeGreaterThan(0);
     for (const name of ALL_MIGRATIONS) expect(name).toMatch(/^\d{4}_[a-z0-9_]+$/);
     expect(LATEST_MIGRATION).toBe(ALL_MIGRATIONS.at(-1));
   });
 
-  it('apply every migration to an empty database, then re-running is a no-op', async () => {
-    const handle = connect(await emptyDatabase());
+  test('apply every migration to an empty database, then re-running is a no-op', async ({
+    newEmptyDatabase,
+    connect,
+  }) => {
+    const handle = connect(await newEmptyDatabase());
     expect(await migrationsAreCurrent(handle.db)).toBe(false);
 
     expect(await migrateToLatest(handle.db)).toEqual(ALL_MIGRATIONS);
@@ -69,10 +81,13 @@ describe('migrations', () => {
     expect(await appliedMigrations(handle)).toEqual(ALL_MIGRATIONS);
   });
 
-  it('run by two instances at once are applied exactly once and both succeed', async () => {
+  test('run by two instances at once are applied exactly once and both succeed', async ({
+    newEmptyDatabase,
+    connect,
+  }) => {
     // Several rounds: a race shows up only sometimes.
     for (let round = 0; round < 3; round += 1) {
-      const database = await emptyDatabase();
+      const database = await newEmptyDatabase();
       const first = connect(database);
       const second = connect(database);
       const results = await Promise.allSettled([migrateToLatest(first.db), migrateToLatest(second.db)]);
@@ -86,8 +101,8 @@ describe('migrations', () => {
     }
   });
 
-  it('can be rolled back and re-applied (down migrations work)', async () => {
-    const handle = connect(await emptyDatabase());
+  test('can be rolled back and re-applied (down migrations work)', async ({ newEmptyDatabase, connect }) => {
+    const handle = connect(await newEmptyDatabase());
     await migrateToLatest(handle.db);
     const migrator = new Migrator({ db: handle.db, provider: { getMigrations: async () => migrations } });
     const down = await migrator.migrateTo(NO_MIGRATIONS);

@@ -5,7 +5,7 @@
  * the simulator can do is tested against it (client-simulator*.test.ts).
  */
 import { createRequire } from 'node:module';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, test as base } from 'vitest';
 import {
   createReplicateClient,
   ReplicateAuthError,
@@ -21,27 +21,35 @@ const TOKEN = 'r8_TestTokenThatMustNeverBeLogged0123';
 const SCHNELL = { model: 'black-forest-labs/flux-schnell' } as const;
 const PROMPT = 'a lighthouse painted by a very private person';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-
-async function setup(handler: StubHandler, options: Partial<ReplicateClientOptions> = {}) {
-  const server = await startStubServer(handler);
-  const { sleep, delays } = recordingSleep();
-  const client = createReplicateClient({
-    token: TOKEN,
-    baseUrl: server.baseUrl,
-    sleep,
-    random: () => 0.5,
-    ...options,
-  });
-  cleanups.push(
-    () => server.close(),
-    () => client.close(),
-  );
-  return { server, client, delays };
-}
+const test = base.extend(
+  'stubReplicate',
+  /**
+   * A stub server answering with `handler` and a client of it (its sleeps recorded, not slept),
+   * both closed after the test.
+   */
+  ({}, { onCleanup }) => {
+    const closers: (() => Promise<void>)[] = [];
+    onCleanup(async () => {
+      while (closers.length > 0) await closers.pop()!();
+    });
+    return async (handler: StubHandler, options: Partial<ReplicateClientOptions> = {}) => {
+      const server = await startStubServer(handler);
+      const { sleep, delays } = recordingSleep();
+      const client = createReplicateClient({
+        token: TOKEN,
+        baseUrl: server.baseUrl,
+        sleep,
+        random: () => 0.5,
+        ...options,
+      });
+      closers.push(
+        () => server.close(),
+        () => client.close(),
+      );
+      return { server, client, delays };
+    };
+  },
+);
 
 /** Answers with the given responses in order, then repeats the last one. */
 function sequence(...responses: [status: number, body: unknown, headers?: Record<string, string>][]): StubHandler {
@@ -53,8 +61,10 @@ function sequence(...responses: [status: number, body: unknown, headers?: Record
 }
 
 describe('request shape', () => {
-  it('creates official-model predictions on the model path with auth, user agent and JSON', async () => {
-    const { server, client } = await setup(sequence([201, predictionBody('p1')]));
+  test('creates official-model predictions on the model path with auth, user agent and JSON', async ({
+    stubReplicate,
+  }) => {
+    const { server, client } = await stubReplicate(sequence([201, predictionBody('p1')]));
     const prediction = await client.createPrediction(SCHNELL, {
       input: { prompt: PROMPT },
       webhook: 'https://gateway.example/webhooks/replicate?generation=g1',
@@ -78,16 +88,16 @@ describe('request shape', () => {
     });
   });
 
-  it('creates version predictions on /predictions with the version in the body', async () => {
-    const { server, client } = await setup(sequence([201, predictionBody('p2')]));
+  test('creates version predictions on /predictions with the version in the body', async ({ stubReplicate }) => {
+    const { server, client } = await stubReplicate(sequence([201, predictionBody('p2')]));
     await client.createPrediction({ version: 'abc123' }, { input: { prompt: 'x' }, cancelAfter: 90 });
     expect(server.requests[0]?.url).toBe('/v1/predictions');
     expect(server.requests[0]?.headers['cancel-after']).toBe('90s');
     expect(JSON.parse(server.requests[0]?.body ?? '')).toEqual({ version: 'abc123', input: { prompt: 'x' } });
   });
 
-  it('refuses bad create options before sending anything', async () => {
-    const { server, client } = await setup(sequence([201, predictionBody('p')]));
+  test('refuses bad create options before sending anything', async ({ stubReplicate }) => {
+    const { server, client } = await stubReplicate(sequence([201, predictionBody('p')]));
     await expect(client.createPrediction({ model: 'no-slash' }, { input: {} })).rejects.toThrow(TypeError);
     await expect(client.createPrediction(SCHNELL, { input: {}, preferWaitSeconds: 61 })).rejects.toThrow(RangeError);
     await expect(client.createPrediction(SCHNELL, { input: {}, cancelAfter: 4 })).rejects.toThrow(RangeError);
@@ -95,14 +105,14 @@ describe('request shape', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('lists predictions with filters and follows only the cursor of `next`', async () => {
+  test('lists predictions with filters and follows only the cursor of `next`', async ({ stubReplicate }) => {
     const page1 = {
       results: [predictionBody('p3', 'succeeded')],
       next: 'https://evil.example/v1/predictions?cursor=abc',
       previous: null,
     };
     const page2 = { results: [predictionBody('p4', 'failed')], next: null, previous: null };
-    const { server, client } = await setup(sequence([200, page1], [200, page2]));
+    const { server, client } = await stubReplicate(sequence([200, page1], [200, page2]));
     const pages = [];
     for await (const page of client.listPredictionPages({ createdAfter: new Date('2026-01-01T00:00:00Z') })) {
       pages.push(page);
@@ -115,8 +125,8 @@ describe('request shape', () => {
     ]);
   });
 
-  it('reads models, the webhook secret, and cancels', async () => {
-    const { server, client } = await setup((request, response) => {
+  test('reads models, the webhook secret, and cancels', async ({ stubReplicate }) => {
+    const { server, client } = await stubReplicate((request, response) => {
       if (request.url === '/v1/models/google/imagen-4') {
         json(response, 200, { owner: 'google', name: 'imagen-4', latest_version: null });
       } else if (request.url === '/v1/webhooks/default/secret') {
@@ -133,7 +143,7 @@ describe('request shape', () => {
 });
 
 describe('error mapping', () => {
-  it('maps 422 to invalid input with the validated fields only', async () => {
+  test('maps 422 to invalid input with the validated fields only', async ({ stubReplicate }) => {
     const problem = {
       type: 'about:blank',
       title: 'Input validation failed',
@@ -141,7 +151,7 @@ describe('error mapping', () => {
       detail: `- input.aspect_ratio: must be one of ... (prompt was "${PROMPT}")`,
       invalid_fields: [{ type: 'enum', field: 'input.aspect_ratio', description: 'must be one of 1:1, 16:9' }],
     };
-    const { server, client } = await setup(sequence([422, problem]));
+    const { server, client } = await stubReplicate(sequence([422, problem]));
     const error = await client.createPrediction(SCHNELL, { input: { prompt: PROMPT } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReplicateInvalidInputError);
     const invalid = error as ReplicateInvalidInputError;
@@ -151,19 +161,21 @@ describe('error mapping', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it.each([
+  test.for([
     [403, ReplicateAuthError],
     [400, ReplicateUnavailableError],
-  ] as const)('maps %i without retrying', async (status, errorClass) => {
-    const { server, client } = await setup(sequence([status, { detail: 'nope' }]));
+  ] as const)('maps %i without retrying', async ([status, errorClass], { stubReplicate }) => {
+    const { server, client } = await stubReplicate(sequence([status, { detail: 'nope' }]));
     const error = await client.getPrediction('p1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(errorClass);
     expect((error as ReplicateAuthError).status).toBe(status);
     expect(server.requests).toHaveLength(1);
   });
 
-  it('treats a redirect as an error and never follows it', async () => {
-    const { server, client } = await setup(sequence([302, {}, { location: 'http://127.0.0.1:9/steal-the-token' }]));
+  test('treats a redirect as an error and never follows it', async ({ stubReplicate }) => {
+    const { server, client } = await stubReplicate(
+      sequence([302, {}, { location: 'http://127.0.0.1:9/steal-the-token' }]),
+    );
     const readError = await client.getPrediction('p1').catch((e: unknown) => e);
     expect(readError).toBeInstanceOf(ReplicateUnavailableError);
     expect((readError as ReplicateUnavailableError).reason).toBe('unexpected_response');
@@ -175,9 +187,9 @@ describe('error mapping', () => {
 });
 
 describe('Retry-After forms the simulator does not send', () => {
-  it('honours Retry-After as an HTTP date, on a 503 as on a 429', async () => {
+  test('honours Retry-After as an HTTP date, on a 503 as on a 429', async ({ stubReplicate }) => {
     const inThirtySeconds = new Date(Date.now() + 30_000).toUTCString();
-    const { client, delays } = await setup(
+    const { client, delays } = await stubReplicate(
       sequence([503, {}, { 'retry-after': inThirtySeconds }], [200, predictionBody('p')]),
     );
     await client.getPrediction('p');
@@ -185,8 +197,8 @@ describe('Retry-After forms the simulator does not send', () => {
     expect(delays[0]).toBeLessThanOrEqual(31_000);
   });
 
-  it('reads retry_after from the problem body when the header is missing', async () => {
-    const { client, delays } = await setup(sequence([429, { retry_after: 3 }], [200, predictionBody('p')]));
+  test('reads retry_after from the problem body when the header is missing', async ({ stubReplicate }) => {
+    const { client, delays } = await stubReplicate(sequence([429, { retry_after: 3 }], [200, predictionBody('p')]));
     await client.getPrediction('p');
     expect(delays).toEqual([3000]);
   });

@@ -4,37 +4,66 @@
  * the circuit breaker are tested against the simulator (client-simulator-policies.test.ts).
  */
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, test as base } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
 import {
   createReplicateClient,
   isInterruptedCall,
   ReplicateCreateInterruptedError,
   ReplicateOutcomeUnknownError,
+  type ReplicateClient,
+  type ReplicateClientOptions,
 } from '../../src/replicate/index.ts';
 import { createOutboundLimiter, slidingWindowFor } from '../../src/replicate/limiter.ts';
-import { json, predictionBody, startStubServer } from './helpers.ts';
+import { json, predictionBody, startStubServer, type StubHandler, type StubServer } from './helpers.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-
-function limiterFor(settings: Parameters<typeof createOutboundLimiter>[0]) {
-  const shutdown = new AbortController();
-  const limiter = createOutboundLimiter(settings, {
-    sleep: async () => {},
-    now: Date.now,
-    logger: silentLogger,
-    signal: shutdown.signal,
-    token: 'r8_test',
+const test = base
+  /** A limiter on `settings` that never sleeps; its shutdown signal is aborted after the test. */
+  .extend('limiterFor', ({}, { onCleanup }) => {
+    const shutdowns: AbortController[] = [];
+    onCleanup(() => {
+      for (const shutdown of shutdowns) shutdown.abort(new Error('test over'));
+    });
+    return (settings: Parameters<typeof createOutboundLimiter>[0]) => {
+      const shutdown = new AbortController();
+      shutdowns.push(shutdown);
+      const limiter = createOutboundLimiter(settings, {
+        sleep: async () => {},
+        now: Date.now,
+        logger: silentLogger,
+        signal: shutdown.signal,
+        token: 'r8_test',
+      });
+      return { limiter, shutdown };
+    };
+  })
+  /** A stub server answering with `handler`, closed after the test. */
+  .extend('stubServer', ({}, { onCleanup }) => {
+    const servers: StubServer[] = [];
+    onCleanup(async () => {
+      await Promise.all(servers.map((server) => server.close()));
+    });
+    return async (handler: StubHandler) => {
+      const server = await startStubServer(handler);
+      servers.push(server);
+      return server;
+    };
+  })
+  /** A client of `server` (and `options`), closed after the test, before the servers. */
+  .extend('clientOf', ({ stubServer: _servers }, { onCleanup }) => {
+    const clients: ReplicateClient[] = [];
+    onCleanup(async () => {
+      await Promise.all(clients.map((client) => client.close()));
+    });
+    return (server: StubServer, options: Partial<ReplicateClientOptions> = {}) => {
+      const client = createReplicateClient({ token: 'r8_test', baseUrl: server.baseUrl, ...options });
+      clients.push(client);
+      return client;
+    };
   });
-  cleanups.push(async () => shutdown.abort(new Error('test over')));
-  return { limiter, shutdown };
-}
 
 describe('outbound limiter', () => {
-  it.each([
+  test.each([
     [540, { intervalCap: 9, interval: 1000 }],
     [2700, { intervalCap: 45, interval: 1000 }],
     [600, { intervalCap: 10, interval: 1000 }],
@@ -45,12 +74,12 @@ describe('outbound limiter', () => {
     expect((window.intervalCap * 60_000) / window.interval).toBeLessThanOrEqual(perMinute);
   });
 
-  it('rounds windows up to whole seconds for Redis (its keys expire in seconds)', () => {
+  test('rounds windows up to whole seconds for Redis (its keys expire in seconds)', () => {
     expect(slidingWindowFor(540, 1000)).toEqual({ intervalCap: 9, interval: 1000 });
     expect(slidingWindowFor(54, 1000)).toEqual({ intervalCap: 1, interval: 2000 });
   });
 
-  it('spreads requests over the configured rate', async () => {
+  test('spreads requests over the configured rate', async ({ limiterFor }) => {
     const { limiter } = limiterFor({ otherRequestsPerMinute: 120 });
     const startedAt = Date.now();
     const starts = await Promise.all(
@@ -62,7 +91,7 @@ describe('outbound limiter', () => {
     expect(starts[2]).toBeGreaterThanOrEqual(900);
   });
 
-  it('keeps creates and other requests in separate buckets', async () => {
+  test('keeps creates and other requests in separate buckets', async ({ limiterFor }) => {
     const { limiter } = limiterFor({ createsPerMinute: 60, otherRequestsPerMinute: 60 });
     const startedAt = Date.now();
     const starts = await Promise.all([
@@ -72,7 +101,7 @@ describe('outbound limiter', () => {
     expect(Math.max(...starts)).toBeLessThan(200);
   });
 
-  it('rejects queued tasks with the abort reason, without running them', async () => {
+  test('rejects queued tasks with the abort reason, without running them', async ({ limiterFor }) => {
     const { limiter, shutdown } = limiterFor({ otherRequestsPerMinute: 60 });
     let ran = 0;
     const first = limiter.schedule('other', async () => ran++);
@@ -90,9 +119,11 @@ describe('close()', () => {
     return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
   }
 
-  it('ends every wait in progress (rate-limit pause, backoff, queue) at once, cancelling its timer', async () => {
+  test('ends every wait in progress (rate-limit pause, backoff, queue) at once, cancelling its timer', async ({
+    stubServer,
+  }) => {
     let answered = 0;
-    const server = await startStubServer((_request, response) => {
+    const server = await stubServer((_request, response) => {
       answered++;
       if (answered === 1) {
         // Exhausts the upstream budget of "other" requests for 50 s.
@@ -102,7 +133,6 @@ describe('close()', () => {
         json(response, 429, {}, { 'retry-after': '40' });
       }
     });
-    cleanups.push(() => server.close());
     // Real timers: what is checked is that close() cancels them.
     const client = createReplicateClient({
       token: 'r8_test',
@@ -133,12 +163,13 @@ describe('close()', () => {
 });
 
 describe('a call ended by its own signal (a stopping job)', () => {
-  it('a create in flight → interrupted: an unknown outcome to reconcile, never "nothing was created"', async () => {
+  test('a create in flight → interrupted: an unknown outcome to reconcile, never "nothing was created"', async ({
+    stubServer,
+    clientOf,
+  }) => {
     // Takes the create and never answers, as a hung Replicate would.
-    const server = await startStubServer(() => undefined);
-    cleanups.push(() => server.close());
-    const client = createReplicateClient({ token: 'r8_test', baseUrl: server.baseUrl });
-    cleanups.push(() => client.close());
+    const server = await stubServer(() => undefined);
+    const client = clientOf(server);
     const job = new AbortController();
     const pending = client
       .withSignal(job.signal)
@@ -155,15 +186,12 @@ describe('a call ended by its own signal (a stopping job)', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('a create still waiting for the budget → aborted before it was sent; nothing reaches Replicate', async () => {
-    const server = await startStubServer((_request, response) => json(response, 201, predictionBody('p1')));
-    cleanups.push(() => server.close());
-    const client = createReplicateClient({
-      token: 'r8_test',
-      baseUrl: server.baseUrl,
-      limiter: { createsPerMinute: 1 },
-    });
-    cleanups.push(() => client.close());
+  test('a create still waiting for the budget → aborted before it was sent; nothing reaches Replicate', async ({
+    stubServer,
+    clientOf,
+  }) => {
+    const server = await stubServer((_request, response) => json(response, 201, predictionBody('p1')));
+    const client = clientOf(server, { limiter: { createsPerMinute: 1 } });
     await client.createPrediction({ model: 'a/b' }, { input: {} });
     const job = new AbortController();
     const queued = client
@@ -176,11 +204,9 @@ describe('a call ended by its own signal (a stopping job)', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('stillWanted → false once the budget grants it: withdrawn, nothing sent', async () => {
-    const server = await startStubServer((_request, response) => json(response, 201, predictionBody('p1')));
-    cleanups.push(() => server.close());
-    const client = createReplicateClient({ token: 'r8_test', baseUrl: server.baseUrl });
-    cleanups.push(() => client.close());
+  test('stillWanted → false once the budget grants it: withdrawn, nothing sent', async ({ stubServer, clientOf }) => {
+    const server = await stubServer((_request, response) => json(response, 201, predictionBody('p1')));
+    const client = clientOf(server);
     const outcome = await client
       .createPrediction({ model: 'a/b' }, { input: {}, stillWanted: async () => false })
       .catch((e: unknown) => e);

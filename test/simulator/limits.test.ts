@@ -1,16 +1,25 @@
 /** Rate limits (sliding window per token, creates and other requests apart) and credits (402). */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import { describe, expect, test as base } from 'vitest';
+import { startSimulator, type RunningSimulator, type StartSimulatorOptions } from '../../src/simulator/index.ts';
 import { call, createPrediction, expectProblem, pollPrediction } from './helpers.ts';
 
 const SCHNELL = 'black-forest-labs/flux-schnell';
 
-let sim: RunningSimulator | undefined;
-
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+const test = base.extend(
+  'ownSimulator',
+  /** A simulator of the test's own (on a free port, with `options`), closed after the test. */
+  async ({}, { onCleanup }) => {
+    const simulators: RunningSimulator[] = [];
+    onCleanup(async () => {
+      await Promise.all(simulators.map((simulator) => simulator.close()));
+    });
+    return async (options: StartSimulatorOptions): Promise<RunningSimulator> => {
+      const own = await startSimulator({ port: 0, ...options });
+      simulators.push(own);
+      return own;
+    };
+  },
+);
 
 function limitHeaders(headers: Headers): Record<string, string | null> {
   return {
@@ -21,15 +30,16 @@ function limitHeaders(headers: Headers): Record<string, string | null> {
 }
 
 describe('rate limits', () => {
-  it('counts creates and other requests separately per token, with ratelimit-* headers on every answer', async () => {
+  test('counts creates and other requests separately per token, with ratelimit-* headers on every answer', async ({
+    ownSimulator,
+  }) => {
     let clock = Date.parse('2025-06-01T12:00:00Z');
-    sim = await startSimulator({
-      port: 0,
+    const sim = await ownSimulator({
       speed: 0.02,
       now: () => clock,
       rateLimits: { createsPerMinute: 2, otherPerMinute: 3 },
     });
-    const create = () => createPrediction(sim!, SCHNELL, { input: { prompt: 'x [sim:cold]' } });
+    const create = () => createPrediction(sim, SCHNELL, { input: { prompt: 'x [sim:cold]' } });
 
     const first = await create();
     expect(limitHeaders(first.headers)).toEqual({ limit: '2', remaining: '1', reset: '60' });
@@ -58,8 +68,10 @@ describe('rate limits', () => {
     expectProblem(await create(), 429);
   });
 
-  it('limits other requests too, and problem bodies of refused requests carry the headers', async () => {
-    sim = await startSimulator({ port: 0, rateLimits: { createsPerMinute: 100, otherPerMinute: 1 } });
+  test('limits other requests too, and problem bodies of refused requests carry the headers', async ({
+    ownSimulator,
+  }) => {
+    const sim = await ownSimulator({ rateLimits: { createsPerMinute: 100, otherPerMinute: 1 } });
     expect((await call(sim, 'GET', '/v1/account')).status).toBe(200);
     const refused = await call(sim, 'GET', '/v1/predictions');
     expectProblem(refused, 429);
@@ -70,9 +82,11 @@ describe('rate limits', () => {
 });
 
 describe('credits', () => {
-  it('charges price × images on success and answers 402 once the balance cannot cover a create', async () => {
+  test('charges price × images on success and answers 402 once the balance cannot cover a create', async ({
+    ownSimulator,
+  }) => {
     // flux-schnell costs 3000 micro-dollars per image.
-    sim = await startSimulator({ port: 0, speed: 0.02, creditsMicros: 6000 });
+    const sim = await ownSimulator({ speed: 0.02, creditsMicros: 6000 });
     expectProblem(await createPrediction(sim, SCHNELL, { input: { prompt: 'too many', num_outputs: 3 } }), 402);
 
     const failed = await createPrediction(sim, SCHNELL, { input: { prompt: 'x [sim:fail]' } });
