@@ -3,8 +3,9 @@
  * SIGKILLed around the create call and is started again. Each time the generation completes, its
  * image is stored, its cost is settled exactly once, and Replicate saw exactly one prediction.
  */
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import { describe, expect, test as base } from '../support/fixtures.ts';
-import { createRequests, GENERATE, simulatedPredictionsFor, sleep, type GenerationResult } from './helpers.ts';
+import { createRequests, GENERATE, type GenerateDocument, simulatedPredictionsFor, sleep } from './helpers.ts';
 import { startRestartHarness } from './served.ts';
 import { gid } from '../support/ids.ts';
 
@@ -19,7 +20,7 @@ describe('SIGKILL and restart', () => {
   test('killed after the mutation returned: the restarted server finishes the generation', async ({ harness }) => {
     const prompt = 'a fox outliving its server [sim:slow]';
     const first = await harness.start();
-    const result = await harness.graphql<{ generateImage: GenerationResult }>(first.url, GENERATE, {
+    const result = await harness.graphql<ResultOf<typeof GenerateDocument>>(first.url, GENERATE, {
       input: { modelId: 'flux-schnell', prompt },
     });
     const generation = result.data!.generateImage;
@@ -44,7 +45,7 @@ describe('SIGKILL and restart', () => {
     const prompt = 'a fox whose create answer was lost';
     const first = await harness.start();
     harness.sim.injectFaults([{ method: 'POST', path: '/v1/models/**', fault: 'reset_after_create' }]);
-    const result = await harness.graphql<{ generateImage: GenerationResult }>(first.url, GENERATE, {
+    const result = await harness.graphql<ResultOf<typeof GenerateDocument>>(first.url, GENERATE, {
       input: { modelId: 'flux-schnell', prompt },
     });
     const generation = result.data!.generateImage;
@@ -104,7 +105,7 @@ describe('SIGKILL and restart', () => {
         .execute();
     const ids: string[] = [];
     for (const prompt of [reached, queued]) {
-      const result = await harness.graphql<{ generateImage: GenerationResult }>(first.url, GENERATE, {
+      const result = await harness.graphql<ResultOf<typeof GenerateDocument>>(first.url, GENERATE, {
         input: { modelId: 'flux-schnell', prompt },
       });
       expect(result.errors).toBeUndefined();
