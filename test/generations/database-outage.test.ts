@@ -5,25 +5,27 @@
  * the database closed to new connections until the gateway notices) during 50 running generations
  * and a stream of new requests that carry idempotency keys.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { inject } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
-import { type RunningSimulator } from '../../src/simulator/index.ts';
-import type { DatabaseHandle } from '../../src/db/index.ts';
-import { createMigratedDatabase, type TestDatabase } from '../support/database.ts';
-import { GENERATE, GET, simulatedPredictionsFor, sleep, TERMINAL, type GenerationResult } from './helpers.ts';
-import { serveCli } from '../foundation/process.ts';
-import { startTestSimulator } from '../support/env.ts';
-import { graphqlOverHttp, TEST_ADMIN_TOKEN } from '../support/app.ts';
-import { createTestUser } from '../support/users.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
+import {
+  GENERATE,
+  type GenerateDocument,
+  GET,
+  type GetGenerationDocument,
+  simulatedPredictionsFor,
+  sleep,
+  TERMINAL,
+  type GenerationResult,
+  type GraphQLErrorShape,
+} from './helpers.ts';
+import { startRestartHarness, type Served } from './served.ts';
 
 interface Reply {
   readonly generation?: GenerationResult;
-  readonly errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  readonly errors?: GraphQLErrorShape[];
   /** The request itself failed (no HTTP answer). */
   readonly transport?: string;
 }
@@ -38,6 +40,9 @@ async function adminQuery(text: string, values: unknown[] = []): Promise<void> {
   }
 }
 
+/** What `generateImage` or `generation` answers (codegen's types). */
+type Answer = Partial<ResultOf<typeof GenerateDocument> & ResultOf<typeof GetGenerationDocument>>;
+
 async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -46,52 +51,30 @@ async function until(what: string, condition: () => Promise<boolean>, timeoutMs 
   }
 }
 
-describe('a database that goes away and comes back', () => {
-  let sim: RunningSimulator;
-  let database: TestDatabase & { handle: DatabaseHandle };
-  let dataDir: string;
-  let served: ChildProcess | undefined;
-  let output: () => string = () => '';
-  let key: string;
-  let url: string;
-
-  beforeAll(async () => {
-    sim = await startTestSimulator(0.2);
-    database = await createMigratedDatabase();
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-outage-'));
-    const started = await serveCli({
-      PIXELGATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      DATABASE_URL: database.url,
-      REPLICATE_API_TOKEN: 'r8_test_token_for_the_simulator',
-      REPLICATE_API_BASE_URL: sim.baseUrl,
-      PIXELGATE_DATA_DIR: dataDir,
+const test = base
+  /**
+   * The simulator, the database and `pixelgate serve` as a child process (served.ts), with a user
+   * of $50 a day and limits out of the way. Connections are allowed again before the database is
+   * dropped, whatever state a failed test left it in.
+   */
+  .extend('harness', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const harness = await startRestartHarness(0.2, { name: 'outage', dailyBudgetMicros: 50_000_000 });
+    onCleanup(async () => {
+      await adminQuery(`alter database ${harness.database.name} allow_connections true`).catch(() => undefined);
+      await harness.close();
     });
-    served = started.child;
-    output = started.output;
-    url = started.url;
-    ({ key } = await createTestUser(graphqlOverHttp(url), { name: 'outage', dailyBudgetMicros: 50_000_000 }));
-  });
-  afterAll(async () => {
-    if (served && served.exitCode === null && served.signalCode === null) served.kill('SIGKILL');
-    await adminQuery(`alter database ${database.name} allow_connections true`).catch(() => undefined);
-    await sim?.close();
-    await database?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+    return harness;
+  })
+  .extend('served', { scope: 'file' }, ({ harness }): Promise<Served> => harness.start());
 
-  it('stays up, reports the outage, and ends every admitted generation exactly once', async () => {
+describe('a database that goes away and comes back', () => {
+  test('stays up, reports the outage, and ends every admitted generation exactly once', async ({ harness, served }) => {
+    const { sim, database } = harness;
+    const { url, output } = served;
     const post = async (query: string, variables: Record<string, unknown>): Promise<Reply> => {
       try {
-        const response = await fetch(`${url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-          body: JSON.stringify({ query, variables }),
-        });
-        const body = (await response.json()) as {
-          data?: { generateImage?: GenerationResult; generation?: GenerationResult };
-          errors?: Reply['errors'];
-        };
-        return { generation: body.data?.generateImage ?? body.data?.generation ?? undefined, errors: body.errors };
+        const { data, errors } = await harness.graphql<Answer>(url, query, variables);
+        return { generation: data?.generateImage ?? data?.generation ?? undefined, errors };
       } catch (error) {
         return { transport: String(error) };
       }
@@ -188,9 +171,9 @@ describe('a database that goes away and comes back', () => {
     expect([...final.values()].filter((generation) => generation.status === 'SUCCEEDED').length).toBeGreaterThan(0);
 
     // The money adds up, and the process never died.
-    const report = await verifyLedger(database.handle.db);
+    const report = await verifyLedger(harness.db);
     expect(report.ok, JSON.stringify(report.problems)).toBe(true);
-    expect(served!.exitCode, output()).toBeNull();
+    expect(served.child.exitCode, output()).toBeNull();
     expect(await readyz()).toBe(200);
     // No database client, pool or socket was ever dumped into the log.
     expect(output()).not.toMatch(/secretKey|connectionParameters|_connecting|"_events"|Symbol\(/);

@@ -6,15 +6,24 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import { expect } from 'vitest';
 import type { Db } from '../../src/db/index.ts';
 import { type RunningSimulator } from '../../src/simulator/index.ts';
-import { createMigratedDatabase } from '../support/database.ts';
-import { GET, ledgerKinds, simulatedPredictionsFor, sleep, TERMINAL, type GenerationResult } from './helpers.ts';
+import { createMigratedDatabase, type TestDatabase } from '../support/database.ts';
+import {
+  GET,
+  type GetGenerationDocument,
+  ledgerKinds,
+  simulatedPredictionsFor,
+  sleep,
+  TERMINAL,
+  type GenerationResult,
+} from './helpers.ts';
 import { serveCli } from '../foundation/process.ts';
 import { graphqlOverHttp, TEST_ADMIN_TOKEN } from '../support/app.ts';
-import { startTestSimulator } from '../support/env.ts';
-import { createTestUser } from '../support/users.ts';
+import { startTestSimulator, type GraphQLErrorShape } from '../support/env.ts';
+import { createTestUser, type TestUserOptions } from '../support/users.ts';
 
 export interface Served {
   readonly child: ChildProcess;
@@ -26,6 +35,8 @@ export interface Served {
 
 export interface RestartHarness {
   readonly sim: RunningSimulator;
+  /** The servers' database (its name and address), for tests that close it to connections. */
+  readonly database: TestDatabase;
   readonly db: Db;
   /** The harness's user's API key, made through the first gateway started (read it after `start`). */
   readonly key: string;
@@ -34,12 +45,19 @@ export interface RestartHarness {
   kill(served: Served): Promise<void>;
   /** Ctrl-C in a terminal: SIGINT to its whole process group; resolves with how it exited. */
   interrupt(served: Served): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  graphql<T>(url: string, query: string, variables: Record<string, unknown>): Promise<{ data?: T; errors?: unknown[] }>;
+  graphql<T>(
+    url: string,
+    query: string,
+    variables: Record<string, unknown>,
+  ): Promise<{ data?: T; errors?: GraphQLErrorShape[] }>;
   expectCompletedOnce(url: string, id: string, prompt: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startRestartHarness(speed: number): Promise<RestartHarness> {
+/** The harness's user: `restart`, $10 a day, the deployment's rate and concurrency limits. */
+const RESTART_USER: TestUserOptions = { name: 'restart', dailyBudgetMicros: 10_000_000, openLimits: false };
+
+export async function startRestartHarness(speed: number, user = RESTART_USER): Promise<RestartHarness> {
   const sim = await startTestSimulator(speed, { rateLimits: { createsPerMinute: 10_000, otherPerMinute: 100_000 } });
   const database = await createMigratedDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-restart-'));
@@ -59,11 +77,12 @@ export async function startRestartHarness(speed: number): Promise<RestartHarness
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key!}` },
       body: JSON.stringify({ query, variables }),
     });
-    return (await response.json()) as { data?: T; errors?: unknown[] };
+    return (await response.json()) as { data?: T; errors?: GraphQLErrorShape[] };
   };
 
   return {
     sim,
+    database,
     db: database.handle.db,
     get key() {
       if (!key) throw new Error('the harness makes its user through the first gateway it starts');
@@ -73,13 +92,7 @@ export async function startRestartHarness(speed: number): Promise<RestartHarness
     async start(extra = {}) {
       const served = await serveCli({ ...env, ...extra }, { detached: true });
       children.push(served.child);
-      key ??= (
-        await createTestUser(graphqlOverHttp(served.url), {
-          name: 'restart',
-          dailyBudgetMicros: 10_000_000,
-          openLimits: false,
-        })
-      ).key;
+      key ??= (await createTestUser(graphqlOverHttp(served.url), user)).key;
       return served;
     },
     async kill(served) {
@@ -94,7 +107,7 @@ export async function startRestartHarness(speed: number): Promise<RestartHarness
       const deadline = Date.now() + 45_000;
       let done: GenerationResult | undefined;
       while (!done) {
-        const generation = (await graphql<{ generation: GenerationResult }>(url, GET, { id })).data?.generation;
+        const generation = (await graphql<ResultOf<typeof GetGenerationDocument>>(url, GET, { id })).data?.generation;
         if (generation && TERMINAL.has(generation.status) && generation.costUsd !== null) done = generation;
         else if (Date.now() > deadline)
           throw new Error(`generation ${id} did not finish: ${JSON.stringify(generation)}`);
