@@ -25,7 +25,7 @@ type Documents = {
     "\n  mutation AdjustDeletedUser($userId: ID!) {\n    adjustBalance(userId: $userId, amountUsd: \"-1\", reason: \"goodwill\") {\n      id\n    }\n  }\n": typeof types.AdjustDeletedUserDocument,
     "\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": typeof types.GenerateIdAndStatusDocument,
     "\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n": typeof types.DailyUsageDocument,
-    "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n": typeof types.SetConcurrencyLimitDocument,
+    "\n  mutation SetRateAndConcurrencyLimits($input: SetLimitsInput!) {\n    setLimits(input: $input) {\n      id\n    }\n  }\n": typeof types.SetRateAndConcurrencyLimitsDocument,
     "\n  query GenerationImagesCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      images {\n        url\n      }\n    }\n  }\n": typeof types.GenerationImagesCostDocument,
     "\n  fragment UserLimitFields on User {\n    id\n    dailyBudgetUsd\n    monthlyBudgetUsd\n    rateLimitPerMinute\n    maxConcurrentGenerations\n    usesDefaultLimits\n  }\n": typeof types.UserLimitFieldsFragmentDoc,
     "\n  mutation SetDailyAndMonthlyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\", monthlyUsd: 10 }) {\n      ...UserLimitFields\n    }\n  }\n": typeof types.SetDailyAndMonthlyBudgetDocument,
@@ -125,7 +125,7 @@ const documents: Documents = {
     "\n  mutation AdjustDeletedUser($userId: ID!) {\n    adjustBalance(userId: $userId, amountUsd: \"-1\", reason: \"goodwill\") {\n      id\n    }\n  }\n": types.AdjustDeletedUserDocument,
     "\n  mutation GenerateIdAndStatus($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": types.GenerateIdAndStatusDocument,
     "\n  query DailyUsage {\n    viewer {\n      usage {\n        reservedUsd\n        spentUsd\n        dailyBudgetUsd\n      }\n    }\n  }\n": types.DailyUsageDocument,
-    "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n": types.SetConcurrencyLimitDocument,
+    "\n  mutation SetRateAndConcurrencyLimits($input: SetLimitsInput!) {\n    setLimits(input: $input) {\n      id\n    }\n  }\n": types.SetRateAndConcurrencyLimitsDocument,
     "\n  query GenerationImagesCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      images {\n        url\n      }\n    }\n  }\n": types.GenerationImagesCostDocument,
     "\n  fragment UserLimitFields on User {\n    id\n    dailyBudgetUsd\n    monthlyBudgetUsd\n    rateLimitPerMinute\n    maxConcurrentGenerations\n    usesDefaultLimits\n  }\n": types.UserLimitFieldsFragmentDoc,
     "\n  mutation SetDailyAndMonthlyBudget($id: ID!) {\n    setBudget(input: { userId: $id, dailyUsd: \"1.5\", monthlyUsd: 10 }) {\n      ...UserLimitFields\n    }\n  }\n": types.SetDailyAndMonthlyBudgetDocument,
@@ -275,7 +275,7 @@ export function graphql(source: "\n  query DailyUsage {\n    viewer {\n      usa
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetConcurrencyLimit($id: ID!) {\n    setLimits(input: { userId: $id, maxConcurrentGenerations: 2 }) {\n      id\n    }\n  }\n"];
+export function graphql(source: "\n  mutation SetRateAndConcurrencyLimits($input: SetLimitsInput!) {\n    setLimits(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetRateAndConcurrencyLimits($input: SetLimitsInput!) {\n    setLimits(input: $input) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
