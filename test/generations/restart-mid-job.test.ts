@@ -3,9 +3,10 @@
  * locked in graphile-worker, which would only expire the lock after 4 hours. The dead process's
  * heartbeat stops, the next sweep unlocks its workers' jobs, and the restarted server finishes.
  */
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import { sql } from 'kysely';
 import { describe, expect, test as base } from '../support/fixtures.ts';
-import { GENERATE, sleep, type GenerationResult } from './helpers.ts';
+import { GENERATE, type GenerateDocument, sleep } from './helpers.ts';
 import { startRestartHarness } from './served.ts';
 
 /** Servers as child processes on one database and simulator (served.ts), killed and restarted by the test. */
@@ -23,7 +24,7 @@ describe('SIGKILL while a job runs', () => {
     // The output download trickles (10 chunks, 3 s apart): the job is busy, and locked, for 30 s.
     harness.sim.injectFaults([{ method: 'GET', path: '/files/**', fault: 'slow_body', chunkDelayMs: 3_000 }]);
     const first = await harness.start();
-    const result = await harness.graphql<{ generateImage: GenerationResult }>(first.url, GENERATE, {
+    const result = await harness.graphql<ResultOf<typeof GenerateDocument>>(first.url, GENERATE, {
       input: { modelId: 'flux-schnell', prompt },
     });
     const generation = result.data!.generateImage;
