@@ -89,7 +89,26 @@ export async function predictionsWithoutTracker(executor: Executor, limit: numbe
   return result.rows.map((row) => row.id);
 }
 
-/** Installs graphile-worker's schema, so `add_job` works even in a process that runs no worker. */
+/** The session advisory lock under which one process at a time installs graphile-worker's schema. */
+const JOB_SCHEMA_LOCK = 0x70786a62; // 'pxjb'
+
+/**
+ * Installs graphile-worker's schema, so `add_job` works even in a process that runs no worker.
+ * graphile-worker's own migrations are not locked: two processes starting at once on a fresh
+ * database each read the last applied migration and run the next ones concurrently, and one fails
+ * (the fleet test saw a worker exit with "column job_count of relation job_queues does not exist").
+ * So processes take turns: the next one finds the schema current and does nothing.
+ */
 export async function installJobSchema(pool: pg.Pool, logger: Logger): Promise<void> {
-  await runMigrations({ pgPool: pool, logger: workerLogger(logger) });
+  const lockHolder = await pool.connect();
+  let unlocked = false;
+  try {
+    await lockHolder.query('select pg_advisory_lock($1)', [JOB_SCHEMA_LOCK]);
+    await runMigrations({ pgPool: pool, logger: workerLogger(logger) });
+    await lockHolder.query('select pg_advisory_unlock($1)', [JOB_SCHEMA_LOCK]);
+    unlocked = true;
+  } finally {
+    // A connection that may still hold the lock is closed, not returned to the pool.
+    lockHolder.release(!unlocked);
+  }
 }
