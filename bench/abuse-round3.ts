@@ -12,7 +12,7 @@
 import net from 'node:net';
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { loadAtRate, runLoad, type GraphQLOperation, type LoadResult } from './baseline.ts';
 import { percentile } from './support.ts';
@@ -52,6 +52,12 @@ export interface Row {
   readonly bystander?: LoadResult;
   readonly rss?: { before: number; peak: number; after: number };
   readonly errorLogs?: number;
+  /**
+   * The p99 delay of the bench process's own event loop during the phase (ms): the bystander is
+   * timed in this process, beside the simulator and the attack's clients, so a bystander p99 near
+   * it is the bench waiting on itself, not the gateway.
+   */
+  readonly benchLoopP99Ms?: number;
 }
 
 /** What every phase needs of the running gateway. */
@@ -95,6 +101,8 @@ export async function phase(
     void rssMiB(target.pid).then((rss) => (peak = Math.max(peak, rss || 0)));
   }, 50);
   const errorsBefore = target.errorLines().length;
+  const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+  benchLoop.enable();
   try {
     const bystander = loadAtRate(target.cheap, target.cheapRate, seconds, 8);
     const [answered, during] = await Promise.all([attack(bystander), bystander]);
@@ -106,26 +114,29 @@ export async function phase(
       bystander: during,
       rss: { before, peak: Math.max(peak, after), after },
       errorLogs: target.errorLines().length - errorsBefore,
+      benchLoopP99Ms: benchLoop.percentile(99) / 1e6,
     };
     console.error(`  done: ${name}: ${answered}`);
     return row;
   } finally {
     clearInterval(sampler);
+    benchLoop.disable();
   }
 }
 
 export function markdownTable(rows: readonly Row[]): string {
   const mib = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : 'n/a');
   const lines = [
-    '| attack | answered | bystander p50 / p99 (failed) | RSS before / peak / after (MiB) | error logs |',
-    '| --- | --- | --- | --- | ---: |',
+    '| attack | answered | bystander p50 / p99 (failed) | bench loop delay p99 | RSS before / peak / after (MiB) | error logs |',
+    '| --- | --- | --- | ---: | --- | ---: |',
   ];
   for (const row of rows) {
     const bystander = row.bystander
       ? `${ms(row.bystander.p50Ms)} / ${ms(row.bystander.p99Ms)} (${row.bystander.failures} of ${row.bystander.requests})`
       : '—';
     const rss = row.rss ? `${mib(row.rss.before)} / ${mib(row.rss.peak)} / ${mib(row.rss.after)}` : '—';
-    lines.push(`| ${row.attack} | ${row.answered} | ${bystander} | ${rss} | ${row.errorLogs ?? '—'} |`);
+    const benchLoop = row.benchLoopP99Ms === undefined ? '—' : ms(row.benchLoopP99Ms);
+    lines.push(`| ${row.attack} | ${row.answered} | ${bystander} | ${benchLoop} | ${rss} | ${row.errorLogs ?? '—'} |`);
   }
   return lines.join('\n');
 }
