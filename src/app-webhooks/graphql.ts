@@ -9,8 +9,7 @@ import { builder } from '../graphql/builder.ts';
 import { pageCost, resolveKeysetConnection, type PageRules } from '../graphql/connections.ts';
 import { badUserInput } from '../graphql/errors.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
-import { GenerationRef } from '../generations/graphql.ts';
-import { deliveriesPage, perRequestDeliveriesOf, type WebhookDelivery } from './deliveries.ts';
+import { deliveriesPage, type WebhookDelivery } from './deliveries.ts';
 import {
   defaultEndpointOf,
   endpointsOf,
@@ -79,7 +78,8 @@ const DeliveryStatus = builder.enumType('WebhookDeliveryStatus', {
   values: { PENDING: { value: 'pending' }, SUCCEEDED: { value: 'succeeded' }, FAILED: { value: 'failed' } } as const,
 });
 
-const WebhookDeliveryRef = builder
+/** A delivery: of an endpoint (`WebhookEndpoint.deliveries`) or of a generation's own `webhookUrl`. */
+export const WebhookDeliveryRef = builder
   .objectRef<WebhookDelivery & { event_type?: string; endpoint_url?: string }>('WebhookDelivery')
   .implement({
     description: 'One event sent to one endpoint, with the figures of its last attempt.',
@@ -256,20 +256,5 @@ builder.mutationFields((t) => ({
     args: { deliveryId: t.arg.id({ required: true }) },
     resolve: (_root, { deliveryId }, context) =>
       redeliverFor(depsOf(context), scopeOf(context), localIdOf('WebhookDelivery', deliveryId), deliveryId),
-  }),
-}));
-
-builder.objectFields(GenerationRef, (t) => ({
-  webhookUrl: t.exposeString('webhook_url', {
-    nullable: true,
-    description: 'The request’s own webhook target (`webhookUrl`), beside your endpoints; null when none.',
-  }),
-  webhookDeliveries: t.field({
-    type: [WebhookDeliveryRef],
-    description:
-      'The deliveries of this generation’s events to its `webhookUrl` (one per event, at most 5), oldest first; ' +
-      'those to your endpoints are on `webhookEndpoints { deliveries }`. `redeliverWebhook` takes their ids too.',
-    resolve: (view, _args, context) =>
-      view.webhook_url === null ? [] : perRequestDeliveriesOf(context.services.db, view.id),
   }),
 }));

@@ -1,7 +1,6 @@
-/** `GeneratedImage.printFile`: the print file made of an image (`input.print`), served like the image. */
+/** The print file made of an image (`input.print`), served like the image: `GeneratedImage.printFile`'s type. */
 import { builder } from '../graphql/builder.ts';
 import type { ImageRow } from '../db/types.ts';
-import { GeneratedImageRef } from './graphql.ts';
 
 interface PrintFileView {
   readonly image: ImageRow;
@@ -12,7 +11,7 @@ interface PrintFileView {
   readonly bytes: number;
 }
 
-const PrintFileRef = builder.objectRef<PrintFileView>('PrintFile').implement({
+export const PrintFileRef = builder.objectRef<PrintFileView>('PrintFile').implement({
   description: 'A PNG of exactly the print target’s pixels, in sRGB, with its DPI in the pHYs chunk.',
   fields: (t) => ({
     url: t.string({
@@ -31,21 +30,16 @@ const PrintFileRef = builder.objectRef<PrintFileView>('PrintFile').implement({
   }),
 });
 
-builder.objectFields(GeneratedImageRef, (t) => ({
-  printFile: t.field({
-    type: PrintFileRef,
-    nullable: true,
-    description: 'The print file of this image (`input.print`); null without one or until it is made.',
-    resolve: (image) =>
-      image.print_storage_key === null
-        ? null
-        : {
-            image,
-            storageKey: image.print_storage_key,
-            width: image.print_width!,
-            height: image.print_height!,
-            dpi: image.print_dpi!,
-            bytes: image.print_bytes!,
-          },
-  }),
-}));
+/** The image's print file; null without one or until it is made. */
+export function printFileOf(image: ImageRow): PrintFileView | null {
+  return image.print_storage_key === null
+    ? null
+    : {
+        image,
+        storageKey: image.print_storage_key,
+        width: image.print_width!,
+        height: image.print_height!,
+        dpi: image.print_dpi!,
+        bytes: image.print_bytes!,
+      };
+}

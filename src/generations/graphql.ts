@@ -1,9 +1,15 @@
 /**
  * The types a generation is read as: `Generation` (a Relay node, loaded by id through one
- * dataloader per request) with every field, `GeneratedImage`, their enums, errors and warnings,
- * and `GenerationBatch`, the answer of `generateImages`. What a client calls — the mutations,
- * `generation`, `User.generations` and the subscriptions — is in `graphql-operations.ts`.
+ * dataloader per request) and `GeneratedImage`, each with every field declared here — those other
+ * domains answer too (webhook deliveries, ratings, print files) resolve through their modules —,
+ * their enums, errors and warnings, and `GenerationBatch`, the answer of `generateImages`. What a
+ * client calls — the mutations, `generation`, `User.generations` and the subscriptions — is in
+ * `graphql-operations.ts`.
  */
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { WebhookDeliveryRef } from '../app-webhooks/graphql.ts';
+import { perRequestDeliveriesOf } from '../app-webhooks/deliveries.ts';
+import { isUuid } from '../auth/users.ts';
 import { ImageModelRef, ProgressKindEnum } from '../catalog/graphql.ts';
 import { findModel } from '../catalog/models.ts';
 import { mostImagesPerGeneration } from '../catalog/pricing.ts';
@@ -13,7 +19,9 @@ import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { generationErrorIsRetryable, notFound } from '../graphql/errors.ts';
 import { globalId, nodeVisibility } from '../graphql/global-ids.ts';
+import { ImageRatingEnum, ratingOf } from '../preferences/graphql-ratings.ts';
 import { generationViews, queuePositionOf, type GenerationView } from './generation-view.ts';
+import { PrintFileRef, printFileOf } from './graphql-print.ts';
 import { imagesForGenerations } from './images.ts';
 import { finalsOf } from './policies/store.ts';
 
@@ -84,9 +92,26 @@ const GenerationWarningRef = builder.objectRef<{ code: string; message: string }
   }),
 });
 
-export const GeneratedImageRef = builder.objectRef<ImageRow>('GeneratedImage').implement({
+const IMAGE_TYPENAME = 'GeneratedImage';
+
+/** The database id inside a GeneratedImage's id; NOT_FOUND (naming the id as sent) otherwise. */
+export function imageIdOf(id: string): string {
+  try {
+    const decoded = decodeGlobalID(id);
+    if (decoded.typename === IMAGE_TYPENAME && isUuid(decoded.id)) return decoded.id;
+  } catch {
+    // not a global id: the same answer as an unknown one
+  }
+  throw notFound(IMAGE_TYPENAME, id);
+}
+
+export const GeneratedImageRef = builder.objectRef<ImageRow>(IMAGE_TYPENAME).implement({
   description: 'An image stored by pixelgate (Replicate deletes its own copy after an hour).',
   fields: (t) => ({
+    id: t.id({
+      description: 'The image’s global id (rateImage takes it).',
+      resolve: (image) => encodeGlobalID(IMAGE_TYPENAME, image.id),
+    }),
     url: t.string({
       description: 'Where pixelgate serves the image: unguessable, immutable, cacheable forever.',
       resolve: (image, _args, context) => context.services.generations.imageUrl(image.storage_key),
@@ -102,6 +127,17 @@ export const GeneratedImageRef = builder.objectRef<ImageRow>('GeneratedImage').i
     transparent: t.boolean({
       description: 'A background-removed RGBA PNG (transparentBackground); false for the opaque original.',
       resolve: (image) => image.source === 'remove_background',
+    }),
+    rating: t.field({
+      type: ImageRatingEnum,
+      description: 'How the owner rated the image (rateImage); NONE until they do.',
+      resolve: (image, _args, context) => ratingOf(context, image.id),
+    }),
+    printFile: t.field({
+      type: PrintFileRef,
+      nullable: true,
+      description: 'The print file of this image (`input.print`); null without one or until it is made.',
+      resolve: printFileOf,
     }),
   }),
 });
@@ -261,6 +297,18 @@ export const GenerationRef = builder.loadableNode('Generation', {
     batchId: t.exposeID('batch_id', {
       nullable: true,
       description: 'The `generateImages` call this generation was admitted with.',
+    }),
+    webhookUrl: t.exposeString('webhook_url', {
+      nullable: true,
+      description: 'The request’s own webhook target (`webhookUrl`), beside your endpoints; null when none.',
+    }),
+    webhookDeliveries: t.field({
+      type: [WebhookDeliveryRef],
+      description:
+        'The deliveries of this generation’s events to its `webhookUrl` (one per event, at most 5), oldest first; ' +
+        'those to your endpoints are on `webhookEndpoints { deliveries }`. `redeliverWebhook` takes their ids too.',
+      resolve: (view, _args, context) =>
+        view.webhook_url === null ? [] : perRequestDeliveriesOf(context.services.db, view.id),
     }),
   }),
 });

@@ -1,70 +1,22 @@
 /**
- * GraphQL for preferences: `rateImage` and `GeneratedImage.id`/`rating`, `User.modelPreferences`
- * (so `viewer.modelPreferences`) and `resetModelPreferences`, and the operators' `modelQuality`.
- * A user rates only their own images; anyone else's is NOT_FOUND, as if it did not exist.
+ * GraphQL for preferences: `rateImage`, `User.modelPreferences` (so `viewer.modelPreferences`) and
+ * `resetModelPreferences`, and the operators' `modelQuality`. `GeneratedImage.id`/`rating` are
+ * declared with the type (`generations/graphql.ts`; the rating's enum and loader in
+ * `graphql-ratings.ts`). A user rates only their own images; anyone else's is NOT_FOUND, as if it
+ * did not exist.
  */
-import { createContextCache } from '@pothos/core';
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
-import DataLoader from 'dataloader';
 import { UserRef } from '../auth/graphql.ts';
-import { isUuid } from '../auth/users.ts';
 import { ImageModelRef } from '../catalog/graphql.ts';
 import { findModel } from '../catalog/models.ts';
 import type { UserRow } from '../db/types.ts';
-import { GeneratedImageRef } from '../generations/graphql.ts';
+import { GeneratedImageRef, imageIdOf } from '../generations/graphql.ts';
 import { builder } from '../graphql/builder.ts';
-import type { GraphQLContext } from '../graphql/context.ts';
-import { notFound } from '../graphql/errors.ts';
 import { beliefOf, evidenceInWords, type FeedbackCounts } from './estimator.ts';
+import { ImageRatingEnum } from './graphql-ratings.ts';
 import { modelQuality, type ModelQuality } from './quality.ts';
-import { forgetPreferences, rateImage, ratingsOf, type Rating } from './store.ts';
+import { forgetPreferences, rateImage } from './store.ts';
 
-const IMAGE_TYPENAME = 'GeneratedImage';
 const DAY_MS = 24 * 3600_000;
-
-/** The database id inside a GeneratedImage's id; NOT_FOUND (naming the id as sent) otherwise. */
-function imageIdOf(id: string): string {
-  try {
-    const decoded = decodeGlobalID(id);
-    if (decoded.typename === IMAGE_TYPENAME && isUuid(decoded.id)) return decoded.id;
-  } catch {
-    // not a global id: the same answer as an unknown one
-  }
-  throw notFound(IMAGE_TYPENAME, id);
-}
-
-export function imageGlobalId(imageId: string): string {
-  return encodeGlobalID(IMAGE_TYPENAME, imageId);
-}
-
-const ImageRatingEnum = builder.enumType('ImageRating', {
-  values: {
-    LIKE: { description: 'The owner wants more like it.' },
-    DISLIKE: { description: 'The owner wants less like it.' },
-    NONE: { description: 'Not rated (as input: withdraw the rating).' },
-  } as const,
-});
-
-/** Ratings per request: every image a response shows costs one statement together. */
-const ratingLoader = createContextCache(
-  (context: GraphQLContext) =>
-    new DataLoader<string, Rating>(async (ids) => {
-      const ratings = await ratingsOf(context.services.db, ids);
-      return ids.map((id) => ratings.get(id) ?? 'NONE');
-    }),
-);
-
-builder.objectFields(GeneratedImageRef, (t) => ({
-  id: t.id({
-    description: 'The image’s global id (rateImage takes it).',
-    resolve: (image) => imageGlobalId(image.id),
-  }),
-  rating: t.field({
-    type: ImageRatingEnum,
-    description: 'How the owner rated the image (rateImage); NONE until they do.',
-    resolve: (image, _args, context) => ratingLoader(context).load(image.id),
-  }),
-}));
 
 interface PreferenceEntry {
   readonly modelId: string;

@@ -1,7 +1,7 @@
 /**
  * GraphQL for print targets: the input a generation request names one with, and the presets
- * (`printPresets`). The print file of an image is `GeneratedImage.printFile`
- * (`generations/graphql-print.ts`).
+ * (`printPresets`). The print file of an image is `GeneratedImage.printFile` (declared with the
+ * type in `generations/graphql.ts`; its `PrintFile` type in `generations/graphql-print.ts`).
  */
 import { builder } from '../graphql/builder.ts';
 import { PRINT_PRESETS, type PrintPreset } from './presets.ts';
