@@ -9,27 +9,10 @@ import { afterAll, vi } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
 import type { Db } from '../../src/db/index.ts';
+import { graphql } from '../gql/index.ts';
+import type { SetHardwareRateInput } from '../gql/graphql.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
-
-const ADD = `mutation Add($input: AddModelInput!) {
-  addModel(input: $input) {
-    id replicateModel replicateVersion tier aspectRatios
-    pricing { kind perImageUsd typicalCostPerImageUsd typicalCostBasis source asOf }
-  }
-}`;
-const RATES = `{ hardwareRates { sku name perSecondUsd source asOf } }`;
-const SET_RATE = `mutation Rate($input: SetHardwareRateInput!) {
-  setHardwareRate(input: $input) { sku perSecondUsd source asOf }
-}`;
-const CHANGES = `query Changes($subject: String, $last: Int) {
-  catalogChanges(subject: $subject, last: $last) { subject actor changedAt before after }
-}`;
-const GENERATE = `mutation Gen($modelId: ID!) { generateImage(input: { modelId: $modelId, prompt: "a poster" }) { id } }`;
-const GENERATION = `query G($id: ID!) { generation(id: $id) { status costUsd estimatedCostUsd } }`;
-const USAGE = `query U($from: DateTime!, $to: DateTime!) {
-  usage(from: $from, to: $to, groupBy: PRICING) { key pricing generations succeeded costUsd }
-}`;
 
 test.override('setup', { user: { name: 'poster shop', dailyBudgetMicros: 5_000_000 } });
 
@@ -42,6 +25,56 @@ const catalogRows = async (db: Db) => {
     changes: (await db.selectFrom('catalog_changes').select('id').execute()).length,
   };
 };
+
+const AddOfficialModelMutation = graphql(`
+  mutation AddOfficialModel($input: AddModelInput!) {
+    addModel(input: $input) {
+      id
+      replicateModel
+      replicateVersion
+      tier
+      aspectRatios
+      pricing {
+        kind
+        perImageUsd
+        typicalCostPerImageUsd
+        typicalCostBasis
+        source
+        asOf
+      }
+    }
+  }
+`);
+
+const GeneratePosterMutation = graphql(`
+  mutation GeneratePoster($modelId: ID!) {
+    generateImage(input: { modelId: $modelId, prompt: "a poster" }) {
+      id
+    }
+  }
+`);
+
+const PosterCostQuery = graphql(`
+  query PosterCost($id: ID!) {
+    generation(id: $id) {
+      status
+      costUsd
+      estimatedCostUsd
+    }
+  }
+`);
+
+const UsageByPricingQuery = graphql(`
+  query UsageByPricing($from: DateTime!, $to: DateTime!) {
+    usage(from: $from, to: $to, groupBy: PRICING) {
+      key
+      pricing
+      generations
+      succeeded
+      costUsd
+    }
+  }
+`);
 
 describe('an official model billed per output', () => {
   test('refuses bad overrides naming the field, writing nothing', async ({ app: adding }) => {
@@ -56,7 +89,7 @@ describe('an official model billed per output', () => {
     ];
     for (const [overrides, path] of cases) {
       const answer = await adding.graphql(
-        ADD,
+        AddOfficialModelMutation,
         {
           input: {
             replicateModel: 'ideogram-ai/ideogram-v3-turbo',
@@ -80,7 +113,7 @@ describe('an official model billed per output', () => {
     user,
   }) => {
     const added = await adding.graphql(
-      ADD,
+      AddOfficialModelMutation,
       {
         input: {
           replicateModel: 'ideogram-ai/ideogram-v3-turbo',
@@ -113,21 +146,17 @@ describe('an official model billed per output', () => {
     // The other instance hears the NOTIFY (this process shares one catalog: the row is the proof).
     await vi.waitFor(() => expect(findModel('ideogram-v3-turbo')?.enabled).toBe(true), { timeout: 5_000 });
 
-    const started = await running.graphql<{ generateImage: { id: string } }>(
-      GENERATE,
-      { modelId: 'ideogram-v3-turbo' },
-      user.key,
-    );
+    const started = await running.graphql(GeneratePosterMutation, { modelId: 'ideogram-v3-turbo' }, user.key);
     expect(started.errors).toBeUndefined();
     const id = started.data!.generateImage.id;
     await vi.waitFor(
       async () => {
-        const answer = await running.graphql<{ generation: { status: string } }>(GENERATION, { id }, user.key);
+        const answer = await running.graphql(PosterCostQuery, { id }, user.key);
         expect(answer.data!.generation.status).toBe('SUCCEEDED');
       },
       { timeout: 30_000, interval: 100 },
     );
-    const answer = await running.graphql(GENERATION, { id }, user.key);
+    const answer = await running.graphql(PosterCostQuery, { id }, user.key);
     expect(answer.data).toMatchObject({ generation: { costUsd: '0.03', estimatedCostUsd: '0.03' } });
     const prediction = await running.services.db
       .selectFrom('predictions')
@@ -142,7 +171,7 @@ describe('an official model billed per output', () => {
     expect((await verifyLedger(running.services.db)).ok).toBe(true);
 
     const usage = await adding.graphql(
-      USAGE,
+      UsageByPricingQuery,
       { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
       TEST_ADMIN_TOKEN,
     );
@@ -152,9 +181,44 @@ describe('an official model billed per output', () => {
   });
 });
 
+const HardwareRatesQuery = graphql(`
+  query HardwareRates {
+    hardwareRates {
+      sku
+      name
+      perSecondUsd
+      source
+      asOf
+    }
+  }
+`);
+
+const ChangeHardwareRateMutation = graphql(`
+  mutation ChangeHardwareRate($input: SetHardwareRateInput!) {
+    setHardwareRate(input: $input) {
+      sku
+      perSecondUsd
+      source
+      asOf
+    }
+  }
+`);
+
+const CatalogChangeLogQuery = graphql(`
+  query CatalogChangeLog($subject: String, $last: Int) {
+    catalogChanges(subject: $subject, last: $last) {
+      subject
+      actor
+      changedAt
+      before
+      after
+    }
+  }
+`);
+
 describe('hardware rates', () => {
   test('are seeded from replicate.com/pricing as quoted in issue #22, as of 2026-12-05', async ({ app: adding }) => {
-    const answer = await adding.graphql<{ hardwareRates: Array<Record<string, string>> }>(RATES, {}, TEST_ADMIN_TOKEN);
+    const answer = await adding.graphql(HardwareRatesQuery, {}, TEST_ADMIN_TOKEN);
     const rates = answer.data!.hardwareRates;
     expect(rates.length).toBeGreaterThanOrEqual(7);
     for (const rate of rates) {
@@ -172,14 +236,14 @@ describe('hardware rates', () => {
       'gpu-h100': '0.001525',
       'gpu-h100-8x': '0.0122',
     });
-    const anonymous = await adding.graphql(RATES);
+    const anonymous = await adding.graphql(HardwareRatesQuery);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   test('refuses a bad rate change naming the field, changing nothing', async ({ app: adding }) => {
     const before = await catalogRows(adding.services.db);
     const good = { sku: 'gpu-t4', perSecondUsd: '0.00025', source: 'replicate.com/pricing', asOf: '2026-12-01' };
-    const cases: Array<[Record<string, unknown>, string, string]> = [
+    const cases: Array<[Partial<SetHardwareRateInput>, string, string]> = [
       [{ sku: 'gpu-z9' }, 'UNKNOWN_HARDWARE', 'input.sku'],
       [{ perSecondUsd: '0' }, 'PRICE_OUT_OF_RANGE', 'input.perSecondUsd'],
       [{ perSecondUsd: '0.5' }, 'PRICE_OUT_OF_RANGE', 'input.perSecondUsd'],
@@ -190,7 +254,11 @@ describe('hardware rates', () => {
       [{ asOf: '2999-01-01' }, 'BAD_DATE', 'input.asOf'],
     ];
     for (const [change, reason, path] of cases) {
-      const answer = await adding.graphql(SET_RATE, { input: { ...good, ...change } }, TEST_ADMIN_TOKEN);
+      const answer = await adding.graphql(
+        ChangeHardwareRateMutation,
+        { input: { ...good, ...change } },
+        TEST_ADMIN_TOKEN,
+      );
       expect(answer.errors?.[0]?.extensions, JSON.stringify(change)).toMatchObject({
         code: 'BAD_USER_INPUT',
         reason,
@@ -202,7 +270,7 @@ describe('hardware rates', () => {
 
   test('a rate change keeps its source and date and is logged (before and after)', async ({ app: adding }) => {
     const changed = await adding.graphql(
-      SET_RATE,
+      ChangeHardwareRateMutation,
       {
         input: {
           sku: 'gpu-t4',
@@ -222,11 +290,7 @@ describe('hardware rates', () => {
         asOf: '2026-12-01',
       },
     });
-    const log = await adding.graphql<{ catalogChanges: Array<Record<string, unknown>> }>(
-      CHANGES,
-      { subject: 'hardware:gpu-t4', last: 10 },
-      TEST_ADMIN_TOKEN,
-    );
+    const log = await adding.graphql(CatalogChangeLogQuery, { subject: 'hardware:gpu-t4', last: 10 }, TEST_ADMIN_TOKEN);
     const [latest, seeded] = log.data!.catalogChanges;
     expect(latest).toMatchObject({
       subject: 'hardware:gpu-t4',
@@ -236,10 +300,10 @@ describe('hardware rates', () => {
     });
     expect(seeded).toMatchObject({ subject: 'hardware:gpu-t4', actor: 'migration 0008_catalog', before: null });
 
-    const all = await adding.graphql<{ catalogChanges: Array<{ subject: string }> }>(CHANGES, {}, TEST_ADMIN_TOKEN);
+    const all = await adding.graphql(CatalogChangeLogQuery, {}, TEST_ADMIN_TOKEN);
     expect(all.data!.catalogChanges[0]!.subject).toBe('hardware:gpu-t4');
     expect(all.data!.catalogChanges.map((change) => change.subject)).toContain('model:ideogram-v3-turbo');
-    const tooMany = await adding.graphql(CHANGES, { last: 501 }, TEST_ADMIN_TOKEN);
+    const tooMany = await adding.graphql(CatalogChangeLogQuery, { last: 501 }, TEST_ADMIN_TOKEN);
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 });

@@ -60,6 +60,13 @@ type Documents = {
     "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n": typeof types.UsageCacheCreditDocument,
     "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": typeof types.CachedViewerUsageDocument,
     "\n  query ImageRatings($id: ID!) {\n    generation(id: $id) {\n      images {\n        rating\n      }\n    }\n  }\n": typeof types.ImageRatingsDocument,
+    "\n  mutation AddOfficialModel($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      replicateModel\n      replicateVersion\n      tier\n      aspectRatios\n      pricing {\n        kind\n        perImageUsd\n        typicalCostPerImageUsd\n        typicalCostBasis\n        source\n        asOf\n      }\n    }\n  }\n": typeof types.AddOfficialModelDocument,
+    "\n  mutation GeneratePoster($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a poster\" }) {\n      id\n    }\n  }\n": typeof types.GeneratePosterDocument,
+    "\n  query PosterCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n": typeof types.PosterCostDocument,
+    "\n  query UsageByPricing($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: PRICING) {\n      key\n      pricing\n      generations\n      succeeded\n      costUsd\n    }\n  }\n": typeof types.UsageByPricingDocument,
+    "\n  query HardwareRates {\n    hardwareRates {\n      sku\n      name\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": typeof types.HardwareRatesDocument,
+    "\n  mutation ChangeHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      sku\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": typeof types.ChangeHardwareRateDocument,
+    "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n": typeof types.CatalogChangeLogDocument,
     "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n": typeof types.PrintFileSizesDocument,
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": typeof types.RevokeStreamingKeyDocument,
     "\n    mutation GenerateSlowConsumerBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": typeof types.GenerateSlowConsumerBatchDocument,
@@ -160,6 +167,13 @@ const documents: Documents = {
     "\n  mutation UsageCacheCredit($id: ID!) {\n    adjustBalance(userId: $id, amountUsd: \"-0.01\", reason: \"goodwill\") {\n      id\n    }\n  }\n": types.UsageCacheCreditDocument,
     "\n  query CachedViewerUsage {\n    viewer {\n      id\n      dailyBudgetUsd\n      usage {\n        spentUsd\n        reservedUsd\n        remainingDailyUsd\n        activeGenerations\n        requestsInLastMinute\n      }\n    }\n  }\n": types.CachedViewerUsageDocument,
     "\n  query ImageRatings($id: ID!) {\n    generation(id: $id) {\n      images {\n        rating\n      }\n    }\n  }\n": types.ImageRatingsDocument,
+    "\n  mutation AddOfficialModel($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      replicateModel\n      replicateVersion\n      tier\n      aspectRatios\n      pricing {\n        kind\n        perImageUsd\n        typicalCostPerImageUsd\n        typicalCostBasis\n        source\n        asOf\n      }\n    }\n  }\n": types.AddOfficialModelDocument,
+    "\n  mutation GeneratePoster($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a poster\" }) {\n      id\n    }\n  }\n": types.GeneratePosterDocument,
+    "\n  query PosterCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n": types.PosterCostDocument,
+    "\n  query UsageByPricing($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: PRICING) {\n      key\n      pricing\n      generations\n      succeeded\n      costUsd\n    }\n  }\n": types.UsageByPricingDocument,
+    "\n  query HardwareRates {\n    hardwareRates {\n      sku\n      name\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": types.HardwareRatesDocument,
+    "\n  mutation ChangeHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      sku\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": types.ChangeHardwareRateDocument,
+    "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n": types.CatalogChangeLogDocument,
     "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n": types.PrintFileSizesDocument,
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": types.RevokeStreamingKeyDocument,
     "\n    mutation GenerateSlowConsumerBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": types.GenerateSlowConsumerBatchDocument,
@@ -412,6 +426,34 @@ export function graphql(source: "\n  query CachedViewerUsage {\n    viewer {\n  
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ImageRatings($id: ID!) {\n    generation(id: $id) {\n      images {\n        rating\n      }\n    }\n  }\n"): (typeof documents)["\n  query ImageRatings($id: ID!) {\n    generation(id: $id) {\n      images {\n        rating\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddOfficialModel($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      replicateModel\n      replicateVersion\n      tier\n      aspectRatios\n      pricing {\n        kind\n        perImageUsd\n        typicalCostPerImageUsd\n        typicalCostBasis\n        source\n        asOf\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AddOfficialModel($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      replicateModel\n      replicateVersion\n      tier\n      aspectRatios\n      pricing {\n        kind\n        perImageUsd\n        typicalCostPerImageUsd\n        typicalCostBasis\n        source\n        asOf\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation GeneratePoster($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a poster\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation GeneratePoster($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a poster\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PosterCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n"): (typeof documents)["\n  query PosterCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UsageByPricing($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: PRICING) {\n      key\n      pricing\n      generations\n      succeeded\n      costUsd\n    }\n  }\n"): (typeof documents)["\n  query UsageByPricing($from: DateTime!, $to: DateTime!) {\n    usage(from: $from, to: $to, groupBy: PRICING) {\n      key\n      pricing\n      generations\n      succeeded\n      costUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query HardwareRates {\n    hardwareRates {\n      sku\n      name\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n"): (typeof documents)["\n  query HardwareRates {\n    hardwareRates {\n      sku\n      name\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangeHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      sku\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n"): (typeof documents)["\n  mutation ChangeHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      sku\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n"): (typeof documents)["\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
