@@ -12,6 +12,7 @@ import type { Executor } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
 import { traceContext, type TraceContextFields } from '../jobs/traced.ts';
 import { workerLogger } from '../jobs/worker.ts';
+import { TERMINAL_PREDICTION_STATES } from './predictions-store.ts';
 
 export const TRACK_PREDICTION_TASK = 'generations:track-prediction';
 export const MAINTENANCE_TASK = 'generations:maintenance';
@@ -79,7 +80,7 @@ export async function scheduleMaintenance(executor: Executor, delayMs: number): 
 export async function predictionsWithoutTracker(executor: Executor, limit: number): Promise<string[]> {
   const result = await sql<{ id: string }>`
     select p.id from predictions p
-    where p.state in ('pending', 'creating', 'unknown', 'starting', 'processing')
+    where p.state not in (${sql.join(TERMINAL_PREDICTION_STATES.map((state) => sql.lit(state)))})
       and not exists (
         select 1 from graphile_worker.jobs j
         where j.key = 'prediction:' || p.id::text and j.attempts < j.max_attempts
