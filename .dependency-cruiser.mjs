@@ -7,7 +7,7 @@
 // The layers (see README.md, "Architecture", and src/README.md); a module may import its own layer
 // and those below it. A top-level folder that is in no layer fails the `not-in-a-layer` rule.
 const LAYERS = [
-  { name: '1 foundation', path: '^src/((money|logger|config|refusal)\\.ts$|http/)' },
+  { name: '1 foundation', path: '^src/((money|logger|config|refusal|random)\\.ts$|http/)' },
   {
     name: '2 infrastructure',
     path: '^src/(db|catalog|print|pubsub|storage|replicate|simulator|jobs|trusted-documents)/(?!graphql[^/]*\\.ts$)',
@@ -18,7 +18,7 @@ const LAYERS = [
   },
   { name: '4 generations', path: '^src/generations/(?!graphql[^/]*\\.ts$)' },
   { name: '5 GraphQL', path: '^src/(graphql/|[^/]+/graphql[^/]*\\.ts$)' },
-  { name: '6 composition and CLI', path: '^src/(cli/|(?!(money|logger|config|refusal)\\.ts$)[^/]+\\.ts$)' },
+  { name: '6 composition and CLI', path: '^src/(cli/|(?!(money|logger|config|refusal|random)\\.ts$)[^/]+\\.ts$)' },
 ];
 
 const upward = LAYERS.slice(0, -1).map((layer, index) => ({

@@ -33,7 +33,7 @@ import { findModel } from './catalog/models.ts';
 import { billingTasks, scheduleStaleHoldSweep } from './billing/sweeper.ts';
 import { UsageCache } from './billing/usage-cache.ts';
 import { PreferenceCache } from './preferences/cache.ts';
-import type { Random } from './preferences/estimator.ts';
+import type { Random } from './random.ts';
 import { EXPLORE_EVERY } from './generations/policies/exploration.ts';
 import { CatalogSync } from './catalog/sync.ts';
 import { GenerationEvents, type FeedSettings } from './generations/events.ts';

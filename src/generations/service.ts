@@ -17,7 +17,7 @@ import { MAX_UPSCALE_PASSES } from '../print/target.ts';
 import { requireGenerationModel } from '../catalog/pricing.ts';
 import type { Config } from '../config.ts';
 import type { PreferenceCache } from '../preferences/cache.ts';
-import type { Random } from '../preferences/estimator.ts';
+import type { Random } from '../random.ts';
 import { recordGenerationSignal } from '../preferences/store.ts';
 import type { Db, Executor } from '../db/index.ts';
 import { InputRefusal } from '../refusal.ts';

@@ -16,6 +16,7 @@
  * Expected preference = α / (α + β). Exploration draws from the Beta instead (Thompson sampling).
  */
 import type { FeedbackKind } from '../db/types.ts';
+import type { Random } from '../random.ts';
 
 export const HALF_LIFE_DAYS = 30;
 export const HALF_LIFE_MS = HALF_LIFE_DAYS * 24 * 3600_000;
@@ -115,23 +116,8 @@ function times(n: number): string {
 
 // ── sampling (Thompson) ─────────────────────────────────────────────────────────────────────────
 
-/** A source of uniform numbers in [0, 1): `Math.random` in production, `seededRandom(n)` in tests. */
-export type Random = () => number;
-
-/**
- * A small seeded generator (mulberry32): the same seed gives the same sequence, so exploration
- * is reproducible in tests and in the evaluation bench.
- */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+// Tests and the bench seed automatic choice through the estimator they test.
+export { seededRandom, type Random } from '../random.ts';
 
 function standardNormal(random: Random): number {
   const u = Math.max(random(), Number.MIN_VALUE);

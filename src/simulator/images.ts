@@ -5,6 +5,7 @@
  * visibly and a deterministic model with a fixed seed returns the same picture again.
  */
 import { PNG } from 'pngjs';
+import { seededRandom } from '../random.ts';
 
 export interface Dimensions {
   readonly width: number;
@@ -69,7 +70,7 @@ export function renderGeneratedImage(size: Dimensions, seed: number): Buffer {
 }
 
 function drawVariant(size: Dimensions, variant: number): Buffer {
-  const random = mulberry32(variant * 2654435761);
+  const random = seededRandom(variant * 2654435761);
   const { width, height } = size;
   const png = new PNG({ width, height });
   const from = randomColor(random);
@@ -142,18 +143,6 @@ type Rgb = readonly [number, number, number];
 
 function randomColor(random: () => number): Rgb {
   return [Math.floor(random() * 256), Math.floor(random() * 256), Math.floor(random() * 256)];
-}
-
-/** Small, fast, seedable PRNG: the pattern only needs to be reproducible, not random. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gcd(a: number, b: number): number {

@@ -35,8 +35,8 @@ import {
   sampleBelief,
   type Belief,
   type FleetRatings,
-  type Random,
 } from '../../preferences/estimator.ts';
+import type { Random } from '../../random.ts';
 import { nearestAspectRatio } from '../request.ts';
 import { EXPLORE_EVERY } from './exploration.ts';
 import { finalCandidates } from './tiers.ts';
