@@ -2,7 +2,7 @@
  * The single gate every new generation passes before anything is sent upstream, inside the same
  * transaction that inserts the generation (READ COMMITTED, the default), in two statements. The
  * first is the generation's own (`src/generations/admission.ts`): with the generation it writes the
- * hold and its ledger row and takes the per-user lock (`LOCKED_USER`, read by `lockedUserOf`).
+ * hold and its ledger row and takes the per-user lock (its `locked_user`, read by `lockedUserOf`).
  * Then, as a statement of its own so that it sees every admission committed before the lock was
  * granted, the request rate and concurrency cap and the budget windows, in that order
  * (`admitUnderLock`, `completeAdmission`). Any refusal is a typed error (RATE_LIMITED or
@@ -12,7 +12,7 @@
  * The user's limits are read from their row under the lock (the caller passes only the user's
  * id), so an admin change applies from the very next admission.
  */
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/index.ts';
 import type { HoldRow, UserRow } from '../db/types.ts';
@@ -40,42 +40,33 @@ export type LockedUser = Pick<
   'id' | 'daily_budget_micros' | 'monthly_budget_micros' | 'rate_limit_per_minute' | 'max_concurrent_generations'
 >;
 
-/**
- * Locks the user's row for the rest of the transaction and reads its current settings, as the
- * CTE `locked_user` of a statement. A select in a CTE runs only when read: the lock is taken
- * where the statement selects `LOCKED_USER` (a JSON object; `lockedUserOf` reads it). `FOR NO KEY
- * UPDATE` serialises admissions per user without blocking inserts that reference the user.
- */
-export function lockedUserCte(userId: string): RawBuilder<unknown> {
-  return sql`locked_user as (
-      select id, daily_budget_micros, monthly_budget_micros, rate_limit_per_minute, max_concurrent_generations
-      from users where id = ${userId} for no key update
-    )`;
-}
-
-/** The locked row, in the select list of a statement with `lockedUserCte` (null: no such user). */
-export const LOCKED_USER = sql<LockedUser | null>`(select to_jsonb(locked_user) from locked_user)`;
-
+/** The locked row as a statement read it (null: no such user). */
 export function lockedUserOf(value: LockedUser | null, userId: string): LockedUser {
   if (!value) throw new UnknownUserError(userId);
   return value;
 }
 
-/** Locks the user's row (`lockedUserCte`) in a statement of its own and returns its settings. */
+/**
+ * Locks the user's row for the rest of the transaction, as admission does (the admission
+ * statement's `locked_user`, `src/generations/admission.ts`), and reads its current settings: for
+ * an adjustment, which has no generation to insert. `FOR NO KEY UPDATE` serialises them with
+ * admissions without blocking inserts that reference the user.
+ */
 export async function lockUser(trx: Executor, userId: string): Promise<LockedUser> {
-  const result = await sql<{ locked: LockedUser | null }>`
-    with ${lockedUserCte(userId)} select ${LOCKED_USER} as locked`.execute(trx);
-  return lockedUserOf(result.rows[0]!.locked, userId);
+  const result = await sql<LockedUser>`
+    select id, daily_budget_micros, monthly_budget_micros, rate_limit_per_minute, max_concurrent_generations
+    from users where id = ${userId} for no key update`.execute(trx);
+  return lockedUserOf(result.rows[0] ?? null, userId);
 }
 
 /** What `admitUnderLock` reserves: the hold's amount, in the windows the hold names. */
 export type NewHoldRef = Pick<HoldRow, 'amount_micros' | 'windows'>;
 
 export interface LockedAdmission {
-  /** The user's row as locked by the statement before this one (`lockUser`, `admissionCtes`). */
+  /** The user's row as locked by the statement before this one (`writeNewGeneration`, or `lockUser`). */
   readonly user: LockedUser;
   readonly generationId: string;
-  /** The hold the statement before this one wrote (`admissionCtes`). */
+  /** The hold the statement before this one wrote (`writeNewGeneration`). */
   readonly hold: NewHoldRef;
   readonly now: Date;
   /** Active generations not counted against the concurrency cap (earlier items of a batch). */
