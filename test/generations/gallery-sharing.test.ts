@@ -4,18 +4,40 @@
  * resync once — however many subscriptions the user holds. Counted as behaviour: the queries the
  * gateway sends about the user's generations (Kysely's log hook), never timings.
  */
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { advanceGeneration } from '../../src/generations/store.ts';
 import { eventually, wsClient, type GenerationsEnv } from './start-helpers.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { gid } from '../support/ids.ts';
 import { insertRunningGeneration } from './helpers.ts';
+import { graphql } from '../gql/index.ts';
 
 const SOCKETS = 20;
 const PER_SOCKET = 50;
 
+const SharedGallerySubscription = graphql(`
+  subscription SharedGallery {
+    myGenerations {
+      id
+      status
+      percent
+    }
+  }
+`);
+
+const OtherUsersGenerationQuery = graphql(`
+  query OtherUsersGeneration($id: ID!) {
+    generation(id: $id) {
+      id
+      status
+    }
+  }
+`);
+
 interface Gallery {
-  readonly events: Array<{ id: string; status: string; percent: number | null }>;
+  readonly events: Array<ResultOf<typeof SharedGallerySubscription>['myGenerations']>;
   readonly errors: unknown[];
   stop(): void;
 }
@@ -23,8 +45,8 @@ interface Gallery {
 function subscribeGallery(client: Client): Gallery {
   const events: Gallery['events'] = [];
   const errors: unknown[] = [];
-  const stop = client.subscribe<{ myGenerations: Gallery['events'][number] }>(
-    { query: 'subscription { myGenerations { id status percent } }' },
+  const stop = client.subscribe<ResultOf<typeof SharedGallerySubscription>>(
+    { query: print(SharedGallerySubscription) },
     {
       next: (message) => {
         if (message.errors) errors.push(...message.errors);
@@ -135,8 +157,8 @@ describe('myGenerations shares its database work per user', () => {
     const otherGeneration = await runningGeneration(env, other.userId);
     const otherCount = about(other.userId, otherGeneration.id);
     before = count();
-    const answer = await env.gateway.app.graphql<{ generation: { id: string; status: string } }>(
-      'query($id: ID!) { generation(id: $id) { id status } }',
+    const answer = await env.gateway.app.graphql(
+      OtherUsersGenerationQuery,
       { id: gid('Generation', otherGeneration.id) },
       other.key,
     );

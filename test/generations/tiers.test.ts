@@ -14,6 +14,7 @@ import {
   ledgerProblems,
 } from './start-helpers.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
+import { graphql } from '../gql/index.ts';
 
 test.override('setup', { user: { dailyBudgetMicros: 10_000_000 } });
 
@@ -174,13 +175,19 @@ describe('preview → final tiers', () => {
     expect(createRequests(env.sim)).toBe(creates);
   });
 
+  const PlanEstimateQuery = graphql(`
+    query PlanEstimate {
+      estimateCost(input: { modelId: "flux-1.1-pro-ultra", count: 3, previews: 36, variationsPerPreview: 4 }) {
+        totalUsd
+        previewsUsd
+        finalsUsd
+        perImageUsd
+      }
+    }
+  `);
+
   test('prices a whole plan: N previews and M finals', async ({ env }) => {
-    const result = await env.gateway.app.graphql<{
-      estimateCost: { totalUsd: string; previewsUsd: string; finalsUsd: string; perImageUsd: string };
-    }>(
-      `query { estimateCost(input: { modelId: "flux-1.1-pro-ultra", count: 3, previews: 36, variationsPerPreview: 4 }) {
-         totalUsd previewsUsd finalsUsd perImageUsd } }`,
-    );
+    const result = await env.gateway.app.graphql(PlanEstimateQuery);
     expect(result.data?.estimateCost).toEqual({
       previewsUsd: '0.432',
       finalsUsd: '0.18',

@@ -17,6 +17,7 @@ import {
 } from './start-helpers.ts';
 import { DETAIL_FIELDS } from './start-helpers.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
+import { graphql } from '../gql/index.ts';
 
 const REMOVAL_MODEL = 'recraft-ai/recraft-remove-background';
 
@@ -90,10 +91,16 @@ describe('transparent backgrounds', () => {
     expect((await holdOf(env.gateway.db, data!.id))?.settled_micros).toBe(26_000);
   });
 
+  const TransparentEstimateQuery = graphql(`
+    query TransparentEstimate {
+      estimateCost(input: { modelId: "flux-dev", count: 2, transparentBackground: true }) {
+        totalUsd
+      }
+    }
+  `);
+
   test('prices transparency in estimates and in automatic choice', async ({ env }) => {
-    const estimate = await env.gateway.app.graphql<{ estimateCost: { totalUsd: string } }>(
-      `query { estimateCost(input: { modelId: "flux-dev", count: 2, transparentBackground: true }) { totalUsd } }`,
-    );
+    const estimate = await env.gateway.app.graphql(TransparentEstimateQuery);
     expect(estimate.data?.estimateCost.totalUsd).toBe('0.07');
   });
 });

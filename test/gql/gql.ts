@@ -81,8 +81,14 @@ type Documents = {
     "\n  query Model($id: ID!) {\n    model(id: $id) {\n      id\n      replicateModel\n      costPerImageUsd\n    }\n  }\n": typeof types.ModelDocument,
     "\n  query EstimateCost($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      perImageUsd\n    }\n  }\n": typeof types.EstimateCostDocument,
     "\n  query RecommendModel($input: RecommendModelInput!) {\n    recommendModel(input: $input) {\n      id\n      costPerImageUsd\n    }\n  }\n": typeof types.RecommendModelDocument,
+    "\n  query SmokeModels {\n    models {\n      id\n      replicateModel\n      costPerImageUsd\n    }\n  }\n": typeof types.SmokeModelsDocument,
+    "\n  mutation SmokeCreateUser {\n    createUser(input: { name: \"Ada\" }) {\n      id\n    }\n  }\n": typeof types.SmokeCreateUserDocument,
+    "\n  mutation SmokeCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": typeof types.SmokeCreateApiKeyDocument,
+    "\n  query SmokeViewer {\n    viewer {\n      id\n      name\n    }\n  }\n": typeof types.SmokeViewerDocument,
     "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": typeof types.GenerateWithPositionDocument,
     "\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n": typeof types.DeletedUserViewerDocument,
+    "\n  subscription SharedGallery {\n    myGenerations {\n      id\n      status\n      percent\n    }\n  }\n": typeof types.SharedGalleryDocument,
+    "\n  query OtherUsersGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n    }\n  }\n": typeof types.OtherUsersGenerationDocument,
     "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": typeof types.LifecycleGenerationIdDocument,
     "\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n": typeof types.UnknownGenerationIdDocument,
     "\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.LifecycleGenerationsPageDocument,
@@ -103,6 +109,8 @@ type Documents = {
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...GenerationDetailFields\n    }\n  }\n": typeof types.FinalizeDocument,
     "\n  mutation GenerateBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      id\n      estimatedCostUsd\n      items {\n        index\n        replayed\n        generation {\n          ...GenerationDetailFields\n        }\n      }\n    }\n  }\n": typeof types.GenerateBatchDocument,
     "\n  query GetGenerationDetail($id: ID!) {\n    generation(id: $id) {\n      ...GenerationDetailFields\n    }\n  }\n": typeof types.GetGenerationDetailDocument,
+    "\n    query PlanEstimate {\n      estimateCost(input: { modelId: \"flux-1.1-pro-ultra\", count: 3, previews: 36, variationsPerPreview: 4 }) {\n        totalUsd\n        previewsUsd\n        finalsUsd\n        perImageUsd\n      }\n    }\n  ": typeof types.PlanEstimateDocument,
+    "\n    query TransparentEstimate {\n      estimateCost(input: { modelId: \"flux-dev\", count: 2, transparentBackground: true }) {\n        totalUsd\n      }\n    }\n  ": typeof types.TransparentEstimateDocument,
     "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n": typeof types.GenerateXDocument,
     "\n  query PreferenceImages($id: ID!) {\n    generation(id: $id) {\n      status\n      images {\n        id\n        url\n        rating\n      }\n    }\n  }\n": typeof types.PreferenceImagesDocument,
     "\n  mutation RateImage($imageId: ID!, $rating: ImageRating!) {\n    rateImage(imageId: $imageId, rating: $rating) {\n      id\n      rating\n    }\n  }\n": typeof types.RateImageDocument,
@@ -110,6 +118,14 @@ type Documents = {
     "\n  mutation ResetModelPreferences {\n    resetModelPreferences {\n      forgottenSignals\n    }\n  }\n": typeof types.ResetModelPreferencesDocument,
     "\n  mutation CancelForPreferences($id: ID!) {\n    cancelGeneration(id: $id) {\n      status\n    }\n  }\n": typeof types.CancelForPreferencesDocument,
     "\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n": typeof types.ModelQualityFiguresDocument,
+    "\n  query PrintDownloadGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      images {\n        url\n        printFile {\n          url\n        }\n      }\n    }\n  }\n": typeof types.PrintDownloadGenerationDocument,
+    "\n  mutation GeneratePrintDownload($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n    }\n  }\n": typeof types.GeneratePrintDownloadDocument,
+    "\n  query PrintDownloadPreferences {\n    viewer {\n      modelPreferences {\n        modelId\n        downloads\n      }\n    }\n  }\n": typeof types.PrintDownloadPreferencesDocument,
+    "\n  query PrintEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      perImageUsd\n      totalUsd\n      maxTotalUsd\n    }\n  }\n": typeof types.PrintEstimateDocument,
+    "\n  fragment PrintedGenerationFields on Generation {\n    id\n    status\n    phase\n    percent\n    costUsd\n    estimatedCostUsd\n    aspectRatio\n    warning {\n      code\n      message\n    }\n    images {\n      url\n      width\n      height\n      position\n      transparent\n      printFile {\n        url\n        width\n        height\n        dpi\n        bytes\n        fileName\n      }\n    }\n  }\n": typeof types.PrintedGenerationFieldsFragmentDoc,
+    "\n  mutation GeneratePrinted($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...PrintedGenerationFields\n    }\n  }\n": typeof types.GeneratePrintedDocument,
+    "\n  subscription PrintedGenerationProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...PrintedGenerationFields\n    }\n  }\n": typeof types.PrintedGenerationProgressDocument,
+    "\n  query PrintedGeneration($id: ID!) {\n    generation(id: $id) {\n      ...PrintedGenerationFields\n    }\n  }\n": typeof types.PrintedGenerationDocument,
     "\n  query PrintPresets {\n    printPresets {\n      id\n      width\n      height\n      dpi\n      source\n    }\n  }\n": typeof types.PrintPresetsDocument,
     "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n": typeof types.GenerationFieldsFragmentDoc,
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GenerateDocument,
@@ -188,8 +204,14 @@ const documents: Documents = {
     "\n  query Model($id: ID!) {\n    model(id: $id) {\n      id\n      replicateModel\n      costPerImageUsd\n    }\n  }\n": types.ModelDocument,
     "\n  query EstimateCost($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      perImageUsd\n    }\n  }\n": types.EstimateCostDocument,
     "\n  query RecommendModel($input: RecommendModelInput!) {\n    recommendModel(input: $input) {\n      id\n      costPerImageUsd\n    }\n  }\n": types.RecommendModelDocument,
+    "\n  query SmokeModels {\n    models {\n      id\n      replicateModel\n      costPerImageUsd\n    }\n  }\n": types.SmokeModelsDocument,
+    "\n  mutation SmokeCreateUser {\n    createUser(input: { name: \"Ada\" }) {\n      id\n    }\n  }\n": types.SmokeCreateUserDocument,
+    "\n  mutation SmokeCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": types.SmokeCreateApiKeyDocument,
+    "\n  query SmokeViewer {\n    viewer {\n      id\n      name\n    }\n  }\n": types.SmokeViewerDocument,
     "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": types.GenerateWithPositionDocument,
     "\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n": types.DeletedUserViewerDocument,
+    "\n  subscription SharedGallery {\n    myGenerations {\n      id\n      status\n      percent\n    }\n  }\n": types.SharedGalleryDocument,
+    "\n  query OtherUsersGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n    }\n  }\n": types.OtherUsersGenerationDocument,
     "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": types.LifecycleGenerationIdDocument,
     "\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n": types.UnknownGenerationIdDocument,
     "\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.LifecycleGenerationsPageDocument,
@@ -210,6 +232,8 @@ const documents: Documents = {
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...GenerationDetailFields\n    }\n  }\n": types.FinalizeDocument,
     "\n  mutation GenerateBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      id\n      estimatedCostUsd\n      items {\n        index\n        replayed\n        generation {\n          ...GenerationDetailFields\n        }\n      }\n    }\n  }\n": types.GenerateBatchDocument,
     "\n  query GetGenerationDetail($id: ID!) {\n    generation(id: $id) {\n      ...GenerationDetailFields\n    }\n  }\n": types.GetGenerationDetailDocument,
+    "\n    query PlanEstimate {\n      estimateCost(input: { modelId: \"flux-1.1-pro-ultra\", count: 3, previews: 36, variationsPerPreview: 4 }) {\n        totalUsd\n        previewsUsd\n        finalsUsd\n        perImageUsd\n      }\n    }\n  ": types.PlanEstimateDocument,
+    "\n    query TransparentEstimate {\n      estimateCost(input: { modelId: \"flux-dev\", count: 2, transparentBackground: true }) {\n        totalUsd\n      }\n    }\n  ": types.TransparentEstimateDocument,
     "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n": types.GenerateXDocument,
     "\n  query PreferenceImages($id: ID!) {\n    generation(id: $id) {\n      status\n      images {\n        id\n        url\n        rating\n      }\n    }\n  }\n": types.PreferenceImagesDocument,
     "\n  mutation RateImage($imageId: ID!, $rating: ImageRating!) {\n    rateImage(imageId: $imageId, rating: $rating) {\n      id\n      rating\n    }\n  }\n": types.RateImageDocument,
@@ -217,6 +241,14 @@ const documents: Documents = {
     "\n  mutation ResetModelPreferences {\n    resetModelPreferences {\n      forgottenSignals\n    }\n  }\n": types.ResetModelPreferencesDocument,
     "\n  mutation CancelForPreferences($id: ID!) {\n    cancelGeneration(id: $id) {\n      status\n    }\n  }\n": types.CancelForPreferencesDocument,
     "\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n": types.ModelQualityFiguresDocument,
+    "\n  query PrintDownloadGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      images {\n        url\n        printFile {\n          url\n        }\n      }\n    }\n  }\n": types.PrintDownloadGenerationDocument,
+    "\n  mutation GeneratePrintDownload($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n    }\n  }\n": types.GeneratePrintDownloadDocument,
+    "\n  query PrintDownloadPreferences {\n    viewer {\n      modelPreferences {\n        modelId\n        downloads\n      }\n    }\n  }\n": types.PrintDownloadPreferencesDocument,
+    "\n  query PrintEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      perImageUsd\n      totalUsd\n      maxTotalUsd\n    }\n  }\n": types.PrintEstimateDocument,
+    "\n  fragment PrintedGenerationFields on Generation {\n    id\n    status\n    phase\n    percent\n    costUsd\n    estimatedCostUsd\n    aspectRatio\n    warning {\n      code\n      message\n    }\n    images {\n      url\n      width\n      height\n      position\n      transparent\n      printFile {\n        url\n        width\n        height\n        dpi\n        bytes\n        fileName\n      }\n    }\n  }\n": types.PrintedGenerationFieldsFragmentDoc,
+    "\n  mutation GeneratePrinted($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...PrintedGenerationFields\n    }\n  }\n": types.GeneratePrintedDocument,
+    "\n  subscription PrintedGenerationProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...PrintedGenerationFields\n    }\n  }\n": types.PrintedGenerationProgressDocument,
+    "\n  query PrintedGeneration($id: ID!) {\n    generation(id: $id) {\n      ...PrintedGenerationFields\n    }\n  }\n": types.PrintedGenerationDocument,
     "\n  query PrintPresets {\n    printPresets {\n      id\n      width\n      height\n      dpi\n      source\n    }\n  }\n": types.PrintPresetsDocument,
     "\n  fragment GenerationFields on Generation {\n    id\n    status\n    percent\n    progressKind\n    prompt\n    count\n    mode\n    estimatedCostUsd\n    costUsd\n    model {\n      id\n    }\n    images {\n      url\n      width\n      height\n      contentType\n      bytes\n      sha256\n    }\n    error {\n      code\n      message\n      retryable\n    }\n    createdAt\n    updatedAt\n    startedAt\n    completedAt\n  }\n": types.GenerationFieldsFragmentDoc,
     "\n  mutation Generate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationFields\n    }\n  }\n": types.GenerateDocument,
@@ -513,11 +545,35 @@ export function graphql(source: "\n  query RecommendModel($input: RecommendModel
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query SmokeModels {\n    models {\n      id\n      replicateModel\n      costPerImageUsd\n    }\n  }\n"): (typeof documents)["\n  query SmokeModels {\n    models {\n      id\n      replicateModel\n      costPerImageUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SmokeCreateUser {\n    createUser(input: { name: \"Ada\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SmokeCreateUser {\n    createUser(input: { name: \"Ada\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SmokeCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SmokeCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SmokeViewer {\n    viewer {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  query SmokeViewer {\n    viewer {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"): (typeof documents)["\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n"): (typeof documents)["\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription SharedGallery {\n    myGenerations {\n      id\n      status\n      percent\n    }\n  }\n"): (typeof documents)["\n  subscription SharedGallery {\n    myGenerations {\n      id\n      status\n      percent\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OtherUsersGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n    }\n  }\n"): (typeof documents)["\n  query OtherUsersGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -601,6 +657,14 @@ export function graphql(source: "\n  query GetGenerationDetail($id: ID!) {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n    query PlanEstimate {\n      estimateCost(input: { modelId: \"flux-1.1-pro-ultra\", count: 3, previews: 36, variationsPerPreview: 4 }) {\n        totalUsd\n        previewsUsd\n        finalsUsd\n        perImageUsd\n      }\n    }\n  "): (typeof documents)["\n    query PlanEstimate {\n      estimateCost(input: { modelId: \"flux-1.1-pro-ultra\", count: 3, previews: 36, variationsPerPreview: 4 }) {\n        totalUsd\n        previewsUsd\n        finalsUsd\n        perImageUsd\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n    query TransparentEstimate {\n      estimateCost(input: { modelId: \"flux-dev\", count: 2, transparentBackground: true }) {\n        totalUsd\n      }\n    }\n  "): (typeof documents)["\n    query TransparentEstimate {\n      estimateCost(input: { modelId: \"flux-dev\", count: 2, transparentBackground: true }) {\n        totalUsd\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation GenerateX {\n    generateImage(input: { modelId: \"flux-schnell\", prompt: \"x\" }) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -626,6 +690,38 @@ export function graphql(source: "\n  mutation CancelForPreferences($id: ID!) {\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n"): (typeof documents)["\n  query ModelQualityFigures($since: DateTime, $until: DateTime) {\n    modelQuality(since: $since, until: $until) {\n      modelId\n      runs\n      succeeded\n      failed\n      successRate\n      likes\n      dislikes\n      likeRate\n      firstImageP50Seconds\n      firstImageP95Seconds\n      typicalCostPerImageUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PrintDownloadGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      images {\n        url\n        printFile {\n          url\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query PrintDownloadGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      images {\n        url\n        printFile {\n          url\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation GeneratePrintDownload($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation GeneratePrintDownload($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PrintDownloadPreferences {\n    viewer {\n      modelPreferences {\n        modelId\n        downloads\n      }\n    }\n  }\n"): (typeof documents)["\n  query PrintDownloadPreferences {\n    viewer {\n      modelPreferences {\n        modelId\n        downloads\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PrintEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      perImageUsd\n      totalUsd\n      maxTotalUsd\n    }\n  }\n"): (typeof documents)["\n  query PrintEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      perImageUsd\n      totalUsd\n      maxTotalUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment PrintedGenerationFields on Generation {\n    id\n    status\n    phase\n    percent\n    costUsd\n    estimatedCostUsd\n    aspectRatio\n    warning {\n      code\n      message\n    }\n    images {\n      url\n      width\n      height\n      position\n      transparent\n      printFile {\n        url\n        width\n        height\n        dpi\n        bytes\n        fileName\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment PrintedGenerationFields on Generation {\n    id\n    status\n    phase\n    percent\n    costUsd\n    estimatedCostUsd\n    aspectRatio\n    warning {\n      code\n      message\n    }\n    images {\n      url\n      width\n      height\n      position\n      transparent\n      printFile {\n        url\n        width\n        height\n        dpi\n        bytes\n        fileName\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation GeneratePrinted($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...PrintedGenerationFields\n    }\n  }\n"): (typeof documents)["\n  mutation GeneratePrinted($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...PrintedGenerationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription PrintedGenerationProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...PrintedGenerationFields\n    }\n  }\n"): (typeof documents)["\n  subscription PrintedGenerationProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...PrintedGenerationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PrintedGeneration($id: ID!) {\n    generation(id: $id) {\n      ...PrintedGenerationFields\n    }\n  }\n"): (typeof documents)["\n  query PrintedGeneration($id: ID!) {\n    generation(id: $id) {\n      ...PrintedGenerationFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -9,21 +9,44 @@ import { sql } from 'kysely';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { waitForEnd } from '../generations/start-helpers.ts';
 import type { TestApp } from '../support/app.ts';
+import { graphql } from '../gql/index.ts';
 
-const FIELDS = 'id status images { url printFile { url } }';
+const PrintDownloadGenerationQuery = graphql(`
+  query PrintDownloadGeneration($id: ID!) {
+    generation(id: $id) {
+      id
+      status
+      images {
+        url
+        printFile {
+          url
+        }
+      }
+    }
+  }
+`);
 
-interface PrintGeneration {
-  id: string;
-  status: string;
-  images: Array<{ url: string; printFile: { url: string } | null }>;
-}
+const GeneratePrintDownloadMutation = graphql(`
+  mutation GeneratePrintDownload($input: GenerateImageInput!) {
+    generateImage(input: $input) {
+      id
+    }
+  }
+`);
 
-async function generation(app: TestApp, key: string, id: string): Promise<PrintGeneration> {
-  const answer = await app.graphql<{ generation: PrintGeneration }>(
-    `query($id: ID!) { generation(id: $id) { ${FIELDS} } }`,
-    { id },
-    key,
-  );
+const PrintDownloadPreferencesQuery = graphql(`
+  query PrintDownloadPreferences {
+    viewer {
+      modelPreferences {
+        modelId
+        downloads
+      }
+    }
+  }
+`);
+
+async function generation(app: TestApp, key: string, id: string) {
+  const answer = await app.graphql(PrintDownloadGenerationQuery, { id }, key);
   return answer.data!.generation;
 }
 
@@ -37,8 +60,8 @@ async function fetched(url: string): Promise<Response> {
 describe('a print file downloaded over HTTP', () => {
   test('counts once as a download of its image, for its owner', async ({ app, gateway, user, newUser }) => {
     // 2 × 1.5 in at 100 DPI: the simulator's 256 × 192 image covers it, so no upscale is needed.
-    const started = await app.graphql<{ generateImage: { id: string } }>(
-      `mutation($input: GenerateImageInput!) { generateImage(input: $input) { id } }`,
+    const started = await app.graphql(
+      GeneratePrintDownloadMutation,
       {
         input: {
           modelId: 'flux-schnell',
@@ -76,15 +99,10 @@ describe('a print file downloaded over HTTP', () => {
     expect(await signals()).toHaveLength(1);
 
     // The owner sees it in their preferences; another user sees nothing of it.
-    const preferences = `query { viewer { modelPreferences { modelId downloads } } }`;
-    const mine = await app.graphql<{ viewer: { modelPreferences: Array<{ modelId: string; downloads: number }> } }>(
-      preferences,
-      {},
-      user.key,
-    );
+    const mine = await app.graphql(PrintDownloadPreferencesQuery, {}, user.key);
     expect(mine.data!.viewer.modelPreferences).toEqual([{ modelId: 'flux-schnell', downloads: 1 }]);
     const stranger = await newUser();
-    const theirs = await app.graphql<{ viewer: { modelPreferences: unknown[] } }>(preferences, {}, stranger.key);
+    const theirs = await app.graphql(PrintDownloadPreferencesQuery, {}, stranger.key);
     expect(theirs.data!.viewer.modelPreferences).toEqual([]);
   });
 });

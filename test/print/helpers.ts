@@ -2,43 +2,82 @@
  * What the end-to-end print tests share: starting a print generation over GraphQL, following its
  * progress subscription to the end, reading it once settled, and downloading its print file.
  */
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { UPSCALER_MODEL } from '../../src/catalog/models.ts';
 import { expect } from '../support/fixtures.ts';
 import { wsClient } from '../generations/start-helpers.ts';
 import type { TestApp } from '../support/app.ts';
+import { graphql } from '../gql/index.ts';
+import type { GenerateImageInput } from '../gql/graphql.ts';
 
 export const UPSCALER = UPSCALER_MODEL.replicateModel;
 /** Real-ESRGAN on a T4, per second (the catalog's seeded rate). */
 export const MICROS_PER_SECOND = 225;
 
-export const FIELDS = `
-  id status phase percent costUsd estimatedCostUsd aspectRatio
-  warning { code message }
-  images { url width height position transparent printFile { url width height dpi bytes fileName } }`;
+graphql(`
+  fragment PrintedGenerationFields on Generation {
+    id
+    status
+    phase
+    percent
+    costUsd
+    estimatedCostUsd
+    aspectRatio
+    warning {
+      code
+      message
+    }
+    images {
+      url
+      width
+      height
+      position
+      transparent
+      printFile {
+        url
+        width
+        height
+        dpi
+        bytes
+        fileName
+      }
+    }
+  }
+`);
 
-export interface PrintedGeneration {
-  id: string;
-  status: string;
-  phase: string;
-  percent: number | null;
-  costUsd: string | null;
-  estimatedCostUsd: string;
-  aspectRatio: string | null;
-  warning: { code: string; message: string } | null;
-  images: Array<{
-    url: string;
-    width: number;
-    height: number;
-    position: number;
-    transparent: boolean;
-    printFile: { url: string; width: number; height: number; dpi: number; bytes: number; fileName: string } | null;
-  }>;
-}
+const GeneratePrintedMutation = graphql(`
+  mutation GeneratePrinted($input: GenerateImageInput!) {
+    generateImage(input: $input) {
+      ...PrintedGenerationFields
+    }
+  }
+`);
+
+const PrintedGenerationProgressSubscription = graphql(`
+  subscription PrintedGenerationProgress($id: ID!) {
+    generationProgress(id: $id) {
+      ...PrintedGenerationFields
+    }
+  }
+`);
+
+const PrintedGenerationQuery = graphql(`
+  query PrintedGeneration($id: ID!) {
+    generation(id: $id) {
+      ...PrintedGenerationFields
+    }
+  }
+`);
+
+/** A print generation as `PrintedGenerationFields` selects it (codegen's type). */
+type PrintedGeneration = ResultOf<typeof PrintedGenerationQuery>['generation'];
 
 export async function start(app: TestApp, key: string, input: Record<string, unknown>): Promise<PrintedGeneration> {
-  const answer = await app.graphql<{ generateImage: PrintedGeneration }>(
-    `mutation($input: GenerateImageInput!) { generateImage(input: $input) { ${FIELDS} } }`,
-    { input: { modelId: 'flux-schnell', ...input } },
+  // Inputs are what each test sends: checked by the server, not by tsc.
+  const answer = await app.graphql(
+    GeneratePrintedMutation,
+    { input: { modelId: 'flux-schnell', ...input } as GenerateImageInput },
     key,
   );
   expect(answer.errors).toBeUndefined();
@@ -51,8 +90,8 @@ export async function follow(app: TestApp, key: string, id: string): Promise<Pri
   const events: PrintedGeneration[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
-      client.subscribe<{ generationProgress: PrintedGeneration }>(
-        { query: `subscription($id: ID!) { generationProgress(id: $id) { ${FIELDS} } }`, variables: { id } },
+      client.subscribe<ResultOf<typeof PrintedGenerationProgressSubscription>>(
+        { query: print(PrintedGenerationProgressSubscription), variables: { id } },
         {
           next: (message) => message.data && events.push(message.data.generationProgress),
           error: reject,
@@ -69,11 +108,7 @@ export async function follow(app: TestApp, key: string, id: string): Promise<Pri
 /** The generation once its cost is recorded (the subscription ends at the terminal state). */
 export async function settled(app: TestApp, key: string, id: string): Promise<PrintedGeneration> {
   for (let tries = 0; ; tries++) {
-    const answer = await app.graphql<{ generation: PrintedGeneration }>(
-      `query($id: ID!) { generation(id: $id) { ${FIELDS} } }`,
-      { id },
-      key,
-    );
+    const answer = await app.graphql(PrintedGenerationQuery, { id }, key);
     const generation = answer.data!.generation;
     if (generation.costUsd !== null || tries > 200) return generation;
     await new Promise((resolve) => setTimeout(resolve, 50));
