@@ -4,21 +4,17 @@
  * is exactly ceil(predict_time × rate) and the ledger verifies; nobody else can see it; bad
  * models and bad prices are refused with nothing written.
  */
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import { afterAll, vi } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
 import { formatMicrosAsUsd } from '../../src/money.ts';
 import type { Db } from '../../src/db/index.ts';
+import { graphql } from '../gql/index.ts';
+import type { AddModelInput } from '../gql/graphql.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { addFineTune } from '../support/fine-tune.ts';
-
-const ADD = `mutation Add($input: AddModelInput!) {
-  addModel(input: $input) { id pricing { kind perSecondUsd hardware maxSeconds maxCostPerPredictionUsd } }
-}`;
-const GENERATE = `mutation Gen($modelId: ID!) { generateImage(input: { modelId: $modelId, prompt: "a brand mascot" }) { id } }`;
-const GENERATION = `query G($id: ID!) { generation(id: $id) { id status costUsd estimatedCostUsd } }`;
-const MODELS_QUERY = `{ models { id } }`;
 
 test.override('setup', { user: { name: 'acme shop', dailyBudgetMicros: 5_000_000 } });
 
@@ -29,10 +25,52 @@ const catalogRows = async (db: Db) => ({
   changes: (await db.selectFrom('catalog_changes').select('id').execute()).length,
 });
 
+const AddRuntimeModelMutation = graphql(`
+  mutation AddRuntimeModel($input: AddModelInput!) {
+    addModel(input: $input) {
+      id
+      pricing {
+        kind
+        perSecondUsd
+        hardware
+        maxSeconds
+        maxCostPerPredictionUsd
+      }
+    }
+  }
+`);
+
+const OfferedModelIdsQuery = graphql(`
+  query OfferedModelIds {
+    models {
+      id
+    }
+  }
+`);
+
+const GenerateMascotMutation = graphql(`
+  mutation GenerateMascot($modelId: ID!) {
+    generateImage(input: { modelId: $modelId, prompt: "a brand mascot" }) {
+      id
+    }
+  }
+`);
+
+const MascotCostQuery = graphql(`
+  query MascotCost($id: ID!) {
+    generation(id: $id) {
+      id
+      status
+      costUsd
+      estimatedCostUsd
+    }
+  }
+`);
+
 describe('adding models at runtime', () => {
   test('refuses private, promptless, non-image models and bad prices, writing nothing', async ({ app: adding }) => {
     const before = await catalogRows(adding.services.db);
-    const cases: Array<[Record<string, unknown>, string]> = [
+    const cases: Array<[Omit<AddModelInput, 'slug'>, string]> = [
       [{ replicateModel: 'acme/private-style', perImageUsd: '0.01' }, 'PRIVATE_MODEL'],
       [
         { replicateModel: 'nightmareai/real-esrgan', perSecondUsd: '0.000225', hardware: 'gpu-t4', maxSeconds: 30 },
@@ -56,7 +94,11 @@ describe('adding models at runtime', () => {
       [{ replicateModel: 'deployments/acme/brand-style', perImageUsd: '0.01' }, 'DEPLOYMENT'],
     ];
     for (const [input, reason] of cases) {
-      const answer = await adding.graphql(ADD, { input: { slug: 'refused-model', ...input } }, TEST_ADMIN_TOKEN);
+      const answer = await adding.graphql(
+        AddRuntimeModelMutation,
+        { input: { slug: 'refused-model', ...input } },
+        TEST_ADMIN_TOKEN,
+      );
       expect(answer.errors?.[0]?.extensions, JSON.stringify(input)).toMatchObject({ code: 'BAD_USER_INPUT', reason });
     }
     expect(await catalogRows(adding.services.db)).toEqual(before);
@@ -86,24 +128,20 @@ describe('adding models at runtime', () => {
     const stranger = await newUser({ name: 'someone else', dailyBudgetMicros: 5_000_000 });
 
     // Nobody else sees it, or may run it.
-    const seen = await running.graphql<{ models: Array<{ id: string }> }>(MODELS_QUERY, {}, stranger.key);
+    const seen = await running.graphql(OfferedModelIdsQuery, {}, stranger.key);
     expect(seen.data!.models.map((model) => model.id)).not.toContain('acme-brand-style');
-    const refused = await running.graphql(GENERATE, { modelId: 'acme-brand-style' }, stranger.key);
+    const refused = await running.graphql(GenerateMascotMutation, { modelId: 'acme-brand-style' }, stranger.key);
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
-    const anonymous = await running.graphql<{ models: Array<{ id: string }> }>(MODELS_QUERY);
+    const anonymous = await running.graphql(OfferedModelIdsQuery);
     expect(anonymous.data!.models.map((model) => model.id)).not.toContain('acme-brand-style');
 
-    const started = await running.graphql<{ generateImage: { id: string } }>(
-      GENERATE,
-      { modelId: 'acme-brand-style' },
-      owner.key,
-    );
+    const started = await running.graphql(GenerateMascotMutation, { modelId: 'acme-brand-style' }, owner.key);
     expect(started.errors).toBeUndefined();
     const id = started.data!.generateImage.id;
-    let generation: { status: string; costUsd: string | null; estimatedCostUsd: string } | undefined;
+    let generation: ResultOf<typeof MascotCostQuery>['generation'] | undefined;
     await vi.waitFor(
       async () => {
-        const answer = await running.graphql<{ generation: typeof generation }>(GENERATION, { id }, owner.key);
+        const answer = await running.graphql(MascotCostQuery, { id }, owner.key);
         generation = answer.data!.generation;
         expect(generation?.costUsd).not.toBeNull();
       },

@@ -67,6 +67,10 @@ type Documents = {
     "\n  query HardwareRates {\n    hardwareRates {\n      sku\n      name\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": typeof types.HardwareRatesDocument,
     "\n  mutation ChangeHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      sku\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": typeof types.ChangeHardwareRateDocument,
     "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n": typeof types.CatalogChangeLogDocument,
+    "\n  mutation AddRuntimeModel($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      pricing {\n        kind\n        perSecondUsd\n        hardware\n        maxSeconds\n        maxCostPerPredictionUsd\n      }\n    }\n  }\n": typeof types.AddRuntimeModelDocument,
+    "\n  query OfferedModelIds {\n    models {\n      id\n    }\n  }\n": typeof types.OfferedModelIdsDocument,
+    "\n  mutation GenerateMascot($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a brand mascot\" }) {\n      id\n    }\n  }\n": typeof types.GenerateMascotDocument,
+    "\n  query MascotCost($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n": typeof types.MascotCostDocument,
     "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n": typeof types.PrintFileSizesDocument,
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": typeof types.RevokeStreamingKeyDocument,
     "\n    mutation GenerateSlowConsumerBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": typeof types.GenerateSlowConsumerBatchDocument,
@@ -190,6 +194,10 @@ const documents: Documents = {
     "\n  query HardwareRates {\n    hardwareRates {\n      sku\n      name\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": types.HardwareRatesDocument,
     "\n  mutation ChangeHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      sku\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": types.ChangeHardwareRateDocument,
     "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n": types.CatalogChangeLogDocument,
+    "\n  mutation AddRuntimeModel($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      pricing {\n        kind\n        perSecondUsd\n        hardware\n        maxSeconds\n        maxCostPerPredictionUsd\n      }\n    }\n  }\n": types.AddRuntimeModelDocument,
+    "\n  query OfferedModelIds {\n    models {\n      id\n    }\n  }\n": types.OfferedModelIdsDocument,
+    "\n  mutation GenerateMascot($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a brand mascot\" }) {\n      id\n    }\n  }\n": types.GenerateMascotDocument,
+    "\n  query MascotCost($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n": types.MascotCostDocument,
     "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n": types.PrintFileSizesDocument,
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": types.RevokeStreamingKeyDocument,
     "\n    mutation GenerateSlowConsumerBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": types.GenerateSlowConsumerBatchDocument,
@@ -486,6 +494,22 @@ export function graphql(source: "\n  mutation ChangeHardwareRate($input: SetHard
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n"): (typeof documents)["\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddRuntimeModel($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      pricing {\n        kind\n        perSecondUsd\n        hardware\n        maxSeconds\n        maxCostPerPredictionUsd\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AddRuntimeModel($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      pricing {\n        kind\n        perSecondUsd\n        hardware\n        maxSeconds\n        maxCostPerPredictionUsd\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OfferedModelIds {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query OfferedModelIds {\n    models {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation GenerateMascot($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a brand mascot\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation GenerateMascot($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a brand mascot\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MascotCost($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n"): (typeof documents)["\n  query MascotCost($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
