@@ -67,6 +67,10 @@ type Documents = {
     "\n  query HardwareRates {\n    hardwareRates {\n      sku\n      name\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": typeof types.HardwareRatesDocument,
     "\n  mutation ChangeHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      sku\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": typeof types.ChangeHardwareRateDocument,
     "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n": typeof types.CatalogChangeLogDocument,
+    "\n  query SnapshotModels {\n    models {\n      id\n      name\n      costPerImageUsd\n      averageSeconds\n      pricing {\n        kind\n        perImageUsd\n        source\n        asOf\n      }\n    }\n  }\n": typeof types.SnapshotModelsDocument,
+    "\n  query SnapshotModel($id: ID!) {\n    model(id: $id) {\n      id\n      costPerImageUsd\n    }\n  }\n": typeof types.SnapshotModelDocument,
+    "\n  query SnapshotEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      maxTotalUsd\n    }\n  }\n": typeof types.SnapshotEstimateDocument,
+    "\n  mutation SnapshotReprice($input: UpdateModelInput!) {\n    updateModel(input: $input) {\n      id\n    }\n  }\n": typeof types.SnapshotRepriceDocument,
     "\n  mutation AddRuntimeModel($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      pricing {\n        kind\n        perSecondUsd\n        hardware\n        maxSeconds\n        maxCostPerPredictionUsd\n      }\n    }\n  }\n": typeof types.AddRuntimeModelDocument,
     "\n  query OfferedModelIds {\n    models {\n      id\n    }\n  }\n": typeof types.OfferedModelIdsDocument,
     "\n  mutation GenerateMascot($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a brand mascot\" }) {\n      id\n    }\n  }\n": typeof types.GenerateMascotDocument,
@@ -194,6 +198,10 @@ const documents: Documents = {
     "\n  query HardwareRates {\n    hardwareRates {\n      sku\n      name\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": types.HardwareRatesDocument,
     "\n  mutation ChangeHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      sku\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": types.ChangeHardwareRateDocument,
     "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n": types.CatalogChangeLogDocument,
+    "\n  query SnapshotModels {\n    models {\n      id\n      name\n      costPerImageUsd\n      averageSeconds\n      pricing {\n        kind\n        perImageUsd\n        source\n        asOf\n      }\n    }\n  }\n": types.SnapshotModelsDocument,
+    "\n  query SnapshotModel($id: ID!) {\n    model(id: $id) {\n      id\n      costPerImageUsd\n    }\n  }\n": types.SnapshotModelDocument,
+    "\n  query SnapshotEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      maxTotalUsd\n    }\n  }\n": types.SnapshotEstimateDocument,
+    "\n  mutation SnapshotReprice($input: UpdateModelInput!) {\n    updateModel(input: $input) {\n      id\n    }\n  }\n": types.SnapshotRepriceDocument,
     "\n  mutation AddRuntimeModel($input: AddModelInput!) {\n    addModel(input: $input) {\n      id\n      pricing {\n        kind\n        perSecondUsd\n        hardware\n        maxSeconds\n        maxCostPerPredictionUsd\n      }\n    }\n  }\n": types.AddRuntimeModelDocument,
     "\n  query OfferedModelIds {\n    models {\n      id\n    }\n  }\n": types.OfferedModelIdsDocument,
     "\n  mutation GenerateMascot($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a brand mascot\" }) {\n      id\n    }\n  }\n": types.GenerateMascotDocument,
@@ -494,6 +502,22 @@ export function graphql(source: "\n  mutation ChangeHardwareRate($input: SetHard
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n"): (typeof documents)["\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SnapshotModels {\n    models {\n      id\n      name\n      costPerImageUsd\n      averageSeconds\n      pricing {\n        kind\n        perImageUsd\n        source\n        asOf\n      }\n    }\n  }\n"): (typeof documents)["\n  query SnapshotModels {\n    models {\n      id\n      name\n      costPerImageUsd\n      averageSeconds\n      pricing {\n        kind\n        perImageUsd\n        source\n        asOf\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SnapshotModel($id: ID!) {\n    model(id: $id) {\n      id\n      costPerImageUsd\n    }\n  }\n"): (typeof documents)["\n  query SnapshotModel($id: ID!) {\n    model(id: $id) {\n      id\n      costPerImageUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SnapshotEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      maxTotalUsd\n    }\n  }\n"): (typeof documents)["\n  query SnapshotEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      maxTotalUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SnapshotReprice($input: UpdateModelInput!) {\n    updateModel(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SnapshotReprice($input: UpdateModelInput!) {\n    updateModel(input: $input) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
