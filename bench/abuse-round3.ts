@@ -316,10 +316,41 @@ async function openGalleryStream(url: string, key: string, read: boolean) {
       `Accept: text/event-stream\r\nAuthorization: Bearer ${key}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
-  if (read) socket.on('data', () => {});
-  else socket.pause();
-  return { state, destroy: () => socket.destroy() };
+  // What a reading stream received: its bytes and its `next` events (a marker split across two
+  // chunks is found through the tail kept from the previous one).
+  const received = { bytes: 0, events: 0 };
+  let tail = '';
+  if (read) {
+    socket.on('data', (chunk: Buffer) => {
+      received.bytes += chunk.length;
+      const text = tail + chunk.toString('latin1');
+      for (let at = text.indexOf(NEXT_EVENT); at !== -1; at = text.indexOf(NEXT_EVENT, at + 1)) received.events++;
+      tail = text.slice(-(NEXT_EVENT.length - 1));
+    });
+  } else socket.pause();
+  return { state, received, destroy: () => socket.destroy() };
 }
+
+const NEXT_EVENT = 'event: next\n';
+
+/** The gateway's subscription counters (`/metrics`, open outside production without a token). */
+async function subscriptionCounters(url: string) {
+  const text = await fetch(`${url}/metrics`).then(
+    (response) => response.text(),
+    () => '',
+  );
+  const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    events: counter('pixelgate_subscription_events_total'),
+    executions: counter('pixelgate_subscription_executions_total'),
+    bytes: counter('pixelgate_subscription_event_bytes_total'),
+    // prom-client's event-loop figures cover the time since the previous scrape.
+    loopP99Ms: counter('pixelgate_nodejs_eventloop_lag_p99_seconds') * 1_000,
+    loopMaxMs: counter('pixelgate_nodejs_eventloop_lag_max_seconds') * 1_000,
+  };
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 
 async function graphql(url: string, key: string, query: string, variables: Record<string, unknown>) {
   const response = await fetch(`${url}/graphql`, {
@@ -353,6 +384,7 @@ export const GALLERY_SECONDS = 20;
  */
 export function sseGalleries(target: Target, scale: Round3Scale, read: boolean) {
   return async (bystander: Promise<LoadResult>) => {
+    const countersBefore = await subscriptionCounters(target.url);
     const names = Array.from({ length: scale.stalledUsers }, (_, i) => `${read ? 'reading' : 'stalled'}-${i}`);
     const keys = await Promise.all(names.map((name) => target.newKey(name)));
     const streams = (
@@ -379,10 +411,19 @@ export function sseGalleries(target: Target, scale: Round3Scale, read: boolean) 
     await bystander;
     const ended = streams.filter((stream) => stream.state.closed).length;
     for (const stream of streams) stream.destroy();
+    const after = await subscriptionCounters(target.url);
+    const handed = after.events - countersBefore.events;
+    const generations = scale.stalledUsers * scale.stalledGenerations;
+    const receivedEvents = streams.reduce((sum, stream) => sum + stream.received.events, 0);
+    const receivedBytes = streams.reduce((sum, stream) => sum + stream.received.bytes, 0);
     return (
       `${streams.length} streams (${scale.stalledUsers} users × 20) ${read ? 'reading' : 'never reading'}, ` +
-      `${scale.stalledUsers * scale.stalledGenerations} generations (events ~${((ALIASES * PROMPT.length) / 1000).toFixed(0)} KB), all ended ${ms(endedMs)} after the last was admitted: ` +
-      `${ended} streams ended by the gateway${refusedGenerations ? `, ${refusedGenerations} generate batches refused!` : ''}`
+      `${generations} generations (events ~${((ALIASES * PROMPT.length) / 1000).toFixed(0)} KB), all ended ${ms(endedMs)} after the last was admitted: ` +
+      `${ended} streams ended by the gateway${refusedGenerations ? `, ${refusedGenerations} generate batches refused!` : ''}; ` +
+      `the gateway handed streams ${handed} events (${(handed / streams.length / scale.stalledGenerations).toFixed(1)} per stream per generation) ` +
+      `from ${after.executions - countersBefore.executions} executions, ${mb(after.bytes - countersBefore.bytes)}; ` +
+      `the gateway's event-loop delay p99 ${ms(after.loopP99Ms)}, max ${ms(after.loopMaxMs)}` +
+      (read ? `; the streams read ${receivedEvents} events, ${mb(receivedBytes)}` : '')
     );
   };
 }

@@ -97,8 +97,10 @@ async function gatewayProcess(init: Message): Promise<void> {
     extra: {
       WS_MAX_SOCKETS_PER_USER: String(SUBSCRIBERS + 100),
       WS_MAX_SOCKETS: String(SUBSCRIBERS + 100),
-      // Every subscriber is the one bench user: its events are not paced (the fan-out is measured).
+      // Every subscriber is the one bench user: its events are not paced, per user or per instance
+      // (the fan-out is measured).
       WS_MAX_BYTES_PER_SECOND_PER_USER: String(SUBSCRIBERS * 1024 * 1024),
+      WS_MAX_BYTES_PER_SECOND: String(SUBSCRIBERS * 1024 * 1024),
     },
   });
   // The cold start outlasts flux-schnell's deadline (120 s) when connecting takes long: not what is measured.

@@ -149,6 +149,7 @@ const envSchema = z.object({
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(50),
   WS_MAX_BUFFERED_BYTES: positiveInt(2 * 1024 * 1024),
   WS_MAX_BYTES_PER_SECOND_PER_USER: positiveInt(2 * 1024 * 1024),
+  WS_MAX_BYTES_PER_SECOND: positiveInt(16 * 1024 * 1024),
   WS_MAX_ANONYMOUS_SOCKETS: positiveInt(1_000),
   WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: positiveInt(20),
   WS_ANONYMOUS_IDLE_SECONDS: positiveInt(30),
@@ -230,6 +231,8 @@ export interface Config {
     readonly maxBufferedBytes: number;
     /** Bytes of events one user's sockets and streams are sent per second, together (src/graphql/live-budget.ts). */
     readonly maxBytesPerSecondPerUser: number;
+    /** Bytes of events all of this instance's sockets and streams are sent per second, together. */
+    readonly maxBytesPerSecond: number;
     /** Sockets without credentials per instance (kept well under `maxSockets`: room for users). */
     readonly maxAnonymousSockets: number;
     /** Sockets not (yet) authenticated from one source address. */
@@ -420,6 +423,7 @@ function configFrom(e: Env): Config {
       maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       maxBytesPerSecondPerUser: e.WS_MAX_BYTES_PER_SECOND_PER_USER,
+      maxBytesPerSecond: e.WS_MAX_BYTES_PER_SECOND,
       maxAnonymousSockets: e.WS_MAX_ANONYMOUS_SOCKETS,
       maxAnonymousSocketsPerAddress: e.WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS,
       anonymousIdleSeconds: e.WS_ANONYMOUS_IDLE_SECONDS,

@@ -119,7 +119,7 @@ export function createGraphQLServer(
       useCatalogCache(),
       useSharedSubscriptionExecution({
         registry: options.registry,
-        budget: new LiveByteBudget(config.webSocket.maxBytesPerSecondPerUser),
+        budget: new LiveByteBudget(config.webSocket.maxBytesPerSecondPerUser, config.webSocket.maxBytesPerSecond),
       }),
       useLimitedEventStreams(live, logger),
       useRateLimitHeaders(),

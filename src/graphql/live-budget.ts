@@ -1,66 +1,194 @@
 /**
- * What one user's live streams — WebSocket subscriptions and SSE streams together — may make this
- * instance send: `WS_MAX_BYTES_PER_SECOND_PER_USER`, a token bucket per user holding one second's
- * worth. Each event a stream emits is charged its serialized size; a stream whose user is in debt
- * waits before it takes its next event, until the bucket has refilled past zero.
+ * What live streams — WebSocket subscriptions and SSE streams together — may make this instance
+ * send, and when:
  *
- * Executing a change is shared by a user's identical streams (`shared-execution.ts`), but its
- * bytes are written once per stream: 20 galleries of 80 KB events are 1.6 MB per change. The wait
- * is what bounds that; it loses nothing for sources that hold state (the gallery keeps the newest
- * view of each generation while its stream waits, so the final state is always delivered, later).
- * Admins are not bounded (as they are not counted per user).
+ * - per user, `WS_MAX_BYTES_PER_SECOND_PER_USER`: a token bucket per user holding one second's
+ *   worth;
+ * - per instance, `WS_MAX_BYTES_PER_SECOND`: one bucket for every stream (admins' too), so many
+ *   users each within their own limit still cannot take the instance;
+ * - per turn of the event loop, `TURN_BYTES`: a burst (one change to 300 streams of 80 KB is 24
+ *   MB) is written over several turns, and the requests that arrived meanwhile get theirs between
+ *   them.
  *
- * Memory: one entry per user that was charged and has not yet refilled; entries that refilled are
- * swept as others are charged.
+ * Each event a stream emits is charged its serialized size to its user and to the instance. A
+ * stream asks `ready` before it takes its next event and again before it sends the one it took:
+ * while its user or the instance is in debt, or this turn has had its bytes, it waits in one queue
+ * (first come, first served; a user in debt does not hold up the others), and waiters are let go a
+ * turn's worth at a time.
+ *
+ * Executing a change is shared by a user's identical streams (`shared-execution.ts`), but its bytes
+ * are written once per stream: 20 galleries of 80 KB events are 1.6 MB per change. Waiting loses
+ * nothing for sources that hold state (the gallery keeps the newest view of each generation, a
+ * generation's progress its newest state, while the stream waits): a stream that waited gets the
+ * newest state, and the final state is always delivered, later.
+ *
+ * Memory: one entry per user that was charged and has not yet refilled (entries that refilled are
+ * swept as others are charged), and one queue entry per waiting stream.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Bucket {
-  /** Bytes the user's streams may still send now; negative: in debt. */
+  /** Bytes the streams may still send now; negative: in debt. */
   tokens: number;
   /** When `tokens` was last brought up to date (ms, monotonic). */
   at: number;
 }
 
+interface Waiter {
+  readonly principal: string | undefined;
+  readonly resolve: () => void;
+}
+
 /** Charges between sweeps of the refilled buckets. */
 const SWEEP_EVERY = 1_000;
 
+/**
+ * Bytes of events let go in one turn of the event loop before the next waits for the next turn:
+ * a few milliseconds of writing, so a burst cannot hold the loop for long.
+ */
+export const TURN_BYTES = 512 * 1024;
+
 export class LiveByteBudget {
   private readonly buckets = new Map<string, Bucket>();
+  private readonly instance: Bucket;
   private charges = 0;
+  private readonly waiters: Waiter[] = [];
+  /** Streams let go in this turn, and the bytes charged in it. */
+  private turnReleases = 0;
+  private turnBytes = 0;
+  private turnEnd: NodeJS.Immediate | undefined;
+  /** A running average of one event's size: what letting a waiter go will likely cost. */
+  private eventBytes = 0;
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private pumpDue = 0;
+  private pumpSoon: NodeJS.Immediate | undefined;
 
   constructor(
-    readonly bytesPerSecond: number,
+    readonly bytesPerSecondPerUser: number,
+    readonly bytesPerSecond: number = Number.POSITIVE_INFINITY,
     private readonly now: () => number = () => performance.now(),
-  ) {}
-
-  /** How long (ms) `principal`'s streams must wait before their next event: 0 when not in debt. */
-  waitMs(principal: string): number {
-    const bucket = this.refilled(principal);
-    return bucket && bucket.tokens < 0 ? Math.ceil((-bucket.tokens / this.bytesPerSecond) * 1_000) : 0;
+  ) {
+    this.instance = { tokens: bytesPerSecond, at: now() };
   }
 
-  /** Resolves once `principal`'s streams are out of debt (at once, without a timer, when they are). */
-  async ready(principal: string): Promise<void> {
-    for (let wait = this.waitMs(principal); wait > 0; wait = this.waitMs(principal)) await sleep(wait);
+  /**
+   * How long (ms) `principal`'s streams must wait before their next event for the per-user and
+   * instance buckets: 0 when neither is in debt. `principal` undefined: the instance only.
+   */
+  waitMs(principal?: string): number {
+    return Math.max(this.instanceWaitMs(), principal === undefined ? 0 : this.userWaitMs(principal));
+  }
+
+  /**
+   * Resolves once `principal`'s streams and the instance are out of debt and this turn has room,
+   * in the order streams asked (at once, without a timer, when nothing waits).
+   */
+  ready(principal?: string): Promise<void> {
+    if (this.waiters.length === 0 && this.waitMs(principal) === 0 && this.turnHasRoom()) {
+      this.released();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.waiters.push({ principal, resolve });
+      this.schedulePump(0);
+    });
   }
 
   /** Charges `bytes` sent to one of `principal`'s streams (it may go into debt). */
-  charge(principal: string, bytes: number): void {
-    const bucket = this.refilled(principal) ?? { tokens: this.bytesPerSecond, at: this.now() };
+  charge(principal: string | undefined, bytes: number): void {
+    this.refill(this.instance, this.bytesPerSecond);
+    this.instance.tokens -= bytes;
+    this.turnBytes += bytes;
+    this.eventBytes = this.eventBytes === 0 ? bytes : this.eventBytes * 0.9 + bytes * 0.1;
+    this.startTurn();
+    if (principal === undefined) return;
+    const bucket = this.refilled(principal) ?? { tokens: this.bytesPerSecondPerUser, at: this.now() };
     bucket.tokens -= bytes;
     this.buckets.set(principal, bucket);
     if (++this.charges % SWEEP_EVERY === 0) this.sweep();
   }
 
-  /** The bucket brought up to date, or undefined for a full one (which needs no entry). */
+  private instanceWaitMs(): number {
+    this.refill(this.instance, this.bytesPerSecond);
+    return debtMs(this.instance, this.bytesPerSecond);
+  }
+
+  private userWaitMs(principal: string): number {
+    const bucket = this.refilled(principal);
+    return bucket ? debtMs(bucket, this.bytesPerSecondPerUser) : 0;
+  }
+
+  /** Whether letting one more stream go in this turn keeps the turn under `TURN_BYTES`. */
+  private turnHasRoom(): boolean {
+    return Math.max(this.turnBytes, this.turnReleases * this.eventBytes) < TURN_BYTES;
+  }
+
+  private released(): void {
+    this.turnReleases += 1;
+    this.startTurn();
+  }
+
+  /** Counts from now until the loop has run its I/O: then the next turn starts empty. */
+  private startTurn(): void {
+    this.turnEnd ??= setImmediate(() => {
+      this.turnEnd = undefined;
+      this.turnReleases = 0;
+      this.turnBytes = 0;
+    });
+  }
+
+  /** Lets waiters go, in order, while the instance is out of debt and the turn has room. */
+  private readonly pump = (): void => {
+    this.pumpTimer = undefined;
+    this.pumpSoon = undefined;
+    const instanceWait = this.instanceWaitMs();
+    if (instanceWait > 0) return this.schedulePump(instanceWait);
+    let userWait = Number.POSITIVE_INFINITY;
+    for (let index = 0; index < this.waiters.length && this.turnHasRoom();) {
+      const waiter = this.waiters[index]!;
+      const wait = waiter.principal === undefined ? 0 : this.userWaitMs(waiter.principal);
+      if (wait > 0) {
+        userWait = Math.min(userWait, wait);
+        index++;
+        continue;
+      }
+      this.waiters.splice(index, 1);
+      this.released();
+      waiter.resolve();
+    }
+    if (this.waiters.length === 0) return;
+    // The turn is full (go on after the loop's I/O), or every waiter's user is in debt.
+    this.schedulePump(this.turnHasRoom() ? userWait : 0);
+  };
+
+  /** Pumps after the loop's I/O (`delayMs` 0), else after `delayMs`, whichever pump is due first. */
+  private schedulePump(delayMs: number): void {
+    if (this.pumpSoon) return;
+    if (delayMs <= 0) {
+      clearTimeout(this.pumpTimer);
+      this.pumpTimer = undefined;
+      this.pumpSoon = setImmediate(this.pump);
+      return;
+    }
+    const due = this.now() + delayMs;
+    if (this.pumpTimer && this.pumpDue <= due) return;
+    clearTimeout(this.pumpTimer);
+    this.pumpDue = due;
+    this.pumpTimer = setTimeout(this.pump, delayMs);
+  }
+
+  private refill(bucket: Bucket, perSecond: number): void {
+    if (perSecond === Number.POSITIVE_INFINITY) return;
+    const now = this.now();
+    bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1_000) * perSecond);
+    bucket.at = now;
+  }
+
+  /** The user's bucket brought up to date, or undefined for a full one (which needs no entry). */
   private refilled(principal: string): Bucket | undefined {
     const bucket = this.buckets.get(principal);
     if (!bucket) return undefined;
-    const now = this.now();
-    bucket.tokens = Math.min(this.bytesPerSecond, bucket.tokens + ((now - bucket.at) / 1_000) * this.bytesPerSecond);
-    bucket.at = now;
-    if (bucket.tokens < this.bytesPerSecond) return bucket;
+    this.refill(bucket, this.bytesPerSecondPerUser);
+    if (bucket.tokens < this.bytesPerSecondPerUser) return bucket;
     this.buckets.delete(principal);
     return undefined;
   }
@@ -68,4 +196,8 @@ export class LiveByteBudget {
   private sweep(): void {
     for (const principal of [...this.buckets.keys()]) this.refilled(principal);
   }
+}
+
+function debtMs(bucket: Bucket, perSecond: number): number {
+  return bucket.tokens < 0 ? Math.ceil((-bucket.tokens / perSecond) * 1_000) : 0;
 }

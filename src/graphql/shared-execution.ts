@@ -32,6 +32,25 @@ function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
 const documentIds = new WeakMap<DocumentNode, number>();
 let nextDocumentId = 0;
 
+/** What each shared result is a state of (`stateOf`). */
+const statesOf = new WeakMap<ExecutionResult, string>();
+
+/**
+ * The thing whose state a subscription event shows — the generation, for progress and gallery
+ * events (their payloads are views with an `id`) —, or undefined. A newer event of the same thing
+ * replaces one still waiting for its client: it shows everything the older one did, and status
+ * never moves backwards, so a final state is only ever replaced by a later final state.
+ */
+export function stateOf(result: ExecutionResult): string | undefined {
+  return statesOf.get(result);
+}
+
+/** Marks `result` as a state of the thing `id` names (what `stateOf` tells). */
+export function markState<T extends ExecutionResult>(result: T, id: string): T {
+  if (typeof result === 'object' && result !== null) statesOf.set(result, id);
+  return result;
+}
+
 function principalOf(context: unknown): string {
   const viewer = (context as Partial<GraphQLContext> | undefined)?.viewer;
   if (!viewer) return 'anonymous';
@@ -55,21 +74,27 @@ function shareKey(args: ExecutionArgs): string {
 
 /**
  * Maps a source iterator without an async generator, so `return()` ends an idle subscription at
- * once. With `budget`, the next event is taken only once the user's streams are out of debt, and
- * each one is charged its serialized size.
+ * once. With `budget` (`live-budget.ts`), the next event is taken only once the user's streams and
+ * the instance are out of debt, and sent only once this turn of the event loop has room; each one
+ * is charged its serialized size.
  */
 function mapEvents<T>(
   source: AsyncIterator<T>,
   map: (value: T) => MaybePromise<ExecutionResult>,
-  budget?: { readonly bytes: LiveByteBudget; readonly principal: string },
+  sent: Counter,
+  budget?: { readonly bytes: LiveByteBudget; readonly principal: string | undefined },
 ): AsyncIterableIterator<ExecutionResult> {
   return {
     async next() {
       await budget?.bytes.ready(budget.principal);
       const step = await source.next();
       if (step.done) return { done: true, value: undefined };
+      // A change reaches every stream at once: they are let go a turn's worth at a time.
+      await budget?.bytes.ready(budget.principal);
       const value = await map(step.value);
-      budget?.bytes.charge(budget.principal, serializedResult(value).length);
+      const bytes = serializedResult(value).length;
+      sent.inc(bytes);
+      budget?.bytes.charge(budget.principal, bytes);
       return { done: false, value };
     },
     async return() {
@@ -99,7 +124,8 @@ function eventContext(context: unknown): unknown {
 /**
  * `pixelgate_subscription_events_total` counts events handed to subscribers,
  * `pixelgate_subscription_executions_total` the executions behind them: their ratio is how many
- * subscribers share one execution.
+ * subscribers share one execution. `pixelgate_subscription_event_bytes_total` is what those events
+ * weigh, summed over subscribers: what the instance's live streams cost it to write.
  */
 function sharingCounters(registry: Registry | undefined) {
   const registers = registry ? [registry] : [];
@@ -107,6 +133,11 @@ function sharingCounters(registry: Registry | undefined) {
     events: new Counter({
       name: 'pixelgate_subscription_events_total',
       help: 'Subscription events handed to subscribers (SSE and WebSocket).',
+      registers,
+    }),
+    bytes: new Counter({
+      name: 'pixelgate_subscription_event_bytes_total',
+      help: 'Bytes of the subscription events handed to subscribers (each result counted once per subscriber, as each is sent).',
       registers,
     }),
     executions: new Counter({
@@ -118,8 +149,8 @@ function sharingCounters(registry: Registry | undefined) {
 }
 
 /**
- * `budget`: what one user's live streams may be sent per second, together (`live-budget.ts`);
- * unbounded without it.
+ * `budget`: what one user's live streams, and all of the instance's, may be sent per second
+ * (`live-budget.ts`); unbounded without it.
  */
 export function useSharedSubscriptionExecution(options: { registry?: Registry; budget?: LiveByteBudget } = {}): Plugin {
   const { registry, budget } = options;
@@ -141,7 +172,10 @@ export function useSharedSubscriptionExecution(options: { registry?: Registry; b
     let result = byKey.get(key);
     if (!result) {
       const ran = run();
-      result = isPromise(ran) ? ran.then(shareSerialization) : shareSerialization(ran);
+      const id = (payload as { id?: unknown }).id;
+      const shared = (done: ExecutionResult) =>
+        typeof id === 'string' ? markState(shareSerialization(done), id) : shareSerialization(done);
+      result = isPromise(ran) ? ran.then(shared) : shared(ran);
       byKey.set(key, result);
     }
     return result;
@@ -152,8 +186,14 @@ export function useSharedSubscriptionExecution(options: { registry?: Registry; b
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
     const key = shareKey(args);
     const viewer = (args.contextValue as Partial<GraphQLContext> | undefined)?.viewer;
-    const bounded = budget && viewer?.kind === 'user' ? { bytes: budget, principal: viewer.userId } : undefined;
-    return mapEvents(source[Symbol.asyncIterator](), (payload) => executeOnce(args, key, payload), bounded);
+    // Admins count against the instance only, as they are not counted per user.
+    const bounded = budget && { bytes: budget, principal: viewer?.kind === 'user' ? viewer.userId : undefined };
+    return mapEvents(
+      source[Symbol.asyncIterator](),
+      (payload) => executeOnce(args, key, payload),
+      counters.bytes,
+      bounded,
+    );
   }
 
   return {

@@ -15,6 +15,7 @@ import type { Logger } from '../logger.ts';
 import type { Viewer } from './context.ts';
 import type { EndReason, LiveConnection, LiveConnections } from './live-connections.ts';
 import { serializedResult } from './serialized-result.ts';
+import { stateOf } from './shared-execution.ts';
 
 interface StreamContext {
   readonly viewer?: Viewer | null;
@@ -76,11 +77,15 @@ export function useLimitedEventStreams(live: LiveConnections, logger: Logger): P
  * destroyed (those bytes can never be sent). `end` for a revocation stops it with a last
  * UNAUTHENTICATED event; the source is ended whichever side stops first.
  */
-class LimitedStream implements AsyncIterableIterator<ExecutionResult> {
+export class LimitedStream implements AsyncIterableIterator<ExecutionResult> {
   private readonly events: AsyncIterator<ExecutionResult>;
   private readonly connection: LiveConnection;
   /** Events read from the source that the client has not taken yet, with their size. */
-  private readonly backlog: Array<{ readonly value: ExecutionResult; readonly bytes: number }> = [];
+  private readonly backlog: Array<{
+    readonly value: ExecutionResult;
+    readonly bytes: number;
+    readonly state: string | undefined;
+  }> = [];
   private backlogBytes = 0;
   private waiting: { resolve(step: IteratorResult<ExecutionResult>): void; reject(error: unknown): void } | undefined;
   private lastEvent: ExecutionResult | undefined;
@@ -133,9 +138,7 @@ class LimitedStream implements AsyncIterableIterator<ExecutionResult> {
           this.settle(step.value);
           continue;
         }
-        const bytes = serializedResult(step.value).length;
-        this.backlog.push({ value: step.value, bytes });
-        this.backlogBytes += bytes;
+        this.enqueue(step.value);
         if (this.options.live.isSlow(this.waitingBytes())) {
           this.connection.end('slowConsumer', 'Slow consumer: too many bytes waiting to be sent.');
         }
@@ -144,6 +147,23 @@ class LimitedStream implements AsyncIterableIterator<ExecutionResult> {
       this.failure = { error };
       this.settle();
     }
+  }
+
+  /**
+   * Queues an event for the client. A newer state of the same thing (`stateOf`: a generation)
+   * takes the place of one still waiting, so a client that drains late gets each generation's
+   * newest state — its final state among them — rather than every state it missed.
+   */
+  private enqueue(value: ExecutionResult): void {
+    const bytes = serializedResult(value).length;
+    const state = stateOf(value);
+    const index = state === undefined ? -1 : this.backlog.findIndex((queued) => queued.state === state);
+    if (index === -1) this.backlog.push({ value, bytes, state });
+    else {
+      this.backlogBytes -= this.backlog[index]!.bytes;
+      this.backlog[index] = { value, bytes, state };
+    }
+    this.backlogBytes += bytes;
   }
 
   /** Answers a `next` that waits: with `value`, else with whatever ended the stream. */
