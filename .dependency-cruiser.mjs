@@ -48,7 +48,12 @@ export default {
         'another test folder. Domain tests may import their domain; support may not.',
       severity: 'error',
       from: { path: '^test/support/' },
-      to: { path: ['^src/(auth|billing|app-webhooks|generations|catalog)/', '^test/(?!support/|gql/)'] },
+      to: {
+        path: [
+          '^src/(auth|billing|app-webhooks|preferences|generations|catalog|print|trusted-documents)/',
+          '^test/(?!support/|gql/)',
+        ],
+      },
     },
     {
       name: 'not-in-a-layer',
