@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { vi } from 'vitest';
-import { runCli, serveCli, type ServedCli } from '../foundation/process.ts';
+import { CliChildren, runCli, serveCli, type ServedCli } from '../foundation/process.ts';
 import { graphqlOverHttp, TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { createMigratedDatabase } from '../support/database.ts';
 import { startTestSimulator } from '../support/env.ts';
@@ -36,10 +36,9 @@ const test = base.extend('ground', { scope: 'file' }, async ({}, { onCleanup }) 
   const simulator = await startTestSimulator(0.05);
   const database = await createMigratedDatabase();
   const dataDirs: string[] = [];
-  const processes: ServedCli[] = [];
+  const children = new CliChildren();
   onCleanup(async () => {
-    for (const served of processes) if (served.child.exitCode === null) served.child.kill('SIGKILL');
-    await Promise.all(processes.map((served) => served.exited));
+    await children.stop();
     await simulator.close();
     await database.drop();
     for (const dataDir of dataDirs) await rm(dataDir, { recursive: true, force: true });
@@ -56,9 +55,7 @@ const test = base.extend('ground', { scope: 'file' }, async ({}, { onCleanup }) 
     async serve(args: readonly string[]): Promise<ServedCli> {
       const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-catalog-processes-'));
       dataDirs.push(dataDir);
-      const served = await serveCli({ ...env, PIXELGATE_DATA_DIR: dataDir }, { args });
-      processes.push(served);
-      return served;
+      return serveCli({ ...env, PIXELGATE_DATA_DIR: dataDir }, { args, children });
     },
   };
 });

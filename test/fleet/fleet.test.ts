@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli, serveCli, workerCli, type ServedCli } from '../foundation/process.ts';
+import pg from 'pg';
+import { CliChildren, runCli, serveCli, workerCli } from '../foundation/process.ts';
 import { ledgerKinds, simulatedPredictionsFor, sleep, TERMINAL } from '../generations/helpers.ts';
 import { graphqlOverHttp, TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { createMigratedDatabase } from '../support/database.ts';
@@ -22,20 +23,15 @@ const LIMITS = { createsPerMinute: 600, otherPerMinute: 3000 };
 
 /**
  * The fleet's ground: the simulator (its limits the fleet's upstream budget), one Postgres
- * database, one data directory and Redis; `start` adds a process, killed after the file.
+ * database, one data directory and Redis; `api` and `worker` add a process (with `extra`
+ * variables), and `stop` kills every process — started, or still starting when a sibling's start
+ * failed — then drops the ground.
  */
-const test = base.extend('fleet', { scope: 'file' }, async ({}, { onCleanup }) => {
+async function startFleetGround() {
   const sim = await startTestSimulator(0.1, { rateLimits: LIMITS });
   const database = await createMigratedDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-fleet-'));
-  const members: ServedCli[] = [];
-  onCleanup(async () => {
-    for (const member of members) if (member.child.exitCode === null) member.child.kill('SIGKILL');
-    await Promise.all(members.map((member) => member.exited));
-    await sim.close();
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const children = new CliChildren();
   const env = {
     PIXELGATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     DATABASE_URL: database.url,
@@ -47,15 +43,39 @@ const test = base.extend('fleet', { scope: 'file' }, async ({}, { onCleanup }) =
     UPSTREAM_CREATES_PER_MINUTE: String(LIMITS.createsPerMinute),
     UPSTREAM_OTHER_REQUESTS_PER_MINUTE: String(LIMITS.otherPerMinute),
   };
-  const started = (member: ServedCli) => (members.push(member), member);
   return {
     sim,
     db: database.handle.db,
     databaseUrl: database.url,
-    api: async () => started(await serveCli(env, { args: ['serve', '--no-worker'], logLevel: 'info' })),
-    worker: async () => started(await workerCli(env)),
+    children,
+    api: (extra: Record<string, string> = {}) =>
+      serveCli({ ...env, ...extra }, { args: ['serve', '--no-worker'], logLevel: 'info', children }),
+    worker: (extra: Record<string, string> = {}) => workerCli({ ...env, ...extra }, { children }),
+    async stop() {
+      await children.stop();
+      await sim.close();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
+}
+
+const test = base.extend('fleet', { scope: 'file' }, async ({}, { onCleanup }) => {
+  const fleet = await startFleetGround();
+  onCleanup(fleet.stop);
+  return fleet;
 });
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
 
 describe('a fleet: 2 API processes + 2 workers + Redis + one Postgres', () => {
   test('loses nothing when a worker and an API process are SIGKILLed mid-run', async ({ fleet }) => {
@@ -102,7 +122,30 @@ describe('a fleet: 2 API processes + 2 workers + Redis + one Postgres', () => {
     expect(rows).toHaveLength(GENERATIONS);
     for (const id of ids) expect(await ledgerKinds(db, id)).toEqual({ hold: 1, settle: 1 });
     expect(sim.throttled().total).toBe(0);
-    const verify = await runCli(['ledger', 'verify'], { DATABASE_URL: fleet.databaseUrl });
+    // A command's start costs seconds, tens of them on a loaded machine (runCli's own 30 s is too short there).
+    const verify = await runCli(['ledger', 'verify'], { DATABASE_URL: fleet.databaseUrl }, 120_000);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
   }, 240_000);
+
+  // #24: `Promise.all` rejected as soon as one member failed, before a sibling still starting was
+  // recorded for cleanup, and that sibling outlived the file. The ground's own (not the file's
+  // fleet), so its stop can be checked here.
+  test('a member that fails to start leaves no process behind once the fleet stops', async () => {
+    const fleet = await startFleetGround();
+    // Kysely's migrator reads its table as a process starts: while it is locked the API process
+    // stays starting, so the worker's bad configuration fails first, every time.
+    const blocker = new pg.Client({ connectionString: fleet.databaseUrl });
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query('lock table kysely_migration in access exclusive mode');
+    try {
+      const starting = Promise.all([fleet.api(), fleet.worker({ UPSTREAM_CREATES_PER_MINUTE: 'many' })]);
+      await expect(starting).rejects.toThrow(/worker exited early/);
+    } finally {
+      await blocker.end();
+      await fleet.stop();
+    }
+    expect(fleet.children.pids).toHaveLength(2);
+    for (const pid of fleet.children.pids) expect(isRunning(pid), `pid ${pid}`).toBe(false);
+  }, 120_000);
 });

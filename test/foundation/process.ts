@@ -49,11 +49,49 @@ export async function runCli(
   return { code, signal, stdout, stderr };
 }
 
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
 export interface ServedCli {
   readonly child: ChildProcess;
   readonly url: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<Exit>;
   output(): string;
+}
+
+interface CliOptions {
+  readonly detached?: boolean;
+  readonly logLevel?: string;
+  /** Who stops the child: it is added as it is spawned, before it is ready. */
+  readonly children?: CliChildren;
+}
+
+/**
+ * The children a fixture stops when it ends. `startCli` adds each one as soon as it is spawned, not
+ * once it is ready: when one member of a fleet fails to start, `Promise.all` rejects while its
+ * siblings are still starting, and those must be stopped too. A child added after `stop` (a
+ * sibling whose spawn came later) is killed at once.
+ */
+export class CliChildren {
+  readonly #children: Array<{ child: ChildProcess; exited: Promise<Exit> }> = [];
+  #stopped = false;
+
+  add(child: ChildProcess, exited: Promise<Exit>): void {
+    this.#children.push({ child, exited });
+    if (this.#stopped) child.kill('SIGKILL');
+  }
+
+  /** Every child ever added (running or not), by pid. */
+  get pids(): number[] {
+    return this.#children.map(({ child }) => child.pid!);
+  }
+
+  /** Kills every child still running, started or starting, and waits until each has exited. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const { child } of this.#children)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await Promise.all(this.#children.map(({ exited }) => exited));
+  }
 }
 
 /** What `pixelgate serve` prints once it listens: its address. */
@@ -63,13 +101,14 @@ const WORKER_READY = /"health":"(http:\/\/[^"]+)\/readyz"/;
 
 /**
  * A long-running `pixelgate` command (`args`) on a free port; resolves with the address its
- * output names once `ready` (its first group) matches, rejects if it exits first.
+ * output names once `ready` (its first group) matches, rejects if it exits first. `children`
+ * takes the child before it is ready, so whoever owns them can stop it whatever its start does.
  */
 export async function startCli(
   args: readonly string[],
   env: Record<string, string>,
   ready: RegExp,
-  options: { detached?: boolean; logLevel?: string } = {},
+  options: CliOptions = {},
 ): Promise<ServedCli> {
   const child = spawnCli(
     args,
@@ -77,9 +116,8 @@ export async function startCli(
     { detached: options.detached },
   );
   let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  options.children?.add(child, exited);
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: string) => {
       output += chunk;
@@ -101,12 +139,12 @@ export async function startCli(
  */
 export function serveCli(
   env: Record<string, string>,
-  options: { detached?: boolean; logLevel?: string; args?: readonly string[] } = {},
+  options: CliOptions & { args?: readonly string[] } = {},
 ): Promise<ServedCli> {
   return startCli(options.args ?? ['serve'], env, SERVE_READY, options);
 }
 
 /** `pixelgate worker` on a free port; resolves once it logs its health address (`url`). */
-export function workerCli(env: Record<string, string>): Promise<ServedCli> {
-  return startCli(['worker'], env, WORKER_READY, { logLevel: 'info' });
+export function workerCli(env: Record<string, string>, options: { children?: CliChildren } = {}): Promise<ServedCli> {
+  return startCli(['worker'], env, WORKER_READY, { logLevel: 'info', children: options.children });
 }

@@ -20,7 +20,7 @@ import {
   TERMINAL,
   type GenerationResult,
 } from './helpers.ts';
-import { serveCli } from '../foundation/process.ts';
+import { CliChildren, serveCli } from '../foundation/process.ts';
 import { graphqlOverHttp, TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { startTestSimulator, type GraphQLErrorShape } from '../support/env.ts';
 import { createTestUser, type TestUserOptions } from '../support/users.ts';
@@ -69,7 +69,7 @@ export async function startRestartHarness(speed: number, user = RESTART_USER): P
     REPLICATE_API_BASE_URL: sim.baseUrl,
     PIXELGATE_DATA_DIR: dataDir,
   };
-  const children: ChildProcess[] = [];
+  const children = new CliChildren();
 
   const graphql = async <T>(url: string, query: string, variables: Record<string, unknown>) => {
     const response = await fetch(`${url}/graphql`, {
@@ -90,8 +90,7 @@ export async function startRestartHarness(speed: number, user = RESTART_USER): P
     },
     graphql,
     async start(extra = {}) {
-      const served = await serveCli({ ...env, ...extra }, { detached: true });
-      children.push(served.child);
+      const served = await serveCli({ ...env, ...extra }, { detached: true, children });
       key ??= (await createTestUser(graphqlOverHttp(served.url), user)).key;
       return served;
     },
@@ -123,7 +122,7 @@ export async function startRestartHarness(speed: number, user = RESTART_USER): P
       expect(simulatedPredictionsFor(sim, prompt)).toHaveLength(1);
     },
     async close() {
-      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await children.stop();
       await sim.close();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
