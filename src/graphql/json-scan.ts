@@ -7,7 +7,9 @@
  *
  * It is not a validator: text that is not JSON is left for the parser to refuse. It counts the
  * values as sent (a key repeated in one object counts each time), which is what the parser pays
- * for.
+ * for. HTTP refuses a text at its first problem (`scanJsonBounds`); a WebSocket message, which has
+ * no answer of its own, is cut instead (`jsonBoundsCuts`: each value past the bounds, skipped to
+ * its end, to be read as `null`).
  */
 
 const QUOTE = 0x22;
@@ -30,6 +32,8 @@ interface Section {
   readonly name: string;
   /** The container depth of the text at which the section's root value sits, less one. */
   readonly base: number;
+  /** Where its value starts in the text (just after the member's colon). */
+  readonly start: number;
   values: number;
 }
 
@@ -37,15 +41,24 @@ interface Section {
 export interface ScanProblem {
   readonly problem: string;
   readonly inBoundedValue: boolean;
+  /** Where the value past the bound starts: the bounded value's own, or the container that nests too deep. */
+  readonly start: number;
+}
+
+/** A value past the bounds and where it ends (exclusive): what `jsonBoundsCuts` reads as `null`. */
+export interface ScanCut extends ScanProblem {
+  readonly end: number;
 }
 
 /**
  * The first bound the JSON `text` passes, in document order, or undefined. The problem names the
  * value (`the variables nest deeper than 16 levels`). `bounded` maps what is bounded to its name in
  * words: for a request body (`root: 'members'`), members of the top-level object
- * (`{ variables: 'the variables' }`); for a parameter sent alone (`root: 'whole'`, a GET's
- * `variables`), the whole text, under its one name. Outside the bounded values nesting is bounded
- * too (one level more, for the body's own object): nothing else a request sends nests.
+ * (`{ variables: 'the variables' }`), or members one level further down by their path
+ * (`{ 'payload.variables': … }`, a WebSocket message); for a parameter sent alone (`root: 'whole'`,
+ * a GET's `variables`), the whole text, under its one name. Outside the bounded values nesting is
+ * bounded too (as deep as the bounded values' own roots, for the objects around them): nothing
+ * else a request sends nests.
  */
 export function scanJsonBounds(
   text: string,
@@ -53,31 +66,119 @@ export function scanJsonBounds(
   root: 'members' | 'whole',
   bounded: Readonly<Record<string, string>>,
 ): ScanProblem | undefined {
+  let first: ScanProblem | undefined;
+  scan(text, bounds, root, bounded, (found) => {
+    first = found;
+    return undefined;
+  });
+  return first;
+}
+
+/**
+ * Every value of the JSON `text` past the bounds (as `scanJsonBounds` with `root: 'members'` finds
+ * them), in document order, each skipped to its end and the scan going on after it: what is left
+ * once they are cut is within the bounds. Undefined when a value to cut is not JSON (unclosed, or
+ * closed by the wrong bracket): the text is then not worth parsing at all.
+ */
+export function jsonBoundsCuts(
+  text: string,
+  bounds: ScanBounds,
+  bounded: Readonly<Record<string, string>>,
+): ScanCut[] | undefined {
+  const cuts: ScanCut[] = [];
+  let malformed = false;
+  scan(text, bounds, 'members', bounded, (found) => {
+    const end = valueEnd(text, found.start);
+    if (end === undefined) {
+      malformed = true;
+      return undefined;
+    }
+    cuts.push({ ...found, end });
+    return end;
+  });
+  return malformed ? undefined : cuts;
+}
+
+/**
+ * The one pass: `onProblem` gets each bound passed and answers where to go on (the end of the
+ * value it skips), or undefined to stop there.
+ */
+function scan(
+  text: string,
+  bounds: ScanBounds,
+  root: 'members' | 'whole',
+  bounded: Readonly<Record<string, string>>,
+  onProblem: (found: ScanProblem) => number | undefined,
+): void {
   const names = new Map(Object.entries(bounded));
-  const whole = root === 'whole' ? { name: [...names.values()][0]!, base: 0, values: 1 } : undefined;
-  const state = new ScanState(bounds, whole);
+  const whole = root === 'whole' ? { name: [...names.values()][0]!, base: 0, start: 0, values: 1 } : undefined;
+  // How deep the bounded members sit (1: members of the top-level object), and the keys on the way.
+  const memberDepth = root === 'whole' ? 0 : Math.max(...[...names.keys()].map((name) => name.split('.').length));
+  const path: string[] = [];
+  const state = new ScanState(bounds, whole, memberDepth);
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
     if (code === QUOTE) {
       const end = stringEnd(text, index);
       state.element();
-      if (root === 'members' && state.depth === 1) state.lastString = text.slice(index + 1, end);
+      if (state.depth <= memberDepth) state.lastString = text.slice(index + 1, end);
       index = end;
     } else if (code === OPEN_ARRAY || code === OPEN_OBJECT) {
       state.element();
-      state.open(code === OPEN_ARRAY);
+      state.open(code === OPEN_ARRAY, index);
     } else if (code === CLOSE_ARRAY || code === CLOSE_OBJECT) {
       state.close();
     } else if (code === COLON) {
-      state.colon(root === 'members' && state.depth === 1 ? names.get(state.lastString) : undefined);
+      let section: string | undefined;
+      if (state.depth >= 1 && state.depth <= memberDepth) {
+        path.length = state.depth - 1;
+        path.push(state.lastString);
+        section = names.get(path.join('.'));
+      }
+      state.colon(section, index + 1);
     } else if (code === COMMA) {
       state.comma();
     } else if (code > 0x20) {
       state.element();
     }
-    if (state.problem !== undefined) return { problem: state.problem, inBoundedValue: state.inBoundedValue };
+    if (state.problem !== undefined) {
+      const resume = onProblem({ problem: state.problem, inBoundedValue: state.inBoundedValue, start: state.start });
+      if (resume === undefined) return;
+      state.skipped();
+      index = resume - 1;
+    }
   }
-  return undefined;
+}
+
+/**
+ * Where the value starting at `start` (after any whitespace) ends, exclusive; undefined when it
+ * is not JSON's nesting (a bracket never closed, or closed by the other kind). A scalar ends at
+ * the next comma, closing bracket or whitespace.
+ */
+function valueEnd(text: string, start: number): number | undefined {
+  let index = start;
+  while (index < text.length && text.charCodeAt(index) <= 0x20) index++;
+  // The open brackets, as a typed array: a plain array's push and pop cost ten times the read.
+  const open = new Uint8Array(text.length - index);
+  let depth = 0;
+  for (; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === QUOTE) {
+      index = stringEnd(text, index);
+      if (index === text.length) return undefined;
+      if (depth === 0) return index + 1;
+    } else if (code === OPEN_ARRAY || code === OPEN_OBJECT) {
+      open[depth++] = code;
+    } else if (code === CLOSE_ARRAY || code === CLOSE_OBJECT) {
+      if (depth === 0) return index;
+      // Each closing bracket is its opening one plus 2.
+      if (open[--depth]! + 2 !== code) return undefined;
+      if (depth === 0) return index + 1;
+    } else if (depth === 0 && (code === COMMA || code <= 0x20)) {
+      return index;
+    }
+  }
+  return depth === 0 ? index : undefined;
 }
 
 /** Where the closing quote of the string opening at `start` is (the text's end if none). */
@@ -96,6 +197,8 @@ class ScanState {
   lastString = '';
   /** Whether `problem` is a bounded value's (else the nesting outside them). */
   inBoundedValue = false;
+  /** Where the value `problem` is about starts. */
+  start = 0;
   /** Whether each open container (index: its depth) is an array, up to the depth the scan refuses. */
   private readonly arrays: boolean[] = [];
   /** An array was opened or a comma read in one: the next value is one of its elements. */
@@ -105,6 +208,8 @@ class ScanState {
   constructor(
     private readonly bounds: ScanBounds,
     private readonly whole: Section | undefined,
+    /** The depth of the objects holding bounded members: outside those values, nesting stops there plus `maxDepth`. */
+    private readonly memberDepth: number,
   ) {
     this.section = whole;
   }
@@ -116,14 +221,16 @@ class ScanState {
     if (this.section !== undefined && this.depth > this.section.base) this.count(1);
   }
 
-  open(isArray: boolean): void {
+  open(isArray: boolean, index: number): void {
     this.depth += 1;
     const section = this.section;
     if (section !== undefined && this.depth - section.base > this.bounds.maxDepth) {
       this.problem = `${section.name} nest deeper than ${this.bounds.maxDepth} levels`;
       this.inBoundedValue = true;
-    } else if (section === undefined && this.depth > this.bounds.maxDepth + 1) {
-      this.problem = `the request body nests deeper than ${this.bounds.maxDepth + 1} levels`;
+      this.start = section.start;
+    } else if (section === undefined && this.depth > this.bounds.maxDepth + this.memberDepth) {
+      this.problem = `the request body nests deeper than ${this.bounds.maxDepth + this.memberDepth} levels`;
+      this.start = index;
     }
     this.arrays[this.depth] = isArray;
     this.awaitingElement = isArray;
@@ -132,18 +239,31 @@ class ScanState {
   close(): void {
     this.awaitingElement = false;
     if (this.depth > 0) this.depth -= 1;
-    if (this.whole === undefined && this.depth <= 1) this.section = undefined;
+    if (this.whole === undefined && this.depth <= (this.section?.base ?? 0)) this.section = undefined;
   }
 
-  /** A member's key ended; `section` names the member when it is a bounded one. */
-  colon(section: string | undefined): void {
-    if (section !== undefined) this.section = { name: section, base: 1, values: 1 };
+  /** A member's key ended (its value starts at `start`); `section` names the member when it is a bounded one. */
+  colon(section: string | undefined, start: number): void {
+    if (section !== undefined) this.section = { name: section, base: this.depth, start, values: 1 };
     else if (this.section !== undefined && this.depth > this.section.base) this.count(2);
   }
 
   comma(): void {
     if (this.arrays[this.depth] === true) this.awaitingElement = true;
-    if (this.whole === undefined && this.depth === 1) this.section = undefined;
+    if (this.whole === undefined && this.depth === this.section?.base) this.section = undefined;
+  }
+
+  /** The value past the bound was skipped: the scan goes on after it as after a scalar. */
+  skipped(): void {
+    if (this.inBoundedValue) {
+      this.depth = this.section!.base;
+      this.section = this.whole;
+    } else {
+      this.depth -= 1;
+    }
+    this.problem = undefined;
+    this.inBoundedValue = false;
+    this.awaitingElement = false;
   }
 
   /** A key counts as a value sent (2: the key and its value), as in `valueBoundsProblem`. */
@@ -153,6 +273,7 @@ class ScanState {
     if (section.values > this.bounds.maxValues) {
       this.problem = `${section.name} hold more than ${this.bounds.maxValues} values`;
       this.inBoundedValue = true;
+      this.start = section.start;
     }
   }
 }

@@ -6,11 +6,11 @@
  * - the body (`GRAPHQL_MAX_BODY_BYTES`): a `content-length` over it is refused before a byte is read,
  *   a chunked body as soon as it passes it (Yoga's `maxRequestBodySize`), a GET's query string by its
  *   length, a WebSocket message by `ws`'s `maxPayload`; nothing of a refused body is kept;
- * - variables and extensions: how deep they nest and how many values they hold — over HTTP (POST,
- *   GET, SSE) read off the JSON text before it is parsed (src/graphql/json-scan.ts), then on the
- *   parsed values (and on WebSocket payloads), walked iteratively and stopping at the bound — before
- *   anything sorts, lists, stringifies or hashes them (the idempotency fingerprint, invalid-field
- *   lists, the cost memo and the catalog cache key all do).
+ * - variables and extensions: how deep they nest and how many values they hold — read off the JSON
+ *   text before it is parsed (src/graphql/json-scan.ts: HTTP POST, GET and SSE here, WebSocket
+ *   messages in ws-message-bounds.ts), then on the parsed values, walked iteratively and stopping
+ *   at the bound — before anything sorts, lists, stringifies or hashes them (the idempotency
+ *   fingerprint, invalid-field lists, the cost memo and the catalog cache key all do).
  *
  * A refusal is BAD_USER_INPUT (HTTP 413 for the body, 400 otherwise) naming the bound, and costs
  * no more than reading up to it.
@@ -75,6 +75,10 @@ export function valueBoundsProblem(value: unknown, name: string): string | undef
   return problem;
 }
 
+/** The refusal of variables or extensions over the bounds (`problem` says which bound); `status` as HTTP answers it. */
+export const variablesTooLarge = (problem: string, status?: number) =>
+  refusal(`Request refused: ${problem}.`, 'VARIABLES_TOO_LARGE', status);
+
 /** The refusal for a request's variables or extensions over the bounds, or undefined; `status` as HTTP answers it. */
 export function paramsBoundsError(
   params: { readonly variables?: unknown; readonly extensions?: unknown },
@@ -83,7 +87,7 @@ export function paramsBoundsError(
   const problem =
     valueBoundsProblem(params.variables ?? null, 'the variables') ??
     valueBoundsProblem(params.extensions ?? null, 'the extensions');
-  return problem === undefined ? undefined : refusal(`Request refused: ${problem}.`, 'VARIABLES_TOO_LARGE', status);
+  return problem === undefined ? undefined : variablesTooLarge(problem, status);
 }
 
 /**
@@ -119,18 +123,15 @@ export function useRequestBounds(maxBodyBytes: number): Plugin {
   };
 }
 
-const SCAN_BOUNDS = { maxDepth: MAX_VARIABLES_DEPTH, maxValues: MAX_VARIABLES_VALUES };
+export const SCAN_BOUNDS = { maxDepth: MAX_VARIABLES_DEPTH, maxValues: MAX_VARIABLES_VALUES };
 /** The members of a request that nest, and what a refusal calls them. */
 const BOUNDED_MEMBERS = { variables: 'the variables', extensions: 'the extensions' } as const;
 
 function scanRefusal(found: ScanProblem | undefined): GraphQLError | undefined {
   if (found === undefined) return undefined;
   // Nesting outside variables and extensions is never a valid request (nothing else nests).
-  return refusal(
-    `Request refused: ${found.problem}.`,
-    found.inBoundedValue ? 'VARIABLES_TOO_LARGE' : 'BAD_REQUEST',
-    400,
-  );
+  if (found.inBoundedValue) return variablesTooLarge(found.problem, 400);
+  return refusal(`Request refused: ${found.problem}.`, 'BAD_REQUEST', 400);
 }
 
 /**

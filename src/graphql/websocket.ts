@@ -14,6 +14,8 @@
  * - an anonymous socket with no operation for `anonymousIdleMs`: close 4408;
  * - sockets per user (with their SSE streams): close 4429 after `connection_init`;
  * - subscriptions per socket: an `error` message for that operation id;
+ * - a message's nesting and variables, read off its text before graphql-ws parses it
+ *   (`ws-message-bounds.ts`);
  * - bytes waiting to be sent on one socket (a slow consumer): close 1008, never buffered unbounded.
  *
  * Subscription events are written here rather than by graphql-ws (`sendEvents`): graphql-ws
@@ -37,6 +39,7 @@ import { paramsBoundsError } from './request-bounds.ts';
 import type { Logger } from '../logger.ts';
 import { serializedResult } from './serialized-result.ts';
 import { documentSource, type TrustedDocumentRef, type TrustedDocuments } from './trusted-documents.ts';
+import { boundMessagesBeforeParse, takeMessageRefusal } from './ws-message-bounds.ts';
 
 export interface WebSocketLimits {
   /** Operations running at once on one socket. */
@@ -143,7 +146,7 @@ export function attachGraphQLWebSocket(options: WebSocketOptions) {
   const graphqlWs = useServer<ConnectionParams>(
     {
       onConnect: (ctx) => sockets.connect(ctx),
-      onSubscribe: (ctx, _id, payload) => operationArgs(options, sockets, ctx, payload),
+      onSubscribe: (ctx, id, payload) => operationArgs(options, sockets, ctx, id, payload),
       execute: (args) => (args.rootValue as { execute: (a: typeof args) => never }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: (a: typeof args) => never }).subscribe(args),
       // A subscription's events are sent here, from bytes serialized once per result; graphql-ws
@@ -165,8 +168,11 @@ export function attachGraphQLWebSocket(options: WebSocketOptions) {
     },
     wsServer,
   );
-  // After graphql-ws's own listener, which it replaces.
-  wsServer.on('connection', (socket) => quietSocketErrors(socket, logger));
+  // After graphql-ws's own listeners, which these replace (errors) and go before (messages).
+  wsServer.on('connection', (socket) => {
+    quietSocketErrors(socket, logger);
+    boundMessagesBeforeParse(socket);
+  });
 
   const recheckTimer = setInterval(
     () => void live.recheckAll((authorization) => options.auth.resolve(authorization), options.auth.isCredentialError),
@@ -362,10 +368,13 @@ async function operationArgs(
   options: WebSocketOptions,
   sockets: SocketAdmission,
   ctx: WsContext,
+  id: string,
   payload: SubscribePayload,
 ) {
   const { auth, limits, logger, yoga } = options;
   const socket = ctx.extra.socket;
+  // Taken first, whatever refuses the operation: the id may be used again.
+  const cutFromMessage = takeMessageRefusal(socket, id);
   // A contract code: without one, each operation arriving while a slow consumer's socket closes
   // was logged at error level and answered INTERNAL_SERVER_ERROR.
   if (sockets.isSlowConsumer(socket)) {
@@ -374,7 +383,7 @@ async function operationArgs(
   const state = sockets.state(socket);
   if (!state) return [new GraphQLError('Not connected.', { extensions: { code: 'UNAUTHENTICATED' } })];
   sockets.touch(state);
-  const tooLarge = paramsBoundsError(payload);
+  const tooLarge = cutFromMessage ?? paramsBoundsError(payload);
   if (tooLarge) return [tooLarge];
   if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
     logger.warn({ limit: limits.maxSubscriptionsPerSocket }, 'WebSocket operation refused: too many on one socket');

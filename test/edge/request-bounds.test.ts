@@ -33,6 +33,13 @@ const paddedBody = (bytes: number) => {
 /** An array nested `levels` deep, as JSON text. */
 const deepArray = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 
+/** The lengths of the texts JSON.parse was handed that nest past the bound: none, when the scan read them first. */
+const parsedDeepText = (parse: { mock: { calls: unknown[][] } }) =>
+  parse.mock.calls
+    .map(([text]) => text)
+    .filter((text): text is string => typeof text === 'string' && text.includes('['.repeat(MAX_VARIABLES_DEPTH + 3)))
+    .map((text) => text.length);
+
 const test = base.extend(
   'post',
   { scope: 'file' },
@@ -176,6 +183,75 @@ describe('request bounds', () => {
       expect(levels.filter((line) => line.level >= 50)).toEqual([]);
     } finally {
       consoleErrors.mockRestore();
+    }
+  });
+
+  test.for([
+    ['variables', 'the variables'],
+    ['extensions', 'the extensions'],
+  ] as const)(
+    'refuses a subscribe whose %s nest ~29,000 deep from the message text, never JSON.parsing them',
+    async ([member, name], { app }) => {
+      const { raw } = await connect(app, {});
+      const parse = vi.spyOn(JSON, 'parse');
+      try {
+        const levels = Math.floor(DEFAULT_MAX_BODY_BYTES * 0.45);
+        raw.socket.send(
+          `{"id":"deep","type":"subscribe","payload":{"query":${JSON.stringify(MODELS)},"${member}":{"v":${deepArray(levels)}}}}`,
+        );
+        const refused = (await raw.next((message) => message.id === 'deep' && message.type === 'error')) as {
+          payload: Array<{ message: string; extensions: { code: string; reason: string; http?: unknown } }>;
+        };
+        expect(refused.payload[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'VARIABLES_TOO_LARGE' });
+        expect(refused.payload[0]?.extensions.http).toBeUndefined();
+        expect(refused.payload[0]?.message).toBe(
+          `Request refused: ${name} nest deeper than ${MAX_VARIABLES_DEPTH} levels.`,
+        );
+        expect(parsedDeepText(parse)).toEqual([]);
+      } finally {
+        parse.mockRestore();
+      }
+      raw.send({ id: 'after', type: 'subscribe', payload: { query: MODELS } });
+      await raw.next((message) => message.id === 'after' && message.type === 'next');
+      raw.socket.close();
+    },
+  );
+
+  test('reads nesting past the bound anywhere else in a message as null, unparsed: ping, connection_init, subscribe', async ({
+    app,
+  }) => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      // Apollo-style headers nested 20,000 deep (issue 21, item 6: closed 4500): acknowledged, anonymous.
+      const { raw, acknowledged } = await connect(app, undefined, undefined, `{"headers":${deepArray(20_000)}}`);
+      expect(acknowledged).toBe(true);
+      raw.socket.send(`{"type":"ping","payload":{"deep":${deepArray(29_000)}}}`);
+      const pong = (await raw.next((message) => message.type === 'pong')) as { payload: unknown };
+      expect(JSON.stringify(pong.payload)).toMatch(/^\{"deep":(\[)+null(\])+\}$/);
+      raw.socket.send(
+        `{"id":"other","type":"subscribe","payload":{"query":${JSON.stringify(MODELS)},"other":${deepArray(29_000)}}}`,
+      );
+      await raw.next((message) => message.id === 'other' && message.type === 'next');
+      expect(parsedDeepText(parse)).toEqual([]);
+      raw.socket.close();
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  test('still closes 4400 for a message that is not JSON, deep or not, without parsing the deep one', async ({
+    app,
+  }) => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      for (const text of ['{"type":"ping"', `{"type":"ping","payload":{"a":${'['.repeat(29_000)}}}`]) {
+        const { raw } = await connect(app, {});
+        raw.socket.send(text);
+        expect((await raw.closed).code).toBe(4400);
+      }
+      expect(parsedDeepText(parse)).toEqual([]);
+    } finally {
+      parse.mockRestore();
     }
   });
 
