@@ -5,7 +5,8 @@
  *
  * - the body (`GRAPHQL_MAX_BODY_BYTES`): a `content-length` over it is refused before a byte is read,
  *   a chunked body as soon as it passes it (Yoga's `maxRequestBodySize`), a GET's query string by its
- *   length, a WebSocket message by `ws`'s `maxPayload`; nothing of a refused body is kept;
+ *   length, a WebSocket message by `ws`'s `maxPayload`; nothing of a refused body is kept, and at
+ *   most a bounded drain of the rest is read (src/http/lingering-close.ts);
  * - variables and extensions: how deep they nest and how many values they hold — read off the JSON
  *   text before it is parsed (src/graphql/json-scan.ts: HTTP POST, GET and SSE here, WebSocket
  *   messages in ws-message-bounds.ts), then on the parsed values, walked iteratively and stopping
@@ -34,9 +35,9 @@ const refusal = (message: string, reason: string, status?: number) =>
   });
 
 /**
- * Refused by its declared length before a byte of it is parsed or kept. Node still reads (and
- * drops) the rest of the body to keep the connection: closing it instead would save that read but
- * a client still sending would often see a reset instead of this 413 (measured: `fetch failed`).
+ * Refused by its declared length before a byte of it is parsed or kept. The rest of the body is
+ * not read: the answer closes the connection after a bounded drain (src/http/lingering-close.ts),
+ * so a client still sending reads this 413 and a 16 MB sender costs a few hundred KB of reading.
  */
 export const bodyTooLarge = (maxBytes: number) =>
   refusal(

@@ -36,14 +36,36 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** The whole request body, refused with `BodyTooLargeError` as soon as it passes `maxBytes`. */
-export async function readBody(request: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The whole request body, refused with `BodyTooLargeError` by its declared length, or as soon as
+ * it passes `maxBytes`. Read by events rather than `for await`: leaving an async iterator early
+ * destroys the request, and with it the socket, before the 413 is written. The rest of a refused
+ * body is left unread: the server closes such a connection after a bounded drain
+ * (lingering-close.ts).
+ */
+export function readBody(request: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+  if (Number(request.headers['content-length'] ?? 0) > maxBytes) return Promise.reject(new BodyTooLargeError(maxBytes));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      request.off('data', onData).off('end', onEnd).off('error', onError);
+      request.pause();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      stop();
+      reject(new BodyTooLargeError(maxBytes));
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    request.on('data', onData).once('end', onEnd).once('error', onError);
+  });
 }
