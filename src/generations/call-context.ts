@@ -1,10 +1,12 @@
 /**
  * What one call to the start service knows about its user: who and when, and — only when an
  * automatic choice needs it — the budget left. Nothing is read up front: admission needs only the
- * user's id (their limits are read under the lock), and the API key cache has already resolved
- * the key to an existing user (users are never deleted). The budget left comes from the usage
- * cache, so an automatic choice costs no statement while the user's figures are cached.
+ * user's id (their limits are read under the lock). The API key cache resolved the key to a user
+ * who existed then; one deleted since is refused (`DeletedUserError`) here or by admission's
+ * foreign keys. The budget left comes from the usage cache, so an automatic choice costs no
+ * statement while the user's figures are cached.
  */
+import { DeletedUserError } from '../auth/errors.ts';
 import type { UsageCache } from '../billing/usage-cache.ts';
 import type { UserUsage } from '../billing/usage.ts';
 import type { Micros } from '../money.ts';
@@ -47,7 +49,7 @@ export class CallContext {
 
   private async readRemaining(): Promise<Micros | null> {
     const found = await this.usage.read(this.userId);
-    if (!found) throw new Error('the user of this API key no longer exists');
+    if (!found) throw new DeletedUserError(this.userId);
     return remainingBudgetOf(found.usage);
   }
 }
