@@ -5,32 +5,50 @@
  * repriced, a hardware rate changed — leaves its hold and its settlement under the rule it was
  * admitted with, and the next generation is held and settled under the new one.
  */
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import { afterAll, vi } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
 import type { Db } from '../../src/db/index.ts';
 import { formatMicrosAsUsd } from '../../src/money.ts';
+import { graphql } from '../gql/index.ts';
 import { TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { describe, expect, test as base } from '../support/fixtures.ts';
 import { addFineTune } from '../support/fine-tune.ts';
 import { dbId } from '../support/ids.ts';
 import type { TestUser } from '../support/users.ts';
 
-const UPDATE = `mutation Update($input: UpdateModelInput!) { updateModel(input: $input) { id pricing { perImageUsd } } }`;
-const SET_RATE = `mutation Rate($input: SetHardwareRateInput!) { setHardwareRate(input: $input) { perSecondUsd } }`;
-const GENERATE = `mutation Gen($modelId: ID!, $prompt: String!) {
-  generateImage(input: { modelId: $modelId, prompt: $prompt }) { id estimatedCostUsd }
-}`;
-const CANCEL = `mutation Cancel($id: ID!) { cancelGeneration(id: $id) { id status } }`;
-const GENERATION = `query G($id: ID!) { generation(id: $id) { status costUsd estimatedCostUsd } }`;
-
-interface Seen {
-  status: string;
-  costUsd: string | null;
-  estimatedCostUsd: string;
-}
-
 afterAll(() => setCatalog(MODELS));
+
+const ShopGenerateMutation = graphql(`
+  mutation ShopGenerate($modelId: ID!, $prompt: String!) {
+    generateImage(input: { modelId: $modelId, prompt: $prompt }) {
+      id
+      estimatedCostUsd
+    }
+  }
+`);
+
+const ShopCancelMutation = graphql(`
+  mutation ShopCancel($id: ID!) {
+    cancelGeneration(id: $id) {
+      id
+      status
+    }
+  }
+`);
+
+const ShopGenerationQuery = graphql(`
+  query ShopGeneration($id: ID!) {
+    generation(id: $id) {
+      status
+      costUsd
+      estimatedCostUsd
+    }
+  }
+`);
+
+type Seen = ResultOf<typeof ShopGenerationQuery>['generation'];
 
 /** What the tests do as the shop: generate and cancel through `other` (another instance), read the ledger's side. */
 function shopClient(other: TestApp, owner: TestUser, db: Db) {
@@ -38,7 +56,7 @@ function shopClient(other: TestApp, owner: TestUser, db: Db) {
     let seen: Seen | undefined;
     await vi.waitFor(
       async () => {
-        seen = (await other.graphql<{ generation: Seen }>(GENERATION, { id }, owner.key)).data!.generation;
+        seen = (await other.graphql(ShopGenerationQuery, { id }, owner.key)).data!.generation;
         expect(done(seen)).toBe(true);
       },
       { timeout: 60_000, interval: 100 },
@@ -47,16 +65,12 @@ function shopClient(other: TestApp, owner: TestUser, db: Db) {
   }
   return {
     until,
-    async start(modelId: string, prompt: string): Promise<{ id: string; estimatedCostUsd: string }> {
-      const answer = await other.graphql<{ generateImage: { id: string; estimatedCostUsd: string } }>(
-        GENERATE,
-        { modelId, prompt },
-        owner.key,
-      );
+    async start(modelId: string, prompt: string) {
+      const answer = await other.graphql(ShopGenerateMutation, { modelId, prompt }, owner.key);
       expect(answer.errors).toBeUndefined();
       return answer.data!.generateImage;
     },
-    cancel: (id: string) => other.graphql(CANCEL, { id }, owner.key),
+    cancel: (id: string) => other.graphql(ShopCancelMutation, { id }, owner.key),
     /** The held amount and the settled charge of a generation, from the ledger's side. */
     money: (id: string) =>
       db
@@ -113,6 +127,25 @@ describe('a time-billed generation canceled while it runs', () => {
   });
 });
 
+const RepriceModelMutation = graphql(`
+  mutation RepriceModel($input: UpdateModelInput!) {
+    updateModel(input: $input) {
+      id
+      pricing {
+        perImageUsd
+      }
+    }
+  }
+`);
+
+const ChangeShopHardwareRateMutation = graphql(`
+  mutation ChangeShopHardwareRate($input: SetHardwareRateInput!) {
+    setHardwareRate(input: $input) {
+      perSecondUsd
+    }
+  }
+`);
+
 describe('a price change while generations are in flight', () => {
   test('a repriced per-image model: the generation in flight keeps its price, the next one pays the new', async ({
     app,
@@ -122,7 +155,11 @@ describe('a price change while generations are in flight', () => {
     expect(inFlight.estimatedCostUsd).toBe('0.025');
     await shop.until(inFlight.id, (seen) => seen.status === 'PROCESSING');
 
-    const repriced = await app.graphql(UPDATE, { input: { slug: 'flux-dev', perImageUsd: '0.05' } }, TEST_ADMIN_TOKEN);
+    const repriced = await app.graphql(
+      RepriceModelMutation,
+      { input: { slug: 'flux-dev', perImageUsd: '0.05' } },
+      TEST_ADMIN_TOKEN,
+    );
     expect(repriced.data).toEqual({ updateModel: { id: 'flux-dev', pricing: { perImageUsd: '0.05' } } });
     await vi.waitFor(() => expect(findModel('flux-dev')?.costPerImageMicros).toBe(50_000));
 
@@ -150,7 +187,7 @@ describe('a price change while generations are in flight', () => {
     await shop.until(inFlight.id, (seen) => seen.status === 'PROCESSING');
 
     const rate = await app.graphql(
-      SET_RATE,
+      ChangeShopHardwareRateMutation,
       { input: { sku: 'gpu-h100', perSecondUsd: '0.002', source: 'replicate.com/pricing', asOf: '2026-12-05' } },
       TEST_ADMIN_TOKEN,
     );

@@ -67,6 +67,11 @@ type Documents = {
     "\n  query HardwareRates {\n    hardwareRates {\n      sku\n      name\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": typeof types.HardwareRatesDocument,
     "\n  mutation ChangeHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      sku\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": typeof types.ChangeHardwareRateDocument,
     "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n": typeof types.CatalogChangeLogDocument,
+    "\n  mutation ShopGenerate($modelId: ID!, $prompt: String!) {\n    generateImage(input: { modelId: $modelId, prompt: $prompt }) {\n      id\n      estimatedCostUsd\n    }\n  }\n": typeof types.ShopGenerateDocument,
+    "\n  mutation ShopCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n    }\n  }\n": typeof types.ShopCancelDocument,
+    "\n  query ShopGeneration($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n": typeof types.ShopGenerationDocument,
+    "\n  mutation RepriceModel($input: UpdateModelInput!) {\n    updateModel(input: $input) {\n      id\n      pricing {\n        perImageUsd\n      }\n    }\n  }\n": typeof types.RepriceModelDocument,
+    "\n  mutation ChangeShopHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      perSecondUsd\n    }\n  }\n": typeof types.ChangeShopHardwareRateDocument,
     "\n  query SnapshotModels {\n    models {\n      id\n      name\n      costPerImageUsd\n      averageSeconds\n      pricing {\n        kind\n        perImageUsd\n        source\n        asOf\n      }\n    }\n  }\n": typeof types.SnapshotModelsDocument,
     "\n  query SnapshotModel($id: ID!) {\n    model(id: $id) {\n      id\n      costPerImageUsd\n    }\n  }\n": typeof types.SnapshotModelDocument,
     "\n  query SnapshotEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      maxTotalUsd\n    }\n  }\n": typeof types.SnapshotEstimateDocument,
@@ -198,6 +203,11 @@ const documents: Documents = {
     "\n  query HardwareRates {\n    hardwareRates {\n      sku\n      name\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": types.HardwareRatesDocument,
     "\n  mutation ChangeHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      sku\n      perSecondUsd\n      source\n      asOf\n    }\n  }\n": types.ChangeHardwareRateDocument,
     "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n": types.CatalogChangeLogDocument,
+    "\n  mutation ShopGenerate($modelId: ID!, $prompt: String!) {\n    generateImage(input: { modelId: $modelId, prompt: $prompt }) {\n      id\n      estimatedCostUsd\n    }\n  }\n": types.ShopGenerateDocument,
+    "\n  mutation ShopCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n    }\n  }\n": types.ShopCancelDocument,
+    "\n  query ShopGeneration($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n": types.ShopGenerationDocument,
+    "\n  mutation RepriceModel($input: UpdateModelInput!) {\n    updateModel(input: $input) {\n      id\n      pricing {\n        perImageUsd\n      }\n    }\n  }\n": types.RepriceModelDocument,
+    "\n  mutation ChangeShopHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      perSecondUsd\n    }\n  }\n": types.ChangeShopHardwareRateDocument,
     "\n  query SnapshotModels {\n    models {\n      id\n      name\n      costPerImageUsd\n      averageSeconds\n      pricing {\n        kind\n        perImageUsd\n        source\n        asOf\n      }\n    }\n  }\n": types.SnapshotModelsDocument,
     "\n  query SnapshotModel($id: ID!) {\n    model(id: $id) {\n      id\n      costPerImageUsd\n    }\n  }\n": types.SnapshotModelDocument,
     "\n  query SnapshotEstimate($input: EstimateCostInput!) {\n    estimateCost(input: $input) {\n      totalUsd\n      maxTotalUsd\n    }\n  }\n": types.SnapshotEstimateDocument,
@@ -502,6 +512,26 @@ export function graphql(source: "\n  mutation ChangeHardwareRate($input: SetHard
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n"): (typeof documents)["\n  query CatalogChangeLog($subject: String, $last: Int) {\n    catalogChanges(subject: $subject, last: $last) {\n      subject\n      actor\n      changedAt\n      before\n      after\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ShopGenerate($modelId: ID!, $prompt: String!) {\n    generateImage(input: { modelId: $modelId, prompt: $prompt }) {\n      id\n      estimatedCostUsd\n    }\n  }\n"): (typeof documents)["\n  mutation ShopGenerate($modelId: ID!, $prompt: String!) {\n    generateImage(input: { modelId: $modelId, prompt: $prompt }) {\n      id\n      estimatedCostUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ShopCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation ShopCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ShopGeneration($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n"): (typeof documents)["\n  query ShopGeneration($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RepriceModel($input: UpdateModelInput!) {\n    updateModel(input: $input) {\n      id\n      pricing {\n        perImageUsd\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RepriceModel($input: UpdateModelInput!) {\n    updateModel(input: $input) {\n      id\n      pricing {\n        perImageUsd\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangeShopHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      perSecondUsd\n    }\n  }\n"): (typeof documents)["\n  mutation ChangeShopHardwareRate($input: SetHardwareRateInput!) {\n    setHardwareRate(input: $input) {\n      perSecondUsd\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
