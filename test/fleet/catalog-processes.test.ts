@@ -10,7 +10,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import { vi } from 'vitest';
+import { graphql } from '../gql/index.ts';
 import { CliChildren, runCli, serveCli, type ServedCli } from '../foundation/process.ts';
 import { graphqlOverHttp, TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { createMigratedDatabase } from '../support/database.ts';
@@ -19,13 +21,8 @@ import { addFineTune } from '../support/fine-tune.ts';
 import { describe, expect, test as base } from '../support/fixtures.ts';
 import { createTestUser } from '../support/users.ts';
 
-const MODELS = `{ models { id } }`;
-const GENERATE = `mutation Gen($modelId: ID!, $prompt: String!) {
-  generateImage(input: { modelId: $modelId, prompt: $prompt }) { id }
-}`;
 /** A command's start costs seconds, more on a loaded machine. */
 const CLI_TIMEOUT_MS = 120_000;
-const GENERATION = `query G($id: ID!) { generation(id: $id) { status costUsd } }`;
 
 /**
  * The processes' ground: the simulator and one database; `serve(args)` starts a `pixelgate`
@@ -60,28 +57,44 @@ const test = base.extend('ground', { scope: 'file' }, async ({}, { onCleanup }) 
   };
 });
 
-async function graphql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: T; errors?: Array<{ extensions?: Record<string, unknown> }> };
-}
+const ModelsSeenQuery = graphql(`
+  query ModelsSeen {
+    models {
+      id
+    }
+  }
+`);
+
+const GenerateOnProcessMutation = graphql(`
+  mutation GenerateOnProcess($modelId: ID!, $prompt: String!) {
+    generateImage(input: { modelId: $modelId, prompt: $prompt }) {
+      id
+    }
+  }
+`);
+
+const SettledCostQuery = graphql(`
+  query SettledCost($id: ID!) {
+    generation(id: $id) {
+      status
+      costUsd
+    }
+  }
+`);
 
 const modelsSeenBy = async (url: string, key: string) =>
-  (await graphql<{ models: Array<{ id: string }> }>(url, MODELS, {}, key)).data!.models.map((model) => model.id);
+  (await graphqlOverHttp(url).graphql(ModelsSeenQuery, {}, key)).data!.models.map((model) => model.id);
 
 /** Runs one generation on `url` as `user` and waits for its settled cost. */
 async function generate(url: string, user: { key: string }, modelId: string, prompt: string) {
-  const started = await graphql<{ generateImage: { id: string } }>(url, GENERATE, { modelId, prompt }, user.key);
+  const gateway = graphqlOverHttp(url);
+  const started = await gateway.graphql(GenerateOnProcessMutation, { modelId, prompt }, user.key);
   expect(started.errors).toBeUndefined();
   const id = started.data!.generateImage.id;
-  let generation: { status: string; costUsd: string | null } | undefined;
+  let generation: ResultOf<typeof SettledCostQuery>['generation'] | undefined;
   await vi.waitFor(
     async () => {
-      generation = (await graphql<{ generation: typeof generation }>(url, GENERATION, { id }, user.key)).data!
-        .generation;
+      generation = (await gateway.graphql(SettledCostQuery, { id }, user.key)).data!.generation;
       expect(generation?.costUsd ?? null).not.toBeNull();
     },
     { timeout: 120_000, interval: 250 },

@@ -84,6 +84,9 @@ type Documents = {
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": typeof types.RevokeStreamingKeyDocument,
     "\n    mutation GenerateSlowConsumerBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": typeof types.GenerateSlowConsumerBatchDocument,
     "\n    query SlowConsumerViewer {\n      viewer {\n        id\n      }\n    }\n  ": typeof types.SlowConsumerViewerDocument,
+    "\n  query ModelsSeen {\n    models {\n      id\n    }\n  }\n": typeof types.ModelsSeenDocument,
+    "\n  mutation GenerateOnProcess($modelId: ID!, $prompt: String!) {\n    generateImage(input: { modelId: $modelId, prompt: $prompt }) {\n      id\n    }\n  }\n": typeof types.GenerateOnProcessDocument,
+    "\n  query SettledCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n    }\n  }\n": typeof types.SettledCostDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
@@ -220,6 +223,9 @@ const documents: Documents = {
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": types.RevokeStreamingKeyDocument,
     "\n    mutation GenerateSlowConsumerBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": types.GenerateSlowConsumerBatchDocument,
     "\n    query SlowConsumerViewer {\n      viewer {\n        id\n      }\n    }\n  ": types.SlowConsumerViewerDocument,
+    "\n  query ModelsSeen {\n    models {\n      id\n    }\n  }\n": types.ModelsSeenDocument,
+    "\n  mutation GenerateOnProcess($modelId: ID!, $prompt: String!) {\n    generateImage(input: { modelId: $modelId, prompt: $prompt }) {\n      id\n    }\n  }\n": types.GenerateOnProcessDocument,
+    "\n  query SettledCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n    }\n  }\n": types.SettledCostDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      name\n    }\n  }\n": types.CreateUserDocument,
     "\n  mutation CreateApiKey($userId: ID!) {\n    createApiKey(userId: $userId) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeApiKeyDocument,
@@ -580,6 +586,18 @@ export function graphql(source: "\n    mutation GenerateSlowConsumerBatch($input
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n    query SlowConsumerViewer {\n      viewer {\n        id\n      }\n    }\n  "): (typeof documents)["\n    query SlowConsumerViewer {\n      viewer {\n        id\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModelsSeen {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query ModelsSeen {\n    models {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation GenerateOnProcess($modelId: ID!, $prompt: String!) {\n    generateImage(input: { modelId: $modelId, prompt: $prompt }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation GenerateOnProcess($modelId: ID!, $prompt: String!) {\n    generateImage(input: { modelId: $modelId, prompt: $prompt }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SettledCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n    }\n  }\n"): (typeof documents)["\n  query SettledCost($id: ID!) {\n    generation(id: $id) {\n      status\n      costUsd\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
