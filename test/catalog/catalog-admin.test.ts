@@ -5,9 +5,9 @@
  * rate changed with its source and as-of date, bad changes refused naming the field; the change
  * log; usage counted per pricing kind.
  */
-import { afterAll, vi } from 'vitest';
+import { vi } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
-import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
+import { findModel } from '../../src/catalog/models.ts';
 import type { Db } from '../../src/db/index.ts';
 import { graphql } from '../gql/index.ts';
 import type { SetHardwareRateInput } from '../gql/graphql.ts';
@@ -15,8 +15,6 @@ import { TEST_ADMIN_TOKEN } from '../support/app.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 
 test.override('setup', { user: { name: 'poster shop', dailyBudgetMicros: 5_000_000 } });
-
-afterAll(() => setCatalog(MODELS));
 
 const catalogRows = async (db: Db) => {
   return {

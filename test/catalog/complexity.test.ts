@@ -4,22 +4,30 @@
  * prediction raises it — and `models` the number of models offered.
  */
 import { parse } from 'graphql';
-import { afterAll, describe, expect, it } from 'vitest';
-import { MODELS, setCatalog, type ModelSpec } from '../../src/catalog/models.ts';
+import { MODELS, setCatalog as putInForce, type ModelSpec } from '../../src/catalog/models.ts';
 import { mostImagesPerGeneration } from '../../src/catalog/pricing.ts';
 import { operationCost } from '../../src/graphql/limits.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 
 const schema = buildSchema();
 const IMAGES = parse(`{ generation(id: "R2VuZXJhdGlvbjox") { images { url } } }`);
 const MODELS_LIST = parse(`{ models { id } }`);
 const flux = MODELS.find((model) => model.id === 'flux-dev')!;
 
-afterAll(() => setCatalog(MODELS));
+/**
+ * Puts a catalog in force in this process (module state, src/catalog/models.ts), as CatalogSync
+ * does; the built-in models are in force again after the test, so every test starts from them.
+ */
+const test = base.extend('setCatalog', ({}, { onCleanup }) => {
+  onCleanup(() => putInForce(MODELS));
+  return putInForce;
+});
 
 describe('operation cost over the catalog', () => {
-  it('multiplies Generation.images by the most images a catalog model can put in one generation', () => {
-    setCatalog(MODELS);
+  test('multiplies Generation.images by the most images a catalog model can put in one generation', ({
+    setCatalog,
+  }) => {
     expect(mostImagesPerGeneration()).toBe(16);
     const builtIn = operationCost({ schema, document: IMAGES })!;
 
@@ -37,8 +45,7 @@ describe('operation cost over the catalog', () => {
     expect(mostImagesPerGeneration()).toBe(32);
   });
 
-  it('multiplies models by the number of models offered', () => {
-    setCatalog(MODELS);
+  test('multiplies models by the number of models offered', ({ setCatalog }) => {
     const nine = operationCost({ schema, document: MODELS_LIST })!;
     setCatalog([...MODELS, ...['a', 'b', 'c', 'd'].map((id) => ({ ...flux, id: `extra-${id}` }))]);
     expect(operationCost({ schema, document: MODELS_LIST })!).toBeGreaterThan(nine);

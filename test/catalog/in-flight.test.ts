@@ -6,9 +6,9 @@
  * admitted with, and the next generation is held and settled under the new one.
  */
 import type { ResultOf } from '@graphql-typed-document-node/core';
-import { afterAll, vi } from 'vitest';
+import { vi } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
-import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
+import { findModel } from '../../src/catalog/models.ts';
 import type { Db } from '../../src/db/index.ts';
 import { formatMicrosAsUsd } from '../../src/money.ts';
 import { graphql } from '../gql/index.ts';
@@ -17,8 +17,6 @@ import { describe, expect, test as base } from '../support/fixtures.ts';
 import { addFineTune } from '../support/fine-tune.ts';
 import { dbId } from '../support/ids.ts';
 import type { TestUser } from '../support/users.ts';
-
-afterAll(() => setCatalog(MODELS));
 
 const ShopGenerateMutation = graphql(`
   mutation ShopGenerate($modelId: ID!, $prompt: String!) {

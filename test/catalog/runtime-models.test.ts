@@ -5,9 +5,9 @@
  * models and bad prices are refused with nothing written.
  */
 import type { ResultOf } from '@graphql-typed-document-node/core';
-import { afterAll, vi } from 'vitest';
+import { vi } from 'vitest';
 import { verifyLedger } from '../../src/billing/ledger.ts';
-import { findModel, MODELS, setCatalog } from '../../src/catalog/models.ts';
+import { findModel } from '../../src/catalog/models.ts';
 import { formatMicrosAsUsd } from '../../src/money.ts';
 import type { Db } from '../../src/db/index.ts';
 import { graphql } from '../gql/index.ts';
@@ -17,8 +17,6 @@ import { describe, expect, test } from '../support/fixtures.ts';
 import { addFineTune } from '../support/fine-tune.ts';
 
 test.override('setup', { user: { name: 'acme shop', dailyBudgetMicros: 5_000_000 } });
-
-afterAll(() => setCatalog(MODELS));
 
 const catalogRows = async (db: Db) => ({
   models: (await db.selectFrom('catalog_models').select('slug').execute()).length,

@@ -4,7 +4,7 @@
  * through NOTIFY (`CatalogSync`).
  */
 import { sql } from 'kysely';
-import { afterAll, vi } from 'vitest';
+import { vi } from 'vitest';
 import {
   BUILT_IN_INPUT_SCHEMAS,
   catalogVersion,
@@ -16,10 +16,21 @@ import {
 import { hardwareRates, loadCatalog } from '../../src/catalog/store.ts';
 import { CatalogSync } from '../../src/catalog/sync.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { describe, expect, test } from '../support/fixtures.ts';
+import { describe, expect, test as base } from '../support/fixtures.ts';
 
-// CatalogSync puts changes in force in this process's catalog: the built-in one again after the file.
-afterAll(() => setCatalog(MODELS));
+/**
+ * A CatalogSync of the test's own on the file's database. It puts what it loads in force in this
+ * process's catalog (module state): once it is closed, the built-in catalog is in force again.
+ */
+const test = base.extend('catalogSync', async ({ database, db }, { onCleanup }) => {
+  const sync = new CatalogSync({ db, logger: silentLogger });
+  await sync.start(database.url);
+  onCleanup(async () => {
+    await sync.close();
+    setCatalog(MODELS);
+  });
+  return sync;
+});
 
 describe('the seeded catalog', () => {
   test('is the built-in catalog and the upscaler (0012): same slugs, prices, defaults, limits and validators', async ({
@@ -61,11 +72,9 @@ describe('the seeded catalog', () => {
 
 describe('CatalogSync', () => {
   test('puts a change committed elsewhere in force on this instance once its NOTIFY arrives', async ({
-    database,
+    catalogSync: _catalogSync,
     db,
   }) => {
-    const sync = new CatalogSync({ db, logger: silentLogger });
-    await sync.start(database.url);
     try {
       const before = catalogVersion();
       expect(findModel('flux-schnell')!.costPerImageMicros).toBe(3000);
@@ -75,7 +84,6 @@ describe('CatalogSync', () => {
       expect(catalogVersion()).toBeGreaterThan(before);
     } finally {
       await sql`update catalog_models set per_image_micros = 3000 where slug = 'flux-schnell'`.execute(db);
-      await sync.close();
     }
   });
 });
