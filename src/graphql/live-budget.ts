@@ -35,6 +35,8 @@ interface Bucket {
 
 interface Waiter {
   readonly principal: string | undefined;
+  /** The bytes it will send once let go (0: it only waits for the buckets). */
+  readonly bytes: number;
   readonly resolve: () => void;
 }
 
@@ -52,12 +54,9 @@ export class LiveByteBudget {
   private readonly instance: Bucket;
   private charges = 0;
   private readonly waiters: Waiter[] = [];
-  /** Streams let go in this turn, and the bytes charged in it. */
-  private turnReleases = 0;
+  /** The bytes of the events let go in this turn. */
   private turnBytes = 0;
   private turnEnd: NodeJS.Immediate | undefined;
-  /** A running average of one event's size: what letting a waiter go will likely cost. */
-  private eventBytes = 0;
   private pumpTimer: NodeJS.Timeout | undefined;
   private pumpDue = 0;
   private pumpSoon: NodeJS.Immediate | undefined;
@@ -79,27 +78,31 @@ export class LiveByteBudget {
   }
 
   /**
-   * Resolves once `principal`'s streams and the instance are out of debt and this turn has room,
-   * in the order streams asked (at once, without a timer, when nothing waits).
+   * Resolves, in the order streams asked (at once, without a timer, when nothing waits): with no
+   * `bytes`, before a stream takes its next event, once `principal`'s streams and the instance are
+   * out of debt; with `bytes`, before it sends the event it took, once this turn has room for them.
    */
-  ready(principal?: string): Promise<void> {
-    if (this.waiters.length === 0 && this.waitMs(principal) === 0 && this.turnHasRoom()) {
-      this.released();
+  ready(principal?: string, bytes = 0): Promise<void> {
+    if (this.waiters.length === 0 && this.mayGo(principal, bytes) === 0) {
+      this.release(bytes);
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      this.waiters.push({ principal, resolve });
+      this.waiters.push({ principal, bytes, resolve });
       this.schedulePump(0);
     });
+  }
+
+  /** 0 when a waiter may go now; else how long (ms) its buckets' debt lasts, or -1: the turn is full. */
+  private mayGo(principal: string | undefined, bytes: number): number {
+    if (bytes > 0) return this.turnHasRoom(bytes) ? 0 : -1;
+    return this.waitMs(principal);
   }
 
   /** Charges `bytes` sent to one of `principal`'s streams (it may go into debt). */
   charge(principal: string | undefined, bytes: number): void {
     this.refill(this.instance, this.bytesPerSecond);
     this.instance.tokens -= bytes;
-    this.turnBytes += bytes;
-    this.eventBytes = this.eventBytes === 0 ? bytes : this.eventBytes * 0.9 + bytes * 0.1;
-    this.startTurn();
     if (principal === undefined) return;
     const bucket = this.refilled(principal) ?? { tokens: this.bytesPerSecondPerUser, at: this.now() };
     bucket.tokens -= bytes;
@@ -117,13 +120,13 @@ export class LiveByteBudget {
     return bucket ? debtMs(bucket, this.bytesPerSecondPerUser) : 0;
   }
 
-  /** Whether letting one more stream go in this turn keeps the turn under `TURN_BYTES`. */
-  private turnHasRoom(): boolean {
-    return Math.max(this.turnBytes, this.turnReleases * this.eventBytes) < TURN_BYTES;
+  /** Whether `bytes` more fit this turn (a turn always lets one event go, however large). */
+  private turnHasRoom(bytes: number): boolean {
+    return this.turnBytes === 0 || this.turnBytes + bytes <= TURN_BYTES;
   }
 
-  private released(): void {
-    this.turnReleases += 1;
+  private release(bytes: number): void {
+    this.turnBytes += bytes;
     this.startTurn();
   }
 
@@ -131,33 +134,35 @@ export class LiveByteBudget {
   private startTurn(): void {
     this.turnEnd ??= setImmediate(() => {
       this.turnEnd = undefined;
-      this.turnReleases = 0;
       this.turnBytes = 0;
     });
   }
 
-  /** Lets waiters go, in order, while the instance is out of debt and the turn has room. */
+  /** Lets waiters go, in order, while the turn has room; those whose buckets are in debt wait on. */
   private readonly pump = (): void => {
     this.pumpTimer = undefined;
     this.pumpSoon = undefined;
-    const instanceWait = this.instanceWaitMs();
-    if (instanceWait > 0) return this.schedulePump(instanceWait);
-    let userWait = Number.POSITIVE_INFINITY;
-    for (let index = 0; index < this.waiters.length && this.turnHasRoom();) {
+    let debtWait = Number.POSITIVE_INFINITY;
+    let turnFull = false;
+    for (let index = 0; index < this.waiters.length;) {
       const waiter = this.waiters[index]!;
-      const wait = waiter.principal === undefined ? 0 : this.userWaitMs(waiter.principal);
+      const wait = this.mayGo(waiter.principal, waiter.bytes);
+      if (wait === -1) {
+        turnFull = true;
+        break;
+      }
       if (wait > 0) {
-        userWait = Math.min(userWait, wait);
+        debtWait = Math.min(debtWait, wait);
         index++;
         continue;
       }
       this.waiters.splice(index, 1);
-      this.released();
+      this.release(waiter.bytes);
       waiter.resolve();
     }
     if (this.waiters.length === 0) return;
-    // The turn is full (go on after the loop's I/O), or every waiter's user is in debt.
-    this.schedulePump(this.turnHasRoom() ? userWait : 0);
+    // The turn is full (go on after the loop's I/O), or every waiter left waits for a debt.
+    this.schedulePump(turnFull ? 0 : debtWait);
   };
 
   /** Pumps after the loop's I/O (`delayMs` 0), else after `delayMs`, whichever pump is due first. */

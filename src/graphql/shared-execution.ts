@@ -89,10 +89,10 @@ function mapEvents<T>(
       await budget?.bytes.ready(budget.principal);
       const step = await source.next();
       if (step.done) return { done: true, value: undefined };
-      // A change reaches every stream at once: they are let go a turn's worth at a time.
-      await budget?.bytes.ready(budget.principal);
       const value = await map(step.value);
       const bytes = serializedResult(value).length;
+      // A change reaches every stream at once: they are let go a turn's worth of bytes at a time.
+      await budget?.bytes.ready(budget.principal, bytes);
       sent.inc(bytes);
       budget?.bytes.charge(budget.principal, bytes);
       return { done: false, value };
