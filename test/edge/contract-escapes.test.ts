@@ -9,6 +9,7 @@
  *   with the answer-size cap measured on the masked answer;
  * - a body that is not JSON sent with `Accept: application/json` (graphql-http audit BCF8: 400).
  */
+import type { GraphQLErrorShape } from '../support/env.ts';
 import { describe, expect, test as base } from '../support/fixtures.ts';
 import { connect, type RawSocket } from '../support/sockets.ts';
 
@@ -16,15 +17,21 @@ const GALLERY = 'subscription { myGenerations { id status } }';
 const PROGRESS = 'subscription ($id: ID!) { generationProgress(id: $id) { id status } }';
 const ESTIMATE = 'query ($input: EstimateCostInput!) { estimateCost(input: $input) { totalUsd } }';
 
-/** The errors an operation got: an `error` message, or a result (`next`) carrying errors. */
-async function operationErrors(raw: RawSocket, id: string): Promise<Array<{ extensions?: { code?: string } }>> {
+/**
+ * The errors an operation got: an `error` message, or a result (`next`) carrying errors. Read from
+ * raw protocol frames (the operations are anonymous or malformed on purpose): the shared error shape.
+ */
+async function operationErrors(raw: RawSocket, id: string): Promise<GraphQLErrorShape[]> {
   const message = (await raw.next(
     (candidate) => candidate.id === id && (candidate.type === 'error' || candidate.type === 'next'),
   )) as { type: string; payload: unknown };
-  return (message.type === 'error' ? message.payload : (message.payload as { errors?: unknown }).errors) as Array<{
-    extensions?: { code?: string };
-  }>;
+  return (
+    message.type === 'error' ? message.payload : (message.payload as { errors?: unknown }).errors
+  ) as GraphQLErrorShape[];
 }
+
+/** A refusal's raw body (sent as bytes on purpose, no typed document): every error carries extensions. */
+type Refusal = { errors: Required<GraphQLErrorShape>[] };
 
 /** The lines at error level or above among pino's (JSON) lines. */
 const errorLevel = (lines: string[]) =>
@@ -81,7 +88,7 @@ describe('errors that escaped the contract', () => {
     const depth = 20_000; // 40 KB of JSON: under the body limit, far over the depth bound
     const variables = `{"input":${'['.repeat(depth)}${']'.repeat(depth)}}`;
     const response = await post(`{"query":${JSON.stringify(ESTIMATE)},"variables":${variables}}`);
-    const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    const body = (await response.json()) as Refusal;
     expect(response.status).toBe(400);
     expect(body.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
     expect(body.errors[0]?.message).toMatch(/nest/);
@@ -118,7 +125,7 @@ describe('errors that escaped the contract', () => {
     });
     const text = await response.text();
     expect(text.length).toBeLessThan(4096);
-    const body = JSON.parse(text) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    const body = JSON.parse(text) as Refusal;
     expect(body.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
     expect(body.errors[0]?.message).toContain('Unknown model');
   });
@@ -126,7 +133,7 @@ describe('errors that escaped the contract', () => {
   test('a body that is not JSON is 400 with Accept: application/json (BCF8)', async ({ post }) => {
     const response = await post('{"query":"{ __typename }"', { accept: 'application/json' });
     expect(response.status).toBe(400);
-    const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    const body = (await response.json()) as Refusal;
     expect(body.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
     expect(body.errors[0]?.message).not.toContain('__typename');
   });

@@ -5,11 +5,13 @@
  * exposure-metrics; CORS outside production: exposure-cors-development.
  */
 import { randomUUID } from 'node:crypto';
-import { getIntrospectionQuery } from 'graphql';
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { getIntrospectionQuery, print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { postGraphQL } from '../foundation/graphql-client.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
+import { graphql } from '../gql/index.ts';
 
 /** The simulator signs its webhooks with this secret, and the production gateway checks them with it. */
 const WEBHOOK_SECRET = `whsec_${Buffer.from('exposure-test-webhook-signing-key').toString('base64')}`;
@@ -22,6 +24,15 @@ test.override('setup', {
   },
   simulator: { webhookSecret: WEBHOOK_SECRET },
 });
+
+/** Sent as a GET query string, where a GET query is executed. */
+const ExposureModelsQuery = graphql(`
+  query ExposureModels {
+    models {
+      id
+    }
+  }
+`);
 
 describe('production', () => {
   test('refuses introspection (BAD_USER_INPUT) and still answers ordinary queries', async ({ app }) => {
@@ -134,9 +145,11 @@ describe('production', () => {
     });
     expect(plain.status).toBe(415);
 
-    const get = await fetch(`${app.url}/graphql?query=${encodeURIComponent('{ models { id } }')}`);
+    const get = await fetch(`${app.url}/graphql?query=${encodeURIComponent(print(ExposureModelsQuery))}`);
     expect(get.status).toBe(200);
-    expect(((await get.json()) as { data: { models: unknown[] } }).data.models.length).toBeGreaterThan(0);
+    expect(((await get.json()) as { data: ResultOf<typeof ExposureModelsQuery> }).data.models.length).toBeGreaterThan(
+      0,
+    );
     const graphqlResponse = await fetch(`${app.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },

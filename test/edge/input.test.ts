@@ -4,26 +4,36 @@
  * name Object.prototype's members. Each is refused as BAD_USER_INPUT naming the field, logs nothing
  * at error level, and changes nothing: no user, key, generation, hold or ledger row.
  *
- * Operations are sent as strings (GENERATE is the typed document's text): the inputs are invalid on
+ * Operations are sent as strings (CREATE_USER is the typed document's text): the inputs are invalid on
  * purpose, which typed variables would not let through.
  */
+import { print } from 'graphql';
 import { sql } from 'kysely';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Db } from '../../src/db/index.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+import type { GraphQLErrorShape } from '../support/env.ts';
 import { describe, expect, test as base } from '../support/fixtures.ts';
 import { gid, rowId } from '../support/ids.ts';
+import { graphql } from '../gql/index.ts';
 
 const GENERATE = 'mutation ($input: GenerateImageInput!) { generateImage(input: $input) { id } }';
-const CREATE_USER = 'mutation ($input: CreateUserInput!) { createUser(input: $input) { id dailyBudgetUsd } }';
+const InputCreateUserMutation = graphql(`
+  mutation InputCreateUser($input: CreateUserInput!) {
+    createUser(input: $input) {
+      id
+      dailyBudgetUsd
+    }
+  }
+`);
+/** The same document as text, for the invalid inputs. */
+const CREATE_USER = print(InputCreateUserMutation);
 const NUL = '\u0000';
 const LONE_HIGH = '\ud83d';
 const LONE_LOW = '\ude00';
 
-type Errors = Array<{ message: string; extensions?: Record<string, unknown> }> | undefined;
-
-function refusedNaming(errors: Errors, path: string) {
+function refusedNaming(errors: GraphQLErrorShape[] | undefined, path: string) {
   expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   expect(errors?.[0]?.message).toContain(path);
   const fields = errors?.[0]?.extensions?.invalidFields as Array<{ path: string }> | undefined;
@@ -122,8 +132,8 @@ describe('input hardening', () => {
         retryAttempts: 0,
       });
       const run = (query: string, variables: Record<string, unknown>) =>
-        new Promise<{ data?: unknown; errors?: Errors }>((resolve, reject) => {
-          let last: { data?: unknown; errors?: Errors } = {};
+        new Promise<{ data?: unknown; errors?: GraphQLErrorShape[] }>((resolve, reject) => {
+          let last: { data?: unknown; errors?: GraphQLErrorShape[] } = {};
           client.subscribe(
             { query, variables },
             { next: (value) => void (last = value as typeof last), error: reject, complete: () => resolve(last) },
@@ -176,6 +186,14 @@ describe('input hardening', () => {
   });
 
   describe('admin inputs are validated before any write', () => {
+    const InputCreateApiKeyMutation = graphql(`
+      mutation InputCreateApiKey($u: ID!) {
+        createApiKey(userId: $u) {
+          key
+        }
+      }
+    `);
+
     test('refuses a daily budget above the maximum and creates no user; the next user works', async ({
       app,
       gateway,
@@ -191,17 +209,13 @@ describe('input hardening', () => {
       expect(refused.errors?.[0]?.message).toContain('1000000');
       expect((await tableCounts(gateway.db)).users).toBe(usersBefore);
 
-      const created = await app.graphql<{ createUser: { id: string; dailyBudgetUsd: string } }>(
-        CREATE_USER,
+      const created = await app.graphql(
+        InputCreateUserMutation,
         { input: { name: 'Ordinary', dailyBudgetUsd: '1000000' } },
         TEST_ADMIN_TOKEN,
       );
       expect(created.data?.createUser.dailyBudgetUsd).toBe('1000000');
-      const apiKey = await app.graphql<{ createApiKey: { key: string } }>(
-        'mutation ($u: ID!) { createApiKey(userId: $u) { key } }',
-        { u: created.data!.createUser.id },
-        TEST_ADMIN_TOKEN,
-      );
+      const apiKey = await app.graphql(InputCreateApiKeyMutation, { u: created.data!.createUser.id }, TEST_ADMIN_TOKEN);
       expect(apiKey.data?.createApiKey.key).toMatch(/^pg_/);
       await app.services.db.deleteFrom('api_keys').where('user_id', '=', rowId(created.data!.createUser.id)).execute();
       await app.services.db.deleteFrom('users').where('id', '=', rowId(created.data!.createUser.id)).execute();

@@ -9,6 +9,7 @@ import { createUser } from '../../src/auth/users.ts';
 import type { CreateUserInput } from '../gql/graphql.ts';
 import { graphql } from '../gql/index.ts';
 import { startTestApp, TEST_ADMIN_TOKEN } from '../support/app.ts';
+import type { GraphQLErrorShape } from '../support/env.ts';
 import { describe, expect, test as base } from '../support/fixtures.ts';
 import { dbId } from '../support/ids.ts';
 import { errorCode, execute, postGraphQL } from './graphql-client.ts';
@@ -363,7 +364,7 @@ describe('identity over GraphQL', () => {
         expect(result).toEqual({ data: { viewer: { id: userId } } });
         const refused = (await run(client, AuthViewerIdQuery, { headers: { authorization: 'Bearer pg_nope' } }).catch(
           (errors: unknown) => ({ errors }),
-        )) as { errors?: Array<{ extensions?: { code?: string } }> };
+        )) as { errors?: GraphQLErrorShape[] }; // a rejection carries the errors as they came: the shared shape
         expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       },
     );

@@ -8,9 +8,10 @@ import { STUDIO_APP, TERMINAL_CLIENT_APP } from '../../src/built-in-documents.ts
 import { DocumentSender } from '../../src/cli/client-documents.ts';
 import studioDocuments from '../../studio/src/gql/persisted-documents.json' with { type: 'json' };
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+import type { GraphQLErrorShape } from '../support/env.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { connect } from '../support/sockets.ts';
-import { hash, MODELS, post, register, VIEWER } from './trusted-documents.ts';
+import { hash, MODELS, post, register, VIEWER, type TrustedModels, type TrustedViewer } from './trusted-documents.ts';
 
 test.override('setup', {
   simulator: false,
@@ -75,7 +76,7 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
     const get = await fetch(`${app.url}/graphql?documentId=sha256:${id}`, {
       headers: { authorization: `Bearer ${key}`, accept: 'application/json' },
     });
-    expect(((await get.json()) as { data: { models: unknown[] } }).data.models).toEqual(expect.any(Array));
+    expect(((await get.json()) as { data: TrustedModels }).data.models).toEqual(expect.any(Array));
     const sse = await fetch(`${app.url}/graphql?documentId=${id}`, {
       headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' },
     });
@@ -106,7 +107,7 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
       const id = hash(VIEWER);
       raw.send({ id: '1', type: 'subscribe', payload: { query: '', documentId: `sha256:${id}` } });
       const byId = (await raw.next((message) => message.id === '1' && message.type === 'next')) as {
-        payload: { data: { viewer: { id: string } } };
+        payload: { data: TrustedViewer };
       };
       expect(byId.payload.data.viewer.id).toEqual(expect.any(String));
       raw.send({
@@ -116,13 +117,14 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
       });
       await raw.next((message) => message.id === '2' && message.type === 'next');
       raw.send({ id: '3', type: 'subscribe', payload: { query: MODELS } });
+      // Raw refusal frames (text and an unknown id, on purpose): the shared error shape.
       const text = (await raw.next((message) => message.id === '3' && message.type === 'error')) as {
-        payload: Array<{ extensions: object }>;
+        payload: Required<GraphQLErrorShape>[];
       };
       expect(text.payload[0]!.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'PERSISTED_QUERY_REQUIRED' });
       raw.send({ id: '4', type: 'subscribe', payload: { query: '', documentId: hash('nope') } });
       const unknown = (await raw.next((message) => message.id === '4' && message.type === 'error')) as {
-        payload: Array<{ extensions: object }>;
+        payload: Required<GraphQLErrorShape>[];
       };
       expect(unknown.payload[0]!.extensions).toMatchObject({ code: 'PERSISTED_QUERY_NOT_FOUND' });
     } finally {

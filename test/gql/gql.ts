@@ -81,6 +81,9 @@ type Documents = {
     "\n  mutation GenerateMascot($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a brand mascot\" }) {\n      id\n    }\n  }\n": typeof types.GenerateMascotDocument,
     "\n  query MascotCost($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n": typeof types.MascotCostDocument,
     "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n": typeof types.PrintFileSizesDocument,
+    "\n  query ExposureModels {\n    models {\n      id\n    }\n  }\n": typeof types.ExposureModelsDocument,
+    "\n  mutation InputCreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      dailyBudgetUsd\n    }\n  }\n": typeof types.InputCreateUserDocument,
+    "\n      mutation InputCreateApiKey($u: ID!) {\n        createApiKey(userId: $u) {\n          key\n        }\n      }\n    ": typeof types.InputCreateApiKeyDocument,
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": typeof types.RevokeStreamingKeyDocument,
     "\n    mutation GenerateSlowConsumerBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": typeof types.GenerateSlowConsumerBatchDocument,
     "\n    query SlowConsumerViewer {\n      viewer {\n        id\n      }\n    }\n  ": typeof types.SlowConsumerViewerDocument,
@@ -101,6 +104,9 @@ type Documents = {
     "\n  mutation SmokeCreateUser {\n    createUser(input: { name: \"Ada\" }) {\n      id\n    }\n  }\n": typeof types.SmokeCreateUserDocument,
     "\n  mutation SmokeCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": typeof types.SmokeCreateApiKeyDocument,
     "\n  query SmokeViewer {\n    viewer {\n      id\n      name\n    }\n  }\n": typeof types.SmokeViewerDocument,
+    "\n  query TracedTypename {\n    __typename\n  }\n": typeof types.TracedTypenameDocument,
+    "\n  query TrustedModels {\n    models {\n      id\n    }\n  }\n": typeof types.TrustedModelsDocument,
+    "\n  query TrustedViewer {\n    viewer {\n      id\n    }\n  }\n": typeof types.TrustedViewerDocument,
     "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": typeof types.GenerateWithPositionDocument,
     "\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n": typeof types.DeletedUserViewerDocument,
     "\n  subscription SharedGallery {\n    myGenerations {\n      id\n      status\n      percent\n    }\n  }\n": typeof types.SharedGalleryDocument,
@@ -220,6 +226,9 @@ const documents: Documents = {
     "\n  mutation GenerateMascot($modelId: ID!) {\n    generateImage(input: { modelId: $modelId, prompt: \"a brand mascot\" }) {\n      id\n    }\n  }\n": types.GenerateMascotDocument,
     "\n  query MascotCost($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      estimatedCostUsd\n    }\n  }\n": types.MascotCostDocument,
     "\n  query PrintFileSizes($id: ID!) {\n    generation(id: $id) {\n      images {\n        printFile {\n          width\n          height\n        }\n      }\n    }\n  }\n": types.PrintFileSizesDocument,
+    "\n  query ExposureModels {\n    models {\n      id\n    }\n  }\n": types.ExposureModelsDocument,
+    "\n  mutation InputCreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      dailyBudgetUsd\n    }\n  }\n": types.InputCreateUserDocument,
+    "\n      mutation InputCreateApiKey($u: ID!) {\n        createApiKey(userId: $u) {\n          key\n        }\n      }\n    ": types.InputCreateApiKeyDocument,
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": types.RevokeStreamingKeyDocument,
     "\n    mutation GenerateSlowConsumerBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": types.GenerateSlowConsumerBatchDocument,
     "\n    query SlowConsumerViewer {\n      viewer {\n        id\n      }\n    }\n  ": types.SlowConsumerViewerDocument,
@@ -240,6 +249,9 @@ const documents: Documents = {
     "\n  mutation SmokeCreateUser {\n    createUser(input: { name: \"Ada\" }) {\n      id\n    }\n  }\n": types.SmokeCreateUserDocument,
     "\n  mutation SmokeCreateApiKey($id: ID!) {\n    createApiKey(userId: $id) {\n      key\n      apiKey {\n        id\n        prefix\n      }\n    }\n  }\n": types.SmokeCreateApiKeyDocument,
     "\n  query SmokeViewer {\n    viewer {\n      id\n      name\n    }\n  }\n": types.SmokeViewerDocument,
+    "\n  query TracedTypename {\n    __typename\n  }\n": types.TracedTypenameDocument,
+    "\n  query TrustedModels {\n    models {\n      id\n    }\n  }\n": types.TrustedModelsDocument,
+    "\n  query TrustedViewer {\n    viewer {\n      id\n    }\n  }\n": types.TrustedViewerDocument,
     "\n  mutation GenerateWithPosition($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": types.GenerateWithPositionDocument,
     "\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n": types.DeletedUserViewerDocument,
     "\n  subscription SharedGallery {\n    myGenerations {\n      id\n      status\n      percent\n    }\n  }\n": types.SharedGalleryDocument,
@@ -577,6 +589,18 @@ export function graphql(source: "\n  query PrintFileSizes($id: ID!) {\n    gener
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query ExposureModels {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query ExposureModels {\n    models {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation InputCreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      dailyBudgetUsd\n    }\n  }\n"): (typeof documents)["\n  mutation InputCreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      dailyBudgetUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n      mutation InputCreateApiKey($u: ID!) {\n        createApiKey(userId: $u) {\n          key\n        }\n      }\n    "): (typeof documents)["\n      mutation InputCreateApiKey($u: ID!) {\n        createApiKey(userId: $u) {\n          key\n        }\n      }\n    "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  "): (typeof documents)["\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  "];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -654,6 +678,18 @@ export function graphql(source: "\n  mutation SmokeCreateApiKey($id: ID!) {\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query SmokeViewer {\n    viewer {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  query SmokeViewer {\n    viewer {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TracedTypename {\n    __typename\n  }\n"): (typeof documents)["\n  query TracedTypename {\n    __typename\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TrustedModels {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query TrustedModels {\n    models {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TrustedViewer {\n    viewer {\n      id\n    }\n  }\n"): (typeof documents)["\n  query TrustedViewer {\n    viewer {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
