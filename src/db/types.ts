@@ -24,6 +24,19 @@ export type HoldState = 'held' | 'settled' | 'released';
 export type LedgerKind = 'hold' | 'settle' | 'release' | 'adjust';
 export type BudgetPeriod = 'day' | 'month';
 export type GenerationPhase = 'GENERATING' | 'REMOVING_BACKGROUND' | 'UPSCALING' | 'PREPARING_PRINT_FILE';
+
+/** Why a generation FAILED (`generations.error_code`), as the GraphQL enum `GenerationErrorCode` names it. */
+export type GenerationErrorCode =
+  | 'TIMEOUT'
+  | 'MODEL_FAILED'
+  | 'CONTENT_FILTERED'
+  | 'BAD_USER_INPUT'
+  | 'UPSTREAM_INSUFFICIENT_CREDITS'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'OUTPUT_UNAVAILABLE';
+
+/** What did not fully work in a SUCCEEDED generation (`generations.warning_code`). */
+export type GenerationWarningCode = 'BACKGROUND_REMOVAL_FAILED' | 'PRINT_FILE_FAILED';
 export type ImageSource = 'generate' | 'remove_background';
 export type PredictionPurpose = 'generate' | 'remove_background' | 'upscale';
 
@@ -61,7 +74,7 @@ export interface GenerationsTable {
   image_count: number;
   estimated_cost_micros: number;
   cost_micros: number | null;
-  error_code: string | null;
+  error_code: GenerationErrorCode | null;
   error_message: string | null;
   deadline_at: Timestamp;
   created_at: CreatedAt;
@@ -80,7 +93,7 @@ export interface GenerationsTable {
   batch_id: string | null;
   transparent_background: ColumnType<boolean, boolean | undefined, boolean>;
   phase: ColumnType<GenerationPhase, GenerationPhase | undefined, GenerationPhase>;
-  warning_code: string | null;
+  warning_code: GenerationWarningCode | null;
   warning_message: string | null;
   /** 0008: the price rule the generation was admitted under (`catalog/price-rule.ts`); null before. */
   price_rule: Json<Record<string, unknown>> | null;

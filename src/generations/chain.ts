@@ -28,7 +28,7 @@ import {
   type GenerationChange,
 } from './store.ts';
 import { missingPrintFileReason, printFileWarning, printTargetOf } from './print-steps.ts';
-import type { GenerationPhase, PredictionPurpose } from '../db/types.ts';
+import type { GenerationPhase, GenerationWarningCode, PredictionPurpose } from '../db/types.ts';
 import type { Prediction } from './predictions-store.ts';
 import type { Micros } from '../money.ts';
 import { imagePositionOfRemoval, planRemovals, removalWarning } from './transparency.ts';
@@ -120,7 +120,7 @@ export function settledCostOf(
 }
 
 export interface Warning {
-  readonly code: string;
+  readonly code: GenerationWarningCode;
   readonly message: string;
 }
 

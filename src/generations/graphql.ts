@@ -14,7 +14,7 @@ import { ImageModelRef, ProgressKindEnum } from '../catalog/graphql.ts';
 import { findModel } from '../catalog/models.ts';
 import { mostImagesPerGeneration } from '../catalog/pricing.ts';
 import type { Db } from '../db/index.ts';
-import type { ImageRow } from '../db/types.ts';
+import type { GenerationErrorCode, GenerationWarningCode, ImageRow } from '../db/types.ts';
 import { builder } from '../graphql/builder.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { generationErrorIsRetryable, notFound } from '../graphql/errors.ts';
@@ -81,16 +81,15 @@ const GenerationWarningCodeEnum = builder.enumType('GenerationWarningCode', {
   } as const,
 });
 
-const GenerationWarningRef = builder.objectRef<{ code: string; message: string }>('GenerationWarning').implement({
-  description: 'A SUCCEEDED generation whose optional step did not fully work.',
-  fields: (t) => ({
-    code: t.field({
-      type: GenerationWarningCodeEnum,
-      resolve: (warning) => warning.code as 'BACKGROUND_REMOVAL_FAILED' | 'PRINT_FILE_FAILED',
+const GenerationWarningRef = builder
+  .objectRef<{ code: GenerationWarningCode; message: string }>('GenerationWarning')
+  .implement({
+    description: 'A SUCCEEDED generation whose optional step did not fully work.',
+    fields: (t) => ({
+      code: t.expose('code', { type: GenerationWarningCodeEnum }),
+      message: t.exposeString('message'),
     }),
-    message: t.exposeString('message'),
-  }),
-});
+  });
 
 const IMAGE_TYPENAME = 'GeneratedImage';
 
@@ -142,16 +141,18 @@ export const GeneratedImageRef = builder.objectRef<ImageRow>(IMAGE_TYPENAME).imp
   }),
 });
 
-const GenerationErrorRef = builder.objectRef<{ code: string; message: string }>('GenerationError').implement({
-  fields: (t) => ({
-    code: t.field({ type: GenerationErrorCodeEnum, resolve: (error) => error.code as 'TIMEOUT' }),
-    message: t.exposeString('message'),
-    retryable: t.boolean({
-      description: 'Whether starting the same generation again can succeed (see the README, "Errors").',
-      resolve: (error) => generationErrorIsRetryable(error.code),
+const GenerationErrorRef = builder
+  .objectRef<{ code: GenerationErrorCode; message: string }>('GenerationError')
+  .implement({
+    fields: (t) => ({
+      code: t.expose('code', { type: GenerationErrorCodeEnum }),
+      message: t.exposeString('message'),
+      retryable: t.boolean({
+        description: 'Whether starting the same generation again can succeed (see the README, "Errors").',
+        resolve: (error) => generationErrorIsRetryable(error.code),
+      }),
     }),
-  }),
-});
+  });
 
 /** Queue positions read for views that came without one (read once per view, for both fields). */
 const readPositions = new WeakMap<GenerationView, Promise<number | null>>();

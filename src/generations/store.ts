@@ -16,6 +16,7 @@ import {
   type GenerationStatus,
   type ImageRow,
   type ImageSource,
+  type GenerationErrorCode,
 } from '../db/types.ts';
 import { requestColumns, requestOf, type NormalizedRequest } from './normalized-request.ts';
 
@@ -222,7 +223,7 @@ export async function advancePhase(
 
 export interface TerminalOutcome {
   readonly status: 'SUCCEEDED' | 'FAILED' | 'CANCELED';
-  readonly errorCode: string | null;
+  readonly errorCode: GenerationErrorCode | null;
   readonly errorMessage: string | null;
 }
 

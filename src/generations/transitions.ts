@@ -7,7 +7,7 @@
  */
 import { findModel, findModelByReplicateName, type ModelSpec } from '../catalog/models.ts';
 import type { Executor } from '../db/index.ts';
-import type { PredictionRow } from '../db/types.ts';
+import type { GenerationErrorCode, PredictionRow } from '../db/types.ts';
 import { settleGenerationHold } from '../billing/holds.ts';
 import { parseProgressPercent, type Prediction as Upstream } from '../replicate/index.ts';
 import { recordWarningIn, settledCostOf, warningIn } from './chain.ts';
@@ -36,15 +36,8 @@ import {
 import type { ChangeLog } from './transact.ts';
 import { phasedProgress } from './transparency.ts';
 
-/** Codes in `Generation.error.code`. */
-export type GenerationErrorCode =
-  | 'TIMEOUT'
-  | 'MODEL_FAILED'
-  | 'CONTENT_FILTERED'
-  | 'BAD_USER_INPUT'
-  | 'UPSTREAM_INSUFFICIENT_CREDITS'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'OUTPUT_UNAVAILABLE';
+/** Codes in `Generation.error.code` (the column's type, `db/types.ts`). */
+export type { GenerationErrorCode };
 
 const MAX_ERROR_MESSAGE = 500;
 

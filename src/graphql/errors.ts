@@ -18,7 +18,7 @@ import type {
   NoAffordableModelError,
   UpstreamBusyError,
 } from '../generations/errors.ts';
-import type { GenerationErrorCode } from '../generations/transitions.ts';
+import type { GenerationErrorCode } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
 import { formatMicrosAsUsd } from '../money.ts';
 import { Refusal, type InputRefusal, type InvalidField, type NotFoundRefusal, type RefusalKind } from '../refusal.ts';
@@ -77,8 +77,8 @@ const GENERATION_ERROR_RETRYABLE: Record<GenerationErrorCode, boolean> = {
   OUTPUT_UNAVAILABLE: true,
 };
 
-export function generationErrorIsRetryable(code: string): boolean {
-  return GENERATION_ERROR_RETRYABLE[code as GenerationErrorCode] ?? false;
+export function generationErrorIsRetryable(code: GenerationErrorCode): boolean {
+  return GENERATION_ERROR_RETRYABLE[code];
 }
 
 function isRetryable(extensions: Record<string, unknown> | undefined): boolean {
