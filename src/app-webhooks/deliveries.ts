@@ -263,23 +263,36 @@ export async function findDelivery(
   return query.executeTakeFirst();
 }
 
-/** The per-request deliveries (`webhookUrl`) of a generation's events, oldest first. */
+/** A generation's per-request delivery, with the type of the event it carries. */
+export type PerRequestDelivery = WebhookDelivery & { event_type: string };
+
+/**
+ * The per-request deliveries (`webhookUrl`) of these generations' events, oldest first, by
+ * generation id: one query however many generations a response shows.
+ */
 export async function perRequestDeliveriesOf(
   executor: Executor,
-  generationId: string,
-): Promise<Array<WebhookDelivery & { event_type: string }>> {
-  return executor
+  generationIds: readonly string[],
+): Promise<Map<string, PerRequestDelivery[]>> {
+  const byGeneration = new Map<string, PerRequestDelivery[]>(generationIds.map((id) => [id, []]));
+  if (generationIds.length === 0) return byGeneration;
+  const rows = await executor
     .selectFrom('app_webhook_deliveries as d')
     .innerJoin('app_webhook_events as e', 'e.id', 'd.event_id')
     .selectAll('d')
-    .select('e.type as event_type')
+    .select(['e.type as event_type', 'e.dedupe_key'])
     .where(
       'e.dedupe_key',
       'in',
-      GENERATION_EVENT_TYPES.map((type) => `${type}:${generationId}`),
+      generationIds.flatMap((id) => GENERATION_EVENT_TYPES.map((type) => `${type}:${id}`)),
     )
     .where('d.endpoint_id', 'is', null)
     .orderBy('d.created_at')
     .orderBy('d.id')
     .execute();
+  for (const { dedupe_key: dedupeKey, ...delivery } of rows) {
+    // The key is `<event type>:<generation id>`; event types hold no ':'.
+    byGeneration.get(dedupeKey.slice(dedupeKey.indexOf(':') + 1))?.push(delivery);
+  }
+  return byGeneration;
 }

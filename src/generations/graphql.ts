@@ -303,13 +303,20 @@ export const GenerationRef = builder.loadableNode('Generation', {
       nullable: true,
       description: 'The request’s own webhook target (`webhookUrl`), beside your endpoints; null when none.',
     }),
-    webhookDeliveries: t.field({
-      type: [WebhookDeliveryRef],
+    // One query for every generation in the response that has a `webhookUrl`; no cache, like
+    // `images`: a subscription's context lives through many events, each showing its own.
+    webhookDeliveries: t.loadableList({
+      type: WebhookDeliveryRef,
       description:
         'The deliveries of this generation’s events to its `webhookUrl` (one per event, at most 5), oldest first; ' +
         'those to your endpoints are on `webhookEndpoints { deliveries }`. `redeliverWebhook` takes their ids too.',
-      resolve: (view, _args, context) =>
-        view.webhook_url === null ? [] : perRequestDeliveriesOf(context.services.db, view.id),
+      loaderOptions: { cache: false },
+      load: async (views: GenerationView[], context) => {
+        const withUrl = views.filter((view) => view.webhook_url !== null).map((view) => view.id);
+        const deliveries = await perRequestDeliveriesOf(context.services.db, withUrl);
+        return views.map((view) => deliveries.get(view.id) ?? []);
+      },
+      resolve: (view) => view,
     }),
   }),
 });

@@ -7,6 +7,7 @@
 import { finalize, generate, generateBatch, traces } from '../generations/start-helpers.ts';
 import type { TestApp } from '../support/app.ts';
 import { eventually } from '../support/env.ts';
+import { countStatements } from '../support/statements.ts';
 import { describe, expect, test as base } from '../support/fixtures.ts';
 import { CreateWebhookEndpointDocument, RedeliverWebhookDocument, WebhookEndpointsDocument } from './operations.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
@@ -29,6 +30,22 @@ const GenerationWebhooksDocument = graphql(`
         attempts
         lastResponseCode
         lastError
+      }
+    }
+  }
+`);
+
+const GenerationsWebhooksDocument = graphql(`
+  query GenerationsWebhooks($withDeliveries: Boolean!) {
+    viewer {
+      generations(first: 10) {
+        nodes {
+          id
+          webhookDeliveries @include(if: $withDeliveries) {
+            id
+            eventType
+          }
+        }
       }
     }
   }
@@ -220,5 +237,24 @@ describe('per-request webhookUrl', () => {
       false,
     );
     for (const entry of target.received) target.verify(entry, secret);
+
+    // A list reads every generation's deliveries in one statement, and shows what each one's own read shows.
+    const listed = await app.graphql(GenerationsWebhooksDocument, { withDeliveries: true }, key);
+    expect(listed.errors).toBeUndefined();
+    const nodes = listed.data!.viewer!.generations.nodes;
+    expect(nodes.filter((node) => node.webhookDeliveries!.length > 0)).toHaveLength(3);
+    for (const node of nodes) {
+      const own = (await webhooksOf(app, key, node.id)).webhookDeliveries;
+      expect(node.webhookDeliveries).toEqual(own.map(({ id, eventType }) => ({ id, eventType })));
+    }
+    const statementsFor = async (withDeliveries: boolean) => {
+      let fewest = Number.POSITIVE_INFINITY;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const count = await countStatements(() => app.graphql(GenerationsWebhooksDocument, { withDeliveries }, key));
+        fewest = Math.min(fewest, count);
+      }
+      return fewest;
+    };
+    expect((await statementsFor(true)) - (await statementsFor(false))).toBe(1);
   });
 });
