@@ -5,32 +5,54 @@
  * `pixelgate_subscription_events_total` — and every stream still ends on every generation's final
  * state.
  */
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { graphqlOverHttp, type GraphQLAnswer } from '../support/app.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { connect, type RawSocket } from '../support/sockets.ts';
 import { TERMINAL } from '../support/env.ts';
+import { graphql } from '../gql/index.ts';
 
 test.override('setup', { speed: 0.05 });
 
-const ALIASES = 5;
 /** A prompt that makes each gallery event ~5 KB (five aliases of it). */
 const LONG_PROMPT = 'a red fox in the snow, '.repeat(45);
-const GALLERY = `subscription { myGenerations { id status ${Array.from({ length: ALIASES }, (_, i) => `p${i}: prompt`).join(' ')} } }`;
-const GENERATE_BATCH =
-  'mutation ($inputs: [GenerateImageInput!]!) { generateImages(inputs: $inputs) { items { generation { id } } } }';
+const LiveFanoutGallerySubscription = graphql(`
+  subscription LiveFanoutGallery {
+    myGenerations {
+      id
+      status
+      p0: prompt
+      p1: prompt
+      p2: prompt
+      p3: prompt
+      p4: prompt
+    }
+  }
+`);
+/** Sent as text over SSE and raw WebSocket frames, which read its events from the wire. */
+const GALLERY = print(LiveFanoutGallerySubscription);
+const LiveFanoutBatchMutation = graphql(`
+  mutation LiveFanoutBatch($inputs: [GenerateImageInput!]!) {
+    generateImages(inputs: $inputs) {
+      items {
+        generation {
+          id
+        }
+      }
+    }
+  }
+`);
 const SSE_STREAMS = 6;
 const SOCKETS = 4;
 const GENERATIONS = 5;
-
-interface GalleryEvent {
-  readonly id: string;
-  readonly status: string;
-}
 
 /** The newest status each generation had in the events one stream received. */
 type LastStates = Map<string, string>;
 
 function record(states: LastStates, payload: unknown): void {
-  const event = (payload as { data?: { myGenerations?: GalleryEvent } }).data?.myGenerations;
+  // A raw event (SSE data or a WebSocket `next` payload), parsed from JSON: typed as the document's answer.
+  const event = (payload as GraphQLAnswer<ResultOf<typeof LiveFanoutGallerySubscription>>).data?.myGenerations;
   if (event) states.set(event.id, event.status);
 }
 
@@ -88,15 +110,6 @@ async function counter(url: string, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
 }
 
-async function graphqlOver(url: string, key: string, query: string, variables: Record<string, unknown>) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: unknown; errors?: unknown[] };
-}
-
 /** Opens the galleries, makes GENERATIONS generations, and waits until every stream saw each one end. */
 async function galleriesSeeEveryFinalState(url: string, key: string, prompt: string) {
   const streams = [
@@ -109,9 +122,9 @@ async function galleriesSeeEveryFinalState(url: string, key: string, prompt: str
   const executionsBefore = await counter(url, 'pixelgate_subscription_executions_total');
 
   const inputs = Array.from({ length: GENERATIONS }, (_, i) => ({ modelId: 'flux-schnell', prompt: `${prompt} ${i}` }));
-  const answer = await graphqlOver(url, key, GENERATE_BATCH, { inputs });
+  const answer = await graphqlOverHttp(url).graphql(LiveFanoutBatchMutation, { inputs }, key);
   expect(answer.errors).toBeUndefined();
-  const batch = answer.data as { generateImages: { items: Array<{ generation: { id: string } }> } };
+  const batch = answer.data!;
   const ids = batch.generateImages.items.map((item) => item.generation.id);
 
   const finalStates = () => streams.every((stream) => ids.every((id) => TERMINAL.has(stream.states.get(id) ?? '')));

@@ -8,14 +8,18 @@
  * close reasons — is kept, and none may contain any canary, whole or in part.
  */
 import { randomBytes } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { inject, vi } from 'vitest';
 import WebSocket from 'ws';
 import { webhookHeaders } from '../../src/replicate/index.ts';
+import type { GraphQLAnswer } from '../support/app.ts';
 import { describe, expect, test as base } from '../support/fixtures.ts';
 import { rowId } from '../support/ids.ts';
 import { freePort } from '../support/ports.ts';
+import { graphql as gql } from '../gql/index.ts';
 
 const alnum = (bytes: number) => randomBytes(bytes).toString('hex');
 const WEBHOOK_KEY = randomBytes(32);
@@ -49,8 +53,41 @@ async function adminQuery(text: string): Promise<void> {
   }
 }
 
-const GENERATE = 'mutation ($input: GenerateImageInput!) { generateImage(input: $input) { id status } }';
-const GET = 'query ($id: ID!) { generation(id: $id) { id status costUsd images { url } error { code message } } }';
+const CanaryGenerateMutation = gql(`
+  mutation CanaryGenerate($input: GenerateImageInput!) {
+    generateImage(input: $input) {
+      id
+      status
+    }
+  }
+`);
+/** The same document as text, for the invalid inputs. */
+const GENERATE = print(CanaryGenerateMutation);
+
+const CanaryGenerationQuery = gql(`
+  query CanaryGeneration($id: ID!) {
+    generation(id: $id) {
+      id
+      status
+      costUsd
+      images {
+        url
+      }
+      error {
+        code
+        message
+      }
+    }
+  }
+`);
+
+const CanaryCreateUserMutation = gql(`
+  mutation CanaryCreateUser {
+    createUser(input: { name: "Second", dailyBudgetUsd: "5" }) {
+      id
+    }
+  }
+`);
 
 /** Requests to the gateway at `url` whose every answer (status, headers, body, frames, close reasons) goes to `seen`. */
 function recordingClient(url: string, seen: string[]) {
@@ -61,14 +98,26 @@ function recordingClient(url: string, seen: string[]) {
     return { status: response.status, body };
   }
 
-  // Strings on purpose, sent raw: invalid inputs, forged credentials and every byte of each answer kept.
-  async function graphql(query: string, variables: Record<string, unknown> = {}, token?: string) {
+  // Sent raw, every byte of each answer kept. A typed document types its answer; strings are for
+  // invalid inputs and forged credentials, their answers read only for their errors.
+  async function graphql<T, V>(
+    document: TypedDocumentNode<T, V>,
+    variables: V,
+    token?: string,
+  ): Promise<GraphQLAnswer<T>>;
+  async function graphql(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GraphQLAnswer<unknown>>;
+  async function graphql(document: string | TypedDocumentNode, variables: unknown = {}, token?: string) {
+    const query = typeof document === 'string' ? document : print(document);
     const { body } = await call('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
     });
-    return JSON.parse(body) as { data?: Record<string, any>; errors?: Array<{ extensions?: { code?: string } }> };
+    return JSON.parse(body) as GraphQLAnswer<unknown>;
   }
 
   /** One operation over a WebSocket: every frame and the close reason are kept. */
@@ -95,8 +144,8 @@ function recordingClient(url: string, seen: string[]) {
   async function until(id: string, statuses: string[], token: string) {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const result = await graphql(GET, { id }, token);
-      const generation = result.data?.generation as { status: string; images: Array<{ url: string }> } | undefined;
+      const result = await graphql(CanaryGenerationQuery, { id }, token);
+      const generation = result.data?.generation;
       if (generation && statuses.includes(generation.status)) return generation;
       if (Date.now() > deadline) throw new Error(`generation ${id}: ${JSON.stringify(result)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -142,8 +191,12 @@ let generationId: string;
 
 describe('secret canaries', () => {
   test('runs a generation to its image, with webhooks and a WebSocket subscription', async ({ client, key }) => {
-    const created = await client.graphql(GENERATE, { input: { modelId: 'flux-schnell', prompt: 'a canary' } }, key);
-    generationId = (created.data?.generateImage as { id: string }).id;
+    const created = await client.graphql(
+      CanaryGenerateMutation,
+      { input: { modelId: 'flux-schnell', prompt: 'a canary' } },
+      key,
+    );
+    generationId = created.data!.generateImage.id;
     await client.overWebSocket(
       'subscription ($id: ID!) { generationProgress(id: $id) { status percent costUsd } }',
       { id: generationId },
@@ -154,14 +207,10 @@ describe('secret canaries', () => {
     expect((await client.call(image.pathname)).status).toBe(200);
     await client.graphql('{ viewer { id name usage { spentUsd reservedUsd } } }', {}, key);
     // The admin paths, with the admin token: a user, a key (a new secret, not a canary), a report.
-    const user = await client.graphql(
-      'mutation { createUser(input: { name: "Second", dailyBudgetUsd: "5" }) { id } }',
-      {},
-      CANARY.adminToken,
-    );
+    const user = await client.graphql(CanaryCreateUserMutation, {}, CANARY.adminToken);
     await client.graphql(
       'mutation ($u: ID!) { createApiKey(userId: $u) { apiKey { prefix } } }',
-      { u: (user.data?.createUser as { id: string }).id },
+      { u: user.data!.createUser.id },
       CANARY.adminToken,
     );
     await client.graphql('{ ledgerReport { ok problems } }', {}, CANARY.adminToken);
@@ -233,17 +282,17 @@ describe('secret canaries', () => {
       { method: 'POST', path: '/v1/models/black-forest-labs/flux-schnell/predictions', fault: 'status_500', times: 3 },
     ]);
     const retried = await client.graphql(
-      GENERATE,
+      CanaryGenerateMutation,
       { input: { modelId: 'flux-schnell', prompt: 'a canary, retried' } },
       key,
     );
     expect(retried.data?.generateImage ?? retried.errors).toBeTruthy();
     const failing = await client.graphql(
-      GENERATE,
+      CanaryGenerateMutation,
       { input: { modelId: 'flux-schnell', prompt: 'a canary [sim:fail]' } },
       key,
     );
-    await client.until((failing.data?.generateImage as { id: string }).id, ['FAILED'], key);
+    await client.until(failing.data!.generateImage.id, ['FAILED'], key);
   });
 
   test('answers while the database is away', async ({ app, client, key }) => {

@@ -44,7 +44,8 @@ export async function postGraphQL<TData = Record<string, unknown>>(
     },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: TData | null; errors?: GraphQLErrorBody[] };
+  // The wire body: TData is the typed document's answer (execute), or the caller's for a string.
+  const body = (await response.json()) as Omit<GraphQLResponse<TData>, 'status'>;
   return { status: response.status, ...body };
 }
 

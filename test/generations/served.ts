@@ -71,14 +71,9 @@ export async function startRestartHarness(speed: number, user = RESTART_USER): P
   };
   const children = new CliChildren();
 
-  const graphql = async <T>(url: string, query: string, variables: Record<string, unknown>) => {
-    const response = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key!}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as { data?: T; errors?: GraphQLErrorShape[] };
-  };
+  /** As the user, over HTTP: what TestApp's `graphql` does for a gateway in this process. */
+  const graphql = <T>(url: string, query: string, variables: Record<string, unknown>) =>
+    graphqlOverHttp(url).graphql<T>(query, variables, key!);
 
   return {
     sim,

@@ -86,6 +86,11 @@ type Documents = {
     "\n  mutation InputCreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      dailyBudgetUsd\n    }\n  }\n": typeof types.InputCreateUserDocument,
     "\n      mutation InputCreateApiKey($u: ID!) {\n        createApiKey(userId: $u) {\n          key\n        }\n      }\n    ": typeof types.InputCreateApiKeyDocument,
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": typeof types.RevokeStreamingKeyDocument,
+    "\n  subscription LiveFanoutGallery {\n    myGenerations {\n      id\n      status\n      p0: prompt\n      p1: prompt\n      p2: prompt\n      p3: prompt\n      p4: prompt\n    }\n  }\n": typeof types.LiveFanoutGalleryDocument,
+    "\n  mutation LiveFanoutBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      items {\n        generation {\n          id\n        }\n      }\n    }\n  }\n": typeof types.LiveFanoutBatchDocument,
+    "\n  mutation CanaryGenerate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": typeof types.CanaryGenerateDocument,
+    "\n  query CanaryGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      images {\n        url\n      }\n      error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.CanaryGenerationDocument,
+    "\n  mutation CanaryCreateUser {\n    createUser(input: { name: \"Second\", dailyBudgetUsd: \"5\" }) {\n      id\n    }\n  }\n": typeof types.CanaryCreateUserDocument,
     "\n    mutation GenerateSlowConsumerBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": typeof types.GenerateSlowConsumerBatchDocument,
     "\n    query SlowConsumerViewer {\n      viewer {\n        id\n      }\n    }\n  ": typeof types.SlowConsumerViewerDocument,
     "\n  query ModelsSeen {\n    models {\n      id\n    }\n  }\n": typeof types.ModelsSeenDocument,
@@ -232,6 +237,11 @@ const documents: Documents = {
     "\n  mutation InputCreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      dailyBudgetUsd\n    }\n  }\n": types.InputCreateUserDocument,
     "\n      mutation InputCreateApiKey($u: ID!) {\n        createApiKey(userId: $u) {\n          key\n        }\n      }\n    ": types.InputCreateApiKeyDocument,
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": types.RevokeStreamingKeyDocument,
+    "\n  subscription LiveFanoutGallery {\n    myGenerations {\n      id\n      status\n      p0: prompt\n      p1: prompt\n      p2: prompt\n      p3: prompt\n      p4: prompt\n    }\n  }\n": types.LiveFanoutGalleryDocument,
+    "\n  mutation LiveFanoutBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      items {\n        generation {\n          id\n        }\n      }\n    }\n  }\n": types.LiveFanoutBatchDocument,
+    "\n  mutation CanaryGenerate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": types.CanaryGenerateDocument,
+    "\n  query CanaryGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      images {\n        url\n      }\n      error {\n        code\n        message\n      }\n    }\n  }\n": types.CanaryGenerationDocument,
+    "\n  mutation CanaryCreateUser {\n    createUser(input: { name: \"Second\", dailyBudgetUsd: \"5\" }) {\n      id\n    }\n  }\n": types.CanaryCreateUserDocument,
     "\n    mutation GenerateSlowConsumerBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": types.GenerateSlowConsumerBatchDocument,
     "\n    query SlowConsumerViewer {\n      viewer {\n        id\n      }\n    }\n  ": types.SlowConsumerViewerDocument,
     "\n  query ModelsSeen {\n    models {\n      id\n    }\n  }\n": types.ModelsSeenDocument,
@@ -608,6 +618,26 @@ export function graphql(source: "\n      mutation InputCreateApiKey($u: ID!) {\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  "): (typeof documents)["\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription LiveFanoutGallery {\n    myGenerations {\n      id\n      status\n      p0: prompt\n      p1: prompt\n      p2: prompt\n      p3: prompt\n      p4: prompt\n    }\n  }\n"): (typeof documents)["\n  subscription LiveFanoutGallery {\n    myGenerations {\n      id\n      status\n      p0: prompt\n      p1: prompt\n      p2: prompt\n      p3: prompt\n      p4: prompt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LiveFanoutBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      items {\n        generation {\n          id\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation LiveFanoutBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      items {\n        generation {\n          id\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CanaryGenerate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation CanaryGenerate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CanaryGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      images {\n        url\n      }\n      error {\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  query CanaryGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      images {\n        url\n      }\n      error {\n        code\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CanaryCreateUser {\n    createUser(input: { name: \"Second\", dailyBudgetUsd: \"5\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CanaryCreateUser {\n    createUser(input: { name: \"Second\", dailyBudgetUsd: \"5\" }) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
