@@ -345,6 +345,44 @@ async function untilReady(url: string): Promise<void> {
   }
 }
 
+/** The idle-connection attack needs file descriptors beyond the gateway's connection cap. */
+function refuseLowFileLimit(scale: ReturnType<typeof round3Scale>): void {
+  const fileLimit = openFileLimit();
+  if (fileLimit !== undefined && fileLimit < scale.maxConnections + scale.idleExtra + 1_000) {
+    throw new Error(
+      `ulimit -n is ${fileLimit}: BENCH_SCALE=${SCALE} opens ${scale.maxConnections + scale.idleExtra} idle connections; raise it or lower the scale`,
+    );
+  }
+}
+
+/** The attacks of issues before 21, each beside the bystander's cheap query. */
+async function earlierRounds(earlier: Earlier): Promise<void> {
+  console.log(
+    `Earlier rounds: pixelgate serve on loopback; cheap query: another user's { viewer { id } } at ${CHEAP_RATE} req/s; ${DURATION_S} s per attack\n`,
+  );
+  console.log(
+    `no attack                         cheap ${loadLine(await loadAtRate(earlier.cheap, CHEAP_RATE, DURATION_S))}`,
+  );
+  await earlierHttpAttacks(earlier);
+  await subscriptionFlood(earlier);
+  await socketFlood(earlier);
+  await slowConsumer(earlier);
+}
+
+/** Round 3's table, ready to paste, with the machine's load and the gateway's error lines. */
+function printRound3(rows: Parameters<typeof markdownTable>[0], errorLines: readonly string[]): void {
+  const load = execFileSync('uptime', { encoding: 'utf8' }).trim();
+  console.log(
+    `\nRound 3 (issue 21): BENCH_SCALE=${SCALE}, BENCH_SECONDS=${DURATION_S}, Node ${process.version}, ` +
+      `bystander ${CHEAP_RATE} req/s of another user's \`{ viewer { id } }\`; ${new Date().toISOString()}; uptime: ${load}\n`,
+  );
+  console.log(markdownTable(rows));
+  if (errorLines.length > 0) {
+    console.log(`\nError-level log lines of the gateway (${errorLines.length}; the first 10):`);
+    for (const line of errorLines.slice(0, 10)) console.log(line.slice(0, 500));
+  }
+}
+
 async function main(): Promise<void> {
   const database = await openBenchDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pixelgate-bench-abuse-'));
@@ -355,12 +393,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const scale = round3Scale(SCALE);
-  const fileLimit = openFileLimit();
-  if (fileLimit !== undefined && fileLimit < scale.maxConnections + scale.idleExtra + 1_000) {
-    throw new Error(
-      `ulimit -n is ${fileLimit}: BENCH_SCALE=${SCALE} opens ${scale.maxConnections + scale.idleExtra} idle connections; raise it or lower the scale`,
-    );
-  }
+  refuseLowFileLimit(scale);
   const errorLines: string[] = [];
   const server = spawnGateway(
     {
@@ -387,18 +420,7 @@ async function main(): Promise<void> {
     const cheap: GraphQLOperation = { url, query: '{ viewer { id } }', headers: { authorization: `Bearer ${victim}` } };
     const earlier: Earlier = { url, wsUrl: `ws://127.0.0.1:${port}/graphql`, pid: server.pid!, cheap, attackerKey };
 
-    if (process.env.BENCH_EARLIER !== '0') {
-      console.log(
-        `Earlier rounds: pixelgate serve on loopback; cheap query: another user's { viewer { id } } at ${CHEAP_RATE} req/s; ${DURATION_S} s per attack\n`,
-      );
-      console.log(
-        `no attack                         cheap ${loadLine(await loadAtRate(cheap, CHEAP_RATE, DURATION_S))}`,
-      );
-      await earlierHttpAttacks(earlier);
-      await subscriptionFlood(earlier);
-      await socketFlood(earlier);
-      await slowConsumer(earlier);
-    }
+    if (process.env.BENCH_EARLIER !== '0') await earlierRounds(earlier);
 
     const rows = await round3({
       ...earlier,
@@ -409,16 +431,7 @@ async function main(): Promise<void> {
       redis,
       maxBodyBytes: 65_536,
     });
-    const load = execFileSync('uptime', { encoding: 'utf8' }).trim();
-    console.log(
-      `\nRound 3 (issue 21): BENCH_SCALE=${SCALE}, BENCH_SECONDS=${DURATION_S}, Node ${process.version}, ` +
-        `bystander ${CHEAP_RATE} req/s of another user's \`{ viewer { id } }\`; ${new Date().toISOString()}; uptime: ${load}\n`,
-    );
-    console.log(markdownTable(rows));
-    if (errorLines.length > 0) {
-      console.log(`\nError-level log lines of the gateway (${errorLines.length}; the first 10):`);
-      for (const line of errorLines.slice(0, 10)) console.log(line.slice(0, 500));
-    }
+    printRound3(rows, errorLines);
   } finally {
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('close', resolve));

@@ -1,7 +1,8 @@
 // Lists the functions longer than the house limit (80 lines), longest first, so the rule "no
 // function over ~80 lines" can be checked rather than remembered: every function, method, accessor
 // and arrow of the code that ships — src/, the studio's sources, bin/ and scripts/ (TypeScript and
-// JavaScript; the studio's generated gql/ aside). Pothos field lists (`fields: (t) => ({ … })`, an
+// JavaScript; the studio's generated gql/ aside) — and of the code beside it: bench/ and the tests'
+// shared test/support. The test files' own describe and test callbacks are specs, not measured. Pothos field lists (`fields: (t) => ({ … })`, an
 // arrow that only returns an object literal) are declarative and exempt; the resolvers inside them
 // are measured like any function. Exits 1 when any function is listed: `npm run lint` runs it;
 // `--max N` changes the limit.
@@ -14,7 +15,7 @@ const limit = maxIndex === -1 ? 80 : Number(process.argv[maxIndex + 1]);
 const root = join(import.meta.dirname, '..');
 
 /** What is measured, from the repository's root, and the generated code within it that is not. */
-const ROOTS = ['src', 'studio/src', 'bin', 'scripts'];
+const ROOTS = ['src', 'studio/src', 'bin', 'scripts', 'bench', 'test/support'];
 const GENERATED = new Set(['studio/src/gql']);
 
 function sourceFiles(dir: string): string[] {

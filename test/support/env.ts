@@ -141,6 +141,34 @@ export interface GatewayOptions {
   readonly logDestination?: { write(line: string): void };
 }
 
+/** A started gateway with the generation helpers tests use. */
+function gatewayOf(app: TestApp): Gateway {
+  const gateway: Gateway = {
+    app,
+    db: app.services.db,
+    async generate(key, input) {
+      // Inputs are what each test sends, invalid ones included: checked by the server, not by tsc.
+      const result = await app.graphql(GenerateDocument, { input: input as GenerateImageInput }, key);
+      return { generation: result.data?.generateImage ?? undefined, errors: result.errors };
+    },
+    async get(key, id) {
+      const result = await app.graphql(GetGenerationDocument, { id }, key);
+      if (!result.data?.generation) throw new Error(`generation ${id}: ${JSON.stringify(result.errors)}`);
+      return result.data.generation;
+    },
+    async waitFor(key, id, done = (g) => TERMINAL.has(g.status), timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const generation = await gateway.get(key, id);
+        if (done(generation)) return generation;
+        if (Date.now() > deadline) throw new Error(`generation ${id} still ${generation.status} after ${timeoutMs} ms`);
+        await sleep(50);
+      }
+    },
+  };
+  return gateway;
+}
+
 export async function startGenerationsEnv(
   options: {
     speed?: number;
@@ -172,31 +200,7 @@ export async function startGenerationsEnv(
       },
       { database, ...options.gateway, ...gatewayOptions },
     );
-    const db = app.services.db;
-    const gateway: Gateway = {
-      app,
-      db,
-      async generate(key, input) {
-        // Inputs are what each test sends, invalid ones included: checked by the server, not by tsc.
-        const result = await app.graphql(GenerateDocument, { input: input as GenerateImageInput }, key);
-        return { generation: result.data?.generateImage ?? undefined, errors: result.errors };
-      },
-      async get(key, id) {
-        const result = await app.graphql(GetGenerationDocument, { id }, key);
-        if (!result.data?.generation) throw new Error(`generation ${id}: ${JSON.stringify(result.errors)}`);
-        return result.data.generation;
-      },
-      async waitFor(key, id, done = (g) => TERMINAL.has(g.status), timeoutMs = 20_000) {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const generation = await gateway.get(key, id);
-          if (done(generation)) return generation;
-          if (Date.now() > deadline)
-            throw new Error(`generation ${id} still ${generation.status} after ${timeoutMs} ms`);
-          await sleep(50);
-        }
-      },
-    };
+    const gateway = gatewayOf(app);
     gateways.push(gateway);
     return gateway;
   }
