@@ -6,7 +6,10 @@
  * are counted, not thrown; once it is back, /readyz is ready again and a subscription opened before
  * the outage hears the generations made during and after it, without reconnecting.
  */
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import type { Client } from 'graphql-ws';
+import { graphql } from '../gql/index.ts';
 import { wsClient } from '../generations/helpers.ts';
 import { untilAnswered } from '../support/database.ts';
 import type { Gateway } from '../support/env.ts';
@@ -20,11 +23,20 @@ interface Heard {
   readonly errors: unknown[];
 }
 
+const GalleryStatusesSubscription = graphql(`
+  subscription GalleryStatuses {
+    myGenerations {
+      id
+      status
+    }
+  }
+`);
+
 /** Every change of the user's generations that reaches `client`, newest status per generation. */
 function listenToGallery(client: Client): Heard {
   const heard: Heard = { statuses: new Map(), errors: [] };
-  client.subscribe<{ myGenerations: { id: string; status: string } }>(
-    { query: 'subscription { myGenerations { id status } }' },
+  client.subscribe<ResultOf<typeof GalleryStatusesSubscription>>(
+    { query: print(GalleryStatusesSubscription) },
     {
       next: (message) => {
         if (message.errors) heard.errors.push(...message.errors);

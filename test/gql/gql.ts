@@ -88,6 +88,7 @@ type Documents = {
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": typeof types.RevokeStreamingKeyDocument,
     "\n  subscription LiveFanoutGallery {\n    myGenerations {\n      id\n      status\n      p0: prompt\n      p1: prompt\n      p2: prompt\n      p3: prompt\n      p4: prompt\n    }\n  }\n": typeof types.LiveFanoutGalleryDocument,
     "\n  mutation LiveFanoutBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      items {\n        generation {\n          id\n        }\n      }\n    }\n  }\n": typeof types.LiveFanoutBatchDocument,
+    "\n  subscription GalleryStatuses {\n    myGenerations {\n      id\n      status\n    }\n  }\n": typeof types.GalleryStatusesDocument,
     "\n  mutation CanaryGenerate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": typeof types.CanaryGenerateDocument,
     "\n  query CanaryGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      images {\n        url\n      }\n      error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.CanaryGenerationDocument,
     "\n  mutation CanaryCreateUser {\n    createUser(input: { name: \"Second\", dailyBudgetUsd: \"5\" }) {\n      id\n    }\n  }\n": typeof types.CanaryCreateUserDocument,
@@ -239,6 +240,7 @@ const documents: Documents = {
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": types.RevokeStreamingKeyDocument,
     "\n  subscription LiveFanoutGallery {\n    myGenerations {\n      id\n      status\n      p0: prompt\n      p1: prompt\n      p2: prompt\n      p3: prompt\n      p4: prompt\n    }\n  }\n": types.LiveFanoutGalleryDocument,
     "\n  mutation LiveFanoutBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      items {\n        generation {\n          id\n        }\n      }\n    }\n  }\n": types.LiveFanoutBatchDocument,
+    "\n  subscription GalleryStatuses {\n    myGenerations {\n      id\n      status\n    }\n  }\n": types.GalleryStatusesDocument,
     "\n  mutation CanaryGenerate($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      id\n      status\n    }\n  }\n": types.CanaryGenerateDocument,
     "\n  query CanaryGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      costUsd\n      images {\n        url\n      }\n      error {\n        code\n        message\n      }\n    }\n  }\n": types.CanaryGenerationDocument,
     "\n  mutation CanaryCreateUser {\n    createUser(input: { name: \"Second\", dailyBudgetUsd: \"5\" }) {\n      id\n    }\n  }\n": types.CanaryCreateUserDocument,
@@ -626,6 +628,10 @@ export function graphql(source: "\n  subscription LiveFanoutGallery {\n    myGen
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation LiveFanoutBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      items {\n        generation {\n          id\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation LiveFanoutBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      items {\n        generation {\n          id\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription GalleryStatuses {\n    myGenerations {\n      id\n      status\n    }\n  }\n"): (typeof documents)["\n  subscription GalleryStatuses {\n    myGenerations {\n      id\n      status\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
