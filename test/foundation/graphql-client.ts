@@ -4,17 +4,11 @@
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import type { GraphQLAnswer } from '../support/app.ts';
 
-export interface GraphQLErrorBody {
-  readonly message: string;
-  readonly path?: readonly (string | number)[];
-  readonly extensions?: { readonly code?: string; readonly [key: string]: unknown };
-}
-
-export interface GraphQLResponse<TData> {
+/** A GraphQL answer (the one error shape of test/support/app.ts) with its HTTP status. */
+export interface GraphQLResponse<TData> extends GraphQLAnswer<TData | null> {
   readonly status: number;
-  readonly data?: TData | null;
-  readonly errors?: readonly GraphQLErrorBody[];
 }
 
 export async function execute<TData, TVariables>(

@@ -9,9 +9,16 @@ import { createEmptyDatabase, type TestDatabase } from './database.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
+/** An error of a GraphQL answer, as every test client reads it. */
+export interface GraphQLErrorShape {
+  readonly message: string;
+  readonly path?: readonly (string | number)[];
+  readonly extensions?: { readonly code?: string; readonly [key: string]: unknown };
+}
+
 export interface GraphQLAnswer<T> {
   data?: T;
-  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  errors?: GraphQLErrorShape[];
 }
 
 export interface TestApp extends RunningApp {

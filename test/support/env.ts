@@ -13,7 +13,7 @@ import type { Db } from '../../src/db/index.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { graphql } from '../gql/index.ts';
 import type { GenerateImageInput } from '../gql/graphql.ts';
-import { startTestApp, type TestApp } from './app.ts';
+import { startTestApp, type GraphQLErrorShape, type TestApp } from './app.ts';
 import { createEmptyDatabase, type TestDatabase } from './database.ts';
 import { createTestUser, type TestUser } from './users.ts';
 
@@ -64,10 +64,8 @@ export const GENERATION_FIELDS = fieldsOf(GenerationFieldsFragment);
 /** A generation as `GenerationFields` selects it (codegen's type, not a copy). */
 export type GenerationResult = ResultOf<typeof GenerationFieldsFragment>;
 
-export interface GraphQLErrorShape {
-  message: string;
-  extensions?: Record<string, unknown>;
-}
+// Defined beside GraphQLAnswer; re-exported for the tests that import it from here.
+export type { GraphQLErrorShape };
 
 export const GenerateDocument = graphql(`
   mutation Generate($input: GenerateImageInput!) {
