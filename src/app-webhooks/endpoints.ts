@@ -107,15 +107,19 @@ export async function createEndpoint(
   return { endpoint, secret };
 }
 
-/** The user's endpoints, oldest first (the first is their default: `defaultEndpointOf`). */
-export async function endpointsOf(executor: Executor, userId: string): Promise<WebhookEndpoint[]> {
+/** The user's endpoints, oldest first: the one order in which the first is their default. */
+function endpointsInOrder(executor: Executor, userId: string) {
   return executor
     .selectFrom('app_webhook_endpoints')
     .selectAll()
     .where('user_id', '=', userId)
     .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+    .orderBy('id');
+}
+
+/** The user's endpoints, oldest first (the first is their default: `defaultEndpointOf`). */
+export async function endpointsOf(executor: Executor, userId: string): Promise<WebhookEndpoint[]> {
+  return endpointsInOrder(executor, userId).execute();
 }
 
 /**
@@ -124,14 +128,7 @@ export async function endpointsOf(executor: Executor, userId: string): Promise<W
  * (`webhookUrl` on the generation mutations); only deleting it makes the next oldest the default.
  */
 export async function defaultEndpointOf(executor: Executor, userId: string): Promise<WebhookEndpoint | undefined> {
-  return executor
-    .selectFrom('app_webhook_endpoints')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
+  return endpointsInOrder(executor, userId).limit(1).executeTakeFirst();
 }
 
 /** The endpoint when `userId` owns it (or `userId` is null: the admin). */
