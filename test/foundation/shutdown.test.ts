@@ -45,21 +45,19 @@ const test = base.extend('serve', ({ emptyDatabase }, { onCleanup }) => {
 
 describe('graceful shutdown of `pixelgate serve`', () => {
   test.for(['SIGTERM', 'SIGINT'] as const)(
-    'on %s closes WebSockets with 1001, stops listening and exits 0 within 10 s',
+    'on %s closes WebSockets with 1001, stops listening and exits 0 (its stop finished, not cut at 10 s)',
     async (signal, { expect, serve }) => {
       const served = await serve();
       expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
       const { socket, closed } = await openSocket(served.url);
       expect(socket.protocol).toBe('graphql-transport-ws');
 
-      const signalledAt = Date.now();
       served.child.kill(signal);
       const [close, exit] = await Promise.all([closed, served.exited]);
-      const tookMs = Date.now() - signalledAt;
 
       expect(close.code).toBe(1001);
+      // A stop still running after 10 s is cut with exit code 1 (src/cli/process.ts): 0 means it finished.
       expect(exit, served.output()).toEqual({ code: 0, signal: null });
-      expect(tookMs).toBeLessThan(10_000);
       await expect(fetch(`${served.url}/healthz`)).rejects.toThrow();
     },
   );

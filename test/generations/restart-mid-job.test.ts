@@ -38,10 +38,9 @@ describe('SIGKILL while a job runs', () => {
     await harness.kill(first);
 
     const second = await harness.start();
-    const startedAt = Date.now();
+    // graphile-worker itself would free the job after 4 hours: finishing at all (expectCompletedOnce
+    // waits 45 s) means the sweep unlocked it once the dead process's heartbeat went stale (10 s).
     await harness.expectCompletedOnce(second.url, generation.id, prompt);
-    // Heartbeats go stale after 10 s and the sweep runs every 10 s: far from graphile's 4 hours.
-    expect(Date.now() - startedAt).toBeLessThan(40_000);
     await harness.kill(second);
   });
 });
