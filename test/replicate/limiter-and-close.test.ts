@@ -4,7 +4,7 @@
  * the circuit breaker are tested against the simulator (client-simulator-policies.test.ts).
  */
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { describe, expect, test as base } from 'vitest';
+import { describe, expect, onTestFinished, test as base, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
 import {
   createReplicateClient,
@@ -62,6 +62,17 @@ const test = base
     };
   });
 
+/**
+ * Fake timers and Date for one test: windows slide on a clock the test moves, not on a stopwatch.
+ * (A refused take still retries on a real timer, node:timers/promises, but asks the faked clock.)
+ */
+function movedClock(): void {
+  vi.useFakeTimers();
+  onTestFinished(() => {
+    vi.useRealTimers();
+  });
+}
+
 describe('outbound limiter', () => {
   test.each([
     [540, { intervalCap: 9, interval: 1000 }],
@@ -80,25 +91,31 @@ describe('outbound limiter', () => {
   });
 
   test('spreads requests over the configured rate', async ({ limiterFor }) => {
+    movedClock();
     const { limiter } = limiterFor({ otherRequestsPerMinute: 120 });
-    const startedAt = Date.now();
-    const starts = await Promise.all(
-      [1, 2, 3].map(() => limiter.schedule('other', async () => Date.now() - startedAt)),
-    );
-    // 120/min = 2 per second: the third request waits for the window to slide.
-    expect(starts[0]).toBeLessThan(200);
-    expect(starts[1]).toBeLessThan(200);
-    expect(starts[2]).toBeGreaterThanOrEqual(900);
+    const started: number[] = [];
+    const runs = [1, 2, 3].map((n) => limiter.schedule('other', async () => started.push(n)));
+    await vi.advanceTimersByTimeAsync(0);
+    // 120/min = 2 per second: two at once, the third waits for the window to slide.
+    expect(started).toEqual([1, 2]);
+    await vi.advanceTimersByTimeAsync(900);
+    expect(started).toEqual([1, 2]);
+    await vi.advanceTimersByTimeAsync(100);
+    await Promise.all(runs);
+    expect(started).toEqual([1, 2, 3]);
   });
 
   test('keeps creates and other requests in separate buckets', async ({ limiterFor }) => {
+    movedClock();
     const { limiter } = limiterFor({ createsPerMinute: 60, otherRequestsPerMinute: 60 });
-    const startedAt = Date.now();
-    const starts = await Promise.all([
-      limiter.schedule('create', async () => Date.now() - startedAt),
-      limiter.schedule('other', async () => Date.now() - startedAt),
-    ]);
-    expect(Math.max(...starts)).toBeLessThan(200);
+    const started: string[] = [];
+    const runs = (['create', 'other'] as const).map((bucket) =>
+      limiter.schedule(bucket, async () => started.push(bucket)),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    // One a second each: both run at once, neither waits for the other's window.
+    expect(started.sort()).toEqual(['create', 'other']);
+    await Promise.all(runs);
   });
 
   test('rejects queued tasks with the abort reason, without running them', async ({ limiterFor }) => {
@@ -147,10 +164,10 @@ describe('close()', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(timerCount()).toBeGreaterThanOrEqual(2);
 
-    const closedAt = Date.now();
+    // Ended by close(), not by their own ends (50 s, 40 s, 1 s away): each fails as closed and
+    // the queued create is never sent.
     await client.close();
     const outcomes = await Promise.all([paused, backingOff, queued]);
-    expect(Date.now() - closedAt).toBeLessThan(1_000);
     for (const outcome of outcomes) {
       expect(outcome).toMatchObject({ name: 'ReplicateUnavailableError', reason: 'client_closed' });
     }
