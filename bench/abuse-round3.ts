@@ -9,12 +9,16 @@
  * this process that can stop forwarding (a hung Redis: connections open, nothing answered)
  * without touching the Redis server itself.
  */
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import http from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { loadAtRate, runLoad, type GraphQLOperation, type LoadResult } from './baseline.ts';
+import { loadAtRate, type GraphQLOperation, type LoadResult } from './baseline.ts';
 import { percentile } from './support.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,7 +62,34 @@ export interface Row {
    * it is the bench waiting on itself, not the gateway.
    */
   readonly benchLoopP99Ms?: number;
+  /** What the gateway saw of the phase (bench/gateway-probe.mjs). */
+  readonly gateway?: GatewayProbe;
+  /** CPU seconds the phase took: the gateway, the attacker's own process (HTTP attacks), this process. */
+  readonly cpu?: {
+    gatewayS: number;
+    attackerS?: number;
+    benchS: number;
+    machineBusyPercent: number;
+    softirqPercent: number;
+  };
 }
+
+/** What bench/gateway-probe.mjs reports of a phase from inside the gateway. */
+export interface GatewayProbe {
+  readonly loopP99Ms: number;
+  readonly loopMaxMs: number;
+  readonly bystanderServerP50Ms: number;
+  readonly bystanderServerP99Ms: number;
+  readonly bystanderServerMaxMs: number;
+  readonly bystanderServerCount: number;
+  readonly connectionsAccepted: number;
+  readonly connectionsMostOpen: number;
+  readonly cpuUserS: number;
+  readonly cpuSystemS: number;
+}
+
+/** What an attack answers: the gateway's answers in words, and the attacker process's CPU seconds if it had one. */
+export type AttackOutcome = string | { readonly answered: string; readonly attackerCpuS: number };
 
 /** What every phase needs of the running gateway. */
 export interface Target {
@@ -76,6 +107,22 @@ export interface Target {
   readonly errorLines: () => readonly string[];
   readonly redis: RedisProxy;
   readonly maxBodyBytes: number;
+  /** Starts a phase of the gateway's probe, and reads it at the phase's end. */
+  readonly probe: { reset(phase: string): void; read(): Promise<GatewayProbe> };
+  /** The cores the attacker's process is pinned to (`taskset -c`), if any. */
+  readonly attackerCpus?: string;
+}
+
+/** The machine's CPU time so far (all cores, in clock ticks): busy, softirq and total. */
+async function machineCpu(): Promise<{ busy: number; softirq: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = user + nice + system + idle + iowait + irq + softirq + steal;
+  return { busy: total - idle - iowait, softirq, total };
 }
 
 async function rssMiB(pid: number): Promise<number> {
@@ -92,7 +139,7 @@ async function rssMiB(pid: number): Promise<number> {
 export async function phase(
   target: Target,
   name: string,
-  attack: (bystanderDone: Promise<LoadResult>) => Promise<string>,
+  attack: (bystanderDone: Promise<LoadResult>) => Promise<AttackOutcome>,
   seconds = target.seconds,
 ): Promise<Row> {
   const before = await rssMiB(target.pid);
@@ -103,9 +150,18 @@ export async function phase(
   const errorsBefore = target.errorLines().length;
   const benchLoop = monitorEventLoopDelay({ resolution: 10 });
   benchLoop.enable();
+  target.probe.reset(name);
+  const benchCpuBefore = process.cpuUsage();
+  const machineBefore = await machineCpu();
   try {
     const bystander = loadAtRate(target.cheap, target.cheapRate, seconds, 8);
-    const [answered, during] = await Promise.all([attack(bystander), bystander]);
+    const [outcome, during] = await Promise.all([attack(bystander), bystander]);
+    // The phase's figures end with the bystander and the attack, before the 1 s settling.
+    const gateway = await target.probe.read();
+    const benchCpu = process.cpuUsage(benchCpuBefore);
+    const machine = await machineCpu();
+    const machineTicks = Math.max(1, machine.total - machineBefore.total);
+    const answered = typeof outcome === 'string' ? outcome : outcome.answered;
     await sleep(1_000);
     const after = await rssMiB(target.pid);
     const row: Row = {
@@ -115,6 +171,14 @@ export async function phase(
       rss: { before, peak: Math.max(peak, after), after },
       errorLogs: target.errorLines().length - errorsBefore,
       benchLoopP99Ms: benchLoop.percentile(99) / 1e6,
+      gateway,
+      cpu: {
+        gatewayS: gateway.cpuUserS + gateway.cpuSystemS,
+        ...(typeof outcome === 'string' ? {} : { attackerS: outcome.attackerCpuS }),
+        benchS: (benchCpu.user + benchCpu.system) / 1e6,
+        machineBusyPercent: (100 * (machine.busy - machineBefore.busy)) / machineTicks,
+        softirqPercent: (100 * (machine.softirq - machineBefore.softirq)) / machineTicks,
+      },
     };
     console.error(`  done: ${name}: ${answered}`);
     return row;
@@ -127,16 +191,32 @@ export async function phase(
 export function markdownTable(rows: readonly Row[]): string {
   const mib = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : 'n/a');
   const lines = [
-    '| attack | answered | bystander p50 / p99 (failed) | bench loop delay p99 | RSS before / peak / after (MiB) | error logs |',
-    '| --- | --- | --- | ---: | --- | ---: |',
+    '| attack | answered | bystander p50 / p99 (failed) | bench loop delay p99 | RSS before / peak / after (MiB) | error logs ' +
+      '| bystander in the gateway p50 / p99 / max | gateway loop delay p99 / max | connections accepted (most open) ' +
+      '| CPU s: gateway / attacker / bench (machine busy, softirq) |',
+    '| --- | --- | --- | ---: | --- | ---: | --- | --- | --- | --- |',
   ];
+  const seconds = (value: number) => value.toFixed(1);
   for (const row of rows) {
     const bystander = row.bystander
       ? `${ms(row.bystander.p50Ms)} / ${ms(row.bystander.p99Ms)} (${row.bystander.failures} of ${row.bystander.requests})`
       : '—';
     const rss = row.rss ? `${mib(row.rss.before)} / ${mib(row.rss.peak)} / ${mib(row.rss.after)}` : '—';
     const benchLoop = row.benchLoopP99Ms === undefined ? '—' : ms(row.benchLoopP99Ms);
-    lines.push(`| ${row.attack} | ${row.answered} | ${bystander} | ${benchLoop} | ${rss} | ${row.errorLogs ?? '—'} |`);
+    const gateway = row.gateway;
+    const served = gateway
+      ? `${ms(gateway.bystanderServerP50Ms)} / ${ms(gateway.bystanderServerP99Ms)} / ${ms(gateway.bystanderServerMaxMs)}`
+      : '—';
+    const loop = gateway ? `${ms(gateway.loopP99Ms)} / ${ms(gateway.loopMaxMs)}` : '—';
+    const connections = gateway ? `${gateway.connectionsAccepted} (${gateway.connectionsMostOpen})` : '—';
+    const cpu = row.cpu
+      ? `${seconds(row.cpu.gatewayS)} / ${row.cpu.attackerS === undefined ? '—' : seconds(row.cpu.attackerS)} / ` +
+        `${seconds(row.cpu.benchS)} (${row.cpu.machineBusyPercent.toFixed(0)} %, ${row.cpu.softirqPercent.toFixed(0)} %)`
+      : '—';
+    lines.push(
+      `| ${row.attack} | ${row.answered} | ${bystander} | ${benchLoop} | ${rss} | ${row.errorLogs ?? '—'} ` +
+        `| ${served} | ${loop} | ${connections} | ${cpu} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -179,7 +259,14 @@ function deepArray(levels: number): string {
   return `${'['.repeat(levels)}${']'.repeat(levels)}`;
 }
 
-export function bodyAttacks(target: Target, scale: Round3Scale): Array<[string, string, Record<string, string>]> {
+/**
+ * The body attacks: name, body, headers, and whether the phase is run again with a client that
+ * closes its connection after each answer (`closing` in bench/attack-process.mjs).
+ */
+export function bodyAttacks(
+  target: Target,
+  scale: Round3Scale,
+): Array<[string, string, Record<string, string>, alsoClosing?: boolean]> {
   const auth = { authorization: `Bearer ${target.attackerKey}` };
   const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   const settings = (value: unknown) => ({ input: { modelId: 'flux-schnell', prompt: 'a fox', settings: value } });
@@ -187,11 +274,17 @@ export function bodyAttacks(target: Target, scale: Round3Scale): Array<[string, 
   const fitting = Math.floor(target.maxBodyBytes * 0.9);
   return [
     // What the same flood costs when every request is legitimate and cheap: a refusal should cost no more.
-    ['valid cheap requests on public `models`, no key (yardstick)', JSON.stringify({ query: '{ models { id } }' }), {}],
+    [
+      'valid cheap requests on public `models`, no key (yardstick)',
+      JSON.stringify({ query: '{ models { id } }' }),
+      {},
+      true,
+    ],
     [
       `big body: unused variables on public \`models\` (${mb(scale.bigBodyBytes)}), no key`,
       JSON.stringify({ query: PUBLIC, variables: { v: keysOfSize(scale.bigBodyBytes) } }),
       {},
+      true,
     ],
     [
       `many-key variables on public \`models\` (${Math.ceil(fitting / 16)} keys in ${(fitting / 1024).toFixed(0)} KB), no key`,
@@ -207,6 +300,7 @@ export function bodyAttacks(target: Target, scale: Round3Scale): Array<[string, 
       `big body: \`generateImage\` settings (${mb(scale.bigBodyBytes)})`,
       JSON.stringify({ query: GENERATE, variables: settings(keysOfSize(scale.bigBodyBytes)) }),
       auth,
+      true,
     ],
     [
       `many-key \`generateImage\` settings (${Math.ceil(fitting / 16)} keys)`,
@@ -216,12 +310,74 @@ export function bodyAttacks(target: Target, scale: Round3Scale): Array<[string, 
   ];
 }
 
-/** One HTTP attack at 4 connections through autocannon for the phase's length. */
-export function httpAttack(target: Target, body: string, headers: Record<string, string>) {
-  return async () => {
-    const answer = await answerOf(target.url, body, headers);
-    const load = await runLoad({ url: target.url, body, headers }, { connections: 4, durationSeconds: target.seconds });
-    return `${answer}; ${load.requests} sent at 4 connections, answered p50 ${ms(load.p50Ms)} p99 ${ms(load.p99Ms)}`;
+interface AttackerResult extends LoadResult {
+  /** Requests answered (any status); autocannon counts what it sent in `requests`. */
+  readonly answered: number;
+  /** Connection errors (a reset, a write to a closed connection). */
+  readonly errors: number;
+  readonly cpuUserS: number;
+  readonly cpuSystemS: number;
+}
+
+/**
+ * autocannon in a process of its own (bench/attack-process.mjs), pinned to `cpus` if given: its
+ * CPU is then its own figure, apart from the bystander's and the simulator's in this process.
+ */
+export type AttackClient = 'autocannon' | 'closing';
+
+async function runLoadInProcess(
+  request: { url: string; bodyFile: string; headers: Record<string, string> },
+  options: { connections: number; durationSeconds: number; client: AttackClient },
+  cpus?: string,
+): Promise<AttackerResult> {
+  const script = new URL('./attack-process.mjs', import.meta.url).pathname;
+  const command = cpus ? ['taskset', '-c', cpus, process.execPath, script] : [process.execPath, script];
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    return await new Promise<AttackerResult>((resolve, reject) => {
+      child.once('message', (result) => resolve(result as AttackerResult));
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`the attacker process exited with ${code}`)));
+      const { bodyFile, ...rest } = request;
+      child.send({ request: rest, bodyFile, options });
+    });
+  } finally {
+    child.kill();
+  }
+}
+
+/**
+ * One HTTP attack at 4 connections for the phase's length, from a process of its own: autocannon,
+ * or a client that closes its connection after each answer. The body is written to a file before
+ * the phase starts (handing 16 MB over the IPC channel would cost this process during it).
+ */
+export function httpAttack(
+  target: Target,
+  body: string,
+  headers: Record<string, string>,
+  client: AttackClient = 'autocannon',
+) {
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'pixelgate-bench-attack-'));
+  const bodyFile = path.join(directory, 'body.json');
+  writeFileSync(bodyFile, body);
+  return async (): Promise<AttackOutcome> => {
+    try {
+      const answer = await answerOf(target.url, body, headers);
+      const load = await runLoadInProcess(
+        { url: target.url, bodyFile, headers },
+        { connections: 4, durationSeconds: target.seconds, client },
+        target.attackerCpus,
+      );
+      const how = client === 'closing' ? '4 connections, each closed after its answer' : '4 connections';
+      return {
+        answered:
+          `${answer}; ${load.requests} sent at ${how} (${load.answered} answered, ${load.errors} connection errors), ` +
+          `answered p50 ${ms(load.p50Ms)} p99 ${ms(load.p99Ms)}`,
+        attackerCpuS: load.cpuUserS + load.cpuSystemS,
+      };
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   };
 }
 

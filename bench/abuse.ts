@@ -11,8 +11,11 @@
  *   messages; each beside the bystander's p50/p99, the server's RSS before/peak/after and the
  *   error-level lines it logged, after a phase with no attack; printed as a Markdown table.
  *
- * HTTP attacks run through autocannon in a worker thread (as the cheap query does); WebSocket
- * attacks are driven from this process, which the server does not share. Loopback only; every
+ * The earlier rounds' HTTP attacks run through autocannon in a worker thread (as the cheap query
+ * does), round 3's in a process of their own (bench/attack-process.mjs: its CPU is its own figure,
+ * and BENCH_PIN can put it on another core than the gateway's); WebSocket attacks are driven from
+ * this process, which the server does not share. bench/gateway-probe.mjs, loaded into the gateway,
+ * reports per phase its event-loop delay, CPU, connections and the bystander's time inside it. Loopback only; every
  * phase is bounded by its duration or a fixed count. Scale: `BENCH_SCALE` (default 1, a few
  * minutes; 5 puts the anonymous cap at its default 1,000) and `BENCH_SECONDS` per phase (5).
  * Redis: `BENCH_REDIS_URL` (default redis://127.0.0.1:6379), reached only through the proxy.
@@ -49,6 +52,7 @@ import {
   sseFlood,
   sseGalleries,
   GALLERY_SECONDS,
+  type GatewayProbe,
   type Row,
   type Target,
 } from './abuse-round3.ts';
@@ -294,8 +298,12 @@ async function round3(target: Target): Promise<Row[]> {
   const rows: Row[] = [await phase(target, 'none (baseline)', async () => '—')];
   // BENCH_ROUND3=bodies: only the body attacks; =galleries: only the two SSE gallery phases.
   const galleriesOnly = process.env.BENCH_ROUND3 === 'galleries';
-  for (const [name, body, headers] of galleriesOnly ? [] : bodyAttacks(target, scale)) {
+  for (const [name, body, headers, alsoClosing] of galleriesOnly ? [] : bodyAttacks(target, scale)) {
     rows.push(await phase(target, name, httpAttack(target, body, headers)));
+    if (alsoClosing) {
+      const closing = `${name}, a new connection per request`;
+      rows.push(await phase(target, closing, httpAttack(target, body, headers, 'closing')));
+    }
   }
   if (process.env.BENCH_ROUND3 === 'bodies') return rows;
   if (!galleriesOnly) rows.push(await phase(target, 'SSE flood from one user', sseFlood(target, scale)));
@@ -312,17 +320,41 @@ async function round3(target: Target): Promise<Row[]> {
   return rows;
 }
 
-/** `pixelgate serve` in a child process, its logs (JSON lines on stdout) kept for the error count. */
-function spawnGateway(env: Record<string, string>, errorLines: string[]) {
+/**
+ * BENCH_PIN=gateway:0,attacker:1,bench:1 pins the gateway child, round 3's attacker process and
+ * this process (all its threads: the bystander, the simulator) to those cores (`taskset -c`).
+ */
+function pinning(): { gateway?: string; attacker?: string; bench?: string } {
+  const pins = (process.env.BENCH_PIN ?? '').split(',').filter(Boolean);
+  return Object.fromEntries(pins.map((pin) => pin.split(':') as [string, string]));
+}
+
+/**
+ * `pixelgate serve` in a child process, its logs (JSON lines on stdout) kept for the error count,
+ * with bench/gateway-probe.mjs loaded (asked over the IPC channel).
+ */
+function spawnGateway(env: Record<string, string>, errorLines: string[], cpus?: string) {
   // BENCH_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const server = spawn(process.execPath, [...profile, BIN, 'serve'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const probe = ['--import', fileURLToPath(new URL('./gateway-probe.mjs', import.meta.url))];
+  const node = [process.execPath, ...profile, ...probe, BIN, 'serve'];
+  const command = cpus ? ['taskset', '-c', cpus, ...node] : node;
+  const server = spawn(command[0]!, command.slice(1), {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      // The probe's profile of each phase, beside the whole run's.
+      ...(process.env.BENCH_CPU_PROF ? { BENCH_PHASE_PROF: process.env.BENCH_CPU_PROF } : {}),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   let partial = '';
-  server.stdout.setEncoding('utf8');
-  server.stdout.on('data', (chunk: string) => {
+  const logs = server.stdout!;
+  logs.setEncoding('utf8');
+  logs.on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
@@ -331,6 +363,23 @@ function spawnGateway(env: Record<string, string>, errorLines: string[]) {
     }
   });
   return server;
+}
+
+/** The gateway probe's reset and read, over the gateway child's IPC channel. */
+function probeOf(server: ReturnType<typeof spawnGateway>): Target['probe'] {
+  return {
+    reset: (phase) => void server.send({ probe: 'reset', phase }),
+    read: () =>
+      new Promise<GatewayProbe>((resolve) => {
+        const onMessage = (message: { probe?: string } & GatewayProbe) => {
+          if (message.probe !== 'stats') return;
+          server.off('message', onMessage);
+          resolve(message);
+        };
+        server.on('message', onMessage);
+        server.send({ probe: 'read' });
+      }),
+  };
 }
 
 async function untilReady(url: string): Promise<void> {
@@ -374,7 +423,8 @@ function printRound3(rows: Parameters<typeof markdownTable>[0], errorLines: read
   const load = execFileSync('uptime', { encoding: 'utf8' }).trim();
   console.log(
     `\nRound 3 (issue 21): BENCH_SCALE=${SCALE}, BENCH_SECONDS=${DURATION_S}, Node ${process.version}, ` +
-      `bystander ${CHEAP_RATE} req/s of another user's \`{ viewer { id } }\`; ${new Date().toISOString()}; uptime: ${load}\n`,
+      `bystander ${CHEAP_RATE} req/s of another user's \`{ viewer { id } }\`; ${new Date().toISOString()}; uptime: ${load}` +
+      `${process.env.BENCH_PIN ? `; pinned ${process.env.BENCH_PIN}` : ''}\n`,
   );
   console.log(markdownTable(rows));
   if (errorLines.length > 0) {
@@ -395,6 +445,8 @@ async function main(): Promise<void> {
   const scale = round3Scale(SCALE);
   refuseLowFileLimit(scale);
   const errorLines: string[] = [];
+  const pins = pinning();
+  if (pins.bench) execFileSync('taskset', ['-a', '-p', '-c', pins.bench, String(process.pid)], { stdio: 'ignore' });
   const server = spawnGateway(
     {
       DATABASE_URL: database.url,
@@ -409,6 +461,7 @@ async function main(): Promise<void> {
       WS_MAX_ANONYMOUS_SOCKETS: String(scale.anonymousCap),
     },
     errorLines,
+    pins.gateway,
   );
   const handle = connectDatabase(database.url, silentLogger);
   try {
@@ -417,7 +470,12 @@ async function main(): Promise<void> {
       (await createApiKey(handle.db, (await createUser(handle.db, { name })).id)).key;
     const victim = await newKey('victim');
     const attackerKey = await newKey('attacker');
-    const cheap: GraphQLOperation = { url, query: '{ viewer { id } }', headers: { authorization: `Bearer ${victim}` } };
+    // The probe in the gateway times the requests marked as the bystander's.
+    const cheap: GraphQLOperation = {
+      url,
+      query: '{ viewer { id } }',
+      headers: { authorization: `Bearer ${victim}`, 'x-bench-role': 'bystander' },
+    };
     const earlier: Earlier = { url, wsUrl: `ws://127.0.0.1:${port}/graphql`, pid: server.pid!, cheap, attackerKey };
 
     if (process.env.BENCH_EARLIER !== '0') await earlierRounds(earlier);
@@ -430,6 +488,8 @@ async function main(): Promise<void> {
       errorLines: () => errorLines,
       redis,
       maxBodyBytes: 65_536,
+      probe: probeOf(server),
+      ...(pins.attacker ? { attackerCpus: pins.attacker } : {}),
     });
     printRound3(rows, errorLines);
   } finally {
