@@ -182,7 +182,7 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
       role === 'worker'
         ? undefined
         : await startRequestServices(options, { handle, logger, now, usage, preferences }, generations, stack);
-    const metrics = createMetrics(handle.db, { now, bus: generations.bus });
+    const metrics = createMetrics(handle, { now, bus: generations.bus, live: generations.gallery.events });
     let worker: JobWorker | undefined;
     if (role !== 'api') {
       worker = await startJobWorker({ pool: handle.pool, logger, taskList: generations.taskList });

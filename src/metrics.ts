@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { heldMicros } from './billing/holds.ts';
 import { pricingKindOf } from './billing/usage.ts';
-import type { Db } from './db/index.ts';
+import type { DatabaseHandle, Db } from './db/index.ts';
 import type { MessageBus } from './pubsub/index.ts';
 import { modelQuality, type ModelQuality } from './preferences/quality.ts';
 
@@ -68,10 +68,17 @@ function cachedFigures<T>(read: () => Promise<T>, now: () => Date, refreshMs: nu
 }
 
 export function createMetrics(
-  db: Db,
-  options: { now?: () => Date; refreshMs?: number; bus?: Pick<MessageBus, 'kind' | 'publishFailures'> } = {},
+  database: Pick<DatabaseHandle, 'db' | 'pool'>,
+  options: {
+    now?: () => Date;
+    refreshMs?: number;
+    bus?: Pick<MessageBus, 'kind' | 'publishFailures'>;
+    /** The live streams' reads (`GenerationEvents`). */
+    live?: { readonly liveReads: LiveReadCounts };
+  } = {},
 ) {
-  const { now = () => new Date(), refreshMs = METRICS_REFRESH_MS, bus } = options;
+  const { now = () => new Date(), refreshMs = METRICS_REFRESH_MS, bus, live } = options;
+  const { db, pool } = database;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pixelgate_' });
   const figures = cachedFigures(() => readBusinessFigures(db), now, refreshMs);
@@ -125,7 +132,54 @@ export function createMetrics(
     });
   }
 
+  registerPoolGauges(registry, pool);
+  if (live) registerLiveReadGauge(registry, live);
+
   return { registry };
+}
+
+interface LiveReadCounts {
+  readonly running: number;
+  readonly waiting: number;
+}
+
+function registerLiveReadGauge(registry: Registry, live: { readonly liveReads: LiveReadCounts }): void {
+  new Gauge({
+    name: 'pixelgate_live_reads',
+    help: 'Database reads made for live streams (followed generations, galleries), running (bounded) and waiting their turn.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const { running, waiting } = live.liveReads;
+      this.set({ state: 'running' }, running);
+      this.set({ state: 'waiting' }, waiting);
+    },
+  });
+}
+
+/**
+ * The database pool now: a request's query that finds every connection busy waits in the pool's
+ * queue, behind everything already waiting (`pixelgate_db_pool_waiting`).
+ */
+function registerPoolGauges(registry: Registry, pool: DatabaseHandle['pool']): void {
+  new Gauge({
+    name: 'pixelgate_db_pool_connections',
+    help: "The database pool's connections, busy (running a query or transaction) and idle.",
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      this.set({ state: 'busy' }, pool.totalCount - pool.idleCount);
+      this.set({ state: 'idle' }, pool.idleCount);
+    },
+  });
+  new Gauge({
+    name: 'pixelgate_db_pool_waiting',
+    help: 'Queries waiting for a connection of the database pool (every connection busy).',
+    registers: [registry],
+    collect() {
+      this.set(pool.waitingCount);
+    },
+  });
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

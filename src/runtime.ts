@@ -353,7 +353,7 @@ function generationServices(
     deadlineSeconds: settings.deadlineSeconds,
     expectedCreateWaitMs: (ahead) => upstream.client.expectedCreateWaitMs(ahead),
   });
-  const gallery = new GalleryStreams({ bus, db, events, settings: settings.feed, logger, now });
+  const gallery = new GalleryStreams({ bus, events, settings: settings.feed, logger, now });
   return { tracker, service, gallery };
 }
 

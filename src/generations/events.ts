@@ -8,7 +8,17 @@
  * Delivery over the bus is best effort, so feeds also re-read their generation every few seconds
  * while nothing arrives, and after the bus reconnects: a missed event delays an update, it never
  * leaves a subscriber hanging.
+ *
+ * Every read made for live streams (the feeds' reloads here, the galleries' in `gallery.ts`) goes
+ * through `read`: at most `maxConcurrentReads` at once, so however many generations change, live
+ * streams hold a few of the pool's connections and a request's query waits behind at most those
+ * few, not behind every feed's reload (150 running generations, most of them re-read whenever one
+ * leaves the queue, once queued ~250 reloads ahead of every request). A feed has at most one
+ * reload waiting, and changes that arrive meanwhile are coalesced into its next, so under load
+ * feeds slow down to what those connections read instead of queueing more; terminal states and a
+ * new subscriber's catch-up go first.
  */
+import PQueue from 'p-queue';
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
@@ -28,7 +38,12 @@ export interface FeedSettings {
   readonly throttleMs: number;
   /** A followed generation is re-read when nothing arrived for this long. */
   readonly resyncMs: number;
+  /** Reads for live streams running at once, at most (default `DEFAULT_MAX_CONCURRENT_LIVE_READS`). */
+  readonly maxConcurrentReads?: number;
 }
+
+/** Database connections live streams' reads hold at once, at most: a fifth of the pool's 20. */
+export const DEFAULT_MAX_CONCURRENT_LIVE_READS = 4;
 
 type ViewListener = (view: GenerationView) => void;
 
@@ -63,6 +78,7 @@ export class GenerationEvents {
   private readonly stopBus: Array<() => void> = [];
   private resyncTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly reads: PQueue;
 
   constructor(
     private readonly bus: MessageBus,
@@ -75,6 +91,7 @@ export class GenerationEvents {
      */
     private readonly committedHere: (changes: readonly GenerationChange[]) => void = () => {},
   ) {
+    this.reads = new PQueue({ concurrency: settings.maxConcurrentReads ?? DEFAULT_MAX_CONCURRENT_LIVE_READS });
     this.stopBus.push(
       bus.subscribe(GENERATION_CHANNEL, (message) => {
         const change = parseChange(message);
@@ -106,6 +123,19 @@ export class GenerationEvents {
     for (const change of newest.values()) {
       void this.bus.publish(GENERATION_CHANNEL, change); // never rejects: a failure is counted, and resync covers it
     }
+  }
+
+  /**
+   * Runs a read made for live streams once fewer than `maxConcurrentReads` run (`urgent` ones —
+   * a final state, a new subscriber's first read — ahead of the others).
+   */
+  read<T>(load: (db: Db) => Promise<T>, urgent = false): Promise<T> {
+    return this.reads.add(() => load(this.db), { priority: urgent ? 1 : 0 });
+  }
+
+  /** Live reads running now and waiting to run. */
+  get liveReads(): { readonly running: number; readonly waiting: number } {
+    return { running: this.reads.pending, waiting: this.reads.size };
   }
 
   /** Calls `listener` with each newer view of the generation until the returned function is called. */
@@ -166,7 +196,7 @@ export class GenerationEvents {
           deliver(view);
           // The state may have moved between the caller's read and `follow`: read once more.
           if (isTerminalGeneration(view.status)) return;
-          const latest = await loadGenerationView(this.db, id);
+          const latest = await this.read((db) => loadGenerationView(db, id), true);
           if (latest) deliver(latest);
         };
         await catchUp();
@@ -227,7 +257,7 @@ export class GenerationEvents {
     }
     feed.loading = true;
     try {
-      const view = await loadGenerationView(this.db, feed.id);
+      const view = await this.read((db) => loadGenerationView(db, feed.id), terminal);
       if (view && isNewer(view, feed.version, feed.queuePosition) && !this.closed) {
         feed.version = view.version;
         feed.status = view.status;

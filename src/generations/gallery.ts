@@ -24,7 +24,6 @@
  * subscription (one stuck client must not hold unbounded memory; past it the oldest is dropped,
  * and `generation(id)` reads the current state).
  */
-import type { Db } from '../db/index.ts';
 import { ACTIVE_GENERATION_STATUSES, type GenerationStatus } from '../db/types.ts';
 import { GENERATION_CHANNEL, type FeedSettings, type GenerationEvents } from './events.ts';
 import { loadGenerationView, type GenerationView } from './generation-view.ts';
@@ -53,7 +52,6 @@ const RESYNC_LIMIT = 200;
 
 export interface GalleryDependencies {
   readonly bus: MessageBus;
-  readonly db: Db;
   readonly events: GenerationEvents;
   readonly settings: FeedSettings;
   readonly logger: Logger;
@@ -133,21 +131,23 @@ class UserGallery {
         this.gallery.events.follow(change.id, (view) => this.deliver(view)),
       );
     }
-    void this.gallery.load(change.id).then((view) => view && this.deliver(view));
+    void this.gallery.load(change.id, isTerminalGeneration(change.status)).then((view) => view && this.deliver(view));
   }
 
   async resync(): Promise<void> {
     if (this.stopped || this.resyncing) return;
     this.resyncing = true;
     try {
-      const rows = await this.gallery.db
-        .selectFrom('generations')
-        .select(['id', 'status', 'version', 'updated_at'])
-        .where('user_id', '=', this.userId)
-        .where('updated_at', '>=', new Date(this.since.getTime() - RESYNC_SLACK_MS))
-        .orderBy('updated_at')
-        .limit(RESYNC_LIMIT)
-        .execute();
+      const rows = await this.gallery.events.read((db) =>
+        db
+          .selectFrom('generations')
+          .select(['id', 'status', 'version', 'updated_at'])
+          .where('user_id', '=', this.userId)
+          .where('updated_at', '>=', new Date(this.since.getTime() - RESYNC_SLACK_MS))
+          .orderBy('updated_at')
+          .limit(RESYNC_LIMIT)
+          .execute(),
+      );
       for (const row of rows) {
         this.onChange({ id: row.id, status: row.status, version: row.version, userId: this.userId });
         if (row.updated_at > this.since) this.since = row.updated_at;
@@ -167,13 +167,18 @@ class UserGallery {
   }
 
   private async loadRunning(): Promise<void> {
-    const running = await this.gallery.db
-      .selectFrom('generations')
-      .select(['id', 'status', 'version'])
-      .where('user_id', '=', this.userId)
-      .where('status', 'in', ACTIVE_GENERATION_STATUSES)
-      .orderBy('created_at')
-      .execute();
+    // A new subscriber waits for it: ahead of the feeds' reloads.
+    const running = await this.gallery.events.read(
+      (db) =>
+        db
+          .selectFrom('generations')
+          .select(['id', 'status', 'version'])
+          .where('user_id', '=', this.userId)
+          .where('status', 'in', ACTIVE_GENERATION_STATUSES)
+          .orderBy('created_at')
+          .execute(),
+      true,
+    );
     for (const row of running) this.onChange({ ...row, userId: this.userId });
   }
 
@@ -203,10 +208,6 @@ export class GalleryStreams {
     this.resyncTimer.unref();
   }
 
-  get db(): Db {
-    return this.deps.db;
-  }
-
   get events(): GenerationEvents {
     return this.deps.events;
   }
@@ -215,11 +216,14 @@ export class GalleryStreams {
     return this.deps.logger;
   }
 
-  load(id: string): Promise<GenerationView | undefined> {
-    return loadGenerationView(this.deps.db, id).catch((error: unknown) => {
-      this.deps.logger.warn({ err: error, generationId: id }, 'could not load a generation for a gallery');
-      return undefined;
-    });
+  /** The generation's view, read through the live reads' bound (`GenerationEvents.read`). */
+  load(id: string, urgent = false): Promise<GenerationView | undefined> {
+    return this.deps.events
+      .read((db) => loadGenerationView(db, id), urgent)
+      .catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, generationId: id }, 'could not load a generation for a gallery');
+        return undefined;
+      });
   }
 
   /**
@@ -274,11 +278,8 @@ export class GalleryStreams {
   private async ownerOf(id: string): Promise<string | undefined> {
     const known = this.owners.get(id);
     if (known) return known;
-    const row = await this.deps.db
-      .selectFrom('generations')
-      .select('user_id')
-      .where('id', '=', id)
-      .executeTakeFirst()
+    const row = await this.deps.events
+      .read((db) => db.selectFrom('generations').select('user_id').where('id', '=', id).executeTakeFirst())
       .catch(() => undefined);
     if (!row) return undefined;
     if (this.owners.size >= MAX_REMEMBERED_OWNERS) this.owners.clear();

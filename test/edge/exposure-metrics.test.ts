@@ -19,7 +19,12 @@ describe('/metrics with METRICS_TOKEN', () => {
     expect((await scrape(app.url, 'wrong-token-0123456789abcdef')).status).toBe(401);
     const ok = await scrape(app.url, METRICS_TOKEN);
     expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain('pixelgate_reserved_micros');
+    const text = await ok.text();
+    expect(text).toContain('pixelgate_reserved_micros');
+    // What a request waits behind for a database connection, and the live streams' share of it.
+    expect(text).toMatch(/^pixelgate_db_pool_waiting \d+$/m);
+    expect(text).toMatch(/^pixelgate_db_pool_connections\{state="busy"\} \d+$/m);
+    expect(text).toMatch(/^pixelgate_live_reads\{state="waiting"\} \d+$/m);
   });
 
   test('reads database figures at most once per refresh window, however many scrapes', async ({ app, key }) => {
