@@ -3,6 +3,8 @@
  * written straight to the database. The simulator-and-gateway environment is test/support/env.ts.
  */
 import { randomUUID } from 'node:crypto';
+import type { ResultOf, TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { sql } from 'kysely';
 import WebSocket from 'ws';
@@ -11,8 +13,9 @@ import { insertGeneration } from '../../src/generations/store.ts';
 import { webhookHeaders } from '../../src/replicate/index.ts';
 import type { RunningSimulator } from '../../src/simulator/index.ts';
 import type { TestApp } from '../support/app.ts';
-import { GENERATION_FIELDS, type Gateway, type GenerationResult, type GenerationsEnv } from '../support/env.ts';
+import type { Gateway, GenerationResult, GenerationsEnv } from '../support/env.ts';
 import { rowId } from '../support/ids.ts';
+import { graphql } from '../gql/index.ts';
 import { normalizedRequest } from './normalized-request.ts';
 
 // Moved to test/support/env.ts (no domain imports there); re-exported while tests still import them here.
@@ -20,10 +23,8 @@ export {
   CANCEL,
   CancelGenerationDocument,
   eventually,
-  fieldsOf,
   GENERATE,
   GenerateDocument,
-  GENERATION_FIELDS,
   GET,
   GetGenerationDocument,
   sleep,
@@ -82,21 +83,38 @@ export function wsClient(app: TestApp, key: string): Client {
   });
 }
 
-export interface SubscriptionRecord {
-  readonly events: Array<{ at: number; generation: GenerationResult }>;
+const GenerationProgressSubscription = graphql(`
+  subscription GenerationProgress($id: ID!) {
+    generationProgress(id: $id) {
+      ...GenerationFields
+    }
+  }
+`);
+
+/** A generationProgress subscription whose fields its caller chooses (`GenerationFields` by default). */
+export type ProgressDocument<T> = TypedDocumentNode<{ generationProgress: T }, { id: string }>;
+
+export interface SubscriptionRecord<T = GenerationResult> {
+  readonly events: Array<{ at: number; generation: T }>;
   readonly errors: unknown[];
   readonly done: Promise<void>;
   stop(): void;
 }
 
-/** Subscribes to generationProgress and records every event with its arrival time. */
-export function recordProgress(client: Client, id: string, fields = GENERATION_FIELDS): SubscriptionRecord {
-  const events: SubscriptionRecord['events'] = [];
+/** Subscribes to generationProgress (with `document`'s fields) and records every event with its arrival time. */
+export function recordProgress(client: Client, id: string): SubscriptionRecord;
+export function recordProgress<T>(client: Client, id: string, document: ProgressDocument<T>): SubscriptionRecord<T>;
+export function recordProgress<T>(
+  client: Client,
+  id: string,
+  document: ProgressDocument<T> = GenerationProgressSubscription as ProgressDocument<never>,
+): SubscriptionRecord<T> {
+  const events: SubscriptionRecord<T>['events'] = [];
   const errors: unknown[] = [];
   let stop: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
-    stop = client.subscribe<{ generationProgress: GenerationResult }>(
-      { query: `subscription($id: ID!) { generationProgress(id: $id) { ${fields} } }`, variables: { id } },
+    stop = client.subscribe<ResultOf<typeof document>>(
+      { query: print(document), variables: { id } },
       {
         next: (message) => {
           if (message.errors) errors.push(...message.errors);

@@ -3,22 +3,26 @@
  * queued makes no upstream call. No worker anywhere: nothing is ever created upstream, so the
  * generations stay QUEUED.
  */
-import type { ResultOf } from '@graphql-typed-document-node/core';
 import { graphql } from '../gql/index.ts';
 import { createRequests, eventually, holdOf, ledgerKinds, recordProgress, wsClient } from './helpers.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 
 test.override('setup', { gateway: { runWorker: false } });
 
-const QUEUE_FIELDS = 'id status queuePosition estimatedStartAt';
+// A generation's place in the create queue, as the query, the cancel and the subscription read it.
+graphql(`
+  fragment QueueFields on Generation {
+    id
+    status
+    queuePosition
+    estimatedStartAt
+  }
+`);
 
 const QueuePosition = graphql(`
   query QueuePosition($id: ID!) {
     generation(id: $id) {
-      id
-      status
-      queuePosition
-      estimatedStartAt
+      ...QueueFields
     }
   }
 `);
@@ -26,17 +30,19 @@ const QueuePosition = graphql(`
 const CancelQueued = graphql(`
   mutation CancelQueued($id: ID!) {
     cancelGeneration(id: $id) {
-      id
-      status
-      queuePosition
-      estimatedStartAt
+      ...QueueFields
       costUsd
     }
   }
 `);
 
-/** A progress event as QUEUE_FIELDS selects it. */
-type Queued = NonNullable<ResultOf<typeof QueuePosition>['generation']>;
+const QueueProgress = graphql(`
+  subscription QueueProgress($id: ID!) {
+    generationProgress(id: $id) {
+      ...QueueFields
+    }
+  }
+`);
 
 describe('queued without a worker', () => {
   test('queuePosition counts the creates ahead, moves up through generationProgress, and cancel makes no upstream call', async ({
@@ -57,12 +63,12 @@ describe('queued without a worker', () => {
 
     const client = wsClient(gateway.app, key);
     try {
-      const progress = recordProgress(client, second.id, QUEUE_FIELDS);
+      const progress = recordProgress(client, second.id, QueueProgress);
       await eventually(
         async () => progress.events.length,
         (count) => count >= 1,
       );
-      expect((progress.events[0]!.generation as unknown as Queued).queuePosition).toBe(2);
+      expect(progress.events[0]!.generation.queuePosition).toBe(2);
 
       const canceled = await gateway.app.graphql(CancelQueued, { id: first.id }, key);
       expect(canceled.errors).toBeUndefined();
@@ -73,7 +79,7 @@ describe('queued without a worker', () => {
       // The one behind it moved up, and its subscriber was told.
       expect((await read(second.id)).queuePosition).toBe(1);
       await eventually(
-        async () => progress.events.map((event) => (event.generation as unknown as Queued).queuePosition),
+        async () => progress.events.map((event) => event.generation.queuePosition),
         (positions) => positions.at(-1) === 1,
       );
       progress.stop();

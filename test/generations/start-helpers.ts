@@ -4,12 +4,13 @@
  * the GraphQL operations of tiers, batches, the cache and the gallery.
  */
 import type { ResultOf } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { sql } from 'kysely';
 import { PNG } from 'pngjs';
 import { verifyLedger } from '../../src/billing/ledger.ts';
 import type { Db } from '../../src/db/index.ts';
-import { fieldsOf, GENERATION_FIELDS, sleep, TERMINAL, type Gateway, type GraphQLErrorShape } from './helpers.ts';
+import { sleep, TERMINAL, type Gateway, type GraphQLErrorShape } from './helpers.ts';
 import { graphql } from '../gql/index.ts';
 import type { FinalizeGenerationInput, GenerateImageInput } from '../gql/graphql.ts';
 
@@ -27,7 +28,8 @@ export {
   type GenerationsEnv,
 } from './helpers.ts';
 
-const GenerationDetailFieldsFragment = graphql(`
+/** `GenerationFields` and the starting policies' fields (`...GenerationDetailFields`); its answer type is `GenerationDetail`. */
+export const GenerationDetailFieldsFragment = graphql(`
   fragment GenerationDetailFields on Generation {
     ...GenerationFields
     seed
@@ -60,8 +62,22 @@ const GenerationDetailFieldsFragment = graphql(`
   }
 `);
 
-/** The fields of `GenerationDetailFields` (with `GenerationFields`), for the gallery subscription written as a string. */
-export const DETAIL_FIELDS = `${GENERATION_FIELDS} ${fieldsOf(GenerationDetailFieldsFragment).replace('...GenerationFields', '')}`;
+/** generationProgress with `GenerationDetailFields`, for `recordProgress`. */
+export const GenerationProgressDetailSubscription = graphql(`
+  subscription GenerationProgressDetail($id: ID!) {
+    generationProgress(id: $id) {
+      ...GenerationDetailFields
+    }
+  }
+`);
+
+const GalleryDetailSubscription = graphql(`
+  subscription GalleryDetail {
+    myGenerations {
+      ...GenerationDetailFields
+    }
+  }
+`);
 
 const GenerateDetailedDocument = graphql(`
   mutation GenerateDetailed($input: GenerateImageInput!) {
@@ -210,11 +226,11 @@ export interface GalleryRecord {
   stop(): void;
 }
 
-export function recordGallery(client: Client, fields = DETAIL_FIELDS): GalleryRecord {
+export function recordGallery(client: Client): GalleryRecord {
   const events: GalleryRecord['events'] = [];
   const errors: unknown[] = [];
-  const stop = client.subscribe<{ myGenerations: GenerationDetail }>(
-    { query: `subscription { myGenerations { ${fields} } }` },
+  const stop = client.subscribe<ResultOf<typeof GalleryDetailSubscription>>(
+    { query: print(GalleryDetailSubscription) },
     {
       next: (message) => {
         if (message.errors) errors.push(...message.errors);

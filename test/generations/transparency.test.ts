@@ -4,18 +4,18 @@
  * transparency (decoded with pngjs), and a failed removal keeps the opaque image with a warning
  * and charges only what ran (transparency-refused.test.ts).
  */
+import { recordProgress } from './helpers.ts';
 import {
   decodePng,
   generate,
+  GenerationProgressDetailSubscription,
   holdOf,
   ledgerKinds,
   predictionRows,
   waitForEnd,
   wsClient,
-  type GenerationDetail,
   ledgerProblems,
 } from './start-helpers.ts';
-import { DETAIL_FIELDS } from './start-helpers.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { graphql } from '../gql/index.ts';
 
@@ -45,21 +45,11 @@ describe('transparent backgrounds', () => {
     expect(data!.phase).toBe('GENERATING');
 
     const client = wsClient(env.gateway.app, user.key);
-    const events: GenerationDetail[] = [];
-    await new Promise<void>((resolve, reject) => {
-      client.subscribe<{ generationProgress: GenerationDetail }>(
-        {
-          query: `subscription($id: ID!) { generationProgress(id: $id) { ${DETAIL_FIELDS} } }`,
-          variables: { id: data!.id },
-        },
-        {
-          next: (message) => message.data && events.push(message.data.generationProgress),
-          error: reject,
-          complete: resolve,
-        },
-      );
-    });
+    const record = recordProgress(client, data!.id, GenerationProgressDetailSubscription);
+    await record.done;
     await client.dispose();
+    expect(record.errors).toEqual([]);
+    const events = record.events.map((event) => event.generation);
     const done = events.at(-1)!;
     expect(done.status).toBe('SUCCEEDED');
     expect(events.some((event) => event.phase === 'REMOVING_BACKGROUND' && event.status !== 'SUCCEEDED')).toBe(true);

@@ -118,6 +118,7 @@ type Documents = {
     "\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n": typeof types.DeletedUserViewerDocument,
     "\n  subscription SharedGallery {\n    myGenerations {\n      id\n      status\n      percent\n    }\n  }\n": typeof types.SharedGalleryDocument,
     "\n  query OtherUsersGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n    }\n  }\n": typeof types.OtherUsersGenerationDocument,
+    "\n  subscription GenerationProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...GenerationFields\n    }\n  }\n": typeof types.GenerationProgressDocument,
     "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": typeof types.LifecycleGenerationIdDocument,
     "\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n": typeof types.UnknownGenerationIdDocument,
     "\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.LifecycleGenerationsPageDocument,
@@ -131,9 +132,13 @@ type Documents = {
     "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.UserLedgerEntriesPageDocument,
     "\n  mutation CancelClaimed($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n": typeof types.CancelClaimedDocument,
     "\n  query QueuedPlace($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": typeof types.QueuedPlaceDocument,
-    "\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": typeof types.QueuePositionDocument,
-    "\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n": typeof types.CancelQueuedDocument,
+    "\n  fragment QueueFields on Generation {\n    id\n    status\n    queuePosition\n    estimatedStartAt\n  }\n": typeof types.QueueFieldsFragmentDoc,
+    "\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      ...QueueFields\n    }\n  }\n": typeof types.QueuePositionDocument,
+    "\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...QueueFields\n      costUsd\n    }\n  }\n": typeof types.CancelQueuedDocument,
+    "\n  subscription QueueProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...QueueFields\n    }\n  }\n": typeof types.QueueProgressDocument,
     "\n  fragment GenerationDetailFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n": typeof types.GenerationDetailFieldsFragmentDoc,
+    "\n  subscription GenerationProgressDetail($id: ID!) {\n    generationProgress(id: $id) {\n      ...GenerationDetailFields\n    }\n  }\n": typeof types.GenerationProgressDetailDocument,
+    "\n  subscription GalleryDetail {\n    myGenerations {\n      ...GenerationDetailFields\n    }\n  }\n": typeof types.GalleryDetailDocument,
     "\n  mutation GenerateDetailed($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationDetailFields\n    }\n  }\n": typeof types.GenerateDetailedDocument,
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...GenerationDetailFields\n    }\n  }\n": typeof types.FinalizeDocument,
     "\n  mutation GenerateBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      id\n      estimatedCostUsd\n      items {\n        index\n        replayed\n        generation {\n          ...GenerationDetailFields\n        }\n      }\n    }\n  }\n": typeof types.GenerateBatchDocument,
@@ -270,6 +275,7 @@ const documents: Documents = {
     "\n  query DeletedUserViewer {\n    viewer {\n      id\n      usage {\n        spentUsd\n      }\n    }\n  }\n": types.DeletedUserViewerDocument,
     "\n  subscription SharedGallery {\n    myGenerations {\n      id\n      status\n      percent\n    }\n  }\n": types.SharedGalleryDocument,
     "\n  query OtherUsersGeneration($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n    }\n  }\n": types.OtherUsersGenerationDocument,
+    "\n  subscription GenerationProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...GenerationFields\n    }\n  }\n": types.GenerationProgressDocument,
     "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n": types.LifecycleGenerationIdDocument,
     "\n  query UnknownGenerationId {\n    generation(id: \"not-a-uuid\") {\n      id\n    }\n  }\n": types.UnknownGenerationIdDocument,
     "\n  query LifecycleGenerationsPage($after: String) {\n    viewer {\n      generations(first: 2, after: $after) {\n        nodes {\n          id\n          prompt\n        }\n        edges {\n          cursor\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.LifecycleGenerationsPageDocument,
@@ -283,9 +289,13 @@ const documents: Documents = {
     "\n  query UserLedgerEntriesPage($userId: ID, $after: String) {\n    ledgerEntries(userId: $userId, first: 2, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          generationId\n          user {\n            id\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.UserLedgerEntriesPageDocument,
     "\n  mutation CancelClaimed($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n": types.CancelClaimedDocument,
     "\n  query QueuedPlace($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": types.QueuedPlaceDocument,
-    "\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n": types.QueuePositionDocument,
-    "\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n": types.CancelQueuedDocument,
+    "\n  fragment QueueFields on Generation {\n    id\n    status\n    queuePosition\n    estimatedStartAt\n  }\n": types.QueueFieldsFragmentDoc,
+    "\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      ...QueueFields\n    }\n  }\n": types.QueuePositionDocument,
+    "\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...QueueFields\n      costUsd\n    }\n  }\n": types.CancelQueuedDocument,
+    "\n  subscription QueueProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...QueueFields\n    }\n  }\n": types.QueueProgressDocument,
     "\n  fragment GenerationDetailFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n": types.GenerationDetailFieldsFragmentDoc,
+    "\n  subscription GenerationProgressDetail($id: ID!) {\n    generationProgress(id: $id) {\n      ...GenerationDetailFields\n    }\n  }\n": types.GenerationProgressDetailDocument,
+    "\n  subscription GalleryDetail {\n    myGenerations {\n      ...GenerationDetailFields\n    }\n  }\n": types.GalleryDetailDocument,
     "\n  mutation GenerateDetailed($input: GenerateImageInput!) {\n    generateImage(input: $input) {\n      ...GenerationDetailFields\n    }\n  }\n": types.GenerateDetailedDocument,
     "\n  mutation Finalize($input: FinalizeGenerationInput!) {\n    finalizeGeneration(input: $input) {\n      ...GenerationDetailFields\n    }\n  }\n": types.FinalizeDocument,
     "\n  mutation GenerateBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      id\n      estimatedCostUsd\n      items {\n        index\n        replayed\n        generation {\n          ...GenerationDetailFields\n        }\n      }\n    }\n  }\n": types.GenerateBatchDocument,
@@ -751,6 +761,10 @@ export function graphql(source: "\n  query OtherUsersGeneration($id: ID!) {\n   
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  subscription GenerationProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...GenerationFields\n    }\n  }\n"): (typeof documents)["\n  subscription GenerationProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...GenerationFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  query LifecycleGenerationId($id: ID!) {\n    generation(id: $id) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -803,15 +817,31 @@ export function graphql(source: "\n  query QueuedPlace($id: ID!) {\n    generati
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"): (typeof documents)["\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n    }\n  }\n"];
+export function graphql(source: "\n  fragment QueueFields on Generation {\n    id\n    status\n    queuePosition\n    estimatedStartAt\n  }\n"): (typeof documents)["\n  fragment QueueFields on Generation {\n    id\n    status\n    queuePosition\n    estimatedStartAt\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n"): (typeof documents)["\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      id\n      status\n      queuePosition\n      estimatedStartAt\n      costUsd\n    }\n  }\n"];
+export function graphql(source: "\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      ...QueueFields\n    }\n  }\n"): (typeof documents)["\n  query QueuePosition($id: ID!) {\n    generation(id: $id) {\n      ...QueueFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...QueueFields\n      costUsd\n    }\n  }\n"): (typeof documents)["\n  mutation CancelQueued($id: ID!) {\n    cancelGeneration(id: $id) {\n      ...QueueFields\n      costUsd\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription QueueProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...QueueFields\n    }\n  }\n"): (typeof documents)["\n  subscription QueueProgress($id: ID!) {\n    generationProgress(id: $id) {\n      ...QueueFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  fragment GenerationDetailFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n"): (typeof documents)["\n  fragment GenerationDetailFields on Generation {\n    ...GenerationFields\n    seed\n    aspectRatio\n    selectionReason\n    transparentBackground\n    phase\n    batchId\n    previewImageIndex\n    warning {\n      code\n      message\n    }\n    images {\n      position\n      transparent\n    }\n    preview {\n      id\n    }\n    finals {\n      id\n      model {\n        id\n      }\n    }\n    cachedFrom {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription GenerationProgressDetail($id: ID!) {\n    generationProgress(id: $id) {\n      ...GenerationDetailFields\n    }\n  }\n"): (typeof documents)["\n  subscription GenerationProgressDetail($id: ID!) {\n    generationProgress(id: $id) {\n      ...GenerationDetailFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription GalleryDetail {\n    myGenerations {\n      ...GenerationDetailFields\n    }\n  }\n"): (typeof documents)["\n  subscription GalleryDetail {\n    myGenerations {\n      ...GenerationDetailFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

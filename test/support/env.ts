@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResultOf } from '@graphql-typed-document-node/core';
-import { print, type DocumentNode } from 'graphql';
+import { print } from 'graphql';
 import type { StartAppOptions } from '../../src/app.ts';
 import type { Db } from '../../src/db/index.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
@@ -17,7 +17,8 @@ import { startTestApp, type GraphQLErrorShape, type TestApp } from './app.ts';
 import { createEmptyDatabase, type TestDatabase } from './database.ts';
 import { createTestUser, type TestUser } from './users.ts';
 
-const GenerationFieldsFragment = graphql(`
+/** What most generation documents select (`...GenerationFields`); its answer type is `GenerationResult`. */
+export const GenerationFieldsFragment = graphql(`
   fragment GenerationFields on Generation {
     id
     status
@@ -50,16 +51,6 @@ const GenerationFieldsFragment = graphql(`
     completedAt
   }
 `);
-
-/** A fragment document's own selection as text (the definitions of fragments it spreads left out). */
-export function fieldsOf(fragment: DocumentNode): string {
-  return print(fragment.definitions[0]!)
-    .replace(/^fragment \w+ on \w+ \{/, '')
-    .replace(/\}\s*$/, '');
-}
-
-/** The fields of `GenerationFields`, for operations written as strings (subscriptions with fields of their own). */
-export const GENERATION_FIELDS = fieldsOf(GenerationFieldsFragment);
 
 /** A generation as `GenerationFields` selects it (codegen's type, not a copy). */
 export type GenerationResult = ResultOf<typeof GenerationFieldsFragment>;
