@@ -68,6 +68,8 @@ export interface Row {
   readonly cpu?: {
     gatewayS: number;
     attackerS?: number;
+    /** Of attackerS, the kernel's share (system time: above all copying what it writes). */
+    attackerSystemS?: number;
     benchS: number;
     machineBusyPercent: number;
     softirqPercent: number;
@@ -89,7 +91,8 @@ export interface GatewayProbe {
 }
 
 /** What an attack answers: the gateway's answers in words, and the attacker process's CPU seconds if it had one. */
-export type AttackOutcome = string | { readonly answered: string; readonly attackerCpuS: number };
+export type AttackOutcome =
+  string | { readonly answered: string; readonly attackerCpuS: number; readonly attackerSystemS: number };
 
 /** What every phase needs of the running gateway. */
 export interface Target {
@@ -174,7 +177,9 @@ export async function phase(
       gateway,
       cpu: {
         gatewayS: gateway.cpuUserS + gateway.cpuSystemS,
-        ...(typeof outcome === 'string' ? {} : { attackerS: outcome.attackerCpuS }),
+        ...(typeof outcome === 'string'
+          ? {}
+          : { attackerS: outcome.attackerCpuS, attackerSystemS: outcome.attackerSystemS }),
         benchS: (benchCpu.user + benchCpu.system) / 1e6,
         machineBusyPercent: (100 * (machine.busy - machineBefore.busy)) / machineTicks,
         softirqPercent: (100 * (machine.softirq - machineBefore.softirq)) / machineTicks,
@@ -186,6 +191,12 @@ export async function phase(
     clearInterval(sampler);
     benchLoop.disable();
   }
+}
+
+/** The attacker's CPU seconds, and the kernel's share of them. */
+function attackerCpu({ attackerS, attackerSystemS }: NonNullable<Row['cpu']>): string {
+  if (attackerS === undefined) return '—';
+  return `${attackerS.toFixed(1)} (${(attackerSystemS ?? 0).toFixed(1)} system)`;
 }
 
 export function markdownTable(rows: readonly Row[]): string {
@@ -210,7 +221,7 @@ export function markdownTable(rows: readonly Row[]): string {
     const loop = gateway ? `${ms(gateway.loopP99Ms)} / ${ms(gateway.loopMaxMs)}` : '—';
     const connections = gateway ? `${gateway.connectionsAccepted} (${gateway.connectionsMostOpen})` : '—';
     const cpu = row.cpu
-      ? `${seconds(row.cpu.gatewayS)} / ${row.cpu.attackerS === undefined ? '—' : seconds(row.cpu.attackerS)} / ` +
+      ? `${seconds(row.cpu.gatewayS)} / ${attackerCpu(row.cpu)} / ` +
         `${seconds(row.cpu.benchS)} (${row.cpu.machineBusyPercent.toFixed(0)} %, ${row.cpu.softirqPercent.toFixed(0)} %)`
       : '—';
     lines.push(
@@ -374,6 +385,7 @@ export function httpAttack(
           `${answer}; ${load.requests} sent at ${how} (${load.answered} answered, ${load.errors} connection errors), ` +
           `answered p50 ${ms(load.p50Ms)} p99 ${ms(load.p99Ms)}`,
         attackerCpuS: load.cpuUserS + load.cpuSystemS,
+        attackerSystemS: load.cpuSystemS,
       };
     } finally {
       rmSync(directory, { recursive: true, force: true });
