@@ -34,7 +34,7 @@ import {
 import { attachGraphQLWebSocket } from './graphql/websocket.ts';
 import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.ts';
 import { connectionCap } from './http/connection-cap.ts';
-import { LingeringCloseResponse } from './http/lingering-close.ts';
+import { lingeringCloseResponse } from './http/lingering-close.ts';
 import { sendJson, type HttpRoute } from './http/index.ts';
 import type { Logger } from './logger.ts';
 import type { AppServices } from './services.ts';
@@ -229,8 +229,9 @@ export function createRouteServer(
   unrouted: Unrouted = (_request, response) => sendJson(response, 404, { error: 'not_found' }),
 ): http.Server & { disposeGraphQL(): Promise<void> } {
   // An answer given before its request's body has all arrived closes the connection after a
-  // bounded drain instead of reading the rest of the body (src/http/lingering-close.ts).
-  const server = http.createServer({ ServerResponse: LingeringCloseResponse }, async (request, response) => {
+  // bounded drain instead of reading the rest of the body, on at most MAX_LINGERING_CONNECTIONS at
+  // once (src/http/lingering-close.ts).
+  const server = http.createServer({ ServerResponse: lingeringCloseResponse() }, async (request, response) => {
     const incomingId = request.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID_PATTERN.test(incomingId) ? incomingId : randomUUID();
     response.setHeader('x-request-id', requestId);
