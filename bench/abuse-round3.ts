@@ -513,8 +513,50 @@ async function subscriptionCounters(url: string) {
     executions: counter('pixelgate_subscription_executions_total'),
     bytes: counter('pixelgate_subscription_event_bytes_total'),
     // prom-client's event-loop figures cover the time since the previous scrape.
-    loopP99Ms: counter('pixelgate_nodejs_eventloop_lag_p99_seconds') * 1_000,
     loopMaxMs: counter('pixelgate_nodejs_eventloop_lag_max_seconds') * 1_000,
+    poolWaiting: counter('pixelgate_db_pool_waiting'),
+    liveReadsWaiting: counter('pixelgate_live_reads\\{state="waiting"\\}'),
+  };
+}
+
+/**
+ * Connections the kernel completed that the gateway has not accepted yet: the receive queue of
+ * its listening socket (`/proc/net/tcp`, state 0A; loopback IPv4, as the bench serves it).
+ */
+async function acceptQueue(url: string): Promise<number> {
+  const port = Number(new URL(url).port).toString(16).toUpperCase().padStart(4, '0');
+  const table = await readFile('/proc/net/tcp', 'utf8').catch(() => '');
+  for (const line of table.split('\n')) {
+    const [, local, , state, queues] = line.trim().split(/\s+/);
+    if (state === '0A' && local?.endsWith(`:${port}`)) return parseInt(queues?.split(':')[1] ?? '0', 16);
+  }
+  return 0;
+}
+
+/**
+ * The most queries waiting for a database connection, the most live-stream reads waiting their
+ * turn and the longest event-loop delay, scraped from `/metrics` every 250 ms until `stop`, and
+ * the most connections waiting to be accepted, read every 50 ms.
+ */
+function sampleGateway(url: string) {
+  const most = { poolWaiting: 0, liveReadsWaiting: 0, loopMaxMs: 0, acceptQueue: 0 };
+  let stopped = false;
+  const done = (async () => {
+    for (let sample = 0; !stopped; sample++) {
+      most.acceptQueue = Math.max(most.acceptQueue, await acceptQueue(url));
+      if (sample % 5 === 0) {
+        const now = await subscriptionCounters(url);
+        most.poolWaiting = Math.max(most.poolWaiting, now.poolWaiting || 0);
+        most.liveReadsWaiting = Math.max(most.liveReadsWaiting, now.liveReadsWaiting || 0);
+        most.loopMaxMs = Math.max(most.loopMaxMs, now.loopMaxMs || 0);
+      }
+      await sleep(50);
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await done;
+    return most;
   };
 }
 
@@ -527,6 +569,33 @@ async function graphql(url: string, key: string, query: string, variables: Recor
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+}
+
+/** The bystander's query over a connection of its own, opened now: connect to answer (ms). */
+async function freshConnectionMs(operation: GraphQLOperation): Promise<number> {
+  const { hostname, port } = new URL(operation.url);
+  const body = JSON.stringify({ query: operation.query });
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const request = http.request(
+      {
+        host: hostname,
+        port: Number(port),
+        path: '/graphql',
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...operation.headers,
+        },
+      },
+      (response) => response.resume().once('end', resolve).once('error', resolve),
+    );
+    request.once('error', () => resolve());
+    request.end(body);
+  });
+  return performance.now() - started;
 }
 
 /** Until none of these users' generations is running (bounded: 60 s). */
@@ -553,13 +622,18 @@ export const GALLERY_SECONDS = 20;
 export function sseGalleries(target: Target, scale: Round3Scale, read: boolean) {
   return async (bystander: Promise<LoadResult>) => {
     const countersBefore = await subscriptionCounters(target.url);
+    const sampled = sampleGateway(target.url);
     const names = Array.from({ length: scale.stalledUsers }, (_, i) => `${read ? 'reading' : 'stalled'}-${i}`);
     const keys = await Promise.all(names.map((name) => target.newKey(name)));
-    const streams = (
-      await Promise.all(
-        keys.map((key) => Promise.all(Array.from({ length: 20 }, () => openGalleryStream(target.url, key, read)))),
-      )
-    ).flat();
+    // The bystander (a worker thread) holds its keep-alive connections by now, as a user already
+    // connected would: its connections opened beside the streams' 300 wait in the gateway's
+    // accept queue behind them, which the fresh connection below measures on its own.
+    await sleep(1_500);
+    const openingStreams = Promise.all(
+      keys.map((key) => Promise.all(Array.from({ length: 20 }, () => openGalleryStream(target.url, key, read)))),
+    );
+    const freshMs = await freshConnectionMs(target.cheap);
+    const streams = (await openingStreams).flat();
     let refusedGenerations = 0;
     await Promise.all(
       keys.map(async (key, user) => {
@@ -577,6 +651,7 @@ export function sseGalleries(target: Target, scale: Round3Scale, read: boolean) 
     await untilGenerationsEnded(target.url, keys);
     const endedMs = performance.now() - madeAt;
     await bystander;
+    const most = await sampled();
     const ended = streams.filter((stream) => stream.state.closed).length;
     for (const stream of streams) stream.destroy();
     const after = await subscriptionCounters(target.url);
@@ -590,7 +665,9 @@ export function sseGalleries(target: Target, scale: Round3Scale, read: boolean) 
       `${ended} streams ended by the gateway${refusedGenerations ? `, ${refusedGenerations} generate batches refused!` : ''}; ` +
       `the gateway handed streams ${handed} events (${(handed / streams.length / scale.stalledGenerations).toFixed(1)} per stream per generation) ` +
       `from ${after.executions - countersBefore.executions} executions, ${mb(after.bytes - countersBefore.bytes)}; ` +
-      `the gateway's event-loop delay p99 ${ms(after.loopP99Ms)}, max ${ms(after.loopMaxMs)}` +
+      `at most ${most.poolWaiting} queries waiting for a database connection and ${most.liveReadsWaiting} live reads for their turn, ` +
+      `${most.acceptQueue} connections waiting to be accepted (a new connection's cheap query opened with the streams: ${ms(freshMs)}), ` +
+      `the gateway's event-loop delay max ${ms(Math.max(most.loopMaxMs, after.loopMaxMs))} (scraped every 250 ms)` +
       (read ? `; the streams read ${receivedEvents} events, ${mb(receivedBytes)}` : '')
     );
   };
