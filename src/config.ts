@@ -148,6 +148,7 @@ const envSchema = z.object({
   WS_MAX_SOCKETS_PER_USER: positiveInt(20),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(50),
   WS_MAX_BUFFERED_BYTES: positiveInt(2 * 1024 * 1024),
+  WS_MAX_BUFFERED_BYTES_TOTAL: positiveInt(256 * 1024 * 1024),
   WS_MAX_BYTES_PER_SECOND_PER_USER: positiveInt(2 * 1024 * 1024),
   WS_MAX_BYTES_PER_SECOND: positiveInt(16 * 1024 * 1024),
   WS_MAX_ANONYMOUS_SOCKETS: positiveInt(1_000),
@@ -229,6 +230,12 @@ export interface Config {
     readonly maxSubscriptionsPerSocket: number;
     /** Bytes waiting to be sent to one socket or stream before it is closed as a slow consumer. */
     readonly maxBufferedBytes: number;
+    /**
+     * Bytes waiting to be sent to all sockets and streams together: past it, those with the most
+     * waiting are closed as slow consumers (256 MiB: 16 s of `maxBytesPerSecond`, the most all
+     * streams are sent; clients that read hold next to nothing).
+     */
+    readonly maxBufferedBytesTotal: number;
     /** Bytes of events one user's sockets and streams are sent per second, together (src/graphql/live-budget.ts). */
     readonly maxBytesPerSecondPerUser: number;
     /** Bytes of events all of this instance's sockets and streams are sent per second, together. */
@@ -422,6 +429,7 @@ function configFrom(e: Env): Config {
       maxSocketsPerUser: e.WS_MAX_SOCKETS_PER_USER,
       maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      maxBufferedBytesTotal: e.WS_MAX_BUFFERED_BYTES_TOTAL,
       maxBytesPerSecondPerUser: e.WS_MAX_BYTES_PER_SECOND_PER_USER,
       maxBytesPerSecond: e.WS_MAX_BYTES_PER_SECOND,
       maxAnonymousSockets: e.WS_MAX_ANONYMOUS_SOCKETS,

@@ -74,14 +74,16 @@ async function isAdmin(services: AppServices, authorization: string | null): Pro
 }
 
 /** Sockets and SSE streams under one set of limits. */
-function liveConnections({ config, logger }: AppServices): LiveConnections {
+function liveConnections({ config, logger }: AppServices, registry: Registry): LiveConnections {
   return new LiveConnections(
     {
       maxConnections: config.webSocket.maxSockets,
       maxConnectionsPerUser: config.webSocket.maxSocketsPerUser,
       maxBufferedBytes: config.webSocket.maxBufferedBytes,
+      maxBufferedBytesTotal: config.webSocket.maxBufferedBytesTotal,
     },
     logger,
+    registry,
   );
 }
 
@@ -97,7 +99,7 @@ export function createGraphQLServer(
   const graphiql = production ? null : localGraphiQL();
   const allRoutes = graphiql ? [...routes, graphiql.route] : routes;
 
-  const live = liveConnections(services);
+  const live = liveConnections(services, options.registry);
   const yoga = createYoga<YogaServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',

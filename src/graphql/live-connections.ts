@@ -7,9 +7,12 @@
  * - per API key, for revocation: a revoked key (here or on another instance, through the bus) ends
  *   every connection it opened at once, and a periodic re-check is the backstop for a lost push.
  *
- * Each transport says how it ends one of its connections (`end`); the bytes-waiting bound
- * (`WS_MAX_BUFFERED_BYTES`) is checked by each transport before it sends, with `isSlow` here.
+ * Each transport says how it ends one of its connections (`end`). Bytes waiting for slow clients
+ * are bounded per connection (`WS_MAX_BUFFERED_BYTES`) and for all of them together
+ * (`WS_MAX_BUFFERED_BYTES_TOTAL`): each transport asks `slowConsumer` before it sends, with the
+ * bytes that would then wait, and tells `drained` when its client took some.
  */
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import type { Viewer } from './context.ts';
 
@@ -20,6 +23,8 @@ export interface LiveConnectionLimits {
   readonly maxConnectionsPerUser: number;
   /** Bytes queued for one connection before it counts as a slow consumer and is ended. */
   readonly maxBufferedBytes: number;
+  /** Bytes queued for all of this instance's connections together: past it, the ones furthest behind are ended. */
+  readonly maxBufferedBytesTotal: number;
 }
 
 /** Why a connection is ended by the registry rather than by its client. */
@@ -40,11 +45,35 @@ export class LiveConnections {
   private readonly byUser = new Map<string, Set<LiveConnection>>();
   private readonly byKey = new Map<string, Set<LiveConnection>>();
   private readonly owners = new Map<LiveConnection, UserViewer>();
+  /** Each connection's bytes waiting, as last checked (none: 0), and their sum. */
+  private readonly waiting = new Map<LiveConnection, number>();
+  private waitingTotal = 0;
+  private readonly slowConsumers: Counter<'bound'>;
 
   constructor(
     readonly limits: LiveConnectionLimits,
     private readonly logger: Logger,
-  ) {}
+    registry?: Registry,
+  ) {
+    const registers = registry ? [registry] : [];
+    this.slowConsumers = new Counter({
+      name: 'pixelgate_live_slow_consumers_total',
+      help: 'Sockets and SSE streams ended as slow consumers, by the bound they passed (connection: WS_MAX_BUFFERED_BYTES, instance: WS_MAX_BUFFERED_BYTES_TOTAL).',
+      labelNames: ['bound'],
+      registers,
+    });
+    const buffered: Gauge = new Gauge({
+      name: 'pixelgate_live_buffered_bytes',
+      help: 'Bytes waiting in the process for the clients of all sockets and SSE streams, as last checked (bounded by WS_MAX_BUFFERED_BYTES_TOTAL).',
+      registers,
+      collect: () => buffered.set(this.bufferedBytes),
+    });
+  }
+
+  /** Bytes waiting for every connection's client together, as each was last checked. */
+  get bufferedBytes(): number {
+    return this.waitingTotal;
+  }
 
   get size(): number {
     return this.all.size;
@@ -85,6 +114,7 @@ export class LiveConnections {
 
   remove(connection: LiveConnection): void {
     if (!this.all.delete(connection)) return;
+    this.record(connection, 0);
     const owner = this.owners.get(connection);
     if (!owner) return;
     this.owners.delete(connection);
@@ -118,11 +148,55 @@ export class LiveConnections {
     }
   }
 
-  /** Whether `bufferedBytes` waiting for one connection passes the bound (logged once by the caller's end). */
-  isSlow(bufferedBytes: number): boolean {
-    return bufferedBytes > this.limits.maxBufferedBytes;
+  /**
+   * Why a connection would be a slow consumer with `bufferedBytes` waiting for its client (what
+   * waits now and what it is about to send), or undefined: it may send, and its bytes count in
+   * the instance's total until its next check, `drained` or `remove`.
+   *
+   * One rule for both transports: past `WS_MAX_BUFFERED_BYTES` it is a slow consumer. Past
+   * `WS_MAX_BUFFERED_BYTES_TOTAL` with every other connection's bytes, the connections with the
+   * most bytes waiting are ended until the total fits — this one (answered here; its caller ends
+   * it) or others (ended here): the clients that fell furthest behind go first, while one that
+   * reads, holding next to nothing, is not ended for the bytes others leave waiting. A connection
+   * ended as a slow consumer leaves the total at once, so the total never passes its bound.
+   */
+  slowConsumer(connection: LiveConnection, bufferedBytes: number): string | undefined {
+    if (bufferedBytes > this.limits.maxBufferedBytes) {
+      this.slowConsumers.inc({ bound: 'connection' });
+      this.record(connection, 0);
+      return 'Slow consumer: too many bytes waiting to be sent.';
+    }
+    if (!this.all.has(connection)) return undefined;
+    this.record(connection, bufferedBytes);
+    while (this.waitingTotal > this.limits.maxBufferedBytesTotal) {
+      const largest = this.largestWaiting();
+      this.slowConsumers.inc({ bound: 'instance' });
+      this.record(largest, 0);
+      if (largest === connection) return INSTANCE_FULL;
+      largest.end('slowConsumer', INSTANCE_FULL);
+    }
+    return undefined;
+  }
+
+  private largestWaiting(): LiveConnection {
+    let largest: [LiveConnection, number] | undefined;
+    for (const entry of this.waiting) if (!largest || entry[1] > largest[1]) largest = entry;
+    return largest![0];
+  }
+
+  /** Notes that a connection's client took some of what waited: `bufferedBytes` wait now. */
+  drained(connection: LiveConnection, bufferedBytes: number): void {
+    if (bufferedBytes < (this.waiting.get(connection) ?? 0)) this.record(connection, bufferedBytes);
+  }
+
+  private record(connection: LiveConnection, bufferedBytes: number): void {
+    this.waitingTotal += bufferedBytes - (this.waiting.get(connection) ?? 0);
+    if (bufferedBytes > 0) this.waiting.set(connection, bufferedBytes);
+    else this.waiting.delete(connection);
   }
 }
+
+const INSTANCE_FULL = "Slow consumer: the instance's bytes waiting for slow clients are at their maximum.";
 
 function indexUnder(index: Map<string, Set<LiveConnection>>, key: string, connection: LiveConnection): void {
   let set = index.get(key);

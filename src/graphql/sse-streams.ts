@@ -2,7 +2,8 @@
  * Subscriptions over HTTP (SSE, `text/event-stream`) under the same limits as WebSocket sockets
  * (`live-connections.ts`): each stream counts against the instance's and its user's maximum, is
  * ended when its API key is revoked (with a last UNAUTHENTICATED event), and is ended as a slow
- * consumer when more than `WS_MAX_BUFFERED_BYTES` wait for its client (`LimitedStream`).
+ * consumer when more than `WS_MAX_BUFFERED_BYTES` wait for its client, or when the bytes it adds
+ * would take all live connections past `WS_MAX_BUFFERED_BYTES_TOTAL` (`LimitedStream`).
  *
  * Hooked at envelop's `onSubscribe`, where the subscription's context (its viewer, and the HTTP
  * response Yoga's node adapter put in the server context) and its event stream meet. WebSocket
@@ -73,7 +74,8 @@ export function useLimitedEventStreams(live: LiveConnections, logger: Logger): P
  * What the client has not taken waits here, measured by the event's one serialization
  * (`serializedResult`: the same bytes for every stream sharing the execution, and the text Yoga
  * writes); when it and the bytes in the
- * response pass `WS_MAX_BUFFERED_BYTES`, the stream is ended as a slow consumer and its socket
+ * response pass `WS_MAX_BUFFERED_BYTES` (or, with every other stream's and socket's,
+ * `WS_MAX_BUFFERED_BYTES_TOTAL`), the stream is ended as a slow consumer and its socket
  * destroyed (those bytes can never be sent). `end` for a revocation stops it with a last
  * UNAUTHENTICATED event; the source is ended whichever side stops first.
  */
@@ -139,9 +141,8 @@ export class LimitedStream implements AsyncIterableIterator<ExecutionResult> {
           continue;
         }
         this.enqueue(step.value);
-        if (this.options.live.isSlow(this.waitingBytes())) {
-          this.connection.end('slowConsumer', 'Slow consumer: too many bytes waiting to be sent.');
-        }
+        const slow = this.options.live.slowConsumer(this.connection, this.waitingBytes());
+        if (slow) this.connection.end('slowConsumer', slow);
       }
     } catch (error) {
       this.failure = { error };
@@ -199,6 +200,7 @@ export class LimitedStream implements AsyncIterableIterator<ExecutionResult> {
     const queued = this.backlog.shift();
     if (queued) {
       this.backlogBytes -= queued.bytes;
+      this.options.live.drained(this.connection, this.waitingBytes());
       return { done: false, value: queued.value };
     }
     if (this.failure) {

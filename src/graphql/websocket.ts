@@ -16,7 +16,8 @@
  * - subscriptions per socket: an `error` message for that operation id;
  * - a message's nesting and variables, read off its text before graphql-ws parses it
  *   (`ws-message-bounds.ts`);
- * - bytes waiting to be sent on one socket (a slow consumer): close 1008, never buffered unbounded.
+ * - bytes waiting to be sent on one socket, or on all sockets and SSE streams together (a slow
+ *   consumer, `live-connections.ts`): close 1008, never buffered unbounded.
  *
  * Subscription events are written here rather than by graphql-ws (`sendEvents`): graphql-ws
  * stringifies every `next` message per subscriber, while the result shared by thousands of
@@ -236,7 +237,10 @@ class SocketAdmission {
       transport: 'websocket' as const,
       authorization: null as string | null,
       end: (reason: 'revoked' | 'slowConsumer', message: string) =>
-        this.refuse(socket, reason === 'revoked' ? WS_CLOSE.forbidden : WS_CLOSE.slowConsumer, message, {}),
+        this.refuse(socket, reason === 'revoked' ? WS_CLOSE.forbidden : WS_CLOSE.slowConsumer, message, {
+          reason,
+          bufferedBytes: socket.bufferedAmount,
+        }),
     };
     const state: SocketState = { connection, address, viewer: null, anonymous: false, lastActiveAt: Date.now() };
     this.states.set(socket, state);
@@ -290,14 +294,20 @@ class SocketAdmission {
    * concurrently: whatever the path, a socket whose unsent bytes pass the cap is closed, and a
    * closing socket accepts nothing more.
    */
-  isSlowConsumer(socket: WebSocket): boolean {
-    if (socket.readyState !== socket.OPEN) return true;
-    if (!this.options.live.isSlow(socket.bufferedAmount)) return false;
-    this.refuse(socket, WS_CLOSE.slowConsumer, 'Slow consumer: too many bytes waiting to be sent.', {
-      bufferedBytes: socket.bufferedAmount,
-      limit: this.options.live.limits.maxBufferedBytes,
-    });
+  isSlowConsumer(socket: WebSocket, sending = 0): boolean {
+    const state = this.states.get(socket);
+    if (socket.readyState !== socket.OPEN || !state) return true;
+    const bufferedBytes = socket.bufferedAmount + sending;
+    const slow = this.options.live.slowConsumer(state.connection, bufferedBytes);
+    if (!slow) return false;
+    this.refuse(socket, WS_CLOSE.slowConsumer, slow, { reason: 'slowConsumer', bufferedBytes });
     return true;
+  }
+
+  /** Notes that the socket's client took what was sent (its bytes leave the instance's total). */
+  drained(socket: WebSocket): void {
+    const state = this.states.get(socket);
+    if (state) this.options.live.drained(state.connection, socket.bufferedAmount);
   }
 
   closeForCredentials(socket: WebSocket, error: unknown): boolean {
@@ -469,10 +479,12 @@ function sendEvents(
       for (;;) {
         const step = await events.next();
         if (step.done || ended) return { done: true, value: undefined };
+        const message = Buffer.concat([head, serializedResult(step.value), MESSAGE_END]);
         // A closing socket or a slow consumer (closed here) gets nothing more.
-        if (sockets.isSlowConsumer(socket)) continue;
+        if (sockets.isSlowConsumer(socket, message.length)) continue;
         try {
-          await send(Buffer.concat([head, serializedResult(step.value), MESSAGE_END]));
+          await send(message);
+          sockets.drained(socket);
         } catch (error) {
           await end();
           throw error;

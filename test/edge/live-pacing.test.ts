@@ -118,7 +118,12 @@ const view = (id: string, status: string, percent: number | null): ExecutionResu
 describe('an SSE stream whose client does not take its events', () => {
   it("is handed each generation's newest state when it reads, its final state included, not every state", async () => {
     const live = new LiveConnections(
-      { maxConnections: 10, maxConnectionsPerUser: 10, maxBufferedBytes: 10 * 1024 * 1024 },
+      {
+        maxConnections: 10,
+        maxConnectionsPerUser: 10,
+        maxBufferedBytes: 10 * 1024 * 1024,
+        maxBufferedBytesTotal: 10 * 1024 * 1024,
+      },
       silentLogger,
     );
     const events = feed();

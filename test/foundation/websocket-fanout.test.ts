@@ -148,7 +148,7 @@ const test = base
       auth: { resolve: async () => null, isCredentialError: () => false, isDatabaseUnavailable: () => false },
       documents: new TrustedDocuments('off', async () => null),
       live: new LiveConnections(
-        { maxConnections: 100, maxConnectionsPerUser: 10, maxBufferedBytes: 1 << 20 },
+        { maxConnections: 100, maxConnectionsPerUser: 10, maxBufferedBytes: 1 << 20, maxBufferedBytesTotal: 1 << 24 },
         silentLogger,
       ),
       limits: {

@@ -85,6 +85,7 @@ type Documents = {
     "\n  query ExposureModels {\n    models {\n      id\n    }\n  }\n": typeof types.ExposureModelsDocument,
     "\n  mutation InputCreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      dailyBudgetUsd\n    }\n  }\n": typeof types.InputCreateUserDocument,
     "\n      mutation InputCreateApiKey($u: ID!) {\n        createApiKey(userId: $u) {\n          key\n        }\n      }\n    ": typeof types.InputCreateApiKeyDocument,
+    "\n    mutation GenerateBufferedTotalBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": typeof types.GenerateBufferedTotalBatchDocument,
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": typeof types.RevokeStreamingKeyDocument,
     "\n  subscription LiveFanoutGallery {\n    myGenerations {\n      id\n      status\n      p0: prompt\n      p1: prompt\n      p2: prompt\n      p3: prompt\n      p4: prompt\n    }\n  }\n": typeof types.LiveFanoutGalleryDocument,
     "\n  mutation LiveFanoutBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      items {\n        generation {\n          id\n        }\n      }\n    }\n  }\n": typeof types.LiveFanoutBatchDocument,
@@ -242,6 +243,7 @@ const documents: Documents = {
     "\n  query ExposureModels {\n    models {\n      id\n    }\n  }\n": types.ExposureModelsDocument,
     "\n  mutation InputCreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      dailyBudgetUsd\n    }\n  }\n": types.InputCreateUserDocument,
     "\n      mutation InputCreateApiKey($u: ID!) {\n        createApiKey(userId: $u) {\n          key\n        }\n      }\n    ": types.InputCreateApiKeyDocument,
+    "\n    mutation GenerateBufferedTotalBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  ": types.GenerateBufferedTotalBatchDocument,
     "\n    mutation RevokeStreamingKey($id: ID!) {\n      revokeApiKey(id: $id) {\n        id\n      }\n    }\n  ": types.RevokeStreamingKeyDocument,
     "\n  subscription LiveFanoutGallery {\n    myGenerations {\n      id\n      status\n      p0: prompt\n      p1: prompt\n      p2: prompt\n      p3: prompt\n      p4: prompt\n    }\n  }\n": types.LiveFanoutGalleryDocument,
     "\n  mutation LiveFanoutBatch($inputs: [GenerateImageInput!]!) {\n    generateImages(inputs: $inputs) {\n      items {\n        generation {\n          id\n        }\n      }\n    }\n  }\n": types.LiveFanoutBatchDocument,
@@ -626,6 +628,10 @@ export function graphql(source: "\n  mutation InputCreateUser($input: CreateUser
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n      mutation InputCreateApiKey($u: ID!) {\n        createApiKey(userId: $u) {\n          key\n        }\n      }\n    "): (typeof documents)["\n      mutation InputCreateApiKey($u: ID!) {\n        createApiKey(userId: $u) {\n          key\n        }\n      }\n    "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n    mutation GenerateBufferedTotalBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  "): (typeof documents)["\n    mutation GenerateBufferedTotalBatch($inputs: [GenerateImageInput!]!) {\n      generateImages(inputs: $inputs) {\n        id\n      }\n    }\n  "];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
