@@ -97,6 +97,9 @@ async function gatewayProcess(init: Message): Promise<void> {
     extra: {
       WS_MAX_SOCKETS_PER_USER: String(SUBSCRIBERS + 100),
       WS_MAX_SOCKETS: String(SUBSCRIBERS + 100),
+      // Every subscriber connects from 127.0.0.1 and authenticates in `connection_init`, 200 at a
+      // time: the per-address cap on sockets not yet authenticated (20) would refuse the rest 429.
+      WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: String(SUBSCRIBERS + 100),
       // Every subscriber is the one bench user: its events are not paced, per user or per instance
       // (the fan-out is measured).
       WS_MAX_BYTES_PER_SECOND_PER_USER: String(SUBSCRIBERS * 1024 * 1024),
