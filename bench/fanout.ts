@@ -60,8 +60,13 @@ const PEERS = fileURLToPath(new URL('./fanout-peers.ts', import.meta.url));
  */
 function spawnChild(mode: 'gateway' | 'clients' | 'raw', init: Record<string, unknown>) {
   const script = mode === 'gateway' ? fileURLToPath(import.meta.url) : PEERS;
+  // BENCH_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops.
+  const profile =
+    mode === 'gateway' && process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : [];
   const child = fork(script, [mode], {
-    execArgv: [...process.execArgv, '--expose-gc'],
+    execArgv: [...process.execArgv, '--expose-gc', ...profile],
     serialization: 'advanced',
     stdio: 'inherit',
   });
