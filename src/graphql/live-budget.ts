@@ -49,11 +49,16 @@ const SWEEP_EVERY = 1_000;
  */
 export const TURN_BYTES = 512 * 1024;
 
+/** Slots of waiters let go that the queue's array keeps before it is copied without them. */
+const COMPACT_AFTER = 1_024;
+
 export class LiveByteBudget {
   private readonly buckets = new Map<string, Bucket>();
   private readonly instance: Bucket;
   private charges = 0;
-  private readonly waiters: Waiter[] = [];
+  /** The queue: `waiters[head]` is its first; the slots before it are let go (compacted now and then). */
+  private readonly waiters: (Waiter | undefined)[] = [];
+  private head = 0;
   /** The bytes of the events let go in this turn. */
   private turnBytes = 0;
   private turnEnd: NodeJS.Immediate | undefined;
@@ -83,7 +88,7 @@ export class LiveByteBudget {
    * out of debt; with `bytes`, before it sends the event it took, once this turn has room for them.
    */
   ready(principal?: string, bytes = 0): Promise<void> {
-    if (this.waiters.length === 0 && this.mayGo(principal, bytes) === 0) {
+    if (this.waiting === 0 && this.mayGo(principal, bytes) === 0) {
       this.release(bytes);
       return Promise.resolve();
     }
@@ -138,32 +143,61 @@ export class LiveByteBudget {
     });
   }
 
-  /** Lets waiters go, in order, while the turn has room; those whose buckets are in debt wait on. */
+  /** Streams waiting in the queue. */
+  private get waiting(): number {
+    return this.waiters.length - this.head;
+  }
+
+  /**
+   * Lets waiters go, in order, while the turn has room; those whose buckets are in debt wait on, in
+   * their order, at the front. Each waiter looked at costs O(1): none is moved up one by one.
+   */
   private readonly pump = (): void => {
     this.pumpTimer = undefined;
     this.pumpSoon = undefined;
     let debtWait = Number.POSITIVE_INFINITY;
     let turnFull = false;
-    for (let index = 0; index < this.waiters.length;) {
-      const waiter = this.waiters[index]!;
+    const waiters = this.waiters;
+    // Waiters that stay (in debt) are gathered at waiters[head .. head + kept).
+    let kept = 0;
+    let index = this.head;
+    for (; index < waiters.length; index++) {
+      const waiter = waiters[index]!;
       const wait = this.mayGo(waiter.principal, waiter.bytes);
       if (wait === -1) {
         turnFull = true;
         break;
       }
+      waiters[index] = undefined;
       if (wait > 0) {
         debtWait = Math.min(debtWait, wait);
-        index++;
+        waiters[this.head + kept++] = waiter;
         continue;
       }
-      this.waiters.splice(index, 1);
       this.release(waiter.bytes);
       waiter.resolve();
     }
-    if (this.waiters.length === 0) return;
+    // The ones kept go just before the first not looked at, so the queue stays one run, in order.
+    for (let moved = kept - 1; moved >= 0; moved--) {
+      const waiter = waiters[this.head + moved];
+      waiters[this.head + moved] = undefined;
+      waiters[index - kept + moved] = waiter;
+    }
+    this.head = index - kept;
+    this.compact();
+    if (this.waiting === 0) return;
     // The turn is full (go on after the loop's I/O), or every waiter left waits for a debt.
     this.schedulePump(turnFull ? 0 : debtWait);
   };
+
+  /** Drops the slots of waiters let go once they are most of the array (each slot moves O(1) times). */
+  private compact(): void {
+    if (this.head < COMPACT_AFTER && this.head < this.waiters.length) return;
+    if (this.head * 2 < this.waiters.length) return;
+    this.waiters.copyWithin(0, this.head);
+    this.waiters.length -= this.head;
+    this.head = 0;
+  }
 
   /** Pumps after the loop's I/O (`delayMs` 0), else after `delayMs`, whichever pump is due first. */
   private schedulePump(delayMs: number): void {

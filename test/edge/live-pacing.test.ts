@@ -78,6 +78,38 @@ describe('the live byte budget', () => {
     await a;
     expect(order).toEqual(['b', 'a']);
   });
+
+  it('lets N waiting streams go with O(N) work on its queue, in order, one in debt kept in its place', async () => {
+    let now = 0;
+    const budget = new LiveByteBudget(1_000, 1e12, () => now);
+    // The queue's array, through a proxy counting each slot read or written (splicing the first
+    // of N out, N times, is N² of them).
+    let slotOperations = 0;
+    const counted = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get: (array, key, receiver) => (isSlot(key) && slotOperations++, Reflect.get(array, key, receiver)),
+        set: (array, key, value, receiver) => (
+          isSlot(key) && slotOperations++,
+          Reflect.set(array, key, value, receiver)
+        ),
+      });
+    const isSlot = (key: string | symbol) => typeof key === 'string' && /^\d+$/.test(key);
+    const queue = budget as unknown as { waiters: object };
+    queue.waiters = counted(queue.waiters);
+
+    const streams = 5_000;
+    budget.charge('a', 1_010);
+    await budget.ready('b', TURN_BYTES); // this turn is full: everyone below waits for the next
+    const order: string[] = [];
+    const waiting = [budget.ready('a').then(() => order.push('a'))];
+    for (let i = 0; i < streams; i++) waiting.push(budget.ready('b', 1).then(() => order.push(`b${i}`)));
+    await Promise.all(waiting.slice(1));
+    expect(order).toEqual(Array.from({ length: streams }, (_, i) => `b${i}`));
+    now += 10;
+    await waiting[0];
+    expect(order.at(-1)).toBe('a');
+    expect(slotOperations).toBeLessThan(10 * streams);
+  });
 });
 
 /** A response that never drains: what a client that does not read looks like to the stream. */
