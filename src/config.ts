@@ -144,6 +144,7 @@ const envSchema = z.object({
     .transform(Number)
     .pipe(z.number().int().positive('a positive whole number'))
     .optional(),
+  HTTP_MAX_UNREAD_BYTES_TOTAL: positiveInt(256 * 1024 * 1024),
   WS_MAX_SOCKETS: positiveInt(10_000),
   WS_MAX_SOCKETS_PER_USER: positiveInt(20),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(50),
@@ -253,6 +254,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Client connections one server accepts; unset → the file-descriptor limit less headroom (src/http/connection-cap.ts). */
   readonly httpMaxConnections: number | undefined;
+  /** Bytes of answers (not live events) waiting for their clients, all HTTP connections together. */
+  readonly httpMaxUnreadBytesTotal: number;
   /** Schema introspection; default: on outside production, off in production. */
   readonly introspection: boolean;
   /** Registered documents by id: `off`, `allow` (ids and text) or `enforce` (user keys: ids only). */
@@ -438,6 +441,7 @@ function configFrom(e: Env): Config {
     },
     maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
     httpMaxConnections: e.HTTP_MAX_CONNECTIONS,
+    httpMaxUnreadBytesTotal: e.HTTP_MAX_UNREAD_BYTES_TOTAL,
     introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
     trustedDocuments: e.TRUSTED_DOCUMENTS,
     metricsToken: e.METRICS_TOKEN,

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
-import type { Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { UnauthenticatedError } from './auth/errors.ts';
 import { resolveViewer } from './auth/viewer.ts';
 import { databaseUnavailableError, maskContractErrors } from './graphql/errors.ts';
@@ -36,6 +36,7 @@ import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.ts';
 import { connectionCap } from './http/connection-cap.ts';
 import { lingeringCloseResponse } from './http/lingering-close.ts';
 import { sendJson, type HttpRoute } from './http/index.ts';
+import { boundUnreadAnswers } from './http/unread-answers.ts';
 import type { Logger } from './logger.ts';
 import type { AppServices } from './services.ts';
 import { graphqlTracingPlugins } from './tracing.ts';
@@ -153,6 +154,7 @@ export function createGraphQLServer(
   });
 
   server.maxConnections = connectionCap(config.httpMaxConnections);
+  boundAnswersWaiting(services, server, options.registry);
   // A connection that never sends its request headers is closed after this (Node's default: 60 s).
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   const stopWebSocket = attachWebSocketTransport(services, server, yoga, live, documents);
@@ -161,6 +163,31 @@ export function createGraphQLServer(
     await yoga.dispose();
   };
   return server;
+}
+
+/** Answers that are not live events, waiting for clients that do not read them: at most HTTP_MAX_UNREAD_BYTES_TOTAL. */
+function boundAnswersWaiting({ config, logger }: AppServices, server: http.Server, registry: Registry): void {
+  const ended = new Counter({
+    name: 'pixelgate_http_unread_answers_ended_total',
+    help: 'HTTP connections destroyed because the answers waiting for all clients passed HTTP_MAX_UNREAD_BYTES_TOTAL (those with the most waiting first).',
+    registers: [registry],
+  });
+  const unread = boundUnreadAnswers(server, {
+    maxBytesTotal: config.httpMaxUnreadBytesTotal,
+    onEnd: (waitingBytes, totalBytes) => {
+      ended.inc();
+      logger.warn(
+        { reason: 'slowConsumer', bufferedBytes: waitingBytes, totalBytes },
+        "HTTP connection ended: the instance's bytes waiting for clients that do not read their answers are at their maximum",
+      );
+    },
+  });
+  const waiting: Gauge = new Gauge({
+    name: 'pixelgate_http_unread_answer_bytes',
+    help: 'Bytes of answers (not live events) waiting in the process for their clients, all HTTP connections together, as last swept (bounded by HTTP_MAX_UNREAD_BYTES_TOTAL).',
+    registers: [registry],
+    collect: () => waiting.set(unread.waitingBytes()),
+  });
 }
 
 /**

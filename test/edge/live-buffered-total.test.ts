@@ -144,6 +144,8 @@ describe('bytes waiting for slow clients, all streams together', () => {
       await generate();
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await metric(app, 'pixelgate_live_buffered_bytes')).toBeLessThanOrEqual(TOTAL_BYTES);
+      // Counted once: a socket's queue and an SSE stream are not in the total of HTTP answers.
+      expect(await metric(app, 'pixelgate_http_unread_answer_bytes')).toBe(0);
     }
     await expect.poll(bothEnded, { timeout: 10_000 }).toBe(true);
 
