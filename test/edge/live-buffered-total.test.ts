@@ -10,42 +10,23 @@
  * server's (an SSE stream's backlog; a socket's queue, one event per subscription awaiting its
  * send). Events are a gallery with 10 aliases of a 4,000-character prompt, ~40 KB each.
  */
-import net from 'node:net';
 import { graphql } from '../gql/index.ts';
 import type { TestApp } from '../support/app.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
+import { bigGallery, LONG_PROMPT, openReadingSseStream, openStalledSseStream } from '../support/sse-streams.ts';
 import { connect } from '../support/sockets.ts';
 
 const TOTAL_BYTES = 256 * 1024;
 const ALIASES = 10;
 const BATCH = 20;
 const SOCKET_SUBSCRIPTIONS = 20;
-const PROMPT = 'a red fox in the snow, '.repeat(170).slice(0, 3990);
-const BIG_GALLERY = `subscription { myGenerations { ${Array.from({ length: ALIASES }, (_, i) => `p${i}: prompt`).join(' ')} } }`;
+const BIG_GALLERY = bigGallery(ALIASES);
 const INSTANCE_FULL = /the instance's bytes waiting for slow clients are at their maximum/;
 
 interface LogLine {
   level: number;
   msg: string;
   reason?: string;
-}
-
-/** Sends an SSE subscription over a raw socket and never reads what comes back (until `drain`). */
-async function openStalledStream(app: TestApp, key: string) {
-  const { hostname, port } = new URL(app.url);
-  const socket = net.connect({ host: hostname, port: Number(port) });
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const body = JSON.stringify({ query: BIG_GALLERY });
-  socket.write(
-    `POST /graphql HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\n` +
-      `Accept: text/event-stream\r\nAuthorization: Bearer ${key}\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-  socket.on('error', () => {});
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.on('data', () => {});
-  socket.pause();
-  return { closed, drain: () => socket.resume() };
 }
 
 /** A WebSocket running SOCKET_SUBSCRIPTIONS galleries whose client stops reading its socket. */
@@ -58,31 +39,6 @@ async function openStalledSocket(app: TestApp, key: string) {
   const underlying = (raw.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
   underlying.pause();
   return { closed: raw.closed, drain: () => underlying.resume() };
-}
-
-/** An SSE subscription read as it arrives. */
-async function openReadingStream(app: TestApp, key: string) {
-  const abort = new AbortController();
-  const response = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query: 'subscription { myGenerations { id status } }' }),
-    signal: abort.signal,
-  });
-  let text = '';
-  let ended = false;
-  const decoder = new TextDecoder();
-  void (async () => {
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        text += decoder.decode(chunk, { stream: true });
-      }
-    } catch {
-      // aborted by the test
-    }
-    ended = true;
-  })();
-  return { text: () => text, ended: () => ended, close: () => abort.abort() };
 }
 
 async function metric(app: TestApp, series: string): Promise<number> {
@@ -126,7 +82,10 @@ describe('bytes waiting for slow clients, all streams together', () => {
     let made = 0;
     /** 20 generations in one request: one gallery event each, for every stream. */
     const generate = async () => {
-      const inputs = Array.from({ length: BATCH }, () => ({ modelId: 'flux-schnell', prompt: `${PROMPT} ${made++}` }));
+      const inputs = Array.from({ length: BATCH }, () => ({
+        modelId: 'flux-schnell',
+        prompt: `${LONG_PROMPT} ${made++}`,
+      }));
       const answer = await app.graphql(GenerateBufferedTotalBatch, { inputs }, key);
       expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
     };
@@ -136,8 +95,8 @@ describe('bytes waiting for slow clients, all streams together', () => {
       );
     const bothEnded = () => endedFor('SSE stream ended') && endedFor('WebSocket closed');
 
-    const reader = await openReadingStream(app, key);
-    const stalledStream = await openStalledStream(app, key);
+    const reader = await openReadingSseStream(app, key);
+    const stalledStream = await openStalledSseStream(app, key, BIG_GALLERY);
     const stalledSocket = await openStalledSocket(app, key);
     // Bounded: 800 events per stream (32 MB each) are far more than every buffer on the way holds.
     for (let round = 0; round < 40 && !bothEnded(); round++) {

@@ -11,72 +11,22 @@
  * ~40 KB): that is the case the old check — bytes in the response, read only when Yoga asked for
  * the next event — could never see, while the gallery's buffer held up to 256 of them.
  */
-import net from 'node:net';
 import { graphql } from '../gql/index.ts';
-import type { TestApp } from '../support/app.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
+import { bigGallery, LONG_PROMPT, openReadingSseStream, openStalledSseStream } from '../support/sse-streams.ts';
 
 const LIMIT_BYTES = 256 * 1024;
 const ALIASES = 10;
 const BATCH = 20;
-const PROMPT = 'a red fox in the snow, '.repeat(170).slice(0, 3990);
-const BIG_GALLERY = `subscription { myGenerations { ${Array.from({ length: ALIASES }, (_, i) => `p${i}: prompt`).join(' ')} } }`;
+const BIG_GALLERY = bigGallery(ALIASES);
 /** What one event of BIG_GALLERY weighs, at least: every alias carries the prompt. */
-const EVENT_BYTES = ALIASES * (PROMPT.length + 10);
+const EVENT_BYTES = ALIASES * (LONG_PROMPT.length + 10);
 
 interface LogLine {
   level: number;
   msg: string;
   reason?: string;
   bufferedBytes?: number;
-}
-
-/** Sends an SSE subscription over a raw socket and never reads what comes back. */
-async function openStalledStream(app: TestApp, key: string) {
-  const { hostname, port } = new URL(app.url);
-  const socket = net.connect({ host: hostname, port: Number(port) });
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  socket.pause();
-  const body = JSON.stringify({ query: BIG_GALLERY });
-  socket.write(
-    `POST /graphql HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\n` +
-      `Accept: text/event-stream\r\nAuthorization: Bearer ${key}\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-  socket.on('error', () => {});
-  const closed = new Promise<number>((resolve) => {
-    let received = 0;
-    socket.on('data', (chunk: Buffer) => (received += chunk.length));
-    socket.once('close', () => resolve(received));
-  });
-  // Listening for data resumed the socket: pause it again, so nothing is read until `drain`.
-  socket.pause();
-  return { closed, drain: () => socket.resume(), destroy: () => socket.destroy() };
-}
-
-/** An SSE subscription read as it arrives. */
-async function openReadingStream(app: TestApp, key: string) {
-  const abort = new AbortController();
-  const response = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query: 'subscription { myGenerations { id status } }' }),
-    signal: abort.signal,
-  });
-  let text = '';
-  let ended = false;
-  const decoder = new TextDecoder();
-  void (async () => {
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        text += decoder.decode(chunk, { stream: true });
-      }
-    } catch {
-      // aborted by the test
-    }
-    ended = true;
-  })();
-  return { text: () => text, ended: () => ended, close: () => abort.abort() };
 }
 
 test.override('setup', {
@@ -117,14 +67,17 @@ describe('an SSE client that never reads', () => {
     let made = 0;
     /** 20 generations in one request: one gallery event each. */
     const generate = async () => {
-      const inputs = Array.from({ length: BATCH }, () => ({ modelId: 'flux-schnell', prompt: `${PROMPT} ${made++}` }));
+      const inputs = Array.from({ length: BATCH }, () => ({
+        modelId: 'flux-schnell',
+        prompt: `${LONG_PROMPT} ${made++}`,
+      }));
       const answer = await app.graphql(GenerateSlowConsumerBatch, { inputs }, key);
       expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
     };
     const slowConsumerEnded = () => logLines().find((line) => line.reason === 'slowConsumer');
 
-    const reader = await openReadingStream(app, key);
-    const stalled = await openStalledStream(app, key);
+    const reader = await openReadingSseStream(app, key);
+    const stalled = await openStalledSseStream(app, key, BIG_GALLERY);
     // Each batch is 20 events of ~40 KB for the stalled stream; the loopback buffers hold a few
     // MB. Bounded: 800 events (32 MB) are far more than every buffer on the way holds.
     for (let round = 0; round < 40 && !slowConsumerEnded(); round++) {
